@@ -1,0 +1,115 @@
+"""Library errors shared by every layer.
+
+The web layer maps them in one place (``NotFound`` -> 404, ``InvalidInput`` -> 422,
+``PermissionDenied`` -> 403, ``Conflict`` -> 409); the CLI prints ``str(error)`` as one
+line and exits non-zero. Messages are French first; each error also carries an English
+``message_en``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MaillageError(Exception):
+    """Base class of the errors raised on purpose by maillage.
+
+    ``str(error)`` is the French message; ``message_en`` the English one.
+    """
+
+    message_fr: str
+    message_en: str
+
+    def __init__(self, message_fr: str, message_en: str | None = None) -> None:
+        super().__init__(message_fr)
+        self.message_fr = message_fr
+        self.message_en = message_en if message_en is not None else message_fr
+
+    def __str__(self) -> str:
+        return self.message_fr
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready description: error kind and both messages."""
+        return {
+            "error": type(self).__name__,
+            "message": self.message_fr,
+            "message_en": self.message_en,
+        }
+
+
+def _show(value: object) -> str:
+    """Render a value for a message: repr of strings, shortened when long."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class InvalidInput(MaillageError, ValueError):
+    """A value was rejected by a validation rule; nothing was written.
+
+    ``field`` names the input field (``"siret"``), ``value`` is what was given,
+    ``rule`` says what was expected, in French (``rule_en`` in English).
+    """
+
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        rule: str,
+        rule_en: str | None = None,
+    ) -> None:
+        self.field = field
+        self.value = value
+        self.rule = rule
+        self.rule_en = rule_en if rule_en is not None else rule
+        shown = _show(value)
+        super().__init__(
+            f"Valeur invalide pour le champ « {field} » : {shown} — {rule}",
+            f"Invalid value for field '{field}': {shown} — {self.rule_en}",
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready description with field, value and rule."""
+        data = super().to_dict()
+        data.update(field=self.field, value=_jsonable(self.value), rule=self.rule)
+        return data
+
+
+def _jsonable(value: object) -> Any:
+    """Return ``value`` if it is a JSON scalar, else its string form."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+class NotFound(MaillageError, LookupError):
+    """An entity asked for by key does not exist (or is deleted)."""
+
+    def __init__(self, entity: str, key: object) -> None:
+        self.entity = entity
+        self.key = key
+        shown = _show(key)
+        super().__init__(
+            f"Introuvable : {entity} {shown}",
+            f"Not found: {entity} {shown}",
+        )
+
+
+class Conflict(MaillageError):
+    """A write clashes with the current state (stale version, duplicate key...)."""
+
+    def __init__(self, message_fr: str, message_en: str | None = None) -> None:
+        super().__init__(f"Conflit : {message_fr}", f"Conflict: {message_en or message_fr}")
+
+
+class PermissionDenied(MaillageError, PermissionError):
+    """The current user may not perform the action."""
+
+    def __init__(self, action: str, role: str | None = None) -> None:
+        self.action = action
+        self.role = role
+        who = f" (rôle : {role})" if role else ""
+        who_en = f" (role: {role})" if role else ""
+        super().__init__(
+            f"Action non autorisée : {action}{who}",
+            f"Permission denied: {action}{who_en}",
+        )

@@ -1,0 +1,104 @@
+"""Text folding and French search tokens, shared by every search backend.
+
+``fold`` gives a comparable form of a name (lower case, no accents, no punctuation);
+``search_tokens`` turns a text into the stemmed tokens that the full-text indexes store
+and that queries are matched with, so that "médiation numérique", "Médiation Numerique"
+and "médiations numériques" give the same tokens on SQLite and on PostgreSQL.
+
+Reference: Snowball French stemmer and stop list (https://snowballstem.org/algorithms/french/),
+through the ``snowballstemmer`` package. Words are folded before stemming, so the
+stemmer sees unaccented words; queries and documents go through the same path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from importlib import resources
+
+import snowballstemmer
+
+__all__ = ["fold", "search_tokens", "stem", "stop_words"]
+
+_LIGATURES = str.maketrans(
+    {
+        "œ": "oe",
+        "æ": "ae",
+        "ß": "ss",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+        "ﬁ": "fi",
+        "ﬂ": "fl",
+    }
+)
+_LIGATURE_CHARS = re.compile("[" + "".join(chr(c) for c in _LIGATURES) + "]")
+_COMBINING = re.compile(r"[\u0300-\u036f]+")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """Return ``text`` lower-cased, without accents, ligatures or punctuation.
+
+    Accents are removed through Unicode NFKD decomposition; ``œ`` -> ``oe``,
+    ``æ`` -> ``ae``; every run of non-alphanumeric characters becomes one space;
+    the result has no leading or trailing space. ``fold("Saint-Étienne")`` is
+    ``"saint etienne"``.
+    """
+    text = text.lower()
+    if not text.isascii():
+        if _LIGATURE_CHARS.search(text):
+            text = text.translate(_LIGATURES)
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
+    return _NON_WORD.sub(" ", text).strip()
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    """Return the folded Snowball French stop words shipped with the package."""
+    path = resources.files("maillage.data.taxonomies").joinpath("stopwords_fr.txt")
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word = line.strip()
+        if word and not word.startswith("#"):
+            words.add(fold(word))
+    return frozenset(words)
+
+
+@cache
+def _stemmer() -> snowballstemmer.stemmer:
+    """Return the Snowball French stemmer (built once, on first use)."""
+    return snowballstemmer.stemmer("french")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the Snowball French stem of an already folded ``word`` (cached)."""
+    return str(_stemmer().stemWord(word))
+
+
+@lru_cache(maxsize=1 << 18)
+def _chunk_tokens(chunk: str) -> str:
+    """Return the search tokens of one whitespace-separated chunk (cached).
+
+    A chunk such as ``"l'association,"`` may hold several words once folded.
+    """
+    stops = stop_words()
+    return " ".join([stem(word) for word in fold(chunk).split() if word not in stops])
+
+
+def search_tokens(text: str | None) -> str:
+    """Return the search tokens of ``text``: folded, stop words dropped, stemmed.
+
+    Tokens are joined by single spaces, in text order, duplicates kept (they carry
+    weight for ranking). ``None`` or an empty text gives ``""``. Each distinct
+    whitespace-separated chunk is processed once and cached, so a call on a typical
+    name + description costs a few microseconds.
+    """
+    if not text:
+        return ""
+    return " ".join([tokens for tokens in map(_chunk_tokens, text.split()) if tokens])

@@ -1,0 +1,43 @@
+"""Folding and French search tokens, as seen from a search box."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from maillage.model.text import fold, search_tokens, stop_words
+
+
+def test_fold_removes_case_accents_ligatures_and_punctuation() -> None:
+    assert fold("Saint-Étienne") == "saint etienne"
+    assert fold("L'Œuvre — Cœur & Æther !") == "l oeuvre coeur aether"
+    assert fold("  Île-de-France  ") == "ile de france"
+    assert fold("cafe\u0301") == "cafe"  # decomposed accent
+    assert fold("") == ""
+
+
+def test_variants_of_mediation_numerique_give_same_tokens() -> None:
+    expected = search_tokens("médiation numérique")
+    assert expected == "mediat numer"
+    assert search_tokens("Médiation Numerique") == expected
+    assert search_tokens("médiations numériques") == expected
+    assert search_tokens("MÉDIATION NUMÉRIQUE.") == expected
+
+
+def test_stop_words_are_dropped() -> None:
+    assert search_tokens("l'association de la ville et des habitants") == "associ vill habit"
+    assert "a" in stop_words() and "ete" in stop_words()
+    assert search_tokens(None) == "" and search_tokens("le la les") == ""
+
+
+@given(st.text(max_size=200))
+def test_tokens_are_folded_words(text: str) -> None:
+    tokens = search_tokens(text)
+    assert tokens == tokens.strip()
+    assert "  " not in tokens
+    assert fold(tokens) == tokens
+
+
+@given(st.text(max_size=100))
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
