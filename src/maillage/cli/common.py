@@ -1,0 +1,100 @@
+"""Shared CLI plumbing: the ``--db`` and ``--json`` options, output, errors."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import click
+import sqlalchemy as sa
+from rich.console import Console
+from rich.table import Table
+
+from maillage.model.errors import MaillageError
+from maillage.settings import default_database_url
+from maillage.storage.engine import make_engine
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def db_option(func: F) -> F:
+    """Add ``--db URL`` (default: MAILLAGE_DATABASE_URL or ./maillage.sqlite)."""
+    return click.option(
+        "--db",
+        "db_url",
+        default=default_database_url,
+        show_default="MAILLAGE_DATABASE_URL or ./maillage.sqlite",
+        help="Base de données : fichier SQLite ou URL postgresql://… / Database URL or file.",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Sortie JSON / JSON output.")(func)
+
+
+def engine_for(url: str) -> sa.Engine:
+    return make_engine(url)
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    return str(value)
+
+
+def emit_json(data: Any) -> None:
+    """Print ``data`` as one JSON document (one line)."""
+    click.echo(json.dumps(data, ensure_ascii=False, default=_default))
+
+
+def print_record(record: Mapping[str, Any], *, title: str | None = None) -> None:
+    table = Table(title=title, show_header=False, box=None)
+    table.add_column(style="bold cyan")
+    table.add_column()
+    for key, value in record.items():
+        if value in (None, [], {}):
+            continue
+        table.add_row(key, ", ".join(map(str, value)) if isinstance(value, list) else str(value))
+    console.print(table)
+
+
+def print_rows(rows: Iterable[Mapping[str, Any]], columns: list[str], *, title: str | None = None) -> None:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into one clear line on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MaillageError as exc:
+            err_console.print(f"[red]Erreur[/red] : {exc}", highlight=False, soft_wrap=True)
+            sys.exit(1)
+        except sa.exc.OperationalError as exc:
+            msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+            if "no such table" in msg or "does not exist" in msg:
+                msg += " — la base n'est pas initialisée : lancez « maillage db upgrade »"
+            err_console.print(f"[red]Erreur de base de données[/red] : {msg}", highlight=False)
+            sys.exit(1)
+        except sa.exc.ArgumentError as exc:
+            err_console.print(f"[red]Erreur[/red] : URL de base de données invalide : {exc}")
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,36 @@
+"""The ``maillage`` command line: thin over the services."""
+
+from __future__ import annotations
+
+import click
+
+from maillage import __version__
+from maillage.cli.admin import db_group
+from maillage.cli.records import (
+    actor_group,
+    history_command,
+    link_group,
+    search_command,
+    territory_group,
+    undo_command,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="maillage")
+def cli() -> None:
+    """maillage : cartographier, analyser et faire grandir les alliances des territoires.
+
+    maillage: map, analyse and grow the alliances of French territories.
+
+    Exemple : maillage db upgrade && maillage search "médiation numérique"
+    """
+
+
+for command in (actor_group, link_group, territory_group, search_command, history_command,
+                undo_command, db_group):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="maillage")

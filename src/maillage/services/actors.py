@@ -1,0 +1,163 @@
+"""Use cases on actors: each function is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.model.errors import InvalidInput
+from maillage.services.validation import check_communes, check_territories, clean_actor
+from maillage.storage import search
+from maillage.storage.audit import Context, open_batch
+from maillage.storage.registry import actors
+from maillage.storage.repository import Snapshot
+from maillage.storage.tables import actor, actor_territory, territory
+
+
+def known_codes(conn: sa.Connection, codes: Iterable[str]) -> set[str]:
+    """The subset of territory ``codes`` present in the geography."""
+    wanted = sorted(set(codes))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        found.update(
+            conn.execute(sa.select(territory.c.code).where(territory.c.code.in_(chunk))).scalars()
+        )
+    return found
+
+
+def _check_geography(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    communes = {"COM:" + r["commune_code"] for r in rows if r.get("commune_code")}
+    others = {c for r in rows for c in r.get("territories") or ()}
+    known = known_codes(conn, communes | others)
+    known_communes = {c[4:] for c in known if c.startswith("COM:")}
+    for r in rows:
+        check_communes(r, known_communes)
+        check_territories(r, known)
+
+
+def create_actor(
+    *, db: sa.Engine, values: Mapping[str, Any], user: str = "cli", source: str | None = None
+) -> Snapshot:
+    """Validate and create one actor; returns it. Raises InvalidInput."""
+    cleaned = clean_actor(values)
+    with db.begin() as conn:
+        _check_geography(conn, [cleaned])
+        return actors.create(conn, cleaned, ctx=Context(user=user, source=source))
+
+
+def create_actors(
+    *,
+    db: sa.Engine,
+    rows: Sequence[Mapping[str, Any]],
+    user: str = "import",
+    source: str | None = None,
+    label: str | None = None,
+) -> tuple[int, list[int]]:
+    """Validate and create many actors in one batch; returns (batch id, ids).
+
+    All or nothing: the first invalid row raises InvalidInput (with its row
+    number in the message) and nothing is written.
+    """
+    cleaned = []
+    for number, values in enumerate(rows, start=1):
+        try:
+            cleaned.append(clean_actor(values))
+        except InvalidInput as exc:
+            raise InvalidInput(
+                exc.field, exc.value, f"ligne {number} : {exc.rule}", f"row {number}: {exc.rule_en}"
+            ) from None
+    with db.begin() as conn:
+        _check_geography(conn, cleaned)
+        batch_id = open_batch(conn, kind="service", label=label or "create actors", user=user)
+        ids = actors.create_many(
+            conn, cleaned, ctx=Context(user=user, source=source, batch_id=batch_id)
+        )
+    return batch_id, ids
+
+
+def get_actor(*, db: sa.Engine, actor_id: int) -> Snapshot:
+    """One live actor; raises NotFound."""
+    with db.connect() as conn:
+        return actors.get(conn, actor_id)
+
+
+def update_actor(
+    *,
+    db: sa.Engine,
+    actor_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    user: str = "cli",
+) -> Snapshot:
+    """Update fields of an actor; Conflict if ``expected_version`` is stale."""
+    cleaned = clean_actor(changes, partial=True)
+    with db.begin() as conn:
+        current = actors.get(conn, actor_id)
+        merged = {**current, **cleaned}
+        for key in ("latitude", "longitude"):
+            if key in cleaned and cleaned[key] is None:
+                merged["latitude"] = merged["longitude"] = None
+        if (merged.get("latitude") is None) != (merged.get("longitude") is None):
+            raise InvalidInput(
+                "latitude",
+                merged.get("latitude"),
+                "latitude et longitude vont ensemble",
+                "latitude and longitude go together",
+            )
+        _check_geography(conn, [cleaned])
+        return actors.update(
+            conn, actor_id, cleaned, ctx=Context(user=user), expected_version=expected_version
+        )
+
+
+def delete_actor(
+    *, db: sa.Engine, actor_id: int, expected_version: int | None = None, user: str = "cli"
+) -> Snapshot:
+    """Soft-delete an actor (its history stays; undo restores it)."""
+    with db.begin() as conn:
+        return actors.delete(
+            conn, actor_id, ctx=Context(user=user), expected_version=expected_version
+        )
+
+
+def list_actors(
+    *,
+    db: sa.Engine,
+    world: str | None = None,
+    commune: str | None = None,
+    territory_code: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Snapshot]:
+    """Live actors, filtered by world, commune or territory of action."""
+    where: list[sa.ColumnElement[bool]] = []
+    if world:
+        where.append(actor.c.world == world)
+    if commune:
+        where.append(actor.c.commune_code == commune)
+    if territory_code:
+        where.append(
+            actor.c.id.in_(
+                sa.select(actor_territory.c.actor_id).where(
+                    actor_territory.c.territory_code == territory_code
+                )
+            )
+        )
+    with db.connect() as conn:
+        return actors.list(conn, where=where, limit=limit, offset=offset)
+
+
+def search_actors(*, db: sa.Engine, query: str, limit: int = 20) -> list[Snapshot]:
+    """Actors matching a French full-text query, best first, each with its ``rank``."""
+    with db.connect() as conn:
+        hits = search.search(conn, query, limit=limit)
+        found = {
+            a["id"]: a
+            for a in actors.list(
+                conn, where=[actor.c.id.in_([h.actor_id for h in hits])], limit=None
+            )
+        }
+    return [{**found[h.actor_id], "rank": h.rank} for h in hits if h.actor_id in found]

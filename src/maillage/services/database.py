@@ -1,0 +1,21 @@
+"""Schema upgrade and reference data loading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.services import reference
+from maillage.storage import migrate
+
+
+def upgrade(*, db: sa.Engine) -> dict[str, Any]:
+    """Migrate to the latest schema, then load taxonomies and geography if missing.
+
+    Safe to run any number of times. Returns the revision and reference counts.
+    """
+    migrate.upgrade(db)
+    with db.begin() as conn:
+        counts = reference.load_reference_data(conn)
+    return {"revision": migrate.current_revision(db), "reference": counts}

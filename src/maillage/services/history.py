@@ -1,0 +1,40 @@
+"""History and undo use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.storage import audit, undo
+from maillage.storage.audit import Context, open_batch
+from maillage.storage.registry import repository
+
+
+def entity_history(*, db: sa.Engine, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    """The trail of one entity, oldest first, each change with its changed fields."""
+    repository(entity)
+    with db.connect() as conn:
+        rows = audit.history(conn, entity=entity, entity_id=entity_id)
+    for row in rows:
+        before, after = row["before"] or {}, row["after"] or {}
+        row["fields"] = sorted(
+            k
+            for k in set(before) | set(after)
+            if before.get(k) != after.get(k) and k not in ("version", "updated_at")
+        )
+    return rows
+
+
+def undo_change(*, db: sa.Engine, change_id: int, user: str = "cli") -> int:
+    """Undo one change (one transaction); returns the undo's change id."""
+    with db.begin() as conn:
+        batch_id = open_batch(conn, kind="undo", label=f"undo change {change_id}", user=user)
+        return undo.undo_change(conn, change_id, ctx=Context(user=user, batch_id=batch_id))
+
+
+def undo_batch(*, db: sa.Engine, batch_id: int, user: str = "cli") -> list[int]:
+    """Undo a whole batch (e.g. an import) in one transaction."""
+    with db.begin() as conn:
+        undo_batch_id = open_batch(conn, kind="undo", label=f"undo batch {batch_id}", user=user)
+        return undo.undo_batch(conn, batch_id, ctx=Context(user=user, batch_id=undo_batch_id))

@@ -1,0 +1,103 @@
+"""Use cases on links between actors: each function is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.model import taxonomy
+from maillage.model.errors import InvalidInput
+from maillage.services.validation import clean_link
+from maillage.storage.audit import Context
+from maillage.storage.registry import actors, links
+from maillage.storage.repository import Snapshot
+from maillage.storage.tables import link
+
+
+def _check_ends(conn: sa.Connection, values: Mapping[str, Any]) -> None:
+    for field in ("source_id", "target_id"):
+        if values.get(field) is not None and actors.get_or_none(conn, values[field]) is None:
+            raise InvalidInput(
+                field,
+                values[field],
+                "aucun acteur actif ne porte cet identifiant",
+                "no live actor has this id",
+            )
+
+
+def _default_direction(values: dict[str, Any]) -> None:
+    if values.get("directed") is None and values.get("kind"):
+        values["directed"] = bool(
+            taxonomy.term("link_kinds", values["kind"]).data.get("directed", False)
+        )
+
+
+def create_link(
+    *, db: sa.Engine, values: Mapping[str, Any], user: str = "cli", source: str | None = None
+) -> Snapshot:
+    """Validate and create a link between two live actors."""
+    cleaned = clean_link(values)
+    cleaned.setdefault("status", "active")
+    _default_direction(cleaned)
+    with db.begin() as conn:
+        _check_ends(conn, cleaned)
+        return links.create(conn, cleaned, ctx=Context(user=user, source=source))
+
+
+def get_link(*, db: sa.Engine, link_id: int) -> Snapshot:
+    with db.connect() as conn:
+        return links.get(conn, link_id)
+
+
+def update_link(
+    *,
+    db: sa.Engine,
+    link_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int | None = None,
+    user: str = "cli",
+) -> Snapshot:
+    cleaned = clean_link(changes, partial=True)
+    with db.begin() as conn:
+        current = links.get(conn, link_id)
+        ends = {k: cleaned.get(k, current[k]) for k in ("source_id", "target_id")}
+        if ends["source_id"] == ends["target_id"]:
+            raise InvalidInput(
+                "target_id",
+                ends["target_id"],
+                "un lien relie deux acteurs distincts",
+                "a link joins two different actors",
+            )
+        _check_ends(conn, cleaned)
+        return links.update(
+            conn, link_id, cleaned, ctx=Context(user=user), expected_version=expected_version
+        )
+
+
+def delete_link(
+    *, db: sa.Engine, link_id: int, expected_version: int | None = None, user: str = "cli"
+) -> Snapshot:
+    with db.begin() as conn:
+        return links.delete(
+            conn, link_id, ctx=Context(user=user), expected_version=expected_version
+        )
+
+
+def list_links(
+    *,
+    db: sa.Engine,
+    actor_id: int | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Snapshot]:
+    """Live links, optionally those of one actor or one kind."""
+    where: list[sa.ColumnElement[bool]] = []
+    if actor_id is not None:
+        where.append(sa.or_(link.c.source_id == actor_id, link.c.target_id == actor_id))
+    if kind:
+        where.append(link.c.kind == kind)
+    with db.connect() as conn:
+        return links.list(conn, where=where, limit=limit, offset=offset)

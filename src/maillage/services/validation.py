@@ -1,0 +1,313 @@
+"""Validation of actor and link fields before anything is written.
+
+Each rule raises :class:`~maillage.model.errors.InvalidInput` naming the field,
+the value and the rule. Functions are pure: checks that need the database
+(commune existence, actor existence) take the known values as arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Container, Mapping
+from typing import Any
+
+from maillage.model import identifiers as ids
+from maillage.model import taxonomy
+from maillage.model.errors import InvalidInput
+
+ACTOR_TEXT_FIELDS = {
+    "name": 500,
+    "acronym": 100,
+    "description": 20000,
+    "address": 500,
+    "naf": 10,
+    "phone": 50,
+    "source": 200,
+    "source_ref": 200,
+    "classification_rule": 200,
+}
+ACTOR_FIELDS = frozenset(
+    [
+        *ACTOR_TEXT_FIELDS,
+        "world",
+        "category",
+        "digital_profile",
+        "siren",
+        "siret",
+        "rna",
+        "legal_form",
+        "postcode",
+        "commune_code",
+        "latitude",
+        "longitude",
+        "website",
+        "email",
+        "quality",
+        "extra",
+        "themes",
+        "sdgs",
+        "territories",
+        "identifiers",
+    ]
+)
+LINK_FIELDS = frozenset(
+    [
+        "source_id",
+        "target_id",
+        "directed",
+        "kind",
+        "form",
+        "subtype",
+        "weight",
+        "amount",
+        "status",
+        "start_date",
+        "end_date",
+        "territory_code",
+        "purpose",
+        "evidence",
+        "evidence_url",
+        "confidence",
+        "source",
+        "source_ref",
+        "extra",
+        "themes",
+    ]
+)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(field: str, value: Any, limit: int) -> str:
+    text = str(value).strip()
+    if len(text) > limit:
+        raise InvalidInput(
+            field, value, f"au plus {limit} caractères", f"at most {limit} characters"
+        )
+    return text
+
+
+def _term(taxonomy_name: str, field: str, value: Any) -> str:
+    code = str(value).strip()
+    known = taxonomy.codes(taxonomy_name)
+    if code not in known:
+        listed = ", ".join(sorted(known))
+        raise InvalidInput(field, value, f"valeurs admises : {listed}", f"allowed values: {listed}")
+    return code
+
+
+def _number(
+    field: str, value: Any, *, low: float | None = None, high: float | None = None
+) -> float:
+    try:
+        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(field, value, "nombre attendu", "a number is expected") from None
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise InvalidInput(
+            field, value, f"nombre entre {low} et {high}", f"a number between {low} and {high}"
+        )
+    return number
+
+
+def _legal_form(value: Any) -> str:
+    code = str(value).strip()
+    if not (len(code) == 4 and code.isdigit()):
+        raise InvalidInput(
+            "legal_form",
+            value,
+            "catégorie juridique INSEE à 4 chiffres (ex. 9220)",
+            "a 4-digit INSEE legal category (e.g. 9220)",
+        )
+    return code
+
+
+def _sdgs(value: Any) -> list[int]:
+    out = []
+    for item in value or ():
+        goal = int(_number("sdgs", item, low=1, high=17))
+        if goal != float(item):
+            raise InvalidInput("sdgs", item, "numéro d'ODD entier de 1 à 17", "SDG number 1 to 17")
+        out.append(goal)
+    return sorted(set(out))
+
+
+def _strings(field: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [v for v in value.replace(";", ",").split(",")]
+    return sorted({str(v).strip() for v in value or () if str(v).strip()})
+
+
+_ACTOR_RULES: dict[str, Callable[[Any], Any]] = {
+    "world": lambda v: _term("worlds", "world", v),
+    "category": lambda v: _term("categories", "category", v),
+    "digital_profile": lambda v: _term("digital_profiles", "digital_profile", v),
+    "siren": ids.validate_siren,
+    "siret": ids.validate_siret,
+    "rna": ids.validate_rna,
+    "legal_form": _legal_form,
+    "postcode": ids.validate_postcode,
+    "commune_code": ids.validate_commune_code,
+    "website": ids.validate_website,
+    "email": ids.validate_email,
+    "quality": lambda v: _number("quality", v, low=0, high=1),
+    "sdgs": _sdgs,
+    "themes": lambda v: _strings("themes", v),
+    "territories": lambda v: _strings("territories", v),
+    "identifiers": lambda v: _strings("identifiers", v),
+}
+
+
+def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Validate and normalise actor fields; ``partial`` for updates.
+
+    Returns the cleaned values (blank strings become None). Raises InvalidInput
+    naming the first bad field.
+    """
+    unknown = set(values) - ACTOR_FIELDS
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(
+            field, values[field], "champ inconnu pour un acteur", "unknown actor field"
+        )
+    out: dict[str, Any] = {}
+    for field, value in values.items():
+        if _blank(value) and field not in ("themes", "sdgs", "territories", "identifiers"):
+            out[field] = None
+        elif field in ACTOR_TEXT_FIELDS:
+            out[field] = _text(field, value, ACTOR_TEXT_FIELDS[field])
+        elif field in _ACTOR_RULES:
+            out[field] = _ACTOR_RULES[field](value)
+        else:
+            out[field] = value
+    if not partial or "name" in out:
+        if not out.get("name"):
+            raise InvalidInput(
+                "name", values.get("name"), "le nom est obligatoire", "a name is required"
+            )
+    _coordinates(values, out, partial=partial)
+    if out.get("siret") and not out.get("siren") and ("siren" not in values or not partial):
+        out["siren"] = ids.siren_of_siret(out["siret"])
+    if out.get("siret") and out.get("siren") and out["siret"][:9] != out["siren"]:
+        raise InvalidInput(
+            "siret",
+            out["siret"],
+            f"le SIRET doit commencer par le SIREN {out['siren']}",
+            f"the SIRET must start with the SIREN {out['siren']}",
+        )
+    return out
+
+
+def _coordinates(values: Mapping[str, Any], out: dict[str, Any], *, partial: bool) -> None:
+    lat, lon = values.get("latitude"), values.get("longitude")
+    if _blank(lat) and _blank(lon):
+        for key in ("latitude", "longitude"):
+            if key in values:
+                out[key] = None
+        return
+    if _blank(lat) or _blank(lon):
+        missing = "latitude" if _blank(lat) else "longitude"
+        raise InvalidInput(
+            missing,
+            None,
+            "latitude et longitude vont ensemble",
+            "latitude and longitude go together",
+        )
+    out["latitude"], out["longitude"] = ids.validate_coordinates(lat, lon)
+
+
+def check_communes(values: Mapping[str, Any], known: Container[str]) -> None:
+    """Raise InvalidInput if ``commune_code`` is not a known commune."""
+    code = values.get("commune_code")
+    if code:
+        ids.check_commune_exists(code, known)
+
+
+def check_territories(values: Mapping[str, Any], known: Container[str]) -> None:
+    for code in values.get("territories") or ():
+        if code not in known:
+            raise InvalidInput(
+                "territories",
+                code,
+                "code de territoire inconnu (ex. DEP:59, COM:59350)",
+                "unknown territory code (e.g. DEP:59, COM:59350)",
+            )
+
+
+def _date(field: str, value: Any) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if len(text) == 4 and text.isdigit():
+            return dt.date(int(text), 1, 1)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            field,
+            value,
+            "date AAAA-MM-JJ ou année AAAA attendue",
+            "a YYYY-MM-DD date or a YYYY year is expected",
+        ) from None
+
+
+_LINK_RULES: dict[str, Callable[[Any], Any]] = {
+    "kind": lambda v: _term("link_kinds", "kind", v),
+    "form": lambda v: _term("partnership_forms", "form", v),
+    "subtype": lambda v: _term("mecenat_subtypes", "subtype", v),
+    "status": lambda v: _term("link_statuses", "status", v),
+    "weight": lambda v: _number("weight", v, low=0),
+    "amount": lambda v: _number("amount", v, low=0),
+    "confidence": lambda v: _number("confidence", v, low=0, high=1),
+    "start_date": lambda v: _date("start_date", v),
+    "end_date": lambda v: _date("end_date", v),
+    "evidence_url": lambda v: ids.validate_website(v, field="evidence_url"),
+    "themes": lambda v: _strings("themes", v),
+    "directed": lambda v: (
+        v if isinstance(v, bool) else str(v).lower() in ("1", "true", "oui", "yes")
+    ),
+    "source_id": lambda v: int(_number("source_id", v, low=1)),
+    "target_id": lambda v: int(_number("target_id", v, low=1)),
+}
+
+
+def clean_link(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Validate and normalise link fields. Raises InvalidInput."""
+    unknown = set(values) - LINK_FIELDS
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(field, values[field], "champ inconnu pour un lien", "unknown link field")
+    out: dict[str, Any] = {}
+    for field, value in values.items():
+        if _blank(value) and field != "themes":
+            out[field] = None
+        elif field in _LINK_RULES:
+            out[field] = _LINK_RULES[field](value)
+        else:
+            out[field] = str(value).strip() if isinstance(value, str) else value
+    if not partial:
+        for field in ("source_id", "target_id", "kind"):
+            if out.get(field) is None:
+                raise InvalidInput(field, None, "champ obligatoire", "required field")
+    if out.get("source_id") is not None and out.get("source_id") == out.get("target_id"):
+        raise InvalidInput(
+            "target_id",
+            out["target_id"],
+            "un lien relie deux acteurs distincts",
+            "a link joins two different actors",
+        )
+    if out.get("form") and out.get("kind", "partnership") != "partnership":
+        raise InvalidInput(
+            "form",
+            out["form"],
+            "une forme ne s'applique qu'à un partenariat",
+            "a form applies to partnerships only",
+        )
+    start, end = out.get("start_date"), out.get("end_date")
+    if start and end and end < start:
+        raise InvalidInput(
+            "end_date", end.isoformat(), "la fin précède le début", "the end precedes the start"
+        )
+    return out

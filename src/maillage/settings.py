@@ -1,0 +1,37 @@
+"""Settings built once at the edge (CLI flags, environment), never at import."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE = "maillage.sqlite"
+
+
+def default_database_url() -> str:
+    """The database URL from ``MAILLAGE_DATABASE_URL`` or a SQLite file in the cwd."""
+    url = os.environ.get("MAILLAGE_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{Path(DEFAULT_DATABASE).resolve()}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and plain file paths as database URLs."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    if "://" not in url:
+        return f"sqlite:///{Path(url).resolve()}"
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the application needs to start."""
+
+    database_url: str = field(default_factory=default_database_url)
+    language: str = "fr"
+    tile_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000

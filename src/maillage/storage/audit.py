@@ -1,0 +1,111 @@
+"""The audit log: every write to an editable entity leaves a ``change`` row.
+
+A change holds the full state of the entity before and after (``None`` for a
+create's before), who made it, from which source, in which batch. Undo writes
+the ``before`` state back exactly (see :mod:`maillage.storage.undo`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.storage.tables import batch, change
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC, to the microsecond."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who is writing and why: stamped on every change row."""
+
+    user: str = "cli"
+    source: str | None = None
+    batch_id: int | None = None
+
+
+def open_batch(conn: sa.Connection, *, kind: str, label: str | None, user: str) -> int:
+    """Create a batch grouping the changes of one operation; return its id."""
+    result = conn.execute(
+        sa.insert(batch).values(kind=kind, label=label, user=user, created_at=utcnow())
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def record(
+    conn: sa.Connection,
+    *,
+    entity: str,
+    entity_id: int,
+    action: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+    ctx: Context,
+    undoes_id: int | None = None,
+) -> int:
+    """Write one change row and return its id."""
+    result = conn.execute(
+        sa.insert(change).values(
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            before=before,
+            after=after,
+            user=ctx.user,
+            source=ctx.source,
+            batch_id=ctx.batch_id,
+            undoes_id=undoes_id,
+            at=utcnow(),
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def record_many(
+    conn: sa.Connection,
+    *,
+    entity: str,
+    action: str,
+    items: Iterable[tuple[int, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ctx: Context,
+) -> None:
+    """Write many change rows at once: ``items`` are ``(entity_id, before, after)``."""
+    now = utcnow()
+    rows = [
+        {
+            "entity": entity,
+            "entity_id": entity_id,
+            "action": action,
+            "before": before,
+            "after": after,
+            "user": ctx.user,
+            "source": ctx.source,
+            "batch_id": ctx.batch_id,
+            "undoes_id": None,
+            "at": now,
+        }
+        for entity_id, before, after in items
+    ]
+    if rows:
+        conn.execute(sa.insert(change), rows)
+
+
+def history(conn: sa.Connection, *, entity: str, entity_id: int) -> list[dict[str, Any]]:
+    """All changes of one entity, oldest first."""
+    rows = conn.execute(
+        sa.select(change)
+        .where(change.c.entity == entity, change.c.entity_id == entity_id)
+        .order_by(change.c.id)
+    )
+    return [dict(r._mapping) for r in rows]

@@ -1,0 +1,48 @@
+"""Engines built from a URL: SQLite (WAL, foreign keys) or PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from maillage.settings import normalise_url
+
+
+def make_engine(url: str, **kwargs: Any) -> sa.Engine:
+    """Build an engine for ``url``.
+
+    SQLite files get WAL journaling, foreign keys and proper transactional
+    behaviour (SQLAlchemy's pysqlite recipe: BEGIN emitted by us, so DDL and
+    savepoints are transactional). PostgreSQL URLs use psycopg 3.
+    """
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, **kwargs)
+        _configure_sqlite(engine, memory=url in ("sqlite://", "sqlite:///:memory:"))
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: sa.Engine, *, memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dialect(conn: sa.Connection | sa.Engine) -> str:
+    """``sqlite`` or ``postgresql``."""
+    return conn.dialect.name

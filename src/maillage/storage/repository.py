@@ -1,0 +1,339 @@
+"""Repositories: the same verbs for every editable entity.
+
+``get``, ``get_or_none``, ``list``, ``create``, ``create_many``, ``update``,
+``delete`` and ``search`` (where an index exists). Every write goes through
+here, so every write is audited and versioned: a row's state is a
+*snapshot* (its columns plus its collections such as themes), written to the
+``change`` log before and after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.model.errors import Conflict, NotFound
+from maillage.storage import audit
+from maillage.storage.audit import Context, utcnow
+
+Snapshot = dict[str, Any]
+BOOKKEEPING = ("version", "created_at", "updated_at", "deleted_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A many-valued field stored in an association table (e.g. actor themes)."""
+
+    table: sa.Table
+    owner_column: str
+    value_column: str
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _from_json(column: sa.Column[Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(column.type, sa.DateTime):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(column.type, sa.Date):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+@dataclass
+class Repository:
+    """Audited, versioned access to one entity table."""
+
+    entity: str
+    table: sa.Table
+    collections: dict[str, Collection] = field(default_factory=dict)
+    on_write: Callable[[sa.Connection, Sequence[int]], None] | None = None
+    on_remove: Callable[[sa.Connection, Sequence[int]], None] | None = None
+    on_create: (
+        Callable[[sa.Connection, Sequence[int], Sequence[Mapping[str, Any]]], None] | None
+    ) = None
+
+    @property
+    def columns(self) -> list[str]:
+        return [c.name for c in self.table.columns]
+
+    # -- reads ---------------------------------------------------------------
+
+    def get_or_none(
+        self, conn: sa.Connection, entity_id: int, *, include_deleted: bool = False
+    ) -> Snapshot | None:
+        """The entity as a snapshot dict, or None if absent (or deleted)."""
+        snap = self.snapshot(conn, entity_id)
+        if snap is None or (snap["deleted_at"] is not None and not include_deleted):
+            return None
+        return snap
+
+    def get(
+        self, conn: sa.Connection, entity_id: int, *, include_deleted: bool = False
+    ) -> Snapshot:
+        """The entity as a snapshot dict; raises NotFound."""
+        snap = self.get_or_none(conn, entity_id, include_deleted=include_deleted)
+        if snap is None:
+            raise NotFound(self.entity, entity_id)
+        return snap
+
+    def list(
+        self,
+        conn: sa.Connection,
+        *,
+        where: Sequence[sa.ColumnElement[bool]] = (),
+        limit: int | None = 100,
+        offset: int = 0,
+        include_deleted: bool = False,
+    ) -> list[Snapshot]:
+        """Entities matching ``where`` (SQL expressions on the table), by id."""
+        query = sa.select(self.table).where(*where).order_by(self.table.c.id)
+        if not include_deleted:
+            query = query.where(self.table.c.deleted_at.is_(None))
+        if limit is not None:
+            query = query.limit(limit).offset(offset)
+        rows = [self._row_json(r._mapping) for r in conn.execute(query)]
+        self._attach_collections(conn, rows)
+        return rows
+
+    def snapshot(self, conn: sa.Connection, entity_id: int) -> Snapshot | None:
+        """The full JSON-able state of one row (deleted or not), or None."""
+        row = conn.execute(sa.select(self.table).where(self.table.c.id == entity_id)).first()
+        if row is None:
+            return None
+        snap = self._row_json(row._mapping)
+        self._attach_collections(conn, [snap])
+        return snap
+
+    def _row_json(self, mapping: Mapping[str, Any]) -> Snapshot:
+        return {k: _to_json(v) for k, v in mapping.items()}
+
+    def _attach_collections(self, conn: sa.Connection, rows: list[Snapshot]) -> None:
+        if not rows:
+            return
+        by_id = {r["id"]: r for r in rows}
+        for name, coll in self.collections.items():
+            for r in rows:
+                r[name] = []
+            owner = coll.table.c[coll.owner_column]
+            value = coll.table.c[coll.value_column]
+            for chunk in _chunks(list(by_id), 500):
+                query = sa.select(owner, value).where(owner.in_(chunk)).order_by(owner, value)
+                for owner_id, item in conn.execute(query):
+                    by_id[owner_id][name].append(item)
+
+    # -- writes --------------------------------------------------------------
+
+    def create(self, conn: sa.Connection, values: Mapping[str, Any], *, ctx: Context) -> Snapshot:
+        """Insert one entity, audit it, return its snapshot."""
+        (new_id,) = self.create_many(conn, [values], ctx=ctx)
+        snap = self.snapshot(conn, new_id)
+        assert snap is not None
+        return snap
+
+    def create_many(
+        self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]], *, ctx: Context
+    ) -> list[int]:
+        """Insert many entities in one go (the bulk path of imports); return ids.
+
+        Each row is audited with its full after-state.
+        """
+        if not rows:
+            return []
+        now = utcnow()
+        cols = [c for c in self.columns if c not in ("id", *BOOKKEEPING)]
+        records = []
+        for values in rows:
+            rec = {c: values.get(c, self._default(c)) for c in cols}
+            rec.update(version=1, created_at=now, updated_at=now, deleted_at=None)
+            records.append(rec)
+        ids = self._insert(conn, records)
+        now_json = _to_json(now)
+        snaps: list[tuple[int, None, Snapshot]] = []
+        for new_id, rec, values in zip(ids, records, rows, strict=True):
+            rec["id"] = new_id
+            snap = {k: _to_json(v) for k, v in rec.items()}
+            snap["created_at"] = snap["updated_at"] = now_json
+            for name in self.collections:
+                snap[name] = sorted(set(values.get(name) or ()))
+            snaps.append((new_id, None, snap))
+        self._write_collections(conn, [(s[0], s[2]) for s in snaps], replace=False)
+        audit.record_many(conn, entity=self.entity, action="create", items=snaps, ctx=ctx)
+        if self.on_create:
+            self.on_create(conn, ids, records)
+        elif self.on_write:
+            self.on_write(conn, ids)
+        return ids
+
+    def _default(self, column: str) -> Any:
+        col = self.table.c[column]
+        if col.default is not None and getattr(col.default, "is_callable", False):
+            return col.default.arg(None)  # type: ignore[attr-defined]
+        if col.server_default is not None:
+            text = str(getattr(col.server_default, "arg", ""))
+            if isinstance(col.type, sa.Boolean):
+                return text not in ("0", "false")
+            return text
+        return None
+
+    def _insert(self, conn: sa.Connection, records: list[dict[str, Any]]) -> list[int]:
+        if conn.dialect.name == "sqlite":
+            # One writer at a time (BEGIN IMMEDIATE): ids can be allocated here,
+            # which keeps the insert a plain executemany.
+            start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(self.table.c.id), 0)))
+            first = int(start.scalar_one()) + 1
+            for offset, rec in enumerate(records):
+                rec["id"] = first + offset
+            conn.execute(sa.insert(self.table), records)
+            return [r["id"] for r in records]
+        result = conn.execute(
+            sa.insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True), records
+        )
+        return [int(r[0]) for r in result]
+
+    def update(
+        self,
+        conn: sa.Connection,
+        entity_id: int,
+        changes: Mapping[str, Any],
+        *,
+        ctx: Context,
+        expected_version: int | None = None,
+        action: str = "update",
+    ) -> Snapshot:
+        """Apply ``changes`` (columns and collections) to a live entity.
+
+        Raises NotFound, or Conflict when ``expected_version`` is stale.
+        """
+        before = self.get(conn, entity_id)
+        self._check_version(before, expected_version)
+        after = self._write(conn, before, changes)
+        audit.record(
+            conn,
+            entity=self.entity,
+            entity_id=entity_id,
+            action=action,
+            before=before,
+            after=after,
+            ctx=ctx,
+        )
+        return after
+
+    def delete(
+        self,
+        conn: sa.Connection,
+        entity_id: int,
+        *,
+        ctx: Context,
+        expected_version: int | None = None,
+    ) -> Snapshot:
+        """Soft-delete: the row stays, marked deleted; returns the new state."""
+        before = self.get(conn, entity_id)
+        self._check_version(before, expected_version)
+        after = self._write(conn, before, {"deleted_at": utcnow()})
+        audit.record(
+            conn,
+            entity=self.entity,
+            entity_id=entity_id,
+            action="delete",
+            before=before,
+            after=after,
+            ctx=ctx,
+        )
+        if self.on_remove:
+            self.on_remove(conn, [entity_id])
+        return after
+
+    def _check_version(self, current: Snapshot, expected: int | None) -> None:
+        if expected is not None and current["version"] != expected:
+            raise Conflict(
+                f"{self.entity} {current['id']} a changé depuis la version {expected} "
+                f"(version actuelle {current['version']}) ; relisez-le puis recommencez",
+                f"{self.entity} {current['id']} changed since version {expected} "
+                f"(current version {current['version']}); reload it and try again",
+            )
+
+    def _write(self, conn: sa.Connection, before: Snapshot, changes: Mapping[str, Any]) -> Snapshot:
+        entity_id = before["id"]
+        values = {k: v for k, v in changes.items() if k in self.table.c and k != "id"}
+        values["version"] = before["version"] + 1
+        values["updated_at"] = utcnow()
+        result = conn.execute(
+            sa.update(self.table)
+            .where(self.table.c.id == entity_id, self.table.c.version == before["version"])
+            .values(**values)
+        )
+        if result.rowcount != 1:
+            raise Conflict(
+                f"{self.entity} {entity_id} a été modifié en même temps",
+                f"{self.entity} {entity_id} was modified concurrently",
+            )
+        colls = {k: sorted(set(v or ())) for k, v in changes.items() if k in self.collections}
+        if colls:
+            self._write_collections(conn, [(entity_id, colls)], replace=True)
+        after = self.snapshot(conn, entity_id)
+        assert after is not None
+        if self.on_write:
+            self.on_write(conn, [entity_id])
+        return after
+
+    def _write_collections(
+        self, conn: sa.Connection, items: Iterable[tuple[int, Mapping[str, Any]]], *, replace: bool
+    ) -> None:
+        items = list(items)
+        for name, coll in self.collections.items():
+            owner = coll.table.c[coll.owner_column]
+            touched = [eid for eid, vals in items if name in vals]
+            if replace and touched:
+                conn.execute(sa.delete(coll.table).where(owner.in_(touched)))
+            rows = [
+                {coll.owner_column: eid, coll.value_column: v}
+                for eid, vals in items
+                for v in vals.get(name) or ()
+            ]
+            if rows:
+                conn.execute(sa.insert(coll.table), rows)
+
+    # -- exact restore, used by undo ------------------------------------------
+
+    def restore(self, conn: sa.Connection, entity_id: int, snap: Snapshot | None) -> None:
+        """Make the stored state of ``entity_id`` exactly ``snap`` (None: absent)."""
+        for coll in self.collections.values():
+            conn.execute(sa.delete(coll.table).where(coll.table.c[coll.owner_column] == entity_id))
+        if snap is None:
+            if self.on_remove:
+                self.on_remove(conn, [entity_id])
+            conn.execute(sa.delete(self.table).where(self.table.c.id == entity_id))
+            return
+        values = {c.name: _from_json(c, snap.get(c.name)) for c in self.table.columns}
+        exists = conn.execute(
+            sa.select(self.table.c.id).where(self.table.c.id == entity_id)
+        ).first()
+        if exists:
+            conn.execute(sa.update(self.table).where(self.table.c.id == entity_id).values(**values))
+        else:
+            conn.execute(sa.insert(self.table).values(**values))
+        self._write_collections(conn, [(entity_id, snap)], replace=False)
+        if snap.get("deleted_at") is None:
+            if self.on_write:
+                self.on_write(conn, [entity_id])
+        elif self.on_remove:
+            self.on_remove(conn, [entity_id])
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,106 @@
+"""French full-text search over actors, one interface for both engines.
+
+Both backends index the same tokens, computed in Python by
+:func:`maillage.model.text.search_tokens` (accent folding, French stop words,
+Snowball French stemmer), so a query finds the same actors on SQLite (FTS5) and
+PostgreSQL (``tsvector('french')`` with a GIN index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.model.text import search_tokens
+from maillage.storage.search import postgres_tsvector, sqlite_fts5
+from maillage.storage.tables import actor, territory
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    actor_id: int
+    rank: float
+
+
+def _backend(conn: sa.Connection):  # type: ignore[no-untyped-def]
+    return sqlite_fts5 if conn.dialect.name == "sqlite" else postgres_tsvector
+
+
+def document_tokens(
+    name: str | None, acronym: str | None, description: str | None, commune: str | None
+) -> str:
+    """The indexed tokens of one actor."""
+    return search_tokens(" ".join(p for p in (name, acronym, description, commune) if p))
+
+
+def index_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
+    """(Re)index the given actors from their stored fields; drop deleted ones."""
+    if not ids:
+        return
+    commune = territory.alias("commune")
+    rows = []
+    for start in range(0, len(ids), 5000):
+        chunk = list(ids[start : start + 5000])
+        query = (
+            sa.select(
+                actor.c.id,
+                actor.c.name,
+                actor.c.acronym,
+                actor.c.description,
+                commune.c.name,
+                actor.c.deleted_at,
+            )
+            .select_from(
+                actor.outerjoin(
+                    commune, commune.c.code == sa.literal("COM:") + actor.c.commune_code
+                )
+            )
+            .where(actor.c.id.in_(chunk))
+        )
+        rows.extend(conn.execute(query))
+    backend = _backend(conn)
+    backend.remove(conn, list(ids))
+    backend.add(
+        conn, [(r[0], document_tokens(r[1], r[2], r[3], r[4])) for r in rows if r[5] is None]
+    )
+
+
+def index_new_actors(
+    conn: sa.Connection, ids: Sequence[int], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Index freshly inserted actors from their values (bulk path: one lookup query)."""
+    codes = sorted({"COM:" + r["commune_code"] for r in rows if r.get("commune_code")})
+    names: dict[str, str] = {}
+    for start in range(0, len(codes), 5000):
+        query = sa.select(territory.c.code, territory.c.name).where(
+            territory.c.code.in_(codes[start : start + 5000])
+        )
+        names.update((code[4:], name) for code, name in conn.execute(query))
+    docs = [
+        (
+            i,
+            document_tokens(
+                r.get("name"),
+                r.get("acronym"),
+                r.get("description"),
+                names.get(r.get("commune_code") or ""),
+            ),
+        )
+        for i, r in zip(ids, rows, strict=True)
+    ]
+    _backend(conn).add(conn, docs)
+
+
+def remove_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
+    _backend(conn).remove(conn, list(ids))
+
+
+def search(conn: sa.Connection, query: str, *, limit: int = 50) -> list[Hit]:
+    """Actors matching every word of ``query`` (stemmed), best first."""
+    tokens = search_tokens(query)
+    if not tokens:
+        return []
+    return [Hit(i, r) for i, r in _backend(conn).search(conn, tokens.split(), limit=limit)]

@@ -1,0 +1,486 @@
+"""SQLAlchemy Core tables: the whole domain model of DESIGN.md section 5.
+
+One schema for SQLite and PostgreSQL. Editable entities share the same
+bookkeeping columns (``version`` for optimistic concurrency, ``created_at``,
+``updated_at``, soft-delete ``deleted_at``); their history lives in ``change``.
+The search index tables are dialect-specific and created by the migration
+(see :mod:`maillage.storage.search`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Timestamp = sa.DateTime(timezone=True)
+
+
+def _bookkeeping() -> list[sa.Column[object]]:
+    return [
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("created_at", Timestamp, nullable=False),
+        sa.Column("updated_at", Timestamp, nullable=False),
+        sa.Column("deleted_at", Timestamp, nullable=True),
+    ]
+
+
+def _provenance() -> list[sa.Column[object]]:
+    return [
+        sa.Column("source", sa.String(200)),
+        sa.Column("source_ref", sa.String(200)),
+    ]
+
+
+# --- taxonomies ------------------------------------------------------------
+
+taxonomy_term = sa.Table(
+    "taxonomy_term",
+    metadata,
+    sa.Column("taxonomy", sa.String(50), primary_key=True),
+    sa.Column("code", sa.String(100), primary_key=True),
+    sa.Column("label_fr", sa.String(300), nullable=False),
+    sa.Column("label_en", sa.String(300), nullable=False),
+    sa.Column("data", sa.JSON, nullable=False, default=dict),
+)
+
+hypothesis = sa.Table(
+    "hypothesis",
+    metadata,
+    sa.Column("code", sa.String(20), primary_key=True),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("title_fr", sa.Text, nullable=False),
+    sa.Column("title_en", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+)
+
+# --- geography -------------------------------------------------------------
+
+territory = sa.Table(
+    "territory",
+    metadata,
+    sa.Column("code", sa.String(20), primary_key=True),  # REG:84, DEP:2A, EPCI:..., COM:75056
+    sa.Column("level", sa.String(10), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name_folded", sa.String(200), nullable=False, index=True),
+    sa.Column("parent_code", sa.String(20), index=True),
+    sa.Column("population", sa.Integer),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("geometry", sa.JSON),
+    sa.Column("extra", sa.JSON, nullable=False, default=dict),
+)
+
+territory_postcode = sa.Table(
+    "territory_postcode",
+    metadata,
+    sa.Column("postcode", sa.String(5), primary_key=True),
+    sa.Column("commune_code", sa.String(20), primary_key=True),
+)
+
+territory_member = sa.Table(
+    "territory_member",
+    metadata,
+    sa.Column("parent_code", sa.String(20), primary_key=True),  # EPCI:...
+    sa.Column("member_code", sa.String(20), primary_key=True, index=True),  # COM:...
+)
+
+indicator = sa.Table(
+    "indicator",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("territory_code", sa.String(20), nullable=False, index=True),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("year", sa.Integer),
+    sa.Column("unit", sa.String(50)),
+    *_provenance(),
+    *_bookkeeping(),
+)
+
+maturity = sa.Table(
+    "maturity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("territory_code", sa.String(20), nullable=False, index=True),
+    sa.Column("dimension", sa.String(100), nullable=False),
+    sa.Column("level", sa.Integer, nullable=False),
+    sa.Column("date", sa.Date),
+    *_provenance(),
+    *_bookkeeping(),
+    sa.CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),
+)
+
+# --- actors and links --------------------------------------------------------
+
+actor = sa.Table(
+    "actor",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("acronym", sa.String(100)),
+    sa.Column("description", sa.Text),
+    sa.Column("world", sa.String(20), index=True),
+    sa.Column("category", sa.String(50)),
+    sa.Column("digital_profile", sa.String(20), nullable=False, server_default="unknown"),
+    sa.Column("siren", sa.String(9), index=True),
+    sa.Column("siret", sa.String(14), index=True),
+    sa.Column("rna", sa.String(10), index=True),
+    sa.Column("legal_form", sa.String(4)),
+    sa.Column("naf", sa.String(10)),
+    sa.Column("address", sa.String(500)),
+    sa.Column("postcode", sa.String(5)),
+    sa.Column("commune_code", sa.String(5), index=True),
+    sa.Column("latitude", sa.Float),
+    sa.Column("longitude", sa.Float),
+    sa.Column("website", sa.String(500)),
+    sa.Column("email", sa.String(300)),
+    sa.Column("phone", sa.String(50)),
+    sa.Column("quality", sa.Float),
+    sa.Column("classification_rule", sa.String(200)),
+    sa.Column("merged_into_id", sa.Integer, sa.ForeignKey("actor.id")),
+    *_provenance(),
+    sa.Column("extra", sa.JSON, nullable=False, default=dict),
+    *_bookkeeping(),
+)
+
+actor_identifier = sa.Table(
+    "actor_identifier",
+    metadata,
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
+    # "scheme:value", e.g. "source:anr:1234", "alias:42", "finess:590000000"
+    sa.Column("identifier", sa.String(300), primary_key=True, index=True),
+)
+
+actor_theme = sa.Table(
+    "actor_theme",
+    metadata,
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
+    sa.Column("theme", sa.String(100), primary_key=True, index=True),
+)
+
+actor_sdg = sa.Table(
+    "actor_sdg",
+    metadata,
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
+    sa.Column("sdg", sa.Integer, primary_key=True),
+)
+
+actor_territory = sa.Table(
+    "actor_territory",
+    metadata,
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
+    sa.Column("territory_code", sa.String(20), primary_key=True, index=True),
+)
+
+link = sa.Table(
+    "link",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("actor.id"), nullable=False, index=True),
+    sa.Column("target_id", sa.Integer, sa.ForeignKey("actor.id"), nullable=False, index=True),
+    sa.Column("directed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("kind", sa.String(50), nullable=False, index=True),
+    sa.Column("form", sa.String(50)),
+    sa.Column("subtype", sa.String(50)),
+    sa.Column("weight", sa.Float),
+    sa.Column("amount", sa.Float),
+    sa.Column("status", sa.String(20), nullable=False, server_default="active"),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("territory_code", sa.String(20)),
+    sa.Column("purpose", sa.Text),
+    sa.Column("evidence", sa.Text),
+    sa.Column("evidence_url", sa.String(1000)),
+    sa.Column("confidence", sa.Float),
+    *_provenance(),
+    sa.Column("extra", sa.JSON, nullable=False, default=dict),
+    *_bookkeeping(),
+    sa.CheckConstraint("source_id <> target_id", name="no_self_link"),
+)
+
+link_theme = sa.Table(
+    "link_theme",
+    metadata,
+    sa.Column("link_id", sa.Integer, sa.ForeignKey("link.id"), primary_key=True),
+    sa.Column("theme", sa.String(100), primary_key=True),
+)
+
+# --- needs, solutions --------------------------------------------------------
+
+need = sa.Table(
+    "need",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("territory_code", sa.String(20), nullable=False, index=True),
+    sa.Column("theme", sa.String(100), nullable=False, index=True),
+    sa.Column("publics", sa.JSON, nullable=False, default=list),
+    sa.Column("description", sa.Text),
+    sa.Column("severity", sa.Integer),
+    sa.Column("status", sa.String(20), nullable=False, server_default="observed"),
+    sa.Column("date", sa.Date),
+    sa.Column("rule", sa.JSON),  # computed needs: the rule and its parameters
+    *_provenance(),
+    *_bookkeeping(),
+)
+
+solution = sa.Table(
+    "solution",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("modality", sa.String(20)),  # digital | proximity | hybrid
+    sa.Column("stage", sa.String(20)),  # initiative | invention | innovation | replication
+    sa.Column("website", sa.String(500)),
+    *_provenance(),
+    sa.Column("extra", sa.JSON, nullable=False, default=dict),
+    *_bookkeeping(),
+)
+
+solution_carrier = sa.Table(
+    "solution_carrier",
+    metadata,
+    sa.Column("solution_id", sa.Integer, sa.ForeignKey("solution.id"), primary_key=True),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True, index=True),
+    sa.Column("role", sa.String(50), nullable=False, server_default="carrier"),
+)
+
+solution_territory = sa.Table(
+    "solution_territory",
+    metadata,
+    sa.Column("solution_id", sa.Integer, sa.ForeignKey("solution.id"), primary_key=True),
+    sa.Column("territory_code", sa.String(20), primary_key=True, index=True),
+)
+
+solution_theme = sa.Table(
+    "solution_theme",
+    metadata,
+    sa.Column("solution_id", sa.Integer, sa.ForeignKey("solution.id"), primary_key=True),
+    sa.Column("theme", sa.String(100), primary_key=True),
+)
+
+solution_need = sa.Table(
+    "solution_need",
+    metadata,
+    sa.Column("solution_id", sa.Integer, sa.ForeignKey("solution.id"), primary_key=True),
+    sa.Column("need_id", sa.Integer, sa.ForeignKey("need.id"), primary_key=True),
+)
+
+# --- resource centre and research coding ------------------------------------
+
+resource = sa.Table(
+    "resource",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("type", sa.String(50), nullable=False),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("summary", sa.Text),
+    sa.Column("body", sa.Text),
+    sa.Column("date", sa.Date),
+    sa.Column("authors", sa.JSON, nullable=False, default=list),
+    sa.Column("licence", sa.String(100)),
+    sa.Column("url", sa.String(1000)),
+    *_provenance(),
+    *_bookkeeping(),
+)
+
+resource_theme = sa.Table(
+    "resource_theme",
+    metadata,
+    sa.Column("resource_id", sa.Integer, sa.ForeignKey("resource.id"), primary_key=True),
+    sa.Column("theme", sa.String(100), primary_key=True),
+)
+
+resource_territory = sa.Table(
+    "resource_territory",
+    metadata,
+    sa.Column("resource_id", sa.Integer, sa.ForeignKey("resource.id"), primary_key=True),
+    sa.Column("territory_code", sa.String(20), primary_key=True),
+)
+
+resource_actor = sa.Table(
+    "resource_actor",
+    metadata,
+    sa.Column("resource_id", sa.Integer, sa.ForeignKey("resource.id"), primary_key=True),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
+)
+
+excerpt = sa.Table(
+    "excerpt",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("resource_id", sa.Integer, sa.ForeignKey("resource.id"), nullable=False),
+    sa.Column("start", sa.Integer),
+    sa.Column("end", sa.Integer),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("note", sa.Text),
+    *_bookkeeping(),
+)
+
+excerpt_code = sa.Table(
+    "excerpt_code",
+    metadata,
+    sa.Column("excerpt_id", sa.Integer, sa.ForeignKey("excerpt.id"), primary_key=True),
+    sa.Column("hypothesis_code", sa.String(20), sa.ForeignKey("hypothesis.code"), primary_key=True),
+    sa.Column("stance", sa.String(20), nullable=False),  # supports | nuances | contradicts
+)
+
+excerpt_theme = sa.Table(
+    "excerpt_theme",
+    metadata,
+    sa.Column("excerpt_id", sa.Integer, sa.ForeignKey("excerpt.id"), primary_key=True),
+    sa.Column("theme", sa.String(100), primary_key=True),
+)
+
+excerpt_link = sa.Table(
+    "excerpt_subject",
+    metadata,
+    sa.Column("excerpt_id", sa.Integer, sa.ForeignKey("excerpt.id"), primary_key=True),
+    sa.Column("entity", sa.String(20), primary_key=True),  # actor | link | territory
+    sa.Column("entity_ref", sa.String(40), primary_key=True),
+)
+
+# --- evaluation of digital solutions ------------------------------------------
+
+evaluation = sa.Table(
+    "evaluation",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("subject_type", sa.String(20), nullable=False),  # solution | actor
+    sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Column("grid_version", sa.String(20), nullable=False),
+    sa.Column("date", sa.Date),
+    sa.Column("evaluator", sa.String(200)),
+    sa.Column("aggregates", sa.JSON, nullable=False, default=dict),
+    *_bookkeeping(),
+    sa.Index("ix_evaluation_subject", "subject_type", "subject_id"),
+)
+
+evaluation_score = sa.Table(
+    "evaluation_score",
+    metadata,
+    sa.Column("evaluation_id", sa.Integer, sa.ForeignKey("evaluation.id"), primary_key=True),
+    sa.Column("criterion", sa.String(100), primary_key=True),
+    sa.Column(
+        "dimension", sa.String(30), nullable=False
+    ),  # economic | social | environmental | collective
+    sa.Column("score", sa.Float),
+    sa.Column("evidence", sa.Text),
+    sa.Column("confidence", sa.Float),
+)
+
+# --- people, debate, moderation ----------------------------------------------
+
+user = sa.Table(
+    "user_account",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(300), nullable=False, unique=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("role", sa.String(20), nullable=False, server_default="contributor"),
+    sa.Column("password_hash", sa.String(300)),
+    *_bookkeeping(),
+)
+
+comment = sa.Table(
+    "comment",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("entity_ref", sa.String(40), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id")),
+    sa.Column("author_name", sa.String(200)),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
+    *_bookkeeping(),
+    sa.Index("ix_comment_subject", "entity", "entity_ref"),
+)
+
+proposal = sa.Table(
+    "proposal",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("entity_ref", sa.String(40)),
+    sa.Column("action", sa.String(20), nullable=False),  # create | update | delete
+    sa.Column("payload", sa.JSON, nullable=False, default=dict),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id")),
+    sa.Column("author_name", sa.String(200)),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
+    sa.Column("moderator_id", sa.Integer, sa.ForeignKey("user_account.id")),
+    sa.Column("decided_at", Timestamp),
+    sa.Column("reason", sa.Text),
+    *_bookkeeping(),
+)
+
+# --- audit and imports --------------------------------------------------------
+
+batch = sa.Table(
+    "batch",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # service | import | merge | undo
+    sa.Column("label", sa.String(300)),
+    sa.Column("user", sa.String(200), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+change = sa.Table(
+    "change",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("entity_id", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),  # create update delete merge restore undo
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+    sa.Column("user", sa.String(200), nullable=False),
+    sa.Column("source", sa.String(200)),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batch.id"), index=True),
+    sa.Column("undoes_id", sa.Integer),
+    sa.Column("at", Timestamp, nullable=False),
+    sa.Index("ix_change_entity", "entity", "entity_id"),
+)
+
+import_run = sa.Table(
+    "import_run",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batch.id")),
+    sa.Column("kind", sa.String(30), nullable=False),  # actors | links | lieux | scdl | ...
+    sa.Column("source", sa.String(200), nullable=False, index=True),
+    sa.Column("file", sa.String(1000)),
+    sa.Column("status", sa.String(20), nullable=False),  # done | failed | dry_run
+    sa.Column("started_at", Timestamp, nullable=False),
+    sa.Column("finished_at", Timestamp),
+    sa.Column("counts", sa.JSON, nullable=False, default=dict),
+    sa.Column("issues", sa.JSON, nullable=False, default=list),
+)
+
+review_decision = sa.Table(
+    "review_decision",
+    metadata,
+    sa.Column("left_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
+    sa.Column("right_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
+    sa.Column("decision", sa.String(20), nullable=False),  # pending | same | different
+    sa.Column("score", sa.Float),
+    sa.Column("reasons", sa.JSON, nullable=False, default=list),
+    sa.Column("decided_by", sa.String(200)),
+    sa.Column("decided_at", Timestamp),
+)
+
+setting = sa.Table(
+    "maillage_setting",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.JSON),
+)

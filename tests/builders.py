@@ -1,0 +1,37 @@
+"""Builders for test data: ``make_actor(**overrides)``."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from stdnum import luhn
+
+_seq = itertools.count(1)
+
+
+def valid_siret(n: int) -> str:
+    """A Luhn-valid SIRET derived from ``n`` (SIREN valid too)."""
+    base = f"{100000000 + n * 7919 % 89999999:09d}"[:8]
+    siren = base + luhn.calc_check_digit(base)
+    nic = f"{n % 9999:04d}"
+    body = siren + nic
+    return body + luhn.calc_check_digit(body)
+
+
+def make_actor(**overrides: Any) -> dict[str, Any]:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "name": f"Association test {n}",
+        "world": "associative",
+        "commune_code": "59350",
+        "themes": ["inclusion-numerique"],
+    }
+    values.update(overrides)
+    return values
+
+
+def make_link(source_id: int, target_id: int, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"source_id": source_id, "target_id": target_id, "kind": "partnership"}
+    values.update(overrides)
+    return values

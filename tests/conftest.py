@@ -1,0 +1,96 @@
+"""Shared fixtures: a migrated database on SQLite and on a real PostgreSQL server.
+
+``db`` is parametrised over both engines. PostgreSQL comes from Debian's
+``postgresql`` package, started once per test process on a free loopback port.
+With ``CI=true`` a missing server fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from maillage.services import database  # noqa: E402
+from maillage.storage.engine import make_engine  # noqa: E402
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    import pgserver
+
+    try:
+        server = pgserver.start_server()
+    except RuntimeError as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI: {exc}")
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    database.upgrade(db=engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: object) -> str:
+    admin = sa.create_engine(pg_server.url, isolation_level="AUTOCOMMIT")  # type: ignore[attr-defined]
+    with admin.connect() as conn:
+        conn.exec_driver_sql("CREATE DATABASE maillage_template")
+    engine = make_engine(pg_server.database_url("maillage_template"))  # type: ignore[attr-defined]
+    database.upgrade(db=engine)
+    engine.dispose()
+    admin.dispose()
+    return "maillage_template"
+
+
+def _sqlite_engine(template: Path, tmp_path: Path) -> sa.Engine:
+    target = tmp_path / "maillage.sqlite"
+    shutil.copy(template, target)
+    return make_engine(f"sqlite:///{target}")
+
+
+def _pg_engine(server: object, template: str) -> sa.Engine:
+    name = f"t_{os.getpid()}_{next(_counter)}"
+    admin = sa.create_engine(server.url, isolation_level="AUTOCOMMIT")  # type: ignore[attr-defined]
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
+    admin.dispose()
+    return make_engine(server.database_url(name))  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A migrated database with the reference data, fresh for each test."""
+    if request.param == "sqlite":
+        engine = _sqlite_engine(request.getfixturevalue("sqlite_template"), tmp_path)
+    else:
+        engine = _pg_engine(request.getfixturevalue("pg_server"),
+                            request.getfixturevalue("pg_template"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(db: sa.Engine) -> str:
+    """The URL of ``db``, for CLI tests."""
+    return db.url.render_as_string(hide_password=False)
