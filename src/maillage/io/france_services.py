@@ -1,0 +1,77 @@
+"""France Services list (ANCT, ``liste-fs-AAAAMMJJ.csv``): one actor per site.
+
+Columns: ``id_fs, insee_dep, lib_fs, adresse, complement_adresse, insee_com,
+code_postal, lib_com, latitude, longitude, mail, telephone, h_lundi … h_samedi,
+prise_rdv, commentaire, type_fs, format_fs, groupe_fs, labellisation_fs`` (2024) or the
+2023 variant (``itinerance, groupe, labellisation, format_fs_anct``). Every site is a
+public actor classified by the France Services typology (``typologie:RFS``); opening
+hours, format and labelling go to ``extra`` (the labelling date is read out of
+``"Espace labellisé 01/01/2020"``). Rows are checked like any actor table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from maillage.io.classify import apply_classification
+from maillage.io.reading import Table, read_table
+from maillage.io.result import ParseResult
+from maillage.io.tabular import parse_actor_table
+from maillage.model.records import ActorRecord
+
+__all__ = ["FRANCE_SERVICES_MAPPING", "parse_france_services", "read_france_services"]
+
+FRANCE_SERVICES_MAPPING = {
+    "id_fs": "key",
+    "lib_fs": "name",
+    "adresse": "address",
+    "insee_com": "commune_code",
+    "code_postal": "postcode",
+    "lib_com": "commune_name",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "mail": "email",
+    "telephone": "phone",
+    "insee_dep": "ignore",
+}
+_DAYS = ("h_lundi", "h_mardi", "h_mercredi", "h_jeudi", "h_vendredi", "h_samedi", "h_dimanche")
+_LABEL_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+
+
+def parse_france_services(
+    rows: Table | Iterable[Mapping[str, Any]],
+    *,
+    file: str | None = None,
+    source: str = "france-services",
+) -> ParseResult:
+    """Return one public actor per France Services site, with row-level issues."""
+    result = parse_actor_table(
+        rows, FRANCE_SERVICES_MAPPING, file=file, source=source, classify=False
+    )
+    table_rows = rows.rows if isinstance(rows, Table) else None
+    departments = {r.values.get("id_fs"): r.values.get("insee_dep") for r in table_rows or []}
+    for actor in result.actors:
+        _finish(actor, departments.get(actor.key))
+    return result
+
+
+def _finish(actor: ActorRecord, department: Any) -> None:
+    """Classify, set territory and source ref, and group hours and labelling in extra."""
+    apply_classification(actor, typologies=["RFS"])
+    actor.source_ref = actor.key
+    if department:
+        actor.territories.append(f"DEP:{str(department).strip()}")
+    hours = {day[2:]: actor.extra.pop(day) for day in _DAYS if day in actor.extra}
+    if hours:
+        actor.extra["horaires"] = hours
+    label = actor.extra.get("labellisation_fs") or actor.extra.get("labellisation")
+    if isinstance(label, str) and (match := _LABEL_DATE.search(label)):
+        actor.extra["date_labellisation"] = f"{match[3]}-{match[2]}-{match[1]}"
+
+
+def read_france_services(path: str | Path, *, source: str = "france-services") -> ParseResult:
+    """Read a France Services CSV list."""
+    return parse_france_services(read_table(path), source=source)

@@ -1,0 +1,282 @@
+"""Read CSV and XLSX files into a :class:`Table`: encoding, delimiter and header found.
+
+Encoding: UTF-8 with or without BOM, else cp1252, else latin-1. Delimiter: the one of
+``,`` ``;`` tab ``|`` that splits the first lines most consistently. Header: the first
+row as wide as the data (a free-text line above the header is skipped and reported).
+Text damaged by a wrong decoding upstream (``notifiÃ©e``, cp850 ``D‚partement``) is
+repaired, with a warning per cell. Duplicate column names keep the first column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from maillage.io.result import RowLog
+from maillage.model.records import ImportIssue
+
+__all__ = [
+    "Row",
+    "Table",
+    "decode",
+    "parse_csv_text",
+    "read_csv_table",
+    "read_table",
+    "read_xlsx_table",
+    "repair_mojibake",
+    "sniff_delimiter",
+    "table_from_records",
+    "xlsx_table",
+]
+
+_DELIMITERS = (",", ";", "\t", "|")
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+_HIGH_RUN = re.compile(
+    "[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}"
+)
+# cp850 bytes decoded as cp1252: the character seen -> the letter meant.
+# Only applied when a "‚" (U+201A, cp850 "é") touches a letter: never legitimate French.
+_CP850 = {"‚": "é", "Š": "è", "ˆ": "ê", "‡": "ç", "ƒ": "â", "…": "à", "—": "ù"}
+_CP850_SIGN = re.compile("(?<=[A-Za-z])‚|‚(?=[A-Za-z])")
+_CP850_SEEN = re.compile("(?<=[A-Za-z])[‚Šˆ‡ƒ…—]|[‚Šˆ‡ƒ…—](?=[A-Za-z])")
+
+
+@dataclass(slots=True)
+class Row:
+    """One data row: its number as a person counts it, and its cells by column name."""
+
+    number: int
+    values: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Table:
+    """A header and numbered rows, plus the issues met while reading the file."""
+
+    header: list[str]
+    rows: list[Row]
+    file: str | None = None
+    issues: list[ImportIssue] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Return ``(text, encoding)``: UTF-8 (BOM removed), cp1252 or latin-1."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if not any(b in _CP1252_UNDEFINED for b in data):
+        return data.decode("cp1252"), "cp1252"
+    return data.decode("latin-1"), "latin-1"
+
+
+def sniff_delimiter(text: str) -> str:
+    """Return the delimiter that gives the most consistent field count on the first lines."""
+    sample = text[:20000]
+    best, best_score = ",", -1.0
+    for delimiter in _DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(sample), delimiter=delimiter))[:20]
+        except csv.Error:
+            continue
+        widths = [len(r) for r in rows[:-1] or rows if r]
+        if not widths or max(widths) < 2:
+            continue
+        mode = max(set(widths), key=widths.count)
+        score = widths.count(mode) / len(widths) * min(mode, 50)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8-read-as-cp1252 (``Ã©`` -> ``é``) and cp850-read-as-cp1252
+    (``D‚partement`` -> ``Département``) damage; other text is returned unchanged."""
+    fixed = _HIGH_RUN.sub(_fix_run, text) if _HIGH_RUN.search(text) else text
+    if _CP850_SIGN.search(fixed):
+        fixed = _CP850_SEEN.sub(lambda m: _CP850[m.group()], fixed)
+    return fixed
+
+
+def _fix_run(match: re.Match[str]) -> str:
+    """Decode one run of cp1252 characters as the UTF-8 bytes it was."""
+    run = match.group()
+    try:
+        return run.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return run
+
+
+def _find_header(records: list[list[str]]) -> int:
+    """Return the index of the header: the first record as wide as the data rows."""
+    widths = [len(r) for r in records[:30] if any(c.strip() for c in r)]
+    if not widths:
+        return 0
+    data_width = max(set(widths[1:] or widths), key=(widths[1:] or widths).count)
+    for index, record in enumerate(records[:10]):
+        if len(record) >= data_width and sum(1 for c in record if c.strip()) >= 2:
+            return index
+    return 0
+
+
+def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None = None) -> Table:
+    """Split CSV text into a :class:`Table` (header row number + 1 = first data row)."""
+    delimiter = delimiter or sniff_delimiter(text)
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    start = _find_header(records)
+    issues: list[ImportIssue] = []
+    if start:
+        issues.append(
+            ImportIssue(
+                1, None, records[0][:1], f"{start} ligne(s) avant l'en-tête ignorée(s)", file,
+                severity="warning",
+            )
+        )  # fmt: skip
+    header_cells: list[Any] = list(records[start]) if records else []
+    header = _header_names(header_cells, start + 1, file, issues)
+    rows: list[Row] = []
+    for offset, record in enumerate(records[start + 1 :], start=start + 2):
+        if not any(cell.strip() for cell in record):
+            continue
+        log = RowLog(issues, offset, file)
+        rows.append(Row(offset, _cells(header, record, log)))
+    return Table(header, rows, file, issues, delimiter=delimiter)
+
+
+def _cells(header: Sequence[str], record: Sequence[Any], log: RowLog) -> dict[str, Any]:
+    """Zip a record with the header; repair mojibake; report cells beyond the header."""
+    values: dict[str, Any] = {}
+    for name, cell in zip(header, record, strict=False):
+        if name in values:
+            continue
+        if isinstance(cell, str) and cell:
+            fixed = repair_mojibake(cell)
+            if fixed != cell:
+                log.warn(name, cell, f"texte mal encodé réparé en {fixed!r}")
+            cell = fixed
+        values[name] = cell
+    extra = [c for c in record[len(header) :] if c not in (None, "")]
+    if extra:
+        log.warn(None, extra, "cellules au-delà de la dernière colonne ignorées")
+    return values
+
+
+def _header_names(
+    cells: Sequence[Any], row: int, file: str | None, issues: list[ImportIssue]
+) -> list[str]:
+    """Return usable column names: stripped, repaired, unique (``name#2`` for repeats)."""
+    names: list[str] = []
+    for index, cell in enumerate(cells):
+        letter = _column_letter(index)
+        if isinstance(cell, str) and cell.strip():
+            name = repair_mojibake(cell.strip())
+        else:
+            name = letter
+            if cell not in (None, ""):
+                issues.append(
+                    ImportIssue(row, letter, cell, "en-tête non textuel : colonne nommée "
+                                f"{letter}", file, severity="warning")
+                )  # fmt: skip
+        if name in names:
+            issues.append(
+                ImportIssue(row, name, name, f"colonne en double (colonne {letter}) : seule "
+                            "la première est lue", file, severity="warning")
+            )  # fmt: skip
+            name = f"{name}#{names.count(name) + 1}"
+        names.append(name)
+    while names and names[-1] == _column_letter(len(names) - 1):
+        names.pop()
+    return names
+
+
+def _column_letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_csv_table(path: str | Path, *, delimiter: str | None = None) -> Table:
+    """Read a CSV file of any supported encoding into a :class:`Table`."""
+    path = Path(path)
+    text, encoding = decode(path.read_bytes())
+    table = parse_csv_text(text, file=path.name, delimiter=delimiter)
+    table.encoding = encoding
+    if encoding not in ("utf-8", "utf-8-sig"):
+        table.issues.insert(
+            0, ImportIssue(None, None, encoding, f"fichier lu en {encoding} (pas en UTF-8)",
+                           path.name, severity="warning"),
+        )  # fmt: skip
+    return table
+
+
+def xlsx_table(
+    records: Iterable[Sequence[Any]], *, file: str | None = None, skip_flag: str | None = None
+) -> Table:
+    """Build a :class:`Table` from worksheet rows (first non-empty row is the header).
+
+    ``skip_flag`` names a column (such as data·inclusion's ``__ignore__``) whose truthy
+    cells mark template rows to skip; each skipped row is reported.
+    """
+    issues: list[ImportIssue] = []
+    header: list[str] = []
+    rows: list[Row] = []
+    for number, record in enumerate(records, start=1):
+        if not any(c not in (None, "") for c in record):
+            continue
+        if not header:
+            header = _header_names(list(record), number, file, issues)
+            continue
+        log = RowLog(issues, number, file)
+        values = _cells(header, list(record), log)
+        if skip_flag and values.get(skip_flag) not in (None, "", False, 0):
+            log.warn(skip_flag, values[skip_flag], "ligne de modèle ignorée")
+            continue
+        rows.append(Row(number, values))
+    return Table(header, rows, file, issues)
+
+
+def read_xlsx_table(
+    source: str | Path | bytes, *, sheet: str | int = 0, skip_flag: str | None = None
+) -> Table:
+    """Read one worksheet (by name or index) of an XLSX workbook into a :class:`Table`."""
+    import openpyxl
+
+    data = io.BytesIO(source) if isinstance(source, bytes) else source
+    workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
+    try:
+        worksheet = workbook[sheet] if isinstance(sheet, str) else workbook.worksheets[sheet]
+        name = "classeur" if isinstance(source, bytes) else Path(source).name
+        name = f"{name}#{worksheet.title}"
+        return xlsx_table(worksheet.iter_rows(values_only=True), file=name, skip_flag=skip_flag)
+    finally:
+        workbook.close()
+
+
+def read_table(path: str | Path, *, sheet: str | int = 0) -> Table:
+    """Read a ``.csv``/``.txt``/``.tsv`` or ``.xlsx`` file into a :class:`Table`."""
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx_table(path, sheet=sheet)
+    return read_csv_table(path)
+
+
+def table_from_records(records: Iterable[dict[str, Any]], *, file: str | None = None) -> Table:
+    """Wrap plain dicts as a :class:`Table`, numbered as a CSV would be (first row = 2)."""
+    rows = [Row(n, dict(r)) for n, r in enumerate(records, start=2)]
+    header: list[str] = []
+    for row in rows:
+        header.extend(k for k in row.values if k not in header)
+    return Table(header, rows, file)

@@ -1,0 +1,311 @@
+"""Generic actor and link tables (CSV or XLSX, any spreadsheet a user brings).
+
+``parse_actor_table(table, mapping)`` turns rows into :class:`ActorRecord` objects and
+``parse_link_table(table, mapping)`` into :class:`LinkRecord` objects. Columns are mapped
+explicitly or guessed from French and English headers (see :mod:`maillage.io.columns`);
+columns that map to no field go to ``extra``. Each cell is checked by the rule of its
+field (SIRET/SIREN Luhn, RNA ``^W\\d{9}$``, 5-digit postcode...); errors reject the row,
+repairs are reported as warnings. World and category are derived (and the rule recorded)
+when the file says nothing about them, unless it carries a ``classification_rule``
+column, as maillage exports do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from maillage.io import values as v
+from maillage.io.classify import apply_classification
+from maillage.io.columns import (
+    ACTOR_FIELDS,
+    ACTOR_GUESSES,
+    LINK_FIELDS,
+    LINK_GUESSES,
+    guess_mapping,
+    ignored_columns,
+    norm_header,
+)
+from maillage.io.reading import Row, Table, read_table, table_from_records
+from maillage.io.result import ParseResult, RowLog
+from maillage.model.records import ActorRecord, LinkRecord
+
+__all__ = [
+    "actor_mapping",
+    "link_mapping",
+    "parse_actor_table",
+    "parse_link_table",
+    "read_actors",
+    "read_links",
+]
+
+Converter = Callable[[Any, RowLog, str], Any]
+DIGITAL_PROFILES = ("native", "adopter", "traditional", "unknown")
+LINK_STATUSES = ("proposed", "active", "ended")
+
+
+def _text(value: Any, log: RowLog, field: str) -> str | None:
+    return v.clean_text(value)
+
+
+def _list(value: Any, log: RowLog, field: str) -> list[str]:
+    return v.split_multi(value)
+
+
+def _sdgs(value: Any, log: RowLog, field: str) -> list[int]:
+    goals: list[int] = []
+    for part in v.split_multi(value, "|;,"):
+        goal = v.parse_int(part, log, field)
+        if goal is not None and not 1 <= goal <= 17:
+            log.error(field, part, "un ODD est un numéro de 1 à 17")
+        elif goal is not None:
+            goals.append(goal)
+    return goals
+
+
+def _legal_form(value: Any, log: RowLog, field: str) -> str | None:
+    digits, _ = v.digits_of(value)
+    if digits is None:
+        return None
+    if not (digits.isdigit() and len(digits) == 4):
+        log.error(field, value, "catégorie juridique INSEE attendue : 4 chiffres (ex. 9220)")
+        return None
+    return digits
+
+
+def _choice(options: tuple[str, ...]) -> Converter:
+    def convert(value: Any, log: RowLog, field: str) -> str | None:
+        text = v.clean_text(value)
+        if text is not None and text not in options:
+            log.error(field, value, "valeur attendue parmi : " + ", ".join(options))
+            return None
+        return text
+
+    return convert
+
+
+def _extra(value: Any, log: RowLog, field: str) -> dict[str, Any]:
+    text = v.clean_text(value)
+    if text is None:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        log.error(field, value, "objet JSON attendu")
+        return {}
+    return data
+
+
+def _year_or_date(value: Any, log: RowLog, field: str) -> dt.date | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1000 < value < 3000:
+        return dt.date(int(value), 1, 1)
+    text = v.clean_text(value)
+    if text is not None and text.isdigit() and len(text) == 4:
+        return dt.date(int(text), 1, 1)
+    return v.parse_date(value, log, field)
+
+
+def _bool(value: Any, log: RowLog, field: str) -> bool | None:
+    return v.parse_bool(value, log, field)
+
+
+def _latitude(value: Any, log: RowLog, field: str) -> float | None:
+    return v.parse_coordinate(value, log, field, 90)
+
+
+def _longitude(value: Any, log: RowLog, field: str) -> float | None:
+    return v.parse_coordinate(value, log, field, 180)
+
+
+def _website(value: Any, log: RowLog, field: str) -> str | None:
+    return v.parse_url(value, log, field)
+
+
+def _email(value: Any, log: RowLog, field: str) -> str | None:
+    return v.parse_email(value, log, field)
+
+
+ACTOR_CONVERTERS: dict[str, Converter] = {
+    "siret": v.parse_siret,
+    "siren": v.parse_siren,
+    "rna": v.parse_rna,
+    "postcode": v.parse_postcode,
+    "commune_code": v.parse_commune_code,
+    "latitude": _latitude,
+    "longitude": _longitude,
+    "world": v.parse_world,
+    "website": _website,
+    "email": _email,
+    "legal_form": _legal_form,
+    "digital_profile": _choice(DIGITAL_PROFILES),
+    "themes": _list,
+    "territories": _list,
+    "sdgs": _sdgs,
+    "extra": _extra,
+}
+LINK_CONVERTERS: dict[str, Converter] = {
+    "start_date": _year_or_date,
+    "end_date": _year_or_date,
+    "weight": v.parse_float,
+    "amount": v.parse_float,
+    "confidence": v.parse_float,
+    "directed": _bool,
+    "status": _choice(LINK_STATUSES),
+    "themes": _list,
+    "extra": _extra,
+}
+
+
+def _as_table(rows: Table | Iterable[Mapping[str, Any]], file: str | None) -> Table:
+    """Accept a :class:`Table` or plain dicts (numbered from 2, as below a header)."""
+    if isinstance(rows, Table):
+        return rows
+    return table_from_records((dict(r) for r in rows), file=file)
+
+
+def actor_mapping(
+    header: Iterable[str], explicit: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the ``{column: field}`` mapping used for an actor table."""
+    return guess_mapping(header, ACTOR_GUESSES, ACTOR_FIELDS, explicit)
+
+
+def link_mapping(
+    header: Iterable[str], explicit: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Return the ``{column: field}`` mapping used for a link table.
+
+    A ``source`` column names the source actor unless a ``source_key`` column exists,
+    in which case ``source`` is the provenance field.
+    """
+    columns = list(header)
+    record_fields = [f for f in LINK_FIELDS if f != "source" or "source_key" in columns]
+    return guess_mapping(columns, LINK_GUESSES, record_fields, explicit)
+
+
+def _convert_row(
+    row: Row,
+    mapping: Mapping[str, str],
+    converters: Mapping[str, Converter],
+    skip: set[str],
+    log: RowLog,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return ``(fields, extra)`` for one row; problems go to ``log``."""
+    data: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for column, raw in row.values.items():
+        target = mapping.get(column)
+        if target is None:
+            if column not in skip and (text := v.clean_text(raw)) is not None:
+                extra[column] = text
+            continue
+        if target == "commune_code" and norm_header(column) == "territory_code":
+            code = v.clean_text(raw)
+            if code is not None and len(code) in (2, 3):
+                data.setdefault("territories", []).append(f"DEP:{code}")
+                continue
+        convert: Converter = converters.get(target, _text)
+        value = convert(raw, log, target)
+        if value is not None and value != [] and value != {}:
+            data[target] = value
+    if "extra" in data:
+        extra = {**data.pop("extra"), **extra}
+    return data, extra
+
+
+def parse_actor_table(
+    rows: Table | Iterable[Mapping[str, Any]],
+    mapping: Mapping[str, str] | None = None,
+    *,
+    file: str | None = None,
+    source: str | None = None,
+    classify: bool = True,
+) -> ParseResult:
+    """Return the actors of a table, with every row-level issue.
+
+    ``mapping`` is ``{column: field}`` (field names of :class:`ActorRecord`); unmapped
+    columns are guessed from their header. ``source`` fills ``ActorRecord.source``
+    when the file has no ``source`` column. A row without a name, with an invalid
+    identifier or a duplicate key is rejected. ``classify=False`` leaves world and
+    category as the file gives them. Never raises on bad data.
+    """
+    table = _as_table(rows, file)
+    result = ParseResult(issues=list(table.issues), rows=len(table.rows))
+    columns = actor_mapping(table.header, mapping)
+    derive = classify and "classification_rule" not in columns.values()
+    skip = ignored_columns(mapping)
+    keys: set[str] = set()
+    for row in table.rows:
+        log = RowLog(result.issues, row.number, table.file)
+        data, extra = _convert_row(row, columns, ACTOR_CONVERTERS, skip, log)
+        if "name" not in data:
+            log.error("name", None, "nom de l'acteur requis")
+        key = data.get("key")
+        if key is not None and key in keys:
+            log.error("key", key, "identifiant déjà utilisé plus haut dans le fichier")
+        if log.failed:
+            result.rejected_rows.append(row.number)
+            continue
+        if key is not None:
+            keys.add(key)
+        actor = ActorRecord(**data, extra=extra)
+        if actor.source is None:
+            actor.source = source
+        if derive:
+            apply_classification(actor)
+        result.actors.append(actor)
+    return result
+
+
+def parse_link_table(
+    rows: Table | Iterable[Mapping[str, Any]],
+    mapping: Mapping[str, str] | None = None,
+    *,
+    file: str | None = None,
+    source: str | None = None,
+) -> ParseResult:
+    """Return the links of a table, with every row-level issue.
+
+    Ends are named by ``source_key``/``target_key`` (a key of the actors of the same
+    source, or a SIRET/SIREN/RNA). A 4-digit year is read as 1 January of that year.
+    A row without both ends, or tying an actor to itself, is rejected.
+    """
+    table = _as_table(rows, file)
+    result = ParseResult(issues=list(table.issues), rows=len(table.rows))
+    columns = link_mapping(table.header, mapping)
+    skip = ignored_columns(mapping)
+    for row in table.rows:
+        log = RowLog(result.issues, row.number, table.file)
+        data, extra = _convert_row(row, columns, LINK_CONVERTERS, skip, log)
+        for end in ("source_key", "target_key"):
+            if end not in data:
+                log.error(end, None, "extrémité du lien requise")
+        if data.get("source_key") is not None and data.get("source_key") == data.get("target_key"):
+            log.error("target_key", data["target_key"], "un lien relie deux acteurs différents")
+        if log.failed:
+            result.rejected_rows.append(row.number)
+            continue
+        link = LinkRecord(**data, extra=extra)
+        if link.source is None:
+            link.source = source
+        result.links.append(link)
+    return result
+
+
+def read_actors(
+    path: str | Path, mapping: Mapping[str, str] | None = None, *, source: str | None = None
+) -> ParseResult:
+    """Read an actor table from a CSV or XLSX file (see :func:`parse_actor_table`)."""
+    return parse_actor_table(read_table(path), mapping, source=source)
+
+
+def read_links(
+    path: str | Path, mapping: Mapping[str, str] | None = None, *, source: str | None = None
+) -> ParseResult:
+    """Read a link table from a CSV or XLSX file (see :func:`parse_link_table`)."""
+    return parse_link_table(read_table(path), mapping, source=source)

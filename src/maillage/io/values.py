@@ -1,0 +1,382 @@
+"""Cell-level parsing with French conventions and reported repairs.
+
+Every ``parse_*`` function takes a raw cell (a string from a CSV file, or the value
+openpyxl gives for a workbook cell: ``int``, ``float``, ``datetime``...), a
+:class:`~maillage.io.result.RowLog` and the field name. It returns the clean value, or
+``None`` for an empty cell or a rejected value. Repairs that change the text (a SIRET read
+as ``3805449320029.0``, a postcode ``59 300``, an Excel serial date in a text file) are
+logged as warnings; values that break a rule are logged as errors naming the rule.
+
+References: SIREN/SIRET check digits with the La Poste exception are delegated to
+python-stdnum (``stdnum.fr.siren``, ``stdnum.fr.siret``); RNA is ``W`` + 9 digits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+from stdnum.fr import siren as _siren
+from stdnum.fr import siret as _siret
+
+from maillage.io.result import RowLog
+
+__all__ = [
+    "WORLDS",
+    "clean_text",
+    "digits_of",
+    "parse_bool",
+    "parse_commune_code",
+    "parse_coordinate",
+    "parse_date",
+    "parse_email",
+    "parse_float",
+    "parse_int",
+    "parse_postcode",
+    "parse_rna",
+    "parse_siren",
+    "parse_siret",
+    "parse_url",
+    "parse_world",
+    "split_multi",
+]
+
+WORLDS = ("economic", "associative", "public", "academic")
+_WORLD_ALIASES = {
+    "economic": "economic",
+    "economique": "economic",
+    "entreprise": "economic",
+    "entreprises": "economic",
+    "associative": "associative",
+    "associatif": "associative",
+    "association": "associative",
+    "social": "associative",
+    "ess": "associative",
+    "public": "public",
+    "institutionnel": "public",
+    "institution": "public",
+    "academic": "academic",
+    "academique": "academic",
+    "recherche": "academic",
+}
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+_NUMBER_FR = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?|[+-]?\d+(?:,\d+)?")
+_NUMBER_EN = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_FLOAT_INT = re.compile(r"(\d+)\.0+")
+_DATE_FR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?(?:Z|[+-]\d{2}:?\d{2})?")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_RNA = re.compile(r"W\d{9}")
+_POSTCODE = re.compile(r"\d{5}")
+_POSTCODE_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(\d{2})[ \u00a0\u202f]?(\d{3})(?![\d])")
+_COMMUNE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+_URL = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:[/?#]\S*)?", re.IGNORECASE)
+
+
+def clean_text(value: Any) -> str | None:
+    """Return the cell as stripped text, ``None`` when empty.
+
+    Integral floats (``59260.0``, as spreadsheets store codes) become ``"59260"``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def split_multi(value: Any, separators: str = "|;") -> list[str]:
+    """Split a multi-valued cell on any of ``separators``; empty parts are dropped."""
+    text = clean_text(value)
+    if text is None:
+        return []
+    parts = re.split("[" + re.escape(separators) + "]", text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _number_text(text: str) -> float | None:
+    """Parse French (``1 234,5``) or English (``1,234.5``) number text; ``None`` if not one."""
+    compact = text.strip()
+    if _NUMBER_EN.fullmatch(compact):
+        return float(compact.replace(",", ""))
+    if _NUMBER_FR.fullmatch(compact):
+        digits = _SPACES.sub("", compact)
+        if "," in digits:
+            digits = digits.replace(".", "").replace(",", ".")
+        elif digits.count(".") >= 1:
+            digits = digits.replace(".", "")
+        return float(digits)
+    return None
+
+
+def parse_float(value: Any, log: RowLog, field: str) -> float | None:
+    """Return a number from a cell: decimal comma, thousands space or dot accepted."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else float(value)
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and math.isnan(value) else float(value)
+    text = clean_text(value)
+    if text is None:
+        return None
+    number = _number_text(text)
+    if number is None:
+        log.error(field, value, "nombre attendu (ex. 1234,56 ou 1234.56)")
+    return number
+
+
+def parse_int(value: Any, log: RowLog, field: str) -> int | None:
+    """Return an integer; ``2022.0`` is accepted, ``2022.5`` is an error."""
+    number = parse_float(value, log, field)
+    if number is None:
+        return None
+    if not number.is_integer():
+        log.error(field, value, "nombre entier attendu")
+        return None
+    return int(number)
+
+
+def _excel_date(serial: float) -> dt.date | None:
+    """Return the date of an Excel serial number (1900 system), if plausible."""
+    if 1 <= serial < 2958466:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+    return None
+
+
+def parse_date(value: Any, log: RowLog, field: str) -> dt.date | None:
+    """Return a date from ISO (``2019-03-12``, with time or zone), French
+    (``12/03/2019``) or Excel serial forms; an unreadable date is an error."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        serial = _excel_date(float(value))
+        if serial is not None:
+            return serial
+    text = clean_text(value)
+    if text is None:
+        return None
+    return _date_text(text, value, log, field)
+
+
+def _date_text(text: str, value: Any, log: RowLog, field: str) -> dt.date | None:
+    """Parse the text forms of :func:`parse_date`."""
+    try:
+        if match := _DATE_ISO.fullmatch(text):
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _DATE_FR.fullmatch(text):
+            return dt.date(int(match[3]), int(match[2]), int(match[1]))
+    except ValueError:
+        log.error(field, value, "date impossible (jour ou mois hors limites)")
+        return None
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text):
+        serial = _excel_date(float(text))
+        if serial is not None and 20000 <= float(text) <= 80000:
+            log.warn(field, value, f"date série Excel convertie en {serial.isoformat()}")
+            return serial
+    log.error(field, value, "date attendue au format AAAA-MM-JJ ou JJ/MM/AAAA")
+    return None
+
+
+def parse_bool(value: Any, log: RowLog, field: str) -> bool | None:
+    """Return a boolean from oui/non, true/false, 1/0, yes/no."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = (clean_text(value) or "").lower()
+    if not text:
+        return None
+    if text in {"oui", "o", "true", "vrai", "1", "yes", "y"}:
+        return True
+    if text in {"non", "n", "false", "faux", "0", "no"}:
+        return False
+    log.error(field, value, "valeur booléenne attendue (oui/non)")
+    return None
+
+
+def digits_of(value: Any) -> tuple[str | None, bool]:
+    """Return the digit string of an identifier cell and whether it was repaired.
+
+    Accepts spaces and NBSP between digits and the ``.0`` suffix of a number that a
+    spreadsheet stored as a float.
+    """
+    if isinstance(value, float):
+        if math.isnan(value) or not value.is_integer():
+            return None, False
+        return str(int(value)), True
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value), False
+    text = clean_text(value)
+    if text is None:
+        return None, False
+    repaired = False
+    if match := _FLOAT_INT.fullmatch(text):
+        text, repaired = match[1], True
+    compact = _SPACES.sub("", text)
+    if compact != text:
+        repaired = True
+    return compact, repaired
+
+
+def _identifier(
+    value: Any, log: RowLog, field: str, width: int, validate: Any, label: str
+) -> str | None:
+    """Shared SIREN/SIRET logic: digits, repairs, padding and check digit."""
+    digits, repaired = digits_of(value)
+    if digits is None:
+        if clean_text(value) is not None:
+            log.error(field, value, f"un {label} compte {width} chiffres")
+        return None
+    if not digits.isdigit():
+        log.error(field, value, f"un {label} ne contient que des chiffres ({width})")
+        return None
+    padded = False
+    if len(digits) == width - 1 and validate(digits.zfill(width)):
+        digits, padded = digits.zfill(width), True
+    if len(digits) != width:
+        log.error(field, value, f"un {label} compte {width} chiffres, pas {len(digits)}")
+        return None
+    if not validate(digits):
+        log.error(field, value, f"clé de contrôle {label} invalide (algorithme de Luhn)")
+        return None
+    if padded:
+        log.warn(field, value, f"{label} réparé en {digits} (zéro initial perdu restauré)")
+    elif repaired:
+        log.warn(field, value, f"{label} réparé en {digits} (lu comme un nombre)")
+    return digits
+
+
+def parse_siret(value: Any, log: RowLog, field: str = "siret") -> str | None:
+    """Return a valid 14-digit SIRET (Luhn, La Poste exception) or ``None``."""
+    return _identifier(value, log, field, 14, _siret.is_valid, "SIRET")
+
+
+def parse_siren(value: Any, log: RowLog, field: str = "siren") -> str | None:
+    """Return a valid 9-digit SIREN (Luhn) or ``None``."""
+    return _identifier(value, log, field, 9, _siren.is_valid, "SIREN")
+
+
+def parse_rna(value: Any, log: RowLog, field: str = "rna") -> str | None:
+    """Return an RNA number (``W`` + 9 digits); lower case or spaces are repaired."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    code = _SPACES.sub("", text).upper()
+    if not _RNA.fullmatch(code):
+        log.error(field, value, "un numéro RNA s'écrit W suivi de 9 chiffres (^W\\d{9}$)")
+        return None
+    if code != text:
+        log.warn(field, value, f"numéro RNA réparé en {code}")
+    return code
+
+
+def parse_postcode(value: Any, log: RowLog, field: str = "postcode") -> str | None:
+    """Return a 5-digit postcode; ``59 300``, ``59300.0``, ``1200`` (lost zero) and a
+    postcode inside ``69493 Pierre Bénite cedex`` are repaired with a warning."""
+    digits, repaired = digits_of(value)
+    if digits is None:
+        return None
+    if digits.isdigit() and len(digits) == 4:
+        digits, repaired = digits.zfill(5), True
+    if _POSTCODE.fullmatch(digits):
+        if repaired:
+            log.warn(field, value, f"code postal réparé en {digits}")
+        return digits
+    text = clean_text(value) or ""
+    found = _POSTCODE_IN_TEXT.findall(text)
+    if len(found) == 1 and not text.replace(" ", "").isdigit():
+        code = str(found[0][0]) + str(found[0][1])
+        log.warn(field, value, f"code postal extrait du texte : {code}")
+        return code
+    log.error(field, value, "code postal attendu : 5 chiffres (^\\d{5}$)")
+    return None
+
+
+def parse_commune_code(value: Any, log: RowLog, field: str = "commune_code") -> str | None:
+    """Return an INSEE commune code (5 characters, Corsica ``2A``/``2B``)."""
+    digits, repaired = digits_of(value)
+    if digits is None:
+        return None
+    code = digits.upper()
+    if code.isdigit() and len(code) == 4:
+        code, repaired = code.zfill(5), True
+    if not _COMMUNE.fullmatch(code):
+        log.error(field, value, "code commune INSEE attendu : 5 caractères (ex. 59350, 2A004)")
+        return None
+    if repaired:
+        log.warn(field, value, f"code commune réparé en {code}")
+    return code
+
+
+def parse_coordinate(value: Any, log: RowLog, field: str, limit: float) -> float | None:
+    """Return a latitude (``limit`` 90) or longitude (``limit`` 180) in WGS84 degrees."""
+    number = parse_float(value, log, field)
+    if number is None:
+        return None
+    if not -limit <= number <= limit or math.isnan(number):
+        log.error(field, value, f"coordonnée hors limites (-{limit:g} à {limit:g} degrés)")
+        return None
+    return number
+
+
+def parse_world(value: Any, log: RowLog, field: str = "world") -> str | None:
+    """Return one of the four worlds from English or French labels."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    key = _fold(text)
+    world = _WORLD_ALIASES.get(key)
+    if world is None:
+        log.error(field, value, "monde attendu : economic, associative, public ou academic")
+    return world
+
+
+def parse_email(value: Any, log: RowLog, field: str, severity: str = "warning") -> str | None:
+    """Return an e-mail address; a malformed one is dropped (warning) or rejected."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    if _EMAIL.fullmatch(text):
+        return text
+    _report(log, severity, field, value, "adresse électronique invalide (nom@domaine.fr)")
+    return None
+
+
+def parse_url(value: Any, log: RowLog, field: str, severity: str = "warning") -> str | None:
+    """Return a web address; a malformed one is dropped (warning) or rejected."""
+    text = clean_text(value)
+    if text is None:
+        return None
+    if _URL.fullmatch(text):
+        return text
+    _report(log, severity, field, value, "adresse web invalide (https://…)")
+    return None
+
+
+def _report(log: RowLog, severity: str, field: str, value: Any, message: str) -> None:
+    """Log as an error or as a warning (value dropped)."""
+    if severity == "error":
+        log.error(field, value, message)
+    else:
+        log.warn(field, value, message + " : valeur ignorée")
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, for vocabulary look-ups."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
