@@ -84,8 +84,9 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     if request.param == "sqlite":
         engine = _sqlite_engine(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
-        engine = _pg_engine(request.getfixturevalue("pg_server"),
-                            request.getfixturevalue("pg_template"))
+        engine = _pg_engine(
+            request.getfixturevalue("pg_server"), request.getfixturevalue("pg_template")
+        )
     yield engine
     engine.dispose()
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from builders import valid_siret
 from click.testing import CliRunner
 
+from builders import valid_siret
 from maillage.cli.main import cli
 
 
@@ -17,17 +17,33 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_actor_lifecycle_history_and_undo(db_url: str) -> None:
-    code, out, _ = run("actor", "add", "--db", db_url, "--name", "Emmaüs Connect", "--world",
-                       "associative", "--siret", valid_siret(3), "--commune", "59350",
-                       "--theme", "inclusion-numerique", "--json")
+    code, out, _ = run(
+        "actor",
+        "add",
+        "--db",
+        db_url,
+        "--name",
+        "Emmaüs Connect",
+        "--world",
+        "associative",
+        "--siret",
+        valid_siret(3),
+        "--commune",
+        "59350",
+        "--theme",
+        "inclusion-numerique",
+        "--json",
+    )
     assert code == 0
     actor = json.loads(out)
     actor_id = str(actor["id"])
-    code, out, _ = run("actor", "update", actor_id, "--db", db_url, "--version", "1",
-                       "--acronym", "EC", "--json")
+    code, out, _ = run(
+        "actor", "update", actor_id, "--db", db_url, "--version", "1", "--acronym", "EC", "--json"
+    )
     assert code == 0 and json.loads(out)["version"] == 2
-    code, out, err = run("actor", "update", actor_id, "--db", db_url, "--version", "1",
-                         "--acronym", "XX")
+    code, out, err = run(
+        "actor", "update", actor_id, "--db", db_url, "--version", "1", "--acronym", "XX"
+    )
     assert code == 1 and "Conflit" in err and "Traceback" not in err
     code, out, _ = run("history", "actor", actor_id, "--db", db_url, "--json")
     trail = json.loads(out)
@@ -49,11 +65,34 @@ def test_bad_siret_is_one_clear_line(db_url: str) -> None:
 def test_link_and_search_and_territory(db_url: str) -> None:
     ids = []
     for name, world in (("Médiation Numerique Roubaix", "associative"), ("Orange", "economic")):
-        _, out, _ = run("actor", "add", "--db", db_url, "--name", name, "--world", world,
-                        "--commune", "59512", "--json")
+        _, out, _ = run(
+            "actor",
+            "add",
+            "--db",
+            db_url,
+            "--name",
+            name,
+            "--world",
+            world,
+            "--commune",
+            "59512",
+            "--json",
+        )
         ids.append(str(json.loads(out)["id"]))
-    code, out, _ = run("link", "add", *ids, "--db", db_url, "--kind", "partnership", "--form",
-                       "mecenat", "--start", "2019", "--json")
+    code, out, _ = run(
+        "link",
+        "add",
+        *ids,
+        "--db",
+        db_url,
+        "--kind",
+        "partnership",
+        "--form",
+        "mecenat",
+        "--start",
+        "2019",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["form"] == "mecenat"
     code, out, _ = run("link", "list", "--db", db_url, "--actor", ids[0], "--json")
     assert len(json.loads(out)) == 1

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from builders import make_actor, valid_siret
-from storage.dump import dump
 
+from builders import make_actor, valid_siret
 from maillage.model.errors import Conflict, InvalidInput, NotFound
 from maillage.services import actors, history
 from maillage.storage.tables import change
+from storage.dump import dump
 
 
 def _changes(db: sa.Engine) -> int:
@@ -20,8 +20,15 @@ def _changes(db: sa.Engine) -> int:
 def test_create_normalises_identifiers_and_reads_back(db: sa.Engine) -> None:
     siret = valid_siret(42)
     created = actors.create_actor(
-        db=db, values=make_actor(name="  Emmaüs Connect ", siret=f"{siret[:3]} {siret[3:]}",
-                                 rna="w595000123", latitude="50,69", longitude=3.18))
+        db=db,
+        values=make_actor(
+            name="  Emmaüs Connect ",
+            siret=f"{siret[:3]} {siret[3:]}",
+            rna="w595000123",
+            latitude="50,69",
+            longitude=3.18,
+        ),
+    )
     got = actors.get_actor(db=db, actor_id=created["id"])
     assert got["name"] == "Emmaüs Connect"
     assert got["siret"] == siret and got["siren"] == siret[:9]
@@ -57,16 +64,21 @@ def test_invalid_input_names_the_field_and_writes_nothing(
 
 def test_corsican_and_overseas_communes_are_accepted(db: sa.Engine) -> None:
     for code in ("2A004", "2B033", "97411"):
-        assert actors.create_actor(db=db, values=make_actor(commune_code=code))["commune_code"] == code
+        assert (
+            actors.create_actor(db=db, values=make_actor(commune_code=code))["commune_code"] == code
+        )
 
 
 def test_stale_update_is_a_conflict_and_changes_nothing(db: sa.Engine) -> None:
     created = actors.create_actor(db=db, values=make_actor())
-    actors.update_actor(db=db, actor_id=created["id"], changes={"acronym": "AT"}, expected_version=1)
+    actors.update_actor(
+        db=db, actor_id=created["id"], changes={"acronym": "AT"}, expected_version=1
+    )
     before = dump(db)
     with pytest.raises(Conflict, match="version"):
-        actors.update_actor(db=db, actor_id=created["id"], changes={"acronym": "XX"},
-                            expected_version=1)
+        actors.update_actor(
+            db=db, actor_id=created["id"], changes={"acronym": "XX"}, expected_version=1
+        )
     assert dump(db) == before
     assert actors.get_actor(db=db, actor_id=created["id"])["version"] == 2
 
@@ -82,7 +94,9 @@ def test_delete_is_soft_and_undo_restores_exactly(db: sa.Engine) -> None:
     assert [c["action"] for c in trail] == ["create", "delete"]
     history.undo_change(db=db, change_id=trail[-1]["id"])
     assert dump(db) == before
-    assert [a["id"] for a in actors.search_actors(db=db, query="tiers lieux")] == [created["id"]]
+    assert [a["id"] for a in actors.search_actors(db=db, query="tiers lieu nord")] == [
+        created["id"]
+    ]
 
 
 def test_undo_refuses_when_later_changes_exist(db: sa.Engine) -> None:
@@ -115,11 +129,15 @@ def test_search_folds_accents_case_and_plurals(db: sa.Engine) -> None:
     a = actors.create_actor(db=db, values=make_actor(name="Médiation Numerique Lille"))
     b = actors.create_actor(db=db, values=make_actor(name="Réseau des médiations numériques"))
     actors.create_actor(db=db, values=make_actor(name="Banque alimentaire"))
-    c = actors.create_actor(db=db, values=make_actor(name="Coop", description="La médiation numérique pour tous"))
+    c = actors.create_actor(
+        db=db, values=make_actor(name="Coop", description="La médiation numérique pour tous")
+    )
     found = {a["id"] for a in actors.search_actors(db=db, query="médiation numérique")}
     assert found == {a["id"], b["id"], c["id"]}
 
 
 def test_search_matches_commune_name(db: sa.Engine) -> None:
-    created = actors.create_actor(db=db, values=make_actor(name="Centre social", commune_code="59512"))
+    created = actors.create_actor(
+        db=db, values=make_actor(name="Centre social", commune_code="59512")
+    )
     assert [a["id"] for a in actors.search_actors(db=db, query="roubaix")] == [created["id"]]

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from builders import make_actor, make_link
-from storage.dump import dump
 
+from builders import make_actor, make_link
 from maillage.model.errors import InvalidInput
 from maillage.services import actors, history, links
+from storage.dump import dump
 
 
 @pytest.fixture
@@ -21,11 +21,17 @@ def pair(db: sa.Engine) -> tuple[int, int]:
 
 
 def test_create_dated_partnership(db: sa.Engine, pair: tuple[int, int]) -> None:
-    created = links.create_link(db=db, values=make_link(*pair, form="mecenat", subtype="competences",
-                                                         start_date="2019", amount="1 500,50".replace(" ", "")))
+    created = links.create_link(
+        db=db,
+        values=make_link(
+            *pair, form="mecenat", subtype="competences", start_date="2019", amount="1500,50"
+        ),
+    )
     assert created["start_date"] == "2019-01-01"
     assert created["amount"] == 1500.5
-    assert created["directed"] is True or created["directed"] == 1
+    assert created["directed"] is False
+    funding = links.create_link(db=db, values=make_link(*pair, kind="funding"))
+    assert funding["directed"] is True
     assert links.list_links(db=db, actor_id=pair[0])[0]["id"] == created["id"]
 
 
@@ -39,11 +45,12 @@ def test_create_dated_partnership(db: sa.Engine, pair: tuple[int, int]) -> None:
         ("confidence", {"confidence": 2}),
     ],
 )
-def test_invalid_links_are_rejected(db: sa.Engine, pair: tuple[int, int], field: str,
-                                     values: dict[str, object]) -> None:
+def test_invalid_links_are_rejected(
+    db: sa.Engine, pair: tuple[int, int], field: str, values: dict[str, object]
+) -> None:
     before = dump(db)
-    data = make_link(*pair, **values)
-    if data["target_id"] is None:
+    data = {**make_link(*pair), **values}
+    if data["target_id"] is None:  # a link from an actor to itself
         data["target_id"] = pair[0]
     with pytest.raises(InvalidInput) as info:
         links.create_link(db=db, values=data)
@@ -60,7 +67,9 @@ def test_link_to_deleted_actor_is_rejected(db: sa.Engine, pair: tuple[int, int])
 def test_undo_link_update_restores_dates(db: sa.Engine, pair: tuple[int, int]) -> None:
     created = links.create_link(db=db, values=make_link(*pair, start_date=dt.date(2018, 3, 12)))
     before = dump(db)
-    links.update_link(db=db, link_id=created["id"], changes={"status": "ended", "end_date": "2021-06-30"})
+    links.update_link(
+        db=db, link_id=created["id"], changes={"status": "ended", "end_date": "2021-06-30"}
+    )
     change_id = history.entity_history(db=db, entity="link", entity_id=created["id"])[-1]["id"]
     history.undo_change(db=db, change_id=change_id)
     assert dump(db) == before

@@ -8,8 +8,15 @@ import sqlalchemy as sa
 
 from maillage.storage import tables as t
 
-TABLES = [t.actor, t.actor_theme, t.actor_sdg, t.actor_territory, t.actor_identifier, t.link,
-          t.link_theme]
+TABLES = [
+    t.actor,
+    t.actor_theme,
+    t.actor_sdg,
+    t.actor_territory,
+    t.actor_identifier,
+    t.link,
+    t.link_theme,
+]
 
 
 def dump(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from builders import make_actor, valid_siret
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from storage.dump import dump
 
+from builders import make_actor, valid_siret
 from maillage.model.errors import MaillageError
 from maillage.services import actors, history, links
 from maillage.storage.tables import change
+from storage.dump import dump
 
 names = st.text(alphabet="abcdeéèàçôœ -'", min_size=1, max_size=20).filter(lambda s: s.strip())
 actor_fields = st.fixed_dictionaries(
@@ -39,9 +39,13 @@ operation = st.one_of(
     st.tuples(st.just("create_actor"), actor_fields),
     st.tuples(st.just("update_actor"), st.integers(0, 10), actor_fields),
     st.tuples(st.just("delete_actor"), st.integers(0, 10)),
-    st.tuples(st.just("create_link"), st.integers(0, 10), st.integers(0, 10),
-              st.sampled_from(["partnership", "funding", "membership"]),
-              st.none() | st.integers(2000, 2024)),
+    st.tuples(
+        st.just("create_link"),
+        st.integers(0, 10),
+        st.integers(0, 10),
+        st.sampled_from(["partnership", "funding", "membership"]),
+        st.none() | st.integers(2000, 2024),
+    ),
     st.tuples(st.just("update_link"), st.integers(0, 10), st.sampled_from(["active", "ended"])),
     st.tuples(st.just("delete_link"), st.integers(0, 10)),
 )
@@ -57,8 +61,12 @@ def _apply(db: sa.Engine, op: tuple[Any, ...], made: dict[str, list[int]]) -> No
     elif kind == "delete_actor" and made["actor"]:
         actors.delete_actor(db=db, actor_id=pick(made["actor"], op[1]))
     elif kind == "create_link" and len(made["actor"]) >= 2:
-        values = {"source_id": pick(made["actor"], op[1]), "target_id": pick(made["actor"], op[2]),
-                  "kind": op[3], "start_date": op[4]}
+        values = {
+            "source_id": pick(made["actor"], op[1]),
+            "target_id": pick(made["actor"], op[2]),
+            "kind": op[3],
+            "start_date": op[4],
+        }
         made["link"].append(links.create_link(db=db, values=values)["id"])
     elif kind == "update_link" and made["link"]:
         links.update_link(db=db, link_id=pick(made["link"], op[1]), changes={"status": op[2]})
@@ -85,9 +93,13 @@ def test_undo_in_reverse_order_restores_initial_state(db: sa.Engine) -> None:
             except MaillageError:
                 pass  # rejected operations write nothing
         with db.connect() as conn:
-            done = conn.execute(
-                sa.select(change.c.id).where(change.c.id > mark).order_by(change.c.id.desc())
-            ).scalars().all()
+            done = (
+                conn.execute(
+                    sa.select(change.c.id).where(change.c.id > mark).order_by(change.c.id.desc())
+                )
+                .scalars()
+                .all()
+            )
         for change_id in done:
             history.undo_change(db=db, change_id=change_id)
         assert dump(db) == initial

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from maillage.cli.common import console, db_option, emit_json, engine_for, handle_errors, json_option
+from maillage.cli.common import (
+    console,
+    db_option,
+    emit_json,
+    engine_for,
+    handle_errors,
+    json_option,
+)
 from maillage.services import database
 
 

@@ -68,7 +68,9 @@ def print_record(record: Mapping[str, Any], *, title: str | None = None) -> None
     console.print(table)
 
 
-def print_rows(rows: Iterable[Mapping[str, Any]], columns: list[str], *, title: str | None = None) -> None:
+def print_rows(
+    rows: Iterable[Mapping[str, Any]], columns: list[str], *, title: str | None = None
+) -> None:
     table = Table(title=title)
     for col in columns:
         table.add_column(col)

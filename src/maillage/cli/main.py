@@ -27,8 +27,15 @@ def cli() -> None:
     """
 
 
-for command in (actor_group, link_group, territory_group, search_command, history_command,
-                undo_command, db_group):
+for command in (
+    actor_group,
+    link_group,
+    territory_group,
+    search_command,
+    history_command,
+    undo_command,
+    db_group,
+):
     cli.add_command(command)
 
 

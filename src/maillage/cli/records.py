@@ -64,7 +64,9 @@ LINK_OPTIONS: list[tuple[str, str, str]] = [
 ]
 
 
-def field_options(options: list[tuple[str, str, str]], multi: list[tuple[str, str]]) -> Callable[[F], F]:
+def field_options(
+    options: list[tuple[str, str, str]], multi: list[tuple[str, str]]
+) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         for dest, flag, help_text in reversed(options):
             func = click.option(flag, dest, default=None, help=help_text)(func)
@@ -77,8 +79,11 @@ def field_options(options: list[tuple[str, str, str]], multi: list[tuple[str, st
 
 def _given(fields: dict[str, Any], multi: list[tuple[str, str]]) -> dict[str, Any]:
     multi_names = {m for m, _ in multi}
-    return {k: (list(v) if k in multi_names else v) for k, v in fields.items()
-            if (v if k in multi_names else v is not None)}
+    return {
+        k: (list(v) if k in multi_names else v)
+        for k, v in fields.items()
+        if (v if k in multi_names else v is not None)
+    }
 
 
 def _show(record: dict[str, Any], as_json: bool, title: str) -> None:
@@ -118,7 +123,11 @@ def actor_show(actor_id: int, db_url: str, as_json: bool) -> None:
 
     Exemple : maillage actor show 42 --json
     """
-    _show(actor_service.get_actor(db=engine_for(db_url), actor_id=actor_id), as_json, f"Acteur {actor_id}")
+    _show(
+        actor_service.get_actor(db=engine_for(db_url), actor_id=actor_id),
+        as_json,
+        f"Acteur {actor_id}",
+    )
 
 
 @actor_group.command("list")
@@ -144,21 +153,30 @@ def actor_list(db_url: str, as_json: bool, **filters: Any) -> None:
 
 @actor_group.command("update")
 @click.argument("actor_id", type=int)
-@click.option("--version", "expected_version", type=int, default=None,
-              help="Version lue (refus si elle est périmée) / version read (conflict if stale)")
+@click.option(
+    "--version",
+    "expected_version",
+    type=int,
+    default=None,
+    help="Version lue (refus si elle est périmée) / version read (conflict if stale)",
+)
 @field_options(ACTOR_OPTIONS, ACTOR_MULTI)
 @db_option
 @json_option
 @handle_errors
-def actor_update(actor_id: int, expected_version: int | None, db_url: str, as_json: bool,
-                 **fields: Any) -> None:
+def actor_update(
+    actor_id: int, expected_version: int | None, db_url: str, as_json: bool, **fields: Any
+) -> None:
     """Modifier un acteur. / Update an actor.
 
     Exemple : maillage actor update 42 --version 3 --website https://exemple.fr
     """
-    record = actor_service.update_actor(db=engine_for(db_url), actor_id=actor_id,
-                                        changes=_given(fields, ACTOR_MULTI),
-                                        expected_version=expected_version)
+    record = actor_service.update_actor(
+        db=engine_for(db_url),
+        actor_id=actor_id,
+        changes=_given(fields, ACTOR_MULTI),
+        expected_version=expected_version,
+    )
     _show(record, as_json, f"Acteur {actor_id} modifié (version {record['version']})")
 
 
@@ -173,8 +191,9 @@ def actor_delete(actor_id: int, expected_version: int | None, db_url: str, as_js
 
     Exemple : maillage actor delete 42
     """
-    record = actor_service.delete_actor(db=engine_for(db_url), actor_id=actor_id,
-                                        expected_version=expected_version)
+    record = actor_service.delete_actor(
+        db=engine_for(db_url), actor_id=actor_id, expected_version=expected_version
+    )
     if as_json:
         emit_json(record)
     else:
@@ -195,8 +214,15 @@ def link_group() -> None:
 @db_option
 @json_option
 @handle_errors
-def link_add(source_id: int, target_id: int, directed: bool | None, themes: tuple[str, ...],
-             db_url: str, as_json: bool, **fields: Any) -> None:
+def link_add(
+    source_id: int,
+    target_id: int,
+    directed: bool | None,
+    themes: tuple[str, ...],
+    db_url: str,
+    as_json: bool,
+    **fields: Any,
+) -> None:
     """Relier deux acteurs. / Link two actors.
 
     Exemple : maillage link add 12 34 --kind partnership --form mecenat --start 2019
@@ -254,8 +280,9 @@ def link_delete(link_id: int, expected_version: int | None, db_url: str, as_json
 
     Exemple : maillage link delete 7
     """
-    record = link_service.delete_link(db=engine_for(db_url), link_id=link_id,
-                                      expected_version=expected_version)
+    record = link_service.delete_link(
+        db=engine_for(db_url), link_id=link_id, expected_version=expected_version
+    )
     if as_json:
         emit_json(record)
     else:
@@ -321,8 +348,11 @@ def history_command(entity: str, entity_id: int, db_url: str, as_json: bool) -> 
         return
     for row in rows:
         row["fields"] = ", ".join(row["fields"])
-    print_rows(rows, ["id", "at", "action", "user", "source", "batch_id", "fields"],
-               title=f"{entity} {entity_id}")
+    print_rows(
+        rows,
+        ["id", "at", "action", "user", "source", "batch_id", "fields"],
+        title=f"{entity} {entity_id}",
+    )
 
 
 @click.command("undo")

@@ -11,6 +11,7 @@ from maillage.model.errors import InvalidInput
 from maillage.services.validation import check_communes, check_territories, clean_actor
 from maillage.storage import search
 from maillage.storage.audit import Context, open_batch
+from maillage.storage.engine import transaction
 from maillage.storage.registry import actors
 from maillage.storage.repository import Snapshot
 from maillage.storage.tables import actor, actor_territory, territory
@@ -43,7 +44,7 @@ def create_actor(
 ) -> Snapshot:
     """Validate and create one actor; returns it. Raises InvalidInput."""
     cleaned = clean_actor(values)
-    with db.begin() as conn:
+    with transaction(db) as conn:
         _check_geography(conn, [cleaned])
         return actors.create(conn, cleaned, ctx=Context(user=user, source=source))
 
@@ -69,7 +70,7 @@ def create_actors(
             raise InvalidInput(
                 exc.field, exc.value, f"ligne {number} : {exc.rule}", f"row {number}: {exc.rule_en}"
             ) from None
-    with db.begin() as conn:
+    with transaction(db) as conn:
         _check_geography(conn, cleaned)
         batch_id = open_batch(conn, kind="service", label=label or "create actors", user=user)
         ids = actors.create_many(
@@ -94,7 +95,7 @@ def update_actor(
 ) -> Snapshot:
     """Update fields of an actor; Conflict if ``expected_version`` is stale."""
     cleaned = clean_actor(changes, partial=True)
-    with db.begin() as conn:
+    with transaction(db) as conn:
         current = actors.get(conn, actor_id)
         merged = {**current, **cleaned}
         for key in ("latitude", "longitude"):
@@ -117,7 +118,7 @@ def delete_actor(
     *, db: sa.Engine, actor_id: int, expected_version: int | None = None, user: str = "cli"
 ) -> Snapshot:
     """Soft-delete an actor (its history stays; undo restores it)."""
-    with db.begin() as conn:
+    with transaction(db) as conn:
         return actors.delete(
             conn, actor_id, ctx=Context(user=user), expected_version=expected_version
         )

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from maillage.services import reference
 from maillage.storage import migrate
+from maillage.storage.engine import transaction
 
 
 def upgrade(*, db: sa.Engine) -> dict[str, Any]:
@@ -16,6 +17,6 @@ def upgrade(*, db: sa.Engine) -> dict[str, Any]:
     Safe to run any number of times. Returns the revision and reference counts.
     """
     migrate.upgrade(db)
-    with db.begin() as conn:
+    with transaction(db) as conn:
         counts = reference.load_reference_data(conn)
     return {"revision": migrate.current_revision(db), "reference": counts}

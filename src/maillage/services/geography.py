@@ -33,16 +33,24 @@ def resolve_territory(conn: sa.Connection, key: str) -> dict[str, Any]:
     elif _COMMUNE.match(key):
         found = _row(conn, f"COM:{key.upper()}")
         if found is None:  # a postcode
-            codes = conn.execute(
-                sa.select(territory_postcode.c.commune_code).where(territory_postcode.c.postcode == key)
-            ).scalars().all()
+            codes = (
+                conn.execute(
+                    sa.select(territory_postcode.c.commune_code).where(
+                        territory_postcode.c.postcode == key
+                    )
+                )
+                .scalars()
+                .all()
+            )
             found = _most_populated(conn, [f"COM:{c}" for c in codes])
     elif key.isdigit() and len(key) in (2, 3):
         found = _row(conn, f"DEP:{key}")
     else:
-        codes = conn.execute(
-            sa.select(territory.c.code).where(territory.c.name_folded == fold(key))
-        ).scalars().all()
+        codes = (
+            conn.execute(sa.select(territory.c.code).where(territory.c.name_folded == fold(key)))
+            .scalars()
+            .all()
+        )
         found = _most_populated(conn, list(codes))
     if found is None:
         raise NotFound("territoire", key)
@@ -53,7 +61,8 @@ def _most_populated(conn: sa.Connection, codes: list[str]) -> dict[str, Any] | N
     if not codes:
         return None
     row = conn.execute(
-        sa.select(territory).where(territory.c.code.in_(codes))
+        sa.select(territory)
+        .where(territory.c.code.in_(codes))
         .order_by(sa.func.coalesce(territory.c.population, 0).desc(), territory.c.code)
         .limit(1)
     ).first()
@@ -73,22 +82,45 @@ def show_territory(*, db: sa.Engine, key: str) -> dict[str, Any]:
                 break
             parents.append({"code": row["code"], "name": row["name"], "level": row["level"]})
             parent = row.get("parent_code")
-        children = conn.execute(
-            sa.select(territory.c.code).where(territory.c.parent_code == code).order_by(territory.c.code)
-        ).scalars().all()
-        members = conn.execute(
-            sa.select(territory_member.c.member_code).where(territory_member.c.parent_code == code)
-        ).scalars().all()
-        epcis = conn.execute(
-            sa.select(territory_member.c.parent_code).where(territory_member.c.member_code == code)
-        ).scalars().all()
+        children = (
+            conn.execute(
+                sa.select(territory.c.code)
+                .where(territory.c.parent_code == code)
+                .order_by(territory.c.code)
+            )
+            .scalars()
+            .all()
+        )
+        members = (
+            conn.execute(
+                sa.select(territory_member.c.member_code).where(
+                    territory_member.c.parent_code == code
+                )
+            )
+            .scalars()
+            .all()
+        )
+        epcis = (
+            conn.execute(
+                sa.select(territory_member.c.parent_code).where(
+                    territory_member.c.member_code == code
+                )
+            )
+            .scalars()
+            .all()
+        )
         found.update(parents=parents, children=list(children) + list(members), epci=list(epcis))
         if found["code"].startswith("COM:"):
-            found["postcodes"] = list(conn.execute(
-                sa.select(territory_postcode.c.postcode)
-                .where(territory_postcode.c.commune_code == code[4:]).order_by(territory_postcode.c.postcode)
-            ).scalars())
+            found["postcodes"] = list(
+                conn.execute(
+                    sa.select(territory_postcode.c.postcode)
+                    .where(territory_postcode.c.commune_code == code[4:])
+                    .order_by(territory_postcode.c.postcode)
+                ).scalars()
+            )
             found["actors"] = conn.execute(
-                sa.select(sa.func.count()).where(actor.c.commune_code == code[4:], actor.c.deleted_at.is_(None))
+                sa.select(sa.func.count()).where(
+                    actor.c.commune_code == code[4:], actor.c.deleted_at.is_(None)
+                )
             ).scalar_one()
     return found

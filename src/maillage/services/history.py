@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from maillage.storage import audit, undo
 from maillage.storage.audit import Context, open_batch
+from maillage.storage.engine import transaction
 from maillage.storage.registry import repository
 
 
@@ -28,13 +29,13 @@ def entity_history(*, db: sa.Engine, entity: str, entity_id: int) -> list[dict[s
 
 def undo_change(*, db: sa.Engine, change_id: int, user: str = "cli") -> int:
     """Undo one change (one transaction); returns the undo's change id."""
-    with db.begin() as conn:
+    with transaction(db) as conn:
         batch_id = open_batch(conn, kind="undo", label=f"undo change {change_id}", user=user)
         return undo.undo_change(conn, change_id, ctx=Context(user=user, batch_id=batch_id))
 
 
 def undo_batch(*, db: sa.Engine, batch_id: int, user: str = "cli") -> list[int]:
     """Undo a whole batch (e.g. an import) in one transaction."""
-    with db.begin() as conn:
+    with transaction(db) as conn:
         undo_batch_id = open_batch(conn, kind="undo", label=f"undo batch {batch_id}", user=user)
         return undo.undo_batch(conn, batch_id, ctx=Context(user=user, batch_id=undo_batch_id))

@@ -11,6 +11,7 @@ from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
 from maillage.services.validation import clean_link
 from maillage.storage.audit import Context
+from maillage.storage.engine import transaction
 from maillage.storage.registry import actors, links
 from maillage.storage.repository import Snapshot
 from maillage.storage.tables import link
@@ -41,7 +42,7 @@ def create_link(
     cleaned = clean_link(values)
     cleaned.setdefault("status", "active")
     _default_direction(cleaned)
-    with db.begin() as conn:
+    with transaction(db) as conn:
         _check_ends(conn, cleaned)
         return links.create(conn, cleaned, ctx=Context(user=user, source=source))
 
@@ -60,7 +61,7 @@ def update_link(
     user: str = "cli",
 ) -> Snapshot:
     cleaned = clean_link(changes, partial=True)
-    with db.begin() as conn:
+    with transaction(db) as conn:
         current = links.get(conn, link_id)
         ends = {k: cleaned.get(k, current[k]) for k in ("source_id", "target_id")}
         if ends["source_id"] == ends["target_id"]:
@@ -79,7 +80,7 @@ def update_link(
 def delete_link(
     *, db: sa.Engine, link_id: int, expected_version: int | None = None, user: str = "cli"
 ) -> Snapshot:
-    with db.begin() as conn:
+    with transaction(db) as conn:
         return links.delete(
             conn, link_id, ctx=Context(user=user), expected_version=expected_version
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +42,19 @@ def _configure_sqlite(engine: sa.Engine, *, memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no stale-snapshot upgrade failures);
+        # readers use a deferred transaction and never block anyone in WAL mode.
+        immediate = conn.get_execution_options().get("maillage_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One write transaction: committed on success, rolled back on any error."""
+    with engine.connect() as conn:
+        conn.execution_options(maillage_write=True)
+        with conn.begin():
+            yield conn
 
 
 def dialect(conn: sa.Connection | sa.Engine) -> str:

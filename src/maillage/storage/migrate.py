@@ -10,6 +10,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from maillage.storage.engine import transaction
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -23,7 +25,7 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision``; a no-op when it is already there."""
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         command.upgrade(alembic_config(conn), revision)
 
 

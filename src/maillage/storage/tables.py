@@ -68,14 +68,14 @@ territory = sa.Table(
     "territory",
     metadata,
     sa.Column("code", sa.String(20), primary_key=True),  # REG:84, DEP:2A, EPCI:..., COM:75056
-    sa.Column("level", sa.String(10), nullable=False, index=True),
+    sa.Column("level", sa.String(30), nullable=False, index=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("name_folded", sa.String(200), nullable=False, index=True),
     sa.Column("parent_code", sa.String(20), index=True),
     sa.Column("population", sa.Integer),
     sa.Column("latitude", sa.Float),
     sa.Column("longitude", sa.Float),
-    sa.Column("geometry", sa.JSON),
+    sa.Column("geometry", sa.JSON(none_as_null=True)),
     sa.Column("extra", sa.JSON, nullable=False, default=dict),
 )
 
@@ -227,7 +227,7 @@ need = sa.Table(
     sa.Column("severity", sa.Integer),
     sa.Column("status", sa.String(20), nullable=False, server_default="observed"),
     sa.Column("date", sa.Date),
-    sa.Column("rule", sa.JSON),  # computed needs: the rule and its parameters
+    sa.Column("rule", sa.JSON(none_as_null=True)),  # computed needs: the rule and its parameters
     *_provenance(),
     *_bookkeeping(),
 )
@@ -441,8 +441,8 @@ change = sa.Table(
     sa.Column("entity", sa.String(20), nullable=False),
     sa.Column("entity_id", sa.Integer, nullable=False),
     sa.Column("action", sa.String(20), nullable=False),  # create update delete merge restore undo
-    sa.Column("before", sa.JSON),
-    sa.Column("after", sa.JSON),
+    sa.Column("before", sa.JSON(none_as_null=True)),
+    sa.Column("after", sa.JSON(none_as_null=True)),
     sa.Column("user", sa.String(200), nullable=False),
     sa.Column("source", sa.String(200)),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("batch.id"), index=True),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 15:06:36.118254
+Create Date: 2026-11-26 15:14:28.556765
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-        op.create_table('actor',
+    # Generated from maillage.storage.tables, then frozen.
+    op.create_table('actor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=500), nullable=False),
     sa.Column('acronym', sa.String(length=100), nullable=True),
@@ -142,7 +143,7 @@ def upgrade() -> None:
     sa.Column('severity', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=20), server_default='observed', nullable=False),
     sa.Column('date', sa.Date(), nullable=True),
-    sa.Column('rule', sa.JSON(), nullable=True),
+    sa.Column('rule', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('source', sa.String(length=200), nullable=True),
     sa.Column('source_ref', sa.String(length=200), nullable=True),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
@@ -199,14 +200,14 @@ def upgrade() -> None:
     )
     op.create_table('territory',
     sa.Column('code', sa.String(length=20), nullable=False),
-    sa.Column('level', sa.String(length=10), nullable=False),
+    sa.Column('level', sa.String(length=30), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('name_folded', sa.String(length=200), nullable=False),
     sa.Column('parent_code', sa.String(length=20), nullable=True),
     sa.Column('population', sa.Integer(), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
-    sa.Column('geometry', sa.JSON(), nullable=True),
+    sa.Column('geometry', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_territory'))
     )
@@ -279,8 +280,8 @@ def upgrade() -> None:
     sa.Column('entity', sa.String(length=20), nullable=False),
     sa.Column('entity_id', sa.Integer(), nullable=False),
     sa.Column('action', sa.String(length=20), nullable=False),
-    sa.Column('before', sa.JSON(), nullable=True),
-    sa.Column('after', sa.JSON(), nullable=True),
+    sa.Column('before', sa.JSON(none_as_null=True), nullable=True),
+    sa.Column('after', sa.JSON(none_as_null=True), nullable=True),
     sa.Column('user', sa.String(length=200), nullable=False),
     sa.Column('source', sa.String(length=200), nullable=True),
     sa.Column('batch_id', sa.Integer(), nullable=True),
@@ -356,7 +357,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source_id', sa.Integer(), nullable=False),
     sa.Column('target_id', sa.Integer(), nullable=False),
-    sa.Column('directed', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('directed', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('kind', sa.String(length=50), nullable=False),
     sa.Column('form', sa.String(length=50), nullable=True),
     sa.Column('subtype', sa.String(length=50), nullable=True),
@@ -503,7 +504,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _drop_search_index()
-        op.drop_table('link_theme')
+    # Generated from maillage.storage.tables, then frozen.
+    op.drop_table('link_theme')
     op.drop_table('excerpt_theme')
     op.drop_table('excerpt_subject')
     op.drop_table('excerpt_code')
