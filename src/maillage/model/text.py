@@ -77,7 +77,13 @@ def _stemmer() -> snowballstemmer.stemmer:
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Return the Snowball French stem of an already folded ``word`` (cached)."""
+    """Return the Snowball French stem of an already folded ``word`` (cached).
+
+    Numbers are kept as they are. With PyStemmer installed (a dependency),
+    snowballstemmer runs the C implementation of the same algorithm.
+    """
+    if word.isdigit():
+        return word
     return str(_stemmer().stemWord(word))
 
 
@@ -101,4 +107,19 @@ def search_tokens(text: str | None) -> str:
     """
     if not text:
         return ""
-    return " ".join([tokens for tokens in map(_chunk_tokens, text.split()) if tokens])
+    cache, out = _CHUNK_CACHE, []
+    for chunk in text.split():
+        tokens = cache.get(chunk)
+        if tokens is None:
+            tokens = _chunk_tokens(chunk)
+            if len(cache) < _CHUNK_CACHE_SIZE:
+                cache[chunk] = tokens
+        if tokens:
+            out.append(tokens)
+    return " ".join(out)
+
+
+# A plain dict in front of the LRU cache: a hit costs one lookup, which matters
+# when 100k actors are indexed in one import.
+_CHUNK_CACHE: dict[str, str] = {}
+_CHUNK_CACHE_SIZE = 1 << 19

@@ -182,11 +182,10 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
             out[field] = _ACTOR_RULES[field](value)
         else:
             out[field] = value
-    if not partial or "name" in out:
-        if not out.get("name"):
-            raise InvalidInput(
-                "name", values.get("name"), "le nom est obligatoire", "a name is required"
-            )
+    if (not partial or "name" in out) and not out.get("name"):
+        raise InvalidInput(
+            "name", values.get("name"), "le nom est obligatoire", "a name is required"
+        )
     _coordinates(values, out, partial=partial)
     if out.get("siret") and not out.get("siren") and ("siren" not in values or not partial):
         out["siren"] = ids.siren_of_siret(out["siret"])

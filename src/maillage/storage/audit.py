@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.storage.bulk import insert_rows
 from maillage.storage.tables import batch, change
 
 
@@ -81,24 +82,20 @@ def record_many(
     ctx: Context,
 ) -> None:
     """Write many change rows at once: ``items`` are ``(entity_id, before, after)``."""
-    now = utcnow()
     rows = [
-        {
-            "entity": entity,
-            "entity_id": entity_id,
-            "action": action,
-            "before": before,
-            "after": after,
-            "user": ctx.user,
-            "source": ctx.source,
-            "batch_id": ctx.batch_id,
-            "undoes_id": None,
-            "at": now,
-        }
+        {"entity_id": entity_id, "before": before, "after": after}
         for entity_id, before, after in items
     ]
-    if rows:
-        conn.execute(sa.insert(change), rows)
+    constants = {
+        "entity": entity,
+        "action": action,
+        "user": ctx.user,
+        "source": ctx.source,
+        "batch_id": ctx.batch_id,
+        "undoes_id": None,
+        "at": utcnow(),
+    }
+    insert_rows(conn, change, rows, constants)
 
 
 def history(conn: sa.Connection, *, entity: str, entity_id: int) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from maillage.model.errors import Conflict, NotFound
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
+from maillage.storage.bulk import insert_rows
 
 Snapshot = dict[str, Any]
 BOOKKEEPING = ("version", "created_at", "updated_at", "deleted_at")
@@ -154,19 +155,24 @@ class Repository:
         if not rows:
             return []
         now = utcnow()
-        cols = [c for c in self.columns if c not in ("id", *BOOKKEEPING)]
-        records = []
-        for values in rows:
-            rec = {c: values.get(c, self._default(c)) for c in cols}
-            rec.update(version=1, created_at=now, updated_at=now, deleted_at=None)
-            records.append(rec)
-        ids = self._insert(conn, records)
-        now_json = _to_json(now)
+        base = [c for c in self.columns if c not in ("id", *BOOKKEEPING)]
+        defaults = {c: d for c in base if (d := self._default(c)) is not None}
+        used = sorted(
+            {k for values in rows for k in values if k in self.table.c} - {"id", *BOOKKEEPING}
+            | set(defaults)
+        )
+        records = [{c: values.get(c, defaults.get(c)) for c in used} for values in rows]
+        stamps = {"version": 1, "created_at": now, "updated_at": now}
+        ids = self._insert(conn, records, stamps)
+        stamps_json = {k: _to_json(v) for k, v in stamps.items()}
+        temporal = [c for c in used if isinstance(self.table.c[c].type, sa.Date | sa.DateTime)]
         snaps: list[tuple[int, None, Snapshot]] = []
         for new_id, rec, values in zip(ids, records, rows, strict=True):
-            rec["id"] = new_id
-            snap = {k: _to_json(v) for k, v in rec.items()}
-            snap["created_at"] = snap["updated_at"] = now_json
+            snap = {k: v for k, v in rec.items() if v is not None}
+            for name in temporal:
+                if name in snap:
+                    snap[name] = _to_json(snap[name])
+            snap.update(stamps_json, id=new_id)
             for name in self.collections:
                 snap[name] = sorted(set(values.get(name) or ()))
             snaps.append((new_id, None, snap))
@@ -189,7 +195,9 @@ class Repository:
             return text
         return None
 
-    def _insert(self, conn: sa.Connection, records: list[dict[str, Any]]) -> list[int]:
+    def _insert(
+        self, conn: sa.Connection, records: list[dict[str, Any]], stamps: dict[str, Any]
+    ) -> list[int]:
         if conn.dialect.name == "sqlite":
             # One writer at a time (BEGIN IMMEDIATE): ids can be allocated here,
             # which keeps the insert a plain executemany.
@@ -197,10 +205,11 @@ class Repository:
             first = int(start.scalar_one()) + 1
             for offset, rec in enumerate(records):
                 rec["id"] = first + offset
-            conn.execute(sa.insert(self.table), records)
+            insert_rows(conn, self.table, records, stamps)
             return [r["id"] for r in records]
         result = conn.execute(
-            sa.insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True), records
+            sa.insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True),
+            [{**r, **stamps} for r in records],
         )
         return [int(r[0]) for r in result]
 
@@ -226,8 +235,8 @@ class Repository:
             entity=self.entity,
             entity_id=entity_id,
             action=action,
-            before=before,
-            after=after,
+            before=sparse(before),
+            after=sparse(after),
             ctx=ctx,
         )
         return after
@@ -249,8 +258,8 @@ class Repository:
             entity=self.entity,
             entity_id=entity_id,
             action="delete",
-            before=before,
-            after=after,
+            before=sparse(before),
+            after=sparse(after),
             ctx=ctx,
         )
         if self.on_remove:
@@ -304,8 +313,7 @@ class Repository:
                 for eid, vals in items
                 for v in vals.get(name) or ()
             ]
-            if rows:
-                conn.execute(sa.insert(coll.table), rows)
+            insert_rows(conn, coll.table, rows)
 
     # -- exact restore, used by undo ------------------------------------------
 
@@ -332,6 +340,13 @@ class Repository:
                 self.on_write(conn, [entity_id])
         elif self.on_remove:
             self.on_remove(conn, [entity_id])
+
+
+def sparse(snap: Snapshot | None) -> Snapshot | None:
+    """The audited form of a state: the same, without its null columns."""
+    if snap is None:
+        return None
+    return {k: v for k, v in snap.items() if v is not None}
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

@@ -16,6 +16,7 @@ from maillage.model.errors import Conflict, NotFound
 from maillage.storage import audit
 from maillage.storage.audit import Context
 from maillage.storage.registry import repository
+from maillage.storage.repository import sparse
 from maillage.storage.tables import change, link, solution_carrier
 
 
@@ -34,7 +35,7 @@ def undo_change(conn: sa.Connection, change_id: int, *, ctx: Context) -> int:
             f"change {change_id} was already undone (change {undone[0]})",
         )
     repo = repository(ch["entity"])
-    current = repo.snapshot(conn, ch["entity_id"])
+    current = sparse(repo.snapshot(conn, ch["entity_id"]))
     if current != ch["after"]:
         later = _later_changes(conn, ch["entity"], ch["entity_id"], change_id)
         raise Conflict(

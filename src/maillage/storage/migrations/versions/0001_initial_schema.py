@@ -611,7 +611,7 @@ def _create_search_index() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE actor_fts USING fts5("
-            "tokens, tokenize='unicode61 remove_diacritics 2')"
+            "tokens, tokenize='unicode61 remove_diacritics 2', detail=none)"
         )
     else:
         op.execute(

@@ -1,0 +1,179 @@
+"""Read-side queries of the public portal: key figures, search, labels.
+
+Pages and their JSON twins call these; the map and network widgets call
+:mod:`maillage.services.portal_map` and :mod:`maillage.services.portal_network`,
+the entity pages :mod:`maillage.services.portal_pages`. Every function takes the
+engine as ``db=`` and returns plain dicts and lists.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from maillage.model import taxonomy
+from maillage.model.errors import NotFound
+from maillage.model.text import fold
+from maillage.services.actors import search_actors
+from maillage.services.portal_filters import Filters, clean_filters, commune_codes
+from maillage.services.portal_map import map_geojson
+from maillage.services.portal_network import network_json
+from maillage.storage.tables import actor, link, territory
+
+Lang = Literal["fr", "en"]
+
+__all__ = [
+    "Filters",
+    "clean_filters",
+    "commune_codes",
+    "key_figures",
+    "label",
+    "map_geojson",
+    "network_json",
+    "search",
+    "terms",
+]
+
+
+def label(name: str, code: str | None, lang: Lang = "fr") -> str | None:
+    """The label of a taxonomy code in ``lang``; the code itself when unknown."""
+    if code is None:
+        return None
+    try:
+        return taxonomy.label(name, code, lang)
+    except NotFound:
+        return code
+
+
+def terms(name: str, lang: Lang = "fr") -> list[dict[str, str]]:
+    """``[{"code", "label"}]`` of a shipped taxonomy, for filter menus."""
+    return [{"code": t.code, "label": t.label(lang)} for t in taxonomy.load(name)]
+
+
+def _grouped(conn: sa.Connection, column: sa.ColumnElement[Any], table: sa.Table) -> dict[str, int]:
+    query = (
+        sa.select(column, sa.func.count())
+        .where(table.c.deleted_at.is_(None))
+        .group_by(column)
+        .order_by(sa.func.count().desc())
+    )
+    return {(k or "unknown"): int(n) for k, n in conn.execute(query)}
+
+
+def _cross_world(conn: sa.Connection) -> tuple[int, int]:
+    source, target = actor.alias("s"), actor.alias("t")
+    query = (
+        sa.select(
+            sa.func.count(),
+            sa.func.sum(sa.case((source.c.world != target.c.world, 1), else_=0)),
+        )
+        .select_from(
+            link.join(source, source.c.id == link.c.source_id).join(
+                target, target.c.id == link.c.target_id
+            )
+        )
+        .where(
+            link.c.deleted_at.is_(None),
+            source.c.deleted_at.is_(None),
+            target.c.deleted_at.is_(None),
+        )
+    )
+    total, crossing = conn.execute(query).one()
+    return int(total or 0), int(crossing or 0)
+
+
+def _years(conn: sa.Connection) -> tuple[int | None, int | None]:
+    query = sa.select(sa.func.min(link.c.start_date), sa.func.max(link.c.start_date)).where(
+        link.c.deleted_at.is_(None)
+    )
+    first, last = conn.execute(query).one()
+    return (first.year if first else None, last.year if last else None)
+
+
+def _territories_covered(conn: sa.Connection) -> int:
+    query = (
+        sa.select(sa.func.count(sa.distinct(territory.c.parent_code)))
+        .select_from(
+            actor.join(territory, territory.c.code == sa.literal("COM:") + actor.c.commune_code)
+        )
+        .where(actor.c.deleted_at.is_(None), territory.c.parent_code.like("DEP:%"))
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def key_figures(*, db: sa.Engine, lang: Lang = "fr") -> dict[str, Any]:
+    """What the map holds: actors by world, links by kind, cross-world share, years."""
+    with db.connect() as conn:
+        worlds = _grouped(conn, actor.c.world, actor)
+        kinds = _grouped(conn, link.c.kind, link)
+        total_links, crossing = _cross_world(conn)
+        first, last = _years(conn)
+        departements = _territories_covered(conn)
+    return {
+        "actors": sum(worlds.values()),
+        "links": sum(kinds.values()),
+        "by_world": [
+            {"code": code, "label": label("worlds", code, lang), "count": worlds.get(code, 0)}
+            for code in [t.code for t in taxonomy.load("worlds")] + ["unknown"]
+            if code != "unknown" or worlds.get("unknown")
+        ],
+        "by_kind": [
+            {"code": code, "label": label("link_kinds", code, lang), "count": n}
+            for code, n in kinds.items()
+        ],
+        "cross_world_links": crossing,
+        "cross_world_share": round(crossing / total_links, 4) if total_links else None,
+        "departements": departements,
+        "first_year": first,
+        "last_year": last,
+    }
+
+
+def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[str, Any]]:
+    folded = fold(query)
+    if not folded:
+        return []
+    select = (
+        sa.select(territory.c.code, territory.c.name, territory.c.level, territory.c.population)
+        .where(
+            territory.c.name_folded.like(folded.replace("%", "").replace("_", " ") + "%"),
+            territory.c.level.in_(["region", "departement", "epci", "commune"]),
+        )
+        .order_by(sa.func.coalesce(territory.c.population, 0).desc(), territory.c.code)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in conn.execute(select)]
+
+
+def search(*, db: sa.Engine, query: str, limit: int = 50, lang: Lang = "fr") -> dict[str, Any]:
+    """Actors matching a French full-text query (best first) and territories by name."""
+    text = query.strip()[:200].replace("\x00", "")
+    hits = search_actors(db=db, query=text, limit=limit) if text else []
+    with db.connect() as conn:
+        places = _commune_names(conn, {h["commune_code"] for h in hits if h.get("commune_code")})
+        territories = _territory_hits(conn, text, 10) if text else []
+    actors = [
+        {
+            "id": h["id"],
+            "name": h["name"],
+            "acronym": h.get("acronym"),
+            "world": h.get("world"),
+            "world_label": label("worlds", h.get("world"), lang),
+            "category_label": label("categories", h.get("category"), lang),
+            "commune": places.get(h.get("commune_code") or ""),
+            "description": (h.get("description") or "")[:280] or None,
+            "rank": round(float(h["rank"]), 4),
+        }
+        for h in hits
+    ]
+    return {"query": text, "actors": actors, "territories": territories}
+
+
+def _commune_names(conn: sa.Connection, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    query = sa.select(territory.c.code, territory.c.name).where(
+        territory.c.code.in_(sorted("COM:" + c for c in codes))
+    )
+    return {code[4:]: name for code, name in conn.execute(query)}

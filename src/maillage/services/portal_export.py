@@ -1,0 +1,109 @@
+"""Exports of a filtered view: GeoJSON (actors as points, links as lines) and CSV.
+
+Unlike the widgets, exports are never aggregated: they hold every actor and link
+of the view. The generators yield text chunks so that large views stream.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.services.portal_filters import Filters, clean_filters
+from maillage.services.portal_view import view_actors, view_links
+
+ACTOR_COLUMNS = [
+    "id",
+    "name",
+    "world",
+    "category",
+    "commune_code",
+    "commune",
+    "latitude",
+    "longitude",
+]
+LINK_COLUMNS = [
+    "id",
+    "source_id",
+    "target_id",
+    "kind",
+    "directed",
+    "start_year",
+    "end_year",
+    "weight",
+]
+ATTRIBUTION = (
+    "Sources : INSEE (COG 2026), DGCL, IGN Admin Express via france-geojson, La Poste — "
+    "Licence Ouverte ; découpage administratif par Etalab ; acteurs et liens : maillage."
+)
+
+
+def view_data(
+    *, db: sa.Engine, filters: Filters | dict[str, Any]
+) -> tuple[Filters, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every actor and link of the view (validated filters first). Raises InvalidInput."""
+    with db.connect() as conn:
+        if not isinstance(filters, Filters):
+            filters = clean_filters(conn, filters)
+        return filters, view_actors(conn, filters), view_links(conn, filters)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def generate_geojson(
+    filters: Filters, actors: list[dict[str, Any]], links: list[dict[str, Any]]
+) -> Iterator[str]:
+    """A FeatureCollection: placed actors as Points, links between placed actors as LineStrings."""
+    yield '{"type":"FeatureCollection","metadata":'
+    yield _dump({"filters": filters.query(), "attribution": ATTRIBUTION})
+    yield ',"features":['
+    where: dict[int, list[float]] = {}
+    first = True
+    for a in actors:
+        if a["latitude"] is None:
+            continue
+        where[a["id"]] = [round(a["longitude"], 6), round(a["latitude"], 6)]
+        props = {
+            "type": "actor",
+            **{k: a.get(k) for k in ACTOR_COLUMNS if k not in ("latitude", "longitude")},
+        }
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": where[a["id"]]},
+            "properties": props,
+        }
+        yield ("" if first else ",") + _dump(feature)
+        first = False
+    for e in links:
+        ends = where.get(e["source_id"]), where.get(e["target_id"])
+        if ends[0] is None or ends[1] is None:
+            continue
+        props = {"type": "link", **{k: e.get(k) for k in LINK_COLUMNS}}
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "LineString", "coordinates": list(ends)},
+            "properties": props,
+        }
+        yield ("" if first else ",") + _dump(feature)
+        first = False
+    yield "]}"
+
+
+def generate_csv(rows: list[dict[str, Any]], columns: list[str]) -> Iterator[str]:
+    """RFC 4180 CSV (comma, UTF-8), header first, one line per row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for start in range(0, len(rows) + 1, 1000):
+        for row in rows[start : start + 1000]:
+            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()

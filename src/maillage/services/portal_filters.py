@@ -1,0 +1,245 @@
+"""The filters of the portal's explore view, validated, and the SQL they select.
+
+One :class:`Filters` value drives every widget (map, network, tables, exports), so
+the same URL query gives the same actors and links everywhere. Actors are in a
+view when they match territory, world, category, theme and text; links are in a
+view when both ends are and the link matches kind, period and timeline year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.model import taxonomy
+from maillage.model.errors import InvalidInput, NotFound
+from maillage.services.geography import resolve_territory
+from maillage.storage import search
+from maillage.storage.tables import (
+    actor,
+    actor_territory,
+    actor_theme,
+    link,
+    territory,
+    territory_member,
+)
+
+YEAR_MIN, YEAR_MAX = 1800, 2200
+TEXT_LIMIT = 200
+SEARCH_LIMIT = 5000
+FILTER_FIELDS = (
+    "territory",
+    "world",
+    "category",
+    "theme",
+    "kind",
+    "year_from",
+    "year_to",
+    "year",
+    "q",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a view shows; every field optional (no filter = everything)."""
+
+    territory: str | None = None  # canonical code: DEP:59, REG:32, EPCI:..., COM:59350
+    world: str | None = None
+    category: str | None = None
+    theme: str | None = None
+    kind: str | None = None  # link kind
+    year_from: int | None = None  # period: links active during [year_from, year_to]
+    year_to: int | None = None
+    year: int | None = None  # timeline: links active during this year
+    q: str | None = None  # French full-text query on actors
+
+    def query(self) -> dict[str, str]:
+        """The non-empty filters as URL query parameters (stable order)."""
+        return {k: str(v) for k, v in asdict(self).items() if v not in (None, "")}
+
+    def without_timeline(self) -> Filters:
+        """The same view for every year (the network layout does not move with time)."""
+        return replace(self, year=None)
+
+    @property
+    def active(self) -> bool:
+        """True when at least one filter is set."""
+        return bool(self.query())
+
+
+def _text(field: str, value: object, limit: int = TEXT_LIMIT) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if len(text) > limit or "\x00" in text:
+        raise InvalidInput(
+            field,
+            value,
+            f"texte d'au plus {limit} caractères",
+            f"text of at most {limit} characters",
+        )
+    return text
+
+
+def _year(field: str, value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise InvalidInput(field, value, "année AAAA attendue", "a YYYY year is expected") from None
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise InvalidInput(
+            field,
+            value,
+            f"année entre {YEAR_MIN} et {YEAR_MAX}",
+            f"a year between {YEAR_MIN} and {YEAR_MAX}",
+        )
+    return year
+
+
+def _term(name: str, field: str, value: object) -> str | None:
+    text = _text(field, value, 100)
+    return None if text is None else taxonomy.resolve(name, text, field=field)
+
+
+def _theme(value: object) -> str | None:
+    """A theme code; labels of the shipped themes are accepted, other codes kept as given."""
+    text = _text("theme", value, 100)
+    if text is None:
+        return None
+    try:
+        return taxonomy.resolve("themes", text, field="theme")
+    except InvalidInput:
+        return text
+
+
+def _territory(conn: sa.Connection, value: object) -> str | None:
+    text = _text("territory", value, 60)
+    if text is None:
+        return None
+    try:
+        return str(resolve_territory(conn, text)["code"])
+    except NotFound:
+        raise InvalidInput(
+            "territory",
+            value,
+            "territoire inconnu (ex. DEP:59, REG:32, 59350, Lille)",
+            "unknown territory (e.g. DEP:59, REG:32, 59350, Lille)",
+        ) from None
+
+
+def clean_filters(conn: sa.Connection, raw: Mapping[str, Any]) -> Filters:
+    """Validate raw query values into :class:`Filters`. Raises InvalidInput.
+
+    Territories may be given by code, postcode or name; taxonomy values by code
+    or label (French or English).
+    """
+    year_from, year_to = (
+        _year("year_from", raw.get("year_from")),
+        _year("year_to", raw.get("year_to")),
+    )
+    if year_from is not None and year_to is not None and year_to < year_from:
+        raise InvalidInput(
+            "year_to", year_to, "la fin précède le début", "the end precedes the start"
+        )
+    return Filters(
+        territory=_territory(conn, raw.get("territory")),
+        world=_term("worlds", "world", raw.get("world")),
+        category=_term("categories", "category", raw.get("category")),
+        theme=_theme(raw.get("theme")),
+        kind=_term("link_kinds", "kind", raw.get("kind")),
+        year_from=year_from,
+        year_to=year_to,
+        year=_year("year", raw.get("year")),
+        q=_text("q", raw.get("q")),
+    )
+
+
+# --- SQL -------------------------------------------------------------------------
+
+
+def commune_codes(conn: sa.Connection, code: str) -> list[str]:
+    """INSEE codes of the communes (and municipal arrondissements) inside territory ``code``."""
+    level, _, value = code.partition(":")
+    if level == "COM":
+        found = [value]
+    elif level == "EPCI":
+        members = sa.select(territory_member.c.member_code).where(
+            territory_member.c.parent_code == code
+        )
+        found = [c[4:] for c in conn.execute(members).scalars()]
+    else:
+        parents = [code]
+        if level == "REG":
+            parents = list(
+                conn.execute(
+                    sa.select(territory.c.code).where(territory.c.parent_code == code)
+                ).scalars()
+            )
+        query = sa.select(territory.c.code).where(
+            territory.c.parent_code.in_(parents), territory.c.code.like("COM:%")
+        )
+        found = [c[4:] for c in conn.execute(query).scalars()]
+    arrondissements = sa.select(territory.c.code).where(
+        territory.c.parent_code.in_(["COM:" + c for c in found])
+    )
+    return found + [c[4:] for c in conn.execute(arrondissements).scalars()]
+
+
+def _in_territory(conn: sa.Connection, code: str) -> sa.ColumnElement[bool]:
+    declared = sa.select(actor_territory.c.actor_id).where(actor_territory.c.territory_code == code)
+    return sa.or_(actor.c.commune_code.in_(commune_codes(conn, code)), actor.c.id.in_(declared))
+
+
+def actor_conditions(conn: sa.Connection, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """SQL conditions on ``actor`` for the actors of the view (live ones only)."""
+    where: list[sa.ColumnElement[bool]] = [actor.c.deleted_at.is_(None)]
+    if filters.territory:
+        where.append(_in_territory(conn, filters.territory))
+    if filters.world:
+        where.append(actor.c.world == filters.world)
+    if filters.category:
+        where.append(actor.c.category == filters.category)
+    if filters.theme:
+        themed = sa.select(actor_theme.c.actor_id).where(actor_theme.c.theme == filters.theme)
+        where.append(actor.c.id.in_(themed))
+    if filters.q:
+        ids = [hit.actor_id for hit in search.search(conn, filters.q, limit=SEARCH_LIMIT)]
+        where.append(actor.c.id.in_(ids) if ids else sa.false())
+    return where
+
+
+def actor_scope(conn: sa.Connection, filters: Filters) -> sa.Select[tuple[int]]:
+    """``SELECT actor.id`` of the view, to use in ``IN (...)``."""
+    return sa.select(actor.c.id).where(*actor_conditions(conn, filters))
+
+
+def _overlaps(first: int, last: int) -> list[sa.ColumnElement[bool]]:
+    return [
+        sa.or_(link.c.start_date.is_(None), link.c.start_date <= dt.date(last, 12, 31)),
+        sa.or_(link.c.end_date.is_(None), link.c.end_date >= dt.date(first, 1, 1)),
+    ]
+
+
+def link_conditions(
+    filters: Filters, scope: sa.Select[tuple[int]] | None
+) -> list[sa.ColumnElement[bool]]:
+    """SQL conditions on ``link``: live, both ends in ``scope``, kind, period, year."""
+    where: list[sa.ColumnElement[bool]] = [link.c.deleted_at.is_(None)]
+    if scope is not None:
+        where += [link.c.source_id.in_(scope), link.c.target_id.in_(scope)]
+    if filters.kind:
+        where.append(link.c.kind == filters.kind)
+    if filters.year_from is not None or filters.year_to is not None:
+        where += _overlaps(filters.year_from or YEAR_MIN, filters.year_to or YEAR_MAX)
+    if filters.year is not None:
+        where += _overlaps(filters.year, filters.year)
+    return where

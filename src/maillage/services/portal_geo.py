@@ -1,0 +1,169 @@
+"""Boundaries of régions and départements for the map, and the values that shade them.
+
+Geometries come from the shipped geography (``territory.geometry``), lightened for the
+browser: coordinates rounded to 3 decimals (about 100 m) and points closer than a
+tolerance to the previous kept one dropped (radial-distance simplification).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from maillage.model.errors import InvalidInput
+from maillage.services.portal_filters import (
+    Filters,
+    actor_conditions,
+    actor_scope,
+    clean_filters,
+    link_conditions,
+)
+from maillage.services.portal_view import departements_of
+from maillage.storage.tables import actor, indicator, link, territory
+
+Level = Literal["region", "departement"]
+TOLERANCE = {"region": 0.02, "departement": 0.01}
+SHADES = ("actors", "cross_world")
+
+Ring = list[list[float]]
+
+
+def simplify_ring(ring: Ring, tolerance: float) -> Ring | None:
+    """The ring with near points dropped; None when too little is left to draw."""
+    tol2 = tolerance * tolerance
+    kept = [[round(ring[0][0], 3), round(ring[0][1], 3)]]
+    for x, y in ring[1:-1]:
+        last = kept[-1]
+        if (x - last[0]) ** 2 + (y - last[1]) ** 2 >= tol2:
+            kept.append([round(x, 3), round(y, 3)])
+    kept.append(list(kept[0]))
+    return kept if len(kept) >= 4 else None
+
+
+def simplify(geometry: dict[str, Any], tolerance: float) -> dict[str, Any] | None:
+    """A lighter Polygon or MultiPolygon; None if nothing drawable remains."""
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    out = []
+    for polygon in polygons:
+        rings = [simplify_ring(r, tolerance) for r in polygon]
+        if rings and rings[0] is not None:
+            out.append([r for r in rings if r is not None])
+    if not out:
+        return None
+    return {"type": "MultiPolygon", "coordinates": out}
+
+
+def boundaries(*, db: sa.Engine, level: str) -> dict[str, Any]:
+    """A FeatureCollection of the ``region`` or ``departement`` boundaries (code, name)."""
+    if level not in TOLERANCE:
+        raise InvalidInput("level", level, "region ou departement", "region or departement")
+    query = (
+        sa.select(territory.c.code, territory.c.name, territory.c.geometry)
+        .where(territory.c.level == level, territory.c.geometry.is_not(None))
+        .order_by(territory.c.code)
+    )
+    features = []
+    with db.connect() as conn:
+        for code, name, geometry in conn.execute(query):
+            shape = simplify(geometry, TOLERANCE[level]) if geometry else None
+            if shape is not None:
+                props = {"code": code, "name": name}
+                features.append(
+                    {"type": "Feature", "id": code, "geometry": shape, "properties": props}
+                )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _actors_per_departement(conn: sa.Connection, filters: Filters) -> dict[str, float]:
+    query = (
+        sa.select(actor.c.commune_code, sa.func.count())
+        .where(*actor_conditions(conn, filters), actor.c.commune_code.is_not(None))
+        .group_by(actor.c.commune_code)
+    )
+    per_commune = {c: int(n) for c, n in conn.execute(query)}
+    mapping = departements_of(conn, set(per_commune))
+    counts: Counter[str] = Counter()
+    for commune, n in per_commune.items():
+        if mapping.get(commune):
+            counts[mapping[commune]] += n
+    return {k: float(v) for k, v in counts.items()}
+
+
+def _cross_world_per_departement(conn: sa.Connection, filters: Filters) -> dict[str, float]:
+    source, target = actor.alias("s"), actor.alias("t")
+    crossing = sa.case((source.c.world != target.c.world, 1), else_=0)
+    query = (
+        sa.select(source.c.commune_code, sa.func.count(), sa.func.sum(crossing))
+        .select_from(
+            link.join(source, source.c.id == link.c.source_id).join(
+                target, target.c.id == link.c.target_id
+            )
+        )
+        .where(*link_conditions(filters, actor_scope(conn, filters)))
+        .group_by(source.c.commune_code)
+    )
+    rows = [(c, int(n), int(k or 0)) for c, n, k in conn.execute(query) if c]
+    mapping = departements_of(conn, {c for c, _, _ in rows})
+    totals: Counter[str] = Counter()
+    crossed: Counter[str] = Counter()
+    for commune, n, k in rows:
+        dep = mapping.get(commune)
+        if dep:
+            totals[dep] += n
+            crossed[dep] += k
+    return {dep: round(crossed[dep] / n, 4) for dep, n in totals.items() if n}
+
+
+def _indicator(conn: sa.Connection, key: str) -> dict[str, float]:
+    query = (
+        sa.select(indicator.c.territory_code, indicator.c.value)
+        .where(
+            indicator.c.key == key,
+            indicator.c.deleted_at.is_(None),
+            indicator.c.value.is_not(None),
+            indicator.c.territory_code.like("DEP:%"),
+        )
+        .order_by(indicator.c.territory_code, indicator.c.year.desc().nulls_last())
+    )
+    out: dict[str, float] = {}
+    for code, value in conn.execute(query):
+        out.setdefault(code, float(value))
+    return out
+
+
+def indicator_keys(*, db: sa.Engine) -> list[str]:
+    """Keys of the indicators known for départements (to offer them as map shading)."""
+    query = (
+        sa.select(sa.distinct(indicator.c.key))
+        .where(indicator.c.territory_code.like("DEP:%"), indicator.c.deleted_at.is_(None))
+        .order_by(indicator.c.key)
+    )
+    with db.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def shading(*, db: sa.Engine, measure: str, filters: Filters | dict[str, Any]) -> dict[str, Any]:
+    """Values per département for the view: ``actors`` (count), ``cross_world`` (share
+    of links across worlds) or ``indicator:<key>`` (latest value). Raises InvalidInput."""
+    with db.connect() as conn:
+        if not isinstance(filters, Filters):
+            filters = clean_filters(conn, filters)
+        if measure == "actors":
+            values = _actors_per_departement(conn, filters)
+        elif measure == "cross_world":
+            values = _cross_world_per_departement(conn, filters)
+        elif measure.startswith("indicator:") and 0 < len(measure) <= 110:
+            values = _indicator(conn, measure.split(":", 1)[1])
+        else:
+            raise InvalidInput(
+                "measure",
+                measure,
+                "actors, cross_world ou indicator:<clé>",
+                "actors, cross_world or indicator:<key>",
+            )
+    top = max(values.values(), default=0.0)
+    return {"measure": measure, "level": "departement", "values": values, "max": top}

@@ -1,0 +1,168 @@
+"""Node-link JSON for the network widget, laid out on the server.
+
+Nodes carry ``x``/``y`` from a seeded Fruchterman-Reingold layout (igraph; Fruchterman &
+Reingold 1991, "Graph drawing by force-directed placement"), computed on the view's
+links for every year so that the timeline replays links without moving the nodes.
+Large views are aggregated: one node per (commune or département, world).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from typing import Any
+
+import igraph
+import sqlalchemy as sa
+
+from maillage.services.portal_filters import Filters, clean_filters
+from maillage.services.portal_view import (
+    UNPLACED,
+    VIEW_LIMIT,
+    aggregate,
+    aggregated_links,
+    count_actors,
+    departements_of,
+    view_actors,
+    view_links,
+)
+
+
+def layout(count: int, edges: list[tuple[int, int]]) -> list[tuple[float, float]]:
+    """Positions of ``count`` nodes, deterministic for the same input."""
+    if count == 0:
+        return []
+    seed = [
+        (math.cos(2.399963 * i) * math.sqrt(i + 1), math.sin(2.399963 * i) * math.sqrt(i + 1))
+        for i in range(count)
+    ]
+    graph = igraph.Graph(n=count, edges=edges)
+    graph.simplify()
+    grid = "grid" if count > 1000 else "nogrid"
+    coords = graph.layout_fruchterman_reingold(seed=seed, niter=300, grid=grid).coords
+    return [(round(x, 3), round(y, 3)) for x, y in coords]
+
+
+def _size(degree: int) -> float:
+    return round(3 + 2.2 * math.sqrt(degree), 2)
+
+
+def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
+    nodes = view_actors(conn, filters)
+    index = {n["id"]: i for i, n in enumerate(nodes)}
+    everyday = view_links(conn, filters.without_timeline())
+    shown = view_links(conn, filters) if filters.year is not None else everyday
+    positions = layout(
+        len(nodes), [(index[e["source_id"]], index[e["target_id"]]) for e in everyday]
+    )
+    degree: Counter[int] = Counter()
+    crossing: Counter[int] = Counter()
+    worlds = {n["id"]: n["world"] for n in nodes}
+    for e in shown:
+        degree.update((e["source_id"], e["target_id"]))
+        if worlds[e["source_id"]] != worlds[e["target_id"]]:
+            crossing.update((e["source_id"], e["target_id"]))
+    out_nodes = [
+        {
+            "id": f"a{n['id']}",
+            "actor_id": n["id"],
+            "label": n["name"],
+            "world": n["world"],
+            "category": n["category"],
+            "commune": n.get("commune"),
+            "degree": degree[n["id"]],
+            "cross_world": crossing[n["id"]],
+            "size": _size(degree[n["id"]]),
+            "x": x,
+            "y": y,
+        }
+        for n, (x, y) in zip(nodes, positions, strict=True)
+    ]
+    out_links = [_link(e) for e in shown]
+    return {"nodes": out_nodes, "links": out_links}
+
+
+def _link(e: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": f"l{e['id']}",
+        "link_id": e["id"],
+        "source": f"a{e['source_id']}",
+        "target": f"a{e['target_id']}",
+        "kind": e["kind"],
+        "directed": bool(e["directed"]),
+        "start_year": e["start_year"],
+        "end_year": e["end_year"],
+    }
+
+
+def _group_key(place: str, world: str) -> str:
+    return f"g:{place or '-'}:{world or '-'}"
+
+
+def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict[str, Any]:
+    agg = aggregate(conn, filters, limit=limit, per_world=True)
+    keys = [(g, w) for g in sorted(agg.counts) for w in sorted(agg.counts[g])]
+    index = {k: i for i, k in enumerate(keys)}
+    mapping: dict[str, str] = {}
+    rows = aggregated_links(conn, filters)
+    if agg.level == "departement":
+        mapping = departements_of(conn, {c for r in rows for c in (r[0], r[2]) if c})
+
+    def group(commune: str) -> str:
+        if agg.level == "commune":
+            return "COM:" + commune if commune else UNPLACED
+        return mapping.get(commune, UNPLACED)
+
+    weights: Counter[tuple[int, int]] = Counter()
+    for sc, sw, tc, tw, n in rows:
+        a, b = index.get((group(sc), sw)), index.get((group(tc), tw))
+        if a is not None and b is not None and a != b:
+            weights[(min(a, b), max(a, b))] += n
+    positions = layout(len(keys), list(weights))
+    strength: defaultdict[int, int] = defaultdict(int)
+    for (a, b), n in weights.items():
+        strength[a] += n
+        strength[b] += n
+    nodes = []
+    for i, ((place, world), (x, y)) in enumerate(zip(keys, positions, strict=True)):
+        count = agg.counts[place][world]
+        nodes.append(
+            {
+                "id": _group_key(place, world),
+                "territory": place or None,
+                "label": (agg.places.get(place) or {}).get("name") or "?",
+                "world": world or None,
+                "count": count,
+                "degree": strength[i],
+                "size": round(3 + 2.5 * math.sqrt(count), 2),
+                "x": x,
+                "y": y,
+            }
+        )
+    links = [
+        {"id": f"e{a}-{b}", "source": nodes[a]["id"], "target": nodes[b]["id"], "count": n}
+        for (a, b), n in sorted(weights.items())
+    ]
+    return {"nodes": nodes, "links": links, "level": agg.level}
+
+
+def network_json(
+    *, db: sa.Engine, filters: Filters | dict[str, Any], limit: int = VIEW_LIMIT
+) -> dict[str, Any]:
+    """Node-link JSON (``nodes``, ``links``, ``meta``) of the view.
+
+    ``meta.mode`` is ``actors`` (node ids ``a<actor id>``) or ``aggregated`` (node
+    ids ``g:<territory>:<world>``, ``meta.level`` commune or departement).
+    """
+    with db.connect() as conn:
+        if not isinstance(filters, Filters):
+            filters = clean_filters(conn, filters)
+        total = count_actors(conn, filters)
+        if total <= limit:
+            graph = _actor_graph(conn, filters)
+            meta = {"mode": "actors", "level": None}
+        else:
+            graph = _aggregated_graph(conn, filters, limit)
+            meta = {"mode": "aggregated", "level": graph.pop("level")}
+    meta.update(total=total, limit=limit, filters=filters.query())
+    return {"directed": False, "multigraph": True, **graph, "meta": meta}
