@@ -95,3 +95,16 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
 def db_url(db: sa.Engine) -> str:
     """The URL of ``db``, for CLI tests."""
     return db.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def both_engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, sa.Engine]]:
+    """A fresh SQLite and a fresh PostgreSQL database, side by side."""
+    engines = {
+        "sqlite": _sqlite_engine(request.getfixturevalue("sqlite_template"), tmp_path),
+        "postgresql": _pg_engine(request.getfixturevalue("pg_server"),
+                                 request.getfixturevalue("pg_template")),
+    }
+    yield engines
+    for engine in engines.values():
+        engine.dispose()

@@ -6,6 +6,7 @@ import click
 
 from maillage import __version__
 from maillage.cli.admin import db_group
+from maillage.cli.imports import import_group
 from maillage.cli.records import (
     actor_group,
     history_command,
@@ -34,6 +35,7 @@ for command in (
     search_command,
     history_command,
     undo_command,
+    import_group,
     db_group,
 ):
     cli.add_command(command)

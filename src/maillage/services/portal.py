@@ -31,6 +31,7 @@ __all__ = [
     "label",
     "map_geojson",
     "network_json",
+    "read_filters",
     "search",
     "terms",
 ]
@@ -177,3 +178,9 @@ def _commune_names(conn: sa.Connection, codes: set[str]) -> dict[str, str]:
         territory.c.code.in_(sorted("COM:" + c for c in codes))
     )
     return {code[4:]: name for code, name in conn.execute(query)}
+
+
+def read_filters(*, db: sa.Engine, raw: dict[str, Any]) -> Filters:
+    """Validate raw query values into :class:`Filters` (territory resolved). Raises InvalidInput."""
+    with db.connect() as conn:
+        return clean_filters(conn, raw)

@@ -165,7 +165,7 @@ def link_page(*, db: sa.Engine, link_id: int, lang: Lang = "fr") -> dict[str, An
     data = {k: v for k, v in snap.items() if k not in ("extra", "deleted_at")}
     for end in ("source", "target"):
         row = ends.get(snap[f"{end}_id"], {})
-        data[end] = {
+        data[f"{end}_actor"] = {
             "id": snap[f"{end}_id"],
             "name": row.get("name"),
             "world": row.get("world"),
@@ -181,3 +181,9 @@ def link_page(*, db: sa.Engine, link_id: int, lang: Lang = "fr") -> dict[str, An
         themes=[{"code": t, "label": label("themes", t, lang)} for t in snap.get("themes") or []],
     )
     return data
+
+
+def territory_names_of(*, db: sa.Engine, codes: list[str]) -> dict[str, str]:
+    """Names of territories by code (unknown codes left out)."""
+    with db.connect() as conn:
+        return territory_names(conn, codes)
