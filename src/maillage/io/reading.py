@@ -40,6 +40,8 @@ _HIGH_RUN = re.compile(
     "[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}"
 )
+# What a repaired run may decode to: Latin letters and common punctuation only.
+_PLAUSIBLE = re.compile("[\u00a0-\u017f\u2010-\u2044\u20ac\u2122]+")
 # cp850 bytes decoded as cp1252: the character seen -> the letter meant.
 # Only applied when a "‚" (U+201A, cp850 "é") touches a letter: never legitimate French.
 _CP850 = {"‚": "é", "Š": "è", "ˆ": "ê", "‡": "ç", "ƒ": "â", "…": "à", "—": "ù"}
@@ -112,9 +114,10 @@ def _fix_run(match: re.Match[str]) -> str:
     """Decode one run of cp1252 characters as the UTF-8 bytes it was."""
     run = match.group()
     try:
-        return run.encode("cp1252").decode("utf-8")
+        fixed = run.encode("cp1252").decode("utf-8")
     except UnicodeError:
         return run
+    return fixed if _PLAUSIBLE.fullmatch(fixed) else run
 
 
 def _find_header(records: list[list[str]]) -> int:

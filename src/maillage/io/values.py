@@ -62,7 +62,9 @@ _WORLD_ALIASES = {
     "recherche": "academic",
 }
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_NUMBER_FR = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?|[+-]?\d+(?:,\d+)?")
+_NUMBER_FR = re.compile(
+    r"[+-]?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?|[+-]?\d+(?:,\d+)?(?:[eE][+-]?\d+)?"
+)
 _NUMBER_EN = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _FLOAT_INT = re.compile(r"(\d+)\.0+")
 _DATE_FR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")

@@ -1,0 +1,139 @@
+"""Actors and links as one JSON document, and back.
+
+``{"format": "maillage", "version": 1, "actors": [...], "links": [...]}``: each record is
+an object with every field (database ids excepted), dates as ISO 8601 strings.
+:func:`parse_json` checks each field's type and identifier rules and reports problems per
+record (records numbered from 1 within ``actors`` and within ``links``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from maillage.io import values as v
+from maillage.io.columns import ACTOR_FIELDS, LINK_FIELDS
+from maillage.io.result import ParseResult, RowLog
+from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
+
+__all__ = ["generate_json", "parse_json", "read_json", "record_dict", "write_json"]
+
+_FLOATS = {"latitude", "longitude", "weight", "amount", "confidence"}
+_LISTS = {"themes", "territories", "sdgs"}
+_DATES = {"start_date", "end_date"}
+_CHECKS = {
+    "siret": v.parse_siret,
+    "siren": v.parse_siren,
+    "rna": v.parse_rna,
+    "postcode": v.parse_postcode,
+    "commune_code": v.parse_commune_code,
+    "world": v.parse_world,
+}
+
+
+def record_dict(record: ActorRecord | LinkRecord) -> dict[str, Any]:
+    """A record as a JSON-ready dict (dates as ISO strings, database ids left out)."""
+    names = ACTOR_FIELDS if isinstance(record, ActorRecord) else LINK_FIELDS
+    data = {n: getattr(record, n) for n in names}
+    for name in _DATES & set(data):
+        if data[name] is not None:
+            data[name] = data[name].isoformat()
+    return data
+
+
+def generate_json(
+    actors: Iterable[ActorRecord] = (),
+    links: Iterable[LinkRecord] = (),
+    *,
+    indent: int | None = None,
+) -> Iterator[str]:
+    """Yield the JSON document in chunks (one record per chunk)."""
+    yield '{"format": "maillage", "version": 1, "actors": ['
+    for index, actor in enumerate(actors):
+        yield ("," if index else "") + json.dumps(
+            record_dict(actor), ensure_ascii=False, indent=indent
+        )
+    yield '], "links": ['
+    for index, link in enumerate(links):
+        yield ("," if index else "") + json.dumps(
+            record_dict(link), ensure_ascii=False, indent=indent
+        )
+    yield "]}\n"
+
+
+def _typed(name: str, value: Any, log: RowLog) -> Any:
+    """Check the JSON type of one field; return the value or None after an error."""
+    if value is None:
+        return None
+    if name in _FLOATS:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return float(value) if ok else log.error(name, value, "nombre attendu")
+    if name in _LISTS:
+        return value if isinstance(value, list) else log.error(name, value, "liste attendue")
+    if name in _DATES:
+        try:
+            return dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            return log.error(name, value, "date attendue au format AAAA-MM-JJ")
+    if name == "extra":
+        return value if isinstance(value, dict) else log.error(name, value, "objet attendu")
+    if name == "directed":
+        return value if isinstance(value, bool) else log.error(name, value, "booléen attendu")
+    if name in _CHECKS:
+        return _CHECKS[name](value, log, name)
+    return value if isinstance(value, str) else log.error(name, value, "texte attendu")
+
+
+def _records(
+    items: Any, cls: Any, names: tuple[str, ...], result: ParseResult, file: str | None
+) -> list[Any]:
+    built = []
+    for number, item in enumerate(items if isinstance(items, list) else [], start=1):
+        result.rows += 1
+        log = RowLog(result.issues, number, file)
+        if not isinstance(item, Mapping):
+            log.error(None, item, "objet attendu")
+            result.rejected_rows.append(number)
+            continue
+        fields = {n: _typed(n, item.get(n), log) for n in names if n in item}
+        if cls is ActorRecord and not fields.get("name"):
+            log.error("name", None, "nom de l'acteur requis")
+        if log.failed:
+            result.rejected_rows.append(number)
+            continue
+        built.append(cls(**{k: val for k, val in fields.items() if val is not None}))
+    return built
+
+
+def parse_json(text: str | bytes, *, file: str | None = None) -> ParseResult:
+    """Read a document written by :func:`generate_json`."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        result = ParseResult()
+        result.issues.append(ImportIssue(None, None, None, f"JSON illisible : {error}", file))
+        return result
+    result = ParseResult()
+    document = data if isinstance(data, dict) else {}
+    name = file or "json"
+    result.actors = _records(
+        document.get("actors"), ActorRecord, ACTOR_FIELDS, result, f"{name}#actors"
+    )
+    result.links = _records(document.get("links"), LinkRecord, LINK_FIELDS, result, f"{name}#links")
+    return result
+
+
+def write_json(
+    path: str | Path, actors: Iterable[ActorRecord] = (), links: Iterable[LinkRecord] = ()
+) -> None:
+    """Write the JSON document to ``path`` (UTF-8)."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines(generate_json(actors, links))
+
+
+def read_json(path: str | Path) -> ParseResult:
+    """Read a JSON document written by :func:`write_json`."""
+    return parse_json(Path(path).read_bytes(), file=Path(path).name)

@@ -1,0 +1,135 @@
+"""Hypothesis strategies for records that every export format can carry.
+
+Text is stripped, non-empty, free of control characters and of the byte patterns the
+reader repairs as mojibake; identifiers pass their check digits; floats are finite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+
+from hypothesis import strategies as st
+from stdnum import luhn
+
+from maillage.model.records import ActorRecord, LinkRecord
+
+ALPHABET = string.ascii_letters + string.digits + " -'.,()/&:!?éèêàçùôîÉÀŒœ’«»\"#@+"
+WORLDS = ("economic", "associative", "public", "academic")
+
+text = st.text(alphabet=ALPHABET, min_size=1, max_size=24).map(str.strip).filter(bool)
+item = text.map(lambda s: s.replace("|", "").replace(";", "").strip()).filter(bool)
+items = st.lists(item, max_size=3)
+maybe_text = st.none() | text
+keys = st.text(alphabet=string.ascii_letters + string.digits + ":-_", min_size=1, max_size=10)
+dates = st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2100, 12, 31))
+floats = st.floats(allow_nan=False, allow_infinity=False, width=64)
+# Values a spreadsheet keeps exactly (15 significant digits): amounts, weights, coordinates.
+short_floats = st.integers(-(10**12), 10**12).map(lambda n: n / 100)
+latitudes = st.integers(-90_000_000, 90_000_000).map(lambda n: n / 1_000_000)
+longitudes = st.integers(-180_000_000, 180_000_000).map(lambda n: n / 1_000_000)
+
+
+@st.composite
+def sirens(draw: st.DrawFn) -> str:
+    body = draw(st.text(alphabet=string.digits, min_size=8, max_size=8))
+    return body + luhn.calc_check_digit(body)
+
+
+@st.composite
+def sirets(draw: st.DrawFn) -> str:
+    siren = draw(sirens())
+    nic = draw(st.text(alphabet=string.digits, min_size=4, max_size=4))
+    return siren + nic + luhn.calc_check_digit(siren + nic)
+
+
+rnas = st.text(alphabet=string.digits, min_size=9, max_size=9).map(lambda d: "W" + d)
+postcodes = st.text(alphabet=string.digits, min_size=5, max_size=5)
+departments = st.sampled_from(["01", "13", "2A", "2B", "59", "75", "97", "98"])
+commune_codes = st.builds(
+    lambda d, n: d + n, departments, st.text(alphabet=string.digits, min_size=3, max_size=3)
+)
+domains = st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=8)
+websites = domains.map(lambda d: f"https://www.{d}.fr/page")
+emails = st.builds(lambda a, b: f"{a}@{b}.fr", domains, domains)
+phones = st.text(alphabet=string.digits, min_size=9, max_size=9).map(lambda d: "+33" + d)
+extras = st.dictionaries(item, st.none() | item | st.integers(-5, 5) | st.booleans(), max_size=3)
+
+
+def actors(
+    key: st.SearchStrategy[str | None] = keys, exact: bool = True
+) -> st.SearchStrategy[ActorRecord]:
+    """Actors with every field that the generic formats carry (``exact``: any double)."""
+    return st.builds(
+        ActorRecord,
+        name=text,
+        key=key,
+        acronym=maybe_text,
+        description=maybe_text,
+        world=st.none() | st.sampled_from(WORLDS),
+        category=maybe_text,
+        digital_profile=st.sampled_from(("native", "adopter", "traditional", "unknown")),
+        siren=st.none() | sirens(),
+        siret=st.none() | sirets(),
+        rna=st.none() | rnas,
+        legal_form=st.none() | st.text(alphabet=string.digits, min_size=4, max_size=4),
+        naf=maybe_text,
+        address=maybe_text,
+        postcode=st.none() | postcodes,
+        commune_code=st.none() | commune_codes,
+        commune_name=maybe_text,
+        latitude=st.none() | (st.floats(-90, 90) if exact else latitudes),
+        longitude=st.none() | (st.floats(-180, 180) if exact else longitudes),
+        website=st.none() | websites,
+        email=st.none() | emails,
+        phone=st.none() | phones,
+        themes=items,
+        sdgs=st.lists(st.integers(1, 17), max_size=3),
+        territories=items,
+        source=maybe_text,
+        source_ref=maybe_text,
+        classification_rule=maybe_text,
+        extra=extras,
+    )
+
+
+def links(ends: list[str], exact: bool = True) -> st.SearchStrategy[LinkRecord]:
+    """Links between two distinct keys of ``ends``."""
+    number = floats if exact else short_floats
+    pair = st.lists(st.sampled_from(ends), min_size=2, max_size=2, unique=True)
+    return pair.flatmap(
+        lambda p: st.builds(
+            LinkRecord,
+            source_key=st.just(p[0]),
+            target_key=st.just(p[1]),
+            kind=item,
+            form=maybe_text,
+            subtype=maybe_text,
+            directed=st.booleans(),
+            weight=st.none() | number,
+            amount=st.none() | number,
+            status=st.sampled_from(("proposed", "active", "ended")),
+            start_date=st.none() | dates,
+            end_date=st.none() | dates,
+            territory=maybe_text,
+            themes=items,
+            purpose=maybe_text,
+            evidence=maybe_text,
+            evidence_url=maybe_text,
+            confidence=st.none() | number,
+            source=maybe_text,
+            source_ref=maybe_text,
+            extra=extras,
+        )
+    )
+
+
+@st.composite
+def graphs(
+    draw: st.DrawFn, max_actors: int = 6, exact: bool = True
+) -> tuple[list[ActorRecord], list[LinkRecord]]:
+    """Actors with unique keys and links between them."""
+    key_list = draw(st.lists(keys, min_size=2, max_size=max_actors, unique=True))
+    actor_list = [draw(actors(st.just(k), exact)) for k in key_list]
+    link_list = draw(st.lists(links(key_list, exact), max_size=6))
+    return actor_list, link_list

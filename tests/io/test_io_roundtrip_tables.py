@@ -1,0 +1,67 @@
+"""Round trips generate -> parse for the CSV (both dialects), XLSX and JSON exports."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from io_strategies import graphs
+
+from maillage.io.csvfile import (
+    generate_actors_csv,
+    generate_links_csv,
+    parse_actors_csv,
+    parse_links_csv,
+)
+from maillage.io.jsonfile import generate_json, parse_json
+from maillage.io.xlsx import generate_xlsx, parse_xlsx
+from maillage.model.records import ActorRecord, LinkRecord
+
+Graph = tuple[list[ActorRecord], list[LinkRecord]]
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(graphs())
+def test_csv_round_trip(graph: Graph) -> None:
+    actors, links = graph
+    for dialect in ("utf-8", "excel-fr"):
+        actor_text = "".join(generate_actors_csv(actors, dialect=dialect))
+        link_text = "".join(generate_links_csv(links, dialect=dialect))
+        parsed_actors = parse_actors_csv(actor_text.encode("utf-8"))
+        parsed_links = parse_links_csv(link_text.encode("utf-8"))
+        assert parsed_actors.errors == [] and parsed_links.errors == []
+        assert parsed_actors.actors == actors
+        assert parsed_links.links == links
+
+
+def test_excel_fr_dialect_shape() -> None:
+    actor = ActorRecord(name="A", key="a", latitude=50.5)
+    lines = list(generate_actors_csv([actor], dialect="excel-fr"))
+    assert lines[0].startswith("\ufeffname;key;")
+    assert ";50,5;" in lines[1]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(graphs(exact=False))
+def test_xlsx_round_trip(graph: Graph) -> None:
+    actors, links = graph
+    parsed = parse_xlsx(generate_xlsx(actors, links))
+    assert parsed.errors == []
+    assert parsed.actors == actors and parsed.links == links
+
+
+@FAST
+@given(graphs())
+def test_json_round_trip(graph: Graph) -> None:
+    actors, links = graph
+    parsed = parse_json("".join(generate_json(actors, links)))
+    assert parsed.errors == []
+    assert parsed.actors == actors and parsed.links == links
+
+
+def test_json_reports_bad_records() -> None:
+    text = '{"actors": [{"name": "A", "siret": "123"}, {"key": "b"}], "links": [{"weight": "x"}]}'
+    parsed = parse_json(text, file="x.json")
+    assert parsed.rejected_rows == [1, 2, 1]
+    assert {(i.file, i.row, i.field) for i in parsed.errors} == {
+        ("x.json#actors", 1, "siret"), ("x.json#actors", 2, "name"), ("x.json#links", 1, "weight"),
+    }  # fmt: skip
