@@ -6,6 +6,7 @@ import click
 
 from maillage import __version__
 from maillage.cli.admin import db_group
+from maillage.cli.demo import demo_command
 from maillage.cli.imports import import_group
 from maillage.cli.records import (
     actor_group,
@@ -29,6 +30,7 @@ def cli() -> None:
 
 
 for command in (
+    demo_command,
     actor_group,
     link_group,
     territory_group,
