@@ -1,0 +1,139 @@
+"""Coverage of the needs of each territory: who and what is within reach.
+
+An actor is *within reach* of a need when it works on the need's theme and one of its
+territory codes is the need's territory, one of its ancestors (an actor of the
+département reaches a need of one of its communes) or one of its descendants (an
+actor of a commune reaches a need of its département). Ancestors come from the
+optional ``parents`` mapping (``{"DEP:59": "REG:32", "COM:59350": "DEP:59", ...}``);
+without it, communes are attached to their département by their INSEE code.
+A solution is within reach on the same rule, with its served territories. A *white
+zone* is a need with neither an actor nor a solution within reach.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from maillage.analysis.graph import ActorGraph, departement_of_commune
+
+
+@dataclass(slots=True)
+class NeedRecord:
+    """A need recorded in a territory for a theme (DESIGN.md section 5)."""
+
+    territory: str
+    theme: str
+    id: Hashable | None = None
+    description: str | None = None
+    publics: list[str] = field(default_factory=list)
+    severity: int | None = None
+    status: str = "observed"  # observed | qualified | addressed
+
+
+@dataclass(slots=True)
+class SolutionRecord:
+    """An initiative carried by actors, serving territories, on themes."""
+
+    name: str
+    territories: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    carriers: list[Hashable] = field(default_factory=list)
+    id: Hashable | None = None
+    modality: str | None = None  # digital | proximity | hybrid
+    stage: str | None = None  # initiative | invention | innovation | replication
+
+
+def ancestors(code: str, parents: Mapping[str, str] | None = None) -> list[str]:
+    """The code and its ancestors, nearest first (cycle-safe)."""
+    chain = [code]
+    while True:
+        parent = parents.get(chain[-1]) if parents else None
+        if parent is None and chain[-1].startswith("COM:"):
+            parent = departement_of_commune(chain[-1])
+        if parent is None or parent in chain:
+            return chain
+        chain.append(parent)
+
+
+def reach_keys(codes: Iterable[str], parents: Mapping[str, str] | None = None) -> set[str]:
+    """Every territory a set of codes reaches upwards (the codes and their ancestors)."""
+    keys: set[str] = set()
+    for code in codes:
+        keys.update(ancestors(code, parents))
+    return keys
+
+
+class ReachIndex:
+    """Index of items (actors, solutions) by (territory, theme) for reach queries."""
+
+    def __init__(
+        self,
+        items: Sequence[tuple[Sequence[str], Iterable[str]]],
+        parents: Mapping[str, str] | None = None,
+    ) -> None:
+        self.up: dict[tuple[str, str], set[int]] = defaultdict(set)
+        self.own: dict[tuple[str, str], set[int]] = defaultdict(set)
+        self.parents = parents
+        for i, (codes, themes) in enumerate(items):
+            chain = reach_keys(codes, parents)
+            for theme in themes:
+                for code in codes:
+                    self.own[(code, theme)].add(i)
+                for code in chain:
+                    self.up[(code, theme)].add(i)
+
+    def within_reach(self, territory: str, theme: str) -> set[int]:
+        """Items in the territory or below it (``up``) or acting above it (``own``)."""
+        found = set(self.up.get((territory, theme), ()))
+        for code in ancestors(territory, self.parents):
+            found |= self.own.get((code, theme), set())
+        return found
+
+
+def coverage(
+    graph: ActorGraph,
+    needs: Iterable[NeedRecord],
+    solutions: Iterable[SolutionRecord] = (),
+    *,
+    parents: Mapping[str, str] | None = None,
+    names: int = 5,
+) -> dict[str, Any]:
+    """Needs per territory and theme, the actors and solutions within reach, white zones.
+
+    Returns ``cells`` (one per territory and theme with a need: ``needs``, ``actors``,
+    ``solutions`` counts, up to ``names`` actor and solution names, ``white_zone``),
+    and ``white_zones`` (the cells with nothing within reach), sorted by territory.
+    """
+    sols = list(solutions)
+    actor_index = ReachIndex(list(zip(graph.territories, graph.themes, strict=True)), parents)
+    sol_index = ReachIndex([(s.territories, s.themes) for s in sols], parents)
+    cells: dict[tuple[str, str], list[NeedRecord]] = defaultdict(list)
+    for need in needs:
+        cells[(need.territory, need.theme)].append(need)
+    degree = graph.degree()
+    rows = []
+    for (territory, theme), recorded in sorted(cells.items()):
+        actors = sorted(actor_index.within_reach(territory, theme), key=lambda i: -degree[i])
+        found = sorted(sol_index.within_reach(territory, theme))
+        rows.append(
+            {
+                "territory": territory,
+                "theme": theme,
+                "needs": len(recorded),
+                "need_ids": [n.id for n in recorded if n.id is not None],
+                "actors": len(actors),
+                "actor_names": [graph.names[i] for i in actors[:names]],
+                "solutions": len(found),
+                "solution_names": [sols[i].name for i in found[:names]],
+                "white_zone": not actors and not found,
+            }
+        )
+    return {
+        "cells": rows,
+        "white_zones": [
+            {"territory": r["territory"], "theme": r["theme"]} for r in rows if r["white_zone"]
+        ],
+    }

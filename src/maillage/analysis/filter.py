@@ -1,0 +1,91 @@
+"""Restrict an :class:`~maillage.analysis.graph.ActorGraph` to a part of the map.
+
+Semantics of each criterion (they combine with AND):
+
+* ``territory``: a code prefix (``DEP:59``, ``COM:59350``, ``REG:32``) matched against
+  every territory code of an actor (its territories, its commune and the commune's
+  département). Only matching actors are kept, with the links among them.
+* ``world``: the links that touch at least one actor of that world, and their ends
+  (the ego network of the world, so that its mixing with the others stays visible).
+* ``theme``: the links carrying the theme, or whose two ends carry it; the actors
+  carrying the theme are kept even without such a link.
+* ``kind``: only the links of that kind; actors are kept.
+* ``period``: only the links whose start year lies in ``[start, end]`` (undated links
+  are left out); actors are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from maillage.analysis.graph import ActorGraph, BoolArray, world_code
+
+
+@dataclass(frozen=True, slots=True)
+class GraphFilter:
+    """What part of the map to analyse; ``None`` means no restriction."""
+
+    territory: str | None = None
+    theme: str | None = None
+    world: str | None = None
+    kind: str | None = None
+    period: tuple[int, int] | None = None
+
+    def is_empty(self) -> bool:
+        """True when the filter keeps the whole map."""
+        return all(
+            v is None for v in (self.territory, self.theme, self.world, self.kind, self.period)
+        )
+
+
+def parse_period(text: str) -> tuple[int, int]:
+    """Parse ``"2015:2020"`` (or ``"2015"``) into ``(2015, 2020)``; raises ``ValueError``."""
+    parts = text.replace("-", ":").split(":")
+    start = int(parts[0])
+    end = int(parts[-1]) if parts[-1] else start
+    if end < start:
+        raise ValueError(f"période inversée : {text!r}")
+    return start, end
+
+
+def territory_mask(graph: ActorGraph, prefix: str) -> BoolArray:
+    """Actors with at least one territory code starting with ``prefix``."""
+    prefix = prefix.strip()
+    return np.array(
+        [any(c.startswith(prefix) for c in codes) for codes in graph.territories], dtype=bool
+    )
+
+
+def apply_filter(graph: ActorGraph, flt: GraphFilter) -> ActorGraph:
+    """Return the part of ``graph`` described by ``flt`` (see the module docstring)."""
+    if flt.is_empty():
+        return graph
+    keep = np.ones(graph.n, dtype=bool)
+    links = np.ones(len(graph.src), dtype=bool)
+    if flt.territory:
+        keep &= territory_mask(graph, flt.territory)
+    if flt.kind is not None:
+        kinds = np.array([k == flt.kind for k in graph.kinds] + [False], dtype=bool)
+        links &= kinds[graph.kind] if len(graph.kinds) else links
+    if flt.period is not None:
+        start, end = flt.period
+        links &= (graph.year >= start) & (graph.year <= end)
+    if flt.theme is not None:
+        carries = np.array([flt.theme in t for t in graph.themes], dtype=bool)
+        tagged = np.array([flt.theme in t for t in graph.link_themes], dtype=bool)
+        links &= tagged | (carries[graph.src] & carries[graph.dst])
+        keep &= carries | _touched(graph, links)
+    if flt.world is not None:
+        in_world = graph.world == world_code(flt.world)
+        links &= in_world[graph.src] | in_world[graph.dst]
+        keep &= _touched(graph, links & keep[graph.src] & keep[graph.dst]) | in_world
+    return graph.select(keep, links)
+
+
+def _touched(graph: ActorGraph, links: BoolArray) -> BoolArray:
+    touched = np.zeros(graph.n, dtype=bool)
+    touched[graph.src[links]] = True
+    touched[graph.dst[links]] = True
+    return touched

@@ -1,0 +1,241 @@
+"""The actor graph: built once from plain records, filtered cheaply.
+
+:class:`ActorGraph` holds an undirected simple igraph ``Graph`` (one edge per pair of
+actors, whatever the number of link records between them) and numpy arrays indexed by
+vertex (world code, digital-native flag, main territory, first year seen) and by link
+record (ends, year, kind). Filters return a new :class:`ActorGraph` made from the same
+arrays, without reading the records again.
+
+Directed links are treated as undirected ties: the measures of this package (mixing,
+brokerage, communities, link prediction) are about who works with whom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import igraph as ig
+import numpy as np
+import numpy.typing as npt
+
+from maillage.model.records import ActorRecord, LinkRecord
+
+WORLDS: tuple[str, ...] = ("economic", "associative", "public", "academic", "unknown")
+UNKNOWN_WORLD = len(WORLDS) - 1
+NO_YEAR = -1
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+def world_code(world: str | None) -> int:
+    """Return the index of ``world`` in :data:`WORLDS` (unknown worlds map to the last)."""
+    try:
+        return WORLDS.index((world or "unknown").strip().lower())
+    except ValueError:
+        return UNKNOWN_WORLD
+
+
+def departement_of_commune(code: str | None) -> str | None:
+    """Return ``DEP:xx`` for an INSEE commune code (``59350`` -> ``DEP:59``).
+
+    Overseas communes (``97411``) map to three-digit départements (``DEP:974``),
+    Corsican ones keep ``2A``/``2B``. Returns ``None`` for an empty or short code.
+    """
+    raw = (code or "").strip().upper().removeprefix("COM:")
+    if len(raw) < 5:
+        return None
+    return f"DEP:{raw[:3]}" if raw.startswith("97") else f"DEP:{raw[:2]}"
+
+
+def actor_territories(actor: ActorRecord) -> tuple[str, ...]:
+    """All territory codes of an actor: its territories, its commune and département."""
+    codes = [c.strip() for c in actor.territories if c and c.strip()]
+    if actor.commune_code:
+        commune = actor.commune_code.strip().upper().removeprefix("COM:")
+        codes.append(f"COM:{commune}")
+        dep = departement_of_commune(commune)
+        if dep:
+            codes.append(dep)
+    return tuple(dict.fromkeys(codes))
+
+
+def main_territory(codes: Sequence[str]) -> str:
+    """The territory used to group an actor: its first département, else its first code."""
+    for code in codes:
+        if code.startswith("DEP:"):
+            return code
+    return codes[0] if codes else ""
+
+
+def is_deleted(actor: ActorRecord) -> bool:
+    """True when a record carries the soft-delete flag ``extra["deleted"]``."""
+    return bool(actor.extra.get("deleted"))
+
+
+def _actor_id(actor: ActorRecord) -> Hashable:
+    return actor.id if actor.id is not None else actor.key
+
+
+def _link_ends(link: LinkRecord) -> tuple[Hashable, Hashable]:
+    if link.source_id is not None and link.target_id is not None:
+        return link.source_id, link.target_id
+    return link.source_key, link.target_key
+
+
+@dataclass(eq=False)
+class ActorGraph:
+    """Actors as vertices, link records as ties; see the module docstring.
+
+    Vertex arrays: ``ids`` (actor id or key), ``names``, ``world`` (index into
+    :data:`WORLDS`), ``native`` (digital native), ``territory`` (main territory code),
+    ``territories`` (all codes), ``themes``. Link arrays (one row per link record):
+    ``src``, ``dst``, ``year`` (:data:`NO_YEAR` when undated), ``kind`` (index into
+    ``kinds``), ``link_themes``. ``graph`` is the simple undirected igraph of the pairs.
+    """
+
+    ids: list[Hashable]
+    names: list[str]
+    world: IntArray
+    native: BoolArray
+    territory: list[str]
+    territories: list[tuple[str, ...]]
+    themes: list[frozenset[str]]
+    src: IntArray
+    dst: IntArray
+    year: IntArray
+    kind: IntArray
+    kinds: list[str]
+    link_themes: list[frozenset[str]]
+    graph: ig.Graph = field(init=False)
+    pair_src: IntArray = field(init=False)
+    pair_dst: IntArray = field(init=False)
+    pair_year: IntArray = field(init=False)
+    cache: dict[str, Any] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.pair_src, self.pair_dst, self.pair_year = _unique_pairs(
+            self.src, self.dst, self.year, len(self.ids)
+        )
+        edges = np.column_stack([self.pair_src, self.pair_dst])
+        self.graph = ig.Graph(n=len(self.ids), edges=edges, directed=False)
+
+    @property
+    def n(self) -> int:
+        """Number of actors (vertices)."""
+        return len(self.ids)
+
+    @property
+    def m(self) -> int:
+        """Number of distinct ties (pairs of actors linked at least once)."""
+        return len(self.pair_src)
+
+    def index(self) -> dict[Hashable, int]:
+        """Map actor id (or key) to vertex index; cached."""
+        if "index" not in self.cache:
+            self.cache["index"] = {a: i for i, a in enumerate(self.ids)}
+        found: dict[Hashable, int] = self.cache["index"]
+        return found
+
+    def vertex(self, actor_id: Hashable) -> int:
+        """Vertex index of an actor; raises ``KeyError`` when absent or deleted."""
+        return self.index()[actor_id]
+
+    def degree(self) -> IntArray:
+        """Degree (number of distinct partners) of every actor."""
+        return np.asarray(self.graph.degree(), dtype=np.int64)
+
+    def first_year(self) -> IntArray:
+        """Year of each actor's first dated tie (:data:`NO_YEAR` if none)."""
+        big = np.iinfo(np.int64).max
+        first = np.full(self.n, big, dtype=np.int64)
+        dated = self.pair_year != NO_YEAR
+        np.minimum.at(first, self.pair_src[dated], self.pair_year[dated])
+        np.minimum.at(first, self.pair_dst[dated], self.pair_year[dated])
+        first[first == big] = NO_YEAR
+        return first
+
+    def select(self, keep: BoolArray, link_keep: BoolArray) -> ActorGraph:
+        """A new graph on the kept vertices and the kept links between them."""
+        new_index = np.full(self.n, -1, dtype=np.int64)
+        new_index[keep] = np.arange(int(keep.sum()))
+        link_keep = link_keep & keep[self.src] & keep[self.dst]
+        idx = np.flatnonzero(keep)
+        lidx = np.flatnonzero(link_keep)
+        return ActorGraph(
+            ids=[self.ids[i] for i in idx],
+            names=[self.names[i] for i in idx],
+            world=self.world[idx],
+            native=self.native[idx],
+            territory=[self.territory[i] for i in idx],
+            territories=[self.territories[i] for i in idx],
+            themes=[self.themes[i] for i in idx],
+            src=new_index[self.src[lidx]],
+            dst=new_index[self.dst[lidx]],
+            year=self.year[lidx],
+            kind=self.kind[lidx],
+            kinds=self.kinds,
+            link_themes=[self.link_themes[i] for i in lidx],
+        )
+
+
+def _unique_pairs(
+    src: IntArray, dst: IntArray, year: IntArray, n: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Collapse link records to distinct unordered pairs with their earliest year."""
+    lo = np.minimum(src, dst).astype(np.int64)
+    hi = np.maximum(src, dst).astype(np.int64)
+    key = lo * max(n, 1) + hi
+    sort_year = np.where(year == NO_YEAR, np.iinfo(np.int64).max, year)
+    order = np.lexsort((sort_year, key))
+    key_sorted = key[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = key_sorted[1:] != key_sorted[:-1]
+    chosen = order[first]
+    return lo[chosen], hi[chosen], year[chosen].astype(np.int64)
+
+
+def build_graph(actors: Iterable[ActorRecord], links: Iterable[LinkRecord]) -> ActorGraph:
+    """Build an :class:`ActorGraph` from plain records.
+
+    Deleted actors (``extra["deleted"]``) are left out, with their links. Links whose
+    ends are unknown, deleted or equal (self-loops) are skipped. Ends are matched by
+    ``source_id``/``target_id`` when both are set, else by ``source_key``/``target_key``
+    against the actors' ``id`` (or ``key`` when the actor has no id).
+    """
+    kept = [a for a in actors if not is_deleted(a)]
+    ids = [_actor_id(a) for a in kept]
+    index = {a: i for i, a in enumerate(ids) if a is not None}
+    for i, actor in enumerate(kept):
+        if actor.key is not None:
+            index.setdefault(actor.key, i)
+    terr = [actor_territories(a) for a in kept]
+    rows: list[tuple[int, int, int, str, frozenset[str]]] = []
+    for link in links:
+        s_id, t_id = _link_ends(link)
+        s = index.get(s_id) if s_id is not None else None
+        t = index.get(t_id) if t_id is not None else None
+        if s is None or t is None or s == t:
+            continue
+        year = link.start_date.year if link.start_date else NO_YEAR
+        rows.append((s, t, year, link.kind, frozenset(link.themes)))
+    kinds = sorted({r[3] for r in rows})
+    kind_index = {k: i for i, k in enumerate(kinds)}
+    return ActorGraph(
+        ids=ids,
+        names=[a.name for a in kept],
+        world=np.array([world_code(a.world) for a in kept], dtype=np.int64),
+        native=np.array([a.digital_profile == "native" for a in kept], dtype=bool),
+        territory=[main_territory(c) for c in terr],
+        territories=terr,
+        themes=[frozenset(a.themes) for a in kept],
+        src=np.array([r[0] for r in rows], dtype=np.int64),
+        dst=np.array([r[1] for r in rows], dtype=np.int64),
+        year=np.array([r[2] for r in rows], dtype=np.int64),
+        kind=np.array([kind_index[r[3]] for r in rows], dtype=np.int64),
+        kinds=kinds,
+        link_themes=[r[4] for r in rows],
+    )

@@ -1,0 +1,109 @@
+"""Reasons, in words, for a proposed alliance between two actors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from maillage.analysis.coverage import NeedRecord, ancestors
+from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
+from maillage.recommend.features import PairContext
+
+WORLD_NAMES = {
+    "fr": {
+        "economic": "le monde économique",
+        "associative": "le monde associatif",
+        "public": "le monde public",
+        "academic": "le monde académique",
+        "unknown": "un monde non renseigné",
+    },
+    "en": {
+        "economic": "the economic world",
+        "associative": "the associative world",
+        "public": "the public world",
+        "academic": "the academic world",
+        "unknown": "an unrecorded world",
+    },
+}
+
+TEXT = {
+    "fr": {
+        "partners": "partenaires communs : {names}",
+        "worlds": "mondes complémentaires : {a} et {b}",
+        "themes": "thèmes partagés : {themes}",
+        "territory": "même territoire ({code})",
+        "distance2": "à deux pas dans le réseau",
+        "far": "pas encore reliés, même indirectement, par un partenaire commun",
+        "need": "besoin du territoire {code} sur « {theme} » que ce binôme peut traiter",
+    },
+    "en": {
+        "partners": "shared partners: {names}",
+        "worlds": "complementary worlds: {a} and {b}",
+        "themes": "shared themes: {themes}",
+        "territory": "same territory ({code})",
+        "distance2": "two steps apart in the network",
+        "far": "not yet joined, even through a shared partner",
+        "need": "need of territory {code} on “{theme}” this pair could address",
+    },
+}
+
+
+def shared_partners(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[int]:
+    """Common partners of ``u`` and ``v``, the most specific (fewest ties) first."""
+    pu = ctx.adj.indices[ctx.adj.indptr[u] : ctx.adj.indptr[u + 1]]
+    pv = ctx.adj.indices[ctx.adj.indptr[v] : ctx.adj.indptr[v + 1]]
+    common = np.intersect1d(pu, pv)
+    order = np.lexsort((common, ctx.degree[common]))
+    return [int(c) for c in common[order][:limit]]
+
+
+def matching_needs(
+    ctx: PairContext, u: int, v: int, needs: Sequence[NeedRecord]
+) -> list[NeedRecord]:
+    """Needs of a territory of ``u`` or ``v`` (or above) on a theme one of them carries."""
+    g = ctx.graph
+    themes = g.themes[u] | g.themes[v]
+    reach: set[str] = set()
+    for code in (*g.territories[u], *g.territories[v]):
+        reach.update(ancestors(code))
+    return [n for n in needs if n.theme in themes and n.territory in reach]
+
+
+def explain_pair(
+    ctx: PairContext, u: int, v: int, needs: Sequence[NeedRecord] = (), lang: str = "fr"
+) -> dict[str, Any]:
+    """Reasons for the pair ``(u, v)``: codes, sentences and the shared partners named."""
+    g, text = ctx.graph, TEXT.get(lang, TEXT["fr"])
+    names = WORLD_NAMES.get(lang, WORLD_NAMES["fr"])
+    codes: list[str] = []
+    reasons: list[str] = []
+    partners = shared_partners(ctx, u, v)
+    if partners:
+        codes.append("shared_partners")
+        reasons.append(text["partners"].format(names=", ".join(g.names[p] for p in partners)))
+        codes.append("distance_2")
+        reasons.append(text["distance2"])
+    wu, wv = int(g.world[u]), int(g.world[v])
+    if wu != wv and UNKNOWN_WORLD not in (wu, wv):
+        codes.append("complementary_worlds")
+        reasons.append(text["worlds"].format(a=names[WORLDS[wu]], b=names[WORLDS[wv]]))
+    themes = sorted(g.themes[u] & g.themes[v])
+    if themes:
+        codes.append("shared_themes")
+        reasons.append(text["themes"].format(themes=", ".join(themes)))
+    if g.territory[u] and g.territory[u] == g.territory[v]:
+        codes.append("same_territory")
+        reasons.append(text["territory"].format(code=g.territory[u]))
+    elif not partners:
+        codes.append("far")
+        reasons.append(text["far"])
+    for need in matching_needs(ctx, u, v, needs)[:2]:
+        codes.append("territory_need")
+        reasons.append(text["need"].format(code=need.territory, theme=need.theme))
+    return {
+        "reason_codes": codes,
+        "reasons": reasons,
+        "shared_partners": [{"id": g.ids[p], "name": g.names[p]} for p in partners],
+    }

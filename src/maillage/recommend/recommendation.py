@@ -1,0 +1,213 @@
+"""Recommend new alliances for an actor or inside a territory.
+
+Two modes: ``likely`` ranks by the model's probability of a future tie (see
+:mod:`maillage.recommend.model`); ``bridging`` favours the alliances the field wants
+more of: ``p * (0.4 + 0.4 * complementary_worlds + 0.2 * shared_theme_or_need)``, which
+stays in [0, 1] and at most halves a same-world proposal's score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from maillage.analysis.coverage import NeedRecord, SolutionRecord, coverage, reach_keys
+from maillage.analysis.filter import territory_mask
+from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS, ActorGraph, FloatArray, IntArray
+from maillage.recommend.candidates import candidates, complementary
+from maillage.recommend.explain import explain_pair, matching_needs
+from maillage.recommend.features import PairContext, lookup, pair_context
+from maillage.recommend.model import LinkModel, fit_model
+
+MODES = ("likely", "bridging")
+
+
+def prepare(graph: ActorGraph, *, seed: int = 0) -> tuple[PairContext, LinkModel]:
+    """The pair context and fitted model of ``graph``, built once and cached on it."""
+    if "recommend" not in graph.cache:
+        graph.cache["recommend"] = (pair_context(graph), fit_model(graph, seed=seed))
+    ctx, model = graph.cache["recommend"]
+    return ctx, model
+
+
+def mode_scores(
+    ctx: PairContext,
+    p: FloatArray,
+    u: IntArray,
+    v: IntArray,
+    mode: str,
+    needs: Sequence[NeedRecord] = (),
+) -> FloatArray:
+    """Scores in [0, 1] of the pairs for ``mode`` from probabilities ``p``."""
+    if mode not in MODES:
+        raise ValueError(f"mode inconnu : {mode!r} (likely ou bridging)")
+    if mode == "likely":
+        return p
+    w = ctx.graph.world
+    cross = (w[u] != w[v]) & (w[u] != UNKNOWN_WORLD) & (w[v] != UNKNOWN_WORLD)
+    themed = np.asarray(ctx.themes[u].multiply(ctx.themes[v]).sum(axis=1)).ravel() > 0
+    if needs:
+        themed |= np.array(
+            [bool(matching_needs(ctx, int(a), int(b), needs)) for a, b in zip(u, v, strict=True)]
+        )
+    return np.asarray(p * (0.4 + 0.4 * cross + 0.2 * themed), dtype=np.float64)
+
+
+def recommend_for_actor(
+    graph: ActorGraph,
+    actor_id: Hashable,
+    *,
+    top: int = 10,
+    mode: str = "likely",
+    needs: Sequence[NeedRecord] = (),
+    model: LinkModel | None = None,
+    lang: str = "fr",
+    seed: int = 0,
+) -> list[dict[str, Any]]:
+    """New partners for ``actor_id``, best first, each with its reasons in words.
+
+    Returns up to ``top`` dicts: ``id``, ``name``, ``world``, ``score`` (in [0, 1]),
+    ``probability``, ``reason_codes``, ``reasons``, ``shared_partners``. Never the actor,
+    an existing partner or a deleted actor. Raises ``KeyError`` for an unknown (or
+    deleted) actor and ``ValueError`` for an unknown mode.
+    """
+    ctx, fitted = prepare(graph, seed=seed)
+    model = model or fitted
+    u = graph.vertex(actor_id)
+    cand = candidates(ctx, u)
+    us = np.full(len(cand), u, dtype=np.int64)
+    p = model.probability(ctx, us, cand)
+    score = mode_scores(ctx, p, us, cand, mode, needs)
+    order = _ranking(graph, score, cand)[:top]
+    return [
+        {
+            "id": graph.ids[cand[i]],
+            "name": graph.names[cand[i]],
+            "world": WORLDS[graph.world[cand[i]]],
+            "score": float(score[i]),
+            "probability": float(p[i]),
+            **explain_pair(ctx, u, int(cand[i]), needs, lang),
+        }
+        for i in order
+    ]
+
+
+def _ranking(graph: ActorGraph, score: FloatArray, cand: IntArray) -> list[int]:
+    """Indices by decreasing score, ties broken by actor id (independent of vertex order)."""
+    keys = [str(graph.ids[c]) for c in cand]
+    return sorted(range(len(cand)), key=lambda i: (-float(score[i]), keys[i]))
+
+
+def territory_pairs(ctx: PairContext, members: IntArray) -> tuple[IntArray, IntArray]:
+    """Untied pairs inside ``members`` at distance two or complementary on a theme."""
+    inside = np.zeros(ctx.n, dtype=bool)
+    inside[members] = True
+    us, vs = [], []
+    for u in members:
+        row = ctx.cn.indices[ctx.cn.indptr[u] : ctx.cn.indptr[u + 1]]
+        others = np.r_[row, complementary(ctx, int(u))]
+        others = np.unique(others[inside[others] & (others > u)])
+        us.append(np.full(len(others), u, dtype=np.int64))
+        vs.append(others.astype(np.int64))
+    u_all = np.concatenate(us) if us else np.zeros(0, np.int64)
+    v_all = np.concatenate(vs) if vs else np.zeros(0, np.int64)
+    untied = lookup(ctx.adj, u_all, v_all) == 0
+    return u_all[untied], v_all[untied]
+
+
+def recommend_for_territory(
+    graph: ActorGraph,
+    territory: str,
+    *,
+    top: int = 20,
+    mode: str = "bridging",
+    needs: Sequence[NeedRecord] = (),
+    solutions: Iterable[SolutionRecord] = (),
+    parents: Mapping[str, str] | None = None,
+    model: LinkModel | None = None,
+    lang: str = "fr",
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The most valuable missing links inside ``territory`` and solutions to replicate.
+
+    ``links``: up to ``top`` pairs of actors of the territory (code prefix, as in
+    :class:`~maillage.analysis.filter.GraphFilter`), best first, with score and reasons.
+    ``solutions``: for each need of the territory with no solution within reach, the
+    solutions carried elsewhere on the same theme, most carried first.
+    """
+    ctx, fitted = prepare(graph, seed=seed)
+    model = model or fitted
+    members = np.flatnonzero(territory_mask(graph, territory))
+    local_needs = [n for n in needs if n.territory.startswith(territory)]
+    u, v = territory_pairs(ctx, members)
+    p = model.probability(ctx, u, v)
+    score = mode_scores(ctx, p, u, v, mode, local_needs)
+    order = np.lexsort((v, u, -score))[:top]
+    links = [
+        _pair_entry(ctx, int(u[i]), int(v[i]), score[i], p[i], local_needs, lang) for i in order
+    ]
+    return {
+        "territory": territory,
+        "mode": mode,
+        "links": links,
+        "solutions": replicable_solutions(graph, local_needs, list(solutions), parents),
+    }
+
+
+def _pair_entry(
+    ctx: PairContext,
+    u: int,
+    v: int,
+    score: float,
+    p: float,
+    needs: Sequence[NeedRecord],
+    lang: str,
+) -> dict[str, Any]:
+    g = ctx.graph
+    return {
+        "source": {"id": g.ids[u], "name": g.names[u], "world": WORLDS[g.world[u]]},
+        "target": {"id": g.ids[v], "name": g.names[v], "world": WORLDS[g.world[v]]},
+        "score": float(score),
+        "probability": float(p),
+        **explain_pair(ctx, u, v, needs, lang),
+    }
+
+
+def replicable_solutions(
+    graph: ActorGraph,
+    needs: Sequence[NeedRecord],
+    solutions: Sequence[SolutionRecord],
+    parents: Mapping[str, str] | None = None,
+    limit: int = 5,
+) -> list[dict[str, Any]]:
+    """Solutions carried elsewhere matching the needs that no solution reaches."""
+    cells = coverage(graph, needs, solutions, parents=parents)["cells"]
+    out = []
+    for cell in cells:
+        if cell["solutions"]:
+            continue
+        here = reach_keys([cell["territory"]], parents)
+        found = [
+            s
+            for s in solutions
+            if cell["theme"] in s.themes and not here & reach_keys(s.territories, parents)
+        ]
+        found.sort(key=lambda s: (-len(s.carriers), s.name))
+        out.append(
+            {
+                "territory": cell["territory"],
+                "theme": cell["theme"],
+                "solutions": [
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "territories": s.territories,
+                        "carriers": len(s.carriers),
+                    }
+                    for s in found[:limit]
+                ],
+            }
+        )
+    return out
