@@ -12,7 +12,8 @@ from maillage.analysis.graph import NO_YEAR, ActorGraph
 def timeline(graph: ActorGraph) -> list[dict[str, Any]]:
     """One row per year with a dated tie.
 
-    A tie is new in the year of its earliest link record; an actor is new in the year
+    Years run from the first to the last dated link record. A tie is new in the year
+    of its earliest link record; an actor is new in the year
     of its first dated tie. Rows: ``year``, ``new_ties``, ``cross_world_share`` (of the
     new ties), ``digital_native_share`` (new ties touching a digital native),
     ``new_actors`` and ``actors_so_far``. Undated ties are left out.
@@ -22,7 +23,8 @@ def timeline(graph: ActorGraph) -> list[dict[str, Any]]:
         return []
     years = graph.pair_year[dated]
     s, d = graph.pair_src[dated], graph.pair_dst[dated]
-    first, last = int(years.min()), int(years.max())
+    record_years = graph.year[graph.year != NO_YEAR]
+    first, last = int(years.min()), int(max(years.max(), record_years.max()))
     offset = years - first
     span = last - first + 1
     new = np.bincount(offset, minlength=span)

@@ -1,0 +1,203 @@
+"""Recommendations: features against networkx, invariants with Hypothesis, reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maillage.analysis import NeedRecord, SolutionRecord, build_graph
+from maillage.analysis.graph import WORLDS
+from maillage.model.records import ActorRecord, LinkRecord
+from maillage.recommend import (
+    evaluate,
+    fit_model,
+    recommend_for_actor,
+    recommend_for_territory,
+)
+from maillage.recommend.boosting import BoostedTrees
+from maillage.recommend.evaluation import auc
+from maillage.recommend.features import FEATURES, pair_context, pair_features
+
+
+def make_actor(key: str, **overrides: object) -> ActorRecord:
+    fields: dict[str, object] = {"name": f"Acteur {key}", "key": key, "world": "associative"}
+    fields.update(overrides)
+    return ActorRecord(**fields)  # type: ignore[arg-type]
+
+
+def make_link(a: str, b: str, year: int = 2020) -> LinkRecord:
+    return LinkRecord(source_key=a, target_key=b, start_date=dt.date(year, 1, 1))
+
+
+def records(
+    n: int,
+    edges: list[tuple[int, int]],
+    years: list[int] | None = None,
+    deleted: frozenset[int] = frozenset(),
+):  # type: ignore[no-untyped-def]
+    actors = [
+        make_actor(
+            f"k{i}",
+            world=WORLDS[i % 4],
+            territories=[f"DEP:{59 + i % 2}"],
+            themes=["inclusion"] if i % 3 == 0 else ["emploi"],
+            extra={"deleted": True} if i in deleted else {},
+        )
+        for i in range(n)
+    ]
+    years = years or [2015 + i % 6 for i in range(len(edges))]
+    links = [make_link(f"k{a}", f"k{b}", y) for (a, b), y in zip(edges, years, strict=True)]
+    return actors, links
+
+
+graphs = st.integers(min_value=4, max_value=18).flatmap(
+    lambda n: st.tuples(
+        st.just(n),
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), min_size=3, max_size=3 * n
+        ),
+        st.frozensets(st.integers(0, n - 1), max_size=2),
+        st.integers(0, n - 1),
+    )
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(graphs, st.sampled_from(["likely", "bridging"]))
+def test_recommendations_never_self_partner_or_deleted_and_scores_in_range(case, mode) -> None:  # type: ignore[no-untyped-def]
+    n, edges, deleted, who = case
+    actors, links = records(n, edges, deleted=deleted)
+    g = build_graph(actors, links)
+    key = f"k{who}"
+    if who in deleted:
+        with pytest.raises(KeyError):
+            recommend_for_actor(g, key, mode=mode)
+        return
+    recs = recommend_for_actor(g, key, top=50, mode=mode)
+    partners = {f"k{b}" for a, b in edges if f"k{a}" == key} | {
+        f"k{a}" for a, b in edges if f"k{b}" == key
+    }
+    ids = [r["id"] for r in recs]
+    assert key not in ids
+    assert not partners & set(ids)
+    assert not {f"k{d}" for d in deleted} & set(ids)
+    assert all(0.0 <= r["score"] <= 1.0 for r in recs)
+    assert ids == [r["id"] for r in recommend_for_actor(g, key, top=50, mode=mode)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(graphs, st.randoms(use_true_random=False))
+def test_recommendations_are_stable_under_relabelling(case, rnd: random.Random) -> None:  # type: ignore[no-untyped-def]
+    n, edges, _, who = case
+    actors, links = records(n, edges)
+    g = build_graph(actors, links)
+    model = fit_model(g, seed=1)
+    shuffled = actors[:]
+    rnd.shuffle(shuffled)
+    h = build_graph(shuffled, list(reversed(links)))
+    a = recommend_for_actor(g, f"k{who}", top=50, model=model)
+    b = recommend_for_actor(h, f"k{who}", top=50, model=model)
+    assert [(r["id"], round(r["score"], 9)) for r in a] == [
+        (r["id"], round(r["score"], 9)) for r in b
+    ]
+
+
+def test_features_match_networkx_indices() -> None:
+    g = nx.les_miserables_graph()
+    nodes = sorted(g)
+    idx = {v: i for i, v in enumerate(nodes)}
+    actors = [make_actor(str(v)) for v in nodes]
+    links = [make_link(str(a), str(b)) for a, b in g.edges()]
+    ctx = pair_context(build_graph(actors, links))
+    pairs = [(a, b) for a, b in nx.non_edges(g)][:300]
+    u = np.array([idx[a] for a, _ in pairs])
+    v = np.array([idx[b] for _, b in pairs])
+    x = pair_features(ctx, u, v)
+    col = {name: i for i, name in enumerate(FEATURES)}
+    aa = {(a, b): s for a, b, s in nx.adamic_adar_index(g, pairs)}
+    ra = {(a, b): s for a, b, s in nx.resource_allocation_index(g, pairs)}
+    jac = {(a, b): s for a, b, s in nx.jaccard_coefficient(g, pairs)}
+    for i, p in enumerate(pairs):
+        assert np.expm1(x[i, col["adamic_adar"]]) == pytest.approx(aa[p])
+        assert np.expm1(x[i, col["resource_allocation"]]) == pytest.approx(ra[p])
+        assert x[i, col["jaccard"]] == pytest.approx(jac[p])
+        assert np.expm1(x[i, col["common_neighbours"]]) == pytest.approx(
+            len(list(nx.common_neighbors(g, *p)))
+        )
+
+
+def test_boosted_trees_learn_an_interaction() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.random((4000, 3))
+    y = ((x[:, 0] > 0.5) ^ (x[:, 1] > 0.5)).astype(float)
+    model = BoostedTrees(n_trees=40, depth=3, seed=0).fit(x, y)
+    test = rng.random((2000, 3))
+    truth = (test[:, 0] > 0.5) ^ (test[:, 1] > 0.5)
+    score = model.decision(test)
+    assert auc(score[truth], score[~truth]) > 0.95
+    assert np.array_equal(score, BoostedTrees(n_trees=40, depth=3, seed=0).fit(x, y).decision(test))
+
+
+def test_reasons_name_shared_partners_worlds_themes_territory_and_need() -> None:
+    actors = [
+        make_actor("asso", world="associative", territories=["DEP:59"], themes=["inclusion"]),
+        make_actor("firm", world="economic", territories=["DEP:59"], themes=["inclusion"]),
+        make_actor("mairie", name="Mairie de Lille", world="public", territories=["DEP:59"]),
+    ]
+    g = build_graph(actors, [make_link("asso", "mairie"), make_link("firm", "mairie")])
+    needs = [NeedRecord("DEP:59", "inclusion")]
+    [rec] = recommend_for_actor(g, "asso", needs=needs, mode="bridging")
+    assert rec["id"] == "firm"
+    assert rec["shared_partners"] == [{"id": "mairie", "name": "Mairie de Lille"}]
+    assert set(rec["reason_codes"]) >= {
+        "shared_partners",
+        "complementary_worlds",
+        "shared_themes",
+        "same_territory",
+        "territory_need",
+    }
+    assert any("Mairie de Lille" in r for r in rec["reasons"])
+    en = recommend_for_actor(g, "asso", needs=needs, lang="en")[0]["reasons"]
+    assert any("complementary worlds" in r for r in en)
+
+
+def test_territory_recommendations_and_replicable_solutions() -> None:
+    actors, links = records(12, [(0, 2), (2, 4), (4, 6), (6, 8), (1, 3), (3, 5), (0, 4)])
+    g = build_graph(actors, links)
+    needs = [NeedRecord("DEP:59", "inclusion"), NeedRecord("DEP:59", "logement")]
+    sols = [
+        SolutionRecord(
+            "Toit solidaire", territories=["DEP:75"], themes=["logement"], carriers=["k1"]
+        )
+    ]
+    out = recommend_for_territory(g, "DEP:59", needs=needs, solutions=sols)
+    inside = {f"k{i}" for i in range(0, 12, 2)}
+    assert out["links"]
+    for link in out["links"]:
+        assert {link["source"]["id"], link["target"]["id"]} <= inside
+        assert 0 <= link["score"] <= 1
+    assert {(s["theme"], tuple(x["name"] for x in s["solutions"])) for s in out["solutions"]} == {
+        ("inclusion", ()),
+        ("logement", ("Toit solidaire",)),
+    }
+
+
+def test_evaluate_reports_every_method_and_is_seeded() -> None:
+    rng = np.random.default_rng(0)
+    g = nx.powerlaw_cluster_graph(300, 3, 0.5, seed=1)
+    edges = list(g.edges())
+    years = [2010 + int(rng.integers(0, 10)) for _ in edges]
+    actors, links = records(300, edges, years)
+    result = evaluate(actors, links, 2018, seed=4)
+    for method in ("model", "adamic_adar", "preferential_attachment"):
+        assert set(result[method]) == {"auc", "precision_at_l", "hits_at_10", "mrr"}
+        assert 0 <= result[method]["auc"] <= 1
+    assert result["l"] == result["test_links"] > 0
+    assert result["train_links"] == sum(1 for y in years if y < 2018)
+    assert evaluate(actors, links, 2018, seed=4) == result
