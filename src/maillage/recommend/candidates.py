@@ -15,6 +15,7 @@ from maillage.recommend.features import PairContext
 
 ACTIVE = 200  # most active actors always considered
 COMPLEMENTARY = 5_000  # cap on same-territory complementary candidates
+NEAR = 20_000  # cap on two-step candidates (a hub reaches most of the map)
 
 
 def active_actors(ctx: PairContext, k: int = ACTIVE) -> IntArray:
@@ -27,9 +28,13 @@ def active_actors(ctx: PairContext, k: int = ACTIVE) -> IntArray:
     return np.asarray(cached, dtype=np.int64)
 
 
-def two_step(ctx: PairContext, u: int) -> IntArray:
-    """Actors sharing at least one partner with ``u``."""
-    row = ctx.cn.indices[ctx.cn.indptr[u] : ctx.cn.indptr[u + 1]]
+def two_step(ctx: PairContext, u: int, cap: int = NEAR) -> IntArray:
+    """Actors sharing at least one partner with ``u`` (the ``cap`` best by resource
+    allocation when there are more)."""
+    lo, hi = ctx.ra.indptr[u], ctx.ra.indptr[u + 1]
+    row = ctx.ra.indices[lo:hi]
+    if len(row) > cap:
+        row = row[np.argsort(-ctx.ra.data[lo:hi], kind="stable")[:cap]]
     return np.asarray(row, dtype=np.int64)
 
 
