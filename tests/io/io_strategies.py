@@ -9,10 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import string
 
+from hypothesis import HealthCheck, Phase, assume, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
 from maillage.model.records import ActorRecord, LinkRecord
+
+# Shrinking these composite records can take minutes on a shared machine: failures are
+# reported as generated (the example is printed), not shrunk.
+ROUND_TRIP = settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),
+)
 
 ALPHABET = string.ascii_letters + string.digits + " -'.,()/&:!?éèêàçùôîÉÀŒœ’«»\"#@+"
 WORLDS = ("economic", "associative", "public", "academic")
@@ -40,7 +50,9 @@ def sirens(draw: st.DrawFn) -> str:
 def sirets(draw: st.DrawFn) -> str:
     siren = draw(sirens())
     nic = draw(st.text(alphabet=string.digits, min_size=4, max_size=4))
-    return siren + nic + luhn.calc_check_digit(siren + nic)
+    siret = siren + nic + luhn.calc_check_digit(siren + nic)
+    assume(set(siret) != {"0"})  # the all-zero pivot is a placeholder, not a SIRET
+    return siret
 
 
 rnas = st.text(alphabet=string.digits, min_size=9, max_size=9).map(lambda d: "W" + d)
@@ -133,3 +145,67 @@ def graphs(
     actor_list = [draw(actors(st.just(k), exact)) for k in key_list]
     link_list = draw(st.lists(links(key_list, exact), max_size=6))
     return actor_list, link_list
+
+
+SERVICES = (
+    "Aide aux démarches administratives",
+    "Maîtrise des outils numériques du quotidien",
+    "Insertion professionnelle via le numérique",
+    "Utilisation sécurisée du numérique",
+    "Parentalité et éducation avec le numérique",
+    "Loisirs et créations numériques",
+    "Compréhension du monde numérique",
+    "Accès internet et matériel informatique",
+    "Acquisition de matériel informatique à prix solidaire",
+)
+TYPOLOGIES = ("ASSO", "CCAS", "TIERS_LIEUX", "BIB", "RFS", "MUNI")
+
+
+@st.composite
+def lieux(draw: st.DrawFn, key: str) -> ActorRecord:
+    """A place as ``parse_lieux_csv`` returns it (classification applied, siren set)."""
+    from maillage.io.classify import apply_classification
+
+    siret = draw(st.none() | sirets())
+    extra: dict[str, object] = {"date_maj": draw(dates).isoformat()}
+    typologies = draw(st.lists(st.sampled_from(TYPOLOGIES), max_size=2, unique=True))
+    if typologies:
+        extra["typologie"] = "|".join(typologies)
+    for name, strategy in (
+        ("horaires", st.just("Mo-Fr 09:00-12:00")),
+        ("frais_a_charge", st.sampled_from(("Gratuit", "Payant"))),
+        ("itinerance", st.sampled_from(("Fixe", "Itinérant"))),
+        ("complement_adresse", text),
+        ("presentation_resume", text),
+    ):
+        if draw(st.booleans()):
+            extra[name] = draw(strategy)
+    actor = ActorRecord(
+        name=draw(text),
+        key=key,
+        source_ref=key,
+        source="lieux-mediation-numerique",
+        siret=siret,
+        siren=siret[:9] if siret else None,
+        rna=None if siret else draw(st.none() | rnas),
+        address=draw(text),
+        postcode=draw(postcodes),
+        commune_name=draw(text),
+        commune_code=draw(st.none() | commune_codes),
+        latitude=draw(st.none() | st.floats(-90, 90)),
+        longitude=draw(st.none() | st.floats(-180, 180)),
+        phone=draw(st.none() | phones),
+        email=draw(st.none() | emails),
+        website=draw(st.none() | websites),
+        description=draw(maybe_text),
+        themes=draw(st.lists(st.sampled_from(SERVICES), max_size=3, unique=True)),
+        extra=extra,
+    )
+    apply_classification(actor, typologies=typologies)
+    return actor
+
+
+@st.composite
+def lieux_lists(draw: st.DrawFn) -> list[ActorRecord]:
+    key_list = draw(st.lists(keys, min_size=1, max_size=5, unique=True))
+    return [draw(lieux(k)) for k in key_list]

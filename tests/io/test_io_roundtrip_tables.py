@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
-from io_strategies import graphs
+from hypothesis import given, settings
+from io_strategies import ROUND_TRIP, graphs
 
 from maillage.io.csvfile import (
     generate_actors_csv,
@@ -16,7 +16,7 @@ from maillage.io.xlsx import generate_xlsx, parse_xlsx
 from maillage.model.records import ActorRecord, LinkRecord
 
 Graph = tuple[list[ActorRecord], list[LinkRecord]]
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = ROUND_TRIP
 
 
 @FAST
@@ -40,7 +40,7 @@ def test_excel_fr_dialect_shape() -> None:
     assert ";50,5;" in lines[1]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(ROUND_TRIP, max_examples=25)
 @given(graphs(exact=False))
 def test_xlsx_round_trip(graph: Graph) -> None:
     actors, links = graph

@@ -19,7 +19,14 @@ from maillage.io.columns import ACTOR_FIELDS, LINK_FIELDS
 from maillage.io.result import ParseResult, RowLog
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
-__all__ = ["generate_json", "parse_json", "read_json", "record_dict", "write_json"]
+__all__ = [
+    "generate_json",
+    "parse_json",
+    "read_json",
+    "record_dict",
+    "records_from_dicts",
+    "write_json",
+]
 
 _FLOATS = {"latitude", "longitude", "weight", "amount", "confidence"}
 _LISTS = {"themes", "territories", "sdgs"}
@@ -87,11 +94,16 @@ def _typed(name: str, value: Any, log: RowLog) -> Any:
     return value if isinstance(value, str) else log.error(name, value, "texte attendu")
 
 
-def _records(
-    items: Any, cls: Any, names: tuple[str, ...], result: ParseResult, file: str | None
-) -> list[Any]:
-    built = []
-    for number, item in enumerate(items if isinstance(items, list) else [], start=1):
+def records_from_dicts(
+    items: Iterable[tuple[int, Any]],
+    cls: type[ActorRecord] | type[LinkRecord],
+    *,
+    file: str | None = None,
+) -> ParseResult:
+    """Build records of ``cls`` from numbered JSON objects, checking each field's type."""
+    result = ParseResult()
+    names = ACTOR_FIELDS if cls is ActorRecord else LINK_FIELDS
+    for number, item in items:
         result.rows += 1
         log = RowLog(result.issues, number, file)
         if not isinstance(item, Mapping):
@@ -104,8 +116,12 @@ def _records(
         if log.failed:
             result.rejected_rows.append(number)
             continue
-        built.append(cls(**{k: val for k, val in fields.items() if val is not None}))
-    return built
+        record = cls(**{k: val for k, val in fields.items() if val is not None})
+        if isinstance(record, ActorRecord):
+            result.actors.append(record)
+        else:
+            result.links.append(record)
+    return result
 
 
 def parse_json(text: str | bytes, *, file: str | None = None) -> ParseResult:
@@ -119,10 +135,10 @@ def parse_json(text: str | bytes, *, file: str | None = None) -> ParseResult:
     result = ParseResult()
     document = data if isinstance(data, dict) else {}
     name = file or "json"
-    result.actors = _records(
-        document.get("actors"), ActorRecord, ACTOR_FIELDS, result, f"{name}#actors"
-    )
-    result.links = _records(document.get("links"), LinkRecord, LINK_FIELDS, result, f"{name}#links")
+    for key, cls in (("actors", ActorRecord), ("links", LinkRecord)):
+        items = document.get(key)
+        numbered = enumerate(items if isinstance(items, list) else [], start=1)
+        result.extend(records_from_dicts(numbered, cls, file=f"{name}#{key}"))
     return result
 
 

@@ -57,6 +57,7 @@ _MAPPED = {
 }  # fmt: skip
 _SERVICE_SPLIT = re.compile(r"\s*[|;]\s*|,\s+(?=[A-ZÀ-Ý])")
 _PHONE = re.compile(r"\+\d{7,12}")
+_EPOCH = (dt.date(1970, 1, 1), dt.date(1969, 12, 31))  # a Unix time 0 shown in UTC or UTC-x
 
 
 def _pivot(actor: ActorRecord, raw: Any, log: RowLog) -> None:
@@ -127,7 +128,7 @@ def _extras(actor: ActorRecord, cells: Mapping[str, Any], log: RowLog) -> None:
         if text not in (None, "", [], {}):
             actor.extra[key] = text
     date = v.parse_date(cells.get("date_maj"), log, "date_maj")
-    if date is not None and date.year <= 1970:
+    if date in _EPOCH:
         log.warn("date_maj", cells.get("date_maj"), "date par défaut (1970) ignorée")
     elif date is not None:
         actor.extra["date_maj"] = date.isoformat()

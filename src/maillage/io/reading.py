@@ -276,9 +276,12 @@ def read_table(path: str | Path, *, sheet: str | int = 0) -> Table:
     return read_csv_table(path)
 
 
-def table_from_records(records: Iterable[dict[str, Any]], *, file: str | None = None) -> Table:
-    """Wrap plain dicts as a :class:`Table`, numbered as a CSV would be (first row = 2)."""
-    rows = [Row(n, dict(r)) for n, r in enumerate(records, start=2)]
+def table_from_records(
+    records: Iterable[dict[str, Any]], *, file: str | None = None, start: int = 2
+) -> Table:
+    """Wrap plain dicts as a :class:`Table`, numbered as a CSV would be (first row = 2)
+    unless ``start`` says otherwise (1 for the elements of a JSON or XML document)."""
+    rows = [Row(n, dict(r)) for n, r in enumerate(records, start=start)]
     header: list[str] = []
     for row in rows:
         header.extend(k for k in row.values if k not in header)
