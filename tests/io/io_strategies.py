@@ -18,7 +18,7 @@ from maillage.model.records import ActorRecord, LinkRecord
 # Shrinking these composite records can take minutes on a shared machine: failures are
 # reported as generated (the example is printed), not shrunk.
 ROUND_TRIP = settings(
-    max_examples=50,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     phases=(Phase.explicit, Phase.reuse, Phase.generate),

@@ -264,3 +264,44 @@ def test_anr_network_recognised_without_mapping(data_dir: Path) -> None:
         "anr_copartnership", dt.date(2011, 1, 1), 1.0,
     )  # fmt: skip
     assert link.extra == {"sets": "anr_dos"}
+
+
+BATCH8 = "messy/batch8-mednum"
+
+
+def test_batch8_social_centres_through_generic_importer(data_dir: Path) -> None:
+    result = read_actors(data_dir / BATCH8 / "data_centre_sociaux.csv")
+    assert (result.rows, result.accepted, result.rejected) == (2261, 2234, 27)
+    assert result.reasons() == {
+        "key: identifiant déjà utilisé plus haut dans le fichier": 25,
+        "postcode: code postal attendu : 5 chiffres (^\\d{5}$)": 2,
+    }
+    repaired = {i.value: i.message for i in result.warnings if i.field == "postcode"}
+    assert repaired["59 300 "] == "code postal réparé en 59300"
+    assert repaired["69493 Pierre Bénite cedex "] == "code postal extrait du texte : 69493"
+    assert result.actors[0].commune_name == "Goussainville"  # leading space removed
+
+
+def test_batch8_libraries_with_packed_coordinates(data_dir: Path) -> None:
+    result = read_actors(data_dir / BATCH8 / "adresses-des-bibliotheques-publiques.csv")
+    assert (result.rows, result.accepted) == (15779, 15778)
+    assert [(i.field, i.value) for i in result.errors] == [("postcode", "CITOU")]
+    first = result.actors[0]
+    assert (first.latitude, first.longitude, first.commune_code) == (49.609493, 2.705751, "60093")
+    assert (first.world, first.classification_rule) == ("public", "name:bibliothèque")
+    idf = read_actors(data_dir / BATCH8 / "liste-donnees-mediatheques.csv")
+    assert (idf.rows, idf.accepted) == (844, 844)
+    assert idf.actors[0].latitude == 48.9104747
+
+
+def test_batch8_indicator_tables_are_read(data_dir: Path) -> None:
+    from maillage.io.reading import read_table
+    from maillage.io.result import RowLog
+    from maillage.io.values import parse_float
+
+    debit = read_table(data_dir / BATCH8 / "commune-debit-beta.csv")
+    assert debit.header[:3] == ["code_insee", "nom_com", "code_dep"]
+    assert len(debit.rows) == 35359 and debit.rows[0].number == 3
+    demo = read_table(data_dir / BATCH8 / "data_DEMO_2020_V1_QP.csv")
+    values = [r.values["TX_F"] for r in demo.rows if r.values["TX_F"]]
+    assert parse_float(values[0], RowLog([], 2, None), "TX_F") == float(values[0].replace(",", "."))

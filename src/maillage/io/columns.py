@@ -24,7 +24,7 @@ ACTOR_GUESSES: dict[str, tuple[str, ...]] = {
     "name": (
         "nom", "name", "raison_sociale", "denomination", "denomination_sociale", "label",
         "nom_structure", "nom_de_la_structure", "organisation", "organisme", "structure",
-        "libelle", "nom_organisme",
+        "libelle", "nom_organisme", "libelle1", "libelle_1", "nom_etablissement",
     ),
     "acronym": ("sigle", "acronyme", "acronym"),
     "description": ("description", "presentation", "resume"),
@@ -40,6 +40,10 @@ ACTOR_GUESSES: dict[str, tuple[str, ...]] = {
         "insee_com", "depcom", "codgeo", "territory_code",
     ),
     "address": ("adresse", "address", "adresse_postale", "voie", "rue", "street"),
+    "coordinates": (
+        "coordonnees", "coordonnees_gps", "coordonnees_finales", "wgs84", "geo_point",
+        "geo_point_2d", "latlon", "lat_lon", "lat_lng", "position",
+    ),
     "latitude": ("latitude", "lat", "y"),
     "longitude": ("longitude", "lon", "lng", "long", "x"),
     "world": ("monde", "world", "secteur"),
@@ -77,6 +81,8 @@ LINK_GUESSES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 ACTOR_FIELDS = tuple(f.name for f in fields(ActorRecord) if f.name != "id")
+COORDINATES = "coordinates"
+"""Pseudo-field: one column holding ``"latitude, longitude"`` (split on reading)."""
 LINK_FIELDS = tuple(
     f.name for f in fields(LinkRecord) if f.name not in ("id", "source_id", "target_id")
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from maillage.io.classify import apply_classification
 from maillage.io.columns import (
     ACTOR_FIELDS,
     ACTOR_GUESSES,
+    COORDINATES,
     LINK_FIELDS,
     LINK_GUESSES,
     guess_mapping,
@@ -110,6 +112,22 @@ def _year_or_date(value: Any, log: RowLog, field: str) -> dt.date | None:
     return v.parse_date(value, log, field)
 
 
+def _coordinates(value: Any, log: RowLog, column: str) -> dict[str, float]:
+    """Split ``"50.63, 3.06"`` (latitude first, as French open data writes it)."""
+    text = v.clean_text(value)
+    if text is None:
+        return {}
+    parts = [p for p in re.split(r"[,;\s]+", text) if p]
+    if len(parts) != 2:
+        log.error(column, value, "coordonnées attendues : « latitude, longitude »")
+        return {}
+    latitude = v.parse_coordinate(parts[0], log, "latitude", 90)
+    longitude = v.parse_coordinate(parts[1], log, "longitude", 180)
+    if latitude is None or longitude is None:
+        return {}
+    return {"latitude": latitude, "longitude": longitude}
+
+
 def _bool(value: Any, log: RowLog, field: str) -> bool | None:
     return v.parse_bool(value, log, field)
 
@@ -172,7 +190,7 @@ def actor_mapping(
     header: Iterable[str], explicit: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """Return the ``{column: field}`` mapping used for an actor table."""
-    return guess_mapping(header, ACTOR_GUESSES, ACTOR_FIELDS, explicit)
+    return guess_mapping(header, ACTOR_GUESSES, (*ACTOR_FIELDS, COORDINATES), explicit)
 
 
 def link_mapping(
@@ -203,6 +221,9 @@ def _convert_row(
         if target is None:
             if column not in skip and (text := v.clean_text(raw)) is not None:
                 extra[column] = text
+            continue
+        if target == COORDINATES:
+            data.update(_coordinates(raw, log, column))
             continue
         if target == "commune_code" and norm_header(column) == "territory_code":
             code = v.clean_text(raw)
