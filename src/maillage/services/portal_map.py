@@ -85,7 +85,7 @@ def map_geojson(
         total = count_actors(conn, filters)
         if total <= limit:
             features = actor_features(view_actors(conn, filters))
-            meta = {"mode": "actors", "level": None}
+            meta: dict[str, Any] = {"mode": "actors", "level": None}
         else:
             agg = aggregate(conn, filters, limit=limit, per_world=False)
             features = aggregate_features(agg)

@@ -9,6 +9,8 @@ Large views are aggregated: one node per (commune or département, world).
 from __future__ import annotations
 
 import math
+import random
+import threading
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -19,6 +21,7 @@ from maillage.services.portal_filters import Filters, clean_filters
 from maillage.services.portal_view import (
     UNPLACED,
     VIEW_LIMIT,
+    Aggregate,
     aggregate,
     aggregated_links,
     count_actors,
@@ -27,19 +30,26 @@ from maillage.services.portal_view import (
     view_links,
 )
 
+_RNG_LOCK = threading.Lock()  # igraph's random generator is process-wide
 
-def layout(count: int, edges: list[tuple[int, int]]) -> list[tuple[float, float]]:
-    """Positions of ``count`` nodes, deterministic for the same input."""
+
+def layout(count: int, edges: list[tuple[int, int]], *, seed: int = 0) -> list[tuple[float, float]]:
+    """Positions of ``count`` nodes, the same for the same input and ``seed``."""
     if count == 0:
         return []
-    seed = [
+    start = [
         (math.cos(2.399963 * i) * math.sqrt(i + 1), math.sin(2.399963 * i) * math.sqrt(i + 1))
         for i in range(count)
     ]
     graph = igraph.Graph(n=count, edges=edges)
     graph.simplify()
     grid = "grid" if count > 1000 else "nogrid"
-    coords = graph.layout_fruchterman_reingold(seed=seed, niter=300, grid=grid).coords
+    with _RNG_LOCK:
+        igraph.set_random_number_generator(random.Random(seed))
+        try:
+            coords = graph.layout_fruchterman_reingold(seed=start, niter=300, grid=grid).coords
+        finally:
+            igraph.set_random_number_generator(random)
     return [(round(x, 3), round(y, 3)) for x, y in coords]
 
 
@@ -99,12 +109,12 @@ def _group_key(place: str, world: str) -> str:
     return f"g:{place or '-'}:{world or '-'}"
 
 
-def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict[str, Any]:
-    agg = aggregate(conn, filters, limit=limit, per_world=True)
-    keys = [(g, w) for g in sorted(agg.counts) for w in sorted(agg.counts[g])]
-    index = {k: i for i, k in enumerate(keys)}
-    mapping: dict[str, str] = {}
+def _group_weights(
+    conn: sa.Connection, filters: Filters, agg: Aggregate, index: dict[tuple[str, str], int]
+) -> Counter[tuple[int, int]]:
+    """Links counted between groups (node indexes); links inside a group are left out."""
     rows = aggregated_links(conn, filters)
+    mapping: dict[str, str] = {}
     if agg.level == "departement":
         mapping = departements_of(conn, {c for r in rows for c in (r[0], r[2]) if c})
 
@@ -118,27 +128,32 @@ def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict
         a, b = index.get((group(sc), sw)), index.get((group(tc), tw))
         if a is not None and b is not None and a != b:
             weights[(min(a, b), max(a, b))] += n
+    return weights
+
+
+def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict[str, Any]:
+    agg = aggregate(conn, filters, limit=limit, per_world=True)
+    keys = [(g, w) for g in sorted(agg.counts) for w in sorted(agg.counts[g])]
+    weights = _group_weights(conn, filters, agg, {k: i for i, k in enumerate(keys)})
     positions = layout(len(keys), list(weights))
     strength: defaultdict[int, int] = defaultdict(int)
     for (a, b), n in weights.items():
         strength[a] += n
         strength[b] += n
-    nodes = []
-    for i, ((place, world), (x, y)) in enumerate(zip(keys, positions, strict=True)):
-        count = agg.counts[place][world]
-        nodes.append(
-            {
-                "id": _group_key(place, world),
-                "territory": place or None,
-                "label": (agg.places.get(place) or {}).get("name") or "?",
-                "world": world or None,
-                "count": count,
-                "degree": strength[i],
-                "size": round(3 + 2.5 * math.sqrt(count), 2),
-                "x": x,
-                "y": y,
-            }
-        )
+    nodes = [
+        {
+            "id": _group_key(place, world),
+            "territory": place or None,
+            "label": (agg.places.get(place) or {}).get("name") or "?",
+            "world": world or None,
+            "count": agg.counts[place][world],
+            "degree": strength[i],
+            "size": round(3 + 2.5 * math.sqrt(agg.counts[place][world]), 2),
+            "x": x,
+            "y": y,
+        }
+        for i, ((place, world), (x, y)) in enumerate(zip(keys, positions, strict=True))
+    ]
     links = [
         {"id": f"e{a}-{b}", "source": nodes[a]["id"], "target": nodes[b]["id"], "count": n}
         for (a, b), n in sorted(weights.items())
@@ -160,7 +175,7 @@ def network_json(
         total = count_actors(conn, filters)
         if total <= limit:
             graph = _actor_graph(conn, filters)
-            meta = {"mode": "actors", "level": None}
+            meta: dict[str, Any] = {"mode": "actors", "level": None}
         else:
             graph = _aggregated_graph(conn, filters, limit)
             meta = {"mode": "aggregated", "level": graph.pop("level")}

@@ -40,7 +40,7 @@ def territory_names(conn: sa.Connection, codes: list[str]) -> dict[str, str]:
     if not codes:
         return {}
     query = sa.select(territory.c.code, territory.c.name).where(territory.c.code.in_(codes))
-    return dict(conn.execute(query).tuples().all())
+    return {code: name for code, name in conn.execute(query)}
 
 
 def _actor_links(conn: sa.Connection, actor_id: int, lang: Lang) -> list[dict[str, Any]]:
@@ -63,32 +63,31 @@ def _actor_links(conn: sa.Connection, actor_id: int, lang: Lang) -> list[dict[st
         )
         .order_by(link.c.start_date.desc().nulls_last(), link.c.id)
     )
-    out = []
-    for row in conn.execute(query):
-        item = dict(row._mapping)
-        outgoing = item["source_id"] == actor_id
-        out.append(
-            {
-                "id": item["id"],
-                "kind": item["kind"],
-                "kind_label": label("link_kinds", item["kind"], lang),
-                "form_label": label("partnership_forms", item["form"], lang),
-                "status": item["status"],
-                "status_label": label("link_statuses", item["status"], lang),
-                "direction": ("out" if outgoing else "in") if item["directed"] else None,
-                "other_id": item["target_id"] if outgoing else item["source_id"],
-                "other_name": item["other_name"],
-                "other_world": item["other_world"],
-                "other_world_label": label("worlds", item["other_world"], lang),
-                "start_date": _iso(item["start_date"]),
-                "end_date": _iso(item["end_date"]),
-                "amount": item["amount"],
-                "evidence": item["evidence"],
-                "evidence_url": item["evidence_url"],
-                "source": item["source"],
-            }
-        )
-    return out
+    return [_link_row(dict(row._mapping), actor_id, lang) for row in conn.execute(query)]
+
+
+def _link_row(item: dict[str, Any], actor_id: int, lang: Lang) -> dict[str, Any]:
+    """One link as seen from ``actor_id``: the other end, labels, dates, evidence."""
+    outgoing = item["source_id"] == actor_id
+    return {
+        "id": item["id"],
+        "kind": item["kind"],
+        "kind_label": label("link_kinds", item["kind"], lang),
+        "form_label": label("partnership_forms", item["form"], lang),
+        "status": item["status"],
+        "status_label": label("link_statuses", item["status"], lang),
+        "direction": ("out" if outgoing else "in") if item["directed"] else None,
+        "other_id": item["target_id"] if outgoing else item["source_id"],
+        "other_name": item["other_name"],
+        "other_world": item["other_world"],
+        "other_world_label": label("worlds", item["other_world"], lang),
+        "start_date": _iso(item["start_date"]),
+        "end_date": _iso(item["end_date"]),
+        "amount": item["amount"],
+        "evidence": item["evidence"],
+        "evidence_url": item["evidence_url"],
+        "source": item["source"],
+    }
 
 
 def _iso(value: Any) -> str | None:

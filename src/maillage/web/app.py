@@ -1,0 +1,115 @@
+"""``create_app(settings)``: the public portal as one FastAPI application.
+
+Everything is built here, from the settings, when the application is created:
+the engine, the templates, the caches. Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from maillage import __version__
+from maillage.settings import Settings
+from maillage.storage.engine import make_engine
+from maillage.web import errors
+from maillage.web.cache import TTLCache
+from maillage.web.i18n import LanguageMiddleware, as_lang
+from maillage.web.providers import Providers
+from maillage.web.routes import api, pages, widgets
+from maillage.web.templating import Templates
+
+DESCRIPTION = """
+maillage maps the actors (economic, associative, public, academic) who co-build answers
+to societal needs in French territories, and the links between them.
+
+Every page of the portal has a JSON twin under `/api/`. The map reads GeoJSON
+(`/api/map.geojson`), the network reads node-link JSON (`/api/network.json`); both take
+the same filters as the explore page. Add `lang=en` for English labels.
+"""
+
+
+def content_security_policy(tile_url: str | None) -> str:
+    """Only this server (and the optional tile server) may be reached from a page."""
+    tiles = ""
+    if tile_url:
+        parts = urlsplit(tile_url.replace("{", "").replace("}", ""))
+        tiles = f" {parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    return (
+        "default-src 'self'; "
+        f"img-src 'self' data: blob:{tiles}; "
+        f"connect-src 'self'{tiles}; "
+        "worker-src 'self' blob:; "
+        "style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'"
+    )
+
+
+class SecurityHeaders:
+    """Content-Security-Policy and friends on every answer; embeds may be framed."""
+
+    def __init__(self, app: ASGIApp, csp: str) -> None:
+        self.app = app
+        self.csp = csp.encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        framable = scope.get("path", "").startswith("/embed/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"content-security-policy", self.csp))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"referrer-policy", b"same-origin"))
+                if not framable:
+                    headers.append((b"x-frame-options", b"SAMEORIGIN"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: sa.Engine | None = None,
+    providers: Providers | None = None,
+) -> FastAPI:
+    """The portal for ``settings`` (database URL, language, optional tile URL).
+
+    ``engine`` replaces the one built from ``settings.database_url`` (tests);
+    ``providers`` plugs in measures and recommendations from the analysis.
+    """
+    app = FastAPI(
+        title="maillage",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,  # Swagger UI loads from a CDN: /developers lists the API instead
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine if engine is not None else make_engine(settings.database_url)
+    app.state.templates = Templates(tile_url=settings.tile_url)
+    app.state.providers = providers or Providers()
+    app.state.cache = TTLCache(seconds=60)
+    app.state.layouts = TTLCache(seconds=60, size=16)  # network views can weigh a megabyte
+    errors.install(app)
+    static = resources.files("maillage.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    for router in (pages.router, widgets.router, api.router):
+        app.include_router(router)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")
+    app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.tile_url))
+    return app

@@ -1,0 +1,146 @@
+"""French and English for the portal: Babel catalogues and the language of each request.
+
+Messages in the code and templates are English (``_("Explore")``); the French
+catalogue ``maillage/locale/fr/LC_MESSAGES/messages.po`` translates them. Catalogues
+are compiled in memory when the application starts, so there is no ``.mo`` file to
+keep in sync. The language comes from ``?lang=`` (then kept in a cookie), the
+``lang`` cookie, or the default of the settings (French).
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from collections.abc import Callable
+from functools import cache
+from http.cookies import SimpleCookie
+from importlib import resources
+from typing import Any, Literal
+from urllib.parse import parse_qs
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+from babel.support import Translations
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+Lang = Literal["fr", "en"]
+LANGUAGES: tuple[Lang, ...] = ("fr", "en")
+COOKIE = "lang"
+COOKIE_AGE = 365 * 24 * 3600
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name Babel extracts
+    """Mark ``message`` for translation where it is defined; translate it where shown."""
+    return message
+
+
+def catalogue_path(lang: str) -> Any:
+    """The packaged ``messages.po`` of ``lang``."""
+    return resources.files("maillage").joinpath("locale", lang, "LC_MESSAGES", "messages.po")
+
+
+@cache
+def translations(lang: str) -> gettext.NullTranslations:
+    """Compiled translations of ``lang`` (English needs none: messages are English)."""
+    path = catalogue_path(lang)
+    if lang == "en" or not path.is_file():
+        return gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def as_lang(value: str | None) -> Lang | None:
+    """``fr`` or ``en`` from a raw value (``en-GB`` -> ``en``), else None."""
+    if not value:
+        return None
+    short = value.strip().lower()[:2]
+    if short == "fr":
+        return "fr"
+    return "en" if short == "en" else None
+
+
+class Gettext:
+    """The translation functions handed to templates for one language."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+        self._t = translations(lang)
+
+    def gettext(self, message: str, **values: Any) -> str:
+        text = self._t.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        text = self._t.ngettext(singular, plural, n)
+        return text % {"num": self.number(n), **values}
+
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.lang)
+
+    def percent(self, value: float | None) -> str:
+        if value is None:
+            return "—"
+        return format_percent(value, locale=self.lang)
+
+    def functions(self) -> dict[str, Callable[..., str]]:
+        return {
+            "_": self.gettext,
+            "gettext": self.gettext,
+            "ngettext": self.ngettext,
+            "num": self.number,
+            "pct": self.percent,
+        }
+
+
+class LanguageMiddleware:
+    """Pick the language of each request; remember ``?lang=`` in a cookie.
+
+    Sets ``request.state.lang`` and answers with ``Content-Language``.
+    """
+
+    def __init__(self, app: ASGIApp, default: Lang = "fr") -> None:
+        self.app = app
+        self.default = default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        asked = as_lang((query.get("lang") or [None])[0])
+        lang = asked or self._cookie(scope) or self.default
+        scope.setdefault("state", {})["lang"] = lang
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"content-language", lang.encode()))
+                headers.append((b"vary", b"Cookie"))
+                if asked:
+                    cookie = f"{COOKIE}={asked}; Path=/; Max-Age={COOKIE_AGE}; SameSite=Lax"
+                    headers.append((b"set-cookie", cookie.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)
+
+    @staticmethod
+    def _cookie(scope: Scope) -> Lang | None:
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                jar: SimpleCookie = SimpleCookie()
+                try:
+                    jar.load(value.decode("latin-1"))
+                except Exception:  # a malformed cookie header: ignore it
+                    return None
+                if COOKIE in jar:
+                    return as_lang(jar[COOKIE].value)
+        return None

@@ -1,0 +1,83 @@
+"""Request parameters shared by pages and API routes: the engine, the language, filters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from maillage.services import portal
+from maillage.services.portal_filters import Filters
+from maillage.web.i18n import Lang
+from maillage.web.templating import request_lang
+
+SAFE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+MAX_ID = 2**31 - 1
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Year = Annotated[Annotated[int, Field(ge=1800, le=2200)] | None, BeforeValidator(_blank_to_none)]
+
+
+class FilterParams(BaseModel):
+    """The filters of a view, as URL query parameters (all optional)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    territory: str | None = Field(
+        None,
+        max_length=60,
+        pattern=SAFE_TEXT,
+        description="Territory: code (DEP:59, REG:32, EPCI:200093201, COM:59350), postcode or name",
+    )
+    world: str | None = Field(
+        None,
+        max_length=100,
+        pattern=SAFE_TEXT,
+        description="World: economic, associative, public, academic",
+    )
+    category: str | None = Field(
+        None, max_length=100, pattern=SAFE_TEXT, description="Actor category code"
+    )
+    theme: str | None = Field(None, max_length=100, pattern=SAFE_TEXT, description="Theme code")
+    kind: str | None = Field(None, max_length=100, pattern=SAFE_TEXT, description="Link kind code")
+    year_from: Year = Field(None, description="Links active from this year")
+    year_to: Year = Field(None, description="Links active until this year")
+    year: Year = Field(None, description="Timeline: links active during this year")
+    q: str | None = Field(
+        None, max_length=200, pattern=SAFE_TEXT, description="French full-text query"
+    )
+
+
+def get_db(request: Request) -> sa.Engine:
+    """The application's engine."""
+    engine: sa.Engine = request.app.state.engine
+    return engine
+
+
+def get_lang(
+    request: Request,
+    lang: Annotated[
+        Literal["fr", "en"] | None,
+        Query(description="Language of labels and messages: fr (default) or en; kept in a cookie"),
+    ] = None,
+) -> Lang:
+    """The language of the request (``?lang=``, then the ``lang`` cookie, then the default)."""
+    return lang or request_lang(request)
+
+
+def get_filters(
+    params: Annotated[FilterParams, Query()], db: Annotated[sa.Engine, Depends(get_db)]
+) -> Filters:
+    """Validated filters (territory resolved to its code). Raises InvalidInput."""
+    return portal.read_filters(db=db, raw=params.model_dump())
+
+
+Db = Annotated[sa.Engine, Depends(get_db)]
+LangDep = Annotated[Lang, Depends(get_lang)]
+FiltersDep = Annotated[Filters, Depends(get_filters)]

@@ -1,0 +1,159 @@
+"""JSON twins of the pages, under ``/api/``: the same services, the same filters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+
+from maillage.services import portal, portal_pages, portal_table, portal_territory
+from maillage.web import measures as catalogue
+from maillage.web.i18n import N_, Gettext
+from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
+from maillage.web.providers import call
+from maillage.web.routes.pages import figures
+from maillage.web.schemas import (
+    ActorPage,
+    Explore,
+    Home,
+    LinkPage,
+    Measure,
+    SearchResults,
+    TablePage,
+    TerritoryPage,
+)
+from maillage.web.templating import url_for
+
+router = APIRouter(prefix="/api")
+
+Page = Annotated[int, Query(ge=1, le=100_000)]
+PerPage = Annotated[int, Query(ge=1, le=500)]
+
+HOW_TO = [
+    N_("Filter the view by territory, world, category, theme, link kind, period or text."),
+    N_(
+        "Select an actor on the map or in the network: it is highlighted in both and its card opens."
+    ),
+    N_("Move the timeline to replay the links year by year."),
+    N_("Share the address of the view, embed it, or download it as GeoJSON or CSV."),
+]
+
+
+@router.get("/home", name="api_home", tags=["pages"], response_model=Home)
+def home(request: Request, db: Db, lang: LangDep) -> dict[str, Any]:
+    """What the map holds (key figures) and how to use it."""
+    say = Gettext(lang).gettext
+    links = {
+        name: url_for(request, name)
+        for name in ("api_explore", "map_geojson", "network_json", "api_search")
+    }
+    return {
+        "figures": figures(request, db, lang),
+        "how_to": [say(s) for s in HOW_TO],
+        "links": links,
+    }
+
+
+def _urls(request: Request, query: dict[str, str]) -> dict[str, str]:
+    names = (
+        "explore",
+        "map_geojson",
+        "network_json",
+        "export_geojson",
+        "export_actors_csv",
+        "export_links_csv",
+        "embed_map",
+        "embed_network",
+        "explore_table",
+    )
+    return {name: url_for(request, name, query) for name in names}
+
+
+@router.get("/explore", name="api_explore", tags=["pages"], response_model=Explore)
+def explore(request: Request, db: Db, lang: LangDep, filters: FiltersDep) -> dict[str, Any]:
+    """A filtered view: its first table pages and the URLs of its widgets and exports."""
+    return {
+        "filters": filters.query(),
+        "actors": portal_table.actor_table(db=db, filters=filters, lang=lang),
+        "links": portal_table.link_table(db=db, filters=filters, lang=lang),
+        "urls": _urls(request, filters.query()),
+    }
+
+
+@router.get("/actors", name="api_actors", tags=["tables"], response_model=TablePage)
+def actors(
+    db: Db, lang: LangDep, filters: FiltersDep, page: Page = 1, per_page: PerPage = 25
+) -> dict[str, Any]:
+    """The actors of a view, by name, one page at a time."""
+    return portal_table.actor_table(db=db, filters=filters, page=page, per_page=per_page, lang=lang)
+
+
+@router.get("/links", name="api_links", tags=["tables"], response_model=TablePage)
+def links(
+    db: Db, lang: LangDep, filters: FiltersDep, page: Page = 1, per_page: PerPage = 25
+) -> dict[str, Any]:
+    """The links of a view, newest first, one page at a time."""
+    return portal_table.link_table(db=db, filters=filters, page=page, per_page=per_page, lang=lang)
+
+
+@router.get("/actors/{actor_id}", name="api_actor", tags=["pages"], response_model=ActorPage)
+def actor(
+    request: Request, db: Db, lang: LangDep, actor_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
+    """An actor: identity, places, links with evidence, measures, recommended partners."""
+    data = portal_pages.actor_page(db=db, actor_id=actor_id, lang=lang)
+    hooks = request.app.state.providers
+    data["measures"] = catalogue.explain(
+        data["measures"] + call(hooks.actor_measures, db, actor_id, lang), lang
+    )
+    data["recommendations"] = call(hooks.actor_recommendations, db, actor_id, lang)
+    return data
+
+
+@router.get(
+    "/territories/{code}", name="api_territory", tags=["pages"], response_model=TerritoryPage
+)
+def territory(
+    request: Request,
+    db: Db,
+    lang: LangDep,
+    code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
+) -> dict[str, Any]:
+    """A territory (code, postcode or name): indicators, needs, actors by world, mixing."""
+    data = portal_territory.territory_page(db=db, key=code, lang=lang)
+    hooks = request.app.state.providers
+    data["measures"] = catalogue.explain(
+        call(hooks.territory_measures, db, data["code"], lang), lang
+    )
+    data["recommendations"] = call(hooks.territory_recommendations, db, data["code"], lang)
+    return data
+
+
+@router.get("/links/{link_id}", name="api_link", tags=["pages"], response_model=LinkPage)
+def link(db: Db, lang: LangDep, link_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
+    """A link: kind, both ends, dates, evidence."""
+    return portal_pages.link_page(db=db, link_id=link_id, lang=lang)
+
+
+@router.get("/search", name="api_search", tags=["pages"], response_model=SearchResults)
+def search(
+    db: Db, lang: LangDep, q: Annotated[str, Query(max_length=200, pattern=SAFE_TEXT)] = ""
+) -> dict[str, Any]:
+    """Actors matching a French full-text query (best first) and territories by name."""
+    if not q.strip():
+        return {"query": "", "actors": [], "territories": []}
+    return portal.search(db=db, query=q, lang=lang)
+
+
+@router.get("/measures", name="api_measures", tags=["pages"], response_model=list[Measure])
+def measures(lang: LangDep) -> list[dict[str, Any]]:
+    """Every measure shown by the portal, explained in plain words."""
+    return catalogue.measures(lang)
+
+
+@router.get("/measures/{code}", name="api_measure", tags=["pages"], response_model=Measure)
+def measure(
+    lang: LangDep, code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)]
+) -> dict[str, Any]:
+    """One measure explained: what it says, how it is computed, how to read it."""
+    return catalogue.measure(code, lang)

@@ -1,0 +1,144 @@
+"""Data of the map and network widgets, exports of a view, and the embeddable views."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+
+from maillage.services import portal, portal_export, portal_geo
+from maillage.services.portal_filters import Filters
+from maillage.web.cache import TTLCache
+from maillage.web.params import SAFE_TEXT, Db, FiltersDep, LangDep
+from maillage.web.routes.pages import cache, explore_context, templates
+from maillage.web.schemas import FeatureCollection, NodeLink, Shading
+
+router = APIRouter()
+
+GEOJSON = "application/geo+json"
+
+
+def _json(data: Any, media_type: str = "application/json", max_age: int = 0) -> JSONResponse:
+    headers = {"Cache-Control": f"public, max-age={max_age}"} if max_age else {}
+    return JSONResponse(data, media_type=media_type, headers=headers)
+
+
+def _filename(filters: Filters, suffix: str) -> str:
+    parts = [
+        v.replace(":", "-")
+        for k, v in filters.query().items()
+        if k in ("territory", "world", "kind")
+    ]
+    stem = "-".join(["maillage", *parts])
+    return "".join(c for c in stem if c.isalnum() or c in "-_") + suffix
+
+
+@router.get(
+    "/api/map.geojson",
+    name="map_geojson",
+    tags=["widgets"],
+    response_model=FeatureCollection,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def map_geojson(db: Db, filters: FiltersDep) -> Response:
+    """Actors of the view as points coloured by world, or aggregates above 5,000 actors
+    (``meta.mode``: ``actors`` or ``aggregated``; ``meta.level``: commune or departement)."""
+    return _json(portal.map_geojson(db=db, filters=filters), GEOJSON)
+
+
+@router.get("/api/network.json", name="network_json", tags=["widgets"], response_model=NodeLink)
+def network_json(request: Request, db: Db, filters: FiltersDep) -> Response:
+    """Node-link JSON of the view with laid-out positions (``x``, ``y``); aggregated by
+    territory and world above 5,000 actors. Layouts are cached for a minute."""
+    layouts: TTLCache = request.app.state.layouts
+    data = layouts.get(
+        ("network", tuple(sorted(filters.query().items()))),
+        lambda: portal.network_json(db=db, filters=filters),
+    )
+    return _json(data)
+
+
+@router.get(
+    "/api/boundaries/{level}.geojson",
+    name="boundaries",
+    tags=["widgets"],
+    response_model=FeatureCollection,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def boundaries(request: Request, db: Db, level: Literal["region", "departement"]) -> Response:
+    """Simplified boundaries of the régions or départements (shipped open data)."""
+    data = cache(request).get(
+        ("boundaries", level), lambda: portal_geo.boundaries(db=db, level=level), seconds=3600
+    )
+    return _json(data, GEOJSON, max_age=3600)
+
+
+@router.get("/api/shading.json", name="shading", tags=["widgets"], response_model=Shading)
+def shading(
+    db: Db,
+    filters: FiltersDep,
+    measure: Annotated[str, Query(max_length=110, pattern=SAFE_TEXT)] = "actors",
+) -> Response:
+    """Values per département to shade the map: ``actors``, ``cross_world`` or ``indicator:<key>``."""
+    return _json(portal_geo.shading(db=db, measure=measure, filters=filters))
+
+
+def _stream(chunks: Any, media_type: str, filename: str) -> StreamingResponse:
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    return StreamingResponse(chunks, media_type=media_type, headers=headers)
+
+
+@router.get(
+    "/api/export/view.geojson",
+    name="export_geojson",
+    tags=["exports"],
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def export_geojson(db: Db, filters: FiltersDep) -> StreamingResponse:
+    """Every actor (points) and link (lines) of the view, never aggregated."""
+    filters, actors, links = portal_export.view_data(db=db, filters=filters)
+    chunks = portal_export.generate_geojson(filters, actors, links)
+    return _stream(chunks, GEOJSON, _filename(filters, ".geojson"))
+
+
+@router.get(
+    "/api/export/actors.csv",
+    name="export_actors_csv",
+    tags=["exports"],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_actors_csv(db: Db, filters: FiltersDep) -> StreamingResponse:
+    """Every actor of the view as CSV (UTF-8, comma)."""
+    filters, actors, _ = portal_export.view_data(db=db, filters=filters)
+    chunks = portal_export.generate_csv(actors, portal_export.ACTOR_COLUMNS)
+    return _stream(chunks, "text/csv; charset=utf-8", _filename(filters, "-acteurs.csv"))
+
+
+@router.get(
+    "/api/export/links.csv",
+    name="export_links_csv",
+    tags=["exports"],
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_links_csv(db: Db, filters: FiltersDep) -> StreamingResponse:
+    """Every link of the view as CSV (UTF-8, comma)."""
+    filters, _, links = portal_export.view_data(db=db, filters=filters)
+    chunks = portal_export.generate_csv(links, portal_export.LINK_COLUMNS)
+    return _stream(chunks, "text/csv; charset=utf-8", _filename(filters, "-liens.csv"))
+
+
+@router.get("/embed/map", name="embed_map", response_class=HTMLResponse, include_in_schema=False)
+def embed_map(request: Request, db: Db, lang: LangDep, filters: FiltersDep) -> HTMLResponse:
+    """The map of a view, alone, for an iframe."""
+    context = explore_context(request, db, lang, filters)
+    return templates(request).render(request, "embed.html", {**context, "widget": "map"})
+
+
+@router.get(
+    "/embed/network", name="embed_network", response_class=HTMLResponse, include_in_schema=False
+)
+def embed_network(request: Request, db: Db, lang: LangDep, filters: FiltersDep) -> HTMLResponse:
+    """The network of a view, alone, for an iframe."""
+    context = explore_context(request, db, lang, filters)
+    return templates(request).render(request, "embed.html", {**context, "widget": "network"})

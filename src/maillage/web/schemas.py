@@ -1,0 +1,170 @@
+"""Shapes of the JSON answers, for the OpenAPI schema (``/api/openapi.json``).
+
+Entity pages declare their main fields and allow the others, so that new columns
+reach the API without a schema change.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Count(BaseModel):
+    code: str
+    label: str | None
+    count: int
+
+
+class KeyFigures(BaseModel):
+    """What the map holds."""
+
+    actors: int
+    links: int
+    by_world: list[Count]
+    by_kind: list[Count]
+    cross_world_links: int
+    cross_world_share: float | None = Field(description="Share of links joining different worlds")
+    departements: int = Field(description="Départements where at least one actor is placed")
+    first_year: int | None
+    last_year: int | None
+
+
+class Home(BaseModel):
+    figures: KeyFigures
+    how_to: list[str]
+    links: dict[str, str]
+
+
+class MeasureValue(Open):
+    code: str
+    value: Any
+    name: str | None = None
+    summary: str | None = None
+
+
+class ActorLink(Open):
+    id: int
+    kind: str
+    kind_label: str | None
+    other_id: int
+    other_name: str
+    start_date: str | None
+    end_date: str | None
+
+
+class ActorPage(Open):
+    id: int
+    name: str
+    world: str | None
+    world_label: str | None
+    category_label: str | None
+    places: list[dict[str, Any]]
+    links: list[ActorLink]
+    measures: list[MeasureValue]
+    recommendations: list[dict[str, Any]]
+
+
+class Mixing(BaseModel):
+    pairs: list[dict[str, Any]]
+    links: int
+    cross_world_links: int
+    cross_world_share: float | None
+    ei_index: float | None
+
+
+class TerritoryPage(Open):
+    code: str
+    name: str
+    level: str
+    population: int | None
+    actors: int
+    by_world: list[Count]
+    mixing: Mixing
+    needs: list[dict[str, Any]]
+    white_zones: list[dict[str, Any]]
+    indicators: list[dict[str, Any]]
+    sub_territories: list[dict[str, Any]]
+    measures: list[MeasureValue]
+    recommendations: list[dict[str, Any]]
+
+
+class LinkEnd(BaseModel):
+    id: int
+    name: str | None
+    world: str | None
+    world_label: str | None
+    live: bool
+
+
+class LinkPage(Open):
+    id: int
+    kind: str
+    kind_label: str | None
+    source_actor: LinkEnd
+    target_actor: LinkEnd
+    start_date: str | None
+    end_date: str | None
+    evidence: str | None
+
+
+class SearchResults(BaseModel):
+    query: str
+    actors: list[dict[str, Any]]
+    territories: list[dict[str, Any]]
+
+
+class Measure(BaseModel):
+    code: str
+    scope: str
+    name: str
+    summary: str
+    how: str
+    read: str
+    reference: str
+
+
+class TablePage(BaseModel):
+    total: int
+    page: int
+    pages: int
+    per_page: int
+    rows: list[dict[str, Any]]
+
+
+class Explore(BaseModel):
+    """A filtered view: its filters, first pages of its tables, its widget and export URLs."""
+
+    filters: dict[str, str]
+    actors: TablePage
+    links: TablePage
+    urls: dict[str, str]
+
+
+class FeatureCollection(BaseModel):
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]
+    bbox: list[float] | None = None
+    meta: dict[str, Any] | None = None
+
+
+class NodeLink(BaseModel):
+    """Node-link JSON (networkx/d3 style): ``nodes`` with ``x``/``y``, ``links`` with ends."""
+
+    directed: bool
+    multigraph: bool
+    nodes: list[dict[str, Any]]
+    links: list[dict[str, Any]]
+    meta: dict[str, Any]
+
+
+class Shading(BaseModel):
+    measure: str
+    level: str
+    values: dict[str, float]
+    max: float

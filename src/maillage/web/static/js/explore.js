@@ -1,0 +1,130 @@
+// explore.js: ties the filter bar, the widgets, the card, the timeline and the share links.
+// Widgets talk through DOM events on document: "maillage:filters" {query},
+// "maillage:select" {actorId, from}, "maillage:year" {year}, "maillage:drill" {territory}.
+(function () {
+  "use strict";
+
+  var form = document.getElementById("filters");
+  var card = document.getElementById("card");
+  var cardUrl = card ? card.dataset.url : null;
+  var lastQuery = null;
+
+  function currentQuery() {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (String(value).trim() !== "") params.append(key, String(value).trim());
+    });
+    return params;
+  }
+
+  function withoutYear(params) {
+    var copy = new URLSearchParams(params);
+    copy.delete("year");
+    return copy.toString();
+  }
+
+  function updateLinks(params) {
+    document.querySelectorAll(".share a[href], #embed-code").forEach(function (node) {
+      var attr = node.tagName === "INPUT" ? null : "href";
+      if (attr) {
+        var url = new URL(node.getAttribute("href"), window.location.href);
+        url.search = params.toString();
+        node.setAttribute("href", url.toString());
+      }
+    });
+    var embed = document.getElementById("embed-code");
+    var embedLink = document.getElementById("link-embed-map");
+    if (embed && embedLink) {
+      embed.value = '<iframe src="' + embedLink.href + '" title="maillage" width="100%" height="500" style="border:0"></iframe>';
+    }
+  }
+
+  function filtersChanged() {
+    var params = currentQuery();
+    var url = new URL(form.getAttribute("action"), window.location.href);
+    url.search = params.toString();
+    window.history.replaceState(null, "", url.toString());
+    updateLinks(params);
+    var key = withoutYear(params);
+    if (key !== lastQuery) {
+      lastQuery = key;
+      document.dispatchEvent(new CustomEvent("maillage:filters", { detail: { query: params.toString() } }));
+    }
+  }
+
+  function openCard(actorId, from) {
+    if (!card || !cardUrl) return;
+    if (actorId == null) { card.hidden = true; card.innerHTML = ""; return; }
+    fetch(cardUrl.replace("__ID__", encodeURIComponent(actorId)), { headers: { Accept: "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        card.innerHTML = html;
+        card.hidden = false;
+        card.dataset.actorId = String(actorId);
+        if (from === "table") card.focus();
+      })
+      .catch(function (error) { console.warn("card:", error); });
+  }
+
+  function setYear(year, refreshTables) {
+    var output = document.getElementById("timeline-value");
+    var hidden = document.getElementById("f-year");
+    var slider = document.getElementById("timeline");
+    if (output) output.textContent = year == null ? JSON.parse(document.getElementById("maillage-i18n").textContent).year_all : String(year);
+    if (slider && year != null) slider.value = String(year);
+    document.dispatchEvent(new CustomEvent("maillage:year", { detail: { year: year } }));
+    if (hidden && refreshTables) {
+      hidden.value = year == null ? "" : String(year);
+      form.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  function replay() {
+    var slider = document.getElementById("timeline");
+    var year = Number(slider.min);
+    var last = Number(slider.max);
+    var timer = window.setInterval(function () {
+      setYear(year, year === last);
+      if (year >= last) window.clearInterval(timer);
+      year += 1;
+    }, 600);
+  }
+
+  function wireTimeline() {
+    var slider = document.getElementById("timeline");
+    if (!slider) return;
+    slider.addEventListener("input", function () { setYear(Number(slider.value), false); });
+    slider.addEventListener("change", function () { setYear(Number(slider.value), true); });
+    document.getElementById("timeline-all").addEventListener("click", function () { setYear(null, true); });
+    document.getElementById("timeline-play").addEventListener("click", replay);
+  }
+
+  function drill(territory) {
+    if (form) {
+      form.elements.territory.value = territory;
+      form.dispatchEvent(new Event("change", { bubbles: true }));
+    } else {
+      var url = new URL(window.location.href);
+      url.searchParams.set("territory", territory);
+      window.location.assign(url.toString());
+    }
+  }
+
+  document.addEventListener("maillage:select", function (e) { openCard(e.detail.actorId, e.detail.from); });
+  document.addEventListener("maillage:drill", function (e) { drill(e.detail.territory); });
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-select]");
+    if (button) {
+      document.dispatchEvent(new CustomEvent("maillage:select", { detail: { actorId: Number(button.dataset.select), from: "table" } }));
+    }
+    if (e.target.closest("[data-close-card]")) {
+      document.dispatchEvent(new CustomEvent("maillage:select", { detail: { actorId: null, from: "card" } }));
+    }
+  });
+  if (form) {
+    lastQuery = withoutYear(currentQuery());
+    form.addEventListener("change", filtersChanged);
+    form.addEventListener("submit", function (e) { e.preventDefault(); filtersChanged(); });
+    wireTimeline();
+  }
+})();

@@ -1,0 +1,240 @@
+// map.js: the map widget. Actors as points coloured by world, clustered when dense,
+// over the shipped boundaries of régions and départements (no outside tiles unless the
+// server sets one). Listens to "maillage:filters" and "maillage:select"; emits
+// "maillage:select" (an actor) and "maillage:drill" (a territory, in aggregated views).
+
+const FRANCE = [[-5.5, 41.2], [9.8, 51.3]];
+const CLUSTER_MAX_ZOOM = 13;
+const UNKNOWN = "#57534e";
+
+const el = document.getElementById("map");
+if (el) start(el).catch((error) => fail(el, error));
+
+function say(key, values) {
+  const node = document.getElementById("maillage-i18n");
+  const table = node ? JSON.parse(node.textContent) : {};
+  let text = table[key] || key;
+  for (const [name, value] of Object.entries(values || {})) text = text.replace(`%(${name})s`, value);
+  return text;
+}
+
+function status(text) {
+  const node = document.getElementById("map-status");
+  if (node) node.textContent = text;
+}
+
+function fail(element, error) {
+  element.dataset.state = "error";
+  status(error && error.name === "WebGLUnavailable" ? say("no_webgl") : say("error"));
+  console.warn("map:", error);
+}
+
+function webglAvailable() {
+  try {
+    return !!document.createElement("canvas").getContext("webgl2");
+  } catch (e) {
+    return false;
+  }
+}
+
+function withQuery(url, query) {
+  const target = new URL(url, window.location.href);
+  const params = new URLSearchParams(query);
+  params.delete("year");
+  target.search = params.toString();
+  return target.toString();
+}
+
+function colourExpression(colours) {
+  const match = ["match", ["get", "world"]];
+  for (const [world, colour] of Object.entries(colours)) match.push(world, colour);
+  match.push(UNKNOWN);
+  return match;
+}
+
+function style(element) {
+  const sources = {
+    departements: { type: "geojson", data: element.dataset.departementsUrl, promoteId: "code" },
+    regions: { type: "geojson", data: element.dataset.regionsUrl },
+  };
+  const layers = [{ id: "background", type: "background", paint: { "background-color": "#eef2f6" } }];
+  if (element.dataset.tileUrl) {
+    sources.tiles = { type: "raster", tiles: [element.dataset.tileUrl], tileSize: 256 };
+    layers.push({ id: "tiles", type: "raster", source: "tiles" });
+  }
+  layers.push(
+    {
+      id: "departements-fill", type: "fill", source: "departements",
+      paint: {
+        "fill-color": ["interpolate", ["linear"], ["coalesce", ["feature-state", "value"], 0],
+          0, "#f8fafc", 1, "#cbd5e1"],
+      },
+    },
+    { id: "departements-line", type: "line", source: "departements", paint: { "line-color": "#78716c", "line-width": 0.6 } },
+    { id: "regions-line", type: "line", source: "regions", paint: { "line-color": "#334155", "line-width": 1.4 } },
+  );
+  return { version: 8, sources, layers };
+}
+
+function addActorLayers(map, colours) {
+  map.addSource("actors", { type: "geojson", data: { type: "FeatureCollection", features: [] },
+    cluster: true, clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40, promoteId: "id" });
+  map.addLayer({ id: "clusters", type: "circle", source: "actors", filter: ["has", "point_count"],
+    paint: { "circle-color": "#1e3a8a", "circle-opacity": 0.85, "circle-stroke-color": "#fff", "circle-stroke-width": 2,
+      "circle-radius": ["interpolate", ["linear"], ["get", "point_count"], 2, 12, 50, 20, 500, 30] } });
+  map.addLayer({ id: "actors", type: "circle", source: "actors", filter: ["!", ["has", "point_count"]],
+    paint: { "circle-color": colourExpression(colours), "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
+      "circle-radius": ["case", ["has", "count"], ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 8, 100, 40], 7] } });
+  map.addLayer({ id: "selected", type: "circle", source: "actors", filter: ["==", ["get", "id"], -1],
+    paint: { "circle-color": "rgba(0,0,0,0)", "circle-radius": 13, "circle-stroke-color": "#111827", "circle-stroke-width": 3 } });
+}
+
+class MapWidget {
+  constructor(maplibregl, element) {
+    this.lib = maplibregl;
+    this.el = element;
+    this.colours = JSON.parse(element.dataset.colours || "{}");
+    this.query = new URLSearchParams(JSON.parse(element.dataset.query || "{}")).toString();
+    this.places = new Map();
+    this.markers = new Map();
+    this.mode = "actors";
+    this.loads = 0;
+  }
+
+  async open() {
+    this.map = new this.lib.Map({ container: this.el, style: style(this.el), bounds: FRANCE,
+      attributionControl: { compact: true }, dragRotate: false, pitchWithRotate: false });
+    this.map.addControl(new this.lib.NavigationControl({ showCompass: false }));
+    await new Promise((resolve) => this.map.on("load", resolve));
+    addActorLayers(this.map, this.colours);
+    this.listen();
+    await this.load(this.query);
+  }
+
+  listen() {
+    this.map.on("click", "actors", (e) => this.clickPoint(e.features[0]));
+    this.map.on("click", "clusters", (e) => this.zoomCluster(e.features[0]));
+    for (const layer of ["actors", "clusters"]) {
+      this.map.on("mouseenter", layer, () => { this.map.getCanvas().style.cursor = "pointer"; });
+      this.map.on("mouseleave", layer, () => { this.map.getCanvas().style.cursor = ""; });
+    }
+    this.map.on("idle", () => this.updateCounts());
+    document.addEventListener("maillage:filters", (e) => this.load(e.detail.query));
+    document.addEventListener("maillage:select", (e) => this.select(e.detail.actorId, e.detail.from));
+    const shade = document.getElementById("shade");
+    if (shade) shade.addEventListener("change", () => this.shade());
+  }
+
+  clickPoint(feature) {
+    const props = feature.properties;
+    if (props.code) {
+      document.dispatchEvent(new CustomEvent("maillage:drill", { detail: { territory: props.code } }));
+    } else {
+      document.dispatchEvent(new CustomEvent("maillage:select", { detail: { actorId: props.id, from: "map" } }));
+    }
+  }
+
+  async zoomCluster(feature) {
+    const zoom = await this.map.getSource("actors").getClusterExpansionZoom(feature.properties.cluster_id);
+    this.map.easeTo({ center: feature.geometry.coordinates, zoom });
+  }
+
+  async load(query) {
+    this.query = query;
+    this.el.dataset.state = "loading";
+    status(say("loading"));
+    const response = await fetch(withQuery(this.el.dataset.geojsonUrl, query), { headers: { Accept: "application/geo+json" } });
+    if (!response.ok) throw new Error(`map data: ${response.status}`);
+    const data = await response.json();
+    this.show(data);
+    await this.shade();
+    this.loads += 1;
+    this.el.dataset.loads = String(this.loads);
+    this.el.dataset.state = "ready";
+  }
+
+  show(data) {
+    const meta = data.meta;
+    this.mode = meta.mode;
+    this.places = new Map(data.features.filter((f) => f.properties.id).map((f) => [f.properties.id, f.geometry.coordinates]));
+    for (const marker of this.markers.values()) marker.remove();
+    this.markers.clear();
+    const source = this.map.getSource("actors");
+    source.setClusterOptions({ cluster: meta.mode === "actors", clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40 });
+    source.setData(data);
+    if (data.bbox) {
+      const [w, s, e, n] = data.bbox;
+      this.map.fitBounds([[w, s], [e, n]], { padding: 40, maxZoom: 11, duration: 0 });
+    }
+    let text = meta.mode === "actors"
+      ? say("actors_shown", { n: meta.total - meta.unplaced })
+      : say("aggregated", { n: meta.total, level: say(meta.level) });
+    if (meta.unplaced > 0) text += ` · ${say("unplaced", { n: meta.unplaced })}`;
+    status(text);
+  }
+
+  async shade() {
+    const select = document.getElementById("shade");
+    const measure = select ? select.value : "";
+    this.map.removeFeatureState({ source: "departements" });
+    if (!measure) return;
+    const url = new URL(withQuery(this.el.dataset.shadingUrl, this.query));
+    url.searchParams.set("measure", measure);
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    if (!response.ok) return;
+    const shading = await response.json();
+    for (const [code, value] of Object.entries(shading.values)) {
+      const share = shading.max > 0 ? value / shading.max : 0;
+      this.map.setFeatureState({ source: "departements", id: code }, { value: share });
+    }
+  }
+
+  select(actorId, from) {
+    this.map.setFilter("selected", ["==", ["get", "id"], actorId == null ? -1 : Number(actorId)]);
+    this.el.dataset.selected = actorId == null ? "" : String(actorId);
+    const place = this.places.get(Number(actorId));
+    if (place && from !== "map") {
+      this.map.easeTo({ center: place, zoom: Math.max(this.map.getZoom(), CLUSTER_MAX_ZOOM + 1), duration: 500 });
+    }
+  }
+
+  updateCounts() {
+    if (!this.map.getSource("actors") || !this.map.isSourceLoaded("actors")) return;
+    const seen = new Set();
+    const features = this.map.querySourceFeatures("actors");
+    for (const f of features) {
+      const p = f.properties;
+      const count = p.point_count || p.count;
+      if (!count || count < 2) continue;
+      const key = p.cluster_id != null ? `c${p.cluster_id}` : `g${p.code}`;
+      if (seen.has(key) || seen.size > 300) continue;
+      seen.add(key);
+      if (!this.markers.has(key)) this.markers.set(key, this.countMarker(f.geometry.coordinates, count));
+      this.markers.get(key).addTo(this.map);
+    }
+    for (const [key, marker] of this.markers) {
+      if (!seen.has(key)) { marker.remove(); this.markers.delete(key); }
+    }
+  }
+
+  countMarker(coordinates, count) {
+    const label = document.createElement("span");
+    label.className = "cluster-count";
+    label.setAttribute("aria-hidden", "true");
+    label.textContent = count >= 1000 ? `${Math.round(count / 100) / 10}k` : String(count);
+    return new this.lib.Marker({ element: label }).setLngLat(coordinates);
+  }
+}
+
+async function start(element) {
+  if (!webglAvailable()) {
+    const error = new Error("WebGL unavailable");
+    error.name = "WebGLUnavailable";
+    throw error;
+  }
+  const maplibregl = await import(element.dataset.maplibreUrl);
+  const widget = new MapWidget(maplibregl, element);
+  window.maillage = Object.assign(window.maillage || {}, { mapWidget: widget });
+  await widget.open();
+  window.maillage.map = widget.map;
+}

@@ -1,0 +1,189 @@
+"""HTML pages of the portal, on SQLite and PostgreSQL, over the demo map."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import sqlalchemy as sa
+from demo import Demo
+from fastapi.testclient import TestClient
+from htmlcheck import Page
+from portal_support import make_client
+
+from maillage.web.providers import Providers
+
+
+def page(client: TestClient, url: str, status: int = 200) -> Page:
+    response = client.get(url)
+    assert response.status_code == status, response.text[:500]
+    assert response.headers["content-type"].startswith("text/html")
+    return Page(response.text)
+
+
+def test_home_says_what_the_map_holds_in_french_then_english(client: TestClient) -> None:
+    home = page(client, "/")
+    assert home.find("html", lang="fr")
+    assert home.find("a", class_="skip-link", href="#contenu") and home.find("main", id="contenu")
+    assert "Ce que contient la carte" in home.text and "Mode d'emploi" in home.text
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", client.get("/").text))
+    assert figures["Acteurs"] == "40" and figures["Liens"] == "60"
+    assert figures["Départements couverts"] == "2"
+    english = client.get("/?lang=en")
+    assert "lang=en" in english.headers["set-cookie"]
+    assert Page(english.text).find("html", lang="en")
+    again = page(client, "/explore")  # the cookie keeps English
+    assert again.find("html", lang="en") and "Explore the map and the network" in again.text
+    assert again.find("a", hreflang="fr", lang="fr")
+
+
+def test_explore_has_one_labelled_filter_bar_widgets_tables_and_exports(client: TestClient) -> None:
+    html = client.get("/explore?territory=62&world=").text
+    explore = Page(html)
+    assert explore.unlabelled_controls() == []
+    assert explore.find("input", name="territory", value="DEP:62")
+    assert "Pas-de-Calais" in explore.text
+    widget = explore.find("div", id="map")[0]
+    assert json.loads(widget["data-query"]) == {"territory": "DEP:62"}
+    assert widget["data-departements-url"].endswith("/api/boundaries/departement.geojson")
+    assert json.loads(explore.find("div", id="network")[0]["data-query"]) == {"territory": "DEP:62"}
+    assert "20 acteurs dans cette vue" in explore.text
+    exports = {a["id"]: a["href"] for a in explore.find("a") if a.get("id", "").startswith("link-")}
+    assert exports["link-geojson"].endswith("/api/export/view.geojson?territory=DEP%3A62")
+    assert "/embed/map?territory=DEP%3A62" in exports["link-embed-map"]
+    strings = json.loads(re.search(r'id="maillage-i18n">(.*?)</script>', html, re.S).group(1))
+    assert strings["loading"] == "Chargement…"
+
+
+def test_results_fragment_and_text_tables_follow_the_filters(client: TestClient) -> None:
+    fragment = client.get("/explore/results?world=public&category=")
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    rows = Page(fragment.text).find("button", type="button")
+    assert len(rows) == 10 and all(r["data-select"].isdigit() for r in rows)
+    assert "10 acteurs dans cette vue" in fragment.text
+    table = page(client, "/explore/table?kind=funding")
+    assert "12 liens dans cette vue" in table.text and "kind = funding" in table.text
+    paged = client.get("/explore/results?actors_page=2").text
+    assert "Page 2 sur 2" in paged
+
+
+def test_actor_page_shows_identity_links_evidence_and_measures(
+    client: TestClient, demo_map: Demo
+) -> None:
+    actor_id = demo_map.named["emmaus"]
+    actor = page(client, f"/actors/{actor_id}")
+    assert "Emmaüs Connect Lille" in actor.text and "Associatif / social" in actor.text
+    assert "Nombre de liens" in actor.text and "Part de liens entre mondes" in actor.text
+    assert actor.find("a", href=f"http://testserver/api/actors/{actor_id}")
+    card = client.get(f"/actors/{actor_id}/card")
+    assert (
+        card.status_code == 200 and "<html" not in card.text and "Emmaüs Connect Lille" in card.text
+    )
+    assert "Partenaires recommandés" not in actor.text  # no provider, no block
+
+
+def test_providers_plug_recommendations_and_a_failing_one_is_hidden(
+    db: sa.Engine, demo_map: Demo
+) -> None:
+    actor_id = demo_map.named["emmaus"]
+
+    def recommend(db: sa.Engine, key: int, lang: str) -> list[dict[str, object]]:
+        return [
+            {
+                "actor_id": demo_map.actor_ids[-1],
+                "name": "Partenaire idéal",
+                "score": 0.9,
+                "reasons": ["mêmes thèmes, autre monde"],
+            }
+        ]
+
+    def broken(db: sa.Engine, key: object, lang: str) -> list[dict[str, object]]:
+        raise RuntimeError("analysis not ready")
+
+    providers = Providers(
+        actor_recommendations=recommend, actor_measures=broken, territory_recommendations=broken
+    )
+    with make_client(db, providers) as client:
+        actor = page(client, f"/actors/{actor_id}")
+        assert "Partenaires recommandés" in actor.text and "mêmes thèmes, autre monde" in actor.text
+        assert client.get("/territories/DEP:59").status_code == 200
+        data = client.get(f"/api/actors/{actor_id}").json()
+        assert data["recommendations"][0]["name"] == "Partenaire idéal"
+
+
+def test_territory_page_shows_needs_white_zones_mixing_and_indicators(client: TestClient) -> None:
+    nord = page(client, "/territories/DEP:59")
+    assert "Nord" in nord.text and "Hauts-de-France" in nord.text
+    assert "Accompagner les seniors" in nord.text and "Zones blanches" in nord.text
+    assert "Mobilité des jeunes" in nord.text  # no actor on "mobilite": a white zone
+    assert "Liens entre les mondes" in nord.text and "Indice E-I" in nord.text
+    assert "ifn (2024)" in nord.text
+    assert page(client, "/territories/Nord").find("h1")
+    assert "Lille" in page(client, "/territories/59000").text
+    missing = page(client, "/territories/DEP:00", status=404)
+    assert "Introuvable" in missing.text and missing.find("html", lang="fr")
+
+
+def test_link_page_and_search(client: TestClient, demo_map: Demo) -> None:
+    link = page(client, f"/links/{demo_map.link_ids[0]}")
+    assert "Convention de partenariat signée" in link.text
+    assert link.find("a", href="https://example.org/convention")
+    found = page(client, "/search?q=emmaus+lille")
+    assert found.find("a", href=f"http://testserver/actors/{demo_map.named['emmaus']}")
+    assert "Lille" in found.text  # the commune as a territory too
+    live = client.get("/search?q=emmaus", headers={"HX-Request": "true"})
+    assert "<html" not in live.text and "Emmaüs Connect Lille" in live.text
+
+
+def test_measure_pages_explain_in_plain_words(client: TestClient) -> None:
+    listing = page(client, "/measures")
+    assert "Indice E-I" in listing.text and "Zones blanches" in listing.text
+    ei = page(client, "/measures/ei_index")
+    assert "Krackhardt" in ei.text and "Comment la lire" in ei.text
+    assert "E-I index" in page(client, "/measures/ei_index?lang=en").text
+    page(client, "/measures/nothing", status=404)
+
+
+def test_embeds_carry_filters_and_may_be_framed(client: TestClient) -> None:
+    response = client.get("/embed/map?territory=59&world=public")
+    embed = Page(response.text)
+    assert json.loads(embed.find("div", id="map")[0]["data-query"]) == {
+        "territory": "DEP:59",
+        "world": "public",
+    }
+    assert not embed.find("nav") and "x-frame-options" not in response.headers
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    network = Page(client.get("/embed/network?kind=funding").text)
+    assert json.loads(network.find("div", id="network")[0]["data-query"]) == {"kind": "funding"}
+    assert client.get("/explore").headers["x-frame-options"] == "SAMEORIGIN"
+
+
+ERRORS = [
+    ("/explore?world=martian", 422, "world"),
+    ("/explore?year_from=2020&year_to=2010", 422, "year_to"),
+    ("/explore?territory=Atlantide", 422, "territory"),
+    ("/actors/0", 422, "actor_id"),
+    ("/actors/99999", 404, "acteur"),
+    ("/nowhere", 404, "Cette page n'existe pas."),
+]
+
+
+def test_errors_are_pages_for_people(client: TestClient) -> None:
+    for url, status, needle in ERRORS:
+        error = page(client, url, status=status)
+        assert needle in error.text, url
+        assert error.find("a", href="http://testserver/")
+
+
+def test_errors_are_json_for_the_api_and_json_clients(client: TestClient) -> None:
+    invalid = client.get("/api/map.geojson?world=martian")
+    assert invalid.status_code == 422 and invalid.json()["field"] == "world"
+    assert client.get("/api/nowhere").json()["error"] == "HTTPError"
+    asked = client.get("/actors/99999", headers={"Accept": "application/json"})
+    assert asked.status_code == 404 and asked.json()["message_en"].startswith("Not found")
+    assert client.get("/api/actors/0").status_code == 422
+
+
+def test_developer_page_lists_the_api(client: TestClient) -> None:
+    dev = page(client, "/developers")
+    assert "GET /api/map.geojson" in dev.text and "GET /api/actors/{actor_id}" in dev.text

@@ -1,0 +1,116 @@
+"""Read-side services of the portal: filters, scopes, aggregation, geometry."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from demo import Demo
+
+from builders import make_actor
+from maillage.model.errors import InvalidInput
+from maillage.services import actors, portal
+from maillage.services.portal_filters import Filters, clean_filters, commune_codes
+from maillage.services.portal_geo import simplify_ring
+from maillage.services.portal_table import actor_table, link_table
+
+
+def test_filters_accept_codes_labels_postcodes_and_names(db: sa.Engine) -> None:
+    with db.connect() as conn:
+        found = clean_filters(
+            conn,
+            {
+                "territory": "Pas-de-Calais",
+                "world": "Public / institutionnel",
+                "theme": "Inclusion numérique",
+                "kind": "funding",
+                "year_from": "2018",
+                "year_to": 2020,
+                "q": "  tiers-lieu ",
+                "category": "",
+            },
+        )
+        assert found == Filters(
+            territory="DEP:62",
+            world="public",
+            theme="inclusion-numerique",
+            kind="funding",
+            year_from=2018,
+            year_to=2020,
+            q="tiers-lieu",
+        )
+        assert clean_filters(conn, {"territory": "62000"}).territory == "COM:62041"  # Arras
+        assert clean_filters(conn, {"theme": "my-own-theme"}).theme == "my-own-theme"
+        for raw, field in [
+            ({"world": "martian"}, "world"),
+            ({"year": "1492"}, "year"),
+            ({"year_from": 2021, "year_to": 2020}, "year_to"),
+            ({"q": "x" * 201}, "q"),
+            ({"territory": "Atlantide"}, "territory"),
+            ({"kind": "friendship"}, "kind"),
+        ]:
+            with pytest.raises(InvalidInput) as error:
+                clean_filters(conn, raw)
+            assert error.value.field == field
+
+
+def test_territory_scopes_reach_communes_arrondissements_and_members(db: sa.Engine) -> None:
+    with db.connect() as conn:
+        region = set(commune_codes(conn, "REG:32"))
+        assert {"59350", "62041", "80021"} <= region and "75056" not in region
+        assert "75101" in commune_codes(conn, "COM:75056")  # Paris 1er arrondissement
+        assert "75108" in commune_codes(conn, "DEP:75")
+        assert "59350" in commune_codes(conn, "EPCI:200093201")  # Métropole Européenne de Lille
+
+
+def test_actors_declared_in_a_territory_join_its_view_and_deleted_ones_leave(
+    db: sa.Engine, demo_map: Demo
+) -> None:
+    mobile = actors.create_actor(
+        db=db, values=make_actor(name="Bus numérique", territories=["DEP:62"])
+    )
+    assert mobile["commune_code"] == "59350"
+    view = actor_table(db=db, filters=Filters(territory="DEP:62"), per_page=100)
+    assert view["total"] == 21 and "Bus numérique" in {r["name"] for r in view["rows"]}
+    gone = demo_map.by_departement["62"][0]
+    links_before = link_table(db=db, filters=Filters(territory="DEP:62"))["total"]
+    actors.delete_actor(db=db, actor_id=gone)
+    assert actor_table(db=db, filters=Filters(territory="DEP:62"))["total"] == 20
+    assert link_table(db=db, filters=Filters(territory="DEP:62"))["total"] < links_before
+
+
+def test_large_views_are_aggregated_under_the_limit(db: sa.Engine, demo_map: Demo) -> None:
+    by_commune = portal.map_geojson(db=db, filters={}, limit=30)
+    assert by_commune["meta"]["mode"] == "aggregated" and by_commune["meta"]["level"] == "commune"
+    assert sum(f["properties"]["count"] for f in by_commune["features"]) == 40
+    assert len(by_commune["features"]) <= 30
+    by_departement = portal.map_geojson(db=db, filters={}, limit=5)
+    assert {f["properties"]["code"] for f in by_departement["features"]} == {"DEP:59", "DEP:62"}
+    network = portal.network_json(db=db, filters={}, limit=10)
+    assert network["meta"] == {
+        "mode": "aggregated",
+        "level": "departement",
+        "total": 40,
+        "limit": 10,
+        "filters": {},
+    }
+    assert len(network["nodes"]) == 8  # 2 départements x 4 worlds
+    assert sum(n["count"] for n in network["nodes"]) == 40
+    ids = {n["id"] for n in network["nodes"]}
+    assert all(link["source"] in ids and link["target"] in ids for link in network["links"])
+    small = portal.network_json(db=db, filters={"territory": "62"}, limit=15)
+    assert small["meta"]["mode"] == "aggregated" and small["meta"]["level"] == "commune"
+
+
+def test_key_figures_count_the_whole_map(db: sa.Engine, demo_map: Demo) -> None:
+    figures = portal.key_figures(db=db, lang="en")
+    assert figures["actors"] == 40 and figures["links"] == 60 and figures["departements"] == 2
+    assert [w["label"] for w in figures["by_world"]][:2] == ["Economic", "Associative / social"]
+    assert 0 < figures["cross_world_share"] <= 1
+    assert (figures["first_year"], figures["last_year"]) == (2016, 2024)
+
+
+def test_simplified_rings_stay_closed_and_tiny_ones_go() -> None:
+    ring = [[0.0, 0.0], [0.001, 0.0], [0.5, 0.0], [0.5, 0.5], [0.0, 0.5], [0.0, 0.0]]
+    simple = simplify_ring(ring, 0.01)
+    assert simple == [[0.0, 0.0], [0.5, 0.0], [0.5, 0.5], [0.0, 0.5], [0.0, 0.0]]
+    assert simplify_ring([[0, 0], [0.001, 0], [0.001, 0.001], [0, 0]], 0.01) is None
