@@ -158,19 +158,17 @@ def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None 
 
 def _cells(header: Sequence[str], record: Sequence[Any], log: RowLog) -> dict[str, Any]:
     """Zip a record with the header; repair mojibake; report cells beyond the header."""
-    values: dict[str, Any] = {}
-    for name, cell in zip(header, record, strict=False):
-        if name in values:
-            continue
-        if isinstance(cell, str) and cell:
+    values: dict[str, Any] = dict(zip(header, record, strict=False))  # names are unique
+    for name, cell in values.items():
+        if isinstance(cell, str) and not cell.isascii():
             fixed = repair_mojibake(cell)
             if fixed != cell:
                 log.warn(name, cell, f"texte mal encodé réparé en {fixed!r}")
-            cell = fixed
-        values[name] = cell
-    extra = [c for c in record[len(header) :] if c not in (None, "")]
-    if extra:
-        log.warn(None, extra, "cellules au-delà de la dernière colonne ignorées")
+                values[name] = fixed
+    if len(record) > len(header):
+        extra = [c for c in record[len(header) :] if c not in (None, "")]
+        if extra:
+            log.warn(None, extra, "cellules au-delà de la dernière colonne ignorées")
     return values
 
 

@@ -206,33 +206,53 @@ def link_mapping(
     return guess_mapping(columns, LINK_GUESSES, record_fields, explicit)
 
 
+Plan = dict[str, tuple[str, Converter] | None]
+"""Per column: ``(field, converter)``, or ``None`` for a column that goes to ``extra``."""
+
+
+def _plan(
+    columns: Iterable[str], mapping: Mapping[str, str], converters: Mapping[str, Converter]
+) -> Plan:
+    """Decide once per table how each column is read."""
+    plan: Plan = {}
+    for column in columns:
+        target = mapping.get(column)
+        if target is None:
+            plan[column] = None
+        elif target == COORDINATES:
+            plan[column] = (target, _coordinates)
+        elif target == "commune_code" and norm_header(column) == "territory_code":
+            plan[column] = (target, _territory_code)
+        else:
+            plan[column] = (target, converters.get(target, _text))
+    return plan
+
+
+def _territory_code(value: Any, log: RowLog, field: str) -> Any:
+    """A 2-3 character code is a département (``DEP:59``), a 5-character one a commune."""
+    code = v.clean_text(value)
+    if code is not None and len(code) in (2, 3):
+        return {"territories": [f"DEP:{code}"]}
+    return {"commune_code": v.parse_commune_code(value, log, field)}
+
+
 def _convert_row(
-    row: Row,
-    mapping: Mapping[str, str],
-    converters: Mapping[str, Converter],
-    skip: set[str],
-    log: RowLog,
+    row: Row, plan: Plan, skip: set[str], log: RowLog
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return ``(fields, extra)`` for one row; problems go to ``log``."""
     data: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for column, raw in row.values.items():
-        target = mapping.get(column)
-        if target is None:
+        step = plan.get(column)
+        if step is None:
             if column not in skip and (text := v.clean_text(raw)) is not None:
                 extra[column] = text
             continue
-        if target == COORDINATES:
-            data.update(_coordinates(raw, log, column))
-            continue
-        if target == "commune_code" and norm_header(column) == "territory_code":
-            code = v.clean_text(raw)
-            if code is not None and len(code) in (2, 3):
-                data.setdefault("territories", []).append(f"DEP:{code}")
-                continue
-        convert: Converter = converters.get(target, _text)
+        target, convert = step
         value = convert(raw, log, target)
-        if value is not None and value != [] and value != {}:
+        if target == COORDINATES or convert is _territory_code:
+            data.update({k: val for k, val in value.items() if val is not None})
+        elif value is not None and value != [] and value != {}:
             data[target] = value
     if "extra" in data:
         extra = {**data.pop("extra"), **extra}
@@ -260,10 +280,11 @@ def parse_actor_table(
     columns = actor_mapping(table.header, mapping)
     derive = classify and "classification_rule" not in columns.values()
     skip = ignored_columns(mapping)
+    plan = _plan(table.header, columns, ACTOR_CONVERTERS)
     keys: set[str] = set()
     for row in table.rows:
         log = RowLog(result.issues, row.number, table.file)
-        data, extra = _convert_row(row, columns, ACTOR_CONVERTERS, skip, log)
+        data, extra = _convert_row(row, plan, skip, log)
         if "name" not in data:
             log.error("name", None, "nom de l'acteur requis")
         key = data.get("key")
@@ -300,9 +321,10 @@ def parse_link_table(
     result = ParseResult(issues=list(table.issues), rows=len(table.rows))
     columns = link_mapping(table.header, mapping)
     skip = ignored_columns(mapping)
+    plan = _plan(table.header, columns, LINK_CONVERTERS)
     for row in table.rows:
         log = RowLog(result.issues, row.number, table.file)
-        data, extra = _convert_row(row, columns, LINK_CONVERTERS, skip, log)
+        data, extra = _convert_row(row, plan, skip, log)
         for end in ("source_key", "target_key"):
             if end not in data:
                 log.error(end, None, "extrémité du lien requise")

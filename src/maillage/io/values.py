@@ -83,6 +83,8 @@ def clean_text(value: Any) -> str | None:
 
     Integral floats (``59260.0``, as spreadsheets store codes) become ``"59260"``.
     """
+    if type(value) is str:  # the common case, first
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -215,6 +217,8 @@ def digits_of(value: Any) -> tuple[str | None, bool]:
     Accepts spaces and NBSP between digits and the ``.0`` suffix of a number that a
     spreadsheet stored as a float.
     """
+    if type(value) is str and value.isdigit():  # the common case, first
+        return value, False
     if isinstance(value, float):
         if math.isnan(value) or not value.is_integer():
             return None, False
@@ -261,14 +265,36 @@ def _identifier(
     return digits
 
 
+_LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def _luhn(digits: str) -> bool:
+    """Luhn check of a digit string (fast path; python-stdnum decides the rest)."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = ord(char) - 48
+        total += _LUHN_DOUBLE[digit] if position % 2 else digit
+    return total % 10 == 0
+
+
+def _siret_ok(digits: str) -> bool:
+    if digits.isdigit() and not digits.startswith("356000000") and _luhn(digits):
+        return _luhn(digits[:9])
+    return bool(_siret.is_valid(digits))  # La Poste rule, and failures
+
+
+def _siren_ok(digits: str) -> bool:
+    return (digits.isdigit() and _luhn(digits)) or bool(_siren.is_valid(digits))
+
+
 def parse_siret(value: Any, log: RowLog, field: str = "siret") -> str | None:
     """Return a valid 14-digit SIRET (Luhn, La Poste exception) or ``None``."""
-    return _identifier(value, log, field, 14, _siret.is_valid, "SIRET")
+    return _identifier(value, log, field, 14, _siret_ok, "SIRET")
 
 
 def parse_siren(value: Any, log: RowLog, field: str = "siren") -> str | None:
     """Return a valid 9-digit SIREN (Luhn) or ``None``."""
-    return _identifier(value, log, field, 9, _siren.is_valid, "SIREN")
+    return _identifier(value, log, field, 9, _siren_ok, "SIREN")
 
 
 def parse_rna(value: Any, log: RowLog, field: str = "rna") -> str | None:
@@ -339,8 +365,7 @@ def parse_world(value: Any, log: RowLog, field: str = "world") -> str | None:
     text = clean_text(value)
     if text is None:
         return None
-    key = _fold(text)
-    world = _WORLD_ALIASES.get(key)
+    world = _WORLD_ALIASES.get(text) or _WORLD_ALIASES.get(_fold(text))
     if world is None:
         log.error(field, value, "monde attendu : economic, associative, public ou academic")
     return world
