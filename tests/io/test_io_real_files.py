@@ -305,3 +305,24 @@ def test_batch8_indicator_tables_are_read(data_dir: Path) -> None:
     demo = read_table(data_dir / BATCH8 / "data_DEMO_2020_V1_QP.csv")
     values = [r.values["TX_F"] for r in demo.rows if r.values["TX_F"]]
     assert parse_float(values[0], RowLog([], 2, None), "TX_F") == float(values[0].replace(",", "."))
+
+
+def test_scdl_from_a_workbook_reads_cells_as_shown(data_dir: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    from maillage.io.reading import read_csv_table
+
+    table = read_csv_table(data_dir / SCDL_DIR / "exemple_valide.csv")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(table.header)
+    for row in table.rows[:3]:
+        cells = [row.values.get(c) or None for c in table.header]
+        cells[2] = dt.datetime.fromisoformat(cells[2])  # dateConvention as a date cell
+        cells[8] = float(cells[8])  # montant as a number
+        sheet.append(cells)
+    workbook.save(tmp_path / "subventions.xlsx")
+    result = read_scdl(tmp_path / "subventions.xlsx")
+    assert (result.rows, result.accepted, result.errors) == (3, 3, [])
+    assert result.links[0].start_date == dt.date(2015, 7, 7)

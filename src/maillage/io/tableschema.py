@@ -111,7 +111,7 @@ class TableSchema:
             if name not in values:
                 continue
             raw = values[name]
-            text = "" if raw is None else str(raw)
+            text = raw if isinstance(raw, str) else _cell_text(raw)
             if text == "":
                 if spec.required:
                     log.error(name, raw, "valeur obligatoire manquante")
@@ -120,6 +120,22 @@ class TableSchema:
             if value is not None and _constraints_ok(spec, text, value, log):
                 typed[name] = value
         return typed
+
+
+def _cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text it shows: dates in ISO form, whole numbers
+    without ``.0``, booleans as ``true``/``false``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _cast(spec: SchemaField, text: str, log: RowLog) -> Any:
