@@ -164,7 +164,7 @@ class MapWidget {
     source.setData(data);
     if (data.bbox) {
       const [w, s, e, n] = data.bbox;
-      this.map.fitBounds([[w, s], [e, n]], { padding: 40, maxZoom: 11, duration: 0 });
+      this.map.fitBounds([[w, s], [e, n]], { padding: 40, maxZoom: 10, duration: 0 });
     }
     let text = meta.mode === "actors"
       ? say("actors_shown", { n: meta.total - meta.unplaced })

@@ -1,0 +1,197 @@
+"""The portal in a real browser: Debian's Chromium driven by Playwright, on a live server.
+
+Every test fails on a console error or on a request to any host other than the server;
+every page visited passes axe-core without serious or critical violation.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser import (
+    CHROMIUM_ARGS,
+    Watch,
+    axe_violations,
+    live_server,
+    require_chromium,
+    screenshot,
+    wait_ready,
+)
+from demo import Demo, build
+
+from maillage.storage.engine import make_engine
+
+
+@pytest.fixture(scope="module")
+def portal(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Demo]]:
+    """The demo map (40 actors in Nord and Pas-de-Calais) served on a free loopback port."""
+    path = tmp_path_factory.mktemp("browser") / "portal.sqlite"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    demo = build(engine)
+    with live_server(engine) as url:
+        yield url, demo
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def watch(portal: tuple[str, Demo]) -> Watch:
+    return Watch(portal[0])
+
+
+@pytest.fixture
+def page(chromium: Any, watch: Watch) -> Iterator[Any]:
+    """A fresh page in French; after the test, no console error and no outside request."""
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, locale="fr-FR", accept_downloads=True
+    )
+    watch.attach(context)
+    yield context.new_page()
+    context.close()
+    assert watch.errors == []
+    assert watch.outside == []
+
+
+def check_axe(page: Any, origin: str) -> None:
+    assert axe_violations(page, origin) == [], page.url
+
+
+def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
+    page: Any, portal: tuple[str, Demo]
+) -> None:
+    origin, _ = portal
+    page.goto(origin + "/")
+    check_axe(page, origin)
+    screenshot(page, "home")
+    page.get_by_role("link", name="Explorer la carte et le réseau").click()
+    wait_ready(page, "map")
+    wait_ready(page, "network")
+    assert "40 acteurs sur la carte" in page.text_content("#map-status")
+    page.fill("#f-territory", "62")
+    page.press("#f-territory", "Enter")
+    wait_ready(page, "map", loads=2)
+    wait_ready(page, "network", loads=2)
+    assert page.text_content("#map-status").startswith("20 acteurs sur la carte")
+    assert page.text_content("#network-status").startswith("20 acteurs et")
+    assert "territory=62" in page.url
+    page.wait_for_selector("#table-actors caption:has-text('20 acteurs dans cette vue')")
+    actor_id, (x, y) = click_point_of_an_actor(page)
+    page.mouse.click(x, y)
+    page.wait_for_selector(f"#card:not([hidden]) #card-title[data-actor-id='{actor_id}']")
+    page.wait_for_selector(f"#network[data-selected='a{actor_id}']")
+    assert page.get_attribute("#map", "data-selected") == str(actor_id)
+    highlighted = page.evaluate(
+        "(key) => window.maillage.network.renderer.getNodeDisplayData(key).highlighted",
+        f"a{actor_id}",
+    )
+    assert highlighted is True
+    check_axe(page, origin)
+    screenshot(page, "explore")
+
+
+def click_point_of_an_actor(page: Any) -> tuple[int, tuple[float, float]]:
+    """Zoom the map onto one actor (so it is not clustered) and return where it is drawn."""
+    actor_id = page.evaluate(
+        """() => { const w = window.maillage.mapWidget; const [id, where] = [...w.places.entries()][0];
+                   w.map.jumpTo({center: where, zoom: 15}); return id; }"""
+    )
+    page.wait_for_timeout(300)
+    page.evaluate("() => new Promise((done) => window.maillage.map.once('idle', done))")
+    x, y = page.evaluate(
+        """(id) => { const m = window.maillage.map; const p = m.project(window.maillage.mapWidget.places.get(id));
+                     const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
+        actor_id,
+    )
+    return actor_id, (x, y)
+
+
+def test_keyboard_selection_timeline_and_english(page: Any, portal: tuple[str, Demo]) -> None:
+    origin, demo = portal
+    page.goto(origin + "/explore?territory=59")
+    wait_ready(page, "map")
+    wait_ready(page, "network")
+    button = page.locator("#table-actors button[data-select]").first
+    chosen = button.get_attribute("data-select")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#network[data-selected='a{chosen}']")
+    page.wait_for_selector("#card:not([hidden])")
+    page.focus("#timeline")
+    page.keyboard.press("Home")
+    page.wait_for_selector("#network[data-year='2016']")
+    assert page.text_content("#timeline-value") == "2016"
+    page.get_by_role("link", name="English").click()
+    page.wait_for_selector("html[lang=en]")
+    assert "territory=59" in page.url
+    assert page.text_content("h1") == "Explore the map and the network"
+    wait_ready(page, "map")
+    assert page.text_content("#map-status").startswith("20 actors on the map")
+    check_axe(page, origin)
+
+
+def test_embeds_and_the_filtered_geojson_download(
+    page: Any, portal: tuple[str, Demo], tmp_path: Path
+) -> None:
+    origin, _ = portal
+    page.goto(origin + "/embed/map?territory=59&world=public")
+    wait_ready(page, "map")
+    assert page.text_content("#map-status").startswith("5 acteurs sur la carte")
+    check_axe(page, origin)
+    screenshot(page, "embed-map")
+    page.goto(origin + "/embed/network?territory=59")
+    wait_ready(page, "network")
+    assert page.evaluate("() => window.maillage.network.graph.order") == 20
+    check_axe(page, origin)
+    screenshot(page, "embed-network")
+    page.goto(origin + "/explore?territory=62")
+    wait_ready(page, "map")
+    with page.expect_download() as info:
+        page.click("#link-geojson")
+    download = info.value
+    assert download.suggested_filename == "maillage-DEP-62.geojson"
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    features = json.loads(target.read_text("utf-8"))["features"]
+    assert len([f for f in features if f["properties"]["type"] == "actor"]) == 20
+
+
+PAGES = [
+    ("actor", "/actors/{emmaus}"),
+    ("territory", "/territories/DEP:59"),
+    ("link", "/links/{link}"),
+    ("search", "/search?q=médiation"),
+    ("measures", "/measures"),
+    ("measure", "/measures/ei_index"),
+    ("table", "/explore/table?territory=62"),
+    ("developers", "/developers"),
+    ("not-found", "/nowhere"),
+    ("home-en", "/?lang=en"),
+]
+
+
+def test_every_page_passes_axe(page: Any, portal: tuple[str, Demo], watch: Watch) -> None:
+    origin, demo = portal
+    watch.expected_404.add(origin + "/nowhere")
+    for name, path in PAGES:
+        url = origin + path.format(emmaus=demo.named["emmaus"], link=demo.link_ids[0])
+        page.goto(url)
+        check_axe(page, origin)
+        screenshot(page, name)
