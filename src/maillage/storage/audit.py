@@ -8,7 +8,7 @@ the ``before`` state back exactly (see :mod:`maillage.storage.undo`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,19 +73,21 @@ def record(
     return int(key[0])
 
 
-def record_many(
+def record_changes(
     conn: sa.Connection,
     *,
     entity: str,
     action: str,
-    items: Iterable[tuple[int, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    rows: list[dict[str, Any]],
     ctx: Context,
 ) -> None:
-    """Write many change rows at once: ``items`` are ``(entity_id, before, after)``."""
-    rows = [
-        {"entity_id": entity_id, "before": before, "after": after}
-        for entity_id, before, after in items
-    ]
+    """Write many change rows at once: ``rows`` hold ``entity_id`` and ``after``.
+
+    On SQLite ``after`` may already be JSON text (the bulk path encodes it in a
+    worker thread); it is then stored as is.
+    """
+    if not rows:
+        return
     constants = {
         "entity": entity,
         "action": action,
@@ -93,9 +95,11 @@ def record_many(
         "source": ctx.source,
         "batch_id": ctx.batch_id,
         "undoes_id": None,
+        "before": None,
         "at": utcnow(),
     }
-    insert_rows(conn, change, rows, constants)
+    raw = {"after"} if isinstance(rows[0]["after"], str) else set()
+    insert_rows(conn, change, rows, constants, raw=raw)
 
 
 def history(conn: sa.Connection, *, entity: str, entity_id: int) -> list[dict[str, Any]]:

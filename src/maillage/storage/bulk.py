@@ -20,11 +20,14 @@ def insert_rows(
     table: sa.Table,
     rows: Sequence[Mapping[str, Any]],
     constants: Mapping[str, Any] | None = None,
+    *,
+    raw: set[str] | frozenset[str] = frozenset(),
 ) -> None:
     """Insert ``rows`` (dicts with the same keys) into ``table``.
 
     ``constants`` are column values shared by every row (a timestamp, a batch
-    id): converted once instead of once per row.
+    id): converted once instead of once per row. ``raw`` columns hold values
+    already in their stored form (JSON text) and skip conversion (SQLite only).
     """
     if not rows:
         return
@@ -34,7 +37,9 @@ def insert_rows(
         return
     names = [n for n in rows[0] if n not in constants]
     fixed = tuple(_process(conn, table.c[n], v) for n, v in constants.items())
-    processors = [table.c[n].type._cached_bind_processor(conn.dialect) for n in names]
+    processors = [
+        None if n in raw else table.c[n].type._cached_bind_processor(conn.dialect) for n in names
+    ]
     all_names = [*names, *constants]
     placeholders = ", ".join("?" for _ in all_names)
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in all_names)

@@ -16,7 +16,7 @@ actors = Repository(
         "identifiers": Collection(t.actor_identifier, "actor_id", "identifier"),
     },
     on_write=search.index_actors,
-    on_create=search.index_new_actors,
+    bulk_index=search.ACTOR_BULK_INDEX,
     on_remove=search.remove_actors,
 )
 links = Repository(

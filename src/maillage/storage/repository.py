@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from maillage.model.errors import Conflict, NotFound
@@ -22,6 +23,26 @@ from maillage.storage.audit import Context, utcnow
 from maillage.storage.bulk import insert_rows
 
 Snapshot = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BulkIndex:
+    """How a bulk insert keeps a search index in sync, in three steps.
+
+    ``prepare`` reads what the documents need (in the writing transaction),
+    ``compute`` builds one document per record (pure), ``write`` stores them
+    once the ids are known.
+    """
+
+    prepare: Callable[[sa.Connection, Sequence[Mapping[str, Any]]], Any]
+    compute: Callable[[Any, Sequence[Mapping[str, Any]]], list[str]]
+    write: Callable[[sa.Connection, Sequence[int], Sequence[str]], None]
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 BOOKKEEPING = ("version", "created_at", "updated_at", "deleted_at")
 
 
@@ -63,13 +84,11 @@ class Repository:
     collections: dict[str, Collection] = field(default_factory=dict)
     on_write: Callable[[sa.Connection, Sequence[int]], None] | None = None
     on_remove: Callable[[sa.Connection, Sequence[int]], None] | None = None
-    on_create: (
-        Callable[[sa.Connection, Sequence[int], Sequence[Mapping[str, Any]]], None] | None
-    ) = None
+    bulk_index: BulkIndex | None = None
 
     @property
     def columns(self) -> list[str]:
-        return [c.name for c in self.table.columns]
+        return [str(c.name) for c in self.table.columns]
 
     # -- reads ---------------------------------------------------------------
 
@@ -150,39 +169,82 @@ class Repository:
     ) -> list[int]:
         """Insert many entities in one go (the bulk path of imports); return ids.
 
-        Each row is audited with its full after-state.
+        Each row is audited with its full after-state and indexed. (Computing the
+        states in a worker thread while SQLite writes was tried: the GIL hand-offs
+        made the insert three times slower.)
         """
         if not rows:
             return []
-        now = utcnow()
+        records, stamps = self._records(rows)
+        state = self.bulk_index.prepare(conn, records) if self.bulk_index else None
+        ids = self._insert(conn, records, stamps)
+        self._insert_collections(conn, ids, rows)
+        encoded = conn.dialect.name == "sqlite"
+        changes, docs = self._derive(ids, records, rows, stamps, state, encoded)
+        audit.record_changes(conn, entity=self.entity, action="create", rows=changes, ctx=ctx)
+        if self.bulk_index:
+            self.bulk_index.write(conn, ids, docs)
+        elif self.on_write:
+            self.on_write(conn, ids)
+        return ids
+
+    def _records(
+        self, rows: Sequence[Mapping[str, Any]]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         base = [c for c in self.columns if c not in ("id", *BOOKKEEPING)]
         defaults = {c: d for c in base if (d := self._default(c)) is not None}
-        used = sorted(
-            {k for values in rows for k in values if k in self.table.c} - {"id", *BOOKKEEPING}
-            | set(defaults)
-        )
+        given = {k for values in rows for k in values if k in self.table.c}
+        used = sorted((given - {"id", *BOOKKEEPING}) | set(defaults))
         records = [{c: values.get(c, defaults.get(c)) for c in used} for values in rows]
-        stamps = {"version": 1, "created_at": now, "updated_at": now}
-        ids = self._insert(conn, records, stamps)
+        now = utcnow()
+        return records, {"version": 1, "created_at": now, "updated_at": now}
+
+    def _allocate_ids(self, conn: sa.Connection, records: list[dict[str, Any]]) -> list[int]:
+        # One writer at a time on SQLite (BEGIN IMMEDIATE): ids can be taken here.
+        start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(self.table.c.id), 0)))
+        first = int(start.scalar_one()) + 1
+        for offset, rec in enumerate(records):
+            rec["id"] = first + offset
+        return [r["id"] for r in records]
+
+    def _insert_collections(
+        self, conn: sa.Connection, ids: Sequence[int], rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        for coll in self.collections.values():
+            name = next(k for k, c in self.collections.items() if c is coll)
+            values = [
+                {coll.owner_column: i, coll.value_column: v}
+                for i, row in zip(ids, rows, strict=True)
+                for v in sorted(set(row.get(name) or ()))
+            ]
+            insert_rows(conn, coll.table, values)
+
+    def _derive(
+        self,
+        ids: Sequence[int],
+        records: Sequence[Mapping[str, Any]],
+        rows: Sequence[Mapping[str, Any]],
+        stamps: Mapping[str, Any],
+        state: Any,
+        encoded: bool,
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """Audit rows (after-states, JSON-encoded for SQLite) and search documents."""
         stamps_json = {k: _to_json(v) for k, v in stamps.items()}
-        temporal = [c for c in used if isinstance(self.table.c[c].type, sa.Date | sa.DateTime)]
-        snaps: list[tuple[int, None, Snapshot]] = []
+        temporal = [c.name for c in self.table.columns if isinstance(c.type, sa.Date | sa.DateTime)]
+        names = list(self.collections)
+        dumps = _json_dumps if encoded else None
+        changes = []
         for new_id, rec, values in zip(ids, records, rows, strict=True):
             snap = {k: v for k, v in rec.items() if v is not None}
             for name in temporal:
                 if name in snap:
                     snap[name] = _to_json(snap[name])
             snap.update(stamps_json, id=new_id)
-            for name in self.collections:
+            for name in names:
                 snap[name] = sorted(set(values.get(name) or ()))
-            snaps.append((new_id, None, snap))
-        self._write_collections(conn, [(s[0], s[2]) for s in snaps], replace=False)
-        audit.record_many(conn, entity=self.entity, action="create", items=snaps, ctx=ctx)
-        if self.on_create:
-            self.on_create(conn, ids, records)
-        elif self.on_write:
-            self.on_write(conn, ids)
-        return ids
+            changes.append({"entity_id": new_id, "after": dumps(snap) if dumps else snap})
+        docs = self.bulk_index.compute(state, records) if self.bulk_index else []
+        return changes, docs
 
     def _default(self, column: str) -> Any:
         col = self.table.c[column]
@@ -199,14 +261,9 @@ class Repository:
         self, conn: sa.Connection, records: list[dict[str, Any]], stamps: dict[str, Any]
     ) -> list[int]:
         if conn.dialect.name == "sqlite":
-            # One writer at a time (BEGIN IMMEDIATE): ids can be allocated here,
-            # which keeps the insert a plain executemany.
-            start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(self.table.c.id), 0)))
-            first = int(start.scalar_one()) + 1
-            for offset, rec in enumerate(records):
-                rec["id"] = first + offset
+            ids = self._allocate_ids(conn, records)
             insert_rows(conn, self.table, records, stamps)
-            return [r["id"] for r in records]
+            return ids
         result = conn.execute(
             sa.insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True),
             [{**r, **stamps} for r in records],

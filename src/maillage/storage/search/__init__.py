@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from maillage.model.text import search_tokens
+from maillage.storage.repository import BulkIndex
 from maillage.storage.search import postgres_tsvector, sqlite_fts5
 from maillage.storage.tables import actor, territory
 
@@ -68,10 +69,7 @@ def index_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
     )
 
 
-def index_new_actors(
-    conn: sa.Connection, ids: Sequence[int], rows: Sequence[Mapping[str, Any]]
-) -> None:
-    """Index freshly inserted actors from their values (bulk path: one lookup query)."""
+def _commune_names(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     codes = sorted({"COM:" + r["commune_code"] for r in rows if r.get("commune_code")})
     names: dict[str, str] = {}
     for start in range(0, len(codes), 5000):
@@ -79,19 +77,27 @@ def index_new_actors(
             territory.c.code.in_(codes[start : start + 5000])
         )
         names.update((code[4:], name) for code, name in conn.execute(query))
-    docs = [
-        (
-            i,
-            document_tokens(
-                r.get("name"),
-                r.get("acronym"),
-                r.get("description"),
-                names.get(r.get("commune_code") or ""),
-            ),
+    return names
+
+
+def _documents(names: dict[str, str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [
+        document_tokens(
+            r.get("name"),
+            r.get("acronym"),
+            r.get("description"),
+            names.get(r.get("commune_code") or ""),
         )
-        for i, r in zip(ids, rows, strict=True)
+        for r in rows
     ]
-    _backend(conn).add(conn, docs)
+
+
+def _write_documents(conn: sa.Connection, ids: Sequence[int], docs: Sequence[str]) -> None:
+    _backend(conn).add(conn, list(zip(ids, docs, strict=True)))
+
+
+#: How bulk inserts of actors keep the index in sync (see Repository.create_many).
+ACTOR_BULK_INDEX = BulkIndex(prepare=_commune_names, compute=_documents, write=_write_documents)
 
 
 def remove_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
