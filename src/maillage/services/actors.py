@@ -11,6 +11,7 @@ from maillage.model.errors import InvalidInput
 from maillage.services.validation import check_communes, check_territories, clean_actor
 from maillage.storage import search
 from maillage.storage.audit import Context, open_batch
+from maillage.storage.bulk import paused_gc
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors
 from maillage.storage.repository import Snapshot
@@ -62,20 +63,24 @@ def create_actors(
     All or nothing: the first invalid row raises InvalidInput (with its row
     number in the message) and nothing is written.
     """
-    cleaned = []
-    for number, values in enumerate(rows, start=1):
-        try:
-            cleaned.append(clean_actor(values))
-        except InvalidInput as exc:
-            raise InvalidInput(
-                exc.field, exc.value, f"ligne {number} : {exc.rule}", f"row {number}: {exc.rule_en}"
-            ) from None
-    with transaction(db) as conn:
-        _check_geography(conn, cleaned)
-        batch_id = open_batch(conn, kind="service", label=label or "create actors", user=user)
-        ids = actors.create_many(
-            conn, cleaned, ctx=Context(user=user, source=source, batch_id=batch_id)
-        )
+    with paused_gc():
+        cleaned = []
+        for number, values in enumerate(rows, start=1):
+            try:
+                cleaned.append(clean_actor(values))
+            except InvalidInput as exc:
+                raise InvalidInput(
+                    exc.field,
+                    exc.value,
+                    f"ligne {number} : {exc.rule}",
+                    f"row {number}: {exc.rule_en}",
+                ) from None
+        with transaction(db) as conn:
+            _check_geography(conn, cleaned)
+            batch_id = open_batch(conn, kind="service", label=label or "create actors", user=user)
+            ids = actors.create_many(
+                conn, cleaned, ctx=Context(user=user, source=source, batch_id=batch_id)
+            )
     return batch_id, ids
 
 

@@ -160,26 +160,32 @@ _ACTOR_RULES: dict[str, Callable[[Any], Any]] = {
 }
 
 
+_COLLECTIONS = frozenset(["themes", "sdgs", "territories", "identifiers"])
+
+
 def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Validate and normalise actor fields; ``partial`` for updates.
 
     Returns the cleaned values (blank strings become None). Raises InvalidInput
     naming the first bad field.
     """
-    unknown = set(values) - ACTOR_FIELDS
-    if unknown:
-        field = sorted(unknown)[0]
+    if not ACTOR_FIELDS.issuperset(values):
+        field = sorted(set(values) - ACTOR_FIELDS)[0]
         raise InvalidInput(
             field, values[field], "champ inconnu pour un acteur", "unknown actor field"
         )
     out: dict[str, Any] = {}
+    texts, rules = ACTOR_TEXT_FIELDS, _ACTOR_RULES
     for field, value in values.items():
-        if _blank(value) and field not in ("themes", "sdgs", "territories", "identifiers"):
-            out[field] = None
-        elif field in ACTOR_TEXT_FIELDS:
-            out[field] = _text(field, value, ACTOR_TEXT_FIELDS[field])
-        elif field in _ACTOR_RULES:
-            out[field] = _ACTOR_RULES[field](value)
+        if value is None or (value.__class__ is str and not value.strip()):
+            out[field] = None if field not in _COLLECTIONS else []
+        elif field in texts:
+            text = value.strip() if value.__class__ is str else str(value).strip()
+            if len(text) > texts[field]:
+                _text(field, value, texts[field])
+            out[field] = text
+        elif field in rules:
+            out[field] = rules[field](value)
         else:
             out[field] = value
     if (not partial or "name" in out) and not out.get("name"):
@@ -200,6 +206,8 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
 
 
 def _coordinates(values: Mapping[str, Any], out: dict[str, Any], *, partial: bool) -> None:
+    if "latitude" not in values and "longitude" not in values:
+        return
     lat, lon = values.get("latitude"), values.get("longitude")
     if _blank(lat) and _blank(lon):
         for key in ("latitude", "longitude"):
