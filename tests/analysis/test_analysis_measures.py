@@ -95,6 +95,20 @@ def test_ei_index_overall_and_per_world() -> None:
     assert ei_index(0, 0) is None
 
 
+def test_ei_index_has_no_value_when_only_one_group_exists() -> None:
+    # no digital native at all: "all ties internal" would be a meaningless -1
+    actors = [make_actor("a", territories=["DEP:59"]), make_actor("b", territories=["DEP:59"])]
+    m = mixing(build_graph(actors, [make_link("a", "b")]))
+    assert m["digital"]["ei_index"] is None
+    assert m["digital"]["ei_by_group"] == {"other": None}
+    assert m["worlds"]["ei_index"] is None
+    assert m["worlds_by_territory"]["DEP:59"]["ei_index"] is None
+    # one native: the index exists again
+    actors.append(make_actor("c", digital_profile="native"))
+    m = mixing(build_graph(actors, [make_link("a", "b"), make_link("a", "c")]))
+    assert m["digital"]["ei_index"] == pytest.approx(0.0)
+
+
 def test_mixing_expected_counts_keep_group_degrees() -> None:
     actors = [
         make_actor("a"),

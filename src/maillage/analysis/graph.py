@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import igraph as ig
@@ -94,7 +95,7 @@ class ActorGraph:
     :data:`WORLDS`), ``native`` (digital native), ``territory`` (main territory code),
     ``territories`` (all codes), ``themes``. Link arrays (one row per link record):
     ``src``, ``dst``, ``year`` (:data:`NO_YEAR` when undated), ``kind`` (index into
-    ``kinds``), ``link_themes``. ``graph`` is the simple undirected igraph of the pairs.
+    ``kinds``), ``link_themes``. ``graph`` is the simple undirected igraph of the pairs (built lazily).
     """
 
     ids: list[Hashable]
@@ -110,7 +111,6 @@ class ActorGraph:
     kind: IntArray
     kinds: list[str]
     link_themes: list[frozenset[str]]
-    graph: ig.Graph = field(init=False)
     pair_src: IntArray = field(init=False)
     pair_dst: IntArray = field(init=False)
     pair_year: IntArray = field(init=False)
@@ -120,8 +120,16 @@ class ActorGraph:
         self.pair_src, self.pair_dst, self.pair_year = _unique_pairs(
             self.src, self.dst, self.year, len(self.ids)
         )
-        edges = np.column_stack([self.pair_src, self.pair_dst])
-        self.graph = ig.Graph(n=len(self.ids), edges=edges, directed=False)
+
+    @cached_property
+    def graph(self) -> ig.Graph:
+        """The simple undirected igraph of the pairs, built on first use.
+
+        Recommendations work on sparse matrices only and never pay for it.
+        """
+        g = ig.Graph(n=len(self.ids), directed=False)
+        g.add_edges(np.column_stack([self.pair_src, self.pair_dst]))
+        return g
 
     @property
     def n(self) -> int:
@@ -146,7 +154,8 @@ class ActorGraph:
 
     def degree(self) -> IntArray:
         """Degree (number of distinct partners) of every actor."""
-        return np.asarray(self.graph.degree(), dtype=np.int64)
+        both = np.r_[self.pair_src, self.pair_dst]
+        return np.bincount(both, minlength=self.n).astype(np.int64)
 
     def first_year(self) -> IntArray:
         """Year of each actor's first dated tie (:data:`NO_YEAR` if none)."""

@@ -50,7 +50,8 @@ def group_mixing(graph: ActorGraph, group: IntArray, labels: list[str]) -> dict[
     """Mixing of ``graph`` ties between the groups ``group`` (vertex -> label index).
 
     Returns counts, densities, expected counts, observed/expected ratios, the overall
-    and per-group E-I index and the nominal assortativity, labelled by ``labels``.
+    and per-group E-I index and the nominal assortativity, labelled by ``labels``. The
+    E-I indices are ``None`` when fewer than two groups are present (no comparison).
     """
     k = len(labels)
     matrix = mixing_matrix(graph.pair_src, graph.pair_dst, group, k)
@@ -65,6 +66,7 @@ def group_mixing(graph: ActorGraph, group: IntArray, labels: list[str]) -> dict[
     total = float(np.triu(matrix).sum())
     assort = graph.graph.assortativity_nominal(group.tolist(), directed=False) if total else None
     present = [i for i in range(k) if sizes[i] > 0]
+    mixed = len(present) > 1  # with one group, "no external tie" is no finding
     return {
         "groups": [labels[i] for i in present],
         "sizes": {labels[i]: int(sizes[i]) for i in present},
@@ -72,8 +74,10 @@ def group_mixing(graph: ActorGraph, group: IntArray, labels: list[str]) -> dict[
         "density": _table(_ratio(matrix, possible), labels, present),
         "expected": _table(expected, labels, present),
         "ratio": _table(_ratio(matrix, expected), labels, present),
-        "ei_index": ei_index(total - total_internal, total_internal),
-        "ei_by_group": {labels[i]: ei_index(external[i], internal[i]) for i in present},
+        "ei_index": ei_index(total - total_internal, total_internal) if mixed else None,
+        "ei_by_group": {
+            labels[i]: ei_index(external[i], internal[i]) if mixed else None for i in present
+        },
         "assortativity": None if assort is None or np.isnan(assort) else float(assort),
     }
 
@@ -94,7 +98,8 @@ def ei_by_territory(graph: ActorGraph, group: IntArray, min_ties: int = 1) -> di
     """E-I index of the ties touching each territory's actors (main territory).
 
     A tie between two territories counts for both. Territories with fewer than
-    ``min_ties`` ties are left out. Values: ``{"ties": n, "ei_index": x}``.
+    ``min_ties`` ties are left out. Values: ``{"ties": n, "ei_index": x}``, ``x`` being
+    ``None`` when the map holds a single group.
     """
     names = sorted({t for t in graph.territory if t})
     code = {t: i for i, t in enumerate(names)}
@@ -106,8 +111,12 @@ def ei_by_territory(graph: ActorGraph, group: IntArray, min_ties: int = 1) -> di
     valid = both >= 0
     ties = np.bincount(both[valid], minlength=len(names))
     ext_count = np.bincount(both[valid], weights=ext[valid], minlength=len(names))
+    mixed = len(np.unique(group)) > 1
     return {
-        t: {"ties": int(ties[i]), "ei_index": ei_index(ext_count[i], ties[i] - ext_count[i])}
+        t: {
+            "ties": int(ties[i]),
+            "ei_index": ei_index(ext_count[i], ties[i] - ext_count[i]) if mixed else None,
+        }
         for t, i in code.items()
         if ties[i] >= min_ties
     }

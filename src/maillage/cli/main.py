@@ -6,6 +6,7 @@ import click
 
 from maillage import __version__
 from maillage.cli.admin import db_group
+from maillage.cli.analysis import analyse_command, recommend_group
 from maillage.cli.demo import demo_command
 from maillage.cli.imports import import_group
 from maillage.cli.records import (
@@ -41,6 +42,8 @@ for command in (
     db_group,
 ):
     cli.add_command(command)
+cli.add_command(analyse_command)
+cli.add_command(recommend_group)
 
 
 def main() -> None:

@@ -1,0 +1,386 @@
+"""Analysis and recommendation use cases: read the map once, hand plain data over.
+
+The database is read with a few Core ``SELECT`` statements of the needed columns only
+(no ORM object, no per-row record): live actors (``deleted_at IS NULL``, not merged),
+their territories and themes, the live links between live actors (proposed links are
+not ties yet), the link themes, and for coverage the needs, the solutions and the
+territory parents. The arrays go straight into an
+:class:`~maillage.analysis.graph.ActorGraph`; the algorithms of
+:mod:`maillage.analysis` and :mod:`maillage.recommend` never see a connection.
+
+An actor's territory codes are its ``actor_territory`` rows plus ``COM:<commune>``
+and the commune's département, as :func:`maillage.analysis.graph.actor_territories`
+does for records.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from maillage.analysis import GraphFilter, NeedRecord, SolutionRecord, analyse, render_report
+from maillage.analysis.graph import (
+    NO_YEAR,
+    ActorGraph,
+    BoolArray,
+    IntArray,
+    departement_of_commune,
+    main_territory,
+    world_code,
+)
+from maillage.model.errors import InvalidInput, NotFound
+from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
+from maillage.storage.tables import (
+    actor,
+    actor_territory,
+    actor_theme,
+    link,
+    link_theme,
+    need,
+    solution,
+    solution_carrier,
+    solution_territory,
+    solution_theme,
+    territory,
+)
+
+EMPTY: frozenset[str] = frozenset()
+QUALITY_METHODS = ("model", "adamic_adar", "preferential_attachment")
+QUALITY_KEYS = ("auc", "precision_at_l", "hits_at_10", "mrr")
+
+
+@dataclass
+class MapData:
+    """The map as plain data: the graph plus what coverage needs."""
+
+    graph: ActorGraph
+    needs: list[NeedRecord] = field(default_factory=list)
+    solutions: list[SolutionRecord] = field(default_factory=list)
+    parents: dict[str, str] = field(default_factory=dict)
+
+
+def _live_actor() -> sa.ColumnElement[bool]:
+    return sa.and_(actor.c.deleted_at.is_(None), actor.c.merged_into_id.is_(None))
+
+
+def _fetch(conn: sa.Connection, stmt: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``stmt`` as plain tuples, straight from the driver's cursor.
+
+    SQLAlchemy builds a ``Row`` per row; on 400k links that costs as much as the query.
+    The statement is compiled once with its (trusted, internal) literals inlined.
+    """
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _grouped(
+    conn: sa.Connection, key: sa.Column[Any], value: sa.Column[Any]
+) -> dict[Any, list[Any]]:
+    """``{key: [values]}`` from a two-column association table."""
+    out: dict[Any, list[Any]] = defaultdict(list)
+    for k, v in _fetch(conn, sa.select(key, value).order_by(key, value)):
+        out[k].append(v)
+    return out
+
+
+def _commune_codes(communes: Iterable[str | None]) -> dict[str | None, tuple[str, ...]]:
+    """``COM:<code>`` and its département for each distinct commune code."""
+    out: dict[str | None, tuple[str, ...]] = {None: (), "": ()}
+    for commune in set(communes) - {None, ""}:
+        dep = departement_of_commune(commune)
+        out[commune] = (f"COM:{commune}", dep) if dep else (f"COM:{commune}",)
+    return out
+
+
+def _actor_arrays(conn: sa.Connection) -> dict[str, Any]:
+    cols = (actor.c.id, actor.c.name, actor.c.world, actor.c.digital_profile, actor.c.commune_code)
+    rows = _fetch(conn, sa.select(*cols).where(_live_actor()).order_by(actor.c.id))
+    ids, names, worlds, profiles, communes = (
+        map(list, zip(*rows, strict=True)) if rows else [[]] * 5
+    )
+    own = _grouped(conn, actor_territory.c.actor_id, actor_territory.c.territory_code)
+    theme = _grouped(conn, actor_theme.c.actor_id, actor_theme.c.theme)
+    base = _commune_codes(communes)
+    codes = [
+        tuple(dict.fromkeys([*own[i], *base[c]])) if i in own else base[c]
+        for i, c in zip(ids, communes, strict=True)
+    ]
+    main = {c: main_territory(c) for c in set(codes)}
+    world_index = {w: world_code(w) for w in set(worlds)}
+    return {
+        "ids": ids,
+        "names": names,
+        "world": np.array([world_index[w] for w in worlds], dtype=np.int64),
+        "native": np.array([p == "native" for p in profiles], dtype=bool),
+        "territory": [main[c] for c in codes],
+        "territories": codes,
+        "themes": [frozenset(theme[i]) if i in theme else EMPTY for i in ids],
+    }
+
+
+def _year(conn: sa.Connection) -> sa.ColumnElement[int]:
+    """Start year of a link, :data:`NO_YEAR` when undated (dialect-aware, cheap on SQLite)."""
+    col = link.c.start_date
+    if conn.dialect.name == "sqlite":  # dates are stored as ISO text
+        year = sa.cast(sa.func.substr(col, 1, 4), sa.Integer)
+    else:
+        year = sa.cast(sa.extract("year", col), sa.Integer)
+    return sa.func.coalesce(year, NO_YEAR)
+
+
+def _link_arrays(conn: sa.Connection, ids: list[int]) -> dict[str, Any]:
+    """Live links between live actors as index arrays (ends, year, kind, themes).
+
+    Two integer columns per row (the driver's cost is per column): both ends packed in
+    one 64-bit integer (ids are 32-bit), the year and the kind index in the other.
+    """
+    kinds = sorted(k for (k,) in _fetch(conn, sa.select(link.c.kind).distinct()))
+    kind_code = sa.case({k: i for i, k in enumerate(kinds)}, value=link.c.kind, else_=0)
+    ends = sa.cast(link.c.source_id, sa.BigInteger) * 4294967296 + link.c.target_id
+    cols: list[sa.ColumnElement[Any]] = [ends, _year(conn) * 65536 + kind_code]
+    themed = bool(_fetch(conn, sa.select(link_theme.c.link_id).limit(1)))
+    if themed:
+        cols.append(link.c.id)
+    where = sa.and_(link.c.deleted_at.is_(None), link.c.status != "proposed")
+    rows = _fetch(conn, sa.select(*cols).where(where).order_by(link.c.id))
+    data = np.array(rows, dtype=np.int64).reshape(len(rows), len(cols))
+    known = np.asarray(ids, dtype=np.int64)
+    s_pos, s_ok = _positions(known, data[:, 0] >> 32)
+    d_pos, d_ok = _positions(known, data[:, 0] & 0xFFFFFFFF)
+    keep = s_ok & d_ok & (s_pos != d_pos)
+    year_kind = data[keep, 1]
+    return {
+        "src": s_pos[keep],
+        "dst": d_pos[keep],
+        "year": year_kind >> 16,
+        "kind": year_kind & 0xFFFF,
+        "kinds": kinds,
+        "link_themes": _link_themes(conn, data[keep, 2] if themed else None, int(keep.sum())),
+    }
+
+
+def _positions(known: IntArray, values: IntArray) -> tuple[IntArray, BoolArray]:
+    """Index of each value in the sorted array ``known`` and whether it is there."""
+    if len(known) == 0:
+        return np.zeros(len(values), np.int64), np.zeros(len(values), bool)
+    pos = np.minimum(np.searchsorted(known, values), len(known) - 1).astype(np.int64)
+    return pos, np.asarray(known[pos] == values, dtype=bool)
+
+
+def _link_themes(conn: sa.Connection, link_ids: IntArray | None, size: int) -> list[frozenset[str]]:
+    if link_ids is None:
+        return [EMPTY] * size
+    themes = _grouped(conn, link_theme.c.link_id, link_theme.c.theme)
+    return [frozenset(themes[i]) if i in themes else EMPTY for i in link_ids.tolist()]
+
+
+def load_graph(*, db: sa.Engine) -> ActorGraph:
+    """The whole live map as an :class:`~maillage.analysis.graph.ActorGraph`.
+
+    Vertex ids are the actors' database ids. See the module docstring for what is read.
+    """
+    with db.connect() as conn:
+        actors = _actor_arrays(conn)
+        links = _link_arrays(conn, actors["ids"])
+    return ActorGraph(**actors, **links)
+
+
+def load_needs(conn: sa.Connection) -> list[NeedRecord]:
+    """Live needs as :class:`~maillage.analysis.coverage.NeedRecord`."""
+    cols = (
+        need.c.id,
+        need.c.territory_code,
+        need.c.theme,
+        need.c.description,
+        need.c.severity,
+        need.c.status,
+    )
+    rows = conn.execute(sa.select(*cols).where(need.c.deleted_at.is_(None)).order_by(need.c.id))
+    return [
+        NeedRecord(territory=t, theme=th, id=i, description=d, severity=s, status=st)
+        for i, t, th, d, s, st in rows
+    ]
+
+
+def load_solutions(conn: sa.Connection) -> list[SolutionRecord]:
+    """Live solutions with their territories, themes and live carriers."""
+    cols = (solution.c.id, solution.c.name, solution.c.modality, solution.c.stage)
+    rows = conn.execute(
+        sa.select(*cols).where(solution.c.deleted_at.is_(None)).order_by(solution.c.id)
+    ).all()
+    if not rows:
+        return []
+    terr = _grouped(conn, solution_territory.c.solution_id, solution_territory.c.territory_code)
+    theme = _grouped(conn, solution_theme.c.solution_id, solution_theme.c.theme)
+    carried = sa.select(solution_carrier.c.solution_id, solution_carrier.c.actor_id).join(
+        actor, actor.c.id == solution_carrier.c.actor_id
+    )
+    carriers: dict[int, list[Hashable]] = defaultdict(list)
+    for sid, aid in conn.execute(
+        carried.where(_live_actor()).order_by(solution_carrier.c.actor_id)
+    ):
+        carriers[sid].append(aid)
+    return [
+        SolutionRecord(
+            name=name,
+            territories=terr.get(i, []),
+            themes=theme.get(i, []),
+            carriers=carriers.get(i, []),
+            id=i,
+            modality=modality,
+            stage=stage,
+        )
+        for i, name, modality, stage in rows
+    ]
+
+
+def load_parents(conn: sa.Connection) -> dict[str, str]:
+    """``{territory code: parent code}`` from the reference geography."""
+    stmt = sa.select(territory.c.code, territory.c.parent_code).where(
+        territory.c.parent_code.is_not(None)
+    )
+    return {code: parent for code, parent in conn.execute(stmt)}
+
+
+def load_map(*, db: sa.Engine, coverage: bool = True) -> MapData:
+    """The graph, and with ``coverage`` the needs, solutions and territory parents."""
+    graph = load_graph(db=db)
+    if not coverage:
+        return MapData(graph)
+    with db.connect() as conn:
+        needs = load_needs(conn)
+        solutions = load_solutions(conn)
+        parents = load_parents(conn) if needs else {}
+    return MapData(graph, needs, solutions, parents)
+
+
+def analyse_map(
+    *, db: sa.Engine, flt: GraphFilter | None = None, seed: int = 0, samples: int = 256
+) -> dict[str, Any]:
+    """Every measure of :func:`maillage.analysis.analyse` on the map or a filtered part."""
+    data = load_map(db=db)
+    return analyse(
+        data.graph,
+        flt,
+        needs=data.needs,
+        solutions=data.solutions,
+        parents=data.parents,
+        seed=seed,
+        samples=samples,
+    )
+
+
+def analysis_report(result: dict[str, Any], lang: str = "fr") -> str:
+    """The readable report of an :func:`analyse_map` result (``fr`` or ``en``)."""
+    return render_report(result, lang)
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise InvalidInput("mode", mode, "likely ou bridging", "likely or bridging")
+
+
+def recommend_actor(
+    *,
+    db: sa.Engine,
+    actor_id: int,
+    top: int = 10,
+    mode: str = "likely",
+    lang: str = "fr",
+    seed: int = 0,
+) -> dict[str, Any]:
+    """New partners for one live actor, best first, each with reasons in words.
+
+    Returns ``{"actor": {id, name}, "mode", "recommendations": [...]}`` (see
+    :func:`maillage.recommend.recommend_for_actor`). Raises ``NotFound`` for an unknown,
+    deleted or merged actor and ``InvalidInput`` for an unknown mode.
+    """
+    _check_mode(mode)
+    data = load_map(db=db)
+    graph = data.graph
+    try:
+        u = graph.vertex(actor_id)
+    except KeyError:
+        raise NotFound("acteur", actor_id) from None
+    found = recommend_for_actor(
+        graph, actor_id, top=top, mode=mode, needs=data.needs, lang=lang, seed=seed
+    )
+    return {
+        "actor": {"id": actor_id, "name": graph.names[u]},
+        "mode": mode,
+        "recommendations": found,
+    }
+
+
+def recommend_territory(
+    *,
+    db: sa.Engine,
+    code: str,
+    top: int = 20,
+    mode: str = "bridging",
+    lang: str = "fr",
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Missing links inside a territory and solutions to replicate for its needs.
+
+    ``code`` is a territory code or prefix (``DEP:59``). Raises ``NotFound`` when neither
+    the reference geography nor any actor knows it, ``InvalidInput`` for a bad mode.
+    """
+    _check_mode(mode)
+    code = code.strip()
+    data = load_map(db=db)
+    if not any(c.startswith(code) for codes in data.graph.territories for c in codes):
+        with db.connect() as conn:
+            row = conn.execute(sa.select(territory.c.code).where(territory.c.code == code))
+            if row.first() is None:
+                raise NotFound("territoire", code)
+    return recommend_for_territory(
+        data.graph,
+        code,
+        top=top,
+        mode=mode,
+        needs=data.needs,
+        solutions=data.solutions,
+        parents=data.parents,
+        lang=lang,
+        seed=seed,
+    )
+
+
+def evaluate_map(*, db: sa.Engine, split_year: int, seed: int = 0) -> dict[str, Any]:
+    """Quality of the recommendations on the ties formed from ``split_year`` on.
+
+    See :func:`maillage.recommend.evaluate_graph`. Raises ``InvalidInput`` when no new tie
+    between actors already present is dated from ``split_year`` on.
+    """
+    graph = load_graph(db=db)
+    try:
+        result: dict[str, Any] = _finite(evaluate_graph(graph, split_year, seed))
+    except ValueError as exc:
+        raise InvalidInput(
+            "split_year", split_year, str(exc), "no new tie between known actors from that year"
+        ) from None
+    return result
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by ``None`` (valid JSON)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value

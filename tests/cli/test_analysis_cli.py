@@ -1,0 +1,93 @@
+"""``maillage analyse`` and ``maillage recommend``, run as a user would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from maillage.cli.main import cli
+from services.test_analysis_service import small_map
+
+ANR = Path(__file__).resolve().parents[3] / "shared" / "data" / "networks" / "anr-partenariats"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["analyse"],
+        ["recommend"],
+        ["recommend", "actor"],
+        ["recommend", "territory"],
+        ["recommend", "evaluate"],
+    ],
+)
+def test_every_help_ends_with_an_example(command: list[str]) -> None:
+    code, out, _ = run(*command, "--help")
+    last = [line for line in out.splitlines() if line.strip()][-1]
+    assert code == 0 and last.strip().startswith("Exemple : maillage " + command[0])
+
+
+def test_analyse_as_json_and_as_a_report(db: sa.Engine, db_url: str) -> None:
+    small_map(db)
+    code, out, _ = run("analyse", "--db", db_url, "--json")
+    result = json.loads(out)
+    assert code == 0 and result["structure"]["actors"] == 5
+    assert result["mixing"]["digital"]["ei_index"] is not None
+    code, out, _ = run("analyse", "--db", db_url, "--territory", "DEP:62", "--lang", "en")
+    assert code == 0 and "# Ecosystem analysis" in out and "- actors: 1 " in out
+    code, out, _ = run("analyse", "--db", db_url, "--period", "2018:2020", "--json")
+    assert json.loads(out)["structure"]["ties"] == 3
+    code, _, err = run("analyse", "--db", db_url, "--period", "2020:2015")
+    assert code == 1 and "--period" in err and "Traceback" not in err
+
+
+def test_recommend_actor_and_territory(db: sa.Engine, db_url: str) -> None:
+    ids = small_map(db)
+    code, out, _ = run("recommend", "actor", str(ids["a"]), "--db", db_url, "--json")
+    found = json.loads(out)
+    assert code == 0 and found["actor"]["id"] == ids["a"]
+    proposed = {r["id"] for r in found["recommendations"]}
+    assert proposed and not proposed & {ids["a"], ids["b"], ids["e"]}
+    assert all(r["reasons"] for r in found["recommendations"])
+    code, out, _ = run("recommend", "actor", str(ids["a"]), "--db", db_url, "--mode", "bridging")
+    assert code == 0 and "rank" in out
+    code, _, err = run("recommend", "actor", str(ids["e"]), "--db", db_url)
+    assert code == 1 and "Introuvable" in err
+    code, out, _ = run("recommend", "territory", "DEP:59", "--db", db_url, "--json")
+    assert code == 0 and json.loads(out)["territory"] == "DEP:59"
+
+
+def test_recommend_evaluate_last_line_is_one_json_object(db: sa.Engine, db_url: str) -> None:
+    small_map(db)
+    code, out, _ = run("recommend", "evaluate", "--db", db_url, "--split-year", "2019", "--json")
+    result = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and (result["l"], result["test_links"]) == (2, 2)
+    for method in ("model", "adamic_adar", "preferential_attachment"):
+        assert set(result[method]) >= {"auc", "precision_at_l", "hits_at_10", "mrr"}
+    code, _, err = run("recommend", "evaluate", "--db", db_url, "--split-year", "2030")
+    assert code == 1 and "split_year" in err
+
+
+@pytest.mark.slow
+def test_anr_imported_through_the_cli_meets_the_quality_target(tmp_path: Path) -> None:
+    if not (ANR / "links.csv").exists():
+        pytest.skip(f"ANR data not found at {ANR}")
+    url = f"sqlite:///{tmp_path / 'anr.sqlite'}"
+    assert run("db", "upgrade", "--db", url)[0] == 0
+    assert run("import", "actors", str(ANR / "actors.csv"), "--db", url, "--json")[0] == 0
+    assert run("import", "links", str(ANR / "links.csv"), "--db", url, "--json")[0] == 0
+    code, out, _ = run("recommend", "evaluate", "--db", url, "--split-year", "2019", "--json")
+    result = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and (result["train_links"], result["test_links"]) == (90_629, 10_009)
+    assert result["model"]["auc"] >= 0.94
+    assert result["adamic_adar"]["auc"] == pytest.approx(0.751, abs=0.005)
+    assert result["model"]["precision_at_l"] > result["adamic_adar"]["precision_at_l"]
