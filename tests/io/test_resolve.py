@@ -1,0 +1,154 @@
+"""Identity resolution, pure part: normalisation, blocking, scoring, clustering, measure."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maillage.io import resolve
+from maillage.io.resolve import PairScore
+from maillage.model.records import ActorRecord
+
+
+def place(name: str, address: str | None = "1 place de la Mairie", postcode: str = "16590",
+          **extra: object) -> ActorRecord:  # fmt: skip
+    return ActorRecord(name=name, address=address, postcode=postcode, **extra)  # type: ignore[arg-type]
+
+
+def test_names_lose_legal_forms_stop_words_and_their_commune() -> None:
+    assert resolve.normalise_name("ASSOCIATION LA BASTIDE") == "bastide"
+    assert resolve.normalise_name("France services de Brie", "Brie") == "france services"
+    assert resolve.normalise_name("C.C.A.S", None) == resolve.normalise_name(
+        "Centre communal d'action sociale"
+    )
+    assert resolve.normalise_name("Espace France Service") == "france services"
+    # a name made only of its commune keeps its words
+    assert resolve.normalise_name("Brie", "Brie") == "brie"
+
+
+def test_addresses_split_number_and_expand_street_words() -> None:
+    assert resolve.normalise_address("5ter Rue Capitaine de Bresson") == (
+        "5t", "rue capitaine bresson")  # fmt: skip
+    assert resolve.normalise_address("12 Av. Demontzey") == resolve.normalise_address(
+        "12 Avenue Demontzey"
+    )
+    assert resolve.normalise_address("BP 903 Place Barette") == (None, "bp place barette")
+    assert resolve.normalise_address(None) == (None, "")
+
+
+def test_the_same_place_spelt_two_ways_is_merged() -> None:
+    pair = resolve.score_pair(
+        place("Maison France Services de Neuvéglise", "4 Place Albert", commune_name="Neuvéglise"),
+        place(
+            "France services Neuvéglise-sur-Truyère",
+            "4 place Albert",
+            commune_name="Neuvéglise-sur-Truyère",
+        ),  # fmt: skip
+    )
+    assert pair.score >= resolve.MERGE_THRESHOLD
+    assert pair.reasons[0].startswith("nom ")
+
+
+def test_two_structures_in_one_building_are_not_merged() -> None:
+    pair = resolve.score_pair(place("Commune de Boisseron", "56 av Frédéric Mistral"),
+                              place("France services Boisseron", "56 Avenue Frédéric Mistral"))  # fmt: skip
+    assert pair.score < resolve.MERGE_THRESHOLD
+    assert "adresse 100 %" in pair.reasons
+
+
+def test_a_bus_is_not_the_fixed_site_at_its_stop() -> None:
+    fixed = place("France services Pimms Médiation Grenoble", "97 galerie de l'Arlequin")
+    bus = place("Bus France services Pimms Médiation Grenoble", "97 galerie de l'Arlequin")
+    pair = resolve.score_pair(fixed, bus)
+    assert pair.score < resolve.MERGE_THRESHOLD
+    assert "service itinérant et lieu fixe" in pair.reasons
+
+
+def test_a_shared_siret_merges_only_where_the_place_agrees() -> None:
+    siret = "21050061700019"
+    library = place("Médiathèque de Gap", "137 boulevard Georges Pompidou", "05000",
+                    siret=siret, latitude=44.559, longitude=6.078)  # fmt: skip
+    centre = place("Centre social de Saint-Mens", "18B Bd Bellevue", "05000", siret=siret,
+                   latitude=44.571, longitude=6.090)  # fmt: skip
+    copy = place("MEDIATHEQUE DE GAP", "137 BD GEORGES POMPIDOU", "05000", siret=siret,
+                 latitude=44.559, longitude=6.078)  # fmt: skip
+    different_sites = resolve.score_pair(library, centre)
+    assert different_sites.exact is None and different_sites.score < resolve.MERGE_THRESHOLD
+    assert different_sites.reasons[0] == "même SIRET, lieu différent"
+    same = resolve.score_pair(library, copy)
+    assert (same.exact, same.score, same.reasons[0]) == ("siret", 1.0, "même SIRET")
+
+
+def test_different_sirets_lower_the_score() -> None:
+    a = place("Croix-Rouge française", "3 rue des Chênes Verts", siret="77567227223928")
+    b = place("Croix-Rouge française", "3 rue des Chênes Verts", siret="75170343000098")
+    unknown = place("Croix-Rouge française", "3 rue des Chênes Verts")
+    assert resolve.score_pair(a, b).score < resolve.score_pair(a, unknown).score
+    assert resolve.score_pair(a, b).reasons[0] == "identifiants différents"
+
+
+def test_a_name_alone_goes_to_review_not_to_merge() -> None:
+    pair = resolve.score_pair(place("Maison de quartier des Moulins", None),
+                              place("Maison de quartier Moulins", "18 rue d'Arras"))  # fmt: skip
+    assert resolve.REVIEW_THRESHOLD <= pair.score < resolve.MERGE_THRESHOLD
+
+
+def test_blocking_pairs_records_of_one_postcode_siret_or_grid_cell_once() -> None:
+    records = [
+        place("A", postcode="16590"),
+        place("B", postcode="16590", commune_code="16061"),
+        place("C", postcode="75011", siret="77567227223928"),
+        place("D", postcode="13001", siret="77567227223928"),
+        place("E", postcode="13002", latitude=43.3, longitude=5.37),
+        place("F", postcode="13003", latitude=43.3001, longitude=5.3701),
+        place("G", postcode="69001"),
+    ]
+    assert sorted(resolve.candidate_pairs(records)) == [(0, 1), (2, 3), (4, 5)]
+    assert resolve.compare(records[0], records[6]).reasons == ["aucun bloc commun"]
+
+
+def test_a_large_block_is_split_by_rare_name_words_but_keeps_true_pairs() -> None:
+    records = [place(f"Association numéro {i} quartier{i}", f"{i} rue Haute") for i in range(30)]
+    records += [place("Médiathèque Aimé Césaire", "2 rue Basse"),
+                place("Mediatheque Aime Cesaire", "2 rue Basse")]  # fmt: skip
+    pairs = list(resolve.candidate_pairs(records, max_block=10))
+    assert (30, 31) in pairs
+    assert len(pairs) < 30 * 31 // 2
+    assert resolve.find_matches(records, max_block=10)[0].left == 30
+
+
+def test_clusters_join_best_pairs_first_and_never_across_a_rejected_pair() -> None:
+    pairs = [PairScore(1, 2, 0.95), PairScore(2, 3, 0.9), PairScore(3, 4, 0.5),
+             PairScore(5, 6, 0.85)]  # fmt: skip
+    assert resolve.cluster(pairs) == [[1, 2, 3], [5, 6]]
+    assert resolve.cluster(pairs, cannot_link=[(1, 3)]) == [[1, 2], [5, 6]]
+    assert resolve.cluster(pairs, threshold=0.9) == [[1, 2, 3]]
+
+
+def test_evaluation_counts_and_the_threshold_rule() -> None:
+    labelled = [(1.0, True), (0.85, True), (0.78, False), (0.7, True), (0.2, False), (0.0, True)]
+    result = resolve.evaluate(labelled, threshold=0.8)
+    assert (result.true_positives, result.false_positives, result.false_negatives) == (2, 0, 2)
+    assert (result.precision, result.recall) == (1.0, 0.5)
+    # merge: first 0.05 step above the best "different" (0.78); review: below the lowest same
+    assert resolve.choose_thresholds(labelled) == (0.8, 0.7)
+
+
+names = st.text(alphabet="abcdeé ÉSAR'-0123", min_size=1, max_size=30)
+coordinates = st.one_of(st.none(), st.floats(min_value=43.0, max_value=43.1))
+
+
+@settings(max_examples=150, deadline=None)
+@given(names, names, st.one_of(st.none(), names), st.one_of(st.none(), names), coordinates,
+       coordinates)  # fmt: skip
+def test_scores_are_symmetric_and_in_range(
+    a: str, b: str, addr_a: str | None, addr_b: str | None, lat_a: float | None,
+    lat_b: float | None,
+) -> None:  # fmt: skip
+    left = place(a, addr_a, latitude=lat_a, longitude=None if lat_a is None else 5.0)
+    right = place(b, addr_b, latitude=lat_b, longitude=None if lat_b is None else 5.0)
+    forward, backward = resolve.score_pair(left, right), resolve.score_pair(right, left)
+    assert 0.0 <= forward.score <= 1.0
+    assert forward.score == backward.score
+    if resolve.normalise_name(a):  # a record with a real name at least reaches review
+        assert resolve.score_pair(left, left).score >= resolve.REVIEW_THRESHOLD
