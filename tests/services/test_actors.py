@@ -141,3 +141,10 @@ def test_search_matches_commune_name(db: sa.Engine) -> None:
         db=db, values=make_actor(name="Centre social", commune_code="59512")
     )
     assert [a["id"] for a in actors.search_actors(db=db, query="roubaix")] == [created["id"]]
+
+
+def test_nul_characters_are_rejected_on_both_engines(db: sa.Engine) -> None:
+    before = dump(db)
+    with pytest.raises(InvalidInput, match="NUL"):
+        actors.create_actor(db=db, values=make_actor(description="a\x00b"))
+    assert dump(db) == before

@@ -28,6 +28,11 @@ class MaillageError(Exception):
     def __str__(self) -> str:
         return self.message_fr
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Errors cross process boundaries (parallel bulk loads): rebuild them
+        # from the arguments they were created with.
+        return (type(self), getattr(self, "_init_args", (self.message_fr, self.message_en)))
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready description: error kind and both messages."""
         return {
@@ -57,6 +62,7 @@ class InvalidInput(MaillageError, ValueError):
         rule: str,
         rule_en: str | None = None,
     ) -> None:
+        self._init_args = (field, value, rule, rule_en)
         self.field = field
         self.value = value
         self.rule = rule
@@ -85,6 +91,7 @@ class NotFound(MaillageError, LookupError):
     """An entity asked for by key does not exist (or is deleted)."""
 
     def __init__(self, entity: str, key: object) -> None:
+        self._init_args = (entity, key)
         self.entity = entity
         self.key = key
         shown = _show(key)
@@ -98,6 +105,7 @@ class Conflict(MaillageError):
     """A write clashes with the current state (stale version, duplicate key...)."""
 
     def __init__(self, message_fr: str, message_en: str | None = None) -> None:
+        self._init_args = (message_fr, message_en)
         super().__init__(f"Conflit : {message_fr}", f"Conflict: {message_en or message_fr}")
 
 
@@ -105,6 +113,7 @@ class PermissionDenied(MaillageError, PermissionError):
     """The current user may not perform the action."""
 
     def __init__(self, action: str, role: str | None = None) -> None:
+        self._init_args = (action, role)
         self.action = action
         self.role = role
         who = f" (rôle : {role})" if role else ""

@@ -14,7 +14,7 @@ from maillage.storage.audit import Context, open_batch
 from maillage.storage.bulk import paused_gc
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors
-from maillage.storage.repository import Snapshot
+from maillage.storage.repository import BulkPart, BulkPlan, Snapshot
 from maillage.storage.tables import actor, actor_territory, territory
 
 
@@ -63,25 +63,29 @@ def create_actors(
     All or nothing: the first invalid row raises InvalidInput (with its row
     number in the message) and nothing is written.
     """
-    with paused_gc():
-        cleaned = []
-        for number, values in enumerate(rows, start=1):
-            try:
-                cleaned.append(clean_actor(values))
-            except InvalidInput as exc:
-                raise InvalidInput(
-                    exc.field,
-                    exc.value,
-                    f"ligne {number} : {exc.rule}",
-                    f"row {number}: {exc.rule_en}",
-                ) from None
-        with transaction(db) as conn:
-            _check_geography(conn, cleaned)
-            batch_id = open_batch(conn, kind="service", label=label or "create actors", user=user)
-            ids = actors.create_many(
-                conn, cleaned, ctx=Context(user=user, source=source, batch_id=batch_id)
-            )
+    with paused_gc(), transaction(db) as conn:
+        plan = actors.plan_bulk(conn, rows)
+        cleaned, part = _prepare(plan, rows, 0)
+        _check_geography(conn, cleaned)
+        batch_id = open_batch(conn, kind="service", label=label or "create actors", user=user)
+        ctx = Context(user=user, source=source, batch_id=batch_id)
+        ids = actors.write_bulk(conn, plan, cleaned, part, ctx=ctx)
     return batch_id, ids
+
+
+def _prepare(
+    plan: BulkPlan, rows: Sequence[Mapping[str, Any]], offset: int
+) -> tuple[list[dict[str, Any]], BulkPart]:
+    """Clean a slice of rows and derive what will be written for it (pure)."""
+    cleaned = []
+    for number, values in enumerate(rows, start=offset + 1):
+        try:
+            cleaned.append(clean_actor(values))
+        except InvalidInput as exc:
+            raise InvalidInput(
+                exc.field, exc.value, f"ligne {number} : {exc.rule}", f"row {number}: {exc.rule_en}"
+            ) from None
+    return cleaned, actors.derive_bulk(plan, cleaned, offset)
 
 
 def get_actor(*, db: sa.Engine, actor_id: int) -> Snapshot:

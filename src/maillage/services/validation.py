@@ -82,6 +82,13 @@ def _blank(value: Any) -> bool:
 
 def _text(field: str, value: Any, limit: int) -> str:
     text = str(value).strip()
+    if "\x00" in text:
+        raise InvalidInput(
+            field,
+            value,
+            "caractère NUL interdit dans un texte",
+            "NUL characters are not allowed in text",
+        )
     if len(text) > limit:
         raise InvalidInput(
             field, value, f"au plus {limit} caractères", f"at most {limit} characters"
@@ -181,7 +188,7 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
             out[field] = None if field not in _COLLECTIONS else []
         elif field in texts:
             text = value.strip() if value.__class__ is str else str(value).strip()
-            if len(text) > texts[field]:
+            if len(text) > texts[field] or "\x00" in text:
                 _text(field, value, texts[field])
             out[field] = text
         elif field in rules:
@@ -293,7 +300,7 @@ def clean_link(values: Mapping[str, Any], *, partial: bool = False) -> dict[str,
         elif field in _LINK_RULES:
             out[field] = _LINK_RULES[field](value)
         else:
-            out[field] = str(value).strip() if isinstance(value, str) else value
+            out[field] = _text(field, value, 20000) if isinstance(value, str) else value
     if not partial:
         for field in ("source_id", "target_id", "kind"):
             if out.get(field) is None:

@@ -23,6 +23,29 @@ from maillage.storage.audit import Context, utcnow
 from maillage.storage.bulk import insert_rows
 
 Snapshot = dict[str, Any]
+# Columns that validation may fill from others (siren from siret): always planned.
+DERIVED = frozenset(["siren"])
+
+
+@dataclass(frozen=True, slots=True)
+class BulkPlan:
+    """What a bulk insert decided before deriving its rows: ids, stamps, defaults."""
+
+    ids: list[int]
+    stamps: dict[str, Any]
+    columns: tuple[str, ...]
+    defaults: dict[str, Any]
+    index_state: Any
+    encoded: bool  # audit states as JSON text (SQLite) or dicts (PostgreSQL)
+
+
+@dataclass(slots=True)
+class BulkPart:
+    """Derived rows of (a slice of) a bulk insert."""
+
+    records: list[dict[str, Any]]
+    changes: list[dict[str, Any]]
+    docs: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,82 +192,104 @@ class Repository:
     ) -> list[int]:
         """Insert many entities in one go (the bulk path of imports); return ids.
 
-        Each row is audited with its full after-state and indexed. (Computing the
-        states in a worker thread while SQLite writes was tried: the GIL hand-offs
-        made the insert three times slower.)
+        Each row is audited with its full after-state and indexed. The work is
+        split in three: :meth:`plan_bulk` reserves ids, :meth:`derive_bulk`
+        builds rows, audit states and search documents (pure), and
+        :meth:`write_bulk` stores them. (Deriving in a worker thread, or in a
+        forked process on half the rows, was tried and measured slower: GIL
+        hand-offs, and pickling the derived rows back.)
         """
         if not rows:
             return []
-        records, stamps = self._records(rows)
-        state = self.bulk_index.prepare(conn, records) if self.bulk_index else None
-        ids = self._insert(conn, records, stamps)
+        plan = self.plan_bulk(conn, rows)
+        return self.write_bulk(conn, plan, rows, self.derive_bulk(plan, rows, 0), ctx=ctx)
+
+    def plan_bulk(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> BulkPlan:
+        """Reserve ids and read what the derivation needs, inside the transaction."""
+        base = [c for c in self.columns if c not in ("id", *BOOKKEEPING)]
+        defaults = {c: d for c in base if (d := self._default(c)) is not None}
+        given = {k for values in rows for k in values}
+        now = utcnow()
+        return BulkPlan(
+            ids=self._reserve_ids(conn, len(rows)),
+            stamps={"version": 1, "created_at": now, "updated_at": now},
+            columns=tuple(c for c in base if c in given or c in defaults or c in DERIVED),
+            defaults=defaults,
+            index_state=self.bulk_index.prepare(conn, rows) if self.bulk_index else None,
+            encoded=conn.dialect.name == "sqlite",
+        )
+
+    def _reserve_ids(self, conn: sa.Connection, count: int) -> list[int]:
+        if conn.dialect.name == "sqlite":
+            # One writer at a time on SQLite (BEGIN IMMEDIATE): the next ids are ours.
+            start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(self.table.c.id), 0)))
+            first = int(start.scalar_one()) + 1
+            return list(range(first, first + count))
+        sequence = sa.func.pg_get_serial_sequence(self.table.name, "id")
+        query = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+        return [int(i) for i in conn.execute(query).scalars()]
+
+    def derive_bulk(
+        self, plan: BulkPlan, rows: Sequence[Mapping[str, Any]], offset: int
+    ) -> BulkPart:
+        """Rows to insert, audit rows and search documents for ``rows`` (pure).
+
+        ``offset`` is the position of ``rows[0]`` in the planned batch.
+        """
+        stamps_json = {k: _to_json(v) for k, v in plan.stamps.items()}
+        temporal = [
+            c for c in plan.columns if isinstance(self.table.c[c].type, sa.Date | sa.DateTime)
+        ]
+        names = list(self.collections)
+        defaults, columns = plan.defaults, plan.columns
+        records, changes = [], []
+        for new_id, values in zip(plan.ids[offset : offset + len(rows)], rows, strict=True):
+            rec = {c: values.get(c, defaults.get(c)) for c in columns}
+            rec["id"] = new_id
+            records.append(rec)
+            snap = {k: v for k, v in rec.items() if v is not None}
+            for name in temporal:
+                if name in snap:
+                    snap[name] = _to_json(snap[name])
+            snap.update(stamps_json)
+            for name in names:
+                snap[name] = sorted(set(values.get(name) or ()))
+            changes.append(
+                {"entity_id": new_id, "after": _json_dumps(snap) if plan.encoded else snap}
+            )
+        docs = self.bulk_index.compute(plan.index_state, rows) if self.bulk_index else []
+        return BulkPart(records, changes, docs)
+
+    def write_bulk(
+        self,
+        conn: sa.Connection,
+        plan: BulkPlan,
+        rows: Sequence[Mapping[str, Any]],
+        part: BulkPart,
+        *,
+        ctx: Context,
+    ) -> list[int]:
+        """Store what :meth:`derive_bulk` built; return the ids."""
+        ids = plan.ids[: len(part.records)]
+        insert_rows(conn, self.table, part.records, plan.stamps)
         self._insert_collections(conn, ids, rows)
-        encoded = conn.dialect.name == "sqlite"
-        changes, docs = self._derive(ids, records, rows, stamps, state, encoded)
-        audit.record_changes(conn, entity=self.entity, action="create", rows=changes, ctx=ctx)
+        audit.record_changes(conn, entity=self.entity, action="create", rows=part.changes, ctx=ctx)
         if self.bulk_index:
-            self.bulk_index.write(conn, ids, docs)
+            self.bulk_index.write(conn, ids, part.docs)
         elif self.on_write:
             self.on_write(conn, ids)
         return ids
 
-    def _records(
-        self, rows: Sequence[Mapping[str, Any]]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        base = [c for c in self.columns if c not in ("id", *BOOKKEEPING)]
-        defaults = {c: d for c in base if (d := self._default(c)) is not None}
-        given = {k for values in rows for k in values if k in self.table.c}
-        used = sorted((given - {"id", *BOOKKEEPING}) | set(defaults))
-        records = [{c: values.get(c, defaults.get(c)) for c in used} for values in rows]
-        now = utcnow()
-        return records, {"version": 1, "created_at": now, "updated_at": now}
-
-    def _allocate_ids(self, conn: sa.Connection, records: list[dict[str, Any]]) -> list[int]:
-        # One writer at a time on SQLite (BEGIN IMMEDIATE): ids can be taken here.
-        start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(self.table.c.id), 0)))
-        first = int(start.scalar_one()) + 1
-        for offset, rec in enumerate(records):
-            rec["id"] = first + offset
-        return [r["id"] for r in records]
-
     def _insert_collections(
         self, conn: sa.Connection, ids: Sequence[int], rows: Sequence[Mapping[str, Any]]
     ) -> None:
-        for coll in self.collections.values():
-            name = next(k for k, c in self.collections.items() if c is coll)
+        for name, coll in self.collections.items():
             values = [
                 {coll.owner_column: i, coll.value_column: v}
                 for i, row in zip(ids, rows, strict=True)
                 for v in sorted(set(row.get(name) or ()))
             ]
             insert_rows(conn, coll.table, values)
-
-    def _derive(
-        self,
-        ids: Sequence[int],
-        records: Sequence[Mapping[str, Any]],
-        rows: Sequence[Mapping[str, Any]],
-        stamps: Mapping[str, Any],
-        state: Any,
-        encoded: bool,
-    ) -> tuple[list[dict[str, Any]], list[str]]:
-        """Audit rows (after-states, JSON-encoded for SQLite) and search documents."""
-        stamps_json = {k: _to_json(v) for k, v in stamps.items()}
-        temporal = [c.name for c in self.table.columns if isinstance(c.type, sa.Date | sa.DateTime)]
-        names = list(self.collections)
-        dumps = _json_dumps if encoded else None
-        changes = []
-        for new_id, rec, values in zip(ids, records, rows, strict=True):
-            snap = {k: v for k, v in rec.items() if v is not None}
-            for name in temporal:
-                if name in snap:
-                    snap[name] = _to_json(snap[name])
-            snap.update(stamps_json, id=new_id)
-            for name in names:
-                snap[name] = sorted(set(values.get(name) or ()))
-            changes.append({"entity_id": new_id, "after": dumps(snap) if dumps else snap})
-        docs = self.bulk_index.compute(state, records) if self.bulk_index else []
-        return changes, docs
 
     def _default(self, column: str) -> Any:
         col = self.table.c[column]
@@ -256,19 +301,6 @@ class Repository:
                 return text not in ("0", "false")
             return text
         return None
-
-    def _insert(
-        self, conn: sa.Connection, records: list[dict[str, Any]], stamps: dict[str, Any]
-    ) -> list[int]:
-        if conn.dialect.name == "sqlite":
-            ids = self._allocate_ids(conn, records)
-            insert_rows(conn, self.table, records, stamps)
-            return ids
-        result = conn.execute(
-            sa.insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True),
-            [{**r, **stamps} for r in records],
-        )
-        return [int(r[0]) for r in result]
 
     def update(
         self,

@@ -70,7 +70,10 @@ def index_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
 
 
 def _commune_names(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-    codes = sorted({"COM:" + r["commune_code"] for r in rows if r.get("commune_code")})
+    if len(rows) > 5000:  # all of them: cheaper than a long IN list
+        query = sa.select(territory.c.code, territory.c.name).where(territory.c.level == "commune")
+        return {code[4:]: name for code, name in conn.execute(query)}
+    codes = sorted({"COM:" + str(r["commune_code"]) for r in rows if r.get("commune_code")})
     names: dict[str, str] = {}
     for start in range(0, len(codes), 5000):
         query = sa.select(territory.c.code, territory.c.name).where(
