@@ -135,7 +135,7 @@ def _load_geography(conn: sa.Connection) -> int:
 
 def reference_counts(conn: sa.Connection) -> dict[str, Any]:
     """Counts of territories per level, centroid coverage of communes, taxonomy terms."""
-    levels = dict(
+    levels: dict[str, int] = dict(
         conn.execute(
             sa.select(territory.c.level, sa.func.count()).group_by(territory.c.level)
         ).all()

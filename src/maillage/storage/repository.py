@@ -9,6 +9,7 @@ here, so every write is audited and versioned: a row's state is a
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ class Repository:
     bulk_index: BulkIndex | None = None
 
     @property
-    def columns(self) -> list[str]:
+    def columns(self) -> builtins.list[str]:
         return [str(c.name) for c in self.table.columns]
 
     # -- reads ---------------------------------------------------------------
@@ -141,7 +142,7 @@ class Repository:
         limit: int | None = 100,
         offset: int = 0,
         include_deleted: bool = False,
-    ) -> list[Snapshot]:
+    ) -> builtins.list[Snapshot]:
         """Entities matching ``where`` (SQL expressions on the table), by id."""
         query = sa.select(self.table).where(*where).order_by(self.table.c.id)
         if not include_deleted:
@@ -161,10 +162,10 @@ class Repository:
         self._attach_collections(conn, [snap])
         return snap
 
-    def _row_json(self, mapping: Mapping[str, Any]) -> Snapshot:
+    def _row_json(self, mapping: Mapping[Any, Any]) -> Snapshot:
         return {k: _to_json(v) for k, v in mapping.items()}
 
-    def _attach_collections(self, conn: sa.Connection, rows: list[Snapshot]) -> None:
+    def _attach_collections(self, conn: sa.Connection, rows: builtins.list[Snapshot]) -> None:
         if not rows:
             return
         by_id = {r["id"]: r for r in rows}
@@ -189,7 +190,7 @@ class Repository:
 
     def create_many(
         self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]], *, ctx: Context
-    ) -> list[int]:
+    ) -> builtins.list[int]:
         """Insert many entities in one go (the bulk path of imports); return ids.
 
         Each row is audited with its full after-state and indexed. The work is
@@ -219,7 +220,7 @@ class Repository:
             encoded=conn.dialect.name == "sqlite",
         )
 
-    def _reserve_ids(self, conn: sa.Connection, count: int) -> list[int]:
+    def _reserve_ids(self, conn: sa.Connection, count: int) -> builtins.list[int]:
         if conn.dialect.name == "sqlite":
             # One writer at a time on SQLite (BEGIN IMMEDIATE): the next ids are ours.
             start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(self.table.c.id), 0)))
@@ -268,7 +269,7 @@ class Repository:
         part: BulkPart,
         *,
         ctx: Context,
-    ) -> list[int]:
+    ) -> builtins.list[int]:
         """Store what :meth:`derive_bulk` built; return the ids."""
         ids = plan.ids[: len(part.records)]
         insert_rows(conn, self.table, part.records, plan.stamps)

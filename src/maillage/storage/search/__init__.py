@@ -42,7 +42,7 @@ def index_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
     if not ids:
         return
     commune = territory.alias("commune")
-    rows = []
+    rows: list[Any] = []
     for start in range(0, len(ids), 5000):
         chunk = list(ids[start : start + 5000])
         query = (
