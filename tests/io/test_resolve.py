@@ -152,3 +152,15 @@ def test_scores_are_symmetric_and_in_range(
     assert forward.score == backward.score
     if resolve.normalise_name(a):  # a record with a real name at least reaches review
         assert resolve.score_pair(left, left).score >= resolve.REVIEW_THRESHOLD
+
+
+def test_one_name_and_siret_kilometres_apart_is_never_merged() -> None:
+    # two sites of a département found in the real files: same name, same SIRET, 10 km
+    siret = "22400001800016"
+    north = place("Maison Landaise de la Solidarité", "198 avenue de la Gare", "40700",
+                  siret=siret, latitude=43.6583, longitude=-0.5888)  # fmt: skip
+    south = place("Maison Landaise de la Solidarité", "avenue du Tursan - lotissement Le Cap",
+                  "40500", siret=siret, latitude=43.7497, longitude=-0.5670)  # fmt: skip
+    pair = resolve.score_pair(north, south)
+    assert pair.exact is None and pair.score < resolve.MERGE_THRESHOLD
+    assert pair.reasons[0] == "même SIRET, lieu différent" and "distance 10 km" in pair.reasons

@@ -12,12 +12,14 @@ The method (Fellegi-Sunter style record linkage with hand-set, explained weights
    (``token_set_ratio`` blended with ``token_sort_ratio``). Addresses are compared on
    their street words (abbreviations expanded) and house numbers; coordinates by
    haversine distance. The score is a weighted mean of the available signals
-   (name 0.55, address 0.25, distance 0.20), in [0, 1]; a name alone (no address or
-   coordinates on one side) scores at most 0.7, so it goes to a person.
+   (name 0.55, address 0.25, distance 0.20), in [0, 1]. A name alone (no address or
+   coordinates on one side), or records 5 km apart or more, score at most 0.7: a person
+   decides.
 3. **Identifiers.** An equal SIRET, SIREN (when a side has no SIRET) or RNA is an exact
    match and scores 1 *when the place agrees* (close address or coordinates, or a very
    close name when a side has no address): a commune's SIRET shared by its library and
-   its social centre must not merge them. Two different SIRETs lower the score.
+   its social centre must not merge them (the identifier then adds nothing). Two
+   different SIRETs lower the score.
 4. **Clustering.** Pairs above the merge threshold are joined greedily, best first, and a
    join is refused when it would put a "not the same" pair in one cluster (constrained
    agglomerative clustering; no chaining across a rejected pair).
@@ -73,6 +75,7 @@ FAR_M = 1000.0  # beyond this, coordinates say nothing in favour
 SAME_PLACE_M = 150.0  # an identifier match needs the place to agree within this
 GRID_DEG = 0.005  # ~550 m in latitude
 NAME_ONLY_CAP = 0.7  # highest score from a name alone (no address, no coordinates)
+APART_M = 5000.0  # records this far apart score at most NAME_ONLY_CAP
 
 LEGAL_WORDS = frozenset(
     [
@@ -360,6 +363,8 @@ def _score(a: _Prepared, b: _Prepared, i: int, j: int) -> PairScore:
     score = sum(WEIGHTS[k] * v for k, v in used.items()) / sum(WEIGHTS[k] for k in used)
     if address is None and metres is None:
         score = min(score, NAME_ONLY_CAP)  # a name alone never merges without a person
+    if metres is not None and metres >= APART_M:
+        score = min(score, NAME_ONLY_CAP)  # kilometres apart: a person decides
     exact, conflict = _exact(a, b)
     reasons = [f"nom {round(name * 100)} %"]
     if address is not None:
@@ -381,13 +386,14 @@ def _score(a: _Prepared, b: _Prepared, i: int, j: int) -> PairScore:
 
 
 def _exact_score(score: float, name: float, address: float | None, metres: float | None) -> float:
-    """An identifier match is exact when the place agrees, else a bonus only."""
+    """An identifier match is exact when the place agrees; else it adds nothing (one
+    SIRET is often shared by several sites of a commune or a département)."""
     place = (address is not None and address >= 0.8) or (
         metres is not None and metres <= SAME_PLACE_M and (address is None or address >= 0.5)
     )
     if place or (address is None and metres is None and name >= 0.9):
         return 1.0
-    return min(0.99, score + 0.1)
+    return score
 
 
 def _show_metres(metres: float) -> str:
