@@ -148,3 +148,20 @@ def test_nul_characters_are_rejected_on_both_engines(db: sa.Engine) -> None:
     with pytest.raises(InvalidInput, match="NUL"):
         actors.create_actor(db=db, values=make_actor(description="a\x00b"))
     assert dump(db) == before
+
+
+def test_restore_brings_a_deleted_actor_back_and_is_audited(db: sa.Engine) -> None:
+    created = actors.create_actor(db=db, values=make_actor(name="Maison France Services"))
+    actors.delete_actor(db=db, actor_id=created["id"])
+    restored = actors.restore_actor(db=db, actor_id=created["id"])
+    assert restored["deleted_at"] is None and restored["version"] == 3
+    assert [a["id"] for a in actors.search_actors(db=db, query="france services")] == [
+        created["id"]
+    ]
+    trail = history.entity_history(db=db, entity="actor", entity_id=created["id"])
+    assert [c["action"] for c in trail] == ["create", "delete", "restore"]
+    with pytest.raises(Conflict, match="n'est pas supprimé"):
+        actors.restore_actor(db=db, actor_id=created["id"])
+    history.undo_change(db=db, change_id=trail[-1]["id"])
+    with pytest.raises(NotFound):
+        actors.get_actor(db=db, actor_id=created["id"])

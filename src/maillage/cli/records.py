@@ -200,6 +200,23 @@ def actor_delete(actor_id: int, expected_version: int | None, db_url: str, as_js
         click.echo(f"Acteur {actor_id} supprimé (annulable avec « maillage undo »).")
 
 
+@actor_group.command("restore")
+@click.argument("actor_id", type=int)
+@click.option("--version", "expected_version", type=int, default=None)
+@db_option
+@json_option
+@handle_errors
+def actor_restore(actor_id: int, expected_version: int | None, db_url: str, as_json: bool) -> None:
+    """Rétablir un acteur supprimé. / Restore a deleted actor.
+
+    Exemple : maillage actor restore 42
+    """
+    record = actor_service.restore_actor(
+        db=engine_for(db_url), actor_id=actor_id, expected_version=expected_version
+    )
+    _show(record, as_json, f"Acteur {actor_id} rétabli (version {record['version']})")
+
+
 @click.group("link")
 def link_group() -> None:
     """Liens entre acteurs. / Links between actors."""
@@ -287,6 +304,23 @@ def link_delete(link_id: int, expected_version: int | None, db_url: str, as_json
         emit_json(record)
     else:
         click.echo(f"Lien {link_id} supprimé (annulable avec « maillage undo »).")
+
+
+@link_group.command("restore")
+@click.argument("link_id", type=int)
+@click.option("--version", "expected_version", type=int, default=None)
+@db_option
+@json_option
+@handle_errors
+def link_restore(link_id: int, expected_version: int | None, db_url: str, as_json: bool) -> None:
+    """Rétablir un lien supprimé. / Restore a deleted link.
+
+    Exemple : maillage link restore 7
+    """
+    record = link_service.restore_link(
+        db=engine_for(db_url), link_id=link_id, expected_version=expected_version
+    )
+    _show(record, as_json, f"Lien {link_id} rétabli (version {record['version']})")
 
 
 @click.group("territory")

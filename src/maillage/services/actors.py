@@ -133,6 +133,16 @@ def delete_actor(
         )
 
 
+def restore_actor(
+    *, db: sa.Engine, actor_id: int, expected_version: int | None = None, user: str = "cli"
+) -> Snapshot:
+    """Bring back a soft-deleted actor (recorded as a ``restore`` change)."""
+    with transaction(db) as conn:
+        return actors.undelete(
+            conn, actor_id, ctx=Context(user=user), expected_version=expected_version
+        )
+
+
 def list_actors(
     *,
     db: sa.Engine,

@@ -86,6 +86,18 @@ def delete_link(
         )
 
 
+def restore_link(
+    *, db: sa.Engine, link_id: int, expected_version: int | None = None, user: str = "cli"
+) -> Snapshot:
+    """Bring back a soft-deleted link; both its actors must be live."""
+    with transaction(db) as conn:
+        current = links.get(conn, link_id, include_deleted=True)
+        _check_ends(conn, current)
+        return links.undelete(
+            conn, link_id, ctx=Context(user=user), expected_version=expected_version
+        )
+
+
 def list_links(
     *,
     db: sa.Engine,

@@ -356,6 +356,34 @@ class Repository:
             self.on_remove(conn, [entity_id])
         return after
 
+    def undelete(
+        self,
+        conn: sa.Connection,
+        entity_id: int,
+        *,
+        ctx: Context,
+        expected_version: int | None = None,
+    ) -> Snapshot:
+        """Bring a soft-deleted entity back (action ``restore``); returns its state."""
+        before = self.get(conn, entity_id, include_deleted=True)
+        if before["deleted_at"] is None:
+            raise Conflict(
+                f"{self.entity} {entity_id} n'est pas supprimé",
+                f"{self.entity} {entity_id} is not deleted",
+            )
+        self._check_version(before, expected_version)
+        after = self._write(conn, before, {"deleted_at": None})
+        audit.record(
+            conn,
+            entity=self.entity,
+            entity_id=entity_id,
+            action="restore",
+            before=sparse(before),
+            after=sparse(after),
+            ctx=ctx,
+        )
+        return after
+
     def _check_version(self, current: Snapshot, expected: int | None) -> None:
         if expected is not None and current["version"] != expected:
             raise Conflict(
