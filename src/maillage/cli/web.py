@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from maillage.cli.common import db_option, err_console, handle_errors
@@ -26,12 +28,21 @@ from maillage.storage.engine import make_engine
     help="Langue par défaut / Default language.",
 )
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processus uvicorn / Number of uvicorn worker processes.",
+)
+@click.option(
     "--tile-url",
     default=None,
     help="Fond de carte raster optionnel ({z}/{x}/{y}) / Optional raster tile URL.",
 )
 @handle_errors
-def serve_command(db_url: str, host: str, port: int, lang: str, tile_url: str | None) -> None:
+def serve_command(
+    db_url: str, host: str, port: int, lang: str, workers: int, tile_url: str | None
+) -> None:
     """Servir le portail public (carte, réseau, pages, API JSON).
 
     Serve the public portal (map, network, pages, JSON API).
@@ -52,4 +63,12 @@ def serve_command(db_url: str, host: str, port: int, lang: str, tile_url: str | 
         )
         raise SystemExit(1)
     click.echo(f"maillage : http://{host}:{port}/  (Ctrl+C pour arrêter)")
-    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
+        return
+    engine.dispose()
+    os.environ.update(MAILLAGE_DATABASE_URL=settings.database_url, MAILLAGE_LANGUAGE=lang)
+    if tile_url:
+        os.environ["MAILLAGE_TILE_URL"] = tile_url
+    factory = "maillage.web.app:app_from_environment"
+    uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_level="info")

@@ -19,7 +19,7 @@ from maillage.services.actors import search_actors
 from maillage.services.portal_filters import Filters, clean_filters, commune_codes
 from maillage.services.portal_map import map_geojson
 from maillage.services.portal_network import network_json
-from maillage.storage.tables import actor, link, territory
+from maillage.storage.tables import actor, change, link, territory
 
 Lang = Literal["fr", "en"]
 
@@ -27,6 +27,7 @@ __all__ = [
     "Filters",
     "clean_filters",
     "commune_codes",
+    "data_version",
     "key_figures",
     "label",
     "map_geojson",
@@ -34,6 +35,7 @@ __all__ = [
     "read_filters",
     "search",
     "terms",
+    "years",
 ]
 
 
@@ -82,6 +84,12 @@ def _cross_world(conn: sa.Connection) -> tuple[int, int]:
     )
     total, crossing = conn.execute(query).one()
     return int(total or 0), int(crossing or 0)
+
+
+def years(*, db: sa.Engine) -> tuple[int | None, int | None]:
+    """First and last start year of the links (the range of the timeline)."""
+    with db.connect() as conn:
+        return _years(conn)
 
 
 def _years(conn: sa.Connection) -> tuple[int | None, int | None]:
@@ -178,6 +186,15 @@ def _commune_names(conn: sa.Connection, codes: set[str]) -> dict[str, str]:
         territory.c.code.in_(sorted("COM:" + c for c in codes))
     )
     return {code[4:]: name for code, name in conn.execute(query)}
+
+
+def data_version(*, db: sa.Engine) -> int:
+    """The id of the latest change in the audit log: it moves with every write, so
+    answers cached under it stay right (every write is audited, DESIGN.md section 4)."""
+    with db.connect() as conn:
+        return int(
+            conn.execute(sa.select(sa.func.coalesce(sa.func.max(change.c.id), 0))).scalar_one()
+        )
 
 
 def read_filters(*, db: sa.Engine, raw: dict[str, Any]) -> Filters:

@@ -222,6 +222,14 @@ def actor_scope(conn: sa.Connection, filters: Filters) -> sa.Select[tuple[int]]:
     return sa.select(actor.c.id).where(*actor_conditions(conn, filters))
 
 
+def link_scope(conn: sa.Connection, filters: Filters) -> sa.Select[tuple[int]] | None:
+    """The actor scope that links must stay inside, or None when the view keeps every
+    actor (then only links touching a deleted actor are left out, which is cheaper)."""
+    if filters.territory or filters.world or filters.category or filters.theme or filters.q:
+        return actor_scope(conn, filters)
+    return None
+
+
 def _overlaps(first: int, last: int) -> list[sa.ColumnElement[bool]]:
     return [
         sa.or_(link.c.start_date.is_(None), link.c.start_date <= dt.date(last, 12, 31)),
@@ -232,10 +240,14 @@ def _overlaps(first: int, last: int) -> list[sa.ColumnElement[bool]]:
 def link_conditions(
     filters: Filters, scope: sa.Select[tuple[int]] | None
 ) -> list[sa.ColumnElement[bool]]:
-    """SQL conditions on ``link``: live, both ends in ``scope``, kind, period, year."""
+    """SQL conditions on ``link``: live, both ends in ``scope`` (or live when it is None),
+    kind, period, year."""
     where: list[sa.ColumnElement[bool]] = [link.c.deleted_at.is_(None)]
     if scope is not None:
         where += [link.c.source_id.in_(scope), link.c.target_id.in_(scope)]
+    else:
+        deleted = sa.select(actor.c.id).where(actor.c.deleted_at.is_not(None))
+        where += [link.c.source_id.not_in(deleted), link.c.target_id.not_in(deleted)]
     if filters.kind:
         where.append(link.c.kind == filters.kind)
     if filters.year_from is not None or filters.year_to is not None:

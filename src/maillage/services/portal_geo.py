@@ -16,9 +16,9 @@ from maillage.model.errors import InvalidInput
 from maillage.services.portal_filters import (
     Filters,
     actor_conditions,
-    actor_scope,
     clean_filters,
     link_conditions,
+    link_scope,
 )
 from maillage.services.portal_view import departements_of
 from maillage.storage.tables import actor, indicator, link, territory
@@ -103,7 +103,7 @@ def _cross_world_per_departement(conn: sa.Connection, filters: Filters) -> dict[
                 target, target.c.id == link.c.target_id
             )
         )
-        .where(*link_conditions(filters, actor_scope(conn, filters)))
+        .where(*link_conditions(filters, link_scope(conn, filters)))
         .group_by(source.c.commune_code)
     )
     rows = [(c, int(n), int(k or 0)) for c, n, k in conn.execute(query) if c]
@@ -138,8 +138,9 @@ def _indicator(conn: sa.Connection, key: str) -> dict[str, float]:
 def indicator_keys(*, db: sa.Engine) -> list[str]:
     """Keys of the indicators known for départements (to offer them as map shading)."""
     query = (
-        sa.select(sa.distinct(indicator.c.key))
+        sa.select(indicator.c.key)
         .where(indicator.c.territory_code.like("DEP:%"), indicator.c.deleted_at.is_(None))
+        .distinct()
         .order_by(indicator.c.key)
     )
     with db.connect() as conn:

@@ -43,18 +43,19 @@ def layout(count: int, edges: list[tuple[int, int]], *, seed: int = 0) -> list[t
     ]
     graph = igraph.Graph(n=count, edges=edges)
     graph.simplify()
-    grid = "grid" if count > 1000 else "nogrid"
+    grid, steps = ("grid", 150) if count > 1000 else ("nogrid", 300)
     with _RNG_LOCK:
         igraph.set_random_number_generator(random.Random(seed))
         try:
-            coords = graph.layout_fruchterman_reingold(seed=start, niter=300, grid=grid).coords
+            coords = graph.layout_fruchterman_reingold(seed=start, niter=steps, grid=grid).coords
         finally:
             igraph.set_random_number_generator(random)
     return [(round(x, 3), round(y, 3)) for x, y in coords]
 
 
 def _size(degree: int) -> float:
-    return round(3 + 2.2 * math.sqrt(degree), 2)
+    """Node radius in pixels: grows with the square root of the degree, capped."""
+    return round(min(2.5 + 1.6 * math.sqrt(degree), 18.0), 2)
 
 
 def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
@@ -148,7 +149,7 @@ def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict
             "world": world or None,
             "count": agg.counts[place][world],
             "degree": strength[i],
-            "size": round(3 + 2.5 * math.sqrt(agg.counts[place][world]), 2),
+            "size": round(min(3 + 1.5 * math.sqrt(agg.counts[place][world]), 24.0), 2),
             "x": x,
             "y": y,
         }

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from maillage.services.portal import label
-from maillage.services.portal_filters import Filters, actor_conditions, actor_scope, link_conditions
+from maillage.services.portal_filters import Filters, actor_conditions, link_conditions, link_scope
 from maillage.storage.tables import actor, link, territory
 
 Lang = Literal["fr", "en"]
@@ -61,7 +61,7 @@ def link_table(
     """One page of the view's links, newest first: ends, kind, years."""
     source, target = actor.alias("s"), actor.alias("t")
     with db.connect() as conn:
-        where = link_conditions(filters, actor_scope(conn, filters))
+        where = link_conditions(filters, link_scope(conn, filters))
         total = int(
             conn.execute(sa.select(sa.func.count()).select_from(link).where(*where)).scalar_one()
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.services.portal_filters import Filters, actor_conditions, actor_scope, link_conditions
+from maillage.services.portal_filters import Filters, actor_conditions, link_conditions, link_scope
 from maillage.storage.tables import actor, link, territory
 
 VIEW_LIMIT = 5000
@@ -133,7 +133,7 @@ def view_actors(conn: sa.Connection, filters: Filters) -> list[dict[str, Any]]:
 
 def view_links(conn: sa.Connection, filters: Filters) -> list[dict[str, Any]]:
     """The links of the view: id, ends, kind, years, weight."""
-    scope = actor_scope(conn, filters)
+    scope = link_scope(conn, filters)
     query = (
         sa.select(
             link.c.id,
@@ -174,7 +174,7 @@ def aggregated_links(conn: sa.Connection, filters: Filters) -> list[tuple[str, s
                 target, target.c.id == link.c.target_id
             )
         )
-        .where(*link_conditions(filters, actor_scope(conn, filters)))
+        .where(*link_conditions(filters, link_scope(conn, filters)))
         .group_by(source.c.commune_code, source.c.world, target.c.commune_code, target.c.world)
     )
     return [

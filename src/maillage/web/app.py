@@ -6,6 +6,7 @@ the engine, the templates, the caches. Nothing happens at import time.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -77,6 +78,17 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def app_from_environment() -> FastAPI:
+    """The portal for ``MAILLAGE_DATABASE_URL`` (and ``MAILLAGE_LANGUAGE``,
+    ``MAILLAGE_TILE_URL``): the factory for several uvicorn workers,
+    ``uvicorn maillage.web.app:app_from_environment --factory --workers 4``."""
+    settings = Settings(
+        language=os.environ.get("MAILLAGE_LANGUAGE", "fr"),
+        tile_url=os.environ.get("MAILLAGE_TILE_URL") or None,
+    )
+    return create_app(settings)
 
 
 def create_app(

@@ -26,6 +26,17 @@ WORLD_COLOURS = {
     "academic": "#a21caf",
 }
 UNKNOWN_COLOUR = "#57534e"
+KIND_COLOURS = {
+    "partnership": "#57534e",
+    "funding": "#b45309",
+    "public_contract": "#7c3aed",
+    "membership": "#0f766e",
+    "governance": "#9f1239",
+    "joint_project": "#2563eb",
+    "research_collaboration": "#a21caf",
+    "exchange_of_practice": "#4d7c0f",
+    "other": "#78716c",
+}
 
 
 def request_lang(request: Request) -> Lang:
@@ -78,6 +89,7 @@ class Templates:
             "static": lambda path: url_for(request, "static", path=path),
             "worlds": worlds(lang),
             "world_colours": WORLD_COLOURS,
+            "kind_colours": KIND_COLOURS,
             "unknown_colour": UNKNOWN_COLOUR,
             "tile_url": self.tile_url,
             **Gettext(lang).functions(),

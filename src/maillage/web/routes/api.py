@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from maillage.services import portal, portal_pages, portal_table, portal_territory
+from maillage.services import portal, portal_pages, portal_table
 from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
-from maillage.web.providers import call
-from maillage.web.routes.pages import figures
+from maillage.web.routes.pages import actor_context, figures, territory_context
 from maillage.web.schemas import (
     ActorPage,
     Explore,
@@ -101,13 +100,7 @@ def actor(
     request: Request, db: Db, lang: LangDep, actor_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> dict[str, Any]:
     """An actor: identity, places, links with evidence, measures, recommended partners."""
-    data = portal_pages.actor_page(db=db, actor_id=actor_id, lang=lang)
-    hooks = request.app.state.providers
-    data["measures"] = catalogue.explain(
-        data["measures"] + call(hooks.actor_measures, db, actor_id, lang), lang
-    )
-    data["recommendations"] = call(hooks.actor_recommendations, db, actor_id, lang)
-    return data
+    return actor_context(request, db, actor_id, lang)
 
 
 @router.get(
@@ -120,13 +113,7 @@ def territory(
     code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
 ) -> dict[str, Any]:
     """A territory (code, postcode or name): indicators, needs, actors by world, mixing."""
-    data = portal_territory.territory_page(db=db, key=code, lang=lang)
-    hooks = request.app.state.providers
-    data["measures"] = catalogue.explain(
-        call(hooks.territory_measures, db, data["code"], lang), lang
-    )
-    data["recommendations"] = call(hooks.territory_recommendations, db, data["code"], lang)
-    return data
+    return territory_context(request, db, code, lang)
 
 
 @router.get("/links/{link_id}", name="api_link", tags=["pages"], response_model=LinkPage)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from maillage.services import portal, portal_pages, portal_table, portal_territory
+from maillage.services import portal, portal_geo, portal_pages, portal_table, portal_territory
 from maillage.services.portal_filters import Filters
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache
@@ -17,6 +18,7 @@ from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
 from maillage.web.providers import call
 from maillage.web.templating import Templates
 
+T = TypeVar("T")
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
 ActorId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -34,9 +36,16 @@ def cache(request: Request) -> TTLCache:
     return found
 
 
+def cached(request: Request, db: sa.Engine, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` cached for ten minutes under ``key`` and the data version, so that
+    any write to the map shows at once."""
+    version = portal.data_version(db=db)
+    return cache(request).get((*key, version), compute, seconds=600)
+
+
 def figures(request: Request, db: sa.Engine, lang: Lang) -> dict[str, Any]:
-    """Key figures of the whole map, cached for a minute."""
-    return cache(request).get(("figures", lang), lambda: portal.key_figures(db=db, lang=lang))
+    """Key figures of the whole map (cached)."""
+    return cached(request, db, ("figures", lang), lambda: portal.key_figures(db=db, lang=lang))
 
 
 @router.get("/", name="home")
@@ -57,7 +66,7 @@ def explore_context(
     request: Request, db: sa.Engine, lang: Lang, filters: Filters
 ) -> dict[str, Any]:
     """What the explore page and the embeds need: filters, menus, years, widget URLs."""
-    facts = figures(request, db, lang)
+    first, last = cached(request, db, ("years",), lambda: portal.years(db=db))
     territory = None
     if filters.territory:
         territory = portal_pages.territory_names_of(db=db, codes=[filters.territory]).get(
@@ -68,8 +77,9 @@ def explore_context(
         "query": filters.query(),
         "territory_name": territory,
         "menus": menus(lang),
-        "first_year": facts["first_year"] or 2000,
-        "last_year": facts["last_year"] or 2025,
+        "indicators": portal_geo.indicator_keys(db=db),
+        "first_year": first or 2000,
+        "last_year": last or 2025,
     }
 
 
@@ -127,6 +137,21 @@ def explore_table(
     return templates(request).render(request, "table.html", context)
 
 
+def territory_context(request: Request, db: sa.Engine, key: str, lang: Lang) -> dict[str, Any]:
+    """A territory's page data with provider blocks, cached (mixing over a large
+    territory reads every link inside it)."""
+
+    def compute() -> dict[str, Any]:
+        data = portal_territory.territory_page(db=db, key=key, lang=lang)
+        hooks = request.app.state.providers
+        measures = call(hooks.territory_measures, db, data["code"], lang)
+        data["measures"] = catalogue.explain(measures, lang)
+        data["recommendations"] = call(hooks.territory_recommendations, db, data["code"], lang)
+        return data
+
+    return cached(request, db, ("territory", key, lang), compute)
+
+
 def actor_context(request: Request, db: sa.Engine, actor_id: int, lang: Lang) -> dict[str, Any]:
     data = portal_pages.actor_page(db=db, actor_id=actor_id, lang=lang)
     hooks = request.app.state.providers
@@ -157,12 +182,7 @@ def territory(
     lang: LangDep,
     code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
 ) -> HTMLResponse:
-    data = portal_territory.territory_page(db=db, key=code, lang=lang)
-    hooks = request.app.state.providers
-    data["measures"] = catalogue.explain(
-        call(hooks.territory_measures, db, data["code"], lang), lang
-    )
-    data["recommendations"] = call(hooks.territory_recommendations, db, data["code"], lang)
+    data = territory_context(request, db, code, lang)
     return templates(request).render(request, "territory.html", {"territory": data})
 
 

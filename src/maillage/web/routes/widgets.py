@@ -50,12 +50,10 @@ def map_geojson(db: Db, filters: FiltersDep) -> Response:
 @router.get("/api/network.json", name="network_json", tags=["widgets"], response_model=NodeLink)
 def network_json(request: Request, db: Db, filters: FiltersDep) -> Response:
     """Node-link JSON of the view with laid-out positions (``x``, ``y``); aggregated by
-    territory and world above 5,000 actors. Layouts are cached for a minute."""
+    territory and world above 5,000 actors. Layouts are cached until the data change."""
     layouts: TTLCache = request.app.state.layouts
-    data = layouts.get(
-        ("network", tuple(sorted(filters.query().items()))),
-        lambda: portal.network_json(db=db, filters=filters),
-    )
+    key = ("network", tuple(sorted(filters.query().items())), portal.data_version(db=db))
+    data = layouts.get(key, lambda: portal.network_json(db=db, filters=filters), seconds=600)
     return _json(data)
 
 

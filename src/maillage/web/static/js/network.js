@@ -4,12 +4,8 @@
 (function () {
   "use strict";
 
-  var KIND_COLOURS = {
-    partnership: "#6b7280", funding: "#b45309", public_contract: "#7c3aed", membership: "#0f766e",
-    governance: "#9f1239", joint_project: "#2563eb", research_collaboration: "#a21caf",
-    exchange_of_practice: "#65a30d", other: "#9ca3af"
-  };
   var FADED = "#d6d3d1";
+  var LARGE = 3000; // links above which the graph is drawn nodes first
   var UNKNOWN = "#57534e";
 
   var el = document.getElementById("network");
@@ -42,6 +38,8 @@
   function Network(element) {
     this.el = element;
     this.colours = JSON.parse(element.dataset.colours || "{}");
+    this.kindColours = JSON.parse(element.dataset.kindColours || "{}");
+    this.sizeBy = "degree";
     this.graph = new graphology.Graph({ multi: true, type: "undirected" });
     this.selected = null;
     this.year = null;
@@ -62,18 +60,31 @@
     document.addEventListener("maillage:filters", function (e) { self.load(e.detail.query); });
     document.addEventListener("maillage:select", function (e) { self.select(e.detail.actorId, e.detail.from); });
     document.addEventListener("maillage:year", function (e) { self.setYear(e.detail.year); });
+    var sizer = document.getElementById("node-size");
+    if (sizer) {
+      sizer.addEventListener("change", function () {
+        self.sizeBy = sizer.value;
+        self.renderer.refresh({ skipIndexation: true });
+      });
+    }
     return this.load(this.query);
   };
 
+  Network.prototype.nodeSize = function (attrs) {
+    if (this.sizeBy === "degree" || attrs[this.sizeBy] == null) return attrs.size;
+    return Math.min(2.5 + 1.6 * Math.sqrt(attrs[this.sizeBy]), 18);
+  };
+
   Network.prototype.nodeStyle = function (key, attrs) {
-    if (!this.selected) return {};
-    if (key === this.selected) return { highlighted: true, size: attrs.size * 1.6, labelVisibility: "visible", zIndex: 2 };
-    if (this.neighbours && this.neighbours.has(key)) return { zIndex: 1 };
-    return { color: FADED, label: null, zIndex: 0 };
+    var size = this.nodeSize(attrs);
+    if (!this.selected) return { size: size };
+    if (key === this.selected) return { highlighted: true, size: size * 1.6, labelVisibility: "visible", zIndex: 2 };
+    if (this.neighbours && this.neighbours.has(key)) return { size: size, zIndex: 1 };
+    return { size: size, color: FADED, label: null, zIndex: 0 };
   };
 
   Network.prototype.edgeStyle = function (key, attrs) {
-    if (!activeIn(attrs, this.year)) return { visibility: "hidden" };
+    if (this.deferEdges || !activeIn(attrs, this.year)) return { visibility: "hidden" };
     if (this.selected && !this.graph.hasExtremity(key, this.selected)) return { color: "#e7e5e4" };
     return {};
   };
@@ -101,17 +112,19 @@
   Network.prototype.show = function (data) {
     var graph = this.graph;
     var colours = this.colours;
+    var kinds = this.kindColours;
     graph.clear();
     data.nodes.forEach(function (n) {
       graph.addNode(n.id, {
         x: n.x, y: n.y, size: n.size, label: n.label, color: colours[n.world] || UNKNOWN,
-        actor_id: n.actor_id, territory: n.territory
+        actor_id: n.actor_id, territory: n.territory, degree: n.degree, cross_world: n.cross_world,
+        count: n.count
       });
     });
     data.links.forEach(function (l) {
       if (!graph.hasNode(l.source) || !graph.hasNode(l.target)) return;
       graph.addEdgeWithKey(l.id, l.source, l.target, {
-        color: KIND_COLOURS[l.kind] || "#a8a29e", size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
+        color: kinds[l.kind] || "#a8a29e", size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
         start_year: l.start_year, end_year: l.end_year
       });
     });
@@ -119,6 +132,11 @@
     this.selected = null;
     this.neighbours = null;
     this.el.dataset.selected = "";
+    // Large graphs: nodes first (drawn and clickable at once), links on the next frames;
+    // links are hidden while the camera moves so that software WebGL stays fluid.
+    var large = data.links.length > LARGE;
+    this.deferEdges = large;
+    this.renderer.setSetting("hideEdgesOnMove", large);
     this.renderer.refresh();
     this.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     var template = data.meta.mode === "actors" ? "nodes_shown" : "groups_shown";
@@ -127,6 +145,22 @@
     this.el.dataset.loads = String(this.loads);
     this.el.dataset.mode = data.meta.mode;
     this.el.dataset.state = "ready";
+    this.drawEdges(large);
+  };
+
+  Network.prototype.drawEdges = function (deferred) {
+    var self = this;
+    var loads = this.loads;
+    this.el.dataset.edges = deferred ? "pending" : "drawn";
+    if (!deferred) return;
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        if (self.loads !== loads) return;
+        self.deferEdges = false;
+        self.renderer.refresh({ skipIndexation: true });
+        requestAnimationFrame(function () { self.el.dataset.edges = "drawn"; });
+      });
+    });
   };
 
   Network.prototype.click = function (key) {

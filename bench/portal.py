@@ -1,0 +1,299 @@
+"""Portal speed on a generated map of 100k actors and 400k links.
+
+1. Actor and territory pages and their JSON twins under 8 concurrent clients on loopback:
+   median and p95 per kind of page, and the ratio to a static file served by the same
+   server to the same clients in the same run (the framework's floor).
+2. The network view of the largest département (about 5,000 actors) in headless Chromium:
+   time from navigation to a drawn graph that answers a click, cold (layout computed)
+   and warm (layout cached).
+
+The map is built once through the import services (audited, indexed) and kept in
+``var/bench-portal.sqlite``; ``--rebuild`` builds it again.
+
+    .venv/bin/python bench/portal.py [--actors 100000] [--links 400000] [--requests 1600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from maillage.model.records import ActorRecord, LinkRecord
+from maillage.services import database, imports
+from maillage.storage.engine import make_engine
+from maillage.storage.tables import actor, territory
+
+WORLDS = ["economic", "associative", "public", "academic"]
+KINDS = ["partnership", "funding", "joint_project", "exchange_of_practice", "membership"]
+DEFAULT_DB = Path("var/bench-portal.sqlite")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def communes_by_departement(db: sa.Engine) -> dict[str, list[str]]:
+    query = sa.select(territory.c.code, territory.c.parent_code).where(
+        territory.c.level == "commune", territory.c.parent_code.like("DEP:%")
+    )
+    out: dict[str, list[str]] = {}
+    with db.connect() as conn:
+        for code, parent in conn.execute(query):
+            out.setdefault(parent, []).append(code[4:])
+    return out
+
+
+def generate(
+    n: int, m: int, communes: dict[str, list[str]]
+) -> tuple[list[ActorRecord], list[LinkRecord]]:
+    """Actors spread over départements with Zipf weights (the largest holds ~6% of them);
+    links mostly inside a département, dated 2010-2024."""
+    rng = random.Random(1)
+    deps = sorted(communes)
+    rng.shuffle(deps)
+    weights = [1 / (rank + 1) ** 0.5 for rank in range(len(deps))]
+    placed = rng.choices(deps, weights=weights, k=n)
+    actors = [
+        ActorRecord(
+            name=f"Acteur {i} {rng.choice(['médiation', 'emploi', 'santé', 'tiers-lieu'])}",
+            key=f"a{i}",
+            world=WORLDS[i % 4],
+            commune_code=rng.choice(communes[dep]),
+            themes=[rng.choice(["inclusion-numerique", "emploi-insertion", "sante"])],
+        )
+        for i, dep in enumerate(placed)
+    ]
+    members: dict[str, list[int]] = {}
+    for i, dep in enumerate(placed):
+        members.setdefault(dep, []).append(i)
+    links, seen = [], set()
+    while len(links) < m:
+        a = rng.randrange(n)
+        b = rng.choice(members[placed[a]]) if rng.random() < 0.7 else rng.randrange(n)
+        year = rng.randint(2010, 2024)
+        if a == b or (a, b, year) in seen:
+            continue
+        seen.add((a, b, year))
+        links.append(
+            LinkRecord(
+                source_key=f"a{a}",
+                target_key=f"a{b}",
+                kind=rng.choice(KINDS),
+                start_date=dt.date(year, 1, 1),
+            )
+        )
+    return actors, links
+
+
+def build(path: Path, n: int, m: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    db = make_engine(f"sqlite:///{path}")
+    database.upgrade(db=db)
+    actors, links = generate(n, m, communes_by_departement(db))
+    started = time.perf_counter()
+    imports.import_actors(db=db, records=actors, source="bench")
+    imports.import_links(db=db, records=links, source="bench")
+    print(f"built {n} actors and {m} links in {time.perf_counter() - started:.0f} s -> {path}")
+    db.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(path: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """``maillage serve`` on ``path`` in its own process(es)."""
+    code = "import sys; from maillage.cli.web import serve_command; serve_command(sys.argv[1:])"
+    argv = ["--db", str(path), "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/static/favicon.svg", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def targets(path: Path, count: int) -> dict[str, list[str]]:
+    """URLs per kind: actor pages, territory pages and their JSON twins. Territories are
+    every département and distinct communes with actors, each asked once per pass (a
+    first pass finds the page cache empty; the second, warm, pass asks them again)."""
+    rng = random.Random(2)
+    db = make_engine(f"sqlite:///{path}")
+    with db.connect() as conn:
+        top = conn.execute(sa.select(sa.func.max(actor.c.id))).scalar_one()
+        communes = list(conn.execute(sa.select(actor.c.commune_code).distinct()).scalars())
+        deps = list(
+            conn.execute(
+                sa.select(territory.c.code).where(territory.c.level == "departement")
+            ).scalars()
+        )
+    db.dispose()
+    ids = [rng.randint(1, top) for _ in range(count)]
+    places = deps + ["COM:" + c for c in rng.sample(communes, max(0, count - len(deps)))]
+    rng.shuffle(places)
+    return {
+        "static file (reference)": ["/static/favicon.svg"] * count,
+        "actor page": [f"/actors/{i}" for i in ids],
+        "actor JSON": [f"/api/actors/{i}" for i in ids],
+        "territory page, cold": [f"/territories/{p}" for p in places],
+        "territory page, warm": [f"/territories/{p}" for p in places],
+        "territory JSON, cold": [f"/api/territories/{p}?lang=en" for p in places],
+        "territory JSON, warm": [f"/api/territories/{p}?lang=en" for p in places],
+    }
+
+
+async def hammer(base: str, urls: list[str], clients: int) -> list[float]:
+    """Fetch ``urls`` with ``clients`` concurrent loops; return each latency in ms."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for url in urls:
+        queue.put_nowait(url)
+    times: list[float] = []
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            url = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.get(base + url)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+
+    async with httpx.AsyncClient(timeout=60) as client:
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+    return times
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18]
+
+
+def bench_pages(base: str, path: Path, requests: int, clients: int) -> None:
+    print(
+        f"\n{clients} concurrent clients, {requests} requests per kind (loopback, this machine's cores shared)"
+    )
+    reference: float | None = None
+    for kind, urls in targets(path, requests).items():
+        if "territory" not in kind:
+            asyncio.run(hammer(base, urls[: clients * 2], clients))  # warm-up
+        times = asyncio.run(hammer(base, urls, clients))
+        median = statistics.median(times)
+        reference = reference or median
+        print(
+            f"  {kind:24} median {median:7.1f} ms  p95 {p95(times):7.1f} ms  ({median / reference:5.1f}x reference)"
+        )
+
+
+def largest_departement(path: Path, below: int) -> tuple[str, int]:
+    """The département with the most actors, up to ``below`` (drawn without aggregation)."""
+    db = make_engine(f"sqlite:///{path}")
+    commune = territory.alias("commune")
+    query = (
+        sa.select(commune.c.parent_code, sa.func.count())
+        .select_from(
+            actor.join(commune, commune.c.code == sa.literal("COM:") + actor.c.commune_code)
+        )
+        .group_by(commune.c.parent_code)
+        .having(sa.func.count() <= below)
+        .order_by(sa.func.count().desc())
+        .limit(1)
+    )
+    with db.connect() as conn:
+        code, count = conn.execute(query).one()
+    db.dispose()
+    return str(code), int(count)
+
+
+def network_timings(page: Any, url: str) -> dict[str, Any]:
+    """Seconds from navigation to: nodes drawn and clickable, links drawn, a click answered."""
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("#network[data-state=ready]", timeout=120_000)
+    page.evaluate(
+        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+    drawn = time.perf_counter() - started
+    node = page.evaluate("() => window.maillage.network.graph.nodes()[0]")
+    page.evaluate("(key) => window.maillage.network.renderer.emit('clickNode', {node: key})", node)
+    page.wait_for_selector(f"#network[data-selected='{node}']", timeout=60_000)
+    answered = time.perf_counter() - started
+    page.wait_for_selector("#network[data-edges=drawn]", timeout=120_000)
+    links = time.perf_counter() - started
+    size = page.evaluate(
+        "() => [window.maillage.network.graph.order, window.maillage.network.graph.size]"
+    )
+    return {"drawn": drawn, "answered": answered, "links": links, "size": size}
+
+
+def bench_network(base: str, path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    code, count = largest_departement(path, below=5000)
+    print(f"\nnetwork view of {code} ({count} actors) in headless Chromium (software WebGL)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        for label in ("cold (layout computed)", "warm (layout cached)"):
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            t = network_timings(page, f"{base}/embed/network?territory={code}")
+            print(
+                f"  {label:24} nodes drawn and clickable {t['drawn']:5.2f} s, click answered "
+                f"{t['answered']:5.2f} s, links drawn {t['links']:5.2f} s "
+                f"({t['size'][0]} nodes, {t['size'][1]} links)"
+            )
+            page.close()
+        browser.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--actors", type=int, default=100_000)
+    parser.add_argument("--links", type=int, default=400_000)
+    parser.add_argument("--requests", type=int, default=1600)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB)
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+    if args.rebuild or not args.db.exists():
+        build(args.db, args.actors, args.links)
+    port = free_port()
+    server = start_server(args.db, port, args.workers)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        bench_pages(base, args.db, args.requests, args.clients)
+        if not args.no_browser:
+            bench_network(base, args.db)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
