@@ -103,6 +103,9 @@ def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
         f"a{actor_id}",
     )
     assert highlighted is True
+    other = click_node_in_the_network(page, exclude=f"a{actor_id}")
+    page.wait_for_selector(f"#map[data-selected='{other}']")
+    page.wait_for_selector(f"#card #card-title[data-actor-id='{other}']")
     check_axe(page, origin)
     screenshot(page, "explore")
 
@@ -121,6 +124,23 @@ def click_point_of_an_actor(page: Any) -> tuple[int, tuple[float, float]]:
         actor_id,
     )
     return actor_id, (x, y)
+
+
+def click_node_in_the_network(page: Any, exclude: str) -> int:
+    """Click, with the mouse, the drawn node of another actor; return its actor id."""
+    page.evaluate(
+        "() => window.maillage.network.renderer.getCamera().setState({x: 0.5, y: 0.5, ratio: 1})"
+    )
+    page.wait_for_timeout(300)
+    key, x, y = page.evaluate(
+        """(exclude) => { const net = window.maillage.network; const r = net.renderer;
+             const key = net.graph.nodes().find((k) => k !== exclude && net.graph.degree(k) > 0);
+             const p = r.graphToViewport(net.graph.getNodeAttributes(key));
+             const box = net.el.getBoundingClientRect(); return [key, box.left + p.x, box.top + p.y]; }""",
+        exclude,
+    )
+    page.mouse.click(x, y)
+    return int(key[1:])
 
 
 def test_keyboard_selection_timeline_and_english(page: Any, portal: tuple[str, Demo]) -> None:
