@@ -1,17 +1,33 @@
 """Imports of parsed records (actors and links) into the database.
 
-One import is one transaction, one audit batch and one ``import_run`` row:
-all or nothing by default (any rejected row and nothing is written),
-``partial`` keeps the valid rows. Re-importing the same source updates the
-actors it created (matched by their source key, then SIRET, SIREN, RNA)
-instead of duplicating them, and skips links already stored.
+One import is one transaction, one audit batch and one ``import_run`` row, whatever
+the file holds (a SCDL file gives funders, beneficiaries and grants: all in the same
+batch, so ``maillage undo --batch N`` removes the whole import and only it). All or
+nothing by default: every record is validated before anything is written, and any
+rejected row means nothing is written (the failed run is still logged); ``partial``
+keeps the valid records. An error while writing rolls everything back.
+
+Identity (resolution on identifiers):
+
+- an actor already imported from the same source is found by its source key
+  (stored as the identifier ``source:<source>:<key>``; records without a key get
+  ``nom:<folded name>@<commune>``) and updated with the file's values;
+- otherwise an actor with the same SIRET, RNA or SIREN (a SIREN only against actors
+  without SIRET when the record has one) is merged into: its empty fields are filled,
+  its themes, territories and identifiers extended, its values kept. A shared
+  identifier merges only one to one: when several incoming records, or several stored
+  actors, carry it (the places of one structure share its SIRET), none is merged;
+- a link is the same when its ends, kind, start date and source reference are; a
+  re-imported link is left as it is.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,39 +40,40 @@ from maillage.services.validation import check_communes, check_territories, clea
 from maillage.storage.audit import Context, open_batch, utcnow
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors, links
-from maillage.storage.tables import actor, actor_identifier, import_run, link, territory
+from maillage.storage.tables import (
+    actor,
+    actor_identifier,
+    import_run,
+    link,
+    territory,
+    territory_postcode,
+)
 
 ACTOR_VALUE_FIELDS = (
-    "name",
-    "acronym",
-    "description",
-    "world",
-    "category",
-    "digital_profile",
-    "siren",
-    "siret",
-    "rna",
-    "legal_form",
-    "naf",
-    "address",
-    "postcode",
-    "commune_code",
-    "latitude",
-    "longitude",
-    "website",
-    "email",
-    "phone",
-    "classification_rule",
-    "themes",
-    "sdgs",
+    "name", "acronym", "description", "world", "category", "digital_profile", "siren",
+    "siret", "rna", "legal_form", "naf", "address", "postcode", "commune_code", "latitude",
+    "longitude", "website", "email", "phone", "classification_rule", "themes", "sdgs",
     "territories",
-)
-Progress = Callable[[int], None]
+)  # fmt: skip
+LINK_VALUE_FIELDS = (
+    "form", "subtype", "weight", "amount", "status", "start_date", "end_date", "purpose",
+    "evidence", "evidence_url", "confidence", "themes", "source_ref",
+)  # fmt: skip
+COLLECTIONS = ("themes", "sdgs", "territories", "identifiers")
+KEEP_ON_MERGE = ("source", "source_ref", "extra", "identifiers")
+STANDIN = 2**40  # ids handed to links whose end is an actor created by the same import
+COUNTS = ("created", "updated", "merged", "unchanged", "rejected")
+Progress = Callable[[int, int], None]
+"""Called with ``(done, total)`` work units as an import goes."""
 
 
 @dataclass
 class ImportReport:
-    """What an import did; ``issues`` lists every rejected row with its reason."""
+    """What an import did; ``issues`` lists every rejected row with its reason.
+
+    The totals add up the ``details`` per entity (``actors``, ``links``, ``needs``,
+    ``indicators``); ``warnings`` lists repairs and values left out (rows kept).
+    """
 
     kind: str
     source: str
@@ -68,55 +85,136 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     issues: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    details: dict[str, dict[str, int]] = field(default_factory=dict)
     batch_id: int | None = None
     import_run_id: int | None = None
     status: str = "done"
 
+    def count(self, entity: str, what: str, n: int = 1) -> None:
+        """Add ``n`` to one count of ``entity`` and to the total."""
+        counts = self.details.setdefault(entity, dict.fromkeys(COUNTS, 0))
+        counts[what] += n
+        setattr(self, what, getattr(self, what) + n)
+
+    def clear_writes(self) -> None:
+        """Zero the write counts (a failed import wrote nothing); rejections stay."""
+        for what in ("created", "updated", "merged", "unchanged"):
+            setattr(self, what, 0)
+            for counts in self.details.values():
+                counts[what] = 0
+
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (issues and warnings as dicts)."""
         data = asdict(self)
-        data["issues"] = [asdict(i) for i in self.issues]
+        data["issues"] = [_issue_dict(i) for i in self.issues]
+        data["warnings"] = [_issue_dict(i) for i in self.warnings]
         return data
 
 
-def _issue(report: ImportReport, row: int | None, exc: InvalidInput) -> None:
-    report.issues.append(
-        ImportIssue(row=row, field=exc.field, value=exc.value, message=exc.rule, file=report.file)
-    )
+def _issue_dict(issue: ImportIssue) -> dict[str, Any]:
+    return {
+        k: (v if isinstance(v, str | int | float | bool | None) else str(v))
+        for k, v in asdict(issue).items()
+    }
 
 
-def _commune_index(conn: sa.Connection) -> dict[tuple[str, str | None], str]:
-    """(folded commune name, département code) -> commune code, for rows without a code."""
-    index: dict[tuple[str, str | None], str] = {}
-    query = (
-        sa.select(territory.c.code, territory.c.name_folded, territory.c.parent_code)
-        .where(territory.c.level == "commune")
-        .order_by(sa.func.coalesce(territory.c.population, 0))
-    )
-    for code, name, parent in conn.execute(query):
-        index[(name, parent)] = code[4:]
-        index[(name, None)] = code[4:]
-    return index
+@dataclass
+class _Reference:
+    """Territories known to the database, for checks and commune look-ups."""
+
+    territories: set[str]
+    communes: set[str]
+    by_name: dict[tuple[str, str | None], str]
+    by_postcode: dict[str, list[tuple[str, str]]]
+    former: dict[str, str] = field(default_factory=dict)  # pre-merger code -> current
+
+    @classmethod
+    def load(cls, conn: sa.Connection) -> _Reference:
+        territories = set(conn.execute(sa.select(territory.c.code)).scalars())
+        by_name: dict[tuple[str, str | None], str] = {}
+        names: dict[str, str] = {}
+        query = (
+            sa.select(territory.c.code, territory.c.name_folded, territory.c.parent_code)
+            .where(territory.c.level == "commune")
+            .order_by(sa.func.coalesce(territory.c.population, 0))
+        )
+        for code, name, parent in conn.execute(query):
+            by_name[(name, parent)] = by_name[(name, None)] = code[4:]
+            names[code[4:]] = name
+        by_postcode: dict[str, list[tuple[str, str]]] = {}
+        for postcode, commune in conn.execute(sa.select(territory_postcode)):
+            by_postcode.setdefault(postcode, []).append((commune, names.get(commune, "")))
+        communes = {c[4:] for c in territories if c.startswith("COM:")}
+        former = {
+            old: code[4:]
+            for code, extra in conn.execute(
+                sa.select(territory.c.code, territory.c.extra).where(territory.c.level == "commune")
+            )
+            for old in (extra or {}).get("former_codes") or ()
+            if old not in communes
+        }
+        return cls(territories, communes, by_name, by_postcode, former)
+
+    def commune_of(self, record: ActorRecord) -> str | None:
+        """The INSEE code of a record without one: from its postcode, else its name."""
+        name = fold(record.commune_name) if record.commune_name else None
+        candidates = self.by_postcode.get(record.postcode or "", [])
+        if len(candidates) == 1:
+            return candidates[0][0]
+        for code, folded in candidates:
+            if name and folded == name:
+                return code
+        if not name:
+            return None
+        deps = [t for t in record.territories if t.startswith("DEP:")]
+        found = self.by_name.get((name, deps[0] if deps else None))
+        return found or (None if deps else self.by_name.get((name, None)))
 
 
-def _actor_values(
-    record: ActorRecord, source: str, communes: dict[tuple[str, str | None], str]
-) -> dict[str, Any]:
+def import_key(record: ActorRecord) -> str:
+    """The key an actor is known by in its source (name, commune and address when the
+    source gives none)."""
+    if record.key:
+        return record.key
+    place = record.commune_code or record.postcode or fold(record.commune_name or "")
+    return f"nom:{fold(record.name)}@{place}@{fold(record.address or '')}"
+
+
+def _actor_values(record: ActorRecord, source: str, ref: _Reference) -> dict[str, Any]:
     values = {f: getattr(record, f) for f in ACTOR_VALUE_FIELDS}
     values = {k: v for k, v in values.items() if v not in (None, [], "")}
-    if not values.get("commune_code") and record.commune_name:
-        deps = [t for t in record.territories if t.startswith("DEP:")]
-        key = (fold(record.commune_name), deps[0] if deps else None)
-        code = communes.get(key) or (None if deps else communes.get((key[0], None)))
-        if code:
-            values["commune_code"] = code
-    if record.key:
-        values["identifiers"] = [f"source:{source}:{record.key}"]
+    if not values.get("commune_code") and (code := ref.commune_of(record)):
+        values["commune_code"] = code
+    values["identifiers"] = [f"source:{source}:{import_key(record)}"]
     values["source"] = source
     if record.source_ref:
         values["source_ref"] = record.source_ref
-    if record.extra:
-        values["extra"] = record.extra
+    extra = _with_origin(record.extra, record.source, source)
+    if record.category:
+        values["category"] = _category(record, extra)
+    if extra:
+        values["extra"] = extra
     return values
+
+
+def _category(record: ActorRecord, extra: dict[str, Any]) -> str | None:
+    """The category code of a record (codes or labels). A category derived by a parser's
+    rule that the taxonomy lacks is kept in ``extra``; one the file states is checked."""
+    try:
+        return taxonomy.resolve("categories", record.category or "", field="category")
+    except MaillageError:
+        if record.classification_rule is None:
+            return record.category  # clean_actor names the allowed values
+        extra["categorie_source"] = record.category
+        return None
+
+
+def _with_origin(extra: dict[str, Any], origin: str | None, source: str) -> dict[str, Any]:
+    """``extra``, plus the record's own provenance when it is not the import's source."""
+    if origin and origin != source:
+        return {**extra, "source_origine": origin}
+    return dict(extra)
 
 
 def _known_aliases(codes: list[str] | None, known: set[str]) -> list[str]:
@@ -129,159 +227,261 @@ def _known_aliases(codes: list[str] | None, known: set[str]) -> list[str]:
     return sorted(set(out))
 
 
-def _existing_actors(conn: sa.Connection, source: str) -> dict[str, int]:
-    """Known identities: source keys, SIRET, SIREN and RNA -> actor id."""
-    prefix = f"source:{source}:"
-    known: dict[str, int] = {}
-    query = sa.select(actor_identifier.c.identifier, actor_identifier.c.actor_id).where(
-        actor_identifier.c.identifier.startswith(prefix)
-    )
-    for ident, actor_id in conn.execute(query):
-        known[ident] = actor_id
-    live = sa.select(actor.c.id, actor.c.siret, actor.c.siren, actor.c.rna).where(
-        actor.c.deleted_at.is_(None)
-    )
-    for actor_id, siret, siren, rna in conn.execute(live):
-        for scheme, value in (("siret", siret), ("siren", siren), ("rna", rna)):
-            if value:
-                known.setdefault(f"{scheme}:{value}", actor_id)
-    return known
+def _clean_actor(
+    record: ActorRecord, source: str, ref: _Reference, warn: Callable[[ImportIssue], None]
+) -> dict[str, Any]:
+    """Validated values of one actor record (a pre-merger commune code replaced by the
+    current commune's, with a warning). Raises InvalidInput."""
+    values = clean_actor(_actor_values(record, source, ref))
+    old = values.get("commune_code")
+    if old and old not in ref.communes and old in ref.former:
+        values["commune_code"] = ref.former[old]
+        message = f"code commune d'avant fusion : commune actuelle {ref.former[old]}"
+        warn(ImportIssue(None, "commune_code", old, f"« {record.name} » : {message}",
+                         severity="warning"))  # fmt: skip
+    values["territories"] = _known_aliases(values.get("territories"), ref.territories)
+    check_communes(values, ref.communes)
+    check_territories(values, ref.territories)
+    return values
 
 
-def _match(values: dict[str, Any], known: dict[str, int]) -> int | None:
-    for ident in values.get("identifiers") or ():
-        if ident in known:
-            return known[ident]
-    for scheme in ("siret", "siren", "rna"):
-        if values.get(scheme) and f"{scheme}:{values[scheme]}" in known:
-            return known[f"{scheme}:{values[scheme]}"]
-    return None
+@dataclass
+class _Identities:
+    """Stored identities: this source's keys, and SIRET/SIREN/RNA of live actors."""
 
+    by_key: dict[str, int]
+    by_ident: dict[str, list[int]]
 
-def import_actors(
-    *,
-    db: sa.Engine,
-    records: Sequence[ActorRecord],
-    source: str,
-    file: str | None = None,
-    parse_issues: Iterable[ImportIssue] = (),
-    rows: int | None = None,
-    partial: bool = False,
-    dry_run: bool = False,
-    user: str = "import",
-    progress: Progress | None = None,
-) -> ImportReport:
-    """Validate and store actors read from one source; see the module docstring."""
-    report = ImportReport("actors", source, file, rows=rows if rows is not None else len(records))
-    report.issues.extend(i for i in parse_issues if i.severity == "error")
-    with transaction(db) as conn:
-        communes = _commune_index(conn)
-        territories = set(conn.execute(sa.select(territory.c.code)).scalars())
-        commune_codes = {c[4:] for c in territories if c.startswith("COM:")}
-        cleaned: list[tuple[int, dict[str, Any]]] = []
-        for number, record in enumerate(records, start=2):
-            try:
-                values = clean_actor(_actor_values(record, source, communes))
-                values["territories"] = _known_aliases(values.get("territories"), territories)
-                check_communes(values, commune_codes)
-                check_territories(values, territories)
-                cleaned.append((number, values))
-            except InvalidInput as exc:
-                _issue(report, number, exc)
-        report.rejected = len({i.row for i in report.issues})
-        if report.issues and not partial:
-            report.status = "failed"
-            _record_run(conn, report, None)
-            return report
-        if dry_run:
-            report.status = "dry_run"
-            report.created = len(cleaned)
-            return report
-        batch_id = open_batch(conn, kind="import", label=f"import {source}", user=user)
-        ctx = Context(user=user, source=source, batch_id=batch_id)
-        _store_actors(conn, cleaned, report, ctx, progress)
-        report.batch_id = batch_id
-        _record_run(conn, report, batch_id)
-    return report
-
-
-def _store_actors(
-    conn: sa.Connection,
-    cleaned: list[tuple[int, dict[str, Any]]],
-    report: ImportReport,
-    ctx: Context,
-    progress: Progress | None,
-) -> None:
-    known = _existing_actors(conn, ctx.source or "")
-    new: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for _number, values in cleaned:
-        actor_id = _match(values, known)
-        if actor_id is None:
-            key = (values.get("identifiers") or [values["name"]])[0]
-            if key in seen:  # same key twice in one file: keep the first
-                report.unchanged += 1
-                continue
-            seen[key] = len(new)
-            new.append(values)
-            continue
-        current = actors.get(conn, actor_id, include_deleted=True)
-        changes = {k: v for k, v in values.items() if current.get(k) != v and k != "identifiers"}
-        merged_ids = sorted(set(current["identifiers"]) | set(values.get("identifiers") or ()))
-        if merged_ids != current["identifiers"]:
-            changes["identifiers"] = merged_ids
-        if changes:
-            actors.update(conn, actor_id, changes, ctx=ctx)
-            report.updated += 1
-        else:
-            report.unchanged += 1
-        if progress:
-            progress(1)
-    actors.create_many(conn, new, ctx=ctx)
-    report.created = len(new)
-    if progress:
-        progress(len(new))
-
-
-def _record_run(conn: sa.Connection, report: ImportReport, batch_id: int | None) -> None:
-    counts = {
-        k: getattr(report, k)
-        for k in ("rows", "created", "updated", "merged", "unchanged", "rejected")
-    }
-    result = conn.execute(
-        sa.insert(import_run).values(
-            batch_id=batch_id,
-            kind=report.kind,
-            source=report.source,
-            file=report.file,
-            status=report.status,
-            started_at=utcnow(),
-            finished_at=utcnow(),
-            counts=counts,
-            issues=[
-                {
-                    k: (v if isinstance(v, str | int | float | None) else str(v))
-                    for k, v in asdict(i).items()
-                }
-                for i in report.issues[:1000]
-            ],
+    @classmethod
+    def load(cls, conn: sa.Connection, source: str) -> _Identities:
+        query = sa.select(actor_identifier.c.identifier, actor_identifier.c.actor_id).where(
+            actor_identifier.c.identifier.startswith(f"source:{source}:", autoescape=True)
         )
+        by_key = {ident: actor_id for ident, actor_id in conn.execute(query)}
+        by_ident: dict[str, list[int]] = {}
+        live = sa.select(actor.c.id, actor.c.siret, actor.c.siren, actor.c.rna).where(
+            actor.c.deleted_at.is_(None)
+        )
+        for actor_id, siret, siren, rna in conn.execute(live):
+            for ident in _identity_keys(siret, siren, rna, stored=True):
+                by_ident.setdefault(ident, []).append(actor_id)
+        return cls(by_key, by_ident)
+
+    def match(self, values: dict[str, Any], incoming: Counter[str]) -> tuple[int, str] | None:
+        """``(actor id, "same" | "merge")`` for one cleaned record, or None (new actor)."""
+        own = values["identifiers"][0]
+        if own in self.by_key:
+            return self.by_key[own], "same"
+        for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna")):
+            found = self.by_ident.get(ident, ())
+            if len(found) == 1 and incoming[ident] == 1:
+                return found[0], "merge"
+        return None
+
+
+def _identity_keys(
+    siret: str | None, siren: str | None, rna: str | None, *, stored: bool = False
+) -> list[str]:
+    """Identifier keys, most specific first. A stored actor is indexed by its SIREN,
+    and also as ``siren-only:`` when it has no SIRET; a record with a SIRET looks for
+    its SIREN only among those (``siren-only:``), a record without one among all."""
+    keys = [f"siret:{siret}"] if siret else []
+    if rna:
+        keys.append(f"rna:{rna}")
+    if siren and stored:
+        keys.append(f"siren:{siren}")
+        if not siret:
+            keys.append(f"siren-only:{siren}")
+    elif siren:
+        keys.append(f"siren-only:{siren}" if siret else f"siren:{siren}")
+    return keys
+
+
+@dataclass
+class _ActorPlan:
+    """What an import will do to actors, decided before anything is written."""
+
+    new: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)  # source key -> id or stand-in
+    idents: dict[str, int | None] = field(default_factory=dict)  # "siret:..." -> stand-in
+
+    def add(self, key: str, values: dict[str, Any]) -> None:
+        """Plan a new actor: its key and identifiers name it until it has an id."""
+        standin = STANDIN + len(self.new)
+        self.ids[key] = standin
+        self.new.append(values)
+        for scheme in ("siret", "siren", "rna"):
+            if values.get(scheme):
+                ident = f"{scheme}:{values[scheme]}"
+                self.idents[ident] = None if ident in self.idents else standin
+
+
+@dataclass
+class _Batch:
+    """One import in the making: its records, where its rows came from, its report."""
+
+    report: ImportReport
+    actors: Sequence[ActorRecord]
+    links: Sequence[LinkRecord]
+    actor_rows: Sequence[int | None]
+    link_rows: Sequence[int | None]
+    progress: Progress | None
+    done: int = 0
+
+    @property
+    def total(self) -> int:
+        return 2 * (len(self.actors) + len(self.links))
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    def reject(
+        self, entity: str, row: int | None, name: str, exc: InvalidInput, value: Any = None
+    ) -> None:
+        """Report a record rejected by validation (``value`` replaces the checked one)."""
+        message = exc.rule if row is not None else f"{name} : {exc.rule}"
+        shown = exc.value if value is None else value
+        self.report.issues.append(ImportIssue(row, exc.field, shown, message, self.file))
+        self.report.count(entity, "rejected")
+
+    @property
+    def file(self) -> str | None:
+        """The file name issues are reported under (as the parsers do)."""
+        return Path(self.report.file).name if self.report.file else None
+
+    def warn(self, issue: ImportIssue) -> None:
+        """Report a repair (the record is kept)."""
+        issue.file = self.file
+        self.report.warnings.append(issue)
+
+
+def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
+    """Validate every actor and decide: create, update (same source) or merge."""
+    ref = _Reference.load(conn)
+    cleaned: list[tuple[ActorRecord, dict[str, Any]]] = []
+    for index, (record, row) in enumerate(zip(batch.actors, batch.actor_rows, strict=True)):
+        try:
+            cleaned.append((record, _clean_actor(record, source, ref, batch.warn)))
+        except InvalidInput as exc:
+            batch.reject("actors", row, f"acteur « {record.name} »", exc)
+        if index % 1000 == 999:
+            batch.advance(1000)
+    batch.advance(len(batch.actors) % 1000)
+    plan = _ActorPlan()
+    matched = _match_all(conn, batch, cleaned, plan, source)
+    _plan_matches(conn, plan, matched, batch.report)
+    batch.report.count("actors", "created", len(plan.new))
+    return plan
+
+
+def _match_all(
+    conn: sa.Connection,
+    batch: _Batch,
+    cleaned: list[tuple[ActorRecord, dict[str, Any]]],
+    plan: _ActorPlan,
+    source: str,
+) -> list[tuple[str, int, str, dict[str, Any]]]:
+    """Plan the new actors; return the others with the stored actor they match."""
+    incoming = Counter(
+        ident
+        for _, values in cleaned
+        for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna"))
     )
-    key = result.inserted_primary_key
-    report.import_run_id = int(key[0]) if key else None
+    identities = _Identities.load(conn, source)
+    matched: list[tuple[str, int, str, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for record, values in cleaned:
+        key = import_key(record)
+        if key in seen:
+            batch.report.count("actors", "unchanged")
+            batch.warn(ImportIssue(None, "key", key, f"« {record.name} » : même acteur "
+                                   "plus haut dans le fichier, gardé une fois",
+                                   severity="warning"))  # fmt: skip
+            continue
+        seen.add(key)
+        found = identities.match(values, incoming)
+        if found is None:
+            plan.add(key, values)
+        else:
+            matched.append((key, *found, values))
+    return matched
 
 
-def _actor_keys(conn: sa.Connection, source: str) -> dict[str, int]:
-    keys = _existing_actors(conn, source)
-    prefix = f"source:{source}:"
-    return {**keys, **{k[len(prefix) :]: v for k, v in keys.items() if k.startswith(prefix)}}
+def _plan_matches(
+    conn: sa.Connection,
+    plan: _ActorPlan,
+    matched: list[tuple[str, int, str, dict[str, Any]]],
+    report: ImportReport,
+) -> None:
+    """Compare matched records with the stored actors (fetched in bulk)."""
+    current = _snapshots(conn, {actor_id for _, actor_id, _, _ in matched})
+    for key, actor_id, how, values in matched:
+        snap = current[actor_id]
+        while snap.get("merged_into_id") and snap["merged_into_id"] in current:
+            snap = current[snap["merged_into_id"]]
+        if snap.get("deleted_at") is not None:
+            report.warnings.append(
+                ImportIssue(None, "key", key, "acteur supprimé : non réimporté", report.file,
+                            severity="warning")
+            )  # fmt: skip
+            report.count("actors", "unchanged")
+            continue
+        plan.ids[key] = snap["id"]
+        changes = _changes(snap, values, merge=how == "merge")
+        if changes:
+            plan.changes.append((snap["id"], how, changes))
+        report.count(
+            "actors", "merged" if how == "merge" else "updated" if changes else "unchanged"
+        )
 
 
-def _link_values(record: LinkRecord, ids: dict[str, int], source: str) -> dict[str, Any]:
+def _snapshots(conn: sa.Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Stored actors by id (deleted ones too), following merges to their survivor."""
+    out: dict[int, dict[str, Any]] = {}
+    todo = sorted(ids)
+    while todo:
+        chunk, todo = todo[:500], todo[500:]
+        for snap in actors.list(
+            conn, where=[actor.c.id.in_(chunk)], limit=None, include_deleted=True
+        ):
+            out[snap["id"]] = snap
+            target = snap.get("merged_into_id")
+            if target and target not in out and target not in todo:
+                todo.append(target)
+    return out
+
+
+def _changes(current: dict[str, Any], values: dict[str, Any], *, merge: bool) -> dict[str, Any]:
+    """Changes to bring a stored actor up to a record: the record's values (same
+    source) or only what the stored actor lacks (merge)."""
+    changes: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in COLLECTIONS:
+            old = current.get(name) or []
+            new = sorted(set(old) | set(value)) if merge or name == "identifiers" else value
+            if sorted(new) != sorted(old):
+                changes[name] = new
+        elif merge and name == "extra":
+            extra = {**value, **(current.get("extra") or {})}
+            if extra != current.get("extra"):
+                changes["extra"] = extra
+        elif merge and (name in KEEP_ON_MERGE or current.get(name) not in (None, "")):
+            continue
+        elif current.get(name) != value:
+            changes[name] = value
+    return changes
+
+
+def _link_values(
+    record: LinkRecord, ends: Callable[[str | None], int | None], source: str
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for end in ("source", "target"):
         key = getattr(record, f"{end}_key")
-        actor_id = getattr(record, f"{end}_id") or ids.get(key or "") or _by_identifier(key, ids)
+        actor_id = getattr(record, f"{end}_id") or ends(key)
         if actor_id is None:
             raise InvalidInput(
                 f"{end}_key",
@@ -294,20 +494,7 @@ def _link_values(record: LinkRecord, ids: dict[str, int], source: str) -> dict[s
         values["kind"] = taxonomy.resolve("link_kinds", record.kind, field="kind")
     except MaillageError:
         values["kind"] = record.kind  # clean_link names the allowed values
-    for name in (
-        "form",
-        "subtype",
-        "weight",
-        "amount",
-        "status",
-        "start_date",
-        "end_date",
-        "purpose",
-        "evidence",
-        "evidence_url",
-        "confidence",
-        "themes",
-    ):
+    for name in LINK_VALUE_FIELDS:
         value = getattr(record, name)
         if value not in (None, [], ""):
             values[name] = value
@@ -315,82 +502,211 @@ def _link_values(record: LinkRecord, ids: dict[str, int], source: str) -> dict[s
         values["territory_code"] = record.territory
     values["directed"] = record.directed
     values["source"] = source
-    extra = dict(record.extra)
+    values["extra"] = _with_origin(record.extra, record.source, source)
     if record.kind != values["kind"]:
-        extra["source_kind"] = record.kind
-    values["extra"] = extra
+        values["extra"]["source_kind"] = record.kind
     return values
 
 
-def _by_identifier(key: str | None, ids: dict[str, int]) -> int | None:
-    if not key:
+def _end_finder(
+    conn: sa.Connection, plan: _ActorPlan, source: str
+) -> Callable[[str | None], int | None]:
+    """Resolve a link end: a key of this import, of this source, or a SIRET/SIREN/RNA."""
+    stored = _Identities.load(conn, source)
+    prefix = f"source:{source}:"
+    keys = {k[len(prefix) :]: v for k, v in stored.by_key.items()}
+
+    def find(key: str | None) -> int | None:
+        if not key:
+            return None
+        if key in plan.ids:
+            return plan.ids[key]
+        if key in keys:
+            return keys[key]
+        digits = "".join(ch for ch in key if ch.isalnum()).upper()
+        for scheme in ("siret", "siren", "rna"):
+            ident = f"{scheme}:{digits}"
+            if ident in plan.idents:
+                return plan.idents[ident]
+            found = stored.by_ident.get(ident, ())
+            if len(found) == 1:
+                return found[0]
         return None
-    digits = "".join(ch for ch in key if ch.isalnum()).upper()
-    for scheme in ("siret", "siren", "rna"):
-        if f"{scheme}:{digits}" in ids:
-            return ids[f"{scheme}:{digits}"]
-    return None
+
+    return find
 
 
 def _link_identity(values: dict[str, Any]) -> tuple[Any, ...]:
     start = values.get("start_date")
     if isinstance(start, dt.date):
         start = start.isoformat()
-    return (values["source_id"], values["target_id"], values["kind"], start)
+    return (values["source_id"], values["target_id"], values["kind"], start,
+            values.get("source_ref"))  # fmt: skip
 
 
-def import_links(
+def _stored_links(conn: sa.Connection, source: str) -> set[tuple[Any, ...]]:
+    query = sa.select(
+        link.c.source_id, link.c.target_id, link.c.kind, link.c.start_date, link.c.source_ref
+    ).where(link.c.source == source, link.c.deleted_at.is_(None))
+    return {
+        (s, t, k, d.isoformat() if isinstance(d, dt.date) else d, ref)
+        for s, t, k, d, ref in conn.execute(query)
+    }
+
+
+def _plan_links(
+    conn: sa.Connection, batch: _Batch, plan: _ActorPlan, source: str
+) -> list[dict[str, Any]]:
+    """Validate every link (ends resolved, stand-ins for new actors); drop known ones."""
+    ends = _end_finder(conn, plan, source)
+    existing = _stored_links(conn, source)
+    planned: set[tuple[Any, ...]] = set()
+    twice = 0
+    new: list[dict[str, Any]] = []
+    for record, row in zip(batch.links, batch.link_rows, strict=True):
+        try:
+            values = clean_link(_link_values(record, ends, source))
+        except InvalidInput as exc:
+            name = f"lien {record.source_key} → {record.target_key}"
+            key = record.target_key if exc.field == "target_id" else record.source_key
+            batch.reject("links", row, name, exc, key if exc.field.endswith("_id") else None)
+            continue
+        identity = _link_identity(values)
+        if identity in existing:
+            batch.report.count("links", "unchanged")
+            twice += identity in planned
+            continue
+        existing.add(identity)
+        planned.add(identity)
+        new.append(values)
+    if twice:
+        batch.warn(ImportIssue(None, "links", twice, f"{twice} lien(s) en double dans le "
+                               "fichier (mêmes extrémités, type, date et référence) : gardés "
+                               "une fois", severity="warning"))  # fmt: skip
+    batch.advance(len(batch.links))
+    batch.report.count("links", "created", len(new))
+    return new
+
+
+def import_records(
     *,
     db: sa.Engine,
-    records: Sequence[LinkRecord],
+    kind: str,
     source: str,
+    actor_records: Sequence[ActorRecord] = (),
+    link_records: Sequence[LinkRecord] = (),
     file: str | None = None,
     parse_issues: Iterable[ImportIssue] = (),
     rows: int | None = None,
+    parse_rejected: int | None = None,
+    actor_rows: Sequence[int | None] | None = None,
+    link_rows: Sequence[int | None] | None = None,
     partial: bool = False,
     dry_run: bool = False,
     user: str = "import",
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Validate and store links whose ends are actors of the same source (or SIRET...)."""
-    report = ImportReport("links", source, file, rows=rows if rows is not None else len(records))
-    report.issues.extend(i for i in parse_issues if i.severity == "error")
+    """Validate and store the actors and links read from one file, as one import.
+
+    ``parse_issues`` are the reader's (errors reject, warnings are kept in the report);
+    ``parse_rejected`` counts the rows the reader rejected; ``actor_rows``/``link_rows``
+    give the file row of each record for the issue report. Returns the report; a
+    ``failed`` one wrote nothing but its ``import_run`` row.
+    """
+    report = ImportReport(kind, source, file)
+    report.rows = rows if rows is not None else len(actor_records) + len(link_records)
+    parse_issues = list(parse_issues)
+    report.issues = [i for i in parse_issues if i.severity == "error"]
+    report.warnings = [i for i in parse_issues if i.severity != "error"]
+    if parse_rejected is None:
+        parse_rejected = len({i.row for i in report.issues if i.row is not None})
+    report.rejected = parse_rejected
+    batch = _Batch(report, actor_records, link_records,
+                   actor_rows or [None] * len(actor_records),
+                   link_rows or [None] * len(link_records), progress)  # fmt: skip
     with transaction(db) as conn:
-        ids = _actor_keys(conn, source)
-        existing = {
-            (s, t, k, d.isoformat() if isinstance(d, dt.date) else d)
-            for s, t, k, d in conn.execute(
-                sa.select(link.c.source_id, link.c.target_id, link.c.kind, link.c.start_date).where(
-                    link.c.source == source, link.c.deleted_at.is_(None)
-                )
-            )
-        }
-        new: list[dict[str, Any]] = []
-        for number, record in enumerate(records, start=2):
-            try:
-                values = clean_link(_link_values(record, ids, source))
-            except InvalidInput as exc:
-                _issue(report, number, exc)
-                continue
-            identity = _link_identity(values)
-            if identity in existing:
-                report.unchanged += 1
-                continue
-            existing.add(identity)
-            new.append(values)
-        report.rejected = len({i.row for i in report.issues})
-        if report.issues and not partial:
-            report.status = "failed"
-            _record_run(conn, report, None)
+        plan = _plan_actors(conn, batch, source)
+        new_links = _plan_links(conn, batch, plan, source)
+        anything = bool(plan.new or plan.changes or new_links)
+        if _verdict(report, partial, dry_run) or not anything:
+            if report.status != "dry_run":
+                record_run(conn, report, None)
             return report
-        report.created = len(new)
-        if dry_run:
-            report.status = "dry_run"
-            return report
-        batch_id = open_batch(conn, kind="import", label=f"import {source} links", user=user)
-        links.create_many(conn, new, ctx=Context(user=user, source=source, batch_id=batch_id))
-        if progress:
-            progress(len(new))
+        batch_id = open_batch(conn, kind="import", label=f"import {kind} {source}", user=user)
+        ctx = Context(user=user, source=source, batch_id=batch_id)
+        _store(conn, batch, plan, new_links, ctx)
         report.batch_id = batch_id
-        _record_run(conn, report, batch_id)
+        record_run(conn, report, batch_id)
     return report
+
+
+def _verdict(report: ImportReport, partial: bool, dry_run: bool) -> bool:
+    """Set the status of a validated import; True when nothing is to be written.
+
+    It fails on any rejection unless ``partial``, and then when no record was valid."""
+    valid = report.created + report.updated + report.merged + report.unchanged
+    if report.issues and (not partial or not valid):
+        report.status = "failed"
+        report.clear_writes()
+        return True
+    if dry_run:
+        report.status = "dry_run"
+        return True
+    return False
+
+
+def _store(
+    conn: sa.Connection,
+    batch: _Batch,
+    plan: _ActorPlan,
+    new_links: list[dict[str, Any]],
+    ctx: Context,
+) -> None:
+    """Write the planned actors, then the links with their new ends' real ids."""
+    for actor_id, _how, changes in plan.changes:
+        actors.update(conn, actor_id, changes, ctx=ctx)
+    created: list[int] = list(actors.create_many(conn, plan.new, ctx=ctx))
+    batch.advance(len(batch.actors))
+    for values in new_links:
+        for end in ("source_id", "target_id"):
+            if values[end] >= STANDIN:
+                values[end] = created[values[end] - STANDIN]
+    links.create_many(conn, new_links, ctx=ctx)
+    batch.advance(len(batch.links))
+
+
+def record_run(conn: sa.Connection, report: ImportReport, batch_id: int | None) -> None:
+    """Log one import (its counts and first 1,000 issues) in ``import_run``."""
+    counts: dict[str, Any] = {k: getattr(report, k) for k in ("rows", *COUNTS)}
+    counts["details"] = report.details
+    result = conn.execute(
+        sa.insert(import_run).values(
+            batch_id=batch_id,
+            kind=report.kind,
+            source=report.source,
+            file=report.file,
+            status=report.status,
+            started_at=utcnow(),
+            finished_at=utcnow(),
+            counts=counts,
+            issues=[_issue_dict(i) for i in report.issues[:1000]],
+        )
+    )
+    key = result.inserted_primary_key
+    report.import_run_id = int(key[0]) if key else None
+
+
+def import_actors(
+    *, db: sa.Engine, records: Sequence[ActorRecord], source: str, **options: Any
+) -> ImportReport:
+    """Import actors only (rows numbered from 2 unless ``actor_rows`` is given)."""
+    options.setdefault("actor_rows", list(range(2, len(records) + 2)))
+    return import_records(db=db, kind="actors", source=source, actor_records=records, **options)
+
+
+def import_links(
+    *, db: sa.Engine, records: Sequence[LinkRecord], source: str, **options: Any
+) -> ImportReport:
+    """Import links only; their ends are actors of ``source`` (or a SIRET/SIREN/RNA)."""
+    options.setdefault("link_rows", list(range(2, len(records) + 2)))
+    return import_records(db=db, kind="links", source=source, link_records=records, **options)

@@ -1,0 +1,189 @@
+"""``maillage import FORMAT FILE`` on every shipped file meant to be imported.
+
+Counts are what a user reads in the ``--json`` line. They follow the parsers' figures
+(tests/io/test_io_real_files.py), plus what only the database can tell: a commune code
+unknown to the 2026 geography, a contract whose buyer is its own supplier (a link
+needs two actors), records that name the same actor or link twice.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from maillage.cli.main import cli
+from maillage.storage.engine import make_engine
+from storage.dump import dump
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+CARTO = "mediation-numerique/cartographie-nationale"
+SCDL = "scdl-subventions"
+API = f"{SCDL}/api-subventions-asso-fixtures"
+BATCH8 = "messy/batch8-mednum"
+
+
+def run(*args: str) -> tuple[int, dict[str, object]]:
+    """Run ``maillage ...`` and return the exit code and the last line as JSON."""
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    lines = result.stdout.strip().splitlines()
+    return result.exit_code, json.loads(lines[-1]) if lines else {}
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh migrated SQLite database (the per-file counts run on SQLite only)."""
+    target = tmp_path / "maillage.sqlite"
+    shutil.copy(sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(scope="module")
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.skip(f"shared data folder missing: {DATA}")
+    return DATA
+
+
+# format, path, flags, (rows, created, updated, merged, unchanged, rejected), status
+CASES = [
+    ("france-services", "france-services/liste-fs-20240801.csv", (), (2845, 2845, 0, 0, 0, 0), "done"),
+    ("lieux", "mediation-numerique/schema/exemple-valide.csv", (), (1, 1, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20230517-hub-du-sud-lieux-de-mediation-numeriques-provence-alpes-cote-d-azur.json", (), (646, 646, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20230711-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (188, 188, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20231003-bus-france-services-en-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (12, 12, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", (), (90, 90, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/lieux-cnfs-idf.json", (), (241, 241, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", (), (2733, 0, 0, 0, 0, 2), "failed"),
+    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", ("--partial",), (2733, 2731, 0, 0, 0, 2), "done"),
+    ("scdl", f"{SCDL}/exemple_valide.csv", (), (29, 59, 0, 0, 0, 0), "done"),
+    ("scdl", f"{SCDL}/exemple-duplicate-column.csv", (), (29, 59, 0, 0, 0, 0), "done"),
+    ("scdl", f"{SCDL}/exemple_invalide_erreurs_cellules.csv", (), (29, 0, 0, 0, 0, 29), "failed"),
+    ("scdl", f"{SCDL}/exemple_invalide_erreurs_colonnes.csv", (), (29, 0, 0, 0, 0, 29), "failed"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", (), (2, 0, 0, 0, 0, 2), "failed"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", ("--repair", "--partial"), (2, 3, 0, 0, 0, 1), "done"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-format.csv", (), (0, 0, 0, 0, 0, 0), "done"),
+    ("scdl", f"{API}/SCDL.csv", (), (4, 0, 0, 0, 0, 4), "failed"),
+    ("scdl", f"{API}/SCDL_DILCRAH_2019.csv", ("--repair",), (4, 0, 0, 0, 0, 4), "failed"),
+    ("scdl", f"{API}/antibes-fixture.csv", (), (3, 0, 0, 0, 0, 3), "failed"),
+    ("scdl", f"{API}/donneesessentielles2019_publiINTERNET.xls-errors.csv", ("--repair",), (8, 0, 0, 0, 0, 8), "failed"),
+    ("scdl", f"{API}/test-csv-valid.csv", (), (38, 0, 0, 0, 0, 38), "failed"),
+    # AIFE: 177 records rejected by the parser, 7 self-contracts; 226 links twice in the file
+    ("decp", "decp/data.gouv.fr_aife.json", ("--partial",), (4530, 3598 + 4595, 0, 0, 226, 177 + 7), "done"),
+    ("decp", "decp/data.gouv.fr_pes.json", (), (552, 584 + 587, 0, 0, 2, 0), "done"),
+    ("decp", "decp/e-marchespublics.json", (), (470, 0, 0, 0, 0, 2), "failed"),
+    ("decp", "decp/e-marchespublics.json", ("--partial",), (470, 483 + 557, 0, 0, 10, 2), "done"),
+    ("decp", "decp/marches-publics.info.json", ("--partial",), (4509, 3846 + 4940, 0, 0, 3, 79), "done"),
+    ("data-inclusion", "data-inclusion/fixtures/dataset.xlsx", ("--partial",), (3, 0, 0, 0, 0, 3), "failed"),
+    ("data-inclusion", "data-inclusion/examples-v0/001.json", (), (1, 0, 0, 0, 0, 1), "failed"),
+    ("actors", f"{BATCH8}/data_centre_sociaux.csv", (), (2261, 0, 0, 0, 0, 27), "failed"),
+    ("actors", f"{BATCH8}/data_centre_sociaux.csv", ("--partial",), (2261, 2234, 0, 0, 0, 27), "done"),
+    # keyless rows: name, commune and address identify a library; 56 rows repeat one
+    ("actors", f"{BATCH8}/adresses-des-bibliotheques-publiques.csv", ("--partial",), (15779, 15637, 0, 0, 56, 86), "done"),
+    ("actors", f"{BATCH8}/liste-donnees-mediatheques.csv", (), (844, 843, 0, 0, 1, 0), "done"),
+    ("indicators", f"{BATCH8}/taux_couverture_mobile.csv", ("--partial",), (35010, 34906, 0, 0, 0, 104), "done"),
+    ("indicators", f"{BATCH8}/data_DEMO_2020_V1_QP.csv", ("--partial",), (1400, 0, 0, 0, 0, 1400), "failed"),
+]  # fmt: skip
+COUNTS = ("rows", "created", "updated", "merged", "unchanged", "rejected")
+
+
+@pytest.mark.parametrize(("fmt", "path", "flags", "counts", "status"), CASES)
+def test_shipped_file_counts(
+    data_dir: Path, sqlite_url: str, fmt: str, path: str, flags: tuple[str, ...],
+    counts: tuple[int, ...], status: str,
+) -> None:  # fmt: skip
+    code, report = run("import", fmt, str(data_dir / path), "--db", sqlite_url, "--json", *flags)
+    assert tuple(report[k] for k in COUNTS) == counts
+    assert (report["status"], code) == (status, 1 if status == "failed" else 0)
+    issues = report["issues"]
+    assert isinstance(issues, list) and len(issues) >= report["rejected"]  # type: ignore[operator]
+    assert all(i["message"] and i["severity"] == "error" for i in issues)
+    if status == "done" and counts[1]:
+        code, again = run("import", fmt, str(data_dir / path), "--db", sqlite_url, "--json", *flags)
+        assert (again["created"], again["status"]) == (0, "done")  # no duplicate on re-import
+
+
+def test_invalid_scdl_rejected_for_the_schema_reasons(data_dir: Path, sqlite_url: str) -> None:
+    path = data_dir / SCDL / "exemple_invalide_erreurs_cellules.csv"
+    _, report = run("import", "scdl", str(path), "--db", sqlite_url, "--json")
+    fields: dict[str, int] = {}
+    for issue in report["issues"]:  # type: ignore[attr-defined]
+        fields[issue["field"]] = fields.get(issue["field"], 0) + 1
+    assert fields == {
+        "idAttribuant": 29, "idBeneficiaire": 21, "rnaBeneficiaire": 3, "dateConvention": 1,
+        "montant": 1, "nature": 1, "conditionsVersement": 1, "datesPeriodeVersement": 1,
+        "notificationUE": 2, "pourcentageSubvention": 4,
+    }  # fmt: skip
+
+
+def test_report_file_and_count_in_json(data_dir: Path, sqlite_url: str, tmp_path: Path) -> None:
+    report_path = tmp_path / "rejets.csv"
+    code, report = run(
+        "import", "france-services", str(data_dir / "france-services/liste-fs-20240801.csv"),
+        "--db", sqlite_url, "--json", "--dry-run", "--report", str(report_path),
+    )  # fmt: skip
+    assert (code, report["status"], report["created"], report["issues"]) == (0, "dry_run", 2845, 0)
+    lines = report_path.read_text("utf-8").splitlines()
+    assert lines[0] == "file,row,field,value,message,severity"
+    assert sum("code commune d'avant fusion" in line for line in lines) == 3  # 49069, 93059 x2
+    assert dump(make_engine(sqlite_url))["actor"] == []
+
+
+def _tables(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every table, rows in key order, plus the search index (see storage/dump.py)."""
+    engine = make_engine(url)
+    out = dump(engine)
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    with engine.connect() as conn:
+        for table in meta.sorted_tables:
+            if table.name not in out and table.primary_key.columns:
+                query = sa.select(table).order_by(*table.primary_key.columns)
+                out[table.name] = [tuple(r) for r in conn.execute(query)]
+    engine.dispose()
+    return out
+
+
+def test_undo_batch_removes_the_whole_import_and_only_it(data_dir: Path, db_url: str) -> None:
+    _, first = run("import", "decp", str(data_dir / "decp/data.gouv.fr_pes.json"),
+                   "--db", db_url, "--json")  # fmt: skip
+    before = _tables(db_url)
+    _, second = run("import", "scdl", str(data_dir / SCDL / "exemple_valide.csv"),
+                    "--db", db_url, "--json")  # fmt: skip
+    assert second["details"] == {
+        "actors": {"created": 30, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
+        "links": {"created": 29, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
+    }
+    result = CliRunner().invoke(cli, ["undo", "--batch", str(second["batch_id"]), "--db", db_url])
+    assert result.exit_code == 0 and "59 changement(s)" in result.stdout
+    after = _tables(db_url)
+    for name in ("actor", "actor_identifier", "actor_territory", "link", "search"):
+        assert after[name] == before[name], name
+    with make_engine(db_url).connect() as conn:
+        live = conn.exec_driver_sql("SELECT count(*) FROM actor").scalar_one()
+    assert live == first["details"]["actors"]["created"]  # type: ignore[index]
+
+
+def test_failed_import_leaves_the_database_as_before(data_dir: Path, db_url: str) -> None:
+    run("import", "france-services", str(data_dir / "france-services/liste-fs-20240801.csv"),
+        "--db", db_url, "--json")  # fmt: skip
+    before = _tables(db_url)
+    code, report = run("import", "decp", str(data_dir / "decp/data.gouv.fr_aife.json"),
+                       "--db", db_url, "--json")  # fmt: skip
+    assert (code, report["status"], report["rejected"]) == (1, "failed", 184)
+    after = _tables(db_url)
+    runs = after.pop("import_run")
+    assert after == {k: v for k, v in before.items() if k != "import_run"}
+    assert len(runs) == len(before["import_run"]) + 1  # the refusal is logged, nothing else
+
+
+def test_options_are_checked(data_dir: Path, sqlite_url: str) -> None:
+    result = CliRunner().invoke(cli, ["import", "gexf", str(data_dir / "decp/data.gouv.fr_pes.json"),
+                                      "--db", sqlite_url, "--map", "a=b"])  # fmt: skip
+    assert result.exit_code == 1 and "--map ne s'applique pas" in result.stderr
+    help_text = CliRunner().invoke(cli, ["import", "scdl", "--help"]).stdout
+    assert "--repair" in help_text and "Exemple : maillage import scdl" in help_text
