@@ -1,6 +1,8 @@
 """Identity resolution on stored actors: find duplicates, merge them, keep a review queue.
 
-``run`` scores the blocked pairs of live actors (:mod:`maillage.io.resolve`), merges
+``run`` scores the blocked pairs of live actors (:mod:`maillage.io.resolve`; actors are
+read and compared one département at a time, by the first two characters of their
+postcode or commune code, so a national map never sits in memory at once), merges
 the clusters at or above the merge threshold and queues the pairs between the review
 and merge thresholds in ``review_decision`` (``pending``). A person then calls
 ``accept`` (merge) or ``reject`` ("not the same", remembered: the pair is never
