@@ -17,6 +17,7 @@ from maillage.cli.records import (
     territory_group,
     undo_command,
 )
+from maillage.cli.review import review_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -39,6 +40,7 @@ for command in (
     history_command,
     undo_command,
     import_group,
+    review_group,
     db_group,
 ):
     cli.add_command(command)
