@@ -111,6 +111,9 @@ def search_tokens(text: str | None) -> str:
     for chunk in text.split():
         tokens = cache.get(chunk)
         if tokens is None:
+            if chunk.isdigit():  # numbers stand for themselves, uncached
+                out.append(chunk)
+                continue
             tokens = _chunk_tokens(chunk)
             if len(cache) < _CHUNK_CACHE_SIZE:
                 cache[chunk] = tokens

@@ -64,7 +64,7 @@ class BulkIndex:
 
 
 def _json_dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 BOOKKEEPING = ("version", "created_at", "updated_at", "deleted_at")
@@ -238,9 +238,6 @@ class Repository:
         ``offset`` is the position of ``rows[0]`` in the planned batch.
         """
         stamps_json = {k: _to_json(v) for k, v in plan.stamps.items()}
-        temporal = [
-            c for c in plan.columns if isinstance(self.table.c[c].type, sa.Date | sa.DateTime)
-        ]
         names = list(self.collections)
         defaults, columns = plan.defaults, plan.columns
         records, changes = [], []
@@ -248,11 +245,9 @@ class Repository:
             rec = {c: values.get(c, defaults.get(c)) for c in columns}
             rec["id"] = new_id
             records.append(rec)
-            snap = {k: v for k, v in rec.items() if v is not None}
-            for name in temporal:
-                if name in snap:
-                    snap[name] = _to_json(snap[name])
-            snap.update(stamps_json)
+            # The audited state; null columns are dropped when states are compared
+            # (see sparse), and orjson writes dates and datetimes as ISO 8601.
+            snap = {**rec, **stamps_json}
             for name in names:
                 snap[name] = sorted(set(values.get(name) or ()))
             changes.append(

@@ -36,7 +36,7 @@ def undo_change(conn: sa.Connection, change_id: int, *, ctx: Context) -> int:
         )
     repo = repository(ch["entity"])
     current = sparse(repo.snapshot(conn, ch["entity_id"]))
-    if current != ch["after"]:
+    if current != sparse(ch["after"]):
         later = _later_changes(conn, ch["entity"], ch["entity_id"], change_id)
         raise Conflict(
             f"{ch['entity']} {ch['entity_id']} a changé depuis le changement {change_id} ; "
