@@ -103,8 +103,10 @@ def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
         f"a{actor_id}",
     )
     assert highlighted is True
-    other = click_node_in_the_network(page, exclude=f"a{actor_id}")
-    page.wait_for_selector(f"#map[data-selected='{other}']")
+    click_node_in_the_network(page, exclude=f"a{actor_id}")
+    page.wait_for_selector(f"#network:not([data-selected='a{actor_id}'])[data-selected^='a']")
+    other = page.get_attribute("#network", "data-selected")[1:]
+    page.wait_for_selector(f"#map[data-selected='{other}']", state="attached")
     page.wait_for_selector(f"#card #card-title[data-actor-id='{other}']")
     check_axe(page, origin)
     screenshot(page, "explore")
@@ -126,21 +128,27 @@ def click_point_of_an_actor(page: Any) -> tuple[int, tuple[float, float]]:
     return actor_id, (x, y)
 
 
-def click_node_in_the_network(page: Any, exclude: str) -> int:
-    """Click, with the mouse, the drawn node of another actor; return its actor id."""
+def click_node_in_the_network(page: Any, exclude: str) -> None:
+    """Click, with the mouse, where the network draws the node of another actor."""
+    page.locator("#network").scroll_into_view_if_needed()
     page.evaluate(
-        "() => window.maillage.network.renderer.getCamera().setState({x: 0.5, y: 0.5, ratio: 1})"
+        """async () => { const camera = window.maillage.network.renderer.getCamera();
+             const frame = () => new Promise((done) => requestAnimationFrame(done));
+             camera.cancelAnimation();
+             camera.setState({x: 0.5, y: 0.5, ratio: 1}); await frame(); await frame(); }"""
     )
-    page.wait_for_timeout(300)
-    key, x, y = page.evaluate(
+    x, y = page.evaluate(
         """(exclude) => { const net = window.maillage.network; const r = net.renderer;
-             const key = net.graph.nodes().find((k) => k !== exclude && net.graph.degree(k) > 0);
+             const box = net.el.getBoundingClientRect();
+             const inside = (p) => p.x > 20 && p.y > 20 && p.x < box.width - 20 && p.y < box.height - 20
+                                   && box.top + p.y < window.innerHeight - 10;
+             const key = net.graph.nodes().find((k) => k !== exclude && net.graph.degree(k) > 0
+                                   && inside(r.graphToViewport(net.graph.getNodeAttributes(k))));
              const p = r.graphToViewport(net.graph.getNodeAttributes(key));
-             const box = net.el.getBoundingClientRect(); return [key, box.left + p.x, box.top + p.y]; }""",
+             return [box.left + p.x, box.top + p.y]; }""",
         exclude,
     )
     page.mouse.click(x, y)
-    return int(key[1:])
 
 
 def test_keyboard_selection_timeline_and_english(page: Any, portal: tuple[str, Demo]) -> None:

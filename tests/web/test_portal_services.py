@@ -89,6 +89,7 @@ def test_large_views_are_aggregated_under_the_limit(db: sa.Engine, demo_map: Dem
     assert network["meta"] == {
         "mode": "aggregated",
         "level": "departement",
+        "bundles": len(network["links"]),
         "total": 40,
         "limit": 10,
         "filters": {},
@@ -97,6 +98,9 @@ def test_large_views_are_aggregated_under_the_limit(db: sa.Engine, demo_map: Dem
     assert sum(n["count"] for n in network["nodes"]) == 40
     ids = {n["id"] for n in network["nodes"]}
     assert all(link["source"] in ids and link["target"] in ids for link in network["links"])
+    assert (
+        sum(link["count"] for link in network["links"]) < 60
+    )  # links inside a group are not drawn
     small = portal.network_json(db=db, filters={"territory": "62"}, limit=15)
     assert small["meta"]["mode"] == "aggregated" and small["meta"]["level"] == "commune"
 
@@ -114,3 +118,16 @@ def test_simplified_rings_stay_closed_and_tiny_ones_go() -> None:
     simple = simplify_ring(ring, 0.01)
     assert simple == [[0.0, 0.0], [0.5, 0.0], [0.5, 0.5], [0.0, 0.5], [0.0, 0.0]]
     assert simplify_ring([[0, 0], [0.001, 0], [0.001, 0.001], [0, 0]], 0.01) is None
+
+
+def test_aggregated_networks_keep_the_heaviest_bundles(
+    db: sa.Engine, demo_map: Demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    every = sorted(
+        (link["count"] for link in portal.network_json(db=db, filters={}, limit=10)["links"]),
+        reverse=True,
+    )
+    monkeypatch.setattr("maillage.services.portal_network.LINK_LIMIT", 5)
+    network = portal.network_json(db=db, filters={}, limit=10)
+    kept = sorted((link["count"] for link in network["links"]), reverse=True)
+    assert kept == every[:5] and network["meta"]["bundles"] == len(every) > 5

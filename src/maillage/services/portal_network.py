@@ -30,6 +30,7 @@ from maillage.services.portal_view import (
     view_links,
 )
 
+LINK_LIMIT = 10_000  # link bundles an aggregated network may hold (the heaviest are kept)
 _RNG_LOCK = threading.Lock()  # igraph's random generator is process-wide
 
 
@@ -111,10 +112,12 @@ def _group_key(place: str, world: str) -> str:
 
 
 def _group_weights(
-    conn: sa.Connection, filters: Filters, agg: Aggregate, index: dict[tuple[str, str], int]
+    conn: sa.Connection,
+    rows: list[tuple[str, str, str, str, int]],
+    agg: Aggregate,
+    index: dict[tuple[str, str], int],
 ) -> Counter[tuple[int, int]]:
     """Links counted between groups (node indexes); links inside a group are left out."""
-    rows = aggregated_links(conn, filters)
     mapping: dict[str, str] = {}
     if agg.level == "departement":
         mapping = departements_of(conn, {c for r in rows for c in (r[0], r[2]) if c})
@@ -133,9 +136,19 @@ def _group_weights(
 
 
 def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict[str, Any]:
+    """Groups (territory x world) as nodes, link bundles between them as links; by
+    département when communes give more than ``limit`` nodes or ``LINK_LIMIT`` bundles."""
+    rows = aggregated_links(conn, filters)
     agg = aggregate(conn, filters, limit=limit, per_world=True)
     keys = [(g, w) for g in sorted(agg.counts) for w in sorted(agg.counts[g])]
-    weights = _group_weights(conn, filters, agg, {k: i for i, k in enumerate(keys)})
+    weights = _group_weights(conn, rows, agg, {k: i for i, k in enumerate(keys)})
+    if agg.level == "commune" and len(weights) > LINK_LIMIT:
+        agg = aggregate(conn, filters, limit=limit, per_world=True, level="departement")
+        keys = [(g, w) for g in sorted(agg.counts) for w in sorted(agg.counts[g])]
+        weights = _group_weights(conn, rows, agg, {k: i for i, k in enumerate(keys)})
+    bundles = len(weights)
+    if bundles > LINK_LIMIT:
+        weights = Counter(dict(weights.most_common(LINK_LIMIT)))
     positions = layout(len(keys), list(weights))
     strength: defaultdict[int, int] = defaultdict(int)
     for (a, b), n in weights.items():
@@ -159,7 +172,7 @@ def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict
         {"id": f"e{a}-{b}", "source": nodes[a]["id"], "target": nodes[b]["id"], "count": n}
         for (a, b), n in sorted(weights.items())
     ]
-    return {"nodes": nodes, "links": links, "level": agg.level}
+    return {"nodes": nodes, "links": links, "level": agg.level, "bundles": bundles}
 
 
 def network_json(
@@ -179,6 +192,10 @@ def network_json(
             meta: dict[str, Any] = {"mode": "actors", "level": None}
         else:
             graph = _aggregated_graph(conn, filters, limit)
-            meta = {"mode": "aggregated", "level": graph.pop("level")}
+            meta = {
+                "mode": "aggregated",
+                "level": graph.pop("level"),
+                "bundles": graph.pop("bundles"),
+            }
     meta.update(total=total, limit=limit, filters=filters.query())
     return {"directed": False, "multigraph": True, **graph, "meta": meta}

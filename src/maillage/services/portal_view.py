@@ -80,14 +80,17 @@ def _by_commune(conn: sa.Connection, filters: Filters) -> list[tuple[str, str, i
     return [(c or UNPLACED, w or "", int(n)) for c, w, n in conn.execute(query)]
 
 
-def aggregate(conn: sa.Connection, filters: Filters, *, limit: int, per_world: bool) -> Aggregate:
-    """Group the view by commune, or by département when communes are too many.
+def aggregate(
+    conn: sa.Connection, filters: Filters, *, limit: int, per_world: bool, level: str | None = None
+) -> Aggregate:
+    """Group the view by commune, or by département when communes are too many
+    (or when ``level`` says so).
 
     ``per_world`` counts one group per (territory, world), as network nodes do.
     """
     rows = _by_commune(conn, filters)
     size = len(rows) if per_world else len({c for c, _, _ in rows})
-    level = "commune" if size <= limit else "departement"
+    level = level or ("commune" if size <= limit else "departement")
     mapping = departements_of(conn, {c for c, _, _ in rows if c}) if level == "departement" else {}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for commune, world, n in rows:

@@ -115,7 +115,7 @@ def create_app(
     app.state.templates = Templates(tile_url=settings.tile_url)
     app.state.providers = providers or Providers()
     app.state.cache = TTLCache(seconds=60)
-    app.state.layouts = TTLCache(seconds=60, size=16)  # network views can weigh a megabyte
+    app.state.views = TTLCache(seconds=600, size=32)  # map and network data: up to megabytes
     errors.install(app)
     static = resources.files("maillage.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -10,7 +10,7 @@ from maillage.services import portal, portal_pages, portal_table
 from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
-from maillage.web.routes.pages import actor_context, figures, territory_context
+from maillage.web.routes.pages import actor_context, figures, results, territory_context
 from maillage.web.schemas import (
     ActorPage,
     Explore,
@@ -71,10 +71,11 @@ def _urls(request: Request, query: dict[str, str]) -> dict[str, str]:
 @router.get("/explore", name="api_explore", tags=["pages"], response_model=Explore)
 def explore(request: Request, db: Db, lang: LangDep, filters: FiltersDep) -> dict[str, Any]:
     """A filtered view: its first table pages and the URLs of its widgets and exports."""
+    tables = results(request, db, lang, filters)
     return {
         "filters": filters.query(),
-        "actors": portal_table.actor_table(db=db, filters=filters, lang=lang),
-        "links": portal_table.link_table(db=db, filters=filters, lang=lang),
+        "actors": tables["actors"],
+        "links": tables["links"],
         "urls": _urls(request, filters.query()),
     }
 

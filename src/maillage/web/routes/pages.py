@@ -86,18 +86,23 @@ def explore_context(
 @router.get("/explore", name="explore")
 def explore(request: Request, db: Db, lang: LangDep, filters: FiltersDep) -> HTMLResponse:
     context = explore_context(request, db, lang, filters)
-    context.update(results(db, lang, filters, 1, 1))
+    context.update(results(request, db, lang, filters))
     return templates(request).render(request, "explore.html", context)
 
 
 def results(
-    db: sa.Engine, lang: Lang, filters: Filters, actors_page: int, links_page: int
+    request: Request, db: sa.Engine, lang: Lang, filters: Filters, pages: tuple[int, int] = (1, 1)
 ) -> dict[str, Any]:
-    return {
-        "actors": portal_table.actor_table(db=db, filters=filters, page=actors_page, lang=lang),
-        "links": portal_table.link_table(db=db, filters=filters, page=links_page, lang=lang),
-        "query": filters.query(),
-    }
+    """First or given pages of the view's tables (cached: unfiltered national views sort
+    and count every link)."""
+    key = ("results", tuple(sorted(filters.query().items())), lang, pages)
+
+    def compute() -> dict[str, Any]:
+        actors = portal_table.actor_table(db=db, filters=filters, page=pages[0], lang=lang)
+        links = portal_table.link_table(db=db, filters=filters, page=pages[1], lang=lang)
+        return {"actors": actors, "links": links, "query": filters.query()}
+
+    return cached(request, db, key, compute)
 
 
 @router.get("/explore/results", name="explore_results")
@@ -110,7 +115,7 @@ def explore_results(
     links_page: Page = 1,
 ) -> HTMLResponse:
     """The summary and tables of a view (the htmx target of the filter bar)."""
-    context = results(db, lang, filters, actors_page, links_page)
+    context = results(request, db, lang, filters, (actors_page, links_page))
     return templates(request).render(request, "_results.html", context)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -11,12 +13,28 @@ from maillage.services import portal, portal_export, portal_geo
 from maillage.services.portal_filters import Filters
 from maillage.web.cache import TTLCache
 from maillage.web.params import SAFE_TEXT, Db, FiltersDep, LangDep
-from maillage.web.routes.pages import cache, explore_context, templates
+from maillage.web.routes.pages import cache, cached, explore_context, templates
 from maillage.web.schemas import FeatureCollection, NodeLink, Shading
 
+T = TypeVar("T")
 router = APIRouter()
 
 GEOJSON = "application/geo+json"
+
+
+def encoded(data: Any) -> bytes:
+    """Compact UTF-8 JSON, ready to send again from the cache."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def view_key(filters: Filters) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(filters.query().items()))
+
+
+def in_views(request: Request, db: Db, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """A widget's data cached until the data change, in the small cache of big answers."""
+    views: TTLCache = request.app.state.views
+    return views.get((*key, portal.data_version(db=db)), compute, seconds=600)
 
 
 def _json(data: Any, media_type: str = "application/json", max_age: int = 0) -> JSONResponse:
@@ -41,20 +59,21 @@ def _filename(filters: Filters, suffix: str) -> str:
     response_model=FeatureCollection,
     responses={200: {"content": {GEOJSON: {}}}},
 )
-def map_geojson(db: Db, filters: FiltersDep) -> Response:
+def map_geojson(request: Request, db: Db, filters: FiltersDep) -> Response:
     """Actors of the view as points coloured by world, or aggregates above 5,000 actors
     (``meta.mode``: ``actors`` or ``aggregated``; ``meta.level``: commune or departement)."""
-    return _json(portal.map_geojson(db=db, filters=filters), GEOJSON)
+    key = ("map", view_key(filters))
+    body = in_views(request, db, key, lambda: encoded(portal.map_geojson(db=db, filters=filters)))
+    return Response(body, media_type=GEOJSON)
 
 
 @router.get("/api/network.json", name="network_json", tags=["widgets"], response_model=NodeLink)
 def network_json(request: Request, db: Db, filters: FiltersDep) -> Response:
     """Node-link JSON of the view with laid-out positions (``x``, ``y``); aggregated by
     territory and world above 5,000 actors. Layouts are cached until the data change."""
-    layouts: TTLCache = request.app.state.layouts
-    key = ("network", tuple(sorted(filters.query().items())), portal.data_version(db=db))
-    data = layouts.get(key, lambda: portal.network_json(db=db, filters=filters), seconds=600)
-    return _json(data)
+    key = ("network", view_key(filters))
+    body = in_views(request, db, key, lambda: encoded(portal.network_json(db=db, filters=filters)))
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -74,12 +93,18 @@ def boundaries(request: Request, db: Db, level: Literal["region", "departement"]
 
 @router.get("/api/shading.json", name="shading", tags=["widgets"], response_model=Shading)
 def shading(
+    request: Request,
     db: Db,
     filters: FiltersDep,
     measure: Annotated[str, Query(max_length=110, pattern=SAFE_TEXT)] = "actors",
 ) -> Response:
     """Values per département to shade the map: ``actors``, ``cross_world`` or ``indicator:<key>``."""
-    return _json(portal_geo.shading(db=db, measure=measure, filters=filters))
+    key = ("shading", measure, view_key(filters))
+    return _json(
+        cached(
+            request, db, key, lambda: portal_geo.shading(db=db, measure=measure, filters=filters)
+        )
+    )
 
 
 def _stream(chunks: Any, media_type: str, filename: str) -> StreamingResponse:
