@@ -201,3 +201,37 @@ def test_evaluate_reports_every_method_and_is_seeded() -> None:
     assert result["l"] == result["test_links"] > 0
     assert result["train_links"] == sum(1 for y in years if y < 2018)
     assert evaluate(actors, links, 2018, seed=4) == result
+
+
+def test_structure_on_demand_equals_the_two_step_matrix_products() -> None:
+    import scipy.sparse as sp
+
+    from maillage.recommend.structure import STRUCTURE, pair_structure, two_step
+
+    rng = np.random.default_rng(3)
+    g = nx.barabasi_albert_graph(400, 3, seed=2)  # hubs: uneven degrees on both sides
+    edges = list(g.edges())
+    years = [2010 + int(y) for y in rng.integers(0, 10, len(edges))]
+    actors, links = records(400, edges, years)
+    ctx = pair_context(build_graph(actors, links), 2018)
+    adj = ctx.adj
+    a = sp.csr_matrix((np.ones(len(adj.indices)), adj.indices, adj.indptr), shape=(400, 400))
+    cn = (a @ a).tocsr()
+    aa = (a @ sp.diags(adj.aa_weight) @ a).tocsr()
+    ra = (a @ sp.diags(adj.ra_weight) @ a).tocsr()
+    sources = np.array([0, 1, 57, 399])
+    su, sv, st = two_step(adj, sources)
+    col = {name: i for i, name in enumerate(STRUCTURE)}
+    for matrix, name in (
+        (cn, "common_neighbours"),
+        (aa, "adamic_adar"),
+        (ra, "resource_allocation"),
+    ):
+        dense = matrix.toarray()
+        np.fill_diagonal(dense, 0)
+        expected = {(s, v) for s in sources for v in np.flatnonzero(dense[s])}
+        assert set(zip(su.tolist(), sv.tolist(), strict=True)) == expected
+        assert st[:, col[name]] == pytest.approx(dense[su, sv])
+    assert pair_structure(adj, su, sv) == pytest.approx(st)
+    assert pair_structure(adj, sv, su) == pytest.approx(st)  # symmetric, whichever end is small
+    assert (st[:, col["path_age"]] >= 0).all() and (st[:, col["path_age"]] <= 10).all()

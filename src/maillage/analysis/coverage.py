@@ -107,16 +107,23 @@ def coverage(
     ``solutions`` counts, up to ``names`` actor and solution names, ``white_zone``),
     and ``white_zones`` (the cells with nothing within reach), sorted by territory.
     """
-    sols = list(solutions)
-    actor_index = ReachIndex(list(zip(graph.territories, graph.themes, strict=True)), parents)
-    sol_index = ReachIndex([(s.territories, s.themes) for s in sols], parents)
     cells: dict[tuple[str, str], list[NeedRecord]] = defaultdict(list)
     for need in needs:
         cells[(need.territory, need.theme)].append(need)
+    if not cells:
+        return {"cells": [], "white_zones": []}
+    wanted = {theme for _, theme in cells}
+    sols = list(solutions)
+    concerned = [i for i, themes in enumerate(graph.themes) if not themes.isdisjoint(wanted)]
+    actor_index = ReachIndex(
+        [(graph.territories[i], graph.themes[i] & wanted) for i in concerned], parents
+    )
+    sol_index = ReachIndex([(s.territories, s.themes) for s in sols], parents)
     degree = graph.degree()
     rows = []
     for (territory, theme), recorded in sorted(cells.items()):
-        actors = sorted(actor_index.within_reach(territory, theme), key=lambda i: -degree[i])
+        found_actors = [concerned[k] for k in actor_index.within_reach(territory, theme)]
+        actors = sorted(found_actors, key=lambda i: (-degree[i], i))
         found = sorted(sol_index.within_reach(territory, theme))
         rows.append(
             {

@@ -4,18 +4,26 @@ For an actor ``u`` (DESIGN.md section 6): the actors two steps away (a partner i
 common), the actors of the same territory in a complementary world sharing a theme
 with ``u``, and the most active actors of the map (whom anyone may join). Never ``u``
 itself nor an existing partner; deleted actors are not in the graph at all.
+
+The two-step actors come with their common-neighbour structure from one gather
+(:func:`~maillage.recommend.structure.two_step`); the others get theirs pair by pair
+(:func:`~maillage.recommend.structure.pair_structure`). A hub two steps from most of the map keeps its
+``NEAR`` best two-step candidates by resource allocation; an actor with fewer keeps
+them all, so its recommendations do not depend on the cap.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from maillage.analysis.graph import UNKNOWN_WORLD, IntArray
+from maillage.analysis.graph import UNKNOWN_WORLD, FloatArray, IntArray
 from maillage.recommend.features import PairContext
+from maillage.recommend.structure import STRUCTURE, pair_structure, two_step
 
 ACTIVE = 200  # most active actors always considered
 COMPLEMENTARY = 5_000  # cap on same-territory complementary candidates
 NEAR = 20_000  # cap on two-step candidates (a hub reaches most of the map)
+RA = STRUCTURE.index("resource_allocation")
 
 
 def active_actors(ctx: PairContext, k: int = ACTIVE) -> IntArray:
@@ -28,14 +36,16 @@ def active_actors(ctx: PairContext, k: int = ACTIVE) -> IntArray:
     return np.asarray(cached, dtype=np.int64)
 
 
-def two_step(ctx: PairContext, u: int, cap: int = NEAR) -> IntArray:
-    """Actors sharing at least one partner with ``u`` (the ``cap`` best by resource
-    allocation when there are more)."""
-    lo, hi = ctx.ra.indptr[u], ctx.ra.indptr[u + 1]
-    row = ctx.ra.indices[lo:hi]
+def near(ctx: PairContext, u: int, cap: int = NEAR) -> tuple[IntArray, FloatArray]:
+    """Actors sharing at least one partner with ``u`` and not tied to it, with their
+    structure; the ``cap`` best by resource allocation when there are more."""
+    _, row, structure = two_step(ctx.adj, np.array([u], dtype=np.int64))
+    untied = ~ctx.adj.tied(np.full(len(row), u), row)
+    row, structure = row[untied], structure[untied]
     if len(row) > cap:
-        row = row[np.argsort(-ctx.ra.data[lo:hi], kind="stable")[:cap]]
-    return np.asarray(row, dtype=np.int64)
+        best = np.sort(np.argsort(-structure[:, RA], kind="stable")[:cap])
+        row, structure = row[best], structure[best]
+    return row, structure
 
 
 def complementary(ctx: PairContext, u: int, cap: int = COMPLEMENTARY) -> IntArray:
@@ -45,23 +55,23 @@ def complementary(ctx: PairContext, u: int, cap: int = COMPLEMENTARY) -> IntArra
     themes = ctx.themes[u]
     if themes.nnz == 0:
         return np.zeros(0, dtype=np.int64)
-    shared = np.asarray((ctx.themes @ themes.T).todense()).ravel() > 0
+    local = np.flatnonzero(ctx.territory == ctx.territory[u])
     world = ctx.graph.world
-    mask = (
-        shared
-        & (ctx.territory == ctx.territory[u])
-        & (world != world[u])
-        & (world != UNKNOWN_WORLD)
-    )
-    found = np.flatnonzero(mask)
+    local = local[(world[local] != world[u]) & (world[local] != UNKNOWN_WORLD)]
+    shared = np.asarray((ctx.themes[local] @ themes.T).todense()).ravel() > 0
+    found = local[shared]
     if len(found) > cap:
         found = found[np.argsort(-ctx.degree[found], kind="stable")[:cap]]
-    return found.astype(np.int64)
+    return np.sort(found).astype(np.int64)
 
 
-def candidates(ctx: PairContext, u: int) -> IntArray:
-    """Sorted candidate partners of ``u`` (see module docstring)."""
-    pool = np.unique(np.r_[two_step(ctx, u), complementary(ctx, u), active_actors(ctx)])
-    partners = ctx.adj.indices[ctx.adj.indptr[u] : ctx.adj.indptr[u + 1]]
-    keep = (pool != u) & ~np.isin(pool, partners)
-    return np.asarray(pool[keep], dtype=np.int64)
+def candidates(ctx: PairContext, u: int) -> tuple[IntArray, FloatArray]:
+    """Sorted candidate partners of ``u`` and their structure (module docstring)."""
+    row, structure = near(ctx, u)
+    others = np.unique(np.r_[complementary(ctx, u), active_actors(ctx)])
+    others = others[(others != u) & ~np.isin(others, row)]
+    others = others[~ctx.adj.tied(np.full(len(others), u), others)]
+    pool = np.r_[row, others]
+    rows = np.r_[structure, pair_structure(ctx.adj, np.full(len(others), u), others)]
+    order = np.argsort(pool, kind="stable")
+    return pool[order].astype(np.int64), rows[order]

@@ -23,22 +23,32 @@ preferential attachment:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
 
-from maillage.analysis.graph import UNKNOWN_WORLD, ActorGraph, FloatArray, IntArray, build_graph
+from maillage.analysis.graph import (
+    UNKNOWN_WORLD,
+    ActorGraph,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    build_graph,
+)
 from maillage.model.records import ActorRecord, LinkRecord
 from maillage.recommend.candidates import candidates
-from maillage.recommend.features import PairContext, lookup, pair_context
-from maillage.recommend.model import LinkModel, _near_pairs, fit_model, sample_non_edges
+from maillage.recommend.features import PairContext, pair_context
+from maillage.recommend.model import LinkModel, fit_model
+from maillage.recommend.ranking import TopL, pool_blocks
 from maillage.recommend.recommendation import mode_scores
+from maillage.recommend.sampling import sample_pairs
+from maillage.recommend.structure import STRUCTURE, pair_structure
 
-Scorer = Callable[[IntArray, IntArray], FloatArray]
+Scorer = Callable[[IntArray, IntArray, FloatArray], FloatArray]
 METHODS = ("model", "adamic_adar", "preferential_attachment")
+AA = STRUCTURE.index("adamic_adar")
 
 
 def auc(positive: FloatArray, negative: FloatArray) -> float:
@@ -95,26 +105,26 @@ def evaluate_graph(
     scorers = _scorers(ctx, model)
     rng = np.random.default_rng(seed)
     nu, nv = _negatives(graph, ctx, negatives, rng)
-    pool_u, pool_v = _ranked_pool(ctx, len(tu))
-    truth = np.isin(_keys(graph.n, pool_u, pool_v), _keys(graph.n, tu, tv))
-    pool_scores = {name: f(pool_u, pool_v) for name, f in scorers.items()}
+    pos_st, neg_st = pair_structure(ctx.adj, tu, tv), pair_structure(ctx.adj, nu, nv)
+    ranked = _rank(ctx, scorers, tu, tv)
     per_actor = _per_actor(ctx, scorers, tu, tv, rng, max_actors)
-    result: dict[str, Any] = {}
-    for name, f in scorers.items():
-        result[name] = {
-            "auc": auc(f(tu, tv), f(nu, nv)),
-            "precision_at_l": _precision(pool_scores[name], truth, len(tu)),
+    result: dict[str, Any] = {
+        name: {
+            "auc": auc(f(tu, tv, pos_st), f(nu, nv, neg_st)),
+            "precision_at_l": ranked[name],
             **per_actor[name],
         }
+        for name, f in scorers.items()
+    }
     result.update(
         {
             "l": len(tu),
-            "train_links": int(ctx.adj.nnz // 2),
+            "train_links": ctx.ties,
             "test_links": len(tu),
             "split_year": split_year,
             "seed": seed,
             "actors_ranked": per_actor["count"],
-            "bridging": _bridging(ctx, model, pool_u, pool_v, truth, pool_scores, tu, tv),
+            "bridging": ranked["bridging"],
             "training": {
                 **model.info,
                 "near_positives": model.near.positives,
@@ -127,37 +137,55 @@ def evaluate_graph(
 
 def _scorers(ctx: PairContext, model: LinkModel) -> dict[str, Scorer]:
     return {
-        "model": lambda u, v: model.log_odds(ctx, u, v),
-        "adamic_adar": lambda u, v: lookup(ctx.aa, u, v),
-        "preferential_attachment": lambda u, v: ctx.degree[u] * ctx.degree[v],
+        "model": lambda u, v, st: model.log_odds(ctx, u, v, st),
+        "adamic_adar": lambda u, v, st: np.asarray(st[:, AA], dtype=np.float64),
+        "preferential_attachment": lambda u, v, st: ctx.degree[u] * ctx.degree[v],
     }
 
 
 def _negatives(
     graph: ActorGraph, ctx: PairContext, size: int, rng: np.random.Generator
 ) -> tuple[IntArray, IntArray]:
-    u, v = sample_non_edges(ctx, int(size * 1.2) + 10, rng)
+    u, v = sample_pairs(ctx.adj, int(size * 1.2) + 10, rng, ctx.degree > 0)
     ever = _keys(graph.n, graph.pair_src, graph.pair_dst)
     keep = ~np.isin(_keys(graph.n, u, v), ever)
     return u[keep][:size], v[keep][:size]
 
 
-def _ranked_pool(ctx: PairContext, l_size: int) -> tuple[IntArray, IntArray]:
-    near_u, near_v = _near_pairs(ctx)
-    k = min(int(math.ceil(math.sqrt(8 * l_size))), int((ctx.degree > 0).sum()))
-    hubs = np.sort(np.argsort(-ctx.degree, kind="stable")[:k])
-    iu, iv = np.triu_indices(len(hubs), 1)
-    hu, hv = hubs[iu], hubs[iv]
-    far = (lookup(ctx.adj, hu, hv) == 0) & (lookup(ctx.cn, hu, hv) == 0)
-    return np.r_[near_u, hu[far]], np.r_[near_v, hv[far]]
+def _cross(ctx: PairContext, u: IntArray, v: IntArray) -> BoolArray:
+    w = ctx.graph.world
+    return np.asarray((w[u] != w[v]) & (w[u] != UNKNOWN_WORLD) & (w[v] != UNKNOWN_WORLD))
 
 
-def _precision(score: FloatArray, truth: np.ndarray[Any, Any], l_size: int) -> float:
-    if len(score) == 0 or l_size == 0:
-        return 0.0
-    k = min(l_size, len(score))
-    top = np.argsort(-score, kind="stable")[:k]
-    return float(truth[top].sum() / l_size)
+def _rank(
+    ctx: PairContext, scorers: dict[str, Scorer], tu: IntArray, tv: IntArray
+) -> dict[str, Any]:
+    """Precision@L of every scorer over the pool, and the bridging precision."""
+    l_size, l_cross = len(tu), int(_cross(ctx, tu, tv).sum())
+    test_keys = np.sort(_keys(ctx.n, tu, tv))
+    tops = {name: TopL(l_size) for name in scorers}
+    bridge = {name: TopL(l_cross) for name in ("model", "adamic_adar")}
+    offset = 0
+    for u, v, st in pool_blocks(ctx, l_size):
+        keys = _keys(ctx.n, u, v)
+        pos = np.minimum(np.searchsorted(test_keys, keys), len(test_keys) - 1)
+        truth, order = test_keys[pos] == keys, offset + np.arange(len(u))
+        offset += len(u)
+        scores = {name: f(u, v, st) for name, f in scorers.items()}
+        for name, top in tops.items():
+            top.add(scores[name], order, truth)
+        cross = _cross(ctx, u, v)
+        p = 1.0 / (1.0 + np.exp(-np.clip(scores["model"][cross], -60, 60)))
+        bridging = mode_scores(ctx, p, u[cross], v[cross], "bridging")
+        bridge["model"].add(bridging, order[cross], truth[cross])
+        bridge["adamic_adar"].add(scores["adamic_adar"][cross], order[cross], truth[cross])
+    out: dict[str, Any] = {name: top.precision(l_size) for name, top in tops.items()}
+    out["bridging"] = {
+        "l_cross": l_cross,
+        "model_precision_at_l": bridge["model"].precision(l_cross),
+        "adamic_adar_precision_at_l": bridge["adamic_adar"].precision(l_cross),
+    }
+    return out
 
 
 def _per_actor(
@@ -174,17 +202,17 @@ def _per_actor(
     if len(actors) > max_actors:
         actors = np.sort(rng.choice(actors, size=max_actors, replace=False))
     present = int((ctx.degree > 0).sum())
-    hits = {name: [] for name in scorers}  # type: dict[str, list[float]]
-    rr = {name: [] for name in scorers}  # type: dict[str, list[float]]
+    hits: dict[str, list[float]] = {name: [] for name in scorers}
+    rr: dict[str, list[float]] = {name: [] for name in scorers}
     for a in actors:
-        cand = candidates(ctx, int(a))
-        truth = np.isin(cand, others[ends == a])
+        cand, st = candidates(ctx, int(a))
+        partners = others[ends == a]
+        truth = np.isin(cand, partners)
         tail = present - 1 - int(ctx.degree[a]) - len(cand)
+        missed = int((~np.isin(partners, cand)).any())
         us = np.full(len(cand), a, dtype=np.int64)
         for name, f in scorers.items():
-            rank = _best_rank(
-                f(us, cand), truth, tail, int((~np.isin(others[ends == a], cand)).any())
-            )
+            rank = _best_rank(f(us, cand, st), truth, tail, missed)
             hits[name].append(float(rank <= 10))
             rr[name].append(1.0 / rank)
     out: dict[str, Any] = {
@@ -203,31 +231,3 @@ def _best_rank(score: FloatArray, truth: np.ndarray[Any, Any], tail: int, in_tai
         tied = int((score == best).sum())
         return above + (tied + 1) / 2.0
     return len(score) + (max(tail, 1) + 1) / 2.0 if in_tail else float("inf")
-
-
-def _bridging(
-    ctx: PairContext,
-    model: LinkModel,
-    pool_u: IntArray,
-    pool_v: IntArray,
-    truth: np.ndarray[Any, Any],
-    pool_scores: dict[str, FloatArray],
-    tu: IntArray,
-    tv: IntArray,
-) -> dict[str, Any]:
-    w = ctx.graph.world
-
-    def cross(u: IntArray, v: IntArray) -> np.ndarray[Any, Any]:
-        return np.asarray((w[u] != w[v]) & (w[u] != UNKNOWN_WORLD) & (w[v] != UNKNOWN_WORLD))
-
-    l_cross = int(cross(tu, tv).sum())
-    mask = cross(pool_u, pool_v)
-    p = 1.0 / (1.0 + np.exp(-np.clip(pool_scores["model"][mask], -60, 60)))
-    bridging = mode_scores(ctx, p, pool_u[mask], pool_v[mask], "bridging")
-    return {
-        "l_cross": l_cross,
-        "model_precision_at_l": _precision(bridging, truth[mask], l_cross),
-        "adamic_adar_precision_at_l": _precision(
-            pool_scores["adamic_adar"][mask], truth[mask], l_cross
-        ),
-    }

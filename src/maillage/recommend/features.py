@@ -1,17 +1,20 @@
 """Features of a pair of actors for link prediction, computed from a graph at a date.
 
 A :class:`PairContext` freezes what is known at a reference year (ties formed before
-it): the adjacency matrix (scipy.sparse), its two-step products for common neighbours,
-Adamic-Adar and resource allocation, and per-actor arrays (degree, ties formed in the
-last one and three years, years since the last and the first tie, world, territory,
-themes). :func:`pair_features` turns pairs of vertices into a float matrix whose
-columns are :data:`FEATURES`.
+it): the CSR adjacency with tie years and strengths
+(:class:`~maillage.recommend.structure.Adjacency`, from which the common-neighbour
+structure of any pair is computed on demand) and per-actor arrays (degree, ties formed
+in each of the last five years, years with a new tie, years since the last and the
+first tie, world, territory, themes). :func:`pair_features` turns pairs of vertices
+into a float matrix whose columns are :data:`FEATURES`.
 
 Indices follow Liben-Nowell & Kleinberg (2007), Adamic & Adar (2003) and Zhou, Lü &
-Zhang (2009) for resource allocation; recency of activity follows the temporal link
-prediction literature (e.g. Tylenda, Angelova & Bedathur 2009). Link weights are not
-used: a weight may summarise ties formed after the reference year (the ANR file counts
-shared projects over all years), which would leak the future into the past.
+Zhang (2009) for resource allocation; recency and the activity history of each actor
+follow the temporal link prediction literature (e.g. Tylenda, Angelova & Bedathur 2009;
+Potgieter et al. 2009, "Temporal metrics for exploiting network evolution"). Link
+weights are not used: a weight may summarise ties formed after the reference year (the
+ANR file counts shared projects over all years), which would leak the future into the
+past.
 """
 
 from __future__ import annotations
@@ -22,21 +25,25 @@ import numpy as np
 import scipy.sparse as sp
 
 from maillage.analysis.graph import NO_YEAR, WORLDS, ActorGraph, BoolArray, FloatArray, IntArray
+from maillage.recommend.structure import STRUCTURE, Adjacency, pair_structure
+
+YEARS = 5  # yearly activity kept for the last YEARS years
+HORIZON = 10  # years since last/first tie are capped here
 
 FEATURES: tuple[str, ...] = (
     "log_degree_sum",
     "log_degree_min",
     "log_degree_max",
-    "common_neighbours",
-    "adamic_adar",
-    "resource_allocation",
+    *STRUCTURE,
     "jaccard",
     "hub_promoted",
-    "recent_common_neighbours",
     "recent_sum",
     "recent_min",
     "recent3_sum",
     "recent3_min",
+    *(f"year{k}_{f}" for k in range(2, YEARS + 1) for f in ("min", "max")),
+    "active_years_min",
+    "active_years_max",
     "idle_max",
     "idle_sum",
     "age_min",
@@ -44,11 +51,8 @@ FEATURES: tuple[str, ...] = (
     "same_world",
     "world_pair",
     "shared_themes",
-    "strength_common_neighbours",
-    "strength_resource_allocation",
 )
-
-HORIZON = 10  # years since last/first tie are capped here
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
 
 @dataclass(eq=False)
@@ -57,16 +61,10 @@ class PairContext:
 
     graph: ActorGraph
     ref_year: int
-    adj: sp.csr_matrix
-    cn: sp.csr_matrix
-    aa: sp.csr_matrix
-    ra: sp.csr_matrix
-    recent_cn: sp.csr_matrix
-    strength_cn: sp.csr_matrix
-    strength_ra: sp.csr_matrix
+    adj: Adjacency
     degree: FloatArray
-    recent1: FloatArray
-    recent3: FloatArray
+    yearly: FloatArray  # actors x YEARS: ties formed in ref-1, ref-2, ...
+    active_years: FloatArray
     idle: FloatArray
     age: FloatArray
     territory: IntArray
@@ -77,13 +75,20 @@ class PairContext:
         """Number of vertices."""
         return self.graph.n
 
+    @property
+    def recent1(self) -> FloatArray:
+        """Ties formed in the year before the reference year."""
+        return np.asarray(self.yearly[:, 0], dtype=np.float64)
 
-def adjacency(
-    n: int, src: IntArray, dst: IntArray, weight: FloatArray | None = None
-) -> sp.csr_matrix:
-    """Symmetric adjacency matrix of the given distinct ties (0/1 unless ``weight``)."""
-    w = np.ones(len(src)) if weight is None else weight
-    return sp.csr_matrix((np.r_[w, w], (np.r_[src, dst], np.r_[dst, src])), shape=(n, n))
+    @property
+    def recent3(self) -> FloatArray:
+        """Ties formed in the three years before the reference year."""
+        return np.asarray(self.yearly[:, :3].sum(axis=1), dtype=np.float64)
+
+    @property
+    def ties(self) -> int:
+        """Number of distinct known ties."""
+        return len(self.adj.indices) // 2
 
 
 def tie_strength(n: int, s: IntArray, d: IntArray, y: IntArray) -> FloatArray:
@@ -123,24 +128,15 @@ def pair_context(
     dated_known = (years < ref) | (years == NO_YEAR)
     known = dated_known if known is None else (known & dated_known)
     s, d, y = graph.pair_src[known], graph.pair_dst[known], years[known]
-    adj = adjacency(graph.n, s, d)
-    degree = np.asarray(adj.sum(axis=1)).ravel()
-    recent = (y >= ref - 3) & (y != NO_YEAR)
-    radj = adjacency(graph.n, s[recent], d[recent])
-    strong = adjacency(graph.n, s, d, tie_strength(graph.n, s, d, y))
+    adj = Adjacency.build(graph.n, s, d, y, tie_strength(graph.n, s, d, y), ref)
+    yearly = np.column_stack([_count(graph.n, s, d, y == ref - k) for k in range(1, YEARS + 1)])
     return PairContext(
         graph=graph,
         ref_year=ref,
         adj=adj,
-        cn=_two_step(adj, np.ones(graph.n)),
-        aa=_two_step(adj, np.where(degree > 1, 1.0 / np.log(np.maximum(degree, 2)), 0.0)),
-        ra=_two_step(adj, 1.0 / np.maximum(degree, 1)),
-        recent_cn=_two_step(radj, np.ones(graph.n)),
-        strength_cn=_two_step(strong, np.ones(graph.n)),
-        strength_ra=_two_step(strong, 1.0 / np.maximum(degree, 1)),
-        degree=degree,
-        recent1=_count(graph.n, s, d, (y >= ref - 1) & (y != NO_YEAR)),
-        recent3=_count(graph.n, s, d, recent),
+        degree=adj.degree,
+        yearly=yearly,
+        active_years=_active_years(graph.n, s, d, y),
         idle=_since(graph.n, s, d, y, ref, np.maximum, NO_YEAR, HORIZON),
         age=_since(graph.n, s, d, y, ref, np.minimum, 10**6, 0),
         territory=_codes(graph.territory),
@@ -148,15 +144,19 @@ def pair_context(
     )
 
 
-def _two_step(adj: sp.csr_matrix, weight: FloatArray) -> sp.csr_matrix:
-    out = (adj @ sp.diags(weight) @ adj).tocsr()
-    out.setdiag(0)
-    out.eliminate_zeros()
-    return out
-
-
 def _count(n: int, s: IntArray, d: IntArray, mask: BoolArray) -> FloatArray:
     return np.bincount(np.r_[s[mask], d[mask]], minlength=n).astype(np.float64)
+
+
+def _active_years(n: int, s: IntArray, d: IntArray, y: IntArray) -> FloatArray:
+    """Number of distinct years in which each actor formed a dated tie."""
+    dated = y != NO_YEAR
+    if not dated.any():
+        return np.zeros(n)
+    span = int(y[dated].max() - y[dated].min()) + 1
+    offset = y[dated] - y[dated].min()
+    keys = np.unique(np.r_[s[dated], d[dated]] * span + np.r_[offset, offset])
+    return np.bincount(keys // span, minlength=n).astype(np.float64)
 
 
 def _since(
@@ -187,54 +187,65 @@ def _theme_matrix(graph: ActorGraph) -> sp.csr_matrix:
     return sp.csr_matrix((data, (rows, cols)), shape=(graph.n, max(len(vocab), 1)))
 
 
-def lookup(matrix: sp.csr_matrix, u: IntArray, v: IntArray) -> FloatArray:
-    """Entries ``matrix[u[i], v[i]]`` as a float array (0 where absent)."""
-    if len(u) == 0:
-        return np.zeros(0)
-    return np.asarray(matrix[u, v]).ravel().astype(np.float64)
+def pair_features(
+    ctx: PairContext, u: IntArray, v: IntArray, structure: FloatArray | None = None
+) -> FloatArray:
+    """Feature matrix (pairs x :data:`FEATURES`) for the pairs ``(u[i], v[i])``.
 
-
-def pair_features(ctx: PairContext, u: IntArray, v: IntArray) -> FloatArray:
-    """Feature matrix (pairs x :data:`FEATURES`) for the pairs ``(u[i], v[i])``."""
+    ``structure`` (pairs x :data:`~maillage.recommend.structure.STRUCTURE`) may be
+    given when already known (from :func:`~maillage.recommend.structure.two_step`).
+    """
     out = np.empty((len(u), len(FEATURES)))
     for start in range(0, len(u), 1 << 17):
         sl = slice(start, start + (1 << 17))
-        out[sl] = _features(ctx, u[sl], v[sl])
+        part = None if structure is None else structure[sl]
+        out[sl] = _features(ctx, u[sl], v[sl], part)
     return out
 
 
-def _features(ctx: PairContext, u: IntArray, v: IntArray) -> FloatArray:
+def _pair(a: FloatArray, b: FloatArray) -> tuple[FloatArray, FloatArray]:
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _features(
+    ctx: PairContext, u: IntArray, v: IntArray, structure: FloatArray | None
+) -> FloatArray:
+    st = pair_structure(ctx.adj, u, v) if structure is None else structure
     du, dv = ctx.degree[u], ctx.degree[v]
-    cn = lookup(ctx.cn, u, v)
-    ld_u, ld_v = np.log1p(du), np.log1p(dv)
-    r1u, r1v = np.log1p(ctx.recent1[u]), np.log1p(ctx.recent1[v])
-    r3u, r3v = np.log1p(ctx.recent3[u]), np.log1p(ctx.recent3[v])
+    cn = st[:, 0]
+    ld_min, ld_max = _pair(np.log1p(du), np.log1p(dv))
+    r1 = _pair(np.log1p(ctx.yearly[u, 0]), np.log1p(ctx.yearly[v, 0]))
+    r3 = _pair(np.log1p(ctx.recent3[u]), np.log1p(ctx.recent3[v]))
+    years = [
+        col
+        for k in range(1, YEARS)
+        for col in _pair(np.log1p(ctx.yearly[u, k]), np.log1p(ctx.yearly[v, k]))
+    ]
     wu, wv = ctx.graph.world[u], ctx.graph.world[v]
-    k = len(WORLDS)
     tu, tv = ctx.territory[u], ctx.territory[v]
     shared = np.asarray(ctx.themes[u].multiply(ctx.themes[v]).sum(axis=1)).ravel()
     cols = (
-        ld_u + ld_v,
-        np.minimum(ld_u, ld_v),
-        np.maximum(ld_u, ld_v),
-        np.log1p(cn),
-        np.log1p(lookup(ctx.aa, u, v)),
-        np.log1p(lookup(ctx.ra, u, v)),
+        ld_min + ld_max,
+        ld_min,
+        ld_max,
+        *(
+            np.log1p(st[:, j]) if name != "path_age" else st[:, j]
+            for j, name in enumerate(STRUCTURE)
+        ),
         cn / np.maximum(du + dv - cn, 1),
         cn / np.maximum(np.minimum(du, dv), 1),
-        np.log1p(lookup(ctx.recent_cn, u, v)),
-        r1u + r1v,
-        np.minimum(r1u, r1v),
-        r3u + r3v,
-        np.minimum(r3u, r3v),
+        r1[0] + r1[1],
+        r1[0],
+        r3[0] + r3[1],
+        r3[0],
+        *years,
+        *_pair(ctx.active_years[u], ctx.active_years[v]),
         np.maximum(ctx.idle[u], ctx.idle[v]),
         ctx.idle[u] + ctx.idle[v],
         np.minimum(ctx.age[u], ctx.age[v]),
         ((tu == tv) & (tu >= 0)).astype(np.float64),
         (wu == wv).astype(np.float64),
-        (np.minimum(wu, wv) * k + np.maximum(wu, wv)).astype(np.float64),
+        (np.minimum(wu, wv) * len(WORLDS) + np.maximum(wu, wv)).astype(np.float64),
         np.log1p(shared),
-        np.log1p(lookup(ctx.strength_cn, u, v)),
-        np.log1p(lookup(ctx.strength_ra, u, v)),
     )
     return np.column_stack(cols)

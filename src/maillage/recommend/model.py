@@ -33,7 +33,9 @@ import numpy as np
 
 from maillage.analysis.graph import NO_YEAR, ActorGraph, BoolArray, FloatArray, IntArray
 from maillage.recommend.boosting import BoostedTrees
-from maillage.recommend.features import PairContext, lookup, pair_context, pair_features
+from maillage.recommend.features import COLUMN, PairContext, pair_context, pair_features
+from maillage.recommend.sampling import sample_near_pairs, sample_pairs
+from maillage.recommend.structure import common_count
 
 
 @dataclass
@@ -55,25 +57,33 @@ class LinkModel:
     inner_year: int | None
     info: dict[str, object] = field(default_factory=dict)
 
-    def log_odds(self, ctx: PairContext, u: IntArray, v: IntArray) -> FloatArray:
-        """Calibrated log-odds that ``u[i]`` and ``v[i]`` tie in the future."""
-        x = pair_features(ctx, u, v)
-        near = x[:, 3] > 0  # common_neighbours
+    def log_odds(
+        self, ctx: PairContext, u: IntArray, v: IntArray, structure: FloatArray | None = None
+    ) -> FloatArray:
+        """Calibrated log-odds that ``u[i]`` and ``v[i]`` tie in the future (``structure``:
+        see :func:`~maillage.recommend.features.pair_features`)."""
+        x = pair_features(ctx, u, v, structure)
+        near = x[:, COLUMN["common_neighbours"]] > 0
         out = np.empty(len(u))
         for mask, stratum in ((near, self.near), (~near, self.far)):
             if mask.any():
                 out[mask] = _stratum_score(stratum, x[mask])
         return out
 
-    def probability(self, ctx: PairContext, u: IntArray, v: IntArray) -> FloatArray:
+    def probability(
+        self, ctx: PairContext, u: IntArray, v: IntArray, structure: FloatArray | None = None
+    ) -> FloatArray:
         """Probability in (0, 1) of a future tie for each pair."""
-        return 1.0 / (1.0 + np.exp(-np.clip(self.log_odds(ctx, u, v), -60, 60)))
+        return 1.0 / (1.0 + np.exp(-np.clip(self.log_odds(ctx, u, v, structure), -60, 60)))
 
 
 def _stratum_score(stratum: Stratum, x: FloatArray) -> FloatArray:
     if stratum.trees is None:
         return np.asarray(
-            np.log(np.expm1(x[:, 5]) + 1e-3) + 0.5 * x[:, 0] - 6.0 + stratum.offset,
+            np.log(np.expm1(x[:, COLUMN["resource_allocation"]]) + 1e-3)
+            + 0.5 * x[:, COLUMN["log_degree_sum"]]
+            - 6.0
+            + stratum.offset,
             dtype=np.float64,
         )
     return stratum.trees.decision(x) + stratum.offset
@@ -97,6 +107,7 @@ def fit_model(
     seed: int = 0,
     negative_ratio: int = 10,
     min_positives: int = 30,
+    max_positives: int = 20_000,
     n_trees: int = 60,
 ) -> LinkModel:
     """Fit a :class:`LinkModel` on the ties of ``graph`` formed before ``ref_year``.
@@ -113,13 +124,24 @@ def fit_model(
     pu, pv = graph.pair_src[future_mask], graph.pair_dst[future_mask]
     keep = present[pu] & present[pv]
     pu, pv = pu[keep], pv[keep]
-    near_pos = lookup(ctx.cn, pu, pv) > 0
+    near_pos = common_count(ctx.adj, pu, pv) > 0
+    near_u, near_v, near_population = sample_near_pairs(
+        ctx.adj, negative_ratio * min(int(near_pos.sum()), max_positives), rng
+    )
+    p = float(present.sum())
+    populations = (near_population, p * (p - 1) / 2.0 - near_population - ctx.ties)
     strata = []
-    for is_near in (True, False):
+    for is_near, population in zip((True, False), populations, strict=True):
         su, sv = pu[near_pos == is_near], pv[near_pos == is_near]
+        if is_near:
+            negatives = (near_u, near_v)
+        else:
+            negatives = sample_pairs(
+                ctx.adj, negative_ratio * min(len(su), max_positives), rng, present, far_only=True
+            )
         strata.append(
             _fit_stratum(
-                ctx, su, sv, is_near, present, rng, negative_ratio, min_positives, n_trees, seed
+                ctx, (su, sv), negatives, population, rng, min_positives, max_positives, n_trees
             )
         )
     info: dict[str, object] = {"inner_year": inner, "ref_year": ref, "positives": len(pu)}
@@ -140,78 +162,32 @@ def _split_masks(
 
 def _fit_stratum(
     ctx: PairContext,
-    pu: IntArray,
-    pv: IntArray,
-    near: bool,
-    present: BoolArray,
+    positives: tuple[IntArray, IntArray],
+    negatives: tuple[IntArray, IntArray],
+    population: float,
     rng: np.random.Generator,
-    ratio: int,
     min_positives: int,
+    max_positives: int,
     n_trees: int,
-    seed: int,
 ) -> Stratum:
-    population = _population(ctx, present, near)
-    if len(pu) < min_positives or population <= 0:
-        return Stratum(None, 0.0, len(pu), 0)
-    positives = set((np.minimum(pu, pv) * ctx.n + np.maximum(pu, pv)).tolist())
-    nu, nv = sample_non_edges(ctx, ratio * len(pu), rng, near=near, present=present)
-    keys = np.minimum(nu, nv) * ctx.n + np.maximum(nu, nv)
-    ok = np.array([k not in positives for k in keys.tolist()], dtype=bool)
+    """Trees on the stratum's positives (at most ``max_positives``, drawn with the seed)
+    and sampled negatives, with the prior correction of the module docstring."""
+    pu, pv = positives
+    total = len(pu)
+    if total < min_positives or population <= 0:
+        return Stratum(None, 0.0, total, 0)
+    if total > max_positives:
+        pick = np.sort(rng.choice(total, size=max_positives, replace=False))
+        pu, pv = pu[pick], pv[pick]
+    keys = set((np.minimum(pu, pv) * ctx.n + np.maximum(pu, pv)).tolist())
+    nu, nv = negatives
+    ok = np.array(
+        [k not in keys for k in (np.minimum(nu, nv) * ctx.n + np.maximum(nu, nv)).tolist()],
+        dtype=bool,
+    )
     nu, nv = nu[ok], nv[ok]
     x = pair_features(ctx, np.r_[pu, nu], np.r_[pv, nv])
     y = np.r_[np.ones(len(pu)), np.zeros(len(nu))]
-    trees = BoostedTrees(n_trees=n_trees, seed=seed).fit(x, y)
-    offset = float(np.log(max(len(nu), 1) / population))
-    return Stratum(trees, offset, len(pu), len(nu))
-
-
-def _population(ctx: PairContext, present: BoolArray, near: bool) -> float:
-    """Number of untied pairs of present actors in the stratum."""
-    near_pairs = float(ctx.cn.nnz - ctx.cn.multiply(ctx.adj).nnz) / 2.0
-    if near:
-        return near_pairs
-    p = float(present.sum())
-    return p * (p - 1) / 2.0 - near_pairs - float(ctx.adj.nnz) / 2.0
-
-
-def sample_non_edges(
-    ctx: PairContext,
-    size: int,
-    rng: np.random.Generator,
-    *,
-    near: bool | None = None,
-    present: BoolArray | None = None,
-) -> tuple[IntArray, IntArray]:
-    """Uniform sample of untied pairs of present actors (``near``: only distance two).
-
-    ``near=None`` samples all untied pairs; ``True`` only pairs with a common partner;
-    ``False`` only pairs without. May return fewer than ``size`` pairs.
-    """
-    present = ctx.degree > 0 if present is None else present
-    nodes = np.flatnonzero(present)
-    if len(nodes) < 2 or size <= 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    if near:
-        upper = _near_pairs(ctx)
-        pick = rng.choice(len(upper[0]), size=min(size, len(upper[0])), replace=False)
-        return upper[0][pick], upper[1][pick]
-    u = rng.choice(nodes, size=3 * size + 16)
-    v = rng.choice(nodes, size=3 * size + 16)
-    ok = (u != v) & (lookup(ctx.adj, u, v) == 0)
-    if near is False:
-        ok &= lookup(ctx.cn, u, v) == 0
-    u, v = u[ok][:size], v[ok][:size]
-    return u, v
-
-
-def _near_pairs(ctx: PairContext) -> tuple[IntArray, IntArray]:
-    """All untied pairs ``u < v`` with a common partner."""
-    cached = ctx.__dict__.get("_near")
-    if cached is None:
-        upper = (ctx.cn - ctx.cn.multiply(ctx.adj)).tocsr()
-        upper.eliminate_zeros()
-        coo = upper.tocoo()
-        keep = coo.row < coo.col
-        cached = (coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64))
-        ctx.__dict__["_near"] = cached
-    return cached
+    trees = BoostedTrees(n_trees=n_trees, seed=int(rng.integers(2**31))).fit(x, y)
+    offset = float(np.log(max(len(nu), 1) / population) - np.log(len(pu) / total))
+    return Stratum(trees, offset, total, len(nu))

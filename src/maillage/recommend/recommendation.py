@@ -18,8 +18,9 @@ from maillage.analysis.filter import territory_mask
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.recommend.candidates import candidates, complementary
 from maillage.recommend.explain import explain_pair, matching_needs
-from maillage.recommend.features import PairContext, lookup, pair_context
+from maillage.recommend.features import PairContext, pair_context
 from maillage.recommend.model import LinkModel, fit_model
+from maillage.recommend.structure import two_step
 
 MODES = ("likely", "bridging")
 
@@ -76,9 +77,9 @@ def recommend_for_actor(
     ctx, fitted = prepare(graph, seed=seed)
     model = model or fitted
     u = graph.vertex(actor_id)
-    cand = candidates(ctx, u)
+    cand, structure = candidates(ctx, u)
     us = np.full(len(cand), u, dtype=np.int64)
-    p = model.probability(ctx, us, cand)
+    p = model.probability(ctx, us, cand, structure)
     score = mode_scores(ctx, p, us, cand, mode, needs)
     order = _ranking(graph, score, cand)[:top]
     return [
@@ -104,16 +105,17 @@ def territory_pairs(ctx: PairContext, members: IntArray) -> tuple[IntArray, IntA
     """Untied pairs inside ``members`` at distance two or complementary on a theme."""
     inside = np.zeros(ctx.n, dtype=bool)
     inside[members] = True
-    us, vs = [], []
+    su, sv, _ = two_step(ctx.adj, np.sort(members))
+    keep = inside[sv] & (sv > su)
+    us, vs = [su[keep]], [sv[keep]]
     for u in members:
-        row = ctx.cn.indices[ctx.cn.indptr[u] : ctx.cn.indptr[u + 1]]
-        others = np.r_[row, complementary(ctx, int(u))]
-        others = np.unique(others[inside[others] & (others > u)])
+        others = complementary(ctx, int(u))
+        others = others[inside[others] & (others > u)]
         us.append(np.full(len(others), u, dtype=np.int64))
-        vs.append(others.astype(np.int64))
-    u_all = np.concatenate(us) if us else np.zeros(0, np.int64)
-    v_all = np.concatenate(vs) if vs else np.zeros(0, np.int64)
-    untied = lookup(ctx.adj, u_all, v_all) == 0
+        vs.append(others)
+    keys = np.unique(np.concatenate(us) * ctx.n + np.concatenate(vs))
+    u_all, v_all = keys // ctx.n, keys % ctx.n
+    untied = ~ctx.adj.tied(u_all, v_all)
     return u_all[untied], v_all[untied]
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,8 @@ import sqlalchemy as sa
 from maillage.analysis import GraphFilter, NeedRecord, SolutionRecord, analyse, render_report
 from maillage.analysis.graph import (
     NO_YEAR,
+    UNKNOWN_WORLD,
+    WORLDS,
     ActorGraph,
     BoolArray,
     IntArray,
@@ -85,11 +89,15 @@ def _fetch(conn: sa.Connection, stmt: sa.Select[Any]) -> list[tuple[Any, ...]]:
 
 def _grouped(
     conn: sa.Connection, key: sa.Column[Any], value: sa.Column[Any]
-) -> dict[Any, list[Any]]:
-    """``{key: [values]}`` from a two-column association table."""
-    out: dict[Any, list[Any]] = defaultdict(list)
-    for k, v in _fetch(conn, sa.select(key, value).order_by(key, value)):
-        out[k].append(v)
+) -> dict[Any, tuple[Any, ...]]:
+    """``{key: (values, ...)}`` from a two-column association table (equal tuples of
+    values are shared, so a million actors with a few themes cost a few objects)."""
+    rows = _fetch(conn, sa.select(key, value).order_by(key, value))
+    shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    out = {}
+    for k, group in groupby(rows, itemgetter(0)):
+        values = tuple(v for _, v in group)
+        out[k] = shared.setdefault(values, values)
     return out
 
 
@@ -102,29 +110,40 @@ def _commune_codes(communes: Iterable[str | None]) -> dict[str | None, tuple[str
     return out
 
 
-def _actor_arrays(conn: sa.Connection) -> dict[str, Any]:
-    cols = (actor.c.id, actor.c.name, actor.c.world, actor.c.digital_profile, actor.c.commune_code)
-    rows = _fetch(conn, sa.select(*cols).where(_live_actor()).order_by(actor.c.id))
-    ids, names, worlds, profiles, communes = (
-        map(list, zip(*rows, strict=True)) if rows else [[]] * 5
+def _actor_rows(conn: sa.Connection) -> list[tuple[Any, ...]]:
+    """Live actors as ``(id * 16 + world * 2 + native, name, commune)``, by id."""
+    world = sa.case(
+        {w: world_code(w) for w in WORLDS}, value=sa.func.lower(actor.c.world), else_=UNKNOWN_WORLD
     )
-    own = _grouped(conn, actor_territory.c.actor_id, actor_territory.c.territory_code)
-    theme = _grouped(conn, actor_theme.c.actor_id, actor_theme.c.theme)
+    native = sa.case((actor.c.digital_profile == "native", 1), else_=0)
+    packed = sa.cast(actor.c.id, sa.BigInteger) * 16 + world * 2 + native
+    cols = (packed, actor.c.name, actor.c.commune_code)
+    return _fetch(conn, sa.select(*cols).where(_live_actor()).order_by(actor.c.id))
+
+
+def _actor_arrays(conn: sa.Connection) -> dict[str, Any]:
+    rows = _actor_rows(conn)
+    packed = np.array([r[0] for r in rows], dtype=np.int64)
+    ids: list[int] = (packed >> 4).tolist()
+    communes = [r[2] for r in rows]
     base = _commune_codes(communes)
-    codes = [
-        tuple(dict.fromkeys([*own[i], *base[c]])) if i in own else base[c]
-        for i, c in zip(ids, communes, strict=True)
-    ]
-    main = {c: main_territory(c) for c in set(codes)}
-    world_index = {w: world_code(w) for w in set(worlds)}
+    codes = [base[c] for c in communes]
+    main_of = {c: main_territory(t) for c, t in base.items()}
+    territory = [main_of[c] for c in communes]
+    own = _grouped(conn, actor_territory.c.actor_id, actor_territory.c.territory_code)
+    for i in np.searchsorted(packed >> 4, np.fromiter(own, dtype=np.int64, count=len(own))):
+        codes[i] = tuple(dict.fromkeys([*own[ids[i]], *codes[i]]))
+        territory[i] = main_territory(codes[i])
+    theme = _grouped(conn, actor_theme.c.actor_id, actor_theme.c.theme)
+    theme_sets = {t: frozenset(t) for t in set(theme.values())}
     return {
         "ids": ids,
-        "names": names,
-        "world": np.array([world_index[w] for w in worlds], dtype=np.int64),
-        "native": np.array([p == "native" for p in profiles], dtype=bool),
-        "territory": [main[c] for c in codes],
+        "names": [r[1] for r in rows],
+        "world": (packed >> 1) & 7,
+        "native": (packed & 1).astype(bool),
+        "territory": territory,
         "territories": codes,
-        "themes": [frozenset(theme[i]) if i in theme else EMPTY for i in ids],
+        "themes": [theme_sets[theme[i]] if i in theme else EMPTY for i in ids],
     }
 
 
@@ -153,7 +172,8 @@ def _link_arrays(conn: sa.Connection, ids: list[int]) -> dict[str, Any]:
         cols.append(link.c.id)
     where = sa.and_(link.c.deleted_at.is_(None), link.c.status != "proposed")
     rows = _fetch(conn, sa.select(*cols).where(where).order_by(link.c.id))
-    data = np.array(rows, dtype=np.int64).reshape(len(rows), len(cols))
+    flat = chain.from_iterable(rows)
+    data = np.fromiter(flat, dtype=np.int64, count=len(rows) * len(cols)).reshape(-1, len(cols))
     known = np.asarray(ids, dtype=np.int64)
     s_pos, s_ok = _positions(known, data[:, 0] >> 32)
     d_pos, d_ok = _positions(known, data[:, 0] & 0xFFFFFFFF)
@@ -173,6 +193,9 @@ def _positions(known: IntArray, values: IntArray) -> tuple[IntArray, BoolArray]:
     """Index of each value in the sorted array ``known`` and whether it is there."""
     if len(known) == 0:
         return np.zeros(len(values), np.int64), np.zeros(len(values), bool)
+    if known[-1] - known[0] == len(known) - 1:  # contiguous ids: no search needed
+        pos = np.clip(values - known[0], 0, len(known) - 1).astype(np.int64)
+        return pos, np.asarray(known[pos] == values, dtype=bool)
     pos = np.minimum(np.searchsorted(known, values), len(known) - 1).astype(np.int64)
     return pos, np.asarray(known[pos] == values, dtype=bool)
 
@@ -233,8 +256,8 @@ def load_solutions(conn: sa.Connection) -> list[SolutionRecord]:
     return [
         SolutionRecord(
             name=name,
-            territories=terr.get(i, []),
-            themes=theme.get(i, []),
+            territories=list(terr.get(i, ())),
+            themes=list(theme.get(i, ())),
             carriers=carriers.get(i, []),
             id=i,
             modality=modality,
