@@ -283,6 +283,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.rebuild or not args.db.exists():
         build(args.db, args.actors, args.links)
+    else:  # a map built by an older version: bring its schema up to date
+        engine = make_engine(f"sqlite:///{args.db}")
+        database.upgrade(db=engine)
+        engine.dispose()
     port = free_port()
     server = start_server(args.db, port, args.workers)
     base = f"http://127.0.0.1:{port}"

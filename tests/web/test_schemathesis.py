@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from maillage.settings import Settings
 from maillage.web.app import create_app
 
-EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 20, schemathesis.GenerationMode.NEGATIVE: 10}
+EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 12, schemathesis.GenerationMode.NEGATIVE: 8}
 
 
 def test_no_generated_request_gets_a_server_error(db: sa.Engine, demo_map: Demo) -> None:
