@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import random
 import socket
 import statistics
@@ -192,7 +193,8 @@ def p95(values: list[float]) -> float:
 
 def bench_pages(base: str, path: Path, requests: int, clients: int) -> None:
     print(
-        f"\n{clients} concurrent clients, {requests} requests per kind (loopback, this machine's cores shared)"
+        f"\n{clients} concurrent clients, {requests} requests per kind, {os.cpu_count()} cores, "
+        f"load {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
     reference: float | None = None
     for kind, urls in targets(path, requests).items():
