@@ -104,7 +104,10 @@ def validate_siret(value: object, *, field: str = "siret") -> str:
     The check is Luhn over 14 digits, except for La Poste establishments (SIREN
     356000000) whose digit sum must be a multiple of 5. Raises ``InvalidInput``.
     """
-    code = _compact(value)
+    if isinstance(value, str) and len(value) == 14 and value.isdigit():
+        code = value  # the common case, already clean
+    else:
+        code = _compact(value)
     if not _DIGITS14.fullmatch(code):
         raise InvalidInput(
             field, value, "un SIRET compte 14 chiffres", "a SIRET has exactly 14 digits"
@@ -168,7 +171,10 @@ def validate_commune_code(value: object, *, field: str = "commune_code") -> str:
     ``2b004`` and overseas ``97411``, ``98818``. Checks the shape only; use
     :func:`check_commune_exists` against the geography. Raises ``InvalidInput``.
     """
-    code = _pad_int_like(value, 5).upper()
+    if isinstance(value, str) and len(value) == 5 and value.isdigit():
+        code = value
+    else:
+        code = _pad_int_like(value, 5).upper()
     if not _COMMUNE.fullmatch(code):
         raise InvalidInput(
             field,

@@ -107,19 +107,23 @@ def search_tokens(text: str | None) -> str:
     """
     if not text:
         return ""
-    cache, out = _CHUNK_CACHE, []
-    for chunk in text.split():
-        tokens = cache.get(chunk)
-        if tokens is None:
-            if chunk.isdigit():  # numbers stand for themselves, uncached
-                out.append(chunk)
-                continue
-            tokens = _chunk_tokens(chunk)
-            if len(cache) < _CHUNK_CACHE_SIZE:
-                cache[chunk] = tokens
-        if tokens:
-            out.append(tokens)
-    return " ".join(out)
+    chunks = text.split()
+    tokens = list(map(_CHUNK_CACHE.get, chunks))  # hits resolved in C
+    if None in tokens:
+        for i, chunk in enumerate(chunks):
+            if tokens[i] is None:
+                tokens[i] = _miss(chunk)
+    return " ".join(filter(None, tokens))
+
+
+def _miss(chunk: str) -> str:
+    """Tokens of a chunk not yet in the cache (numbers stand for themselves)."""
+    if chunk.isascii() and chunk.isdigit():
+        return chunk
+    tokens = _chunk_tokens(chunk)
+    if len(_CHUNK_CACHE) < _CHUNK_CACHE_SIZE:
+        _CHUNK_CACHE[chunk] = tokens
+    return tokens
 
 
 # A plain dict in front of the LRU cache: a hit costs one lookup, which matters

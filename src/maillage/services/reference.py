@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from maillage import geo
 from maillage.model import taxonomy
+from maillage.model.text import search_tokens
 from maillage.storage.tables import (
     hypothesis,
     setting,
@@ -24,7 +25,7 @@ from maillage.storage.tables import (
     territory_postcode,
 )
 
-GEOGRAPHY_VERSION = "cog-2026+laposte+france-geojson/1"
+GEOGRAPHY_VERSION = "cog-2026+laposte+france-geojson/2"
 
 
 def _fingerprint(obj: Any) -> str:
@@ -120,7 +121,14 @@ def load_reference_data(conn: sa.Connection) -> dict[str, Any]:
 
 def _load_geography(conn: sa.Connection) -> int:
     data = geo.load_geography()
-    count = _insert_chunks(conn, territory, (r._asdict() for r in geo.iter_territories(data)))
+    count = _insert_chunks(
+        conn,
+        territory,
+        (
+            {**r._asdict(), "search_tokens": search_tokens(r.name)}
+            for r in geo.iter_territories(data)
+        ),
+    )
     _insert_chunks(conn, territory_postcode, (r._asdict() for r in geo.iter_postcodes(data)))
     _insert_chunks(
         conn,

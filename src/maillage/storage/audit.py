@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.storage.bulk import insert_rows
+from maillage.storage.bulk import insert_rows, insert_tuples
 from maillage.storage.tables import batch, change
 
 
@@ -98,8 +98,19 @@ def record_changes(
         "before": None,
         "at": utcnow(),
     }
-    raw = {"after"} if isinstance(rows[0]["after"], str) else set()
-    insert_rows(conn, change, rows, constants, raw=raw)
+    if conn.dialect.name == "sqlite" and isinstance(rows[0]["after"], str):
+        # The bulk path: states are JSON text already; constants converted once.
+        fixed = [(k, _stored(conn, k, v)) for k, v in constants.items()]
+        names = ("entity_id", "after", *(k for k, _ in fixed))
+        tail = tuple(v for _, v in fixed)
+        insert_tuples(conn, change, names, [(r["entity_id"], r["after"], *tail) for r in rows])
+        return
+    insert_rows(conn, change, rows, constants)
+
+
+def _stored(conn: sa.Connection, column: str, value: Any) -> Any:
+    processor = change.c[column].type._cached_bind_processor(conn.dialect)
+    return value if value is None or processor is None else processor(value)
 
 
 def history(conn: sa.Connection, *, entity: str, entity_id: int) -> list[dict[str, Any]]:

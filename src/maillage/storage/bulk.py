@@ -58,6 +58,23 @@ def insert_rows(
     conn.exec_driver_sql(statement, data)
 
 
+def insert_tuples(
+    conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert plain tuples (values already in stored form) into ``columns`` of ``table``."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(sa.insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+        return
+    prep = conn.dialect.identifier_preparer
+    statement = (
+        f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    conn.exec_driver_sql(statement, list(rows))
+
+
 def _process(conn: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
     processor = column.type._cached_bind_processor(conn.dialect)
     return value if value is None or processor is None else processor(value)

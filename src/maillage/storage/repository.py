@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from maillage.model.errors import Conflict, NotFound
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
-from maillage.storage.bulk import insert_rows
+from maillage.storage.bulk import insert_rows, insert_tuples
 
 Snapshot = dict[str, Any]
 # Columns that validation may fill from others (siren from siret): always planned.
@@ -36,6 +36,7 @@ class BulkPlan:
     stamps: dict[str, Any]
     columns: tuple[str, ...]
     defaults: dict[str, Any]
+    given: frozenset[str]  # columns some row may set (the others take their default)
     index_state: Any
     encoded: bool  # audit states as JSON text (SQLite) or dicts (PostgreSQL)
 
@@ -215,6 +216,7 @@ class Repository:
             ids=self._reserve_ids(conn, len(rows)),
             stamps={"version": 1, "created_at": now, "updated_at": now},
             columns=tuple(c for c in base if c in given or c in defaults or c in DERIVED),
+            given=frozenset(given) | DERIVED,
             defaults=defaults,
             index_state=self.bulk_index.prepare(conn, rows) if self.bulk_index else None,
             encoded=conn.dialect.name == "sqlite",
@@ -239,10 +241,13 @@ class Repository:
         """
         stamps_json = {k: _to_json(v) for k, v in plan.stamps.items()}
         names = list(self.collections)
-        defaults, columns = plan.defaults, plan.columns
+        template = {c: plan.defaults.get(c) for c in plan.columns}
+        columns = frozenset(plan.columns)
         records, changes = [], []
         for new_id, values in zip(plan.ids[offset : offset + len(rows)], rows, strict=True):
-            rec = {c: values.get(c, defaults.get(c)) for c in columns}
+            rec = template.copy()
+            for key in values.keys() & columns:
+                rec[key] = values[key]
             rec["id"] = new_id
             records.append(rec)
             # The audited state; null columns are dropped when states are compared
@@ -267,7 +272,8 @@ class Repository:
     ) -> builtins.list[int]:
         """Store what :meth:`derive_bulk` built; return the ids."""
         ids = plan.ids[: len(part.records)]
-        insert_rows(conn, self.table, part.records, plan.stamps)
+        shared = {c: plan.defaults.get(c) for c in plan.columns if c not in plan.given}
+        insert_rows(conn, self.table, part.records, {**shared, **plan.stamps})
         self._insert_collections(conn, ids, rows)
         audit.record_changes(conn, entity=self.entity, action="create", rows=part.changes, ctx=ctx)
         if self.bulk_index:
@@ -281,11 +287,12 @@ class Repository:
     ) -> None:
         for name, coll in self.collections.items():
             values = [
-                {coll.owner_column: i, coll.value_column: v}
+                (i, v)
                 for i, row in zip(ids, rows, strict=True)
-                for v in sorted(set(row.get(name) or ()))
+                if row.get(name)
+                for v in sorted(set(row[name]))
             ]
-            insert_rows(conn, coll.table, values)
+            insert_tuples(conn, coll.table, (coll.owner_column, coll.value_column), values)
 
     def _default(self, column: str) -> Any:
         col = self.table.c[column]

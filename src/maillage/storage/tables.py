@@ -77,6 +77,7 @@ territory = sa.Table(
     sa.Column("longitude", sa.Float),
     sa.Column("geometry", sa.JSON(none_as_null=True)),
     sa.Column("extra", sa.JSON, nullable=False, default=dict),
+    sa.Column("search_tokens", sa.Text),  # the name's full-text tokens (migration 0002)
 )
 
 territory_postcode = sa.Table(

@@ -31,10 +31,15 @@ def _backend(conn: sa.Connection):  # type: ignore[no-untyped-def]
 
 
 def document_tokens(
-    name: str | None, acronym: str | None, description: str | None, commune: str | None
+    name: str | None, acronym: str | None, description: str | None, commune_tokens: str | None
 ) -> str:
-    """The indexed tokens of one actor."""
-    return search_tokens(" ".join(p for p in (name, acronym, description, commune) if p))
+    """The indexed tokens of one actor: its texts, then its commune's name.
+
+    ``commune_tokens`` are the commune name's tokens, stored with the geography
+    (``territory.search_tokens``) so that imports do not stem them again.
+    """
+    own = search_tokens(" ".join(p for p in (name, acronym, description) if p))
+    return f"{own} {commune_tokens}" if own and commune_tokens else own or commune_tokens or ""
 
 
 def index_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
@@ -51,7 +56,7 @@ def index_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
                 actor.c.name,
                 actor.c.acronym,
                 actor.c.description,
-                commune.c.name,
+                commune.c.search_tokens,
                 actor.c.deleted_at,
             )
             .select_from(
@@ -69,27 +74,28 @@ def index_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
     )
 
 
-def _commune_names(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+def _commune_tokens(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    column = territory.c.search_tokens
     if len(rows) > 5000:  # all of them: cheaper than a long IN list
-        query = sa.select(territory.c.code, territory.c.name).where(territory.c.level == "commune")
-        return {code[4:]: name for code, name in conn.execute(query)}
+        query = sa.select(territory.c.code, column).where(territory.c.level == "commune")
+        return {code[4:]: tokens for code, tokens in conn.execute(query) if tokens}
     codes = sorted({"COM:" + str(r["commune_code"]) for r in rows if r.get("commune_code")})
-    names: dict[str, str] = {}
+    found: dict[str, str] = {}
     for start in range(0, len(codes), 5000):
-        query = sa.select(territory.c.code, territory.c.name).where(
+        query = sa.select(territory.c.code, column).where(
             territory.c.code.in_(codes[start : start + 5000])
         )
-        names.update((code[4:], name) for code, name in conn.execute(query))
-    return names
+        found.update((code[4:], tokens) for code, tokens in conn.execute(query) if tokens)
+    return found
 
 
-def _documents(names: dict[str, str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def _documents(communes: dict[str, str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return [
         document_tokens(
             r.get("name"),
             r.get("acronym"),
             r.get("description"),
-            names.get(r.get("commune_code") or ""),
+            communes.get(r.get("commune_code") or ""),
         )
         for r in rows
     ]
@@ -100,7 +106,7 @@ def _write_documents(conn: sa.Connection, ids: Sequence[int], docs: Sequence[str
 
 
 #: How bulk inserts of actors keep the index in sync (see Repository.create_many).
-ACTOR_BULK_INDEX = BulkIndex(prepare=_commune_names, compute=_documents, write=_write_documents)
+ACTOR_BULK_INDEX = BulkIndex(prepare=_commune_tokens, compute=_documents, write=_write_documents)
 
 
 def remove_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
