@@ -252,7 +252,8 @@ class Repository:
             records.append(rec)
             # The audited state; null columns are dropped when states are compared
             # (see sparse), and orjson writes dates and datetimes as ISO 8601.
-            snap = {**rec, **stamps_json}
+            snap = {k: v for k, v in rec.items() if v is not None}
+            snap.update(stamps_json)
             for name in names:
                 snap[name] = sorted(set(values.get(name) or ()))
             changes.append(
