@@ -80,8 +80,6 @@ def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
             "actor_id": n["id"],
             "label": n["name"],
             "world": n["world"],
-            "category": n["category"],
-            "commune": n.get("commune"),
             "degree": degree[n["id"]],
             "cross_world": crossing[n["id"]],
             "size": _size(degree[n["id"]]),
@@ -95,16 +93,18 @@ def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
 
 
 def _link(e: dict[str, Any]) -> dict[str, Any]:
-    return {
+    """One link, lean (a 5,000-actor view holds tens of thousands): ``directed`` only when true."""
+    out = {
         "id": f"l{e['id']}",
-        "link_id": e["id"],
         "source": f"a{e['source_id']}",
         "target": f"a{e['target_id']}",
         "kind": e["kind"],
-        "directed": bool(e["directed"]),
         "start_year": e["start_year"],
         "end_year": e["end_year"],
     }
+    if e["directed"]:
+        out["directed"] = True
+    return out
 
 
 def _group_key(place: str, world: str) -> str:

@@ -84,7 +84,7 @@
   };
 
   Network.prototype.edgeStyle = function (key, attrs) {
-    if (this.deferEdges || !activeIn(attrs, this.year)) return { visibility: "hidden" };
+    if (!activeIn(attrs, this.year)) return { visibility: "hidden" };
     if (this.selected && !this.graph.hasExtremity(key, this.selected)) return { color: "#e7e5e4" };
     return {};
   };
@@ -101,7 +101,7 @@
         if (!response.ok) throw new Error("network data: " + response.status);
         return response.json();
       })
-      .then(function (data) { self.show(data); })
+      .then(function (data) { performance.mark("network:data"); self.show(data); })
       .catch(function (error) {
         self.el.dataset.state = "error";
         status(say("error"));
@@ -112,7 +112,6 @@
   Network.prototype.show = function (data) {
     var graph = this.graph;
     var colours = this.colours;
-    var kinds = this.kindColours;
     graph.clear();
     data.nodes.forEach(function (n) {
       graph.addNode(n.id, {
@@ -121,23 +120,18 @@
         count: n.count
       });
     });
-    data.links.forEach(function (l) {
-      if (!graph.hasNode(l.source) || !graph.hasNode(l.target)) return;
-      graph.addEdgeWithKey(l.id, l.source, l.target, {
-        color: kinds[l.kind] || "#a8a29e", size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
-        start_year: l.start_year, end_year: l.end_year
-      });
-    });
+    var large = data.links.length > LARGE;
+    if (!large) this.addLinks(data.links);
     this.mode = data.meta.mode;
     this.selected = null;
     this.neighbours = null;
     this.el.dataset.selected = "";
-    // Large graphs: nodes first (drawn and clickable at once), links on the next frames;
-    // links are hidden while the camera moves so that software WebGL stays fluid.
-    var large = data.links.length > LARGE;
-    this.deferEdges = large;
+    // Large graphs: nodes first (drawn and clickable at once), links added on the next
+    // frames; links are hidden while the camera moves so that software WebGL stays fluid.
     this.renderer.setSetting("hideEdgesOnMove", large);
+    performance.mark("network:built");
     this.renderer.refresh();
+    performance.mark("network:refreshed");
     this.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     var template = data.meta.mode === "actors" ? "nodes_shown" : "groups_shown";
     status(say(template, { nodes: data.nodes.length, links: data.links.length }));
@@ -145,19 +139,32 @@
     this.el.dataset.loads = String(this.loads);
     this.el.dataset.mode = data.meta.mode;
     this.el.dataset.state = "ready";
-    this.drawEdges(large);
+    this.drawEdges(large ? data.links : null);
   };
 
-  Network.prototype.drawEdges = function (deferred) {
+  Network.prototype.addLinks = function (links) {
+    var graph = this.graph;
+    var kinds = this.kindColours;
+    links.forEach(function (l) {
+      if (!graph.hasNode(l.source) || !graph.hasNode(l.target)) return;
+      graph.addEdgeWithKey(l.id, l.source, l.target, {
+        color: kinds[l.kind] || "#a8a29e", size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
+        start_year: l.start_year, end_year: l.end_year
+      });
+    });
+  };
+
+  Network.prototype.drawEdges = function (pending) {
     var self = this;
     var loads = this.loads;
-    this.el.dataset.edges = deferred ? "pending" : "drawn";
-    if (!deferred) return;
+    this.el.dataset.edges = pending ? "pending" : "drawn";
+    if (!pending) return;
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         if (self.loads !== loads) return;
-        self.deferEdges = false;
-        self.renderer.refresh({ skipIndexation: true });
+        self.addLinks(pending);
+        if (self.selected) self.neighbours = new Set(self.graph.neighbors(self.selected));
+        self.renderer.refresh();
         requestAnimationFrame(function () { self.el.dataset.edges = "drawn"; });
       });
     });
