@@ -18,6 +18,7 @@ from maillage.cli.records import (
     undo_command,
 )
 from maillage.cli.review import review_group
+from maillage.cli.web import serve_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -45,6 +46,7 @@ for command in (
 ):
     cli.add_command(command)
 cli.add_command(analyse_command)
+cli.add_command(serve_command)
 cli.add_command(recommend_group)
 
 
