@@ -233,9 +233,9 @@ def _coordinates(values: Mapping[str, Any], out: dict[str, Any], *, partial: boo
 
 
 def check_communes(values: Mapping[str, Any], known: Container[str]) -> None:
-    """Raise InvalidInput if ``commune_code`` is not a known commune."""
+    """Raise InvalidInput if ``commune_code`` (already validated) is not a known commune."""
     code = values.get("commune_code")
-    if code:
+    if code and code not in known:
         ids.check_commune_exists(code, known)
 
 
