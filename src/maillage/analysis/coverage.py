@@ -126,21 +126,39 @@ def coverage(
         actors = sorted(found_actors, key=lambda i: (-degree[i], i))
         found = sorted(sol_index.within_reach(territory, theme))
         rows.append(
-            {
-                "territory": territory,
-                "theme": theme,
-                "needs": len(recorded),
-                "need_ids": [n.id for n in recorded if n.id is not None],
-                "actors": len(actors),
-                "actor_names": [graph.names[i] for i in actors[:names]],
-                "solutions": len(found),
-                "solution_names": [sols[i].name for i in found[:names]],
-                "white_zone": not actors and not found,
-            }
+            _cell(
+                territory,
+                theme,
+                recorded,
+                [graph.names[i] for i in actors],
+                [sols[i].name for i in found],
+                names,
+            )
         )
     return {
         "cells": rows,
         "white_zones": [
             {"territory": r["territory"], "theme": r["theme"]} for r in rows if r["white_zone"]
         ],
+    }
+
+
+def _cell(
+    territory: str,
+    theme: str,
+    recorded: list[NeedRecord],
+    actors: list[str],
+    solutions: list[str],
+    names: int,
+) -> dict[str, Any]:
+    return {
+        "territory": territory,
+        "theme": theme,
+        "needs": len(recorded),
+        "need_ids": [n.id for n in recorded if n.id is not None],
+        "actors": len(actors),
+        "actor_names": actors[:names],
+        "solutions": len(solutions),
+        "solution_names": solutions[:names],
+        "white_zone": not actors and not solutions,
     }

@@ -116,23 +116,27 @@ def evaluate_graph(
         }
         for name, f in scorers.items()
     }
-    result.update(
-        {
-            "l": len(tu),
-            "train_links": ctx.ties,
-            "test_links": len(tu),
-            "split_year": split_year,
-            "seed": seed,
-            "actors_ranked": per_actor["count"],
-            "bridging": ranked["bridging"],
-            "training": {
-                **model.info,
-                "near_positives": model.near.positives,
-                "far_positives": model.far.positives,
-            },
-        }
-    )
+    result.update(_summary(ctx, model, len(tu), split_year, seed, per_actor["count"]))
+    result["bridging"] = ranked["bridging"]
     return result
+
+
+def _summary(
+    ctx: PairContext, model: LinkModel, l_size: int, split_year: int, seed: int, ranked: int
+) -> dict[str, Any]:
+    return {
+        "l": l_size,
+        "train_links": ctx.ties,
+        "test_links": l_size,
+        "split_year": split_year,
+        "seed": seed,
+        "actors_ranked": ranked,
+        "training": {
+            **model.info,
+            "near_positives": model.near.positives,
+            "far_positives": model.far.positives,
+        },
+    }
 
 
 def _scorers(ctx: PairContext, model: LinkModel) -> dict[str, Scorer]:

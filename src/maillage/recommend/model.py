@@ -2,23 +2,28 @@
 
 How it is trained (no constant is fitted to a particular data set):
 
-1. *Internal temporal split.* With ``Y`` the reference year (the split year in an
-   evaluation, the year after the last tie otherwise), the ties formed before ``Y`` are
-   cut at ``Y - k``, where ``k >= 1`` is the smallest number of years holding at least
-   20 % of the dated ties. Features are computed on the ties before ``Y - k``
-   (:func:`~maillage.recommend.features.pair_context`); the labels are the ties formed
-   in ``[Y - k, Y)`` between actors already present. Without dates, a seeded random
-   20 % of the ties plays the part of the future.
+1. *Internal temporal snapshots.* With ``Y`` the reference year (the split year in an
+   evaluation, the year after the last tie otherwise), let ``k >= 1`` be the smallest
+   number of years before ``Y`` holding at least 20 % of the dated ties. Snapshot ``j``
+   (``j = 0 .. snapshots - 1``, while ties remain before its cut) cuts the history at
+   ``Y - k - j``: features are computed on the ties before the cut
+   (:func:`~maillage.recommend.features.pair_context`), labels are the ties formed in
+   the next ``k`` years between actors already present. Several snapshots give the
+   trees more, and more varied, examples of how the map grows (the "multiple snapshot"
+   training of temporal link prediction, e.g. Potgieter et al. 2009). Without dates, a
+   seeded random 20 % of the ties plays the part of the future.
 2. *Two strata.* Pairs with a common partner ("near", distance two) and pairs without
-   ("far") behave differently, so each stratum gets its own model, trained on all its
-   positives and ``negative_ratio`` times as many sampled non-tied pairs of the same
-   stratum (seeded).
+   ("far") behave differently, so each stratum gets its own model, trained on its
+   positives (at most ``max_positives`` over all snapshots, drawn with the seed) and
+   ``negative_ratio`` times as many untied pairs of the same stratum drawn uniformly
+   (:mod:`~maillage.recommend.sampling`).
 3. *Model.* :class:`~maillage.recommend.boosting.BoostedTrees` (logistic loss,
    Friedman 2001) on :data:`~maillage.recommend.features.FEATURES`.
-4. *Calibration across strata.* Negatives were subsampled at rate ``r`` in each stratum,
-   so ``log r`` is added to the model's log-odds (prior correction, King & Zeng 2001):
-   scores of near and far pairs are then comparable probabilities.
-5. The model learnt on ``Y - k`` is applied to the features computed at ``Y``.
+4. *Calibration across strata.* Negatives and positives were subsampled at known rates
+   in each stratum, so the log of their ratio is added to the model's log-odds (prior
+   correction, King & Zeng 2001): scores of near and far pairs are then comparable
+   probabilities.
+5. The model learnt on the snapshots is applied to the features computed at ``Y``.
 
 With too little history (fewer than ``min_positives`` labelled ties in a stratum) the
 stratum falls back on resource allocation (Zhou, Lü & Zhang 2009) plus preferential
@@ -100,6 +105,17 @@ def inner_split_year(years: IntArray, ref_year: int, share: float = 0.2) -> int 
     return None
 
 
+@dataclass
+class Sample:
+    """Training rows of one stratum drawn from one snapshot of the map."""
+
+    x: FloatArray
+    y: FloatArray
+    positives: int  # labelled ties in the stratum
+    kept: int  # of which used (at most max_positives)
+    population: float  # untied pairs of present actors in the stratum
+
+
 def fit_model(
     graph: ActorGraph,
     ref_year: int | None = None,
@@ -109,6 +125,8 @@ def fit_model(
     min_positives: int = 30,
     max_positives: int = 20_000,
     n_trees: int = 60,
+    snapshots: int = 3,
+    share: float = 0.2,
 ) -> LinkModel:
     """Fit a :class:`LinkModel` on the ties of ``graph`` formed before ``ref_year``.
 
@@ -117,11 +135,56 @@ def fit_model(
     years = graph.pair_year
     ref = ref_year if ref_year is not None else (int(years.max()) + 1 if len(years) else 0)
     rng = np.random.default_rng(seed)
-    inner = inner_split_year(years, ref)
-    past_mask, future_mask = _split_masks(graph, ref, inner, rng)
-    ctx = pair_context(graph, ref_year=inner if inner is not None else ref, known=past_mask)
+    inner = inner_split_year(years, ref, share)
+    windows = _windows(years, ref, inner, snapshots)
+    masks = _masks(graph, ref, windows, rng)
+    cap = max(max_positives // len(masks), 1)
+    samples = [_snapshot(graph, mask, rng, negative_ratio, cap) for mask in masks]
+    strata = [_fit_stratum([s[k] for s in samples], rng, min_positives, n_trees) for k in (0, 1)]
+    info: dict[str, object] = {
+        "inner_year": inner,
+        "ref_year": ref,
+        "windows": [list(w) for w in windows],
+        "positives": sum(s[0].positives + s[1].positives for s in samples),
+    }
+    return LinkModel(near=strata[0], far=strata[1], inner_year=inner, info=info)
+
+
+def _windows(years: IntArray, ref: int, inner: int | None, snapshots: int) -> list[tuple[int, int]]:
+    """Label windows ``[cut, cut + h)``, ``h = ref - inner``, the latest first, each
+    leaving dated ties before its cut."""
+    if inner is None:
+        return []
+    dated = years[years != NO_YEAR]
+    first = int(dated.min()) if len(dated) else ref
+    return [(inner - j, ref - j) for j in range(snapshots) if inner - j > first] or [(inner, ref)]
+
+
+def _masks(
+    graph: ActorGraph, ref: int, windows: list[tuple[int, int]], rng: np.random.Generator
+) -> list[tuple[int, BoolArray, BoolArray]]:
+    """(reference year, known ties, labelled ties) of each snapshot."""
+    years = graph.pair_year
+    undated = years == NO_YEAR
+    if not windows:
+        before = (years < ref) | undated
+        future = before & (rng.random(len(years)) < 0.2)
+        return [(ref, before & ~future, future)]
+    return [(cut, (years < cut) | undated, (years >= cut) & (years < end)) for cut, end in windows]
+
+
+def _snapshot(
+    graph: ActorGraph,
+    masks: tuple[int, BoolArray, BoolArray],
+    rng: np.random.Generator,
+    negative_ratio: int,
+    max_positives: int,
+) -> tuple[Sample, Sample]:
+    """Near and far training rows: features before the cut, labels in the window."""
+    cut, known, labelled = masks
+    ctx = pair_context(graph, ref_year=cut, known=known)
     present = ctx.degree > 0
-    pu, pv = graph.pair_src[future_mask], graph.pair_dst[future_mask]
+    pu, pv = graph.pair_src[labelled], graph.pair_dst[labelled]
     keep = present[pu] & present[pv]
     pu, pv = pu[keep], pv[keep]
     near_pos = common_count(ctx.adj, pu, pv) > 0
@@ -129,65 +192,56 @@ def fit_model(
         ctx.adj, negative_ratio * min(int(near_pos.sum()), max_positives), rng
     )
     p = float(present.sum())
-    populations = (near_population, p * (p - 1) / 2.0 - near_population - ctx.ties)
-    strata = []
-    for is_near, population in zip((True, False), populations, strict=True):
-        su, sv = pu[near_pos == is_near], pv[near_pos == is_near]
-        if is_near:
-            negatives = (near_u, near_v)
-        else:
-            negatives = sample_pairs(
-                ctx.adj, negative_ratio * min(len(su), max_positives), rng, present, far_only=True
-            )
-        strata.append(
-            _fit_stratum(
-                ctx, (su, sv), negatives, population, rng, min_positives, max_positives, n_trees
-            )
-        )
-    info: dict[str, object] = {"inner_year": inner, "ref_year": ref, "positives": len(pu)}
-    return LinkModel(near=strata[0], far=strata[1], inner_year=inner, info=info)
+    far_population = p * (p - 1) / 2.0 - near_population - ctx.ties
+    su, sv = pu[~near_pos], pv[~near_pos]
+    far_neg = sample_pairs(
+        ctx.adj, negative_ratio * min(len(su), max_positives), rng, present, far_only=True
+    )
+    return (
+        _rows(
+            ctx, (pu[near_pos], pv[near_pos]), (near_u, near_v), near_population, rng, max_positives
+        ),
+        _rows(ctx, (su, sv), far_neg, far_population, rng, max_positives),
+    )
 
 
-def _split_masks(
-    graph: ActorGraph, ref: int, inner: int | None, rng: np.random.Generator
-) -> tuple[BoolArray, BoolArray]:
-    years = graph.pair_year
-    before = (years < ref) | (years == NO_YEAR)
-    if inner is not None:
-        future = (years >= inner) & (years < ref)
-        return before & ~future, future
-    future = before & (rng.random(len(years)) < 0.2)
-    return before & ~future, future
-
-
-def _fit_stratum(
+def _rows(
     ctx: PairContext,
     positives: tuple[IntArray, IntArray],
     negatives: tuple[IntArray, IntArray],
     population: float,
     rng: np.random.Generator,
-    min_positives: int,
     max_positives: int,
-    n_trees: int,
-) -> Stratum:
-    """Trees on the stratum's positives (at most ``max_positives``, drawn with the seed)
-    and sampled negatives, with the prior correction of the module docstring."""
+) -> Sample:
     pu, pv = positives
     total = len(pu)
-    if total < min_positives or population <= 0:
-        return Stratum(None, 0.0, total, 0)
     if total > max_positives:
         pick = np.sort(rng.choice(total, size=max_positives, replace=False))
         pu, pv = pu[pick], pv[pick]
-    keys = set((np.minimum(pu, pv) * ctx.n + np.maximum(pu, pv)).tolist())
     nu, nv = negatives
-    ok = np.array(
-        [k not in keys for k in (np.minimum(nu, nv) * ctx.n + np.maximum(nu, nv)).tolist()],
-        dtype=bool,
+    ok = ~np.isin(
+        np.minimum(nu, nv) * ctx.n + np.maximum(nu, nv),
+        np.minimum(pu, pv) * ctx.n + np.maximum(pu, pv),
     )
     nu, nv = nu[ok], nv[ok]
     x = pair_features(ctx, np.r_[pu, nu], np.r_[pv, nv])
     y = np.r_[np.ones(len(pu)), np.zeros(len(nu))]
+    return Sample(x, y, total, len(pu), population)
+
+
+def _fit_stratum(
+    samples: list[Sample], rng: np.random.Generator, min_positives: int, n_trees: int
+) -> Stratum:
+    """Trees on the stratum's rows of every snapshot, with the prior correction of the
+    module docstring (negatives and positives subsampled at known rates)."""
+    total = sum(s.positives for s in samples)
+    population = sum(s.population for s in samples)
+    if total < min_positives or population <= 0:
+        return Stratum(None, 0.0, total, 0)
+    x = np.concatenate([s.x for s in samples])
+    y = np.concatenate([s.y for s in samples])
+    kept = sum(s.kept for s in samples)
+    negatives = len(y) - kept
     trees = BoostedTrees(n_trees=n_trees, seed=int(rng.integers(2**31))).fit(x, y)
-    offset = float(np.log(max(len(nu), 1) / population) - np.log(len(pu) / total))
-    return Stratum(trees, offset, total, len(nu))
+    offset = float(np.log(max(negatives, 1) / population) - np.log(kept / total))
+    return Stratum(trees, offset, total, negatives)
