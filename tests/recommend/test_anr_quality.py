@@ -54,13 +54,19 @@ def test_anr_split_2019_counts_and_auc(result: dict[str, Any]) -> None:
     assert result["adamic_adar"]["auc"] == pytest.approx(0.751, abs=0.005)
     assert result["preferential_attachment"]["auc"] == pytest.approx(0.900, abs=0.005)
     assert result["model"]["auc"] >= 0.94
-    assert result["model"]["precision_at_l"] >= 1.3 * result["adamic_adar"]["precision_at_l"]
+    assert result["model"]["precision_at_l"] >= 1.4 * result["adamic_adar"]["precision_at_l"]
     assert result["model"]["mrr"] > result["adamic_adar"]["mrr"]
 
 
+# Why the 2x target is not met (measured, seed 0): the model reaches precision@L 0.086
+# against 0.0575 for Adamic-Adar (1.5x). The ceiling of pair features of this kind is
+# not much higher: boosted trees fitted on half of the 2019+ test ties themselves (an
+# oracle no honest model has), with the same structural and activity features, reach
+# 0.105-0.109 on the other half (1.8-1.9x); knowing which actors will be active after
+# 2019 (another oracle) is what would lift Adamic-Adar to 0.146.
 @pytest.mark.slow
 @pytest.mark.xfail(
-    reason="issue 4 target precision@L >= 2x Adamic-Adar not reached (about 1.4x)", strict=False
+    reason="issue 4 target precision@L >= 2x Adamic-Adar not reached (about 1.5x)", strict=False
 )
 def test_anr_precision_at_l_twice_adamic_adar(result: dict[str, Any]) -> None:
     assert result["model"]["precision_at_l"] >= 2 * result["adamic_adar"]["precision_at_l"]
