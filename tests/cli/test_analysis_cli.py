@@ -73,6 +73,8 @@ def test_recommend_evaluate_last_line_is_one_json_object(db: sa.Engine, db_url: 
     assert code == 0 and (result["l"], result["test_links"]) == (2, 2)
     for method in ("model", "adamic_adar", "preferential_attachment"):
         assert set(result[method]) >= {"auc", "precision_at_l", "hits_at_10", "mrr"}
+    code, out, _ = run("recommend", "evaluate", "--db", db_url, "--split-year", "2019")
+    assert code == 0 and "adamic_adar" in out and "test_links = 2" in out
     code, _, err = run("recommend", "evaluate", "--db", db_url, "--split-year", "2030")
     assert code == 1 and "split_year" in err
 

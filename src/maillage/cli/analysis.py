@@ -40,6 +40,10 @@ MODE = click.option(
 )
 
 
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
 def _example(command: str) -> str:
     """An ``--help`` epilog: the example comes last, unwrapped."""
     return f"\b\nExemple : {command}"
@@ -209,7 +213,7 @@ def evaluate_command(db_url: str, split_year: int, seed: int, as_json: bool) -> 
         emit_json(result)
         return
     rows = [
-        {"method": name, **{k: f"{result[name][k]:.4f}" for k in service.QUALITY_KEYS}}
+        {"method": name, **{k: _number(result[name][k]) for k in service.QUALITY_KEYS}}
         for name in service.QUALITY_METHODS
     ]
     print_rows(rows, ["method", *service.QUALITY_KEYS], title=f"split {split_year}")
