@@ -3,29 +3,50 @@
 from __future__ import annotations
 
 import importlib.util
+import time
+from typing import Any
 
 import click
 
-from maillage.cli.common import console, db_option, emit_json, engine_for, handle_errors, json_option
+from maillage.cli.common import (
+    console,
+    db_option,
+    emit_json,
+    engine_for,
+    handle_errors,
+    json_option,
+)
 from maillage.services.demo import build_demo
 
 
 @click.command("demo")
 @click.option("--serve/--no-serve", default=True, help="Démarrer le portail ensuite.")
 @click.option("--port", default=8000, show_default=True)
+@click.option(
+    "--distance",
+    "distance_km",
+    default=10.0,
+    show_default=True,
+    help="Besoins calculés : distance (km) au lieu de médiation le plus proche.",
+)
 @db_option
 @json_option
 @handle_errors
-def demo_command(serve: bool, port: int, db_url: str, as_json: bool) -> None:
+def demo_command(serve: bool, port: int, distance_km: float, db_url: str, as_json: bool) -> None:
     """Construire la base de démonstration (données ouvertes livrées) et la servir.
 
-    Build the demo database from the shipped open data and serve it.
+    Build the demo database from the shipped open data (geography, national map of the
+    mediation places, France Services, SCDL, DECP, ANR network, computed needs) and serve it.
 
     Exemple : maillage demo --db var/demo.sqlite
     """
     engine = engine_for(db_url)
-    with console.status("Construction de la base de démonstration…", spinner="dots"):
-        summary = build_demo(db=engine)
+    started = time.perf_counter()
+    with console.status("Construction de la base de démonstration…", spinner="dots") as status:
+        summary = build_demo(
+            db=engine, distance_km=distance_km, step=lambda text: status.update(f"Démo : {text}…")
+        )
+    summary["seconds"] = round(time.perf_counter() - started, 1)
     if as_json:
         emit_json(summary)
     else:
@@ -38,12 +59,25 @@ def demo_command(serve: bool, port: int, db_url: str, as_json: bool) -> None:
         console.print("Le portail web n'est pas encore disponible : base prête pour la CLI.")
 
 
-def _print(summary: dict[str, object], db_url: str) -> None:
+def _print(summary: dict[str, Any], db_url: str) -> None:
     counts = summary["counts"]
-    assert isinstance(counts, dict)
-    console.print(f"[bold]Base de démonstration prête[/bold] : {db_url}")
+    console.print(f"[bold]Base de démonstration prête[/bold] en {summary['seconds']} s : {db_url}")
+    console.print("[bold]Imports[/bold] (lignes · créés · mis à jour · fusionnés · rejetés)")
+    for report in summary["imports"]:
+        console.print(f"  {report['kind']} {report['file']} : {report['rows']} · "
+                      f"{report['created']} · {report['updated']} · {report['merged']} · "
+                      f"{report['rejected']}", highlight=False)  # fmt: skip
+    needs = summary["needs"]
+    console.print(f"[bold]Besoins calculés[/bold] : {needs['needs']} communes "
+                  f"({needs['population']} habitants) à plus de "
+                  f"{needs['rule']['parameters']['distance_km']:g} km des {needs['places']} "
+                  "lieux de médiation numérique et France Services")  # fmt: skip
     for title, key in (("Acteurs par monde", "actors_by_world"), ("Liens par type", "links_by_kind"),
-                       ("Acteurs par région", "actors_by_region")):
+                       ("Acteurs par région", "actors_by_region")):  # fmt: skip
         console.print(f"[bold]{title}[/bold]")
         for name, count in counts[key].items():
             console.print(f"  {name} : {count}")
+    console.print("[bold]Territoires par niveau[/bold] (territoires · avec acteurs · besoins)")
+    for level, row in counts["territories_by_level"].items():
+        console.print(f"  {level} : {row['territoires']} · {row['avec_acteurs']} · "
+                      f"{row['besoins']}")  # fmt: skip

@@ -84,9 +84,11 @@ def _generic(kind: str) -> Reader:
 def _lieux(path: Path, mapping: dict[str, str] | None, source: str, repair: bool) -> Parsed:
     if path.suffix.lower() == ".json":
         data = json.loads(path.read_text("utf-8"))
-        return Parsed(parse_lieux_json(_renamed_records(data, mapping), file=path.name,
-                                       source=source))  # fmt: skip
-    return Parsed(parse_lieux_csv(_renamed(read_csv_table(path), mapping), source=source))
+        result = parse_lieux_json(_renamed_records(data, mapping), file=path.name, source=source)
+    else:
+        result = parse_lieux_csv(_renamed(read_csv_table(path), mapping), source=source)
+    imports.qualify_keys(result.actors)
+    return Parsed(result)
 
 
 def _data_inclusion(

@@ -8,6 +8,7 @@ from maillage import __version__
 from maillage.cli.admin import db_group
 from maillage.cli.analysis import analyse_command, recommend_group
 from maillage.cli.demo import demo_command
+from maillage.cli.exports import export_command
 from maillage.cli.imports import import_group
 from maillage.cli.records import (
     actor_group,
@@ -48,6 +49,7 @@ for command in (
 cli.add_command(analyse_command)
 cli.add_command(serve_command)
 cli.add_command(recommend_group)
+cli.add_command(export_command)
 
 
 def main() -> None:

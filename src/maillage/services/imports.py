@@ -128,6 +128,7 @@ class _Reference:
     by_name: dict[tuple[str, str | None], str]
     by_postcode: dict[str, list[tuple[str, str]]]
     former: dict[str, str] = field(default_factory=dict)  # pre-merger code -> current
+    parents: dict[str, str] = field(default_factory=dict)  # arrondissement -> its commune
 
     @classmethod
     def load(cls, conn: sa.Connection) -> _Reference:
@@ -154,10 +155,19 @@ class _Reference:
             for old in (extra or {}).get("former_codes") or ()
             if old not in communes
         }
-        return cls(territories, communes, by_name, by_postcode, former)
+        parents = {
+            code[4:]: (parent or "")[4:]
+            for code, parent in conn.execute(
+                sa.select(territory.c.code, territory.c.parent_code).where(
+                    territory.c.level == "arrondissement_municipal"
+                )
+            )
+        }
+        return cls(territories, communes, by_name, by_postcode, former, parents)
 
     def commune_of(self, record: ActorRecord) -> str | None:
-        """The INSEE code of a record without one: from its postcode, else its name."""
+        """The INSEE code of a record without one: from its postcode (the commune of that
+        name among the postcode's, else its only arrondissement), else its name."""
         name = fold(record.commune_name) if record.commune_name else None
         candidates = self.by_postcode.get(record.postcode or "", [])
         if len(candidates) == 1:
@@ -165,6 +175,10 @@ class _Reference:
         for code, folded in candidates:
             if name and folded == name:
                 return code
+        wider = {self.parents.get(code) for code, _ in candidates}
+        precise = [code for code, _ in candidates if code not in wider]
+        if candidates and len(precise) == 1:  # a postcode of one arrondissement (75010)
+            return precise[0]
         if not name:
             return None
         deps = [t for t in record.territories if t.startswith("DEP:")]
@@ -430,7 +444,9 @@ def _plan_matches(
             report.count("actors", "unchanged")
             continue
         plan.ids[key] = snap["id"]
-        changes = _changes(snap, values, merge=how == "merge")
+        # an actor another source brought is only completed, also when found by key again
+        merge = how == "merge" or snap.get("source") != values.get("source")
+        changes = _changes(snap, values, merge=merge)
         if changes:
             plan.changes.append((snap["id"], how, changes))
         report.count(
@@ -454,24 +470,35 @@ def _snapshots(conn: sa.Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
+def _older(current: dict[str, Any], values: dict[str, Any]) -> bool:
+    """True when the record says it was updated (``extra.date_maj``) before the stored one."""
+    new = (values.get("extra") or {}).get("date_maj")
+    old = (current.get("extra") or {}).get("date_maj")
+    return isinstance(new, str) and isinstance(old, str) and new < old
+
+
 def _changes(current: dict[str, Any], values: dict[str, Any], *, merge: bool) -> dict[str, Any]:
     """Changes to bring a stored actor up to a record: the record's values (same
-    source) or only what the stored actor lacks (merge)."""
+    source, unless the record is older than the stored actor) or only what the stored
+    actor lacks (merge). Collections and ``extra`` only grow, so that what a merge
+    brought stays when its first source is imported again."""
+    merge = merge or _older(current, values)
     changes: dict[str, Any] = {}
     for name, value in values.items():
+        old = current.get(name)
         if name in COLLECTIONS:
-            old = current.get(name) or []
-            new = sorted(set(old) | set(value)) if merge or name == "identifiers" else value
-            if sorted(new) != sorted(old):
-                changes[name] = new
-        elif merge and name == "extra":
-            extra = {**value, **(current.get("extra") or {})}
-            if extra != current.get("extra"):
-                changes["extra"] = extra
-        elif merge and (name in KEEP_ON_MERGE or current.get(name) not in (None, "")):
-            continue
-        elif current.get(name) != value:
-            changes[name] = value
+            new: Any = sorted(set(old or ()) | set(value))
+            changed = new != sorted(old or ())
+        elif name == "extra":
+            new = {**value, **(old or {})} if merge else {**(old or {}), **value}
+            changed = new != (old or {})
+        else:
+            new = value
+            changed = old != value and not (
+                merge and (name in KEEP_ON_MERGE or old not in (None, ""))
+            )
+        if changed:
+            changes[name] = new
     return changes
 
 
@@ -694,6 +721,16 @@ def record_run(conn: sa.Connection, report: ImportReport, batch_id: int | None) 
     )
     key = result.inserted_primary_key
     report.import_run_id = int(key[0]) if key else None
+
+
+def qualify_keys(actors: Iterable[ActorRecord], field: str = "source") -> None:
+    """Prefix each actor's key with its publisher (``extra[field]``): the ids of the
+    national map exports are unique per publisher only (``"0"`` in two files is two
+    places), ``conseiller-numerique:<id>`` is the same place in every file."""
+    for record in actors:
+        publisher = record.extra.get(field)
+        if record.key and isinstance(publisher, str) and publisher.strip():
+            record.key = f"{publisher.strip()}:{record.key}"
 
 
 def import_actors(

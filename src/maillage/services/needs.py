@@ -69,6 +69,7 @@ INDICATOR_GUESSES = {
     "year": ("annee", "year", "millesime", "date"),
     "unit": ("unite", "unit"),
 }
+_CODES = {alias for aliases in TERRITORY_COLUMNS.values() for alias in aliases}
 _NOT_INDICATORS = ("nom", "lib", "code", "name", "label", "type", "date", "annee", "year")
 
 
@@ -294,11 +295,12 @@ def _is_number(value: Any) -> bool:
 
 
 def _indicator_columns(table: Table, skip: set[str]) -> list[str]:
-    """Columns of a wide table whose non-empty cells are all numbers (not a row index)."""
+    """Columns of a wide table whose non-empty cells are all numbers: not a territory
+    code, a name, a type or a date, nor a row index."""
     found = []
     for column in table.header:
         name = norm_header(column)
-        if column in skip or any(name.startswith(p) for p in _NOT_INDICATORS):
+        if column in skip or name in _CODES or any(name.startswith(p) for p in _NOT_INDICATORS):
             continue
         cells = [r.values.get(column) for r in table.rows]
         filled = [c for c in cells if v.clean_text(c) is not None]

@@ -1,0 +1,90 @@
+"""``maillage export FORMAT FILE`` as a user runs it, and files that go round trip."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from maillage.cli.main import cli
+from maillage.io.tableschema import SCHEMA_DIR
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+IDF = "mediation-numerique/cartographie-nationale/lieux-cnfs-idf.json"
+SCDL = "scdl-subventions/exemple_valide.csv"
+N_ACTORS, N_LINKS = 16, 15  # grants of Antibes signed before 2015, and their ends
+
+
+def run(*args: str) -> tuple[int, dict[str, object], str]:
+    result = CliRunner().invoke(cli, list(args))
+    lines = result.stdout.strip().splitlines()
+    last = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
+    return result.exit_code, last, result.stderr
+
+
+@pytest.fixture
+def fresh(sqlite_template: Path, tmp_path: Path) -> callable:  # type: ignore[valid-type]
+    """Make fresh migrated SQLite databases: ``fresh("name")`` -> URL."""
+
+    def make(name: str) -> str:
+        target = tmp_path / f"{name}.sqlite"
+        shutil.copy(sqlite_template, target)
+        return f"sqlite:///{target}"
+
+    if not DATA.is_dir():
+        pytest.skip(f"shared data folder missing: {DATA}")
+    return make
+
+
+def test_frictionless_validates_the_exported_lieux(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    frictionless = pytest.importorskip("frictionless")
+    url = fresh("lieux")
+    assert run("import", "lieux", str(DATA / IDF), "--db", url, "--json")[0] == 0
+    code, report, _ = run("export", "lieux-csv", str(tmp_path / "lieux.csv"), "--db", url,
+                          "--territory", "DEP:75", "--json")  # fmt: skip
+    assert code == 0 and report["left_out"] == 0 and report["actors"] == 45
+    descriptor = (SCHEMA_DIR / "lieux-mediation-numerique-1.0.2.schema.json").read_text("utf-8")
+    schema = frictionless.Schema.from_descriptor(json.loads(descriptor))
+    resource = frictionless.Resource(path="lieux.csv", basepath=str(tmp_path), schema=schema)
+    result = resource.validate()
+    assert result.valid, result.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_graph_export_reimports_without_duplicates(fresh, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    source = fresh("scdl")
+    run("import", "scdl", str(DATA / SCDL), "--db", source, "--json")
+    path = tmp_path / f"subventions.{fmt}"
+    code, report, _ = run("export", fmt, str(path), "--db", source, "--period", "2013:2014",
+                          "--linked-only", "--json")  # fmt: skip
+    # grants have no end date: a grant signed up to 2014 is active during 2013-2014
+    assert (code, report["actors"], report["links"]) == (0, N_ACTORS, N_LINKS)
+    graph = nx.read_gexf(path) if fmt == "gexf" else nx.read_graphml(path)
+    assert (graph.number_of_nodes(), graph.number_of_edges()) == (N_ACTORS, N_LINKS)
+    assert {d["kind"] for *_, d in graph.edges(data=True)} == {"funding"}
+    target = fresh("copy")
+    code, imported, _ = run("import", fmt, str(path), "--db", target, "--json")
+    assert (
+        code,
+        imported["details"]["actors"]["created"],
+        imported["details"]["links"]["created"],
+    ) == (0, N_ACTORS, N_LINKS)  # type: ignore[index]
+    again = run("import", fmt, str(path), "--db", target, "--json")[1]
+    assert (again["created"], again["unchanged"]) == (0, N_ACTORS + N_LINKS)
+
+
+def test_bad_options_are_one_clear_line(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = fresh("empty")
+    code, _, err = run("export", "csv", str(tmp_path / "x.csv"), "--db", url, "--period", "deux")
+    assert code == 1 and "--period" in err and "AAAA:AAAA" in err
+    code, _, err = run("export", "gexf", str(tmp_path / "x.gexf"), "--db", url, "--territory",
+                       "Atlantide")  # fmt: skip
+    assert code == 1 and "territoire inconnu" in err
+    result = CliRunner().invoke(cli, ["export", "json", str(tmp_path / "x.json"), "--db", url,
+                                      "--excel-fr"])  # fmt: skip
+    assert result.exit_code == 2 and "--excel-fr" in result.stderr
+    assert "Exemple : maillage export gexf" in CliRunner().invoke(cli, ["export", "--help"]).stdout

@@ -1,0 +1,48 @@
+"""The demo database from the shipped open data only (built once, on SQLite)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from maillage.services.demo import build_demo
+from maillage.storage.engine import make_engine
+
+
+@pytest.mark.slow
+def test_demo_builds_from_shipped_data_and_runs_again(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "demo.sqlite"
+    shutil.copy(sqlite_template, target)
+    db = make_engine(f"sqlite:///{target}")
+    summary = build_demo(db=db)
+    by_file = {r["file"]: r for r in summary["imports"]}
+    assert by_file["actors.csv + links.csv"]["created"] == 20427 + 121675
+    assert by_file["liste-fs-20240801.csv"]["created"] == 2845
+    assert by_file["scdl-exemple_valide.csv"]["created"] == 30 + 29
+    assert by_file["lieux-cnfs-idf.json"]["created"] == 241
+    assert by_file["data.gouv.fr_aife.json"]["rejected"] == 177 + 7  # listed, with reasons
+    assert by_file["data.gouv.fr_aife.json"]["issues"] == 185
+    assert all(r["status"] == "done" for r in summary["imports"])
+    counts = summary["counts"]
+    assert set(counts["actors_by_world"]) >= {"academic", "associative", "economic", "public"}
+    assert all(n > 100 for w, n in counts["actors_by_world"].items() if w != "unknown")
+    # one link per publication: a contract published on two DECP platforms counts twice
+    assert counts["links_by_kind"] == {"funding": 29, "public_contract": 10679,
+                                       "research_collaboration": 121675}  # fmt: skip
+    levels = counts["territories_by_level"]
+    assert levels["region"] == {"territoires": 18, "avec_acteurs": 18, "besoins": 0}
+    assert levels["departement"]["avec_acteurs"] == 101
+    needs = summary["needs"]
+    assert needs["places"] > 6000 and needs["needs"] == levels["commune"]["besoins"] > 1000
+    assert needs["rule"]["parameters"]["distance_km"] == 10.0
+    again = build_demo(db=db)
+    assert sum(r["created"] for r in again["imports"]) == 0
+    assert again["needs"]["created"] == again["needs"]["deleted"] == 0
+    assert again["counts"]["links_by_kind"] == counts["links_by_kind"]
+    assert sum(again["counts"]["actors_by_world"].values()) == sum(
+        counts["actors_by_world"].values()
+    )
