@@ -241,7 +241,7 @@ def run_import(fmt: str, file: Path, options: Options) -> ImportReport:
     source = options.source or default_source(fmt, file)
     mapping = _mapping(options.map_pairs)
     db = engine_for(options.db_url)
-    with _progress(options.as_json) as bar:
+    with _progress(options.as_json) as bar, imports.paused_gc():
         task = bar.add_task(f"Lecture de {file.name}", total=None)
         common: dict[str, Any] = {
             "db": db, "source": source, "partial": options.partial,

@@ -23,9 +23,12 @@ Identity (resolution on identifiers):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,8 +199,11 @@ def import_key(record: ActorRecord) -> str:
 
 
 def _actor_values(record: ActorRecord, source: str, ref: _Reference) -> dict[str, Any]:
-    values = {f: getattr(record, f) for f in ACTOR_VALUE_FIELDS}
-    values = {k: v for k, v in values.items() if v not in (None, [], "")}
+    values: dict[str, Any] = {}
+    for name in ACTOR_VALUE_FIELDS:  # the hot loop of large imports: no tuple membership
+        value = getattr(record, name)
+        if value or type(value) is float:  # keeps 0.0, drops None, "" and []
+            values[name] = value
     if not values.get("commune_code") and (code := ref.commune_of(record)):
         values["commune_code"] = code
     values["identifiers"] = [f"source:{source}:{import_key(record)}"]
@@ -215,12 +221,21 @@ def _actor_values(record: ActorRecord, source: str, ref: _Reference) -> dict[str
 def _category(record: ActorRecord, extra: dict[str, Any]) -> str | None:
     """The category code of a record (codes or labels). A category derived by a parser's
     rule that the taxonomy lacks is kept in ``extra``; one the file states is checked."""
-    try:
-        return taxonomy.resolve("categories", record.category or "", field="category")
-    except MaillageError:
+    code = _category_code(record.category or "")
+    if code is None:
         if record.classification_rule is None:
             return record.category  # clean_actor names the allowed values
         extra["categorie_source"] = record.category
+        return None
+    return code
+
+
+@functools.lru_cache(maxsize=1024)
+def _category_code(text: str) -> str | None:
+    """The taxonomy code of a category code or label, or None (cached: few distinct)."""
+    try:
+        return taxonomy.resolve("categories", text, field="category")
+    except MaillageError:
         return None
 
 
@@ -286,6 +301,8 @@ class _Identities:
         own = values["identifiers"][0]
         if own in self.by_key:
             return self.by_key[own], "same"
+        if not self.by_ident:
+            return None
         for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna")):
             found = self.by_ident.get(ident, ())
             if len(found) == 1 and incoming[ident] == 1:
@@ -399,12 +416,14 @@ def _match_all(
     source: str,
 ) -> list[tuple[str, int, str, dict[str, Any]]]:
     """Plan the new actors; return the others with the stored actor they match."""
-    incoming = Counter(
-        ident
-        for _, values in cleaned
-        for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna"))
-    )
     identities = _Identities.load(conn, source)
+    incoming: Counter[str] = Counter()
+    if identities.by_ident:  # an empty database has nothing to merge into
+        incoming.update(
+            ident
+            for _, values in cleaned
+            for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna"))
+        )
     matched: list[tuple[str, int, str, dict[str, Any]]] = []
     seen: set[str] = set()
     for record, values in cleaned:
@@ -651,7 +670,7 @@ def import_records(
     batch = _Batch(report, actor_records, link_records,
                    actor_rows or [None] * len(actor_records),
                    link_rows or [None] * len(link_records), progress)  # fmt: skip
-    with transaction(db) as conn:
+    with paused_gc(), transaction(db) as conn:
         plan = _plan_actors(conn, batch, source)
         new_links = _plan_links(conn, batch, plan, source)
         anything = bool(plan.new or plan.changes or new_links)
@@ -665,6 +684,20 @@ def import_records(
         report.batch_id = batch_id
         record_run(conn, report, batch_id)
     return report
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during a bulk import: the millions of
+    short-lived dicts of 100k records trigger it again and again for nothing to free
+    (reference counting frees them). Restored on exit, whatever happens."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _verdict(report: ImportReport, partial: bool, dry_run: bool) -> bool:
