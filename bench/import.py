@@ -54,11 +54,10 @@ def siret_of(i: int) -> str:
 def communes(url: str) -> list[tuple[str, str, str]]:
     """(INSEE code, postcode, name) of the current communes of the migrated database."""
     with make_engine(url).connect() as conn:
-        query = (
-            "SELECT t.code, p.postcode, t.name FROM territory t JOIN territory_postcode p "
-            "ON p.commune_code = substr(t.code, 5) WHERE t.level = 'commune'"
-        )
-        return sorted({(c[4:], p, n) for c, p, n in conn.exec_driver_sql(query)})
+        query = "SELECT substr(code, 5), name FROM territory WHERE level = 'commune'"
+        names = {code: name for code, name in conn.exec_driver_sql(query)}
+        pairs = conn.exec_driver_sql("SELECT commune_code, postcode FROM territory_postcode")
+        return sorted({(c, p, names[c]) for c, p in pairs if c in names})
 
 
 def write_csv(path: Path, rows: int, places: list[tuple[str, str, str]]) -> None:
