@@ -105,10 +105,20 @@ def test_providers_plug_recommendations_and_a_failing_one_is_hidden(
     )
     with make_client(db, providers) as client:
         actor = page(client, f"/actors/{actor_id}")
-        assert "Partenaires recommandés" in actor.text and "mêmes thèmes, autre monde" in actor.text
-        assert client.get("/territories/DEP:59").status_code == 200
+        block = actor.find("div", id="analysis")[0]  # fetched after the page
+        assert block["hx-get"] == f"http://testserver/actors/{actor_id}/analysis"
+        assert "Partenaires recommandés" not in actor.text
+        fragment = page(client, block["hx-get"])
+        assert "Partenaires recommandés" in fragment.text
+        assert "mêmes thèmes, autre monde" in fragment.text
+        nord = page(client, "/territories/DEP:59")
+        assert nord.find("div", id="analysis")
+        assert "Recommandations" not in page(client, "/territories/DEP:59/analysis").text
         data = client.get(f"/api/actors/{actor_id}").json()
-        assert data["recommendations"][0]["name"] == "Partenaire idéal"
+        assert data["analysis_url"] == f"http://testserver/api/actors/{actor_id}/analysis"
+        analysis = client.get(data["analysis_url"]).json()
+        assert analysis["status"] == "ready" and analysis["measures"] == []
+        assert analysis["recommendations"][0]["name"] == "Partenaire idéal"
 
 
 def test_territory_page_shows_needs_white_zones_mixing_and_indicators(client: TestClient) -> None:

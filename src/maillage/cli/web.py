@@ -52,6 +52,7 @@ def serve_command(
     import uvicorn
 
     from maillage.web.app import create_app
+    from maillage.web.providers import analysis_providers  # measures, recommendations
 
     settings = Settings(
         database_url=normalise_url(db_url), language=lang, tile_url=tile_url, host=host, port=port
@@ -64,7 +65,8 @@ def serve_command(
         raise SystemExit(1)
     click.echo(f"maillage : http://{host}:{port}/  (Ctrl+C pour arrêter)")
     if workers == 1:
-        uvicorn.run(create_app(settings, engine=engine), host=host, port=port, log_level="info")
+        app = create_app(settings, engine=engine, providers=analysis_providers())
+        uvicorn.run(app, host=host, port=port, log_level="info")
         return
     engine.dispose()
     os.environ.update(MAILLAGE_DATABASE_URL=settings.database_url, MAILLAGE_LANGUAGE=lang)

@@ -43,8 +43,11 @@ def territory_names(conn: sa.Connection, codes: list[str]) -> dict[str, str]:
     return {code: name for code, name in conn.execute(query)}
 
 
+_OTHER = actor.alias("other")  # built once: an alias per call rebuilds its columns
+
+
 def _actor_links(conn: sa.Connection, actor_id: int, lang: Lang) -> list[dict[str, Any]]:
-    other = actor.alias("other")
+    other = _OTHER
     query = (
         sa.select(link, other.c.name.label("other_name"), other.c.world.label("other_world"))
         .select_from(

@@ -3,12 +3,14 @@ mixing between worlds, and the sub-territories where actors are."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from maillage.model import taxonomy
+from maillage.model.errors import NotFound
 from maillage.services.geography import resolve_territory
 from maillage.services.portal import label
 from maillage.services.portal_filters import Filters, actor_conditions, actor_scope, link_conditions
@@ -19,10 +21,40 @@ from maillage.storage.tables import actor, actor_theme, indicator, link, maturit
 Lang = Literal["fr", "en"]
 
 
+# Columns the page shows: never the boundary (``geometry``), whose JSON a département
+# holds by the hundred kilobytes and which would be decoded on every read.
+LIGHT = (
+    territory.c.code,
+    territory.c.name,
+    territory.c.level,
+    territory.c.parent_code,
+    territory.c.population,
+    territory.c.latitude,
+    territory.c.longitude,
+)
+_CODE = re.compile(r"^(REG|DEP|EPCI|COM):\S+$", re.IGNORECASE)
+
+
+def find_territory(conn: sa.Connection, key: str) -> dict[str, Any]:
+    """:func:`~maillage.services.geography.resolve_territory` without the boundary: a code
+    (``DEP:59``) is read directly, postcodes and names go through the resolver. Raises
+    NotFound."""
+    key = key.strip()
+    if _CODE.match(key):
+        level, value = key.split(":", 1)
+        code = f"{level.upper()}:{value.upper()}"
+        row = conn.execute(sa.select(*LIGHT).where(territory.c.code == code)).first()
+        if row is None:
+            raise NotFound("territoire", key)
+        return dict(row._mapping)
+    found = resolve_territory(conn, key)
+    return {c.name: found[c.name] for c in LIGHT}
+
+
 def _parents(conn: sa.Connection, parent: str | None) -> list[dict[str, Any]]:
     chain: list[dict[str, Any]] = []
     while parent and len(chain) < 5:
-        row = conn.execute(sa.select(territory).where(territory.c.code == parent)).first()
+        row = conn.execute(sa.select(*LIGHT).where(territory.c.code == parent)).first()
         if row is None:
             break
         chain.append({"code": row.code, "name": row.name, "level": row.level})
@@ -35,7 +67,9 @@ def _by_world(conn: sa.Connection, where: list[sa.ColumnElement[bool]]) -> Count
     return Counter({(w or "unknown"): int(n) for w, n in conn.execute(query)})
 
 
-def mixing(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
+def mixing(
+    conn: sa.Connection, filters: Filters, scope: sa.Select[tuple[int]] | None = None
+) -> dict[str, Any]:
     """World x world link counts inside the view, the cross-world share and E-I index.
 
     E-I index (Krackhardt & Stern 1988): (external - internal) / (external + internal),
@@ -49,7 +83,7 @@ def mixing(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
                 target, target.c.id == link.c.target_id
             )
         )
-        .where(*link_conditions(filters, actor_scope(conn, filters)))
+        .where(*link_conditions(filters, actor_scope(conn, filters) if scope is None else scope))
         .group_by(source.c.world, target.c.world)
     )
     pairs: Counter[tuple[str, str]] = Counter()
@@ -138,6 +172,12 @@ def _sub_territories(
     return [{"code": c, "name": names.get(c, c), "actors": n} for c, n in top]
 
 
+def territory_code(*, db: sa.Engine, key: str) -> str:
+    """The code of the territory ``key`` (code, postcode or name). Raises NotFound."""
+    with db.connect() as conn:
+        return str(find_territory(conn, key)["code"])
+
+
 def territory_page(*, db: sa.Engine, key: str, lang: Lang = "fr") -> dict[str, Any]:
     """A territory with its indicators, needs (with white zones), actors by world,
     mixing between worlds and sub-territories. ``key`` is a code, postcode or name.
@@ -145,10 +185,11 @@ def territory_page(*, db: sa.Engine, key: str, lang: Lang = "fr") -> dict[str, A
     Raises NotFound.
     """
     with db.connect() as conn:
-        found = resolve_territory(conn, key)
+        found = find_territory(conn, key)
         code = found["code"]
         filters = Filters(territory=code)
         where = actor_conditions(conn, filters)
+        scope = sa.select(actor.c.id).where(*where)
         worlds = _by_world(conn, where)
         data = {
             k: found[k] for k in ("code", "name", "level", "population", "latitude", "longitude")
@@ -160,8 +201,8 @@ def territory_page(*, db: sa.Engine, key: str, lang: Lang = "fr") -> dict[str, A
                 {"code": w, "label": label("worlds", w, lang), "count": worlds.get(w, 0)}
                 for w in [t.code for t in taxonomy.load("worlds")]
             ],
-            mixing=mixing(conn, filters),
-            needs=_needs(conn, code, actor_scope(conn, filters), lang),
+            mixing=mixing(conn, filters, scope),
+            needs=_needs(conn, code, scope, lang),
             indicators=_rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
             maturity=_rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
             sub_territories=_sub_territories(conn, found, where),

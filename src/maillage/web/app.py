@@ -22,7 +22,7 @@ from maillage.storage.engine import make_engine
 from maillage.web import errors
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import LanguageMiddleware, as_lang
-from maillage.web.providers import Providers
+from maillage.web.providers import Providers, analysis_providers
 from maillage.web.routes import api, pages, widgets
 from maillage.web.templating import Templates
 
@@ -88,7 +88,7 @@ def app_from_environment() -> FastAPI:
         language=os.environ.get("MAILLAGE_LANGUAGE", "fr"),
         tile_url=os.environ.get("MAILLAGE_TILE_URL") or None,
     )
-    return create_app(settings)
+    return create_app(settings, providers=analysis_providers())
 
 
 def create_app(
@@ -115,6 +115,7 @@ def create_app(
     app.state.templates = Templates(tile_url=settings.tile_url)
     app.state.providers = providers or Providers()
     app.state.cache = TTLCache(seconds=60)
+    app.state.pages = TTLCache(seconds=600, size=8192)  # entity pages, by data version
     app.state.views = TTLCache(seconds=600, size=32)  # map and network data: up to megabytes
     errors.install(app)
     static = resources.files("maillage.web").joinpath("static")

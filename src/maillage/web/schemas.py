@@ -67,7 +67,9 @@ class ActorPage(Open):
     places: list[dict[str, Any]]
     links: list[ActorLink]
     measures: list[MeasureValue]
-    recommendations: list[dict[str, Any]]
+    analysis_url: str | None = Field(
+        description="Measures and recommended partners from the analysis (None without it)"
+    )
 
 
 class Mixing(BaseModel):
@@ -90,6 +92,17 @@ class TerritoryPage(Open):
     white_zones: list[dict[str, Any]]
     indicators: list[dict[str, Any]]
     sub_territories: list[dict[str, Any]]
+    analysis_url: str | None = Field(
+        description="Measures and recommendations from the analysis (None without it)"
+    )
+
+
+class Analysis(BaseModel):
+    """Measures and recommendations of the analysis for an actor or a territory."""
+
+    status: Literal["ready", "pending"] = Field(
+        description="pending: the analysis is being computed, ask again in a few seconds"
+    )
     measures: list[MeasureValue]
     recommendations: list[dict[str, Any]]
 

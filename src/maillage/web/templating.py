@@ -7,6 +7,7 @@ colours and labels of the four worlds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.routing import Mount
 
 from maillage.services.portal import label
 from maillage.web.i18n import LANGUAGES, Gettext, Lang
@@ -26,6 +28,7 @@ WORLD_COLOURS = {
     "academic": "#a21caf",
 }
 UNKNOWN_COLOUR = "#57534e"
+_PARAM = re.compile(r"{([^}]+)}")
 KIND_COLOURS = {
     "partnership": "#57534e",
     "funding": "#b45309",
@@ -45,14 +48,61 @@ def request_lang(request: Request) -> Lang:
     return lang if lang in LANGUAGES else "fr"
 
 
+def _route_table(request: Request) -> dict[str, tuple[str, dict[str, Any], bool]]:
+    """``{name: (path format, convertors, is a mount)}`` of the application's routes, first
+    of each name (as Starlette resolves them), built once per application."""
+    state = request.app.state
+    table: dict[str, tuple[str, dict[str, Any], bool]] | None = getattr(state, "url_table", None)
+    if table is None:
+        table = {}
+        for route in request.app.router.routes:
+            name, fmt = getattr(route, "name", None), getattr(route, "path_format", None)
+            convertors = getattr(route, "param_convertors", None)
+            if name and fmt is not None and convertors is not None:
+                is_mount = isinstance(route, Mount)
+                if not is_mount or not getattr(route, "routes", None):
+                    table.setdefault(name, (fmt, convertors, is_mount))
+        state.url_table = table
+    return table
+
+
+def _base(request: Request) -> str:
+    """Scheme, host and root path of the request, as ``request.url_for`` prefixes them."""
+    base = request.base_url
+    return f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}"
+
+
+def url_path(request: Request, name: str, path: Mapping[str, Any]) -> str:
+    """The path of route ``name`` (a dictionary look-up instead of Starlette's walk over
+    every route, which raises and catches an exception per route that does not match)."""
+    found = _route_table(request).get(name)
+    if found is not None:
+        fmt, convertors, is_mount = found
+        params = {k: str(v) for k, v in path.items()}
+        if is_mount and "path" in params:
+            params["path"] = params["path"].lstrip("/")
+        parts = _PARAM.split(fmt)
+        if set(parts[1::2]) == set(params):
+            for i in range(1, len(parts), 2):
+                parts[i] = convertors[parts[i]].to_string(params[parts[i]])
+            return "".join(parts)
+    url = request.url_for(name, **{k: str(v) for k, v in path.items()})
+    return str(url)[len(_base(request)) :]
+
+
 def url_for(
-    request: Request, name: str, query: Mapping[str, Any] | None = None, **path: Any
+    request: Request,
+    name: str,
+    query: Mapping[str, Any] | None = None,
+    base: str | None = None,
+    **path: Any,
 ) -> str:
     """The URL of route ``name`` with ``path`` parameters and an optional query string.
 
-    Empty query values are left out so that shared URLs stay short.
+    Empty query values are left out so that shared URLs stay short. ``base`` is
+    :func:`_base` of the request when the caller already has it.
     """
-    url = str(request.url_for(name, **{k: str(v) for k, v in path.items()}))
+    url = (base if base is not None else _base(request)) + url_path(request, name, path)
     pairs = {k: v for k, v in (query or {}).items() if v not in (None, "")}
     return f"{url}?{urlencode(pairs, doseq=True)}" if pairs else url
 
@@ -80,13 +130,14 @@ class Templates:
     def context(self, request: Request) -> dict[str, Any]:
         lang = request_lang(request)
         other: Lang = "en" if lang == "fr" else "fr"
+        base = _base(request)
         return {
             "request": request,
             "lang": lang,
             "other_lang": other,
             "switch_url": str(request.url.include_query_params(lang=other)),
-            "url": lambda name, query=None, **path: url_for(request, name, query, **path),
-            "static": lambda path: url_for(request, "static", path=path),
+            "url": lambda name, query=None, **path: url_for(request, name, query, base, **path),
+            "static": lambda path: url_for(request, "static", None, base, path=path),
             "worlds": worlds(lang),
             "world_colours": WORLD_COLOURS,
             "kind_colours": KIND_COLOURS,

@@ -10,9 +10,18 @@ from maillage.services import portal, portal_pages, portal_table
 from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
-from maillage.web.routes.pages import actor_context, figures, results, territory_context
+from maillage.web.routes.pages import (
+    actor_context,
+    analysis_block,
+    analysis_url,
+    figures,
+    results,
+    territory_code,
+    territory_context,
+)
 from maillage.web.schemas import (
     ActorPage,
+    Analysis,
     Explore,
     Home,
     LinkPage,
@@ -100,8 +109,25 @@ def links(
 def actor(
     request: Request, db: Db, lang: LangDep, actor_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> dict[str, Any]:
-    """An actor: identity, places, links with evidence, measures, recommended partners."""
-    return actor_context(request, db, actor_id, lang)
+    """An actor: identity, places, links with evidence, measures; ``analysis_url`` gives
+    its measures from the network analysis and its recommended partners."""
+    data = actor_context(request, db, actor_id, lang)
+    data["analysis_url"] = analysis_url(request, "actor", "api_actor_analysis", actor_id=actor_id)
+    return data
+
+
+@router.get(
+    "/actors/{actor_id}/analysis",
+    name="api_actor_analysis",
+    tags=["pages"],
+    response_model=Analysis,
+)
+def actor_analysis(
+    request: Request, db: Db, lang: LangDep, actor_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
+    """An actor's betweenness, constraint and brokerage roles, and its recommended
+    partners with their reasons (``status: pending`` while they are being computed)."""
+    return analysis_block(request, db, "actor", actor_id, lang)
 
 
 @router.get(
@@ -113,8 +139,31 @@ def territory(
     lang: LangDep,
     code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
 ) -> dict[str, Any]:
-    """A territory (code, postcode or name): indicators, needs, actors by world, mixing."""
-    return territory_context(request, db, code, lang)
+    """A territory (code, postcode or name): indicators, needs, actors by world, mixing;
+    ``analysis_url`` gives its measures and recommendations from the analysis."""
+    data = dict(territory_context(request, db, code, lang))
+    data["analysis_url"] = analysis_url(
+        request, "territory", "api_territory_analysis", code=data["code"]
+    )
+    return data
+
+
+@router.get(
+    "/territories/{code}/analysis",
+    name="api_territory_analysis",
+    tags=["pages"],
+    response_model=Analysis,
+)
+def territory_analysis(
+    request: Request,
+    db: Db,
+    lang: LangDep,
+    code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
+) -> dict[str, Any]:
+    """A territory's mixing measures and communities, its most valuable missing links
+    and the solutions to replicate (``status: pending`` while they are being computed)."""
+    found = territory_code(request, db, code)
+    return analysis_block(request, db, "territory", found, lang)
 
 
 @router.get("/links/{link_id}", name="api_link", tags=["pages"], response_model=LinkPage)

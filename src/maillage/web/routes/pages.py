@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse
 
 from maillage.services import portal, portal_geo, portal_pages, portal_table, portal_territory
 from maillage.services.portal_filters import Filters
+from maillage.services.portal_providers import Pending
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import Lang
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
-from maillage.web.providers import call
-from maillage.web.templating import Templates
+from maillage.web.providers import Providers, call
+from maillage.web.templating import Templates, url_for
 
 T = TypeVar("T")
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -143,34 +144,74 @@ def explore_table(
 
 
 def territory_context(request: Request, db: sa.Engine, key: str, lang: Lang) -> dict[str, Any]:
-    """A territory's page data with provider blocks, cached (mixing over a large
+    """A territory's page data, cached until the data change (mixing over a large
     territory reads every link inside it)."""
+    return pages_cache(request).get(
+        ("territory", key, lang, portal.data_version(db=db)),
+        lambda: portal_territory.territory_page(db=db, key=key, lang=lang),
+    )
 
-    def compute() -> dict[str, Any]:
-        data = portal_territory.territory_page(db=db, key=key, lang=lang)
-        hooks = request.app.state.providers
-        measures = call(hooks.territory_measures, db, data["code"], lang)
-        data["measures"] = catalogue.explain(measures, lang)
-        data["recommendations"] = call(hooks.territory_recommendations, db, data["code"], lang)
-        return data
 
-    return cached(request, db, ("territory", key, lang), compute)
+def pages_cache(request: Request) -> TTLCache:
+    """The cache of entity pages (thousands of territories: larger than the main one)."""
+    found: TTLCache = request.app.state.pages
+    return found
 
 
 def actor_context(request: Request, db: sa.Engine, actor_id: int, lang: Lang) -> dict[str, Any]:
     data = portal_pages.actor_page(db=db, actor_id=actor_id, lang=lang)
-    hooks = request.app.state.providers
-    data["measures"] = catalogue.explain(
-        data["measures"] + call(hooks.actor_measures, db, actor_id, lang), lang
-    )
-    data["recommendations"] = call(hooks.actor_recommendations, db, actor_id, lang)
+    data["measures"] = catalogue.explain(data["measures"], lang)
     return data
+
+
+def analysis_block(
+    request: Request, db: sa.Engine, kind: str, key: Any, lang: Lang
+) -> dict[str, Any]:
+    """Measures and recommendations of the providers for an actor or a territory;
+    ``status`` is ``pending`` while some are being computed."""
+    hooks: Providers = request.app.state.providers
+    wanted: tuple[Any, Any]
+    if kind == "actor":
+        wanted = (hooks.actor_measures, hooks.actor_recommendations)
+    else:
+        wanted = (hooks.territory_measures, hooks.territory_recommendations)
+    pending = False
+    found: list[list[dict[str, Any]]] = []
+    for hook in wanted:
+        try:
+            found.append(call(hook, db, key, lang))
+        except Pending:
+            found.append([])
+            pending = True
+    return {
+        "status": "pending" if pending else "ready",
+        "measures": catalogue.explain(found[0], lang),
+        "recommendations": found[1],
+    }
+
+
+def analysis_url(request: Request, kind: str, name: str, **path: Any) -> str | None:
+    """URL of the analysis block when providers are plugged in, else None."""
+    hooks: Providers = request.app.state.providers
+    wanted = hooks.any_actor() if kind == "actor" else hooks.any_territory()
+    return url_for(request, name, **path) if wanted else None
 
 
 @router.get("/actors/{actor_id}", name="actor")
 def actor(request: Request, db: Db, lang: LangDep, actor_id: ActorId) -> HTMLResponse:
     data = actor_context(request, db, actor_id, lang)
-    return templates(request).render(request, "actor.html", {"actor": data})
+    more = analysis_url(request, "actor", "actor_analysis", actor_id=actor_id)
+    return templates(request).render(request, "actor.html", {"actor": data, "analysis_url": more})
+
+
+@router.get("/actors/{actor_id}/analysis", name="actor_analysis")
+def actor_analysis(request: Request, db: Db, lang: LangDep, actor_id: ActorId) -> HTMLResponse:
+    """The actor's measures from the analysis and its recommended partners (an HTML
+    fragment fetched after the page; it asks again while they are being computed)."""
+    data = analysis_block(request, db, "actor", actor_id, lang)
+    again = url_for(request, "actor_analysis", actor_id=actor_id)
+    context = {"analysis": data, "kind": "actor", "again": again}
+    return templates(request).render(request, "_analysis.html", context)
 
 
 @router.get("/actors/{actor_id}/card", name="actor_card")
@@ -180,15 +221,33 @@ def actor_card(request: Request, db: Db, lang: LangDep, actor_id: ActorId) -> HT
     return templates(request).render(request, "_card.html", {"actor": data})
 
 
+TerritoryKey = Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)]
+
+
+def territory_code(request: Request, db: sa.Engine, key: str) -> str:
+    """The code of a territory given by code, postcode or name. Raises NotFound."""
+    return cache(request).get(
+        ("territory_code", key), lambda: portal_territory.territory_code(db=db, key=key)
+    )
+
+
 @router.get("/territories/{code}", name="territory")
-def territory(
-    request: Request,
-    db: Db,
-    lang: LangDep,
-    code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
-) -> HTMLResponse:
+def territory(request: Request, db: Db, lang: LangDep, code: TerritoryKey) -> HTMLResponse:
     data = territory_context(request, db, code, lang)
-    return templates(request).render(request, "territory.html", {"territory": data})
+    more = analysis_url(request, "territory", "territory_analysis", code=data["code"])
+    context = {"territory": data, "analysis_url": more}
+    return templates(request).render(request, "territory.html", context)
+
+
+@router.get("/territories/{code}/analysis", name="territory_analysis")
+def territory_analysis(request: Request, db: Db, lang: LangDep, code: TerritoryKey) -> HTMLResponse:
+    """The territory's measures from the analysis, its missing links and the solutions
+    to replicate (an HTML fragment fetched after the page)."""
+    found = territory_code(request, db, code)
+    data = analysis_block(request, db, "territory", found, lang)
+    again = url_for(request, "territory_analysis", code=found)
+    context = {"analysis": data, "kind": "territory", "again": again}
+    return templates(request).render(request, "_analysis.html", context)
 
 
 @router.get("/links/{link_id}", name="link")

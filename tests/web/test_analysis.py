@@ -1,0 +1,96 @@
+"""The real analysis behind the pages: recommended partners with their reasons on the
+actor page, recommendations and measures on the territory page, on both engines."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sqlalchemy as sa
+from demo import Demo
+from fastapi.testclient import TestClient
+from htmlcheck import Page
+from portal_support import make_client
+
+from maillage.services import links, portal_providers
+from maillage.services.portal_providers import Analysis, Pending
+from maillage.web.providers import analysis_providers
+
+
+def settled(client: TestClient, url: str, tries: int = 60) -> Page:
+    """The analysis fragment once computed (it says pending while the model fits)."""
+    for _ in range(tries):
+        response = client.get(url)
+        assert response.status_code == 200, response.text[:300]
+        fragment = Page(response.text)
+        if fragment.find("div", id="analysis", **{"data-state": "ready"}):
+            return fragment
+        assert fragment.find("div", id="analysis")[0]["hx-trigger"] == "load delay:3s"
+        time.sleep(0.5)
+    raise AssertionError(f"{url} still pending")
+
+
+def test_actor_and_territory_pages_show_the_analysis(db: sa.Engine, demo_map: Demo) -> None:
+    actor_id = demo_map.named["emmaus"]
+    with make_client(db, analysis_providers(Analysis(wait=5))) as client:
+        actor = Page(client.get(f"/actors/{actor_id}").text)
+        block = actor.find("div", id="analysis")[0]
+        fragment = settled(client, block["hx-get"])
+        assert "Partenaires recommandés" in fragment.text
+        partners = [a for a in fragment.find("a") if "/actors/" in a.get("href", "")]
+        assert partners, fragment.text[:500]
+        reasons = fragment.find("ul", class_="recommendations")[0]
+        assert reasons and "<li>" in str(client.get(block["hx-get"]).text)
+        assert "Intermédiarité" in fragment.text or "Betweenness" in fragment.text
+        nord = Page(client.get("/territories/DEP:59").text)
+        fragment = settled(client, nord.find("div", id="analysis")[0]["hx-get"])
+        assert "Recommandations" in fragment.text and "Assortativité" in fragment.text
+        data = client.get("/api/territories/Nord/analysis").json()
+        assert data["status"] == "ready"
+        pair = next(r for r in data["recommendations"] if "source" in r)
+        assert {pair["source"]["actor_id"], pair["target"]["actor_id"]} <= set(demo_map.actor_ids)
+        assert pair["reasons"]
+
+        english = client.get(f"/api/actors/{actor_id}/analysis?lang=en").json()
+        assert english["status"] == "ready"
+        first = english["recommendations"][0]
+        assert first["actor_id"] in demo_map.actor_ids and first["reasons"]
+        assert all(isinstance(r, str) and r for r in first["reasons"])
+        assert {m["code"] for m in english["measures"]} >= {"betweenness", "brokerage"}
+
+
+def test_the_analysis_follows_the_data_and_never_blocks(db: sa.Engine, demo_map: Demo) -> None:
+    analysis = Analysis(wait=5)
+    actor_id = demo_map.named["emmaus"]
+    before = analysis.actor_recommendations(db, actor_id, "fr")
+    state = analysis.loaded(db)
+    assert analysis.loaded(db) is state  # kept while the map does not change
+    partner = before[0]["actor_id"]
+    links.create_link(
+        db=db,
+        values={"source_id": actor_id, "target_id": partner, "kind": "partnership"},
+        user="test",
+    )
+    after = analysis.actor_recommendations(db, actor_id, "fr")
+    assert analysis.loaded(db) is not state  # a write moves the version: loaded again
+    assert partner not in {r["actor_id"] for r in after}  # now a partner, not a proposal
+    impatient = Analysis(wait=0)
+    with pytest.raises(Pending):  # the model is being fitted in the background
+        impatient.actor_recommendations(db, actor_id, "fr")
+    impatient.close()
+    analysis.close()
+    assert portal_providers.SOLUTION_REASON["en"].endswith("%s")
+
+
+def test_the_page_and_its_json_twin_do_not_wait_for_the_analysis(
+    db: sa.Engine, demo_map: Demo
+) -> None:
+    with make_client(db, analysis_providers(Analysis(wait=0))) as client:
+        assert client.get(f"/api/actors/{demo_map.named['emmaus']}").json()["analysis_url"]
+        assert (
+            client.get("/api/territories/DEP:62")
+            .json()["analysis_url"]
+            .endswith("/api/territories/DEP:62/analysis")
+        )
+    with make_client(db) as client:  # no provider: no block, no URL
+        assert client.get("/api/territories/DEP:62").json()["analysis_url"] is None
