@@ -147,19 +147,23 @@ def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None 
         )  # fmt: skip
     header_cells: list[Any] = list(records[start]) if records else []
     header = _header_names(header_cells, start + 1, file, issues)
+    # Mojibake is looked for cell by cell only when the text shows a sign of it somewhere.
+    damaged = bool(_HIGH_RUN.search(text) or _CP850_SIGN.search(text))
     rows: list[Row] = []
     for offset, record in enumerate(records[start + 1 :], start=start + 2):
         if not any(cell.strip() for cell in record):
             continue
         log = RowLog(issues, offset, file)
-        rows.append(Row(offset, _cells(header, record, log)))
+        rows.append(Row(offset, _cells(header, record, log, repair=damaged)))
     return Table(header, rows, file, issues, delimiter=delimiter)
 
 
-def _cells(header: Sequence[str], record: Sequence[Any], log: RowLog) -> dict[str, Any]:
+def _cells(
+    header: Sequence[str], record: Sequence[Any], log: RowLog, *, repair: bool = True
+) -> dict[str, Any]:
     """Zip a record with the header; repair mojibake; report cells beyond the header."""
     values: dict[str, Any] = dict(zip(header, record, strict=False))  # names are unique
-    for name, cell in values.items():
+    for name, cell in values.items() if repair else ():
         if isinstance(cell, str) and not cell.isascii():
             fixed = repair_mojibake(cell)
             if fixed != cell:

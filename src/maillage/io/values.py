@@ -22,6 +22,7 @@ from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
 from maillage.io.result import RowLog
+from maillage.model.identifiers import luhn_ok
 
 __all__ = [
     "WORLDS",
@@ -265,26 +266,21 @@ def _identifier(
     return digits
 
 
-_LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
-
-
-def _luhn(digits: str) -> bool:
-    """Luhn check of a digit string (fast path; python-stdnum decides the rest)."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = ord(char) - 48
-        total += _LUHN_DOUBLE[digit] if position % 2 else digit
-    return total % 10 == 0
-
-
 def _siret_ok(digits: str) -> bool:
-    if digits.isdigit() and not digits.startswith("356000000") and _luhn(digits):
-        return _luhn(digits[:9])
+    if (
+        digits.isascii()
+        and digits.isdigit()
+        and not digits.startswith("356000000")
+        and luhn_ok(digits)
+    ):
+        return luhn_ok(digits[:9])
     return bool(_siret.is_valid(digits))  # La Poste rule, and failures
 
 
 def _siren_ok(digits: str) -> bool:
-    return (digits.isdigit() and _luhn(digits)) or bool(_siren.is_valid(digits))
+    return (digits.isascii() and digits.isdigit() and luhn_ok(digits)) or bool(
+        _siren.is_valid(digits)
+    )
 
 
 def parse_siret(value: Any, log: RowLog, field: str = "siret") -> str | None:

@@ -139,7 +139,13 @@ def _aliases(name: str) -> dict[str, str]:
     index: dict[str, str] = {}
     for entry in info(name).terms:
         short = entry.data.get("short_fr")
-        for alias in (entry.label_en, entry.label_fr, short, entry.code, *entry.data.get("aliases", ())):
+        for alias in (
+            entry.label_en,
+            entry.label_fr,
+            short,
+            entry.code,
+            *entry.data.get("aliases", ()),
+        ):
             if alias:
                 index[fold(str(alias))] = entry.code
     return index
