@@ -58,15 +58,20 @@ def test_anr_split_2019_counts_and_auc(result: dict[str, Any]) -> None:
     assert result["model"]["mrr"] > result["adamic_adar"]["mrr"]
 
 
-# Why the 2x target is not met (measured, seed 0): the model reaches precision@L 0.086
-# against 0.0575 for Adamic-Adar (1.5x). The ceiling of pair features of this kind is
+# Why the 2x target is not met (measured, seed 0): the model reaches precision@L 0.088
+# against 0.0575 for Adamic-Adar (1.53x), near negatives drawn by common partners
+# included (0.0865 with uniform ones). The ceiling of pair features of this kind is
 # not much higher: boosted trees fitted on half of the 2019+ test ties themselves (an
 # oracle no honest model has), with the same structural and activity features, reach
-# 0.105-0.109 on the other half (1.8-1.9x); knowing which actors will be active after
-# 2019 (another oracle) is what would lift Adamic-Adar to 0.146.
+# 0.105-0.109 on the other half (1.8-1.9x). Knowing each actor's number of new ties
+# after 2019 (another oracle) would lift the model to 0.129, but that number is hardly
+# predictable from the past: a node-level Poisson model on the activity history ranks
+# actors by it with Spearman 0.43 (0.39 for ties of the last three years) and, added
+# to the model, lowers precision@L; so do middle-actor activity features. Five
+# training snapshots instead of three give 0.093 (1.62x), seen on this split only.
 @pytest.mark.slow
 @pytest.mark.xfail(
-    reason="issue 4 target precision@L >= 2x Adamic-Adar not reached (about 1.5x)", strict=False
+    reason="issue 4 target precision@L >= 2x Adamic-Adar not reached (about 1.53x)", strict=False
 )
 def test_anr_precision_at_l_twice_adamic_adar(result: dict[str, Any]) -> None:
     assert result["model"]["precision_at_l"] >= 2 * result["adamic_adar"]["precision_at_l"]

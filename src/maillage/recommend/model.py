@@ -15,14 +15,21 @@ How it is trained (no constant is fitted to a particular data set):
 2. *Two strata.* Pairs with a common partner ("near", distance two) and pairs without
    ("far") behave differently, so each stratum gets its own model, trained on its
    positives (at most ``max_positives`` over all snapshots, drawn with the seed) and
-   ``negative_ratio`` times as many untied pairs of the same stratum drawn uniformly
-   (:mod:`~maillage.recommend.sampling`).
+   ``negative_ratio`` times as many untied pairs of the same stratum
+   (:mod:`~maillage.recommend.sampling`). Far negatives are drawn uniformly. Near
+   negatives are drawn proportionally to their number ``c`` of common partners (one
+   path of length two drawn uniformly): the best-ranked pairs, those that decide the
+   precision of the top of the ranking, share many partners, and uniform negatives
+   hardly show the trees any of them (hard-negative sampling). The bias is known, so it
+   is undone exactly (importance sampling): the trees learn the log-odds minus
+   ``log c`` up to a constant, and ``log c - log mu`` is added back, ``mu`` the mean
+   ``c`` of uniform untied near pairs (``1 / mean(1 / c)`` over the drawn negatives).
 3. *Model.* :class:`~maillage.recommend.boosting.BoostedTrees` (logistic loss,
    Friedman 2001) on :data:`~maillage.recommend.features.FEATURES`.
 4. *Calibration across strata.* Negatives and positives were subsampled at known rates
    in each stratum, so the log of their ratio is added to the model's log-odds (prior
-   correction, King & Zeng 2001): scores of near and far pairs are then comparable
-   probabilities.
+   correction, King & Zeng 2001), with the ``log c - log mu`` of near pairs: scores of
+   near and far pairs are then comparable probabilities.
 5. The model learnt on the snapshots is applied to the features computed at ``Y``.
 
 With too little history (fewer than ``min_positives`` labelled ties in a stratum) the
@@ -45,12 +52,15 @@ from maillage.recommend.structure import common_count
 
 @dataclass
 class Stratum:
-    """One fitted stratum: trees (or ``None`` for the fallback) and its log-rate offset."""
+    """One fitted stratum: trees (or ``None`` for the fallback) and its log-rate offset;
+    ``by_paths``: negatives drawn proportionally to common partners, whose log is added
+    back to the trees' log-odds."""
 
     trees: BoostedTrees | None
     offset: float
     positives: int
     negatives: int
+    by_paths: bool = False
 
 
 @dataclass
@@ -91,7 +101,10 @@ def _stratum_score(stratum: Stratum, x: FloatArray) -> FloatArray:
             + stratum.offset,
             dtype=np.float64,
         )
-    return stratum.trees.decision(x) + stratum.offset
+    out = stratum.trees.decision(x) + stratum.offset
+    if stratum.by_paths:
+        out += np.log(np.maximum(np.expm1(x[:, COLUMN["common_neighbours"]]), 1.0))
+    return out
 
 
 def inner_split_year(years: IntArray, ref_year: int, share: float = 0.2) -> int | None:
@@ -140,7 +153,10 @@ def fit_model(
     masks = _masks(graph, ref, windows, rng)
     cap = max(max_positives // len(masks), 1)
     samples = [_snapshot(graph, mask, rng, negative_ratio, cap) for mask in masks]
-    strata = [_fit_stratum([s[k] for s in samples], rng, min_positives, n_trees) for k in (0, 1)]
+    strata = [
+        _fit_stratum([s[k] for s in samples], rng, min_positives, n_trees, by_paths=k == 0)
+        for k in (0, 1)
+    ]
     info: dict[str, object] = {
         "inner_year": inner,
         "ref_year": ref,
@@ -189,7 +205,7 @@ def _snapshot(
     pu, pv = pu[keep], pv[keep]
     near_pos = common_count(ctx.adj, pu, pv) > 0
     near_u, near_v, near_population = sample_near_pairs(
-        ctx.adj, negative_ratio * min(int(near_pos.sum()), max_positives), rng
+        ctx.adj, negative_ratio * min(int(near_pos.sum()), max_positives), rng, by_paths=True
     )
     p = float(present.sum())
     far_population = p * (p - 1) / 2.0 - near_population - ctx.ties
@@ -230,10 +246,16 @@ def _rows(
 
 
 def _fit_stratum(
-    samples: list[Sample], rng: np.random.Generator, min_positives: int, n_trees: int
+    samples: list[Sample],
+    rng: np.random.Generator,
+    min_positives: int,
+    n_trees: int,
+    *,
+    by_paths: bool = False,
 ) -> Stratum:
     """Trees on the stratum's rows of every snapshot, with the prior correction of the
-    module docstring (negatives and positives subsampled at known rates)."""
+    module docstring (negatives and positives subsampled at known rates; ``by_paths``:
+    negatives drawn proportionally to their common partners)."""
     total = sum(s.positives for s in samples)
     population = sum(s.population for s in samples)
     if total < min_positives or population <= 0:
@@ -244,4 +266,7 @@ def _fit_stratum(
     negatives = len(y) - kept
     trees = BoostedTrees(n_trees=n_trees, seed=int(rng.integers(2**31))).fit(x, y)
     offset = float(np.log(max(negatives, 1) / population) - np.log(kept / total))
-    return Stratum(trees, offset, total, negatives)
+    if by_paths and negatives:
+        c = np.maximum(np.expm1(x[y == 0, COLUMN["common_neighbours"]]), 1.0)
+        offset += float(np.log(np.mean(1.0 / c)))  # - log mu
+    return Stratum(trees, offset, total, negatives, by_paths)

@@ -9,7 +9,8 @@
   with probability ``1 / c`` (rejection sampling, von Neumann 1951). The same draws
   estimate the number of such pairs: ``P2 * E[1{untied} / c]`` with ``P2`` the number of
   paths of length two (an importance-sampling identity), which calibrates the strata of
-  :mod:`maillage.recommend.model`.
+  :mod:`maillage.recommend.model`. With ``by_paths`` the rejection is skipped: a pair
+  is then drawn with probability proportional to its number of common partners.
 """
 
 from __future__ import annotations
@@ -42,10 +43,16 @@ def sample_pairs(
 
 
 def sample_near_pairs(
-    adj: Adjacency, size: int, rng: np.random.Generator, rounds: int = 50
+    adj: Adjacency,
+    size: int,
+    rng: np.random.Generator,
+    rounds: int = 50,
+    *,
+    by_paths: bool = False,
 ) -> tuple[IntArray, IntArray, float]:
-    """Up to ``size`` distinct untied pairs ``u < v`` with a common partner, uniformly,
-    and the estimated number of such pairs (see the module docstring)."""
+    """Up to ``size`` distinct untied pairs ``u < v`` with a common partner, uniformly
+    (``by_paths``: proportionally to their number of common partners), and the
+    estimated number of such pairs (see the module docstring)."""
     d = adj.degree
     paths = d * (d - 1)
     total = float(paths.sum()) / 2.0
@@ -61,7 +68,7 @@ def sample_near_pairs(
         untied = ~adj.tied(a, b)
         weight += float((untied / c).sum())
         drawn += len(a)
-        keep = untied & (rng.random(len(a)) * c < 1.0)
+        keep = untied & (by_paths | (rng.random(len(a)) * c < 1.0))
         found.append(np.minimum(a, b)[keep] * adj.n + np.maximum(a, b)[keep])
         got = len(np.unique(np.concatenate(found)))
         if got >= size:
