@@ -131,3 +131,19 @@ def test_aggregated_networks_keep_the_heaviest_bundles(
     network = portal.network_json(db=db, filters={}, limit=10)
     kept = sorted((link["count"] for link in network["links"]), reverse=True)
     assert kept == every[:5] and network["meta"]["bundles"] == len(every) > 5
+
+
+def test_territory_counts_from_arrays_match_the_sql(db: sa.Engine, demo_map: Demo) -> None:
+    from maillage.services.portal_territory import TerritoryIndex, territory_page
+
+    index = TerritoryIndex()
+    assert index.get(db, wait=True) is not None
+    for key in ("DEP:59", "DEP:62", "REG:32", "COM:59350", "Lille", "62041"):
+        fast = territory_page(db=db, key=key, index=index)
+        assert fast == territory_page(db=db, key=key), key
+    actors.update_actor(
+        db=db, actor_id=demo_map.actor_ids[0], changes={"world": "public"}, user="t"
+    )
+    assert index.get(db) is None  # a write: built again in the background
+    assert index.get(db, wait=True) is not None
+    assert territory_page(db=db, key="DEP:59", index=index) == territory_page(db=db, key="DEP:59")

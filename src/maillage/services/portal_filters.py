@@ -194,16 +194,22 @@ def commune_codes(conn: sa.Connection, code: str) -> list[str]:
     return found + [c[4:] for c in conn.execute(arrondissements).scalars()]
 
 
-def _in_territory(conn: sa.Connection, code: str) -> sa.ColumnElement[bool]:
+def _in_territory(
+    conn: sa.Connection, code: str, communes: list[str] | None = None
+) -> sa.ColumnElement[bool]:
     declared = sa.select(actor_territory.c.actor_id).where(actor_territory.c.territory_code == code)
-    return sa.or_(actor.c.commune_code.in_(commune_codes(conn, code)), actor.c.id.in_(declared))
+    communes = commune_codes(conn, code) if communes is None else communes
+    return sa.or_(actor.c.commune_code.in_(communes), actor.c.id.in_(declared))
 
 
-def actor_conditions(conn: sa.Connection, filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """SQL conditions on ``actor`` for the actors of the view (live ones only)."""
+def actor_conditions(
+    conn: sa.Connection, filters: Filters, communes: list[str] | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """SQL conditions on ``actor`` for the actors of the view (live ones only);
+    ``communes``: those of the territory filter when the caller already has them."""
     where: list[sa.ColumnElement[bool]] = [actor.c.deleted_at.is_(None)]
     if filters.territory:
-        where.append(_in_territory(conn, filters.territory))
+        where.append(_in_territory(conn, filters.territory, communes))
     if filters.world:
         where.append(actor.c.world == filters.world)
     if filters.category:

@@ -4,21 +4,143 @@ mixing between worlds, and the sub-territories where actors are."""
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Literal
 
+import numpy as np
 import sqlalchemy as sa
 
 from maillage.model import taxonomy
 from maillage.model.errors import NotFound
 from maillage.services.geography import resolve_territory
-from maillage.services.portal import label
-from maillage.services.portal_filters import Filters, actor_conditions, actor_scope, link_conditions
+from maillage.services.portal import data_version, label
+from maillage.services.portal_filters import (
+    Filters,
+    actor_conditions,
+    actor_scope,
+    commune_codes,
+    link_conditions,
+)
 from maillage.services.portal_pages import territory_names
 from maillage.services.portal_view import departements_of
-from maillage.storage.tables import actor, actor_theme, indicator, link, maturity, need, territory
+from maillage.storage.tables import (
+    actor,
+    actor_territory,
+    actor_theme,
+    indicator,
+    link,
+    maturity,
+    need,
+    territory,
+)
 
 Lang = Literal["fr", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Arrays:
+    """Live actors counted per commune and world, and the live links between live actors
+    sorted by the commune of their source, with the commune and world of both ends."""
+
+    communes: dict[str, int]  # commune code -> index (the last index: no commune)
+    worlds: list[str]
+    per_commune_world: np.ndarray[Any, Any]  # (communes + 1, worlds) actor counts
+    offsets: np.ndarray[Any, Any]  # links of source commune c: offsets[c]:offsets[c + 1]
+    target_commune: np.ndarray[Any, Any]
+    source_world: np.ndarray[Any, Any]
+    target_world: np.ndarray[Any, Any]
+
+    def indexes(self, communes: list[str]) -> np.ndarray[Any, Any]:
+        """Sorted indexes of the known ``communes``."""
+        found = {self.communes[c] for c in communes if c in self.communes}
+        return np.array(sorted(found), dtype=np.int64)
+
+
+class TerritoryIndex:
+    """Counts of a territory's actors and links by world, from arrays instead of SQL.
+
+    The mixing of a département joins each of its ten thousand links to both ends: the
+    arrays of the whole map (a few megabytes) answer it in a millisecond. They are built
+    in a background thread for each data version (about a second per 100,000 links);
+    until they are, and for territories that actors declare outside their commune,
+    :func:`territory_page` reads SQL as before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built: dict[str, tuple[int, _Arrays]] = {}
+        self._building: set[str] = set()
+
+    def get(self, db: sa.Engine, *, wait: bool = False) -> _Arrays | None:
+        """The arrays of ``db`` at its current version, or None while they are built
+        (``wait``: build them now)."""
+        version = data_version(db=db)
+        key = db.url.render_as_string(hide_password=False)
+        with self._lock:
+            found = self._built.get(key)
+            if found is not None and found[0] == version:
+                return found[1]
+            if key in self._building and not wait:
+                return None
+            self._building.add(key)
+        if wait:
+            self._build(db, key, version)
+            return self._built[key][1]
+        threading.Thread(target=self._build, args=(db, key, version), daemon=True).start()
+        return None
+
+    def _build(self, db: sa.Engine, key: str, version: int) -> None:
+        try:
+            arrays = build_arrays(db)
+            with self._lock:
+                self._built[key] = (version, arrays)
+        finally:
+            with self._lock:
+                self._building.discard(key)
+
+
+def build_arrays(db: sa.Engine) -> _Arrays:
+    """Read the communes and worlds of live actors and links (see :class:`TerritoryIndex`)."""
+    actors = sa.select(actor.c.id, actor.c.commune_code, actor.c.world).where(
+        actor.c.deleted_at.is_(None)
+    )
+    links = sa.select(link.c.source_id, link.c.target_id).where(link.c.deleted_at.is_(None))
+    with db.connect() as conn:
+        actor_rows = conn.execute(actors).all()
+        pairs = conn.execute(links).all()
+    # fromiter over plain integers: numpy's array() probes each Row as a sequence (slow)
+    ends = np.fromiter(chain.from_iterable(pairs), np.int64, 2 * len(pairs)).reshape(-1, 2)
+    communes: dict[str | None, int] = {}
+    worlds: dict[str | None, int] = {}
+    for _, c, w in actor_rows:
+        if c is not None:
+            communes.setdefault(c, len(communes))
+        worlds.setdefault(w, len(worlds))
+    none = len(communes)
+    top = max([r[0] for r in actor_rows] + [int(ends.max()) if len(ends) else 0]) + 1
+    commune_of = np.full(top, -1, dtype=np.int64)  # -1: not a live actor
+    world_of = np.zeros(top, dtype=np.int64)
+    ids = np.fromiter((r[0] for r in actor_rows), np.int64, len(actor_rows))
+    commune_of[ids] = [none if c is None else communes[c] for _, c, _ in actor_rows]
+    world_of[ids] = [worlds[w] for _, _, w in actor_rows]
+    per = np.zeros((none + 1, len(worlds)), dtype=np.int64)
+    np.add.at(per, (commune_of[ids], world_of[ids]), 1)
+    src, dst = commune_of[ends[:, 0]], commune_of[ends[:, 1]]
+    live = (src >= 0) & (dst >= 0)
+    order = np.argsort(src[live], kind="stable")
+    sources = src[live][order]
+    return _Arrays(
+        communes={c: i for c, i in communes.items() if c is not None},
+        worlds=[w or "unknown" for w in worlds],
+        per_commune_world=per,
+        offsets=np.searchsorted(sources, np.arange(none + 2)),
+        target_commune=dst[live][order],
+        source_world=world_of[ends[live, 0]][order],
+        target_world=world_of[ends[live, 1]][order],
+    )
 
 
 # Columns the page shows: never the boundary (``geometry``), whose JSON a département
@@ -89,6 +211,10 @@ def mixing(
     pairs: Counter[tuple[str, str]] = Counter()
     for a, b, n in conn.execute(query):
         pairs[tuple(sorted((a or "unknown", b or "unknown")))] += int(n)  # type: ignore[index]
+    return _mixing_of(pairs)
+
+
+def _mixing_of(pairs: Counter[tuple[str, str]]) -> dict[str, Any]:
     total = sum(pairs.values())
     external = sum(n for (a, b), n in pairs.items() if a != b)
     return {
@@ -98,6 +224,36 @@ def mixing(
         "cross_world_share": round(external / total, 4) if total else None,
         "ei_index": round((2 * external - total) / total, 4) if total else None,
     }
+
+
+def _fast_counts(
+    arrays: _Arrays, communes: list[str]
+) -> tuple[Counter[str], dict[str, Any], dict[str, int]]:
+    """Actors by world, mixing and actors per commune of the actors placed in
+    ``communes``, from the arrays (the same numbers as the SQL of the page): only the
+    links leaving these communes are read."""
+    inside = arrays.indexes(communes)
+    labels, k = arrays.worlds, len(arrays.worlds)
+    counts = arrays.per_commune_world[inside]
+    worlds: Counter[str] = Counter()
+    for w, n in enumerate(counts.sum(axis=0)):
+        if n:
+            worlds[labels[w]] += int(n)
+    names = list(arrays.communes)
+    per_commune = {names[c]: int(n) for c, n in zip(inside, counts.sum(axis=1), strict=True) if n}
+    starts, ends = arrays.offsets[inside], arrays.offsets[inside + 1]
+    sizes = ends - starts
+    rows = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+    member = np.zeros(len(arrays.per_commune_world), dtype=bool)
+    member[inside] = True
+    rows = rows[member[arrays.target_commune[rows]]]
+    cells = np.bincount(arrays.source_world[rows] * k + arrays.target_world[rows], minlength=k * k)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for cell, n in enumerate(cells):
+        if n:
+            a, b = labels[cell // k], labels[cell % k]
+            pairs[(a, b) if a <= b else (b, a)] += int(n)
+    return worlds, _mixing_of(pairs), per_commune
 
 
 def _needs(
@@ -152,13 +308,17 @@ def _rows(
     return out
 
 
-def _sub_territories(
-    conn: sa.Connection, found: dict[str, Any], where: list[sa.ColumnElement[bool]]
-) -> list[dict[str, Any]]:
+def _per_commune(conn: sa.Connection, where: list[sa.ColumnElement[bool]]) -> dict[str, int]:
     query = sa.select(actor.c.commune_code, sa.func.count()).where(
         *where, actor.c.commune_code.is_not(None)
     )
-    per_commune = {c: int(n) for c, n in conn.execute(query.group_by(actor.c.commune_code))}
+    return {c: int(n) for c, n in conn.execute(query.group_by(actor.c.commune_code))}
+
+
+def _sub_territories(
+    conn: sa.Connection, found: dict[str, Any], per_commune: dict[str, int]
+) -> list[dict[str, Any]]:
+    per_commune = dict(sorted(per_commune.items()))
     counts: Counter[str] = Counter()
     if found["level"] == "region":
         mapping = departements_of(conn, set(per_commune))
@@ -167,8 +327,8 @@ def _sub_territories(
     elif found["level"] != "commune":
         counts.update({"COM:" + c: n for c, n in per_commune.items()})
     counts.pop("", None)
-    names = territory_names(conn, list(counts))
     top = counts.most_common(30)
+    names = territory_names(conn, [c for c, _ in top])
     return [{"code": c, "name": names.get(c, c), "actors": n} for c, n in top]
 
 
@@ -178,19 +338,28 @@ def territory_code(*, db: sa.Engine, key: str) -> str:
         return str(find_territory(conn, key)["code"])
 
 
-def territory_page(*, db: sa.Engine, key: str, lang: Lang = "fr") -> dict[str, Any]:
+def territory_page(
+    *, db: sa.Engine, key: str, lang: Lang = "fr", index: TerritoryIndex | None = None
+) -> dict[str, Any]:
     """A territory with its indicators, needs (with white zones), actors by world,
     mixing between worlds and sub-territories. ``key`` is a code, postcode or name.
+    ``index`` counts actors and links from arrays when it has them (the same numbers).
 
     Raises NotFound.
     """
+    arrays = index.get(db) if index is not None else None
     with db.connect() as conn:
         found = find_territory(conn, key)
         code = found["code"]
         filters = Filters(territory=code)
-        where = actor_conditions(conn, filters)
+        communes = commune_codes(conn, code)
+        where = actor_conditions(conn, filters, communes)
         scope = sa.select(actor.c.id).where(*where)
-        worlds = _by_world(conn, where)
+        if arrays is not None and not _declared(conn, code):
+            worlds, mixed, per_commune = _fast_counts(arrays, communes)
+        else:
+            worlds, mixed = _by_world(conn, where), mixing(conn, filters, scope)
+            per_commune = _per_commune(conn, where)
         data = {
             k: found[k] for k in ("code", "name", "level", "population", "latitude", "longitude")
         }
@@ -201,11 +370,18 @@ def territory_page(*, db: sa.Engine, key: str, lang: Lang = "fr") -> dict[str, A
                 {"code": w, "label": label("worlds", w, lang), "count": worlds.get(w, 0)}
                 for w in [t.code for t in taxonomy.load("worlds")]
             ],
-            mixing=mixing(conn, filters, scope),
+            mixing=mixed,
             needs=_needs(conn, code, scope, lang),
             indicators=_rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
             maturity=_rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
-            sub_territories=_sub_territories(conn, found, where),
+            sub_territories=_sub_territories(conn, found, per_commune),
         )
     data["white_zones"] = [n for n in data["needs"] if n["actors_on_theme"] == 0]
     return data
+
+
+def _declared(conn: sa.Connection, code: str) -> bool:
+    """Whether some actor declares ``code`` as a territory of action (then it is in the
+    territory wherever its commune is: the arrays, by commune, do not know it)."""
+    query = sa.select(actor_territory.c.actor_id).where(actor_territory.c.territory_code == code)
+    return conn.execute(query.limit(1)).first() is not None

@@ -17,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maillage import __version__
+from maillage.services.portal_territory import TerritoryIndex
 from maillage.settings import Settings
 from maillage.storage.engine import make_engine
 from maillage.web import errors
@@ -116,6 +117,7 @@ def create_app(
     app.state.providers = providers or Providers()
     app.state.cache = TTLCache(seconds=60)
     app.state.pages = TTLCache(seconds=600, size=8192)  # entity pages, by data version
+    app.state.territory_index = TerritoryIndex()
     app.state.views = TTLCache(seconds=600, size=32)  # map and network data: up to megabytes
     errors.install(app)
     static = resources.files("maillage.web").joinpath("static")

@@ -148,7 +148,9 @@ def territory_context(request: Request, db: sa.Engine, key: str, lang: Lang) -> 
     territory reads every link inside it)."""
     return pages_cache(request).get(
         ("territory", key, lang, portal.data_version(db=db)),
-        lambda: portal_territory.territory_page(db=db, key=key, lang=lang),
+        lambda: portal_territory.territory_page(
+            db=db, key=key, lang=lang, index=request.app.state.territory_index
+        ),
     )
 
 
