@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -203,3 +205,17 @@ def test_field_name_can_be_overridden() -> None:
         validate_siret("123", field="acheteur.siret")
     assert caught.value.field == "acheteur.siret"
     assert "acheteur.siret" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        (validate_siret, "٧٣٢٨٢٩٣٢٠٠٠٠٧٤"),  # Arabic-Indic digits of 73282932000074
+        (validate_siren, "٧٣٢٨٢٩٣٢٠"),
+        (validate_rna, "W٥٩٥٠٠٠٠٠١"),
+        (validate_postcode, "٥٩٣٠٠"),
+    ],
+)
+def test_only_ascii_digits_are_digits(check: Callable[[str], str], value: str) -> None:
+    with pytest.raises(InvalidInput):
+        check(value)
