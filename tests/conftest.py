@@ -102,8 +102,9 @@ def both_engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
     """A fresh SQLite and a fresh PostgreSQL database, side by side."""
     engines = {
         "sqlite": _sqlite_engine(request.getfixturevalue("sqlite_template"), tmp_path),
-        "postgresql": _pg_engine(request.getfixturevalue("pg_server"),
-                                 request.getfixturevalue("pg_template")),
+        "postgresql": _pg_engine(
+            request.getfixturevalue("pg_server"), request.getfixturevalue("pg_template")
+        ),
     }
     yield engines
     for engine in engines.values():

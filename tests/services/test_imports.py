@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from storage.dump import dump
 
 from maillage.model.records import ActorRecord, LinkRecord
 from maillage.services import history, imports
+from storage.dump import dump
 
 
 def _actors() -> list[ActorRecord]:
     return [
-        ActorRecord(name="Université de Lille", key="A1", world="academic", territories=["DEP:59"],
-                    commune_name="Villeneuve-d'Ascq"),
+        ActorRecord(
+            name="Université de Lille",
+            key="A1",
+            world="academic",
+            territories=["DEP:59"],
+            commune_name="Villeneuve-d'Ascq",
+        ),
         ActorRecord(name="Emmaüs Connect", key="A2", world="associative", commune_code="59350"),
         ActorRecord(name="Orange", key="A3", world="economic", territories=["DEP:988"]),
     ]
 
 
 def _links() -> list[LinkRecord]:
-    return [LinkRecord(source_key="A1", target_key="A2", kind="anr_copartnership", weight=2.0),
-            LinkRecord(source_key="A2", target_key="A3", kind="funding", amount=1500.0)]
+    return [
+        LinkRecord(source_key="A1", target_key="A2", kind="anr_copartnership", weight=2.0),
+        LinkRecord(source_key="A2", target_key="A3", kind="funding", amount=1500.0),
+    ]
 
 
 def test_import_twice_creates_no_duplicate_and_undo_removes_only_it(db: sa.Engine) -> None:
@@ -37,7 +44,8 @@ def test_import_twice_creates_no_duplicate_and_undo_removes_only_it(db: sa.Engin
     with db.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM actor").scalar_one() == 3
         commune = conn.exec_driver_sql(
-            "SELECT commune_code FROM actor WHERE name = 'Université de Lille'").scalar_one()
+            "SELECT commune_code FROM actor WHERE name = 'Université de Lille'"
+        ).scalar_one()
         kinds = sorted(conn.exec_driver_sql("SELECT kind FROM link").scalars())
     assert commune == "59009"
     assert kinds == ["funding", "research_collaboration"]
@@ -51,8 +59,11 @@ def test_import_twice_creates_no_duplicate_and_undo_removes_only_it(db: sa.Engin
 
 @pytest.mark.parametrize("partial", [False, True])
 def test_bad_rows_are_listed_and_all_or_nothing(db: sa.Engine, partial: bool) -> None:
-    records = [*_actors(), ActorRecord(name="Mauvais SIRET", key="A4", siret="12345678901234"),
-               ActorRecord(name="Commune inconnue", key="A5", commune_code="99999")]
+    records = [
+        *_actors(),
+        ActorRecord(name="Mauvais SIRET", key="A4", siret="12345678901234"),
+        ActorRecord(name="Commune inconnue", key="A5", commune_code="99999"),
+    ]
     start = dump(db)
     report = imports.import_actors(db=db, records=records, source="test", partial=partial)
     assert report.rejected == 2
@@ -67,6 +78,7 @@ def test_links_with_unknown_ends_are_rejected(db: sa.Engine) -> None:
     imports.import_actors(db=db, records=_actors(), source="test")
     before = dump(db)
     report = imports.import_links(
-        db=db, records=[*_links(), LinkRecord(source_key="A1", target_key="ZZ")], source="test")
+        db=db, records=[*_links(), LinkRecord(source_key="A1", target_key="ZZ")], source="test"
+    )
     assert report.status == "failed" and report.issues[0].field == "target_key"
     assert dump(db) == before
