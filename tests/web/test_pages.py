@@ -197,3 +197,29 @@ def test_errors_are_json_for_the_api_and_json_clients(client: TestClient) -> Non
 def test_developer_page_lists_the_api(client: TestClient) -> None:
     dev = page(client, "/developers")
     assert "GET /api/map.geojson" in dev.text and "GET /api/actors/{actor_id}" in dev.text
+
+
+def test_urls_of_the_route_table_are_starlette_s(client: TestClient) -> None:
+    from starlette.requests import Request
+
+    from maillage.web import templating
+
+    app = client.app
+    scope = {
+        "type": "http",
+        "app": app,
+        "router": app.router,
+        "path": "/",
+        "root_path": "",
+        "headers": [(b"host", b"example.org")],
+        "query_string": b"",
+        "scheme": "https",
+        "server": ("example.org", 443),
+    }
+    request = Request(scope)
+    table = templating._route_table(request)
+    assert {"actor", "api_actor", "territory_analysis", "map_geojson", "static"} <= set(table)
+    for name, (fmt, _, _) in table.items():
+        params = {p: "DEP:59" if "code" in p else "42" for p in templating._PARAM.findall(fmt)}
+        ours = templating.url_for(request, name, **params)
+        assert ours == str(request.url_for(name, **params)), name

@@ -124,7 +124,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for router in (pages.router, widgets.router, api.router):
         app.include_router(router)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.tile_url))
     return app

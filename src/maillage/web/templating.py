@@ -48,6 +48,16 @@ def request_lang(request: Request) -> Lang:
     return lang if lang in LANGUAGES else "fr"
 
 
+def _named_routes(routes: Any) -> Any:
+    """Every route with a name, routers included by FastAPI walked through, in order."""
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            yield from contexts()
+        else:
+            yield route
+
+
 def _route_table(request: Request) -> dict[str, tuple[str, dict[str, Any], bool]]:
     """``{name: (path format, convertors, is a mount)}`` of the application's routes, first
     of each name (as Starlette resolves them), built once per application."""
@@ -55,7 +65,7 @@ def _route_table(request: Request) -> dict[str, tuple[str, dict[str, Any], bool]
     table: dict[str, tuple[str, dict[str, Any], bool]] | None = getattr(state, "url_table", None)
     if table is None:
         table = {}
-        for route in request.app.router.routes:
+        for route in _named_routes(request.app.router.routes):
             name, fmt = getattr(route, "name", None), getattr(route, "path_format", None)
             convertors = getattr(route, "param_convertors", None)
             if name and fmt is not None and convertors is not None:
@@ -122,6 +132,7 @@ class Templates:
         self.env = Environment(
             loader=PackageLoader("maillage.web", "templates"),
             autoescape=select_autoescape(["html"]),
+            auto_reload=False,  # packaged templates: no file check on every render
             trim_blocks=True,
             lstrip_blocks=True,
         )
