@@ -21,6 +21,7 @@ import uvicorn
 
 from maillage.settings import Settings
 from maillage.web.app import create_app
+from maillage.web.providers import Providers
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,9 +49,9 @@ def require_chromium() -> str:
 
 
 @contextmanager
-def live_server(engine: sa.Engine) -> Iterator[str]:
+def live_server(engine: sa.Engine, providers: Providers | None = None) -> Iterator[str]:
     """The portal over ``engine`` served by uvicorn on a free loopback port."""
-    app = create_app(Settings(database_url=str(engine.url)), engine=engine)
+    app = create_app(Settings(database_url=str(engine.url)), engine=engine, providers=providers)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

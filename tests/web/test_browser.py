@@ -24,7 +24,9 @@ from browser import (
 )
 from demo import Demo, build
 
+from maillage.services.portal_providers import Analysis
 from maillage.storage.engine import make_engine
+from maillage.web.providers import analysis_providers
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,7 @@ def portal(
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
     demo = build(engine)
-    with live_server(engine) as url:
+    with live_server(engine, analysis_providers(Analysis(wait=5))) as url:
         yield url, demo
     engine.dispose()
 
@@ -213,6 +215,24 @@ PAGES = [
     ("not-found", "/nowhere"),
     ("home-en", "/?lang=en"),
 ]
+
+
+def test_actor_and_territory_pages_load_their_analysis_after_the_page(
+    page: Any, portal: tuple[str, Demo]
+) -> None:
+    origin, demo = portal
+    page.goto(f"{origin}/actors/{demo.named['emmaus']}")
+    page.wait_for_selector("#analysis[data-state=ready]", timeout=60_000)
+    block = page.locator("#analysis")
+    assert "Partenaires recommandés" in block.inner_text()
+    assert block.locator("ul.recommendations > li > a").count() > 0
+    assert block.locator("ul.recommendations > li ul li").count() > 0  # reasons in words
+    check_axe(page, origin)
+    page.goto(f"{origin}/territories/DEP:59")
+    page.wait_for_selector("#analysis[data-state=ready]", timeout=60_000)
+    assert "Recommandations" in page.locator("#analysis").inner_text()
+    check_axe(page, origin)
+    screenshot(page, "territory-analysis")
 
 
 def test_every_page_passes_axe(page: Any, portal: tuple[str, Demo], watch: Watch) -> None:
