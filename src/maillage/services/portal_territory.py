@@ -3,6 +3,7 @@ mixing between worlds, and the sub-territories where actors are."""
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections import Counter
@@ -38,6 +39,7 @@ from maillage.storage.tables import (
 )
 
 Lang = Literal["fr", "en"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +99,8 @@ class TerritoryIndex:
             arrays = build_arrays(db)
             with self._lock:
                 self._built[key] = (version, arrays)
+        except Exception:  # the pages go on with SQL
+            log.exception("territory index of %s failed", db.url)
         finally:
             with self._lock:
                 self._building.discard(key)

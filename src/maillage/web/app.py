@@ -6,7 +6,10 @@ the engine, the templates, the caches. Nothing happens at import time.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -26,6 +29,8 @@ from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
 from maillage.web.routes import api, pages, widgets
 from maillage.web.templating import Templates
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 maillage maps the actors (economic, associative, public, academic) who co-build answers
@@ -92,6 +97,17 @@ def app_from_environment() -> FastAPI:
     return create_app(settings, providers=analysis_providers())
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At start-up, the territory counts start building in the background (a second or
+    two per 100,000 links), so that the first territory pages need not read every link."""
+    try:
+        app.state.territory_index.get(app.state.engine)
+    except Exception:  # a database that cannot answer yet: pages will say so
+        log.exception("territory index not started")
+    yield
+
+
 def create_app(
     settings: Settings,
     *,
@@ -104,6 +120,7 @@ def create_app(
     ``providers`` plugs in measures and recommendations from the analysis.
     """
     app = FastAPI(
+        lifespan=lifespan,
         title="maillage",
         version=__version__,
         description=DESCRIPTION,

@@ -5,7 +5,8 @@
   "use strict";
 
   var FADED = "#d6d3d1";
-  var LARGE = 3000; // links above which the graph is drawn nodes first
+  var LARGE = 3000; // links above which links are hidden while the camera moves
+  var DEFERRED = 20000; // links above which the graph is drawn nodes first, links next
   var UNKNOWN = "#57534e";
 
   var el = document.getElementById("network");
@@ -133,13 +134,15 @@
       });
     });
     var large = data.links.length > LARGE;
-    if (!large) this.addLinks(data.links);
+    var deferred = data.links.length > DEFERRED;
+    if (!deferred) this.addLinks(data.links);
     this.mode = data.meta.mode;
     this.selected = null;
     this.neighbours = null;
     this.el.dataset.selected = "";
-    // Large graphs: nodes first (drawn and clickable at once), links added on the next
-    // frames; links are hidden while the camera moves so that software WebGL stays fluid.
+    // Huge graphs: nodes first (drawn and clickable at once), links added on the next
+    // frames (below that, one frame with both costs less than two); links are hidden while
+    // the camera moves on large graphs so that software WebGL stays fluid.
     this.renderer.setSetting("hideEdgesOnMove", large);
     performance.mark("network:built");
     this.renderer.refresh();
@@ -151,7 +154,7 @@
     this.el.dataset.loads = String(this.loads);
     this.el.dataset.mode = data.meta.mode;
     this.el.dataset.state = "ready";
-    this.drawEdges(large ? data.links : null);
+    this.drawEdges(deferred ? data.links : null);
   };
 
   Network.prototype.addLinks = function (links) {
