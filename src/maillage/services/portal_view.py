@@ -151,10 +151,11 @@ def view_links(conn: sa.Connection, filters: Filters) -> list[dict[str, Any]]:
         .where(*link_conditions(filters, scope))
         .order_by(link.c.id)
     )
+    keys = ("id", "source_id", "target_id", "kind", "directed")
     out = []
-    for row in conn.execute(query):
-        item = dict(row._mapping)
-        start, end = item.pop("start_date"), item.pop("end_date")
+    for *values, start, end, weight in conn.execute(query):  # tuples: no mapping per row
+        item = dict(zip(keys, values, strict=True))
+        item["weight"] = weight
         item["start_year"] = start.year if start else None
         item["end_year"] = end.year if end else None
         out.append(item)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
@@ -23,8 +23,9 @@ GEOJSON = "application/geo+json"
 
 
 def encoded(data: Any) -> bytes:
-    """Compact UTF-8 JSON, ready to send again from the cache."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON, ready to send again from the cache (orjson: a megabyte of
+    node-link JSON in milliseconds)."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
 
 def view_key(filters: Filters) -> tuple[tuple[str, str], ...]:
