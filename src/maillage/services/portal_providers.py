@@ -78,7 +78,7 @@ class Analysis:
     estimate above 20,000 actors. ``seed``: of the model and the estimates.
     """
 
-    def __init__(self, *, wait: float = 2.0, samples: int = 128, seed: int = 0) -> None:
+    def __init__(self, *, wait: float = 1.0, samples: int = 128, seed: int = 0) -> None:
         self.wait = wait
         self.samples = samples
         self.seed = seed
