@@ -48,6 +48,7 @@ class _Arrays:
     sorted by the commune of their source, with the commune and world of both ends."""
 
     communes: dict[str, int]  # commune code -> index (the last index: no commune)
+    names: list[str]  # commune code by index
     worlds: list[str]
     per_commune_world: np.ndarray[Any, Any]  # (communes + 1, worlds) actor counts
     offsets: np.ndarray[Any, Any]  # links of source commune c: offsets[c]:offsets[c + 1]
@@ -138,6 +139,7 @@ def build_arrays(db: sa.Engine) -> _Arrays:
     sources = src[live][order]
     return _Arrays(
         communes={c: i for c, i in communes.items() if c is not None},
+        names=[c for c in communes if c is not None],
         worlds=[w or "unknown" for w in worlds],
         per_commune_world=per,
         offsets=np.searchsorted(sources, np.arange(none + 2)),
@@ -243,7 +245,7 @@ def _fast_counts(
     for w, n in enumerate(counts.sum(axis=0)):
         if n:
             worlds[labels[w]] += int(n)
-    names = list(arrays.communes)
+    names = arrays.names
     per_commune = {names[c]: int(n) for c, n in zip(inside, counts.sum(axis=1), strict=True) if n}
     starts, ends = arrays.offsets[inside], arrays.offsets[inside + 1]
     sizes = ends - starts

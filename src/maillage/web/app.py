@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -100,7 +101,9 @@ def app_from_environment() -> FastAPI:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """At start-up, the territory counts start building in the background (a second or
-    two per 100,000 links), so that the first territory pages need not read every link."""
+    two per 100,000 links), so that the first territory pages need not read every link,
+    and the templates are compiled, in the background too."""
+    threading.Thread(target=app.state.templates.compile_all, daemon=True).start()
     try:
         app.state.territory_index.get(app.state.engine)
     except Exception:  # a database that cannot answer yet: pages will say so

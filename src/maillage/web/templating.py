@@ -138,6 +138,11 @@ class Templates:
         )
         self.tile_url = tile_url
 
+    def compile_all(self) -> None:
+        """Compile every template now (a burst of first requests would each compile them)."""
+        for name in self.env.list_templates(extensions=["html"]):
+            self.env.get_template(name)
+
     def context(self, request: Request) -> dict[str, Any]:
         lang = request_lang(request)
         other: Lang = "en" if lang == "fr" else "fr"
