@@ -11,11 +11,18 @@ import click
 from maillage.cli.main import cli
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    found = [(path, command)]
+def _walk(command: click.Command, ctx: click.Context) -> list[tuple[str, str]]:
+    """(command path, help text) of ``command`` and of its subcommands, depth first.
+
+    Each context has its parent's, as when the command runs: the help option names
+    (``-h``) and the path are inherited the same way in the reference and in use.
+    """
+    found = [(ctx.command_path, command.get_help(ctx))]
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
-            found.extend(_walk(command.commands[name], [*path, name]))
+            sub = command.commands[name]
+            with click.Context(sub, info_name=name, parent=ctx) as child:
+                found.extend(_walk(sub, child))
     return found
 
 
@@ -27,10 +34,9 @@ def render_reference() -> str:
         "Generated from `--help` by `python -m maillage.cli.reference`; do not edit.",
         "",
     ]
-    for path, command in _walk(cli, ["maillage"]):
-        with click.Context(command, info_name=" ".join(path), terminal_width=100) as ctx:
-            text = command.get_help(ctx)
-        parts += [f"## `{' '.join(path)}`", "", "```text", text, "```", ""]
+    with click.Context(cli, info_name="maillage", terminal_width=100) as root:
+        for path, text in _walk(cli, root):
+            parts += [f"## `{path}`", "", "```text", text, "```", ""]
     return "\n".join(parts)
 
 
