@@ -11,6 +11,7 @@ import itertools
 import os
 import shutil
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,6 +82,7 @@ def _pg_engine(server: object, template: str) -> sa.Engine:
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """A migrated database with the reference data, fresh for each test."""
+    request.node.user_properties.append(("engine", request.param))
     if request.param == "sqlite":
         engine = _sqlite_engine(request.getfixturevalue("sqlite_template"), tmp_path)
     else:
@@ -100,6 +102,7 @@ def db_url(db: sa.Engine) -> str:
 @pytest.fixture
 def both_engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, sa.Engine]]:
     """A fresh SQLite and a fresh PostgreSQL database, side by side."""
+    request.node.user_properties += [("engine", "sqlite"), ("engine", "postgresql")]
     engines = {
         "sqlite": _sqlite_engine(request.getfixturevalue("sqlite_template"), tmp_path),
         "postgresql": _pg_engine(
@@ -109,3 +112,25 @@ def both_engines(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dic
     yield engines
     for engine in engines.values():
         engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on each engine, per test folder (storage, services, ...)."""
+    runs: Counter[tuple[str, str, str]] = Counter()
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            folder = report.nodeid.split("/")[1] if "/" in report.nodeid else "."
+            for key, engine in getattr(report, "user_properties", ()):
+                if key == "engine":
+                    runs[(folder, engine, outcome)] += 1
+    if not runs:
+        return
+    terminalreporter.section("tests per database engine")
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL (server started by this run)"}
+    for folder in sorted({f for f, _, _ in runs}):
+        parts = []
+        for engine, name in names.items():
+            done = {o: runs[(folder, engine, o)] for o in ("passed", "failed", "skipped", "error")}
+            shown = ", ".join(f"{n} {o}" for o, n in done.items() if n)
+            parts.append(f"{name}: {shown or 'none'}")
+        terminalreporter.write_line(f"{folder:<10} " + " | ".join(parts))
