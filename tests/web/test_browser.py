@@ -121,7 +121,13 @@ def click_point_of_an_actor(page: Any) -> tuple[int, tuple[float, float]]:
                    w.map.jumpTo({center: where, zoom: 15}); return id; }"""
     )
     page.wait_for_timeout(300)
-    page.evaluate("() => new Promise((done) => window.maillage.map.once('idle', done))")
+    page.evaluate(  # a repaint makes 'idle' fire even when the map is idle already
+        """() => new Promise((done, fail) => {
+             const m = window.maillage.map;
+             m.once("idle", done);
+             m.triggerRepaint();
+             setTimeout(() => fail(new Error("the map never became idle")), 20000); })"""
+    )
     x, y = page.evaluate(
         """(id) => { const m = window.maillage.map; const p = m.project(window.maillage.mapWidget.places.get(id));
                      const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",

@@ -21,7 +21,7 @@ def _walk(command: click.Command, ctx: click.Context) -> list[tuple[str, str]]:
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
             sub = command.commands[name]
-            with click.Context(sub, info_name=name, parent=ctx) as child:
+            with sub.make_context(name, [], parent=ctx, resilient_parsing=True) as child:
                 found.extend(_walk(sub, child))
     return found
 
@@ -34,7 +34,8 @@ def render_reference() -> str:
         "Generated from `--help` by `python -m maillage.cli.reference`; do not edit.",
         "",
     ]
-    with click.Context(cli, info_name="maillage", terminal_width=100) as root:
+    # make_context applies each command's context_settings (``-h``), as a real run does.
+    with cli.make_context("maillage", [], resilient_parsing=True, terminal_width=100) as root:
         for path, text in _walk(cli, root):
             parts += [f"## `{path}`", "", "```text", text, "```", ""]
     return "\n".join(parts)
