@@ -50,6 +50,23 @@ def test_analyse_as_json_and_as_a_report(db: sa.Engine, db_url: str) -> None:
     assert code == 1 and "--period" in err and "Traceback" not in err
 
 
+def test_a_map_without_links_and_a_database_not_set_up(
+    db: sa.Engine, db_url: str, tmp_path: Path
+) -> None:
+    code, _, err = run("actor", "add", "--db", db_url, "--name", "Seul", "--world", "public")
+    assert code == 0, err
+    code, out, err = run("analyse", "--db", db_url, "--json")
+    assert code == 0, err
+    assert json.loads(out)["structure"]["actors"] == 1
+    assert json.loads(out)["structure"]["ties"] == 0
+    code, out, err = run("recommend", "actor", "1", "--db", db_url, "--json")
+    assert code == 0, err
+    bare = f"sqlite:///{tmp_path / 'not-set-up.sqlite'}"
+    for command in (["analyse"], ["recommend", "actor", "1"]):
+        code, _, err = run(*command, "--db", bare)
+        assert code == 1 and "maillage db upgrade" in err and "Traceback" not in err
+
+
 def test_recommend_actor_and_territory(db: sa.Engine, db_url: str) -> None:
     ids = small_map(db)
     code, out, _ = run("recommend", "actor", str(ids["a"]), "--db", db_url, "--json")

@@ -80,9 +80,12 @@ def _fetch(conn: sa.Connection, stmt: sa.Select[Any]) -> list[tuple[Any, ...]]:
     """
     sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         cursor.execute(sql)
         return list(cursor.fetchall())
+    except dbapi_error as exc:  # as SQLAlchemy would raise it (e.g. OperationalError)
+        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error) from exc
     finally:
         cursor.close()
 
@@ -164,7 +167,11 @@ def _link_arrays(conn: sa.Connection, ids: list[int]) -> dict[str, Any]:
     one 64-bit integer (ids are 32-bit), the year and the kind index in the other.
     """
     kinds = sorted(k for (k,) in _fetch(conn, sa.select(link.c.kind).distinct()))
-    kind_code = sa.case({k: i for i, k in enumerate(kinds)}, value=link.c.kind, else_=0)
+    kind_code: sa.ColumnElement[int] = (
+        sa.case({k: i for i, k in enumerate(kinds)}, value=link.c.kind, else_=0)
+        if kinds
+        else sa.literal(0)  # no link yet: a CASE without WHEN is not SQL
+    )
     ends = sa.cast(link.c.source_id, sa.BigInteger) * 4294967296 + link.c.target_id
     cols: list[sa.ColumnElement[Any]] = [ends, _year(conn) * 65536 + kind_code]
     themed = bool(_fetch(conn, sa.select(link_theme.c.link_id).limit(1)))
