@@ -34,6 +34,7 @@ from maillage.io.tabular import parse_actor_table, parse_link_table
 from maillage.model.errors import InvalidInput
 from maillage.services import imports, needs
 from maillage.services.imports import ImportReport
+from maillage.storage.bulk import paused_gc
 
 
 @dataclass
@@ -241,7 +242,7 @@ def run_import(fmt: str, file: Path, options: Options) -> ImportReport:
     source = options.source or default_source(fmt, file)
     mapping = _mapping(options.map_pairs)
     db = engine_for(options.db_url)
-    with _progress(options.as_json) as bar, imports.paused_gc():
+    with _progress(options.as_json) as bar, paused_gc():  # parsing too
         task = bar.add_task(f"Lecture de {file.name}", total=None)
         common: dict[str, Any] = {
             "db": db, "source": source, "partial": options.partial,

@@ -23,12 +23,10 @@ Identity (resolution on identifiers):
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +39,7 @@ from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.model.text import fold
 from maillage.services.validation import check_communes, check_territories, clean_actor, clean_link
 from maillage.storage.audit import Context, open_batch, utcnow
+from maillage.storage.bulk import paused_gc
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors, links
 from maillage.storage.tables import (
@@ -684,20 +683,6 @@ def import_records(
         report.batch_id = batch_id
         record_run(conn, report, batch_id)
     return report
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector during a bulk import: the millions of
-    short-lived dicts of 100k records trigger it again and again for nothing to free
-    (reference counting frees them). Restored on exit, whatever happens."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _verdict(report: ImportReport, partial: bool, dry_run: bool) -> bool:
