@@ -18,11 +18,8 @@ import math
 import re
 from typing import Any
 
-from stdnum.fr import siren as _siren
-from stdnum.fr import siret as _siret
-
 from maillage.io.result import RowLog
-from maillage.model.identifiers import luhn_ok
+from maillage.model.identifiers import siren_ok, siret_ok
 
 __all__ = [
     "WORLDS",
@@ -266,31 +263,14 @@ def _identifier(
     return digits
 
 
-def _siret_ok(digits: str) -> bool:
-    if (
-        digits.isascii()
-        and digits.isdigit()
-        and not digits.startswith("356000000")
-        and luhn_ok(digits)
-    ):
-        return luhn_ok(digits[:9])
-    return bool(_siret.is_valid(digits))  # La Poste rule, and failures
-
-
-def _siren_ok(digits: str) -> bool:
-    return (digits.isascii() and digits.isdigit() and luhn_ok(digits)) or bool(
-        _siren.is_valid(digits)
-    )
-
-
 def parse_siret(value: Any, log: RowLog, field: str = "siret") -> str | None:
     """Return a valid 14-digit SIRET (Luhn, La Poste exception) or ``None``."""
-    return _identifier(value, log, field, 14, _siret_ok, "SIRET")
+    return _identifier(value, log, field, 14, siret_ok, "SIRET")
 
 
 def parse_siren(value: Any, log: RowLog, field: str = "siren") -> str | None:
     """Return a valid 9-digit SIREN (Luhn) or ``None``."""
-    return _identifier(value, log, field, 9, _siren_ok, "SIREN")
+    return _identifier(value, log, field, 9, siren_ok, "SIREN")
 
 
 def parse_rna(value: Any, log: RowLog, field: str = "rna") -> str | None:

@@ -18,7 +18,6 @@ from collections.abc import Container
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
@@ -30,6 +29,8 @@ __all__ = [
     "check_commune_exists",
     "locate_point",
     "siren_of_siret",
+    "siren_ok",
+    "siret_ok",
     "validate_commune_code",
     "validate_coordinates",
     "validate_email",
@@ -67,6 +68,28 @@ def luhn_ok(digits: str) -> bool:
     return (sum(both.encode()) - 48 * len(digits)) % 10 == 0
 
 
+def siren_ok(code: str) -> bool:
+    """True for a 9-digit SIREN with a right check digit (Luhn), separators already gone."""
+    if code.isascii() and code.isdigit() and len(code) == 9 and luhn_ok(code):
+        return True
+    return bool(_siren.is_valid(code))  # the reference implementation decides the rest
+
+
+def siret_ok(code: str) -> bool:
+    """True for a 14-digit SIRET with right check digits: Luhn over the SIRET and its
+    SIREN, except La Poste establishments (SIREN 356000000), whose digit sum must be a
+    multiple of 5 (python-stdnum decides those, and the failures)."""
+    if (
+        code.isascii()
+        and code.isdigit()
+        and len(code) == 14
+        and not code.startswith(_LA_POSTE_SIREN)
+        and luhn_ok(code)
+    ):
+        return luhn_ok(code[:9])
+    return bool(_siret.is_valid(code))
+
+
 def _compact(value: object) -> str:
     """Return ``value`` as a string without spaces, dots, dashes or NBSP."""
     return str(value).translate(_SEPARATORS)
@@ -82,17 +105,14 @@ def validate_siren(value: object, *, field: str = "siren") -> str:
         raise InvalidInput(
             field, value, "un SIREN compte 9 chiffres", "a SIREN has exactly 9 digits"
         )
-    if luhn_ok(code):
-        return code
-    try:  # the reference implementation decides (and explains) the failures
-        return str(_siren.validate(code))
-    except ValidationError:
+    if not siren_ok(code):
         raise InvalidInput(
             field,
             value,
             "clé de contrôle SIREN invalide (algorithme de Luhn)",
             "SIREN check digit is wrong (Luhn algorithm)",
-        ) from None
+        )
+    return code
 
 
 def validate_siret(value: object, *, field: str = "siret") -> str:
@@ -109,17 +129,14 @@ def validate_siret(value: object, *, field: str = "siret") -> str:
         raise InvalidInput(
             field, value, "un SIRET compte 14 chiffres", "a SIRET has exactly 14 digits"
         )
-    if not code.startswith(_LA_POSTE_SIREN) and luhn_ok(code) and luhn_ok(code[:9]):
-        return code
-    try:  # La Poste rule and failures: python-stdnum decides
-        return str(_siret.validate(code))
-    except (InvalidChecksum, InvalidLength, ValidationError):
+    if not siret_ok(code):
         raise InvalidInput(
             field,
             value,
             "clé de contrôle SIRET invalide (Luhn, ou somme multiple de 5 pour La Poste)",
             "SIRET check digit is wrong (Luhn, or digit sum multiple of 5 for La Poste)",
-        ) from None
+        )
+    return code
 
 
 def siren_of_siret(siret: str) -> str:
