@@ -114,9 +114,8 @@ def _by_code(name: str) -> dict[str, Term]:
 
 
 @cache
-@cache
 def codes(name: str) -> frozenset[str]:
-    """Return the set of codes of taxonomy ``name``. Raises ``NotFound``."""
+    """Return the set of codes of taxonomy ``name`` (cached). Raises ``NotFound``."""
     return frozenset(_by_code(name))
 
 

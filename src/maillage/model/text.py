@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -110,10 +111,26 @@ def search_tokens(text: str | None) -> str:
     chunks = text.split()
     tokens = list(map(_CHUNK_CACHE.get, chunks))  # hits resolved in C
     if None in tokens:
-        for i, chunk in enumerate(chunks):
-            if tokens[i] is None:
-                tokens[i] = _miss(chunk)
+        tokens = [_miss(c) if t is None else t for t, c in zip(tokens, chunks, strict=True)]
     return " ".join(filter(None, tokens))
+
+
+def search_tokens_many(texts: Sequence[str | None]) -> list[str]:
+    """:func:`search_tokens` of many texts at once (bulk indexing).
+
+    The texts are joined around a NUL separator (validation refuses NUL in a
+    text) and split, looked up and joined once, so the per-word work runs in C;
+    the separator's own tokens are a line break, where the result is cut back
+    into one string per text.
+    """
+    if not texts:
+        return []
+    joined = f" {_SEPARATOR} ".join([(t or "").replace(_SEPARATOR, " ") for t in texts])
+    chunks = joined.split()
+    tokens = list(map(_CHUNK_CACHE.get, chunks))
+    if None in tokens:
+        tokens = [_miss(c) if t is None else t for t, c in zip(tokens, chunks, strict=True)]
+    return [doc.strip() for doc in " ".join(filter(None, tokens)).split("\n")]
 
 
 def _miss(chunk: str) -> str:
@@ -130,3 +147,7 @@ def _miss(chunk: str) -> str:
 # when 100k actors are indexed in one import.
 _CHUNK_CACHE: dict[str, str] = {}
 _CHUNK_CACHE_SIZE = 1 << 19
+# The document separator of search_tokens_many, cached as a line break: a break is
+# whitespace, so a query holding NUL simply loses it.
+_SEPARATOR = "\x00"
+_CHUNK_CACHE[_SEPARATOR] = "\n"

@@ -21,6 +21,9 @@ from maillage.storage.tables import actor, actor_territory, territory
 def known_codes(conn: sa.Connection, codes: Iterable[str]) -> set[str]:
     """The subset of territory ``codes`` present in the geography."""
     wanted = sorted(set(codes))
+    if len(wanted) > 5000:  # a bulk load: reading every code beats long IN lists
+        every = conn.exec_driver_sql("SELECT code FROM territory").scalars()
+        return set(wanted).intersection(every)
     found: set[str] = set()
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
@@ -31,11 +34,14 @@ def known_codes(conn: sa.Connection, codes: Iterable[str]) -> set[str]:
 
 
 def _check_geography(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    communes = {"COM:" + r["commune_code"] for r in rows if r.get("commune_code")}
-    others = {c for r in rows for c in r.get("territories") or ()}
-    known = known_codes(conn, communes | others)
+    communes = {"COM:" + c for r in rows if (c := r.get("commune_code"))}
+    others = {c for r in rows if (t := r.get("territories")) for c in t}
+    wanted = communes | others
+    known = known_codes(conn, wanted)
+    if len(known) == len(wanted):
+        return
     known_communes = {c[4:] for c in known if c.startswith("COM:")}
-    for r in rows:
+    for r in rows:  # find the first offending value, for its message
         check_communes(r, known_communes)
         check_territories(r, known)
 

@@ -97,8 +97,10 @@ def _text(field: str, value: Any, limit: int) -> str:
 
 
 def _term(taxonomy_name: str, field: str, value: Any) -> str:
-    code = str(value).strip()
     known = taxonomy.codes(taxonomy_name)
+    if value.__class__ is str and value in known:  # already a clean code
+        return str(value)
+    code = str(value).strip()
     if code not in known:
         listed = ", ".join(sorted(known))
         raise InvalidInput(field, value, f"valeurs admises : {listed}", f"allowed values: {listed}")
@@ -144,7 +146,7 @@ def _sdgs(value: Any) -> list[int]:
 def _strings(field: str, value: Any) -> list[str]:
     if isinstance(value, str):
         value = [v for v in value.replace(";", ",").split(",")]
-    return sorted({str(v).strip() for v in value or () if str(v).strip()})
+    return sorted({text for v in value or () if (text := str(v).strip())})
 
 
 _ACTOR_RULES: dict[str, Callable[[Any], Any]] = {
@@ -184,17 +186,25 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
     out: dict[str, Any] = {}
     texts, rules = ACTOR_TEXT_FIELDS, _ACTOR_RULES
     for field, value in values.items():
-        if value is None or (value.__class__ is str and not value.strip()):
-            out[field] = None if field not in _COLLECTIONS else []
-        elif field in texts:
-            text = value.strip() if value.__class__ is str else str(value).strip()
-            if len(text) > texts[field] or "\x00" in text:
-                _text(field, value, texts[field])
-            out[field] = text
-        elif field in rules:
-            out[field] = rules[field](value)
-        else:
-            out[field] = value
+        limit = texts.get(field)
+        if value is None:
+            out[field] = [] if field in _COLLECTIONS else None
+            continue
+        if value.__class__ is str:
+            text = value.strip()
+            if not text:
+                out[field] = [] if field in _COLLECTIONS else None
+                continue
+            if limit is not None:
+                if len(text) > limit or "\x00" in text:
+                    _text(field, value, limit)
+                out[field] = text
+                continue
+        elif limit is not None:
+            out[field] = _text(field, value, limit)
+            continue
+        rule = rules.get(field)
+        out[field] = value if rule is None else rule(value)
     if (not partial or "name" in out) and not out.get("name"):
         raise InvalidInput(
             "name", values.get("name"), "le nom est obligatoire", "a name is required"

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.storage.bulk import insert_rows, insert_tuples
+from maillage.storage.bulk import insert_records, insert_rows
 from maillage.storage.tables import batch, change
 
 
@@ -78,13 +78,13 @@ def record_changes(
     *,
     entity: str,
     action: str,
-    rows: list[dict[str, Any]],
+    rows: list[tuple[int, Any]],
     ctx: Context,
 ) -> None:
-    """Write many change rows at once: ``rows`` hold ``entity_id`` and ``after``.
+    """Write many change rows at once: ``rows`` are (entity id, after-state).
 
-    On SQLite ``after`` may already be JSON text (the bulk path encodes it in a
-    worker thread); it is then stored as is.
+    On SQLite the states may already be JSON text (the bulk path encodes them);
+    they are then stored as they are.
     """
     if not rows:
         return
@@ -98,14 +98,10 @@ def record_changes(
         "before": None,
         "at": utcnow(),
     }
-    if conn.dialect.name == "sqlite" and isinstance(rows[0]["after"], str):
-        # The bulk path: states are JSON text already; constants converted once.
-        fixed = [(k, _stored(conn, k, v)) for k, v in constants.items()]
-        names = ("entity_id", "after", *(k for k, _ in fixed))
-        tail = tuple(v for _, v in fixed)
-        insert_tuples(conn, change, names, [(r["entity_id"], r["after"], *tail) for r in rows])
+    if conn.dialect.name == "sqlite" and isinstance(rows[0][1], str):
+        insert_records(conn, change, ("entity_id", "after"), rows, constants, raw=True)
         return
-    insert_rows(conn, change, rows, constants)
+    insert_rows(conn, change, [{"entity_id": i, "after": a} for i, a in rows], constants)
 
 
 def _stored(conn: sa.Connection, column: str, value: Any) -> Any:

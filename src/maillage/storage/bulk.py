@@ -58,6 +58,46 @@ def insert_rows(
     conn.exec_driver_sql(statement, data)
 
 
+def insert_records(
+    conn: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    constants: Mapping[str, Any] | None = None,
+    *,
+    raw: bool = False,
+) -> None:
+    """Insert tuples of Python values for ``columns``, plus ``constants`` on every row.
+
+    Values are converted to their stored form (JSON text, datetimes) column by
+    column, only where the column has a converter; ``raw`` rows are stored as
+    they are. Constants are converted once.
+    """
+    if not rows:
+        return
+    constants = dict(constants or {})
+    if conn.dialect.name != "sqlite":
+        conn.execute(
+            sa.insert(table), [{**dict(zip(columns, r, strict=True)), **constants} for r in rows]
+        )
+        return
+    fixed = tuple(_process(conn, table.c[n], v) for n, v in constants.items())
+    processors = [table.c[n].type._cached_bind_processor(conn.dialect) for n in columns]
+    converters = [(i, p) for i, p in enumerate(processors) if p is not None and not raw]
+    if converters:
+        rows = [_converted(r, converters) for r in rows]
+    data = [r + fixed for r in rows] if fixed else rows
+    insert_tuples(conn, table, [*columns, *constants], data)
+
+
+def _converted(row: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    values = list(row)
+    for i, convert in converters:
+        if (v := values[i]) is not None:
+            values[i] = convert(v)
+    return tuple(values)
+
+
 def insert_tuples(
     conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:

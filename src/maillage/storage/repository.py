@@ -13,6 +13,7 @@ import builtins
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from maillage.model.errors import Conflict, NotFound
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
-from maillage.storage.bulk import insert_rows, insert_tuples
+from maillage.storage.bulk import insert_records, insert_rows, insert_tuples
 
 Snapshot = dict[str, Any]
 # Columns that validation may fill from others (siren from siret): always planned.
@@ -45,8 +46,8 @@ class BulkPlan:
 class BulkPart:
     """Derived rows of (a slice of) a bulk insert."""
 
-    records: list[dict[str, Any]]
-    changes: list[dict[str, Any]]
+    records: list[tuple[Any, ...]]  # in the order of Repository.record_columns
+    changes: list[tuple[int, Any]]  # (entity id, audited state)
     docs: list[str]
 
 
@@ -237,30 +238,47 @@ class Repository:
     ) -> BulkPart:
         """Rows to insert, audit rows and search documents for ``rows`` (pure).
 
-        ``offset`` is the position of ``rows[0]`` in the planned batch.
+        ``offset`` is the position of ``rows[0]`` in the planned batch. Records
+        are tuples in the order of :meth:`record_columns`.
         """
         stamps_json = {k: _to_json(v) for k, v in plan.stamps.items()}
         names = list(self.collections)
+        given_names = [n for n in names if n in plan.given]
+        absent_names = [n for n in names if n not in plan.given]
         template = {c: plan.defaults.get(c) for c in plan.columns}
+        pick = itemgetter(*self.record_columns(plan))
+        # Keys that are neither columns nor collections must not reach the audited
+        # state; rows normally have none, and then one dict merge per row does.
+        stray = plan.given - set(plan.columns) - set(names) - DERIVED
         columns = frozenset(plan.columns)
+        # The audited state drops null columns, as states are compared (see sparse);
+        # orjson writes dates and datetimes as ISO 8601.
+        known = {k: v for k, v in template.items() if v is not None} | stamps_json
+        dumps = _json_dumps if plan.encoded else None
         records, changes = [], []
-        for new_id, values in zip(plan.ids[offset : offset + len(rows)], rows, strict=True):
-            rec = template.copy()
-            for key in values.keys() & columns:
-                rec[key] = values[key]
+        for new_id, row in zip(plan.ids[offset : offset + len(rows)], rows, strict=True):
+            values = {k: row[k] for k in row.keys() & columns} if stray else row
+            rec = {**template, **values}
             rec["id"] = new_id
-            records.append(rec)
-            # The audited state; null columns are dropped when states are compared
-            # (see sparse), and orjson writes dates and datetimes as ISO 8601.
-            snap = {k: v for k, v in rec.items() if v is not None}
-            snap.update(stamps_json)
-            for name in names:
-                snap[name] = sorted(set(values.get(name) or ()))
-            changes.append(
-                {"entity_id": new_id, "after": _json_dumps(snap) if plan.encoded else snap}
-            )
+            records.append(pick(rec))
+            if None in values.values():
+                snap = {k: v for k, v in rec.items() if v is not None} | stamps_json
+            else:
+                snap = {**known, **values}
+                snap["id"] = new_id
+            for name in given_names:
+                items = row.get(name)
+                snap[name] = sorted(set(items)) if items else []
+            for name in absent_names:
+                snap[name] = []
+            changes.append((new_id, dumps(snap) if dumps else snap))
         docs = self.bulk_index.compute(plan.index_state, rows) if self.bulk_index else []
         return BulkPart(records, changes, docs)
+
+    @staticmethod
+    def record_columns(plan: BulkPlan) -> tuple[str, ...]:
+        """Columns of a derived record: the id, then the columns some row sets."""
+        return ("id", *(c for c in plan.columns if c in plan.given))
 
     def write_bulk(
         self,
@@ -274,8 +292,10 @@ class Repository:
         """Store what :meth:`derive_bulk` built; return the ids."""
         ids = plan.ids[: len(part.records)]
         shared = {c: plan.defaults.get(c) for c in plan.columns if c not in plan.given}
-        insert_rows(conn, self.table, part.records, {**shared, **plan.stamps})
-        self._insert_collections(conn, ids, rows)
+        insert_records(
+            conn, self.table, self.record_columns(plan), part.records, {**shared, **plan.stamps}
+        )
+        self._insert_collections(conn, ids, rows, plan.given)
         audit.record_changes(conn, entity=self.entity, action="create", rows=part.changes, ctx=ctx)
         if self.bulk_index:
             self.bulk_index.write(conn, ids, part.docs)
@@ -284,9 +304,15 @@ class Repository:
         return ids
 
     def _insert_collections(
-        self, conn: sa.Connection, ids: Sequence[int], rows: Sequence[Mapping[str, Any]]
+        self,
+        conn: sa.Connection,
+        ids: Sequence[int],
+        rows: Sequence[Mapping[str, Any]],
+        given: frozenset[str],
     ) -> None:
         for name, coll in self.collections.items():
+            if name not in given:  # no row sets it
+                continue
             values = [
                 (i, v)
                 for i, row in zip(ids, rows, strict=True)
