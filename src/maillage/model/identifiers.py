@@ -123,6 +123,8 @@ def validate_siret(value: object, *, field: str = "siret") -> str:
     """
     if isinstance(value, str) and len(value) == 14 and value.isascii() and value.isdigit():
         code = value  # the common case, already clean
+        if not code.startswith(_LA_POSTE_SIREN) and luhn_ok(code) and luhn_ok(code[:9]):
+            return code
     else:
         code = _compact(value)
     if not _DIGITS14.fullmatch(code):
