@@ -17,7 +17,7 @@ from typing import Any
 import igraph
 import sqlalchemy as sa
 
-from maillage.services.portal_filters import Filters, clean_filters
+from maillage.services.portal_filters import Filters, actor_conditions, clean_filters
 from maillage.services.portal_view import (
     UNPLACED,
     VIEW_LIMIT,
@@ -26,11 +26,15 @@ from maillage.services.portal_view import (
     aggregated_links,
     count_actors,
     departements_of,
-    view_actors,
     view_links,
 )
+from maillage.storage.tables import actor
 
 LINK_LIMIT = 10_000  # link bundles an aggregated network may hold (the heaviest are kept)
+# Fruchterman-Reingold iterations above 1,000 nodes (grid variant): on the bench's
+# 5,000-actor view, 100 iterations give the same stress and link-to-pair length ratio as
+# 150 (0.208 / 0.485 against 0.209 / 0.484) in two thirds of the time.
+LARGE_STEPS = 100
 _RNG_LOCK = threading.Lock()  # igraph's random generator is process-wide
 
 
@@ -44,7 +48,7 @@ def layout(count: int, edges: list[tuple[int, int]], *, seed: int = 0) -> list[t
     ]
     graph = igraph.Graph(n=count, edges=edges)
     graph.simplify()
-    grid, steps = ("grid", 150) if count > 1000 else ("nogrid", 300)
+    grid, steps = ("grid", LARGE_STEPS) if count > 1000 else ("nogrid", 300)
     with _RNG_LOCK:
         igraph.set_random_number_generator(random.Random(seed))
         try:
@@ -59,34 +63,46 @@ def _size(degree: int) -> float:
     return round(min(2.5 + 1.6 * math.sqrt(degree), 18.0), 2)
 
 
+def _view_nodes(conn: sa.Connection, filters: Filters) -> list[tuple[int, str, str | None]]:
+    """Id, name and world of the actors of the view (all a network node needs: no place)."""
+    query = (
+        sa.select(actor.c.id, actor.c.name, actor.c.world)
+        .where(*actor_conditions(conn, filters))
+        .order_by(actor.c.id)
+    )
+    return [(i, name, world) for i, name, world in conn.execute(query)]
+
+
 def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
-    nodes = view_actors(conn, filters)
-    index = {n["id"]: i for i, n in enumerate(nodes)}
+    nodes = _view_nodes(conn, filters)
+    index = {n[0]: i for i, n in enumerate(nodes)}
     everyday = view_links(conn, filters.without_timeline())
     shown = view_links(conn, filters) if filters.year is not None else everyday
     positions = layout(
         len(nodes), [(index[e["source_id"]], index[e["target_id"]]) for e in everyday]
     )
-    degree: Counter[int] = Counter()
-    crossing: Counter[int] = Counter()
-    worlds = {n["id"]: n["world"] for n in nodes}
+    degree = [0] * len(nodes)
+    crossing = [0] * len(nodes)
     for e in shown:
-        degree.update((e["source_id"], e["target_id"]))
-        if worlds[e["source_id"]] != worlds[e["target_id"]]:
-            crossing.update((e["source_id"], e["target_id"]))
+        a, b = index[e["source_id"]], index[e["target_id"]]
+        degree[a] += 1
+        degree[b] += 1
+        if nodes[a][2] != nodes[b][2]:
+            crossing[a] += 1
+            crossing[b] += 1
     out_nodes = [
         {
-            "id": f"a{n['id']}",
-            "actor_id": n["id"],
-            "label": n["name"],
-            "world": n["world"],
-            "degree": degree[n["id"]],
-            "cross_world": crossing[n["id"]],
-            "size": _size(degree[n["id"]]),
+            "id": f"a{actor_id}",
+            "actor_id": actor_id,
+            "label": name,
+            "world": world,
+            "degree": degree[i],
+            "cross_world": crossing[i],
+            "size": _size(degree[i]),
             "x": x,
             "y": y,
         }
-        for n, (x, y) in zip(nodes, positions, strict=True)
+        for i, ((actor_id, name, world), (x, y)) in enumerate(zip(nodes, positions, strict=True))
     ]
     out_links = [_link(e) for e in shown]
     return {"nodes": out_nodes, "links": out_links}
