@@ -58,6 +58,19 @@ def test_network_json_is_node_link_with_a_stable_layout(client: TestClient) -> N
     } == positions  # the timeline replays, nodes stay
 
 
+def test_widget_data_compressed_or_not_as_the_client_asks(client: TestClient) -> None:
+    for url, items in (
+        ("/api/network.json?territory=59", "nodes"),
+        ("/api/map.geojson?territory=59", "features"),
+    ):
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+        plain = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert "content-encoding" not in plain.headers
+        assert "Accept-Encoding" in plain.headers["vary"]
+        assert zipped.json() == plain.json() and len(plain.json()[items]) == 20
+
+
 def test_boundaries_and_shading(client: TestClient) -> None:
     departements = client.get("/api/boundaries/departement.geojson")
     assert departements.headers["cache-control"] == "public, max-age=3600"
