@@ -100,11 +100,12 @@ def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
     page.wait_for_selector(f"#card:not([hidden]) #card-title[data-actor-id='{actor_id}']")
     page.wait_for_selector(f"#network[data-selected='a{actor_id}']")
     assert page.get_attribute("#map", "data-selected") == str(actor_id)
-    highlighted = page.evaluate(
-        "(key) => window.maillage.network.renderer.getNodeDisplayData(key).highlighted",
-        f"a{actor_id}",
+    node, corner = highlight_pixels(page, f"a{actor_id}")
+    colour = page.evaluate(
+        "(key) => window.maillage.network.graph.getNodeAttribute(key, 'color')", f"a{actor_id}"
     )
-    assert highlighted is True
+    assert node == [int(colour[i : i + 2], 16) for i in (1, 3, 5)] + [255]  # drawn on top
+    assert 150 < corner[3] < 255  # the rest of the network under a veil
     click_node_in_the_network(page, exclude=f"a{actor_id}")
     page.wait_for_selector(f"#network:not([data-selected='a{actor_id}'])[data-selected^='a']")
     other = page.get_attribute("#network", "data-selected")[1:]
@@ -112,6 +113,24 @@ def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
     page.wait_for_selector(f"#card #card-title[data-actor-id='{other}']")
     check_axe(page, origin)
     screenshot(page, "explore")
+
+
+def highlight_pixels(page: Any, key: str) -> tuple[list[int], list[int]]:
+    """RGBA of the selection layer over the network, where node ``key`` is drawn and at
+    a corner, once the camera has stopped."""
+    pixels = page.evaluate(
+        """async (key) => { const net = window.maillage.network; const camera = net.renderer.getCamera();
+             const frame = () => new Promise((done) => requestAnimationFrame(done));
+             while (camera.isAnimating()) await frame();
+             await frame(); await frame();
+             const p = net.renderer.graphToViewport(net.graph.getNodeAttributes(key));
+             const ratio = window.devicePixelRatio || 1;
+             const ctx = net.overlay.getContext("2d");
+             const at = (x, y) => [...ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data];
+             return [at(p.x, p.y), at(3, 3)]; }""",
+        key,
+    )
+    return pixels[0], pixels[1]
 
 
 def click_point_of_an_actor(page: Any) -> tuple[int, tuple[float, float]]:

@@ -76,6 +76,7 @@ def explore_context(
     return {
         "filters": filters,
         "query": filters.query(),
+        "network_query": {k: v for k, v in filters.query().items() if k != "year"},
         "territory_name": territory,
         "menus": menus(lang),
         "indicators": portal_geo.indicator_keys(db=db),

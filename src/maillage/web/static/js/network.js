@@ -1,13 +1,29 @@
 // network.js: the network widget (sigma.js over graphology). Nodes coloured by world and
 // sized by links, positions computed by the server. Listens to "maillage:filters",
 // "maillage:select" and "maillage:year"; emits "maillage:select" and "maillage:drill".
+//
+// What a frame costs in software WebGL (SwiftShader, as in headless Chromium) decides the
+// shape of this file. Sigma draws each node and each link as one instance of an instanced
+// draw, and SwiftShader pays some 20 µs per instance whatever its size: a 5,000-actor view
+// with 14,000 links cost about 0.6 s per frame, and every change (a click, a hover, the
+// timeline) cost a frame. So:
+// - sigma draws the nodes only (its graph has no links: ``this.nodes``); the links are
+//   drawn by a layer of ours inside sigma's frame, one plain draw call for all of them
+//   (``linkLayer``), below the nodes;
+// - the selection is drawn on a 2D canvas laid over sigma's (a veil over the rest, then
+//   the selected node, its neighbours and their links): a click costs no WebGL frame;
+// - sigma gets no reducers (with one, any hover or pan re-styles every node).
+// ``this.graph`` is the whole graph (nodes and links); both graphs share the nodes'
+// attribute objects.
 (function () {
   "use strict";
 
-  var FADED = "#d6d3d1";
-  var LARGE = 3000; // links above which links are hidden while the camera moves
-  var DEFERRED = 20000; // links above which the graph is drawn nodes first, links next
   var UNKNOWN = "#57534e";
+  var LINK = "#a8a29e";
+  var VEIL = "rgba(238, 242, 246, 0.85)"; // the widget's background, over what is not selected
+  var LABEL_FONT = "600 13px system-ui, sans-serif";
+  var LABEL_THRESHOLD = 9; // sigma's labelRenderedSizeThreshold: nodes drawn this large (pixels) show their name
+  var STRIDE = 28; // bytes per link vertex: position, normal, side, thickness (floats), colour (bytes)
 
   var el = document.getElementById("network");
   if (!el) return;
@@ -36,39 +52,171 @@
     return (attrs.start_year == null || attrs.start_year <= year) && (attrs.end_year == null || attrs.end_year >= year);
   }
 
+  function emptyGraph(links) {
+    return new graphology.Graph(links ? { multi: true, type: "undirected" } : { type: "undirected" });
+  }
+
+  var parsedColours = { transparent: [0, 0, 0, 0] };
+  // "#rgb" or "#rrggbb" as [r, g, b, 255]; anything else is the links' grey.
+  function rgba(colour) {
+    var found = parsedColours[colour];
+    if (found) return found;
+    var hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(colour || "") ? colour.slice(1) : LINK.slice(1);
+    if (hex.length === 3) hex = hex.replace(/./g, "$&$&");
+    found = [0, 2, 4].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); }).concat([255]);
+    parsedColours[colour] = found;
+    return found;
+  }
+
+  // The links: quads between the nodes' graph coordinates, normalised as sigma does
+  // (u_centre, u_ratio: its bounding box) and widened on the GPU to their thickness in
+  // pixels (at least sigma's minEdgeThickness), with a one-pixel fade.
+  var LINK_VERTEX = [
+    "#version 300 es",
+    "in vec2 a_position;",
+    "in vec2 a_normal;",
+    "in float a_side;",
+    "in float a_thickness;",
+    "in vec4 a_color;",
+    "uniform mat3 u_matrix;",
+    "uniform vec2 u_centre;",
+    "uniform float u_ratio;",
+    "uniform float u_sizeRatio;",
+    "uniform float u_correctionRatio;",
+    "uniform float u_minThickness;",
+    "out vec4 v_color;",
+    "out float v_distance;",
+    "out float v_half;",
+    "void main() {",
+    "  float thickness = max(a_thickness / u_sizeRatio, u_minThickness);",
+    "  float reach = thickness * 0.5 + 1.0;",
+    "  vec2 framed = 0.5 + (a_position - u_centre) / u_ratio;",
+    "  vec2 position = framed + a_normal * a_side * reach * u_correctionRatio;",
+    "  gl_Position = vec4((u_matrix * vec3(position, 1.0)).xy, 0.0, 1.0);",
+    "  v_color = a_color;",
+    "  v_distance = a_side * reach;",
+    "  v_half = thickness * 0.5;",
+    "}"
+  ].join("\n");
+  var LINK_FRAGMENT = [
+    "#version 300 es",
+    "precision mediump float;",
+    "in vec4 v_color;",
+    "in float v_distance;",
+    "in float v_half;",
+    "out vec4 fragColor;",
+    "void main() {",
+    "  float alpha = clamp(v_half + 0.5 - abs(v_distance), 0.0, 1.0) * v_color.a;",
+    "  fragColor = vec4(v_color.rgb * alpha, alpha);",
+    "}"
+  ].join("\n");
+
+  function compile(gl, type, source) {
+    var shader = gl.createShader(type);
+    gl.shaderSource(shader, source);
+    gl.compileShader(shader);
+    if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error("links shader: " + gl.getShaderInfoLog(shader));
+    return shader;
+  }
+
+  // A custom layer program of sigma (drawn at the "edges" depth, before the nodes).
+  function linkLayer(network) {
+    return function (gl) {
+      network.gl = gl;
+      var program = gl.createProgram();
+      var vertex = compile(gl, gl.VERTEX_SHADER, LINK_VERTEX);
+      var fragment = compile(gl, gl.FRAGMENT_SHADER, LINK_FRAGMENT);
+      gl.attachShader(program, vertex);
+      gl.attachShader(program, fragment);
+      gl.linkProgram(program);
+      var uniforms = {};
+      ["u_matrix", "u_centre", "u_ratio", "u_sizeRatio", "u_correctionRatio", "u_minThickness"].forEach(function (name) {
+        uniforms[name] = gl.getUniformLocation(program, name);
+      });
+      var vao = gl.createVertexArray();
+      var buffer = gl.createBuffer();
+      gl.bindVertexArray(vao);
+      gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+      [["a_position", 2, gl.FLOAT, 0], ["a_normal", 2, gl.FLOAT, 8], ["a_side", 1, gl.FLOAT, 16],
+        ["a_thickness", 1, gl.FLOAT, 20], ["a_color", 4, gl.UNSIGNED_BYTE, 24]].forEach(function (a) {
+        var where = gl.getAttribLocation(program, a[0]);
+        gl.enableVertexAttribArray(where);
+        gl.vertexAttribPointer(where, a[1], a[2], a[2] === gl.UNSIGNED_BYTE, STRIDE, a[3]);
+      });
+      gl.bindVertexArray(null);
+      gl.bindBuffer(gl.ARRAY_BUFFER, null);
+      var count = 0;
+      var uploaded = null;
+      return {
+        render: function (params) {
+          var data = network.linkData();
+          if (data !== uploaded) {
+            gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+            gl.bufferData(gl.ARRAY_BUFFER, data, gl.STATIC_DRAW);
+            gl.bindBuffer(gl.ARRAY_BUFFER, null);
+            count = data.byteLength / STRIDE;
+            uploaded = data;
+          }
+          if (!count) return;
+          // sigma's normalisation of graph coordinates (its bounding box, the same ratio
+          // for x and y).
+          var box = network.renderer.getCustomBBox() || network.renderer.getBBox();
+          var ratio = Math.max(box.x[1] - box.x[0], box.y[1] - box.y[0]);
+          if (!ratio || !isFinite(ratio)) ratio = 1;
+          gl.useProgram(program);
+          gl.uniformMatrix3fv(uniforms.u_matrix, false, params.matrix);
+          gl.uniform2f(uniforms.u_centre, (box.x[0] + box.x[1]) / 2 || 0, (box.y[0] + box.y[1]) / 2 || 0);
+          gl.uniform1f(uniforms.u_ratio, ratio);
+          gl.uniform1f(uniforms.u_sizeRatio, params.sizeRatio);
+          gl.uniform1f(uniforms.u_correctionRatio, params.correctionRatio);
+          gl.uniform1f(uniforms.u_minThickness, params.minEdgeThickness);
+          gl.enable(gl.BLEND);
+          gl.bindVertexArray(vao);
+          gl.drawArrays(gl.TRIANGLES, 0, count);
+          gl.bindVertexArray(null);
+        },
+        kill: function () {
+          gl.deleteBuffer(buffer);
+          gl.deleteVertexArray(vao);
+          gl.deleteProgram(program);
+          gl.deleteShader(vertex);
+          gl.deleteShader(fragment);
+        }
+      };
+    };
+  }
+
   function Network(element) {
     this.el = element;
     this.colours = JSON.parse(element.dataset.colours || "{}");
     this.kindColours = JSON.parse(element.dataset.kindColours || "{}");
     this.sizeBy = "degree";
-    this.graph = new graphology.Graph({ multi: true, type: "undirected" });
+    this.graph = emptyGraph(true);
+    this.nodes = emptyGraph(false);
     this.selected = null;
-    this.year = null;
+    this.neighbours = null;
+    this.links = null; // vertices of the links drawn, built when asked for
     this.loads = 0;
+    this.requests = 0;
     var initial = JSON.parse(element.dataset.query || "{}");
     this.year = initial.year ? Number(initial.year) : null;
     this.query = new URLSearchParams(initial).toString();
   }
 
-  // Straight links only: sigma's default edge program also carries the self-loop path,
-  // drawn with 32 segments, which every link then pays for (the server sends no loop).
-  // Software WebGL draws a 10,000-link view several times faster without it.
-  function straightEdges() {
-    var defaults = Sigma.primitives && Sigma.primitives.DEFAULT_PRIMITIVES;
-    if (!defaults || !defaults.edges || !defaults.edges.paths) return undefined;
-    var paths = defaults.edges.paths.filter(function (p) { return p.name === "straight"; });
-    if (!paths.length) return undefined;
-    return Object.assign({}, defaults, { edges: Object.assign({}, defaults.edges, { paths: paths }) });
-  }
-
   Network.prototype.open = function () {
     var self = this;
-    this.renderer = new Sigma(this.graph, this.el, {
-      primitives: straightEdges(),
-      settings: { itemSizesReference: "screen", labelRenderedSizeThreshold: 9, minCameraRatio: 0.05, maxCameraRatio: 4 },
-      nodeReducer: function (key, data, attrs) { return self.nodeStyle(key, attrs); },
-      edgeReducer: function (key, data, attrs) { return self.edgeStyle(key, attrs); }
+    // The data are asked for first: the server lays them out while sigma starts.
+    var data = this.fetch(this.el.dataset.src || null);
+    this.renderer = new Sigma(this.nodes, this.el, {
+      settings: { itemSizesReference: "screen", labelRenderedSizeThreshold: LABEL_THRESHOLD, minCameraRatio: 0.05, maxCameraRatio: 4 }
     });
+    this.renderer.addCustomLayerProgram("links", "edges", linkLayer(this));
+    this.warmUp();
+    this.overlay = document.createElement("canvas");
+    this.overlay.className = "network-highlight";
+    this.overlay.setAttribute("aria-hidden", "true");
+    this.el.appendChild(this.overlay);
+    this.renderer.on("afterRender", function () { self.drawHighlight(); });
     this.renderer.on("clickNode", function (payload) { self.click(payload.node); });
     document.addEventListener("maillage:filters", function (e) { self.load(e.detail.query); });
     document.addEventListener("maillage:select", function (e) { self.select(e.detail.actorId, e.detail.from); });
@@ -77,44 +225,73 @@
     if (sizer) {
       sizer.addEventListener("change", function () {
         self.sizeBy = sizer.value;
-        self.renderer.refresh({ skipIndexation: true });
+        self.nodes.updateEachNodeAttributes(function (key, attrs) {
+          attrs.size = self.nodeSize(attrs);
+          return attrs;
+        }, { attributes: ["size"] });
       });
     }
-    return this.load(this.query);
+    return this.receive(data);
+  };
+
+  // While the data are on their way, one frame of a small graph, on the canvas hidden:
+  // software WebGL compiles its pipelines at their first draw, and sigma makes the
+  // glyphs of the labels when it first meets them; both would cost the first real frame
+  // half a second more. (Hidden, the frame is not composited: the page does not wait
+  // for it.)
+  Network.prototype.warmUp = function () {
+    var graph = emptyGraph(true);
+    var nodes = emptyGraph(false);
+    var names = ["0123456789 abcdefghijklmnopqrstuvwxyz", "àâçéèêëîïôùûüœ-'.,()&/", "ABCDEFGHIJKLMNOPQRSTUVWXYZÉÈÀÇ"];
+    names.forEach(function (label, i) {
+      var attrs = { x: i, y: i % 2, size: 12, color: UNKNOWN, label: label };
+      graph.addNode("warm-" + i, attrs);
+      nodes.addNode("warm-" + i, attrs);
+    });
+    graph.addEdge("warm-0", "warm-1", { color: LINK, size: 1 });
+    this.graph = graph;
+    this.nodes = nodes;
+    this.links = null;
+    this.stage(false);
+    this.renderer.setGraph(nodes);
+    if (this.gl) this.gl.flush(); // to the GPU now, not with the next frame
+  };
+
+  Network.prototype.stage = function (visible) {
+    var canvas = this.renderer.getStageCanvas();
+    if (canvas) canvas.style.visibility = visible ? "" : "hidden";
   };
 
   Network.prototype.nodeSize = function (attrs) {
-    if (this.sizeBy === "degree" || attrs[this.sizeBy] == null) return attrs.size;
+    if (this.sizeBy === "degree" || attrs[this.sizeBy] == null) return attrs.base_size;
     return Math.min(2.5 + 1.6 * Math.sqrt(attrs[this.sizeBy]), 18);
   };
 
-  Network.prototype.nodeStyle = function (key, attrs) {
-    var size = this.nodeSize(attrs);
-    if (!this.selected) return { size: size };
-    if (key === this.selected) return { highlighted: true, size: size * 1.6, labelVisibility: "visible", zIndex: 2 };
-    if (this.neighbours && this.neighbours.has(key)) return { size: size, zIndex: 1 };
-    return { size: size, color: FADED, label: null, zIndex: 0 };
-  };
-
-  Network.prototype.edgeStyle = function (key, attrs) {
-    if (!activeIn(attrs, this.year)) return { visibility: "hidden" };
-    if (this.selected && !this.graph.hasExtremity(key, this.selected)) return { color: "#e7e5e4" };
-    return {};
-  };
-
-  Network.prototype.load = function (query) {
-    var self = this;
-    this.query = query;
+  // The data at ``url`` (the first view's, preloaded by the page) or of this.query.
+  Network.prototype.fetch = function (url) {
     this.el.dataset.state = "loading";
     status(say("loading"));
-    var url = new URL(this.el.dataset.url, window.location.href);
-    url.search = withoutYear(query);
-    return fetch(url, { headers: { Accept: "application/json" } })
-      .then(function (response) {
-        if (!response.ok) throw new Error("network data: " + response.status);
-        return response.json();
+    if (!url) {
+      var built = new URL(this.el.dataset.url, window.location.href);
+      built.search = withoutYear(this.query);
+      url = built.toString();
+    }
+    return fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("network data: " + response.status);
+      return response.json();
+    });
+  };
+
+  // Shows the answer to the last request only (filters can change faster than answers come).
+  Network.prototype.receive = function (data) {
+    var self = this;
+    var ticket = (this.requests += 1);
+    return data
+      .then(function (body) {
+        if (self.requests !== ticket) return;
+        performance.mark("network:data");
+        self.show(body);
       })
-      .then(function (data) { performance.mark("network:data"); self.show(data); })
       .catch(function (error) {
         self.el.dataset.state = "error";
         status(say("error"));
@@ -122,72 +299,105 @@
       });
   };
 
+  Network.prototype.load = function (query) {
+    this.query = query;
+    return this.receive(this.fetch(null));
+  };
+
+  // The graphs are built apart from sigma (attached, sigma would process every node as
+  // it is added and once more when drawn), then handed over in one go.
   Network.prototype.show = function (data) {
-    var graph = this.graph;
+    var graph = emptyGraph(true);
+    var nodes = emptyGraph(false);
     var colours = this.colours;
-    graph.clear();
-    var large = data.links.length > LARGE;
-    var deferred = data.links.length > DEFERRED;
-    // Links are hidden while the camera moves on large graphs so that software WebGL stays
-    // fluid. Set while the graph is empty: a setting change re-indexes the whole graph.
-    if (this.renderer.getSetting("hideEdgesOnMove") !== large) {
-      this.renderer.setSetting("hideEdgesOnMove", large);
-    }
+    var kinds = this.kindColours;
+    var self = this;
     data.nodes.forEach(function (n) {
-      graph.addNode(n.id, {
-        x: n.x, y: n.y, size: n.size, label: n.label, color: colours[n.world] || UNKNOWN,
+      var attrs = {
+        x: n.x, y: n.y, base_size: n.size, label: n.label, color: colours[n.world] || UNKNOWN,
         actor_id: n.actor_id, territory: n.territory, degree: n.degree, cross_world: n.cross_world,
         count: n.count
+      };
+      attrs.size = self.nodeSize(attrs);
+      graph.addNode(n.id, attrs);
+      nodes.addNode(n.id, attrs);
+    });
+    data.links.forEach(function (l) {
+      if (!graph.hasNode(l.source) || !graph.hasNode(l.target)) return;
+      graph.addEdgeWithKey(l.id, l.source, l.target, {
+        color: kinds[l.kind] || LINK, size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
+        start_year: l.start_year, end_year: l.end_year
       });
     });
-    if (!deferred) this.addLinks(data.links);
-    this.mode = data.meta.mode;
+    performance.mark("network:built");
+    this.graph = graph;
+    this.nodes = nodes;
+    this.links = null;
     this.selected = null;
     this.neighbours = null;
     this.el.dataset.selected = "";
-    // Huge graphs: nodes first (drawn and clickable at once), links added on the next
-    // frames (below that, one frame with both costs less than two).
-    performance.mark("network:built");
-    // The camera first: its change schedules a frame that refresh() draws now (set after,
-    // it would cost a second full frame, about 0.4 s for 10,000 links in software WebGL).
+    // The camera first: its change schedules a frame that setGraph() draws now (set after,
+    // it would cost a second full frame).
     this.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
-    this.renderer.refresh();
+    this.stage(true);
+    this.renderer.setGraph(nodes);
     performance.mark("network:refreshed");
+    this.mode = data.meta.mode;
     var template = data.meta.mode === "actors" ? "nodes_shown" : "groups_shown";
     status(say(template, { nodes: data.nodes.length, links: data.links.length }));
     this.loads += 1;
     this.el.dataset.loads = String(this.loads);
     this.el.dataset.mode = data.meta.mode;
+    this.el.dataset.edges = "drawn"; // with the nodes, in the same frame
     this.el.dataset.state = "ready";
-    this.drawEdges(deferred ? data.links : null);
   };
 
-  Network.prototype.addLinks = function (links) {
-    var graph = this.graph;
-    var kinds = this.kindColours;
-    links.forEach(function (l) {
-      if (!graph.hasNode(l.source) || !graph.hasNode(l.target)) return;
-      graph.addEdgeWithKey(l.id, l.source, l.target, {
-        color: kinds[l.kind] || "#a8a29e", size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
-        start_year: l.start_year, end_year: l.end_year
-      });
+  // Six vertices (two triangles) per link of the year, between its nodes' graph coordinates.
+  Network.prototype.linkData = function () {
+    if (this.links) return this.links;
+    var year = this.year;
+    var links = [];
+    this.graph.forEachEdge(function (key, attrs, source, target, a, b) {
+      if (activeIn(attrs, year)) links.push(attrs, [a.x, a.y], [b.x, b.y]);
     });
-  };
-
-  Network.prototype.drawEdges = function (pending) {
-    var self = this;
-    var loads = this.loads;
-    this.el.dataset.edges = pending ? "pending" : "drawn";
-    if (!pending) return;
-    requestAnimationFrame(function () {
-      requestAnimationFrame(function () {
-        if (self.loads !== loads) return;
-        self.addLinks(pending);
-        if (self.selected) self.neighbours = new Set(self.graph.neighbors(self.selected));
-        self.renderer.refresh();
-        requestAnimationFrame(function () { self.el.dataset.edges = "drawn"; });
-      });
-    });
+    var data = new ArrayBuffer((links.length / 3) * 6 * STRIDE);
+    var floats = new Float32Array(data);
+    var bytes = new Uint8Array(data);
+    var at = 0;
+    function vertex(place, nx, ny, side, thickness, colour) {
+      var f = at / 4;
+      floats[f] = place[0];
+      floats[f + 1] = place[1];
+      floats[f + 2] = nx;
+      floats[f + 3] = ny;
+      floats[f + 4] = side;
+      floats[f + 5] = thickness;
+      bytes[at + 24] = colour[0];
+      bytes[at + 25] = colour[1];
+      bytes[at + 26] = colour[2];
+      bytes[at + 27] = colour[3];
+      at += STRIDE;
+    }
+    for (var i = 0; i < links.length; i += 3) {
+      var attrs = links[i];
+      var a = links[i + 1];
+      var b = links[i + 2];
+      var dx = b[0] - a[0];
+      var dy = b[1] - a[1];
+      var length = Math.sqrt(dx * dx + dy * dy) || 1;
+      var nx = -dy / length;
+      var ny = dx / length;
+      var colour = rgba(attrs.color);
+      var thickness = attrs.size || 1;
+      vertex(a, nx, ny, 1, thickness, colour);
+      vertex(a, nx, ny, -1, thickness, colour);
+      vertex(b, nx, ny, 1, thickness, colour);
+      vertex(b, nx, ny, 1, thickness, colour);
+      vertex(a, nx, ny, -1, thickness, colour);
+      vertex(b, nx, ny, -1, thickness, colour);
+    }
+    this.links = data;
+    return data;
   };
 
   Network.prototype.click = function (key) {
@@ -205,7 +415,7 @@
     this.selected = key;
     this.neighbours = key ? new Set(this.graph.neighbors(key)) : null;
     this.el.dataset.selected = key || "";
-    this.renderer.refresh({ skipIndexation: true });
+    this.drawHighlight();
     if (key && from !== "network") {
       var where = this.renderer.getNodeDisplayData(key);
       if (where) this.renderer.getCamera().animate({ x: where.x, y: where.y, ratio: 0.6 }, { duration: 400 });
@@ -215,19 +425,93 @@
   Network.prototype.setYear = function (year) {
     this.year = year == null || year === "" ? null : Number(year);
     this.el.dataset.year = this.year == null ? "" : String(this.year);
-    this.renderer.refresh({ skipIndexation: true });
+    this.links = null;
+    this.renderer.scheduleRender();
   };
 
-  function webglAvailable() {
-    try { return !!document.createElement("canvas").getContext("webgl2"); } catch (e) { return false; }
-  }
+  // The selection, over sigma's drawing: a veil over everything, then the links of the
+  // selected node (those of the year), its neighbours and itself, larger, with its name.
+  Network.prototype.drawHighlight = function () {
+    var canvas = this.overlay;
+    if (!canvas) return;
+    var ratio = window.devicePixelRatio || 1;
+    var width = this.el.clientWidth;
+    var height = this.el.clientHeight;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+    }
+    var ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    var key = this.selected;
+    if (!key || !this.graph.hasNode(key)) return;
+    var renderer = this.renderer;
+    var graph = this.graph;
+    var year = this.year;
+    var at = function (node) { return renderer.graphToViewport(graph.getNodeAttributes(node)); };
+    var radius = function (node) { return renderer.scaleSize(graph.getNodeAttribute(node, "size")); };
+    ctx.fillStyle = VEIL;
+    ctx.fillRect(0, 0, width, height);
+    var centre = at(key);
+    ctx.lineCap = "round";
+    graph.forEachEdge(key, function (edge, attrs, source, target) {
+      if (!activeIn(attrs, year)) return;
+      var other = at(source === key ? target : source);
+      ctx.strokeStyle = attrs.color || LINK;
+      ctx.lineWidth = Math.max(renderer.scaleSize(attrs.size || 1), 1.7);
+      ctx.beginPath();
+      ctx.moveTo(centre.x, centre.y);
+      ctx.lineTo(other.x, other.y);
+      ctx.stroke();
+    });
+    var disc = function (node, r) {
+      var p = at(node);
+      ctx.fillStyle = graph.getNodeAttribute(node, "color") || UNKNOWN;
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+      ctx.fill();
+      return p;
+    };
+    ctx.font = LABEL_FONT;
+    ctx.textBaseline = "middle";
+    this.neighbours.forEach(function (node) {
+      var r = radius(node);
+      var p = disc(node, r);
+      if (r >= LABEL_THRESHOLD) {
+        ctx.fillStyle = "#1c1917";
+        ctx.fillText(graph.getNodeAttribute(node, "label") || "", p.x + r + 3, p.y);
+      }
+    });
+    var size = radius(key) * 1.6;
+    ctx.fillStyle = "#ffffff";
+    ctx.beginPath();
+    ctx.arc(centre.x, centre.y, size + 2, 0, 2 * Math.PI);
+    ctx.fill();
+    disc(key, size);
+    var label = graph.getNodeAttribute(key, "label") || "";
+    var box = ctx.measureText(label).width;
+    ctx.fillStyle = "#ffffff";
+    ctx.shadowColor = "rgba(0, 0, 0, 0.35)";
+    ctx.shadowBlur = 6;
+    ctx.fillRect(centre.x + size + 2, centre.y - 11, box + 10, 22);
+    ctx.shadowBlur = 0;
+    ctx.fillStyle = "#1c1917";
+    ctx.fillText(label, centre.x + size + 7, centre.y);
+  };
 
-  if (!webglAvailable() || typeof Sigma === "undefined") {
+  if (typeof Sigma === "undefined" || typeof WebGL2RenderingContext === "undefined") {
     el.dataset.state = "error";
     status(say("no_webgl"));
     return;
   }
   var network = new Network(el);
   window.maillage = Object.assign(window.maillage || {}, { network: network });
-  network.open();
+  try {
+    network.open();
+  } catch (error) { // no WebGL context
+    el.dataset.state = "error";
+    status(say("no_webgl"));
+    console.warn("network:", error);
+  }
 })();
