@@ -165,3 +165,25 @@ def test_restore_brings_a_deleted_actor_back_and_is_audited(db: sa.Engine) -> No
     history.undo_change(db=db, change_id=trail[-1]["id"])
     with pytest.raises(NotFound):
         actors.get_actor(db=db, actor_id=created["id"])
+
+
+def test_bulk_create_keeps_quoted_user_source_and_undoes_as_one_batch(db: sa.Engine) -> None:
+    """Batch constants (user, source, stamps) with quotes are stored exactly as given."""
+    rows = [make_actor(name=f"Tiers-lieu {i}", siret=valid_siret(i)) for i in range(3)]
+    user, source = 'o\'brien "admin"', "import d'Armor; DROP TABLE actor; --"
+    before = dump(db)
+    batch_id, ids = actors.create_actors(db=db, rows=rows, user=user, source=source)
+    with db.connect() as conn:
+        stored = conn.execute(
+            sa.select(change.c.user, change.c.source, change.c.batch_id, change.c.action).where(
+                change.c.entity == "actor", change.c.entity_id.in_(ids)
+            )
+        ).all()
+    assert sorted(stored) == [(user, source, batch_id, "create")] * 3
+    created = [actors.get_actor(db=db, actor_id=i) for i in ids]
+    assert [a["name"] for a in created] == ["Tiers-lieu 0", "Tiers-lieu 1", "Tiers-lieu 2"]
+    assert {(a["version"], a["digital_profile"], a["extra"].__class__) for a in created} == {
+        (1, "unknown", dict)
+    }
+    history.undo_batch(db=db, batch_id=batch_id, user="cli")
+    assert dump(db) == before

@@ -10,6 +10,7 @@ path, which psycopg pipelines.
 from __future__ import annotations
 
 import gc
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -81,13 +82,37 @@ def insert_records(
             sa.insert(table), [{**dict(zip(columns, r, strict=True)), **constants} for r in rows]
         )
         return
-    fixed = tuple(_process(conn, table.c[n], v) for n, v in constants.items())
+    # Constants go into the statement as SQL literals where that is exact (no NUL,
+    # finite numbers): SQLite then binds two or three values per row, not ten.
+    literals: dict[str, str] = {}
+    bound: dict[str, Any] = {}
+    for name, value in constants.items():
+        stored = _process(conn, table.c[name], value)
+        text = _sql_literal(stored)
+        if text is None:
+            bound[name] = stored
+        else:
+            literals[name] = text
     processors = [table.c[n].type._cached_bind_processor(conn.dialect) for n in columns]
     converters = [(i, p) for i, p in enumerate(processors) if p is not None and not raw]
     if converters:
         rows = [_converted(r, converters) for r in rows]
+    fixed = tuple(bound.values())
     data = [r + fixed for r in rows] if fixed else rows
-    insert_tuples(conn, table, [*columns, *constants], data)
+    insert_tuples(conn, table, [*columns, *bound], data, literals)
+
+
+def _sql_literal(value: Any) -> str | None:
+    """``value`` written as an SQLite literal, or None where a literal would not be exact."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    if type(value) is float and math.isfinite(value):
+        return repr(value)
+    if type(value) is str and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"  # SQL quoting: the only escape
+    return None
 
 
 def _converted(row: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple[Any, ...]:
@@ -99,19 +124,24 @@ def _converted(row: tuple[Any, ...], converters: list[tuple[int, Any]]) -> tuple
 
 
 def insert_tuples(
-    conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    conn: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    literals: Mapping[str, str] | None = None,
 ) -> None:
-    """Insert plain tuples (values already in stored form) into ``columns`` of ``table``."""
+    """Insert plain tuples (values already in stored form) into ``columns`` of ``table``;
+    ``literals`` (SQLite only) are more columns, each set to the same SQL literal."""
     if not rows:
         return
     if conn.dialect.name != "sqlite":
         conn.execute(sa.insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
         return
+    literals = literals or {}
     prep = conn.dialect.identifier_preparer
-    statement = (
-        f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
-        f"VALUES ({', '.join('?' for _ in columns)})"
-    )
+    names = ", ".join(prep.quote(c) for c in [*columns, *literals])
+    values = ", ".join(["?"] * len(columns) + list(literals.values()))
+    statement = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({values})"
     conn.exec_driver_sql(statement, list(rows))
 
 
