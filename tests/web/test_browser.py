@@ -108,6 +108,7 @@ def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
     assert 150 < corner[3] < 255  # the rest of the network under a veil
     click_node_in_the_network(page, exclude=f"a{actor_id}")
     page.wait_for_selector(f"#network:not([data-selected='a{actor_id}'])[data-selected^='a']")
+    page.wait_for_selector("#network[style*='cursor: pointer']")  # the node under the pointer
     other = page.get_attribute("#network", "data-selected")[1:]
     page.wait_for_selector(f"#map[data-selected='{other}']", state="attached")
     page.wait_for_selector(f"#card #card-title[data-actor-id='{other}']")

@@ -10,19 +10,26 @@
 // - sigma draws the nodes only (its graph has no links: ``this.nodes``); the links are
 //   drawn by a layer of ours inside sigma's frame, one plain draw call for all of them
 //   (``linkLayer``), below the nodes;
-// - the selection is drawn on a 2D canvas laid over sigma's (a veil over the rest, then
-//   the selected node, its neighbours and their links): a click costs no WebGL frame;
-// - sigma gets no reducers (with one, any hover or pan re-styles every node).
+// - sigma draws no picking pass (a second instance per node, every frame) and no label:
+//   names, the node under the pointer and the selection are drawn on a 2D canvas laid
+//   over sigma's, from the nodes' positions on screen (``this.screen``), and clicks are
+//   matched to nodes there. A hover or a click costs no WebGL frame;
+// - sigma gets no reducers (with one, any pan or zoom re-styles every node).
 // ``this.graph`` is the whole graph (nodes and links); both graphs share the nodes'
-// attribute objects.
+// attribute objects (the name is ``name``, not ``label``: sigma would make glyphs for
+// every name).
 (function () {
   "use strict";
 
   var UNKNOWN = "#57534e";
   var LINK = "#a8a29e";
   var VEIL = "rgba(238, 242, 246, 0.85)"; // the widget's background, over what is not selected
-  var LABEL_FONT = "600 13px system-ui, sans-serif";
-  var LABEL_THRESHOLD = 9; // sigma's labelRenderedSizeThreshold: nodes drawn this large (pixels) show their name
+  var LABEL_FONT = "13px system-ui, sans-serif";
+  var STRONG_FONT = "600 13px system-ui, sans-serif";
+  var INK = "#1c1917";
+  var LABEL_THRESHOLD = 9; // nodes drawn this large (radius in pixels) show their name
+  var LABEL_CELL = 100; // at most one name per square of this side (pixels), the largest node's
+  var REACH = 3; // pixels around a node that still hit it
   var STRIDE = 28; // bytes per link vertex: position, normal, side, thickness (floats), colour (bytes)
 
   var el = document.getElementById("network");
@@ -111,6 +118,16 @@
     "}"
   ].join("\n");
 
+  // Sigma's edge program is compiled (the shaders of software WebGL are compiled on the
+  // page's thread) though sigma draws no link here: the straight path only keeps it small.
+  function straightEdges() {
+    var defaults = Sigma.primitives && Sigma.primitives.DEFAULT_PRIMITIVES;
+    if (!defaults || !defaults.edges || !defaults.edges.paths) return undefined;
+    var paths = defaults.edges.paths.filter(function (p) { return p.name === "straight"; });
+    if (!paths.length) return undefined;
+    return Object.assign({}, defaults, { edges: Object.assign({}, defaults.edges, { paths: paths }) });
+  }
+
   function compile(gl, type, source) {
     var shader = gl.createShader(type);
     gl.shaderSource(shader, source);
@@ -195,7 +212,10 @@
     this.nodes = emptyGraph(false);
     this.selected = null;
     this.neighbours = null;
+    this.hovered = null;
+    this.shown = false; // whether a view has been shown (the warm-up frame is not one)
     this.links = null; // vertices of the links drawn, built when asked for
+    this.screen = null; // nodes' positions and radii on screen, for the last frame
     this.loads = 0;
     this.requests = 0;
     var initial = JSON.parse(element.dataset.query || "{}");
@@ -205,19 +225,36 @@
 
   Network.prototype.open = function () {
     var self = this;
-    // The data are asked for first: the server lays them out while sigma starts.
+    // The data are asked for first (the page preloads them): the server lays them out
+    // while sigma starts.
     var data = this.fetch(this.el.dataset.src || null);
-    this.renderer = new Sigma(this.nodes, this.el, {
-      settings: { itemSizesReference: "screen", labelRenderedSizeThreshold: LABEL_THRESHOLD, minCameraRatio: 0.05, maxCameraRatio: 4 }
+    var renderer = new Sigma(this.nodes, this.el, {
+      primitives: straightEdges(),
+      settings: { itemSizesReference: "screen", renderLabels: false, minCameraRatio: 0.05, maxCameraRatio: 4 }
     });
-    this.renderer.addCustomLayerProgram("links", "edges", linkLayer(this));
+    // No picking pass: sigma draws one when its frame parameters hold the picking frame
+    // buffer (so no "clickNode" from sigma: clicks are matched below, on "clickStage").
+    var params = renderer.getRenderParams;
+    renderer.getRenderParams = function () {
+      return Object.assign(params.call(renderer), { pickingFrameBuffer: null });
+    };
+    this.renderer = renderer;
+    renderer.addCustomLayerProgram("links", "edges", linkLayer(this));
     this.warmUp();
     this.overlay = document.createElement("canvas");
-    this.overlay.className = "network-highlight";
+    this.overlay.className = "network-overlay";
     this.overlay.setAttribute("aria-hidden", "true");
     this.el.appendChild(this.overlay);
-    this.renderer.on("afterRender", function () { self.drawHighlight(); });
-    this.renderer.on("clickNode", function (payload) { self.click(payload.node); });
+    renderer.on("afterRender", function () {
+      self.screen = null;
+      self.drawOverlay();
+    });
+    renderer.on("clickNode", function (payload) { self.click(payload.node); });
+    renderer.on("clickStage", function (payload) {
+      var key = self.nodeAt(payload.event.x, payload.event.y);
+      if (key) self.click(key);
+    });
+    this.watchPointer();
     document.addEventListener("maillage:filters", function (e) { self.load(e.detail.query); });
     document.addEventListener("maillage:select", function (e) { self.select(e.detail.actorId, e.detail.from); });
     document.addEventListener("maillage:year", function (e) { self.setYear(e.detail.year); });
@@ -234,17 +271,15 @@
     return this.receive(data);
   };
 
-  // While the data are on their way, one frame of a small graph, on the canvas hidden:
-  // software WebGL compiles its pipelines at their first draw, and sigma makes the
-  // glyphs of the labels when it first meets them; both would cost the first real frame
-  // half a second more. (Hidden, the frame is not composited: the page does not wait
-  // for it.)
+  // Before the data, one frame of a small graph, on the canvas hidden: software WebGL
+  // compiles its pipelines at their first draw, and the GPU process does it while the
+  // page receives and builds the graph, not in the first real frame. (Hidden, the frame
+  // is not composited: the page does not wait for it.)
   Network.prototype.warmUp = function () {
     var graph = emptyGraph(true);
     var nodes = emptyGraph(false);
-    var names = ["0123456789 abcdefghijklmnopqrstuvwxyz", "àâçéèêëîïôùûüœ-'.,()&/", "ABCDEFGHIJKLMNOPQRSTUVWXYZÉÈÀÇ"];
-    names.forEach(function (label, i) {
-      var attrs = { x: i, y: i % 2, size: 12, color: UNKNOWN, label: label };
+    [0, 1].forEach(function (i) {
+      var attrs = { x: i, y: i, size: 12, color: UNKNOWN };
       graph.addNode("warm-" + i, attrs);
       nodes.addNode("warm-" + i, attrs);
     });
@@ -314,7 +349,7 @@
     var self = this;
     data.nodes.forEach(function (n) {
       var attrs = {
-        x: n.x, y: n.y, base_size: n.size, label: n.label, color: colours[n.world] || UNKNOWN,
+        x: n.x, y: n.y, base_size: n.size, name: n.label, color: colours[n.world] || UNKNOWN,
         actor_id: n.actor_id, territory: n.territory, degree: n.degree, cross_world: n.cross_world,
         count: n.count
       };
@@ -335,11 +370,13 @@
     this.links = null;
     this.selected = null;
     this.neighbours = null;
+    this.hovered = null;
     this.el.dataset.selected = "";
     // The camera first: its change schedules a frame that setGraph() draws now (set after,
     // it would cost a second full frame).
     this.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     this.stage(true);
+    this.shown = true;
     this.renderer.setGraph(nodes);
     performance.mark("network:refreshed");
     this.mode = data.meta.mode;
@@ -400,6 +437,67 @@
     return data;
   };
 
+  // Where the last frame drew each node: keys, centres and radii in pixels.
+  Network.prototype.onScreen = function () {
+    if (this.screen) return this.screen;
+    var renderer = this.renderer;
+    var keys = [];
+    var xs = [];
+    var ys = [];
+    var radii = [];
+    this.nodes.forEachNode(function (key, attrs) {
+      var p = renderer.graphToViewport(attrs);
+      keys.push(key);
+      xs.push(p.x);
+      ys.push(p.y);
+      radii.push(renderer.scaleSize(attrs.size));
+    });
+    this.screen = { keys: keys, xs: xs, ys: ys, radii: radii };
+    return this.screen;
+  };
+
+  // The node drawn at (x, y) in the widget, the nearest centre when several are.
+  Network.prototype.nodeAt = function (x, y) {
+    var screen = this.onScreen();
+    var found = null;
+    var best = Infinity;
+    for (var i = 0; i < screen.keys.length; i++) {
+      var dx = screen.xs[i] - x;
+      var dy = screen.ys[i] - y;
+      var reach = screen.radii[i] + REACH;
+      var d = dx * dx + dy * dy;
+      if (d <= reach * reach && d < best) {
+        best = d;
+        found = screen.keys[i];
+      }
+    }
+    return found;
+  };
+
+  // The node under the pointer: its name, and a hand for a cursor (at most once a frame).
+  Network.prototype.watchPointer = function () {
+    var self = this;
+    var pending = null;
+    function update() {
+      var at = pending;
+      pending = null;
+      var key = at ? self.nodeAt(at.x, at.y) : null;
+      if (key === self.hovered) return;
+      self.hovered = key;
+      self.el.style.cursor = key ? "pointer" : "";
+      self.drawOverlay();
+    }
+    this.el.addEventListener("mousemove", function (e) {
+      var box = self.el.getBoundingClientRect();
+      if (!pending) requestAnimationFrame(update);
+      pending = { x: e.clientX - box.left, y: e.clientY - box.top };
+    });
+    this.el.addEventListener("mouseleave", function () {
+      pending = null;
+      requestAnimationFrame(update);
+    });
+  };
+
   Network.prototype.click = function (key) {
     var attrs = this.graph.getNodeAttributes(key);
     if (attrs.actor_id != null) {
@@ -415,7 +513,7 @@
     this.selected = key;
     this.neighbours = key ? new Set(this.graph.neighbors(key)) : null;
     this.el.dataset.selected = key || "";
-    this.drawHighlight();
+    this.drawOverlay();
     if (key && from !== "network") {
       var where = this.renderer.getNodeDisplayData(key);
       if (where) this.renderer.getCamera().animate({ x: where.x, y: where.y, ratio: 0.6 }, { duration: 400 });
@@ -429,9 +527,11 @@
     this.renderer.scheduleRender();
   };
 
-  // The selection, over sigma's drawing: a veil over everything, then the links of the
-  // selected node (those of the year), its neighbours and itself, larger, with its name.
-  Network.prototype.drawHighlight = function () {
+  // The layer over sigma's drawing. Without a selection: the names of the largest nodes
+  // (one per square of LABEL_CELL pixels). With one: a veil over everything, then the
+  // links of the selected node (those of the year), its neighbours (named when large)
+  // and itself, larger, its name in a box. Then the node under the pointer, named.
+  Network.prototype.drawOverlay = function () {
     var canvas = this.overlay;
     if (!canvas) return;
     var ratio = window.devicePixelRatio || 1;
@@ -444,8 +544,72 @@
     var ctx = canvas.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    var key = this.selected;
-    if (!key || !this.graph.hasNode(key)) return;
+    if (!this.shown) return; // nothing over the warm-up frame
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    var selected = this.selected && this.graph.hasNode(this.selected) ? this.selected : null;
+    if (selected) this.drawSelection(ctx, selected, width, height);
+    else this.drawNames(ctx, width, height);
+    var hovered = this.hovered && this.graph.hasNode(this.hovered) ? this.hovered : null;
+    if (hovered && hovered !== selected) {
+      var p = this.renderer.graphToViewport(this.graph.getNodeAttributes(hovered));
+      var r = this.renderer.scaleSize(this.graph.getNodeAttribute(hovered, "size"));
+      disc(ctx, p, r + 2, "#ffffff");
+      disc(ctx, p, r, this.graph.getNodeAttribute(hovered, "color") || UNKNOWN);
+      boxedName(ctx, p, r, this.graph.getNodeAttribute(hovered, "name"));
+    }
+  };
+
+  function disc(ctx, p, r, colour) {
+    ctx.fillStyle = colour;
+    ctx.beginPath();
+    ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+
+  function nameBeside(ctx, p, r, text) {
+    if (!text) return;
+    ctx.font = LABEL_FONT;
+    ctx.strokeStyle = "rgba(255, 255, 255, 0.85)";
+    ctx.lineWidth = 3;
+    ctx.strokeText(text, p.x + r + 3, p.y);
+    ctx.fillStyle = INK;
+    ctx.fillText(text, p.x + r + 3, p.y);
+  }
+
+  function boxedName(ctx, p, r, text) {
+    if (!text) return;
+    ctx.font = STRONG_FONT;
+    var box = ctx.measureText(text).width;
+    ctx.fillStyle = "#ffffff";
+    ctx.shadowColor = "rgba(0, 0, 0, 0.35)";
+    ctx.shadowBlur = 6;
+    ctx.fillRect(p.x + r + 2, p.y - 11, box + 10, 22);
+    ctx.shadowBlur = 0;
+    ctx.fillStyle = INK;
+    ctx.fillText(text, p.x + r + 7, p.y);
+  }
+
+  Network.prototype.drawNames = function (ctx, width, height) {
+    var screen = this.onScreen();
+    var graph = this.graph;
+    var large = [];
+    for (var i = 0; i < screen.keys.length; i++) {
+      var x = screen.xs[i];
+      var y = screen.ys[i];
+      if (screen.radii[i] >= LABEL_THRESHOLD && x >= 0 && y >= 0 && x <= width && y <= height) large.push(i);
+    }
+    large.sort(function (a, b) { return screen.radii[b] - screen.radii[a]; });
+    var taken = new Set();
+    large.forEach(function (i) {
+      var cell = Math.floor(screen.xs[i] / LABEL_CELL) + ":" + Math.floor(screen.ys[i] / LABEL_CELL);
+      if (taken.has(cell)) return;
+      taken.add(cell);
+      nameBeside(ctx, { x: screen.xs[i], y: screen.ys[i] }, screen.radii[i], graph.getNodeAttribute(screen.keys[i], "name"));
+    });
+  };
+
+  Network.prototype.drawSelection = function (ctx, key, width, height) {
     var renderer = this.renderer;
     var graph = this.graph;
     var year = this.year;
@@ -465,39 +629,16 @@
       ctx.lineTo(other.x, other.y);
       ctx.stroke();
     });
-    var disc = function (node, r) {
-      var p = at(node);
-      ctx.fillStyle = graph.getNodeAttribute(node, "color") || UNKNOWN;
-      ctx.beginPath();
-      ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
-      ctx.fill();
-      return p;
-    };
-    ctx.font = LABEL_FONT;
-    ctx.textBaseline = "middle";
     this.neighbours.forEach(function (node) {
       var r = radius(node);
-      var p = disc(node, r);
-      if (r >= LABEL_THRESHOLD) {
-        ctx.fillStyle = "#1c1917";
-        ctx.fillText(graph.getNodeAttribute(node, "label") || "", p.x + r + 3, p.y);
-      }
+      var p = at(node);
+      disc(ctx, p, r, graph.getNodeAttribute(node, "color") || UNKNOWN);
+      if (r >= LABEL_THRESHOLD) nameBeside(ctx, p, r, graph.getNodeAttribute(node, "name"));
     });
     var size = radius(key) * 1.6;
-    ctx.fillStyle = "#ffffff";
-    ctx.beginPath();
-    ctx.arc(centre.x, centre.y, size + 2, 0, 2 * Math.PI);
-    ctx.fill();
-    disc(key, size);
-    var label = graph.getNodeAttribute(key, "label") || "";
-    var box = ctx.measureText(label).width;
-    ctx.fillStyle = "#ffffff";
-    ctx.shadowColor = "rgba(0, 0, 0, 0.35)";
-    ctx.shadowBlur = 6;
-    ctx.fillRect(centre.x + size + 2, centre.y - 11, box + 10, 22);
-    ctx.shadowBlur = 0;
-    ctx.fillStyle = "#1c1917";
-    ctx.fillText(label, centre.x + size + 7, centre.y);
+    disc(ctx, centre, size + 2, "#ffffff");
+    disc(ctx, centre, size, graph.getNodeAttribute(key, "color") || UNKNOWN);
+    boxedName(ctx, centre, size, graph.getNodeAttribute(key, "name"));
   };
 
   if (typeof Sigma === "undefined" || typeof WebGL2RenderingContext === "undefined") {
