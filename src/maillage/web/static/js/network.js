@@ -228,8 +228,12 @@
     // The data are asked for first (the page preloads them): the server lays them out
     // while sigma starts.
     var data = this.fetch(this.el.dataset.src || null);
+    // No style declaration for the nodes (``false``; the default one would be evaluated
+    // for every node: hover, backdrop, label rules that sigma no longer uses here):
+    // sigma then reads x, y, size and color from the attributes.
     var renderer = new Sigma(this.nodes, this.el, {
       primitives: straightEdges(),
+      styles: { nodes: false },
       settings: { itemSizesReference: "screen", renderLabels: false, minCameraRatio: 0.05, maxCameraRatio: 4 }
     });
     // No picking pass: sigma draws one when its frame parameters hold the picking frame
