@@ -3,21 +3,20 @@
 // "maillage:select" and "maillage:year"; emits "maillage:select" and "maillage:drill".
 //
 // What a frame costs in software WebGL (SwiftShader, as in headless Chromium) decides the
-// shape of this file. Sigma draws each node and each link as one instance of an instanced
-// draw, and SwiftShader pays some 20 µs per instance whatever its size: a 5,000-actor view
-// with 14,000 links cost about 0.6 s per frame, and every change (a click, a hover, the
-// timeline) cost a frame. So:
-// - sigma draws the nodes only (its graph has no links: ``this.nodes``); the links are
-//   drawn by a layer of ours inside sigma's frame, one plain draw call for all of them
-//   (``linkLayer``), below the nodes;
-// - sigma draws no picking pass (a second instance per node, every frame) and no label:
-//   names, the node under the pointer and the selection are drawn on a 2D canvas laid
+// shape of this file. Sigma draws each node and link as one instance of an instanced draw
+// (and each node twice, for picking), and SwiftShader pays some 20 µs per instance
+// whatever its size: a frame of a 5,000-actor view with 14,000 links took 0.6 s, and
+// every change (a click, a hover, the timeline) cost a frame. So sigma keeps the camera,
+// the pointer and the frame loop, and:
+// - the nodes and the links are drawn by a layer of ours in sigma's frame (a custom
+//   layer program), each in one plain draw call: two triangles per item (``graphLayer``);
+//   sigma's own graph holds one invisible node (it draws nothing without one) and its
+//   bounding box is set to the view's (``setCustomBBox``), so that its camera, its
+//   matrices and graphToViewport work as usual;
+// - names, the node under the pointer and the selection are drawn on a 2D canvas laid
 //   over sigma's, from the nodes' positions on screen (``this.screen``), and clicks are
-//   matched to nodes there. A hover or a click costs no WebGL frame;
-// - sigma gets no reducers (with one, any pan or zoom re-styles every node).
-// ``this.graph`` is the whole graph (nodes and links); both graphs share the nodes'
-// attribute objects (the name is ``name``, not ``label``: sigma would make glyphs for
-// every name).
+//   matched to nodes there: a hover or a click costs no WebGL frame.
+// ``this.graph`` is the view's graph (nodes and links).
 (function () {
   "use strict";
 
@@ -30,7 +29,9 @@
   var LABEL_THRESHOLD = 9; // nodes drawn this large (radius in pixels) show their name
   var LABEL_CELL = 100; // at most one name per square of this side (pixels), the largest node's
   var REACH = 3; // pixels around a node that still hit it
-  var STRIDE = 28; // bytes per link vertex: position, normal, side, thickness (floats), colour (bytes)
+  var LINK_STRIDE = 28; // bytes per link vertex: position, normal, side, thickness (floats), colour (bytes)
+  var NODE_STRIDE = 24; // bytes per node vertex: position, corner, size (floats), colour (bytes)
+  var PLACEHOLDER = "placeholder"; // sigma's one node
 
   var el = document.getElementById("network");
   if (!el) return;
@@ -59,8 +60,8 @@
     return (attrs.start_year == null || attrs.start_year <= year) && (attrs.end_year == null || attrs.end_year >= year);
   }
 
-  function emptyGraph(links) {
-    return new graphology.Graph(links ? { multi: true, type: "undirected" } : { type: "undirected" });
+  function emptyGraph() {
+    return new graphology.Graph({ multi: true, type: "undirected" });
   }
 
   var parsedColours = { transparent: [0, 0, 0, 0] };
@@ -118,6 +119,46 @@
     "}"
   ].join("\n");
 
+  // The nodes: discs drawn as sigma 4 draws them (a square of half-side 2 * size /
+  // sizeRatio in units of correctionRatio, the edge of the disc one unit inside, faded
+  // over two units).
+  var NODE_VERTEX = [
+    "#version 300 es",
+    "in vec2 a_position;",
+    "in vec2 a_corner;",
+    "in float a_size;",
+    "in vec4 a_color;",
+    "uniform mat3 u_matrix;",
+    "uniform vec2 u_centre;",
+    "uniform float u_ratio;",
+    "uniform float u_sizeRatio;",
+    "uniform float u_correctionRatio;",
+    "out vec4 v_color;",
+    "out vec2 v_offset;",
+    "out float v_radius;",
+    "void main() {",
+    "  float radius = 2.0 * a_size / u_sizeRatio;",
+    "  vec2 framed = 0.5 + (a_position - u_centre) / u_ratio;",
+    "  vec2 position = framed + a_corner * radius * u_correctionRatio;",
+    "  gl_Position = vec4((u_matrix * vec3(position, 1.0)).xy, 0.0, 1.0);",
+    "  v_color = a_color;",
+    "  v_offset = a_corner * radius;",
+    "  v_radius = radius;",
+    "}"
+  ].join("\n");
+  var NODE_FRAGMENT = [
+    "#version 300 es",
+    "precision mediump float;",
+    "in vec4 v_color;",
+    "in vec2 v_offset;",
+    "in float v_radius;",
+    "out vec4 fragColor;",
+    "void main() {",
+    "  float alpha = smoothstep(1.0, -1.0, length(v_offset) - (v_radius - 1.0)) * v_color.a;",
+    "  fragColor = vec4(v_color.rgb * alpha, alpha);",
+    "}"
+  ].join("\n");
+
   // Sigma's edge program is compiled (the shaders of software WebGL are compiled on the
   // page's thread) though sigma draws no link here: the straight path only keeps it small.
   function straightEdges() {
@@ -132,72 +173,91 @@
     var shader = gl.createShader(type);
     gl.shaderSource(shader, source);
     gl.compileShader(shader);
-    if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error("links shader: " + gl.getShaderInfoLog(shader));
+    if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS)) throw new Error("network shader: " + gl.getShaderInfoLog(shader));
     return shader;
   }
 
-  // A custom layer program of sigma (drawn at the "edges" depth, before the nodes).
-  function linkLayer(network) {
+  // A program with its vertex array: ``attributes`` are [name, size, type, offset].
+  function makeProgram(gl, vertexSource, fragmentSource, uniformNames, attributes, stride) {
+    var program = gl.createProgram();
+    var shaders = [compile(gl, gl.VERTEX_SHADER, vertexSource), compile(gl, gl.FRAGMENT_SHADER, fragmentSource)];
+    shaders.forEach(function (shader) { gl.attachShader(program, shader); });
+    gl.linkProgram(program);
+    var uniforms = {};
+    uniformNames.forEach(function (name) { uniforms[name] = gl.getUniformLocation(program, name); });
+    var vao = gl.createVertexArray();
+    var buffer = gl.createBuffer();
+    gl.bindVertexArray(vao);
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+    attributes.forEach(function (a) {
+      var where = gl.getAttribLocation(program, a[0]);
+      gl.enableVertexAttribArray(where);
+      gl.vertexAttribPointer(where, a[1], a[2], a[2] === gl.UNSIGNED_BYTE, stride, a[3]);
+    });
+    gl.bindVertexArray(null);
+    gl.bindBuffer(gl.ARRAY_BUFFER, null);
+    return { program: program, shaders: shaders, uniforms: uniforms, vao: vao, buffer: buffer, stride: stride, data: null, count: 0 };
+  }
+
+  function drawProgram(gl, p, data, setUniforms) {
+    if (data !== p.data) {
+      gl.bindBuffer(gl.ARRAY_BUFFER, p.buffer);
+      gl.bufferData(gl.ARRAY_BUFFER, data, gl.STATIC_DRAW);
+      gl.bindBuffer(gl.ARRAY_BUFFER, null);
+      p.count = data.byteLength / p.stride;
+      p.data = data;
+    }
+    if (!p.count) return;
+    gl.useProgram(p.program);
+    setUniforms(p.uniforms);
+    gl.bindVertexArray(p.vao);
+    gl.drawArrays(gl.TRIANGLES, 0, p.count);
+    gl.bindVertexArray(null);
+  }
+
+  function killProgram(gl, p) {
+    gl.deleteBuffer(p.buffer);
+    gl.deleteVertexArray(p.vao);
+    gl.deleteProgram(p.program);
+    p.shaders.forEach(function (shader) { gl.deleteShader(shader); });
+  }
+
+  // The custom layer program of sigma (at the "edges" depth) drawing the view: the links,
+  // then the nodes over them.
+  function graphLayer(network) {
     return function (gl) {
       network.gl = gl;
-      var program = gl.createProgram();
-      var vertex = compile(gl, gl.VERTEX_SHADER, LINK_VERTEX);
-      var fragment = compile(gl, gl.FRAGMENT_SHADER, LINK_FRAGMENT);
-      gl.attachShader(program, vertex);
-      gl.attachShader(program, fragment);
-      gl.linkProgram(program);
-      var uniforms = {};
-      ["u_matrix", "u_centre", "u_ratio", "u_sizeRatio", "u_correctionRatio", "u_minThickness"].forEach(function (name) {
-        uniforms[name] = gl.getUniformLocation(program, name);
-      });
-      var vao = gl.createVertexArray();
-      var buffer = gl.createBuffer();
-      gl.bindVertexArray(vao);
-      gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
-      [["a_position", 2, gl.FLOAT, 0], ["a_normal", 2, gl.FLOAT, 8], ["a_side", 1, gl.FLOAT, 16],
-        ["a_thickness", 1, gl.FLOAT, 20], ["a_color", 4, gl.UNSIGNED_BYTE, 24]].forEach(function (a) {
-        var where = gl.getAttribLocation(program, a[0]);
-        gl.enableVertexAttribArray(where);
-        gl.vertexAttribPointer(where, a[1], a[2], a[2] === gl.UNSIGNED_BYTE, STRIDE, a[3]);
-      });
-      gl.bindVertexArray(null);
-      gl.bindBuffer(gl.ARRAY_BUFFER, null);
-      var count = 0;
-      var uploaded = null;
+      var common = ["u_matrix", "u_centre", "u_ratio", "u_sizeRatio", "u_correctionRatio"];
+      var links = makeProgram(gl, LINK_VERTEX, LINK_FRAGMENT, common.concat(["u_minThickness"]), [
+        ["a_position", 2, gl.FLOAT, 0], ["a_normal", 2, gl.FLOAT, 8], ["a_side", 1, gl.FLOAT, 16],
+        ["a_thickness", 1, gl.FLOAT, 20], ["a_color", 4, gl.UNSIGNED_BYTE, 24]
+      ], LINK_STRIDE);
+      var nodes = makeProgram(gl, NODE_VERTEX, NODE_FRAGMENT, common, [
+        ["a_position", 2, gl.FLOAT, 0], ["a_corner", 2, gl.FLOAT, 8], ["a_size", 1, gl.FLOAT, 16],
+        ["a_color", 4, gl.UNSIGNED_BYTE, 20]
+      ], NODE_STRIDE);
       return {
         render: function (params) {
-          var data = network.linkData();
-          if (data !== uploaded) {
-            gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
-            gl.bufferData(gl.ARRAY_BUFFER, data, gl.STATIC_DRAW);
-            gl.bindBuffer(gl.ARRAY_BUFFER, null);
-            count = data.byteLength / STRIDE;
-            uploaded = data;
-          }
-          if (!count) return;
-          // sigma's normalisation of graph coordinates (its bounding box, the same ratio
-          // for x and y).
+          // sigma's normalisation of graph coordinates: its bounding box, the same
+          // ratio for x and y.
           var box = network.renderer.getCustomBBox() || network.renderer.getBBox();
           var ratio = Math.max(box.x[1] - box.x[0], box.y[1] - box.y[0]);
           if (!ratio || !isFinite(ratio)) ratio = 1;
-          gl.useProgram(program);
-          gl.uniformMatrix3fv(uniforms.u_matrix, false, params.matrix);
-          gl.uniform2f(uniforms.u_centre, (box.x[0] + box.x[1]) / 2 || 0, (box.y[0] + box.y[1]) / 2 || 0);
-          gl.uniform1f(uniforms.u_ratio, ratio);
-          gl.uniform1f(uniforms.u_sizeRatio, params.sizeRatio);
-          gl.uniform1f(uniforms.u_correctionRatio, params.correctionRatio);
-          gl.uniform1f(uniforms.u_minThickness, params.minEdgeThickness);
+          var set = function (u) {
+            gl.uniformMatrix3fv(u.u_matrix, false, params.matrix);
+            gl.uniform2f(u.u_centre, (box.x[0] + box.x[1]) / 2 || 0, (box.y[0] + box.y[1]) / 2 || 0);
+            gl.uniform1f(u.u_ratio, ratio);
+            gl.uniform1f(u.u_sizeRatio, params.sizeRatio);
+            gl.uniform1f(u.u_correctionRatio, params.correctionRatio);
+            if (u.u_minThickness) gl.uniform1f(u.u_minThickness, params.minEdgeThickness);
+          };
           gl.enable(gl.BLEND);
-          gl.bindVertexArray(vao);
-          gl.drawArrays(gl.TRIANGLES, 0, count);
-          gl.bindVertexArray(null);
+          drawProgram(gl, links, network.linkData(), set);
+          drawProgram(gl, nodes, network.nodeData(), set);
         },
         kill: function () {
-          gl.deleteBuffer(buffer);
-          gl.deleteVertexArray(vao);
-          gl.deleteProgram(program);
-          gl.deleteShader(vertex);
-          gl.deleteShader(fragment);
+          killProgram(gl, links);
+          killProgram(gl, nodes);
         }
       };
     };
@@ -208,13 +268,13 @@
     this.colours = JSON.parse(element.dataset.colours || "{}");
     this.kindColours = JSON.parse(element.dataset.kindColours || "{}");
     this.sizeBy = "degree";
-    this.graph = emptyGraph(true);
-    this.nodes = emptyGraph(false);
+    this.graph = emptyGraph();
     this.selected = null;
     this.neighbours = null;
     this.hovered = null;
     this.shown = false; // whether a view has been shown (the warm-up frame is not one)
     this.links = null; // vertices of the links drawn, built when asked for
+    this.discs = null; // vertices of the nodes drawn, built when asked for
     this.screen = null; // nodes' positions and radii on screen, for the last frame
     this.loads = 0;
     this.requests = 0;
@@ -226,24 +286,15 @@
   Network.prototype.open = function () {
     var self = this;
     // The data are asked for first (the page preloads them): the server lays them out
-    // while sigma starts.
+    // while sigma starts. Sigma's only node is not drawn: every click reaches the stage,
+    // and is matched to a node of the view on "clickStage".
     var data = this.fetch(this.el.dataset.src || null);
-    // No style declaration for the nodes (``false``; the default one would be evaluated
-    // for every node: hover, backdrop, label rules that sigma no longer uses here):
-    // sigma then reads x, y, size and color from the attributes.
-    var renderer = new Sigma(this.nodes, this.el, {
+    var renderer = new Sigma(placeholder({ x: [0, 1], y: [0, 1] }), this.el, {
       primitives: straightEdges(),
-      styles: { nodes: false },
       settings: { itemSizesReference: "screen", renderLabels: false, minCameraRatio: 0.05, maxCameraRatio: 4 }
     });
-    // No picking pass: sigma draws one when its frame parameters hold the picking frame
-    // buffer (so no "clickNode" from sigma: clicks are matched below, on "clickStage").
-    var params = renderer.getRenderParams;
-    renderer.getRenderParams = function () {
-      return Object.assign(params.call(renderer), { pickingFrameBuffer: null });
-    };
     this.renderer = renderer;
-    renderer.addCustomLayerProgram("links", "edges", linkLayer(this));
+    renderer.addCustomLayerProgram("graph", "edges", graphLayer(this));
     this.warmUp();
     this.overlay = document.createElement("canvas");
     this.overlay.className = "network-overlay";
@@ -253,7 +304,9 @@
       self.screen = null;
       self.drawOverlay();
     });
-    renderer.on("clickNode", function (payload) { self.click(payload.node); });
+    renderer.on("clickNode", function (payload) { // as sigma would report one
+      if (self.graph.hasNode(payload.node)) self.click(payload.node);
+    });
     renderer.on("clickStage", function (payload) {
       var key = self.nodeAt(payload.event.x, payload.event.y);
       if (key) self.click(key);
@@ -266,13 +319,41 @@
     if (sizer) {
       sizer.addEventListener("change", function () {
         self.sizeBy = sizer.value;
-        self.nodes.updateEachNodeAttributes(function (key, attrs) {
-          attrs.size = self.nodeSize(attrs);
-          return attrs;
-        }, { attributes: ["size"] });
+        self.graph.forEachNode(function (key, attrs) { attrs.size = self.nodeSize(attrs); });
+        self.discs = null;
+        self.renderer.scheduleRender();
       });
     }
     return this.receive(data);
+  };
+
+  // Sigma's graph: one node, not drawn (size 0), in the middle of ``box``.
+  function placeholder(box) {
+    var graph = new graphology.Graph();
+    graph.addNode(PLACEHOLDER, { x: (box.x[0] + box.x[1]) / 2, y: (box.y[0] + box.y[1]) / 2, size: 0, color: "#000000" });
+    return graph;
+  }
+
+  // The view's bounding box (sigma's camera frames it).
+  function boundingBox(graph) {
+    var box = { x: [Infinity, -Infinity], y: [Infinity, -Infinity] };
+    graph.forEachNode(function (key, attrs) {
+      if (attrs.x < box.x[0]) box.x[0] = attrs.x;
+      if (attrs.x > box.x[1]) box.x[1] = attrs.x;
+      if (attrs.y < box.y[0]) box.y[0] = attrs.y;
+      if (attrs.y > box.y[1]) box.y[1] = attrs.y;
+    });
+    return graph.order ? box : { x: [0, 1], y: [0, 1] };
+  }
+
+  // Hands ``graph`` to the layer and sigma's camera: its frame is drawn now.
+  Network.prototype.draw = function (graph) {
+    var box = boundingBox(graph);
+    this.graph = graph;
+    this.links = null;
+    this.discs = null;
+    this.renderer.setCustomBBox(box);
+    this.renderer.setGraph(placeholder(box));
   };
 
   // Before the data, one frame of a small graph, on the canvas hidden: software WebGL
@@ -280,19 +361,12 @@
   // page receives and builds the graph, not in the first real frame. (Hidden, the frame
   // is not composited: the page does not wait for it.)
   Network.prototype.warmUp = function () {
-    var graph = emptyGraph(true);
-    var nodes = emptyGraph(false);
-    [0, 1].forEach(function (i) {
-      var attrs = { x: i, y: i, size: 12, color: UNKNOWN };
-      graph.addNode("warm-" + i, attrs);
-      nodes.addNode("warm-" + i, attrs);
-    });
+    var graph = emptyGraph();
+    graph.addNode("warm-0", { x: 0, y: 0, size: 12, color: UNKNOWN });
+    graph.addNode("warm-1", { x: 1, y: 1, size: 12, color: UNKNOWN });
     graph.addEdge("warm-0", "warm-1", { color: LINK, size: 1 });
-    this.graph = graph;
-    this.nodes = nodes;
-    this.links = null;
     this.stage(false);
-    this.renderer.setGraph(nodes);
+    this.draw(graph);
     if (this.gl) this.gl.flush(); // to the GPU now, not with the next frame
   };
 
@@ -343,11 +417,9 @@
     return this.receive(this.fetch(null));
   };
 
-  // The graphs are built apart from sigma (attached, sigma would process every node as
-  // it is added and once more when drawn), then handed over in one go.
+  // The graph is built apart from sigma, then handed over in one go.
   Network.prototype.show = function (data) {
-    var graph = emptyGraph(true);
-    var nodes = emptyGraph(false);
+    var graph = emptyGraph();
     var colours = this.colours;
     var kinds = this.kindColours;
     var self = this;
@@ -359,7 +431,6 @@
       };
       attrs.size = self.nodeSize(attrs);
       graph.addNode(n.id, attrs);
-      nodes.addNode(n.id, attrs);
     });
     data.links.forEach(function (l) {
       if (!graph.hasNode(l.source) || !graph.hasNode(l.target)) return;
@@ -369,19 +440,16 @@
       });
     });
     performance.mark("network:built");
-    this.graph = graph;
-    this.nodes = nodes;
-    this.links = null;
     this.selected = null;
     this.neighbours = null;
     this.hovered = null;
     this.el.dataset.selected = "";
-    // The camera first: its change schedules a frame that setGraph() draws now (set after,
+    // The camera first: its change schedules a frame that draw() draws now (set after,
     // it would cost a second full frame).
     this.renderer.getCamera().setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 });
     this.stage(true);
     this.shown = true;
-    this.renderer.setGraph(nodes);
+    this.draw(graph);
     performance.mark("network:refreshed");
     this.mode = data.meta.mode;
     var template = data.meta.mode === "actors" ? "nodes_shown" : "groups_shown";
@@ -399,16 +467,16 @@
     var year = this.year;
     var links = [];
     this.graph.forEachEdge(function (key, attrs, source, target, a, b) {
-      if (activeIn(attrs, year)) links.push(attrs, [a.x, a.y], [b.x, b.y]);
+      if (activeIn(attrs, year)) links.push(attrs, a, b);
     });
-    var data = new ArrayBuffer((links.length / 3) * 6 * STRIDE);
+    var data = new ArrayBuffer((links.length / 3) * 6 * LINK_STRIDE);
     var floats = new Float32Array(data);
     var bytes = new Uint8Array(data);
     var at = 0;
     function vertex(place, nx, ny, side, thickness, colour) {
       var f = at / 4;
-      floats[f] = place[0];
-      floats[f + 1] = place[1];
+      floats[f] = place.x;
+      floats[f + 1] = place.y;
       floats[f + 2] = nx;
       floats[f + 3] = ny;
       floats[f + 4] = side;
@@ -417,14 +485,14 @@
       bytes[at + 25] = colour[1];
       bytes[at + 26] = colour[2];
       bytes[at + 27] = colour[3];
-      at += STRIDE;
+      at += LINK_STRIDE;
     }
     for (var i = 0; i < links.length; i += 3) {
       var attrs = links[i];
       var a = links[i + 1];
       var b = links[i + 2];
-      var dx = b[0] - a[0];
-      var dy = b[1] - a[1];
+      var dx = b.x - a.x;
+      var dy = b.y - a.y;
       var length = Math.sqrt(dx * dx + dy * dy) || 1;
       var nx = -dy / length;
       var ny = dx / length;
@@ -441,6 +509,34 @@
     return data;
   };
 
+  // Six vertices (two triangles) per node: the corners of the square around its disc.
+  Network.prototype.nodeData = function () {
+    if (this.discs) return this.discs;
+    var data = new ArrayBuffer(this.graph.order * 6 * NODE_STRIDE);
+    var floats = new Float32Array(data);
+    var bytes = new Uint8Array(data);
+    var at = 0;
+    var corners = [[-1, -1], [1, -1], [1, 1], [-1, -1], [1, 1], [-1, 1]];
+    this.graph.forEachNode(function (key, attrs) {
+      var colour = rgba(attrs.color);
+      for (var c = 0; c < 6; c++) {
+        var f = at / 4;
+        floats[f] = attrs.x;
+        floats[f + 1] = attrs.y;
+        floats[f + 2] = corners[c][0];
+        floats[f + 3] = corners[c][1];
+        floats[f + 4] = attrs.size;
+        bytes[at + 20] = colour[0];
+        bytes[at + 21] = colour[1];
+        bytes[at + 22] = colour[2];
+        bytes[at + 23] = colour[3];
+        at += NODE_STRIDE;
+      }
+    });
+    this.discs = data;
+    return data;
+  };
+
   // Where the last frame drew each node: keys, centres and radii in pixels.
   Network.prototype.onScreen = function () {
     if (this.screen) return this.screen;
@@ -449,7 +545,7 @@
     var xs = [];
     var ys = [];
     var radii = [];
-    this.nodes.forEachNode(function (key, attrs) {
+    this.graph.forEachNode(function (key, attrs) {
       var p = renderer.graphToViewport(attrs);
       keys.push(key);
       xs.push(p.x);
@@ -485,7 +581,7 @@
     function update() {
       var at = pending;
       pending = null;
-      var key = at ? self.nodeAt(at.x, at.y) : null;
+      var key = at && self.shown ? self.nodeAt(at.x, at.y) : null;
       if (key === self.hovered) return;
       self.hovered = key;
       self.el.style.cursor = key ? "pointer" : "";
@@ -519,8 +615,12 @@
     this.el.dataset.selected = key || "";
     this.drawOverlay();
     if (key && from !== "network") {
-      var where = this.renderer.getNodeDisplayData(key);
-      if (where) this.renderer.getCamera().animate({ x: where.x, y: where.y, ratio: 0.6 }, { duration: 400 });
+      // The camera's coordinates are sigma's normalised ones (see graphLayer).
+      var box = this.renderer.getCustomBBox();
+      var ratio = Math.max(box.x[1] - box.x[0], box.y[1] - box.y[0]) || 1;
+      var attrs = this.graph.getNodeAttributes(key);
+      var where = { x: 0.5 + (attrs.x - (box.x[0] + box.x[1]) / 2) / ratio, y: 0.5 + (attrs.y - (box.y[0] + box.y[1]) / 2) / ratio };
+      this.renderer.getCamera().animate({ x: where.x, y: where.y, ratio: 0.6 }, { duration: 400 });
     }
   };
 
