@@ -75,7 +75,7 @@ def create_actors(
         _check_geography(conn, cleaned)
         batch_id = open_batch(conn, kind="service", label=label or "create actors", user=user)
         ctx = Context(user=user, source=source, batch_id=batch_id)
-        ids = actors.write_bulk(conn, plan, cleaned, part, ctx=ctx)
+        ids = actors.write_bulk(conn, plan, part, ctx=ctx)
     return batch_id, ids
 
 

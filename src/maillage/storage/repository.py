@@ -49,6 +49,7 @@ class BulkPart:
     records: list[tuple[Any, ...]]  # in the order of Repository.record_columns
     changes: list[tuple[int, Any]]  # (entity id, audited state)
     docs: list[str]
+    members: dict[str, list[tuple[int, Any]]]  # collection -> (entity id, item) rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +206,7 @@ class Repository:
         if not rows:
             return []
         plan = self.plan_bulk(conn, rows)
-        return self.write_bulk(conn, plan, rows, self.derive_bulk(plan, rows, 0), ctx=ctx)
+        return self.write_bulk(conn, plan, self.derive_bulk(plan, rows, 0), ctx=ctx)
 
     def plan_bulk(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> BulkPlan:
         """Reserve ids and read what the derivation needs, inside the transaction."""
@@ -256,6 +257,7 @@ class Repository:
         known = {k: v for k, v in template.items() if v is not None} | stamps_json
         dumps = _json_dumps if plan.encoded else None
         records, changes = [], []
+        members: dict[str, list[tuple[int, Any]]] = {name: [] for name in given_names}
         for new_id, row in zip(plan.ids[offset : offset + len(rows)], rows, strict=True):
             values = {k: row[k] for k in row.keys() & columns} if stray else row
             rec = {**template, **values}
@@ -268,12 +270,17 @@ class Repository:
                 snap["id"] = new_id
             for name in given_names:
                 items = row.get(name)
-                snap[name] = sorted(set(items)) if items else []
+                if items:
+                    items = sorted(set(items))
+                    members[name].extend([(new_id, item) for item in items])
+                    snap[name] = items
+                else:
+                    snap[name] = []
             for name in absent_names:
                 snap[name] = []
             changes.append((new_id, dumps(snap) if dumps else snap))
         docs = self.bulk_index.compute(plan.index_state, rows) if self.bulk_index else []
-        return BulkPart(records, changes, docs)
+        return BulkPart(records, changes, docs, members)
 
     @staticmethod
     def record_columns(plan: BulkPlan) -> tuple[str, ...]:
@@ -284,7 +291,6 @@ class Repository:
         self,
         conn: sa.Connection,
         plan: BulkPlan,
-        rows: Sequence[Mapping[str, Any]],
         part: BulkPart,
         *,
         ctx: Context,
@@ -295,31 +301,19 @@ class Repository:
         insert_records(
             conn, self.table, self.record_columns(plan), part.records, {**shared, **plan.stamps}
         )
-        self._insert_collections(conn, ids, rows, plan.given)
+        for name, coll in self.collections.items():
+            insert_tuples(
+                conn,
+                coll.table,
+                (coll.owner_column, coll.value_column),
+                part.members.get(name, []),
+            )
         audit.record_changes(conn, entity=self.entity, action="create", rows=part.changes, ctx=ctx)
         if self.bulk_index:
             self.bulk_index.write(conn, ids, part.docs)
         elif self.on_write:
             self.on_write(conn, ids)
         return ids
-
-    def _insert_collections(
-        self,
-        conn: sa.Connection,
-        ids: Sequence[int],
-        rows: Sequence[Mapping[str, Any]],
-        given: frozenset[str],
-    ) -> None:
-        for name, coll in self.collections.items():
-            if name not in given:  # no row sets it
-                continue
-            values = [
-                (i, v)
-                for i, row in zip(ids, rows, strict=True)
-                if row.get(name)
-                for v in sorted(set(row[name]))
-            ]
-            insert_tuples(conn, coll.table, (coll.owner_column, coll.value_column), values)
 
     def _default(self, column: str) -> Any:
         col = self.table.c[column]
