@@ -108,11 +108,7 @@ def search_tokens(text: str | None) -> str:
     """
     if not text:
         return ""
-    chunks = text.split()
-    tokens = list(map(_CHUNK_CACHE.get, chunks))  # hits resolved in C
-    if None in tokens:
-        tokens = [_miss(c) if t is None else t for t, c in zip(tokens, chunks, strict=True)]
-    return " ".join(filter(None, tokens))
+    return " ".join(filter(None, _chunks_tokens(text.split())))
 
 
 def search_tokens_many(texts: Sequence[str | None]) -> list[str]:
@@ -126,11 +122,16 @@ def search_tokens_many(texts: Sequence[str | None]) -> list[str]:
     if not texts:
         return []
     joined = f" {_SEPARATOR} ".join([(t or "").replace(_SEPARATOR, " ") for t in texts])
-    chunks = joined.split()
+    tokens = _chunks_tokens(joined.split())
+    return [doc.strip() for doc in " ".join(filter(None, tokens)).split("\n")]
+
+
+def _chunks_tokens(chunks: list[str]) -> list[str | None]:
+    """The tokens of each chunk (none left None): cache hits resolved in C, then misses."""
     tokens = list(map(_CHUNK_CACHE.get, chunks))
     if None in tokens:
-        tokens = [_miss(c) if t is None else t for t, c in zip(tokens, chunks, strict=True)]
-    return [doc.strip() for doc in " ".join(filter(None, tokens)).split("\n")]
+        return [_miss(c) if t is None else t for t, c in zip(tokens, chunks, strict=True)]
+    return tokens
 
 
 def _miss(chunk: str) -> str:

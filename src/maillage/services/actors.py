@@ -20,13 +20,13 @@ from maillage.storage.tables import actor, actor_territory, territory
 
 def known_codes(conn: sa.Connection, codes: Iterable[str]) -> set[str]:
     """The subset of territory ``codes`` present in the geography."""
-    wanted = sorted(set(codes))
+    wanted = set(codes)
     if len(wanted) > 5000:  # a bulk load: reading every code beats long IN lists
-        every = conn.exec_driver_sql("SELECT code FROM territory").scalars()
-        return set(wanted).intersection(every)
+        return wanted.intersection(conn.exec_driver_sql("SELECT code FROM territory").scalars())
+    ordered = sorted(wanted)
     found: set[str] = set()
-    for start in range(0, len(wanted), 5000):
-        chunk = wanted[start : start + 5000]
+    for start in range(0, len(ordered), 5000):
+        chunk = ordered[start : start + 5000]
         found.update(
             conn.execute(sa.select(territory.c.code).where(territory.c.code.in_(chunk))).scalars()
         )

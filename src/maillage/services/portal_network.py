@@ -52,8 +52,10 @@ def layout(count: int, edges: list[tuple[int, int]], *, seed: int = 0) -> list[t
     graph.simplify()
     if count > 2500:
         grid, steps = "grid", HUGE_STEPS
+    elif count > 1000:
+        grid, steps = "grid", LARGE_STEPS
     else:
-        grid, steps = ("grid", LARGE_STEPS) if count > 1000 else ("nogrid", 300)
+        grid, steps = "nogrid", 300
     with _RNG_LOCK:
         igraph.set_random_number_generator(random.Random(seed))
         try:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.storage.bulk import insert_records, insert_rows
+from maillage.storage.bulk import insert_records
 from maillage.storage.tables import batch, change
 
 
@@ -98,15 +98,8 @@ def record_changes(
         "before": None,
         "at": utcnow(),
     }
-    if conn.dialect.name == "sqlite" and isinstance(rows[0][1], str):
-        insert_records(conn, change, ("entity_id", "after"), rows, constants, raw=True)
-        return
-    insert_rows(conn, change, [{"entity_id": i, "after": a} for i, a in rows], constants)
-
-
-def _stored(conn: sa.Connection, column: str, value: Any) -> Any:
-    processor = change.c[column].type._cached_bind_processor(conn.dialect)
-    return value if value is None or processor is None else processor(value)
+    encoded = isinstance(rows[0][1], str)
+    insert_records(conn, change, ("entity_id", "after"), rows, constants, raw=encoded)
 
 
 def history(conn: sa.Connection, *, entity: str, entity_id: int) -> list[dict[str, Any]]:

@@ -38,7 +38,14 @@ def document_tokens(
     ``commune_tokens`` are the commune name's tokens, stored with the geography
     (``territory.search_tokens``) so that imports do not stem them again.
     """
-    own = search_tokens(" ".join(p for p in (name, acronym, description) if p))
+    return _with_place(search_tokens(_own_text(name, acronym, description)), commune_tokens)
+
+
+def _own_text(name: str | None, acronym: str | None, description: str | None) -> str:
+    return " ".join(filter(None, (name, acronym, description)))
+
+
+def _with_place(own: str, commune_tokens: str | None) -> str:
     return f"{own} {commune_tokens}" if own and commune_tokens else own or commune_tokens or ""
 
 
@@ -92,16 +99,12 @@ def _commune_tokens(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> d
 def _documents(communes: dict[str, str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """:func:`document_tokens` of many rows, their texts tokenised in one pass."""
     owns = search_tokens_many(
-        [
-            " ".join(filter(None, (r.get("name"), r.get("acronym"), r.get("description"))))
-            for r in rows
-        ]
+        [_own_text(r.get("name"), r.get("acronym"), r.get("description")) for r in rows]
     )
-    docs = []
-    for own, r in zip(owns, rows, strict=True):
-        place = communes.get(r.get("commune_code") or "")
-        docs.append(f"{own} {place}" if own and place else own or place or "")
-    return docs
+    return [
+        _with_place(own, communes.get(r.get("commune_code") or ""))
+        for own, r in zip(owns, rows, strict=True)
+    ]
 
 
 def _write_documents(conn: sa.Connection, ids: Sequence[int], docs: Sequence[str]) -> None:
