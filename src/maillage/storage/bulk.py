@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,10 +45,8 @@ def insert_rows(
         None if n in raw else table.c[n].type._cached_bind_processor(conn.dialect) for n in names
     ]
     all_names = [*names, *constants]
-    placeholders = ", ".join("?" for _ in all_names)
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in all_names)
     table_name = conn.dialect.identifier_preparer.format_table(table)
-    statement = f"INSERT INTO {table_name} ({quoted}) VALUES ({placeholders})"
     if all(p is None for p in processors):
         data = [(*(r[n] for n in names), *fixed) for r in rows]
     else:
@@ -56,7 +55,7 @@ def insert_rows(
             (*(v if (v := r[n]) is None or p is None else p(v) for n, p in pairs), *fixed)
             for r in rows
         ]
-    conn.exec_driver_sql(statement, data)
+    insert_values(conn, f"INSERT INTO {table_name} ({quoted})", _row_template(len(all_names)), data)
 
 
 def insert_records(
@@ -140,9 +139,42 @@ def insert_tuples(
     literals = literals or {}
     prep = conn.dialect.identifier_preparer
     names = ", ".join(prep.quote(c) for c in [*columns, *literals])
-    values = ", ".join(["?"] * len(columns) + list(literals.values()))
-    statement = f"INSERT INTO {prep.format_table(table)} ({names}) VALUES ({values})"
-    conn.exec_driver_sql(statement, list(rows))
+    values = _row_template(len(columns), literals.values())
+    insert_values(conn, f"INSERT INTO {prep.format_table(table)} ({names})", values, rows)
+
+
+def insert_values(
+    conn: sa.Connection, head: str, values: str, rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Run ``head VALUES values, values, ...`` over ``rows`` (SQLite): ``values`` is
+    the parenthesised row template, whose ``?`` take each row's values in turn.
+
+    Many rows go in one statement: each execution of a statement has a fixed cost
+    (the driver releases and takes back the GIL, SQLite starts and halts its
+    program) that one-row statements pay per row; SQLAlchemy's "insertmanyvalues"
+    does the same. A statement stays under SQLite's 32,766 parameters.
+    """
+    if not rows:
+        return
+    per = max(1, min(_ROWS_PER_STATEMENT, _MAX_PARAMETERS // max(1, len(rows[0]))))
+    whole = len(rows) - len(rows) % per
+    if whole:
+        statement = f"{head} VALUES {', '.join([values] * per)}"
+        chunks = (rows[i : i + per] for i in range(0, whole, per))
+        conn.exec_driver_sql(statement, [tuple(chain.from_iterable(c)) for c in chunks])
+    if whole < len(rows):
+        rest = rows[whole:]
+        statement = f"{head} VALUES {', '.join([values] * len(rest))}"
+        conn.exec_driver_sql(statement, tuple(chain.from_iterable(rest)))
+
+
+def _row_template(width: int, literals: Iterable[str] = ()) -> str:
+    """``(?, ?, ..., literal, ...)``: ``width`` parameters, then the literals."""
+    return "(" + ", ".join(["?"] * width + list(literals)) + ")"
+
+
+_ROWS_PER_STATEMENT = 500
+_MAX_PARAMETERS = 32_766
 
 
 def _process(conn: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
