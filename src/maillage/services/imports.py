@@ -121,51 +121,71 @@ def _issue_dict(issue: ImportIssue) -> dict[str, Any]:
     }
 
 
-@dataclass
 class _Reference:
-    """Territories known to the database, for checks and commune look-ups."""
+    """Territories known to the database, for checks and commune look-ups.
 
-    territories: set[str]
-    communes: set[str]
-    by_name: dict[tuple[str, str | None], str]
-    by_postcode: dict[str, list[tuple[str, str]]]
-    former: dict[str, str] = field(default_factory=dict)  # pre-merger code -> current
-    parents: dict[str, str] = field(default_factory=dict)  # arrondissement -> its commune
+    Only the territory codes are read up front; the commune look-ups by name and
+    postcode, the pre-merger codes and the arrondissements are read on first use
+    (a file whose rows all give a current commune code never needs them).
+    """
 
-    @classmethod
-    def load(cls, conn: sa.Connection) -> _Reference:
-        territories = set(conn.execute(sa.select(territory.c.code)).scalars())
+    def __init__(self, conn: sa.Connection) -> None:
+        self._conn = conn
+        self.territories: set[str] = set(conn.execute(sa.select(territory.c.code)).scalars())
+        self.communes = {c[4:] for c in self.territories if c.startswith("COM:")}
+
+    @functools.cached_property
+    def by_name(self) -> dict[tuple[str, str | None], str]:
+        """Folded commune name (and département) -> INSEE code, the most populous
+        commune winning a shared name."""
         by_name: dict[tuple[str, str | None], str] = {}
-        names: dict[str, str] = {}
         query = (
             sa.select(territory.c.code, territory.c.name_folded, territory.c.parent_code)
             .where(territory.c.level == "commune")
             .order_by(sa.func.coalesce(territory.c.population, 0))
         )
-        for code, name, parent in conn.execute(query):
+        for code, name, parent in self._conn.execute(query):
             by_name[(name, parent)] = by_name[(name, None)] = code[4:]
-            names[code[4:]] = name
-        by_postcode: dict[str, list[tuple[str, str]]] = {}
-        for postcode, commune in conn.execute(sa.select(territory_postcode)):
-            by_postcode.setdefault(postcode, []).append((commune, names.get(commune, "")))
-        communes = {c[4:] for c in territories if c.startswith("COM:")}
-        former = {
-            old: code[4:]
-            for code, extra in conn.execute(
-                sa.select(territory.c.code, territory.c.extra).where(territory.c.level == "commune")
-            )
-            for old in (extra or {}).get("former_codes") or ()
-            if old not in communes
-        }
-        parents = {
-            code[4:]: (parent or "")[4:]
-            for code, parent in conn.execute(
-                sa.select(territory.c.code, territory.c.parent_code).where(
-                    territory.c.level == "arrondissement_municipal"
+        return by_name
+
+    @functools.cached_property
+    def by_postcode(self) -> dict[str, list[tuple[str, str]]]:
+        """Postcode -> (INSEE code, folded name) of its communes."""
+        names = dict(
+            self._conn.execute(
+                sa.select(sa.func.substr(territory.c.code, 5), territory.c.name_folded).where(
+                    territory.c.level == "commune"
                 )
-            )
+            ).all()
+        )
+        by_postcode: dict[str, list[tuple[str, str]]] = {}
+        for postcode, commune in self._conn.execute(sa.select(territory_postcode)):
+            by_postcode.setdefault(postcode, []).append((commune, names.get(commune, "")))
+        return by_postcode
+
+    @functools.cached_property
+    def former(self) -> dict[str, str]:
+        """Pre-merger commune code -> the current commune's. Only the communes with
+        former codes have their extra JSON decoded (decoding all of them took longer
+        than a small import itself)."""
+        with_former = sa.cast(territory.c.extra, sa.Text).contains('"former_codes"')
+        query = sa.select(territory.c.code, territory.c.extra).where(
+            territory.c.level == "commune", with_former
+        )
+        return {
+            old: code[4:]
+            for code, extra in self._conn.execute(query)
+            for old in (extra or {}).get("former_codes") or ()
+            if old not in self.communes
         }
-        return cls(territories, communes, by_name, by_postcode, former, parents)
+
+    @functools.cached_property
+    def parents(self) -> dict[str, str]:
+        """Municipal arrondissement -> its commune."""
+        query = sa.select(territory.c.code, territory.c.parent_code).where(
+            territory.c.level == "arrondissement_municipal"
+        )
+        return {code[4:]: (parent or "")[4:] for code, parent in self._conn.execute(query)}
 
     def commune_of(self, record: ActorRecord) -> str | None:
         """The INSEE code of a record without one: from its postcode (the commune of that
@@ -390,7 +410,7 @@ class _Batch:
 
 def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     """Validate every actor and decide: create, update (same source) or merge."""
-    ref = _Reference.load(conn)
+    ref = _Reference(conn)
     cleaned: list[tuple[ActorRecord, dict[str, Any]]] = []
     for index, (record, row) in enumerate(zip(batch.actors, batch.actor_rows, strict=True)):
         try:
