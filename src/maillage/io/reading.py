@@ -110,6 +110,21 @@ def repair_mojibake(text: str) -> str:
     return fixed
 
 
+def is_damaged(text: str) -> bool:
+    """True if :func:`repair_mojibake` would change some part of ``text``.
+
+    Cells are then repaired one by one. A run of high characters lies inside one
+    cell (delimiters and quotes are ASCII), so when no run of the whole text
+    changes, no cell would: French text such as "Vogüé" is left alone at the
+    cost of one pass over the text.
+    """
+    if text.isascii():
+        return False
+    if "\u201a" in text and _CP850_SIGN.search(text):  # the plain search first: much faster
+        return True
+    return any(_fix_run(m) != m.group() for m in _HIGH_RUN.finditer(text))
+
+
 def _fix_run(match: re.Match[str]) -> str:
     """Decode one run of cp1252 characters as the UTF-8 bytes it was."""
     run = match.group()
@@ -147,14 +162,17 @@ def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None 
         )  # fmt: skip
     header_cells: list[Any] = list(records[start]) if records else []
     header = _header_names(header_cells, start + 1, file, issues)
-    # Mojibake is looked for cell by cell only when the text shows a sign of it somewhere.
-    damaged = bool(_HIGH_RUN.search(text) or _CP850_SIGN.search(text))
+    damaged = is_damaged(text)
     rows: list[Row] = []
+    width = len(header)
     for offset, record in enumerate(records[start + 1 :], start=start + 2):
-        if not any(cell.strip() for cell in record):
+        if not "".join(record).strip():
             continue
-        log = RowLog(issues, offset, file)
-        rows.append(Row(offset, _cells(header, record, log, repair=damaged)))
+        if damaged or len(record) > width:
+            values = _cells(header, record, RowLog(issues, offset, file), repair=damaged)
+        else:  # the common case: nothing to repair or report
+            values = dict(zip(header, record, strict=False))  # short rows: cells missing
+        rows.append(Row(offset, values))
     return Table(header, rows, file, issues, delimiter=delimiter)
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from maillage.io.result import RowLog
-from maillage.model.identifiers import siren_ok, siret_ok
+from maillage.model.identifiers import checked_siren, checked_siret
 
 __all__ = [
     "WORLDS",
@@ -236,9 +237,16 @@ def digits_of(value: Any) -> tuple[str | None, bool]:
 
 
 def _identifier(
-    value: Any, log: RowLog, field: str, width: int, validate: Any, label: str
+    value: Any,
+    log: RowLog,
+    field: str,
+    width: int,
+    validate: Callable[[str], str | None],
+    label: str,
 ) -> str | None:
-    """Shared SIREN/SIRET logic: digits, repairs, padding and check digit."""
+    """Shared SIREN/SIRET logic: digits, repairs, padding and check digit. ``validate``
+    returns the code marked as checked (see :class:`~maillage.model.identifiers.CheckedCode`),
+    or None."""
     digits, repaired = digits_of(value)
     if digits is None:
         if clean_text(value) is not None:
@@ -253,24 +261,25 @@ def _identifier(
     if len(digits) != width:
         log.error(field, value, f"un {label} compte {width} chiffres, pas {len(digits)}")
         return None
-    if not validate(digits):
+    checked = validate(digits)
+    if checked is None:
         log.error(field, value, f"clé de contrôle {label} invalide (algorithme de Luhn)")
         return None
     if padded:
         log.warn(field, value, f"{label} réparé en {digits} (zéro initial perdu restauré)")
     elif repaired:
         log.warn(field, value, f"{label} réparé en {digits} (lu comme un nombre)")
-    return digits
+    return checked
 
 
 def parse_siret(value: Any, log: RowLog, field: str = "siret") -> str | None:
     """Return a valid 14-digit SIRET (Luhn, La Poste exception) or ``None``."""
-    return _identifier(value, log, field, 14, siret_ok, "SIRET")
+    return _identifier(value, log, field, 14, checked_siret, "SIRET")
 
 
 def parse_siren(value: Any, log: RowLog, field: str = "siren") -> str | None:
     """Return a valid 9-digit SIREN (Luhn) or ``None``."""
-    return _identifier(value, log, field, 9, siren_ok, "SIREN")
+    return _identifier(value, log, field, 9, checked_siren, "SIREN")
 
 
 def parse_rna(value: Any, log: RowLog, field: str = "rna") -> str | None:

@@ -90,6 +90,33 @@ def siret_ok(code: str) -> bool:
     return bool(_siret.is_valid(code))
 
 
+class CheckedCode(str):
+    """A SIREN or SIRET that the file readers have already checked (digits, length,
+    check digit): :func:`validate_siren` and :func:`validate_siret` return it as a
+    plain string without checking it again (a large import would otherwise run
+    each check twice). Only :func:`checked_siren` and :func:`checked_siret` make them."""
+
+    __slots__ = ()
+
+
+class _CheckedSiren(CheckedCode):
+    __slots__ = ()
+
+
+class _CheckedSiret(CheckedCode):
+    __slots__ = ()
+
+
+def checked_siren(code: str) -> str | None:
+    """``code`` marked as checked if it is a valid 9-digit SIREN, else None."""
+    return _CheckedSiren(code) if len(code) == 9 and siren_ok(code) else None
+
+
+def checked_siret(code: str) -> str | None:
+    """``code`` marked as checked if it is a valid 14-digit SIRET, else None."""
+    return _CheckedSiret(code) if len(code) == 14 and siret_ok(code) else None
+
+
 def _compact(value: object) -> str:
     """Return ``value`` as a string without spaces, dots, dashes or NBSP."""
     return str(value).translate(_SEPARATORS)
@@ -100,6 +127,8 @@ def validate_siren(value: object, *, field: str = "siren") -> str:
 
     Raises ``InvalidInput`` if it is not 9 digits or fails the Luhn check.
     """
+    if value.__class__ is _CheckedSiren:
+        return str(value)
     code = _compact(value)
     if not _DIGITS9.fullmatch(code):
         raise InvalidInput(
@@ -121,6 +150,8 @@ def validate_siret(value: object, *, field: str = "siret") -> str:
     The check is Luhn over 14 digits, except for La Poste establishments (SIREN
     356000000) whose digit sum must be a multiple of 5. Raises ``InvalidInput``.
     """
+    if value.__class__ is _CheckedSiret:
+        return str(value)
     if isinstance(value, str) and len(value) == 14 and value.isascii() and value.isdigit():
         code = value  # the common case, already clean
         if not code.startswith(_LA_POSTE_SIREN) and luhn_ok(code) and luhn_ok(code[:9]):
