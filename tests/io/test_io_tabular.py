@@ -133,3 +133,30 @@ def test_classification_rules_order() -> None:
     assert found is not None and (found.world, found.rule) == ("academic", "name:université")
     assert classify(name="ACME", siren="213000000") is not None
     assert classify(name="ACME") is None
+
+
+def test_mojibake_is_repaired_but_french_accents_are_left_alone() -> None:
+    clean = parse_csv_text("nom;commune\nAssociation de Vogüé;Vogüé\n")
+    assert clean.rows[0].values == {"nom": "Association de Vogüé", "commune": "Vogüé"}
+    assert clean.issues == []
+    damaged = parse_csv_text("nom;commune\nAssociation de Vogüé;Vogüé\nMÃ©diathÃ¨que;Lille\n")
+    assert damaged.rows[1].values["nom"] == "Médiathèque"
+    assert damaged.rows[0].values["nom"] == "Association de Vogüé"
+    assert [(i.row, i.field) for i in damaged.issues] == [(3, "nom")]
+
+
+def test_a_repeated_bad_value_is_reported_on_every_row() -> None:
+    # 3,000 rows: long enough for the reader to remember the conversions of the
+    # repeated postcode column; each bad cell must still be reported on its row.
+    lines = ["nom;code_postal;monde"]
+    for i in range(3000):
+        postcode = "59A00" if i % 1000 == 7 else ("59 300" if i % 1000 == 8 else "59300")
+        lines.append(f"Association {i};{postcode};associatif")
+    result = parse_actor_table(parse_csv_text("\n".join(lines) + "\n"))
+    errors = [(i.row, i.field) for i in result.issues if i.severity == "error"]
+    repairs = [(i.row, i.field) for i in result.issues if i.severity == "warning"]
+    assert errors == [(9, "postcode"), (1009, "postcode"), (2009, "postcode")]
+    assert repairs == [(10, "postcode"), (1010, "postcode"), (2010, "postcode")]
+    assert len(result.actors) == 2997
+    assert {a.postcode for a in result.actors} == {"59300"}
+    assert {a.world for a in result.actors} == {"associative"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -211,9 +211,14 @@ Plan = dict[str, tuple[str, Converter] | None]
 
 
 def _plan(
-    columns: Iterable[str], mapping: Mapping[str, str], converters: Mapping[str, Converter]
+    columns: Iterable[str],
+    mapping: Mapping[str, str],
+    converters: Mapping[str, Converter],
+    rows: Sequence[Row] = (),
 ) -> Plan:
-    """Decide once per table how each column is read."""
+    """Decide once per table how each column is read: a column whose first rows
+    repeat their values (postcodes, communes, worlds) has its clean conversions
+    remembered (see :class:`_Remembered`)."""
     plan: Plan = {}
     for column in columns:
         target = mapping.get(column)
@@ -224,8 +229,44 @@ def _plan(
         elif target == "commune_code" and norm_header(column) == "territory_code":
             plan[column] = (target, _territory_code)
         else:
-            plan[column] = (target, converters.get(target, _text))
+            convert = converters.get(target, _text)
+            texts = [x for row in rows[:_SAMPLE] if (x := row.values.get(column)).__class__ is str]
+            if len(texts) == _SAMPLE and len(set(texts)) <= _SAMPLE // 2:
+                convert = _Remembered(convert)
+            plan[column] = (target, convert)
     return plan
+
+
+_SAMPLE = 2000
+
+
+class _Remembered:
+    """A converter that remembers its results for the text values it met, where the
+    conversion reported nothing and gave an immutable value: the same cell then
+    costs one dictionary look-up. A value that gave an issue is converted (and
+    reported) again on every row."""
+
+    __slots__ = ("convert", "seen")
+
+    def __init__(self, convert: Converter) -> None:
+        self.convert = convert
+        self.seen: dict[str, Any] = {}
+
+    def __call__(self, value: Any, log: RowLog, field: str) -> Any:
+        if value.__class__ is not str:
+            return self.convert(value, log, field)
+        found = self.seen.get(value, _UNSEEN)
+        if found is not _UNSEEN:
+            return found
+        before = len(log.issues)
+        result = self.convert(value, log, field)
+        if len(log.issues) == before and (result is None or isinstance(result, _IMMUTABLE)):
+            self.seen[value] = result
+        return result
+
+
+_UNSEEN = object()
+_IMMUTABLE = (str, int, float)
 
 
 def _territory_code(value: Any, log: RowLog, field: str) -> Any:
@@ -280,7 +321,7 @@ def parse_actor_table(
     columns = actor_mapping(table.header, mapping)
     derive = classify and "classification_rule" not in columns.values()
     skip = ignored_columns(mapping)
-    plan = _plan(table.header, columns, ACTOR_CONVERTERS)
+    plan = _plan(table.header, columns, ACTOR_CONVERTERS, table.rows)
     keys: set[str] = set()
     for row in table.rows:
         log = RowLog(result.issues, row.number, table.file)
@@ -321,7 +362,7 @@ def parse_link_table(
     result = ParseResult(issues=list(table.issues), rows=len(table.rows))
     columns = link_mapping(table.header, mapping)
     skip = ignored_columns(mapping)
-    plan = _plan(table.header, columns, LINK_CONVERTERS)
+    plan = _plan(table.header, columns, LINK_CONVERTERS, table.rows)
     for row in table.rows:
         log = RowLog(result.issues, row.number, table.file)
         data, extra = _convert_row(row, plan, skip, log)
