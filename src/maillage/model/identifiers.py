@@ -55,17 +55,18 @@ _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-
 _LA_POSTE_SIREN = "356000000"
 
 
-_LUHN_DOUBLE = str.maketrans("0123456789", "0246813579")  # digit -> digit sum of 2x
+_LUHN_DOUBLE = bytes.maketrans(b"0123456789", b"0246813579")  # digit -> digit sum of 2x
 
 
 def luhn_ok(digits: str) -> bool:
-    """Return True if the digit string passes the Luhn check (fast path).
+    """Return True if the ASCII digit string passes the Luhn check (fast path).
 
     Digits are summed from the right, every second one doubled (its digit sum, by a
-    character translation); the sum of the ASCII codes runs in C.
+    byte translation); the sums of the ASCII codes run in C.
     """
-    both = digits[-1::-2] + digits[-2::-2].translate(_LUHN_DOUBLE)
-    return (sum(both.encode()) - 48 * len(digits)) % 10 == 0
+    code = digits.encode()
+    doubled = code[-2::-2].translate(_LUHN_DOUBLE)
+    return (sum(code[-1::-2]) + sum(doubled) - 48 * len(code)) % 10 == 0
 
 
 def siren_ok(code: str) -> bool:

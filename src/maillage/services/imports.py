@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -57,6 +58,7 @@ ACTOR_VALUE_FIELDS = (
     "longitude", "website", "email", "phone", "classification_rule", "themes", "sdgs",
     "territories",
 )  # fmt: skip
+_actor_fields = operator.attrgetter(*ACTOR_VALUE_FIELDS)
 LINK_VALUE_FIELDS = (
     "form", "subtype", "weight", "amount", "status", "start_date", "end_date", "purpose",
     "evidence", "evidence_url", "confidence", "themes", "source_ref",
@@ -218,11 +220,11 @@ def import_key(record: ActorRecord) -> str:
 
 
 def _actor_values(record: ActorRecord, source: str, ref: _Reference) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name in ACTOR_VALUE_FIELDS:  # the hot loop of large imports: no tuple membership
-        value = getattr(record, name)
-        if value or type(value) is float:  # keeps 0.0, drops None, "" and []
-            values[name] = value
+    values: dict[str, Any] = {
+        name: value  # keeps 0.0, drops None, "" and []
+        for name, value in zip(ACTOR_VALUE_FIELDS, _actor_fields(record), strict=True)
+        if value or type(value) is float
+    }
     if not values.get("commune_code") and (code := ref.commune_of(record)):
         values["commune_code"] = code
     values["identifiers"] = [f"source:{source}:{import_key(record)}"]
@@ -354,17 +356,23 @@ class _ActorPlan:
     new: list[dict[str, Any]] = field(default_factory=list)
     changes: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)  # source key -> id or stand-in
-    idents: dict[str, int | None] = field(default_factory=dict)  # "siret:..." -> stand-in
 
     def add(self, key: str, values: dict[str, Any]) -> None:
         """Plan a new actor: its key and identifiers name it until it has an id."""
-        standin = STANDIN + len(self.new)
-        self.ids[key] = standin
+        self.ids[key] = STANDIN + len(self.new)
         self.new.append(values)
-        for scheme in ("siret", "siren", "rna"):
-            if values.get(scheme):
-                ident = f"{scheme}:{values[scheme]}"
-                self.idents[ident] = None if ident in self.idents else standin
+
+    @functools.cached_property
+    def idents(self) -> dict[str, int | None]:
+        """``"siret:..."`` (and SIREN, RNA) -> stand-in of the new actor holding it, None
+        when several do. Built when links first need it, once every actor is planned."""
+        idents: dict[str, int | None] = {}
+        for index, values in enumerate(self.new):
+            for scheme in ("siret", "siren", "rna"):
+                if values.get(scheme):
+                    ident = f"{scheme}:{values[scheme]}"
+                    idents[ident] = None if ident in idents else STANDIN + index
+        return idents
 
 
 @dataclass
