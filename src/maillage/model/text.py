@@ -126,22 +126,24 @@ def search_tokens_many(texts: Sequence[str | None]) -> list[str]:
     return [doc.strip() for doc in " ".join(filter(None, tokens)).split("\n")]
 
 
-def _chunks_tokens(chunks: list[str]) -> list[str | None]:
-    """The tokens of each chunk (none left None): cache hits resolved in C, then misses."""
+def _chunks_tokens(chunks: list[str]) -> list[str]:
+    """The tokens of each chunk: cache hits resolved in C; the distinct misses found
+    by a set difference (also in C), tokenised once each and cached."""
     tokens = list(map(_CHUNK_CACHE.get, chunks))
-    if None in tokens:
-        return [_miss(c) if t is None else t for t, c in zip(tokens, chunks, strict=True)]
-    return tokens
+    if None not in tokens:
+        return tokens  # type: ignore[return-value]  # no None left
+    found = {chunk: _tokens_of(chunk) for chunk in set(chunks).difference(_CHUNK_CACHE)}
+    if len(_CHUNK_CACHE) + len(found) <= _CHUNK_CACHE_SIZE:
+        _CHUNK_CACHE.update(found)
+        return list(map(_CHUNK_CACHE.__getitem__, chunks))
+    return [found[c] if t is None else t for t, c in zip(tokens, chunks, strict=True)]
 
 
-def _miss(chunk: str) -> str:
-    """Tokens of a chunk not yet in the cache (numbers stand for themselves)."""
+def _tokens_of(chunk: str) -> str:
+    """Tokens of a chunk not in the cache (numbers stand for themselves)."""
     if chunk.isascii() and chunk.isdigit():
         return chunk
-    tokens = _chunk_tokens(chunk)
-    if len(_CHUNK_CACHE) < _CHUNK_CACHE_SIZE:
-        _CHUNK_CACHE[chunk] = tokens
-    return tokens
+    return _chunk_tokens(chunk)
 
 
 # A plain dict in front of the LRU cache: a hit costs one lookup, which matters
