@@ -152,11 +152,19 @@ def insert_values(
     Many rows go in one statement: each execution of a statement has a fixed cost
     (the driver releases and takes back the GIL, SQLite starts and halts its
     program) that one-row statements pay per row; SQLAlchemy's "insertmanyvalues"
-    does the same. A statement stays under SQLite's 32,766 parameters.
+    does the same. A statement stays under SQLite's 32,766 parameters, and its text
+    under about 200,000 characters.
     """
     if not rows:
         return
-    per = max(1, min(_ROWS_PER_STATEMENT, _MAX_PARAMETERS // max(1, len(rows[0]))))
+    per = max(
+        1,
+        min(
+            _ROWS_PER_STATEMENT,
+            _MAX_PARAMETERS // max(1, len(rows[0])),
+            _MAX_STATEMENT_CHARS // len(values),  # long literals: fewer rows
+        ),
+    )
     whole = len(rows) - len(rows) % per
     if whole:
         statement = f"{head} VALUES {', '.join([values] * per)}"
@@ -175,6 +183,7 @@ def _row_template(width: int, literals: Iterable[str] = ()) -> str:
 
 _ROWS_PER_STATEMENT = 500
 _MAX_PARAMETERS = 32_766
+_MAX_STATEMENT_CHARS = 200_000
 
 
 def _process(conn: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
