@@ -54,24 +54,28 @@ def test_anr_split_2019_counts_and_auc(result: dict[str, Any]) -> None:
     assert result["adamic_adar"]["auc"] == pytest.approx(0.751, abs=0.005)
     assert result["preferential_attachment"]["auc"] == pytest.approx(0.900, abs=0.005)
     assert result["model"]["auc"] >= 0.94
-    assert result["model"]["precision_at_l"] >= 1.4 * result["adamic_adar"]["precision_at_l"]
+    assert result["model"]["precision_at_l"] >= 1.6 * result["adamic_adar"]["precision_at_l"]
     assert result["model"]["mrr"] > result["adamic_adar"]["mrr"]
 
 
-# Why the 2x target is not met (measured, seed 0): the model reaches precision@L 0.088
-# against 0.0575 for Adamic-Adar (1.53x), near negatives drawn by common partners
-# included (0.0865 with uniform ones). The ceiling of pair features of this kind is
-# not much higher: boosted trees fitted on half of the 2019+ test ties themselves (an
-# oracle no honest model has), with the same structural and activity features, reach
-# 0.105-0.109 on the other half (1.8-1.9x). Knowing each actor's number of new ties
-# after 2019 (another oracle) would lift the model to 0.129, but that number is hardly
-# predictable from the past: a node-level Poisson model on the activity history ranks
-# actors by it with Spearman 0.43 (0.39 for ties of the last three years) and, added
-# to the model, lowers precision@L; so do middle-actor activity features. Five
-# training snapshots instead of three give 0.093 (1.62x), seen on this split only.
+# Why the 2x target is not met (measured, seed 0): the model reaches precision@L 0.099
+# against 0.0575 for Adamic-Adar (1.72x), AUC 0.963. It was 0.088 (1.53x) with three
+# snapshots and no affinity features. Measured with a scratch version of the new
+# features: five snapshots alone give 0.093, with the words shared by the names 0.095,
+# with Leiden communities too 0.101, with the partners' recent activity 0.099-0.103.
+# Tried without gain: spectral embeddings of the normalised adjacency (32 or 64
+# eigenvectors, dot products at powers 1-3 and cosine), degree-normalised L3 paths,
+# communities of the last four years' ties, territory and name profiles of the
+# partners, snapshot-normalised degree and activity, 120 trees, 20 negatives per
+# positive; six snapshots (the sixth with one year of history) fall back to 0.092.
+# The ceiling is near: trees trained on the test window itself (labels 2019-2022, an
+# oracle no honest model has) reach 0.118 (2.06x) with the former features. Knowing
+# each actor's number of new ties after 2019 (another oracle) would lift the model
+# further, but that number is hardly predictable from the past (a node-level Poisson
+# model ranks actors by it with Spearman 0.43, and lowers precision@L when added).
 @pytest.mark.slow
 @pytest.mark.xfail(
-    reason="issue 4 target precision@L >= 2x Adamic-Adar not reached (about 1.53x)", strict=False
+    reason="issue 4 target precision@L >= 2x Adamic-Adar not reached (about 1.72x)", strict=False
 )
 def test_anr_precision_at_l_twice_adamic_adar(result: dict[str, Any]) -> None:
     assert result["model"]["precision_at_l"] >= 2 * result["adamic_adar"]["precision_at_l"]

@@ -5,8 +5,10 @@ it): the CSR adjacency with tie years and strengths
 (:class:`~maillage.recommend.structure.Adjacency`, from which the common-neighbour
 structure of any pair is computed on demand) and per-actor arrays (degree, ties formed
 in each of the last five years, years with a new tie, years since the last and the
-first tie, world, territory, themes). :func:`pair_features` turns pairs of vertices
-into a float matrix whose columns are :data:`FEATURES`.
+first tie, world, territory, themes, the mean recent activity of the partners, the
+words of the names and the Leiden communities of :mod:`~maillage.recommend.affinity`).
+:func:`pair_features` turns pairs of vertices into a float matrix whose columns are
+:data:`FEATURES`.
 
 Indices follow Liben-Nowell & Kleinberg (2007), Adamic & Adar (2003) and Zhou, Lü &
 Zhang (2009) for resource allocation; recency and the activity history of each actor
@@ -25,6 +27,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from maillage.analysis.graph import NO_YEAR, WORLDS, ActorGraph, BoolArray, FloatArray, IntArray
+from maillage.recommend.affinity import (
+    RESOLUTIONS,
+    canonical_order,
+    communities,
+    name_words,
+    row_dot,
+)
 from maillage.recommend.structure import STRUCTURE, Adjacency, pair_structure
 
 YEARS = 5  # yearly activity kept for the last YEARS years
@@ -51,6 +60,12 @@ FEATURES: tuple[str, ...] = (
     "same_world",
     "world_pair",
     "shared_themes",
+    "name_similarity",
+    "partner_recent_min",
+    "partner_recent_max",
+    "partner_recent3_min",
+    "partner_recent3_max",
+    *(f"community{j}_{f}" for j in range(len(RESOLUTIONS)) for f in ("same", "size_min")),
 )
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
 
@@ -69,6 +84,10 @@ class PairContext:
     age: FloatArray
     territory: IntArray
     themes: sp.csr_matrix
+    names: sp.csr_matrix  # TF-IDF words of the names, unit rows
+    partner_recent: FloatArray  # actors x 2: mean recent1, recent3 of the partners
+    community: IntArray  # actors x RESOLUTIONS
+    community_size: FloatArray  # actors x RESOLUTIONS
 
     @property
     def n(self) -> int:
@@ -130,6 +149,10 @@ def pair_context(
     s, d, y = graph.pair_src[known], graph.pair_dst[known], years[known]
     adj = Adjacency.build(graph.n, s, d, y, tie_strength(graph.n, s, d, y), ref)
     yearly = np.column_stack([_count(graph.n, s, d, y == ref - k) for k in range(1, YEARS + 1)])
+    if "name_words" not in graph.cache:
+        graph.cache["name_words"] = name_words(graph.names)
+        graph.cache["canonical_order"] = canonical_order(graph.ids)
+    community, community_size = communities(graph.n, s, d, graph.cache["canonical_order"])
     return PairContext(
         graph=graph,
         ref_year=ref,
@@ -141,7 +164,23 @@ def pair_context(
         age=_since(graph.n, s, d, y, ref, np.minimum, 10**6, 0),
         territory=_codes(graph.territory),
         themes=_theme_matrix(graph),
+        names=graph.cache["name_words"],
+        partner_recent=_partner_mean(adj, yearly[:, 0], yearly[:, :3].sum(axis=1)),
+        community=community,
+        community_size=community_size,
     )
+
+
+def _partner_mean(adj: Adjacency, *values: FloatArray) -> FloatArray:
+    """Mean of each of ``values`` over the partners of every actor (0 without partner).
+
+    Whether an actor's partners are still forming ties says whether its part of the map
+    is alive: organisations are renamed, merged or stop being used as a project's
+    partner, and their partners' activity drops with them.
+    """
+    a = sp.csr_matrix((np.ones(len(adj.indices)), adj.indices, adj.indptr), shape=(adj.n, adj.n))
+    means = a @ np.column_stack(values) / np.maximum(adj.degree, 1.0)[:, None]
+    return np.asarray(means, dtype=np.float64)
 
 
 def _count(n: int, s: IntArray, d: IntArray, mask: BoolArray) -> FloatArray:
@@ -247,5 +286,16 @@ def _features(
         (wu == wv).astype(np.float64),
         (np.minimum(wu, wv) * len(WORLDS) + np.maximum(wu, wv)).astype(np.float64),
         np.log1p(shared),
+        row_dot(ctx.names, u, v),
+        *_pair(ctx.partner_recent[u, 0], ctx.partner_recent[v, 0]),
+        *_pair(ctx.partner_recent[u, 1], ctx.partner_recent[v, 1]),
+        *(
+            col
+            for j in range(ctx.community.shape[1])
+            for col in (
+                (ctx.community[u, j] == ctx.community[v, j]).astype(np.float64),
+                np.log1p(np.minimum(ctx.community_size[u, j], ctx.community_size[v, j])),
+            )
+        ),
     )
     return np.column_stack(cols)

@@ -5,8 +5,10 @@ How it is trained (no constant is fitted to a particular data set):
 1. *Internal temporal snapshots.* With ``Y`` the reference year (the split year in an
    evaluation, the year after the last tie otherwise), let ``k >= 1`` be the smallest
    number of years before ``Y`` holding at least 20 % of the dated ties. Snapshot ``j``
-   (``j = 0 .. snapshots - 1``, while ties remain before its cut) cuts the history at
-   ``Y - k - j``: features are computed on the ties before the cut
+   (``j = 0 .. snapshots - 1``, at most five) cuts the history at ``Y - k - j``, kept
+   while at least the same 20 % of the dated ties lie before its cut (a snapshot whose
+   features rest on a sliver of history teaches the trees a map unlike the present
+   one): features are computed on the ties before the cut
    (:func:`~maillage.recommend.features.pair_context`), labels are the ties formed in
    the next ``k`` years between actors already present. Several snapshots give the
    trees more, and more varied, examples of how the map grows (the "multiple snapshot"
@@ -25,7 +27,11 @@ How it is trained (no constant is fitted to a particular data set):
    ``log c`` up to a constant, and ``log c - log mu`` is added back, ``mu`` the mean
    ``c`` of uniform untied near pairs (``1 / mean(1 / c)`` over the drawn negatives).
 3. *Model.* :class:`~maillage.recommend.boosting.BoostedTrees` (logistic loss,
-   Friedman 2001) on :data:`~maillage.recommend.features.FEATURES`.
+   Friedman 2001) on :data:`~maillage.recommend.features.FEATURES`: common-neighbour
+   indices, each end's activity history and its partners' recent activity, world,
+   territory and themes, and the affinities of :mod:`~maillage.recommend.affinity`
+   (Leiden communities at three resolutions, words shared by the names), all
+   recomputed at each snapshot's cut.
 4. *Calibration across strata.* Negatives and positives were subsampled at known rates
    in each stratum, so the log of their ratio is added to the model's log-odds (prior
    correction, King & Zeng 2001), with the ``log c - log mu`` of near pairs: scores of
@@ -138,7 +144,7 @@ def fit_model(
     min_positives: int = 30,
     max_positives: int = 20_000,
     n_trees: int = 60,
-    snapshots: int = 3,
+    snapshots: int = 5,
     share: float = 0.2,
 ) -> LinkModel:
     """Fit a :class:`LinkModel` on the ties of ``graph`` formed before ``ref_year``.
@@ -149,7 +155,7 @@ def fit_model(
     ref = ref_year if ref_year is not None else (int(years.max()) + 1 if len(years) else 0)
     rng = np.random.default_rng(seed)
     inner = inner_split_year(years, ref, share)
-    windows = _windows(years, ref, inner, snapshots)
+    windows = _windows(years, ref, inner, snapshots, share)
     masks = _masks(graph, ref, windows, rng)
     cap = max(max_positives // len(masks), 1)
     samples = [_snapshot(graph, mask, rng, negative_ratio, cap) for mask in masks]
@@ -166,14 +172,18 @@ def fit_model(
     return LinkModel(near=strata[0], far=strata[1], inner_year=inner, info=info)
 
 
-def _windows(years: IntArray, ref: int, inner: int | None, snapshots: int) -> list[tuple[int, int]]:
+def _windows(
+    years: IntArray, ref: int, inner: int | None, snapshots: int, share: float
+) -> list[tuple[int, int]]:
     """Label windows ``[cut, cut + h)``, ``h = ref - inner``, the latest first, each
-    leaving dated ties before its cut."""
+    leaving at least ``share`` of the dated ties before ``ref`` before its cut."""
     if inner is None:
         return []
-    dated = years[years != NO_YEAR]
-    first = int(dated.min()) if len(dated) else ref
-    return [(inner - j, ref - j) for j in range(snapshots) if inner - j > first] or [(inner, ref)]
+    dated = years[(years != NO_YEAR) & (years < ref)]
+    need = share * len(dated)
+    return [
+        (inner - j, ref - j) for j in range(snapshots) if (dated < inner - j).sum() >= need
+    ] or [(inner, ref)]
 
 
 def _masks(
