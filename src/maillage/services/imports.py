@@ -221,10 +221,14 @@ def import_key(record: ActorRecord) -> str:
 
 def _actor_values(record: ActorRecord, source: str, ref: _Reference) -> dict[str, Any]:
     values: dict[str, Any] = {
-        name: value  # keeps 0.0, drops None, "" and []
+        name: value  # drops None, "" and []
         for name, value in zip(ACTOR_VALUE_FIELDS, _actor_fields(record), strict=True)
-        if value or type(value) is float
+        if value
     }
+    if record.latitude == 0.0:  # 0.0 is a coordinate
+        values["latitude"] = record.latitude
+    if record.longitude == 0.0:
+        values["longitude"] = record.longitude
     if not values.get("commune_code") and (code := ref.commune_of(record)):
         values["commune_code"] = code
     values["identifiers"] = [f"source:{source}:{import_key(record)}"]
