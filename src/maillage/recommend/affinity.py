@@ -2,7 +2,8 @@
 
 * :func:`communities`: the community of every actor found by Leiden (Traag, Waltman &
   van Eck 2019; modularity with a resolution parameter, Reichardt & Bornholdt 2006) on
-  the ties known at a date, at the resolutions :data:`RESOLUTIONS` (coarse to fine).
+  the ties known at a date, at the resolutions :data:`RESOLUTIONS` (coarse to fine),
+  iterated until the partition is stable.
   Two actors of the same community belong to the same region of the map even when no
   partner joins them: community co-membership is a classic link-prediction signal
   (e.g. Soundarajan & Hopcroft 2012, "Using community information to improve the
@@ -70,7 +71,7 @@ def communities(
         ig.set_random_number_generator(random.Random(seed))
         try:
             part = g.community_leiden(
-                objective_function="modularity", resolution=resolution, n_iterations=2
+                objective_function="modularity", resolution=resolution, n_iterations=-1
             )
         finally:
             ig.set_random_number_generator(random)  # igraph's default generator
