@@ -235,3 +235,31 @@ def test_structure_on_demand_equals_the_two_step_matrix_products() -> None:
     assert pair_structure(adj, su, sv) == pytest.approx(st)
     assert pair_structure(adj, sv, su) == pytest.approx(st)  # symmetric, whichever end is small
     assert (st[:, col["path_age"]] >= 0).all() and (st[:, col["path_age"]] <= 10).all()
+
+
+def test_reasons_name_the_shared_community_and_the_shared_words_of_the_names() -> None:
+    # two tight groups of four, joined by one tie: "lab-a" and "lab-b" are in the
+    # first group, and both names hold "Lille" and "photonique"
+    names = {
+        "lab-a": "Laboratoire de photonique de Lille",
+        "lab-b": "Institut de photonique de Lille",
+        "x1": "Centre X1",
+        "x2": "Centre X2",
+        "y1": "Entreprise Y1",
+        "y2": "Entreprise Y2",
+        "y3": "Entreprise Y3",
+        "y4": "Entreprise Y4",
+    }
+    actors = [make_actor(key, name=name) for key, name in names.items()]
+    ties = [("lab-a", "x1"), ("lab-a", "x2"), ("lab-b", "x1"), ("lab-b", "x2"), ("x1", "x2")]
+    ties += [("y1", "y2"), ("y1", "y3"), ("y1", "y4"), ("y2", "y3"), ("y2", "y4"), ("y3", "y4")]
+    ties += [("x2", "y1")]
+    g = build_graph(actors, [make_link(a, b) for a, b in ties])
+    recs = {r["id"]: r for r in recommend_for_actor(g, "lab-a", top=10)}
+    assert "lab-b" in recs
+    assert {"same_community", "similar_names"} <= set(recs["lab-b"]["reason_codes"])
+    words = next(r for r in recs["lab-b"]["reasons"] if r.startswith("noms proches"))
+    assert words == "noms proches (mots communs : lille, photonique)"
+    assert "similar_names" not in recs.get("y1", {"reason_codes": []})["reason_codes"]
+    en = {r["id"]: r for r in recommend_for_actor(g, "lab-a", top=10, lang="en")}
+    assert "similar names (shared words: lille, photonique)" in en["lab-b"]["reasons"]

@@ -32,7 +32,7 @@ import igraph as ig
 import numpy as np
 import scipy.sparse as sp
 
-from maillage.analysis.graph import FloatArray, IntArray
+from maillage.analysis.graph import ActorGraph, FloatArray, IntArray
 
 RESOLUTIONS: tuple[float, ...] = (0.25, 1.0, 4.0)
 MAX_TIES = 200_000  # communities are computed up to this many known ties (cost bound)
@@ -81,16 +81,29 @@ def communities(
     return membership, size
 
 
-def _words(name: str) -> set[str]:
+def words_of(name: str) -> set[str]:
+    """The words of a name: lower case, accents removed, three letters or more."""
     plain = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
     return set(WORD.findall(plain))
+
+
+def name_word_counts(graph: ActorGraph) -> dict[str, int]:
+    """How many actors' names hold each word (computed once per graph)."""
+    if "name_word_counts" not in graph.cache:
+        counts: dict[str, int] = {}
+        for name in graph.names:
+            for word in words_of(name or ""):
+                counts[word] = counts.get(word, 0) + 1
+        graph.cache["name_word_counts"] = counts
+    counts_: dict[str, int] = graph.cache["name_word_counts"]
+    return counts_
 
 
 def name_words(names: Sequence[str]) -> sp.csr_matrix:
     """Actors x words TF-IDF matrix of the names, rows of unit length (module
     docstring). Words are numbered in alphabetical order, so a row does not depend on
     the other actors' order."""
-    per_actor = [_words(name or "") for name in names]
+    per_actor = [words_of(name or "") for name in names]
     vocab = {w: i for i, w in enumerate(sorted(set().union(*per_actor)))}
     rows = np.repeat(np.arange(len(names)), [len(w) for w in per_actor])
     cols = np.fromiter((vocab[w] for ws in per_actor for w in sorted(ws)), np.int64, len(rows))

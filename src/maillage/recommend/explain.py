@@ -9,6 +9,8 @@ import numpy as np
 
 from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
+from maillage.model.text import stop_words
+from maillage.recommend.affinity import name_word_counts, words_of
 from maillage.recommend.features import PairContext
 
 WORLD_NAMES = {
@@ -37,6 +39,8 @@ TEXT = {
         "distance2": "à deux pas dans le réseau",
         "far": "pas encore reliés, même indirectement, par un partenaire commun",
         "need": "besoin du territoire {code} sur « {theme} » que ce binôme peut traiter",
+        "community": "même communauté du réseau ({size} acteurs reliés entre eux plus qu'au reste)",
+        "names": "noms proches (mots communs : {words})",
     },
     "en": {
         "partners": "shared partners: {names}",
@@ -46,6 +50,8 @@ TEXT = {
         "distance2": "two steps apart in the network",
         "far": "not yet joined, even through a shared partner",
         "need": "need of territory {code} on “{theme}” this pair could address",
+        "community": "same network community ({size} actors tied more to each other than to the rest)",
+        "names": "similar names (shared words: {words})",
     },
 }
 
@@ -57,6 +63,18 @@ def shared_partners(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[in
     common = np.intersect1d(pu, pv)
     order = np.lexsort((common, ctx.degree[common]))
     return [int(c) for c in common[order][:limit]]
+
+
+def shared_name_words(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[str]:
+    """Words both names hold (three letters or more, French stop words left out), the
+    rarest on the map first: what the name-similarity feature sees."""
+    names = ctx.graph.names
+    common = words_of(names[u] or "") & words_of(names[v] or "")
+    common -= stop_words()
+    if not common:
+        return []
+    rarity = name_word_counts(ctx.graph)
+    return sorted(common, key=lambda w: (rarity.get(w, 0), w))[:limit]
 
 
 def matching_needs(
@@ -99,6 +117,15 @@ def explain_pair(
     elif not partners:
         codes.append("far")
         reasons.append(text["far"])
+    level = ctx.community.shape[1] // 2  # the middle resolution (modularity's own, 1.0)
+    size = int(ctx.community_size[u, level])
+    if size > 1 and ctx.community[u, level] == ctx.community[v, level]:
+        codes.append("same_community")
+        reasons.append(text["community"].format(size=size))
+    words = shared_name_words(ctx, u, v)
+    if words:
+        codes.append("similar_names")
+        reasons.append(text["names"].format(words=", ".join(words)))
     for need in matching_needs(ctx, u, v, needs)[:2]:
         codes.append("territory_need")
         reasons.append(text["need"].format(code=need.territory, theme=need.theme))
