@@ -144,6 +144,10 @@ def _sdgs(value: Any) -> list[int]:
 
 
 def _strings(field: str, value: Any) -> list[str]:
+    if value.__class__ is list and len(value) == 1:  # the common case: one clean item
+        item = value[0]
+        if item.__class__ is str and item and not item[0].isspace() and not item[-1].isspace():
+            return [item]
     if isinstance(value, str):
         value = [v for v in value.replace(";", ",").split(",")]
     return sorted({text for v in value or () if (text := str(v).strip())})
