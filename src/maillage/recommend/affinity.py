@@ -3,7 +3,7 @@
 * :func:`communities`: the community of every actor found by Leiden (Traag, Waltman &
   van Eck 2019; modularity with a resolution parameter, Reichardt & Bornholdt 2006) on
   the ties known at a date, at the resolutions :data:`RESOLUTIONS` (coarse to fine),
-  iterated until the partition is stable.
+  iterated until the partition is stable (at most :data:`MAX_PASSES` passes).
   Two actors of the same community belong to the same region of the map even when no
   partner joins them: community co-membership is a classic link-prediction signal
   (e.g. Soundarajan & Hopcroft 2012, "Using community information to improve the
@@ -36,6 +36,7 @@ from maillage.analysis.graph import ActorGraph, FloatArray, IntArray
 
 RESOLUTIONS: tuple[float, ...] = (0.25, 1.0, 4.0)
 MAX_TIES = 200_000  # communities are computed up to this many known ties (cost bound)
+MAX_PASSES = 10  # Leiden passes at most, when the partition does not settle (cost bound)
 WORD = re.compile(r"[a-z0-9]{3,}")  # words of three letters or more, accents removed
 
 
@@ -70,15 +71,31 @@ def communities(
     for j, resolution in enumerate(resolutions):
         ig.set_random_number_generator(random.Random(seed))
         try:
-            part = g.community_leiden(
-                objective_function="modularity", resolution=resolution, n_iterations=-1
-            )
+            found = np.asarray(_leiden(g, resolution), dtype=np.int64)[rank]
         finally:
             ig.set_random_number_generator(random)  # igraph's default generator
-        found = np.asarray(part.membership, dtype=np.int64)[rank]
         membership[:, j] = found
         size[:, j] = np.bincount(found)[found]
     return membership, size
+
+
+def _leiden(g: ig.Graph, resolution: float) -> list[int]:
+    """Leiden passes until the partition is stable, at most :data:`MAX_PASSES` of them:
+    a map with clear communities settles in a few passes, while on a map without them
+    each pass still moves some actors and the passes would go on for minutes."""
+    membership: list[int] | None = None
+    for _ in range(MAX_PASSES):
+        part = g.community_leiden(
+            objective_function="modularity",
+            resolution=resolution,
+            n_iterations=1,
+            initial_membership=membership,
+        )
+        if part.membership == membership:
+            break
+        membership = part.membership
+    assert membership is not None
+    return membership
 
 
 def words_of(name: str) -> set[str]:
