@@ -27,6 +27,7 @@ import random
 import re
 import unicodedata
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import igraph as ig
 import numpy as np
@@ -104,34 +105,39 @@ def words_of(name: str) -> set[str]:
     return set(WORD.findall(plain))
 
 
-def name_word_counts(graph: ActorGraph) -> dict[str, int]:
-    """How many actors' names hold each word (computed once per graph)."""
-    if "name_word_counts" not in graph.cache:
-        counts: dict[str, int] = {}
-        for name in graph.names:
-            for word in words_of(name or ""):
-                counts[word] = counts.get(word, 0) + 1
-        graph.cache["name_word_counts"] = counts
-    counts_: dict[str, int] = graph.cache["name_word_counts"]
-    return counts_
+@dataclass(frozen=True)
+class NameWords:
+    """The words of the actors' names: the TF-IDF matrix (:func:`name_words`) and, for
+    the reasons given in words, how many names hold each word."""
+
+    matrix: sp.csr_matrix
+    counts: dict[str, int]
 
 
-def name_words(names: Sequence[str]) -> sp.csr_matrix:
+def graph_name_words(graph: ActorGraph) -> NameWords:
+    """:func:`name_words` of the graph's actors, computed once per graph."""
+    if "name_words" not in graph.cache:
+        graph.cache["name_words"] = name_words(graph.names)
+    found: NameWords = graph.cache["name_words"]
+    return found
+
+
+def name_words(names: Sequence[str]) -> NameWords:
     """Actors x words TF-IDF matrix of the names, rows of unit length (module
-    docstring). Words are numbered in alphabetical order, so a row does not depend on
-    the other actors' order."""
+    docstring), and the number of names holding each word. Words are numbered in
+    alphabetical order, so a row does not depend on the other actors' order."""
     per_actor = [words_of(name or "") for name in names]
     vocab = {w: i for i, w in enumerate(sorted(set().union(*per_actor)))}
     rows = np.repeat(np.arange(len(names)), [len(w) for w in per_actor])
     cols = np.fromiter((vocab[w] for ws in per_actor for w in sorted(ws)), np.int64, len(rows))
     x = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(names), max(len(vocab), 1)))
-    df = np.maximum(np.bincount(cols, minlength=x.shape[1]), 1)
-    x = x @ sp.diags(np.log(max(len(names), 1) / df))
+    held = np.bincount(cols, minlength=x.shape[1])
+    x = x @ sp.diags(np.log(max(len(names), 1) / np.maximum(held, 1)))
     norm = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     x = sp.diags(1.0 / np.where(norm > 0, norm, 1.0)) @ x
     out: sp.csr_matrix = sp.csr_matrix(x)
     out.sort_indices()
-    return out
+    return NameWords(out, dict(zip(vocab, held.tolist(), strict=False)))
 
 
 def row_dot(x: sp.csr_matrix, u: IntArray, v: IntArray) -> FloatArray:

@@ -10,7 +10,7 @@ import numpy as np
 from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
 from maillage.model.text import stop_words
-from maillage.recommend.affinity import name_word_counts, words_of
+from maillage.recommend.affinity import graph_name_words, words_of
 from maillage.recommend.features import PairContext
 
 WORLD_NAMES = {
@@ -73,7 +73,7 @@ def shared_name_words(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[
     common -= stop_words()
     if not common:
         return []
-    rarity = name_word_counts(ctx.graph)
+    rarity = graph_name_words(ctx.graph).counts
     return sorted(common, key=lambda w: (rarity.get(w, 0), w))[:limit]
 
 

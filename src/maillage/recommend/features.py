@@ -31,7 +31,7 @@ from maillage.recommend.affinity import (
     RESOLUTIONS,
     canonical_order,
     communities,
-    name_words,
+    graph_name_words,
     row_dot,
 )
 from maillage.recommend.structure import STRUCTURE, Adjacency, pair_structure
@@ -149,8 +149,7 @@ def pair_context(
     s, d, y = graph.pair_src[known], graph.pair_dst[known], years[known]
     adj = Adjacency.build(graph.n, s, d, y, tie_strength(graph.n, s, d, y), ref)
     yearly = np.column_stack([_count(graph.n, s, d, y == ref - k) for k in range(1, YEARS + 1)])
-    if "name_words" not in graph.cache:
-        graph.cache["name_words"] = name_words(graph.names)
+    if "canonical_order" not in graph.cache:
         graph.cache["canonical_order"] = canonical_order(graph.ids)
     community, community_size = communities(graph.n, s, d, graph.cache["canonical_order"])
     return PairContext(
@@ -164,7 +163,7 @@ def pair_context(
         age=_since(graph.n, s, d, y, ref, np.minimum, 10**6, 0),
         territory=_codes(graph.territory),
         themes=_theme_matrix(graph),
-        names=graph.cache["name_words"],
+        names=graph_name_words(graph).matrix,
         partner_recent=_partner_mean(adj, yearly[:, 0], yearly[:, :3].sum(axis=1)),
         community=community,
         community_size=community_size,
