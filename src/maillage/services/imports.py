@@ -137,29 +137,28 @@ class _Reference:
         self.communes = {c[4:] for c in self.territories if c.startswith("COM:")}
 
     @functools.cached_property
-    def by_name(self) -> dict[tuple[str, str | None], str]:
-        """Folded commune name (and département) -> INSEE code, the most populous
-        commune winning a shared name."""
-        by_name: dict[tuple[str, str | None], str] = {}
+    def _communes_named(self) -> list[tuple[str, str, str | None]]:
+        """(INSEE code, folded name, département) of every commune, least populous first."""
         query = (
             sa.select(territory.c.code, territory.c.name_folded, territory.c.parent_code)
             .where(territory.c.level == "commune")
             .order_by(sa.func.coalesce(territory.c.population, 0))
         )
-        for code, name, parent in self._conn.execute(query):
-            by_name[(name, parent)] = by_name[(name, None)] = code[4:]
+        return [(code[4:], name, parent) for code, name, parent in self._conn.execute(query)]
+
+    @functools.cached_property
+    def by_name(self) -> dict[tuple[str, str | None], str]:
+        """Folded commune name (and département) -> INSEE code, the most populous
+        commune winning a shared name."""
+        by_name: dict[tuple[str, str | None], str] = {}
+        for code, name, parent in self._communes_named:
+            by_name[(name, parent)] = by_name[(name, None)] = code
         return by_name
 
     @functools.cached_property
     def by_postcode(self) -> dict[str, list[tuple[str, str]]]:
         """Postcode -> (INSEE code, folded name) of its communes."""
-        names = dict(
-            self._conn.execute(
-                sa.select(sa.func.substr(territory.c.code, 5), territory.c.name_folded).where(
-                    territory.c.level == "commune"
-                )
-            ).all()
-        )
+        names = {code: name for code, name, _ in self._communes_named}
         by_postcode: dict[str, list[tuple[str, str]]] = {}
         for postcode, commune in self._conn.execute(sa.select(territory_postcode)):
             by_postcode.setdefault(postcode, []).append((commune, names.get(commune, "")))
