@@ -122,6 +122,14 @@ def is_damaged(text: str) -> bool:
         return False
     if "\u201a" in text and _CP850_SIGN.search(text):  # the plain search first: much faster
         return True
+    # A run that repairs decodes to plausible characters (U+00A0-U+017F, U+2010-U+2044, €,
+    # ™), so it holds a UTF-8 lead byte read as cp1252: C2-C5 (Â Ã Ä Å) or E2 (â) before
+    # 80, 82 or 84 (€ ‚ „). Plain substring searches rule most files out at memchr speed.
+    # ("â" is common French: its second characters, rare, are looked for first.)
+    if not any(lead in text for lead in "ÃÂÅÄ") and not (
+        any(c in text for c in "€‚„") and any(f"â{c}" in text for c in "€‚„")
+    ):
+        return False
     return any(_fix_run(m) != m.group() for m in _HIGH_RUN.finditer(text))
 
 

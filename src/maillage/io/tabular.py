@@ -216,9 +216,9 @@ def _plan(
     converters: Mapping[str, Converter],
     rows: Sequence[Row] = (),
 ) -> Plan:
-    """Decide once per table how each column is read: a column whose first rows
-    repeat their values (postcodes, communes, worlds) has its clean conversions
-    remembered (see :class:`_Remembered`)."""
+    """Decide once per table how each column is read: a column of codes (postcodes,
+    communes, worlds), or whose first rows repeat their values, has its clean
+    conversions remembered (see :class:`_Remembered`)."""
     plan: Plan = {}
     for column in columns:
         target = mapping.get(column)
@@ -231,13 +231,18 @@ def _plan(
         else:
             convert = converters.get(target, _text)
             texts = [x for row in rows[:_SAMPLE] if (x := row.values.get(column)).__class__ is str]
-            if len(texts) == _SAMPLE and len(set(texts)) <= _SAMPLE // 2:
+            if target in _BOUNDED or (len(texts) == _SAMPLE and len(set(texts)) <= _SAMPLE // 2):
                 convert = _Remembered(convert)
             plan[column] = (target, convert)
     return plan
 
 
 _SAMPLE = 2000
+# Fields whose values are codes of a bounded set (about 6,000 postcodes, 35,000 communes):
+# their conversions are always remembered.
+_BOUNDED = frozenset(
+    ["postcode", "commune_code", "world", "legal_form", "digital_profile", "status", "directed"]
+)
 
 
 class _Remembered:

@@ -274,6 +274,8 @@ def _identifier(
 
 def parse_siret(value: Any, log: RowLog, field: str = "siret") -> str | None:
     """Return a valid 14-digit SIRET (Luhn, La Poste exception) or ``None``."""
+    if value.__class__ is str and len(value) == 14 and (checked := checked_siret(value)):
+        return checked  # the common case: nothing to repair or report
     return _identifier(value, log, field, 14, checked_siret, "SIRET")
 
 

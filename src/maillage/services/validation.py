@@ -8,6 +8,7 @@ the value and the rule. Functions are pure: checks that need the database
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Container, Mapping
 from typing import Any
 
@@ -153,27 +154,53 @@ def _strings(field: str, value: Any) -> list[str]:
     return sorted({text for v in value or () if (text := str(v).strip())})
 
 
+def _remembered(rule: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``rule`` (pure, giving text) with its results for text values remembered: the
+    fields of few distinct values (codes of postcodes, communes, worlds) of a large
+    import cost one look-up each. A value that fails is checked, and raises, each time."""
+    seen: dict[str, str] = {}
+
+    def check(value: Any) -> str:
+        if value.__class__ is not str:
+            return rule(value)
+        found = seen.get(value)
+        if found is None:
+            found = rule(value)
+            if len(seen) < _REMEMBERED:
+                seen[value] = found
+        return found
+
+    return check
+
+
+_REMEMBERED = 100_000  # values per field (there are about 35,000 communes)
+
 _ACTOR_RULES: dict[str, Callable[[Any], Any]] = {
-    "world": lambda v: _term("worlds", "world", v),
-    "category": lambda v: _term("categories", "category", v),
-    "digital_profile": lambda v: _term("digital_profiles", "digital_profile", v),
+    "world": _remembered(lambda v: _term("worlds", "world", v)),
+    "category": _remembered(lambda v: _term("categories", "category", v)),
+    "digital_profile": _remembered(lambda v: _term("digital_profiles", "digital_profile", v)),
     "siren": ids.validate_siren,
     "siret": ids.validate_siret,
     "rna": ids.validate_rna,
-    "legal_form": _legal_form,
-    "postcode": ids.validate_postcode,
-    "commune_code": ids.validate_commune_code,
+    "legal_form": _remembered(_legal_form),
+    "postcode": _remembered(ids.validate_postcode),
+    "commune_code": _remembered(ids.validate_commune_code),
     "website": ids.validate_website,
     "email": ids.validate_email,
     "quality": lambda v: _number("quality", v, low=0, high=1),
     "sdgs": _sdgs,
-    "themes": lambda v: _strings("themes", v),
-    "territories": lambda v: _strings("territories", v),
-    "identifiers": lambda v: _strings("identifiers", v),
+    "themes": functools.partial(_strings, "themes"),
+    "territories": functools.partial(_strings, "territories"),
+    "identifiers": functools.partial(_strings, "identifiers"),
 }
 
 
 _COLLECTIONS = frozenset(["themes", "sdgs", "territories", "identifiers"])
+# Per actor field: (text length limit, rule, is a collection): one look-up per field.
+_ACTOR_SPEC: dict[str, tuple[int | None, Callable[[Any], Any] | None, bool]] = {
+    field: (ACTOR_TEXT_FIELDS.get(field), _ACTOR_RULES.get(field), field in _COLLECTIONS)
+    for field in ACTOR_FIELDS
+}
 
 
 def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
@@ -188,16 +215,16 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
             field, values[field], "champ inconnu pour un acteur", "unknown actor field"
         )
     out: dict[str, Any] = {}
-    texts, rules = ACTOR_TEXT_FIELDS, _ACTOR_RULES
+    spec = _ACTOR_SPEC
     for field, value in values.items():
-        limit = texts.get(field)
+        limit, rule, many = spec[field]
         if value is None:
-            out[field] = [] if field in _COLLECTIONS else None
+            out[field] = [] if many else None
             continue
         if value.__class__ is str:
             text = value.strip()
             if not text:
-                out[field] = [] if field in _COLLECTIONS else None
+                out[field] = [] if many else None
                 continue
             if limit is not None:
                 if len(text) > limit or "\x00" in text:
@@ -207,13 +234,18 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
         elif limit is not None:
             out[field] = _text(field, value, limit)
             continue
-        rule = rules.get(field)
         out[field] = value if rule is None else rule(value)
     if (not partial or "name" in out) and not out.get("name"):
         raise InvalidInput(
             "name", values.get("name"), "le nom est obligatoire", "a name is required"
         )
     _coordinates(values, out, partial=partial)
+    _siren_of(values, out, partial=partial)
+    return out
+
+
+def _siren_of(values: Mapping[str, Any], out: dict[str, Any], *, partial: bool) -> None:
+    """Derive the SIREN of a SIRET; check that they agree."""
     if out.get("siret") and not out.get("siren") and ("siren" not in values or not partial):
         out["siren"] = ids.siren_of_siret(out["siret"])
     if out.get("siret") and out.get("siren") and out["siret"][:9] != out["siren"]:
@@ -223,7 +255,6 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
             f"le SIRET doit commencer par le SIREN {out['siren']}",
             f"the SIRET must start with the SIREN {out['siren']}",
         )
-    return out
 
 
 def _coordinates(values: Mapping[str, Any], out: dict[str, Any], *, partial: bool) -> None:

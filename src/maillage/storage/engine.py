@@ -21,7 +21,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     savepoints are transactional). PostgreSQL URLs use psycopg 3.
     """
     url = normalise_url(url)
-    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_serializer", json_dumps)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, **kwargs)
         _configure_sqlite(engine, memory=url in ("sqlite://", "sqlite:///:memory:"))
@@ -30,7 +30,8 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
     return sa.create_engine(url, **kwargs)
 
 
-def _json_dumps(value: Any) -> str:
+def json_dumps(value: Any) -> str:
+    """JSON text of a stored value (dates as ISO 8601; non-text keys allowed)."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

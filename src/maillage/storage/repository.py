@@ -23,6 +23,7 @@ from maillage.model.errors import Conflict, NotFound
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
 from maillage.storage.bulk import insert_records, insert_rows, insert_tuples
+from maillage.storage.engine import json_dumps
 
 Snapshot = dict[str, Any]
 # Columns that validation may fill from others (siren from siret): always planned.
@@ -66,14 +67,10 @@ class BulkIndex:
     write: Callable[[sa.Connection, Sequence[int], Sequence[str]], None]
 
 
-def _json_dumps(value: Any) -> str:
-    try:  # states have string keys: orjson's plain path is faster
-        return orjson.dumps(value).decode()
-    except TypeError:  # a non-string key in a nested value (extra)
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
 BOOKKEEPING = ("version", "created_at", "updated_at", "deleted_at")
+# Rows derived and written at a time by create_many: what is derived for a chunk is
+# written and freed before the next, so a large import reuses the same memory.
+BULK_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +206,11 @@ class Repository:
         if not rows:
             return []
         plan = self.plan_bulk(conn, rows)
-        return self.write_bulk(conn, plan, self.derive_bulk(plan, rows, 0), ctx=ctx)
+        ids: builtins.list[int] = []
+        for offset in range(0, len(rows), BULK_CHUNK):
+            part = self.derive_bulk(plan, rows[offset : offset + BULK_CHUNK], offset)
+            ids += self.write_bulk(conn, plan, part, ctx=ctx, offset=offset)
+        return ids
 
     def plan_bulk(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> BulkPlan:
         """Reserve ids and read what the derivation needs, inside the transaction."""
@@ -258,9 +259,11 @@ class Repository:
         # The audited state drops null columns, as states are compared (see sparse);
         # orjson writes dates and datetimes as ISO 8601.
         known = {k: v for k, v in template.items() if v is not None} | stamps_json
-        dumps = _json_dumps if plan.encoded else None
+        known.update((name, []) for name in absent_names)  # dumped at once, never changed
+        encoded = plan.encoded
         records, changes = [], []
         members: dict[str, list[tuple[int, Any]]] = {name: [] for name in given_names}
+        given = [(name, members[name]) for name in given_names]
         for new_id, row in zip(plan.ids[offset : offset + len(rows)], rows, strict=True):
             values = {k: row[k] for k in row.keys() & columns} if stray else row
             rec = {**template, **values}
@@ -268,20 +271,28 @@ class Repository:
             records.append(pick(rec))
             if None in values.values():
                 snap = {k: v for k, v in rec.items() if v is not None} | stamps_json
+                snap.update((name, []) for name in absent_names)
             else:
                 snap = {**known, **values}
                 snap["id"] = new_id
-            for name in given_names:
+            for name, pairs in given:
                 items = row.get(name)
-                if items:
-                    items = sorted(set(items))
-                    members[name].extend([(new_id, item) for item in items])
-                    snap[name] = items
-                else:
+                if not items:
                     snap[name] = []
-            for name in absent_names:
-                snap[name] = []
-            changes.append((new_id, dumps(snap) if dumps else snap))
+                elif items.__class__ is list and len(items) == 1:  # the usual case
+                    pairs.append((new_id, items[0]))
+                    snap[name] = [items[0]]
+                else:
+                    items = sorted(set(items))
+                    pairs.extend([(new_id, item) for item in items])
+                    snap[name] = items
+            if encoded:
+                try:  # states have string keys: orjson's plain path is faster
+                    changes.append((new_id, orjson.dumps(snap).decode()))
+                except TypeError:  # a non-string key in a nested value (extra)
+                    changes.append((new_id, json_dumps(snap)))
+            else:
+                changes.append((new_id, snap))
         docs = self.bulk_index.compute(plan.index_state, rows) if self.bulk_index else []
         return BulkPart(records, changes, docs, members)
 
@@ -297,9 +308,11 @@ class Repository:
         part: BulkPart,
         *,
         ctx: Context,
+        offset: int = 0,
     ) -> builtins.list[int]:
-        """Store what :meth:`derive_bulk` built; return the ids."""
-        ids = plan.ids[: len(part.records)]
+        """Store what :meth:`derive_bulk` built for the rows from ``offset``; return
+        their ids."""
+        ids = plan.ids[offset : offset + len(part.records)]
         shared = {c: plan.defaults.get(c) for c in plan.columns if c not in plan.given}
         insert_records(
             conn, self.table, self.record_columns(plan), part.records, {**shared, **plan.stamps}
