@@ -295,6 +295,17 @@ def _convert_row(
                 extra[column] = text
             continue
         target, convert = step
+        # The usual cells first, without a call: text, and codes met before.
+        if raw.__class__ is str:
+            if convert is _text:
+                if text := raw.strip():
+                    data[target] = text
+                continue
+            if convert.__class__ is _Remembered:
+                value = convert.seen.get(raw, _UNSEEN)
+                if value.__class__ is str:
+                    data[target] = value
+                    continue
         value = convert(raw, log, target)
         if target == COORDINATES or convert is _territory_code:
             data.update({k: val for k, val in value.items() if val is not None})
@@ -328,8 +339,9 @@ def parse_actor_table(
     skip = ignored_columns(mapping)
     plan = _plan(table.header, columns, ACTOR_CONVERTERS, table.rows)
     keys: set[str] = set()
+    log = RowLog(result.issues, None, table.file)  # one log, moved from row to row
     for row in table.rows:
-        log = RowLog(result.issues, row.number, table.file)
+        log.row, log.failed = row.number, False
         data, extra = _convert_row(row, plan, skip, log)
         if "name" not in data:
             log.error("name", None, "nom de l'acteur requis")
@@ -368,8 +380,9 @@ def parse_link_table(
     columns = link_mapping(table.header, mapping)
     skip = ignored_columns(mapping)
     plan = _plan(table.header, columns, LINK_CONVERTERS, table.rows)
+    log = RowLog(result.issues, None, table.file)  # one log, moved from row to row
     for row in table.rows:
-        log = RowLog(result.issues, row.number, table.file)
+        log.row, log.failed = row.number, False
         data, extra = _convert_row(row, plan, skip, log)
         for end in ("source_key", "target_key"):
             if end not in data:

@@ -29,6 +29,7 @@ import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -224,11 +225,9 @@ def import_key(record: ActorRecord) -> str:
 
 
 def _actor_values(record: ActorRecord, source: str, ref: _Reference) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        name: value  # drops None, "" and []
-        for name, value in zip(ACTOR_VALUE_FIELDS, _actor_fields(record), strict=True)
-        if value
-    }
+    fields = _actor_fields(record)
+    # The fields set (None, "" and [] dropped), filtered in C.
+    values: dict[str, Any] = dict(compress(zip(ACTOR_VALUE_FIELDS, fields, strict=True), fields))
     if record.latitude == 0.0:  # 0.0 is a coordinate
         values["latitude"] = record.latitude
     if record.longitude == 0.0:

@@ -154,37 +154,41 @@ def _strings(field: str, value: Any) -> list[str]:
     return sorted({text for v in value or () if (text := str(v).strip())})
 
 
-def _remembered(rule: Callable[[Any], str]) -> Callable[[Any], str]:
-    """``rule`` (pure, giving text) with its results for text values remembered: the
+class _Remembered:
+    """A pure rule giving text, with its results for text values remembered: the
     fields of few distinct values (codes of postcodes, communes, worlds) of a large
-    import cost one look-up each. A value that fails is checked, and raises, each time."""
-    seen: dict[str, str] = {}
+    import cost one look-up each (clean_actor looks in ``seen`` itself). A value that
+    fails is checked, and raises, each time."""
 
-    def check(value: Any) -> str:
+    __slots__ = ("rule", "seen")
+
+    def __init__(self, rule: Callable[[Any], str]) -> None:
+        self.rule = rule
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> str:
         if value.__class__ is not str:
-            return rule(value)
-        found = seen.get(value)
+            return self.rule(value)
+        found = self.seen.get(value)
         if found is None:
-            found = rule(value)
-            if len(seen) < _REMEMBERED:
-                seen[value] = found
+            found = self.rule(value)
+            if len(self.seen) < _REMEMBERED:
+                self.seen[value] = found
         return found
-
-    return check
 
 
 _REMEMBERED = 100_000  # values per field (there are about 35,000 communes)
 
 _ACTOR_RULES: dict[str, Callable[[Any], Any]] = {
-    "world": _remembered(lambda v: _term("worlds", "world", v)),
-    "category": _remembered(lambda v: _term("categories", "category", v)),
-    "digital_profile": _remembered(lambda v: _term("digital_profiles", "digital_profile", v)),
+    "world": _Remembered(lambda v: _term("worlds", "world", v)),
+    "category": _Remembered(lambda v: _term("categories", "category", v)),
+    "digital_profile": _Remembered(lambda v: _term("digital_profiles", "digital_profile", v)),
     "siren": ids.validate_siren,
     "siret": ids.validate_siret,
     "rna": ids.validate_rna,
-    "legal_form": _remembered(_legal_form),
-    "postcode": _remembered(ids.validate_postcode),
-    "commune_code": _remembered(ids.validate_commune_code),
+    "legal_form": _Remembered(_legal_form),
+    "postcode": _Remembered(ids.validate_postcode),
+    "commune_code": _Remembered(ids.validate_commune_code),
     "website": ids.validate_website,
     "email": ids.validate_email,
     "quality": lambda v: _number("quality", v, low=0, high=1),
@@ -196,9 +200,17 @@ _ACTOR_RULES: dict[str, Callable[[Any], Any]] = {
 
 
 _COLLECTIONS = frozenset(["themes", "sdgs", "territories", "identifiers"])
-# Per actor field: (text length limit, rule, is a collection): one look-up per field.
-_ACTOR_SPEC: dict[str, tuple[int | None, Callable[[Any], Any] | None, bool]] = {
-    field: (ACTOR_TEXT_FIELDS.get(field), _ACTOR_RULES.get(field), field in _COLLECTIONS)
+# Per actor field: (text length limit, rule, is a collection, remembered results):
+# one look-up per field.
+_ACTOR_SPEC: dict[
+    str, tuple[int | None, Callable[[Any], Any] | None, bool, dict[str, str] | None]
+] = {
+    field: (
+        ACTOR_TEXT_FIELDS.get(field),
+        rule := _ACTOR_RULES.get(field),
+        field in _COLLECTIONS,
+        rule.seen if isinstance(rule, _Remembered) else None,
+    )
     for field in ACTOR_FIELDS
 }
 
@@ -217,11 +229,14 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
     out: dict[str, Any] = {}
     spec = _ACTOR_SPEC
     for field, value in values.items():
-        limit, rule, many = spec[field]
+        limit, rule, many, seen = spec[field]
         if value is None:
             out[field] = [] if many else None
             continue
         if value.__class__ is str:
+            if seen is not None and (found := seen.get(value)) is not None:
+                out[field] = found  # a code met before
+                continue
             text = value.strip()
             if not text:
                 out[field] = [] if many else None
