@@ -261,7 +261,8 @@ class Repository:
         known = {k: v for k, v in template.items() if v is not None} | stamps_json
         known.update((name, []) for name in absent_names)  # dumped at once, never changed
         encoded = plan.encoded
-        records, changes = [], []
+        records: list[tuple[Any, ...]] = []
+        changes: list[tuple[int, Any]] = []
         members: dict[str, list[tuple[int, Any]]] = {name: [] for name in given_names}
         given = [(name, members[name]) for name in given_names]
         for new_id, row in zip(plan.ids[offset : offset + len(rows)], rows, strict=True):
