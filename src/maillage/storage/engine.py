@@ -49,6 +49,10 @@ def _configure_sqlite(engine: sa.Engine, *, memory: bool) -> None:
         # dirty pages in memory until the commit instead of spilling them to the
         # WAL and reading them back mid-transaction. The cache grows only as used.
         cursor.execute("PRAGMA cache_size=-65536")
+        # Statement journals (the pages a multi-row statement changes, kept in case it
+        # fails half-way) in memory, not in a temporary file: a 200k-row import wrote
+        # 650 MB to such files in 317,000 system calls (about 0.3 s of system time).
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
