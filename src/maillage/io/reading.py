@@ -173,15 +173,7 @@ def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None 
     damaged = is_damaged(text)
     rows: list[Row] = []
     width = len(header)
-    data = records[start + 1 :]
-    if not damaged and max(map(len, data), default=0) <= width:  # nothing to repair or report
-        rows = [
-            Row(offset, dict(zip(header, record, strict=False)))  # short rows: cells missing
-            for offset, record in enumerate(data, start=start + 2)
-            if record and (record[0].strip() or "".join(record).strip())  # blank rows skipped
-        ]
-        return Table(header, rows, file, issues, delimiter=delimiter)
-    for offset, record in enumerate(data, start=start + 2):
+    for offset, record in enumerate(records[start + 1 :], start=start + 2):
         if not "".join(record).strip():
             continue
         if damaged or len(record) > width:

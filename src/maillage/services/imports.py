@@ -39,12 +39,7 @@ from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, MaillageError
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.model.text import fold
-from maillage.services.validation import (
-    check_communes,
-    check_territories,
-    clean_actor,
-    clean_link,
-)
+from maillage.services.validation import check_communes, check_territories, clean_actor, clean_link
 from maillage.storage.audit import Context, open_batch, utcnow
 from maillage.storage.bulk import paused_gc
 from maillage.storage.engine import transaction
@@ -284,15 +279,12 @@ def _known_aliases(codes: list[str] | None, known: set[str]) -> list[str]:
     return sorted(set(out))
 
 
-def _checked_actor(
-    record: ActorRecord,
-    values: dict[str, Any],
-    ref: _Reference,
-    warn: Callable[[ImportIssue], None],
+def _clean_actor(
+    record: ActorRecord, source: str, ref: _Reference, warn: Callable[[ImportIssue], None]
 ) -> dict[str, Any]:
-    """The cleaned values of one actor record checked against the geography (a
-    pre-merger commune code replaced by the current commune's, with a warning).
-    Raises InvalidInput."""
+    """Validated values of one actor record (a pre-merger commune code replaced by the
+    current commune's, with a warning). Raises InvalidInput."""
+    values = clean_actor(_actor_values(record, source, ref))
     old = values.get("commune_code")
     if old and old not in ref.communes and old in ref.former:
         values["commune_code"] = ref.former[old]
@@ -435,8 +427,7 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     cleaned: list[tuple[ActorRecord, dict[str, Any]]] = []
     for index, (record, row) in enumerate(zip(batch.actors, batch.actor_rows, strict=True)):
         try:
-            values = clean_actor(_actor_values(record, source, ref))
-            cleaned.append((record, _checked_actor(record, values, ref, batch.warn)))
+            cleaned.append((record, _clean_actor(record, source, ref, batch.warn)))
         except InvalidInput as exc:
             batch.reject("actors", row, f"acteur « {record.name} »", exc)
         if index % 1000 == 999:

@@ -154,7 +154,7 @@ def _strings(field: str, value: Any) -> list[str]:
     return sorted({text for v in value or () if (text := str(v).strip())})
 
 
-class _Remembered:
+class _RememberedRule:
     """A pure rule giving text, with its results for text values remembered: the
     fields of few distinct values (codes of postcodes, communes, worlds) of a large
     import cost one look-up each (clean_actor looks in ``seen`` itself). A value that
@@ -180,15 +180,15 @@ class _Remembered:
 _REMEMBERED = 100_000  # values per field (there are about 35,000 communes)
 
 _ACTOR_RULES: dict[str, Callable[[Any], Any]] = {
-    "world": _Remembered(lambda v: _term("worlds", "world", v)),
-    "category": _Remembered(lambda v: _term("categories", "category", v)),
-    "digital_profile": _Remembered(lambda v: _term("digital_profiles", "digital_profile", v)),
+    "world": _RememberedRule(lambda v: _term("worlds", "world", v)),
+    "category": _RememberedRule(lambda v: _term("categories", "category", v)),
+    "digital_profile": _RememberedRule(lambda v: _term("digital_profiles", "digital_profile", v)),
     "siren": ids.validate_siren,
     "siret": ids.validate_siret,
     "rna": ids.validate_rna,
-    "legal_form": _Remembered(_legal_form),
-    "postcode": _Remembered(ids.validate_postcode),
-    "commune_code": _Remembered(ids.validate_commune_code),
+    "legal_form": _RememberedRule(_legal_form),
+    "postcode": _RememberedRule(ids.validate_postcode),
+    "commune_code": _RememberedRule(ids.validate_commune_code),
     "website": ids.validate_website,
     "email": ids.validate_email,
     "quality": lambda v: _number("quality", v, low=0, high=1),
@@ -209,7 +209,7 @@ _ACTOR_SPEC: dict[
         ACTOR_TEXT_FIELDS.get(field),
         rule := _ACTOR_RULES.get(field),
         field in _COLLECTIONS,
-        rule.seen if isinstance(rule, _Remembered) else None,
+        rule.seen if isinstance(rule, _RememberedRule) else None,
     )
     for field in ACTOR_FIELDS
 }
@@ -255,12 +255,6 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
             "name", values.get("name"), "le nom est obligatoire", "a name is required"
         )
     _coordinates(values, out, partial=partial)
-    _siren_of(values, out, partial=partial)
-    return out
-
-
-def _siren_of(values: Mapping[str, Any], out: dict[str, Any], *, partial: bool) -> None:
-    """Derive the SIREN of a SIRET; check that they agree."""
     if out.get("siret") and not out.get("siren") and ("siren" not in values or not partial):
         out["siren"] = ids.siren_of_siret(out["siret"])
     if out.get("siret") and out.get("siren") and out["siret"][:9] != out["siren"]:
@@ -270,6 +264,7 @@ def _siren_of(values: Mapping[str, Any], out: dict[str, Any], *, partial: bool) 
             f"le SIRET doit commencer par le SIREN {out['siren']}",
             f"the SIRET must start with the SIREN {out['siren']}",
         )
+    return out
 
 
 def _coordinates(values: Mapping[str, Any], out: dict[str, Any], *, partial: bool) -> None:

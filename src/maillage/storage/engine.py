@@ -32,7 +32,10 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 
 def json_dumps(value: Any) -> str:
     """JSON text of a stored value (dates as ISO 8601; non-text keys allowed)."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:  # text keys, the usual case: orjson's plain path is faster
+        return orjson.dumps(value).decode()
+    except TypeError:  # a non-text key in a nested value (extra)
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _configure_sqlite(engine: sa.Engine, *, memory: bool) -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
 
 from maillage.model.errors import Conflict, NotFound
@@ -287,13 +286,7 @@ class Repository:
                     items = sorted(set(items))
                     pairs.extend([(new_id, item) for item in items])
                     snap[name] = items
-            if encoded:
-                try:  # states have string keys: orjson's plain path is faster
-                    changes.append((new_id, orjson.dumps(snap).decode()))
-                except TypeError:  # a non-string key in a nested value (extra)
-                    changes.append((new_id, json_dumps(snap)))
-            else:
-                changes.append((new_id, snap))
+            changes.append((new_id, json_dumps(snap) if encoded else snap))
         docs = self.bulk_index.compute(plan.index_state, rows) if self.bulk_index else []
         return BulkPart(records, changes, docs, members)
 

@@ -98,14 +98,12 @@ def _commune_tokens(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> d
 
 def _documents(communes: dict[str, str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """:func:`document_tokens` of many rows, their texts tokenised in one pass."""
-    texts = [
-        " ".join(filter(None, (r.get("name"), r.get("acronym"), r.get("description"))))
-        for r in rows
-    ]  # _own_text, inlined: this runs once per imported actor
-    places = [communes.get(r.get("commune_code") or "") for r in rows]
+    owns = search_tokens_many(
+        [_own_text(r.get("name"), r.get("acronym"), r.get("description")) for r in rows]
+    )
     return [
-        f"{own} {place}" if own and place else own or place or ""  # _with_place
-        for own, place in zip(search_tokens_many(texts), places, strict=True)
+        _with_place(own, communes.get(r.get("commune_code") or ""))
+        for own, r in zip(owns, rows, strict=True)
     ]
 
 
