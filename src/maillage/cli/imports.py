@@ -53,9 +53,9 @@ def _renamed(table: Table, mapping: Mapping[str, str] | None) -> Table:
     """Rename columns (``--map COLUMN=FIELD``) before a format's parser reads them."""
     if not mapping:
         return table
-    table.header = [mapping.get(c, c) for c in table.header]
-    for row in table.rows:
+    for row in table.rows:  # the rows are built under the file's own header first
         row.values = {mapping.get(k, k): v for k, v in row.values.items()}
+    table.header = [mapping.get(c, c) for c in table.header]
     return table
 
 
@@ -68,7 +68,7 @@ def _renamed_records(records: Any, mapping: Mapping[str, str] | None) -> list[di
 def _rows_of(table: Table, result: ParseResult) -> list[int | None]:
     """File rows of the records of a generic table (one record per kept row)."""
     rejected = set(result.rejected_rows)
-    return [r.number for r in table.rows if r.number not in rejected]
+    return [n for n in table.numbers if n not in rejected]
 
 
 def _generic(kind: str) -> Reader:

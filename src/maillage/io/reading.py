@@ -13,7 +13,8 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +58,71 @@ class Row:
     values: dict[str, Any]
 
 
-@dataclass(slots=True)
 class Table:
-    """A header and numbered rows, plus the issues met while reading the file."""
+    """A header and numbered rows, plus the issues met while reading the file.
 
-    header: list[str]
-    rows: list[Row]
-    file: str | None = None
-    issues: list[ImportIssue] = field(default_factory=list)
-    encoding: str | None = None
-    delimiter: str | None = None
+    A CSV table keeps its data as plain records (lists of cells in header order, none
+    wider than the header) with their row numbers: column-wise readers such as
+    :func:`maillage.io.tabular.parse_actor_table` use :attr:`records` and
+    :attr:`numbers`, and :attr:`rows` is built on first use (then :attr:`records` is
+    None: rows may be changed in place).
+    """
+
+    __slots__ = ("_numbers", "_records", "_rows", "delimiter", "encoding", "file", "header",
+                 "issues")  # fmt: skip
+
+    def __init__(
+        self,
+        header: list[str],
+        rows: list[Row] | None = None,
+        file: str | None = None,
+        issues: list[ImportIssue] | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        *,
+        records: list[list[Any]] | None = None,
+        numbers: list[int] | None = None,
+    ) -> None:
+        self.header = header
+        self.file = file
+        self.issues = [] if issues is None else issues
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self._rows: list[Row] | None = rows or []
+        self._records: list[list[Any]] | None = None
+        self._numbers: list[int] | None = None
+        if rows is None and records is not None and numbers is not None:
+            self._rows, self._records, self._numbers = None, records, numbers
+
+    def __repr__(self) -> str:
+        return f"Table({self.file!r}, {len(self)} rows, header={self.header!r})"
+
+    def __len__(self) -> int:
+        return len(self._records if self._records is not None else self.rows)
+
+    @property
+    def rows(self) -> list[Row]:
+        """The data rows, each with its cells by column name."""
+        if self._rows is None:
+            header, records = self.header, self._records or []
+            self._rows = [
+                Row(n, dict(zip(header, r, strict=False)))  # short rows: cells missing
+                for n, r in zip(self._numbers or [], records, strict=True)
+            ]
+            self._records = None
+        return self._rows
+
+    @property
+    def records(self) -> list[list[Any]] | None:
+        """The cells of each row in header order (None once :attr:`rows` was built)."""
+        return self._records
+
+    @property
+    def numbers(self) -> list[int]:
+        """The row number of each data row, as a person counts them."""
+        if self._records is not None and self._numbers is not None:
+            return self._numbers
+        return [r.number for r in self.rows]
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -170,17 +226,20 @@ def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None 
         )  # fmt: skip
     header_cells: list[Any] = list(records[start]) if records else []
     header = _header_names(header_cells, start + 1, file, issues)
+    data = records[start + 1 :]
+    # Blank rows are skipped; the test runs in C (a joined, stripped row is "" or not).
+    kept = list(map(str.strip, map("".join, data)))
+    numbers = list(compress(range(start + 2, start + 2 + len(data)), kept))
+    data = list(compress(data, kept))
     damaged = is_damaged(text)
-    rows: list[Row] = []
-    width = len(header)
-    for offset, record in enumerate(records[start + 1 :], start=start + 2):
-        if not "".join(record).strip():
-            continue
-        if damaged or len(record) > width:
-            values = _cells(header, record, RowLog(issues, offset, file), repair=damaged)
-        else:  # the common case: nothing to repair or report
-            values = dict(zip(header, record, strict=False))  # short rows: cells missing
-        rows.append(Row(offset, values))
+    if not damaged and max(map(len, data), default=0) <= len(header):
+        # The common case: nothing to repair or report; rows are built when asked for.
+        return Table(header, None, file, issues, delimiter=delimiter, records=data,
+                     numbers=numbers)  # fmt: skip
+    rows = [
+        Row(n, _cells(header, r, RowLog(issues, n, file), repair=damaged))
+        for n, r in zip(numbers, data, strict=True)
+    ]
     return Table(header, rows, file, issues, delimiter=delimiter)
 
 
