@@ -167,7 +167,10 @@ def lieux(draw: st.DrawFn, key: str) -> ActorRecord:
     from maillage.io.classify import apply_classification
 
     siret = draw(st.none() | sirets())
-    extra: dict[str, object] = {"date_maj": draw(dates).isoformat()}
+    # 1 January 1970 (or the day before, in UTC-x) is a Unix time 0 the lieux reader
+    # drops as a default, with a warning: not a date a round trip keeps.
+    updated = draw(dates.filter(lambda d: d not in (dt.date(1970, 1, 1), dt.date(1969, 12, 31))))
+    extra: dict[str, object] = {"date_maj": updated.isoformat()}
     typologies = draw(st.lists(st.sampled_from(TYPOLOGIES), max_size=2, unique=True))
     if typologies:
         extra["typologie"] = "|".join(typologies)
