@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
+from stdnum import luhn
 
 from builders import make_actor
 from maillage.services import actors, history
-from maillage.storage import bulk
-from maillage.storage.audit import utcnow
+from maillage.storage import bulk, registry
+from maillage.storage.audit import Context, open_batch, utcnow
 from maillage.storage.engine import transaction
 from maillage.storage.tables import actor, actor_theme, change
 from storage.dump import dump
@@ -71,3 +73,64 @@ def test_long_constant_values_are_stored_on_every_row(db: sa.Engine) -> None:
     assert [(i, before, after) for i, before, after in stored] == [
         (i, note, after) for i, after in rows
     ]
+
+
+def _indexes(engine: sa.Engine) -> list[tuple[str, str]]:
+    """Every index of the database with its definition."""
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    else:
+        query = "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(query)]
+
+
+def _bulk_create(engine: sa.Engine, rows: list[dict[str, object]]) -> list[int]:
+    with transaction(engine) as conn:
+        batch_id = open_batch(conn, kind="import", label="test", user="test")
+        return registry.actors.create_many(conn, rows, ctx=Context("test", None, batch_id))
+
+
+def test_a_large_bulk_create_builds_its_indexes_after_the_rows(
+    db: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Indexes are set aside (SQLite) for a bulk insert larger than the stored rows
+    # and at least REINDEX_MIN_ROWS (20,000 in use; 100 here to keep the test short).
+    monkeypatch.setattr(bulk, "REINDEX_MIN_ROWS", 100)
+    indexes = _indexes(db)
+    assert ("ix_actor_siret" in {name for name, _ in indexes}) is True
+    rows: list[dict[str, object]] = [
+        {"name": f"Association {i}", "siret": siret, "siren": siret[:9], "commune_code": "59350",
+         "identifiers": [f"source:test:{i}"]}
+        for i, siret in enumerate(sirets(300))
+    ]  # fmt: skip
+    ids = _bulk_create(db, rows)
+    assert _indexes(db) == indexes  # all back, as they were
+    with db.connect() as conn:
+        by_siret = sa.select(actor.c.id).where(actor.c.siret == rows[150]["siret"])
+        assert conn.execute(by_siret).scalar_one() == ids[150]
+        if db.dialect.name == "sqlite":
+            plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM actor WHERE siret = ?", (rows[150]["siret"],)
+            ))  # fmt: skip
+            assert "ix_actor_siret" in plan
+    # A bulk create that fails half-way leaves the rows and the indexes as they were.
+    stored = dump(db)
+    more = [{**r, "name": f"Autre {i}", "identifiers": [f"source:test:b{i}"]}
+            for i, r in enumerate(rows)]  # fmt: skip
+    more[250]["name"] = None  # NOT NULL: the insert of the last statement fails
+    with pytest.raises(sa.exc.IntegrityError):
+        _bulk_create(db, more)
+    assert _indexes(db) == indexes
+    assert dump(db) == stored
+
+
+def sirets(count: int) -> list[str]:
+    """``count`` distinct SIRETs with right check digits."""
+    out = []
+    for i in range(count):
+        siren = f"{30000000 + i:08d}"
+        siren += luhn.calc_check_digit(siren)
+        siret = siren + "0001"
+        out.append(siret + luhn.calc_check_digit(siret))
+    return out

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from maillage.model.errors import Conflict, NotFound
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
-from maillage.storage.bulk import insert_records, insert_rows, insert_tuples
+from maillage.storage.bulk import indexes_rebuilt, insert_records, insert_rows, insert_tuples
 from maillage.storage.engine import json_dumps
 
 Snapshot = dict[str, Any]
@@ -206,9 +206,12 @@ class Repository:
             return []
         plan = self.plan_bulk(conn, rows)
         ids: builtins.list[int] = []
-        for offset in range(0, len(rows), BULK_CHUNK):
-            part = self.derive_bulk(plan, rows[offset : offset + BULK_CHUNK], offset)
-            ids += self.write_bulk(conn, plan, part, ctx=ctx, offset=offset)
+        tables = [self.table, *(c.table for c in self.collections.values())]
+        # the ids are reserved past the largest stored one: about as many rows
+        with indexes_rebuilt(conn, tables, rows=len(rows), stored=plan.ids[0] - 1):
+            for offset in range(0, len(rows), BULK_CHUNK):
+                part = self.derive_bulk(plan, rows[offset : offset + BULK_CHUNK], offset)
+                ids += self.write_bulk(conn, plan, part, ctx=ctx, offset=offset)
         return ids
 
     def plan_bulk(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> BulkPlan:
