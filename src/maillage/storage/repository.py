@@ -13,7 +13,6 @@ import builtins
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -253,7 +252,9 @@ class Repository:
         given_names = [n for n in names if n in plan.given]
         absent_names = [n for n in names if n not in plan.given]
         template = {c: plan.defaults.get(c) for c in plan.columns}
-        pick = itemgetter(*self.record_columns(plan))
+        # A record: the id, then each column the rows set (its default when a row lacks it).
+        picked = self.record_columns(plan)[1:]
+        defaults = [template[c] for c in picked]
         # Keys that are neither columns nor collections must not reach the audited
         # state; rows normally have none, and then one dict merge per row does.
         stray = plan.given - set(plan.columns) - set(names) - DERIVED
@@ -269,10 +270,10 @@ class Repository:
         given = [(name, members[name]) for name in given_names]
         for new_id, row in zip(plan.ids[offset : offset + len(rows)], rows, strict=True):
             values = {k: row[k] for k in row.keys() & columns} if stray else row
-            rec = {**template, **values}
-            rec["id"] = new_id
-            records.append(pick(rec))
+            records.append((new_id, *map(row.get, picked, defaults)))
             if None in values.values():
+                rec = {**template, **values}
+                rec["id"] = new_id
                 snap = {k: v for k, v in rec.items() if v is not None} | stamps_json
                 snap.update((name, []) for name in absent_names)
             else:
