@@ -141,3 +141,19 @@ def test_whole_column_luhn_and_siret_checks_match_the_single_ones(codes: list[st
     assert [c is not None for c in ids.checked_sirens(codes)] == [
         ids.checked_siren(c) is not None and c.isascii() for c in codes
     ]
+
+
+def test_a_long_table_of_repeated_lists_reads_as_row_by_row() -> None:
+    # 2,100 rows: the themes column repeats, so its conversions are remembered, but a
+    # list is never shared between records: each row gets its own.
+    header = ["nom", "themes", "code_postal", "siret"]
+    records = [
+        [f"Association {i}", "emploi|santé" if i % 2 else "culture", "59 300" if i == 7 else
+         "59300", VALID_SIRETS[i % 4] if i % 5 else "12345678901234"]
+        for i in range(2100)
+    ]  # fmt: skip
+    expected = parse_actor_table(_row_by_row(header, records))
+    got = parse_actor_table(_column_wise(header, records))
+    assert got.actors == expected.actors and got.issues == expected.issues
+    assert len(got.actors) == 2100 - 420 and got.actors[0].themes == ["emploi", "santé"]
+    assert got.actors[0].themes is not got.actors[2].themes

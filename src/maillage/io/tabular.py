@@ -473,16 +473,19 @@ def _column(
     issues = scratch.issues
     if convert.__class__ is _Remembered:
         seen = convert.seen
-        failed = set()
+        failed, kept = set(), True
         for value in set(cells).difference(seen):  # each new value converted once
             convert(value, scratch, target)
-            if value not in seen:  # an issue, or a value not remembered
+            if issues:
                 failed.add(value)
-        issues.clear()
-        if failed:
+                issues.clear()
+            elif value not in seen:  # a list or a dict: one per cell, as below
+                kept = False
+        if kept and failed:
             bad.update(i for i, cell in enumerate(cells) if cell in failed)
             return [seen.get(cell) for cell in cells]
-        return list(map(seen.__getitem__, cells))
+        if kept:
+            return list(map(seen.__getitem__, cells))
     whole = _WHOLE_COLUMN.get(convert)
     if whole is not None:
         out = whole(cells)
