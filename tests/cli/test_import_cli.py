@@ -181,9 +181,15 @@ def test_failed_import_leaves_the_database_as_before(data_dir: Path, db_url: str
     assert len(runs) == len(before["import_run"]) + 1  # the refusal is logged, nothing else
 
 
-def test_options_are_checked(data_dir: Path, sqlite_url: str) -> None:
+def test_options_are_checked(data_dir: Path, sqlite_url: str, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["import", "gexf", str(data_dir / "decp/data.gouv.fr_pes.json"),
                                       "--db", sqlite_url, "--map", "a=b"])  # fmt: skip
     assert result.exit_code == 1 and "--map ne s'applique pas" in result.stderr
+    actors = tmp_path / "acteurs.csv"
+    actors.write_text("nom,ville\nAsso,Lille\n", encoding="utf-8")
+    typo = CliRunner().invoke(cli, ["import", "actors", str(actors), "--db", sqlite_url,
+                                    "--map", "ville=commune"])  # fmt: skip
+    assert typo.exit_code == 1 and "'ville=commune' — champ inconnu" in typo.stderr
+    assert "commune_name" in typo.stderr
     help_text = CliRunner().invoke(cli, ["import", "scdl", "--help"]).stdout
     assert "--repair" in help_text and "Exemple : maillage import scdl" in help_text

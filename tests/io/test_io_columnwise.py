@@ -16,6 +16,7 @@ from stdnum import luhn
 from maillage.io.reading import Row, Table, parse_csv_text
 from maillage.io.tabular import parse_actor_table
 from maillage.model import identifiers as ids
+from maillage.model.errors import InvalidInput
 
 
 def _siret(body: str) -> str:
@@ -157,3 +158,26 @@ def test_a_long_table_of_repeated_lists_reads_as_row_by_row() -> None:
     assert got.actors == expected.actors and got.issues == expected.issues
     assert len(got.actors) == 2100 - 420 and got.actors[0].themes == ["emploi", "santé"]
     assert got.actors[0].themes is not got.actors[2].themes
+
+
+def test_a_mapping_to_an_unknown_field_is_refused_with_the_field_named() -> None:
+    table = parse_csv_text("nom,ville\nAsso,Lille\n")
+    try:
+        parse_actor_table(table, {"ville": "commune"})
+    except InvalidInput as exc:
+        assert exc.field == "--map" and exc.value == "ville=commune"
+        assert "commune_name" in exc.rule  # the known fields are listed
+    else:
+        raise AssertionError("a mapping to an unknown field must be refused")
+    mapped = parse_actor_table(table, {"ville": "commune_name"})
+    assert mapped.actors[0].commune_name == "Lille"
+
+
+def test_repeated_header_names_stay_distinct_and_read_alike() -> None:
+    table = parse_csv_text("nom,note#2,note,note\nA,v,w,\n")
+    assert table.header == ["nom", "note#2", "note", "note#3"]
+    header, records = table.header, table.records
+    assert records is not None
+    expected = parse_actor_table(_row_by_row(header, records))
+    got = parse_actor_table(table)
+    assert got.actors == expected.actors and got.actors[0].extra == {"note#2": "v", "note": "w"}

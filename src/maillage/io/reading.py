@@ -91,8 +91,9 @@ class Table:
         self._rows: list[Row] | None = rows or []
         self._records: list[list[Any]] | None = None
         self._numbers: list[int] | None = None
-        if rows is None and records is not None and numbers is not None:
-            self._rows, self._records, self._numbers = None, records, numbers
+        if rows is None and records is not None:
+            self._rows, self._records = None, records
+            self._numbers = list(range(2, len(records) + 2)) if numbers is None else numbers
 
     def __repr__(self) -> str:
         return f"Table({self.file!r}, {len(self)} rows, header={self.header!r})"
@@ -282,7 +283,10 @@ def _header_names(
                 ImportIssue(row, name, name, f"colonne en double (colonne {letter}) : seule "
                             "la première est lue", file, severity="warning")
             )  # fmt: skip
-            name = f"{name}#{names.count(name) + 1}"
+            repeat = 2
+            while f"{name}#{repeat}" in names or f"{name}#{repeat}" in cells[index + 1 :]:
+                repeat += 1  # a name the file itself gives stays the file's
+            name = f"{name}#{repeat}"
         names.append(name)
     while names and names[-1] == _column_letter(len(names) - 1):
         names.pop()

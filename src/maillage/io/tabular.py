@@ -36,6 +36,7 @@ from maillage.io.columns import (
 from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
+from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = [
@@ -192,8 +193,24 @@ def _as_table(rows: Table | Iterable[Mapping[str, Any]], file: str | None) -> Ta
 def actor_mapping(
     header: Iterable[str], explicit: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """Return the ``{column: field}`` mapping used for an actor table."""
-    return guess_mapping(header, ACTOR_GUESSES, (*ACTOR_FIELDS, COORDINATES), explicit)
+    """Return the ``{column: field}`` mapping used for an actor table.
+
+    Raises InvalidInput when ``explicit`` maps a column to a field actors lack."""
+    fields = (*ACTOR_FIELDS, COORDINATES)
+    _check_fields(explicit, fields, "acteur")
+    return guess_mapping(header, ACTOR_GUESSES, fields, explicit)
+
+
+def _check_fields(explicit: Mapping[str, str] | None, fields: Iterable[str], what: str) -> None:
+    """Refuse an explicit mapping (``--map COLUMN=FIELD``) to an unknown field."""
+    known = set(fields)
+    for column, target in (explicit or {}).items():
+        if target not in known and not ignored_columns({column: target}):
+            names = ", ".join(sorted(known))
+            raise InvalidInput(
+                "--map", f"{column}={target}", f"champ inconnu pour un {what} ; champs : {names}",
+                f"unknown field for a{'n actor' if what == 'acteur' else ' link'}; fields: {names}",
+            )  # fmt: skip
 
 
 def link_mapping(
@@ -205,6 +222,7 @@ def link_mapping(
     in which case ``source`` is the provenance field.
     """
     columns = list(header)
+    _check_fields(explicit, LINK_FIELDS, "lien")
     record_fields = [f for f in LINK_FIELDS if f != "source" or "source_key" in columns]
     return guess_mapping(columns, LINK_GUESSES, record_fields, explicit)
 
