@@ -107,11 +107,17 @@ class Table:
         if self._rows is None:
             header, records = self.header, self._records or []
             self._rows = [
-                Row(n, dict(zip(header, r, strict=False)))  # short rows: cells missing
+                Row(n, _by_name(header, r))
                 for n, r in zip(self._numbers or [], records, strict=True)
             ]
             self._records = None
         return self._rows
+
+    def row(self, index: int) -> Row:
+        """The data row at ``index``, built on its own while the table keeps records."""
+        if self._records is None or self._numbers is None:
+            return self.rows[index]
+        return Row(self._numbers[index], _by_name(self.header, self._records[index]))
 
     @property
     def records(self) -> list[list[Any]] | None:
@@ -124,6 +130,11 @@ class Table:
         if self._records is not None and self._numbers is not None:
             return self._numbers
         return [r.number for r in self.rows]
+
+
+def _by_name(header: Sequence[str], record: Sequence[Any]) -> dict[str, Any]:
+    """The cells of a record by column name (a short row lacks its last cells)."""
+    return dict(zip(header, record, strict=False))
 
 
 def decode(data: bytes) -> tuple[str, str]:

@@ -197,19 +197,22 @@ def actor_mapping(
 
     Raises InvalidInput when ``explicit`` maps a column to a field actors lack."""
     fields = (*ACTOR_FIELDS, COORDINATES)
-    _check_fields(explicit, fields, "acteur")
+    _check_fields(explicit, fields, ("un acteur", "an actor"))
     return guess_mapping(header, ACTOR_GUESSES, fields, explicit)
 
 
-def _check_fields(explicit: Mapping[str, str] | None, fields: Iterable[str], what: str) -> None:
-    """Refuse an explicit mapping (``--map COLUMN=FIELD``) to an unknown field."""
+def _check_fields(
+    explicit: Mapping[str, str] | None, fields: Iterable[str], what: tuple[str, str]
+) -> None:
+    """Refuse an explicit mapping (``--map COLUMN=FIELD``) to an unknown field;
+    ``what`` names the record in French and in English."""
     known = set(fields)
     for column, target in (explicit or {}).items():
         if target not in known and not ignored_columns({column: target}):
             names = ", ".join(sorted(known))
             raise InvalidInput(
-                "--map", f"{column}={target}", f"champ inconnu pour un {what} ; champs : {names}",
-                f"unknown field for a{'n actor' if what == 'acteur' else ' link'}; fields: {names}",
+                "--map", f"{column}={target}", f"champ inconnu pour {what[0]} ; champs : {names}",
+                f"unknown field for {what[1]}; fields: {names}",
             )  # fmt: skip
 
 
@@ -222,7 +225,7 @@ def link_mapping(
     in which case ``source`` is the provenance field.
     """
     columns = list(header)
-    _check_fields(explicit, LINK_FIELDS, "lien")
+    _check_fields(explicit, LINK_FIELDS, ("un lien", "a link"))
     record_fields = [f for f in LINK_FIELDS if f != "source" or "source_key" in columns]
     return guess_mapping(columns, LINK_GUESSES, record_fields, explicit)
 
@@ -378,17 +381,15 @@ def parse_actor_table(
     built = None if records is None else _actors_by_column(table, records, plan, skip, source)
     keys: set[str] = set()
     log = RowLog(result.issues, None, table.file)  # one log, moved from row to row
-    header, actors = table.header, result.actors
-    for index, number in enumerate(table.numbers):
+    actors = result.actors
+    for index in range(len(table)):
         actor = None if built is None else built[index]
         if actor is None or (actor.key is not None and actor.key in keys):
             # a row that may have something to report: read on its own
-            values = (
-                table.rows[index].values if records is None else _cells_of(header, records[index])
-            )
-            actor = _actor_row(Row(number, values), plan, skip, log, keys)
+            row = table.row(index)
+            actor = _actor_row(row, plan, skip, log, keys)
             if actor is None:
-                result.rejected_rows.append(number)
+                result.rejected_rows.append(row.number)
                 continue
             if actor.source is None:
                 actor.source = source
@@ -398,10 +399,6 @@ def parse_actor_table(
             apply_classification(actor)
         actors.append(actor)
     return result
-
-
-def _cells_of(header: Sequence[str], record: Sequence[Any]) -> dict[str, Any]:
-    return dict(zip(header, record, strict=False))
 
 
 def _actor_row(

@@ -155,12 +155,10 @@ def checked_sirets(codes: Sequence[str]) -> list[str | None]:
 def checked_sirens(codes: Sequence[str]) -> list[str | None]:
     """Per code: the code marked as checked when it is a clean 9-digit SIREN passing
     the Luhn check, else None (see :func:`checked_sirets`)."""
-    picked, digits = _digit_matrix(codes, 9)
-    out: list[str | None] = [None] * len(codes)
-    for i, ok in zip(picked, _luhn_rows(digits).tolist(), strict=True):
-        if ok:
-            out[i] = _CheckedSiren(codes[i])
-    return out
+    return [
+        _CheckedSiren(code) if ok else None
+        for code, ok in zip(codes, luhn_ok_many(codes, 9), strict=True)
+    ]
 
 
 class CheckedCode(str):
