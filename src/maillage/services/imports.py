@@ -29,7 +29,7 @@ import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from itertools import compress
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,14 @@ from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, MaillageError
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.model.text import fold
-from maillage.services.validation import check_communes, check_territories, clean_actor, clean_link
+from maillage.services.validation import (
+    ABSENT,
+    check_communes,
+    check_territories,
+    clean_actor,
+    clean_actor_columns,
+    clean_link,
+)
 from maillage.storage.audit import Context, open_batch, utcnow
 from maillage.storage.bulk import paused_gc
 from maillage.storage.engine import transaction
@@ -219,7 +226,7 @@ def import_key(record: ActorRecord) -> str:
     return f"nom:{fold(record.name)}@{place}@{fold(record.address or '')}"
 
 
-def _actor_values(record: ActorRecord, source: str, ref: _Reference) -> dict[str, Any]:
+def _actor_values(record: ActorRecord, key: str, source: str, ref: _Reference) -> dict[str, Any]:
     fields = _actor_fields(record)
     # The fields set (None, "" and [] dropped), filtered in C.
     values: dict[str, Any] = dict(compress(zip(ACTOR_VALUE_FIELDS, fields, strict=True), fields))
@@ -229,7 +236,7 @@ def _actor_values(record: ActorRecord, source: str, ref: _Reference) -> dict[str
         values["longitude"] = record.longitude
     if not values.get("commune_code") and (code := ref.commune_of(record)):
         values["commune_code"] = code
-    values["identifiers"] = [f"source:{source}:{import_key(record)}"]
+    values["identifiers"] = [f"source:{source}:{key}"]
     values["source"] = source
     if record.source_ref:
         values["source_ref"] = record.source_ref
@@ -280,11 +287,15 @@ def _known_aliases(codes: list[str] | None, known: set[str]) -> list[str]:
 
 
 def _clean_actor(
-    record: ActorRecord, source: str, ref: _Reference, warn: Callable[[ImportIssue], None]
+    record: ActorRecord,
+    key: str,
+    source: str,
+    ref: _Reference,
+    warn: Callable[[ImportIssue], None],
 ) -> dict[str, Any]:
     """Validated values of one actor record (a pre-merger commune code replaced by the
     current commune's, with a warning). Raises InvalidInput."""
-    values = clean_actor(_actor_values(record, source, ref))
+    values = clean_actor(_actor_values(record, key, source, ref))
     old = values.get("commune_code")
     if old and old not in ref.communes and old in ref.former:
         values["commune_code"] = ref.former[old]
@@ -298,6 +309,76 @@ def _clean_actor(
         values["territories"] = []
     check_communes(values, ref.communes)
     return values
+
+
+# Records giving any of these are cleaned record by record (coordinates, collections,
+# a category that may be repaired into ``extra``, a commune to look up).
+_ROW_BY_ROW = ("themes", "sdgs", "territories", "category")
+_BULK_FIELDS = tuple(
+    f for f in ACTOR_VALUE_FIELDS if f not in ("latitude", "longitude", *_ROW_BY_ROW)
+)
+
+
+def _clean_columnwise(
+    records: Sequence[ActorRecord], keys: Sequence[str], source: str, ref: _Reference
+) -> list[dict[str, Any] | None]:
+    """What :func:`_clean_actor` returns for each record, computed field by field for
+    the records that give nothing to report; None for the others (cleaned, repaired or
+    rejected record by record, so that their issues come out as before).
+
+    The values are those of :func:`_actor_values`, as columns, cleaned by
+    :func:`~maillage.services.validation.clean_actor_columns`; a record is left to the
+    row-by-row path when it gives coordinates, themes, SDGs, territories or a category,
+    lacks a commune code, comes from another source, or has a commune code that is not
+    a current commune.
+    """
+    count = len(records)
+    out: list[dict[str, Any] | None] = [None] * count
+    skip: set[int] = set()
+    for name in ("latitude", "longitude"):
+        col = list(map(operator.attrgetter(name), records))
+        if col.count(None) != count:
+            skip.update(i for i, v in enumerate(col) if v is not None)
+    for name in _ROW_BY_ROW:
+        col = list(map(operator.attrgetter(name), records))
+        if any(col):
+            skip.update(i for i, v in enumerate(col) if v)
+    col = list(map(operator.attrgetter("commune_code"), records))
+    if not all(col):
+        skip.update(i for i, v in enumerate(col) if not v)
+    col = list(map(operator.attrgetter("source"), records))
+    if any(col):
+        skip.update(i for i, v in enumerate(col) if v and v != source)
+    kept = [i for i in range(count) if i not in skip] if skip else list(range(count))
+    part = [records[i] for i in kept] if skip else records
+    if not part:
+        return out
+    columns: dict[str, list[Any]] = {}
+    for name in (*_BULK_FIELDS, "identifiers", "source", "source_ref", "extra"):
+        if name == "identifiers":
+            prefix = f"source:{source}:"
+            columns[name] = [[prefix + keys[i]] for i in kept]
+        elif name == "source":
+            columns[name] = [source] * len(part)
+        else:
+            col = list(map(operator.attrgetter(name), part))
+            if name == "extra":  # a copy per record, as _with_origin makes
+                col = [dict(e) if e else e for e in col] if any(col) else col
+            if all(col):
+                columns[name] = col
+            elif any(col):
+                columns[name] = [v if v else ABSENT for v in col]
+    cleaned = clean_actor_columns(columns)
+    codes = dict(cleaned.columns)["commune_code"]
+    if not ref.communes.issuperset(codes):  # former or unknown communes: row by row
+        cleaned.left.update(i for i, c in enumerate(codes) if c not in ref.communes)
+    cleaned.add("territories", list(map(list, repeat((), len(part)))))
+    rows = cleaned.records()
+    if not skip:
+        return rows
+    for i, row in zip(kept, rows, strict=True):
+        out[i] = row
+    return out
 
 
 @dataclass
@@ -424,12 +505,18 @@ class _Batch:
 def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     """Validate every actor and decide: create, update (same source) or merge."""
     ref = _Reference(conn)
-    cleaned: list[tuple[ActorRecord, dict[str, Any]]] = []
-    for index, (record, row) in enumerate(zip(batch.actors, batch.actor_rows, strict=True)):
-        try:
-            cleaned.append((record, _clean_actor(record, source, ref, batch.warn)))
-        except InvalidInput as exc:
-            batch.reject("actors", row, f"acteur « {record.name} »", exc)
+    keys = list(map(import_key, batch.actors))
+    bulk = _clean_columnwise(batch.actors, keys, source, ref)
+    cleaned: list[tuple[ActorRecord, str, dict[str, Any]]] = []
+    records = zip(batch.actors, batch.actor_rows, keys, bulk, strict=True)
+    for index, (record, row, key, values) in enumerate(records):
+        if values is not None:
+            cleaned.append((record, key, values))
+        else:  # anything to report or repair: record by record
+            try:
+                cleaned.append((record, key, _clean_actor(record, key, source, ref, batch.warn)))
+            except InvalidInput as exc:
+                batch.reject("actors", row, f"acteur « {record.name} »", exc)
         if index % 1000 == 999:
             batch.advance(1000)
     batch.advance(len(batch.actors) % 1000)
@@ -443,7 +530,7 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
 def _match_all(
     conn: sa.Connection,
     batch: _Batch,
-    cleaned: list[tuple[ActorRecord, dict[str, Any]]],
+    cleaned: list[tuple[ActorRecord, str, dict[str, Any]]],
     plan: _ActorPlan,
     source: str,
 ) -> list[tuple[str, int, str, dict[str, Any]]]:
@@ -453,13 +540,12 @@ def _match_all(
     if identities.by_ident:  # an empty database has nothing to merge into
         incoming.update(
             ident
-            for _, values in cleaned
+            for _, _, values in cleaned
             for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna"))
         )
     matched: list[tuple[str, int, str, dict[str, Any]]] = []
     seen: set[str] = set()
-    for record, values in cleaned:
-        key = import_key(record)
+    for record, key, values in cleaned:
         if key in seen:
             batch.report.count("actors", "unchanged")
             batch.warn(ImportIssue(None, "key", key, f"« {record.name} » : même acteur "
