@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -448,6 +448,17 @@ class _ActorPlan:
         self.ids[key] = STANDIN + len(self.new)
         self.new.append(values)
 
+    def add_many(self, keys: Sequence[str], values: Sequence[dict[str, Any]]) -> None:
+        """Plan new actors (distinct keys, none planned yet)."""
+        self.ids.update(
+            zip(
+                keys,
+                range(STANDIN + len(self.new), STANDIN + len(self.new) + len(keys)),
+                strict=True,
+            )
+        )
+        self.new.extend(values)
+
     @functools.cached_property
     def idents(self) -> dict[str, int | None]:
         """``"siret:..."`` (and SIREN, RNA) -> stand-in of the new actor holding it, None
@@ -508,18 +519,23 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     keys = list(map(import_key, batch.actors))
     bulk = _clean_columnwise(batch.actors, keys, source, ref)
     cleaned: list[tuple[ActorRecord, str, dict[str, Any]]] = []
-    records = zip(batch.actors, batch.actor_rows, keys, bulk, strict=True)
-    for index, (record, row, key, values) in enumerate(records):
-        if values is not None:
-            cleaned.append((record, key, values))
-        else:  # anything to report or repair: record by record
-            try:
-                cleaned.append((record, key, _clean_actor(record, key, source, ref, batch.warn)))
-            except InvalidInput as exc:
-                batch.reject("actors", row, f"acteur « {record.name} »", exc)
-        if index % 1000 == 999:
-            batch.advance(1000)
-    batch.advance(len(batch.actors) % 1000)
+    if None not in bulk:  # every record cleaned in bulk
+        cleaned = list(zip(batch.actors, keys, cast("list[dict[str, Any]]", bulk), strict=True))
+        batch.advance(len(batch.actors))
+    else:
+        records = zip(batch.actors, batch.actor_rows, keys, bulk, strict=True)
+        for index, (record, row, key, values) in enumerate(records):
+            if values is not None:
+                cleaned.append((record, key, values))
+            else:  # anything to report or repair: record by record
+                try:
+                    values = _clean_actor(record, key, source, ref, batch.warn)
+                    cleaned.append((record, key, values))
+                except InvalidInput as exc:
+                    batch.reject("actors", row, f"acteur « {record.name} »", exc)
+            if index % 1000 == 999:
+                batch.advance(1000)
+        batch.advance(len(batch.actors) % 1000)
     plan = _ActorPlan()
     matched = _match_all(conn, batch, cleaned, plan, source)
     _plan_matches(conn, plan, matched, batch.report)
@@ -536,6 +552,10 @@ def _match_all(
 ) -> list[tuple[str, int, str, dict[str, Any]]]:
     """Plan the new actors; return the others with the stored actor they match."""
     identities = _Identities.load(conn, source)
+    keys = [key for _, key, _ in cleaned]
+    if not identities.by_key and not identities.by_ident and len(set(keys)) == len(keys):
+        plan.add_many(keys, [values for _, _, values in cleaned])  # all new, all distinct
+        return []
     incoming: Counter[str] = Counter()
     if identities.by_ident:  # an empty database has nothing to merge into
         incoming.update(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import methodcaller
 from typing import Any
 
 import sqlalchemy as sa
@@ -97,14 +98,19 @@ def _commune_tokens(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> d
 
 
 def _documents(communes: dict[str, str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """:func:`document_tokens` of many rows, their texts tokenised in one pass."""
-    owns = search_tokens_many(
-        [_own_text(r.get("name"), r.get("acronym"), r.get("description")) for r in rows]
+    """:func:`document_tokens` of many rows, their texts tokenised in one pass (each
+    field read column by column; rows without acronym or description give their name)."""
+    names, acronyms, descriptions, codes = (
+        list(map(methodcaller("get", field), rows))
+        for field in ("name", "acronym", "description", "commune_code")
     )
-    return [
-        _with_place(own, communes.get(r.get("commune_code") or ""))
-        for own, r in zip(owns, rows, strict=True)
-    ]
+    texts = (
+        list(map(_own_text, names, acronyms, descriptions))
+        if any(acronyms) or any(descriptions)
+        else names
+    )
+    places = map(communes.get, codes)  # None or "" for no commune: neither is a key
+    return list(map(_with_place, search_tokens_many(texts), places))
 
 
 def _write_documents(conn: sa.Connection, ids: Sequence[int], docs: Sequence[str]) -> None:
