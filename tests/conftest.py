@@ -64,10 +64,16 @@ def pg_template(pg_server: object) -> str:
     return "maillage_template"
 
 
-def _sqlite_engine(template: Path, tmp_path: Path) -> sa.Engine:
-    target = tmp_path / "maillage.sqlite"
+def _sqlite_engine(template: Path, tmp_path: Path, name: str = "maillage.sqlite") -> sa.Engine:
+    target = tmp_path / name
     shutil.copy(template, target)
     return make_engine(f"sqlite:///{target}")
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> sa.Engine:
+    """A migrated SQLite database of its own (beside ``db``, which may be PostgreSQL)."""
+    return _sqlite_engine(sqlite_template, tmp_path, "own.sqlite")
 
 
 def _pg_engine(server: object, template: str) -> sa.Engine:

@@ -99,17 +99,6 @@ def test_bad_filters_are_refused(db: sa.Engine) -> None:
         export_view(db=db, filters={"world": "martian"})
 
 
-@pytest.fixture
-def sqlite_db(sqlite_template: Path, tmp_path: Path) -> sa.Engine:
-    import shutil
-
-    from maillage.storage.engine import make_engine
-
-    target = tmp_path / "export.sqlite"
-    shutil.copy(sqlite_template, target)
-    return make_engine(f"sqlite:///{target}")
-
-
 def test_networkx_reads_the_gexf_and_graphml_with_attributes(
     sqlite_db: sa.Engine, tmp_path: Path
 ) -> None:
