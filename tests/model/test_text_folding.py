@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maillage.model.text import fold, search_tokens, stop_words
+from maillage.model.text import fold, search_tokens, search_tokens_many, stop_words
 
 
 def test_fold_removes_case_accents_ligatures_and_punctuation() -> None:
@@ -41,3 +41,23 @@ def test_tokens_are_folded_words(text: str) -> None:
 @given(st.text(max_size=100))
 def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
+
+
+_WORDS = ["Médiation", "numérique", "l'association", "des", "Tiers-Lieux", "123", "\x00", "  "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.lists(st.sampled_from(_WORDS), max_size=5).map(" ".join),
+            st.text(max_size=12),
+        ),
+        max_size=8,
+    )
+)
+def test_many_texts_give_the_tokens_of_each(texts: list[str | None]) -> None:
+    """Bulk indexing tokenises all texts in one pass: the same tokens as one by one,
+    also for missing texts and texts holding the NUL the pass joins them with."""
+    assert search_tokens_many(texts) == [search_tokens(t) for t in texts]

@@ -12,11 +12,13 @@ stemmer sees unaccented words; queries and documents go through the same path.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import compress, repeat
 
 import snowballstemmer
 
@@ -108,7 +110,7 @@ def search_tokens(text: str | None) -> str:
     """
     if not text:
         return ""
-    return " ".join(filter(None, _chunks_tokens(text.split())))
+    return " ".join(filter(None, _chunks_tokens(text.replace(_SEPARATOR, " ").split())))
 
 
 def search_tokens_many(texts: Sequence[str | None]) -> list[str]:
@@ -121,18 +123,22 @@ def search_tokens_many(texts: Sequence[str | None]) -> list[str]:
     """
     if not texts:
         return []
-    joined = f" {_SEPARATOR} ".join([(t or "").replace(_SEPARATOR, " ") for t in texts])
+    separator = f" {_SEPARATOR} "
+    joined = separator.join(texts) if None not in texts else None  # type: ignore[arg-type]
+    if joined is None or joined.count(_SEPARATOR) != len(texts) - 1:  # None, or a NUL
+        joined = separator.join([(t or "").replace(_SEPARATOR, " ") for t in texts])
     tokens = _chunks_tokens(joined.split())
-    return [doc.strip() for doc in " ".join(filter(None, tokens)).split("\n")]
+    return list(map(str.strip, " ".join(filter(None, tokens)).split("\n")))
 
 
 def _chunks_tokens(chunks: list[str]) -> list[str]:
-    """The tokens of each chunk: cache hits resolved in C; the distinct misses found
-    by a set difference (also in C), tokenised once each and cached."""
+    """The tokens of each chunk: cache hits resolved in C; the distinct misses picked
+    out (also in C), tokenised once each and cached."""
     tokens = list(map(_CHUNK_CACHE.get, chunks))
     if None not in tokens:
         return tokens  # type: ignore[return-value]  # no None left
-    found = {chunk: _tokens_of(chunk) for chunk in set(chunks).difference(_CHUNK_CACHE)}
+    missing = set(compress(chunks, map(operator.is_, tokens, repeat(None))))
+    found = {chunk: _tokens_of(chunk) for chunk in missing}
     if len(_CHUNK_CACHE) + len(found) <= _CHUNK_CACHE_SIZE:
         _CHUNK_CACHE.update(found)
         return list(map(_CHUNK_CACHE.__getitem__, chunks))
@@ -150,7 +156,8 @@ def _tokens_of(chunk: str) -> str:
 # when 100k actors are indexed in one import.
 _CHUNK_CACHE: dict[str, str] = {}
 _CHUNK_CACHE_SIZE = 1 << 19
-# The document separator of search_tokens_many, cached as a line break: a break is
-# whitespace, so a query holding NUL simply loses it.
+# The document separator of search_tokens_many, cached as a line break where the
+# joined result is cut back into documents. A NUL within a text is read as a space
+# (search_tokens replaces it; search_tokens_many too, before joining).
 _SEPARATOR = "\x00"
 _CHUNK_CACHE[_SEPARATOR] = "\n"

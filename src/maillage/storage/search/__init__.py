@@ -109,8 +109,11 @@ def _documents(communes: dict[str, str], rows: Sequence[Mapping[str, Any]]) -> l
         if any(acronyms) or any(descriptions)
         else names
     )
-    places = map(communes.get, codes)  # None or "" for no commune: neither is a key
-    return list(map(_with_place, search_tokens_many(texts), places))
+    owns = search_tokens_many(texts)
+    places = list(map(communes.get, codes))  # None or "" for no commune: neither is a key
+    if None not in places and all(owns):  # both parts everywhere
+        return list(map("{} {}".format, owns, places))
+    return list(map(_with_place, owns, places))
 
 
 def _write_documents(conn: sa.Connection, ids: Sequence[int], docs: Sequence[str]) -> None:
