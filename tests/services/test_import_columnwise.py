@@ -46,10 +46,23 @@ COMMUNES = [
 ]  # fmt: skip
 
 
+class _Text(str):
+    """A text of a subclass of str (never taken as clean text in bulk)."""
+
+
 POOLS: dict[str, list[Any]] = {
-    "name": ["Association A", "Mairie", " Collectif B ", "", "   ", "x" * 501, "a\x00b"],
-    "key": [None, "k1", "k2", "k3", " k4 ", "k5"],
-    "acronym": [None, None, "AB", " CD "],
+    "name": [
+        "Association A",
+        "Mairie",
+        " Collectif B ",
+        "",
+        "   ",
+        "x" * 501,
+        "a\x00b",
+        _Text(" Collectif C "),
+    ],  # fmt: skip
+    "key": [None, "k1", "k2", "k3", " k4 ", "k5", 6],
+    "acronym": [None, None, "AB", " CD ", 12],
     "description": [None, None, "Une description", "y" * 20001],
     "world": [None, "associative", "economic", " public ", "bogus", ""],
     "category": [None, None, None, "association", "bogus"],
@@ -216,3 +229,42 @@ def test_whole_import_is_the_same_both_ways(
     assert bulk_report == rows_report
     assert bulk_report["created"] > 0
     assert _stored(db) == _stored(reference)
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {"name": ["A"], "acronym": [12]},  # a number in a text field becomes text
+        {"name": [_Text(" A ")]},  # a str subclass is stripped as clean_actor does
+        {"name": ["A"], "naf": [ids.checked_siret(GOOD)]},  # too long for naf
+        {"name": [None]},  # no name
+        {"name": ["x" * 501], "website": ["http://["]},  # a rule raising ValueError
+        {"name": ["A", "B"], "sdgs": [["3"], ["x"]]},  # SDGs become numbers
+        {"name": ["A", "B"], "quality": [0.5, "0,5"], "siren": [None, ABSENT]},
+    ],
+)
+def test_odd_cells_give_what_clean_actor_gives(columns: dict[str, list[Any]]) -> None:
+    """Found by review: each record is either cleaned as clean_actor cleans it, or left
+    to it (also when another field would make clean_actor raise something else)."""
+    result = clean_actor_columns(columns).records()
+    count = len(next(iter(columns.values())))
+    for i in range(count):
+        values = {k: col[i] for k, col in columns.items() if col[i] is not ABSENT}
+        try:
+            expected: dict[str, Any] | None = clean_actor(values)
+        except Exception:
+            expected = None
+        if expected is None:
+            assert result[i] is None, values
+        elif result[i] is not None:
+            assert result[i] == expected and list(result[i] or ()) == list(expected), values
+
+
+def test_a_key_that_is_not_text(sqlite_db: sa.Engine) -> None:
+    record = ActorRecord(name="A", key=5, commune_code="59350")  # type: ignore[arg-type]
+    with sqlite_db.connect() as conn:
+        ref = imports._Reference(conn)
+        key = imports.import_key(record)
+        (values,) = imports._clean_columnwise([record], [key], "test", ref)
+        assert values == _row_by_row(record, key, ref)[0]
+        assert values is not None and values["identifiers"] == ["source:test:5"]

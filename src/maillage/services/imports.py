@@ -357,7 +357,7 @@ def _clean_columnwise(
     for name in (*_BULK_FIELDS, "identifiers", "source", "source_ref", "extra"):
         if name == "identifiers":
             prefix = f"source:{source}:"
-            columns[name] = [[prefix + keys[i]] for i in kept]
+            columns[name] = [[f"{prefix}{keys[i]}"] for i in kept]
         elif name == "source":
             columns[name] = [source] * len(part)
         else:

@@ -401,6 +401,10 @@ class _Marker:
 ABSENT = _Marker("ABSENT")
 """A cell of :func:`clean_actor_columns` for a field the record does not give."""
 _MISS = _Marker("MISS")  # a cell not recognised in bulk: cleaned on its own
+# Fields whose rule keeps a list of one clean text as it is (sdgs become numbers).
+_TEXT_LISTS = frozenset(
+    f for f, r in _ACTOR_RULES.items() if isinstance(r, functools.partial) and r.func is _strings
+)
 
 
 @dataclass
@@ -501,23 +505,23 @@ def _clean_column(field: str, cells: list[Any], left: set[int]) -> tuple[list[An
             out = list(map(seen.get, cells, repeat(_MISS)))
             if _MISS in out:  # each value not met yet cleaned once, and remembered
                 for value in set(present).difference(seen):
-                    with contextlib.suppress(InvalidInput):
+                    with contextlib.suppress(Exception):  # reported record by record
                         clean_actor({field: value}, partial=True)
                 out = list(map(seen.get, cells, repeat(_MISS)))
             if absent:
                 out = [ABSENT if c is ABSENT else v for c, v in zip(cells, out, strict=True)]
-    elif kinds == {list} and many and set(map(len, present)) == {1}:
+    elif kinds == {list} and field in _TEXT_LISTS and set(map(len, present)) == {1}:
         items = list(map(operator.itemgetter(0), present))  # lists of one clean text
         if set(map(type, items)) == {str} and list(map(str.strip, items)) == items and all(items):
             return [c if c is ABSENT else [c[0]] for c in cells], absent
-    elif str not in kinds:  # no text: clean_actor gives the rule's result
+    elif limit is None and not kinds & {str, type(None)}:  # clean_actor gives the rule's result
+        if rule is None:
+            return cells, absent
         try:
-            if rule is None:
-                return cells, absent
             out = (
                 [c if c is ABSENT else rule(c) for c in cells] if absent else list(map(rule, cells))
             )
-        except InvalidInput:
+        except Exception:  # left to clean_actor, which reports it in field order
             out = None
     if out is None:
         out = [c if c is ABSENT else _MISS for c in cells]
@@ -542,7 +546,7 @@ def _clean_cells(field: str, cells: list[Any], out: list[Any], left: set[int]) -
         else:
             try:
                 result = clean_actor({field: cell}, partial=True)[field]
-            except InvalidInput:
+            except Exception:  # left to clean_actor, which reports it in field order
                 result = _MISS
             if text:
                 memo[cell] = result
