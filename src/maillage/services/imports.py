@@ -354,20 +354,23 @@ def _clean_columnwise(
     if not part:
         return out
     columns: dict[str, list[Any]] = {}
-    for name in (*_BULK_FIELDS, "identifiers", "source", "source_ref", "extra"):
-        if name == "identifiers":
-            prefix = f"source:{source}:"
-            columns[name] = [[f"{prefix}{keys[i]}"] for i in kept]
-        elif name == "source":
-            columns[name] = [source] * len(part)
-        else:
-            col = list(map(operator.attrgetter(name), part))
-            if name == "extra":  # a copy per record, as _with_origin makes
-                col = [dict(e) if e else e for e in col] if any(col) else col
-            if all(col):
-                columns[name] = col
-            elif any(col):
-                columns[name] = [v if v else ABSENT for v in col]
+
+    def given(name: str, col: list[Any]) -> None:
+        """The field's cells, ABSENT where a record does not set it (as compress drops)."""
+        if all(col):
+            columns[name] = col
+        elif any(col):
+            columns[name] = [v if v else ABSENT for v in col]
+
+    # the fields in the order _actor_values puts them
+    for name in _BULK_FIELDS:
+        given(name, list(map(operator.attrgetter(name), part)))
+    columns["identifiers"] = [[f"source:{source}:{keys[i]}"] for i in kept]
+    columns["source"] = [source] * len(part)
+    given("source_ref", list(map(operator.attrgetter("source_ref"), part)))
+    extras = list(map(operator.attrgetter("extra"), part))
+    if any(extras):  # a copy each, as _with_origin makes
+        given("extra", [dict(e) if e else e for e in extras])
     cleaned = clean_actor_columns(columns)
     codes = dict(cleaned.columns)["commune_code"]
     if not ref.communes.issuperset(codes):  # former or unknown communes: row by row

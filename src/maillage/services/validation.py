@@ -416,7 +416,6 @@ class ActorColumns:
     wins). ``left`` holds the positions of the records left to ``clean_actor``.
     """
 
-    count: int
     columns: list[tuple[str, list[Any]]]
     left: set[int]
     sparse: bool  # some record lacks a field (ABSENT cells)
@@ -480,7 +479,7 @@ def clean_actor_columns(columns: Mapping[str, list[Any]]) -> ActorColumns:
     if derived is not None:
         cleaned.append(("siren", derived))
         sparse = sparse or "siren" in columns or ABSENT in derived
-    return ActorColumns(count, cleaned, left, sparse)
+    return ActorColumns(cleaned, left, sparse)
 
 
 def _clean_column(field: str, cells: list[Any], left: set[int]) -> tuple[list[Any], bool]:
@@ -566,7 +565,7 @@ def _derived_sirens(cleaned: dict[str, list[Any]], left: set[int]) -> list[Any] 
     if sirens is None and not left and ABSENT not in sirets:
         return list(map(ids.siren_of_siret, sirets))
     derived: list[Any] = [ABSENT] * len(sirets)
-    given = sirens if sirens is not None else derived
+    given = sirens if sirens is not None else [ABSENT] * len(sirets)
     for i, (siret, siren) in enumerate(zip(sirets, given, strict=True)):
         if siret is ABSENT or i in left:
             continue
