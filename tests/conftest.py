@@ -27,6 +27,14 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _counter = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Fitted models go to this test's own directory, never to the user's cache."""
+    path = tmp_path / "model-cache"
+    monkeypatch.setenv("MAILLAGE_CACHE_DIR", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[object]:
     import pgserver

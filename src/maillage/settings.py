@@ -17,6 +17,17 @@ def default_database_url() -> str:
     return f"sqlite:///{Path(DEFAULT_DATABASE).resolve()}"
 
 
+def model_cache_dir() -> Path | None:
+    """Where fitted recommendation models are kept between runs: ``MAILLAGE_CACHE_DIR``
+    (set but empty: nowhere), else ``$XDG_CACHE_HOME/maillage/models``, else
+    ``~/.cache/maillage/models``."""
+    chosen = os.environ.get("MAILLAGE_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen).expanduser() if chosen.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "maillage" / "models"
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and plain file paths as database URLs."""
     if url.startswith(("postgresql://", "postgres://")):

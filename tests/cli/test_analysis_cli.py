@@ -110,3 +110,29 @@ def test_anr_imported_through_the_cli_meets_the_quality_target(tmp_path: Path) -
     assert result["model"]["auc"] >= 0.94
     assert result["adamic_adar"]["auc"] == pytest.approx(0.751, abs=0.005)
     assert result["model"]["precision_at_l"] > result["adamic_adar"]["precision_at_l"]
+
+
+def test_recommend_reads_the_fitted_model_back_until_the_map_changes(
+    db: sa.Engine, db_url: str, model_cache: Path
+) -> None:
+    ids = small_map(db)
+    first = run("recommend", "actor", str(ids["a"]), "--db", db_url, "--json")
+    assert first[0] == 0, first[2]
+    stored = list(model_cache.glob("*.npz"))
+    assert len(stored) == 1
+    before = stored[0].stat().st_ino
+    assert run("recommend", "actor", str(ids["a"]), "--db", db_url, "--json") == first
+    assert stored[0].stat().st_ino == before  # read back, not fitted and written again
+    proposed = json.loads(first[1])["recommendations"][0]["id"]
+    code, out_link, err = run("link", "add", str(ids["a"]), str(proposed), "--start", "2021",
+                              "--db", db_url, "--json")  # fmt: skip
+    assert code == 0, err
+    code, out, err = run("recommend", "actor", str(ids["a"]), "--db", db_url, "--json")
+    assert code == 0, err
+    assert proposed not in {r["id"] for r in json.loads(out)["recommendations"]}
+    assert len(list(model_cache.glob("*.npz"))) == 2  # the changed map has its own model
+    link_id = json.loads(out_link)["id"]
+    history = json.loads(run("history", "link", str(link_id), "--db", db_url, "--json")[1])
+    assert run("undo", str(history[-1]["id"]), "--db", db_url)[0] == 0
+    assert run("recommend", "actor", str(ids["a"]), "--db", db_url, "--json") == first
+    assert len(list(model_cache.glob("*.npz"))) == 2  # back to the first map, and its model

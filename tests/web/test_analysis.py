@@ -4,6 +4,7 @@ actor page, recommendations and measures on the territory page, on both engines.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +13,9 @@ from fastapi.testclient import TestClient
 from htmlcheck import Page
 from portal_support import make_client
 
+from maillage.recommend.store import ModelStore
 from maillage.services import links, portal_providers
+from maillage.services.analysis import model_store
 from maillage.services.portal_providers import Analysis, Pending
 from maillage.web.providers import analysis_providers
 
@@ -94,3 +97,22 @@ def test_the_page_and_its_json_twin_do_not_wait_for_the_analysis(
         )
     with make_client(db) as client:  # no provider: no block, no URL
         assert client.get("/api/territories/DEP:62").json()["analysis_url"] is None
+
+
+def test_a_restarted_portal_reads_its_model_back(
+    db: sa.Engine, demo_map: Demo, model_cache: Path
+) -> None:
+    hooks = analysis_providers()  # what `maillage serve` plugs in
+    assert hooks.actor_recommendations.__self__.store == ModelStore(model_cache)
+    hooks.actor_recommendations.__self__.close()
+    actor_id = demo_map.named["emmaus"]
+    first = Analysis(wait=60, store=model_store())
+    expected = first.actor_recommendations(db, actor_id, "fr")
+    first.close()
+    stored = list(model_cache.glob("*.npz"))
+    assert expected and len(stored) == 1
+    inode = stored[0].stat().st_ino
+    restarted = Analysis(wait=60, store=model_store())
+    assert restarted.actor_recommendations(db, actor_id, "fr") == expected
+    assert stored[0].stat().st_ino == inode  # read back, not fitted again
+    restarted.close()

@@ -101,6 +101,11 @@ def analyse_command(
 def recommend_group() -> None:
     """Alliances à créer, expliquées, et leur qualité mesurée.
     / Recommended alliances, explained, and their measured quality.
+
+    Le modèle ajusté est gardé dans MAILLAGE_CACHE_DIR (~/.cache/maillage/models,
+    vide : rien n'est gardé) et relu tant que la carte ne change pas.
+    / The fitted model is kept in MAILLAGE_CACHE_DIR and read back while the map is
+    unchanged.
     """
 
 
@@ -128,6 +133,7 @@ def recommend_actor_command(
         mode=mode or "likely",
         lang=lang,
         seed=seed,
+        store=service.model_store(),
     )
     if as_json:
         emit_json(result)
@@ -166,7 +172,13 @@ def recommend_territory_command(
     to replicate.
     """
     result = service.recommend_territory(
-        db=engine_for(db_url), code=code, top=top, mode=mode or "bridging", lang=lang, seed=seed
+        db=engine_for(db_url),
+        code=code,
+        top=top,
+        mode=mode or "bridging",
+        lang=lang,
+        seed=seed,
+        store=service.model_store(),
     )
     if as_json:
         emit_json(result)

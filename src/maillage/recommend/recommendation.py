@@ -20,15 +20,20 @@ from maillage.recommend.candidates import candidates, complementary
 from maillage.recommend.explain import explain_pair, matching_needs
 from maillage.recommend.features import PairContext, pair_context
 from maillage.recommend.model import LinkModel, fit_model
+from maillage.recommend.store import ModelStore
 from maillage.recommend.structure import two_step
 
 MODES = ("likely", "bridging")
 
 
-def prepare(graph: ActorGraph, *, seed: int = 0) -> tuple[PairContext, LinkModel]:
-    """The pair context and fitted model of ``graph``, built once and cached on it."""
+def prepare(
+    graph: ActorGraph, *, seed: int = 0, store: ModelStore | None = None
+) -> tuple[PairContext, LinkModel]:
+    """The pair context and fitted model of ``graph``, built once and cached on it;
+    with ``store``, the model is read from it when this graph was fitted before."""
     if "recommend" not in graph.cache:
-        graph.cache["recommend"] = (pair_context(graph), fit_model(graph, seed=seed))
+        fitted = store.fitted(graph, seed) if store else fit_model(graph, seed=seed)
+        graph.cache["recommend"] = (pair_context(graph), fitted)
     ctx, model = graph.cache["recommend"]
     return ctx, model
 

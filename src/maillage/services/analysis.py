@@ -38,7 +38,15 @@ from maillage.analysis.graph import (
     world_code,
 )
 from maillage.model.errors import InvalidInput, NotFound
-from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
+from maillage.recommend import (
+    MODES,
+    evaluate_graph,
+    prepare,
+    recommend_for_actor,
+    recommend_for_territory,
+)
+from maillage.recommend.store import ModelStore
+from maillage.settings import model_cache_dir
 from maillage.storage.tables import (
     actor,
     actor_territory,
@@ -328,11 +336,13 @@ def recommend_actor(
     mode: str = "likely",
     lang: str = "fr",
     seed: int = 0,
+    store: ModelStore | None = None,
 ) -> dict[str, Any]:
     """New partners for one live actor, best first, each with reasons in words.
 
     Returns ``{"actor": {id, name}, "mode", "recommendations": [...]}`` (see
-    :func:`maillage.recommend.recommend_for_actor`). Raises ``NotFound`` for an unknown,
+    :func:`maillage.recommend.recommend_for_actor`). ``store``: where fitted models are
+    kept between runs (:func:`model_store`). Raises ``NotFound`` for an unknown,
     deleted or merged actor and ``InvalidInput`` for an unknown mode.
     """
     _check_mode(mode)
@@ -342,6 +352,7 @@ def recommend_actor(
         u = graph.vertex(actor_id)
     except KeyError:
         raise NotFound("acteur", actor_id) from None
+    prepare(graph, seed=seed, store=store)
     found = recommend_for_actor(
         graph, actor_id, top=top, mode=mode, needs=data.needs, lang=lang, seed=seed
     )
@@ -360,11 +371,13 @@ def recommend_territory(
     mode: str = "bridging",
     lang: str = "fr",
     seed: int = 0,
+    store: ModelStore | None = None,
 ) -> dict[str, Any]:
     """Missing links inside a territory and solutions to replicate for its needs.
 
-    ``code`` is a territory code or prefix (``DEP:59``). Raises ``NotFound`` when neither
-    the reference geography nor any actor knows it, ``InvalidInput`` for a bad mode.
+    ``code`` is a territory code or prefix (``DEP:59``); ``store`` as for
+    :func:`recommend_actor`. Raises ``NotFound`` when neither the reference geography
+    nor any actor knows it, ``InvalidInput`` for a bad mode.
     """
     _check_mode(mode)
     code = code.strip()
@@ -374,6 +387,7 @@ def recommend_territory(
             row = conn.execute(sa.select(territory.c.code).where(territory.c.code == code))
             if row.first() is None:
                 raise NotFound("territoire", code)
+    prepare(data.graph, seed=seed, store=store)
     return recommend_for_territory(
         data.graph,
         code,
@@ -385,6 +399,13 @@ def recommend_territory(
         lang=lang,
         seed=seed,
     )
+
+
+def model_store() -> ModelStore | None:
+    """The store of fitted models of this machine (:func:`maillage.settings.model_cache_dir`),
+    ``None`` when switched off."""
+    directory = model_cache_dir()
+    return ModelStore(directory) if directory is not None else None
 
 
 def evaluate_map(*, db: sa.Engine, split_year: int, seed: int = 0) -> dict[str, Any]:

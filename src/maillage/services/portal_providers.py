@@ -33,8 +33,9 @@ from maillage.analysis.brokers import betweenness, brokerage_roles, constraint, 
 from maillage.analysis.graph import WORLDS
 from maillage.analysis.mixing import group_mixing
 from maillage.recommend import prepare, recommend_for_actor, recommend_for_territory
+from maillage.recommend.store import ModelStore
 from maillage.services import portal
-from maillage.services.analysis import MapData, load_map
+from maillage.services.analysis import MapData, load_map, model_store
 
 log = logging.getLogger(__name__)
 Rows = list[dict[str, Any]]
@@ -75,13 +76,22 @@ class Analysis:
 
     ``wait``: seconds a question may wait for the analysis before :class:`Pending`
     (a small map is ready within it). ``samples``: sources of the betweenness
-    estimate above 20,000 actors. ``seed``: of the model and the estimates.
+    estimate above 20,000 actors. ``seed``: of the model and the estimates. ``store``:
+    where fitted models are kept between runs (a restarted portal reads its model back).
     """
 
-    def __init__(self, *, wait: float = 1.0, samples: int = 128, seed: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        wait: float = 1.0,
+        samples: int = 128,
+        seed: int = 0,
+        store: ModelStore | None = None,
+    ) -> None:
         self.wait = wait
         self.samples = samples
         self.seed = seed
+        self.store = store
         self._lock = threading.Lock()
         self._loaded: dict[str, _Loaded] = {}
         self._answers: dict[tuple[Any, ...], Any] = {}  # of the current versions only
@@ -121,7 +131,7 @@ class Analysis:
             state.measures_ready.set()
             if not self._current(key, state):
                 return
-            prepare(state.data.graph, seed=self.seed)
+            prepare(state.data.graph, seed=self.seed, store=self.store)
             state.model_ready.set()
         except BaseException as exc:  # shown as a hidden block, logged by the caller
             log.exception("analysis of %s failed", db.url)
@@ -332,8 +342,9 @@ class Analysis:
 
 
 def providers(analysis: Analysis | None = None) -> dict[str, Any]:
-    """The four hooks of :class:`maillage.web.providers.Providers` over ``analysis``."""
-    found = analysis or Analysis()
+    """The four hooks of :class:`maillage.web.providers.Providers` over ``analysis``
+    (default: one keeping its models in this machine's :func:`model_store`)."""
+    found = analysis or Analysis(store=model_store())
     return {
         "actor_measures": found.actor_measures,
         "actor_recommendations": found.actor_recommendations,
