@@ -146,7 +146,7 @@ def recommend_actor_command(
             "name": r["name"],
             "world": r["world"],
             "score": f"{r['score']:.3f}",
-            "reasons": " ; ".join(r["reasons"]),
+            "reasons": _joined(r["reasons"], lang),
         }
         for i, r in enumerate(result["recommendations"], 1)
     ]
@@ -183,24 +183,30 @@ def recommend_territory_command(
     if as_json:
         emit_json(result)
         return
-    _print_territory(result)
+    _print_territory(result, lang)
 
 
-def _print_territory(result: dict[str, Any]) -> None:
+def _joined(reasons: list[str], lang: str) -> str:
+    """Reasons on one line, with the French space before the semicolon in French."""
+    return (" ; " if lang == "fr" else "; ").join(reasons)
+
+
+def _print_territory(result: dict[str, Any], lang: str) -> None:
     rows = [
         {
             "rank": i,
             "source": f"{r['source']['name']} ({r['source']['world']})",
             "target": f"{r['target']['name']} ({r['target']['world']})",
             "score": f"{r['score']:.3f}",
-            "reasons": " ; ".join(r["reasons"]),
+            "reasons": _joined(r["reasons"], lang),
         }
         for i, r in enumerate(result["links"], 1)
     ]
     print_rows(rows, ["rank", "source", "target", "score", "reasons"], title=result["territory"])
     for entry in result["solutions"]:
         names = ", ".join(s["name"] for s in entry["solutions"]) or "—"
-        console.print(f"{entry['territory']} / {entry['theme']} : {names}", highlight=False)
+        colon = " : " if lang == "fr" else ": "
+        console.print(f"{entry['territory']} / {entry['theme']}{colon}{names}", highlight=False)
 
 
 @recommend_group.command(
