@@ -40,8 +40,13 @@ _CODE = (affinity, boosting, features, model, sampling, structure)
 _TREE_PARAMS = ("n_trees", "depth", "learning_rate", "bins", "min_leaf", "l2", "subsample", "seed")
 
 
+def _framed(values: Iterable[object]) -> str:
+    """The texts of ``values``, each preceded by its length (no two lists give the same)."""
+    return "".join(f"{len(t)}:{t}" for t in map(str, values))
+
+
 def _texts(values: Iterable[object]) -> bytes:
-    return "\x1e".join(map(str, values)).encode("utf-8", "surrogatepass")
+    return _framed(values).encode("utf-8", "surrogatepass")
 
 
 def graph_digest(graph: ActorGraph) -> str:
@@ -51,10 +56,10 @@ def graph_digest(graph: ActorGraph) -> str:
         _texts(graph.ids),
         _texts(graph.names),
         _texts(graph.territory),
-        _texts("\x1f".join(codes) for codes in graph.territories),
-        _texts("\x1f".join(sorted(themes)) for themes in graph.themes),
+        _texts(_framed(codes) for codes in graph.territories),
+        _texts(_framed(sorted(themes)) for themes in graph.themes),
         _texts(graph.kinds),
-        _texts("\x1f".join(sorted(themes)) for themes in graph.link_themes),
+        _texts(_framed(sorted(themes)) for themes in graph.link_themes),
     ]
     for array in (graph.world, graph.native, graph.src, graph.dst, graph.year, graph.kind):
         parts.append(np.ascontiguousarray(array, dtype=np.int64).tobytes())
