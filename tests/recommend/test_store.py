@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -131,3 +132,19 @@ def test_where_models_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.delenv("MAILLAGE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert model_cache_dir() == tmp_path / "xdg" / "maillage" / "models"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "Acteur renommé"},
+        {"world": "public"},
+        {"territories": ["DEP:75"]},
+        {"themes": ["culture"]},
+    ],
+)
+def test_any_change_to_an_actor_gives_another_key(change: dict[str, object]) -> None:
+    actors, links = growing_map()
+    before = model_key(build_graph(actors, links), 0)
+    actors[5] = dataclasses.replace(actors[5], **change)
+    assert model_key(build_graph(actors, links), 0) != before

@@ -21,7 +21,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
@@ -45,27 +45,30 @@ def _framed(values: Iterable[object]) -> str:
     return "".join(f"{len(t)}:{t}" for t in map(str, values))
 
 
-def _texts(values: Iterable[object]) -> bytes:
-    return _framed(values).encode("utf-8", "surrogatepass")
+def _item(value: object) -> str:
+    if isinstance(value, set | frozenset):
+        return _framed(sorted(map(str, value)))
+    if isinstance(value, tuple | list):
+        return _framed(value)
+    return str(value)
+
+
+def _field_bytes(value: Any) -> bytes:
+    if isinstance(value, np.ndarray):
+        data: bytes = np.ascontiguousarray(value).tobytes()
+        return f"{value.dtype.str}:".encode() + data
+    return _framed(map(_item, value)).encode("utf-8", "surrogatepass")
 
 
 def graph_digest(graph: ActorGraph) -> str:
-    """Hex digest of everything the model reads from ``graph``, in vertex order."""
+    """Hex digest of every field the graph was built from (vertex and link arrays and
+    labels, in vertex order): all that the model can read."""
     h = hashlib.blake2b(digest_size=20)
-    parts: list[bytes] = [
-        _texts(graph.ids),
-        _texts(graph.names),
-        _texts(graph.territory),
-        _texts(_framed(codes) for codes in graph.territories),
-        _texts(_framed(sorted(themes)) for themes in graph.themes),
-        _texts(graph.kinds),
-        _texts(_framed(sorted(themes)) for themes in graph.link_themes),
-    ]
-    for array in (graph.world, graph.native, graph.src, graph.dst, graph.year, graph.kind):
-        parts.append(np.ascontiguousarray(array, dtype=np.int64).tobytes())
-    for part in parts:
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
+    for f in fields(graph):
+        if f.init:
+            part = _field_bytes(getattr(graph, f.name))
+            h.update(f"{f.name}:{len(part)}:".encode())
+            h.update(part)
     return h.hexdigest()
 
 
