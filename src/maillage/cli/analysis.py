@@ -203,9 +203,9 @@ def _print_territory(result: dict[str, Any], lang: str) -> None:
         for i, r in enumerate(result["links"], 1)
     ]
     print_rows(rows, ["rank", "source", "target", "score", "reasons"], title=result["territory"])
+    colon = " : " if lang == "fr" else ": "
     for entry in result["solutions"]:
         names = ", ".join(s["name"] for s in entry["solutions"]) or "—"
-        colon = " : " if lang == "fr" else ": "
         console.print(f"{entry['territory']} / {entry['theme']}{colon}{names}", highlight=False)
 
 

@@ -71,15 +71,16 @@ def recommend_for_actor(
     model: LinkModel | None = None,
     lang: str = "fr",
     seed: int = 0,
+    store: ModelStore | None = None,
 ) -> list[dict[str, Any]]:
     """New partners for ``actor_id``, best first, each with its reasons in words.
 
     Returns up to ``top`` dicts: ``id``, ``name``, ``world``, ``score`` (in [0, 1]),
     ``probability``, ``reason_codes``, ``reasons``, ``shared_partners``. Never the actor,
-    an existing partner or a deleted actor. Raises ``KeyError`` for an unknown (or
+    an existing partner or a deleted actor. ``store``: see :func:`prepare`. Raises ``KeyError`` for an unknown (or
     deleted) actor and ``ValueError`` for an unknown mode.
     """
-    ctx, fitted = prepare(graph, seed=seed)
+    ctx, fitted = prepare(graph, seed=seed, store=store)
     model = model or fitted
     u = graph.vertex(actor_id)
     cand, structure = candidates(ctx, u)
@@ -136,15 +137,17 @@ def recommend_for_territory(
     model: LinkModel | None = None,
     lang: str = "fr",
     seed: int = 0,
+    store: ModelStore | None = None,
 ) -> dict[str, Any]:
     """The most valuable missing links inside ``territory`` and solutions to replicate.
 
     ``links``: up to ``top`` pairs of actors of the territory (code prefix, as in
     :class:`~maillage.analysis.filter.GraphFilter`), best first, with score and reasons.
     ``solutions``: for each need of the territory with no solution within reach, the
-    solutions carried elsewhere on the same theme, most carried first.
+    solutions carried elsewhere on the same theme, most carried first. ``store``: see
+    :func:`prepare`.
     """
-    ctx, fitted = prepare(graph, seed=seed)
+    ctx, fitted = prepare(graph, seed=seed, store=store)
     model = model or fitted
     members = np.flatnonzero(territory_mask(graph, territory))
     local_needs = [n for n in needs if n.territory.startswith(territory)]

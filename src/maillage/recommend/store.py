@@ -22,6 +22,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zipfile import BadZipFile
@@ -72,7 +73,9 @@ def graph_digest(graph: ActorGraph) -> str:
     return h.hexdigest()
 
 
+@cache
 def _code_digest() -> str:
+    """Digest of the fitting code's source (read once per process)."""
     h = hashlib.blake2b(digest_size=20)
     for module in _CODE:
         h.update(Path(str(module.__file__)).read_bytes())

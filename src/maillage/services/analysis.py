@@ -38,13 +38,7 @@ from maillage.analysis.graph import (
     world_code,
 )
 from maillage.model.errors import InvalidInput, NotFound
-from maillage.recommend import (
-    MODES,
-    evaluate_graph,
-    prepare,
-    recommend_for_actor,
-    recommend_for_territory,
-)
+from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
 from maillage.settings import model_cache_dir
 from maillage.storage.tables import (
@@ -352,9 +346,8 @@ def recommend_actor(
         u = graph.vertex(actor_id)
     except KeyError:
         raise NotFound("acteur", actor_id) from None
-    prepare(graph, seed=seed, store=store)
     found = recommend_for_actor(
-        graph, actor_id, top=top, mode=mode, needs=data.needs, lang=lang, seed=seed
+        graph, actor_id, top=top, mode=mode, needs=data.needs, lang=lang, seed=seed, store=store
     )
     return {
         "actor": {"id": actor_id, "name": graph.names[u]},
@@ -387,7 +380,6 @@ def recommend_territory(
             row = conn.execute(sa.select(territory.c.code).where(territory.c.code == code))
             if row.first() is None:
                 raise NotFound("territoire", code)
-    prepare(data.graph, seed=seed, store=store)
     return recommend_for_territory(
         data.graph,
         code,
@@ -398,6 +390,7 @@ def recommend_territory(
         parents=data.parents,
         lang=lang,
         seed=seed,
+        store=store,
     )
 
 
