@@ -70,6 +70,16 @@ def test_impossible_date_is_an_error() -> None:
     assert log.failed and "date impossible" in issues[0].message
 
 
+@pytest.mark.parametrize("raw", ["0218-10-29", "29/10/0218", "2918-10-29"])
+def test_implausible_year_keeps_the_row_but_not_the_date(raw: str) -> None:
+    log, issues = _log()
+    assert v.parse_date(raw, log, "dateNotification") is None
+    assert not log.failed
+    (issue,) = issues
+    assert issue.field == "dateNotification" and issue.value == raw
+    assert "invraisemblable" in issue.message and "1800" in issue.message
+
+
 def test_siret_read_as_number_is_repaired_and_reported() -> None:
     log, issues = _log()
     assert v.parse_siret(35600000000048.0, log) == "35600000000048"

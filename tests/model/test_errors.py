@@ -19,8 +19,8 @@ def test_long_values_are_shortened() -> None:
 
 
 def test_other_errors() -> None:
-    assert str(NotFound("acteur", 42)) == "Introuvable : acteur 42"
-    assert NotFound("acteur", 42).message_en == "Not found: acteur 42"
+    assert str(NotFound("actor", 42)) == "Introuvable : acteur 42"
+    assert NotFound("actor", 42).message_en == "Not found: actor 42"
     conflict = Conflict("version 3 attendue, 4 trouvée", "expected version 3, found 4")
     assert str(conflict).startswith("Conflit : ")
     assert conflict.message_en.startswith("Conflict: ")

@@ -43,6 +43,8 @@ def test_create_dated_partnership(db: sa.Engine, pair: tuple[int, int]) -> None:
         ("form", {"kind": "funding", "form": "mecenat"}),
         ("end_date", {"start_date": "2020-05-01", "end_date": "2019-01-01"}),
         ("confidence", {"confidence": 2}),
+        ("start_date", {"start_date": "0218-10-29"}),  # a typing slip for 2018
+        ("end_date", {"end_date": "2918"}),
     ],
 )
 def test_invalid_links_are_rejected(

@@ -185,6 +185,32 @@ def test_errors_are_pages_for_people(client: TestClient) -> None:
         assert error.find("a", href="http://testserver/")
 
 
+def test_errors_say_what_is_wrong_in_the_reader_s_language(client: TestClient) -> None:
+    early = page(client, "/explore?year_from=1500", status=422)
+    assert "year_from" in early.text and "doit valoir au moins 1800" in early.text
+    assert "Input should" not in early.text
+    unsafe = page(client, "/search?q=%01", status=422)
+    assert "contient des caractères non permis" in unsafe.text and "pattern" not in unsafe.text
+    english = page(client, "/explore?year_from=1500&lang=en", status=422)
+    assert "must be at least 1800" in english.text
+    assert "Not found: actor 99999" in page(client, "/actors/99999", status=404).text
+    assert "Ce que contient la carte" in page(client, "/?lang=fr").text
+    assert "Introuvable : acteur 99999" in page(client, "/actors/99999", status=404).text
+
+
+def test_a_failing_part_of_a_page_gets_a_notice_not_a_page(client: TestClient) -> None:
+    for headers in ({"HX-Request": "true"}, {"HX-Request": "true", "HX-Request-Type": "partial"}):
+        part = client.get("/explore/results?territory=Atlantide", headers=headers)
+        assert part.status_code == 422 and "<html" not in part.text and "<nav" not in part.text
+        notice = Page(part.text).find("div", role="alert")
+        assert notice and "territory" in part.text and "Requête invalide" in part.text
+    whole = client.get(
+        "/explore/results?territory=Atlantide",
+        headers={"HX-Request": "true", "HX-Request-Type": "full"},
+    )
+    assert "<html" in whole.text  # htmx replacing the whole page gets the whole page
+
+
 def test_errors_are_json_for_the_api_and_json_clients(client: TestClient) -> None:
     invalid = client.get("/api/map.geojson?world=martian")
     assert invalid.status_code == 422 and invalid.json()["field"] == "world"

@@ -147,3 +147,76 @@ def test_territory_counts_from_arrays_match_the_sql(db: sa.Engine, demo_map: Dem
     assert index.get(db) is None  # a write: built again in the background
     assert index.get(db, wait=True) is not None
     assert territory_page(db=db, key="DEP:59", index=index) == territory_page(db=db, key="DEP:59")
+
+
+def _file_needs(db: sa.Engine, *rows: tuple[str, str, int]) -> None:
+    import datetime as dt
+
+    from maillage.storage.engine import transaction
+    from maillage.storage.tables import need
+
+    now = dt.datetime.now(dt.UTC)
+    values = [
+        {
+            "territory_code": code,
+            "theme": theme,
+            "publics": ["habitants"],
+            "description": f"Besoin {theme} {code}",
+            "severity": severity,
+            "status": "observed",
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for code, theme, severity in rows
+    ]
+    with transaction(db) as conn:
+        conn.execute(sa.insert(need), values)
+
+
+def test_territory_pages_roll_up_the_needs_of_their_communes(db: sa.Engine, demo_map: Demo) -> None:
+    from maillage.services.portal_territory import territory_page
+
+    # Roubaix has an actor on "culture", Tourcoing has none: both needs are filed on the
+    # commune, and each is judged there, whatever the rest of the département holds.
+    actors.create_actor(db=db, values=make_actor(commune_code="59512", themes=["culture"]))
+    _file_needs(db, ("COM:59512", "culture", 3), ("COM:59599", "culture", 2))
+    nord = territory_page(db=db, key="DEP:59")
+    filed = {n["territory_code"]: n for n in nord["needs"] if n["theme"] == "culture"}
+    assert filed["COM:59512"]["place"] == "Roubaix" and filed["COM:59512"]["actors_on_theme"] == 1
+    assert filed["COM:59599"]["place"] == "Tourcoing" and filed["COM:59599"]["actors_on_theme"] == 0
+    assert [n["territory_code"] for n in nord["white_zones"] if n["theme"] == "culture"] == [
+        "COM:59599"
+    ]
+    own = [n for n in nord["needs"] if n["territory_code"] == "DEP:59"]
+    assert len(own) == 2 and all(n["place"] is None for n in own)  # the demo's two needs
+    tourcoing = territory_page(db=db, key="COM:59599")["needs"]
+    assert [(n["theme"], n["actors_on_theme"], n["place"]) for n in tourcoing] == [
+        ("culture", 0, None)
+    ]
+    region = territory_page(db=db, key="REG:32")  # Hauts-de-France: the needs of both levels
+    assert {n["territory_code"] for n in region["needs"]} == {"DEP:59", "COM:59512", "COM:59599"}
+    assert territory_page(db=db, key="DEP:62")["needs"] == []
+
+
+def test_territory_pages_count_arrondissements_in_their_commune_and_unknown_worlds(
+    db: sa.Engine,
+) -> None:
+    from maillage.services.portal_territory import territory_page
+
+    for commune in ("75101", "75120", "75056"):
+        actors.create_actor(db=db, values=make_actor(commune_code=commune))
+    actors.create_actor(db=db, values=make_actor(commune_code="75111", world=None))
+    paris = territory_page(db=db, key="DEP:75", lang="en")
+    assert paris["sub_territories"] == [{"code": "COM:75056", "name": "Paris", "actors": 4}]
+    assert paris["actors"] == sum(w["count"] for w in paris["by_world"]) == 4
+    assert paris["by_world"][-1] == {"code": "unknown", "label": "not given", "count": 1}
+    assert territory_page(db=db, key="COM:75056")["actors"] == 4
+
+
+def test_search_counts_every_match_beyond_the_ones_shown(db: sa.Engine, demo_map: Demo) -> None:
+    every = portal.search(db=db, query="médiation", limit=50)
+    assert every["total"] == len(every["actors"]) > 3 and not every["capped"]
+    first = portal.search(db=db, query="médiation", limit=3)
+    assert len(first["actors"]) == 3 and first["total"] == every["total"]
+    assert [a["id"] for a in first["actors"]] == [a["id"] for a in every["actors"][:3]]

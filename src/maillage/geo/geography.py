@@ -94,7 +94,7 @@ class Geography:
             return self.collectivities[raw]
         if prefix == "COM" and raw:
             return self.commune(raw)
-        raise NotFound("territoire", territory_code)
+        raise NotFound("territory", territory_code)
 
     def get_or_none(self, territory_code: str) -> Territory | None:
         """Return the territory of a prefixed code, or None when unknown."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from maillage.io.result import RowLog
 from maillage.model.identifiers import checked_siren, checked_siret
+from maillage.model.records import FIRST_YEAR, LAST_YEAR
 
 __all__ = [
     "WORLDS",
@@ -176,13 +177,30 @@ def parse_date(value: Any, log: RowLog, field: str) -> dt.date | None:
     return _date_text(text, value, log, field)
 
 
+def _plausible(date: dt.date, value: Any, log: RowLog, field: str) -> dt.date | None:
+    """``date``, or None with a warning when its year is outside FIRST_YEAR..LAST_YEAR
+    (a typing slip such as 0218 for 2018: the row is kept, the date is not)."""
+    if FIRST_YEAR <= date.year <= LAST_YEAR:
+        return date
+    log.warn(
+        field,
+        value,
+        f"année {date.year} invraisemblable (hors {FIRST_YEAR}–{LAST_YEAR}) : date ignorée",
+    )
+    return None
+
+
 def _date_text(text: str, value: Any, log: RowLog, field: str) -> dt.date | None:
     """Parse the text forms of :func:`parse_date`."""
     try:
         if match := _DATE_ISO.fullmatch(text):
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+            return _plausible(
+                dt.date(int(match[1]), int(match[2]), int(match[3])), value, log, field
+            )
         if match := _DATE_FR.fullmatch(text):
-            return dt.date(int(match[3]), int(match[2]), int(match[1]))
+            return _plausible(
+                dt.date(int(match[3]), int(match[2]), int(match[1])), value, log, field
+            )
     except ValueError:
         log.error(field, value, "date impossible (jour ou mois hors limites)")
         return None

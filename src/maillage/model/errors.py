@@ -87,17 +87,46 @@ def _jsonable(value: object) -> Any:
     return str(value)
 
 
+# What each kind of entity is called in French and in English, keyed by its code (the
+# names of the repositories and of the audit log).
+ENTITY_NAMES: dict[str, tuple[str, str]] = {
+    "actor": ("acteur", "actor"),
+    "link": ("lien", "link"),
+    "need": ("besoin", "need"),
+    "indicator": ("indicateur", "indicator"),
+    "maturity": ("maturité", "maturity"),
+    "solution": ("solution", "solution"),
+    "resource": ("ressource", "resource"),
+    "excerpt": ("extrait", "excerpt"),
+    "evaluation": ("évaluation", "evaluation"),
+    "comment": ("commentaire", "comment"),
+    "proposal": ("proposition", "proposal"),
+    "user": ("utilisateur", "user"),
+    "change": ("changement", "change"),
+    "batch": ("lot", "batch"),
+    "territory": ("territoire", "territory"),
+    "commune": ("commune", "commune"),
+    "measure": ("mesure", "measure"),
+    "taxonomy": ("taxonomie", "taxonomy"),
+    "taxonomy_term": ("terme de taxonomie", "taxonomy term"),
+}
+
+
 class NotFound(MaillageError, LookupError):
-    """An entity asked for by key does not exist (or is deleted)."""
+    """An entity asked for by key does not exist (or is deleted).
+
+    ``entity`` is a code of :data:`ENTITY_NAMES` (any other text is shown as it is).
+    """
 
     def __init__(self, entity: str, key: object) -> None:
         self._init_args = (entity, key)
         self.entity = entity
         self.key = key
         shown = _show(key)
+        french, english = ENTITY_NAMES.get(entity, (entity, entity))
         super().__init__(
-            f"Introuvable : {entity} {shown}",
-            f"Not found: {entity} {shown}",
+            f"Introuvable : {french} {shown}",
+            f"Not found: {english} {shown}",
         )
 
 

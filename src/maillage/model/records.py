@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+# The years a date may have anywhere in maillage (imports, forms, filters, timeline).
+FIRST_YEAR, LAST_YEAR = 1800, 2200
+
 
 @dataclass(slots=True)
 class ActorRecord:

@@ -96,7 +96,7 @@ def info(name: str) -> Taxonomy:
     Raises ``NotFound`` if no such taxonomy is shipped.
     """
     if name not in names():
-        raise NotFound("taxonomie", name)
+        raise NotFound("taxonomy", name)
     raw = json.loads(_directory().joinpath(f"{name}.json").read_text(encoding="utf-8"))
     terms = tuple(_term(t) for t in raw["terms"])
     return Taxonomy(name, raw.get("description", ""), raw.get("source", ""), terms)
@@ -123,7 +123,7 @@ def term(name: str, code: str) -> Term:
     """Return the term ``code`` of taxonomy ``name``. Raises ``NotFound``."""
     found = _by_code(name).get(code)
     if found is None:
-        raise NotFound(f"terme de la taxonomie {name}", code)
+        raise NotFound("taxonomy_term", f"{name}/{code}")
     return found
 
 

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from babel.numbers import format_decimal
 
 from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
+from maillage.geo.geography import load_geography
 from maillage.model.text import stop_words
 from maillage.recommend.affinity import graph_name_words, words_of
 from maillage.recommend.features import PairContext
@@ -35,10 +37,10 @@ TEXT = {
         "partners": "partenaires communs : {names}",
         "worlds": "mondes complémentaires : {a} et {b}",
         "themes": "thèmes partagés : {themes}",
-        "territory": "même territoire ({code})",
+        "territory": "même territoire : {place}",
         "distance2": "à deux pas dans le réseau",
         "far": "pas encore reliés, même indirectement, par un partenaire commun",
-        "need": "besoin du territoire {code} sur « {theme} » que ce binôme peut traiter",
+        "need": "besoin de {place} sur « {theme} » que ce binôme peut traiter",
         "community": "même communauté du réseau ({size} acteurs reliés entre eux plus qu'au reste)",
         "names": "noms proches (mots communs : {words})",
     },
@@ -46,14 +48,24 @@ TEXT = {
         "partners": "shared partners: {names}",
         "worlds": "complementary worlds: {a} and {b}",
         "themes": "shared themes: {themes}",
-        "territory": "same territory ({code})",
+        "territory": "same territory: {place}",
         "distance2": "two steps apart in the network",
         "far": "not yet joined, even through a shared partner",
-        "need": "need of territory {code} on “{theme}” this pair could address",
+        "need": "need of {place} on “{theme}” this pair could address",
         "community": "same network community ({size} actors tied more to each other than to the rest)",
         "names": "similar names (shared words: {words})",
     },
 }
+
+
+def place_name(code: str) -> str:
+    """``Nord (DEP:59)`` for a code of the shipped geography, the code itself otherwise."""
+    found = load_geography().get_or_none(code)
+    return f"{found.name} ({code})" if found is not None else code
+
+
+def _number(value: int, lang: str) -> str:
+    return format_decimal(value, format="#,##0", locale="fr" if lang == "fr" else "en")
 
 
 def shared_partners(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[int]:
@@ -113,7 +125,7 @@ def explain_pair(
         reasons.append(text["themes"].format(themes=", ".join(themes)))
     if g.territory[u] and g.territory[u] == g.territory[v]:
         codes.append("same_territory")
-        reasons.append(text["territory"].format(code=g.territory[u]))
+        reasons.append(text["territory"].format(place=place_name(g.territory[u])))
     elif not partners:
         codes.append("far")
         reasons.append(text["far"])
@@ -121,14 +133,14 @@ def explain_pair(
     size = int(ctx.community_size[u, level])
     if size > 1 and ctx.community[u, level] == ctx.community[v, level]:
         codes.append("same_community")
-        reasons.append(text["community"].format(size=size))
+        reasons.append(text["community"].format(size=_number(size, lang)))
     words = shared_name_words(ctx, u, v)
     if words:
         codes.append("similar_names")
         reasons.append(text["names"].format(words=", ".join(words)))
     for need in matching_needs(ctx, u, v, needs)[:2]:
         codes.append("territory_need")
-        reasons.append(text["need"].format(code=need.territory, theme=need.theme))
+        reasons.append(text["need"].format(place=place_name(need.territory), theme=need.theme))
     return {
         "reason_codes": codes,
         "reasons": reasons,

@@ -345,7 +345,7 @@ def recommend_actor(
     try:
         u = graph.vertex(actor_id)
     except KeyError:
-        raise NotFound("acteur", actor_id) from None
+        raise NotFound("actor", actor_id) from None
     found = recommend_for_actor(
         graph, actor_id, top=top, mode=mode, needs=data.needs, lang=lang, seed=seed, store=store
     )
@@ -379,7 +379,7 @@ def recommend_territory(
         with db.connect() as conn:
             row = conn.execute(sa.select(territory.c.code).where(territory.c.code == code))
             if row.first() is None:
-                raise NotFound("territoire", code)
+                raise NotFound("territory", code)
     return recommend_for_territory(
         data.graph,
         code,

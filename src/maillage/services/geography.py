@@ -53,7 +53,7 @@ def resolve_territory(conn: sa.Connection, key: str) -> dict[str, Any]:
         )
         found = _most_populated(conn, list(codes))
     if found is None:
-        raise NotFound("territoire", key)
+        raise NotFound("territory", key)
     return found
 
 

@@ -8,12 +8,14 @@ engine as ``db=`` and returns plain dicts and lists.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from maillage.model import taxonomy
 from maillage.model.errors import NotFound
+from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.model.text import fold
 from maillage.services.actors import search_actors
 from maillage.services.portal_filters import Filters, clean_filters, commune_codes
@@ -39,14 +41,18 @@ __all__ = [
 ]
 
 
+NOT_GIVEN = {"fr": "non renseigné", "en": "not given"}
+
+
 def label(name: str, code: str | None, lang: Lang = "fr") -> str | None:
-    """The label of a taxonomy code in ``lang``; the code itself when unknown."""
+    """The label of a taxonomy code in ``lang``; "not given" for ``unknown`` (the code the
+    counts use for an empty field), the code itself when the taxonomy does not know it."""
     if code is None:
         return None
     try:
         return taxonomy.label(name, code, lang)
     except NotFound:
-        return code
+        return NOT_GIVEN[lang] if code == "unknown" else code
 
 
 def terms(name: str, lang: Lang = "fr") -> list[dict[str, str]]:
@@ -94,7 +100,9 @@ def years(*, db: sa.Engine) -> tuple[int | None, int | None]:
 
 def _years(conn: sa.Connection) -> tuple[int | None, int | None]:
     query = sa.select(sa.func.min(link.c.start_date), sa.func.max(link.c.start_date)).where(
-        link.c.deleted_at.is_(None)
+        link.c.deleted_at.is_(None),
+        # Dates stored before the import checked them may be typing slips (0218).
+        link.c.start_date.between(dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)),
     )
     first, last = conn.execute(query).one()
     return (first.year if first else None, last.year if last else None)
@@ -155,10 +163,19 @@ def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[st
     return [dict(r._mapping) for r in conn.execute(select)]
 
 
+SEARCH_COUNT_CAP = 1000  # matches counted beyond the ones shown ("more than 1,000")
+
+
 def search(*, db: sa.Engine, query: str, limit: int = 50, lang: Lang = "fr") -> dict[str, Any]:
-    """Actors matching a French full-text query (best first) and territories by name."""
+    """Actors matching a French full-text query (best first) and territories by name.
+
+    ``total`` counts the matching actors up to :data:`SEARCH_COUNT_CAP` (``capped`` says
+    when there are more); the first ``limit`` are returned.
+    """
     text = query.strip()[:200].replace("\x00", "")
-    hits = search_actors(db=db, query=text, limit=limit) if text else []
+    cap = max(limit, SEARCH_COUNT_CAP)
+    found = search_actors(db=db, query=text, limit=cap + 1) if text else []
+    hits = found[:limit]
     with db.connect() as conn:
         places = _commune_names(conn, {h["commune_code"] for h in hits if h.get("commune_code")})
         territories = _territory_hits(conn, text, 10) if text else []
@@ -176,7 +193,14 @@ def search(*, db: sa.Engine, query: str, limit: int = 50, lang: Lang = "fr") -> 
         }
         for h in hits
     ]
-    return {"query": text, "actors": actors, "territories": territories}
+    total = min(len(found), cap)
+    return {
+        "query": text,
+        "actors": actors,
+        "territories": territories,
+        "total": total,
+        "capped": len(found) > cap,
+    }
 
 
 def _commune_names(conn: sa.Connection, codes: set[str]) -> dict[str, str]:

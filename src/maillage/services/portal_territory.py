@@ -173,7 +173,7 @@ def find_territory(conn: sa.Connection, key: str) -> dict[str, Any]:
         code = f"{level.upper()}:{value.upper()}"
         row = conn.execute(sa.select(*LIGHT).where(territory.c.code == code)).first()
         if row is None:
-            raise NotFound("territoire", key)
+            raise NotFound("territory", key)
         return dict(row._mapping)
     found = resolve_territory(conn, key)
     return {c.name: found[c.name] for c in LIGHT}
@@ -262,19 +262,32 @@ def _fast_counts(
     return worlds, _mixing_of(pairs), per_commune
 
 
+def _need_places(conn: sa.Connection, code: str, communes: list[str]) -> list[str]:
+    """The territory ``code`` and every territory inside it where a need may be filed: its
+    communes (and municipal arrondissements) and its direct parts (départements of a
+    région, communes of an EPCI)."""
+    if code.startswith("COM:"):
+        return [code]
+    parts = sa.select(territory.c.code).where(territory.c.parent_code == code)
+    return [code, *conn.execute(parts).scalars(), *("COM:" + c for c in communes)]
+
+
 def _needs(
-    conn: sa.Connection, code: str, scope: sa.Select[tuple[int]], lang: Lang
+    conn: sa.Connection, code: str, communes: list[str], scope: sa.Select[tuple[int]], lang: Lang
 ) -> list[dict[str, Any]]:
+    places = sorted(set(_need_places(conn, code, communes)))
     rows = [
         dict(r._mapping)
         for r in conn.execute(
             sa.select(need)
-            .where(need.c.territory_code == code, need.c.deleted_at.is_(None))
+            .where(need.c.territory_code.in_(places), need.c.deleted_at.is_(None))
             .order_by(need.c.severity.desc().nulls_last(), need.c.id)
         )
     ]
+    names = territory_names(conn, sorted({r["territory_code"] for r in rows} - {code}))
     themes = sorted({r["theme"] for r in rows})
     covered: dict[str, int] = {}
+    in_commune: Counter[tuple[str, str]] = Counter()
     if themes:
         query = (
             sa.select(actor_theme.c.theme, sa.func.count())
@@ -282,6 +295,28 @@ def _needs(
             .group_by(actor_theme.c.theme)
         )
         covered = {t: int(n) for t, n in conn.execute(query)}
+        # A need filed on a commune inside this territory is judged where it is, as on the
+        # commune's own page: the actors of that commune (arrondissements included).
+        filed = sorted({r["territory_code"] for r in rows if r["territory_code"] != code})
+        filed = [c for c in filed if c.startswith("COM:")]
+        if filed:
+            parts = sa.select(territory.c.code, territory.c.parent_code).where(
+                territory.c.parent_code.in_(filed)
+            )
+            commune_of = {c[4:]: c for c in filed}
+            commune_of.update({p[4:]: c for p, c in conn.execute(parts).all()})
+            query = (
+                sa.select(actor.c.commune_code, actor_theme.c.theme, sa.func.count())
+                .join(actor_theme, actor_theme.c.actor_id == actor.c.id)
+                .where(
+                    actor_theme.c.theme.in_(themes),
+                    actor.c.id.in_(scope),
+                    actor.c.commune_code.in_(list(commune_of)),
+                )
+                .group_by(actor.c.commune_code, actor_theme.c.theme)
+            )
+            for commune, theme, n in conn.execute(query):
+                in_commune[(commune_of[commune], theme)] += int(n)
     return [
         {
             "id": r["id"],
@@ -293,7 +328,14 @@ def _needs(
             "status": r["status"],
             "status_label": label("need_statuses", r["status"], lang),
             "date": r["date"].isoformat() if r["date"] else None,
-            "actors_on_theme": covered.get(r["theme"], 0),
+            "actors_on_theme": in_commune[(r["territory_code"], r["theme"])]
+            if r["territory_code"].startswith("COM:") and r["territory_code"] != code
+            else covered.get(r["theme"], 0),
+            "territory_code": r["territory_code"],
+            # Where the need was filed, when it is a part of this territory.
+            "place": None
+            if r["territory_code"] == code
+            else names.get(r["territory_code"], r["territory_code"]),
         }
         for r in rows
     ]
@@ -332,6 +374,12 @@ def _sub_territories(
             counts[mapping.get(commune, "")] += n
     elif found["level"] != "commune":
         counts.update({"COM:" + c: n for c, n in per_commune.items()})
+        # Municipal arrondissements (Paris, Lyon, Marseille) count in their commune.
+        query = sa.select(territory.c.code, territory.c.parent_code).where(
+            territory.c.code.in_(list(counts)), territory.c.parent_code.like("COM:%")
+        )
+        for part, commune in conn.execute(query).all():
+            counts[commune] += counts.pop(part)
     counts.pop("", None)
     top = counts.most_common(30)
     names = territory_names(conn, [c for c, _ in top])
@@ -374,10 +422,11 @@ def territory_page(
             actors=sum(worlds.values()),
             by_world=[
                 {"code": w, "label": label("worlds", w, lang), "count": worlds.get(w, 0)}
-                for w in [t.code for t in taxonomy.load("worlds")]
+                for w in [t.code for t in taxonomy.load("worlds")] + ["unknown"]
+                if w != "unknown" or worlds.get(w)
             ],
             mixing=mixed,
-            needs=_needs(conn, code, scope, lang),
+            needs=_needs(conn, code, communes, scope, lang),
             indicators=_rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
             maturity=_rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
             sub_territories=_sub_territories(conn, found, per_commune),

@@ -19,6 +19,7 @@ from typing import Any
 from maillage.model import identifiers as ids
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
+from maillage.model.records import FIRST_YEAR, LAST_YEAR
 
 ACTOR_TEXT_FIELDS = {
     "name": 500,
@@ -311,19 +312,29 @@ def check_territories(values: Mapping[str, Any], known: Container[str]) -> None:
 
 def _date(field: str, value: Any) -> dt.date:
     if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    try:
-        if len(text) == 4 and text.isdigit():
-            return dt.date(int(text), 1, 1)
-        return dt.date.fromisoformat(text)
-    except ValueError:
+        date = value
+    else:
+        text = str(value).strip()
+        try:
+            if len(text) == 4 and text.isdigit():
+                date = dt.date(int(text), 1, 1)
+            else:
+                date = dt.date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(
+                field,
+                value,
+                "date AAAA-MM-JJ ou année AAAA attendue",
+                "a YYYY-MM-DD date or a YYYY year is expected",
+            ) from None
+    if not FIRST_YEAR <= date.year <= LAST_YEAR:
         raise InvalidInput(
             field,
             value,
-            "date AAAA-MM-JJ ou année AAAA attendue",
-            "a YYYY-MM-DD date or a YYYY year is expected",
-        ) from None
+            f"année hors des limites ({FIRST_YEAR}–{LAST_YEAR})",
+            f"year out of range ({FIRST_YEAR}–{LAST_YEAR})",
+        )
+    return date
 
 
 _LINK_RULES: dict[str, Callable[[Any], Any]] = {

@@ -48,14 +48,29 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+def is_fragment_request(request: Request) -> bool:
+    """True when htmx asks for a part of a page (its answer replaces one element)."""
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-request-type", "partial") != "full"
+    )
+
+
 def _answer(request: Request, status: int, body: dict[str, Any]) -> Response:
     if wants_json(request):
         return JSONResponse(jsonable_encoder(body), status_code=status)
     lang = request_lang(request)
     message = body.get("message_en") if lang == "en" else body.get("message")
+    gettext = Gettext(lang).gettext
+    details = [
+        {"field": d["field"], "message": gettext(d["text"], **d["values"]) if "text" in d else ""}
+        for d in body.get("_details", [])
+    ] or body.get("details", [])
     templates: Templates = request.app.state.templates
-    context = {"status": status, "message": message, "details": body.get("details", [])}
-    return templates.render(request, "error.html", context, status_code=status)
+    context = {"status": status, "message": message, "details": details}
+    # A part of a page gets a short notice in place of the part, not a whole page in it.
+    name = "_error.html" if is_fragment_request(request) else "error.html"
+    return templates.render(request, name, context, status_code=status)
 
 
 async def on_library_error(request: Request, exc: Exception) -> Response:
@@ -65,10 +80,8 @@ async def on_library_error(request: Request, exc: Exception) -> Response:
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    details = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg", "")}
-        for e in exc.errors()
-    ]
+    errors = exc.errors()
+    details = [{"field": _field(e), "message": e.get("msg", "")} for e in errors]
     fields = ", ".join(d["field"] for d in details) or "?"
     body = {
         "error": "InvalidInput",
@@ -76,7 +89,43 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
         "message_en": f"Invalid parameters: {fields}",
         "details": details,
     }
-    return _answer(request, 422, body)
+    if wants_json(request):
+        return _answer(request, 422, body)
+    # Pages explain each field in the reader's language, without pydantic's internals.
+    readable = [{"field": _field(e), **_explain(e)} for e in errors]
+    return _answer(request, 422, {**body, "_details": readable})
+
+
+def _field(error: Any) -> str:
+    return ".".join(str(p) for p in error.get("loc", ())[1:])
+
+
+# pydantic error types -> a sentence a reader understands (the values come from its ctx).
+_EXPLAINED = {
+    "greater_than_equal": N_("must be at least %(ge)s"),
+    "greater_than": N_("must be more than %(gt)s"),
+    "less_than_equal": N_("must be at most %(le)s"),
+    "less_than": N_("must be less than %(lt)s"),
+    "int_parsing": N_("must be a whole number"),
+    "float_parsing": N_("must be a number"),
+    "bool_parsing": N_("must be yes or no"),
+    "string_too_long": N_("is too long (at most %(max_length)s characters)"),
+    "string_too_short": N_("is too short (at least %(min_length)s characters)"),
+    "string_pattern_mismatch": N_("holds characters that are not allowed"),
+    "missing": N_("is required"),
+    "literal_error": N_("must be one of: %(expected)s"),
+    "enum": N_("must be one of: %(expected)s"),
+}
+
+
+def _explain(error: Any) -> dict[str, Any]:
+    text = _EXPLAINED.get(error.get("type", ""), N_("is not valid"))
+    values = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        text % values
+    except (KeyError, TypeError, ValueError):
+        text = N_("is not valid")
+    return {"text": text, "values": values}
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:

@@ -90,9 +90,14 @@ class Gettext:
             return "—"
         return format_percent(value, locale=self.lang)
 
+    def colon(self) -> str:
+        """The colon before a value: French typography puts a no-break space before it."""
+        return "\u00a0: " if self.lang == "fr" else ": "
+
     def functions(self) -> dict[str, Callable[..., str]]:
         return {
             "_": self.gettext,
+            "colon": self.colon,
             "gettext": self.gettext,
             "ngettext": self.ngettext,
             "num": self.number,

@@ -41,7 +41,7 @@ def measure(code: str, lang: str) -> dict[str, Any]:
     for entry in catalogue():
         if entry["code"] == code:
             return localised(entry, lang)
-    raise NotFound("mesure", code)
+    raise NotFound("measure", code)
 
 
 def explain(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.services import portal
 from maillage.services.portal_filters import Filters
 from maillage.web.i18n import Lang
@@ -21,7 +22,9 @@ def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-Year = Annotated[Annotated[int, Field(ge=1800, le=2200)] | None, BeforeValidator(_blank_to_none)]
+Year = Annotated[
+    Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)] | None, BeforeValidator(_blank_to_none)
+]
 
 
 class FilterParams(BaseModel):

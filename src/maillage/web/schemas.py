@@ -130,6 +130,8 @@ class SearchResults(BaseModel):
     query: str
     actors: list[dict[str, Any]]
     territories: list[dict[str, Any]]
+    total: int = Field(0, description="matching actors, counted up to 1,000")
+    capped: bool = Field(False, description="more actors match than `total`")
 
 
 class Measure(BaseModel):
