@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from typing import Any
 
+import sqlalchemy as sa
 from stdnum import luhn
+
+from maillage.storage.engine import transaction
+from maillage.storage.tables import need
 
 _seq = itertools.count(1)
 
@@ -35,3 +40,24 @@ def make_link(source_id: int, target_id: int, **overrides: Any) -> dict[str, Any
     values: dict[str, Any] = {"source_id": source_id, "target_id": target_id, "kind": "partnership"}
     values.update(overrides)
     return values
+
+
+def file_needs(db: sa.Engine, *rows: tuple[str, str, int]) -> None:
+    """Record needs ``(territory_code, theme, severity)`` as an observatory would."""
+    now = dt.datetime.now(dt.UTC)
+    values = [
+        {
+            "territory_code": code,
+            "theme": theme,
+            "publics": ["habitants"],
+            "description": f"Besoin {theme} {code}",
+            "severity": severity,
+            "status": "observed",
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for code, theme, severity in rows
+    ]
+    with transaction(db) as conn:
+        conn.execute(sa.insert(need), values)

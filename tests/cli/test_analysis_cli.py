@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
+from builders import file_needs
 from maillage.cli.main import cli
 from services.test_analysis_service import small_map
 
@@ -136,3 +137,46 @@ def test_recommend_reads_the_fitted_model_back_until_the_map_changes(
     assert run("undo", str(history[-1]["id"]), "--db", db_url)[0] == 0
     assert run("recommend", "actor", str(ids["a"]), "--db", db_url, "--json") == first
     assert len(list(model_cache.glob("*.npz"))) == 2  # back to the first map, and its model
+
+
+def test_analyse_filters_reach_the_needs_and_bad_filters_are_refused(
+    db: sa.Engine, db_url: str
+) -> None:
+    small_map(db)
+    file_needs(
+        db, ("COM:59350", "inclusion", 2), ("DEP:62", "emploi", 1), ("COM:62041", "inclusion", 3)
+    )
+
+    def cells(*args: str) -> set[tuple[str, str]]:
+        code, out, err = run("analyse", "--db", db_url, "--json", *args)
+        assert code == 0, err
+        return {(c["territory"], c["theme"]) for c in json.loads(out)["coverage"]["cells"]}
+
+    assert len(cells()) == 3
+    assert cells("--territory", "DEP:59") == {("COM:59350", "inclusion")}
+    assert cells("--territory", "DEP:62") == {("DEP:62", "emploi"), ("COM:62041", "inclusion")}
+    assert cells("--theme", "emploi") == {("DEP:62", "emploi")}
+    # a name or a bare commune code is read as the portal and the exports read it
+    by_name = run("analyse", "--db", db_url, "--json", "--territory", "Lille")[1]
+    by_code = run("analyse", "--db", db_url, "--json", "--territory", "COM:59350")[1]
+    assert json.loads(by_name)["structure"] == json.loads(by_code)["structure"]
+    assert json.loads(by_name)["structure"]["actors"] == 4
+    for args, needle in [
+        (["--territory", "DEP:999"], "DEP:999"),
+        (["--kind", "friendship"], "kind"),
+        (["--theme", "astrologie"], "theme"),
+    ]:
+        code, _, err = run("analyse", "--db", db_url, *args)
+        assert code == 1 and needle in err and "Traceback" not in err, args
+
+
+def test_the_french_report_reads_in_french(db: sa.Engine, db_url: str) -> None:
+    small_map(db)
+    file_needs(db, ("COM:59350", "inclusion", 2))
+    code, out, _ = run("analyse", "--db", db_url)
+    assert code == 0 and "- acteurs : 5 " in out and "- liens : 5 " in out
+    assert "besoin(s)" in out and "need(s)" not in out and "actors:" not in out
+    assert "densité : 0,5000" in out  # 5 ties among 5 actors, French decimal comma
+    assert "coordinateur" in out or "passeur" in out
+    code, out, _ = run("analyse", "--db", db_url, "--lang", "en")
+    assert "- actors: 5 " in out and "density: 0.5000" in out and "need(s)" in out

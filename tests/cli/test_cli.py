@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+from pathlib import Path
 
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -128,3 +130,57 @@ def test_db_upgrade_twice_is_harmless(tmp_path: object) -> None:
     assert (ref["regions"], ref["departements"]) == (18, 101)
     assert ref["communes"] == 34969 and ref["epci"] == 1255
     assert ref["centroid_coverage"] > 0.99
+
+
+def test_help_example_of_actor_add_runs(db_url: str) -> None:
+    code, out, _ = run("actor", "add", "--help")
+    example = out.split("Exemple : maillage ")[1].split("\n\n")[0]
+    args = [a.strip('"') for a in shlex.split(" ".join(example.split()))]
+    code, out, err = run(*args, "--db", db_url, "--json")
+    assert code == 0, err
+    assert json.loads(out)["name"] == "Emmaüs Connect"
+
+
+def test_file_and_database_errors_are_one_clear_line(db_url: str, tmp_path: Path) -> None:
+    code, _, err = run("export", "csv", str(tmp_path / "no" / "such" / "dir.csv"), "--db", db_url)
+    assert code == 1 and "dir.csv" in err and "introuvable" in err and "Traceback" not in err
+    not_a_db = tmp_path / "acteurs.csv"
+    not_a_db.write_text("id,name\n1,A\n", encoding="utf-8")
+    code, _, err = run("actor", "list", "--db", str(not_a_db))
+    assert code == 1 and "pas une base maillage" in err and "Traceback" not in err
+    empty = tmp_path / "vide.csv"
+    empty.write_text("", encoding="utf-8")
+    code, out, err = run("import", "actors", str(empty), "--db", db_url)
+    out, err = " ".join(out.split()), " ".join(err.split())  # the console wraps long lines
+    assert code == 0 and "rien à importer" in out and "aucune ligne lue" in err
+
+
+def test_actor_list_by_territory_agrees_with_the_exports(db_url: str) -> None:
+    for commune in ("59350", "59512", "62041"):
+        run("actor", "add", "--db", db_url, "--name", f"Acteur {commune}", "--commune", commune)
+    run("actor", "add", "--db", db_url, "--name", "Réseau Nord", "--territory", "DEP:59")
+
+    def listed(territory: str) -> list[str]:
+        code, out, err = run("actor", "list", "--db", db_url, "--territory", territory, "--json")
+        assert code == 0, err
+        return sorted(a["name"] for a in json.loads(out))
+
+    assert listed("DEP:59") == ["Acteur 59350", "Acteur 59512", "Réseau Nord"]
+    assert listed("Lille") == listed("COM:59350") == ["Acteur 59350"]
+    assert listed("REG:32") == ["Acteur 59350", "Acteur 59512", "Acteur 62041"]
+    code, _, err = run("actor", "list", "--db", db_url, "--territory", "DEP:999")
+    assert code == 1 and "DEP:999" in err
+
+
+def test_link_values_are_checked_as_a_french_user_writes_them(db_url: str) -> None:
+    ids = [
+        str(json.loads(run("actor", "add", "--db", db_url, "--name", n, "--json")[1])["id"])
+        for n in ("A", "B")
+    ]
+    base = ["link", "add", *ids, "--db", db_url, "--kind", "funding", "--json"]
+    code, out, err = run(*base, "--amount", "1 500,50")
+    assert code == 0 and json.loads(out)["amount"] == 1500.5, err
+    code, _, err = run(*base, "--weight", "-1")
+    assert code == 1 and "supérieur ou égal à 0" in err and "None" not in err
+    code, _, err = run(*base, "--territory", "DEP:999")
+    assert code == 1 and "territory_code" in err and "DEP:999" in err

@@ -150,3 +150,13 @@ def test_mojibake_repairs() -> None:
     assert repair_mojibake("notifiÃ©e Ã\xa0 l'Europe") == "notifiée à l'Europe"
     assert repair_mojibake("D‚partement de l'Aude, ‚chelonn‚") == "Département de l'Aude, échelonné"
     assert repair_mojibake("“Federico II”, Œuvre, déjà") == "“Federico II”, Œuvre, déjà"
+
+
+def test_an_issue_reads_as_one_french_line_naming_file_row_and_field() -> None:
+    missing = ImportIssue(row=4, field="name", value=None, message="nom requis", file="a.csv")
+    assert str(missing) == "a.csv, ligne 4, champ « name » : nom requis"
+    wrong = ImportIssue(row=5, field="siret", value="123", message="SIRET invalide", file="a.csv")
+    assert str(wrong) == "a.csv, ligne 5, champ « siret » : SIRET invalide ('123')"
+    assert (
+        str(ImportIssue(row=None, field=None, value=None, message="fichier vide")) == "fichier vide"
+    )

@@ -79,12 +79,19 @@ class Watch:
     errors: list[str] = field(default_factory=list)
     outside: list[str] = field(default_factory=list)
     expected_404: set[str] = field(default_factory=set)  # pages that are meant to be "not found"
+    # requests refused on purpose: URL prefix -> HTTP status (filters the server rejects)
+    expected_refusals: dict[str, int] = field(default_factory=dict)
 
     def on_console(self, message: Any) -> None:
         if message.type != "error":
             return
         where = (message.location or {}).get("url", "")
         if where in self.expected_404 and "404" in message.text:
+            return
+        if any(
+            where.startswith(prefix) and f"status of {status} " in message.text
+            for prefix, status in self.expected_refusals.items()
+        ):
             return
         self.errors.append(f"console: {message.text} ({where})")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from browser import (
     CHROMIUM_ARGS,
     Watch,
@@ -24,23 +25,30 @@ from browser import (
 )
 from demo import Demo, build
 
+from maillage.services import actors
 from maillage.services.portal_providers import Analysis
 from maillage.storage.engine import make_engine
 from maillage.web.providers import analysis_providers
 
 
 @pytest.fixture(scope="module")
-def portal(
+def portal_db(
     sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, Demo]]:
-    """The demo map (40 actors in Nord and Pas-de-Calais) served on a free loopback port."""
+) -> Iterator[sa.Engine]:
+    """The database of the portal below (a test that writes to it undoes its writes)."""
     path = tmp_path_factory.mktemp("browser") / "portal.sqlite"
     shutil.copy(sqlite_template, path)
     engine = make_engine(f"sqlite:///{path}")
-    demo = build(engine)
-    with live_server(engine, analysis_providers(Analysis(wait=5))) as url:
-        yield url, demo
+    yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def portal(portal_db: sa.Engine) -> Iterator[tuple[str, Demo]]:
+    """The demo map (40 actors in Nord and Pas-de-Calais) served on a free loopback port."""
+    demo = build(portal_db)
+    with live_server(portal_db, analysis_providers(Analysis(wait=5))) as url:
+        yield url, demo
 
 
 @pytest.fixture(scope="module")
@@ -269,3 +277,115 @@ def test_every_page_passes_axe(page: Any, portal: tuple[str, Demo], watch: Watch
         page.goto(url)
         check_axe(page, origin)
         screenshot(page, name)
+
+
+REFUSED = "La vue n'a pas pu être chargée pour ces filtres"
+
+
+def test_refused_filters_keep_the_previous_views_and_say_why(
+    page: Any, portal: tuple[str, Demo], watch: Watch
+) -> None:
+    origin, _ = portal
+    for path in ("/api/map.geojson", "/api/network.json", "/explore/results"):
+        watch.expected_refusals[origin + path] = 422
+    page.goto(origin + "/explore?territory=59")
+    wait_ready(page, "map")
+    wait_ready(page, "network")
+    page.fill("#f-territory", "Lile")  # no such territory: the server answers 422
+    page.press("#f-territory", "Enter")
+    page.wait_for_selector("#map[data-state=error]")
+    page.wait_for_selector("#network[data-state=error]")
+    assert page.text_content("#map-status").startswith(REFUSED)
+    assert page.text_content("#network-status").startswith(REFUSED)
+    assert page.evaluate("() => window.maillage.mapWidget.places.size") == 20  # still drawn
+    assert page.evaluate("() => window.maillage.network.graph.order") == 20
+    notice = page.locator("#results [role=alert]")
+    notice.wait_for()
+    assert "territoire inconnu" in notice.inner_text()
+    assert page.locator(".site-header").count() == 1  # a notice, not a page in the page
+    page.fill("#f-territory", "62")
+    page.press("#f-territory", "Enter")
+    wait_ready(page, "map", loads=2)
+    wait_ready(page, "network", loads=2)
+    assert page.text_content("#map-status").startswith("20 acteurs sur la carte")
+
+
+def map_bounds(page: Any) -> list[float]:
+    """West, south, east and north of what the map shows."""
+    return list(page.evaluate("() => window.maillage.map.getBounds().toArray().flat()"))
+
+
+def test_the_national_map_is_framed_on_mainland_france(
+    page: Any, portal: tuple[str, Demo], portal_db: sa.Engine
+) -> None:
+    origin, _ = portal
+    overseas = actors.create_actor(
+        db=portal_db,
+        values={
+            "name": "Médiathèque de Saint-Denis",
+            "world": "public",
+            "category": "collectivite",
+            "commune_code": "97411",
+            "latitude": -20.88,
+            "longitude": 55.45,
+        },
+        user="test",
+    )
+    try:
+        page.goto(origin + "/embed/map")
+        wait_ready(page, "map")
+        assert page.text_content("#map-status").startswith("41 acteurs sur la carte")
+        west, south, east, north = map_bounds(page)
+        assert west > -10 and east < 15 and south > 35  # not stretched to La Réunion
+        page.goto(origin + "/embed/map?territory=DEP:974")  # only overseas: framed there
+        wait_ready(page, "map")
+        west, south, east, north = map_bounds(page)
+        assert west < 55.45 < east and south < -20.88 < north
+    finally:
+        actors.delete_actor(db=portal_db, actor_id=overseas["id"], user="test")
+
+
+def test_the_map_caption_writes_numbers_in_the_page_s_language(
+    page: Any, portal: tuple[str, Demo]
+) -> None:
+    origin, _ = portal
+
+    def many(route: Any) -> None:  # the demo's view, told as a view of 2,540 actors
+        body = route.fetch().json()
+        body["meta"].update(total=2540, unplaced=1500)
+        route.fulfill(json=body, headers={"Content-Type": "application/geo+json"})
+
+    page.route("**/api/map.geojson*", many)
+    page.goto(origin + "/embed/map")
+    wait_ready(page, "map")
+    text = page.text_content("#map-status")
+    assert text == "1\u202f040 acteurs sur la carte · 1\u202f500 sans lieu connu"
+    page.goto(origin + "/embed/map?lang=en")
+    wait_ready(page, "map")
+    assert (
+        page.text_content("#map-status") == "1,040 actors on the map · 1,500 without a known place"
+    )
+
+
+def test_no_page_is_wider_than_a_phone(page: Any, portal: tuple[str, Demo]) -> None:
+    origin, demo = portal
+    page.set_viewport_size({"width": 375, "height": 800})
+    widths = {}
+    for path in (
+        "/explore",
+        "/explore/table",
+        f"/actors/{demo.named['emmaus']}",
+        "/developers",
+    ):
+        page.goto(origin + path)
+        if path == "/explore":
+            wait_ready(page, "map")
+            wait_ready(page, "network")
+        widths[path] = page.evaluate("() => document.documentElement.scrollWidth")
+    assert widths == dict.fromkeys(widths, 375)
+    screenshot(page, "developers-phone")
+    described = page.locator("tr:has-text('GET /api/network.json') td[lang=en]").inner_text()
+    assert "aggregated by territory and world above 5,000 actors." in described
+    assert "``" not in page.text_content("table")
+    assert page.locator("td code:text-is('x')").count() == 1  # ``x`` as code
+    assert "descriptions des routes sont en anglais" in page.text_content("#routes-note")

@@ -55,6 +55,15 @@ def test_explore_has_one_labelled_filter_bar_widgets_tables_and_exports(client: 
     assert strings["loading"] == "Chargement…"
 
 
+def test_the_pager_links_open_the_whole_page_at_the_next_page(client: TestClient) -> None:
+    first = Page(client.get("/explore").text)
+    assert "Page 1 sur 2" in first.text  # 40 actors, 25 a page
+    (link,) = [a for a in first.find("a") if "actors_page=2" in a.get("href", "")]
+    assert "/explore?" in link["href"] and "/explore/results?" in link["hx-get"]
+    second = client.get(link["href"].replace("http://testserver", ""))
+    assert second.status_code == 200 and "<html" in second.text and "Page 2 sur" in second.text
+
+
 def test_results_fragment_and_text_tables_follow_the_filters(client: TestClient) -> None:
     fragment = client.get("/explore/results?world=public&category=")
     assert fragment.status_code == 200 and "<html" not in fragment.text

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from demo import Demo
 
-from builders import make_actor
+from builders import file_needs, make_actor
 from maillage.model.errors import InvalidInput
 from maillage.services import actors, portal
 from maillage.services.portal_filters import Filters, clean_filters, commune_codes
@@ -149,38 +149,13 @@ def test_territory_counts_from_arrays_match_the_sql(db: sa.Engine, demo_map: Dem
     assert territory_page(db=db, key="DEP:59", index=index) == territory_page(db=db, key="DEP:59")
 
 
-def _file_needs(db: sa.Engine, *rows: tuple[str, str, int]) -> None:
-    import datetime as dt
-
-    from maillage.storage.engine import transaction
-    from maillage.storage.tables import need
-
-    now = dt.datetime.now(dt.UTC)
-    values = [
-        {
-            "territory_code": code,
-            "theme": theme,
-            "publics": ["habitants"],
-            "description": f"Besoin {theme} {code}",
-            "severity": severity,
-            "status": "observed",
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for code, theme, severity in rows
-    ]
-    with transaction(db) as conn:
-        conn.execute(sa.insert(need), values)
-
-
 def test_territory_pages_roll_up_the_needs_of_their_communes(db: sa.Engine, demo_map: Demo) -> None:
     from maillage.services.portal_territory import territory_page
 
     # Roubaix has an actor on "culture", Tourcoing has none: both needs are filed on the
     # commune, and each is judged there, whatever the rest of the département holds.
     actors.create_actor(db=db, values=make_actor(commune_code="59512", themes=["culture"]))
-    _file_needs(db, ("COM:59512", "culture", 3), ("COM:59599", "culture", 2))
+    file_needs(db, ("COM:59512", "culture", 3), ("COM:59599", "culture", 2))
     nord = territory_page(db=db, key="DEP:59")
     filed = {n["territory_code"]: n for n in nord["needs"] if n["theme"] == "culture"}
     assert filed["COM:59512"]["place"] == "Roubaix" and filed["COM:59512"]["actors_on_theme"] == 1

@@ -67,8 +67,8 @@ EXPLANATIONS: dict[str, dict[str, str]] = {
         "en": "Burt's effective size: number of non-redundant partners, who bring different contacts.",
     },
     "brokerage_roles": {
-        "fr": "Rôles de Gould et Fernandez : coordinateur, consultant, représentant, gardien, passeur selon les mondes des acteurs qu'il relie.",
-        "en": "Gould-Fernandez roles: coordinator, consultant, representative, gatekeeper, liaison according to the worlds of the actors joined.",
+        "fr": "Rôles de Gould et Fernandez : coordinateur, itinérant (ou consultant), représentant, gardien, passeur selon les mondes des acteurs qu'il relie.",
+        "en": "Gould-Fernandez roles: coordinator, itinerant (or consultant), representative, gatekeeper, liaison according to the worlds of the actors joined.",
     },
     "communities": {
         "fr": "Groupes d'acteurs plus reliés entre eux qu'avec le reste (algorithme de Leiden), avec leurs mondes et territoires.",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from babel.numbers import format_decimal, format_percent
+
 from maillage.analysis.brokers import brokers
 from maillage.analysis.communities import communities
-from maillage.analysis.coverage import NeedRecord, SolutionRecord, coverage
+from maillage.analysis.coverage import NeedRecord, SolutionRecord, ancestors, coverage
 from maillage.analysis.explanations import EXPLANATIONS, explain
 from maillage.analysis.filter import GraphFilter, apply_filter
 from maillage.analysis.graph import ActorGraph
@@ -49,10 +51,27 @@ def analyse(
         "mixing": mixing(part),
         "brokers": brokers(part, exact_max=exact_max, samples=samples, seed=seed, top=top),
         "communities": communities(part, seed=seed),
-        "coverage": coverage(part, needs, solutions, parents=parents),
+        "coverage": coverage(part, needs_in(needs, flt, parents), solutions, parents=parents),
         "timeline": timeline(part),
         "explanations": EXPLANATIONS,
     }
+
+
+def needs_in(
+    needs: Iterable[NeedRecord], flt: GraphFilter, parents: Mapping[str, str] | None = None
+) -> list[NeedRecord]:
+    """The needs of the part of the map ``flt`` describes: filed on a territory inside the
+    filter's territory (by the same code prefix as actors), and on its theme. World, kind
+    and period select actors and ties, not needs."""
+    prefix = flt.territory.strip() if flt.territory else None
+    return [
+        need
+        for need in needs
+        if (flt.theme is None or need.theme == flt.theme)
+        and (
+            prefix is None or any(c.startswith(prefix) for c in ancestors(need.territory, parents))
+        )
+    ]
 
 
 _TITLES = {
@@ -65,9 +84,23 @@ _TITLES = {
         "communities": "Communautés",
         "coverage": "Couverture des besoins",
         "timeline": "Évolution",
-        "none": "aucun",
+        "none": "aucune",
         "sample": "échantillon de {k} sources",
         "exact": "calcul exact",
+        "actors": "acteurs",
+        "ties": "liens",
+        "density": "densité",
+        "components": "composantes",
+        "largest": "la plus grande : {n} acteurs, {share}",
+        "degree": "degré",
+        "degree_values": "moyen {mean}, médian {median}, maximum {max}",
+        "assortativity": "assortativité",
+        "constraint": "contrainte",
+        "modularity": "modularité",
+        "cell": "{needs} besoin(s), {actors} acteur(s), {solutions} solution(s)",
+        "more": "… et {n} de plus",
+        "year": "{year} : +{ties} liens ({share} entre mondes), +{actors} acteurs",
+        "colon": " : ",
     },
     "en": {
         "title": "Ecosystem analysis",
@@ -81,116 +114,194 @@ _TITLES = {
         "none": "none",
         "sample": "sample of {k} sources",
         "exact": "exact",
+        "actors": "actors",
+        "ties": "ties",
+        "density": "density",
+        "components": "components",
+        "largest": "largest: {n} actors, {share}",
+        "degree": "degree",
+        "degree_values": "mean {mean}, median {median}, max {max}",
+        "assortativity": "assortativity",
+        "constraint": "constraint",
+        "modularity": "modularity",
+        "cell": "{needs} need(s), {actors} actor(s), {solutions} solution(s)",
+        "more": "… and {n} more",
+        "year": "{year}: +{ties} ties ({share} cross-world), +{actors} actors",
+        "colon": ": ",
     },
 }
 
+# Group names as the report prints them (worlds, digital profiles, brokerage roles).
+_NAMES = {
+    "fr": {
+        "economic": "économique",
+        "associative": "associatif",
+        "public": "public",
+        "academic": "académique",
+        "unknown": "non renseigné",
+        "digital_native": "natifs du numérique",
+        "other": "autres",
+        "coordinator": "coordinateur",
+        "itinerant": "itinérant",
+        "representative": "représentant",
+        "gatekeeper": "gardien",
+        "liaison": "passeur",
+    },
+    "en": {},
+}
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
+WHITE_ZONES_SHOWN = 30  # white zones listed by name in the text report (JSON has them all)
+
+
+class _Format:
+    """Numbers and names in the report's language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = "en" if lang == "en" else "fr"
+        self.t = _TITLES[self.lang]
+        self._names = _NAMES[self.lang]
+
+    def num(self, value: Any, digits: int = 3) -> str:
+        """A number: integers with thousands separators, floats to ``digits`` places."""
+        if value is None:
+            return "—"
+        if isinstance(value, float) and not value.is_integer():
+            return format_decimal(value, format="#,##0." + "0" * digits, locale=self.lang)
+        return format_decimal(value, format="#,##0", locale=self.lang)
+
+    def pct(self, value: float | None) -> str:
+        return "—" if value is None else format_percent(value, locale=self.lang)
+
+    def name(self, code: str) -> str:
+        return self._names.get(code, code)
 
 
 def render_report(result: Mapping[str, Any], lang: str = "fr") -> str:
     """A plain-text report of an :func:`analyse` result in French (``fr``) or English."""
-    t = _TITLES.get(lang, _TITLES["fr"])
-    lines = [f"# {t['title']}", ""]
-    lines += _structure_lines(result["structure"], t, lang)
-    lines += _mixing_lines(result["mixing"], t, lang)
-    lines += _broker_lines(result["brokers"], t, lang)
-    lines += _community_lines(result["communities"], t, lang)
-    lines += _coverage_lines(result["coverage"], t, lang)
-    lines += _timeline_lines(result["timeline"], t, lang)
+    f = _Format(lang)
+    lines = [f"# {f.t['title']}", ""]
+    lines += _structure_lines(result["structure"], f)
+    lines += _mixing_lines(result["mixing"], f)
+    lines += _broker_lines(result["brokers"], f)
+    lines += _community_lines(result["communities"], f)
+    lines += _coverage_lines(result["coverage"], f)
+    lines += _timeline_lines(result["timeline"], f)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _structure_lines(s: Mapping[str, Any], t: Mapping[str, str], lang: str) -> list[str]:
+def _structure_lines(s: Mapping[str, Any], f: _Format) -> list[str]:
+    t, c, lang = f.t, f.t["colon"], f.lang
+    largest = t["largest"].format(
+        n=f.num(s["largest_component"]), share=f.pct(s["largest_component_share"])
+    )
+    degree = t["degree_values"].format(
+        mean=f.num(s["degree"]["mean"]),
+        median=f.num(s["degree"]["median"]),
+        max=f.num(s["degree"]["max"]),
+    )
     return [
         f"## {t['structure']}",
-        f"- actors: {s['actors']} — {explain('actors', lang)}",
-        f"- ties: {s['ties']} — {explain('ties', lang)}",
-        f"- density: {_fmt(s['density'])} — {explain('density', lang)}",
-        f"- components: {s['components']} (max {s['largest_component']}, "
-        f"{s['largest_component_share']:.0%}) — {explain('components', lang)}",
-        f"- degree: mean {_fmt(s['degree']['mean'])}, median {_fmt(s['degree']['median'])}, "
-        f"max {s['degree']['max']} — {explain('degree', lang)}",
+        f"- {t['actors']}{c}{f.num(s['actors'])} — {explain('actors', lang)}",
+        f"- {t['ties']}{c}{f.num(s['ties'])} — {explain('ties', lang)}",
+        f"- {t['density']}{c}{f.num(s['density'], 4)} — {explain('density', lang)}",
+        f"- {t['components']}{c}{f.num(s['components'])} ({largest}) — "
+        f"{explain('components', lang)}",
+        f"- {t['degree']}{c}{degree} — {explain('degree', lang)}",
         "",
     ]
 
 
-def _mixing_lines(m: Mapping[str, Any], t: Mapping[str, str], lang: str) -> list[str]:
+def _mixing_lines(m: Mapping[str, Any], f: _Format) -> list[str]:
+    t, c, lang = f.t, f.t["colon"], f.lang
     w = m["worlds"]
     lines = [f"## {t['mixing']}", f"_{explain('mixing_ratio', lang)}_", ""]
     groups = w["groups"]
-    lines.append("| | " + " | ".join(groups) + " |")
+    lines.append("| | " + " | ".join(f.name(g) for g in groups) + " |")
     lines.append("|---" * (len(groups) + 1) + "|")
     for g in groups:
-        cells = [f"{w['counts'][g][h]} ({w['ratio'][g][h]:.2f})" for h in groups]
-        lines.append(f"| {g} | " + " | ".join(cells) + " |")
-    lines += ["", f"- E-I: {_fmt(w['ei_index'])} — {explain('ei_index', lang)}"]
-    lines += [f"  - {g}: {_fmt(v)}" for g, v in w["ei_by_group"].items()]
-    lines.append(f"- assortativity: {_fmt(w['assortativity'])} — {explain('assortativity', lang)}")
+        cells = [f"{f.num(w['counts'][g][h])} ({f.num(w['ratio'][g][h], 2)})" for h in groups]
+        lines.append(f"| {f.name(g)} | " + " | ".join(cells) + " |")
+    lines += ["", f"- E-I{c}{f.num(w['ei_index'])} — {explain('ei_index', lang)}"]
+    lines += [f"  - {f.name(g)}{c}{f.num(v)}" for g, v in w["ei_by_group"].items()]
+    lines.append(
+        f"- {t['assortativity']}{c}{f.num(w['assortativity'])} — {explain('assortativity', lang)}"
+    )
     d = m["digital"]
     lines += [
         "",
         f"### {t['digital']}",
-        f"- E-I: {_fmt(d['ei_index'])}, assortativity {_fmt(d['assortativity'])} — "
+        f"- E-I{c}{f.num(d['ei_index'])}, {t['assortativity']} {f.num(d['assortativity'])} — "
         f"{explain('digital_mixing', lang)}",
         "",
     ]
     return lines
 
 
-def _broker_lines(b: Mapping[str, Any], t: Mapping[str, str], lang: str) -> list[str]:
+def _broker_lines(b: Mapping[str, Any], f: _Format) -> list[str]:
+    t, c, lang = f.t, f.t["colon"], f.lang
     how = t["exact"] if b["betweenness_exact"] else t["sample"].format(k=b["betweenness_sample"])
     lines = [f"## {t['brokers']}", f"_{explain('betweenness', lang)}_ ({how})"]
     lines += [
-        f"- {a['name']} ({a['world']}): {a['score']:.1f}, constraint {_fmt(a['constraint'])}"
+        f"- {a['name']} ({f.name(a['world'])}){c}{f.num(a['score'], 1)}, "
+        f"{t['constraint']} {f.num(a['constraint'])}"
         for a in b["top_betweenness"]
     ]
     lines += ["", f"_{explain('brokerage_roles', lang)}_"]
     for world, roles in b["roles_by_world"].items():
-        lines.append(f"- {world}: " + ", ".join(f"{k} {v}" for k, v in roles.items()))
+        counts = ", ".join(f"{f.name(k)} {f.num(v)}" for k, v in roles.items())
+        lines.append(f"- {f.name(world)}{c}{counts}")
     lines += [f"_{explain('constraint', lang)}_", ""]
     return lines
 
 
-def _community_lines(c: Mapping[str, Any], t: Mapping[str, str], lang: str) -> list[str]:
+def _community_lines(com_data: Mapping[str, Any], f: _Format) -> list[str]:
+    t, c, lang = f.t, f.t["colon"], f.lang
     lines = [
         f"## {t['communities']}",
         f"_{explain('communities', lang)}_",
-        f"- {c['count']} (modularity {_fmt(c['modularity'])})",
+        f"- {f.num(com_data['count'])} ({t['modularity']} {f.num(com_data['modularity'])})",
     ]
-    for com in c["communities"][:10]:
+    for com in com_data["communities"][:10]:
         names = ", ".join(a["name"] for a in com["central_actors"][:3])
-        worlds = ", ".join(f"{k} {v}" for k, v in com["worlds"].items())
-        lines.append(f"- #{com['id']} ({com['size']}): {worlds} — {names}")
+        worlds = ", ".join(f"{f.name(k)} {f.num(v)}" for k, v in com["worlds"].items())
+        lines.append(f"- #{com['id']} ({f.num(com['size'])}){c}{worlds} — {names}")
     return [*lines, ""]
 
 
-def _coverage_lines(c: Mapping[str, Any], t: Mapping[str, str], lang: str) -> list[str]:
-    if not c["cells"]:
+def _coverage_lines(cov: Mapping[str, Any], f: _Format) -> list[str]:
+    t, c, lang = f.t, f.t["colon"], f.lang
+    if not cov["cells"]:
         return []
     lines = [f"## {t['coverage']}", f"_{explain('coverage', lang)}_"]
-    for cell in c["cells"][:30]:
+    for cell in cov["cells"][:30]:
         flag = " ⚠" if cell["white_zone"] else ""
-        lines.append(
-            f"- {cell['territory']} / {cell['theme']}: {cell['needs']} need(s), "
-            f"{cell['actors']} actor(s), {cell['solutions']} solution(s){flag}"
+        counts = t["cell"].format(
+            needs=f.num(cell["needs"]),
+            actors=f.num(cell["actors"]),
+            solutions=f.num(cell["solutions"]),
         )
-    zones = ", ".join(f"{z['territory']}/{z['theme']}" for z in c["white_zones"]) or t["none"]
-    return [*lines, f"- {explain('white_zones', lang)} {zones}", ""]
+        lines.append(f"- {cell['territory']} / {cell['theme']}{c}{counts}{flag}")
+    if len(cov["cells"]) > 30:
+        lines.append(f"- {t['more'].format(n=f.num(len(cov['cells']) - 30))}")
+    zones = cov["white_zones"]
+    shown = ", ".join(f"{z['territory']}/{z['theme']}" for z in zones[:WHITE_ZONES_SHOWN])
+    if len(zones) > WHITE_ZONES_SHOWN:
+        shown += " " + t["more"].format(n=f.num(len(zones) - WHITE_ZONES_SHOWN))
+    return [*lines, f"- {explain('white_zones', lang)} {shown or t['none']}", ""]
 
 
-def _timeline_lines(rows: list[Mapping[str, Any]], t: Mapping[str, str], lang: str) -> list[str]:
+def _timeline_lines(rows: list[Mapping[str, Any]], f: _Format) -> list[str]:
     if not rows:
         return []
-    lines = [f"## {t['timeline']}", f"_{explain('timeline', lang)}_"]
+    lines = [f"## {f.t['timeline']}", f"_{explain('timeline', f.lang)}_"]
     lines += [
-        f"- {r['year']}: +{r['new_ties']} ties ({_fmt(r['cross_world_share'])} cross-world), "
-        f"+{r['new_actors']} actors"
+        "- "
+        + f.t["year"].format(
+            year=r["year"],
+            ties=f.num(r["new_ties"]),
+            share=f.pct(r["cross_world_share"]),
+            actors=f.num(r["new_actors"]),
+        )
         for r in rows
         if r["new_ties"]
     ]

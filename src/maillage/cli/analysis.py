@@ -6,6 +6,7 @@ from contextlib import nullcontext
 from typing import Any
 
 import click
+from babel.numbers import format_decimal
 
 from maillage.analysis import GraphFilter, parse_period
 from maillage.cli.common import (
@@ -64,7 +65,10 @@ def _period(text: str | None) -> tuple[int, int] | None:
     "analyse", epilog=_example("maillage analyse --territory DEP:59 --period 2015:2020 --lang en")
 )
 @db_option
-@click.option("--territory", help="Code ou préfixe de territoire / territory code (DEP:59).")
+@click.option(
+    "--territory",
+    help="Territoire : code (DEP:59), code postal ou nom / territory: code, postcode or name.",
+)
 @click.option("--theme", help="Thème / theme.")
 @click.option("--world", type=WORLD_CHOICES, help="Monde / world.")
 @click.option("--kind", help="Type de lien / link kind (partnership, funding, …).")
@@ -145,7 +149,7 @@ def recommend_actor_command(
             "id": r["id"],
             "name": r["name"],
             "world": r["world"],
-            "score": f"{r['score']:.3f}",
+            "score": _score(r["score"], lang),
             "reasons": _joined(r["reasons"], lang),
         }
         for i, r in enumerate(result["recommendations"], 1)
@@ -186,6 +190,11 @@ def recommend_territory_command(
     _print_territory(result, lang)
 
 
+def _score(score: float, lang: str) -> str:
+    """A score to three significant digits (scores of rare ties are small: 0,000260)."""
+    return format_decimal(score, format="@@@", locale="en" if lang == "en" else "fr")
+
+
 def _joined(reasons: list[str], lang: str) -> str:
     """Reasons on one line, with the French space before the semicolon in French."""
     return (" ; " if lang == "fr" else "; ").join(reasons)
@@ -197,7 +206,7 @@ def _print_territory(result: dict[str, Any], lang: str) -> None:
             "rank": i,
             "source": f"{r['source']['name']} ({r['source']['world']})",
             "target": f"{r['target']['name']} ({r['target']['world']})",
-            "score": f"{r['score']:.3f}",
+            "score": _score(r["score"], lang),
             "reasons": _joined(r["reasons"], lang),
         }
         for i, r in enumerate(result["links"], 1)

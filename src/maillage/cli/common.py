@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import sys
@@ -79,6 +80,15 @@ def print_rows(
     console.print(table)
 
 
+_OS_REASONS = {
+    errno.ENOENT: "fichier ou dossier introuvable / no such file or directory",
+    errno.EACCES: "accès refusé / permission denied",
+    errno.EISDIR: "c'est un dossier / is a directory",
+    errno.ENOSPC: "plus de place sur le disque / no space left on device",
+    errno.EROFS: "système de fichiers en lecture seule / read-only file system",
+}
+
+
 def handle_errors(func: F) -> F:
     """Turn library errors into one clear line on stderr and exit code 1."""
 
@@ -93,10 +103,31 @@ def handle_errors(func: F) -> F:
             msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
             if "no such table" in msg or "does not exist" in msg:
                 msg += " — la base n'est pas initialisée : lancez « maillage db upgrade »"
-            err_console.print(f"[red]Erreur de base de données[/red] : {msg}", highlight=False)
+            err_console.print(
+                f"[red]Erreur de base de données[/red] : {msg}", highlight=False, soft_wrap=True
+            )
+            sys.exit(1)
+        except sa.exc.DatabaseError as exc:
+            msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+            if "not a database" in msg:
+                msg += " — ce fichier n'est pas une base maillage (option --db)"
+            err_console.print(
+                f"[red]Erreur de base de données[/red] : {msg}", highlight=False, soft_wrap=True
+            )
             sys.exit(1)
         except sa.exc.ArgumentError as exc:
             err_console.print(f"[red]Erreur[/red] : URL de base de données invalide : {exc}")
+            sys.exit(1)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            where = f" « {exc.filename} »" if exc.filename else ""
+            reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
+            err_console.print(
+                f"[red]Erreur[/red] : fichier{where} : {reason}",
+                highlight=False,
+                soft_wrap=True,
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -19,7 +19,14 @@ from typing import Any
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from maillage.cli.common import console, db_option, emit_json, engine_for, handle_errors
+from maillage.cli.common import (
+    console,
+    db_option,
+    emit_json,
+    engine_for,
+    err_console,
+    handle_errors,
+)
 from maillage.io.data_inclusion import parse_data_inclusion, read_data_inclusion_xlsx
 from maillage.io.decp import decp_records, parse_decp
 from maillage.io.france_services import parse_france_services
@@ -279,6 +286,29 @@ def _finish(report: ImportReport, options: Options) -> None:
         _print(report)
     if report.status == "failed":
         raise SystemExit(1)
+    if report.rows == 0:  # nothing wrong was read, but nothing was read at all
+        err_console.print(
+            "[yellow]Attention[/yellow] : aucune ligne lue dans ce fichier : est-il vide, ou"
+            " d'un autre format que celui de la commande ? / no row read: empty file or"
+            " another format?",
+            highlight=False,
+        )
+
+
+_ENTITY_WORDS = {
+    "actors": "acteurs",
+    "links": "liens",
+    "needs": "besoins",
+    "indicators": "indicateurs",
+    "solutions": "solutions",
+}
+_COUNT_WORDS = {
+    "created": "créés",
+    "updated": "mis à jour",
+    "merged": "fusionnés",
+    "unchanged": "inchangés",
+    "rejected": "rejetés",
+}
 
 
 def _print(report: ImportReport) -> None:
@@ -287,14 +317,16 @@ def _print(report: ImportReport) -> None:
         "dry_run": "simulation (rien n'est écrit)",
         "failed": "refusé : rien n'a été écrit",
     }[report.status]
+    if report.rows == 0 and report.status != "failed":
+        verdict = "rien à importer"
     console.print(f"[bold]{report.file}[/bold] — {verdict} (source « {report.source} »)")
     console.print(
         f"  lignes {report.rows} · créés {report.created} · mis à jour {report.updated} · "
         f"fusionnés {report.merged} · inchangés {report.unchanged} · rejetés {report.rejected}"
     )
     for entity, counts in report.details.items():
-        shown = " · ".join(f"{k} {v}" for k, v in counts.items() if v)
-        console.print(f"  {entity} : {shown or 'rien'}")
+        shown = " · ".join(f"{_COUNT_WORDS.get(k, k)} {v}" for k, v in counts.items() if v)
+        console.print(f"  {_ENTITY_WORDS.get(entity, entity)} : {shown or 'rien'}")
     for issue in report.issues[:20]:
         console.print(f"  [red]•[/red] {issue}", highlight=False)
     if len(report.issues) > 20:

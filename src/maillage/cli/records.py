@@ -107,7 +107,9 @@ def actor_add(db_url: str, as_json: bool, **fields: Any) -> None:
     """Ajouter un acteur. / Add an actor.
 
     Exemple : maillage actor add --name "Emmaüs Connect" --world associative
-    --siret 79903524400041 --commune 59350 --theme inclusion-numerique
+    --commune 59350 --theme inclusion-numerique
+
+    Un SIRET est vérifié (clé de Luhn) : --siret 73282932000074. / A SIRET is checked.
     """
     record = actor_service.create_actor(db=engine_for(db_url), values=_given(fields, ACTOR_MULTI))
     _show(record, as_json, f"Acteur {record['id']} créé")
@@ -336,7 +338,11 @@ def territory_group() -> None:
 def territory_show(code: str, db_url: str, as_json: bool) -> None:
     """Afficher un territoire par code, nom ou code postal. / Show a territory.
 
-    Exemple : maillage territory show DEP:59   (ou 59350, « Roubaix », 59100)
+    Cinq chiffres se lisent d'abord comme un code commune INSEE, puis comme un code
+    postal (59100 est Bousignies, pas le code postal de Roubaix : écrivez « Roubaix »).
+    / Five digits are read as an INSEE commune code first, then as a postcode.
+
+    Exemple : maillage territory show DEP:59   (ou 59350, « Roubaix », 59000)
     """
     record = geography.show_territory(db=engine_for(db_url), key=code)
     if as_json:

@@ -105,8 +105,9 @@ class ImportIssue:
             for p in (
                 self.file or "",
                 f"ligne {self.row}" if self.row is not None else "",
-                f"champ {self.field}" if self.field else "",
+                f"champ « {self.field} »" if self.field else "",
             )
             if p
         )
-        return f"{where}: {self.message} ({self.value!r})" if where else self.message
+        given = f" ({self.value!r})" if self.value is not None and self.value != "" else ""
+        return f"{where} : {self.message}{given}" if where else f"{self.message}{given}"

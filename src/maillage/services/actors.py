@@ -8,6 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from maillage.model.errors import InvalidInput
+from maillage.services.geography import resolve_territory
+from maillage.services.portal_filters import in_territory
 from maillage.services.validation import check_communes, check_territories, clean_actor
 from maillage.storage import search
 from maillage.storage.audit import Context, open_batch
@@ -15,7 +17,7 @@ from maillage.storage.bulk import paused_gc
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors
 from maillage.storage.repository import BulkPart, BulkPlan, Snapshot
-from maillage.storage.tables import actor, actor_territory, territory
+from maillage.storage.tables import actor, territory
 
 
 def known_codes(conn: sa.Connection, codes: Iterable[str]) -> set[str]:
@@ -158,21 +160,21 @@ def list_actors(
     limit: int = 100,
     offset: int = 0,
 ) -> list[Snapshot]:
-    """Live actors, filtered by world, commune or territory of action."""
+    """Live actors, filtered by world, commune or territory.
+
+    ``territory_code`` is a code, a name or a postcode (raises ``NotFound`` when unknown);
+    it keeps the actors inside it, as the portal and the exports do: placed in one of its
+    communes, or declaring it as a territory of action.
+    """
     where: list[sa.ColumnElement[bool]] = []
     if world:
         where.append(actor.c.world == world)
     if commune:
         where.append(actor.c.commune_code == commune)
-    if territory_code:
-        where.append(
-            actor.c.id.in_(
-                sa.select(actor_territory.c.actor_id).where(
-                    actor_territory.c.territory_code == territory_code
-                )
-            )
-        )
     with db.connect() as conn:
+        if territory_code:
+            code = resolve_territory(conn, territory_code)["code"]
+            where.append(in_territory(conn, code))
         return actors.list(conn, where=where, limit=limit, offset=offset)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
@@ -37,9 +37,11 @@ from maillage.analysis.graph import (
     main_territory,
     world_code,
 )
+from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, NotFound
 from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
+from maillage.services.geography import resolve_territory
 from maillage.settings import model_cache_dir
 from maillage.storage.tables import (
     actor,
@@ -299,8 +301,15 @@ def load_map(*, db: sa.Engine, coverage: bool = True) -> MapData:
 def analyse_map(
     *, db: sa.Engine, flt: GraphFilter | None = None, seed: int = 0, samples: int = 256
 ) -> dict[str, Any]:
-    """Every measure of :func:`maillage.analysis.analyse` on the map or a filtered part."""
+    """Every measure of :func:`maillage.analysis.analyse` on the map or a filtered part.
+
+    The filter's territory may be a code or code prefix known to the map, or anything
+    the geography resolves (a name, a postcode, a bare commune code); its kind and theme
+    must exist on the map or in the taxonomies. Raises ``NotFound`` or ``InvalidInput``
+    otherwise, rather than analysing an empty part.
+    """
     data = load_map(db=db)
+    flt = _checked_filter(db, data, flt or GraphFilter())
     return analyse(
         data.graph,
         flt,
@@ -310,6 +319,40 @@ def analyse_map(
         seed=seed,
         samples=samples,
     )
+
+
+def _territory_key(db: sa.Engine, data: MapData, key: str) -> str:
+    """``key`` when some actor's territory code starts with it, else the code of the
+    territory the geography resolves it to (name, postcode, commune code)."""
+    key = key.strip()
+    if any(c.startswith(key) for codes in data.graph.territories for c in codes):
+        return key
+    with db.connect() as conn:
+        return str(resolve_territory(conn, key)["code"])
+
+
+def _checked_filter(db: sa.Engine, data: MapData, flt: GraphFilter) -> GraphFilter:
+    territory_code = _territory_key(db, data, flt.territory) if flt.territory else None
+    if flt.kind is not None:
+        kinds = set(data.graph.kinds) | {t.code for t in taxonomy.load("link_kinds")}
+        if flt.kind not in kinds:
+            raise InvalidInput(
+                "kind",
+                flt.kind,
+                "type de lien inconnu ; types : " + ", ".join(sorted(kinds)),
+                "unknown link kind; kinds: " + ", ".join(sorted(kinds)),
+            )
+    if flt.theme is not None:
+        carried = set(chain.from_iterable(data.graph.themes))
+        carried |= set(chain.from_iterable(data.graph.link_themes))
+        if flt.theme not in carried | {t.code for t in taxonomy.load("themes")}:
+            raise InvalidInput(
+                "theme",
+                flt.theme,
+                "thème inconnu : ni dans la taxonomie ni porté par un acteur",
+                "unknown theme: neither in the taxonomy nor carried by an actor",
+            )
+    return replace(flt, territory=territory_code)
 
 
 def analysis_report(result: dict[str, Any], lang: str = "fr") -> str:
@@ -373,13 +416,8 @@ def recommend_territory(
     nor any actor knows it, ``InvalidInput`` for a bad mode.
     """
     _check_mode(mode)
-    code = code.strip()
     data = load_map(db=db)
-    if not any(c.startswith(code) for codes in data.graph.territories for c in codes):
-        with db.connect() as conn:
-            row = conn.execute(sa.select(territory.c.code).where(territory.c.code == code))
-            if row.first() is None:
-                raise NotFound("territory", code)
+    code = _territory_key(db, data, code)
     return recommend_for_territory(
         data.graph,
         code,

@@ -14,10 +14,23 @@ from maillage.storage.audit import Context
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors, links
 from maillage.storage.repository import Snapshot
-from maillage.storage.tables import link
+from maillage.storage.tables import link, territory
 
 
 def _check_ends(conn: sa.Connection, values: Mapping[str, Any]) -> None:
+    """Both ends are live actors; the territory, if any, is a known one."""
+    code = values.get("territory_code")
+    if (
+        code
+        and conn.execute(sa.select(territory.c.code).where(territory.c.code == code)).first()
+        is None
+    ):
+        raise InvalidInput(
+            "territory_code",
+            code,
+            "code de territoire inconnu (ex. DEP:59, COM:59350)",
+            "unknown territory code (e.g. DEP:59, COM:59350)",
+        )
     for field in ("source_id", "target_id"):
         if values.get(field) is not None and actors.get_or_none(conn, values[field]) is None:
             raise InvalidInput(

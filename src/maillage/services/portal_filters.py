@@ -194,9 +194,11 @@ def commune_codes(conn: sa.Connection, code: str) -> list[str]:
     return found + [c[4:] for c in conn.execute(arrondissements).scalars()]
 
 
-def _in_territory(
+def in_territory(
     conn: sa.Connection, code: str, communes: list[str] | None = None
 ) -> sa.ColumnElement[bool]:
+    """Actors inside territory ``code``: placed in one of its communes (arrondissements
+    included) or declaring it as a territory of action."""
     declared = sa.select(actor_territory.c.actor_id).where(actor_territory.c.territory_code == code)
     communes = commune_codes(conn, code) if communes is None else communes
     return sa.or_(actor.c.commune_code.in_(communes), actor.c.id.in_(declared))
@@ -209,7 +211,7 @@ def actor_conditions(
     ``communes``: those of the territory filter when the caller already has them."""
     where: list[sa.ColumnElement[bool]] = [actor.c.deleted_at.is_(None)]
     if filters.territory:
-        where.append(_in_territory(conn, filters.territory, communes))
+        where.append(in_territory(conn, filters.territory, communes))
     if filters.world:
         where.append(actor.c.world == filters.world)
     if filters.category:

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import functools
 import operator
+import re
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from itertools import repeat
@@ -117,13 +118,25 @@ def _number(
     field: str, value: Any, *, low: float | None = None, high: float | None = None
 ) -> float:
     try:
-        number = float(str(value).replace(",", ".")) if isinstance(value, str) else float(value)
+        if isinstance(value, str):
+            # As French readers write it too: spaces between thousands, a decimal comma.
+            text = re.sub(r"[\s\u00a0\u202f]", "", value).replace(",", ".")
+            number = float(text)
+        else:
+            number = float(value)
     except (TypeError, ValueError):
         raise InvalidInput(field, value, "nombre attendu", "a number is expected") from None
     if (low is not None and number < low) or (high is not None and number > high):
-        raise InvalidInput(
-            field, value, f"nombre entre {low} et {high}", f"a number between {low} and {high}"
-        )
+        if high is None:
+            rule, rule_en = f"nombre supérieur ou égal à {low:g}", f"a number of at least {low:g}"
+        elif low is None:
+            rule, rule_en = f"nombre inférieur ou égal à {high:g}", f"a number of at most {high:g}"
+        else:
+            rule, rule_en = (
+                f"nombre entre {low:g} et {high:g}",
+                f"a number between {low:g} and {high:g}",
+            )
+        raise InvalidInput(field, value, rule, rule_en)
     return number
 
 

@@ -86,9 +86,16 @@ def explore_context(
 
 
 @router.get("/explore", name="explore")
-def explore(request: Request, db: Db, lang: LangDep, filters: FiltersDep) -> HTMLResponse:
+def explore(
+    request: Request,
+    db: Db,
+    lang: LangDep,
+    filters: FiltersDep,
+    actors_page: Page = 1,
+    links_page: Page = 1,
+) -> HTMLResponse:
     context = explore_context(request, db, lang, filters)
-    context.update(results(request, db, lang, filters))
+    context.update(results(request, db, lang, filters, (actors_page, links_page)))
     return templates(request).render(request, "explore.html", context)
 
 
@@ -288,18 +295,27 @@ def measure(
     return templates(request).render(request, "measure.html", {"measure": data})
 
 
+def summary_parts(description: str) -> list[tuple[str, bool]]:
+    """The first paragraph of a route's description, its lines joined, as ``(text, is
+    code)`` pieces: reST literals (between double backquotes) are code, the rest plain text."""
+    paragraph = description.strip().split("\n\n", 1)[0]
+    text = " ".join(line.strip() for line in paragraph.splitlines())
+    pieces = text.split("``")  # odd indexes: the literals
+    return [(piece, i % 2 == 1) for i, piece in enumerate(pieces) if piece]
+
+
 def api_routes(schema: dict[str, Any]) -> list[dict[str, Any]]:
-    """The documented routes: method, path, first line of the description, parameters."""
+    """The documented routes: method, path, first paragraph of the description (see
+    :func:`summary_parts`), parameters."""
     rows = []
     for path, operations in schema.get("paths", {}).items():
         for method, op in operations.items():
-            text = (op.get("description") or op.get("summary") or "").strip().splitlines()
             params = [p["name"] for p in op.get("parameters", [])]
             rows.append(
                 {
                     "method": method.upper(),
                     "path": path,
-                    "summary": text[0] if text else "",
+                    "summary": summary_parts(op.get("description") or op.get("summary") or ""),
                     "params": params,
                 }
             )

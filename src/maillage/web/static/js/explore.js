@@ -66,11 +66,16 @@
       .catch(function (error) { console.warn("card:", error); });
   }
 
+  function say(key) {
+    var node = document.getElementById("maillage-i18n");
+    return (node ? JSON.parse(node.textContent) : {})[key] || key;
+  }
+
   function setYear(year, refreshTables) {
     var output = document.getElementById("timeline-value");
     var hidden = document.getElementById("f-year");
     var slider = document.getElementById("timeline");
-    if (output) output.textContent = year == null ? JSON.parse(document.getElementById("maillage-i18n").textContent).year_all : String(year);
+    if (output) output.textContent = year == null ? say("year_all") : String(year);
     if (slider && year != null) slider.value = String(year);
     document.dispatchEvent(new CustomEvent("maillage:year", { detail: { year: year } }));
     if (hidden && refreshTables) {
@@ -79,23 +84,46 @@
     }
   }
 
+  // The timeline replayed a year every 600 ms, from the year the slider shows (the
+  // user's, or the view's) or, when it is at the end, from the first year; the button
+  // stops a replay under way (one timer at a time).
+  var replaying = null; // {timer, year} while a replay runs
+
+  function stopReplay(commit) {
+    if (!replaying) return;
+    window.clearInterval(replaying.timer);
+    var year = replaying.year;
+    replaying = null;
+    var button = document.getElementById("timeline-play");
+    button.textContent = button.dataset.label;
+    if (commit) setYear(year, true); // the tables follow the year shown
+  }
+
   function replay() {
+    if (replaying) { stopReplay(true); return; }
     var slider = document.getElementById("timeline");
-    var year = Number(slider.min);
+    var button = document.getElementById("timeline-play");
     var last = Number(slider.max);
-    var timer = window.setInterval(function () {
-      setYear(year, year === last);
-      if (year >= last) window.clearInterval(timer);
+    var year = Number(slider.value) < last ? Number(slider.value) : Number(slider.min);
+    button.dataset.label = button.dataset.label || button.textContent;
+    button.textContent = say("stop");
+    replaying = { year: year, timer: null };
+    var step = function () {
+      replaying.year = year;
+      setYear(year, year >= last);
+      if (year >= last) stopReplay(false);
       year += 1;
-    }, 600);
+    };
+    step();
+    if (replaying) replaying.timer = window.setInterval(step, 600);
   }
 
   function wireTimeline() {
     var slider = document.getElementById("timeline");
     if (!slider) return;
-    slider.addEventListener("input", function () { setYear(Number(slider.value), false); });
+    slider.addEventListener("input", function () { stopReplay(false); setYear(Number(slider.value), false); });
     slider.addEventListener("change", function () { setYear(Number(slider.value), true); });
-    document.getElementById("timeline-all").addEventListener("click", function () { setYear(null, true); });
+    document.getElementById("timeline-all").addEventListener("click", function () { stopReplay(false); setYear(null, true); });
     document.getElementById("timeline-play").addEventListener("click", replay);
   }
 

@@ -3,18 +3,24 @@
 // server sets one). Listens to "maillage:filters" and "maillage:select"; emits
 // "maillage:select" (an actor) and "maillage:drill" (a territory, in aggregated views).
 
-const FRANCE = [[-5.5, 41.2], [9.8, 51.3]];
+const FRANCE = [[-5.5, 41.2], [9.8, 51.3]]; // mainland France (Corsica included)
+const LANG = document.documentElement.lang || "fr";
+const NUMBER = new Intl.NumberFormat(LANG);
+const COMPACT = new Intl.NumberFormat(LANG, { notation: "compact", maximumFractionDigits: 1 });
 const CLUSTER_MAX_ZOOM = 13;
 const UNKNOWN = "#57534e";
 
 const el = document.getElementById("map");
 if (el) start(el).catch((error) => fail(el, error));
 
+// The page's string ``key`` with its ``values`` in, numbers written in the page's language.
 function say(key, values) {
   const node = document.getElementById("maillage-i18n");
   const table = node ? JSON.parse(node.textContent) : {};
   let text = table[key] || key;
-  for (const [name, value] of Object.entries(values || {})) text = text.replace(`%(${name})s`, value);
+  for (const [name, value] of Object.entries(values || {})) {
+    text = text.replace(`%(${name})s`, typeof value === "number" ? NUMBER.format(value) : value);
+  }
   return text;
 }
 
@@ -27,6 +33,35 @@ function fail(element, error) {
   element.dataset.state = "error";
   status(error && error.name === "WebGLUnavailable" ? say("no_webgl") : say("error"));
   console.warn("map:", error);
+}
+
+// The server refused the filters (4xx): say so, apart from a failure of its own.
+function refusal(error) {
+  return error && error.status >= 400 && error.status < 500 ? say("refused") : say("error");
+}
+
+function inFrance([lon, lat]) {
+  return lon >= FRANCE[0][0] && lon <= FRANCE[1][0] && lat >= FRANCE[0][1] && lat <= FRANCE[1][1];
+}
+
+// What to frame: the points in mainland France when they hold at least half of the
+// actors placed (the national view would otherwise be framed on the overseas
+// départements too, mainland France a tenth of it), else all of them (a view of
+// La Réunion). [[west, south], [east, north]], or null without a point.
+function framing(features) {
+  const points = features.filter((f) => f.geometry && f.geometry.type === "Point");
+  const weight = (f) => f.properties.count || f.properties.point_count || 1;
+  const inside = points.filter((f) => inFrance(f.geometry.coordinates));
+  const all = points.reduce((sum, f) => sum + weight(f), 0);
+  const chosen = inside.reduce((sum, f) => sum + weight(f), 0) * 2 >= all && inside.length ? inside : points;
+  if (!chosen.length) return null;
+  const box = [[Infinity, Infinity], [-Infinity, -Infinity]];
+  for (const f of chosen) {
+    const [lon, lat] = f.geometry.coordinates;
+    box[0] = [Math.min(box[0][0], lon), Math.min(box[0][1], lat)];
+    box[1] = [Math.max(box[1][0], lon), Math.max(box[1][1], lat)];
+  }
+  return box;
 }
 
 function webglAvailable() {
@@ -99,6 +134,7 @@ class MapWidget {
     this.markers = new Map();
     this.mode = "actors";
     this.loads = 0;
+    this.requests = 0;
   }
 
   async open() {
@@ -119,7 +155,7 @@ class MapWidget {
       this.map.on("mouseleave", layer, () => { this.map.getCanvas().style.cursor = ""; });
     }
     this.map.on("idle", () => this.updateCounts());
-    document.addEventListener("maillage:filters", (e) => this.load(e.detail.query));
+    document.addEventListener("maillage:filters", (e) => this.load(e.detail.query)); // never rejects
     document.addEventListener("maillage:select", (e) => this.select(e.detail.actorId, e.detail.from));
     const shade = document.getElementById("shade");
     if (shade) shade.addEventListener("change", () => this.shade());
@@ -139,15 +175,29 @@ class MapWidget {
     this.map.easeTo({ center: feature.geometry.coordinates, zoom });
   }
 
+  // Shows the view of ``query``; when it cannot be had (filters refused, server down),
+  // the previous view stays and the status says why. Only the last request's answer is
+  // shown (filters can change faster than answers come).
   async load(query) {
-    this.query = query;
+    const ticket = (this.requests += 1);
     this.el.dataset.state = "loading";
     status(say("loading"));
-    const response = await fetch(withQuery(this.el.dataset.geojsonUrl, query), { headers: { Accept: "application/geo+json" } });
-    if (!response.ok) throw new Error(`map data: ${response.status}`);
-    const data = await response.json();
-    this.show(data);
-    await this.shade();
+    try {
+      const response = await fetch(withQuery(this.el.dataset.geojsonUrl, query), { headers: { Accept: "application/geo+json" } });
+      if (!response.ok) throw Object.assign(new Error(`map data: ${response.status}`), { status: response.status });
+      const data = await response.json();
+      if (ticket !== this.requests) return;
+      this.query = query; // the view shown, that shade() follows
+      this.show(data);
+      await this.shade();
+    } catch (error) {
+      if (ticket !== this.requests) return;
+      this.el.dataset.state = "error";
+      status(refusal(error));
+      console.warn("map:", error);
+      return;
+    }
+    if (ticket !== this.requests) return;
     this.loads += 1;
     this.el.dataset.loads = String(this.loads);
     this.el.dataset.state = "ready";
@@ -162,15 +212,18 @@ class MapWidget {
     const source = this.map.getSource("actors");
     source.setClusterOptions({ cluster: meta.mode === "actors", clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40 });
     source.setData(data);
-    if (data.bbox) {
-      const [w, s, e, n] = data.bbox;
-      this.map.fitBounds([[w, s], [e, n]], { padding: 40, maxZoom: 10, duration: 0 });
-    }
+    const frame = framing(data.features);
+    if (frame) this.map.fitBounds(frame, { padding: 40, maxZoom: 10, duration: 0 });
+    status(this.caption(meta));
+  }
+
+  // The status line of a view: how many actors, grouped or not, and how many unplaced.
+  caption(meta) {
     let text = meta.mode === "actors"
       ? say("actors_shown", { n: meta.total - meta.unplaced })
       : say("aggregated", { n: meta.total, level: say(meta.level) });
     if (meta.unplaced > 0) text += ` · ${say("unplaced", { n: meta.unplaced })}`;
-    status(text);
+    return text;
   }
 
   async shade() {
@@ -180,9 +233,15 @@ class MapWidget {
     if (!measure) return;
     const url = new URL(withQuery(this.el.dataset.shadingUrl, this.query));
     url.searchParams.set("measure", measure);
-    const response = await fetch(url, { headers: { Accept: "application/json" } });
-    if (!response.ok) return;
-    const shading = await response.json();
+    let shading;
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      shading = await response.json();
+    } catch (error) { // the points are shown all the same
+      console.warn("map shading:", error);
+      return;
+    }
     for (const [code, value] of Object.entries(shading.values)) {
       const share = shading.max > 0 ? value / shading.max : 0;
       this.map.setFeatureState({ source: "departements", id: code }, { value: share });
@@ -221,7 +280,7 @@ class MapWidget {
     const label = document.createElement("span");
     label.className = "cluster-count";
     label.setAttribute("aria-hidden", "true");
-    label.textContent = count >= 1000 ? `${Math.round(count / 100) / 10}k` : String(count);
+    label.textContent = COMPACT.format(count); // "1,2 k" in French, "1.2K" in English
     return new this.lib.Marker({ element: label }).setLngLat(coordinates);
   }
 }

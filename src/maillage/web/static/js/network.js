@@ -35,12 +35,17 @@
 
   var el = document.getElementById("network");
   if (!el) return;
+  var NUMBER = new Intl.NumberFormat(document.documentElement.lang || "fr");
 
+  // The page's string ``key`` with its ``values`` in, numbers written in the page's language.
   function say(key, values) {
     var node = document.getElementById("maillage-i18n");
     var table = node ? JSON.parse(node.textContent) : {};
     var text = table[key] || key;
-    Object.keys(values || {}).forEach(function (name) { text = text.replace("%(" + name + ")s", values[name]); });
+    Object.keys(values || {}).forEach(function (name) {
+      var value = values[name];
+      text = text.replace("%(" + name + ")s", typeof value === "number" ? NUMBER.format(value) : value);
+    });
     return text;
   }
 
@@ -390,12 +395,14 @@
       url = built.toString();
     }
     return fetch(url).then(function (response) {
-      if (!response.ok) throw new Error("network data: " + response.status);
+      if (!response.ok) throw Object.assign(new Error("network data: " + response.status), { status: response.status });
       return response.json();
     });
   };
 
   // Shows the answer to the last request only (filters can change faster than answers come).
+  // Without an answer (filters refused, server down) the previous view stays and the
+  // status says why.
   Network.prototype.receive = function (data) {
     var self = this;
     var ticket = (this.requests += 1);
@@ -406,8 +413,10 @@
         self.show(body);
       })
       .catch(function (error) {
+        if (self.requests !== ticket) return;
+        var refused = error && error.status >= 400 && error.status < 500;
         self.el.dataset.state = "error";
-        status(say("error"));
+        status(say(refused ? "refused" : "error"));
         console.warn("network:", error);
       });
   };
