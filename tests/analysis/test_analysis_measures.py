@@ -240,6 +240,22 @@ def test_coverage_reach_and_white_zones() -> None:
     }
 
 
+def test_an_actor_of_a_commune_does_not_reach_the_communes_around_it() -> None:
+    actors = [
+        make_actor("lieu", commune_code="59350", themes=["inclusion"]),  # a place in Lille
+        make_actor("reseau", territories=["DEP:62"], themes=["inclusion"]),  # acts on the 62
+    ]
+    g = build_graph(actors, [])
+    needs = [
+        NeedRecord("COM:59512", "inclusion"),  # Roubaix: nobody there
+        NeedRecord("COM:59350", "inclusion"),  # Lille: the place
+        NeedRecord("DEP:59", "inclusion"),  # the Nord: the place is inside it
+        NeedRecord("COM:62041", "inclusion"),  # Arras: the network of the 62 above it
+    ]
+    cells = {c["territory"]: c["actors"] for c in coverage(g, needs)["cells"]}
+    assert cells == {"COM:59512": 0, "COM:59350": 1, "DEP:59": 1, "COM:62041": 1}
+
+
 def test_timeline_counts_new_ties_and_actors_per_year() -> None:
     actors = [make_actor("a"), make_actor("b", world="public"), make_actor("c")]
     links = [make_link("a", "b", 2018), make_link("a", "c", 2020), make_link("b", "a", 2021)]

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, Phase, assume, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 
+from maillage.io.mediation import PLACE_THEME
 from maillage.model.records import ActorRecord, LinkRecord
 
 # Shrinking these composite records can take minutes on a shared machine: failures are
@@ -201,7 +202,8 @@ def lieux(draw: st.DrawFn, key: str) -> ActorRecord:
         email=draw(st.none() | emails),
         website=draw(st.none() | websites),
         description=draw(maybe_text),
-        themes=draw(st.lists(st.sampled_from(SERVICES), max_size=3, unique=True)),
+        # a place read back always carries the taxonomy theme of digital inclusion
+        themes=[*draw(st.lists(st.sampled_from(SERVICES), max_size=3, unique=True)), PLACE_THEME],
         extra=extra,
     )
     apply_classification(actor, typologies=typologies)

@@ -66,6 +66,15 @@ def reach_keys(codes: Iterable[str], parents: Mapping[str, str] | None = None) -
     return keys
 
 
+def acting_codes(codes: Sequence[str]) -> list[str]:
+    """The territories an actor acts on: its codes without the département of its own
+    commune, which the graph adds for filters and which would otherwise make every actor
+    of a commune reach the needs of all the communes around it. (An actor placed in a
+    commune that also declares that département acts on its commune.)"""
+    derived = {departement_of_commune(c) for c in codes if c.startswith("COM:")}
+    return [c for c in codes if c not in derived]
+
+
 class ReachIndex:
     """Index of items (actors, solutions) by (territory, theme) for reach queries."""
 
@@ -116,7 +125,8 @@ def coverage(
     sols = list(solutions)
     concerned = [i for i, themes in enumerate(graph.themes) if not themes.isdisjoint(wanted)]
     actor_index = ReachIndex(
-        [(graph.territories[i], graph.themes[i] & wanted) for i in concerned], parents
+        [(acting_codes(graph.territories[i]), graph.themes[i] & wanted) for i in concerned],
+        parents,
     )
     sol_index = ReachIndex([(s.territories, s.themes) for s in sols], parents)
     degree = graph.degree()

@@ -5,7 +5,9 @@ One place is one actor. Field mapping (schema name -> ActorRecord):
 ``nom`` -> name, ``adresse`` -> address, ``code_postal`` -> postcode, ``commune`` ->
 commune_name, ``code_insee`` -> commune_code, ``latitude``/``longitude``, ``telephone``
 -> phone, ``courriels`` -> email (first), ``site_web`` -> website (first),
-``presentation_detail`` -> description, ``services`` -> themes; every other field is kept
+``presentation_detail`` -> description, ``services`` -> themes, plus the taxonomy theme
+``inclusion-numerique`` (every place works on digital inclusion: the needs of that theme
+are matched with the places; the export leaves it out of ``services``); every other field is kept
 in ``extra`` under its schema name (``date_maj`` as ISO text). World and category come
 from ``typologie`` codes, else from the name.
 
@@ -33,6 +35,7 @@ from maillage.io.classify import apply_classification
 from maillage.io.reading import Table, read_csv_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.tableschema import load_schema
+from maillage.model import taxonomy
 from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
 LIEUX_SCHEMA = "lieux-mediation-numerique-1.0.2.schema.json"
 LIEUX_COLUMNS = tuple(load_schema(LIEUX_SCHEMA).names)
 PLACEHOLDER_PIVOT = "00000000000000"
+PLACE_THEME = "inclusion-numerique"  # the taxonomy theme every place carries
 _MAPPED = {
     "id", "pivot", "nom", "adresse", "code_postal", "commune", "code_insee", "latitude",
     "longitude", "telephone", "courriels", "courriel", "site_web", "presentation_detail",
@@ -97,7 +101,8 @@ def _actor(cells: Mapping[str, Any], log: RowLog, source: str | None) -> ActorRe
     actor.longitude = v.parse_coordinate(cells.get("longitude"), log, "longitude", 180)
     actor.phone = v.clean_text(cells.get("telephone"))
     actor.description = v.clean_text(cells.get("presentation_detail"))
-    actor.themes = [s for s in _SERVICE_SPLIT.split(v.clean_text(cells.get("services")) or "") if s]
+    services = _SERVICE_SPLIT.split(v.clean_text(cells.get("services")) or "")
+    actor.themes = [s for s in services if s and s != PLACE_THEME] + [PLACE_THEME]
     _pivot(actor, cells.get("pivot"), log)
     _contacts(actor, cells, log)
     _extras(actor, cells, log)
@@ -240,7 +245,7 @@ def _row(actor: ActorRecord, ident: str, default_date: str) -> dict[str, str]:
         site_web=str(extra.get("site_web") or actor.website or ""),
         presentation_detail=actor.description or "",
         date_maj=str(extra.get("date_maj") or default_date),
-        services="|".join(actor.themes),
+        services="|".join(t for t in actor.themes if t not in taxonomy.codes("themes")),
     )
     return row
 

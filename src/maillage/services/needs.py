@@ -35,6 +35,7 @@ from scipy.spatial import cKDTree
 
 from maillage.io import values as v
 from maillage.io.columns import norm_header
+from maillage.io.mediation import PLACE_THEME
 from maillage.io.reading import Table
 from maillage.io.result import RowLog
 from maillage.model import taxonomy
@@ -427,7 +428,7 @@ class DistanceRule:
 
     distance_km: float = 10.0
     sources: tuple[str, ...] = DIGITAL_INCLUSION_SOURCES
-    theme: str = "inclusion-numerique"
+    theme: str = PLACE_THEME  # what the places carry: a commune far from all of them lacks it
     name: str = RULE_NAME
 
     def as_json(self) -> dict[str, Any]:
