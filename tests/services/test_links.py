@@ -75,3 +75,14 @@ def test_undo_link_update_restores_dates(db: sa.Engine, pair: tuple[int, int]) -
     change_id = history.entity_history(db=db, entity="link", entity_id=created["id"])[-1]["id"]
     history.undo_change(db=db, change_id=change_id)
     assert dump(db) == before
+
+
+def test_links_of_a_deleted_actor_leave_the_list_and_come_back_with_it(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    created = links.create_link(db=db, values=make_link(*pair))
+    assert [item["id"] for item in links.list_links(db=db)] == [created["id"]]
+    actors.delete_actor(db=db, actor_id=pair[1])
+    assert links.list_links(db=db) == [] and links.list_links(db=db, actor_id=pair[0]) == []
+    actors.restore_actor(db=db, actor_id=pair[1])
+    assert [item["id"] for item in links.list_links(db=db)] == [created["id"]]

@@ -136,8 +136,8 @@ def actor_show(actor_id: int, db_url: str, as_json: bool) -> None:
 @click.option("--world", default=None)
 @click.option("--commune", default=None)
 @click.option("--territory", "territory_code", default=None, help="ex. DEP:59")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--offset", default=0)
+@click.option("--limit", type=click.IntRange(1, None), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0, None), default=0)
 @db_option
 @json_option
 @handle_errors
@@ -271,8 +271,8 @@ def link_show(link_id: int, db_url: str, as_json: bool) -> None:
 @link_group.command("list")
 @click.option("--actor", "actor_id", type=int, default=None)
 @click.option("--kind", default=None)
-@click.option("--limit", default=50, show_default=True)
-@click.option("--offset", default=0)
+@click.option("--limit", type=click.IntRange(1, None), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0, None), default=0)
 @db_option
 @json_option
 @handle_errors
@@ -355,7 +355,7 @@ def territory_show(code: str, db_url: str, as_json: bool) -> None:
 
 @click.command("search")
 @click.argument("text")
-@click.option("--limit", default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, None), default=20, show_default=True)
 @db_option
 @json_option
 @handle_errors

@@ -73,8 +73,8 @@ def review_run(merge_threshold: float, review_threshold: float, dry_run: bool, d
 
 
 @review_group.command("list")
-@click.option("--limit", default=50, show_default=True)
-@click.option("--offset", default=0)
+@click.option("--limit", type=click.IntRange(1, None), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0, None), default=0)
 @db_option
 @json_option
 @handle_errors

@@ -14,7 +14,7 @@ from maillage.storage.audit import Context
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors, links
 from maillage.storage.repository import Snapshot
-from maillage.storage.tables import link, territory
+from maillage.storage.tables import actor, link, territory
 
 
 def _check_ends(conn: sa.Connection, values: Mapping[str, Any]) -> None:
@@ -119,8 +119,10 @@ def list_links(
     limit: int = 100,
     offset: int = 0,
 ) -> list[Snapshot]:
-    """Live links, optionally those of one actor or one kind."""
-    where: list[sa.ColumnElement[bool]] = []
+    """Live links between live actors, optionally those of one actor or one kind (a
+    deleted actor's links stay stored, for undo, but are no longer listed)."""
+    live = sa.select(actor.c.id).where(actor.c.deleted_at.is_(None))
+    where: list[sa.ColumnElement[bool]] = [link.c.source_id.in_(live), link.c.target_id.in_(live)]
     if actor_id is not None:
         where.append(sa.or_(link.c.source_id == actor_id, link.c.target_id == actor_id))
     if kind:
