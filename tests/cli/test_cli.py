@@ -113,6 +113,7 @@ def test_missing_actor_and_missing_schema(db_url: str, tmp_path: object) -> None
     assert code == 1 and "999" in err
     code, _, err = run("actor", "list", "--db", f"sqlite:///{tmp_path}/empty.sqlite")
     assert code == 1 and "maillage db upgrade" in err
+    assert not (Path(str(tmp_path)) / "empty.sqlite").exists()  # no empty file left behind
 
 
 def test_db_upgrade_twice_is_harmless(tmp_path: object) -> None:

@@ -31,7 +31,7 @@ def db_upgrade(db_url: str, as_json: bool) -> None:
 
     Exemple : maillage db upgrade --db postgresql://localhost/maillage
     """
-    report = database.upgrade(db=engine_for(db_url))
+    report = database.upgrade(db=engine_for(db_url, create=True))
     if as_json:
         emit_json(report)
         return

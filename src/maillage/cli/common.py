@@ -7,6 +7,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,8 +15,8 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from maillage.model.errors import MaillageError
-from maillage.settings import default_database_url
+from maillage.model.errors import InvalidInput, MaillageError
+from maillage.settings import default_database_url, normalise_url
 from maillage.storage.engine import make_engine
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,7 +40,19 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Sortie JSON / JSON output.")(func)
 
 
-def engine_for(url: str) -> sa.Engine:
+def engine_for(url: str, *, create: bool = False) -> sa.Engine:
+    """The engine of ``--db``. A SQLite file that does not exist is refused (SQLite would
+    create an empty one) unless ``create``: only ``db upgrade`` and ``demo`` make one."""
+    parsed = sa.engine.make_url(normalise_url(url))
+    path = parsed.database
+    is_file = parsed.get_backend_name() == "sqlite" and path and path != ":memory:"
+    if is_file and not create and not Path(str(path)).exists():
+        raise InvalidInput(
+            "--db",
+            path,
+            f"cette base n'existe pas ; créez-la : maillage db upgrade --db {path}",
+            f"no such database; create it: maillage db upgrade --db {path}",
+        )
     return make_engine(url)
 
 

@@ -40,7 +40,7 @@ def demo_command(serve: bool, port: int, distance_km: float, db_url: str, as_jso
 
     Exemple : maillage demo --db var/demo.sqlite
     """
-    engine = engine_for(db_url)
+    engine = engine_for(db_url, create=True)
     started = time.perf_counter()
     with console.status("Construction de la base de démonstration…", spinner="dots") as status:
         summary = build_demo(
