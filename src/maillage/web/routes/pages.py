@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from maillage.services import portal, portal_geo, portal_pages, portal_table, portal_territory
@@ -24,6 +25,21 @@ router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
 ActorId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Page = Annotated[int, Query(ge=1, le=100_000)]
+
+
+@dataclass(frozen=True)
+class TablePages:
+    """The page asked for of each table of a view (``actors_page``, ``links_page``)."""
+
+    actors: int
+    links: int
+
+
+def table_pages(actors_page: Page = 1, links_page: Page = 1) -> TablePages:
+    return TablePages(actors_page, links_page)
+
+
+PagesDep = Annotated[TablePages, Depends(table_pages)]
 
 
 def templates(request: Request) -> Templates:
@@ -87,15 +103,10 @@ def explore_context(
 
 @router.get("/explore", name="explore")
 def explore(
-    request: Request,
-    db: Db,
-    lang: LangDep,
-    filters: FiltersDep,
-    actors_page: Page = 1,
-    links_page: Page = 1,
+    request: Request, db: Db, lang: LangDep, filters: FiltersDep, pages: PagesDep
 ) -> HTMLResponse:
     context = explore_context(request, db, lang, filters)
-    context.update(results(request, db, lang, filters, (actors_page, links_page)))
+    context.update(results(request, db, lang, filters, (pages.actors, pages.links)))
     return templates(request).render(request, "explore.html", context)
 
 
@@ -116,34 +127,24 @@ def results(
 
 @router.get("/explore/results", name="explore_results")
 def explore_results(
-    request: Request,
-    db: Db,
-    lang: LangDep,
-    filters: FiltersDep,
-    actors_page: Page = 1,
-    links_page: Page = 1,
+    request: Request, db: Db, lang: LangDep, filters: FiltersDep, pages: PagesDep
 ) -> HTMLResponse:
     """The summary and tables of a view (the htmx target of the filter bar)."""
-    context = results(request, db, lang, filters, (actors_page, links_page))
+    context = results(request, db, lang, filters, (pages.actors, pages.links))
     return templates(request).render(request, "_results.html", context)
 
 
 @router.get("/explore/table", name="explore_table")
 def explore_table(
-    request: Request,
-    db: Db,
-    lang: LangDep,
-    filters: FiltersDep,
-    actors_page: Page = 1,
-    links_page: Page = 1,
+    request: Request, db: Db, lang: LangDep, filters: FiltersDep, pages: PagesDep
 ) -> HTMLResponse:
     """The view as text only: every actor and link, 100 per page."""
     context = {
         "actors": portal_table.actor_table(
-            db=db, filters=filters, page=actors_page, per_page=100, lang=lang
+            db=db, filters=filters, page=pages.actors, per_page=100, lang=lang
         ),
         "links": portal_table.link_table(
-            db=db, filters=filters, page=links_page, per_page=100, lang=lang
+            db=db, filters=filters, page=pages.links, per_page=100, lang=lang
         ),
         "query": filters.query(),
         "filters": filters,
