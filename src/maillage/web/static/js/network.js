@@ -434,7 +434,9 @@
     var self = this;
     data.nodes.forEach(function (n) {
       var attrs = {
-        x: n.x, y: n.y, base_size: n.size, name: n.label, color: colours[n.world] || UNKNOWN,
+        x: n.x, y: n.y, base_size: n.size, color: colours[n.world] || UNKNOWN,
+        // a group of actors without a known place has no territory to be named after
+        name: data.meta.mode === "aggregated" && !n.territory ? say("no_place") : n.label,
         actor_id: n.actor_id, territory: n.territory, degree: n.degree, cross_world: n.cross_world,
         count: n.count
       };
