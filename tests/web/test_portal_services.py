@@ -195,3 +195,22 @@ def test_search_counts_every_match_beyond_the_ones_shown(db: sa.Engine, demo_map
     first = portal.search(db=db, query="médiation", limit=3)
     assert len(first["actors"]) == 3 and first["total"] == every["total"]
     assert [a["id"] for a in first["actors"]] == [a["id"] for a in every["actors"][:3]]
+
+
+@pytest.mark.parametrize("n", [0, 1, 999, 1000, 1001, 2000])
+def test_the_view_geojson_is_one_valid_document_at_any_size(n: int) -> None:
+    import json
+
+    from maillage.services.portal_export import generate_geojson
+
+    actors = [
+        {"id": i, "latitude": 50.0, "longitude": 3.0 + i * 1e-4, "name": f"Acteur {i}"}
+        for i in range(n)
+    ]
+    links = [{"source_id": i, "target_id": i + 1, "kind": "partnership"} for i in range(n - 1)]
+    chunks = list(generate_geojson(Filters(), actors, links))
+    features = json.loads("".join(chunks))["features"]
+    assert [f["geometry"]["type"] for f in features] == ["Point"] * n + ["LineString"] * max(
+        n - 1, 0
+    )
+    assert len(chunks) <= 3 + (2 * n) // 1000  # sent a thousand features at a time

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -61,11 +62,21 @@ def generate_geojson(
     filters: Filters, actors: list[dict[str, Any]], links: list[dict[str, Any]]
 ) -> Iterator[str]:
     """A FeatureCollection: placed actors as Points, links between placed actors as LineStrings."""
-    yield '{"type":"FeatureCollection","metadata":'
-    yield _dump({"filters": filters.query(), "attribution": ATTRIBUTION})
-    yield ',"features":['
+    head = _dump({"filters": filters.query(), "attribution": ATTRIBUTION})
+    yield f'{{"type":"FeatureCollection","metadata":{head},"features":['
+    # Features go out a thousand at a time: one chunk per feature makes the server
+    # spend more on sending chunks than on writing them (13 s against 3 s nationally).
+    features = _features(actors, links)
+    separator = ""
+    while batch := list(itertools.islice(features, 1000)):
+        yield separator + ",".join(batch)
+        separator = ","
+    yield "]}"
+
+
+def _features(actors: list[dict[str, Any]], links: list[dict[str, Any]]) -> Iterator[str]:
+    """Each placed actor as a Point, then each link between placed actors as a LineString."""
     where: dict[int, list[float]] = {}
-    first = True
     for a in actors:
         if a["latitude"] is None:
             continue
@@ -79,8 +90,7 @@ def generate_geojson(
             "geometry": {"type": "Point", "coordinates": where[a["id"]]},
             "properties": props,
         }
-        yield ("" if first else ",") + _dump(feature)
-        first = False
+        yield _dump(feature)
     for e in links:
         ends = where.get(e["source_id"]), where.get(e["target_id"])
         if ends[0] is None or ends[1] is None:
@@ -91,9 +101,7 @@ def generate_geojson(
             "geometry": {"type": "LineString", "coordinates": list(ends)},
             "properties": props,
         }
-        yield ("" if first else ",") + _dump(feature)
-        first = False
-    yield "]}"
+        yield _dump(feature)
 
 
 def generate_csv(rows: list[dict[str, Any]], columns: list[str]) -> Iterator[str]:
