@@ -189,6 +189,15 @@ def test_territory_pages_count_arrondissements_in_their_commune_and_unknown_worl
     assert territory_page(db=db, key="COM:75056")["actors"] == 4
 
 
+def test_search_finds_a_territory_by_postcode_or_code(db: sa.Engine, demo_map: Demo) -> None:
+    def places(query: str) -> list[str]:
+        return [t["code"] for t in portal.search(db=db, query=query)["territories"]]
+
+    assert places("59000") == places("59350") == places("COM:59350") == ["COM:59350"]
+    assert places("DEP:62") == ["DEP:62"] and places("99999") == []
+    assert places("Lille")[0] == "COM:59350"
+
+
 def test_search_counts_every_match_beyond_the_ones_shown(db: sa.Engine, demo_map: Demo) -> None:
     every = portal.search(db=db, query="médiation", limit=50)
     assert every["total"] == len(every["actors"]) > 3 and not every["capped"]

@@ -9,6 +9,7 @@ engine as ``db=`` and returns plain dicts and lists.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from maillage.model.errors import NotFound
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.model.text import fold
 from maillage.services.actors import search_actors
+from maillage.services.geography import resolve_territory
 from maillage.services.portal_filters import Filters, clean_filters, commune_codes
 from maillage.services.portal_map import map_geojson
 from maillage.services.portal_network import network_json
@@ -148,6 +150,15 @@ def key_figures(*, db: sa.Engine, lang: Lang = "fr") -> dict[str, Any]:
 
 
 def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[str, Any]]:
+    """Territories named like ``query``; a code or a postcode (``DEP:59``, ``59000``)
+    gives its territory."""
+    if re.fullmatch(r"\d{5}|[A-Za-z]{3,4}:\w+", query.strip()):
+        try:
+            found = resolve_territory(conn, query)
+        except NotFound:
+            return []
+        keys = ("code", "name", "level", "population")
+        return [{k: found.get(k) for k in keys}]
     folded = fold(query)
     if not folded:
         return []
