@@ -161,6 +161,15 @@ def test_analyse_filters_reach_the_needs_and_bad_filters_are_refused(
     by_code = run("analyse", "--db", db_url, "--json", "--territory", "COM:59350")[1]
     assert json.loads(by_name)["structure"] == json.loads(by_code)["structure"]
     assert json.loads(by_name)["structure"]["actors"] == 4
+    # a région holds its départements; a commune its municipal arrondissements
+    region = json.loads(
+        run("analyse", "--db", db_url, "--json", "--territory", "Hauts-de-France")[1]
+    )
+    assert region["filter"]["territory"] == "REG:32" and region["structure"]["actors"] == 5
+    assert len(region["coverage"]["cells"]) == 3
+    run("actor", "add", "--db", db_url, "--name", "Louvre", "--commune", "75101")
+    paris = json.loads(run("analyse", "--db", db_url, "--json", "--territory", "Paris")[1])
+    assert paris["structure"]["actors"] == 1
     for args, needle in [
         (["--territory", "DEP:999"], "DEP:999"),
         (["--kind", "friendship"], "kind"),

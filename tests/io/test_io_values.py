@@ -70,8 +70,10 @@ def test_impossible_date_is_an_error() -> None:
     assert log.failed and "date impossible" in issues[0].message
 
 
-@pytest.mark.parametrize("raw", ["0218-10-29", "29/10/0218", "2918-10-29"])
-def test_implausible_year_keeps_the_row_but_not_the_date(raw: str) -> None:
+@pytest.mark.parametrize(
+    "raw", ["0218-10-29", "29/10/0218", "2918-10-29", dt.date(218, 10, 29), dt.datetime(2918, 1, 1)]
+)
+def test_implausible_year_keeps_the_row_but_not_the_date(raw: object) -> None:
     log, issues = _log()
     assert v.parse_date(raw, log, "dateNotification") is None
     assert not log.failed

@@ -179,3 +179,20 @@ def test_recommend_territory_and_evaluate(db: sa.Engine) -> None:
     assert quality["test_links"] == 2 and quality["train_links"] == 3
     with pytest.raises(InvalidInput):
         service.evaluate_map(db=db, split_year=2030)
+
+
+def test_a_year_stored_before_imports_checked_it_counts_as_undated(db: sa.Engine) -> None:
+
+    from maillage.analysis.timeline import timeline
+    from maillage.storage.tables import link
+
+    ids = small_map(db)
+    with db.begin() as conn:  # 0218 for 2018, as an old import of a public contract stored it
+        conn.execute(
+            sa.update(link)
+            .where(link.c.source_id == ids["a"], link.c.target_id == ids["b"])
+            .values(start_date=dt.date(218, 10, 29))
+        )
+    g = service.load_graph(db=db)
+    assert (ids["a"], ids["b"], -1) in pairs(g)
+    assert min(r["year"] for r in timeline(g)) == 2018

@@ -86,3 +86,17 @@ def test_links_of_a_deleted_actor_leave_the_list_and_come_back_with_it(
     assert links.list_links(db=db) == [] and links.list_links(db=db, actor_id=pair[0]) == []
     actors.restore_actor(db=db, actor_id=pair[1])
     assert [item["id"] for item in links.list_links(db=db)] == [created["id"]]
+
+
+def test_a_link_stored_with_an_unchecked_territory_can_still_be_restored(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    from maillage.storage.tables import link
+
+    created = links.create_link(db=db, values=make_link(*pair))
+    with db.begin() as conn:  # as an import of a file with a loose territory column stores it
+        conn.execute(sa.update(link).where(link.c.id == created["id"]).values(territory_code="59"))
+    links.delete_link(db=db, link_id=created["id"])
+    assert links.restore_link(db=db, link_id=created["id"])["territory_code"] == "59"
+    with pytest.raises(InvalidInput, match="territory_code"):
+        links.update_link(db=db, link_id=created["id"], changes={"territory_code": "DEP:999"})

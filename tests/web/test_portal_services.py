@@ -172,6 +172,23 @@ def test_territory_pages_roll_up_the_needs_of_their_communes(db: sa.Engine, demo
     region = territory_page(db=db, key="REG:32")  # Hauts-de-France: the needs of both levels
     assert {n["territory_code"] for n in region["needs"]} == {"DEP:59", "COM:59512", "COM:59599"}
     assert territory_page(db=db, key="DEP:62")["needs"] == []
+    # a need of the Pas-de-Calais is judged there on the région's page, not by the Nord's actor
+    file_needs(db, ("DEP:62", "culture", 1))
+    region = territory_page(db=db, key="REG:32")
+    pas_de_calais = [n for n in region["needs"] if n["territory_code"] == "DEP:62"]
+    assert [n["actors_on_theme"] for n in pas_de_calais] == [0]
+    actors.create_actor(db=db, values=make_actor(commune_code="62041", themes=["culture"]))
+    actors.create_actor(  # declares Tourcoing as its territory of action, placed elsewhere
+        db=db,
+        values=make_actor(commune_code="59350", territories=["COM:59599"], themes=["culture"]),
+    )
+    judged = {
+        n["territory_code"]: n["actors_on_theme"]
+        for n in territory_page(db=db, key="REG:32")["needs"]
+        if n["theme"] == "culture"
+    }
+    assert judged == {"DEP:62": 1, "COM:59512": 1, "COM:59599": 1}
+    assert territory_page(db=db, key="COM:59599")["needs"][0]["actors_on_theme"] == 1
 
 
 def test_territory_pages_count_arrondissements_in_their_commune_and_unknown_worlds(

@@ -4,7 +4,10 @@ Semantics of each criterion (they combine with AND):
 
 * ``territory``: a code prefix (``DEP:59``, ``COM:59350``, ``REG:32``) matched against
   every territory code of an actor (its territories, its commune and the commune's
-  département). Only matching actors are kept, with the links among them.
+  département). Only matching actors are kept, with the links among them. ``within``,
+  when given, replaces it by several prefixes (a région and its départements, a commune
+  and its municipal arrondissements, an EPCI and its communes); ``territory`` then only
+  names the part.
 * ``world``: the links that touch at least one actor of that world, and their ends
   (the ego network of the world, so that its mixing with the others stays visible).
 * ``theme``: the links carrying the theme, or whose two ends carry it; the actors
@@ -32,12 +35,19 @@ class GraphFilter:
     world: str | None = None
     kind: str | None = None
     period: tuple[int, int] | None = None
+    within: tuple[str, ...] = ()
 
     def is_empty(self) -> bool:
         """True when the filter keeps the whole map."""
-        return all(
+        return not self.within and all(
             v is None for v in (self.territory, self.theme, self.world, self.kind, self.period)
         )
+
+    def territory_prefixes(self) -> tuple[str, ...]:
+        """The code prefixes an actor's territory must start with (empty: any)."""
+        if self.within:
+            return self.within
+        return (self.territory.strip(),) if self.territory else ()
 
 
 def parse_period(text: str) -> tuple[int, int]:
@@ -50,9 +60,9 @@ def parse_period(text: str) -> tuple[int, int]:
     return start, end
 
 
-def territory_mask(graph: ActorGraph, prefix: str) -> BoolArray:
-    """Actors with at least one territory code starting with ``prefix``."""
-    prefix = prefix.strip()
+def territory_mask(graph: ActorGraph, prefix: str | tuple[str, ...]) -> BoolArray:
+    """Actors with at least one territory code starting with ``prefix`` (or one of them)."""
+    prefix = prefix.strip() if isinstance(prefix, str) else prefix
     return np.array(
         [any(c.startswith(prefix) for c in codes) for codes in graph.territories], dtype=bool
     )
@@ -64,8 +74,8 @@ def apply_filter(graph: ActorGraph, flt: GraphFilter) -> ActorGraph:
         return graph
     keep = np.ones(graph.n, dtype=bool)
     links = np.ones(len(graph.src), dtype=bool)
-    if flt.territory:
-        keep &= territory_mask(graph, flt.territory)
+    if prefixes := flt.territory_prefixes():
+        keep &= territory_mask(graph, prefixes)
     if flt.kind is not None:
         kinds = np.array([k == flt.kind for k in graph.kinds] + [False], dtype=bool)
         links &= kinds[graph.kind] if len(graph.kinds) else links

@@ -21,7 +21,7 @@ import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
-from maillage.model.records import ActorRecord, LinkRecord
+from maillage.model.records import FIRST_YEAR, LAST_YEAR, ActorRecord, LinkRecord
 
 WORLDS: tuple[str, ...] = ("economic", "associative", "public", "academic", "unknown")
 UNKNOWN_WORLD = len(WORLDS) - 1
@@ -230,6 +230,7 @@ def build_graph(actors: Iterable[ActorRecord], links: Iterable[LinkRecord]) -> A
         if s is None or t is None or s == t:
             continue
         year = link.start_date.year if link.start_date else NO_YEAR
+        year = year if FIRST_YEAR <= year <= LAST_YEAR else NO_YEAR  # a 0218 is a slip
         rows.append((s, t, year, link.kind, frozenset(link.themes)))
     kinds = sorted({r[3] for r in rows})
     kind_index = {k: i for i, k in enumerate(kinds)}

@@ -63,13 +63,13 @@ def needs_in(
     """The needs of the part of the map ``flt`` describes: filed on a territory inside the
     filter's territory (by the same code prefix as actors), and on its theme. World, kind
     and period select actors and ties, not needs."""
-    prefix = flt.territory.strip() if flt.territory else None
+    prefixes = flt.territory_prefixes()
     return [
         need
         for need in needs
         if (flt.theme is None or need.theme == flt.theme)
         and (
-            prefix is None or any(c.startswith(prefix) for c in ancestors(need.territory, parents))
+            not prefixes or any(c.startswith(prefixes) for c in ancestors(need.territory, parents))
         )
     ]
 

@@ -164,13 +164,13 @@ def parse_date(value: Any, log: RowLog, field: str) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _plausible(value.date(), value, log, field)
     if isinstance(value, dt.date):
-        return value
+        return _plausible(value, value, log, field)
     if isinstance(value, int | float) and not isinstance(value, bool):
         serial = _excel_date(float(value))
         if serial is not None:
-            return serial
+            return _plausible(serial, value, log, field)
     text = clean_text(value)
     if text is None:
         return None

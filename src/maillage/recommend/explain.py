@@ -11,6 +11,7 @@ from babel.numbers import format_decimal
 from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
 from maillage.geo.geography import load_geography
+from maillage.model.errors import MaillageError
 from maillage.model.text import stop_words
 from maillage.recommend.affinity import graph_name_words, words_of
 from maillage.recommend.features import PairContext
@@ -60,7 +61,10 @@ TEXT = {
 
 def place_name(code: str) -> str:
     """``Nord (DEP:59)`` for a code of the shipped geography, the code itself otherwise."""
-    found = load_geography().get_or_none(code)
+    try:
+        found = load_geography().get_or_none(code)
+    except MaillageError:  # a malformed code (COM:9) given through the library
+        return code
     return f"{found.name} ({code})" if found is not None else code
 
 

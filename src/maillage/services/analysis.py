@@ -39,9 +39,11 @@ from maillage.analysis.graph import (
 )
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, NotFound
+from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
 from maillage.services.geography import resolve_territory
+from maillage.services.portal_filters import commune_codes
 from maillage.settings import model_cache_dir
 from maillage.storage.tables import (
     actor,
@@ -155,13 +157,15 @@ def _actor_arrays(conn: sa.Connection) -> dict[str, Any]:
 
 
 def _year(conn: sa.Connection) -> sa.ColumnElement[int]:
-    """Start year of a link, :data:`NO_YEAR` when undated (dialect-aware, cheap on SQLite)."""
+    """Start year of a link, :data:`NO_YEAR` when undated or implausible (a 0218 stored
+    before imports checked years), dialect-aware and cheap on SQLite."""
     col = link.c.start_date
     if conn.dialect.name == "sqlite":  # dates are stored as ISO text
         year = sa.cast(sa.func.substr(col, 1, 4), sa.Integer)
     else:
         year = sa.cast(sa.extract("year", col), sa.Integer)
-    return sa.func.coalesce(year, NO_YEAR)
+    plausible = sa.case((year.between(FIRST_YEAR, LAST_YEAR), year), else_=None)
+    return sa.func.coalesce(plausible, NO_YEAR)
 
 
 def _link_arrays(conn: sa.Connection, ids: list[int]) -> dict[str, Any]:
@@ -331,8 +335,23 @@ def _territory_key(db: sa.Engine, data: MapData, key: str) -> str:
         return str(resolve_territory(conn, key)["code"])
 
 
+def _territory_parts(db: sa.Engine, code: str) -> tuple[str, ...]:
+    """The prefixes that hold territory ``code`` on the map: a région with its
+    départements, an EPCI or a commune with its communes and municipal arrondissements
+    (actors carry commune and département codes, not région or EPCI ones)."""
+    level = code.partition(":")[0]
+    with db.connect() as conn:
+        if level == "REG":
+            query = sa.select(territory.c.code).where(territory.c.parent_code == code)
+            return (code, *sorted(conn.execute(query).scalars()))
+        if level in ("EPCI", "COM"):
+            return (code, *sorted({f"COM:{c}" for c in commune_codes(conn, code)} - {code}))
+    return (code,)
+
+
 def _checked_filter(db: sa.Engine, data: MapData, flt: GraphFilter) -> GraphFilter:
     territory_code = _territory_key(db, data, flt.territory) if flt.territory else None
+    within = _territory_parts(db, territory_code) if territory_code else ()
     if flt.kind is not None:
         kinds = set(data.graph.kinds) | {t.code for t in taxonomy.load("link_kinds")}
         if flt.kind not in kinds:
@@ -352,7 +371,7 @@ def _checked_filter(db: sa.Engine, data: MapData, flt: GraphFilter) -> GraphFilt
                 "thème inconnu : ni dans la taxonomie ni porté par un acteur",
                 "unknown theme: neither in the taxonomy nor carried by an actor",
             )
-    return replace(flt, territory=territory_code)
+    return replace(flt, territory=territory_code, within=within)
 
 
 def analysis_report(result: dict[str, Any], lang: str = "fr") -> str:

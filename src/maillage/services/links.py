@@ -17,20 +17,22 @@ from maillage.storage.repository import Snapshot
 from maillage.storage.tables import actor, link, territory
 
 
-def _check_ends(conn: sa.Connection, values: Mapping[str, Any]) -> None:
-    """Both ends are live actors; the territory, if any, is a known one."""
+def _check_territory(conn: sa.Connection, values: Mapping[str, Any]) -> None:
+    """A territory given to a link is a known one (checked when it is written, not when
+    a link is restored as it was)."""
     code = values.get("territory_code")
-    if (
-        code
-        and conn.execute(sa.select(territory.c.code).where(territory.c.code == code)).first()
-        is None
-    ):
+    query = sa.select(territory.c.code).where(territory.c.code == code)
+    if code and conn.execute(query).first() is None:
         raise InvalidInput(
             "territory_code",
             code,
             "code de territoire inconnu (ex. DEP:59, COM:59350)",
             "unknown territory code (e.g. DEP:59, COM:59350)",
         )
+
+
+def _check_ends(conn: sa.Connection, values: Mapping[str, Any]) -> None:
+    """Both ends are live actors."""
     for field in ("source_id", "target_id"):
         if values.get(field) is not None and actors.get_or_none(conn, values[field]) is None:
             raise InvalidInput(
@@ -57,6 +59,7 @@ def create_link(
     _default_direction(cleaned)
     with transaction(db) as conn:
         _check_ends(conn, cleaned)
+        _check_territory(conn, cleaned)
         return links.create(conn, cleaned, ctx=Context(user=user, source=source))
 
 
@@ -85,6 +88,7 @@ def update_link(
                 "a link joins two different actors",
             )
         _check_ends(conn, cleaned)
+        _check_territory(conn, cleaned)
         return links.update(
             conn, link_id, cleaned, ctx=Context(user=user), expected_version=expected_version
         )

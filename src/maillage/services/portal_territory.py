@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, Literal
@@ -23,6 +23,7 @@ from maillage.services.portal_filters import (
     actor_conditions,
     actor_scope,
     commune_codes,
+    in_territory,
     link_conditions,
 )
 from maillage.services.portal_pages import territory_names
@@ -263,13 +264,73 @@ def _fast_counts(
 
 
 def _need_places(conn: sa.Connection, code: str, communes: list[str]) -> list[str]:
-    """The territory ``code`` and every territory inside it where a need may be filed: its
-    communes (and municipal arrondissements) and its direct parts (départements of a
-    région, communes of an EPCI)."""
-    if code.startswith("COM:"):
-        return [code]
+    """The territory ``code`` and every territory inside it where a need may be filed:
+    its communes and municipal arrondissements, and its other parts (départements of a
+    région, EPCI of a département or of the départements of a région)."""
     parts = sa.select(territory.c.code).where(territory.c.parent_code == code)
-    return [code, *conn.execute(parts).scalars(), *("COM:" + c for c in communes)]
+    found = [code, *conn.execute(parts).scalars()]
+    below = [c for c in found[1:] if not c.startswith("COM:")]
+    if below:  # EPCI of the départements of a région
+        deeper = sa.select(territory.c.code).where(
+            territory.c.parent_code.in_(below), ~territory.c.code.like("COM:%")
+        )
+        found += conn.execute(deeper).scalars()
+    if not code.startswith("COM:"):
+        found += ["COM:" + c for c in communes]
+    return found
+
+
+def _actors_on_themes(
+    conn: sa.Connection,
+    places: list[str],
+    themes: list[str],
+    scope: sa.Select[tuple[int]],
+) -> dict[tuple[str, str], int]:
+    """``{(place, theme): actors}``: the actors of each place (placed in it, in one of its
+    communes or arrondissements, or declaring it), as the place's own page counts them,
+    among those of ``scope``."""
+    found: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
+    communes = [p for p in places if p.startswith("COM:")]
+    if communes:  # all the communes at once: a région may file hundreds
+        parts = sa.select(territory.c.code, territory.c.parent_code).where(
+            territory.c.parent_code.in_(communes)
+        )
+        commune_of = {c[4:]: c for c in communes}
+        commune_of.update({part[4:]: c for part, c in conn.execute(parts).all()})
+        placed = (
+            sa.select(actor.c.commune_code, actor_theme.c.theme, actor.c.id)
+            .join(actor_theme, actor_theme.c.actor_id == actor.c.id)
+            .where(
+                actor_theme.c.theme.in_(themes),
+                actor.c.id.in_(scope),
+                actor.c.commune_code.in_(list(commune_of)),
+            )
+        )
+        declared = sa.select(
+            actor_territory.c.territory_code, actor_theme.c.theme, actor_theme.c.actor_id
+        ).where(
+            actor_territory.c.actor_id == actor_theme.c.actor_id,
+            actor_territory.c.territory_code.in_(communes),
+            actor_theme.c.theme.in_(themes),
+            actor_theme.c.actor_id.in_(scope),
+        )
+        for commune, theme, actor_id in conn.execute(placed):
+            found[(commune_of[commune], theme)].add(actor_id)
+        for place, theme, actor_id in conn.execute(declared):
+            found[(place, theme)].add(actor_id)
+    for place in places:
+        if place.startswith("COM:"):
+            continue
+        query = (
+            sa.select(actor_theme.c.theme, actor.c.id)
+            .join(actor_theme, actor_theme.c.actor_id == actor.c.id)
+            .where(
+                actor_theme.c.theme.in_(themes), actor.c.id.in_(scope), in_territory(conn, place)
+            )
+        )
+        for theme, actor_id in conn.execute(query):
+            found[(place, theme)].add(actor_id)
+    return {key: len(ids) for key, ids in found.items()}
 
 
 def _needs(
@@ -287,7 +348,7 @@ def _needs(
     names = territory_names(conn, sorted({r["territory_code"] for r in rows} - {code}))
     themes = sorted({r["theme"] for r in rows})
     covered: dict[str, int] = {}
-    in_commune: Counter[tuple[str, str]] = Counter()
+    on_theme: dict[tuple[str, str], int] = {}
     if themes:
         query = (
             sa.select(actor_theme.c.theme, sa.func.count())
@@ -295,28 +356,10 @@ def _needs(
             .group_by(actor_theme.c.theme)
         )
         covered = {t: int(n) for t, n in conn.execute(query)}
-        # A need filed on a commune inside this territory is judged where it is, as on the
-        # commune's own page: the actors of that commune (arrondissements included).
-        filed = sorted({r["territory_code"] for r in rows if r["territory_code"] != code})
-        filed = [c for c in filed if c.startswith("COM:")]
-        if filed:
-            parts = sa.select(territory.c.code, territory.c.parent_code).where(
-                territory.c.parent_code.in_(filed)
-            )
-            commune_of = {c[4:]: c for c in filed}
-            commune_of.update({p[4:]: c for p, c in conn.execute(parts).all()})
-            query = (
-                sa.select(actor.c.commune_code, actor_theme.c.theme, sa.func.count())
-                .join(actor_theme, actor_theme.c.actor_id == actor.c.id)
-                .where(
-                    actor_theme.c.theme.in_(themes),
-                    actor.c.id.in_(scope),
-                    actor.c.commune_code.in_(list(commune_of)),
-                )
-                .group_by(actor.c.commune_code, actor_theme.c.theme)
-            )
-            for commune, theme, n in conn.execute(query):
-                in_commune[(commune_of[commune], theme)] += int(n)
+        # A need filed on a part of this territory is judged where it is, as on the
+        # part's own page: by the actors of that part.
+        filed = sorted({r["territory_code"] for r in rows} - {code})
+        on_theme = _actors_on_themes(conn, filed, themes, scope)
     return [
         {
             "id": r["id"],
@@ -328,9 +371,9 @@ def _needs(
             "status": r["status"],
             "status_label": label("need_statuses", r["status"], lang),
             "date": r["date"].isoformat() if r["date"] else None,
-            "actors_on_theme": in_commune[(r["territory_code"], r["theme"])]
-            if r["territory_code"].startswith("COM:") and r["territory_code"] != code
-            else covered.get(r["theme"], 0),
+            "actors_on_theme": covered.get(r["theme"], 0)
+            if r["territory_code"] == code
+            else on_theme.get((r["territory_code"], r["theme"]), 0),
             "territory_code": r["territory_code"],
             # Where the need was filed, when it is a part of this territory.
             "place": None
