@@ -200,6 +200,8 @@ def test_errors_say_what_is_wrong_in_the_reader_s_language(client: TestClient) -
     assert "Input should" not in early.text
     unsafe = page(client, "/search?q=%01", status=422)
     assert "contient des caractères non permis" in unsafe.text and "pattern" not in unsafe.text
+    german = page(client, "/explore?lang=de", status=422)
+    assert "doit être l'une de ces valeurs : 'fr' ou 'en'" in german.text
     english = page(client, "/explore?year_from=1500&lang=en", status=422)
     assert "must be at least 1800" in english.text
     assert "Not found: actor 99999" in page(client, "/actors/99999", status=404).text

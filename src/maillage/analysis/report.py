@@ -74,7 +74,7 @@ def needs_in(
     ]
 
 
-_TITLES = {
+_TITLES: dict[str, dict[str, Any]] = {
     "fr": {
         "title": "Analyse du maillage",
         "structure": "Taille et forme",
@@ -99,7 +99,9 @@ _TITLES = {
         "modularity": "modularité",
         "cell": "{needs} besoin(s), {actors} acteur(s), {solutions} solution(s)",
         "more": "… et {n} de plus",
-        "year": "{year} : +{ties} liens ({share} entre mondes), +{actors} acteurs",
+        "year": "{year} : +{ties} ({share} entre mondes), +{actors}",
+        "tie": ("lien", "liens"),
+        "actor": ("acteur", "acteurs"),
         "colon": " : ",
     },
     "en": {
@@ -126,7 +128,9 @@ _TITLES = {
         "modularity": "modularity",
         "cell": "{needs} need(s), {actors} actor(s), {solutions} solution(s)",
         "more": "… and {n} more",
-        "year": "{year}: +{ties} ties ({share} cross-world), +{actors} actors",
+        "year": "{year}: +{ties} ({share} cross-world), +{actors}",
+        "tie": ("tie", "ties"),
+        "actor": ("actor", "actors"),
         "colon": ": ",
     },
 }
@@ -168,6 +172,12 @@ class _Format:
         if isinstance(value, float) and not value.is_integer():
             return format_decimal(value, format="#,##0." + "0" * digits, locale=self.lang)
         return format_decimal(value, format="#,##0", locale=self.lang)
+
+    def count(self, n: int, word: str) -> str:
+        """``n`` and the word, singular or plural (French: 0 and 1 take the singular)."""
+        one, many = self.t[word]
+        singular = n < 2 if self.lang == "fr" else n == 1
+        return f"{self.num(n)} {one if singular else many}"
 
     def pct(self, value: float | None) -> str:
         return "—" if value is None else format_percent(value, locale=self.lang)
@@ -298,9 +308,9 @@ def _timeline_lines(rows: list[Mapping[str, Any]], f: _Format) -> list[str]:
         "- "
         + f.t["year"].format(
             year=r["year"],
-            ties=f.num(r["new_ties"]),
+            ties=f.count(r["new_ties"], "tie"),
             share=f.pct(r["cross_world_share"]),
-            actors=f.num(r["new_actors"]),
+            actors=f.count(r["new_actors"], "actor"),
         )
         for r in rows
         if r["new_ties"]

@@ -63,7 +63,7 @@ def _answer(request: Request, status: int, body: dict[str, Any]) -> Response:
     message = body.get("message_en") if lang == "en" else body.get("message")
     gettext = Gettext(lang).gettext
     details = [
-        {"field": d["field"], "message": gettext(d["text"], **d["values"]) if "text" in d else ""}
+        {"field": d["field"], "message": gettext(d["text"], **_in_lang(d["values"], lang))}
         for d in body.get("_details", [])
     ] or body.get("details", [])
     templates: Templates = request.app.state.templates
@@ -94,6 +94,13 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     # Pages explain each field in the reader's language, without pydantic's internals.
     readable = [{"field": _field(e), **_explain(e)} for e in errors]
     return _answer(request, 422, {**body, "_details": readable})
+
+
+def _in_lang(values: dict[str, str], lang: str) -> dict[str, str]:
+    """pydantic lists allowed values as "'a', 'b' or 'c'": French says "ou"."""
+    if lang == "fr" and "expected" in values:
+        return {**values, "expected": values["expected"].replace(" or ", " ou ")}
+    return values
 
 
 def _field(error: Any) -> str:
