@@ -77,7 +77,11 @@ def test_recommend_actor_and_territory(db: sa.Engine, db_url: str) -> None:
     assert proposed and not proposed & {ids["a"], ids["b"], ids["e"]}
     assert all(r["reasons"] for r in found["recommendations"])
     code, out, _ = run("recommend", "actor", str(ids["a"]), "--db", db_url, "--mode", "bridging")
-    assert code == 0 and "rank" in out
+    assert code == 0 and "rang" in out and "raisons" in out
+    worlds = {"Économique", "Associatif / social", "Public / institutionnel", "Académique"}
+    assert any(w in out for w in worlds) and "academic" not in out and "associative" not in out
+    english = run("recommend", "actor", str(ids["a"]), "--db", db_url, "--lang", "en")[1]
+    assert "rank" in english and "reasons" in english
     code, _, err = run("recommend", "actor", str(ids["e"]), "--db", db_url)
     assert code == 1 and "Introuvable" in err
     code, out, _ = run("recommend", "territory", "DEP:59", "--db", db_url, "--json")

@@ -20,6 +20,7 @@ from maillage.cli.common import (
 )
 from maillage.model.errors import InvalidInput
 from maillage.services import analysis as service
+from maillage.services.portal import Lang, label
 
 WORLD_CHOICES = click.Choice(["economic", "associative", "public", "academic"])
 LANG = click.option(
@@ -148,13 +149,14 @@ def recommend_actor_command(
             "rank": i,
             "id": r["id"],
             "name": r["name"],
-            "world": r["world"],
+            "world": label("worlds", r["world"] or "unknown", _lang(lang)),
             "score": _score(r["score"], lang),
             "reasons": _joined(r["reasons"], lang),
         }
         for i, r in enumerate(result["recommendations"], 1)
     ]
-    print_rows(rows, ["rank", "id", "name", "world", "score", "reasons"])
+    columns = ["rank", "id", "name", "world", "score", "reasons"]
+    print_rows(rows, columns, headers=HEADERS[_lang(lang)])
 
 
 @recommend_group.command(
@@ -190,6 +192,29 @@ def recommend_territory_command(
     _print_territory(result, lang)
 
 
+HEADERS: dict[Lang, dict[str, str]] = {
+    "fr": {
+        "rank": "rang",
+        "name": "nom",
+        "world": "monde",
+        "source": "acteur",
+        "target": "partenaire",
+        "score": "score",
+        "reasons": "raisons",
+    },
+    "en": {"rank": "rank", "source": "actor", "target": "partner"},
+}
+
+
+def _lang(lang: str) -> Lang:
+    return "en" if lang == "en" else "fr"
+
+
+def _named(end: dict[str, Any], lang: str) -> str:
+    """An actor of a proposed link: its name and its world, in the reader's language."""
+    return f"{end['name']} ({label('worlds', end['world'] or 'unknown', _lang(lang))})"
+
+
 def _score(score: float, lang: str) -> str:
     """A score to three significant digits (scores of rare ties are small: 0,000260)."""
     return format_decimal(score, format="@@@", locale="en" if lang == "en" else "fr")
@@ -204,14 +229,15 @@ def _print_territory(result: dict[str, Any], lang: str) -> None:
     rows = [
         {
             "rank": i,
-            "source": f"{r['source']['name']} ({r['source']['world']})",
-            "target": f"{r['target']['name']} ({r['target']['world']})",
+            "source": _named(r["source"], lang),
+            "target": _named(r["target"], lang),
             "score": _score(r["score"], lang),
             "reasons": _joined(r["reasons"], lang),
         }
         for i, r in enumerate(result["links"], 1)
     ]
-    print_rows(rows, ["rank", "source", "target", "score", "reasons"], title=result["territory"])
+    columns = ["rank", "source", "target", "score", "reasons"]
+    print_rows(rows, columns, title=result["territory"], headers=HEADERS[_lang(lang)])
     colon = " : " if lang == "fr" else ": "
     for entry in result["solutions"]:
         names = ", ".join(s["name"] for s in entry["solutions"]) or "—"

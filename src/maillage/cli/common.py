@@ -83,11 +83,16 @@ def print_record(record: Mapping[str, Any], *, title: str | None = None) -> None
 
 
 def print_rows(
-    rows: Iterable[Mapping[str, Any]], columns: list[str], *, title: str | None = None
+    rows: Iterable[Mapping[str, Any]],
+    columns: list[str],
+    *,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
+    """A table of ``rows``; ``headers`` names the columns for the reader (default: keys)."""
     table = Table(title=title)
     for col in columns:
-        table.add_column(col)
+        table.add_column((headers or {}).get(col, col))
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     console.print(table)
