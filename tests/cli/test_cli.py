@@ -168,7 +168,7 @@ def test_actor_list_by_territory_agrees_with_the_exports(db_url: str) -> None:
 
     assert listed("DEP:59") == ["Acteur 59350", "Acteur 59512", "Réseau Nord"]
     assert listed("Lille") == listed("COM:59350") == ["Acteur 59350"]
-    assert listed("REG:32") == ["Acteur 59350", "Acteur 59512", "Acteur 62041"]
+    assert listed("REG:32") == ["Acteur 59350", "Acteur 59512", "Acteur 62041", "Réseau Nord"]
     code, _, err = run("actor", "list", "--db", db_url, "--territory", "DEP:999")
     assert code == 1 and "DEP:999" in err
 

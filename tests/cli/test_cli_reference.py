@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 
@@ -14,8 +15,15 @@ def test_cli_reference_matches_the_commands() -> None:
     current = render_reference()
     if os.environ.get("MAILLAGE_REGENERATE"):
         DOC.write_text(current, encoding="utf-8")
-    assert DOC.read_text(encoding="utf-8") == current, (
-        "docs/cli.md is out of date: MAILLAGE_REGENERATE=1 pytest tests/cli/test_cli_reference.py"
+    stored = DOC.read_text(encoding="utf-8")
+    diff = "".join(
+        difflib.unified_diff(
+            stored.splitlines(True), current.splitlines(True), "docs/cli.md", "help"
+        )
+    )
+    assert stored == current, (
+        "docs/cli.md is out of date: MAILLAGE_REGENERATE=1 pytest tests/cli/test_cli_reference.py\n"
+        + diff[:3000]
     )
 
 

@@ -60,6 +60,14 @@ def test_actor_and_territory_pages_show_the_analysis(db: sa.Engine, demo_map: De
         assert first["actor_id"] in demo_map.actor_ids and first["reasons"]
         assert all(isinstance(r, str) and r for r in first["reasons"])
         assert {m["code"] for m in english["measures"]} >= {"betweenness", "brokerage"}
+        # the demo's themes are taxonomy codes: the reasons give their labels
+        said = " ".join(r for rec in english["recommendations"] for r in rec["reasons"])
+        assert "inclusion-numerique" not in said and "mediation-numerique" not in said
+        # a région holds the actors of its départements: its analysis is not empty
+        region = settled(client, "/territories/REG:32/analysis?lang=fr")
+        assert "Assortativité" in region.text and "Recommandations" in region.text
+        missing = client.get("/api/actors/99999999/analysis")
+        assert missing.status_code == 404 and missing.json()["message_en"].startswith("Not found")
 
 
 def test_the_analysis_follows_the_data_and_never_blocks(db: sa.Engine, demo_map: Demo) -> None:

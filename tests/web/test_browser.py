@@ -198,6 +198,12 @@ def test_keyboard_selection_timeline_and_english(page: Any, portal: tuple[str, D
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#network[data-selected='a{chosen}']")
     page.wait_for_selector("#card:not([hidden])")
+    page.wait_for_function("document.getElementById('card').contains(document.activeElement)")
+    page.keyboard.press("Escape")  # closes the card and gives focus back to its button
+    page.wait_for_selector("#card[hidden]", state="attached")
+    page.wait_for_function(
+        f"document.activeElement && document.activeElement.dataset.select === '{chosen}'"
+    )
     page.focus("#timeline")
     page.keyboard.press("Home")
     page.wait_for_selector("#network[data-year='2016']")

@@ -202,8 +202,13 @@ def test_territory_pages_count_arrondissements_in_their_commune_and_unknown_worl
     paris = territory_page(db=db, key="DEP:75", lang="en")
     assert paris["sub_territories"] == [{"code": "COM:75056", "name": "Paris", "actors": 4}]
     assert paris["actors"] == sum(w["count"] for w in paris["by_world"]) == 4
-    assert paris["by_world"][-1] == {"code": "unknown", "label": "not given", "count": 1}
+    assert paris["by_world"][-1] == {"code": "unknown", "label": "Not given", "count": 1}
     assert territory_page(db=db, key="COM:75056")["actors"] == 4
+    assert territory_page(db=db, key="COM:75111")["sub_territories"] == []  # not Paris again
+    # Île-de-France holds Paris with its arrondissements and an actor declaring the 75 only
+    actors.create_actor(db=db, values=make_actor(commune_code=None, territories=["DEP:75"]))
+    region = territory_page(db=db, key="REG:11")
+    assert region["actors"] == territory_page(db=db, key="DEP:75")["actors"] == 5
 
 
 def test_search_finds_a_territory_by_postcode_or_code(db: sa.Engine, demo_map: Demo) -> None:

@@ -11,6 +11,7 @@ from babel.numbers import format_decimal
 from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
 from maillage.geo.geography import load_geography
+from maillage.model import taxonomy
 from maillage.model.errors import MaillageError
 from maillage.model.text import stop_words
 from maillage.recommend.affinity import graph_name_words, words_of
@@ -66,6 +67,14 @@ def place_name(code: str) -> str:
     except MaillageError:  # a malformed code (COM:9) given through the library
         return code
     return f"{found.name} ({code})" if found is not None else code
+
+
+def theme_name(code: str, lang: str) -> str:
+    """The label of a theme of the taxonomy in ``lang``; a free-text theme as it is."""
+    try:
+        return taxonomy.label("themes", code, "en" if lang == "en" else "fr")
+    except MaillageError:
+        return code
 
 
 def _number(value: int, lang: str) -> str:
@@ -126,7 +135,7 @@ def explain_pair(
     themes = sorted(g.themes[u] & g.themes[v])
     if themes:
         codes.append("shared_themes")
-        reasons.append(text["themes"].format(themes=", ".join(themes)))
+        reasons.append(text["themes"].format(themes=", ".join(theme_name(t, lang) for t in themes)))
     if g.territory[u] and g.territory[u] == g.territory[v]:
         codes.append("same_territory")
         reasons.append(text["territory"].format(place=place_name(g.territory[u])))
@@ -144,7 +153,11 @@ def explain_pair(
         reasons.append(text["names"].format(words=", ".join(words)))
     for need in matching_needs(ctx, u, v, needs)[:2]:
         codes.append("territory_need")
-        reasons.append(text["need"].format(place=place_name(need.territory), theme=need.theme))
+        reasons.append(
+            text["need"].format(
+                place=place_name(need.territory), theme=theme_name(need.theme, lang)
+            )
+        )
     return {
         "reason_codes": codes,
         "reasons": reasons,

@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from maillage.analysis.coverage import NeedRecord, SolutionRecord, coverage, reach_keys
+from maillage.analysis.coverage import (
+    NeedRecord,
+    SolutionRecord,
+    ancestors,
+    coverage,
+    reach_keys,
+)
 from maillage.analysis.filter import territory_mask
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.recommend.candidates import candidates, complementary
@@ -138,19 +144,24 @@ def recommend_for_territory(
     lang: str = "fr",
     seed: int = 0,
     store: ModelStore | None = None,
+    within: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The most valuable missing links inside ``territory`` and solutions to replicate.
 
-    ``links``: up to ``top`` pairs of actors of the territory (code prefix, as in
-    :class:`~maillage.analysis.filter.GraphFilter`), best first, with score and reasons.
+    ``links``: up to ``top`` pairs of actors of the territory (code prefix, or the
+    prefixes ``within``, as in :class:`~maillage.analysis.filter.GraphFilter`), best
+    first, with score and reasons. The territory's needs are those filed on it or inside it.
     ``solutions``: for each need of the territory with no solution within reach, the
     solutions carried elsewhere on the same theme, most carried first. ``store``: see
     :func:`prepare`.
     """
     ctx, fitted = prepare(graph, seed=seed, store=store)
     model = model or fitted
-    members = np.flatnonzero(territory_mask(graph, territory))
-    local_needs = [n for n in needs if n.territory.startswith(territory)]
+    prefixes = within or (territory.strip(),)
+    members = np.flatnonzero(territory_mask(graph, prefixes))
+    local_needs = [
+        n for n in needs if any(c.startswith(prefixes) for c in ancestors(n.territory, parents))
+    ]
     u, v = territory_pairs(ctx, members)
     p = model.probability(ctx, u, v)
     score = mode_scores(ctx, p, u, v, mode, local_needs)

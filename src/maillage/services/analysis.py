@@ -43,7 +43,7 @@ from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
 from maillage.services.geography import resolve_territory
-from maillage.services.portal_filters import commune_codes
+from maillage.services.portal_filters import territory_prefixes
 from maillage.settings import model_cache_dir
 from maillage.storage.tables import (
     actor,
@@ -335,23 +335,14 @@ def _territory_key(db: sa.Engine, data: MapData, key: str) -> str:
         return str(resolve_territory(conn, key)["code"])
 
 
-def _territory_parts(db: sa.Engine, code: str) -> tuple[str, ...]:
-    """The prefixes that hold territory ``code`` on the map: a région with its
-    départements, an EPCI or a commune with its communes and municipal arrondissements
-    (actors carry commune and département codes, not région or EPCI ones)."""
-    level = code.partition(":")[0]
+def _prefixes(db: sa.Engine, code: str) -> tuple[str, ...]:
     with db.connect() as conn:
-        if level == "REG":
-            query = sa.select(territory.c.code).where(territory.c.parent_code == code)
-            return (code, *sorted(conn.execute(query).scalars()))
-        if level in ("EPCI", "COM"):
-            return (code, *sorted({f"COM:{c}" for c in commune_codes(conn, code)} - {code}))
-    return (code,)
+        return territory_prefixes(conn, code)
 
 
 def _checked_filter(db: sa.Engine, data: MapData, flt: GraphFilter) -> GraphFilter:
     territory_code = _territory_key(db, data, flt.territory) if flt.territory else None
-    within = _territory_parts(db, territory_code) if territory_code else ()
+    within = _prefixes(db, territory_code) if territory_code else ()
     if flt.kind is not None:
         kinds = set(data.graph.kinds) | {t.code for t in taxonomy.load("link_kinds")}
         if flt.kind not in kinds:
@@ -448,6 +439,7 @@ def recommend_territory(
         lang=lang,
         seed=seed,
         store=store,
+        within=_prefixes(db, code),
     )
 
 

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-NOT_GIVEN = {"fr": "non renseigné", "en": "not given"}
+NOT_GIVEN = {"fr": "Non renseigné", "en": "Not given"}
 
 
 def label(name: str, code: str | None, lang: Lang = "fr") -> str | None:
@@ -196,7 +196,7 @@ def search(*, db: sa.Engine, query: str, limit: int = 50, lang: Lang = "fr") -> 
             "name": h["name"],
             "acronym": h.get("acronym"),
             "world": h.get("world"),
-            "world_label": label("worlds", h.get("world"), lang),
+            "world_label": label("worlds", h.get("world") or "unknown", lang),
             "category_label": label("categories", h.get("category"), lang),
             "commune": places.get(h.get("commune_code") or ""),
             "description": (h.get("description") or "")[:280] or None,

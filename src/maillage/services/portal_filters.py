@@ -194,13 +194,45 @@ def commune_codes(conn: sa.Connection, code: str) -> list[str]:
     return found + [c[4:] for c in conn.execute(arrondissements).scalars()]
 
 
+def territory_parts(conn: sa.Connection, code: str) -> list[str]:
+    """``code`` and the territories inside it other than communes: the départements of
+    a région, the EPCI of a département (or of a région's départements), the municipal
+    arrondissements of a commune."""
+    found = [
+        code,
+        *conn.execute(sa.select(territory.c.code).where(territory.c.parent_code == code)).scalars(),
+    ]
+    below = [c for c in found[1:] if not c.startswith("COM:")]
+    if below:
+        deeper = sa.select(territory.c.code).where(
+            territory.c.parent_code.in_(below), ~territory.c.code.like("COM:%")
+        )
+        found += conn.execute(deeper).scalars()
+    if code.startswith("COM:"):
+        return found
+    return [c for c in found if not c.startswith("COM:")]
+
+
+def territory_prefixes(conn: sa.Connection, code: str) -> tuple[str, ...]:
+    """The territory codes an actor of ``code`` may carry on the analysis graph (its
+    commune, its commune's département, a declared territory): ``code`` and its parts,
+    and the communes of an EPCI or the arrondissements of a commune."""
+    parts = territory_parts(conn, code)
+    if code.startswith(("EPCI:", "COM:")):
+        parts += [f"COM:{c}" for c in commune_codes(conn, code)]
+    return tuple(dict.fromkeys(parts))
+
+
 def in_territory(
     conn: sa.Connection, code: str, communes: list[str] | None = None
 ) -> sa.ColumnElement[bool]:
     """Actors inside territory ``code``: placed in one of its communes (arrondissements
-    included) or declaring it as a territory of action."""
-    declared = sa.select(actor_territory.c.actor_id).where(actor_territory.c.territory_code == code)
+    included), or declaring it or a territory inside it as a territory of action."""
     communes = commune_codes(conn, code) if communes is None else communes
+    inside = [*territory_parts(conn, code), *(f"COM:{c}" for c in communes)]
+    declared = sa.select(actor_territory.c.actor_id).where(
+        actor_territory.c.territory_code.in_(sorted(set(inside)))
+    )
     return sa.or_(actor.c.commune_code.in_(communes), actor.c.id.in_(declared))
 
 

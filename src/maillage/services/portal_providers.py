@@ -36,6 +36,7 @@ from maillage.recommend import prepare, recommend_for_actor, recommend_for_terri
 from maillage.recommend.store import ModelStore
 from maillage.services import portal
 from maillage.services.analysis import MapData, load_map, model_store
+from maillage.services.portal_filters import territory_prefixes
 
 log = logging.getLogger(__name__)
 Rows = list[dict[str, Any]]
@@ -255,9 +256,18 @@ class Analysis:
         )
         return rows
 
-    def territory_members(self, state: _Loaded, data: MapData, code: str) -> Any:
+    @staticmethod
+    def prefixes(db: sa.Engine, code: str) -> tuple[str, ...]:
+        """The codes that hold territory ``code`` on the graph (a région's départements,
+        an EPCI's communes, a commune's arrondissements)."""
+        with db.connect() as conn:
+            return territory_prefixes(conn, code)
+
+    def territory_members(
+        self, state: _Loaded, data: MapData, code: str, within: tuple[str, ...]
+    ) -> Any:
         def compute() -> Any:
-            return apply_filter(data.graph, GraphFilter(territory=code))
+            return apply_filter(data.graph, GraphFilter(territory=code, within=within))
 
         return self._answer(("members", state.version, code), compute, background=False)
 
@@ -266,8 +276,10 @@ class Analysis:
         state = self.loaded(db)
         data = self._ready(state.graph_ready, state)
 
+        within = self.prefixes(db, code)
+
         def compute() -> Rows:
-            sub = self.territory_members(state, data, code)
+            sub = self.territory_members(state, data, code, within)
             if sub.n == 0:
                 return []
             worlds = group_mixing(sub, sub.world, list(WORLDS))
@@ -297,11 +309,13 @@ class Analysis:
         solutions carried elsewhere for its uncovered needs."""
         state = self.loaded(db)
         data = self._ready(state.model_ready, state)
+        within = self.prefixes(db, code)
 
         def compute() -> Rows:
             found = recommend_for_territory(
                 data.graph,
                 code,
+                within=within,
                 top=10,
                 needs=data.needs,
                 solutions=data.solutions,

@@ -25,6 +25,7 @@ from maillage.services.portal_filters import (
     commune_codes,
     in_territory,
     link_conditions,
+    territory_parts,
 )
 from maillage.services.portal_pages import territory_names
 from maillage.services.portal_view import departements_of
@@ -265,19 +266,8 @@ def _fast_counts(
 
 def _need_places(conn: sa.Connection, code: str, communes: list[str]) -> list[str]:
     """The territory ``code`` and every territory inside it where a need may be filed:
-    its communes and municipal arrondissements, and its other parts (départements of a
-    région, EPCI of a département or of the départements of a région)."""
-    parts = sa.select(territory.c.code).where(territory.c.parent_code == code)
-    found = [code, *conn.execute(parts).scalars()]
-    below = [c for c in found[1:] if not c.startswith("COM:")]
-    if below:  # EPCI of the départements of a région
-        deeper = sa.select(territory.c.code).where(
-            territory.c.parent_code.in_(below), ~territory.c.code.like("COM:%")
-        )
-        found += conn.execute(deeper).scalars()
-    if not code.startswith("COM:"):
-        found += ["COM:" + c for c in communes]
-    return found
+    its parts (:func:`territory_parts`) and its communes with their arrondissements."""
+    return [*territory_parts(conn, code), *("COM:" + c for c in communes)]
 
 
 def _actors_on_themes(
@@ -415,7 +405,7 @@ def _sub_territories(
         mapping = departements_of(conn, set(per_commune))
         for commune, n in per_commune.items():
             counts[mapping.get(commune, "")] += n
-    elif found["level"] != "commune":
+    elif found["level"] not in ("commune", "arrondissement_municipal"):
         counts.update({"COM:" + c: n for c, n in per_commune.items()})
         # Municipal arrondissements (Paris, Lyon, Marseille) count in their commune.
         query = sa.select(territory.c.code, territory.c.parent_code).where(
@@ -479,7 +469,9 @@ def territory_page(
 
 
 def _declared(conn: sa.Connection, code: str) -> bool:
-    """Whether some actor declares ``code`` as a territory of action (then it is in the
-    territory wherever its commune is: the arrays, by commune, do not know it)."""
-    query = sa.select(actor_territory.c.actor_id).where(actor_territory.c.territory_code == code)
+    """Whether some actor declares ``code`` or a territory inside it (not a commune) as a
+    territory of action (then it is in the territory wherever its commune is: the
+    arrays, by commune, do not know it)."""
+    parts = territory_parts(conn, code)
+    query = sa.select(actor_territory.c.actor_id).where(actor_territory.c.territory_code.in_(parts))
     return conn.execute(query.limit(1)).first() is not None

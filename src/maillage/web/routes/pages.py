@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from maillage.services import portal, portal_geo, portal_pages, portal_table, portal_territory
 from maillage.services.portal_filters import Filters
 from maillage.services.portal_providers import Pending
+from maillage.storage.registry import actors
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import Lang
@@ -183,6 +184,8 @@ def analysis_block(
     hooks: Providers = request.app.state.providers
     wanted: tuple[Any, Any]
     if kind == "actor":
+        with db.connect() as conn:
+            actors.get(conn, key)  # an unknown or deleted actor: NotFound (404)
         wanted = (hooks.actor_measures, hooks.actor_recommendations)
     else:
         wanted = (hooks.territory_measures, hooks.territory_recommendations)

@@ -52,9 +52,19 @@
     }
   }
 
+  var opener = null; // the control that opened the card from the tables, focused again on close
+
   function openCard(actorId, from) {
     if (!card || !cardUrl) return;
-    if (actorId == null) { card.hidden = true; card.innerHTML = ""; return; }
+    if (actorId == null) {
+      var hadFocus = card.contains(document.activeElement);
+      card.hidden = true;
+      card.innerHTML = "";
+      if (opener && opener.isConnected && hadFocus) opener.focus();
+      opener = null;
+      return;
+    }
+    if (from === "table") opener = document.activeElement;
     fetch(cardUrl.replace("__ID__", encodeURIComponent(actorId)), { headers: { Accept: "text/html" } })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
@@ -64,6 +74,14 @@
         if (from === "table") card.focus();
       })
       .catch(function (error) { console.warn("card:", error); });
+  }
+
+  if (card) {
+    card.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") {
+        document.dispatchEvent(new CustomEvent("maillage:select", { detail: { actorId: null, from: "card" } }));
+      }
+    });
   }
 
   function say(key) {
