@@ -8,15 +8,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from maillage.cli.records import undo_command
-from maillage.cli.review import review_group
+from maillage.cli.main import cli
 from maillage.io.resolve import MERGE_THRESHOLD, REVIEW_THRESHOLD
 from maillage.model.records import ActorRecord
 from maillage.services import imports
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(review_group, list(args), catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["review", *args], catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -67,7 +66,7 @@ def test_queue_reject_accept_and_undo_from_the_command_line(db: sa.Engine, db_ur
     batch = json.loads(out)["batch_id"]
     code, _, err = run("accept", left, right, "--db", db_url)
     assert code == 1 and "déjà fusionnés" in err
-    undo = CliRunner().invoke(undo_command, ["--batch", str(batch), "--db", db_url])
+    undo = CliRunner().invoke(cli, ["undo", "--batch", str(batch), "--db", db_url])
     assert undo.exit_code == 0
     with db.connect() as conn:
         live = conn.exec_driver_sql("SELECT count(*) FROM actor WHERE deleted_at IS NULL")
