@@ -95,6 +95,9 @@ def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
     wait_ready(page, "map")
     wait_ready(page, "network")
     assert "40 acteurs sur la carte" in page.text_content("#map-status")
+    # the map's own controls speak the page's language
+    assert page.get_attribute(".maplibregl-ctrl-zoom-in", "aria-label") == "Zoom avant"
+    assert page.get_attribute("#map canvas", "aria-label") == "Carte des acteurs de la vue"
     page.fill("#f-territory", "62")
     page.press("#f-territory", "Enter")
     wait_ready(page, "map", loads=2)

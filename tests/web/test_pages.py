@@ -175,6 +175,15 @@ def test_embeds_carry_filters_and_may_be_framed(client: TestClient) -> None:
     network = Page(client.get("/embed/network?kind=funding").text)
     assert json.loads(network.find("div", id="network")[0]["data-query"]) == {"kind": "funding"}
     assert client.get("/explore").headers["x-frame-options"] == "SAMEORIGIN"
+    # an embed has no tables of its own: its text alternative is the table page
+    assert embed.find("a", href="http://testserver/explore/table?territory=DEP%3A59&world=public")
+    # views shared from an English page open in English
+    english = Page(client.get("/explore?territory=59&lang=en").text)
+    shared = {a["id"]: a["href"] for a in english.find("a") if a.get("id", "").startswith("link-")}
+    assert "lang=en" in shared["link-embed-map"] and "lang=en" in shared["link-embed-network"]
+    iframe = Page(client.get("/embed/map?territory=59&lang=en").text)
+    assert any("lang=en" in a["href"] for a in iframe.find("a") if "/explore?" in a.get("href", ""))
+    client.get("/?lang=fr")
 
 
 ERRORS = [

@@ -24,11 +24,14 @@
   }
 
   function updateLinks(params) {
+    // Shared and embedded views open in the language of the page they were taken from.
+    var shared = new URLSearchParams(params);
+    if (document.documentElement.lang === "en") shared.set("lang", "en");
     document.querySelectorAll(".share a[href], #embed-code").forEach(function (node) {
       var attr = node.tagName === "INPUT" ? null : "href";
       if (attr) {
         var url = new URL(node.getAttribute("href"), window.location.href);
-        url.search = params.toString();
+        url.search = shared.toString();
         node.setAttribute("href", url.toString());
       }
     });

@@ -13,11 +13,15 @@ const UNKNOWN = "#57534e";
 const el = document.getElementById("map");
 if (el) start(el).catch((error) => fail(el, error));
 
+// The page's strings (data, in its language).
+function strings() {
+  const node = document.getElementById("maillage-i18n");
+  return node ? JSON.parse(node.textContent) : {};
+}
+
 // The page's string ``key`` with its ``values`` in, numbers written in the page's language.
 function say(key, values) {
-  const node = document.getElementById("maillage-i18n");
-  const table = node ? JSON.parse(node.textContent) : {};
-  let text = table[key] || key;
+  let text = strings()[key] || key;
   for (const [name, value] of Object.entries(values || {})) {
     text = text.replace(`%(${name})s`, typeof value === "number" ? NUMBER.format(value) : value);
   }
@@ -139,7 +143,8 @@ class MapWidget {
 
   async open() {
     this.map = new this.lib.Map({ container: this.el, style: style(this.el), bounds: FRANCE,
-      attributionControl: { compact: true }, dragRotate: false, pitchWithRotate: false });
+      attributionControl: { compact: true }, dragRotate: false, pitchWithRotate: false,
+      locale: strings().map_ui || {} });
     this.map.addControl(new this.lib.NavigationControl({ showCompass: false }));
     await new Promise((resolve) => this.map.on("load", resolve));
     addActorLayers(this.map, this.colours);
