@@ -3,6 +3,7 @@ actor page, recommendations and measures on the territory page, on both engines.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -45,6 +46,11 @@ def test_actor_and_territory_pages_show_the_analysis(db: sa.Engine, demo_map: De
         reasons = fragment.find("ul", class_="recommendations")[0]
         assert reasons and "<li>" in str(client.get(block["hx-get"]).text)
         assert "Intermédiarité" in fragment.text or "Betweenness" in fragment.text
+        # labelled rank, the roles one by one, a heading apart from the page's own measures
+        assert "Mesures du réseau" in fragment.text and re.search(
+            r"rang [\d  ]+ sur 40", fragment.text
+        )
+        assert "coordinateur" in fragment.text and "passeur" in fragment.text
         nord = Page(client.get("/territories/DEP:59").text)
         fragment = settled(client, nord.find("div", id="analysis")[0]["hx-get"])
         assert "Recommandations" in fragment.text and "Assortativité" in fragment.text
