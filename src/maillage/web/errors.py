@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from maillage.model.errors import Conflict, InvalidInput, MaillageError, NotFound, PermissionDenied
-from maillage.web.i18n import N_, Gettext
+from maillage.web.i18n import N_, Gettext, Lang
 from maillage.web.templating import Templates, request_lang
 
 log = logging.getLogger(__name__)
@@ -61,13 +61,8 @@ def _answer(request: Request, status: int, body: dict[str, Any]) -> Response:
         return JSONResponse(jsonable_encoder(body), status_code=status)
     lang = request_lang(request)
     message = body.get("message_en") if lang == "en" else body.get("message")
-    gettext = Gettext(lang).gettext
-    details = [
-        {"field": d["field"], "message": gettext(d["text"], **_in_lang(d["values"], lang))}
-        for d in body.get("_details", [])
-    ] or body.get("details", [])
     templates: Templates = request.app.state.templates
-    context = {"status": status, "message": message, "details": details}
+    context = {"status": status, "message": message, "details": body.get("details", [])}
     # A part of a page gets a short notice in place of the part, not a whole page in it.
     name = "_error.html" if is_fragment_request(request) else "error.html"
     return templates.render(request, name, context, status_code=status)
@@ -89,11 +84,11 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
         "message_en": f"Invalid parameters: {fields}",
         "details": details,
     }
-    if wants_json(request):
-        return _answer(request, 422, body)
-    # Pages explain each field in the reader's language, without pydantic's internals.
-    readable = [{"field": _field(e), **_explain(e)} for e in errors]
-    return _answer(request, 422, {**body, "_details": readable})
+    if not wants_json(request):
+        # Pages explain each field in the reader's language, without pydantic's internals.
+        lang = request_lang(request)
+        body["details"] = [{"field": _field(e), "message": _explain(e, lang)} for e in errors]
+    return _answer(request, 422, body)
 
 
 def _in_lang(values: dict[str, str], lang: str) -> dict[str, str]:
@@ -125,14 +120,15 @@ _EXPLAINED = {
 }
 
 
-def _explain(error: Any) -> dict[str, Any]:
+def _explain(error: Any, lang: Lang) -> str:
+    """What is wrong with one field, in ``lang``."""
     text = _EXPLAINED.get(error.get("type", ""), N_("is not valid"))
-    values = {k: str(v) for k, v in (error.get("ctx") or {}).items()}
+    values = _in_lang({k: str(v) for k, v in (error.get("ctx") or {}).items()}, lang)
     try:
         text % values
     except (KeyError, TypeError, ValueError):
         text = N_("is not valid")
-    return {"text": text, "values": values}
+    return Gettext(lang).gettext(text, **values)
 
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
