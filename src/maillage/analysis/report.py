@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from babel.numbers import format_decimal, format_percent
-
 from maillage.analysis.brokers import brokers
 from maillage.analysis.communities import communities
 from maillage.analysis.coverage import NeedRecord, SolutionRecord, ancestors, coverage
@@ -16,6 +14,7 @@ from maillage.analysis.graph import ActorGraph
 from maillage.analysis.mixing import mixing
 from maillage.analysis.structure import structure
 from maillage.analysis.timeline import timeline
+from maillage.model import numbers
 
 
 def analyse(
@@ -167,11 +166,8 @@ class _Format:
 
     def num(self, value: Any, digits: int = 3) -> str:
         """A number: integers with thousands separators, floats to ``digits`` places."""
-        if value is None:
-            return "—"
-        if isinstance(value, float) and not value.is_integer():
-            return format_decimal(value, format="#,##0." + "0" * digits, locale=self.lang)
-        return format_decimal(value, format="#,##0", locale=self.lang)
+        fraction = isinstance(value, float) and not value.is_integer()
+        return numbers.number(value, self.lang, digits if fraction else 0)
 
     def count(self, n: int, word: str) -> str:
         """``n`` and the word, singular or plural (French: 0 and 1 take the singular)."""
@@ -180,7 +176,7 @@ class _Format:
         return f"{self.num(n)} {one if singular else many}"
 
     def pct(self, value: float | None) -> str:
-        return "—" if value is None else format_percent(value, locale=self.lang)
+        return numbers.percent(value, self.lang)
 
     def name(self, code: str) -> str:
         return self._names.get(code, code)

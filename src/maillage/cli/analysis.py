@@ -217,7 +217,7 @@ def _named(end: dict[str, Any], lang: str) -> str:
 
 def _score(score: float, lang: str) -> str:
     """A score to three significant digits (scores of rare ties are small: 0,000260)."""
-    return format_decimal(score, format="@@@", locale="en" if lang == "en" else "fr")
+    return format_decimal(score, format="@@@", locale=_lang(lang))
 
 
 def _joined(reasons: list[str], lang: str) -> str:

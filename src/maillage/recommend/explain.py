@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from babel.numbers import format_decimal
 
 from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
 from maillage.geo.geography import load_geography
 from maillage.model import taxonomy
 from maillage.model.errors import MaillageError
+from maillage.model.numbers import number
 from maillage.model.text import stop_words
 from maillage.recommend.affinity import graph_name_words, words_of
 from maillage.recommend.features import PairContext
@@ -75,10 +75,6 @@ def theme_name(code: str, lang: str) -> str:
         return taxonomy.label("themes", code, "en" if lang == "en" else "fr")
     except MaillageError:
         return code
-
-
-def _number(value: int, lang: str) -> str:
-    return format_decimal(value, format="#,##0", locale="fr" if lang == "fr" else "en")
 
 
 def shared_partners(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[int]:
@@ -146,7 +142,7 @@ def explain_pair(
     size = int(ctx.community_size[u, level])
     if size > 1 and ctx.community[u, level] == ctx.community[v, level]:
         codes.append("same_community")
-        reasons.append(text["community"].format(size=_number(size, lang)))
+        reasons.append(text["community"].format(size=number(size, "fr" if lang == "fr" else "en")))
     words = shared_name_words(ctx, u, v)
     if words:
         codes.append("similar_names")

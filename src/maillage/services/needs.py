@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from babel.numbers import format_decimal
 from scipy.spatial import cKDTree
 
 from maillage.io import values as v
@@ -40,6 +39,7 @@ from maillage.io.reading import Table
 from maillage.io.result import RowLog
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
+from maillage.model.numbers import number
 from maillage.model.records import ImportIssue
 from maillage.model.text import fold
 from maillage.services.imports import ImportReport, Progress, record_run
@@ -479,12 +479,6 @@ def _communes(conn: sa.Connection) -> list[tuple[str, str, int, float, float]]:
     return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
 
 
-def _fr(value: float, digits: int = 0, *, trailing_zeros: bool = True) -> str:
-    """A number as French readers write it: 1 317, 13,1."""
-    pattern = "#,##0" + ("." + ("0" if trailing_zeros else "#") * digits if digits else "")
-    return format_decimal(round(value, digits), format=pattern, locale="fr")
-
-
 def _computed_needs(
     communes: list[tuple[str, str, int, float, float]], distances: np.ndarray, rule: DistanceRule
 ) -> dict[str, dict[str, Any]]:
@@ -497,9 +491,10 @@ def _computed_needs(
             "territory_code": code, "theme": rule.theme, "status": "observed",
             "severity": rule.severity(distance), "publics": ["habitants"],
             "source": "computed", "source_ref": f"{rule.name}:{code}", "rule": rule.as_json(),
-            "description": f"{name} : {_fr(population)} habitants à {_fr(distance, 1)} km "
-                           f"du lieu de médiation numérique ou France Services le plus proche "
-                           f"(seuil {_fr(rule.distance_km, 1, trailing_zeros=False)} km).",
+            "description": f"{name} : {number(population, 'fr')} habitants à "
+                           f"{number(round(distance, 1), 'fr', 1)} km du lieu de médiation "
+                           f"numérique ou France Services le plus proche (seuil "
+                           f"{number(round(rule.distance_km, 1), 'fr', 1, trailing_zeros=False)} km).",
         }  # fmt: skip
     return found
 

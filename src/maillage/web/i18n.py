@@ -20,9 +20,10 @@ from urllib.parse import parse_qs
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from maillage.model import numbers
 
 Lang = Literal["fr", "en"]
 LANGUAGES: tuple[Lang, ...] = ("fr", "en")
@@ -80,15 +81,10 @@ class Gettext:
         return text % {"num": self.number(n), **values}
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
-        if value is None:
-            return "—"
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.lang)
+        return numbers.number(value, self.lang, digits)
 
     def percent(self, value: float | None) -> str:
-        if value is None:
-            return "—"
-        return format_percent(value, locale=self.lang)
+        return numbers.percent(value, self.lang)
 
     def colon(self) -> str:
         """The colon before a value: French typography puts a no-break space before it."""
