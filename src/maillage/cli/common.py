@@ -117,17 +117,13 @@ def handle_errors(func: F) -> F:
         except MaillageError as exc:
             err_console.print(f"[red]Erreur[/red] : {exc}", highlight=False, soft_wrap=True)
             sys.exit(1)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DatabaseError as exc:  # OperationalError among them
             msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-            if "no such table" in msg or "does not exist" in msg:
+            if isinstance(exc, sa.exc.OperationalError) and (
+                "no such table" in msg or "does not exist" in msg
+            ):
                 msg += " — la base n'est pas initialisée : lancez « maillage db upgrade »"
-            err_console.print(
-                f"[red]Erreur de base de données[/red] : {msg}", highlight=False, soft_wrap=True
-            )
-            sys.exit(1)
-        except sa.exc.DatabaseError as exc:
-            msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-            if "not a database" in msg:
+            elif "not a database" in msg:
                 msg += " — ce fichier n'est pas une base maillage (option --db)"
             err_console.print(
                 f"[red]Erreur de base de données[/red] : {msg}", highlight=False, soft_wrap=True
