@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ Lang = Literal["fr", "en"]
 
 __all__ = [
     "Filters",
+    "by_world",
     "clean_filters",
     "commune_codes",
     "data_version",
@@ -55,6 +57,17 @@ def label(name: str, code: str | None, lang: Lang = "fr") -> str | None:
         return taxonomy.label(name, code, lang)
     except NotFound:
         return NOT_GIVEN[lang] if code == "unknown" else code
+
+
+def by_world(counts: Mapping[str, int], lang: Lang = "fr") -> list[dict[str, Any]]:
+    """``[{"code", "label", "count"}]`` for each world in taxonomy order, then the actors
+    with no world (``unknown``) when there are some."""
+    codes = [t.code for t in taxonomy.load("worlds")]
+    if counts.get("unknown"):
+        codes.append("unknown")
+    return [
+        {"code": c, "label": label("worlds", c, lang), "count": counts.get(c, 0)} for c in codes
+    ]
 
 
 def terms(name: str, lang: Lang = "fr") -> list[dict[str, str]]:
@@ -132,11 +145,7 @@ def key_figures(*, db: sa.Engine, lang: Lang = "fr") -> dict[str, Any]:
     return {
         "actors": sum(worlds.values()),
         "links": sum(kinds.values()),
-        "by_world": [
-            {"code": code, "label": label("worlds", code, lang), "count": worlds.get(code, 0)}
-            for code in [t.code for t in taxonomy.load("worlds")] + ["unknown"]
-            if code != "unknown" or worlds.get("unknown")
-        ],
+        "by_world": by_world(worlds, lang),
         "by_kind": [
             {"code": code, "label": label("link_kinds", code, lang), "count": n}
             for code, n in kinds.items()

@@ -14,10 +14,9 @@ from typing import Any, Literal
 import numpy as np
 import sqlalchemy as sa
 
-from maillage.model import taxonomy
 from maillage.model.errors import NotFound
 from maillage.services.geography import resolve_territory
-from maillage.services.portal import data_version, label
+from maillage.services.portal import by_world, data_version, label
 from maillage.services.portal_filters import (
     Filters,
     actor_conditions,
@@ -453,11 +452,7 @@ def territory_page(
         data.update(
             parents=_parents(conn, found.get("parent_code")),
             actors=sum(worlds.values()),
-            by_world=[
-                {"code": w, "label": label("worlds", w, lang), "count": worlds.get(w, 0)}
-                for w in [t.code for t in taxonomy.load("worlds")] + ["unknown"]
-                if w != "unknown" or worlds.get(w)
-            ],
+            by_world=by_world(worlds, lang),
             mixing=mixed,
             needs=_needs(conn, code, communes, scope, lang),
             indicators=_rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
