@@ -335,14 +335,17 @@ def _territory_key(db: sa.Engine, data: MapData, key: str) -> str:
         return str(resolve_territory(conn, key)["code"])
 
 
-def _prefixes(db: sa.Engine, code: str) -> tuple[str, ...]:
+def territory_prefixes_of(*, db: sa.Engine, code: str) -> tuple[str, ...]:
+    """The codes that hold territory ``code`` on the graph (a région's départements, an
+    EPCI's communes, a commune's arrondissements): see
+    :func:`~maillage.services.portal_filters.territory_prefixes`."""
     with db.connect() as conn:
         return territory_prefixes(conn, code)
 
 
 def _checked_filter(db: sa.Engine, data: MapData, flt: GraphFilter) -> GraphFilter:
     territory_code = _territory_key(db, data, flt.territory) if flt.territory else None
-    within = _prefixes(db, territory_code) if territory_code else ()
+    within = territory_prefixes_of(db=db, code=territory_code) if territory_code else ()
     if flt.kind is not None:
         kinds = set(data.graph.kinds) | {t.code for t in taxonomy.load("link_kinds")}
         if flt.kind not in kinds:
@@ -439,7 +442,7 @@ def recommend_territory(
         lang=lang,
         seed=seed,
         store=store,
-        within=_prefixes(db, code),
+        within=territory_prefixes_of(db=db, code=code),
     )
 
 

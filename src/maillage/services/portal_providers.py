@@ -35,8 +35,7 @@ from maillage.analysis.mixing import group_mixing
 from maillage.recommend import prepare, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
 from maillage.services import portal
-from maillage.services.analysis import MapData, load_map, model_store
-from maillage.services.portal_filters import territory_prefixes
+from maillage.services.analysis import MapData, load_map, model_store, territory_prefixes_of
 
 log = logging.getLogger(__name__)
 Rows = list[dict[str, Any]]
@@ -256,17 +255,9 @@ class Analysis:
         )
         return rows
 
-    @staticmethod
-    def prefixes(db: sa.Engine, code: str) -> tuple[str, ...]:
-        """The codes that hold territory ``code`` on the graph (a région's départements,
-        an EPCI's communes, a commune's arrondissements)."""
-        with db.connect() as conn:
-            return territory_prefixes(conn, code)
-
-    def territory_members(
-        self, state: _Loaded, data: MapData, code: str, within: tuple[str, ...]
-    ) -> Any:
+    def territory_members(self, db: sa.Engine, state: _Loaded, data: MapData, code: str) -> Any:
         def compute() -> Any:
+            within = territory_prefixes_of(db=db, code=code)
             return apply_filter(data.graph, GraphFilter(territory=code, within=within))
 
         return self._answer(("members", state.version, code), compute, background=False)
@@ -276,10 +267,8 @@ class Analysis:
         state = self.loaded(db)
         data = self._ready(state.graph_ready, state)
 
-        within = self.prefixes(db, code)
-
         def compute() -> Rows:
-            sub = self.territory_members(state, data, code, within)
+            sub = self.territory_members(db, state, data, code)
             if sub.n == 0:
                 return []
             worlds = group_mixing(sub, sub.world, list(WORLDS))
@@ -309,13 +298,12 @@ class Analysis:
         solutions carried elsewhere for its uncovered needs."""
         state = self.loaded(db)
         data = self._ready(state.model_ready, state)
-        within = self.prefixes(db, code)
 
         def compute() -> Rows:
             found = recommend_for_territory(
                 data.graph,
                 code,
-                within=within,
+                within=territory_prefixes_of(db=db, code=code),
                 top=10,
                 needs=data.needs,
                 solutions=data.solutions,

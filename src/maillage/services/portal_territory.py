@@ -263,12 +263,6 @@ def _fast_counts(
     return worlds, _mixing_of(pairs), per_commune
 
 
-def _need_places(conn: sa.Connection, code: str, communes: list[str]) -> list[str]:
-    """The territory ``code`` and every territory inside it where a need may be filed:
-    its parts (:func:`territory_parts`) and its communes with their arrondissements."""
-    return [*territory_parts(conn, code), *("COM:" + c for c in communes)]
-
-
 def _actors_on_themes(
     conn: sa.Connection,
     places: list[str],
@@ -323,9 +317,10 @@ def _actors_on_themes(
 
 
 def _needs(
-    conn: sa.Connection, code: str, communes: list[str], scope: sa.Select[tuple[int]], lang: Lang
+    conn: sa.Connection, code: str, places: list[str], scope: sa.Select[tuple[int]], lang: Lang
 ) -> list[dict[str, Any]]:
-    places = sorted(set(_need_places(conn, code, communes)))
+    """The needs filed on ``code`` or on one of the ``places`` inside it, most severe
+    first, each with the actors on its theme where it is filed."""
     rows = [
         dict(r._mapping)
         for r in conn.execute(
@@ -439,9 +434,10 @@ def territory_page(
         code = found["code"]
         filters = Filters(territory=code)
         communes = commune_codes(conn, code)
+        parts = territory_parts(conn, code)
         where = actor_conditions(conn, filters, communes)
         scope = sa.select(actor.c.id).where(*where)
-        if arrays is not None and not _declared(conn, code):
+        if arrays is not None and not _declared(conn, parts):
             worlds, mixed, per_commune = _fast_counts(arrays, communes)
         else:
             worlds, mixed = _by_world(conn, where), mixing(conn, filters, scope)
@@ -454,7 +450,10 @@ def territory_page(
             actors=sum(worlds.values()),
             by_world=by_world(worlds, lang),
             mixing=mixed,
-            needs=_needs(conn, code, communes, scope, lang),
+            # needs may be filed on the territory, its parts and its communes
+            needs=_needs(
+                conn, code, sorted({*parts, *(f"COM:{c}" for c in communes)}), scope, lang
+            ),
             indicators=_rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
             maturity=_rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
             sub_territories=_sub_territories(conn, found, per_commune),
@@ -463,10 +462,9 @@ def territory_page(
     return data
 
 
-def _declared(conn: sa.Connection, code: str) -> bool:
-    """Whether some actor declares ``code`` or a territory inside it (not a commune) as a
-    territory of action (then it is in the territory wherever its commune is: the
-    arrays, by commune, do not know it)."""
-    parts = territory_parts(conn, code)
+def _declared(conn: sa.Connection, parts: list[str]) -> bool:
+    """Whether some actor declares a territory of ``parts`` (a territory and those inside
+    it, communes aside: :func:`territory_parts`) as a territory of action (then it is in
+    the territory wherever its commune is: the arrays, by commune, do not know it)."""
     query = sa.select(actor_territory.c.actor_id).where(actor_territory.c.territory_code.in_(parts))
     return conn.execute(query.limit(1)).first() is not None
