@@ -19,10 +19,12 @@ Semantics of each criterion (they combine with AND):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import ActorGraph, BoolArray, world_code
 
 
@@ -99,3 +101,20 @@ def _touched(graph: ActorGraph, links: BoolArray) -> BoolArray:
     touched[graph.src[links]] = True
     touched[graph.dst[links]] = True
     return touched
+
+
+def needs_in(
+    needs: Iterable[NeedRecord], flt: GraphFilter, parents: Mapping[str, str] | None = None
+) -> list[NeedRecord]:
+    """The needs of the part of the map ``flt`` describes: filed on a territory inside the
+    filter's territory (by the same code prefix as actors), and on its theme. World, kind
+    and period select actors and ties, not needs."""
+    prefixes = flt.territory_prefixes()
+    return [
+        need
+        for need in needs
+        if (flt.theme is None or need.theme == flt.theme)
+        and (
+            not prefixes or any(c.startswith(prefixes) for c in ancestors(need.territory, parents))
+        )
+    ]

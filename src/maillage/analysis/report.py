@@ -7,9 +7,9 @@ from typing import Any
 
 from maillage.analysis.brokers import brokers
 from maillage.analysis.communities import communities
-from maillage.analysis.coverage import NeedRecord, SolutionRecord, ancestors, coverage
+from maillage.analysis.coverage import NeedRecord, SolutionRecord, coverage
 from maillage.analysis.explanations import EXPLANATIONS, explain
-from maillage.analysis.filter import GraphFilter, apply_filter
+from maillage.analysis.filter import GraphFilter, apply_filter, needs_in
 from maillage.analysis.graph import ActorGraph
 from maillage.analysis.mixing import mixing
 from maillage.analysis.structure import structure
@@ -54,23 +54,6 @@ def analyse(
         "timeline": timeline(part),
         "explanations": EXPLANATIONS,
     }
-
-
-def needs_in(
-    needs: Iterable[NeedRecord], flt: GraphFilter, parents: Mapping[str, str] | None = None
-) -> list[NeedRecord]:
-    """The needs of the part of the map ``flt`` describes: filed on a territory inside the
-    filter's territory (by the same code prefix as actors), and on its theme. World, kind
-    and period select actors and ties, not needs."""
-    prefixes = flt.territory_prefixes()
-    return [
-        need
-        for need in needs
-        if (flt.theme is None or need.theme == flt.theme)
-        and (
-            not prefixes or any(c.startswith(prefixes) for c in ancestors(need.territory, parents))
-        )
-    ]
 
 
 _TITLES: dict[str, dict[str, Any]] = {

@@ -16,11 +16,10 @@ import numpy as np
 from maillage.analysis.coverage import (
     NeedRecord,
     SolutionRecord,
-    ancestors,
     coverage,
     reach_keys,
 )
-from maillage.analysis.filter import territory_mask
+from maillage.analysis.filter import GraphFilter, needs_in, territory_mask
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.recommend.candidates import candidates, complementary
 from maillage.recommend.explain import explain_pair, matching_needs
@@ -157,11 +156,9 @@ def recommend_for_territory(
     """
     ctx, fitted = prepare(graph, seed=seed, store=store)
     model = model or fitted
-    prefixes = within or (territory.strip(),)
-    members = np.flatnonzero(territory_mask(graph, prefixes))
-    local_needs = [
-        n for n in needs if any(c.startswith(prefixes) for c in ancestors(n.territory, parents))
-    ]
+    part = GraphFilter(territory=territory, within=within)
+    members = np.flatnonzero(territory_mask(graph, within or territory))
+    local_needs = needs_in(needs, part, parents)
     u, v = territory_pairs(ctx, members)
     p = model.probability(ctx, u, v)
     score = mode_scores(ctx, p, u, v, mode, local_needs)
