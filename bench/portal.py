@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 from maillage.model.records import ActorRecord, LinkRecord
 from maillage.services import database, imports
-from maillage.services.portal_view import VIEW_LIMIT
+from maillage.services.portal.view import VIEW_LIMIT
 from maillage.storage.engine import make_engine
 from maillage.storage.tables import actor, territory
 

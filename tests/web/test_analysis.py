@@ -15,9 +15,10 @@ from htmlcheck import Page
 from portal_support import make_client
 
 from maillage.recommend.store import ModelStore
-from maillage.services import links, portal_providers
+from maillage.services import links
 from maillage.services.analysis import model_store
-from maillage.services.portal_providers import Analysis, Pending
+from maillage.services.portal import providers as portal_providers
+from maillage.services.portal.providers import Analysis, Pending
 from maillage.web.providers import analysis_providers
 
 

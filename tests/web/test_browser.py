@@ -26,7 +26,7 @@ from browser import (
 from demo import Demo, build
 
 from maillage.services import actors
-from maillage.services.portal_providers import Analysis
+from maillage.services.portal.providers import Analysis
 from maillage.storage.engine import make_engine
 from maillage.web.providers import analysis_providers
 

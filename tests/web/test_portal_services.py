@@ -9,9 +9,9 @@ from demo import Demo
 from builders import file_needs, make_actor
 from maillage.model.errors import InvalidInput
 from maillage.services import actors, portal
-from maillage.services.portal_filters import Filters, clean_filters, commune_codes
-from maillage.services.portal_geo import simplify_ring
-from maillage.services.portal_table import actor_table, link_table
+from maillage.services.filters import Filters, clean_filters, commune_codes
+from maillage.services.portal.geo import simplify_ring
+from maillage.services.portal.table import actor_table, link_table
 
 
 def test_filters_accept_codes_labels_postcodes_and_names(db: sa.Engine) -> None:
@@ -127,14 +127,14 @@ def test_aggregated_networks_keep_the_heaviest_bundles(
         (link["count"] for link in portal.network_json(db=db, filters={}, limit=10)["links"]),
         reverse=True,
     )
-    monkeypatch.setattr("maillage.services.portal_network.LINK_LIMIT", 5)
+    monkeypatch.setattr("maillage.services.portal.network.LINK_LIMIT", 5)
     network = portal.network_json(db=db, filters={}, limit=10)
     kept = sorted((link["count"] for link in network["links"]), reverse=True)
     assert kept == every[:5] and network["meta"]["bundles"] == len(every) > 5
 
 
 def test_territory_counts_from_arrays_match_the_sql(db: sa.Engine, demo_map: Demo) -> None:
-    from maillage.services.portal_territory import TerritoryIndex, territory_page
+    from maillage.services.portal.territory import TerritoryIndex, territory_page
 
     index = TerritoryIndex()
     assert index.get(db, wait=True) is not None
@@ -150,7 +150,7 @@ def test_territory_counts_from_arrays_match_the_sql(db: sa.Engine, demo_map: Dem
 
 
 def test_territory_pages_roll_up_the_needs_of_their_communes(db: sa.Engine, demo_map: Demo) -> None:
-    from maillage.services.portal_territory import territory_page
+    from maillage.services.portal.territory import territory_page
 
     # Roubaix has an actor on "culture", Tourcoing has none: both needs are filed on the
     # commune, and each is judged there, whatever the rest of the département holds.
@@ -194,7 +194,7 @@ def test_territory_pages_roll_up_the_needs_of_their_communes(db: sa.Engine, demo
 def test_territory_pages_count_arrondissements_in_their_commune_and_unknown_worlds(
     db: sa.Engine,
 ) -> None:
-    from maillage.services.portal_territory import territory_page
+    from maillage.services.portal.territory import territory_page
 
     for commune in ("75101", "75120", "75056"):
         actors.create_actor(db=db, values=make_actor(commune_code=commune))
@@ -232,7 +232,7 @@ def test_search_counts_every_match_beyond_the_ones_shown(db: sa.Engine, demo_map
 def test_the_view_geojson_is_one_valid_document_at_any_size(n: int) -> None:
     import json
 
-    from maillage.services.portal_export import generate_geojson
+    from maillage.services.portal.export import generate_geojson
 
     actors = [
         {"id": i, "latitude": 50.0, "longitude": 3.0 + i * 1e-4, "name": f"Acteur {i}"}

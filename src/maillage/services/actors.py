@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from maillage.model.errors import InvalidInput
+from maillage.services.filters import in_territory
 from maillage.services.geography import resolve_territory
-from maillage.services.portal_filters import in_territory
 from maillage.services.validation import check_communes, check_territories, clean_actor
 from maillage.storage import search
 from maillage.storage.audit import Context, open_batch

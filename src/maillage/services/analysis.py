@@ -42,8 +42,8 @@ from maillage.model.errors import InvalidInput, NotFound
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
+from maillage.services.filters import territory_prefixes
 from maillage.services.geography import resolve_territory
-from maillage.services.portal_filters import territory_prefixes
 from maillage.settings import model_cache_dir
 from maillage.storage.tables import (
     actor,
@@ -338,7 +338,7 @@ def _territory_key(db: sa.Engine, data: MapData, key: str) -> str:
 def territory_prefixes_of(*, db: sa.Engine, code: str) -> tuple[str, ...]:
     """The codes that hold territory ``code`` on the graph (a région's départements, an
     EPCI's communes, a commune's arrondissements): see
-    :func:`~maillage.services.portal_filters.territory_prefixes`."""
+    :func:`~maillage.services.filters.territory_prefixes`."""
     with db.connect() as conn:
         return territory_prefixes(conn, code)
 

@@ -1,7 +1,7 @@
 """Exports of a filtered view to the standard formats (CSV, XLSX, JSON, GeoJSON, GEXF,
 GraphML, lieux de médiation numérique CSV).
 
-The filters are the views' (:mod:`maillage.services.portal_filters`): territory (actors
+The filters are the views' (:mod:`maillage.services.filters`): territory (actors
 whose commune is in it or whose territories include it), world, category, theme, text,
 link kind and period (links active during ``year_from``-``year_to``). Links are kept
 when both ends are in the view. Records carry their database ids as keys, so the links
@@ -31,7 +31,7 @@ from maillage.io.mediation import generate_lieux_csv, lieux_rows
 from maillage.io.xlsx import generate_xlsx
 from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, LinkRecord
-from maillage.services.portal_filters import (
+from maillage.services.filters import (
     Filters,
     actor_conditions,
     clean_filters,

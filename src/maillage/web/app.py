@@ -21,7 +21,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maillage import __version__
-from maillage.services.portal_territory import TerritoryIndex
+from maillage.services.portal.territory import TerritoryIndex
 from maillage.settings import Settings
 from maillage.storage.engine import make_engine
 from maillage.web import errors

@@ -10,7 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.services import portal
-from maillage.services.portal_filters import Filters
+from maillage.services.filters import Filters
 from maillage.web.i18n import Lang
 from maillage.web.templating import request_lang
 

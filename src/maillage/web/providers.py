@@ -4,7 +4,7 @@ The portal shows what a provider returns and shows nothing when there is none.
 ``create_app(settings, providers=Providers(actor_recommendations=...))`` plugs them in;
 :func:`analysis_providers` gives the real ones (``maillage serve`` plugs them in).
 Their blocks are fetched after the page (``/actors/{id}/analysis``), never with it. A
-hook may raise :class:`~maillage.services.portal_providers.Pending` while the analysis
+hook may raise :class:`~maillage.services.portal.providers.Pending` while the analysis
 is being computed: the block says so and asks again a few seconds later.
 
 Measures are ``{"code", "value"}`` dicts (``code`` names a measure page, see
@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.services.portal_providers import Analysis, Pending, providers
+from maillage.services.portal.providers import Analysis, Pending, providers
 
 log = logging.getLogger(__name__)
 Rows = list[dict[str, Any]]

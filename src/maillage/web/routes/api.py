@@ -6,7 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from maillage.services import portal, portal_pages, portal_table
+from maillage.services import portal
+from maillage.services.portal import pages as portal_pages
+from maillage.services.portal import table as portal_table
 from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep

@@ -10,9 +10,13 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from maillage.services import portal, portal_geo, portal_pages, portal_table, portal_territory
-from maillage.services.portal_filters import Filters
-from maillage.services.portal_providers import Pending
+from maillage.services import portal
+from maillage.services.filters import Filters
+from maillage.services.portal import geo as portal_geo
+from maillage.services.portal import pages as portal_pages
+from maillage.services.portal import table as portal_table
+from maillage.services.portal import territory as portal_territory
+from maillage.services.portal.providers import Pending
 from maillage.storage.registry import actors
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache

@@ -11,8 +11,10 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
-from maillage.services import portal, portal_export, portal_geo
-from maillage.services.portal_filters import Filters
+from maillage.services import portal
+from maillage.services.filters import Filters
+from maillage.services.portal import export as portal_export
+from maillage.services.portal import geo as portal_geo
 from maillage.web.cache import TTLCache
 from maillage.web.params import SAFE_TEXT, Db, FiltersDep, LangDep
 from maillage.web.routes.pages import cache, cached, explore_context, templates

@@ -6,8 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.services.portal_filters import Filters, clean_filters
-from maillage.services.portal_view import (
+from maillage.services.filters import Filters, clean_filters
+from maillage.services.portal.view import (
     VIEW_LIMIT,
     Aggregate,
     aggregate,

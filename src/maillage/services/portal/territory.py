@@ -15,9 +15,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from maillage.model.errors import NotFound
-from maillage.services.geography import resolve_territory
-from maillage.services.portal import by_world, data_version, label
-from maillage.services.portal_filters import (
+from maillage.services.filters import (
     Filters,
     actor_conditions,
     actor_scope,
@@ -26,8 +24,10 @@ from maillage.services.portal_filters import (
     link_conditions,
     territory_parts,
 )
-from maillage.services.portal_pages import territory_names
-from maillage.services.portal_view import departements_of
+from maillage.services.geography import resolve_territory
+from maillage.services.portal import by_world, data_version, label
+from maillage.services.portal.pages import territory_names
+from maillage.services.portal.view import departements_of
 from maillage.storage.tables import (
     actor,
     actor_territory,

@@ -1,8 +1,8 @@
 """Read-side queries of the public portal: key figures, search, labels.
 
 Pages and their JSON twins call these; the map and network widgets call
-:mod:`maillage.services.portal_map` and :mod:`maillage.services.portal_network`,
-the entity pages :mod:`maillage.services.portal_pages`. Every function takes the
+:mod:`maillage.services.portal.map` and :mod:`maillage.services.portal.network`,
+the entity pages :mod:`maillage.services.portal.pages`. Every function takes the
 engine as ``db=`` and returns plain dicts and lists.
 """
 
@@ -20,11 +20,12 @@ from maillage.model.errors import NotFound
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.model.text import fold
 from maillage.services.actors import search_actors
+from maillage.services.filters import Filters, clean_filters, commune_codes
 from maillage.services.geography import resolve_territory
-from maillage.services.portal_filters import Filters, clean_filters, commune_codes
-from maillage.services.portal_map import map_geojson
-from maillage.services.portal_network import network_json
-from maillage.storage.tables import actor, change, link, territory
+from maillage.services.portal.map import map_geojson
+from maillage.services.portal.network import network_json
+from maillage.storage.tables import actor, change, link
+from maillage.storage.tables import territory as territory_table
 
 Lang = Literal["fr", "en"]
 
@@ -125,11 +126,11 @@ def _years(conn: sa.Connection) -> tuple[int | None, int | None]:
 
 def _territories_covered(conn: sa.Connection) -> int:
     query = (
-        sa.select(sa.func.count(sa.distinct(territory.c.parent_code)))
+        sa.select(sa.func.count(sa.distinct(territory_table.c.parent_code)))
         .select_from(
-            actor.join(territory, territory.c.code == sa.literal("COM:") + actor.c.commune_code)
+            actor.join(territory_table, territory_table.c.code == sa.literal("COM:") + actor.c.commune_code)
         )
-        .where(actor.c.deleted_at.is_(None), territory.c.parent_code.like("DEP:%"))
+        .where(actor.c.deleted_at.is_(None), territory_table.c.parent_code.like("DEP:%"))
     )
     return int(conn.execute(query).scalar_one())
 
@@ -172,12 +173,12 @@ def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[st
     if not folded:
         return []
     select = (
-        sa.select(territory.c.code, territory.c.name, territory.c.level, territory.c.population)
+        sa.select(territory_table.c.code, territory_table.c.name, territory_table.c.level, territory_table.c.population)
         .where(
-            territory.c.name_folded.like(folded.replace("%", "").replace("_", " ") + "%"),
-            territory.c.level.in_(["region", "departement", "epci", "commune"]),
+            territory_table.c.name_folded.like(folded.replace("%", "").replace("_", " ") + "%"),
+            territory_table.c.level.in_(["region", "departement", "epci", "commune"]),
         )
-        .order_by(sa.func.coalesce(territory.c.population, 0).desc(), territory.c.code)
+        .order_by(sa.func.coalesce(territory_table.c.population, 0).desc(), territory_table.c.code)
         .limit(limit)
     )
     return [dict(r._mapping) for r in conn.execute(select)]
@@ -226,8 +227,8 @@ def search(*, db: sa.Engine, query: str, limit: int = 50, lang: Lang = "fr") -> 
 def _commune_names(conn: sa.Connection, codes: set[str]) -> dict[str, str]:
     if not codes:
         return {}
-    query = sa.select(territory.c.code, territory.c.name).where(
-        territory.c.code.in_(sorted("COM:" + c for c in codes))
+    query = sa.select(territory_table.c.code, territory_table.c.name).where(
+        territory_table.c.code.in_(sorted("COM:" + c for c in codes))
     )
     return {code[4:]: name for code, name in conn.execute(query)}
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.services.portal_filters import Filters, actor_conditions, link_conditions, link_scope
+from maillage.services.filters import Filters, actor_conditions, link_conditions, link_scope
 from maillage.storage.tables import actor, link, territory
 
 VIEW_LIMIT = 5000

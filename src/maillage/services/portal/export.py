@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.services.portal_filters import Filters, clean_filters
-from maillage.services.portal_view import view_actors, view_links
+from maillage.services.filters import Filters, clean_filters
+from maillage.services.portal.view import view_actors, view_links
 
 ACTOR_COLUMNS = [
     "id",

@@ -17,8 +17,8 @@ from typing import Any
 import igraph
 import sqlalchemy as sa
 
-from maillage.services.portal_filters import Filters, actor_conditions, clean_filters
-from maillage.services.portal_view import (
+from maillage.services.filters import Filters, actor_conditions, clean_filters
+from maillage.services.portal.view import (
     UNPLACED,
     VIEW_LIMIT,
     Aggregate,

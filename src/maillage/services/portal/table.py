@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from maillage.services.filters import Filters, actor_conditions, link_conditions, link_scope
 from maillage.services.portal import label
-from maillage.services.portal_filters import Filters, actor_conditions, link_conditions, link_scope
 from maillage.storage.tables import actor, link, territory
 
 Lang = Literal["fr", "en"]

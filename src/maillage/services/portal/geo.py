@@ -13,14 +13,14 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from maillage.model.errors import InvalidInput
-from maillage.services.portal_filters import (
+from maillage.services.filters import (
     Filters,
     actor_conditions,
     clean_filters,
     link_conditions,
     link_scope,
 )
-from maillage.services.portal_view import departements_of
+from maillage.services.portal.view import departements_of
 from maillage.storage.tables import actor, indicator, link, territory
 
 Level = Literal["region", "departement"]
