@@ -34,7 +34,7 @@ from pathlib import Path
 from stdnum import luhn
 
 from maillage.cli.imports import Options, run_import
-from maillage.services import database, imports
+from maillage.services import database, importing
 from maillage.storage.engine import make_engine
 
 WORDS = (
@@ -104,7 +104,7 @@ def bare(path: Path, csv_path: Path) -> float:
     return elapsed
 
 
-def service(url: str, csv_path: Path) -> tuple[float, imports.ImportReport]:
+def service(url: str, csv_path: Path) -> tuple[float, importing.ImportReport]:
     """``maillage import actors FILE`` (the command's own function), timed from the file."""
     options = Options(url, "bench", (), False, False, None, True)
     start = time.process_time()

@@ -33,7 +33,7 @@ import httpx
 import sqlalchemy as sa
 
 from maillage.model.records import ActorRecord, LinkRecord
-from maillage.services import database, imports
+from maillage.services import database, importing
 from maillage.services.portal.view import VIEW_LIMIT
 from maillage.storage.engine import make_engine
 from maillage.storage.tables import actor, territory
@@ -114,8 +114,8 @@ def build(path: Path, n: int, m: int) -> None:
     database.upgrade(db=db)
     actors, links = generate(n, m, communes_by_departement(db))
     started = time.perf_counter()
-    imports.import_actors(db=db, records=actors, source="bench")
-    imports.import_links(db=db, records=links, source="bench")
+    importing.import_actors(db=db, records=actors, source="bench")
+    importing.import_links(db=db, records=links, source="bench")
     print(f"built {n} actors and {m} links in {time.perf_counter() - started:.0f} s -> {path}")
     db.dispose()
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from maillage.cli.main import cli
 from maillage.io.resolve import MERGE_THRESHOLD, REVIEW_THRESHOLD
 from maillage.model.records import ActorRecord
-from maillage.services import imports
+from maillage.services import importing as importing
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -51,7 +51,7 @@ def test_queue_reject_accept_and_undo_from_the_command_line(db: sa.Engine, db_ur
         ActorRecord(name="Centre social Mosaique - espace numérique", key="e",
                     address="7 place du Marché", latitude=50.6302, longitude=3.0503, **where),  # type: ignore[arg-type]
     ]  # fmt: skip
-    imports.import_actors(db=db, records=records, source="t")
+    importing.import_actors(db=db, records=records, source="t")
     code, out, _ = run("run", "--db", db_url, "--json")
     assert code == 0 and json.loads(out)["queued"] == 1
     code, out, _ = run("list", "--db", db_url, "--json")

@@ -17,7 +17,7 @@ from maillage.io.jsonfile import read_json
 from maillage.io.xlsx import read_xlsx
 from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, LinkRecord
-from maillage.services import imports
+from maillage.services import importing as importing
 from maillage.services.exports import export_file, export_view, links_path
 
 
@@ -45,7 +45,7 @@ def _map(db: sa.Engine) -> dict[str, int]:
         LinkRecord(source_key="orange", target_key="artois", kind="research_collaboration",
                    start_date=dt.date(2019, 6, 1), weight=2.0),
     ]  # fmt: skip
-    report = imports.import_records(db=db, kind="test", source="test", actor_records=actors,
+    report = importing.import_records(db=db, kind="test", source="test", actor_records=actors,
                                     link_records=links)  # fmt: skip
     assert (report.status, report.created) == ("done", 9)
     with db.connect() as conn:

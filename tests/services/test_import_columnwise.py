@@ -22,7 +22,8 @@ from stdnum import luhn
 from maillage.model import identifiers as ids
 from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, ImportIssue
-from maillage.services import imports
+from maillage.services import importing
+from maillage.services.importing import cleaning, identity, reference
 from maillage.services.validation import ABSENT, clean_actor, clean_actor_columns
 from maillage.storage.registry import actors
 
@@ -122,14 +123,14 @@ def _row_by_row(
 ) -> tuple[dict[str, Any] | None, list[ImportIssue]]:
     warnings: list[ImportIssue] = []
     try:
-        return imports._clean_actor(record, key, "test", ref, warnings.append), warnings
+        return cleaning._clean_actor(record, key, "test", ref, warnings.append), warnings
     except InvalidInput:
         return None, warnings
 
 
 def test_column_path_matches_row_by_row(sqlite_db: sa.Engine) -> None:
     with sqlite_db.connect() as conn:
-        ref = imports._Reference(conn)
+        ref = reference._Reference(conn)
 
         @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
         @given(
@@ -139,8 +140,8 @@ def test_column_path_matches_row_by_row(sqlite_db: sa.Engine) -> None:
         )
         def check(count: int, seed: int, mess: float) -> None:
             records = _drawn(count, seed, mess)
-            keys = [imports.import_key(r) for r in records]
-            bulk = imports._clean_columnwise(records, keys, "test", ref)
+            keys = [importing.import_key(r) for r in records]
+            bulk = cleaning._clean_columnwise(records, keys, "test", ref)
             assert len(bulk) == len(records)
             for record, key, values in zip(records, keys, bulk, strict=True):
                 if values is None:
@@ -163,10 +164,10 @@ def test_clean_records_are_cleaned_in_bulk(sqlite_db: sa.Engine) -> None:
         dataclasses.replace(plain, key="k3", siren=GOOD[:9], world=None),
         dataclasses.replace(plain, key="k4", siret=OTHER, extra={"date_maj": "2024-01-01"}),
     ]
-    keys = [imports.import_key(r) for r in records]
+    keys = [importing.import_key(r) for r in records]
     with sqlite_db.connect() as conn:
-        ref = imports._Reference(conn)
-        bulk = imports._clean_columnwise(records, keys, "test", ref)
+        ref = reference._Reference(conn)
+        bulk = cleaning._clean_columnwise(records, keys, "test", ref)
         assert None not in bulk
         for record, key, values in zip(records, keys, bulk, strict=True):
             assert values == _row_by_row(record, key, ref)[0]
@@ -213,7 +214,7 @@ def test_whole_import_is_the_same_both_ways(
     reference = sqlite_db
 
     def run(engine: sa.Engine) -> dict[str, Any]:
-        report = imports.import_actors(
+        report = importing.import_actors(
             db=engine, records=[_record(dataclasses.asdict(r)) for r in drawn],
             source="test",
             partial=True,
@@ -224,7 +225,7 @@ def test_whole_import_is_the_same_both_ways(
         return data
 
     bulk_report = run(db)
-    monkeypatch.setattr(imports, "_clean_columnwise", lambda records, *_: [None] * len(records))
+    monkeypatch.setattr(identity, "_clean_columnwise", lambda records, *_: [None] * len(records))
     rows_report = run(reference)
     assert bulk_report == rows_report
     assert bulk_report["created"] > 0
@@ -263,8 +264,8 @@ def test_odd_cells_give_what_clean_actor_gives(columns: dict[str, list[Any]]) ->
 def test_a_key_that_is_not_text(sqlite_db: sa.Engine) -> None:
     record = ActorRecord(name="A", key=5, commune_code="59350")  # type: ignore[arg-type]
     with sqlite_db.connect() as conn:
-        ref = imports._Reference(conn)
-        key = imports.import_key(record)
-        (values,) = imports._clean_columnwise([record], [key], "test", ref)
+        ref = reference._Reference(conn)
+        key = importing.import_key(record)
+        (values,) = cleaning._clean_columnwise([record], [key], "test", ref)
         assert values == _row_by_row(record, key, ref)[0]
         assert values is not None and values["identifiers"] == ["source:test:5"]

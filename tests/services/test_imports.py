@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from maillage.model.records import ActorRecord, LinkRecord
-from maillage.services import history, imports
+from maillage.services import history, importing
 from storage.dump import dump
 
 
@@ -33,14 +33,14 @@ def _links() -> list[LinkRecord]:
 
 def test_import_twice_creates_no_duplicate_and_undo_removes_only_it(db: sa.Engine) -> None:
     start = dump(db)
-    first = imports.import_actors(db=db, records=_actors(), source="test")
+    first = importing.import_actors(db=db, records=_actors(), source="test")
     assert (first.created, first.rejected) == (3, 0)
     after_actors = dump(db)
-    report = imports.import_links(db=db, records=_links(), source="test")
+    report = importing.import_links(db=db, records=_links(), source="test")
     assert report.created == 2
-    again = imports.import_actors(db=db, records=_actors(), source="test")
+    again = importing.import_actors(db=db, records=_actors(), source="test")
     assert (again.created, again.unchanged) == (0, 3)
-    assert imports.import_links(db=db, records=_links(), source="test").created == 0
+    assert importing.import_links(db=db, records=_links(), source="test").created == 0
     with db.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM actor").scalar_one() == 3
         commune = conn.exec_driver_sql(
@@ -65,7 +65,7 @@ def test_bad_rows_are_listed_and_all_or_nothing(db: sa.Engine, partial: bool) ->
         ActorRecord(name="Commune inconnue", key="A5", commune_code="99999"),
     ]
     start = dump(db)
-    report = imports.import_actors(db=db, records=records, source="test", partial=partial)
+    report = importing.import_actors(db=db, records=records, source="test", partial=partial)
     assert report.rejected == 2
     assert [(i.row, i.field) for i in report.issues] == [(5, "siret"), (6, "commune_code")]
     if partial:
@@ -75,9 +75,9 @@ def test_bad_rows_are_listed_and_all_or_nothing(db: sa.Engine, partial: bool) ->
 
 
 def test_links_with_unknown_ends_are_rejected(db: sa.Engine) -> None:
-    imports.import_actors(db=db, records=_actors(), source="test")
+    importing.import_actors(db=db, records=_actors(), source="test")
     before = dump(db)
-    report = imports.import_links(
+    report = importing.import_links(
         db=db, records=[*_links(), LinkRecord(source_key="A1", target_key="ZZ")], source="test"
     )
     assert report.status == "failed" and report.issues[0].field == "target_key"

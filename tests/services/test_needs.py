@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from maillage.io.reading import parse_csv_text
 from maillage.model.records import ActorRecord
-from maillage.services import history, imports
+from maillage.services import history, importing
 from maillage.services.needs import (
     DistanceRule,
     compute_distance_needs,
@@ -121,7 +121,7 @@ def test_computed_needs_follow_the_places(db: sa.Engine, distance: float) -> Non
     places = [ActorRecord(name=f"EPN {k}", key=k, latitude=lat, longitude=lon)
               for k, (lat, lon) in cities.items()]  # fmt: skip
     places[0].commune_code = "59350"
-    imports.import_records(db=db, kind="lieux", source="cartographie-nationale",
+    importing.import_records(db=db, kind="lieux", source="cartographie-nationale",
                            actor_records=places)  # fmt: skip
     rule = DistanceRule(distance_km=distance)
     first = compute_distance_needs(db=db, rule=rule)
@@ -146,7 +146,7 @@ def test_computed_needs_follow_the_places(db: sa.Engine, distance: float) -> Non
     )
     mende = [ActorRecord(name="France services Mende", key="mende", latitude=44.52,
                          longitude=3.50)]  # fmt: skip
-    imports.import_records(db=db, kind="lieux", source="france-services", actor_records=mende)
+    importing.import_records(db=db, kind="lieux", source="france-services", actor_records=mende)
     third = compute_distance_needs(db=db, rule=rule)
     assert third["places"] == 10 and third["created"] == 0
     assert 20 < third["deleted"] < 300 and third["updated"] < 2500  # communes near Mende

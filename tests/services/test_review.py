@@ -9,7 +9,7 @@ from builders import valid_siret
 from maillage.io.resolve import MERGE_THRESHOLD, REVIEW_THRESHOLD
 from maillage.model.errors import Conflict, NotFound
 from maillage.model.records import ActorRecord, LinkRecord
-from maillage.services import history, imports, review
+from maillage.services import history, importing, review
 from maillage.storage.registry import actors
 from maillage.storage.tables import actor_identifier
 from storage.dump import dump
@@ -19,9 +19,9 @@ LILLE = {"postcode": "59000", "commune_code": "59350"}
 
 def _store(db: sa.Engine, records: list[ActorRecord], ties: list[LinkRecord] = ()) -> list[int]:  # type: ignore[assignment]
     """Import records (and links) of source ``t``; return the actor ids in record order."""
-    assert imports.import_actors(db=db, records=records, source="t").status == "done"
+    assert importing.import_actors(db=db, records=records, source="t").status == "done"
     if ties:
-        assert imports.import_links(db=db, records=ties, source="t").status == "done"
+        assert importing.import_links(db=db, records=ties, source="t").status == "done"
     with db.connect() as conn:
         rows = conn.execute(sa.select(actor_identifier.c.identifier, actor_identifier.c.actor_id))
         ids = {ident: actor_id for ident, actor_id in rows}

@@ -39,8 +39,8 @@ from maillage.io.result import ParseResult
 from maillage.io.scdl import parse_scdl
 from maillage.io.tabular import parse_actor_table, parse_link_table
 from maillage.model.errors import InvalidInput
-from maillage.services import imports, needs
-from maillage.services.imports import ImportReport
+from maillage.services import importing, needs
+from maillage.services.importing import ImportReport
 from maillage.storage.bulk import paused_gc
 
 
@@ -95,7 +95,7 @@ def _lieux(path: Path, mapping: dict[str, str] | None, source: str, repair: bool
         result = parse_lieux_json(_renamed_records(data, mapping), file=path.name, source=source)
     else:
         result = parse_lieux_csv(_renamed(read_csv_table(path), mapping), source=source)
-    imports.qualify_keys(result.actors)
+    importing.qualify_keys(result.actors)
     return Parsed(result)
 
 
@@ -266,7 +266,7 @@ def run_import(fmt: str, file: Path, options: Options) -> ImportReport:
             )
         parsed = FORMATS[fmt].reader(file, mapping, source, options.repair)
         result = parsed.result
-        return imports.import_records(
+        return importing.import_records(
             kind=fmt, actor_records=result.actors, link_records=result.links, file=str(file),
             parse_issues=result.issues, rows=result.rows, parse_rejected=result.rejected,
             actor_rows=parsed.actor_rows, link_rows=parsed.link_rows, **common,

@@ -30,7 +30,7 @@ from maillage.io.reading import Table, parse_csv_text
 from maillage.io.result import ParseResult
 from maillage.io.scdl import parse_scdl
 from maillage.io.tabular import parse_actor_table, parse_link_table
-from maillage.services import database, imports
+from maillage.services import database, importing
 from maillage.services.needs import DistanceRule, compute_distance_needs
 from maillage.storage.tables import actor, link, need, territory, territory_member
 
@@ -80,7 +80,7 @@ def _anr(name: str) -> ParseResult:
 
 def _lieux(name: str) -> ParseResult:
     result = parse_lieux_json(json.loads(_read("demo", name)), file=name)
-    imports.qualify_keys(result.actors)
+    importing.qualify_keys(result.actors)
     return result
 
 
@@ -99,9 +99,9 @@ FILES = (
 )  # fmt: skip
 
 
-def _import(db: sa.Engine, spec: DemoFile) -> imports.ImportReport:
+def _import(db: sa.Engine, spec: DemoFile) -> importing.ImportReport:
     parsed = spec.parse(spec.name)
-    return imports.import_records(
+    return importing.import_records(
         db=db, kind=spec.kind, source=spec.source, actor_records=parsed.actors,
         link_records=parsed.links, file=spec.name, parse_issues=parsed.issues,
         rows=parsed.rows, parse_rejected=parsed.rejected, partial=True, user="demo",

@@ -42,7 +42,7 @@ from maillage.model.errors import InvalidInput
 from maillage.model.numbers import number
 from maillage.model.records import ImportIssue
 from maillage.model.text import fold
-from maillage.services.imports import ImportReport, Progress, record_run
+from maillage.services.importing import ImportReport, Progress, record_run
 from maillage.storage.audit import Context, open_batch
 from maillage.storage.engine import transaction
 from maillage.storage.registry import indicators, needs

@@ -128,7 +128,9 @@ def _territories_covered(conn: sa.Connection) -> int:
     query = (
         sa.select(sa.func.count(sa.distinct(territory_table.c.parent_code)))
         .select_from(
-            actor.join(territory_table, territory_table.c.code == sa.literal("COM:") + actor.c.commune_code)
+            actor.join(
+                territory_table, territory_table.c.code == sa.literal("COM:") + actor.c.commune_code
+            )
         )
         .where(actor.c.deleted_at.is_(None), territory_table.c.parent_code.like("DEP:%"))
     )
@@ -173,7 +175,12 @@ def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[st
     if not folded:
         return []
     select = (
-        sa.select(territory_table.c.code, territory_table.c.name, territory_table.c.level, territory_table.c.population)
+        sa.select(
+            territory_table.c.code,
+            territory_table.c.name,
+            territory_table.c.level,
+            territory_table.c.population,
+        )
         .where(
             territory_table.c.name_folded.like(folded.replace("%", "").replace("_", " ") + "%"),
             territory_table.c.level.in_(["region", "departement", "epci", "commune"]),

@@ -1,0 +1,163 @@
+"""Imports of parsed records (actors and links) into the database.
+
+One import is one transaction, one audit batch and one ``import_run`` row, whatever
+the file holds (a SCDL file gives funders, beneficiaries and grants: all in the same
+batch, so ``maillage undo --batch N`` removes the whole import and only it). All or
+nothing by default: every record is validated before anything is written, and any
+rejected row means nothing is written (the failed run is still logged); ``partial``
+keeps the valid records. An error while writing rolls everything back.
+
+Identity (resolution on identifiers):
+
+- an actor already imported from the same source is found by its source key
+  (stored as the identifier ``source:<source>:<key>``; records without a key get
+  ``nom:<folded name>@<commune>``) and updated with the file's values;
+- otherwise an actor with the same SIRET, RNA or SIREN (a SIREN only against actors
+  without SIRET when the record has one) is merged into: its empty fields are filled,
+  its themes, territories and identifiers extended, its values kept. A shared
+  identifier merges only one to one: when several incoming records, or several stored
+  actors, carry it (the places of one structure share its SIRET), none is merged;
+- a link is the same when its ends, kind, start date and source reference are; a
+  re-imported link is left as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
+from maillage.services.importing.cleaning import import_key
+from maillage.services.importing.identity import _ActorPlan, _Batch, _plan_actors
+from maillage.services.importing.linking import _plan_links
+from maillage.services.importing.report import STANDIN, ImportReport, Progress, record_run
+from maillage.storage.audit import Context, open_batch
+from maillage.storage.bulk import paused_gc
+from maillage.storage.engine import transaction
+from maillage.storage.registry import actors, links
+
+__all__ = [
+    "ImportReport",
+    "Progress",
+    "import_actors",
+    "import_key",
+    "import_links",
+    "import_records",
+    "qualify_keys",
+    "record_run",
+]
+
+
+def import_records(
+    *,
+    db: sa.Engine,
+    kind: str,
+    source: str,
+    actor_records: Sequence[ActorRecord] = (),
+    link_records: Sequence[LinkRecord] = (),
+    file: str | None = None,
+    parse_issues: Iterable[ImportIssue] = (),
+    rows: int | None = None,
+    parse_rejected: int | None = None,
+    actor_rows: Sequence[int | None] | None = None,
+    link_rows: Sequence[int | None] | None = None,
+    partial: bool = False,
+    dry_run: bool = False,
+    user: str = "import",
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Validate and store the actors and links read from one file, as one import.
+
+    ``parse_issues`` are the reader's (errors reject, warnings are kept in the report);
+    ``parse_rejected`` counts the rows the reader rejected; ``actor_rows``/``link_rows``
+    give the file row of each record for the issue report. Returns the report; a
+    ``failed`` one wrote nothing but its ``import_run`` row.
+    """
+    report = ImportReport(kind, source, file)
+    report.rows = rows if rows is not None else len(actor_records) + len(link_records)
+    parse_issues = list(parse_issues)
+    report.issues = [i for i in parse_issues if i.severity == "error"]
+    report.warnings = [i for i in parse_issues if i.severity != "error"]
+    if parse_rejected is None:
+        parse_rejected = len({i.row for i in report.issues if i.row is not None})
+    report.rejected = parse_rejected
+    batch = _Batch(report, actor_records, link_records,
+                   actor_rows or [None] * len(actor_records),
+                   link_rows or [None] * len(link_records), progress)  # fmt: skip
+    with paused_gc(), transaction(db) as conn:
+        plan = _plan_actors(conn, batch, source)
+        new_links = _plan_links(conn, batch, plan, source)
+        anything = bool(plan.new or plan.changes or new_links)
+        if _verdict(report, partial, dry_run) or not anything:
+            if report.status != "dry_run":
+                record_run(conn, report, None)
+            return report
+        batch_id = open_batch(conn, kind="import", label=f"import {kind} {source}", user=user)
+        ctx = Context(user=user, source=source, batch_id=batch_id)
+        _store(conn, batch, plan, new_links, ctx)
+        report.batch_id = batch_id
+        record_run(conn, report, batch_id)
+    return report
+
+
+def _verdict(report: ImportReport, partial: bool, dry_run: bool) -> bool:
+    """Set the status of a validated import; True when nothing is to be written.
+
+    It fails on any rejection unless ``partial``, and then when no record was valid."""
+    valid = report.created + report.updated + report.merged + report.unchanged
+    if report.issues and (not partial or not valid):
+        report.status = "failed"
+        report.clear_writes()
+        return True
+    if dry_run:
+        report.status = "dry_run"
+        return True
+    return False
+
+
+def _store(
+    conn: sa.Connection,
+    batch: _Batch,
+    plan: _ActorPlan,
+    new_links: list[dict[str, Any]],
+    ctx: Context,
+) -> None:
+    """Write the planned actors, then the links with their new ends' real ids."""
+    for actor_id, _how, changes in plan.changes:
+        actors.update(conn, actor_id, changes, ctx=ctx)
+    created: list[int] = list(actors.create_many(conn, plan.new, ctx=ctx))
+    batch.advance(len(batch.actors))
+    for values in new_links:
+        for end in ("source_id", "target_id"):
+            if values[end] >= STANDIN:
+                values[end] = created[values[end] - STANDIN]
+    links.create_many(conn, new_links, ctx=ctx)
+    batch.advance(len(batch.links))
+
+
+def qualify_keys(actors: Iterable[ActorRecord], field: str = "source") -> None:
+    """Prefix each actor's key with its publisher (``extra[field]``): the ids of the
+    national map exports are unique per publisher only (``"0"`` in two files is two
+    places), ``conseiller-numerique:<id>`` is the same place in every file."""
+    for record in actors:
+        publisher = record.extra.get(field)
+        if record.key and isinstance(publisher, str) and publisher.strip():
+            record.key = f"{publisher.strip()}:{record.key}"
+
+
+def import_actors(
+    *, db: sa.Engine, records: Sequence[ActorRecord], source: str, **options: Any
+) -> ImportReport:
+    """Import actors only (rows numbered from 2 unless ``actor_rows`` is given)."""
+    options.setdefault("actor_rows", list(range(2, len(records) + 2)))
+    return import_records(db=db, kind="actors", source=source, actor_records=records, **options)
+
+
+def import_links(
+    *, db: sa.Engine, records: Sequence[LinkRecord], source: str, **options: Any
+) -> ImportReport:
+    """Import links only; their ends are actors of ``source`` (or a SIRET/SIREN/RNA)."""
+    options.setdefault("link_rows", list(range(2, len(records) + 2)))
+    return import_records(db=db, kind="links", source=source, link_records=records, **options)

@@ -1,0 +1,307 @@
+"""Identity of imported actors: the stored actor each record updates, merges into, or none."""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from maillage.model.errors import InvalidInput
+from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
+from maillage.services.importing.cleaning import _clean_actor, _clean_columnwise, import_key
+from maillage.services.importing.reference import _Reference
+from maillage.services.importing.report import (
+    COLLECTIONS,
+    KEEP_ON_MERGE,
+    STANDIN,
+    ImportReport,
+    Progress,
+)
+from maillage.storage.registry import actors
+from maillage.storage.tables import (
+    actor,
+    actor_identifier,
+)
+
+
+@dataclass
+class _Identities:
+    """Stored identities: this source's keys, and SIRET/SIREN/RNA of live actors."""
+
+    by_key: dict[str, int]
+    by_ident: dict[str, list[int]]
+
+    @classmethod
+    def load(cls, conn: sa.Connection, source: str) -> _Identities:
+        query = sa.select(actor_identifier.c.identifier, actor_identifier.c.actor_id).where(
+            actor_identifier.c.identifier.startswith(f"source:{source}:", autoescape=True)
+        )
+        by_key = {ident: actor_id for ident, actor_id in conn.execute(query)}
+        by_ident: dict[str, list[int]] = {}
+        live = sa.select(actor.c.id, actor.c.siret, actor.c.siren, actor.c.rna).where(
+            actor.c.deleted_at.is_(None)
+        )
+        for actor_id, siret, siren, rna in conn.execute(live):
+            for ident in _identity_keys(siret, siren, rna, stored=True):
+                by_ident.setdefault(ident, []).append(actor_id)
+        return cls(by_key, by_ident)
+
+    def match(self, values: dict[str, Any], incoming: Counter[str]) -> tuple[int, str] | None:
+        """``(actor id, "same" | "merge")`` for one cleaned record, or None (new actor)."""
+        own = values["identifiers"][0]
+        if own in self.by_key:
+            return self.by_key[own], "same"
+        if not self.by_ident:
+            return None
+        for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna")):
+            found = self.by_ident.get(ident, ())
+            if len(found) == 1 and incoming[ident] == 1:
+                return found[0], "merge"
+        return None
+
+
+def _identity_keys(
+    siret: str | None, siren: str | None, rna: str | None, *, stored: bool = False
+) -> list[str]:
+    """Identifier keys, most specific first. A stored actor is indexed by its SIREN,
+    and also as ``siren-only:`` when it has no SIRET; a record with a SIRET looks for
+    its SIREN only among those (``siren-only:``), a record without one among all."""
+    keys = [f"siret:{siret}"] if siret else []
+    if rna:
+        keys.append(f"rna:{rna}")
+    if siren and stored:
+        keys.append(f"siren:{siren}")
+        if not siret:
+            keys.append(f"siren-only:{siren}")
+    elif siren:
+        keys.append(f"siren-only:{siren}" if siret else f"siren:{siren}")
+    return keys
+
+
+@dataclass
+class _ActorPlan:
+    """What an import will do to actors, decided before anything is written."""
+
+    new: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)  # source key -> id or stand-in
+
+    def add(self, key: str, values: dict[str, Any]) -> None:
+        """Plan a new actor: its key and identifiers name it until it has an id."""
+        self.ids[key] = STANDIN + len(self.new)
+        self.new.append(values)
+
+    def add_many(self, keys: Sequence[str], values: Sequence[dict[str, Any]]) -> None:
+        """Plan new actors (distinct keys, none planned yet)."""
+        self.ids.update(
+            zip(
+                keys,
+                range(STANDIN + len(self.new), STANDIN + len(self.new) + len(keys)),
+                strict=True,
+            )
+        )
+        self.new.extend(values)
+
+    @functools.cached_property
+    def idents(self) -> dict[str, int | None]:
+        """``"siret:..."`` (and SIREN, RNA) -> stand-in of the new actor holding it, None
+        when several do. Built when links first need it, once every actor is planned."""
+        idents: dict[str, int | None] = {}
+        for index, values in enumerate(self.new):
+            for scheme in ("siret", "siren", "rna"):
+                if values.get(scheme):
+                    ident = f"{scheme}:{values[scheme]}"
+                    idents[ident] = None if ident in idents else STANDIN + index
+        return idents
+
+
+@dataclass
+class _Batch:
+    """One import in the making: its records, where its rows came from, its report."""
+
+    report: ImportReport
+    actors: Sequence[ActorRecord]
+    links: Sequence[LinkRecord]
+    actor_rows: Sequence[int | None]
+    link_rows: Sequence[int | None]
+    progress: Progress | None
+    done: int = 0
+
+    @property
+    def total(self) -> int:
+        return 2 * (len(self.actors) + len(self.links))
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    def reject(
+        self, entity: str, row: int | None, name: str, exc: InvalidInput, value: Any = None
+    ) -> None:
+        """Report a record rejected by validation (``value`` replaces the checked one)."""
+        message = exc.rule if row is not None else f"{name} : {exc.rule}"
+        shown = exc.value if value is None else value
+        self.report.issues.append(ImportIssue(row, exc.field, shown, message, self.file))
+        self.report.count(entity, "rejected")
+
+    @property
+    def file(self) -> str | None:
+        """The file name issues are reported under (as the parsers do)."""
+        return Path(self.report.file).name if self.report.file else None
+
+    def warn(self, issue: ImportIssue) -> None:
+        """Report a repair (the record is kept)."""
+        issue.file = self.file
+        self.report.warnings.append(issue)
+
+
+def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
+    """Validate every actor and decide: create, update (same source) or merge."""
+    ref = _Reference(conn)
+    keys = list(map(import_key, batch.actors))
+    bulk = _clean_columnwise(batch.actors, keys, source, ref)
+    cleaned: list[tuple[ActorRecord, str, dict[str, Any]]] = []
+    if None not in bulk:  # every record cleaned in bulk
+        cleaned = list(zip(batch.actors, keys, cast("list[dict[str, Any]]", bulk), strict=True))
+        batch.advance(len(batch.actors))
+    else:
+        records = zip(batch.actors, batch.actor_rows, keys, bulk, strict=True)
+        for index, (record, row, key, values) in enumerate(records):
+            if values is not None:
+                cleaned.append((record, key, values))
+            else:  # anything to report or repair: record by record
+                try:
+                    values = _clean_actor(record, key, source, ref, batch.warn)
+                    cleaned.append((record, key, values))
+                except InvalidInput as exc:
+                    batch.reject("actors", row, f"acteur « {record.name} »", exc)
+            if index % 1000 == 999:
+                batch.advance(1000)
+        batch.advance(len(batch.actors) % 1000)
+    plan = _ActorPlan()
+    matched = _match_all(conn, batch, cleaned, plan, source)
+    _plan_matches(conn, plan, matched, batch.report)
+    batch.report.count("actors", "created", len(plan.new))
+    return plan
+
+
+def _match_all(
+    conn: sa.Connection,
+    batch: _Batch,
+    cleaned: list[tuple[ActorRecord, str, dict[str, Any]]],
+    plan: _ActorPlan,
+    source: str,
+) -> list[tuple[str, int, str, dict[str, Any]]]:
+    """Plan the new actors; return the others with the stored actor they match."""
+    identities = _Identities.load(conn, source)
+    keys = [key for _, key, _ in cleaned]
+    if not identities.by_key and not identities.by_ident and len(set(keys)) == len(keys):
+        plan.add_many(keys, [values for _, _, values in cleaned])  # all new, all distinct
+        return []
+    incoming: Counter[str] = Counter()
+    if identities.by_ident:  # an empty database has nothing to merge into
+        incoming.update(
+            ident
+            for _, _, values in cleaned
+            for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna"))
+        )
+    matched: list[tuple[str, int, str, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for record, key, values in cleaned:
+        if key in seen:
+            batch.report.count("actors", "unchanged")
+            batch.warn(ImportIssue(None, "key", key, f"« {record.name} » : même acteur "
+                                   "plus haut dans le fichier, gardé une fois",
+                                   severity="warning"))  # fmt: skip
+            continue
+        seen.add(key)
+        found = identities.match(values, incoming)
+        if found is None:
+            plan.add(key, values)
+        else:
+            matched.append((key, *found, values))
+    return matched
+
+
+def _plan_matches(
+    conn: sa.Connection,
+    plan: _ActorPlan,
+    matched: list[tuple[str, int, str, dict[str, Any]]],
+    report: ImportReport,
+) -> None:
+    """Compare matched records with the stored actors (fetched in bulk)."""
+    current = _snapshots(conn, {actor_id for _, actor_id, _, _ in matched})
+    for key, actor_id, how, values in matched:
+        snap = current[actor_id]
+        while snap.get("merged_into_id") and snap["merged_into_id"] in current:
+            snap = current[snap["merged_into_id"]]
+        if snap.get("deleted_at") is not None:
+            report.warnings.append(
+                ImportIssue(None, "key", key, "acteur supprimé : non réimporté", report.file,
+                            severity="warning")
+            )  # fmt: skip
+            report.count("actors", "unchanged")
+            continue
+        plan.ids[key] = snap["id"]
+        # an actor another source brought is only completed, also when found by key again
+        merge = how == "merge" or snap.get("source") != values.get("source")
+        changes = _changes(snap, values, merge=merge)
+        if changes:
+            plan.changes.append((snap["id"], how, changes))
+        report.count(
+            "actors", "merged" if how == "merge" else "updated" if changes else "unchanged"
+        )
+
+
+def _snapshots(conn: sa.Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Stored actors by id (deleted ones too), following merges to their survivor."""
+    out: dict[int, dict[str, Any]] = {}
+    todo = sorted(ids)
+    while todo:
+        chunk, todo = todo[:500], todo[500:]
+        for snap in actors.list(
+            conn, where=[actor.c.id.in_(chunk)], limit=None, include_deleted=True
+        ):
+            out[snap["id"]] = snap
+            target = snap.get("merged_into_id")
+            if target and target not in out and target not in todo:
+                todo.append(target)
+    return out
+
+
+def _older(current: dict[str, Any], values: dict[str, Any]) -> bool:
+    """True when the record says it was updated (``extra.date_maj``) before the stored one."""
+    new = (values.get("extra") or {}).get("date_maj")
+    old = (current.get("extra") or {}).get("date_maj")
+    return isinstance(new, str) and isinstance(old, str) and new < old
+
+
+def _changes(current: dict[str, Any], values: dict[str, Any], *, merge: bool) -> dict[str, Any]:
+    """Changes to bring a stored actor up to a record: the record's values (same
+    source, unless the record is older than the stored actor) or only what the stored
+    actor lacks (merge). Collections and ``extra`` only grow, so that what a merge
+    brought stays when its first source is imported again."""
+    merge = merge or _older(current, values)
+    changes: dict[str, Any] = {}
+    for name, value in values.items():
+        old = current.get(name)
+        if name in COLLECTIONS:
+            new: Any = sorted(set(old or ()) | set(value))
+            changed = new != sorted(old or ())
+        elif name == "extra":
+            new = {**value, **(old or {})} if merge else {**(old or {}), **value}
+            changed = new != (old or {})
+        else:
+            new = value
+            changed = old != value and not (
+                merge and (name in KEEP_ON_MERGE or old not in (None, ""))
+            )
+        if changed:
+            changes[name] = new
+    return changes

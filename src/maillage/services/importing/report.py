@@ -1,0 +1,107 @@
+"""What an import did: the report of counts, issues and warnings, and its ``import_run`` row."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from maillage.model.records import ImportIssue
+from maillage.storage.audit import utcnow
+from maillage.storage.tables import (
+    import_run,
+)
+
+ACTOR_VALUE_FIELDS = (
+    "name", "acronym", "description", "world", "category", "digital_profile", "siren",
+    "siret", "rna", "legal_form", "naf", "address", "postcode", "commune_code", "latitude",
+    "longitude", "website", "email", "phone", "classification_rule", "themes", "sdgs",
+    "territories",
+)  # fmt: skip
+_actor_fields = operator.attrgetter(*ACTOR_VALUE_FIELDS)
+LINK_VALUE_FIELDS = (
+    "form", "subtype", "weight", "amount", "status", "start_date", "end_date", "purpose",
+    "evidence", "evidence_url", "confidence", "themes", "source_ref",
+)  # fmt: skip
+COLLECTIONS = ("themes", "sdgs", "territories", "identifiers")
+KEEP_ON_MERGE = ("source", "source_ref", "extra", "identifiers")
+STANDIN = 2**40  # ids handed to links whose end is an actor created by the same import
+COUNTS = ("created", "updated", "merged", "unchanged", "rejected")
+Progress = Callable[[int, int], None]
+"""Called with ``(done, total)`` work units as an import goes."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``issues`` lists every rejected row with its reason.
+
+    The totals add up the ``details`` per entity (``actors``, ``links``, ``needs``,
+    ``indicators``); ``warnings`` lists repairs and values left out (rows kept).
+    """
+
+    kind: str
+    source: str
+    file: str | None
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    issues: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    details: dict[str, dict[str, int]] = field(default_factory=dict)
+    batch_id: int | None = None
+    import_run_id: int | None = None
+    status: str = "done"
+
+    def count(self, entity: str, what: str, n: int = 1) -> None:
+        """Add ``n`` to one count of ``entity`` and to the total."""
+        counts = self.details.setdefault(entity, dict.fromkeys(COUNTS, 0))
+        counts[what] += n
+        setattr(self, what, getattr(self, what) + n)
+
+    def clear_writes(self) -> None:
+        """Zero the write counts (a failed import wrote nothing); rejections stay."""
+        for what in ("created", "updated", "merged", "unchanged"):
+            setattr(self, what, 0)
+            for counts in self.details.values():
+                counts[what] = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (issues and warnings as dicts)."""
+        data = asdict(self)
+        data["issues"] = [_issue_dict(i) for i in self.issues]
+        data["warnings"] = [_issue_dict(i) for i in self.warnings]
+        return data
+
+
+def _issue_dict(issue: ImportIssue) -> dict[str, Any]:
+    return {
+        k: (v if isinstance(v, str | int | float | bool | None) else str(v))
+        for k, v in asdict(issue).items()
+    }
+
+
+def record_run(conn: sa.Connection, report: ImportReport, batch_id: int | None) -> None:
+    """Log one import (its counts and first 1,000 issues) in ``import_run``."""
+    counts: dict[str, Any] = {k: getattr(report, k) for k in ("rows", *COUNTS)}
+    counts["details"] = report.details
+    result = conn.execute(
+        sa.insert(import_run).values(
+            batch_id=batch_id,
+            kind=report.kind,
+            source=report.source,
+            file=report.file,
+            status=report.status,
+            started_at=utcnow(),
+            finished_at=utcnow(),
+            counts=counts,
+            issues=[_issue_dict(i) for i in report.issues[:1000]],
+        )
+    )
+    key = result.inserted_primary_key
+    report.import_run_id = int(key[0]) if key else None
