@@ -14,7 +14,7 @@ from maillage.analysis.graph import ActorGraph
 from maillage.analysis.mixing import mixing
 from maillage.analysis.structure import structure
 from maillage.analysis.timeline import timeline
-from maillage.model import numbers
+from maillage.model import numbers, taxonomy
 
 
 def analyse(
@@ -117,14 +117,10 @@ _TITLES: dict[str, dict[str, Any]] = {
     },
 }
 
-# Group names as the report prints them (worlds, digital profiles, brokerage roles).
+# Group names as the report prints them besides the worlds' (digital profiles, brokerage
+# roles); the worlds are named by their taxonomy (:func:`_world_names`).
 _NAMES = {
     "fr": {
-        "economic": "économique",
-        "associative": "associatif",
-        "public": "public",
-        "academic": "académique",
-        "unknown": "non renseigné",
         "digital_native": "natifs du numérique",
         "other": "autres",
         "coordinator": "coordinateur",
@@ -143,9 +139,9 @@ class _Format:
     """Numbers and names in the report's language."""
 
     def __init__(self, lang: str) -> None:
-        self.lang = "en" if lang == "en" else "fr"
+        self.lang: taxonomy.Lang = "en" if lang == "en" else "fr"
         self.t = _TITLES[self.lang]
-        self._names = _NAMES[self.lang]
+        self._names = {**_NAMES[self.lang], **_world_names(self.lang)}
 
     def num(self, value: Any, digits: int = 3) -> str:
         """A number: integers with thousands separators, floats to ``digits`` places."""
@@ -163,6 +159,12 @@ class _Format:
 
     def name(self, code: str) -> str:
         return self._names.get(code, code)
+
+
+def _world_names(lang: taxonomy.Lang) -> dict[str, str]:
+    """The short lower-case names of the worlds ("économique"), ``unknown`` included."""
+    worlds = [*taxonomy.load("worlds"), taxonomy.unknown("worlds")]
+    return {t.code: t.short(lang) for t in worlds}
 
 
 def render_report(result: Mapping[str, Any], lang: str = "fr") -> str:

@@ -4,8 +4,8 @@ Written: ``<graph mode="dynamic" timeformat="date">`` with every record field de
 as a node or edge attribute (``string``, ``double``, ``boolean``; lists joined with
 ``|``, ``extra`` as JSON), node ``id`` = actor key and ``label`` = name, edge
 ``weight``, ``kind`` and ``label`` = link kind, link start/end dates as a ``<spell>``,
-and a ``<viz:color>`` per node and edge from the actor's world (the edge takes its
-source's colour). The default edge type is ``directed`` when any link is directed; each
+and a ``<viz:color>`` per node and edge from the actor's world, the colour the portal
+draws it in (the worlds taxonomy's ``colour``; the edge takes its source's colour). The default edge type is ``directed`` when any link is directed; each
 edge carries its own ``directed`` attribute. An actor without key is written with id
 ``n<index>``. Reference: ``gephi/gexf`` ``specs/1.3`` (gexf.rnc, dynamics.rnc, viz.rnc).
 
@@ -16,6 +16,7 @@ spreadsheet headers (:func:`maillage.io.tabular.parse_actor_table`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -25,17 +26,11 @@ from maillage.io.flat import ACTOR_COLUMNS, LINK_COLUMNS, cell_text, xml_safe
 from maillage.io.reading import table_from_records
 from maillage.io.result import ParseResult
 from maillage.io.tabular import parse_actor_table, parse_link_table
+from maillage.model import taxonomy
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
-__all__ = ["WORLD_COLOURS", "generate_gexf", "parse_gexf", "read_gexf", "write_gexf"]
+__all__ = ["generate_gexf", "parse_gexf", "read_gexf", "write_gexf"]
 
-WORLD_COLOURS: dict[str | None, tuple[int, int, int]] = {
-    "economic": (31, 119, 180),
-    "associative": (44, 160, 44),
-    "public": (214, 39, 40),
-    "academic": (148, 103, 189),
-    None: (150, 150, 150),
-}
 _DOUBLE = {"latitude", "longitude", "amount", "confidence"}
 NODE_ATTRIBUTES = tuple(c for c in ACTOR_COLUMNS if c not in ("name", "key"))
 EDGE_ATTRIBUTES = tuple(
@@ -65,8 +60,11 @@ def _attvalues(record: Any, names: tuple[str, ...]) -> str:
     return f"<attvalues>{cells}</attvalues>" if cells else ""
 
 
+@cache
 def _colour(world: str | None) -> str:
-    r, g, b = WORLD_COLOURS.get(world, WORLD_COLOURS[None])
+    """``<viz:color>`` of a world (``#b45309`` -> ``r="180" g="83" b="9"``)."""
+    hex_colour = taxonomy.colour("worlds", world).removeprefix("#")
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
     return f'<viz:color r="{r}" g="{g}" b="{b}"/>'
 
 

@@ -4,6 +4,12 @@ Each file holds ``{"taxonomy", "description", "source", "terms": [...]}``; every
 a stable ``code``, ``label_fr`` and ``label_en``, and any further keys (descriptions,
 ``default_world``, ``directed``, ``depth``...) land in :attr:`Term.data`. Files are read
 once through ``importlib.resources`` and cached; nothing is read at import time.
+
+The worlds and the link kinds also say how they are shown: each term has a ``colour``
+(``#rrggbb``, the one the portal, the widgets and the GEXF export draw) and a short
+lower-case name for sentences (``short_fr``, ``short_en``), and the file has an
+``unknown`` entry (label, colour) for a record with no value: :func:`colour`,
+:func:`colours` and :func:`unknown` read them.
 """
 
 from __future__ import annotations
@@ -23,12 +29,15 @@ __all__ = [
     "Taxonomy",
     "Term",
     "codes",
+    "colour",
+    "colours",
     "info",
     "label",
     "load",
     "names",
     "resolve",
     "term",
+    "unknown",
 ]
 
 Lang = Literal["fr", "en"]
@@ -53,19 +62,32 @@ class Term:
         """Return the English description, if any."""
         return self.data.get("description_en")
 
+    @property
+    def colour(self) -> str | None:
+        """Return the colour (``#rrggbb``) the term is drawn in, if it has one."""
+        return self.data.get("colour")
+
     def label(self, lang: Lang = "fr") -> str:
         """Return the label in ``lang`` (``"fr"`` or ``"en"``)."""
         return self.label_en if lang == "en" else self.label_fr
 
+    def short(self, lang: Lang = "fr") -> str:
+        """Return the short lower-case name used inside sentences (``short_fr`` or
+        ``short_en``: "économique"), the label when the term has none."""
+        found = self.data.get(f"short_{'en' if lang == 'en' else 'fr'}")
+        return str(found) if found else self.label(lang)
+
 
 @dataclass(frozen=True, slots=True)
 class Taxonomy:
-    """A whole taxonomy file: its name, what it is, where it comes from, its terms."""
+    """A whole taxonomy file: its name, what it is, where it comes from, its terms, and
+    the entry for a record with no value when the file has one (``unknown``)."""
 
     name: str
     description: str
     source: str
     terms: tuple[Term, ...]
+    unknown: Term | None = None
 
 
 def _directory() -> Traversable:
@@ -99,7 +121,8 @@ def info(name: str) -> Taxonomy:
         raise NotFound("taxonomy", name)
     raw = json.loads(_directory().joinpath(f"{name}.json").read_text(encoding="utf-8"))
     terms = tuple(_term(t) for t in raw["terms"])
-    return Taxonomy(name, raw.get("description", ""), raw.get("source", ""), terms)
+    missing = _term(raw["unknown"]) if "unknown" in raw else None
+    return Taxonomy(name, raw.get("description", ""), raw.get("source", ""), terms, missing)
 
 
 def load(name: str) -> list[Term]:
@@ -130,6 +153,33 @@ def term(name: str, code: str) -> Term:
 def label(name: str, code: str, lang: Lang = "fr") -> str:
     """Return the French (default) or English label of a code. Raises ``NotFound``."""
     return term(name, code).label(lang)
+
+
+def unknown(name: str) -> Term:
+    """Return the entry of taxonomy ``name`` for a record with no value (code
+    ``unknown``, "Non renseigné" / "Not given", its colour). Raises ``NotFound`` when the
+    taxonomy has none."""
+    found = info(name).unknown
+    if found is None:
+        raise NotFound("taxonomy_term", f"{name}/unknown")
+    return found
+
+
+@cache
+def colours(name: str) -> MappingProxyType[str, str]:
+    """Return code -> colour (``#rrggbb``) of every term of taxonomy ``name`` that has
+    one, in file order (cached). Raises ``NotFound``."""
+    return MappingProxyType({t.code: t.colour for t in info(name).terms if t.colour})
+
+
+def colour(name: str, code: str | None) -> str:
+    """Return the colour code ``code`` of taxonomy ``name`` is drawn in; the colour of
+    the taxonomy's ``unknown`` entry for no code or a code it does not know. Raises
+    ``NotFound`` when neither has a colour."""
+    found = colours(name).get(code or "") or unknown(name).colour
+    if found is None:
+        raise NotFound("taxonomy_term", f"{name}/{code}/colour")
+    return found
 
 
 @cache

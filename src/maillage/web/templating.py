@@ -2,7 +2,9 @@
 
 Templates get ``_``/``ngettext``/``num``/``pct`` in the request's language, ``url`` (the
 one helper that builds internal URLs, over ``request.url_for``), ``static`` and the
-colours and labels of the four worlds.
+colours and labels of the four worlds and of the link kinds, read from the taxonomies
+(:func:`maillage.model.taxonomy.colour`): ``colour(name, code)`` for a swatch,
+``world_colours``/``kind_colours``/``unknown_colour`` for the widgets' data attributes.
 """
 
 from __future__ import annotations
@@ -17,29 +19,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount
 
-from maillage.services.portal import label
+from maillage.model import taxonomy
 from maillage.web.i18n import LANGUAGES, Gettext, Lang
 
-# Colour-blind-safe hues, each at least 3:1 against the white page and the light map.
-WORLD_COLOURS = {
-    "economic": "#b45309",
-    "associative": "#047857",
-    "public": "#1d4ed8",
-    "academic": "#a21caf",
-}
-UNKNOWN_COLOUR = "#57534e"
 _PARAM = re.compile(r"{([^}]+)}")
-KIND_COLOURS = {
-    "partnership": "#57534e",
-    "funding": "#b45309",
-    "public_contract": "#7c3aed",
-    "membership": "#0f766e",
-    "governance": "#9f1239",
-    "joint_project": "#2563eb",
-    "research_collaboration": "#a21caf",
-    "exchange_of_practice": "#4d7c0f",
-    "other": "#78716c",
-}
 
 
 def request_lang(request: Request) -> Lang:
@@ -120,9 +103,15 @@ def url_for(
 def worlds(lang: Lang) -> list[dict[str, str]]:
     """The four worlds with code, label and colour, in taxonomy order."""
     return [
-        {"code": code, "label": label("worlds", code, lang) or code, "colour": colour}
-        for code, colour in WORLD_COLOURS.items()
+        {"code": t.code, "label": t.label(lang), "colour": taxonomy.colour("worlds", t.code)}
+        for t in taxonomy.load("worlds")
     ]
+
+
+def world_names(lang: Lang) -> dict[str, str]:
+    """Code -> label of the worlds, ``unknown`` ("Non renseigné") included."""
+    names = {t.code: t.label(lang) for t in taxonomy.load("worlds")}
+    return {**names, "unknown": taxonomy.unknown("worlds").label(lang)}
 
 
 class Templates:
@@ -137,6 +126,7 @@ class Templates:
             lstrip_blocks=True,
         )
         self.tile_url = tile_url
+        self.env.globals["colour"] = taxonomy.colour
 
     def compile_all(self) -> None:
         """Compile every template now (a burst of first requests would each compile them)."""
@@ -155,9 +145,10 @@ class Templates:
             "url": lambda name, query=None, **path: url_for(request, name, query, base, **path),
             "static": lambda path: url_for(request, "static", None, base, path=path),
             "worlds": worlds(lang),
-            "world_colours": WORLD_COLOURS,
-            "kind_colours": KIND_COLOURS,
-            "unknown_colour": UNKNOWN_COLOUR,
+            "world_names": world_names(lang),
+            "world_colours": dict(taxonomy.colours("worlds")),
+            "kind_colours": dict(taxonomy.colours("link_kinds")),
+            "unknown_colour": taxonomy.colour("worlds", None),
             "tile_url": self.tile_url,
             **Gettext(lang).functions(),
         }

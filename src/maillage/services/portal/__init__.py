@@ -46,18 +46,21 @@ __all__ = [
 ]
 
 
-NOT_GIVEN = {"fr": "Non renseigné", "en": "Not given"}
-
-
 def label(name: str, code: str | None, lang: Lang = "fr") -> str | None:
-    """The label of a taxonomy code in ``lang``; "not given" for ``unknown`` (the code the
-    counts use for an empty field), the code itself when the taxonomy does not know it."""
+    """The label of a taxonomy code in ``lang``; for ``unknown`` (the code the counts use
+    for an empty field) the label of the taxonomy's ``unknown`` entry ("Non renseigné"),
+    the worlds' one when it has none; the code itself when the taxonomy does not know it."""
     if code is None:
         return None
     try:
         return taxonomy.label(name, code, lang)
     except NotFound:
-        return NOT_GIVEN[lang] if code == "unknown" else code
+        if code != "unknown":
+            return code
+    try:
+        return taxonomy.unknown(name).label(lang)
+    except NotFound:
+        return taxonomy.unknown("worlds").label(lang)
 
 
 def by_world(counts: Mapping[str, int], lang: Lang = "fr") -> list[dict[str, Any]]:

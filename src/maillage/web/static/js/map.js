@@ -8,7 +8,6 @@ const LANG = document.documentElement.lang || "fr";
 const NUMBER = new Intl.NumberFormat(LANG);
 const COMPACT = new Intl.NumberFormat(LANG, { notation: "compact", maximumFractionDigits: 1 });
 const CLUSTER_MAX_ZOOM = 13;
-const UNKNOWN = "#57534e";
 
 const el = document.getElementById("map");
 if (el) start(el).catch((error) => fail(el, error));
@@ -84,10 +83,12 @@ function withQuery(url, query) {
   return target.toString();
 }
 
-function colourExpression(colours) {
+// The colour of a point: its world's, from the taxonomy as the page gives it
+// (``colours``: world -> colour), ``unknown`` for an actor with no world.
+function colourExpression(colours, unknown) {
   const match = ["match", ["get", "world"]];
   for (const [world, colour] of Object.entries(colours)) match.push(world, colour);
-  match.push(UNKNOWN);
+  match.push(unknown);
   return match;
 }
 
@@ -115,14 +116,14 @@ function style(element) {
   return { version: 8, sources, layers };
 }
 
-function addActorLayers(map, colours) {
+function addActorLayers(map, colours, unknown) {
   map.addSource("actors", { type: "geojson", data: { type: "FeatureCollection", features: [] },
     cluster: true, clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40, promoteId: "id" });
   map.addLayer({ id: "clusters", type: "circle", source: "actors", filter: ["has", "point_count"],
     paint: { "circle-color": "#1e3a8a", "circle-opacity": 0.85, "circle-stroke-color": "#fff", "circle-stroke-width": 2,
       "circle-radius": ["interpolate", ["linear"], ["get", "point_count"], 2, 12, 50, 20, 500, 30] } });
   map.addLayer({ id: "actors", type: "circle", source: "actors", filter: ["!", ["has", "point_count"]],
-    paint: { "circle-color": colourExpression(colours), "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
+    paint: { "circle-color": colourExpression(colours, unknown), "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
       "circle-radius": ["case", ["has", "count"], ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 8, 100, 40], 7] } });
   map.addLayer({ id: "selected", type: "circle", source: "actors", filter: ["==", ["get", "id"], -1],
     paint: { "circle-color": "rgba(0,0,0,0)", "circle-radius": 13, "circle-stroke-color": "#111827", "circle-stroke-width": 3 } });
@@ -133,6 +134,7 @@ class MapWidget {
     this.lib = maplibregl;
     this.el = element;
     this.colours = JSON.parse(element.dataset.colours || "{}");
+    this.unknown = element.dataset.unknownColour;
     this.query = new URLSearchParams(JSON.parse(element.dataset.query || "{}")).toString();
     this.places = new Map();
     this.markers = new Map();
@@ -147,7 +149,7 @@ class MapWidget {
       locale: strings().map_ui || {} });
     this.map.addControl(new this.lib.NavigationControl({ showCompass: false }));
     await new Promise((resolve) => this.map.on("load", resolve));
-    addActorLayers(this.map, this.colours);
+    addActorLayers(this.map, this.colours, this.unknown);
     this.listen();
     await this.load(this.query);
   }

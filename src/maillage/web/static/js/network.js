@@ -20,8 +20,7 @@
 (function () {
   "use strict";
 
-  var UNKNOWN = "#57534e";
-  var LINK = "#a8a29e";
+  var LINK = "#a8a29e"; // a bundle of links (aggregated view), as the page's lines
   var VEIL = "rgba(238, 242, 246, 0.85)"; // the widget's background, over what is not selected
   var LABEL_FONT = "13px system-ui, sans-serif";
   var STRONG_FONT = "600 13px system-ui, sans-serif";
@@ -35,6 +34,9 @@
 
   var el = document.getElementById("network");
   if (!el) return;
+  // Colours of the worlds and link kinds come from the taxonomies, through the page:
+  // data-colours, data-kind-colours, and this one for an actor with no world.
+  var UNKNOWN = el.dataset.unknownColour;
   var NUMBER = new Intl.NumberFormat(document.documentElement.lang || "fr");
 
   // The page's string ``key`` with its ``values`` in, numbers written in the page's language.
