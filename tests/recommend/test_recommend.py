@@ -23,6 +23,7 @@ from maillage.recommend import (
 from maillage.recommend.boosting import BoostedTrees
 from maillage.recommend.evaluation import auc
 from maillage.recommend.features import FEATURES, pair_context, pair_features
+from maillage.services.analysis import territory_name
 
 
 def make_actor(key: str, **overrides: object) -> ActorRecord:
@@ -165,6 +166,30 @@ def test_reasons_name_shared_partners_worlds_themes_territory_and_need() -> None
     assert any("Mairie de Lille" in r for r in rec["reasons"])
     en = recommend_for_actor(g, "asso", needs=needs, lang="en")[0]["reasons"]
     assert any("complementary worlds" in r for r in en)
+
+
+def test_reasons_name_the_worlds_and_the_territories_the_caller_names() -> None:
+    actors = [
+        make_actor("asso", world="associative", territories=["DEP:59"], themes=["inclusion"]),
+        make_actor("firm", world="economic", territories=["DEP:59"], themes=["inclusion"]),
+        make_actor("mairie", world="public", territories=["DEP:59"]),
+    ]
+    g = build_graph(actors, [make_link("asso", "mairie"), make_link("firm", "mairie")])
+    needs = [NeedRecord("DEP:59", "inclusion")]
+    # the service names territories from the shipped geography
+    [rec] = recommend_for_actor(g, "asso", needs=needs, territory_names=territory_name)
+    assert "même territoire : Nord (DEP:59)" in rec["reasons"]
+    assert "besoin de Nord (DEP:59) sur « inclusion » que ce binôme peut traiter" in rec["reasons"]
+    assert "mondes complémentaires : le monde associatif et le monde économique" in rec["reasons"]
+    [plain] = recommend_for_actor(g, "asso", needs=needs)
+    assert "même territoire : DEP:59" in plain["reasons"]
+    [en] = recommend_for_actor(g, "asso", lang="en", territory_names={"DEP:59": "Nord"}.get)
+    assert "same territory: Nord (DEP:59)" in en["reasons"]
+    assert "complementary worlds: the associative world and the economic world" in en["reasons"]
+    out = recommend_for_territory(g, "DEP:59", territory_names=territory_name)
+    assert out["links"]
+    assert all("même territoire : Nord (DEP:59)" in link["reasons"] for link in out["links"])
+    assert territory_name("COM:9") is None and territory_name("DEP:999") is None
 
 
 def test_territory_recommendations_and_replicable_solutions() -> None:

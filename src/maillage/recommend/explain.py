@@ -1,15 +1,19 @@
-"""Reasons, in words, for a proposed alliance between two actors."""
+"""Reasons, in words, for a proposed alliance between two actors.
+
+Worlds and themes are named by their taxonomies; territories by the caller, who passes a
+:data:`TerritoryNames` (code -> name, ``None`` when unknown): recommend reads no
+geography itself.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
-from maillage.geo.geography import load_geography
 from maillage.model import taxonomy
 from maillage.model.errors import MaillageError
 from maillage.model.numbers import number
@@ -17,25 +21,12 @@ from maillage.model.text import stop_words
 from maillage.recommend.affinity import graph_name_words, words_of
 from maillage.recommend.features import PairContext
 
-WORLD_NAMES = {
-    "fr": {
-        "economic": "le monde économique",
-        "associative": "le monde associatif",
-        "public": "le monde public",
-        "academic": "le monde académique",
-        "unknown": "un monde non renseigné",
-    },
-    "en": {
-        "economic": "the economic world",
-        "associative": "the associative world",
-        "public": "the public world",
-        "academic": "the academic world",
-        "unknown": "an unrecorded world",
-    },
-}
+TerritoryNames = Callable[[str], str | None]
+"""The name of a territory code (``"DEP:59"`` -> ``"Nord"``), ``None`` when unknown."""
 
 TEXT = {
     "fr": {
+        "world": "le monde {name}",
         "partners": "partenaires communs : {names}",
         "worlds": "mondes complémentaires : {a} et {b}",
         "themes": "thèmes partagés : {themes}",
@@ -47,6 +38,7 @@ TEXT = {
         "names": "noms proches (mots communs : {words})",
     },
     "en": {
+        "world": "the {name} world",
         "partners": "shared partners: {names}",
         "worlds": "complementary worlds: {a} and {b}",
         "themes": "shared themes: {themes}",
@@ -60,13 +52,17 @@ TEXT = {
 }
 
 
-def place_name(code: str) -> str:
-    """``Nord (DEP:59)`` for a code of the shipped geography, the code itself otherwise."""
-    try:
-        found = load_geography().get_or_none(code)
-    except MaillageError:  # a malformed code (COM:9) given through the library
-        return code
-    return f"{found.name} ({code})" if found is not None else code
+def place_name(code: str, names: TerritoryNames | None = None) -> str:
+    """``Nord (DEP:59)`` for a code ``names`` knows, the code itself otherwise."""
+    found = names(code) if names is not None else None
+    return f"{found} ({code})" if found else code
+
+
+def world_name(code: str, lang: str) -> str:
+    """``le monde économique`` / ``the economic world``: the world's short name (from its
+    taxonomy) in a sentence."""
+    short = taxonomy.term("worlds", code).short("en" if lang == "en" else "fr")
+    return TEXT["en" if lang == "en" else "fr"]["world"].format(name=short)
 
 
 def theme_name(code: str, lang: str) -> str:
@@ -111,11 +107,16 @@ def matching_needs(
 
 
 def explain_pair(
-    ctx: PairContext, u: int, v: int, needs: Sequence[NeedRecord] = (), lang: str = "fr"
+    ctx: PairContext,
+    u: int,
+    v: int,
+    needs: Sequence[NeedRecord] = (),
+    lang: str = "fr",
+    territory_names: TerritoryNames | None = None,
 ) -> dict[str, Any]:
-    """Reasons for the pair ``(u, v)``: codes, sentences and the shared partners named."""
+    """Reasons for the pair ``(u, v)``: codes, sentences and the shared partners named.
+    Territories are named by ``territory_names`` (their codes alone without it)."""
     g, text = ctx.graph, TEXT.get(lang, TEXT["fr"])
-    names = WORLD_NAMES.get(lang, WORLD_NAMES["fr"])
     codes: list[str] = []
     reasons: list[str] = []
     partners = shared_partners(ctx, u, v)
@@ -127,14 +128,16 @@ def explain_pair(
     wu, wv = int(g.world[u]), int(g.world[v])
     if wu != wv and UNKNOWN_WORLD not in (wu, wv):
         codes.append("complementary_worlds")
-        reasons.append(text["worlds"].format(a=names[WORLDS[wu]], b=names[WORLDS[wv]]))
+        a, b = world_name(WORLDS[wu], lang), world_name(WORLDS[wv], lang)
+        reasons.append(text["worlds"].format(a=a, b=b))
     themes = sorted(g.themes[u] & g.themes[v])
     if themes:
         codes.append("shared_themes")
         reasons.append(text["themes"].format(themes=", ".join(theme_name(t, lang) for t in themes)))
     if g.territory[u] and g.territory[u] == g.territory[v]:
         codes.append("same_territory")
-        reasons.append(text["territory"].format(place=place_name(g.territory[u])))
+        place = place_name(g.territory[u], territory_names)
+        reasons.append(text["territory"].format(place=place))
     elif not partners:
         codes.append("far")
         reasons.append(text["far"])
@@ -151,7 +154,8 @@ def explain_pair(
         codes.append("territory_need")
         reasons.append(
             text["need"].format(
-                place=place_name(need.territory), theme=theme_name(need.theme, lang)
+                place=place_name(need.territory, territory_names),
+                theme=theme_name(need.theme, lang),
             )
         )
     return {

@@ -22,7 +22,7 @@ from maillage.analysis.coverage import (
 from maillage.analysis.filter import GraphFilter, needs_in, territory_mask
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.recommend.candidates import candidates, complementary
-from maillage.recommend.explain import explain_pair, matching_needs
+from maillage.recommend.explain import TerritoryNames, explain_pair, matching_needs
 from maillage.recommend.features import PairContext, pair_context
 from maillage.recommend.model import LinkModel, fit_model
 from maillage.recommend.store import ModelStore
@@ -77,13 +77,16 @@ def recommend_for_actor(
     lang: str = "fr",
     seed: int = 0,
     store: ModelStore | None = None,
+    territory_names: TerritoryNames | None = None,
 ) -> list[dict[str, Any]]:
     """New partners for ``actor_id``, best first, each with its reasons in words.
 
     Returns up to ``top`` dicts: ``id``, ``name``, ``world``, ``score`` (in [0, 1]),
     ``probability``, ``reason_codes``, ``reasons``, ``shared_partners``. Never the actor,
-    an existing partner or a deleted actor. ``store``: see :func:`prepare`. Raises ``KeyError`` for an unknown (or
-    deleted) actor and ``ValueError`` for an unknown mode.
+    an existing partner or a deleted actor. ``store``: see :func:`prepare`.
+    ``territory_names`` names the territories in the reasons (``Nord (DEP:59)``; the
+    code alone without it). Raises ``KeyError`` for an unknown (or deleted) actor and
+    ``ValueError`` for an unknown mode.
     """
     ctx, fitted = prepare(graph, seed=seed, store=store)
     model = model or fitted
@@ -100,7 +103,7 @@ def recommend_for_actor(
             "world": WORLDS[graph.world[cand[i]]],
             "score": float(score[i]),
             "probability": float(p[i]),
-            **explain_pair(ctx, u, int(cand[i]), needs, lang),
+            **explain_pair(ctx, u, int(cand[i]), needs, lang, territory_names),
         }
         for i in order
     ]
@@ -144,6 +147,7 @@ def recommend_for_territory(
     seed: int = 0,
     store: ModelStore | None = None,
     within: tuple[str, ...] = (),
+    territory_names: TerritoryNames | None = None,
 ) -> dict[str, Any]:
     """The most valuable missing links inside ``territory`` and solutions to replicate.
 
@@ -152,7 +156,7 @@ def recommend_for_territory(
     first, with score and reasons. The territory's needs are those filed on it or inside it.
     ``solutions``: for each need of the territory with no solution within reach, the
     solutions carried elsewhere on the same theme, most carried first. ``store``: see
-    :func:`prepare`.
+    :func:`prepare`; ``territory_names``: see :func:`recommend_for_actor`.
     """
     ctx, fitted = prepare(graph, seed=seed, store=store)
     model = model or fitted
@@ -164,7 +168,8 @@ def recommend_for_territory(
     score = mode_scores(ctx, p, u, v, mode, local_needs)
     order = np.lexsort((v, u, -score))[:top]
     links = [
-        _pair_entry(ctx, int(u[i]), int(v[i]), score[i], p[i], local_needs, lang) for i in order
+        _pair_entry(ctx, int(u[i]), int(v[i]), score[i], p[i], local_needs, lang, territory_names)
+        for i in order
     ]
     return {
         "territory": territory,
@@ -182,6 +187,7 @@ def _pair_entry(
     p: float,
     needs: Sequence[NeedRecord],
     lang: str,
+    territory_names: TerritoryNames | None = None,
 ) -> dict[str, Any]:
     g = ctx.graph
     return {
@@ -189,7 +195,7 @@ def _pair_entry(
         "target": {"id": g.ids[v], "name": g.names[v], "world": WORLDS[g.world[v]]},
         "score": float(score),
         "probability": float(p),
-        **explain_pair(ctx, u, v, needs, lang),
+        **explain_pair(ctx, u, v, needs, lang, territory_names),
     }
 
 

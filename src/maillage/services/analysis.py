@@ -37,8 +37,9 @@ from maillage.analysis.graph import (
     main_territory,
     world_code,
 )
+from maillage.geo import load_geography
 from maillage.model import taxonomy
-from maillage.model.errors import InvalidInput, NotFound
+from maillage.model.errors import InvalidInput, MaillageError, NotFound
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
@@ -343,6 +344,16 @@ def territory_prefixes_of(*, db: sa.Engine, code: str) -> tuple[str, ...]:
         return territory_prefixes(conn, code)
 
 
+def territory_name(code: str) -> str | None:
+    """The name of a territory of the shipped geography (``DEP:59`` -> ``Nord``), for the
+    reasons of recommendations; ``None`` for an unknown or malformed code (``COM:9``)."""
+    try:
+        found = load_geography().get_or_none(code)
+    except MaillageError:
+        return None
+    return found.name if found is not None else None
+
+
 def _checked_filter(db: sa.Engine, data: MapData, flt: GraphFilter) -> GraphFilter:
     territory_code = _territory_key(db, data, flt.territory) if flt.territory else None
     within = territory_prefixes_of(db=db, code=territory_code) if territory_code else ()
@@ -403,7 +414,15 @@ def recommend_actor(
     except KeyError:
         raise NotFound("actor", actor_id) from None
     found = recommend_for_actor(
-        graph, actor_id, top=top, mode=mode, needs=data.needs, lang=lang, seed=seed, store=store
+        graph,
+        actor_id,
+        top=top,
+        mode=mode,
+        needs=data.needs,
+        lang=lang,
+        seed=seed,
+        store=store,
+        territory_names=territory_name,
     )
     return {
         "actor": {"id": actor_id, "name": graph.names[u]},
@@ -443,6 +462,7 @@ def recommend_territory(
         seed=seed,
         store=store,
         within=territory_prefixes_of(db=db, code=code),
+        territory_names=territory_name,
     )
 
 

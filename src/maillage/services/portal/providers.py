@@ -35,7 +35,13 @@ from maillage.analysis.mixing import group_mixing
 from maillage.recommend import prepare, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
 from maillage.services import portal
-from maillage.services.analysis import MapData, load_map, model_store, territory_prefixes_of
+from maillage.services.analysis import (
+    MapData,
+    load_map,
+    model_store,
+    territory_name,
+    territory_prefixes_of,
+)
 
 log = logging.getLogger(__name__)
 Rows = list[dict[str, Any]]
@@ -235,7 +241,13 @@ class Analysis:
         def compute() -> Rows:
             try:
                 found = recommend_for_actor(
-                    data.graph, actor_id, top=10, needs=data.needs, lang=lang, seed=self.seed
+                    data.graph,
+                    actor_id,
+                    top=10,
+                    needs=data.needs,
+                    lang=lang,
+                    seed=self.seed,
+                    territory_names=territory_name,
                 )
             except KeyError:
                 return []
@@ -310,6 +322,7 @@ class Analysis:
                 parents=data.parents,
                 lang=lang,
                 seed=self.seed,
+                territory_names=territory_name,
             )
             rows: Rows = [
                 {
