@@ -173,9 +173,9 @@ def colours(name: str) -> MappingProxyType[str, str]:
 
 
 def colour(name: str, code: str | None) -> str:
-    """Return the colour code ``code`` of taxonomy ``name`` is drawn in; the colour of
-    the taxonomy's ``unknown`` entry for no code or a code it does not know. Raises
-    ``NotFound`` when neither has a colour."""
+    """Return the colour (``#rrggbb``) in which ``code`` of taxonomy ``name`` is drawn:
+    the colour of the taxonomy's ``unknown`` entry for no code or a code it does not
+    know. Raises ``NotFound`` when neither has a colour."""
     found = colours(name).get(code or "") or unknown(name).colour
     if found is None:
         raise NotFound("taxonomy_term", f"{name}/{code}/colour")
