@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Hashable, Sequence
+from typing import TypedDict
 
 import numpy as np
 
@@ -110,9 +110,24 @@ def matching_needs(
     return [n for n in needs if n.theme in themes and n.territory in reach]
 
 
+class SharedPartner(TypedDict):
+    """A partner both actors of a pair already have."""
+
+    id: Hashable
+    name: str
+
+
+class Reasons(TypedDict):
+    """Why a pair is proposed: reason codes, the same reasons in words, partners named."""
+
+    reason_codes: list[str]
+    reasons: list[str]
+    shared_partners: list[SharedPartner]
+
+
 def explain_pair(
     ctx: PairContext, u: int, v: int, needs: Sequence[NeedRecord] = (), lang: str = "fr"
-) -> dict[str, Any]:
+) -> Reasons:
     """Reasons for the pair ``(u, v)``: codes, sentences and the shared partners named."""
     g, text = ctx.graph, TEXT.get(lang, TEXT["fr"])
     names = WORLD_NAMES.get(lang, WORLD_NAMES["fr"])
