@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 import sqlalchemy as sa
 
@@ -31,6 +31,78 @@ from maillage.storage.tables import actor
 LINK_LIMIT = 10_000  # link bundles an aggregated network may hold (the heaviest are kept)
 
 
+class ActorNode(TypedDict):
+    """An actor of the view, placed, with its links in the view (``degree``), those
+    across worlds, and its radius in pixels."""
+
+    id: str  # a<actor id>
+    actor_id: int
+    label: str
+    world: str | None
+    degree: int
+    cross_world: int
+    size: float
+    x: float
+    y: float
+
+
+class ActorLink(TypedDict):
+    """A link between two actor nodes; ``directed`` only when true."""
+
+    id: str  # l<link id>
+    source: str
+    target: str
+    kind: str
+    start_year: int | None
+    end_year: int | None
+    directed: NotRequired[bool]
+
+
+class GroupNode(TypedDict):
+    """The actors of one world in one commune or département."""
+
+    id: str  # g:<territory>:<world>
+    territory: str | None
+    label: str
+    world: str | None
+    count: int
+    degree: int  # links to the other groups
+    size: float
+    x: float
+    y: float
+
+
+class BundleLink(TypedDict):
+    """The links between two groups."""
+
+    id: str
+    source: str
+    target: str
+    count: int
+
+
+class NetworkMeta(TypedDict):
+    """What a network answer holds (see :func:`network_json`); ``bundles`` (the link
+    bundles before the heaviest ``LINK_LIMIT`` are kept) when aggregated."""
+
+    mode: Literal["actors", "aggregated"]
+    level: str | None
+    bundles: NotRequired[int]
+    total: int
+    limit: int
+    filters: dict[str, str]
+
+
+class NetworkAnswer(TypedDict):
+    """Node-link JSON of a view (the node-link format of networkx)."""
+
+    directed: bool
+    multigraph: bool
+    nodes: list[ActorNode] | list[GroupNode]
+    links: list[ActorLink] | list[BundleLink]
+    meta: NetworkMeta
+
+
 def _size(degree: int) -> float:
     """Node radius in pixels: grows with the square root of the degree, capped."""
     return round(min(2.5 + 1.6 * math.sqrt(degree), 18.0), 2)
@@ -46,7 +118,7 @@ def _view_nodes(conn: sa.Connection, filters: Filters) -> list[tuple[int, str, s
     return [(i, name, world) for i, name, world in conn.execute(query)]
 
 
-def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
+def _actor_graph(conn: sa.Connection, filters: Filters) -> tuple[list[ActorNode], list[ActorLink]]:
     nodes = _view_nodes(conn, filters)
     index = {n[0]: i for i, n in enumerate(nodes)}
     everyday = view_links(conn, filters.without_timeline())
@@ -63,7 +135,7 @@ def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
         if nodes[a][2] != nodes[b][2]:
             crossing[a] += 1
             crossing[b] += 1
-    out_nodes = [
+    out_nodes: list[ActorNode] = [
         {
             "id": f"a{actor_id}",
             "actor_id": actor_id,
@@ -77,13 +149,12 @@ def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
         }
         for i, ((actor_id, name, world), (x, y)) in enumerate(zip(nodes, positions, strict=True))
     ]
-    out_links = [_link(e) for e in shown]
-    return {"nodes": out_nodes, "links": out_links}
+    return out_nodes, [_link(e) for e in shown]
 
 
-def _link(e: dict[str, Any]) -> dict[str, Any]:
+def _link(e: dict[str, Any]) -> ActorLink:
     """One link, lean (a 5,000-actor view holds tens of thousands): ``directed`` only when true."""
-    out = {
+    out: ActorLink = {
         "id": f"l{e['id']}",
         "source": f"a{e['source_id']}",
         "target": f"a{e['target_id']}",
@@ -124,9 +195,12 @@ def _group_weights(
     return weights
 
 
-def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict[str, Any]:
+def _aggregated_graph(
+    conn: sa.Connection, filters: Filters, limit: int
+) -> tuple[list[GroupNode], list[BundleLink], str, int]:
     """Groups (territory x world) as nodes, link bundles between them as links; by
-    département when communes give more than ``limit`` nodes or ``LINK_LIMIT`` bundles."""
+    département when communes give more than ``limit`` nodes or ``LINK_LIMIT`` bundles.
+    Also the level of the groups and the number of bundles before the cut."""
     rows = aggregated_links(conn, filters)
     agg = aggregate(conn, filters, limit=limit, per_world=True)
     keys = [(g, w) for g in sorted(agg.counts) for w in sorted(agg.counts[g])]
@@ -143,7 +217,7 @@ def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict
     for (a, b), n in weights.items():
         strength[a] += n
         strength[b] += n
-    nodes = [
+    nodes: list[GroupNode] = [
         {
             "id": _group_key(place, world),
             "territory": place or None,
@@ -157,16 +231,16 @@ def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict
         }
         for i, ((place, world), (x, y)) in enumerate(zip(keys, positions, strict=True))
     ]
-    links = [
+    links: list[BundleLink] = [
         {"id": f"e{a}-{b}", "source": nodes[a]["id"], "target": nodes[b]["id"], "count": n}
         for (a, b), n in sorted(weights.items())
     ]
-    return {"nodes": nodes, "links": links, "level": agg.level, "bundles": bundles}
+    return nodes, links, agg.level, bundles
 
 
 def network_json(
     *, db: sa.Engine, filters: Filters | dict[str, Any], limit: int = VIEW_LIMIT
-) -> dict[str, Any]:
+) -> NetworkAnswer:
     """Node-link JSON (``nodes``, ``links``, ``meta``) of the view.
 
     ``meta.mode`` is ``actors`` (node ids ``a<actor id>``) or ``aggregated`` (node
@@ -176,15 +250,21 @@ def network_json(
         if not isinstance(filters, Filters):
             filters = clean_filters(conn, filters)
         total = count_actors(conn, filters)
+        nodes: list[ActorNode] | list[GroupNode]
+        links: list[ActorLink] | list[BundleLink]
         if total <= limit:
-            graph = _actor_graph(conn, filters)
-            meta: dict[str, Any] = {"mode": "actors", "level": None}
+            nodes, links = _actor_graph(conn, filters)
+            meta = NetworkMeta(
+                mode="actors", level=None, total=total, limit=limit, filters=filters.query()
+            )
         else:
-            graph = _aggregated_graph(conn, filters, limit)
-            meta = {
-                "mode": "aggregated",
-                "level": graph.pop("level"),
-                "bundles": graph.pop("bundles"),
-            }
-    meta.update(total=total, limit=limit, filters=filters.query())
-    return {"directed": False, "multigraph": True, **graph, "meta": meta}
+            nodes, links, level, bundles = _aggregated_graph(conn, filters, limit)
+            meta = NetworkMeta(
+                mode="aggregated",
+                level=level,
+                bundles=bundles,
+                total=total,
+                limit=limit,
+                filters=filters.query(),
+            )
+    return NetworkAnswer(directed=False, multigraph=True, nodes=nodes, links=links, meta=meta)
