@@ -18,13 +18,37 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable
+from typing import TypedDict
 
 import numpy as np
 
 from maillage.analysis.graph import WORLDS, ActorGraph, FloatArray, IntArray
 
 ROLES: tuple[str, ...] = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
+
+
+class Broker(TypedDict):
+    """An actor of a top list of :func:`brokers`, with its score in that list."""
+
+    id: Hashable
+    name: str
+    world: str
+    score: float
+    constraint: float | None
+    effective_size: float | None
+
+
+class Brokers(TypedDict):
+    """Brokers of a graph, summarised (see :func:`brokers`)."""
+
+    betweenness_sample: int | None
+    betweenness_exact: bool
+    top_betweenness: list[Broker]
+    top_cross_world_brokers: list[Broker]
+    roles_by_world: dict[str, dict[str, int]]
+    constraint_by_world: dict[str, float | None]
+    effective_size_by_world: dict[str, float | None]
 
 
 def betweenness(
@@ -109,7 +133,7 @@ def brokerage_roles(graph: ActorGraph, tri: IntArray | None = None) -> FloatArra
 
 def brokers(
     graph: ActorGraph, *, exact_max: int = 20_000, samples: int = 256, seed: int = 0, top: int = 10
-) -> dict[str, Any]:
+) -> Brokers:
     """Betweenness, constraint, effective size and brokerage roles, summarised.
 
     Returns ``betweenness_sample`` (``None`` when exact), the ``top`` actors by
@@ -136,7 +160,7 @@ def brokers(
 
 def _top(
     graph: ActorGraph, score: FloatArray, top: int, cons: FloatArray, eff: FloatArray
-) -> list[dict[str, Any]]:
+) -> list[Broker]:
     order = np.argsort(-score, kind="stable")[:top]
     return [
         {

@@ -11,12 +11,45 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import Any
+from collections.abc import Hashable
+from typing import Any, NotRequired, TypedDict
 
 import igraph as ig
 import numpy as np
 
 from maillage.analysis.graph import WORLDS, ActorGraph, IntArray
+
+
+class CentralActor(TypedDict):
+    """An actor with the most partners inside its community."""
+
+    id: Hashable
+    name: str
+    partners: int
+
+
+class Community(TypedDict):
+    """One community and its composition (see :func:`communities`)."""
+
+    id: int
+    size: int
+    worlds: dict[str, int]
+    territories: dict[str, int]
+    internal_ties: int
+    cross_world_share: float
+    central_actors: list[CentralActor]
+
+
+class Communities(TypedDict):
+    """The communities of a graph: how many, how modular, the largest described.
+
+    An empty graph has no ``singletons`` key.
+    """
+
+    count: int
+    singletons: NotRequired[int]
+    modularity: float | None
+    communities: list[Community]
 
 
 def leiden(graph: ActorGraph, *, seed: int = 0, n_iterations: int = 2) -> IntArray:
@@ -35,7 +68,7 @@ def leiden(graph: ActorGraph, *, seed: int = 0, n_iterations: int = 2) -> IntArr
 
 def communities(
     graph: ActorGraph, *, seed: int = 0, top: int = 20, central: int = 5
-) -> dict[str, Any]:
+) -> Communities:
     """Leiden communities with their composition.
 
     Returns ``count``, ``modularity``, and the ``top`` largest communities (of two actors
@@ -83,7 +116,7 @@ def _describe(
     ties: IntArray,
     cross_ties: IntArray,
     central: int,
-) -> dict[str, Any]:
+) -> Community:
     worlds = np.bincount(graph.world[idx], minlength=len(WORLDS))
     territories = Counter(graph.territory[i] or "?" for i in idx).most_common(5)
     best = idx[np.argsort(-internal_deg[idx], kind="stable")[:central]]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from maillage.analysis.graph import ActorGraph, departement_of_commune
 
@@ -44,6 +44,34 @@ class SolutionRecord:
     id: Hashable | None = None
     modality: str | None = None  # digital | proximity | hybrid
     stage: str | None = None  # initiative | invention | innovation | replication
+
+
+class CoverageCell(TypedDict):
+    """The needs of one territory on one theme, and what is within reach of them."""
+
+    territory: str
+    theme: str
+    needs: int
+    need_ids: list[Hashable]
+    actors: int
+    actor_names: list[str]
+    solutions: int
+    solution_names: list[str]
+    white_zone: bool
+
+
+class WhiteZone(TypedDict):
+    """A territory and theme with needs and nothing within reach."""
+
+    territory: str
+    theme: str
+
+
+class Coverage(TypedDict):
+    """Coverage of the needs (see :func:`coverage`)."""
+
+    cells: list[CoverageCell]
+    white_zones: list[WhiteZone]
 
 
 def ancestors(code: str, parents: Mapping[str, str] | None = None) -> list[str]:
@@ -109,7 +137,7 @@ def coverage(
     *,
     parents: Mapping[str, str] | None = None,
     names: int = 5,
-) -> dict[str, Any]:
+) -> Coverage:
     """Needs per territory and theme, the actors and solutions within reach, white zones.
 
     Returns ``cells`` (one per territory and theme with a need: ``needs``, ``actors``,
@@ -160,7 +188,7 @@ def _cell(
     actors: list[str],
     solutions: list[str],
     names: int,
-) -> dict[str, Any]:
+) -> CoverageCell:
     return {
         "territory": territory,
         "theme": theme,

@@ -14,11 +14,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
 from maillage.analysis.graph import WORLDS, ActorGraph, IntArray
+
+
+class GroupMixing(TypedDict):
+    """Ties between groups, by group label (see :func:`group_mixing`)."""
+
+    groups: list[str]
+    sizes: dict[str, int]
+    counts: dict[str, dict[str, int]]
+    density: dict[str, dict[str, float]]
+    expected: dict[str, dict[str, float]]
+    ratio: dict[str, dict[str, float]]
+    ei_index: float | None
+    ei_by_group: dict[str, float | None]
+    assortativity: float | None
+
+
+class TerritoryMixing(TypedDict):
+    """The ties touching a territory's actors and their E-I index."""
+
+    ties: int
+    ei_index: float | None
+
+
+class Mixing(TypedDict):
+    """World and digital-native mixing of a graph (see :func:`mixing`)."""
+
+    worlds: GroupMixing
+    worlds_by_territory: dict[str, TerritoryMixing]
+    digital: GroupMixing
+    degree_assortativity: float | None
 
 
 def ei_index(external: float, internal: float) -> float | None:
@@ -46,7 +76,7 @@ def expected_matrix(matrix: IntArray) -> np.ndarray[Any, Any]:
     return expected
 
 
-def group_mixing(graph: ActorGraph, group: IntArray, labels: list[str]) -> dict[str, Any]:
+def group_mixing(graph: ActorGraph, group: IntArray, labels: list[str]) -> GroupMixing:
     """Mixing of ``graph`` ties between the groups ``group`` (vertex -> label index).
 
     Returns counts, densities, expected counts, observed/expected ratios, the overall
@@ -94,7 +124,9 @@ def _table(
     return {labels[i]: {labels[j]: cast(values[i, j]) for j in present} for i in present}
 
 
-def ei_by_territory(graph: ActorGraph, group: IntArray, min_ties: int = 1) -> dict[str, Any]:
+def ei_by_territory(
+    graph: ActorGraph, group: IntArray, min_ties: int = 1
+) -> dict[str, TerritoryMixing]:
     """E-I index of the ties touching each territory's actors (main territory).
 
     A tie between two territories counts for both. Territories with fewer than
@@ -122,7 +154,7 @@ def ei_by_territory(graph: ActorGraph, group: IntArray, min_ties: int = 1) -> di
     }
 
 
-def mixing(graph: ActorGraph) -> dict[str, Any]:
+def mixing(graph: ActorGraph) -> Mixing:
     """World mixing, digital-native mixing and per-territory E-I (see module docstring)."""
     digital = graph.native.astype(np.int64)
     labels = list(WORLDS)

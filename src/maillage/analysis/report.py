@@ -3,18 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
-from maillage.analysis.brokers import brokers
-from maillage.analysis.communities import communities
-from maillage.analysis.coverage import NeedRecord, SolutionRecord, coverage
+from maillage.analysis.brokers import Brokers, brokers
+from maillage.analysis.communities import Communities, communities
+from maillage.analysis.coverage import Coverage, NeedRecord, SolutionRecord, coverage
 from maillage.analysis.explanations import EXPLANATIONS, explain
 from maillage.analysis.filter import GraphFilter, apply_filter, needs_in
 from maillage.analysis.graph import ActorGraph
-from maillage.analysis.mixing import mixing
-from maillage.analysis.structure import structure
-from maillage.analysis.timeline import timeline
+from maillage.analysis.mixing import Mixing, mixing
+from maillage.analysis.structure import Structure, structure
+from maillage.analysis.timeline import TimelineRow, timeline
 from maillage.model import numbers, taxonomy
+
+
+class AnalysisFilter(TypedDict):
+    """The filter an analysis was run with (``period``: first and last year)."""
+
+    territory: str | None
+    theme: str | None
+    world: str | None
+    kind: str | None
+    period: list[int] | None
+
+
+class AnalysisResult(TypedDict):
+    """Every measure of :func:`analyse`, as the CLI's ``--json`` prints it."""
+
+    filter: AnalysisFilter
+    structure: Structure
+    mixing: Mixing
+    brokers: Brokers
+    communities: Communities
+    coverage: Coverage
+    timeline: list[TimelineRow]
+    explanations: dict[str, dict[str, str]]
 
 
 def analyse(
@@ -28,10 +51,10 @@ def analyse(
     exact_max: int = 20_000,
     samples: int = 256,
     top: int = 10,
-) -> dict[str, Any]:
+) -> AnalysisResult:
     """All measures of DESIGN.md section 6 on ``graph`` restricted by ``flt``.
 
-    Returns a JSON-serialisable dict with keys ``filter``, ``structure``, ``mixing``,
+    Returns a JSON-serialisable :class:`AnalysisResult`: ``filter``, ``structure``, ``mixing``,
     ``brokers``, ``communities``, ``coverage``, ``timeline`` and ``explanations``
     (``{measure: {"fr": ..., "en": ...}}``). Betweenness is exact up to ``exact_max``
     actors and estimated from ``samples`` seeded sources above.
@@ -167,7 +190,7 @@ def _world_names(lang: taxonomy.Lang) -> dict[str, str]:
     return {t.code: t.short(lang) for t in worlds}
 
 
-def render_report(result: Mapping[str, Any], lang: str = "fr") -> str:
+def render_report(result: AnalysisResult, lang: str = "fr") -> str:
     """A plain-text report of an :func:`analyse` result in French (``fr``) or English."""
     f = _Format(lang)
     lines = [f"# {f.t['title']}", ""]
@@ -180,7 +203,7 @@ def render_report(result: Mapping[str, Any], lang: str = "fr") -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _structure_lines(s: Mapping[str, Any], f: _Format) -> list[str]:
+def _structure_lines(s: Structure, f: _Format) -> list[str]:
     t, c, lang = f.t, f.t["colon"], f.lang
     largest = t["largest"].format(
         n=f.num(s["largest_component"]), share=f.pct(s["largest_component_share"])
@@ -202,7 +225,7 @@ def _structure_lines(s: Mapping[str, Any], f: _Format) -> list[str]:
     ]
 
 
-def _mixing_lines(m: Mapping[str, Any], f: _Format) -> list[str]:
+def _mixing_lines(m: Mixing, f: _Format) -> list[str]:
     t, c, lang = f.t, f.t["colon"], f.lang
     w = m["worlds"]
     lines = [f"## {t['mixing']}", f"_{explain('mixing_ratio', lang)}_", ""]
@@ -228,7 +251,7 @@ def _mixing_lines(m: Mapping[str, Any], f: _Format) -> list[str]:
     return lines
 
 
-def _broker_lines(b: Mapping[str, Any], f: _Format) -> list[str]:
+def _broker_lines(b: Brokers, f: _Format) -> list[str]:
     t, c, lang = f.t, f.t["colon"], f.lang
     how = t["exact"] if b["betweenness_exact"] else t["sample"].format(k=b["betweenness_sample"])
     lines = [f"## {t['brokers']}", f"_{explain('betweenness', lang)}_ ({how})"]
@@ -245,7 +268,7 @@ def _broker_lines(b: Mapping[str, Any], f: _Format) -> list[str]:
     return lines
 
 
-def _community_lines(com_data: Mapping[str, Any], f: _Format) -> list[str]:
+def _community_lines(com_data: Communities, f: _Format) -> list[str]:
     t, c, lang = f.t, f.t["colon"], f.lang
     lines = [
         f"## {t['communities']}",
@@ -259,7 +282,7 @@ def _community_lines(com_data: Mapping[str, Any], f: _Format) -> list[str]:
     return [*lines, ""]
 
 
-def _coverage_lines(cov: Mapping[str, Any], f: _Format) -> list[str]:
+def _coverage_lines(cov: Coverage, f: _Format) -> list[str]:
     t, c, lang = f.t, f.t["colon"], f.lang
     if not cov["cells"]:
         return []
@@ -281,7 +304,7 @@ def _coverage_lines(cov: Mapping[str, Any], f: _Format) -> list[str]:
     return [*lines, f"- {explain('white_zones', lang)} {shown or t['none']}", ""]
 
 
-def _timeline_lines(rows: list[Mapping[str, Any]], f: _Format) -> list[str]:
+def _timeline_lines(rows: list[TimelineRow], f: _Format) -> list[str]:
     if not rows:
         return []
     lines = [f"## {f.t['timeline']}", f"_{explain('timeline', f.lang)}_"]

@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
 from maillage.analysis.graph import ActorGraph
+
+
+class DegreeClass(TypedDict):
+    """Actors whose degree is between ``min`` and ``max`` (inclusive)."""
+
+    min: int
+    max: int
+    actors: int
+
+
+class Degree(TypedDict):
+    """The degree distribution: summary figures and histogram."""
+
+    mean: float
+    median: float
+    p90: float
+    max: int
+    histogram: list[DegreeClass]
+
+
+class Structure(TypedDict):
+    """Size and shape of a graph (see :func:`structure`)."""
+
+    actors: int
+    ties: int
+    link_records: int
+    density: float
+    components: int
+    largest_component: int
+    largest_component_share: float
+    isolates: int
+    degree: Degree
 
 
 def density(n: int, m: int) -> float:
@@ -14,7 +46,7 @@ def density(n: int, m: int) -> float:
     return 2.0 * m / (n * (n - 1)) if n > 1 else 0.0
 
 
-def degree_histogram(degree: np.ndarray[Any, Any]) -> list[dict[str, int]]:
+def degree_histogram(degree: np.ndarray[Any, Any]) -> list[DegreeClass]:
     """Counts of actors per degree class 0, 1, 2, 3-4, 5-8, 9-16, ... (powers of two)."""
     if len(degree) == 0:
         return []
@@ -32,10 +64,10 @@ def degree_histogram(degree: np.ndarray[Any, Any]) -> list[dict[str, int]]:
     ]
 
 
-def structure(graph: ActorGraph) -> dict[str, Any]:
+def structure(graph: ActorGraph) -> Structure:
     """Size, density, connected components and degree distribution.
 
-    Returns a JSON-serialisable dict: ``actors``, ``ties`` (distinct pairs),
+    Returns a JSON-serialisable :class:`Structure`: ``actors``, ``ties`` (distinct pairs),
     ``link_records``, ``density``, ``components``, ``largest_component`` (actors) and
     its ``largest_component_share``, ``isolates``, and ``degree`` (mean, median,
     max, 90th percentile, histogram by power-of-two classes).

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
 from maillage.analysis.graph import NO_YEAR, ActorGraph
 
 
-def timeline(graph: ActorGraph) -> list[dict[str, Any]]:
+class TimelineRow(TypedDict):
+    """One year of the map (see :func:`timeline`)."""
+
+    year: int
+    new_ties: int
+    cross_world_share: float | None
+    digital_native_share: float | None
+    new_actors: int
+    actors_so_far: int
+
+
+def timeline(graph: ActorGraph) -> list[TimelineRow]:
     """One row per year with a dated tie.
 
     Years run from the first to the last dated link record. A tie is new in the year

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Any
 
 import click
 from babel.numbers import format_decimal
@@ -210,7 +209,7 @@ def _lang(lang: str) -> Lang:
     return "en" if lang == "en" else "fr"
 
 
-def _named(end: dict[str, Any], lang: str) -> str:
+def _named(end: service.PairEnd, lang: str) -> str:
     """An actor of a proposed link: its name and its world, in the reader's language."""
     return f"{end['name']} ({label('worlds', end['world'] or 'unknown', _lang(lang))})"
 
@@ -225,7 +224,7 @@ def _joined(reasons: list[str], lang: str) -> str:
     return (" ; " if lang == "fr" else "; ").join(reasons)
 
 
-def _print_territory(result: dict[str, Any], lang: str) -> None:
+def _print_territory(result: service.TerritoryRecommendations, lang: str) -> None:
     rows = [
         {
             "rank": i,

@@ -7,8 +7,8 @@ geography itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypedDict
 
 import numpy as np
 
@@ -106,6 +106,21 @@ def matching_needs(
     return [n for n in needs if n.theme in themes and n.territory in reach]
 
 
+class SharedPartner(TypedDict):
+    """A partner both actors of a pair already have."""
+
+    id: Hashable
+    name: str
+
+
+class Reasons(TypedDict):
+    """Why a pair is proposed: reason codes, the same reasons in words, partners named."""
+
+    reason_codes: list[str]
+    reasons: list[str]
+    shared_partners: list[SharedPartner]
+
+
 def explain_pair(
     ctx: PairContext,
     u: int,
@@ -113,7 +128,7 @@ def explain_pair(
     needs: Sequence[NeedRecord] = (),
     lang: str = "fr",
     territory_names: TerritoryNames | None = None,
-) -> dict[str, Any]:
+) -> Reasons:
     """Reasons for the pair ``(u, v)``: codes, sentences and the shared partners named.
     Territories are named by ``territory_names`` (their codes alone without it)."""
     g, text = ctx.graph, TEXT.get(lang, TEXT["fr"])

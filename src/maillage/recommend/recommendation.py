@@ -9,7 +9,7 @@ stays in [0, 1] and at most halves a same-world proposal's score.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TypedDict
 
 import numpy as np
 
@@ -22,13 +22,68 @@ from maillage.analysis.coverage import (
 from maillage.analysis.filter import GraphFilter, needs_in, territory_mask
 from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.recommend.candidates import candidates, complementary
-from maillage.recommend.explain import TerritoryNames, explain_pair, matching_needs
+from maillage.recommend.explain import Reasons, TerritoryNames, explain_pair, matching_needs
 from maillage.recommend.features import PairContext, pair_context
 from maillage.recommend.model import LinkModel, fit_model
 from maillage.recommend.store import ModelStore
 from maillage.recommend.structure import two_step
 
 MODES = ("likely", "bridging")
+
+
+class Recommendation(Reasons):
+    """A proposed partner of an actor (see :func:`recommend_for_actor`), with the
+    reasons of :class:`~maillage.recommend.explain.Reasons`."""
+
+    id: Hashable
+    name: str
+    world: str
+    score: float
+    probability: float
+
+
+class PairEnd(TypedDict):
+    """An actor of a proposed link."""
+
+    id: Hashable
+    name: str
+    world: str
+
+
+class PairRecommendation(Reasons):
+    """A proposed link inside a territory (see :func:`recommend_for_territory`)."""
+
+    source: PairEnd
+    target: PairEnd
+    score: float
+    probability: float
+
+
+class ReplicableSolution(TypedDict):
+    """A solution carried elsewhere, with the number of its carriers."""
+
+    id: Hashable | None
+    name: str
+    territories: list[str]
+    carriers: int
+
+
+class ReplicableNeed(TypedDict):
+    """Needs of a territory on a theme that no solution reaches, and solutions to
+    replicate for them (see :func:`replicable_solutions`)."""
+
+    territory: str
+    theme: str
+    solutions: list[ReplicableSolution]
+
+
+class TerritoryRecommendations(TypedDict):
+    """Missing links inside a territory and solutions to replicate for its needs."""
+
+    territory: str
+    mode: str
+    links: list[PairRecommendation]
+    solutions: list[ReplicableNeed]
 
 
 def prepare(
@@ -78,10 +133,10 @@ def recommend_for_actor(
     seed: int = 0,
     store: ModelStore | None = None,
     territory_names: TerritoryNames | None = None,
-) -> list[dict[str, Any]]:
+) -> list[Recommendation]:
     """New partners for ``actor_id``, best first, each with its reasons in words.
 
-    Returns up to ``top`` dicts: ``id``, ``name``, ``world``, ``score`` (in [0, 1]),
+    Returns up to ``top`` :class:`Recommendation`: ``id``, ``name``, ``world``, ``score`` (in [0, 1]),
     ``probability``, ``reason_codes``, ``reasons``, ``shared_partners``. Never the actor,
     an existing partner or a deleted actor. ``store``: see :func:`prepare`.
     ``territory_names`` names the territories in the reasons (``Nord (DEP:59)``; the
@@ -148,7 +203,7 @@ def recommend_for_territory(
     store: ModelStore | None = None,
     within: tuple[str, ...] = (),
     territory_names: TerritoryNames | None = None,
-) -> dict[str, Any]:
+) -> TerritoryRecommendations:
     """The most valuable missing links inside ``territory`` and solutions to replicate.
 
     ``links``: up to ``top`` pairs of actors of the territory (code prefix, or the
@@ -188,7 +243,7 @@ def _pair_entry(
     needs: Sequence[NeedRecord],
     lang: str,
     territory_names: TerritoryNames | None = None,
-) -> dict[str, Any]:
+) -> PairRecommendation:
     g = ctx.graph
     return {
         "source": {"id": g.ids[u], "name": g.names[u], "world": WORLDS[g.world[u]]},
@@ -205,10 +260,10 @@ def replicable_solutions(
     solutions: Sequence[SolutionRecord],
     parents: Mapping[str, str] | None = None,
     limit: int = 5,
-) -> list[dict[str, Any]]:
+) -> list[ReplicableNeed]:
     """Solutions carried elsewhere matching the needs that no solution reaches."""
     cells = coverage(graph, needs, solutions, parents=parents)["cells"]
-    out = []
+    out: list[ReplicableNeed] = []
     for cell in cells:
         if cell["solutions"]:
             continue

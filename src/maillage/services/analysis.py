@@ -20,7 +20,7 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from itertools import chain, groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import sqlalchemy as sa
@@ -37,11 +37,15 @@ from maillage.analysis.graph import (
     main_territory,
     world_code,
 )
+from maillage.analysis.report import AnalysisResult
 from maillage.geo import load_geography
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, MaillageError, NotFound
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
+from maillage.recommend.recommendation import PairEnd as PairEnd  # shapes of the answers
+from maillage.recommend.recommendation import Recommendation as Recommendation
+from maillage.recommend.recommendation import TerritoryRecommendations as TerritoryRecommendations
 from maillage.recommend.store import ModelStore
 from maillage.services.filters import territory_prefixes
 from maillage.services.geography import resolve_territory
@@ -63,6 +67,21 @@ from maillage.storage.tables import (
 EMPTY: frozenset[str] = frozenset()
 QUALITY_METHODS = ("model", "adamic_adar", "preferential_attachment")
 QUALITY_KEYS = ("auc", "precision_at_l", "hits_at_10", "mrr")
+
+
+class NamedActor(TypedDict):
+    """An actor by its id and name."""
+
+    id: int
+    name: str
+
+
+class ActorRecommendations(TypedDict):
+    """New partners for an actor (see :func:`recommend_actor`)."""
+
+    actor: NamedActor
+    mode: str
+    recommendations: list[Recommendation]
 
 
 @dataclass
@@ -305,7 +324,7 @@ def load_map(*, db: sa.Engine, coverage: bool = True) -> MapData:
 
 def analyse_map(
     *, db: sa.Engine, flt: GraphFilter | None = None, seed: int = 0, samples: int = 256
-) -> dict[str, Any]:
+) -> AnalysisResult:
     """Every measure of :func:`maillage.analysis.analyse` on the map or a filtered part.
 
     The filter's territory may be a code or code prefix known to the map, or anything
@@ -379,7 +398,7 @@ def _checked_filter(db: sa.Engine, data: MapData, flt: GraphFilter) -> GraphFilt
     return replace(flt, territory=territory_code, within=within)
 
 
-def analysis_report(result: dict[str, Any], lang: str = "fr") -> str:
+def analysis_report(result: AnalysisResult, lang: str = "fr") -> str:
     """The readable report of an :func:`analyse_map` result (``fr`` or ``en``)."""
     return render_report(result, lang)
 
@@ -398,7 +417,7 @@ def recommend_actor(
     lang: str = "fr",
     seed: int = 0,
     store: ModelStore | None = None,
-) -> dict[str, Any]:
+) -> ActorRecommendations:
     """New partners for one live actor, best first, each with reasons in words.
 
     Returns ``{"actor": {id, name}, "mode", "recommendations": [...]}`` (see
@@ -440,7 +459,7 @@ def recommend_territory(
     lang: str = "fr",
     seed: int = 0,
     store: ModelStore | None = None,
-) -> dict[str, Any]:
+) -> TerritoryRecommendations:
     """Missing links inside a territory and solutions to replicate for its needs.
 
     ``code`` is a territory code or prefix (``DEP:59``); ``store`` as for

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 import sqlalchemy as sa
 
@@ -16,7 +16,63 @@ from maillage.services.portal.view import (
 )
 
 
-def _point(lon: float, lat: float, properties: dict[str, Any]) -> dict[str, Any]:
+class ActorProperties(TypedDict):
+    """What a point of an actor says about it."""
+
+    id: int
+    name: str
+    world: str | None
+    category: str | None
+    commune: str | None
+
+
+class AggregateProperties(TypedDict):
+    """What a point of a territory group says: its actors, in all and by world."""
+
+    code: str
+    name: str
+    count: int
+    world: str | None  # the world with the most actors
+    worlds: dict[str, int]
+
+
+P = TypeVar("P", ActorProperties, AggregateProperties)
+
+
+class Point(TypedDict):
+    type: Literal["Point"]
+    coordinates: list[float]  # longitude, latitude
+
+
+class Feature(TypedDict, Generic[P]):
+    """A GeoJSON point feature."""
+
+    type: Literal["Feature"]
+    geometry: Point
+    properties: P
+
+
+class MapMeta(TypedDict):
+    """What a map answer holds (see :func:`map_geojson`)."""
+
+    mode: Literal["actors", "aggregated"]
+    level: str | None
+    total: int
+    unplaced: int
+    limit: int
+    filters: dict[str, str]
+
+
+class MapAnswer(TypedDict):
+    """A GeoJSON FeatureCollection with its ``meta`` (and ``bbox`` when it has points)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[Feature[ActorProperties]] | list[Feature[AggregateProperties]]
+    meta: MapMeta
+    bbox: NotRequired[list[float]]
+
+
+def _point(lon: float, lat: float, properties: P) -> Feature[P]:
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
@@ -24,15 +80,14 @@ def _point(lon: float, lat: float, properties: dict[str, Any]) -> dict[str, Any]
     }
 
 
-def _bbox(features: list[dict[str, Any]]) -> list[float] | None:
-    coords = [f["geometry"]["coordinates"] for f in features]
+def _bbox(coords: list[list[float]]) -> list[float] | None:
     if not coords:
         return None
     lons, lats = [c[0] for c in coords], [c[1] for c in coords]
     return [min(lons), min(lats), max(lons), max(lats)]
 
 
-def actor_features(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def actor_features(rows: list[dict[str, Any]]) -> list[Feature[ActorProperties]]:
     """Point features of placed actors (unplaced ones are left out)."""
     return [
         _point(
@@ -51,7 +106,7 @@ def actor_features(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def aggregate_features(agg: Aggregate) -> list[dict[str, Any]]:
+def aggregate_features(agg: Aggregate) -> list[Feature[AggregateProperties]]:
     """One point per territory group, with its count and world breakdown."""
     features = []
     for code, worlds in sorted(agg.counts.items()):
@@ -59,7 +114,7 @@ def aggregate_features(agg: Aggregate) -> list[dict[str, Any]]:
         if not place or place["lat"] is None:
             continue
         dominant = max(sorted(worlds), key=lambda w: worlds[w])
-        props = {
+        props: AggregateProperties = {
             "code": code,
             "name": place["name"],
             "count": sum(worlds.values()),
@@ -72,28 +127,37 @@ def aggregate_features(agg: Aggregate) -> list[dict[str, Any]]:
 
 def map_geojson(
     *, db: sa.Engine, filters: Filters | dict[str, Any], limit: int = VIEW_LIMIT
-) -> dict[str, Any]:
+) -> MapAnswer:
     """A FeatureCollection for the map, with ``meta`` saying what it holds.
 
     ``meta.mode`` is ``actors`` (one point per placed actor) or ``aggregated``
     (one point per commune or département, ``meta.level``); ``meta.total`` counts
     the actors of the view, ``meta.unplaced`` those with no known position.
     """
+    features: list[Feature[ActorProperties]] | list[Feature[AggregateProperties]]
     with db.connect() as conn:
         if not isinstance(filters, Filters):
             filters = clean_filters(conn, filters)
         total = count_actors(conn, filters)
         if total <= limit:
             features = actor_features(view_actors(conn, filters))
-            meta: dict[str, Any] = {"mode": "actors", "level": None}
+            mode: Literal["actors", "aggregated"] = "actors"
+            level, placed = None, len(features)
         else:
             agg = aggregate(conn, filters, limit=limit, per_world=False)
             features = aggregate_features(agg)
-            meta = {"mode": "aggregated", "level": agg.level}
-    placed = sum(f["properties"].get("count", 1) for f in features)
-    meta.update(total=total, unplaced=total - placed, limit=limit, filters=filters.query())
-    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features, "meta": meta}
-    bbox = _bbox(features)
+            mode, level = "aggregated", agg.level
+            placed = sum(f["properties"]["count"] for f in features)
+    meta = MapMeta(
+        mode=mode,
+        level=level,
+        total=total,
+        unplaced=total - placed,
+        limit=limit,
+        filters=filters.query(),
+    )
+    collection = MapAnswer(type="FeatureCollection", features=features, meta=meta)
+    bbox = _bbox([f["geometry"]["coordinates"] for f in features])
     if bbox:
         collection["bbox"] = bbox
     return collection

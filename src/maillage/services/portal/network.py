@@ -1,22 +1,20 @@
 """Node-link JSON for the network widget, laid out on the server.
 
-Nodes carry ``x``/``y`` from a seeded Fruchterman-Reingold layout (igraph; Fruchterman &
-Reingold 1991, "Graph drawing by force-directed placement"), computed on the view's
-links for every year so that the timeline replays links without moving the nodes.
+Nodes carry ``x``/``y`` from the seeded Fruchterman-Reingold layout of
+:func:`maillage.analysis.layout.layout`, computed on the view's links for every year so
+that the timeline replays links without moving the nodes.
 Large views are aggregated: one node per (commune or département, world).
 """
 
 from __future__ import annotations
 
 import math
-import random
-import threading
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
-import igraph
 import sqlalchemy as sa
 
+from maillage.analysis.layout import layout
 from maillage.services.filters import Filters, actor_conditions, clean_filters
 from maillage.services.portal.view import (
     UNPLACED,
@@ -31,38 +29,78 @@ from maillage.services.portal.view import (
 from maillage.storage.tables import actor
 
 LINK_LIMIT = 10_000  # link bundles an aggregated network may hold (the heaviest are kept)
-# Fruchterman-Reingold iterations above 1,000 nodes (grid variant), and above 2,500
-# nodes, where an iteration costs ~1.7 ms (5,000 nodes, 14,000 links). On the bench's
-# 5,000-actor view, stress and mean link length over mean pair distance: 0.209 / 0.482
-# with 150 iterations, 0.209 / 0.485 with 100, 0.207 / 0.500 with 50.
-LARGE_STEPS = 100
-HUGE_STEPS = 50
-_RNG_LOCK = threading.Lock()  # igraph's random generator is process-wide
 
 
-def layout(count: int, edges: list[tuple[int, int]], *, seed: int = 0) -> list[tuple[float, float]]:
-    """Positions of ``count`` nodes, the same for the same input and ``seed``."""
-    if count == 0:
-        return []
-    start = [
-        (math.cos(2.399963 * i) * math.sqrt(i + 1), math.sin(2.399963 * i) * math.sqrt(i + 1))
-        for i in range(count)
-    ]
-    graph = igraph.Graph(n=count, edges=edges)
-    graph.simplify()
-    if count > 2500:
-        grid, steps = "grid", HUGE_STEPS
-    elif count > 1000:
-        grid, steps = "grid", LARGE_STEPS
-    else:
-        grid, steps = "nogrid", 300
-    with _RNG_LOCK:
-        igraph.set_random_number_generator(random.Random(seed))
-        try:
-            coords = graph.layout_fruchterman_reingold(seed=start, niter=steps, grid=grid).coords
-        finally:
-            igraph.set_random_number_generator(random)
-    return [(round(x, 3), round(y, 3)) for x, y in coords]
+class ActorNode(TypedDict):
+    """An actor of the view, placed, with its links in the view (``degree``), those
+    across worlds, and its radius in pixels."""
+
+    id: str  # a<actor id>
+    actor_id: int
+    label: str
+    world: str | None
+    degree: int
+    cross_world: int
+    size: float
+    x: float
+    y: float
+
+
+class ActorLink(TypedDict):
+    """A link between two actor nodes; ``directed`` only when true."""
+
+    id: str  # l<link id>
+    source: str
+    target: str
+    kind: str
+    start_year: int | None
+    end_year: int | None
+    directed: NotRequired[bool]
+
+
+class GroupNode(TypedDict):
+    """The actors of one world in one commune or département."""
+
+    id: str  # g:<territory>:<world>
+    territory: str | None
+    label: str
+    world: str | None
+    count: int
+    degree: int  # links to the other groups
+    size: float
+    x: float
+    y: float
+
+
+class BundleLink(TypedDict):
+    """The links between two groups."""
+
+    id: str
+    source: str
+    target: str
+    count: int
+
+
+class NetworkMeta(TypedDict):
+    """What a network answer holds (see :func:`network_json`); ``bundles`` (the link
+    bundles before the heaviest ``LINK_LIMIT`` are kept) when aggregated."""
+
+    mode: Literal["actors", "aggregated"]
+    level: str | None
+    bundles: NotRequired[int]
+    total: int
+    limit: int
+    filters: dict[str, str]
+
+
+class NetworkAnswer(TypedDict):
+    """Node-link JSON of a view (the node-link format of networkx)."""
+
+    directed: bool
+    multigraph: bool
+    nodes: list[ActorNode] | list[GroupNode]
+    links: list[ActorLink] | list[BundleLink]
+    meta: NetworkMeta
 
 
 def _size(degree: int) -> float:
@@ -80,7 +118,7 @@ def _view_nodes(conn: sa.Connection, filters: Filters) -> list[tuple[int, str, s
     return [(i, name, world) for i, name, world in conn.execute(query)]
 
 
-def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
+def _actor_graph(conn: sa.Connection, filters: Filters) -> tuple[list[ActorNode], list[ActorLink]]:
     nodes = _view_nodes(conn, filters)
     index = {n[0]: i for i, n in enumerate(nodes)}
     everyday = view_links(conn, filters.without_timeline())
@@ -97,7 +135,7 @@ def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
         if nodes[a][2] != nodes[b][2]:
             crossing[a] += 1
             crossing[b] += 1
-    out_nodes = [
+    out_nodes: list[ActorNode] = [
         {
             "id": f"a{actor_id}",
             "actor_id": actor_id,
@@ -111,13 +149,12 @@ def _actor_graph(conn: sa.Connection, filters: Filters) -> dict[str, Any]:
         }
         for i, ((actor_id, name, world), (x, y)) in enumerate(zip(nodes, positions, strict=True))
     ]
-    out_links = [_link(e) for e in shown]
-    return {"nodes": out_nodes, "links": out_links}
+    return out_nodes, [_link(e) for e in shown]
 
 
-def _link(e: dict[str, Any]) -> dict[str, Any]:
+def _link(e: dict[str, Any]) -> ActorLink:
     """One link, lean (a 5,000-actor view holds tens of thousands): ``directed`` only when true."""
-    out = {
+    out: ActorLink = {
         "id": f"l{e['id']}",
         "source": f"a{e['source_id']}",
         "target": f"a{e['target_id']}",
@@ -158,9 +195,12 @@ def _group_weights(
     return weights
 
 
-def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict[str, Any]:
+def _aggregated_graph(
+    conn: sa.Connection, filters: Filters, limit: int
+) -> tuple[list[GroupNode], list[BundleLink], str, int]:
     """Groups (territory x world) as nodes, link bundles between them as links; by
-    département when communes give more than ``limit`` nodes or ``LINK_LIMIT`` bundles."""
+    département when communes give more than ``limit`` nodes or ``LINK_LIMIT`` bundles.
+    Also the level of the groups and the number of bundles before the cut."""
     rows = aggregated_links(conn, filters)
     agg = aggregate(conn, filters, limit=limit, per_world=True)
     keys = [(g, w) for g in sorted(agg.counts) for w in sorted(agg.counts[g])]
@@ -177,7 +217,7 @@ def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict
     for (a, b), n in weights.items():
         strength[a] += n
         strength[b] += n
-    nodes = [
+    nodes: list[GroupNode] = [
         {
             "id": _group_key(place, world),
             "territory": place or None,
@@ -191,16 +231,16 @@ def _aggregated_graph(conn: sa.Connection, filters: Filters, limit: int) -> dict
         }
         for i, ((place, world), (x, y)) in enumerate(zip(keys, positions, strict=True))
     ]
-    links = [
+    links: list[BundleLink] = [
         {"id": f"e{a}-{b}", "source": nodes[a]["id"], "target": nodes[b]["id"], "count": n}
         for (a, b), n in sorted(weights.items())
     ]
-    return {"nodes": nodes, "links": links, "level": agg.level, "bundles": bundles}
+    return nodes, links, agg.level, bundles
 
 
 def network_json(
     *, db: sa.Engine, filters: Filters | dict[str, Any], limit: int = VIEW_LIMIT
-) -> dict[str, Any]:
+) -> NetworkAnswer:
     """Node-link JSON (``nodes``, ``links``, ``meta``) of the view.
 
     ``meta.mode`` is ``actors`` (node ids ``a<actor id>``) or ``aggregated`` (node
@@ -210,15 +250,21 @@ def network_json(
         if not isinstance(filters, Filters):
             filters = clean_filters(conn, filters)
         total = count_actors(conn, filters)
+        nodes: list[ActorNode] | list[GroupNode]
+        links: list[ActorLink] | list[BundleLink]
         if total <= limit:
-            graph = _actor_graph(conn, filters)
-            meta: dict[str, Any] = {"mode": "actors", "level": None}
+            nodes, links = _actor_graph(conn, filters)
+            meta = NetworkMeta(
+                mode="actors", level=None, total=total, limit=limit, filters=filters.query()
+            )
         else:
-            graph = _aggregated_graph(conn, filters, limit)
-            meta = {
-                "mode": "aggregated",
-                "level": graph.pop("level"),
-                "bundles": graph.pop("bundles"),
-            }
-    meta.update(total=total, limit=limit, filters=filters.query())
-    return {"directed": False, "multigraph": True, **graph, "meta": meta}
+            nodes, links, level, bundles = _aggregated_graph(conn, filters, limit)
+            meta = NetworkMeta(
+                mode="aggregated",
+                level=level,
+                bundles=bundles,
+                total=total,
+                limit=limit,
+                filters=filters.query(),
+            )
+    return NetworkAnswer(directed=False, multigraph=True, nodes=nodes, links=links, meta=meta)

@@ -23,14 +23,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import sqlalchemy as sa
 
 from maillage.analysis import GraphFilter, apply_filter, communities
-from maillage.analysis.brokers import betweenness, brokerage_roles, constraint, triangles
-from maillage.analysis.graph import WORLDS
+from maillage.analysis.brokers import ROLES, betweenness, brokerage_roles, constraint, triangles
+from maillage.analysis.graph import WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.analysis.mixing import group_mixing
 from maillage.recommend import prepare, recommend_for_actor, recommend_for_territory
 from maillage.recommend.store import ModelStore
@@ -45,6 +45,7 @@ from maillage.services.analysis import (
 
 log = logging.getLogger(__name__)
 Rows = list[dict[str, Any]]
+T = TypeVar("T")
 SOLUTION_REASON = {
     "fr": "Solutions portées ailleurs pour un besoin sans réponse ici : %s",
     "en": "Solutions carried elsewhere for a need with no answer here: %s",
@@ -55,13 +56,24 @@ class Pending(Exception):  # noqa: N818 - a state, not an error
     """The analysis is being computed: ask again in a few seconds."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Measures:
+    """Per-actor measures of the whole map, in vertex order."""
+
+    betweenness: FloatArray
+    betweenness_rank: IntArray  # 1 for the highest betweenness
+    betweenness_sample: int | None  # sources of the estimate, None when exact
+    constraint: FloatArray
+    roles: FloatArray  # brokerage roles, in maillage.analysis.brokers.ROLES order
+
+
 @dataclass
 class _Loaded:
     """One database at one data version: filled stage by stage by the loading thread."""
 
     version: int
     data: MapData | None = None
-    measures: dict[str, Any] | None = None
+    measures: _Measures | None = None
     error: BaseException | None = None
     graph_ready: threading.Event = field(default_factory=threading.Event)
     measures_ready: threading.Event = field(default_factory=threading.Event)
@@ -143,7 +155,7 @@ class Analysis:
             log.exception("analysis of %s failed", db.url)
             state.fail(exc)
 
-    def _measures(self, data: MapData) -> dict[str, Any]:
+    def _measures(self, data: MapData) -> _Measures:
         """Per-actor measures of the whole map (vertex order), computed once."""
         graph = data.graph
         btw, sample = betweenness(graph, samples=self.samples, seed=self.seed)
@@ -151,13 +163,7 @@ class Analysis:
         order = np.argsort(-btw, kind="stable")
         rank = np.empty(graph.n, dtype=np.int64)
         rank[order] = np.arange(1, graph.n + 1)
-        return {
-            "betweenness": btw,
-            "betweenness_rank": rank,
-            "betweenness_sample": sample,
-            "constraint": constraint(graph),
-            "roles": roles,
-        }
+        return _Measures(btw, rank, sample, constraint(graph), roles)
 
     def _ready(self, event: threading.Event, state: _Loaded) -> MapData:
         if not event.wait(self.wait):
@@ -167,12 +173,13 @@ class Analysis:
         assert state.data is not None
         return state.data
 
-    def _answer(self, key: tuple[Any, ...], compute: Callable[[], Any], *, background: bool) -> Any:
+    def _answer(self, key: tuple[Any, ...], compute: Callable[[], T], *, background: bool) -> T:
         """``compute()`` once per key (which holds the version); in the background worker
         when ``background``, waiting ``wait`` seconds for it before :class:`Pending`."""
         with self._lock:
             if key in self._answers:
-                return self._answers[key]
+                kept: T = self._answers[key]
+                return kept
             if not background:
                 job = None
             else:
@@ -209,26 +216,24 @@ class Analysis:
         except KeyError:
             return []
         m = state.measures
-        sample = m["betweenness_sample"]
         rows: Rows = [
             {
                 "code": "betweenness",
-                "value": round(float(m["betweenness"][u]), 1),
-                "rank": int(m["betweenness_rank"][u]),
+                "value": round(float(m.betweenness[u]), 1),
+                "rank": int(m.betweenness_rank[u]),
                 "of": data.graph.n,
-                "sample": sample,
+                "sample": m.betweenness_sample,
             }
         ]
-        cons = float(m["constraint"][u])
+        cons = float(m.constraint[u])
         if not np.isnan(cons):
             rows.append({"code": "constraint", "value": round(cons, 3)})
-        roles = m["roles"][u]
-        names = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
+        roles = m.roles[u]
         rows.append(
             {
                 "code": "brokerage",
                 "value": int(round(float(roles[1:].sum()))),
-                "detail": {n: int(round(float(v))) for n, v in zip(names, roles, strict=True)},
+                "detail": {n: int(round(float(v))) for n, v in zip(ROLES, roles, strict=True)},
             }
         )
         return rows
@@ -262,13 +267,12 @@ class Analysis:
                 for r in found
             ]
 
-        rows: Rows = self._answer(
-            ("actor", state.version, actor_id, lang), compute, background=False
-        )
-        return rows
+        return self._answer(("actor", state.version, actor_id, lang), compute, background=False)
 
-    def territory_members(self, db: sa.Engine, state: _Loaded, data: MapData, code: str) -> Any:
-        def compute() -> Any:
+    def territory_members(
+        self, db: sa.Engine, state: _Loaded, data: MapData, code: str
+    ) -> ActorGraph:
+        def compute() -> ActorGraph:
             within = territory_prefixes_of(db=db, code=code)
             return apply_filter(data.graph, GraphFilter(territory=code, within=within))
 
@@ -302,8 +306,7 @@ class Analysis:
                 )
             return rows
 
-        rows: Rows = self._answer(("tmeasures", state.version, code), compute, background=False)
-        return rows
+        return self._answer(("tmeasures", state.version, code), compute, background=False)
 
     def territory_recommendations(self, db: sa.Engine, code: str, lang: str) -> Rows:
         """The most valuable missing links inside the territory (``bridging``) and the
@@ -349,8 +352,7 @@ class Analysis:
             return rows
 
         key = ("territory", state.version, code, lang)
-        rows: Rows = self._answer(key, compute, background=True)
-        return rows
+        return self._answer(key, compute, background=True)
 
     def close(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)

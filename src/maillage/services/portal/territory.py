@@ -9,7 +9,7 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 import sqlalchemy as sa
@@ -41,6 +41,73 @@ from maillage.storage.tables import (
 
 Lang = Literal["fr", "en"]
 log = logging.getLogger(__name__)
+
+
+class ParentTerritory(TypedDict):
+    code: str
+    name: str
+    level: str
+
+
+class WorldPair(TypedDict):
+    """Links between two worlds (in alphabetical order), in both directions."""
+
+    worlds: list[str]
+    count: int
+
+
+class WorldMixing(TypedDict):
+    """Links between worlds inside a view (see :func:`mixing`)."""
+
+    pairs: list[WorldPair]
+    links: int
+    cross_world_links: int
+    cross_world_share: float | None
+    ei_index: float | None
+
+
+class TerritoryNeed(TypedDict):
+    """A need of the territory with the actors on its theme where it is filed."""
+
+    id: int
+    theme: str
+    theme_label: str | None
+    description: str | None
+    publics: list[str]
+    severity: int | None
+    status: str
+    status_label: str | None
+    date: str | None
+    actors_on_theme: int
+    territory_code: str
+    place: str | None  # where it was filed, when it is a part of this territory
+
+
+class SubTerritory(TypedDict):
+    code: str
+    name: str
+    actors: int
+
+
+class TerritoryPage(TypedDict):
+    """The data of a territory page (see :func:`territory_page`); ``indicators`` and
+    ``maturity`` are rows of their tables, ``white_zones`` the needs with no actor."""
+
+    code: str
+    name: str
+    level: str
+    population: int | None
+    latitude: float | None
+    longitude: float | None
+    parents: list[ParentTerritory]
+    actors: int
+    by_world: list[dict[str, Any]]
+    mixing: WorldMixing
+    needs: list[TerritoryNeed]
+    indicators: list[dict[str, Any]]
+    maturity: list[dict[str, Any]]
+    sub_territories: list[SubTerritory]
+    white_zones: list[TerritoryNeed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +247,8 @@ def find_territory(conn: sa.Connection, key: str) -> dict[str, Any]:
     return {c.name: found[c.name] for c in LIGHT}
 
 
-def _parents(conn: sa.Connection, parent: str | None) -> list[dict[str, Any]]:
-    chain: list[dict[str, Any]] = []
+def _parents(conn: sa.Connection, parent: str | None) -> list[ParentTerritory]:
+    chain: list[ParentTerritory] = []
     while parent and len(chain) < 5:
         row = conn.execute(sa.select(*LIGHT).where(territory.c.code == parent)).first()
         if row is None:
@@ -198,7 +265,7 @@ def _by_world(conn: sa.Connection, where: list[sa.ColumnElement[bool]]) -> Count
 
 def mixing(
     conn: sa.Connection, filters: Filters, scope: sa.Select[tuple[int]] | None = None
-) -> dict[str, Any]:
+) -> WorldMixing:
     """World x world link counts inside the view, the cross-world share and E-I index.
 
     E-I index (Krackhardt & Stern 1988): (external - internal) / (external + internal),
@@ -221,7 +288,7 @@ def mixing(
     return _mixing_of(pairs)
 
 
-def _mixing_of(pairs: Counter[tuple[str, str]]) -> dict[str, Any]:
+def _mixing_of(pairs: Counter[tuple[str, str]]) -> WorldMixing:
     total = sum(pairs.values())
     external = sum(n for (a, b), n in pairs.items() if a != b)
     return {
@@ -235,7 +302,7 @@ def _mixing_of(pairs: Counter[tuple[str, str]]) -> dict[str, Any]:
 
 def _fast_counts(
     arrays: _Arrays, communes: list[str]
-) -> tuple[Counter[str], dict[str, Any], dict[str, int]]:
+) -> tuple[Counter[str], WorldMixing, dict[str, int]]:
     """Actors by world, mixing and actors per commune of the actors placed in
     ``communes``, from the arrays (the same numbers as the SQL of the page): only the
     links leaving these communes are read."""
@@ -318,7 +385,7 @@ def _actors_on_themes(
 
 def _needs(
     conn: sa.Connection, code: str, places: list[str], scope: sa.Select[tuple[int]], lang: Lang
-) -> list[dict[str, Any]]:
+) -> list[TerritoryNeed]:
     """The needs filed on ``code`` or on one of the ``places`` inside it, most severe
     first, each with the actors on its theme where it is filed."""
     rows = [
@@ -392,7 +459,7 @@ def _per_commune(conn: sa.Connection, where: list[sa.ColumnElement[bool]]) -> di
 
 def _sub_territories(
     conn: sa.Connection, found: dict[str, Any], per_commune: dict[str, int]
-) -> list[dict[str, Any]]:
+) -> list[SubTerritory]:
     per_commune = dict(sorted(per_commune.items()))
     counts: Counter[str] = Counter()
     if found["level"] == "region":
@@ -421,7 +488,7 @@ def territory_code(*, db: sa.Engine, key: str) -> str:
 
 def territory_page(
     *, db: sa.Engine, key: str, lang: Lang = "fr", index: TerritoryIndex | None = None
-) -> dict[str, Any]:
+) -> TerritoryPage:
     """A territory with its indicators, needs (with white zones), actors by world,
     mixing between worlds and sub-territories. ``key`` is a code, postcode or name.
     ``index`` counts actors and links from arrays when it has them (the same numbers).
@@ -442,24 +509,26 @@ def territory_page(
         else:
             worlds, mixed = _by_world(conn, where), mixing(conn, filters, scope)
             per_commune = _per_commune(conn, where)
-        data = {
-            k: found[k] for k in ("code", "name", "level", "population", "latitude", "longitude")
+        # needs may be filed on the territory, its parts and its communes
+        places = sorted({*parts, *(f"COM:{c}" for c in communes)})
+        needs = _needs(conn, code, places, scope, lang)
+        return {
+            "code": code,
+            "name": found["name"],
+            "level": found["level"],
+            "population": found["population"],
+            "latitude": found["latitude"],
+            "longitude": found["longitude"],
+            "parents": _parents(conn, found.get("parent_code")),
+            "actors": sum(worlds.values()),
+            "by_world": by_world(worlds, lang),
+            "mixing": mixed,
+            "needs": needs,
+            "indicators": _rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
+            "maturity": _rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
+            "sub_territories": _sub_territories(conn, found, per_commune),
+            "white_zones": [n for n in needs if n["actors_on_theme"] == 0],
         }
-        data.update(
-            parents=_parents(conn, found.get("parent_code")),
-            actors=sum(worlds.values()),
-            by_world=by_world(worlds, lang),
-            mixing=mixed,
-            # needs may be filed on the territory, its parts and its communes
-            needs=_needs(
-                conn, code, sorted({*parts, *(f"COM:{c}" for c in communes)}), scope, lang
-            ),
-            indicators=_rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
-            maturity=_rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
-            sub_territories=_sub_territories(conn, found, per_commune),
-        )
-    data["white_zones"] = [n for n in data["needs"] if n["actors_on_theme"] == 0]
-    return data
 
 
 def _declared(conn: sa.Connection, parts: list[str]) -> bool:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from maillage.services import portal
 from maillage.services.portal import pages as portal_pages
 from maillage.services.portal import table as portal_table
+from maillage.services.portal import territory as portal_territory
 from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
@@ -35,6 +36,13 @@ from maillage.web.schemas import (
 from maillage.web.templating import url_for
 
 router = APIRouter(prefix="/api")
+
+
+class TerritoryAnswer(portal_territory.TerritoryPage):
+    """A territory page and where to find its analysis (``None``: no provider)."""
+
+    analysis_url: str | None
+
 
 Page = Annotated[int, Query(ge=1, le=100_000)]
 PerPage = Annotated[int, Query(ge=1, le=500)]
@@ -140,14 +148,12 @@ def territory(
     db: Db,
     lang: LangDep,
     code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
-) -> dict[str, Any]:
+) -> TerritoryAnswer:
     """A territory (code, postcode or name): indicators, needs, actors by world, mixing;
     ``analysis_url`` gives its measures and recommendations from the analysis."""
-    data = dict(territory_context(request, db, code, lang))
-    data["analysis_url"] = analysis_url(
-        request, "territory", "api_territory_analysis", code=data["code"]
-    )
-    return data
+    page = territory_context(request, db, code, lang)
+    url = analysis_url(request, "territory", "api_territory_analysis", code=page["code"])
+    return {**page, "analysis_url": url}
 
 
 @router.get(

@@ -157,7 +157,9 @@ def explore_table(
     return templates(request).render(request, "table.html", context)
 
 
-def territory_context(request: Request, db: sa.Engine, key: str, lang: Lang) -> dict[str, Any]:
+def territory_context(
+    request: Request, db: sa.Engine, key: str, lang: Lang
+) -> portal_territory.TerritoryPage:
     """A territory's page data, cached until the data change (mixing over a large
     territory reads every link inside it)."""
     return pages_cache(request).get(
