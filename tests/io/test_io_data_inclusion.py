@@ -47,3 +47,38 @@ def test_services_json_and_attachment() -> None:
     assert services.errors[0].field == "description"
     attach_services(structures.actors, services.services)
     assert structures.actors[0].themes == ["numerique--acceder-a-des-services-en-ligne"]
+
+
+def test_rejected_row_says_in_french_what_is_wrong_with_each_field() -> None:
+    result = parse_data_inclusion(parse_csv_text(STRUCTURES_CSV, file="s.csv"), "structure")
+    found = {i.field: (i.file, i.row, i.value, i.message) for i in result.errors}
+    assert found == {
+        "nom": ("s.csv", 3, "X.", "au moins 3 caractères"),
+        "date_maj": ("s.csv", 3, "14/02/2025", "date attendue au format AAAA-MM-JJ (format date)"),
+        "code_postal": (
+            "s.csv", 3, "7500", "au moins 5 caractères; ne respecte pas le motif ^\\d{5}$",
+        ),
+        "courriel": ("s.csv", 3, "pas une adresse", "adresse électronique invalide (format email)"),
+        "reseaux_porteurs": (
+            "s.csv", 3, "inconnu", "'inconnu' : valeur hors de la liste autorisée (108 valeurs)",
+        ),
+    }  # fmt: skip
+
+
+def test_service_problems_name_the_item_and_stand_alone_on_a_wrong_type() -> None:
+    service = {
+        "source": "dora", "structure_id": "s1", "id": "v1", "nom": "Aide",
+        "description": "Accompagnement.", "date_maj": "2025-01-01",
+        "publics": ["seniors", "seniors", "martiens"], "frais": 12, "nombre_semaines": 0,
+        "site_web": "exemple.fr", "lien_source": "exemple.fr",
+    }  # fmt: skip
+    result = parse_data_inclusion([service], "service")
+    assert [(i.field, i.message) for i in result.errors] == [
+        ("frais", "type string attendu"),
+        ("lien_source", "adresse web invalide (format uri)"),
+        ("nombre_semaines", "valeur inférieure au minimum 1"),
+        (
+            "publics",
+            "éléments en double; 'martiens' : valeur hors de la liste autorisée (14 valeurs)",
+        ),
+    ]

@@ -7,7 +7,6 @@ from contextlib import nullcontext
 import click
 from babel.numbers import format_decimal
 
-from maillage.analysis import GraphFilter, parse_period
 from maillage.cli.common import (
     console,
     db_option,
@@ -19,6 +18,7 @@ from maillage.cli.common import (
 )
 from maillage.model.errors import InvalidInput
 from maillage.services import analysis as service
+from maillage.services import graph_filter
 from maillage.services.portal import Lang, label
 
 WORLD_CHOICES = click.Choice(["economic", "associative", "public", "academic"])
@@ -54,7 +54,7 @@ def _period(text: str | None) -> tuple[int, int] | None:
     if text is None:
         return None
     try:
-        return parse_period(text)
+        return graph_filter.parse_period(text)
     except ValueError:
         raise InvalidInput(
             "--period", text, "forme attendue AAAA:AAAA, début ≤ fin", "expected YYYY:YYYY"
@@ -91,7 +91,7 @@ def analyse_command(
     """Analyser le maillage : taille, mélange des mondes, courtiers, communautés,
     couverture des besoins, évolution. / Analyse the map or a filtered part.
     """
-    flt = GraphFilter(
+    flt = graph_filter.GraphFilter(
         territory=territory, theme=theme, world=world, kind=kind, period=_period(period)
     )
     result = service.analyse_map(db=engine_for(db_url), flt=flt, seed=seed)

@@ -16,7 +16,6 @@ from maillage.cli.common import (
     json_option,
     print_rows,
 )
-from maillage.io import resolve
 from maillage.services import review
 
 
@@ -34,14 +33,14 @@ def review_group() -> None:
 @click.option(
     "--merge-threshold",
     type=float,
-    default=resolve.MERGE_THRESHOLD,
+    default=review.MERGE_THRESHOLD,
     show_default=True,
     help="Score à partir duquel on fusionne sans demander.",
 )
 @click.option(
     "--review-threshold",
     type=float,
-    default=resolve.REVIEW_THRESHOLD,
+    default=review.REVIEW_THRESHOLD,
     show_default=True,
     help="Score à partir duquel la paire va en revue.",
 )
@@ -147,8 +146,8 @@ def review_reject(left_id: int, right_id: int, db_url: str, as_json: bool) -> No
 @click.argument(
     "sample", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option("--merge-threshold", type=float, default=resolve.MERGE_THRESHOLD, show_default=True)
-@click.option("--review-threshold", type=float, default=resolve.REVIEW_THRESHOLD, show_default=True)
+@click.option("--merge-threshold", type=float, default=review.MERGE_THRESHOLD, show_default=True)
+@click.option("--review-threshold", type=float, default=review.REVIEW_THRESHOLD, show_default=True)
 @json_option
 @handle_errors
 def review_evaluate(sample: Path | None, merge_threshold: float, review_threshold: float,

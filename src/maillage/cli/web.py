@@ -7,8 +7,8 @@ import os
 import click
 
 from maillage.cli.common import db_option, err_console, handle_errors
+from maillage.services import database
 from maillage.settings import Settings, normalise_url
-from maillage.storage import migrate
 from maillage.storage.engine import make_engine
 
 
@@ -58,7 +58,7 @@ def serve_command(
         database_url=normalise_url(db_url), language=lang, tile_url=tile_url, host=host, port=port
     )
     engine = make_engine(settings.database_url)
-    if migrate.current_revision(engine) is None:
+    if database.current_revision(db=engine) is None:
         err_console.print(
             "[red]Erreur[/red] : la base n'est pas initialisée : lancez « maillage db upgrade --db … »"
         )

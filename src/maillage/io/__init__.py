@@ -24,5 +24,5 @@ module                    format                                              di
 
 Shared pieces: ``reading`` (encodings, delimiters, header), ``values`` (French numbers
 and dates, identifier checks and repairs), ``columns`` (header guesses), ``classify``
-(world and category rules), ``tableschema`` and ``jsonvalid`` (schema checks).
+(world and category rules), ``tableschema`` and ``schema_errors`` (schema checks).
 """

@@ -23,11 +23,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
+
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
-from maillage.io.jsonvalid import validate
 from maillage.io.reading import Table, read_table, read_xlsx_table
 from maillage.io.result import ParseResult, RowLog
+from maillage.io.schema_errors import field_problems, schema_validator
 from maillage.io.tableschema import SCHEMA_DIR
 from maillage.model.records import ActorRecord, ImportIssue
 
@@ -61,6 +63,11 @@ def _schema(kind: str) -> dict[str, Any]:
     return dict(json.loads(path.read_text("utf-8")))
 
 
+@lru_cache(maxsize=2)
+def _validator(kind: str) -> jsonschema_rs.Validator:
+    return schema_validator(_schema(kind))
+
+
 def _coerce(key: str, raw: Any, spec: Mapping[str, Any], log: RowLog) -> Any:
     """Turn a spreadsheet cell into the JSON type the schema expects for ``key``."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -91,12 +98,10 @@ def _check(record: Mapping[str, Any], kind: str, log: RowLog) -> dict[str, Any]:
     for key in schema.get("required", ()):
         if typed.get(key) is None:
             log.error(key, None, "valeur obligatoire manquante")
-    for key, sub in properties.items():
-        if typed.get(key) is not None:
-            problems = validate(typed[key], sub, schema)
-            if problems:
-                log.error(key, record.get(key), "; ".join(problems))
-    return {k: val for k, val in typed.items() if val is not None}
+    present = {k: val for k, val in typed.items() if val is not None}
+    for key, problems in field_problems(_validator(kind), schema, present).items():
+        log.error(key, record.get(key), "; ".join(problems))
+    return present
 
 
 def _structure_actor(data: Mapping[str, Any], source: str | None) -> ActorRecord:

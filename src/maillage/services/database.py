@@ -11,6 +11,11 @@ from maillage.storage import migrate
 from maillage.storage.engine import transaction
 
 
+def current_revision(*, db: sa.Engine) -> str | None:
+    """The schema revision of the database; None when it was never upgraded."""
+    return migrate.current_revision(db)
+
+
 def upgrade(*, db: sa.Engine) -> dict[str, Any]:
     """Migrate to the latest schema, then load taxonomies and geography if missing.
 

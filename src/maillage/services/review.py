@@ -37,6 +37,8 @@ from maillage.storage.repository import Snapshot
 from maillage.storage.tables import actor, link, review_decision, territory
 
 __all__ = [
+    "MERGE_THRESHOLD",
+    "REVIEW_THRESHOLD",
     "Candidate",
     "MergeResult",
     "RunReport",
@@ -57,6 +59,8 @@ UNION_FIELDS = ("themes", "sdgs", "territories", "identifiers")
 _RECORD_COLUMNS = ("id", "name", "siret", "siren", "rna", "address", "postcode",
                    "commune_code", "latitude", "longitude")  # fmt: skip
 Pair = tuple[int, int]
+MERGE_THRESHOLD = resolve.MERGE_THRESHOLD  # the defaults, for the CLI too
+REVIEW_THRESHOLD = resolve.REVIEW_THRESHOLD
 
 
 @dataclass(slots=True)
@@ -180,9 +184,7 @@ def _rejected(conn: sa.Connection, decisions: Mapping[Pair, str]) -> set[Pair]:
     }
 
 
-def find_candidates(
-    *, db: sa.Engine, threshold: float = resolve.REVIEW_THRESHOLD
-) -> list[Candidate]:
+def find_candidates(*, db: sa.Engine, threshold: float = REVIEW_THRESHOLD) -> list[Candidate]:
     """Pairs of live actors scoring at or above ``threshold``, best first, with any
     decision already taken on them (``pending``, ``same``, ``different`` or ``new``)."""
     with db.connect() as conn:
@@ -280,8 +282,8 @@ def _decide(conn: sa.Connection, candidate: Candidate, decision: str, user: str 
 def run(
     *,
     db: sa.Engine,
-    merge_threshold: float = resolve.MERGE_THRESHOLD,
-    review_threshold: float = resolve.REVIEW_THRESHOLD,
+    merge_threshold: float = MERGE_THRESHOLD,
+    review_threshold: float = REVIEW_THRESHOLD,
     user: str = "review",
     dry_run: bool = False,
 ) -> RunReport:
@@ -549,8 +551,8 @@ def read_sample(path: str | Path = SAMPLE) -> list[LabelledPair]:
 def evaluate_sample(
     *,
     path: str | Path = SAMPLE,
-    merge_threshold: float = resolve.MERGE_THRESHOLD,
-    review_threshold: float = resolve.REVIEW_THRESHOLD,
+    merge_threshold: float = MERGE_THRESHOLD,
+    review_threshold: float = REVIEW_THRESHOLD,
 ) -> SampleReport:
     """Score every pair of a labelled sample and count against its labels.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any
@@ -41,9 +41,7 @@ def insert_rows(
         return
     names = [n for n in rows[0] if n not in constants]
     fixed = tuple(_process(conn, table.c[n], v) for n, v in constants.items())
-    processors = [
-        None if n in raw else table.c[n].type._cached_bind_processor(conn.dialect) for n in names
-    ]
+    processors = [None if n in raw else bind_processor(conn, table.c[n]) for n in names]
     all_names = [*names, *constants]
     quoted = ", ".join(conn.dialect.identifier_preparer.quote(n) for n in all_names)
     table_name = conn.dialect.identifier_preparer.format_table(table)
@@ -92,7 +90,7 @@ def insert_records(
             bound[name] = stored
         else:
             literals[name] = text
-    processors = [table.c[n].type._cached_bind_processor(conn.dialect) for n in columns]
+    processors = [bind_processor(conn, table.c[n]) for n in columns]
     converters = [(i, p) for i, p in enumerate(processors) if p is not None and not raw]
     if converters:
         rows = [_converted(r, converters) for r in rows]
@@ -186,8 +184,15 @@ _MAX_PARAMETERS = 32_766
 _MAX_STATEMENT_CHARS = 200_000
 
 
+def bind_processor(conn: sa.Connection, column: sa.Column[Any]) -> Callable[[Any], Any] | None:
+    """What turns a Python value of ``column`` into what the driver stores (JSON text,
+    ISO dates on SQLite); None where values go as they are. SQLAlchemy's public API:
+    the type's implementation for the dialect, then its bind processor."""
+    return column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+
+
 def _process(conn: sa.Connection, column: sa.Column[Any], value: Any) -> Any:
-    processor = column.type._cached_bind_processor(conn.dialect)
+    processor = bind_processor(conn, column)
     return value if value is None or processor is None else processor(value)
 
 

@@ -11,13 +11,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from maillage.services import portal
+from maillage.services.actors import get_actor
 from maillage.services.filters import Filters
 from maillage.services.portal import geo as portal_geo
 from maillage.services.portal import pages as portal_pages
 from maillage.services.portal import table as portal_table
 from maillage.services.portal import territory as portal_territory
 from maillage.services.portal.providers import Pending
-from maillage.storage.registry import actors
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import Lang
@@ -190,8 +190,7 @@ def analysis_block(
     hooks: Providers = request.app.state.providers
     wanted: tuple[Any, Any]
     if kind == "actor":
-        with db.connect() as conn:
-            actors.get(conn, key)  # an unknown or deleted actor: NotFound (404)
+        get_actor(db=db, actor_id=key)  # an unknown or deleted actor: NotFound (404)
         wanted = (hooks.actor_measures, hooks.actor_recommendations)
     else:
         wanted = (hooks.territory_measures, hooks.territory_recommendations)
