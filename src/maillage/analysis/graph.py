@@ -21,9 +21,11 @@ import igraph as ig
 import numpy as np
 import numpy.typing as npt
 
+from maillage.model import taxonomy
 from maillage.model.records import FIRST_YEAR, LAST_YEAR, ActorRecord, LinkRecord
 
-WORLDS: tuple[str, ...] = ("economic", "associative", "public", "academic", "unknown")
+WORLDS: tuple[str, ...] = (*(term.code for term in taxonomy.load("worlds")), "unknown")
+"""World codes in the taxonomy's order, then ``unknown``: an actor's world is its index here."""
 UNKNOWN_WORLD = len(WORLDS) - 1
 NO_YEAR = -1
 

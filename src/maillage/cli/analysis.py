@@ -16,12 +16,13 @@ from maillage.cli.common import (
     json_option,
     print_rows,
 )
+from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
 from maillage.services import analysis as service
 from maillage.services import graph_filter
 from maillage.services.portal import Lang, label
 
-WORLD_CHOICES = click.Choice(["economic", "associative", "public", "academic"])
+WORLD_CHOICES = click.Choice([term.code for term in taxonomy.load("worlds")])
 LANG = click.option(
     "--lang",
     type=click.Choice(["fr", "en"]),

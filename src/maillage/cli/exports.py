@@ -15,6 +15,7 @@ from maillage.cli.common import (
     handle_errors,
     json_option,
 )
+from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
 from maillage.services.exports import FORMATS, LEVELS, export_file
 
@@ -40,7 +41,11 @@ def period(text: str | None) -> tuple[str | None, str | None]:
     default=None,
     help="Territoire : DEP:59, REG:32, EPCI:…, COM:59350, un code postal ou un nom.",
 )
-@click.option("--world", default=None, help="Monde : economic, associative, public, academic.")
+@click.option(
+    "--world",
+    default=None,
+    help="Monde : " + ", ".join(t.code for t in taxonomy.load("worlds")) + ".",
+)
 @click.option("--category", default=None, help="Catégorie d'acteur (code ou libellé).")
 @click.option("--theme", default=None, help="Thème (code ou libellé).")
 @click.option("--kind", default=None, help="Type de lien (code ou libellé).")

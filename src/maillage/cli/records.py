@@ -16,6 +16,7 @@ from maillage.cli.common import (
     print_record,
     print_rows,
 )
+from maillage.model import taxonomy
 from maillage.services import actors as actor_service
 from maillage.services import geography, history
 from maillage.services import links as link_service
@@ -26,7 +27,7 @@ ACTOR_OPTIONS: list[tuple[str, str, str]] = [
     ("name", "--name", "Nom / name"),
     ("acronym", "--acronym", "Sigle / acronym"),
     ("description", "--description", "Description"),
-    ("world", "--world", "Monde : economic, associative, public, academic"),
+    ("world", "--world", "Monde : " + ", ".join(t.code for t in taxonomy.load("worlds"))),
     ("category", "--category", "Catégorie d'acteur / actor category"),
     ("digital_profile", "--digital-profile", "native, adopter, traditional, unknown"),
     ("siren", "--siren", "SIREN (9 chiffres)"),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from maillage.model import taxonomy
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.services import portal
 from maillage.services.filters import Filters
@@ -42,7 +43,7 @@ class FilterParams(BaseModel):
         None,
         max_length=100,
         pattern=SAFE_TEXT,
-        description="World: economic, associative, public, academic",
+        description="World: " + ", ".join(t.code for t in taxonomy.load("worlds")),
     )
     category: str | None = Field(
         None, max_length=100, pattern=SAFE_TEXT, description="Actor category code"
