@@ -17,6 +17,7 @@ its parameters.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -261,10 +262,18 @@ def _communes(conn: sa.Connection) -> list[tuple[str, str, int, float, float]]:
     return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
 
 
+@functools.lru_cache(maxsize=65536)
+def _french(value: float, digits: int) -> str:
+    """:func:`number` in French, cached: a commune's population and distance repeat often,
+    and Babel's formatting was most of the time spent computing the needs."""
+    return number(value, "fr", digits)
+
+
 def _computed_needs(
     communes: list[tuple[str, str, int, float, float]], distances: np.ndarray, rule: DistanceRule
 ) -> dict[str, dict[str, Any]]:
     """The needs of the communes beyond the rule's distance, by territory code."""
+    threshold = number(round(rule.distance_km, 1), "fr", 1, trailing_zeros=False)
     found = {}
     for (code, name, population, _, _), distance in zip(communes, distances, strict=True):
         if not math.isfinite(distance) or distance <= rule.distance_km:
@@ -273,10 +282,9 @@ def _computed_needs(
             "territory_code": code, "theme": rule.theme, "status": "observed",
             "severity": rule.severity(distance), "publics": ["habitants"],
             "source": "computed", "source_ref": f"{rule.name}:{code}", "rule": rule.as_json(),
-            "description": f"{name} : {number(population, 'fr')} habitants à "
-                           f"{number(round(distance, 1), 'fr', 1)} km du lieu de médiation "
-                           f"numérique ou France Services le plus proche (seuil "
-                           f"{number(round(rule.distance_km, 1), 'fr', 1, trailing_zeros=False)} km).",
+            "description": f"{name} : {_french(population, 0)} habitants à "
+                           f"{_french(round(distance, 1), 1)} km du lieu de médiation "
+                           f"numérique ou France Services le plus proche (seuil {threshold} km).",
         }  # fmt: skip
     return found
 
