@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 
@@ -37,7 +37,7 @@ from maillage.storage.bulk import paused_gc
 
 __all__ = ["FORMATS", "Format", "default_source", "import_file"]
 
-Mapping_ = dict[str, str] | None
+ColumnMap = dict[str, str] | None
 
 
 @dataclass
@@ -49,6 +49,15 @@ class Parsed:
     link_rows: list[int | None] | None = None
 
 
+class ImportOptions(TypedDict):
+    """What every import service takes beside the records: see :func:`import_file`."""
+
+    partial: bool
+    dry_run: bool
+    user: str
+    progress: Progress | None
+
+
 @dataclass(frozen=True)
 class Job:
     """One import asked for: the file, what the format's reader needs, the import's options."""
@@ -57,18 +66,18 @@ class Job:
     fmt: str
     path: Path
     source: str
-    mapping: Mapping_
+    mapping: ColumnMap
     repair: bool
     year: int | None
     file: str | None
-    options: dict[str, Any]  # partial, dry_run, user, progress
+    options: ImportOptions
 
 
-Reader = Callable[[Path, Mapping_, str, bool], Parsed]
+Reader = Callable[[Path, ColumnMap, str, bool], Parsed]
 Importer = Callable[[Job], ImportReport]
 
 
-def _renamed(table: Table, mapping: Mapping_) -> Table:
+def _renamed(table: Table, mapping: ColumnMap) -> Table:
     """Rename columns (``COLUMN=FIELD``) before a format's parser reads them."""
     if not mapping:
         return table
@@ -78,13 +87,13 @@ def _renamed(table: Table, mapping: Mapping_) -> Table:
     return table
 
 
-def _renamed_records(records: Any, mapping: Mapping_) -> list[dict[str, Any]]:
+def _renamed_records(records: Any, mapping: ColumnMap) -> list[dict[str, Any]]:
     if not isinstance(records, list):
         raise InvalidInput("FILE", type(records).__name__, "tableau JSON attendu", "JSON array")
     return [{(mapping or {}).get(k, k): v for k, v in r.items()} for r in records]
 
 
-def _no_mapping(mapping: Mapping_, what: str) -> None:
+def _no_mapping(mapping: ColumnMap, what: str) -> None:
     if mapping:
         raise InvalidInput(
             "--map",
@@ -101,7 +110,7 @@ def _rows_of(table: Table, result: ParseResult) -> list[int | None]:
 
 
 def _generic(kind: str) -> Reader:
-    def read(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+    def read(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
         table = read_table(path)
         parse = parse_actor_table if kind == "actors" else parse_link_table
         result = parse(table, mapping, source=source)
@@ -111,14 +120,14 @@ def _generic(kind: str) -> Reader:
     return read
 
 
-def _network(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+def _network(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     _no_mapping(mapping, "réseau livré")
     result = parse_actor_table(read_table(path / "actors.csv"), source=source)
     result.extend(parse_link_table(read_table(path / "links.csv"), source=source))
     return Parsed(result)
 
 
-def _lieux(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+def _lieux(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     if path.suffix.lower() == ".json":
         data = json.loads(path.read_text("utf-8"))
         result = parse_lieux_json(_renamed_records(data, mapping), file=path.name, source=source)
@@ -128,7 +137,7 @@ def _lieux(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
     return Parsed(result)
 
 
-def _data_inclusion(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+def _data_inclusion(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         _no_mapping(mapping, "classeur data·inclusion")
@@ -139,29 +148,29 @@ def _data_inclusion(path: Path, mapping: Mapping_, source: str, repair: bool) ->
     return Parsed(parse_data_inclusion(_renamed(read_table(path), mapping), source=source))
 
 
-def _scdl(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+def _scdl(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     table = _renamed(read_table(path), mapping)
     return Parsed(parse_scdl(table, repair=repair, source=source))
 
 
-def _decp(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+def _decp(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     records = _renamed_records(decp_records(json.loads(path.read_text("utf-8"))), mapping)
     return Parsed(parse_decp(records, file=path.name, source=source))
 
 
-def _france_services(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+def _france_services(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     return Parsed(parse_france_services(_renamed(read_table(path), mapping), source=source))
 
 
 def _graph(reader: Callable[[Path], ParseResult], what: str) -> Reader:
-    def read(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+    def read(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
         _no_mapping(mapping, what)
         return Parsed(reader(path))
 
     return read
 
 
-def _kumu(path: Path, mapping: Mapping_, source: str, repair: bool) -> Parsed:
+def _kumu(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     _no_mapping(mapping, "classeur Kumu")
     return Parsed(read_kumu(path, source=source))
 
@@ -276,7 +285,7 @@ def import_file(
     if spec is None:
         raise InvalidInput("format", fmt, "formats : " + ", ".join(FORMATS),
                            "formats: " + ", ".join(FORMATS))  # fmt: skip
-    options = {"partial": partial, "dry_run": dry_run, "user": user, "progress": progress}
+    options = ImportOptions(partial=partial, dry_run=dry_run, user=user, progress=progress)
     job = Job(db, fmt, Path(path), source or default_source(fmt, Path(path)),
               dict(mapping) if mapping else None, repair, year, file, options)  # fmt: skip
     with paused_gc():  # parsing too: millions of short-lived objects, no cycles
