@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
+from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, LinkRecord
 from maillage.services import history, importing
+from maillage.storage.tables import batch
 from storage.dump import dump
 
 
@@ -82,3 +86,55 @@ def test_links_with_unknown_ends_are_rejected(db: sa.Engine) -> None:
     )
     assert report.status == "failed" and report.issues[0].field == "target_key"
     assert dump(db) == before
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_file_reads_the_format_and_names_the_source(db: sa.Engine, tmp_path: Path) -> None:
+    path = _write(tmp_path / "atelier" / "acteurs.csv",
+                  "nom;ville;siret\nEmmaüs Connect;Lille;\nMauvais;Lille;12345678901234\n")  # fmt: skip
+    failed = importing.import_file(
+        db=db, fmt="actors", path=path, mapping={"ville": "commune_name"}
+    )
+    assert (failed.status, failed.source, failed.file) == ("failed", "atelier", str(path))
+    assert [(i.row, i.field) for i in failed.issues] == [(3, "siret")]
+    done = importing.import_file(db=db, fmt="actors", path=path, source="mon-atelier",
+                                 mapping={"ville": "commune_name"}, partial=True, user="anne")  # fmt: skip
+    assert (done.status, done.created, done.rejected, done.source) == ("done", 1, 1, "mon-atelier")
+    with db.connect() as conn:
+        row = conn.exec_driver_sql("SELECT source, commune_code FROM actor").one()
+        user = conn.execute(sa.select(batch.c.user).where(batch.c.id == done.batch_id)).scalar()
+    assert tuple(row) == ("mon-atelier", "59350") and user == "anne"
+
+
+def test_a_shipped_network_is_one_batch(db: sa.Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "reseau-test"
+    _write(folder / "actors.csv", "id,nom,monde\nA1,Université de Lille,academic\n"
+                                  "A2,Emmaüs Connect,associative\n")  # fmt: skip
+    _write(folder / "links.csv", "source,target,type\nA1,A2,anr_copartnership\n")
+    start = dump(db)
+    report = importing.import_file(db=db, fmt="network", path=folder, file="actors + links")
+    assert (report.kind, report.source, report.file) == ("network", "reseau-test", "actors + links")
+    assert (report.rows, report.created) == (3, 3)
+    assert report.details["links"]["created"] == 1 and report.batch_id is not None
+    history.undo_batch(db=db, batch_id=report.batch_id)  # the actors and their link together
+    assert dump(db) == start
+
+
+def test_import_file_dispatches_needs_and_refuses_what_it_cannot_read(
+    db: sa.Engine, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "besoins.csv", "territoire;thème\n59;Inclusion numérique\n")
+    report = importing.import_file(db=db, fmt="needs", path=path, dry_run=True)
+    assert (report.kind, report.status, report.created, report.file) == (
+        "needs", "dry_run", 1, "besoins.csv")  # fmt: skip
+    with pytest.raises(InvalidInput, match="needs"):
+        importing.import_file(db=db, fmt="besoins", path=path)
+    with pytest.raises(InvalidInput, match="--map ne s'applique pas"):
+        importing.import_file(db=db, fmt="gexf", path=path, mapping={"a": "b"})
+    assert importing.default_source("decp", path) == "decp"
+    assert importing.default_source("gexf", tmp_path / "carte.gexf") == "carte"

@@ -20,6 +20,7 @@ module                    format                                              di
 ``scdl``                  SCDL subventions (funding links)                    read
 ``decp``                  DECP public procurement JSON (contract links)       read
 ``france_services``       France Services list                                read
+``needs``                 territorial needs and indicator tables              read
 ========================  ==================================================  ==========
 
 Shared pieces: ``reading`` (encodings, delimiters, header), ``values`` (French numbers

@@ -4,7 +4,8 @@ Geography (COG 2026, La Poste, IGN boundaries); the ANR co-partnership network
 2010-2022; the lieux de médiation numérique of the national map exports; France
 Services; the SCDL grants of the Ville d'Antibes; four DECP public-contract files; then
 the computed digital-inclusion needs (communes farther than ``distance_km`` from every
-mediation place and France Services). Each file is one import (one undoable batch),
+mediation place and France Services). Each file is one import (one undoable batch)
+through :func:`maillage.services.importing.import_file`, as ``maillage import`` does,
 partial: rows the schema rejects are listed in the summary. Safe to run again: a second
 run duplicates nothing (places published in two map exports with different details are
 updated to the later file's). Each DECP platform is its own source, so a company found
@@ -14,23 +15,20 @@ on two platforms is merged on its SIRET. Sources and licences: ``data/demo/SOURC
 from __future__ import annotations
 
 import gzip
-import json
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.io.decp import decp_records, parse_decp
-from maillage.io.france_services import parse_france_services
-from maillage.io.mediation import parse_lieux_json
-from maillage.io.reading import Table, parse_csv_text
-from maillage.io.result import ParseResult
-from maillage.io.scdl import parse_scdl
-from maillage.io.tabular import parse_actor_table, parse_link_table
-from maillage.services import database, importing
+from maillage.services import database
+from maillage.services.importing import ImportReport, import_file
 from maillage.services.needs import DistanceRule, compute_distance_needs
 from maillage.storage.tables import actor, link, need, territory, territory_member
 
@@ -53,58 +51,55 @@ LEVELS = ("region", "departement", "epci", "commune")
 Step = Callable[[str], None]
 
 
-def _read(folder: str, name: str) -> bytes:
-    with (resources.files("maillage") / "data" / folder / f"{name}.gz").open("rb") as raw:
-        return gzip.decompress(raw.read())
-
-
-def _table(folder: str, name: str) -> Table:
-    return parse_csv_text(_read(folder, name).decode("utf-8"), file=name)
-
-
 @dataclass(frozen=True)
 class DemoFile:
-    """One shipped file: its import kind, source, and how to parse it."""
+    """One shipped file (or folder of files, each gzipped under ``maillage/data``),
+    imported as one batch in the format ``fmt`` (see ``services.importing.FORMATS``)."""
 
-    kind: str
+    fmt: str
     source: str
-    name: str
-    parse: Callable[[str], ParseResult]
+    shipped: str
+    label: str = ""  # its name in the summary, when not the file's own
 
-
-def _anr(name: str) -> ParseResult:
-    result = parse_actor_table(_table(f"networks/{ANR}", "actors.csv"), source=ANR)
-    result.extend(parse_link_table(_table(f"networks/{ANR}", "links.csv"), source=ANR))
-    return result
-
-
-def _lieux(name: str) -> ParseResult:
-    result = parse_lieux_json(json.loads(_read("demo", name)), file=name)
-    importing.qualify_keys(result.actors)
-    return result
-
-
-def _decp(name: str) -> ParseResult:
-    return parse_decp(decp_records(json.loads(_read("demo", name))), file=name)
+    @property
+    def name(self) -> str:
+        """The file's name in the summary."""
+        return self.label or PurePosixPath(self.shipped).name
 
 
 FILES = (
-    DemoFile("network", ANR, "actors.csv + links.csv", _anr),
-    *(DemoFile("lieux", "cartographie-nationale", n, _lieux) for n in LIEUX),
-    DemoFile("france-services", "france-services", "liste-fs-20240801.csv",
-             lambda n: parse_france_services(_table("demo", n))),
-    DemoFile("scdl", "scdl-subventions", "scdl-exemple_valide.csv",
-             lambda n: parse_scdl(_table("demo", n))),
-    *(DemoFile("decp", f"decp:{n.removesuffix('.json')}", n, _decp) for n in DECP),
-)  # fmt: skip
+    DemoFile("network", ANR, f"networks/{ANR}", "actors.csv + links.csv"),
+    *(DemoFile("lieux", "cartographie-nationale", f"demo/{n}") for n in LIEUX),
+    DemoFile("france-services", "france-services", "demo/liste-fs-20240801.csv"),
+    DemoFile("scdl", "scdl-subventions", "demo/scdl-exemple_valide.csv"),
+    *(DemoFile("decp", f"decp:{n.removesuffix('.json')}", f"demo/{n}") for n in DECP),
+)
 
 
-def _import(db: sa.Engine, spec: DemoFile) -> importing.ImportReport:
-    parsed = spec.parse(spec.name)
-    return importing.import_records(
-        db=db, kind=spec.kind, source=spec.source, actor_records=parsed.actors,
-        link_records=parsed.links, file=spec.name, parse_issues=parsed.issues,
-        rows=parsed.rows, parse_rejected=parsed.rejected, partial=True, user="demo",
+def _gunzip(packed: Traversable, target: Path) -> None:
+    with packed.open("rb") as raw, gzip.open(raw) as data, target.open("wb") as out:
+        shutil.copyfileobj(data, out)
+
+
+def _unpacked(shipped: str, into: Path) -> Path:
+    """A shipped file, or folder of files, decompressed under ``into``: the path to import."""
+    packed = resources.files("maillage") / "data" / shipped
+    target = into / shipped
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not packed.is_dir():
+        _gunzip(resources.files("maillage") / "data" / f"{shipped}.gz", target)
+        return target
+    target.mkdir(exist_ok=True)
+    for item in packed.iterdir():
+        if item.name.endswith(".gz"):
+            _gunzip(item, target / item.name.removesuffix(".gz"))
+    return target
+
+
+def _import(db: sa.Engine, spec: DemoFile, into: Path) -> ImportReport:
+    return import_file(
+        db=db, fmt=spec.fmt, path=_unpacked(spec.shipped, into), source=spec.source,
+        partial=True, user="demo", file=spec.name,
     )  # fmt: skip
 
 
@@ -121,11 +116,13 @@ def build_demo(
     say("géographie et référentiels")
     reference = database.upgrade(db=db)
     reports = []
-    for spec in FILES:
-        say(f"import {spec.kind} : {spec.name}")
-        report = _import(db, spec)
-        summary = {k: v for k, v in report.to_dict().items() if k not in ("issues", "warnings")}
-        reports.append({**summary, "issues": len(report.issues), "warnings": len(report.warnings)})
+    with tempfile.TemporaryDirectory(prefix="maillage-demo-") as folder:
+        for spec in FILES:
+            say(f"import {spec.fmt} : {spec.name}")
+            report = _import(db, spec, Path(folder))
+            summary = {k: v for k, v in report.to_dict().items() if k not in ("issues", "warnings")}
+            reports.append({**summary, "issues": len(report.issues),
+                            "warnings": len(report.warnings)})  # fmt: skip
     say(f"besoins calculés : communes à plus de {distance_km:g} km d'un lieu")
     computed = compute_distance_needs(
         db=db, rule=DistanceRule(distance_km=distance_km), user="demo"

@@ -2,18 +2,12 @@
 
 Imports (``maillage import needs|indicators FILE``) follow the actor imports: one
 transaction, one audit batch, one ``import_run``; all or nothing unless ``partial``;
-re-importing the same source updates instead of duplicating. Columns are guessed
-from French and English headers (``--map COLUMN=FIELD`` overrides, ``=ignore`` drops).
-
-- A need row names a territory (``DEP:59``, ``59350``, ``59``...), a theme, and
-  optionally publics, description, severity (1-4), status (observed | qualified |
-  addressed), date and an id. It is the same need as a stored one of the same source
-  with the same id, else with the same territory, theme and description.
-- An indicator table is long (territory, indicator, value, year, unit) or wide (a
-  territory column, then one column per indicator: every column whose cells are all
-  numbers, except codes, names and a row index). The year comes from a year or date
-  column, else ``year``. An indicator is the same as a stored one of the same source
-  with the same territory, key and year.
+re-importing the same source updates instead of duplicating. The table is read by
+:mod:`maillage.io.needs` (columns guessed from French and English headers, ``--map
+COLUMN=FIELD`` overrides, ``=ignore`` drops; territory codes checked against the
+geography). A need is the same as a stored one of the same source with the same id,
+else with the same territory, theme and description. An indicator is the same as a
+stored one of the same source with the same territory, key and year.
 
 Computed needs (:func:`compute_distance_needs`): communes whose centroid lies farther
 than a distance from every place of given sources (mediation places, France Services)
@@ -23,6 +17,7 @@ its parameters.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,96 +27,17 @@ import numpy as np
 import sqlalchemy as sa
 from scipy.spatial import cKDTree
 
-from maillage.io import values as v
-from maillage.io.columns import norm_header
 from maillage.io.mediation import PLACE_THEME
+from maillage.io.needs import FactsResult, parse_indicators, parse_needs
 from maillage.io.reading import Table
-from maillage.io.result import RowLog
-from maillage.model import taxonomy
-from maillage.model.errors import InvalidInput
 from maillage.model.numbers import number
-from maillage.model.records import ImportIssue
 from maillage.model.text import fold
-from maillage.services.importing import ImportReport, Progress, record_run
+from maillage.services.importing.report import ImportReport, Progress, record_run
 from maillage.storage.audit import Context, open_batch
 from maillage.storage.engine import transaction
 from maillage.storage.registry import indicators, needs
 from maillage.storage.repository import Repository
 from maillage.storage.tables import actor, actor_identifier, need, territory
-
-TERRITORY_COLUMNS = {
-    "COM": ("territory", "territory_code", "territoire", "code_territoire", "code_insee", "insee",
-            "code_commune", "commune_code", "insee_com", "depcom", "codgeo", "code_geo"),
-    "EPCI": ("code_epci", "epci", "siren_epci"),
-    "DEP": ("code_dep", "code_departement", "dep", "departement", "insee_dep"),
-    "REG": ("code_reg", "code_region", "reg", "region", "insee_reg"),
-}  # fmt: skip
-NEED_GUESSES = {
-    "theme": ("theme", "thematique", "themes", "thematiques"),
-    "publics": ("publics", "public", "publics_concernes", "public_cible", "publics_cibles"),
-    "description": ("description", "besoin", "libelle", "intitule"),
-    "severity": ("severite", "gravite", "severity", "priorite", "intensite"),
-    "status": ("statut", "status", "etat"),
-    "date": ("date", "date_observation", "annee", "year"),
-    "source_ref": ("id", "identifiant", "ref", "reference", "key"),
-}
-INDICATOR_GUESSES = {
-    "key": ("indicateur", "indicator", "key", "cle", "variable", "mesure"),
-    "value": ("valeur", "value", "val"),
-    "year": ("annee", "year", "millesime", "date"),
-    "unit": ("unite", "unit"),
-}
-_CODES = {alias for aliases in TERRITORY_COLUMNS.values() for alias in aliases}
-_NOT_INDICATORS = ("nom", "lib", "code", "name", "label", "type", "date", "annee", "year")
-
-
-def _guess(header: Sequence[str], guesses: Mapping[str, tuple[str, ...]],
-           explicit: Mapping[str, str] | None) -> dict[str, str]:  # fmt: skip
-    """``{field: column}``: explicit mapping first, then the first matching header."""
-    found = {f: c for c, f in (explicit or {}).items() if c in header and f != "ignore"}
-    for name, aliases in guesses.items():
-        if name in found:
-            continue
-        for column in header:
-            if norm_header(column) in (name, *aliases) and column not in found.values():
-                found[name] = column
-                break
-    return found
-
-
-def _territory_column(header: Sequence[str], explicit: Mapping[str, str] | None) -> str | None:
-    for column, target in (explicit or {}).items():
-        if target in ("territory", "territory_code") and column in header:
-            return column
-    for aliases in TERRITORY_COLUMNS.values():
-        for column in header:
-            if norm_header(column) in aliases:
-                return column
-    return None
-
-
-def territory_code(raw: Any, column: str, known: set[str]) -> str:
-    """A territory code from a cell: prefixed (``DEP:59``) or bare (``59350`` a commune,
-    ``59`` a département, 9 digits an EPCI; the column name may say the level).
-    Raises InvalidInput for an empty or unknown code."""
-    text = v.clean_text(raw)
-    if text is None:
-        raise InvalidInput(column, raw, "territoire requis", "a territory is required")
-    if ":" in text:
-        level, _, code = text.partition(":")
-        candidate = f"{level.strip().upper()}:{code.strip().upper()}"
-    else:
-        named = [lvl for lvl, names in TERRITORY_COLUMNS.items()
-                 if norm_header(column) in names and lvl != "COM"]  # fmt: skip
-        by_size = {4: ("COM", 5), 5: ("COM", 5), 9: ("EPCI", 9)}.get(len(text), ("DEP", 2))
-        level, size = (named[0], 2 if named[0] != "EPCI" else 9) if named else by_size
-        candidate = f"{level}:{text.upper().zfill(size)}"
-    if candidate not in known and candidate.startswith("DEP:"):
-        candidate = candidate.replace("DEP:", "COLL:")
-    if candidate not in known:
-        raise InvalidInput(column, raw, "territoire inconnu (géographie 2026)",
-                           "unknown territory (2026 geography)")  # fmt: skip
-    return candidate
 
 
 @dataclass
@@ -206,55 +122,19 @@ def _plan(
     return planned
 
 
-def _reject(report: ImportReport, entity: str, log_issues: list[ImportIssue]) -> bool:
-    """File a row's issues in the report; True when the row is rejected."""
-    errors = [i for i in log_issues if i.severity == "error"]
-    report.issues.extend(errors)
-    report.warnings.extend(i for i in log_issues if i.severity != "error")
-    if errors:
-        report.count(entity, "rejected")
-    return bool(errors)
+# --- needs and indicators ------------------------------------------------------------
 
 
-# --- needs ---------------------------------------------------------------------------
-
-
-def _need_row(cells: Mapping[str, Any], columns: Mapping[str, str], where: str,
-              known: set[str], log: RowLog) -> dict[str, Any]:  # fmt: skip
-    """The stored values of one need row; problems go to ``log``."""
-    values: dict[str, Any] = {"publics": v.split_multi(cells.get(columns.get("publics", "")),
-                                                       "|;,")}  # fmt: skip
-    try:
-        values["territory_code"] = territory_code(cells.get(where), where, known)
-    except InvalidInput as exc:
-        log.error(exc.field, exc.value, exc.rule)
-    theme = v.clean_text(cells.get(columns.get("theme", "")))
-    if theme is None:
-        log.error(columns.get("theme", "theme"), None, "thème requis")
-    values["theme"] = _code("themes", theme, log, columns.get("theme", "theme"), keep=True)
-    status = v.clean_text(cells.get(columns.get("status", ""))) or "observed"
-    values["status"] = _code("need_statuses", status, log, columns.get("status", "status"))
-    severity = v.parse_int(cells.get(columns.get("severity", "")), log, "severity")
-    if severity is not None and not 1 <= severity <= 4:
-        log.error(columns["severity"], severity, "gravité attendue de 1 à 4")
-    values["severity"] = severity
-    values["date"] = v.parse_date(cells.get(columns.get("date", "")), log, "date")
-    for name in ("description", "source_ref"):
-        values[name] = v.clean_text(cells.get(columns.get(name, "")))
-    return values
-
-
-def _code(name: str, text: str | None, log: RowLog, column: str, keep: bool = False) -> Any:
-    """A taxonomy code from a code or label; other text kept as given when ``keep``."""
-    if text is None:
-        return None
-    try:
-        return taxonomy.resolve(name, text, field=column)
-    except InvalidInput as exc:
-        if keep and len(text) <= 100:
-            return text
-        log.error(column, text, exc.rule)
-        return None
+def _filed(
+    report: ImportReport, entity: str, result: FactsResult, source: str
+) -> list[dict[str, Any]]:
+    """File the parse issues in the report and count its rejected rows; returns the
+    values to store, with their source."""
+    report.issues.extend(result.errors)
+    report.warnings.extend(result.warnings)
+    if result.rejected_rows:
+        report.count(entity, "rejected", len(result.rejected_rows))
+    return [{**values, "source": source} for values in result.records]
 
 
 def _need_identity(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -269,66 +149,11 @@ def import_needs(
 ) -> ImportReport:  # fmt: skip
     """Import the needs of a table (see the module docstring). Returns the report."""
     report = ImportReport("needs", source, table.file, rows=len(table.rows))
-    columns = _guess(table.header, NEED_GUESSES, mapping)
-    where = _territory_column(table.header, mapping)
 
     def parse(known: set[str]) -> list[dict[str, Any]]:
-        if where is None:
-            report.issues.append(ImportIssue(1, "territory", table.header,
-                                             "aucune colonne territoire", table.file))  # fmt: skip
-            return []
-        rows = []
-        for row in table.rows:
-            log = RowLog([], row.number, table.file)
-            values = _need_row(row.values, columns, where, known, log)
-            if not _reject(report, "needs", log.issues):
-                rows.append({**values, "source": source})
-        return rows
+        return _filed(report, "needs", parse_needs(table, known=known, mapping=mapping), source)
 
     return _import_territorial(db, report, needs, parse, _need_identity, options)
-
-
-# --- indicators ----------------------------------------------------------------------
-
-
-def _is_number(value: Any) -> bool:
-    probe = RowLog([], None, None)
-    return v.parse_float(value, probe, "x") is not None and not probe.failed
-
-
-def _indicator_columns(table: Table, skip: set[str]) -> list[str]:
-    """Columns of a wide table whose non-empty cells are all numbers: not a territory
-    code, a name, a type or a date, nor a row index."""
-    found = []
-    for column in table.header:
-        name = norm_header(column)
-        if column in skip or name in _CODES or any(name.startswith(p) for p in _NOT_INDICATORS):
-            continue
-        cells = [r.values.get(column) for r in table.rows]
-        filled = [c for c in cells if v.clean_text(c) is not None]
-        if filled and all(_is_number(c) for c in filled) and not _is_index(filled):
-            found.append(column)
-    return found
-
-
-def _is_index(cells: list[Any]) -> bool:
-    """A pandas-style row index: 0, 1, 2... (or 1, 2, 3...)."""
-    first = v.clean_text(cells[0])
-    if first not in ("0", "1") or len(cells) < 3:
-        return False
-    start = int(first)
-    return all(v.clean_text(c) == str(start + i) for i, c in enumerate(cells))
-
-
-def _year(cells: Mapping[str, Any], column: str | None, default: int | None, log: RowLog) -> Any:
-    if column is None:
-        return default
-    raw = cells.get(column)
-    text = v.clean_text(raw)
-    if text is not None and text.isdigit() and len(text) == 4:
-        return int(text)
-    date = v.parse_date(raw, log, column)
-    return date.year if date else default
 
 
 def import_indicators(
@@ -337,54 +162,12 @@ def import_indicators(
 ) -> ImportReport:  # fmt: skip
     """Import the indicators of a long or wide table (see the module docstring)."""
     report = ImportReport("indicators", source, table.file, rows=len(table.rows))
-    columns = _guess(table.header, INDICATOR_GUESSES, mapping)
-    where = _territory_column(table.header, mapping)
-    long = "key" in columns and "value" in columns
-    skip = {c for c, f in (mapping or {}).items() if f == "ignore"}
-    skip |= {c for c in (where, *columns.values()) if c}
-    wide = [] if long else _indicator_columns(table, skip)
 
     def parse(known: set[str]) -> list[dict[str, Any]]:
-        if where is None or not (long or wide):
-            report.issues.append(ImportIssue(1, "territory", table.header, "il faut une colonne "
-                                             "territoire et des valeurs", table.file))  # fmt: skip
-            return []
-        rows: list[dict[str, Any]] = []
-        for row in table.rows:
-            log = RowLog([], row.number, table.file)
-            found = _indicator_rows(row.values, where, columns, wide, known, year, log)
-            if not _reject(report, "indicators", log.issues):
-                rows.extend({**r, "source": source} for r in found)
-        return rows
+        result = parse_indicators(table, known=known, mapping=mapping, year=year)
+        return _filed(report, "indicators", result, source)
 
     return _import_territorial(db, report, indicators, parse, _indicator_identity, options)
-
-
-def _indicator_rows(
-    cells: Mapping[str, Any], where: str, columns: Mapping[str, str], wide: list[str],
-    known: set[str], year: int | None, log: RowLog,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """The indicators of one row (one in a long table, one per column in a wide one)."""
-    try:
-        code = territory_code(cells.get(where), where, known)
-    except InvalidInput as exc:
-        log.error(exc.field, exc.value, exc.rule)
-        return []
-    when = _year(cells, columns.get("year"), year, log)
-    pairs: list[tuple[str, Any, str | None]]
-    if wide:
-        pairs = [(norm_header(c), cells.get(c), None) for c in wide]
-    else:
-        key = v.clean_text(cells.get(columns["key"]))
-        unit = v.clean_text(cells.get(columns.get("unit", "")))
-        pairs = [(key, cells.get(columns["value"]), unit)] if key else []
-    out = []
-    for key, raw, unit in pairs:
-        value = v.parse_float(raw, log, key)
-        if value is not None and key and len(key) <= 100:
-            out.append({"territory_code": code, "key": key, "value": value, "year": when,
-                        "unit": unit})  # fmt: skip
-    return out
 
 
 def _indicator_identity(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -479,10 +262,18 @@ def _communes(conn: sa.Connection) -> list[tuple[str, str, int, float, float]]:
     return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
 
 
+@functools.lru_cache(maxsize=65536)
+def _french(value: float, digits: int) -> str:
+    """:func:`number` in French, cached: a commune's population and distance repeat often,
+    and Babel's formatting was most of the time spent computing the needs."""
+    return number(value, "fr", digits)
+
+
 def _computed_needs(
     communes: list[tuple[str, str, int, float, float]], distances: np.ndarray, rule: DistanceRule
 ) -> dict[str, dict[str, Any]]:
     """The needs of the communes beyond the rule's distance, by territory code."""
+    threshold = number(round(rule.distance_km, 1), "fr", 1, trailing_zeros=False)
     found = {}
     for (code, name, population, _, _), distance in zip(communes, distances, strict=True):
         if not math.isfinite(distance) or distance <= rule.distance_km:
@@ -491,10 +282,9 @@ def _computed_needs(
             "territory_code": code, "theme": rule.theme, "status": "observed",
             "severity": rule.severity(distance), "publics": ["habitants"],
             "source": "computed", "source_ref": f"{rule.name}:{code}", "rule": rule.as_json(),
-            "description": f"{name} : {number(population, 'fr')} habitants à "
-                           f"{number(round(distance, 1), 'fr', 1)} km du lieu de médiation "
-                           f"numérique ou France Services le plus proche (seuil "
-                           f"{number(round(rule.distance_km, 1), 'fr', 1, trailing_zeros=False)} km).",
+            "description": f"{name} : {_french(population, 0)} habitants à "
+                           f"{_french(round(distance, 1), 1)} km du lieu de médiation "
+                           f"numérique ou France Services le plus proche (seuil {threshold} km).",
         }  # fmt: skip
     return found
 

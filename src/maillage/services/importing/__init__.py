@@ -1,4 +1,7 @@
-"""Imports of parsed records (actors and links) into the database.
+"""Imports into the database: :func:`import_file` reads a file of any importable format
+(:mod:`.formats`, the one dispatch used by the CLI, the demo and web uploads), then
+:func:`import_records` stores the parsed actors and links (needs and indicators go to
+:mod:`maillage.services.needs`).
 
 One import is one transaction, one audit batch and one ``import_run`` row, whatever
 the file holds (a SCDL file gives funders, beneficiaries and grants: all in the same
@@ -30,6 +33,7 @@ import sqlalchemy as sa
 
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.services.importing.cleaning import import_key
+from maillage.services.importing.formats import FORMATS, Format, default_source, import_file
 from maillage.services.importing.identity import _ActorPlan, _Batch, _plan_actors
 from maillage.services.importing.linking import _plan_links
 from maillage.services.importing.report import STANDIN, ImportReport, Progress, record_run
@@ -39,9 +43,13 @@ from maillage.storage.engine import transaction
 from maillage.storage.registry import actors, links
 
 __all__ = [
+    "FORMATS",
+    "Format",
     "ImportReport",
     "Progress",
+    "default_source",
     "import_actors",
+    "import_file",
     "import_key",
     "import_links",
     "import_records",

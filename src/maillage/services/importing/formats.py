@@ -1,0 +1,292 @@
+"""The importable formats, and :func:`import_file`: read a file with its format's parser
+(:mod:`maillage.io`), then call one import service (one import is one ``import_run``
+and one audit batch). Used by ``maillage import``, the demo and web uploads.
+
+``mapping`` (``{column: field}``) renames a column or key to the schema's name before a
+national format's parser reads it (for generic tables and needs/indicators it maps a
+column to a field); it is refused by the formats whose columns are fixed (graphs,
+workbooks). ``network`` is a folder holding ``actors.csv`` and ``links.csv`` of one
+source, imported as one batch (the shipped networks).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypedDict
+
+import sqlalchemy as sa
+
+from maillage.io.data_inclusion import parse_data_inclusion, read_data_inclusion_xlsx
+from maillage.io.decp import decp_records, parse_decp
+from maillage.io.france_services import parse_france_services
+from maillage.io.gexf import read_gexf
+from maillage.io.graphml import read_graphml
+from maillage.io.kumu import read_kumu
+from maillage.io.mediation import parse_lieux_csv, parse_lieux_json
+from maillage.io.reading import Table, read_csv_table, read_table
+from maillage.io.result import ParseResult
+from maillage.io.scdl import parse_scdl
+from maillage.io.tabular import parse_actor_table, parse_link_table
+from maillage.model.errors import InvalidInput
+from maillage.services import importing, needs  # importing: this package, used at call time
+from maillage.services.importing.report import ImportReport, Progress
+from maillage.storage.bulk import paused_gc
+
+__all__ = ["FORMATS", "Format", "default_source", "import_file"]
+
+ColumnMap = dict[str, str] | None
+
+
+@dataclass
+class Parsed:
+    """A file read by a format's parser, with the file row of each record when known."""
+
+    result: ParseResult
+    actor_rows: list[int | None] | None = None
+    link_rows: list[int | None] | None = None
+
+
+class ImportOptions(TypedDict):
+    """What every import service takes beside the records: see :func:`import_file`."""
+
+    partial: bool
+    dry_run: bool
+    user: str
+    progress: Progress | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One import asked for: the file, what the format's reader needs, the import's options."""
+
+    db: sa.Engine
+    fmt: str
+    path: Path
+    source: str
+    mapping: ColumnMap
+    repair: bool
+    year: int | None
+    file: str | None
+    options: ImportOptions
+
+
+Reader = Callable[[Path, ColumnMap, str, bool], Parsed]
+Importer = Callable[[Job], ImportReport]
+
+
+def _renamed(table: Table, mapping: ColumnMap) -> Table:
+    """Rename columns (``COLUMN=FIELD``) before a format's parser reads them."""
+    if not mapping:
+        return table
+    for row in table.rows:  # the rows are built under the file's own header first
+        row.values = {mapping.get(k, k): v for k, v in row.values.items()}
+    table.header = [mapping.get(c, c) for c in table.header]
+    return table
+
+
+def _renamed_records(records: Any, mapping: ColumnMap) -> list[dict[str, Any]]:
+    if not isinstance(records, list):
+        raise InvalidInput("FILE", type(records).__name__, "tableau JSON attendu", "JSON array")
+    return [{(mapping or {}).get(k, k): v for k, v in r.items()} for r in records]
+
+
+def _no_mapping(mapping: ColumnMap, what: str) -> None:
+    if mapping:
+        raise InvalidInput(
+            "--map",
+            ", ".join(f"{k}={v}" for k, v in mapping.items()),
+            f"--map ne s'applique pas à un {what} (colonnes fixées par le format)",
+            f"--map does not apply to a {what}",
+        )
+
+
+def _rows_of(table: Table, result: ParseResult) -> list[int | None]:
+    """File rows of the records of a generic table (one record per kept row)."""
+    rejected = set(result.rejected_rows)
+    return [n for n in table.numbers if n not in rejected]
+
+
+def _generic(kind: str) -> Reader:
+    def read(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+        table = read_table(path)
+        parse = parse_actor_table if kind == "actors" else parse_link_table
+        result = parse(table, mapping, source=source)
+        rows = _rows_of(table, result)
+        return Parsed(result, rows, None) if kind == "actors" else Parsed(result, None, rows)
+
+    return read
+
+
+def _network(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+    _no_mapping(mapping, "réseau livré")
+    result = parse_actor_table(read_table(path / "actors.csv"), source=source)
+    result.extend(parse_link_table(read_table(path / "links.csv"), source=source))
+    return Parsed(result)
+
+
+def _lieux(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+    if path.suffix.lower() == ".json":
+        data = json.loads(path.read_text("utf-8"))
+        result = parse_lieux_json(_renamed_records(data, mapping), file=path.name, source=source)
+    else:
+        result = parse_lieux_csv(_renamed(read_csv_table(path), mapping), source=source)
+    importing.qualify_keys(result.actors)
+    return Parsed(result)
+
+
+def _data_inclusion(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        _no_mapping(mapping, "classeur data·inclusion")
+        return Parsed(read_data_inclusion_xlsx(path, source=source))
+    if suffix == ".json":
+        records = _renamed_records(json.loads(path.read_text("utf-8")), mapping)
+        return Parsed(parse_data_inclusion(records, file=path.name, source=source))
+    return Parsed(parse_data_inclusion(_renamed(read_table(path), mapping), source=source))
+
+
+def _scdl(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+    table = _renamed(read_table(path), mapping)
+    return Parsed(parse_scdl(table, repair=repair, source=source))
+
+
+def _decp(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+    records = _renamed_records(decp_records(json.loads(path.read_text("utf-8"))), mapping)
+    return Parsed(parse_decp(records, file=path.name, source=source))
+
+
+def _france_services(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+    return Parsed(parse_france_services(_renamed(read_table(path), mapping), source=source))
+
+
+def _graph(reader: Callable[[Path], ParseResult], what: str) -> Reader:
+    def read(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+        _no_mapping(mapping, what)
+        return Parsed(reader(path))
+
+    return read
+
+
+def _kumu(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+    _no_mapping(mapping, "classeur Kumu")
+    return Parsed(read_kumu(path, source=source))
+
+
+def _records(reader: Reader) -> Importer:
+    """Read the actors and links of a file, then import them as one batch."""
+
+    def run(job: Job) -> ImportReport:
+        parsed = reader(job.path, job.mapping, job.source, job.repair)
+        result = parsed.result
+        return importing.import_records(
+            db=job.db, kind=job.fmt, source=job.source, actor_records=result.actors,
+            link_records=result.links, file=job.file or str(job.path),
+            parse_issues=result.issues, rows=result.rows, parse_rejected=result.rejected,
+            actor_rows=parsed.actor_rows, link_rows=parsed.link_rows, **job.options,
+        )  # fmt: skip
+
+    return run
+
+
+def _table(job: Job) -> Table:
+    table = read_table(job.path)
+    table.file = job.file or table.file
+    return table
+
+
+def _needs(job: Job) -> ImportReport:
+    return needs.import_needs(
+        db=job.db, table=_table(job), source=job.source, mapping=job.mapping, **job.options
+    )
+
+
+def _indicators(job: Job) -> ImportReport:
+    return needs.import_indicators(
+        db=job.db, table=_table(job), source=job.source, mapping=job.mapping, year=job.year,
+        **job.options,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Format:
+    """One importable format: how its file is imported, its default source, what it holds."""
+
+    run: Importer
+    source: str | None  # None: the file's folder (tables) or its own name (graphs, networks)
+    what: str
+
+
+FORMATS: dict[str, Format] = {
+    "actors": Format(_records(_generic("actors")), None, "des acteurs (CSV, XLSX)"),
+    "links": Format(_records(_generic("links")), None, "des liens (CSV, XLSX) entre "
+                    "acteurs d'une même source ou nommés par SIRET/SIREN/RNA"),
+    "lieux": Format(_records(_lieux), "cartographie-nationale", "des lieux de médiation "
+                    "numérique (CSV schéma 1.0.2 ou export JSON de la cartographie nationale)"),
+    "data-inclusion": Format(_records(_data_inclusion), "data-inclusion", "des structures "
+                             "data·inclusion (JSON, CSV ou classeur)"),
+    "scdl": Format(_records(_scdl), "scdl-subventions", "des subventions SCDL (financeurs, "
+                   "bénéficiaires et liens de financement)"),
+    "decp": Format(_records(_decp), "decp", "des marchés publics DECP (acheteurs, titulaires "
+                   "et contrats)"),
+    "france-services": Format(_records(_france_services), "france-services", "la liste des "
+                              "France Services"),
+    "kumu": Format(_records(_kumu), None, "un classeur Kumu (éléments et connexions)"),
+    "gexf": Format(_records(_graph(read_gexf, "fichier GEXF")), None,
+                   "un réseau GEXF (Gephi)"),
+    "graphml": Format(_records(_graph(read_graphml, "fichier GraphML")), None,
+                      "un réseau GraphML"),
+    "network": Format(_records(_network), None, "un réseau livré (dossier avec actors.csv "
+                      "et links.csv d'une même source)"),
+    "needs": Format(_needs, None, "des besoins territoriaux (territoire, thème, publics, "
+                    "description, gravité, statut, date)"),
+    "indicators": Format(_indicators, None, "des indicateurs territoriaux (une colonne "
+                         "territoire, puis une colonne par indicateur, ou "
+                         "territoire/indicateur/valeur/année)"),
+}  # fmt: skip
+_NAMED_BY_FILE = ("kumu", "gexf", "graphml", "network")
+
+
+def default_source(fmt: str, path: Path) -> str:
+    """The source name of an import when none is given: the format's, else the file's
+    own name (graphs, networks), else the name of its folder (tables)."""
+    spec = FORMATS.get(fmt)
+    if spec is not None and spec.source is not None:
+        return spec.source
+    return path.stem if fmt in _NAMED_BY_FILE else path.resolve().parent.name
+
+
+def import_file(
+    *,
+    db: sa.Engine,
+    fmt: str,
+    path: Path,
+    source: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    partial: bool = False,
+    dry_run: bool = False,
+    repair: bool = False,
+    year: int | None = None,
+    user: str = "import",
+    progress: Progress | None = None,
+    file: str | None = None,
+) -> ImportReport:
+    """Read ``path`` as ``fmt`` (a key of :data:`FORMATS`) and import it; returns the report.
+
+    ``source`` defaults to :func:`default_source`; ``repair`` applies the SCDL repairs
+    before the schema check; ``year`` is the indicators' year when the file has none;
+    ``file`` names the file in the report (default: the path, or the table's name for
+    needs and indicators). Raises InvalidInput for an unknown format or a mapping the
+    format refuses; a file's bad rows are in the report, never raised.
+    """
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        raise InvalidInput("format", fmt, "formats : " + ", ".join(FORMATS),
+                           "formats: " + ", ".join(FORMATS))  # fmt: skip
+    options = ImportOptions(partial=partial, dry_run=dry_run, user=user, progress=progress)
+    job = Job(db, fmt, Path(path), source or default_source(fmt, Path(path)),
+              dict(mapping) if mapping else None, repair, year, file, options)  # fmt: skip
+    with paused_gc():  # parsing too: millions of short-lived objects, no cycles
+        return spec.run(job)
