@@ -450,6 +450,14 @@ change = sa.Table(
     sa.Column("undoes_id", sa.Integer),
     sa.Column("at", Timestamp, nullable=False),
     sa.Index("ix_change_entity", "entity", "entity_id"),
+    # An undo looks for the change undoing each one of its batch: indexed where set only,
+    # so that ordinary writes (undoes_id NULL) pay nothing for it.
+    sa.Index(
+        "ix_change_undoes",
+        "undoes_id",
+        sqlite_where=sa.text("undoes_id IS NOT NULL"),
+        postgresql_where=sa.text("undoes_id IS NOT NULL"),
+    ),
 )
 
 import_run = sa.Table(
