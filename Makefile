@@ -21,17 +21,18 @@ demo: $(STAMP)
 	$(VENV)/bin/maillage demo --db $(DEMO_DB)
 
 # `make test`: every test but the slow quality checks (budget: 8 minutes on 2 cores);
-# `make test-quality`: those checks (marker `quality`; see README, "Test budget"). Tests
-# of one xdist_group share a worker, so a model fitted for them is fitted once. pytest
-# exits 5 when a selection holds no test: that is no failure (say it, exit 0).
-PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -p no:cacheprovider
+# `make test-quality`: those checks (marker `quality`; see README, "Test budget"). It hands
+# out whole modules (--dist loadscope), so a module's fixture, a fitted model, is made once
+# (xdist's loadgroup silently stops grouping under pytest 9.2: pytest-xdist issue 1386).
+# pytest exits 5 when a selection holds no test: that is no failure (say so, exit 0).
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
 NO_TEST_IS_OK := || { rc=$$?; [ $$rc -eq 5 ] && echo "pytest: no test selected" || exit $$rc; }
 
 test: $(STAMP)
 	$(PYTEST) -m "not quality" $(NO_TEST_IS_OK)
 
 test-quality: $(STAMP)
-	$(PYTEST) -m quality $(NO_TEST_IS_OK)
+	$(PYTEST) --dist loadscope -m quality $(NO_TEST_IS_OK)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests bench

@@ -2,9 +2,9 @@
 
 The network (20,427 actors, 121,675 ties: the package's copy) is imported through the CLI
 as a user would, then ``maillage recommend evaluate`` trains on the ties formed before
-2019 and ranks the new ones. That fit takes about a minute, so it is made once, for every
-test here, and the module runs in ``make test-quality`` (``quality`` marker), on one
-xdist worker (``xdist_group``).
+2019 and ranks the new ones. That fit takes about a minute, so it is made once, by the
+module's fixture, for every test here; the module runs in ``make test-quality``
+(``quality`` marker), which hands a whole module to one xdist worker.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from maillage.cli.main import cli
 
-pytestmark = [pytest.mark.quality, pytest.mark.xdist_group("anr")]
+pytestmark = pytest.mark.quality
 ANR = "networks/anr-partenariats"
 
 

@@ -30,9 +30,8 @@ from maillage.services.portal.providers import Analysis
 from maillage.storage.engine import make_engine
 from maillage.web.providers import analysis_providers
 
-# The journeys, on a desktop and a phone viewport, run in `make test-quality`; `make test`
-# keeps the axe check of every page. One worker holds the browser and the portal.
-pytestmark = pytest.mark.xdist_group("browser")
+# The journeys, on a desktop and a phone viewport, run in `make test-quality` (which hands
+# this module to one worker: one browser, one portal); `make test` keeps the axe check.
 
 
 @pytest.fixture(scope="module")
