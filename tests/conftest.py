@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database on SQLite and on a real PostgreSQL server.
+"""Shared fixtures: a migrated database on SQLite and on a real PostgreSQL server, and the
+real open-data files (``data_dir``, shipped in tests/data: see datafiles.py).
 
 ``db`` is parametrised over both engines. PostgreSQL comes from Debian's
 ``postgresql`` package, started once per test process on a free loopback port.
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import datafiles  # noqa: E402
 from maillage.services import database  # noqa: E402
 from maillage.storage.engine import make_engine  # noqa: E402
 
@@ -33,6 +35,12 @@ def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "model-cache"
     monkeypatch.setenv("MAILLAGE_CACHE_DIR", str(path))
     return path
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real open-data files, as published (shipped in tests/data: see datafiles.py)."""
+    return datafiles.materialise(tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(scope="session")

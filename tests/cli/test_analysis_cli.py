@@ -13,8 +13,6 @@ from builders import file_needs
 from maillage.cli.main import cli
 from services.test_analysis_service import small_map
 
-ANR = Path(__file__).resolve().parents[3] / "shared" / "data" / "networks" / "anr-partenariats"
-
 
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
@@ -99,22 +97,6 @@ def test_recommend_evaluate_last_line_is_one_json_object(db: sa.Engine, db_url: 
     assert code == 0 and "adamic_adar" in out and "test_links = 2" in out
     code, _, err = run("recommend", "evaluate", "--db", db_url, "--split-year", "2030")
     assert code == 1 and "split_year" in err
-
-
-@pytest.mark.slow
-def test_anr_imported_through_the_cli_meets_the_quality_target(tmp_path: Path) -> None:
-    if not (ANR / "links.csv").exists():
-        pytest.skip(f"ANR data not found at {ANR}")
-    url = f"sqlite:///{tmp_path / 'anr.sqlite'}"
-    assert run("db", "upgrade", "--db", url)[0] == 0
-    assert run("import", "actors", str(ANR / "actors.csv"), "--db", url, "--json")[0] == 0
-    assert run("import", "links", str(ANR / "links.csv"), "--db", url, "--json")[0] == 0
-    code, out, _ = run("recommend", "evaluate", "--db", url, "--split-year", "2019", "--json")
-    result = json.loads(out.strip().splitlines()[-1])
-    assert code == 0 and (result["train_links"], result["test_links"]) == (90_629, 10_009)
-    assert result["model"]["auc"] >= 0.94
-    assert result["adamic_adar"]["auc"] == pytest.approx(0.751, abs=0.005)
-    assert result["model"]["precision_at_l"] > result["adamic_adar"]["precision_at_l"]
 
 
 def test_recommend_reads_the_fitted_model_back_until_the_map_changes(

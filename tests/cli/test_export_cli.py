@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from maillage.cli.main import cli
 from maillage.io.tableschema import SCHEMA_DIR
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 IDF = "mediation-numerique/cartographie-nationale/lieux-cnfs-idf.json"
 SCDL = "scdl-subventions/exemple_valide.csv"
 N_ACTORS, N_LINKS = 16, 15  # grants of Antibes signed before 2015, and their ends
@@ -35,15 +34,13 @@ def fresh(sqlite_template: Path, tmp_path: Path) -> callable:  # type: ignore[va
         shutil.copy(sqlite_template, target)
         return f"sqlite:///{target}"
 
-    if not DATA.is_dir():
-        pytest.skip(f"shared data folder missing: {DATA}")
     return make
 
 
-def test_frictionless_validates_the_exported_lieux(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_frictionless_validates_the_exported_lieux(fresh, data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     frictionless = pytest.importorskip("frictionless")
     url = fresh("lieux")
-    assert run("import", "lieux", str(DATA / IDF), "--db", url, "--json")[0] == 0
+    assert run("import", "lieux", str(data_dir / IDF), "--db", url, "--json")[0] == 0
     code, report, _ = run("export", "lieux-csv", str(tmp_path / "lieux.csv"), "--db", url,
                           "--territory", "DEP:75", "--json")  # fmt: skip
     assert code == 0 and report["left_out"] == 0 and report["actors"] == 45
@@ -55,9 +52,11 @@ def test_frictionless_validates_the_exported_lieux(fresh, tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("fmt", ["gexf", "graphml"])
-def test_graph_export_reimports_without_duplicates(fresh, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+def test_graph_export_reimports_without_duplicates(
+    fresh, data_dir: Path, tmp_path: Path, fmt: str
+) -> None:  # type: ignore[no-untyped-def]
     source = fresh("scdl")
-    run("import", "scdl", str(DATA / SCDL), "--db", source, "--json")
+    run("import", "scdl", str(data_dir / SCDL), "--db", source, "--json")
     path = tmp_path / f"subventions.{fmt}"
     code, report, _ = run("export", fmt, str(path), "--db", source, "--period", "2013:2014",
                           "--linked-only", "--json")  # fmt: skip

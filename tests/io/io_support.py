@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import importlib
 import os
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SHARED_DATA = Path(
-    os.environ.get("MAILLAGE_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")
-)
 
 
 def optional_import(name: str) -> ModuleType:

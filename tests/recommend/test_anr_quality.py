@@ -1,64 +1,69 @@
-"""Quality on real data: ANR project partnerships, temporal split at 2019 (issue 4)."""
+"""Quality on real data: ANR project partnerships, temporal split at 2019 (issue 4).
+
+The network (20,427 actors, 121,675 ties: the package's copy) is imported through the CLI
+as a user would, then ``maillage recommend evaluate`` trains on the ties formed before
+2019 and ranks the new ones. That fit takes about a minute, so it is made once, by the
+module's fixture, for every test here; the module runs in ``make test-quality``
+(``quality`` marker), which hands a whole module to one xdist worker.
+"""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
-from maillage.model.records import ActorRecord, LinkRecord
-from maillage.recommend import evaluate
+from maillage.cli.main import cli
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "networks" / "anr-partenariats"
+pytestmark = pytest.mark.quality
+ANR = "networks/anr-partenariats"
 
 
-def load_anr() -> tuple[list[ActorRecord], list[LinkRecord]]:
-    with (DATA / "actors.csv").open(encoding="utf-8") as f:
-        actors = [
-            ActorRecord(
-                name=r["name"],
-                key=r["id"],
-                world=r["world"],
-                territories=[f"DEP:{r['territory_code']}"] if r["territory_code"] else [],
-            )
-            for r in csv.DictReader(f)
-        ]
-    with (DATA / "links.csv").open(encoding="utf-8") as f:
-        links = [
-            LinkRecord(
-                source_key=r["source"],
-                target_key=r["target"],
-                kind=r["kind"],
-                start_date=dt.date(int(r["start_year"]), 1, 1),
-                weight=float(r["weight"]),
-            )
-            for r in csv.DictReader(f)
-        ]
-    return actors, links
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout
 
 
 @pytest.fixture(scope="module")
-def result() -> dict[str, Any]:
-    if not (DATA / "links.csv").exists():
-        pytest.skip(f"ANR data not found at {DATA}")
-    actors, links = load_anr()
-    return evaluate(actors, links, 2019, seed=0)
+def anr(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Exit codes of the four commands, and the evaluation's last line (one fit)."""
+    folder = data_dir / ANR
+    work = tmp_path_factory.mktemp("anr")
+    url = f"sqlite:///{work / 'anr.sqlite'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MAILLAGE_CACHE_DIR", str(work / "model-cache"))
+        codes = [
+            run("db", "upgrade", "--db", url)[0],
+            run("import", "actors", str(folder / "actors.csv"), "--db", url, "--json")[0],
+            run("import", "links", str(folder / "links.csv"), "--db", url, "--json")[0],
+        ]
+        code, out = run("recommend", "evaluate", "--db", url, "--split-year", "2019",
+                        "--seed", "0", "--json")  # fmt: skip
+    yield {"codes": [*codes, code], "result": json.loads(out.strip().splitlines()[-1])}
 
 
-@pytest.mark.slow
-def test_anr_split_2019_counts_and_auc(result: dict[str, Any]) -> None:
+def test_anr_imported_through_the_cli_splits_at_2019(anr: dict[str, Any]) -> None:
+    assert anr["codes"] == [0, 0, 0, 0]
+    result = anr["result"]
     assert (result["train_links"], result["test_links"]) == (90_629, 10_009)
+
+
+def test_anr_split_2019_auc(anr: dict[str, Any]) -> None:
+    result = anr["result"]
     assert result["adamic_adar"]["auc"] == pytest.approx(0.751, abs=0.005)
     assert result["preferential_attachment"]["auc"] == pytest.approx(0.900, abs=0.005)
-    assert result["model"]["auc"] >= 0.94
-    assert result["model"]["precision_at_l"] >= 1.6 * result["adamic_adar"]["precision_at_l"]
+    assert result["model"]["auc"] >= 0.96  # 0.9635 reached: a regression floor
     assert result["model"]["mrr"] > result["adamic_adar"]["mrr"]
 
 
-# Why the 2x target is not met (measured, seed 0): the model reaches precision@L 0.0997
+# Figures reached through the CLI import (seed 0): precision@L 0.0972 against 0.0575 for
+# Adamic-Adar (1.69x), AUC 0.9635 (Adamic-Adar 0.752, preferential attachment 0.900).
+# Why the 2x target is not met (measured, seed 0, on records built from the CSV files with
+# their département): the model reaches precision@L 0.0997
 # against 0.0575 for Adamic-Adar (1.73x), AUC 0.963, with Leiden stopped after ten
 # passes (a cost bound: on a map without clear communities, passes until stable took
 # 70 s of a 100k-actor fit); passes until stable give 0.102 (1.78x), two passes 0.099.
@@ -96,9 +101,9 @@ def test_anr_split_2019_counts_and_auc(result: dict[str, Any]) -> None:
 # future: 1,604 of the model's top L pairs have an end that forms no tie at all from 2019
 # on; an oracle that knows those actors and drops their pairs reaches only 0.112 (1.94x),
 # Adamic-Adar with the same oracle 0.097.
-@pytest.mark.slow
-@pytest.mark.xfail(
-    reason="issue 4 target precision@L >= 2x Adamic-Adar not reached (about 1.73x)", strict=False
-)
-def test_anr_precision_at_l_twice_adamic_adar(result: dict[str, Any]) -> None:
-    assert result["model"]["precision_at_l"] >= 2 * result["adamic_adar"]["precision_at_l"]
+def test_anr_precision_at_l_holds_the_ratio_reached(anr: dict[str, Any]) -> None:
+    """Issue 4's target is twice Adamic-Adar's precision@L, not reached: the ratio reached
+    (1.69x, see above) is a regression floor, to be raised when the model gains."""
+    model, adamic_adar = anr["result"]["model"], anr["result"]["adamic_adar"]
+    ratio = model["precision_at_l"] / adamic_adar["precision_at_l"]
+    assert ratio >= 1.65, f"precision@L {model['precision_at_l']:.4f}: {ratio:.2f}x Adamic-Adar"

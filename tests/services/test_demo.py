@@ -5,13 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from maillage.services.demo import build_demo
 from maillage.storage.engine import make_engine
 
 
-@pytest.mark.slow
 def test_demo_builds_from_shipped_data_and_runs_again(
     sqlite_template: Path, tmp_path: Path
 ) -> None:

@@ -30,6 +30,9 @@ from maillage.services.portal.providers import Analysis
 from maillage.storage.engine import make_engine
 from maillage.web.providers import analysis_providers
 
+# The journeys, on a desktop and a phone viewport, run in `make test-quality` (which hands
+# this module to one worker: one browser, one portal); `make test` keeps the axe check.
+
 
 @pytest.fixture(scope="module")
 def portal_db(
@@ -84,6 +87,7 @@ def check_axe(page: Any, origin: str) -> None:
     assert axe_violations(page, origin) == [], page.url
 
 
+@pytest.mark.quality
 def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
     page: Any, portal: tuple[str, Demo]
 ) -> None:
@@ -190,6 +194,7 @@ def click_node_in_the_network(page: Any, exclude: str) -> None:
     page.mouse.click(x, y)
 
 
+@pytest.mark.quality
 def test_keyboard_selection_timeline_and_english(page: Any, portal: tuple[str, Demo]) -> None:
     origin, demo = portal
     page.goto(origin + "/explore?territory=59")
@@ -220,6 +225,7 @@ def test_keyboard_selection_timeline_and_english(page: Any, portal: tuple[str, D
     check_axe(page, origin)
 
 
+@pytest.mark.quality
 def test_embeds_and_the_filtered_geojson_download(
     page: Any, portal: tuple[str, Demo], tmp_path: Path
 ) -> None:
@@ -260,6 +266,7 @@ PAGES = [
 ]
 
 
+@pytest.mark.quality
 def test_actor_and_territory_pages_load_their_analysis_after_the_page(
     page: Any, portal: tuple[str, Demo]
 ) -> None:
@@ -291,6 +298,7 @@ def test_every_page_passes_axe(page: Any, portal: tuple[str, Demo], watch: Watch
 REFUSED = "La vue n'a pas pu être chargée pour ces filtres"
 
 
+@pytest.mark.quality
 def test_refused_filters_keep_the_previous_views_and_say_why(
     page: Any, portal: tuple[str, Demo], watch: Watch
 ) -> None:
@@ -324,6 +332,7 @@ def map_bounds(page: Any) -> list[float]:
     return list(page.evaluate("() => window.maillage.map.getBounds().toArray().flat()"))
 
 
+@pytest.mark.quality
 def test_the_national_map_is_framed_on_mainland_france(
     page: Any, portal: tuple[str, Demo], portal_db: sa.Engine
 ) -> None:
@@ -354,6 +363,7 @@ def test_the_national_map_is_framed_on_mainland_france(
         actors.delete_actor(db=portal_db, actor_id=overseas["id"], user="test")
 
 
+@pytest.mark.quality
 def test_the_map_caption_writes_numbers_in_the_page_s_language(
     page: Any, portal: tuple[str, Demo]
 ) -> None:
@@ -376,6 +386,7 @@ def test_the_map_caption_writes_numbers_in_the_page_s_language(
     )
 
 
+@pytest.mark.quality
 def test_no_page_is_wider_than_a_phone(page: Any, portal: tuple[str, Demo]) -> None:
     origin, demo = portal
     page.set_viewport_size({"width": 375, "height": 800})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 import sqlalchemy as sa
 from demo import Demo
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from maillage.settings import Settings
 from maillage.web.app import create_app
 
+pytestmark = pytest.mark.quality  # fuzzing: in `make test-quality`
 EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 12, schemathesis.GenerationMode.NEGATIVE: 8}
 
 
