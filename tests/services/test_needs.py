@@ -105,7 +105,6 @@ def test_rule_severity_bands() -> None:
     assert rule.as_json()["parameters"]["distance_km"] == 10
 
 
-@pytest.mark.quality  # the rule over all of France's communes, three times: in `make test-quality`
 @pytest.mark.parametrize("distance", [25.0])
 def test_computed_needs_follow_the_places(db: sa.Engine, distance: float) -> None:
     cities = {
