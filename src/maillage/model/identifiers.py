@@ -1,4 +1,5 @@
-"""Identifier and field validation: pure functions, no I/O.
+"""Identifier validation (SIREN, SIRET, RNA, postcode, commune code): pure functions,
+no I/O; the other field rules are in :mod:`maillage.model.fields`.
 
 Each ``validate_*`` function returns the normalised value or raises
 :class:`~maillage.model.errors.InvalidInput` naming the field, the value and the rule.
@@ -12,37 +13,29 @@ checksum); INSEE commune codes (COG), see ``docs/glossary.md``.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Container, Sequence
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from collections.abc import Container
 
-import numpy as np
 from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
 from maillage.model.errors import InvalidInput
 
 __all__ = [
-    "FRANCE_BOXES",
-    "BoundingBox",
     "check_commune_exists",
-    "checked_sirens",
-    "checked_sirets",
-    "locate_point",
-    "luhn_ok_many",
+    "is_commune_code",
+    "territory_code_of",
+    "is_postcode",
+    "is_rna",
+    "pad_lost_zero",
     "siren_of_siret",
     "siren_ok",
     "siret_ok",
     "validate_commune_code",
-    "validate_coordinates",
-    "validate_email",
     "validate_postcode",
     "validate_rna",
     "validate_siren",
     "validate_siret",
-    "validate_website",
 ]
 
 _SEPARATORS = str.maketrans("", "", " .-\u00a0\u202f\t")
@@ -50,10 +43,9 @@ _DIGITS9 = re.compile(r"[0-9]{9}")
 _DIGITS14 = re.compile(r"[0-9]{14}")
 _RNA = re.compile(r"W[0-9]{9}")
 _POSTCODE = re.compile(r"(?!00)[0-9]{5}")
+_TERRITORY = re.compile(r"([A-Za-z]{3,4})\s*:\s*(\S+)")  # DEP:59, COM:59350, EPCI:...
 # Département part: 01-19, 21-95, 2A, 2B, then DROM/COM 97x / 98x (3-digit départements).
 _COMMUNE = re.compile(r"(?:0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])[0-9]{3}|9[78][0-9]{3}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
-_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9](?::\d{1,5})?")
 
 
 _LA_POSTE_SIREN = "356000000"
@@ -95,99 +87,6 @@ def siret_ok(code: str) -> bool:
     return bool(_siret.is_valid(code))
 
 
-# Digit -> digit sum of twice the digit, for the doubled positions of a Luhn sum.
-_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
-_LA_POSTE_DIGITS = np.frombuffer(b"356000000", dtype=np.uint8) - 48
-
-
-def _luhn_rows(digits: np.ndarray) -> np.ndarray:
-    """Luhn check of each row of a matrix of digits (rightmost digit undoubled)."""
-    width = digits.shape[1]
-    total = digits[:, width - 1 :: -2].sum(axis=1, dtype=np.int64)
-    total += _DOUBLED[digits[:, width - 2 :: -2]].sum(axis=1, dtype=np.int64)
-    return np.asarray(total % 10 == 0)
-
-
-def _digit_matrix(codes: Sequence[str], width: int) -> tuple[list[int], np.ndarray]:
-    """The codes of ``width`` ASCII digits (their positions, and their digits as a
-    matrix with one row per code): the whole column at once when it is clean."""
-    joined = "".join(codes)
-    if (
-        len(joined) == width * len(codes)
-        and joined.isascii()
-        and joined.isdigit()
-        and set(map(len, codes)) <= {width}  # the common case: every code well formed
-    ):
-        picked = list(range(len(codes)))
-        return picked, np.frombuffer(joined.encode(), np.uint8).reshape(-1, width) - 48
-    picked = [i for i, c in enumerate(codes) if len(c) == width and c.isascii() and c.isdigit()]
-    joined = "".join([codes[i] for i in picked])
-    return picked, np.frombuffer(joined.encode(), np.uint8).reshape(-1, width) - 48
-
-
-def luhn_ok_many(codes: Sequence[str], width: int) -> list[bool]:
-    """Per code: True when it is ``width`` ASCII digits passing the Luhn check: the
-    answer of :func:`luhn_ok` for a whole column at once (numpy)."""
-    picked, digits = _digit_matrix(codes, width)
-    out = [False] * len(codes)
-    for i, valid in zip(picked, _luhn_rows(digits).tolist(), strict=True):
-        out[i] = valid
-    return out
-
-
-def checked_sirets(codes: Sequence[str]) -> list[str | None]:
-    """Per code: the code marked as checked (see :func:`checked_siret`) when it is a
-    clean 14-digit SIRET whose SIRET and SIREN pass the Luhn check, else None; La
-    Poste establishments and anything to repair are left to :func:`checked_siret`.
-    Computed for a whole column at once (numpy)."""
-    picked, digits = _digit_matrix(codes, 14)
-    poste = (digits[:, :9] == _LA_POSTE_DIGITS).all(axis=1)
-    valid = (_luhn_rows(digits) & _luhn_rows(digits[:, :9]) & ~poste).tolist()
-    if len(picked) == len(codes) and all(valid):
-        return list(map(_CheckedSiret, codes))
-    out: list[str | None] = [None] * len(codes)
-    for i, ok in zip(picked, valid, strict=True):
-        if ok:
-            out[i] = _CheckedSiret(codes[i])
-    return out
-
-
-def checked_sirens(codes: Sequence[str]) -> list[str | None]:
-    """Per code: the code marked as checked when it is a clean 9-digit SIREN passing
-    the Luhn check, else None (see :func:`checked_sirets`)."""
-    return [
-        _CheckedSiren(code) if ok else None
-        for code, ok in zip(codes, luhn_ok_many(codes, 9), strict=True)
-    ]
-
-
-class CheckedCode(str):
-    """A SIREN or SIRET that the file readers have already checked (digits, length,
-    check digit): :func:`validate_siren` and :func:`validate_siret` return it as a
-    plain string without checking it again (a large import would otherwise run
-    each check twice). Only :func:`checked_siren` and :func:`checked_siret` make them."""
-
-    __slots__ = ()
-
-
-class _CheckedSiren(CheckedCode):
-    __slots__ = ()
-
-
-class _CheckedSiret(CheckedCode):
-    __slots__ = ()
-
-
-def checked_siren(code: str) -> str | None:
-    """``code`` marked as checked if it is a valid 9-digit SIREN, else None."""
-    return _CheckedSiren(code) if len(code) == 9 and siren_ok(code) else None
-
-
-def checked_siret(code: str) -> str | None:
-    """``code`` marked as checked if it is a valid 14-digit SIRET, else None."""
-    return _CheckedSiret(code) if len(code) == 14 and siret_ok(code) else None
-
-
 def _compact(value: object) -> str:
     """Return ``value`` as a string without spaces, dots, dashes or NBSP."""
     return str(value).translate(_SEPARATORS)
@@ -198,8 +97,6 @@ def validate_siren(value: object, *, field: str = "siren") -> str:
 
     Raises ``InvalidInput`` if it is not 9 digits or fails the Luhn check.
     """
-    if value.__class__ is _CheckedSiren:
-        return str(value)
     code = _compact(value)
     if not _DIGITS9.fullmatch(code):
         raise InvalidInput(
@@ -221,8 +118,6 @@ def validate_siret(value: object, *, field: str = "siret") -> str:
     The check is Luhn over 14 digits, except for La Poste establishments (SIREN
     356000000) whose digit sum must be a multiple of 5. Raises ``InvalidInput``.
     """
-    if value.__class__ is _CheckedSiret:
-        return str(value)
     if isinstance(value, str) and len(value) == 14 and value.isascii() and value.isdigit():
         code = value  # the common case, already clean
         if not code.startswith(_LA_POSTE_SIREN) and luhn_ok(code) and luhn_ok(code[:9]):
@@ -248,10 +143,15 @@ def siren_of_siret(siret: str) -> str:
     return siret[:9]
 
 
+def is_rna(code: str) -> bool:
+    """True for an RNA number as written canonically: ``W`` + 9 digits."""
+    return _RNA.fullmatch(code) is not None
+
+
 def validate_rna(value: object, *, field: str = "rna") -> str:
     """Return the RNA number (``W`` + 9 digits, upper case). Raises ``InvalidInput``."""
     code = _compact(value).upper()
-    if not _RNA.fullmatch(code):
+    if not is_rna(code):
         raise InvalidInput(
             field,
             value,
@@ -261,12 +161,29 @@ def validate_rna(value: object, *, field: str = "rna") -> str:
     return code
 
 
+def pad_lost_zero(code: str, width: int = 5) -> str:
+    """``code`` with the leading zero a spreadsheet drops from a number restored
+    (``1200`` -> ``01200``), when it is one digit short; else ``code`` unchanged."""
+    if len(code) == width - 1 and code.isdigit():
+        return "0" + code
+    return code
+
+
 def _pad_int_like(value: object, width: int) -> str:
-    """Return ``value`` stripped, left-padded with zeros if it lost them (Excel)."""
-    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
-    if len(text) == width - 1 and text.isdigit():
-        return "0" + text
-    return text
+    """Return ``value`` stripped, without spaces, with a lost leading zero restored."""
+    return pad_lost_zero(str(value).strip().replace(" ", "").replace("\u00a0", ""), width)
+
+
+def is_postcode(code: str) -> bool:
+    """True for a French postcode as written canonically: 5 digits, not ``00``."""
+    return _POSTCODE.fullmatch(code) is not None
+
+
+def is_commune_code(code: str) -> bool:
+    """True for an INSEE commune code (COG) as written canonically: département
+    (``01``-``19``, ``2A``, ``2B``, ``21``-``95``, or ``97x``/``98x`` overseas) then
+    number, 5 characters in all (``59350``, ``2A004``, ``97411``)."""
+    return _COMMUNE.fullmatch(code) is not None
 
 
 def validate_postcode(value: object, *, field: str = "postcode") -> str:
@@ -275,7 +192,7 @@ def validate_postcode(value: object, *, field: str = "postcode") -> str:
     Raises ``InvalidInput`` if it is not 5 digits or starts with ``00``.
     """
     code = _pad_int_like(value, 5)
-    if not _POSTCODE.fullmatch(code):
+    if not is_postcode(code):
         raise InvalidInput(
             field, value, "un code postal compte 5 chiffres", "a postcode has 5 digits"
         )
@@ -293,7 +210,7 @@ def validate_commune_code(value: object, *, field: str = "commune_code") -> str:
         code = value
     else:
         code = _pad_int_like(value, 5).upper()
-    if not _COMMUNE.fullmatch(code):
+    if not is_commune_code(code):
         raise InvalidInput(
             field,
             value,
@@ -324,120 +241,28 @@ def check_commune_exists(
     return code
 
 
-@dataclass(frozen=True, slots=True)
-class BoundingBox:
-    """A latitude/longitude box (WGS84 degrees) around one French territory."""
+def territory_code_of(key: str, level: str | None = None) -> str | None:
+    """The territory code ``key`` writes by its shape alone (the geography decides
+    whether it exists), or None for anything else (a name, a postcode):
 
-    name: str
-    lat_min: float
-    lat_max: float
-    lon_min: float
-    lon_max: float
-
-    def contains(self, lat: float, lon: float) -> bool:
-        """Return True if the point lies inside the box (edges included)."""
-        return self.lat_min <= lat <= self.lat_max and self.lon_min <= lon <= self.lon_max
-
-
-# Boxes are generous (a few km of margin) so that coastal and island points pass.
-FRANCE_BOXES: tuple[BoundingBox, ...] = (
-    BoundingBox("France métropolitaine et Corse", 41.2, 51.2, -5.5, 9.7),
-    BoundingBox("Guadeloupe", 15.8, 16.6, -61.9, -60.9),
-    BoundingBox("Martinique", 14.3, 14.95, -61.3, -60.75),
-    BoundingBox("Guyane", 2.1, 5.9, -54.7, -51.5),
-    BoundingBox("La Réunion", -21.45, -20.8, 55.15, 55.9),
-    BoundingBox("Mayotte", -13.1, -12.55, 44.9, 45.35),
-    BoundingBox("Saint-Pierre-et-Miquelon", 46.7, 47.2, -56.5, -56.1),
-    BoundingBox("Saint-Barthélemy", 17.82, 17.98, -62.96, -62.75),
-    BoundingBox("Saint-Martin", 18.0, 18.15, -63.2, -62.95),
-    BoundingBox("Wallis-et-Futuna", -14.45, -13.1, -178.3, -176.05),
-    BoundingBox("Polynésie française", -28.0, -7.7, -155.0, -134.0),
-    BoundingBox("Nouvelle-Calédonie", -23.0, -17.8, 158.0, 168.5),
-    BoundingBox("Clipperton", 10.2, 10.4, -109.3, -109.1),
-    BoundingBox("TAAF : Kerguelen", -50.1, -48.4, 68.4, 70.7),
-    BoundingBox("TAAF : Crozet", -46.6, -45.9, 50.0, 52.5),
-    BoundingBox("TAAF : Amsterdam et Saint-Paul", -39.0, -37.7, 77.4, 77.7),
-    BoundingBox("TAAF : Îles Éparses", -22.5, -11.3, 39.6, 54.6),
-    BoundingBox("TAAF : Terre Adélie", -67.0, -65.9, 136.0, 142.1),
-)
-
-
-def locate_point(lat: float, lon: float) -> str | None:
-    """Return the name of the French territory whose box holds the point, or None."""
-    for box in FRANCE_BOXES:
-        if box.contains(lat, lon):
-            return box.name
+    - a prefixed code, level and code upper-cased: ``dep:59`` -> ``DEP:59``;
+    - with ``level`` (a column named ``code_dep``, ``epci``...), that level's code:
+      ``59`` -> ``DEP:59``, ``1`` -> ``DEP:01``, EPCI codes padded to 9 digits;
+    - a commune code, a lost leading zero restored: ``59350``, ``2a004``, ``1001``
+      -> ``COM:59350``, ``COM:2A004``, ``COM:01001``;
+    - 9 digits, an EPCI (its SIREN): ``EPCI:200093201``;
+    - 1 to 3 digits, or ``2A``/``2B``, a département: ``59`` -> ``DEP:59``, ``974``.
+    """
+    key = key.strip()
+    if match := _TERRITORY.fullmatch(key):
+        return f"{match[1].upper()}:{match[2].upper()}"
+    if level is not None:
+        return f"{level}:{key.upper().zfill(9 if level == 'EPCI' else 2)}" if key else None
+    code = pad_lost_zero(key).upper()
+    if is_commune_code(code):
+        return f"COM:{code}"
+    if len(key) == 9 and key.isdigit():
+        return f"EPCI:{key}"
+    if (key.isdigit() and 1 <= len(key) <= 3) or code in ("2A", "2B"):
+        return f"DEP:{code.zfill(2)}"
     return None
-
-
-def _to_float(value: object, field: str) -> float:
-    """Parse a coordinate (float, int or string with ``.`` or ``,``) or raise."""
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        number = float(value)
-    else:
-        try:
-            number = float(str(value).strip().replace(",", "."))
-        except ValueError:
-            number = math.nan
-    if not math.isfinite(number):
-        raise InvalidInput(field, value, "nombre décimal attendu", "a decimal number is expected")
-    return number
-
-
-def validate_coordinates(
-    latitude: object, longitude: object, *, field: str = "coordinates"
-) -> tuple[float, float]:
-    """Return ``(latitude, longitude)`` as floats if they fall in France or overseas.
-
-    The point must lie in one of :data:`FRANCE_BOXES` (metropolitan France and
-    Corsica, DROM, COM, Nouvelle-Calédonie, TAAF). Raises ``InvalidInput``; the rule
-    hints at swapped latitude/longitude when the swapped point would be valid.
-    """
-    lat = _to_float(latitude, "latitude")
-    lon = _to_float(longitude, "longitude")
-    if locate_point(lat, lon) is not None:
-        return lat, lon
-    rule = "le point doit être en France (métropole, Corse ou outre-mer)"
-    rule_en = "the point must lie in France (mainland, Corsica or overseas)"
-    if locate_point(lon, lat) is not None:
-        rule += " ; latitude et longitude semblent inversées"
-        rule_en += "; latitude and longitude look swapped"
-    raise InvalidInput(field, f"{latitude}, {longitude}", rule, rule_en)
-
-
-def validate_website(value: object, *, field: str = "website") -> str:
-    """Return the website URL, with ``https://`` added when no scheme is given.
-
-    Light check: http(s) scheme, a host name with a dot, no spaces. Scheme and host
-    are lower-cased. Raises ``InvalidInput``.
-    """
-    text = str(value).strip()
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    host = parts.netloc.lower()
-    if parts.scheme.lower() not in ("http", "https") or " " in text or not _HOST.fullmatch(host):
-        raise InvalidInput(
-            field,
-            value,
-            "adresse web attendue (ex. https://exemple.fr)",
-            "a web address is expected (e.g. https://example.org)",
-        )
-    return parts._replace(scheme=parts.scheme.lower(), netloc=host).geturl()
-
-
-def validate_email(value: object, *, field: str = "email") -> str:
-    """Return the e-mail address with its domain lower-cased.
-
-    Light check: one ``@``, no spaces, a domain with a dot. Raises ``InvalidInput``.
-    """
-    text = str(value).strip()
-    if not _EMAIL.fullmatch(text):
-        raise InvalidInput(
-            field,
-            value,
-            "adresse électronique attendue (ex. contact@exemple.fr)",
-            "an e-mail address is expected (e.g. contact@example.org)",
-        )
-    local, _, domain = text.rpartition("@")
-    return f"{local}@{domain.lower()}"
