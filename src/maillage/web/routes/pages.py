@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from maillage.services import portal
+from maillage.services import geography, portal
 from maillage.services.filters import Filters
 from maillage.services.portal import geo as portal_geo
 from maillage.services.portal import pages as portal_pages
@@ -245,7 +245,7 @@ TerritoryKey = Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)]
 def territory_code(request: Request, db: sa.Engine, key: str) -> str:
     """The code of a territory given by code, postcode or name. Raises NotFound."""
     return cache(request).get(
-        ("territory_code", key), lambda: portal_territory.territory_code(db=db, key=key)
+        ("territory_code", key), lambda: geography.territory_code(db=db, key=key)
     )
 
 
