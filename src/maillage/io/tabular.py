@@ -33,6 +33,7 @@ from maillage.io.columns import (
 )
 from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
+from maillage.model import identifiers as ids
 from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, LinkRecord
 
@@ -73,7 +74,7 @@ def _legal_form(value: Any, log: RowLog, field: str) -> str | None:
     digits, _ = v.digits_of(value)
     if digits is None:
         return None
-    if not (digits.isdigit() and len(digits) == 4):
+    if not ids.is_legal_form(digits):
         log.error(field, value, "catégorie juridique INSEE attendue : 4 chiffres (ex. 9220)")
         return None
     return digits
@@ -307,10 +308,12 @@ _IMMUTABLE = (str, int, float)
 
 
 def _territory_code(value: Any, log: RowLog, field: str) -> Any:
-    """A 2-3 character code is a département (``DEP:59``), a 5-character one a commune."""
-    code = v.clean_text(value)
-    if code is not None and len(code) in (2, 3):
-        return {"territories": [f"DEP:{code}"]}
+    """A département code (``59``, ``2A``, ``974``) is a territory (``DEP:59``), any other
+    cell a commune code (see :func:`~maillage.model.identifiers.territory_code_of`)."""
+    text = v.clean_text(value)
+    code = None if text is None else ids.territory_code_of(text)
+    if code is not None and code.startswith("DEP:"):
+        return {"territories": [code]}
     return {"commune_code": v.parse_commune_code(value, log, field)}
 
 

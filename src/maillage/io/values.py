@@ -307,9 +307,9 @@ def parse_postcode(value: Any, log: RowLog, field: str = "postcode") -> str | No
             log.warn(field, value, f"code postal réparé en {digits}")
         return digits
     text = clean_text(value) or ""
-    found = _POSTCODE_IN_TEXT.findall(text)
-    if len(found) == 1 and not text.replace(" ", "").isdigit():
-        code = str(found[0][0]) + str(found[0][1])
+    found: list[str] = [a + b for a, b in _POSTCODE_IN_TEXT.findall(text)]
+    if len(found) == 1 and not text.replace(" ", "").isdigit() and is_postcode(found[0]):
+        code = found[0]
         log.warn(field, value, f"code postal extrait du texte : {code}")
         return code
     log.error(field, value, "code postal attendu : 5 chiffres (^\\d{5}$)")

@@ -24,6 +24,7 @@ from maillage.model.errors import InvalidInput
 __all__ = [
     "check_commune_exists",
     "is_commune_code",
+    "is_legal_form",
     "territory_code_of",
     "is_postcode",
     "is_rna",
@@ -141,6 +142,11 @@ def validate_siret(value: object, *, field: str = "siret") -> str:
 def siren_of_siret(siret: str) -> str:
     """Return the SIREN (first 9 digits) of an already validated SIRET."""
     return siret[:9]
+
+
+def is_legal_form(code: str) -> bool:
+    """True for an INSEE legal category (catégorie juridique): 4 digits (``9220``)."""
+    return len(code) == 4 and code.isascii() and code.isdigit()
 
 
 def is_rna(code: str) -> bool:

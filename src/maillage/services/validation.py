@@ -137,7 +137,7 @@ def _number(
 
 def _legal_form(value: Any) -> str:
     code = str(value).strip()
-    if not (len(code) == 4 and code.isdigit()):
+    if not ids.is_legal_form(code):
         raise InvalidInput(
             "legal_form",
             value,
