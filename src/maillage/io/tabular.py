@@ -35,6 +35,7 @@ from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
 from maillage.model.errors import InvalidInput
+from maillage.model.fields import is_sdg
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = [
@@ -63,7 +64,7 @@ def _sdgs(value: Any, log: RowLog, field: str) -> list[int]:
     goals: list[int] = []
     for part in v.split_multi(value, "|;,"):
         goal = v.parse_int(part, log, field)
-        if goal is not None and not 1 <= goal <= 17:
+        if goal is not None and not is_sdg(goal):
             log.error(field, part, "un ODD est un numéro de 1 à 17")
         elif goal is not None:
             goals.append(goal)

@@ -23,6 +23,7 @@ __all__ = [
     "BoundingBox",
     "date_of_text",
     "is_email",
+    "is_sdg",
     "locate_point",
     "plausible",
     "validate_coordinates",
@@ -165,6 +166,11 @@ def validate_email(value: object, *, field: str = "email") -> str:
         )
     local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+def is_sdg(goal: float) -> bool:
+    """True for the number of one of the 17 UN Sustainable Development Goals."""
+    return float(goal).is_integer() and 1 <= goal <= 17
 
 
 def date_of_text(text: str, *, year_alone: bool = False) -> dt.date | None:

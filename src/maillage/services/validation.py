@@ -150,10 +150,10 @@ def _legal_form(value: Any) -> str:
 def _sdgs(value: Any) -> list[int]:
     out = []
     for item in value or ():
-        goal = int(_number("sdgs", item, low=1, high=17))
-        if goal != float(item):
+        goal = _number("sdgs", item)
+        if not fields.is_sdg(goal):
             raise InvalidInput("sdgs", item, "numéro d'ODD entier de 1 à 17", "SDG number 1 to 17")
-        out.append(goal)
+        out.append(int(goal))
     return sorted(set(out))
 
 
