@@ -16,6 +16,8 @@ import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import MISSING, fields
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -367,6 +369,10 @@ def parse_actor_table(
     when the file has no ``source`` column. A row without a name, with an invalid
     identifier or a duplicate key is rejected. ``classify=False`` leaves world and
     category as the file gives them. Never raises on bad data.
+
+    A CSV table is converted column by column first (see :func:`_actors_by_column`);
+    a row with anything to report is then read again on its own, as every row of
+    other tables is, so the records and issues are the same either way.
     """
     table = _as_table(rows, file)
     result = ParseResult(issues=list(table.issues), rows=len(table))
@@ -374,16 +380,24 @@ def parse_actor_table(
     derive = classify and "classification_rule" not in columns.values()
     skip = ignored_columns(mapping)
     plan = _plan(table.header, columns, ACTOR_CONVERTERS, _sample(table))
+    records = table.records
+    built = None if records is None else _actors_by_column(table, records, plan, skip, source)
     keys: set[str] = set()
     log = RowLog(result.issues, None, table.file)  # one log, moved from row to row
     actors = result.actors
-    for row in table.rows:
-        actor = _actor_row(row, plan, skip, log, keys)
-        if actor is None:
-            result.rejected_rows.append(row.number)
-            continue
-        if actor.source is None:
-            actor.source = source
+    for index in range(len(table)):
+        actor = None if built is None else built[index]
+        if actor is None or (actor.key is not None and actor.key in keys):
+            # a row that may have something to report: read on its own
+            row = table.row(index)
+            actor = _actor_row(row, plan, skip, log, keys)
+            if actor is None:
+                result.rejected_rows.append(row.number)
+                continue
+            if actor.source is None:
+                actor.source = source
+        elif actor.key is not None:
+            keys.add(actor.key)
         if derive:
             apply_classification(actor)
         actors.append(actor)
@@ -406,6 +420,128 @@ def _actor_row(
     if key is not None:
         keys.add(key)
     return ActorRecord(**data, extra=extra)
+
+
+_ACTOR_DEFAULTS: dict[str, Any] = {
+    f.name: (f.default_factory if f.default is MISSING else f.default) for f in fields(ActorRecord)
+}
+
+
+def _actors_by_column(
+    table: Table, records: list[list[Any]], plan: Plan, skip: set[str], source: str | None
+) -> list[ActorRecord | None] | None:
+    """Convert a table column by column: each cell conversion runs in C (``map``) or
+    once per distinct code. Returns one record per row, or None for a row with
+    anything to report (an issue, a missing name), which the caller reads on its
+    own; None for the whole table when a column needs the row-by-row reading
+    (coordinates, territory codes, an ``extra`` column, rows shorter than the
+    header, two columns for one field)."""
+    width = len(table.header)
+    if not records or min(map(len, records)) < width:
+        return None
+    count = len(records)
+    bad: set[int] = set()  # rows with something to report
+    scratch = RowLog([], None, table.file)
+    values: dict[str, list[Any]] = {}
+    extra: list[tuple[str, list[str | None]]] = []
+    for column, cells in zip(table.header, zip(*records, strict=True), strict=True):
+        step = plan.get(column)
+        if step is None:
+            if column not in skip:
+                extra.append((column, [text or None for text in map(str.strip, cells)]))
+            continue
+        target, convert = step
+        if target in values or target in (COORDINATES, "extra") or convert is _territory_code:
+            return None
+        values[target] = _column(cells, convert, target, scratch, bad)
+    if "name" not in values:
+        return None
+    if None in values["name"]:
+        bad.update(i for i, name in enumerate(values["name"]) if name is None)
+    arguments: list[Iterable[Any]] = []
+    for name, default in _ACTOR_DEFAULTS.items():
+        column_values = values.get(name)
+        if name == "source" and source is not None:
+            default = source
+        if name == "extra":
+            arguments.append(_extras(extra, count))
+        elif column_values is None:
+            arguments.append(
+                map(default, repeat((), count)) if callable(default) else repeat(default, count)
+            )
+        elif callable(default):
+            arguments.append([default() if x is None else x for x in column_values])
+        elif default is not None:
+            arguments.append([default if x is None else x for x in column_values])
+        else:
+            arguments.append(column_values)
+    built: list[ActorRecord | None] = list(map(ActorRecord, *arguments))
+    for index in bad:
+        built[index] = None
+    return built
+
+
+def _column(
+    cells: Sequence[str], convert: Converter, target: str, scratch: RowLog, bad: set[int]
+) -> list[Any]:
+    """The converted cells of one column (None for an empty one); the rows whose cell
+    reported an issue are added to ``bad``."""
+    if convert is _text:
+        return [text or None for text in map(str.strip, cells)]
+    issues = scratch.issues
+    if convert.__class__ is _Remembered:
+        seen = convert.seen
+        failed, kept = set(), True
+        for value in set(cells).difference(seen):  # each new value converted once
+            convert(value, scratch, target)
+            if issues:
+                failed.add(value)
+                issues.clear()
+            elif value not in seen:  # a list or a dict: one per cell, as below
+                kept = False
+        if kept and failed:
+            bad.update(i for i, cell in enumerate(cells) if cell in failed)
+            return [seen.get(cell) for cell in cells]
+        if kept:
+            return list(map(seen.__getitem__, cells))
+    whole = _WHOLE_COLUMN.get(convert)
+    if whole is not None:
+        out = whole(cells)
+        if None in out:  # the cells left: blanks, repairs, errors, La Poste SIRETs
+            for index, cell in enumerate(cells):
+                if out[index] is None:
+                    out[index] = convert(cell, scratch, target)
+                    if issues:
+                        bad.add(index)
+                        issues.clear()
+        return out
+    out = list(map(convert, cells, repeat(scratch), repeat(target)))
+    if issues:  # find the cells that reported something
+        issues.clear()
+        for index, cell in enumerate(cells):
+            convert(cell, scratch, target)
+            if issues:
+                bad.add(index)
+                issues.clear()
+    return [None if x == [] or x == {} else x for x in out]
+
+
+# Converters with a whole-column form for the common, clean cells (numpy Luhn sums).
+_WHOLE_COLUMN: dict[Converter, Callable[[Sequence[str]], list[Any]]] = {
+    v.parse_siret: ids.checked_sirets,
+    v.parse_siren: ids.checked_sirens,
+}
+
+
+def _extras(columns: list[tuple[str, list[str | None]]], count: int) -> Iterable[dict[str, Any]]:
+    """Per row, the texts of the columns that map to no field (``extra``)."""
+    if not columns:
+        return map(dict, repeat((), count))
+    names = [name for name, _ in columns]
+    return [
+        {k: text for k, text in zip(names, texts, strict=True) if text is not None}
+        for texts in zip(*(cells for _, cells in columns), strict=True)
+    ]
 
 
 def parse_link_table(

@@ -14,8 +14,9 @@ checksum); INSEE commune codes (COG), see ``docs/glossary.md``.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Sequence
 
+import numpy as np
 from stdnum.fr import siren as _siren
 from stdnum.fr import siret as _siret
 
@@ -23,6 +24,9 @@ from maillage.model.errors import InvalidInput
 
 __all__ = [
     "check_commune_exists",
+    "checked_sirens",
+    "checked_sirets",
+    "luhn_ok_many",
     "is_commune_code",
     "is_legal_form",
     "territory_code_of",
@@ -88,6 +92,99 @@ def siret_ok(code: str) -> bool:
     return bool(_siret.is_valid(code))
 
 
+# Digit -> digit sum of twice the digit, for the doubled positions of a Luhn sum.
+_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
+_LA_POSTE_DIGITS = np.frombuffer(b"356000000", dtype=np.uint8) - 48
+
+
+def _luhn_rows(digits: np.ndarray) -> np.ndarray:
+    """Luhn check of each row of a matrix of digits (rightmost digit undoubled)."""
+    width = digits.shape[1]
+    total = digits[:, width - 1 :: -2].sum(axis=1, dtype=np.int64)
+    total += _DOUBLED[digits[:, width - 2 :: -2]].sum(axis=1, dtype=np.int64)
+    return np.asarray(total % 10 == 0)
+
+
+def _digit_matrix(codes: Sequence[str], width: int) -> tuple[list[int], np.ndarray]:
+    """The codes of ``width`` ASCII digits (their positions, and their digits as a
+    matrix with one row per code): the whole column at once when it is clean."""
+    joined = "".join(codes)
+    if (
+        len(joined) == width * len(codes)
+        and joined.isascii()
+        and joined.isdigit()
+        and set(map(len, codes)) <= {width}  # the common case: every code well formed
+    ):
+        picked = list(range(len(codes)))
+        return picked, np.frombuffer(joined.encode(), np.uint8).reshape(-1, width) - 48
+    picked = [i for i, c in enumerate(codes) if len(c) == width and c.isascii() and c.isdigit()]
+    joined = "".join([codes[i] for i in picked])
+    return picked, np.frombuffer(joined.encode(), np.uint8).reshape(-1, width) - 48
+
+
+def luhn_ok_many(codes: Sequence[str], width: int) -> list[bool]:
+    """Per code: True when it is ``width`` ASCII digits passing the Luhn check: the
+    answer of :func:`luhn_ok` for a whole column at once (numpy)."""
+    picked, digits = _digit_matrix(codes, width)
+    out = [False] * len(codes)
+    for i, valid in zip(picked, _luhn_rows(digits).tolist(), strict=True):
+        out[i] = valid
+    return out
+
+
+def checked_sirets(codes: Sequence[str]) -> list[str | None]:
+    """Per code: the code marked as checked (see :func:`checked_siret`) when it is a
+    clean 14-digit SIRET whose SIRET and SIREN pass the Luhn check, else None; La
+    Poste establishments and anything to repair are left to :func:`checked_siret`.
+    Computed for a whole column at once (numpy)."""
+    picked, digits = _digit_matrix(codes, 14)
+    poste = (digits[:, :9] == _LA_POSTE_DIGITS).all(axis=1)
+    valid = (_luhn_rows(digits) & _luhn_rows(digits[:, :9]) & ~poste).tolist()
+    if len(picked) == len(codes) and all(valid):
+        return list(map(_CheckedSiret, codes))
+    out: list[str | None] = [None] * len(codes)
+    for i, ok in zip(picked, valid, strict=True):
+        if ok:
+            out[i] = _CheckedSiret(codes[i])
+    return out
+
+
+def checked_sirens(codes: Sequence[str]) -> list[str | None]:
+    """Per code: the code marked as checked when it is a clean 9-digit SIREN passing
+    the Luhn check, else None (see :func:`checked_sirets`)."""
+    return [
+        _CheckedSiren(code) if ok else None
+        for code, ok in zip(codes, luhn_ok_many(codes, 9), strict=True)
+    ]
+
+
+class CheckedCode(str):
+    """A SIREN or SIRET that the file readers have already checked (digits, length,
+    check digit): :func:`validate_siren` and :func:`validate_siret` return it as a
+    plain string without checking it again (a large import would otherwise run
+    each check twice). Only :func:`checked_siren` and :func:`checked_siret` make them."""
+
+    __slots__ = ()
+
+
+class _CheckedSiren(CheckedCode):
+    __slots__ = ()
+
+
+class _CheckedSiret(CheckedCode):
+    __slots__ = ()
+
+
+def checked_siren(code: str) -> str | None:
+    """``code`` marked as checked if it is a valid 9-digit SIREN, else None."""
+    return _CheckedSiren(code) if len(code) == 9 and siren_ok(code) else None
+
+
+def checked_siret(code: str) -> str | None:
+    """``code`` marked as checked if it is a valid 14-digit SIRET, else None."""
+    return _CheckedSiret(code) if len(code) == 14 and siret_ok(code) else None
+
+
 def _compact(value: object) -> str:
     """Return ``value`` as a string without spaces, dots, dashes or NBSP."""
     return str(value).translate(_SEPARATORS)
@@ -98,6 +195,8 @@ def validate_siren(value: object, *, field: str = "siren") -> str:
 
     Raises ``InvalidInput`` if it is not 9 digits or fails the Luhn check.
     """
+    if value.__class__ is _CheckedSiren:
+        return str(value)
     code = _compact(value)
     if not _DIGITS9.fullmatch(code):
         raise InvalidInput(
@@ -119,6 +218,8 @@ def validate_siret(value: object, *, field: str = "siret") -> str:
     The check is Luhn over 14 digits, except for La Poste establishments (SIREN
     356000000) whose digit sum must be a multiple of 5. Raises ``InvalidInput``.
     """
+    if value.__class__ is _CheckedSiret:
+        return str(value)
     if isinstance(value, str) and len(value) == 14 and value.isascii() and value.isdigit():
         code = value  # the common case, already clean
         if not code.startswith(_LA_POSTE_SIREN) and luhn_ok(code) and luhn_ok(code[:9]):
