@@ -57,7 +57,9 @@ def sirets(draw: st.DrawFn) -> str:
 
 
 rnas = st.text(alphabet=string.digits, min_size=9, max_size=9).map(lambda d: "W" + d)
-postcodes = st.text(alphabet=string.digits, min_size=5, max_size=5)
+postcodes = st.text(alphabet=string.digits, min_size=5, max_size=5).filter(
+    lambda p: not p.startswith("00")  # no postcode starts with 00
+)
 departments = st.sampled_from(["01", "13", "2A", "2B", "59", "75", "97", "98"])
 commune_codes = st.builds(
     lambda d, n: d + n, departments, st.text(alphabet=string.digits, min_size=3, max_size=3)

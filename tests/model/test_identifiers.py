@@ -11,18 +11,20 @@ from stdnum import luhn
 from stdnum.fr import siret as stdnum_siret
 
 from maillage.model.errors import InvalidInput
-from maillage.model.identifiers import (
-    check_commune_exists,
+from maillage.model.fields import (
     locate_point,
-    siren_of_siret,
-    validate_commune_code,
     validate_coordinates,
     validate_email,
+    validate_website,
+)
+from maillage.model.identifiers import (
+    check_commune_exists,
+    siren_of_siret,
+    validate_commune_code,
     validate_postcode,
     validate_rna,
     validate_siren,
     validate_siret,
-    validate_website,
 )
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
@@ -219,3 +221,42 @@ def test_field_name_can_be_overridden() -> None:
 def test_only_ascii_digits_are_digits(check: Callable[[str], str], value: str) -> None:
     with pytest.raises(InvalidInput):
         check(value)
+
+
+@pytest.mark.parametrize(
+    ("key", "level", "code"),
+    [
+        ("DEP:59", None, "DEP:59"),
+        (" dep:2a ", None, "DEP:2A"),
+        ("COLL:988", None, "COLL:988"),
+        ("59350", None, "COM:59350"),
+        ("2b033", None, "COM:2B033"),
+        ("1001", None, "COM:01001"),  # a lost leading zero
+        ("97411", None, "COM:97411"),
+        ("59", None, "DEP:59"),
+        ("974", None, "DEP:974"),
+        ("2A", None, "DEP:2A"),
+        ("200093201", None, "EPCI:200093201"),
+        ("1", "DEP", "DEP:01"),
+        ("32", "REG", "REG:32"),
+        ("Lille", None, None),  # a name
+        ("Eu", None, None),  # a commune named Eu, not a département
+        ("99999", None, None),  # no commune code (a postcode shape at most)
+    ],
+)
+def test_territory_codes_read_by_shape(key: str, level: str | None, code: str | None) -> None:
+    from maillage.model.identifiers import territory_code_of
+
+    assert territory_code_of(key, level) == code
+
+
+@pytest.mark.parametrize("code", ["00100", "96000", "99100", "2C004", "593", "593500"])
+def test_what_is_no_commune_code(code: str) -> None:
+    with pytest.raises(InvalidInput):
+        validate_commune_code(code)
+
+
+def test_a_postcode_never_starts_with_00() -> None:
+    assert validate_postcode("1200") == "01200"
+    with pytest.raises(InvalidInput):
+        validate_postcode("00100")

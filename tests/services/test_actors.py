@@ -187,3 +187,18 @@ def test_bulk_create_keeps_quoted_user_source_and_undoes_as_one_batch(db: sa.Eng
     }
     history.undo_batch(db=db, batch_id=batch_id, user="cli")
     assert dump(db) == before
+
+
+@pytest.mark.parametrize("goal", ["0", "18", "3.5", "3,5", "trois"])
+def test_a_wrong_sdg_is_refused_naming_the_field(goal: str) -> None:
+    from maillage.services.validation import clean_actor
+
+    with pytest.raises(InvalidInput) as caught:
+        clean_actor({"name": "A", "sdgs": [goal]})
+    assert caught.value.field == "sdgs"
+
+
+def test_sdgs_written_as_numbers_are_kept_once_in_order() -> None:
+    from maillage.services.validation import clean_actor
+
+    assert clean_actor({"name": "A", "sdgs": ["17", 4, "4,0", 1.0]})["sdgs"] == [1, 4, 17]

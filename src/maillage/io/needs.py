@@ -28,6 +28,7 @@ from maillage.io.reading import Table
 from maillage.io.result import RowLog
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
+from maillage.model.identifiers import known_territory_code
 from maillage.model.records import ImportIssue
 
 __all__ = [
@@ -122,21 +123,13 @@ def territory_code(raw: Any, column: str, known: set[str]) -> str:
     text = v.clean_text(raw)
     if text is None:
         raise InvalidInput(column, raw, "territoire requis", "a territory is required")
-    if ":" in text:
-        level, _, code = text.partition(":")
-        candidate = f"{level.strip().upper()}:{code.strip().upper()}"
-    else:
-        named = [lvl for lvl, names in TERRITORY_COLUMNS.items()
-                 if norm_header(column) in names and lvl != "COM"]  # fmt: skip
-        by_size = {4: ("COM", 5), 5: ("COM", 5), 9: ("EPCI", 9)}.get(len(text), ("DEP", 2))
-        level, size = (named[0], 2 if named[0] != "EPCI" else 9) if named else by_size
-        candidate = f"{level}:{text.upper().zfill(size)}"
-    if candidate not in known and candidate.startswith("DEP:"):
-        candidate = candidate.replace("DEP:", "COLL:")
-    if candidate not in known:
+    named = [lvl for lvl, names in TERRITORY_COLUMNS.items()
+             if norm_header(column) in names and lvl != "COM"]  # fmt: skip
+    code = known_territory_code(text, known, named[0] if named else None)
+    if code is None:
         raise InvalidInput(column, raw, "territoire inconnu (géographie 2026)",
                            "unknown territory (2026 geography)")  # fmt: skip
-    return candidate
+    return code
 
 
 # --- needs ---------------------------------------------------------------------------

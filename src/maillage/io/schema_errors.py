@@ -13,8 +13,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from maillage.model.errors import InvalidInput
-from maillage.model.identifiers import validate_email
+from maillage.model.fields import is_email
 
 __all__ = ["field_problems", "schema_validator"]
 
@@ -23,19 +22,10 @@ Errors = list[jsonschema_rs.ValidationError]
 _URI = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://\S+")  # an absolute URI with an authority
 
 
-def _is_email(text: str) -> bool:
-    """The model's e-mail rule, as the schemas' ``email`` format."""
-    try:
-        validate_email(text)
-    except InvalidInput:
-        return False
-    return True
-
-
 def schema_validator(schema: dict[str, Any]) -> jsonschema_rs.Validator:
     """A draft 2020-12 validator of ``schema`` that checks formats: ``date`` by the
     library (ISO 8601 full-date), ``email`` by the model's rule, ``uri`` absolute."""
-    formats = {"email": _is_email, "uri": lambda text: _URI.fullmatch(text) is not None}
+    formats = {"email": is_email, "uri": lambda text: _URI.fullmatch(text) is not None}
     return jsonschema_rs.Draft202012Validator(schema, formats=formats, validate_formats=True)
 
 

@@ -37,6 +37,7 @@ from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
 from maillage.model.errors import InvalidInput
+from maillage.model.fields import is_sdg
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = [
@@ -65,7 +66,7 @@ def _sdgs(value: Any, log: RowLog, field: str) -> list[int]:
     goals: list[int] = []
     for part in v.split_multi(value, "|;,"):
         goal = v.parse_int(part, log, field)
-        if goal is not None and not 1 <= goal <= 17:
+        if goal is not None and not is_sdg(goal):
             log.error(field, part, "un ODD est un numéro de 1 à 17")
         elif goal is not None:
             goals.append(goal)
@@ -76,7 +77,7 @@ def _legal_form(value: Any, log: RowLog, field: str) -> str | None:
     digits, _ = v.digits_of(value)
     if digits is None:
         return None
-    if not (digits.isdigit() and len(digits) == 4):
+    if not ids.is_legal_form(digits):
         log.error(field, value, "catégorie juridique INSEE attendue : 4 chiffres (ex. 9220)")
         return None
     return digits
@@ -310,10 +311,12 @@ _IMMUTABLE = (str, int, float)
 
 
 def _territory_code(value: Any, log: RowLog, field: str) -> Any:
-    """A 2-3 character code is a département (``DEP:59``), a 5-character one a commune."""
-    code = v.clean_text(value)
-    if code is not None and len(code) in (2, 3):
-        return {"territories": [f"DEP:{code}"]}
+    """A département code (``59``, ``2A``, ``974``) is a territory (``DEP:59``), any other
+    cell a commune code (see :func:`~maillage.model.identifiers.territory_code_of`)."""
+    text = v.clean_text(value)
+    code = None if text is None else ids.territory_code_of(text)
+    if code is not None and code.startswith("DEP:"):
+        return {"territories": [code]}
     return {"commune_code": v.parse_commune_code(value, log, field)}
 
 

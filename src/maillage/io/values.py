@@ -20,7 +20,16 @@ from collections.abc import Callable
 from typing import Any
 
 from maillage.io.result import RowLog
-from maillage.model.identifiers import checked_siren, checked_siret
+from maillage.model.fields import date_of_text, is_email, plausible, website_of_text
+from maillage.model.identifiers import (
+    checked_siren,
+    checked_siret,
+    is_commune_code,
+    is_postcode,
+    is_rna,
+    pad_lost_zero,
+)
+from maillage.model.numbers import parse_number
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 
 __all__ = [
@@ -62,20 +71,9 @@ _WORLD_ALIASES = {
     "recherche": "academic",
 }
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_NUMBER_FR = re.compile(
-    r"[+-]?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?|[+-]?\d+(?:,\d+)?(?:[eE][+-]?\d+)?"
-)
-_NUMBER_EN = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+\.\d+|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _FLOAT_INT = re.compile(r"(\d+)\.0+")
-_DATE_FR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-_DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+)?(?:Z|[+-]\d{2}:?\d{2})?")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_RNA = re.compile(r"W\d{9}")
-_POSTCODE = re.compile(r"\d{5}")
 _POSTCODE_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(\d{2})[ \u00a0\u202f]?(\d{3})(?![\d])")
-_COMMUNE = re.compile(r"(?:[013-9]\d|2[AB1-9])\d{3}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
-_URL = re.compile(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:[/?#]\S*)?", re.IGNORECASE)
 
 
 def clean_text(value: Any) -> str | None:
@@ -110,23 +108,9 @@ def split_multi(value: Any, separators: str = "|;") -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _number_text(text: str) -> float | None:
-    """Parse French (``1 234,5``) or English (``1,234.5``) number text; ``None`` if not one."""
-    compact = text.strip()
-    if _NUMBER_EN.fullmatch(compact):
-        return float(compact.replace(",", ""))
-    if _NUMBER_FR.fullmatch(compact):
-        digits = _SPACES.sub("", compact)
-        if "," in digits:
-            digits = digits.replace(".", "").replace(",", ".")
-        elif digits.count(".") >= 1:
-            digits = digits.replace(".", "")
-        return float(digits)
-    return None
-
-
 def parse_float(value: Any, log: RowLog, field: str) -> float | None:
-    """Return a number from a cell: decimal comma, thousands space or dot accepted."""
+    """Return a number from a cell, written the French or the English way (the rule of
+    :func:`~maillage.model.numbers.parse_number`)."""
     if value is None or isinstance(value, bool):
         return None if value is None else float(value)
     if isinstance(value, int | float):
@@ -134,7 +118,7 @@ def parse_float(value: Any, log: RowLog, field: str) -> float | None:
     text = clean_text(value)
     if text is None:
         return None
-    number = _number_text(text)
+    number = parse_number(text)
     if number is None:
         log.error(field, value, "nombre attendu (ex. 1234,56 ou 1234.56)")
     return number
@@ -180,7 +164,7 @@ def parse_date(value: Any, log: RowLog, field: str) -> dt.date | None:
 def _plausible(date: dt.date, value: Any, log: RowLog, field: str) -> dt.date | None:
     """``date``, or None with a warning when its year is outside FIRST_YEAR..LAST_YEAR
     (a typing slip such as 0218 for 2018: the row is kept, the date is not)."""
-    if FIRST_YEAR <= date.year <= LAST_YEAR:
+    if plausible(date):
         return date
     log.warn(
         field,
@@ -191,19 +175,15 @@ def _plausible(date: dt.date, value: Any, log: RowLog, field: str) -> dt.date | 
 
 
 def _date_text(text: str, value: Any, log: RowLog, field: str) -> dt.date | None:
-    """Parse the text forms of :func:`parse_date`."""
+    """Parse the text forms of :func:`parse_date` (the rule of
+    :func:`~maillage.model.fields.date_of_text`, then Excel serial numbers)."""
     try:
-        if match := _DATE_ISO.fullmatch(text):
-            return _plausible(
-                dt.date(int(match[1]), int(match[2]), int(match[3])), value, log, field
-            )
-        if match := _DATE_FR.fullmatch(text):
-            return _plausible(
-                dt.date(int(match[3]), int(match[2]), int(match[1])), value, log, field
-            )
+        date = date_of_text(text)
     except ValueError:
         log.error(field, value, "date impossible (jour ou mois hors limites)")
         return None
+    if date is not None:
+        return _plausible(date, value, log, field)
     if re.fullmatch(r"\d{5}(?:\.0+)?", text):
         serial = _excel_date(float(text))
         if serial is not None and 20000 <= float(text) <= 80000:
@@ -262,9 +242,9 @@ def _identifier(
     validate: Callable[[str], str | None],
     label: str,
 ) -> str | None:
-    """Shared SIREN/SIRET logic: digits, repairs, padding and check digit. ``validate``
-    returns the code marked as checked (see :class:`~maillage.model.identifiers.CheckedCode`),
-    or None."""
+    """Shared SIREN/SIRET logic: digits, repairs, padding, then the model's rule.
+    ``validate`` returns the code marked as checked (see
+    :class:`~maillage.model.identifiers.CheckedCode`), or None."""
     digits, repaired = digits_of(value)
     if digits is None:
         if clean_text(value) is not None:
@@ -308,7 +288,7 @@ def parse_rna(value: Any, log: RowLog, field: str = "rna") -> str | None:
     if text is None:
         return None
     code = _SPACES.sub("", text).upper()
-    if not _RNA.fullmatch(code):
+    if not is_rna(code):
         log.error(field, value, "un numéro RNA s'écrit W suivi de 9 chiffres (^W\\d{9}$)")
         return None
     if code != text:
@@ -322,16 +302,16 @@ def parse_postcode(value: Any, log: RowLog, field: str = "postcode") -> str | No
     digits, repaired = digits_of(value)
     if digits is None:
         return None
-    if digits.isdigit() and len(digits) == 4:
-        digits, repaired = digits.zfill(5), True
-    if _POSTCODE.fullmatch(digits):
+    if (padded := pad_lost_zero(digits)) != digits:
+        digits, repaired = padded, True
+    if is_postcode(digits):
         if repaired:
             log.warn(field, value, f"code postal réparé en {digits}")
         return digits
     text = clean_text(value) or ""
-    found = _POSTCODE_IN_TEXT.findall(text)
-    if len(found) == 1 and not text.replace(" ", "").isdigit():
-        code = str(found[0][0]) + str(found[0][1])
+    found: list[str] = [a + b for a, b in _POSTCODE_IN_TEXT.findall(text)]
+    if len(found) == 1 and not text.replace(" ", "").isdigit() and is_postcode(found[0]):
+        code = found[0]
         log.warn(field, value, f"code postal extrait du texte : {code}")
         return code
     log.error(field, value, "code postal attendu : 5 chiffres (^\\d{5}$)")
@@ -344,9 +324,9 @@ def parse_commune_code(value: Any, log: RowLog, field: str = "commune_code") -> 
     if digits is None:
         return None
     code = digits.upper()
-    if code.isdigit() and len(code) == 4:
-        code, repaired = code.zfill(5), True
-    if not _COMMUNE.fullmatch(code):
+    if (padded := pad_lost_zero(code)) != code:
+        code, repaired = padded, True
+    if not is_commune_code(code):
         log.error(field, value, "code commune INSEE attendu : 5 caractères (ex. 59350, 2A004)")
         return None
     if repaired:
@@ -381,18 +361,20 @@ def parse_email(value: Any, log: RowLog, field: str, severity: str = "warning") 
     text = clean_text(value)
     if text is None:
         return None
-    if _EMAIL.fullmatch(text):
+    if is_email(text):
         return text
     _report(log, severity, field, value, "adresse électronique invalide (nom@domaine.fr)")
     return None
 
 
 def parse_url(value: Any, log: RowLog, field: str, severity: str = "warning") -> str | None:
-    """Return a web address; a malformed one is dropped (warning) or rejected."""
+    """Return a web address (as written; see
+    :func:`~maillage.model.fields.website_of_text`); a malformed one is dropped (warning)
+    or rejected."""
     text = clean_text(value)
     if text is None:
         return None
-    if _URL.fullmatch(text):
+    if website_of_text(text) is not None:
         return text
     _report(log, severity, field, value, "adresse web invalide (https://…)")
     return None

@@ -1,4 +1,5 @@
-"""Identifier and field validation: pure functions, no I/O.
+"""Identifier validation (SIREN, SIRET, RNA, postcode, commune code): pure functions,
+no I/O; the other field rules are in :mod:`maillage.model.fields`.
 
 Each ``validate_*`` function returns the normalised value or raises
 :class:`~maillage.model.errors.InvalidInput` naming the field, the value and the rule.
@@ -12,11 +13,8 @@ checksum); INSEE commune codes (COG), see ``docs/glossary.md``.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Container, Sequence
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import numpy as np
 from stdnum.fr import siren as _siren
@@ -25,24 +23,24 @@ from stdnum.fr import siret as _siret
 from maillage.model.errors import InvalidInput
 
 __all__ = [
-    "FRANCE_BOXES",
-    "BoundingBox",
     "check_commune_exists",
     "checked_sirens",
     "checked_sirets",
-    "locate_point",
     "luhn_ok_many",
+    "is_commune_code",
+    "is_legal_form",
+    "territory_code_of",
+    "is_postcode",
+    "is_rna",
+    "pad_lost_zero",
     "siren_of_siret",
     "siren_ok",
     "siret_ok",
     "validate_commune_code",
-    "validate_coordinates",
-    "validate_email",
     "validate_postcode",
     "validate_rna",
     "validate_siren",
     "validate_siret",
-    "validate_website",
 ]
 
 _SEPARATORS = str.maketrans("", "", " .-\u00a0\u202f\t")
@@ -50,10 +48,9 @@ _DIGITS9 = re.compile(r"[0-9]{9}")
 _DIGITS14 = re.compile(r"[0-9]{14}")
 _RNA = re.compile(r"W[0-9]{9}")
 _POSTCODE = re.compile(r"(?!00)[0-9]{5}")
+_TERRITORY = re.compile(r"([A-Za-z]{3,4})\s*:\s*(\S+)")  # DEP:59, COM:59350, EPCI:...
 # Département part: 01-19, 21-95, 2A, 2B, then DROM/COM 97x / 98x (3-digit départements).
 _COMMUNE = re.compile(r"(?:0[1-9]|1[0-9]|2[1-9AB]|[3-8][0-9]|9[0-5])[0-9]{3}|9[78][0-9]{3}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
-_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9](?::\d{1,5})?")
 
 
 _LA_POSTE_SIREN = "356000000"
@@ -248,10 +245,20 @@ def siren_of_siret(siret: str) -> str:
     return siret[:9]
 
 
+def is_legal_form(code: str) -> bool:
+    """True for an INSEE legal category (catégorie juridique): 4 digits (``9220``)."""
+    return len(code) == 4 and code.isascii() and code.isdigit()
+
+
+def is_rna(code: str) -> bool:
+    """True for an RNA number as written canonically: ``W`` + 9 digits."""
+    return _RNA.fullmatch(code) is not None
+
+
 def validate_rna(value: object, *, field: str = "rna") -> str:
     """Return the RNA number (``W`` + 9 digits, upper case). Raises ``InvalidInput``."""
     code = _compact(value).upper()
-    if not _RNA.fullmatch(code):
+    if not is_rna(code):
         raise InvalidInput(
             field,
             value,
@@ -261,12 +268,29 @@ def validate_rna(value: object, *, field: str = "rna") -> str:
     return code
 
 
+def pad_lost_zero(code: str, width: int = 5) -> str:
+    """``code`` with the leading zero a spreadsheet drops from a number restored
+    (``1200`` -> ``01200``), when it is one digit short; else ``code`` unchanged."""
+    if len(code) == width - 1 and code.isdigit():
+        return "0" + code
+    return code
+
+
 def _pad_int_like(value: object, width: int) -> str:
-    """Return ``value`` stripped, left-padded with zeros if it lost them (Excel)."""
-    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
-    if len(text) == width - 1 and text.isdigit():
-        return "0" + text
-    return text
+    """Return ``value`` stripped, without spaces, with a lost leading zero restored."""
+    return pad_lost_zero(str(value).strip().replace(" ", "").replace("\u00a0", ""), width)
+
+
+def is_postcode(code: str) -> bool:
+    """True for a French postcode as written canonically: 5 digits, not ``00``."""
+    return _POSTCODE.fullmatch(code) is not None
+
+
+def is_commune_code(code: str) -> bool:
+    """True for an INSEE commune code (COG) as written canonically: département
+    (``01``-``19``, ``2A``, ``2B``, ``21``-``95``, or ``97x``/``98x`` overseas) then
+    number, 5 characters in all (``59350``, ``2A004``, ``97411``)."""
+    return _COMMUNE.fullmatch(code) is not None
 
 
 def validate_postcode(value: object, *, field: str = "postcode") -> str:
@@ -275,7 +299,7 @@ def validate_postcode(value: object, *, field: str = "postcode") -> str:
     Raises ``InvalidInput`` if it is not 5 digits or starts with ``00``.
     """
     code = _pad_int_like(value, 5)
-    if not _POSTCODE.fullmatch(code):
+    if not is_postcode(code):
         raise InvalidInput(
             field, value, "un code postal compte 5 chiffres", "a postcode has 5 digits"
         )
@@ -293,7 +317,7 @@ def validate_commune_code(value: object, *, field: str = "commune_code") -> str:
         code = value
     else:
         code = _pad_int_like(value, 5).upper()
-    if not _COMMUNE.fullmatch(code):
+    if not is_commune_code(code):
         raise InvalidInput(
             field,
             value,
@@ -324,120 +348,38 @@ def check_commune_exists(
     return code
 
 
-@dataclass(frozen=True, slots=True)
-class BoundingBox:
-    """A latitude/longitude box (WGS84 degrees) around one French territory."""
+def territory_code_of(key: str, level: str | None = None) -> str | None:
+    """The territory code ``key`` writes by its shape alone (the geography decides
+    whether it exists), or None for anything else (a name, a postcode):
 
-    name: str
-    lat_min: float
-    lat_max: float
-    lon_min: float
-    lon_max: float
-
-    def contains(self, lat: float, lon: float) -> bool:
-        """Return True if the point lies inside the box (edges included)."""
-        return self.lat_min <= lat <= self.lat_max and self.lon_min <= lon <= self.lon_max
-
-
-# Boxes are generous (a few km of margin) so that coastal and island points pass.
-FRANCE_BOXES: tuple[BoundingBox, ...] = (
-    BoundingBox("France métropolitaine et Corse", 41.2, 51.2, -5.5, 9.7),
-    BoundingBox("Guadeloupe", 15.8, 16.6, -61.9, -60.9),
-    BoundingBox("Martinique", 14.3, 14.95, -61.3, -60.75),
-    BoundingBox("Guyane", 2.1, 5.9, -54.7, -51.5),
-    BoundingBox("La Réunion", -21.45, -20.8, 55.15, 55.9),
-    BoundingBox("Mayotte", -13.1, -12.55, 44.9, 45.35),
-    BoundingBox("Saint-Pierre-et-Miquelon", 46.7, 47.2, -56.5, -56.1),
-    BoundingBox("Saint-Barthélemy", 17.82, 17.98, -62.96, -62.75),
-    BoundingBox("Saint-Martin", 18.0, 18.15, -63.2, -62.95),
-    BoundingBox("Wallis-et-Futuna", -14.45, -13.1, -178.3, -176.05),
-    BoundingBox("Polynésie française", -28.0, -7.7, -155.0, -134.0),
-    BoundingBox("Nouvelle-Calédonie", -23.0, -17.8, 158.0, 168.5),
-    BoundingBox("Clipperton", 10.2, 10.4, -109.3, -109.1),
-    BoundingBox("TAAF : Kerguelen", -50.1, -48.4, 68.4, 70.7),
-    BoundingBox("TAAF : Crozet", -46.6, -45.9, 50.0, 52.5),
-    BoundingBox("TAAF : Amsterdam et Saint-Paul", -39.0, -37.7, 77.4, 77.7),
-    BoundingBox("TAAF : Îles Éparses", -22.5, -11.3, 39.6, 54.6),
-    BoundingBox("TAAF : Terre Adélie", -67.0, -65.9, 136.0, 142.1),
-)
-
-
-def locate_point(lat: float, lon: float) -> str | None:
-    """Return the name of the French territory whose box holds the point, or None."""
-    for box in FRANCE_BOXES:
-        if box.contains(lat, lon):
-            return box.name
+    - a prefixed code, level and code upper-cased: ``dep:59`` -> ``DEP:59``;
+    - with ``level`` (a column named ``code_dep``, ``epci``...), that level's code:
+      ``59`` -> ``DEP:59``, ``1`` -> ``DEP:01``, EPCI codes padded to 9 digits;
+    - a commune code, a lost leading zero restored: ``59350``, ``2a004``, ``1001``
+      -> ``COM:59350``, ``COM:2A004``, ``COM:01001``;
+    - 9 digits, an EPCI (its SIREN): ``EPCI:200093201``;
+    - 1 to 3 digits, or ``2A``/``2B``, a département: ``59`` -> ``DEP:59``, ``974``.
+    """
+    key = key.strip()
+    if match := _TERRITORY.fullmatch(key):
+        return f"{match[1].upper()}:{match[2].upper()}"
+    if level is not None:
+        return f"{level}:{key.upper().zfill(9 if level == 'EPCI' else 2)}" if key else None
+    code = pad_lost_zero(key).upper()
+    if is_commune_code(code):
+        return f"COM:{code}"
+    if len(key) == 9 and key.isdigit():
+        return f"EPCI:{key}"
+    if (key.isdigit() and 1 <= len(key) <= 3) or code in ("2A", "2B"):
+        return f"DEP:{code.zfill(2)}"
     return None
 
 
-def _to_float(value: object, field: str) -> float:
-    """Parse a coordinate (float, int or string with ``.`` or ``,``) or raise."""
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        number = float(value)
-    else:
-        try:
-            number = float(str(value).strip().replace(",", "."))
-        except ValueError:
-            number = math.nan
-    if not math.isfinite(number):
-        raise InvalidInput(field, value, "nombre décimal attendu", "a decimal number is expected")
-    return number
-
-
-def validate_coordinates(
-    latitude: object, longitude: object, *, field: str = "coordinates"
-) -> tuple[float, float]:
-    """Return ``(latitude, longitude)`` as floats if they fall in France or overseas.
-
-    The point must lie in one of :data:`FRANCE_BOXES` (metropolitan France and
-    Corsica, DROM, COM, Nouvelle-Calédonie, TAAF). Raises ``InvalidInput``; the rule
-    hints at swapped latitude/longitude when the swapped point would be valid.
-    """
-    lat = _to_float(latitude, "latitude")
-    lon = _to_float(longitude, "longitude")
-    if locate_point(lat, lon) is not None:
-        return lat, lon
-    rule = "le point doit être en France (métropole, Corse ou outre-mer)"
-    rule_en = "the point must lie in France (mainland, Corsica or overseas)"
-    if locate_point(lon, lat) is not None:
-        rule += " ; latitude et longitude semblent inversées"
-        rule_en += "; latitude and longitude look swapped"
-    raise InvalidInput(field, f"{latitude}, {longitude}", rule, rule_en)
-
-
-def validate_website(value: object, *, field: str = "website") -> str:
-    """Return the website URL, with ``https://`` added when no scheme is given.
-
-    Light check: http(s) scheme, a host name with a dot, no spaces. Scheme and host
-    are lower-cased. Raises ``InvalidInput``.
-    """
-    text = str(value).strip()
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    host = parts.netloc.lower()
-    if parts.scheme.lower() not in ("http", "https") or " " in text or not _HOST.fullmatch(host):
-        raise InvalidInput(
-            field,
-            value,
-            "adresse web attendue (ex. https://exemple.fr)",
-            "a web address is expected (e.g. https://example.org)",
-        )
-    return parts._replace(scheme=parts.scheme.lower(), netloc=host).geturl()
-
-
-def validate_email(value: object, *, field: str = "email") -> str:
-    """Return the e-mail address with its domain lower-cased.
-
-    Light check: one ``@``, no spaces, a domain with a dot. Raises ``InvalidInput``.
-    """
-    text = str(value).strip()
-    if not _EMAIL.fullmatch(text):
-        raise InvalidInput(
-            field,
-            value,
-            "adresse électronique attendue (ex. contact@exemple.fr)",
-            "an e-mail address is expected (e.g. contact@example.org)",
-        )
-    local, _, domain = text.rpartition("@")
-    return f"{local}@{domain.lower()}"
+def known_territory_code(key: str, known: Container[str], level: str | None = None) -> str | None:
+    """The code of ``key`` (see :func:`~maillage.model.identifiers.territory_code_of`)
+    among the ``known`` codes, a département also as an overseas collectivity; None
+    when it names none of them."""
+    code = territory_code_of(key, level)
+    if code is not None and code not in known and code.startswith("DEP:"):
+        code = "COLL:" + code[4:]
+    return code if code in known else None

@@ -1,11 +1,57 @@
-"""Numbers as French and English readers write them (Babel's CLDR patterns):
-``1 317`` and ``13,1`` in French, ``1,317`` and ``13.1`` in English."""
+"""Numbers as French and English readers write them, both ways.
+
+Formatting uses Babel's CLDR patterns: ``1 317`` and ``13,1`` in French, ``1,317`` and
+``13.1`` in English. Reading (:func:`parse_number`) is the one rule every file reader,
+form and command line uses for number text.
+"""
 
 from __future__ import annotations
+
+import math
+import re
 
 from babel.numbers import format_decimal, format_percent
 
 NOTHING = "—"  # what an absent value reads as
+
+# One mark at most, used as the decimal mark (``1,5``, ``1.5``, ``1.500``), an exponent.
+_PLAIN = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+# Thousands grouped by 3 with one separator (space, NBSP, narrow NBSP, thin space, dot or
+# comma), then the other mark as the decimal mark.
+_GROUPED = re.compile(
+    r"(?P<sign>[+-]?)(?P<head>\d{1,3})(?P<sep>[ \u00a0\u202f\u2009.,])\d{3}(?:(?P=sep)\d{3})*"
+    r"(?:(?P<mark>[.,])\d*)?"
+)
+_NOT_DIGITS = re.compile(r"[^\d]")
+
+
+def parse_number(text: str) -> float | None:
+    """The number ``text`` writes, the French way or the English way; None if it is none.
+
+    The rule, the same for files, forms and the command line:
+
+    - a lone mark, dot or comma, is the decimal mark: ``1,5`` and ``1.5`` are 1.5, and
+      so are ``1.500`` and ``1,500`` (as a spreadsheet or a program writes 1.5 with
+      three decimals, and as a French reader reads ``1,500``); thousands are written
+      with a space, which is how French writes them (``1 500`` is 1500);
+    - thousands may be grouped by three with spaces (NBSP and narrow NBSP too), dots
+      or commas when the separator comes back (``1.234.567`` is 1234567) or when the
+      other mark ends the number (``1.500,5`` and ``1 500,5`` are 1500.5, ``1,234.5``
+      is 1234.5, ``1 234.5`` is 1234.5);
+    - a sign and, without thousands, an exponent (``1e3``, ``1,5e3``) are read too.
+
+    Anything else (``1.2.3``, ``12 34``, ``1 500 €``, ``inf``, ``1e999``, ``1_000``) is not
+    a number.
+    """
+    text = text.strip()
+    if _PLAIN.fullmatch(text):
+        value = float(text.replace(",", "."))
+    elif (match := _GROUPED.fullmatch(text)) and match["sep"] != match["mark"]:
+        whole, _, decimals = text.rpartition(match["mark"]) if match["mark"] else (text, "", "")
+        value = float(f"{match['sign']}{_NOT_DIGITS.sub('', whole)}.{decimals or '0'}")
+    else:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def number(

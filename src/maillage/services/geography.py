@@ -2,66 +2,74 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from maillage.model.errors import NotFound
+from maillage.model.identifiers import (
+    is_postcode,
+    pad_lost_zero,
+    territory_code_of,
+)
 from maillage.model.text import fold
 from maillage.storage.tables import actor, territory, territory_member, territory_postcode
 
-_PREFIXED = re.compile(r"^(REG|DEP|EPCI|COM):\S+$", re.IGNORECASE)
-_COMMUNE = re.compile(r"^(\d[\dAB]\d{3})$", re.IGNORECASE)
 
-
-def _row(conn: sa.Connection, code: str) -> dict[str, Any] | None:
-    row = conn.execute(sa.select(territory).where(territory.c.code == code)).first()
+def _row(
+    conn: sa.Connection, code: str, columns: Sequence[sa.ColumnElement[Any]] | None = None
+) -> dict[str, Any] | None:
+    query = sa.select(*columns) if columns else sa.select(territory)
+    row = conn.execute(query.where(territory.c.code == code)).first()
     return dict(row._mapping) if row else None
 
 
-def resolve_territory(conn: sa.Connection, key: str) -> dict[str, Any]:
-    """Find a territory by code (``DEP:59``, ``59350``), postcode or name.
+def resolve_territory(
+    conn: sa.Connection, key: str, columns: Sequence[sa.ColumnElement[Any]] | None = None
+) -> dict[str, Any]:
+    """The territory ``key`` names, with its ``columns`` (all by default): the one
+    resolver of codes, postcodes and names, for the portal, the API, the CLI and the
+    filters.
 
-    Names are matched without accents or case; the most populated match wins.
-    Raises NotFound.
+    A code (``DEP:59``, ``59350``, ``2A004``, ``59``, see
+    :func:`~maillage.model.identifiers.territory_code_of`) is looked up as it is, a
+    département code also as an overseas collectivity (``988`` is ``COLL:988``); a
+    postcode (``59000``) gives its most populated commune; anything else is a name,
+    matched without accents or case, the most populated match winning. Raises NotFound.
     """
     key = key.strip()
-    if _PREFIXED.match(key):
-        level, code = key.split(":", 1)
-        found = _row(conn, f"{level.upper()}:{code.upper()}")
-    elif _COMMUNE.match(key):
-        found = _row(conn, f"COM:{key.upper()}")
-        if found is None:  # a postcode
-            codes = (
-                conn.execute(
-                    sa.select(territory_postcode.c.commune_code).where(
-                        territory_postcode.c.postcode == key
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            found = _most_populated(conn, [f"COM:{c}" for c in codes])
-    elif key.isdigit() and len(key) in (2, 3):
-        found = _row(conn, f"DEP:{key}")
-    else:
-        codes = (
-            conn.execute(sa.select(territory.c.code).where(territory.c.name_folded == fold(key)))
-            .scalars()
-            .all()
+    code = territory_code_of(key)
+    found = None if code is None else _row(conn, code, columns)
+    if found is None and code is not None and code.startswith("DEP:"):
+        found = _row(conn, "COLL:" + code[4:], columns)
+    if found is None and is_postcode(postcode := pad_lost_zero(key)):
+        communes = sa.select(territory_postcode.c.commune_code).where(
+            territory_postcode.c.postcode == postcode
         )
-        found = _most_populated(conn, list(codes))
+        found = _most_populated(conn, [f"COM:{c}" for c in conn.scalars(communes)], columns)
+    if found is None and code is None:
+        named = sa.select(territory.c.code).where(territory.c.name_folded == fold(key))
+        found = _most_populated(conn, list(conn.scalars(named)), columns)
     if found is None:
         raise NotFound("territory", key)
     return found
 
 
-def _most_populated(conn: sa.Connection, codes: list[str]) -> dict[str, Any] | None:
+def territory_code(*, db: sa.Engine, key: str) -> str:
+    """The code of the territory ``key`` (code, postcode or name, see
+    :func:`resolve_territory`). Raises NotFound."""
+    with db.connect() as conn:
+        return str(resolve_territory(conn, key, (territory.c.code,))["code"])
+
+
+def _most_populated(
+    conn: sa.Connection, codes: list[str], columns: Sequence[sa.ColumnElement[Any]] | None = None
+) -> dict[str, Any] | None:
     if not codes:
         return None
     row = conn.execute(
-        sa.select(territory)
+        (sa.select(*columns) if columns else sa.select(territory))
         .where(territory.c.code.in_(codes))
         .order_by(sa.func.coalesce(territory.c.population, 0).desc(), territory.c.code)
         .limit(1)

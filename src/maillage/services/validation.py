@@ -8,19 +8,17 @@ the value and the rule. Functions are pure: checks that need the database
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import functools
 import operator
-import re
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
+from maillage.model import fields, taxonomy
 from maillage.model import identifiers as ids
-from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
-from maillage.model.records import FIRST_YEAR, LAST_YEAR
+from maillage.model.numbers import parse_number
 
 ACTOR_TEXT_FIELDS = {
     "name": 500,
@@ -117,15 +115,16 @@ def _term(taxonomy_name: str, field: str, value: Any) -> str:
 def _number(
     field: str, value: Any, *, low: float | None = None, high: float | None = None
 ) -> float:
-    try:
-        if isinstance(value, str):
-            # As French readers write it too: spaces between thousands, a decimal comma.
-            text = re.sub(r"[\s\u00a0\u202f]", "", value).replace(",", ".")
-            number = float(text)
-        else:
+    number: float | None
+    if isinstance(value, str):  # written the French or the English way
+        number = parse_number(value)
+    else:
+        try:
             number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(field, value, "nombre attendu", "a number is expected") from None
+        except (TypeError, ValueError):
+            number = None
+    if number is None:
+        raise InvalidInput(field, value, "nombre attendu", "a number is expected")
     if (low is not None and number < low) or (high is not None and number > high):
         if high is None:
             rule, rule_en = f"nombre supérieur ou égal à {low:g}", f"a number of at least {low:g}"
@@ -142,7 +141,7 @@ def _number(
 
 def _legal_form(value: Any) -> str:
     code = str(value).strip()
-    if not (len(code) == 4 and code.isdigit()):
+    if not ids.is_legal_form(code):
         raise InvalidInput(
             "legal_form",
             value,
@@ -155,10 +154,10 @@ def _legal_form(value: Any) -> str:
 def _sdgs(value: Any) -> list[int]:
     out = []
     for item in value or ():
-        goal = int(_number("sdgs", item, low=1, high=17))
-        if goal != float(item):
+        goal = _number("sdgs", item)
+        if not fields.is_sdg(goal):
             raise InvalidInput("sdgs", item, "numéro d'ODD entier de 1 à 17", "SDG number 1 to 17")
-        out.append(goal)
+        out.append(int(goal))
     return sorted(set(out))
 
 
@@ -207,8 +206,8 @@ _ACTOR_RULES: dict[str, Callable[[Any], Any]] = {
     "legal_form": _RememberedRule(_legal_form),
     "postcode": _RememberedRule(ids.validate_postcode),
     "commune_code": _RememberedRule(ids.validate_commune_code),
-    "website": ids.validate_website,
-    "email": ids.validate_email,
+    "website": fields.validate_website,
+    "email": fields.validate_email,
     "quality": lambda v: _number("quality", v, low=0, high=1),
     "sdgs": _sdgs,
     "themes": functools.partial(_strings, "themes"),
@@ -302,7 +301,7 @@ def _coordinates(values: Mapping[str, Any], out: dict[str, Any], *, partial: boo
             "latitude et longitude vont ensemble",
             "latitude and longitude go together",
         )
-    out["latitude"], out["longitude"] = ids.validate_coordinates(lat, lon)
+    out["latitude"], out["longitude"] = fields.validate_coordinates(lat, lon)
 
 
 def check_communes(values: Mapping[str, Any], known: Container[str]) -> None:
@@ -323,33 +322,6 @@ def check_territories(values: Mapping[str, Any], known: Container[str]) -> None:
             )
 
 
-def _date(field: str, value: Any) -> dt.date:
-    if isinstance(value, dt.date):
-        date = value
-    else:
-        text = str(value).strip()
-        try:
-            if len(text) == 4 and text.isdigit():
-                date = dt.date(int(text), 1, 1)
-            else:
-                date = dt.date.fromisoformat(text)
-        except ValueError:
-            raise InvalidInput(
-                field,
-                value,
-                "date AAAA-MM-JJ ou année AAAA attendue",
-                "a YYYY-MM-DD date or a YYYY year is expected",
-            ) from None
-    if not FIRST_YEAR <= date.year <= LAST_YEAR:
-        raise InvalidInput(
-            field,
-            value,
-            f"année hors des limites ({FIRST_YEAR}–{LAST_YEAR})",
-            f"year out of range ({FIRST_YEAR}–{LAST_YEAR})",
-        )
-    return date
-
-
 _LINK_RULES: dict[str, Callable[[Any], Any]] = {
     "kind": lambda v: _term("link_kinds", "kind", v),
     "form": lambda v: _term("partnership_forms", "form", v),
@@ -358,9 +330,9 @@ _LINK_RULES: dict[str, Callable[[Any], Any]] = {
     "weight": lambda v: _number("weight", v, low=0),
     "amount": lambda v: _number("amount", v, low=0),
     "confidence": lambda v: _number("confidence", v, low=0, high=1),
-    "start_date": lambda v: _date("start_date", v),
-    "end_date": lambda v: _date("end_date", v),
-    "evidence_url": lambda v: ids.validate_website(v, field="evidence_url"),
+    "start_date": lambda v: fields.validate_date(v, field="start_date"),
+    "end_date": lambda v: fields.validate_date(v, field="end_date"),
+    "evidence_url": lambda v: fields.validate_website(v, field="evidence_url"),
     "themes": lambda v: _strings("themes", v),
     "directed": lambda v: (
         v if isinstance(v, bool) else str(v).lower() in ("1", "true", "oui", "yes")

@@ -10,6 +10,7 @@ from typing import Any
 
 from maillage.model import taxonomy
 from maillage.model.errors import MaillageError
+from maillage.model.identifiers import known_territory_code
 from maillage.model.records import ActorRecord, ImportIssue
 from maillage.model.text import fold
 from maillage.services.importing.reference import _Reference
@@ -83,13 +84,9 @@ def _with_origin(extra: dict[str, Any], origin: str | None, source: str) -> dict
 
 
 def _known_aliases(codes: list[str] | None, known: set[str]) -> list[str]:
-    """Overseas collectivities written as départements (``DEP:988``) become ``COLL:988``."""
-    out = []
-    for code in codes or ():
-        if code not in known and code.startswith("DEP:") and f"COLL:{code[4:]}" in known:
-            code = f"COLL:{code[4:]}"
-        out.append(code)
-    return sorted(set(out))
+    """Overseas collectivities written as départements (``DEP:988``) become ``COLL:988``;
+    unknown codes are kept as they are (to be reported)."""
+    return sorted({known_territory_code(code, known) or code for code in codes or ()})
 
 
 def _clean_actor(

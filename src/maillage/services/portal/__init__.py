@@ -9,7 +9,6 @@ engine as ``db=`` and returns plain dicts and lists.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 
 from maillage.model import taxonomy
 from maillage.model.errors import NotFound
+from maillage.model.identifiers import is_postcode, territory_code_of
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.model.text import fold
 from maillage.services.actors import search_actors
@@ -167,7 +167,7 @@ def key_figures(*, db: sa.Engine, lang: Lang = "fr") -> dict[str, Any]:
 def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[str, Any]]:
     """Territories named like ``query``; a code or a postcode (``DEP:59``, ``59000``)
     gives its territory."""
-    if re.fullmatch(r"\d{5}|[A-Za-z]{3,4}:\w+", query.strip()):
+    if territory_code_of(query) is not None or is_postcode(query.strip()):
         try:
             found = resolve_territory(conn, query)
         except NotFound:

@@ -4,7 +4,6 @@ mixing between worlds, and the sub-territories where actors are."""
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from typing import Any, Literal, TypedDict
 import numpy as np
 import sqlalchemy as sa
 
-from maillage.model.errors import NotFound
 from maillage.services.filters import (
     Filters,
     actor_conditions,
@@ -228,23 +226,6 @@ LIGHT = (
     territory.c.latitude,
     territory.c.longitude,
 )
-_CODE = re.compile(r"^(REG|DEP|EPCI|COM):\S+$", re.IGNORECASE)
-
-
-def find_territory(conn: sa.Connection, key: str) -> dict[str, Any]:
-    """:func:`~maillage.services.geography.resolve_territory` without the boundary: a code
-    (``DEP:59``) is read directly, postcodes and names go through the resolver. Raises
-    NotFound."""
-    key = key.strip()
-    if _CODE.match(key):
-        level, value = key.split(":", 1)
-        code = f"{level.upper()}:{value.upper()}"
-        row = conn.execute(sa.select(*LIGHT).where(territory.c.code == code)).first()
-        if row is None:
-            raise NotFound("territory", key)
-        return dict(row._mapping)
-    found = resolve_territory(conn, key)
-    return {c.name: found[c.name] for c in LIGHT}
 
 
 def _parents(conn: sa.Connection, parent: str | None) -> list[ParentTerritory]:
@@ -480,12 +461,6 @@ def _sub_territories(
     return [{"code": c, "name": names.get(c, c), "actors": n} for c, n in top]
 
 
-def territory_code(*, db: sa.Engine, key: str) -> str:
-    """The code of the territory ``key`` (code, postcode or name). Raises NotFound."""
-    with db.connect() as conn:
-        return str(find_territory(conn, key)["code"])
-
-
 def territory_page(
     *, db: sa.Engine, key: str, lang: Lang = "fr", index: TerritoryIndex | None = None
 ) -> TerritoryPage:
@@ -497,7 +472,7 @@ def territory_page(
     """
     arrays = index.get(db) if index is not None else None
     with db.connect() as conn:
-        found = find_territory(conn, key)
+        found = resolve_territory(conn, key, LIGHT)
         code = found["code"]
         filters = Filters(territory=code)
         communes = commune_codes(conn, code)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from maillage.services import portal
+from maillage.services import geography, portal
 from maillage.services.actors import get_actor
 from maillage.services.filters import Filters
 from maillage.services.portal import geo as portal_geo
@@ -246,7 +246,7 @@ TerritoryKey = Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)]
 def territory_code(request: Request, db: sa.Engine, key: str) -> str:
     """The code of a territory given by code, postcode or name. Raises NotFound."""
     return cache(request).get(
-        ("territory_code", key), lambda: portal_territory.territory_code(db=db, key=key)
+        ("territory_code", key), lambda: geography.territory_code(db=db, key=key)
     )
 
 
