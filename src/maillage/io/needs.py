@@ -25,7 +25,7 @@ from typing import Any
 from maillage.io import values as v
 from maillage.io.columns import norm_header
 from maillage.io.reading import Table
-from maillage.io.result import RowLog
+from maillage.io.result import IssueViews, RowLog
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
 from maillage.model.identifiers import known_territory_code
@@ -68,7 +68,7 @@ _NOT_INDICATORS = ("nom", "lib", "code", "name", "label", "type", "date", "annee
 
 
 @dataclass(slots=True)
-class FactsResult:
+class FactsResult(IssueViews):
     """The values of the needs or indicators read from one table, with every problem met.
 
     ``records`` are the stored values (without ``source``); ``rows`` counts the data rows
@@ -79,16 +79,6 @@ class FactsResult:
     issues: list[ImportIssue] = field(default_factory=list)
     rows: int = 0
     rejected_rows: list[int] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[ImportIssue]:
-        """Issues that rejected a row (or the whole table)."""
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[ImportIssue]:
-        """Issues that report a repair or an ignored value; the row was kept."""
-        return [i for i in self.issues if i.severity != "error"]
 
 
 def _guess(header: Sequence[str], guesses: Mapping[str, tuple[str, ...]],

@@ -15,14 +15,31 @@ from typing import Any
 
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
-__all__ = ["ParseResult", "RowLog", "Territory"]
+__all__ = ["IssueViews", "ParseResult", "RowLog", "Territory"]
 
 Territory = dict[str, Any]
 """A territory for GeoJSON: ``code``, ``name``, ``geometry`` (GeoJSON) and ``indicators``."""
 
 
+class IssueViews:
+    """The errors and the warnings among a result's ``issues``."""
+
+    __slots__ = ()
+    issues: list[ImportIssue]
+
+    @property
+    def errors(self) -> list[ImportIssue]:
+        """Issues that rejected a row (or the whole file)."""
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[ImportIssue]:
+        """Issues that report a repair or an ignored value; the row was kept."""
+        return [i for i in self.issues if i.severity != "error"]
+
+
 @dataclass(slots=True)
-class ParseResult:
+class ParseResult(IssueViews):
     """Records read from one file, with every problem met on the way.
 
     ``rows`` counts the data rows (records) read; ``rejected_rows`` lists the row
@@ -47,16 +64,6 @@ class ParseResult:
     def rejected(self) -> int:
         """Number of data rows rejected."""
         return len(self.rejected_rows)
-
-    @property
-    def errors(self) -> list[ImportIssue]:
-        """Issues that rejected a row (or the whole file)."""
-        return [i for i in self.issues if i.severity == "error"]
-
-    @property
-    def warnings(self) -> list[ImportIssue]:
-        """Issues that report a repair or an ignored value; the row was kept."""
-        return [i for i in self.issues if i.severity != "error"]
 
     def reasons(self) -> dict[str, int]:
         """Count error issues by ``field: message`` (handy for reports and tests)."""
