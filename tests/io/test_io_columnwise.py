@@ -133,14 +133,14 @@ def test_whole_column_luhn_and_siret_checks_match_the_single_ones(codes: list[st
             len(c) == width and c.isascii() and c.isdigit() and ids.luhn_ok(c) for c in codes
         ]
         assert ids.luhn_ok_many(codes, width) == expected
-    sirets = ids.checked_sirets(codes)
-    for code, checked in zip(codes, sirets, strict=True):
-        if checked is not None:  # the clean ones: exactly what checked_siret says
-            assert checked == ids.checked_siret(code) and ids.validate_siret(checked) == code
-        elif not code.startswith("356000000"):  # left to checked_siret: not a clean SIRET
-            assert ids.checked_siret(code) is None or not code.isascii()
-    assert [c is not None for c in ids.checked_sirens(codes)] == [
-        ids.checked_siren(c) is not None and c.isascii() for c in codes
+    sirets = ids.valid_sirets(codes)
+    for code, valid in zip(codes, sirets, strict=True):
+        if valid is not None:  # the clean ones: exactly what siret_ok says
+            assert valid == code and ids.siret_ok(code) and ids.validate_siret(code) == code
+        elif not code.startswith("356000000"):  # left to siret_ok: not a clean SIRET
+            assert not (len(code) == 14 and ids.siret_ok(code)) or not code.isascii()
+    assert [c is not None for c in ids.valid_sirens(codes)] == [
+        len(c) == 9 and ids.siren_ok(c) and c.isascii() for c in codes
     ]
 
 

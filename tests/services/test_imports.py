@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from maillage.io.tabular import parse_actor_table
 from maillage.model.errors import InvalidInput
-from maillage.model.records import ActorRecord, LinkRecord
+from maillage.model.records import ActorRecord, CheckedActor, LinkRecord
 from maillage.services import history, importing
+from maillage.services.importing import cleaning, reference
 from maillage.storage.tables import batch
 from storage.dump import dump
 
@@ -138,3 +141,42 @@ def test_import_file_dispatches_needs_and_refuses_what_it_cannot_read(
         importing.import_file(db=db, fmt="gexf", path=path, mapping={"a": "b"})
     assert importing.default_source("decp", path) == "decp"
     assert importing.default_source("gexf", tmp_path / "carte.gexf") == "carte"
+
+
+def test_what_a_table_leaves_to_the_service_is_still_checked(db: sa.Engine, tmp_path: Path) -> None:
+    """A table's records skip only the rules their parser applied (identifiers, codes):
+    a name too long and a lone latitude are rejected on their file row and field."""
+    path = _write(tmp_path / "acteurs.csv",
+                  "nom;code_insee;latitude\nBon;59350;\n" + "x" * 501 + ";59350;\n"
+                  "Sans longitude;59350;50.6\n")  # fmt: skip
+    report = importing.import_file(db=db, fmt="actors", path=path, partial=True)
+    assert (report.created, report.rejected) == (1, 2)
+    assert [(i.file, i.row, i.field, i.message) for i in report.issues] == [
+        ("acteurs.csv", 3, "name", "au plus 500 caractères"),
+        ("acteurs.csv", 4, "longitude", "latitude et longitude vont ensemble"),
+    ]
+
+
+def test_a_table_s_records_clean_to_what_every_rule_gives(sqlite_db: sa.Engine) -> None:
+    """The fields a table parser checked (CheckedActor) are not checked again: the
+    values the import stores are those of the same record with every rule applied."""
+    rows = [
+        {"id": "A1", "nom": " Emmaüs Connect ", "siret": "794 408 633 00038", "siren": "",
+         "code_postal": "59000", "code_insee": "59350", "monde": "associatif",
+         "site": "www.Exemple.fr", "courriel": "a@B.FR", "themes": "emploi|culture|emploi",
+         "forme_juridique": "9220", "rna": "w595000001"},
+        {"id": "A2", "nom": "Mairie", "siren": "217 503 507", "code_postal": "59000",
+         "code_insee": "59350.0", "monde": "public"},
+    ]  # fmt: skip
+    parsed = parse_actor_table(rows, source="test")
+    assert len(parsed.actors) == 2 and not parsed.errors
+    with sqlite_db.connect() as conn:
+        ref = reference._Reference(conn)
+        for record in parsed.actors:
+            assert isinstance(record, CheckedActor)
+            plain = ActorRecord(**{f.name: getattr(record, f.name) for f in fields(ActorRecord)})
+            assert plain == record and record == plain
+            key = importing.import_key(record)
+            checked = cleaning._clean_actor(record, key, "test", ref, print)
+            assert checked == cleaning._clean_actor(plain, key, "test", ref, print)
+            assert checked["name"] and checked.get("siren")

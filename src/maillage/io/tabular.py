@@ -38,7 +38,7 @@ from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
 from maillage.model.errors import InvalidInput
 from maillage.model.fields import is_sdg
-from maillage.model.records import ActorRecord, LinkRecord
+from maillage.model.records import ActorRecord, CheckedActor, LinkRecord
 
 __all__ = [
     "actor_mapping",
@@ -370,7 +370,9 @@ def parse_actor_table(
     identifier or a duplicate key is rejected. ``classify=False`` leaves world and
     category as the file gives them. Never raises on bad data.
 
-    A CSV table is converted column by column first (see :func:`_actors_by_column`);
+    The records are :class:`~maillage.model.records.CheckedActor` objects: the import
+    service does not check again the fields checked here. A CSV table is converted
+    column by column first (see :func:`_actors_by_column`);
     a row with anything to report is then read again on its own, as every row of
     other tables is, so the records and issues are the same either way.
     """
@@ -419,7 +421,7 @@ def _actor_row(
         return None
     if key is not None:
         keys.add(key)
-    return ActorRecord(**data, extra=extra)
+    return CheckedActor(**data, extra=extra)
 
 
 _ACTOR_DEFAULTS: dict[str, Any] = {
@@ -475,7 +477,7 @@ def _actors_by_column(
             arguments.append([default if x is None else x for x in column_values])
         else:
             arguments.append(column_values)
-    built: list[ActorRecord | None] = list(map(ActorRecord, *arguments))
+    built: list[ActorRecord | None] = list(map(CheckedActor, *arguments))
     for index in bad:
         built[index] = None
     return built
@@ -528,8 +530,8 @@ def _column(
 
 # Converters with a whole-column form for the common, clean cells (numpy Luhn sums).
 _WHOLE_COLUMN: dict[Converter, Callable[[Sequence[str]], list[Any]]] = {
-    v.parse_siret: ids.checked_sirets,
-    v.parse_siren: ids.checked_sirens,
+    v.parse_siret: ids.valid_sirets,
+    v.parse_siren: ids.valid_sirens,
 }
 
 

@@ -22,12 +22,12 @@ from typing import Any
 from maillage.io.result import RowLog
 from maillage.model.fields import date_of_text, is_email, plausible, website_of_text
 from maillage.model.identifiers import (
-    checked_siren,
-    checked_siret,
     is_commune_code,
     is_postcode,
     is_rna,
     pad_lost_zero,
+    siren_ok,
+    siret_ok,
 )
 from maillage.model.numbers import parse_number
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
@@ -239,12 +239,11 @@ def _identifier(
     log: RowLog,
     field: str,
     width: int,
-    validate: Callable[[str], str | None],
+    valid: Callable[[str], bool],
     label: str,
 ) -> str | None:
-    """Shared SIREN/SIRET logic: digits, repairs, padding, then the model's rule.
-    ``validate`` returns the code marked as checked (see
-    :class:`~maillage.model.identifiers.CheckedCode`), or None."""
+    """Shared SIREN/SIRET logic: digits, repairs, padding, then the model's rule
+    (``valid``, the check digits of ``width`` digits)."""
     digits, repaired = digits_of(value)
     if digits is None:
         if clean_text(value) is not None:
@@ -254,32 +253,31 @@ def _identifier(
         log.error(field, value, f"un {label} ne contient que des chiffres ({width})")
         return None
     padded = False
-    if len(digits) == width - 1 and validate(digits.zfill(width)):
+    if len(digits) == width - 1 and valid(digits.zfill(width)):
         digits, padded = digits.zfill(width), True
     if len(digits) != width:
         log.error(field, value, f"un {label} compte {width} chiffres, pas {len(digits)}")
         return None
-    checked = validate(digits)
-    if checked is None:
+    if not valid(digits):
         log.error(field, value, f"clé de contrôle {label} invalide (algorithme de Luhn)")
         return None
     if padded:
         log.warn(field, value, f"{label} réparé en {digits} (zéro initial perdu restauré)")
     elif repaired:
         log.warn(field, value, f"{label} réparé en {digits} (lu comme un nombre)")
-    return checked
+    return digits
 
 
 def parse_siret(value: Any, log: RowLog, field: str = "siret") -> str | None:
     """Return a valid 14-digit SIRET (Luhn, La Poste exception) or ``None``."""
-    if value.__class__ is str and len(value) == 14 and (checked := checked_siret(value)):
-        return checked  # the common case: nothing to repair or report
-    return _identifier(value, log, field, 14, checked_siret, "SIRET")
+    if value.__class__ is str and len(value) == 14 and siret_ok(value):
+        return str(value)  # the common case: nothing to repair or report
+    return _identifier(value, log, field, 14, siret_ok, "SIRET")
 
 
 def parse_siren(value: Any, log: RowLog, field: str = "siren") -> str | None:
     """Return a valid 9-digit SIREN (Luhn) or ``None``."""
-    return _identifier(value, log, field, 9, checked_siren, "SIREN")
+    return _identifier(value, log, field, 9, siren_ok, "SIREN")
 
 
 def parse_rna(value: Any, log: RowLog, field: str = "rna") -> str | None:

@@ -24,8 +24,6 @@ from maillage.model.errors import InvalidInput
 
 __all__ = [
     "check_commune_exists",
-    "checked_sirens",
-    "checked_sirets",
     "luhn_ok_many",
     "is_commune_code",
     "is_legal_form",
@@ -41,6 +39,8 @@ __all__ = [
     "validate_rna",
     "validate_siren",
     "validate_siret",
+    "valid_sirens",
+    "valid_sirets",
 ]
 
 _SEPARATORS = str.maketrans("", "", " .-\u00a0\u202f\t")
@@ -132,57 +132,26 @@ def luhn_ok_many(codes: Sequence[str], width: int) -> list[bool]:
     return out
 
 
-def checked_sirets(codes: Sequence[str]) -> list[str | None]:
-    """Per code: the code marked as checked (see :func:`checked_siret`) when it is a
-    clean 14-digit SIRET whose SIRET and SIREN pass the Luhn check, else None; La
-    Poste establishments and anything to repair are left to :func:`checked_siret`.
-    Computed for a whole column at once (numpy)."""
+def valid_sirets(codes: Sequence[str]) -> list[str | None]:
+    """Per code: the code when it is a clean 14-digit SIRET whose SIRET and SIREN pass
+    the Luhn check, else None (La Poste establishments and anything to repair are left
+    to :func:`siret_ok`). Computed for a whole column at once (numpy)."""
     picked, digits = _digit_matrix(codes, 14)
     poste = (digits[:, :9] == _LA_POSTE_DIGITS).all(axis=1)
     valid = (_luhn_rows(digits) & _luhn_rows(digits[:, :9]) & ~poste).tolist()
     if len(picked) == len(codes) and all(valid):
-        return list(map(_CheckedSiret, codes))
+        return list(codes)
     out: list[str | None] = [None] * len(codes)
     for i, ok in zip(picked, valid, strict=True):
         if ok:
-            out[i] = _CheckedSiret(codes[i])
+            out[i] = codes[i]
     return out
 
 
-def checked_sirens(codes: Sequence[str]) -> list[str | None]:
-    """Per code: the code marked as checked when it is a clean 9-digit SIREN passing
-    the Luhn check, else None (see :func:`checked_sirets`)."""
-    return [
-        _CheckedSiren(code) if ok else None
-        for code, ok in zip(codes, luhn_ok_many(codes, 9), strict=True)
-    ]
-
-
-class CheckedCode(str):
-    """A SIREN or SIRET that the file readers have already checked (digits, length,
-    check digit): :func:`validate_siren` and :func:`validate_siret` return it as a
-    plain string without checking it again (a large import would otherwise run
-    each check twice). Only :func:`checked_siren` and :func:`checked_siret` make them."""
-
-    __slots__ = ()
-
-
-class _CheckedSiren(CheckedCode):
-    __slots__ = ()
-
-
-class _CheckedSiret(CheckedCode):
-    __slots__ = ()
-
-
-def checked_siren(code: str) -> str | None:
-    """``code`` marked as checked if it is a valid 9-digit SIREN, else None."""
-    return _CheckedSiren(code) if len(code) == 9 and siren_ok(code) else None
-
-
-def checked_siret(code: str) -> str | None:
-    """``code`` marked as checked if it is a valid 14-digit SIRET, else None."""
-    return _CheckedSiret(code) if len(code) == 14 and siret_ok(code) else None
+def valid_sirens(codes: Sequence[str]) -> list[str | None]:
+    """Per code: the code when it is a clean 9-digit SIREN passing the Luhn check,
+    else None (see :func:`valid_sirets`)."""
+    return [code if ok else None for code, ok in zip(codes, luhn_ok_many(codes, 9), strict=True)]
 
 
 def _compact(value: object) -> str:
@@ -195,8 +164,6 @@ def validate_siren(value: object, *, field: str = "siren") -> str:
 
     Raises ``InvalidInput`` if it is not 9 digits or fails the Luhn check.
     """
-    if value.__class__ is _CheckedSiren:
-        return str(value)
     code = _compact(value)
     if not _DIGITS9.fullmatch(code):
         raise InvalidInput(
@@ -218,8 +185,6 @@ def validate_siret(value: object, *, field: str = "siret") -> str:
     The check is Luhn over 14 digits, except for La Poste establishments (SIREN
     356000000) whose digit sum must be a multiple of 5. Raises ``InvalidInput``.
     """
-    if value.__class__ is _CheckedSiret:
-        return str(value)
     if isinstance(value, str) and len(value) == 14 and value.isascii() and value.isdigit():
         code = value  # the common case, already clean
         if not code.startswith(_LA_POSTE_SIREN) and luhn_ok(code) and luhn_ok(code[:9]):

@@ -8,7 +8,7 @@ and the column names of the ``actor`` and ``link`` tables.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 # The years a date may have anywhere in maillage (imports, forms, filters, timeline).
@@ -52,6 +52,37 @@ class ActorRecord:
     classification_rule: str | None = None  # how world/category were derived
     extra: dict[str, Any] = field(default_factory=dict)
     id: int | None = None  # database id when loaded from storage
+
+
+CHECKED_FIELDS = frozenset(
+    ["siret", "siren", "rna", "postcode", "commune_code", "legal_form", "world", "digital_profile"]
+)
+"""The fields of a :class:`CheckedActor` that its parser cleaned by their model rules."""
+
+
+@dataclass(slots=True, eq=False)  # its own __eq__, below
+class CheckedActor(ActorRecord):
+    """An actor read by a table parser (:mod:`maillage.io.tabular`), whose
+    :data:`CHECKED_FIELDS` each went through their rule in :mod:`maillage.model`
+    (SIRET/SIREN check digits, RNA, postcode and commune code shapes, legal form, world
+    and digital profile codes) and hold the cleaned value: the import service does not
+    check them again (a large import would otherwise run each rule twice). The other
+    fields (text limits, coordinates in France, categories, themes) are checked by the
+    service as for any :class:`ActorRecord`. Code that sets a checked field on a
+    ``CheckedActor`` after parsing sets a value its rule accepts (the classification
+    rules and the Kumu reader set worlds). Hand-built records are plain ``ActorRecord``
+    objects, and every field of theirs is checked.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any actor record holding the same values (being checked says where
+        a record comes from, not what it holds)."""
+        if not isinstance(other, ActorRecord):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _ACTOR_FIELDS)
+
+
+_ACTOR_FIELDS = tuple(f.name for f in fields(ActorRecord))
 
 
 @dataclass(slots=True)

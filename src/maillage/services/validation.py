@@ -7,18 +7,15 @@ the value and the rule. Functions are pure: checks that need the database
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import operator
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 from maillage.model import fields, taxonomy
 from maillage.model import identifiers as ids
 from maillage.model.errors import InvalidInput
 from maillage.model.numbers import parse_number
+from maillage.model.records import CHECKED_FIELDS
 
 ACTOR_TEXT_FIELDS = {
     "name": 500,
@@ -230,13 +227,24 @@ _ACTOR_SPEC: dict[
     )
     for field in ACTOR_FIELDS
 }
+# The same, for the values of a CheckedActor: the fields its parser cleaned by their
+# rule are taken as they are (their text limits and collections still apply).
+_CHECKED_SPEC = {
+    field: (limit, None, many, None) if field in CHECKED_FIELDS else (limit, rule, many, seen)
+    for field, (limit, rule, many, seen) in _ACTOR_SPEC.items()
+}
 
 
-def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+def clean_actor(
+    values: Mapping[str, Any], *, partial: bool = False, checked: bool = False
+) -> dict[str, Any]:
     """Validate and normalise actor fields; ``partial`` for updates.
 
     Returns the cleaned values (blank strings become None). Raises InvalidInput
-    naming the first bad field.
+    naming the first bad field. ``checked``: the values are those of a
+    :class:`~maillage.model.records.CheckedActor`, whose parser already cleaned the
+    fields of :data:`~maillage.model.records.CHECKED_FIELDS` by their rules: those are
+    not checked again (the other fields are, as for any record).
     """
     if not ACTOR_FIELDS.issuperset(values):
         field = sorted(set(values) - ACTOR_FIELDS)[0]
@@ -244,7 +252,7 @@ def clean_actor(values: Mapping[str, Any], *, partial: bool = False) -> dict[str
             field, values[field], "champ inconnu pour un acteur", "unknown actor field"
         )
     out: dict[str, Any] = {}
-    spec = _ACTOR_SPEC
+    spec = _CHECKED_SPEC if checked else _ACTOR_SPEC
     for field, value in values.items():
         limit, rule, many, seen = spec[field]
         if value is None:
@@ -380,193 +388,3 @@ def clean_link(values: Mapping[str, Any], *, partial: bool = False) -> dict[str,
             "end_date", end.isoformat(), "la fin précède le début", "the end precedes the start"
         )
     return out
-
-
-class _Marker:
-    """A cell marker of :func:`clean_actor_columns` (never a field value)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-ABSENT = _Marker("ABSENT")
-"""A cell of :func:`clean_actor_columns` for a field the record does not give."""
-_MISS = _Marker("MISS")  # a cell not recognised in bulk: cleaned on its own
-# Fields whose rule keeps a list of one clean text as it is (sdgs become numbers).
-_TEXT_LISTS = frozenset(
-    f for f, r in _ACTOR_RULES.items() if isinstance(r, functools.partial) and r.func is _strings
-)
-
-
-@dataclass
-class ActorColumns:
-    """Actor fields cleaned column by column (see :func:`clean_actor_columns`).
-
-    ``columns`` are (field, cells) in the order of the records' keys; a field may come
-    twice (a SIREN given, and one derived from the SIRET, the first a record has
-    wins). ``left`` holds the positions of the records left to ``clean_actor``.
-    """
-
-    columns: list[tuple[str, list[Any]]]
-    left: set[int]
-    sparse: bool  # some record lacks a field (ABSENT cells)
-
-    def add(self, field: str, cells: list[Any]) -> None:
-        """Add a last field that every record gets."""
-        self.columns.append((field, cells))
-
-    def records(self) -> list[dict[str, Any] | None]:
-        """Each record's cleaned values, or None for those left."""
-        keys = [k for k, _ in self.columns]
-        cols = [col for _, col in self.columns]
-        rows: list[dict[str, Any] | None]
-        if self.sparse:  # a given SIREN keeps its place, a derived one comes last
-            rows = [
-                {k: v for k, v in zip(keys, vals, strict=True) if v is not ABSENT}
-                for vals in zip(*cols, strict=True)
-            ]
-        else:  # every record gives every field: the dicts are built in C
-            rows = list(map(dict, map(zip, repeat(keys), zip(*cols, strict=True))))
-        for i in self.left:
-            rows[i] = None
-        return rows
-
-
-def clean_actor_columns(columns: Mapping[str, list[Any]]) -> ActorColumns:
-    """:func:`clean_actor` of many records given field by field (the bulk path of imports).
-
-    ``columns`` holds one list per field, aligned on the records, with :data:`ABSENT`
-    where a record does not give the field (it would not be in its values). The
-    result gives, for each record not in its ``left``, what ``clean_actor`` of its
-    values returns (the same keys in the same order). A record is left to
-    ``clean_actor`` itself when a cell raises or cleans to a blank, when it lacks a
-    name, or when its SIRET does not start with its SIREN: the records with anything
-    to report are reported by ``clean_actor``, as before.
-
-    There is one copy of the rules: a cell is recognised in bulk only when it is
-    already clean (a text already stripped and short enough, a list of one such text,
-    a code met before, a value whose rule takes no text) and every other distinct cell
-    is cleaned by ``clean_actor`` on its own. Coordinates are checked together, so
-    records that give them are the caller's to leave out.
-    """
-    if "latitude" in columns or "longitude" in columns:
-        raise ValueError("coordinates are cleaned record by record")
-    if not ACTOR_FIELDS.issuperset(columns):
-        raise ValueError(f"unknown actor fields {sorted(set(columns) - ACTOR_FIELDS)}")
-    count = len(next(iter(columns.values()))) if columns else 0
-    left: set[int] = set()
-    sparse = False
-    cleaned: list[tuple[str, list[Any]]] = []
-    for field, cells in columns.items():
-        out, absent = _clean_column(field, cells, left)
-        cleaned.append((field, out))
-        sparse = sparse or absent
-    names = columns.get("name")
-    if names is None:
-        left.update(range(count))
-    elif ABSENT in names:
-        left.update(i for i, name in enumerate(names) if name is ABSENT)
-    derived = _derived_sirens(dict(cleaned), left)
-    if derived is not None:
-        cleaned.append(("siren", derived))
-        sparse = sparse or "siren" in columns or ABSENT in derived
-    return ActorColumns(cleaned, left, sparse)
-
-
-def _clean_column(field: str, cells: list[Any], left: set[int]) -> tuple[list[Any], bool]:
-    """The cleaned cells of one field, and whether some record lacks it; adds to
-    ``left`` the records whose cell does not clean to a value."""
-    limit, rule, many, seen = _ACTOR_SPEC[field]
-    kinds = set(map(type, cells))
-    absent = _Marker in kinds
-    present = [c for c in cells if c is not ABSENT] if absent else cells
-    kinds.discard(_Marker)
-    out: list[Any] | None = None
-    if kinds == {str}:
-        if limit is not None:  # text: not blank, already stripped, short and NUL-free
-            if (
-                all(present)
-                and list(map(str.strip, present)) == present
-                and max(map(len, present)) <= limit
-                and "\x00" not in "".join(present)
-            ):
-                return cells, absent
-        elif seen is not None:  # codes met before
-            out = list(map(seen.get, cells, repeat(_MISS)))
-            if _MISS in out:  # each value not met yet cleaned once, and remembered
-                for value in set(present).difference(seen):
-                    with contextlib.suppress(Exception):  # reported record by record
-                        clean_actor({field: value}, partial=True)
-                out = list(map(seen.get, cells, repeat(_MISS)))
-            if absent:
-                out = [ABSENT if c is ABSENT else v for c, v in zip(cells, out, strict=True)]
-    elif kinds == {list} and field in _TEXT_LISTS and set(map(len, present)) == {1}:
-        items = list(map(operator.itemgetter(0), present))  # lists of one clean text
-        if set(map(type, items)) == {str} and list(map(str.strip, items)) == items and all(items):
-            return [c if c is ABSENT else [c[0]] for c in cells], absent
-    elif limit is None and not kinds & {str, type(None)}:  # clean_actor gives the rule's result
-        if rule is None:
-            return cells, absent
-        try:
-            out = (
-                [c if c is ABSENT else rule(c) for c in cells] if absent else list(map(rule, cells))
-            )
-        except Exception:  # left to clean_actor, which reports it in field order
-            out = None
-    if out is None:
-        out = [c if c is ABSENT else _MISS for c in cells]
-    if _MISS in out:
-        _clean_cells(field, cells, out, left)
-    blank: Any = [] if many else None
-    if blank in out:
-        left.update(i for i, v in enumerate(out) if v == blank and v is not ABSENT)
-    return out, absent
-
-
-def _clean_cells(field: str, cells: list[Any], out: list[Any], left: set[int]) -> None:
-    """``clean_actor`` of each cell marked :data:`_MISS`, each distinct text once."""
-    memo: dict[str, Any] = {}
-    for i, value in enumerate(out):
-        if value is not _MISS:
-            continue
-        cell = cells[i]
-        text = cell.__class__ is str
-        if text and cell in memo:
-            result = memo[cell]
-        else:
-            try:
-                result = clean_actor({field: cell}, partial=True)[field]
-            except Exception:  # left to clean_actor, which reports it in field order
-                result = _MISS
-            if text:
-                memo[cell] = result
-        if result is _MISS:
-            left.add(i)
-        out[i] = list(result) if result.__class__ is list else result
-
-
-def _derived_sirens(cleaned: dict[str, list[Any]], left: set[int]) -> list[Any] | None:
-    """The SIREN of each SIRET whose record lacks one (clean_actor adds it last), or
-    None when no record needs one; the records whose SIRET does not start with their
-    SIREN added to ``left``."""
-    sirets = cleaned.get("siret")
-    if sirets is None:
-        return None
-    sirens = cleaned.get("siren")
-    if sirens is None and not left and ABSENT not in sirets:
-        return list(map(ids.siren_of_siret, sirets))
-    derived: list[Any] = [ABSENT] * len(sirets)
-    given = sirens if sirens is not None else [ABSENT] * len(sirets)
-    for i, (siret, siren) in enumerate(zip(sirets, given, strict=True)):
-        if siret is ABSENT or i in left:
-            continue
-        if siren is ABSENT:
-            derived[i] = ids.siren_of_siret(siret)
-        elif siret[:9] != siren:
-            left.add(i)
-    return derived if any(v is not ABSENT for v in derived) else None

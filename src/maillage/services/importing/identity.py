@@ -7,13 +7,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 
 from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
-from maillage.services.importing.cleaning import _clean_actor, _clean_columnwise, import_key
+from maillage.services.importing.cleaning import _clean_actor, import_key
 from maillage.services.importing.reference import _Reference
 from maillage.services.importing.report import (
     COLLECTIONS,
@@ -165,25 +165,16 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     """Validate every actor and decide: create, update (same source) or merge."""
     ref = _Reference(conn)
     keys = list(map(import_key, batch.actors))
-    bulk = _clean_columnwise(batch.actors, keys, source, ref)
     cleaned: list[tuple[ActorRecord, str, dict[str, Any]]] = []
-    if None not in bulk:  # every record cleaned in bulk
-        cleaned = list(zip(batch.actors, keys, cast("list[dict[str, Any]]", bulk), strict=True))
-        batch.advance(len(batch.actors))
-    else:
-        records = zip(batch.actors, batch.actor_rows, keys, bulk, strict=True)
-        for index, (record, row, key, values) in enumerate(records):
-            if values is not None:
-                cleaned.append((record, key, values))
-            else:  # anything to report or repair: record by record
-                try:
-                    values = _clean_actor(record, key, source, ref, batch.warn)
-                    cleaned.append((record, key, values))
-                except InvalidInput as exc:
-                    batch.reject("actors", row, f"acteur « {record.name} »", exc)
-            if index % 1000 == 999:
-                batch.advance(1000)
-        batch.advance(len(batch.actors) % 1000)
+    records = zip(batch.actors, batch.actor_rows, keys, strict=True)
+    for index, (record, row, key) in enumerate(records):
+        try:
+            cleaned.append((record, key, _clean_actor(record, key, source, ref, batch.warn)))
+        except InvalidInput as exc:
+            batch.reject("actors", row, f"acteur « {record.name} »", exc)
+        if index % 1000 == 999:
+            batch.advance(1000)
+    batch.advance(len(batch.actors) % 1000)
     plan = _ActorPlan()
     matched = _match_all(conn, batch, cleaned, plan, source)
     _plan_matches(conn, plan, matched, batch.report)
