@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from io_strategies import ROUND_TRIP, graphs
 
@@ -65,3 +67,25 @@ def test_json_reports_bad_records() -> None:
     assert {(i.file, i.row, i.field) for i in parsed.errors} == {
         ("x.json#actors", 1, "siret"), ("x.json#actors", 2, "name"), ("x.json#links", 1, "weight"),
     }  # fmt: skip
+
+
+def test_a_formula_in_a_cell_is_written_as_text_and_reads_back() -> None:
+    """CSV injection: a spreadsheet opening the export must not run a name as a formula;
+    the file still reads back to the same values (numbers and apostrophes untouched)."""
+    names = [
+        '=HYPERLINK("http://evil.example";"cliquez")',
+        "+33 6 12",
+        "@SUM(A1)",
+        "'=A1",
+        "l'Atelier",
+    ]
+    actors = [ActorRecord(name=name, key=f"k{i}") for i, name in enumerate(names)]
+    links = [LinkRecord(source_key="k0", target_key="k1", amount=-5.0)]
+    for dialect in ("utf-8", "excel-fr"):
+        text = "".join(generate_actors_csv(actors, dialect=dialect))
+        assert "'=HYPERLINK" in text and "'@SUM" in text and "''=A1" in text
+        assert re.search(r'(^|[,;])"?[=+@]', text, re.MULTILINE) is None  # no cell starts so
+        assert [a.name for a in parse_actors_csv(text).actors] == names
+        link_text = "".join(generate_links_csv(links, dialect=dialect))
+        assert "'-" not in link_text  # a negative amount is a number, not a formula
+        assert [link.amount for link in parse_links_csv(link_text).links] == [-5.0]

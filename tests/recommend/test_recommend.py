@@ -288,3 +288,18 @@ def test_reasons_name_the_shared_community_and_the_shared_words_of_the_names() -
     assert "similar_names" not in recs.get("y1", {"reason_codes": []})["reason_codes"]
     en = {r["id"]: r for r in recommend_for_actor(g, "lab-a", top=10, lang="en")}
     assert "similar names (shared words: lille, photonique)" in en["lab-b"]["reasons"]
+
+
+def test_a_territory_without_candidate_pairs_gets_no_proposal_and_no_error() -> None:
+    """Two actors of the Nord already tied (the rest elsewhere): no pair is left to propose,
+    and the needs of the territory must not turn that into an error."""
+    actors, links = records(6, [(0, 2), (1, 3), (3, 5), (1, 5)])
+    actors = [
+        make_actor(a.key or "", world=a.world, themes=a.themes,
+                   territories=["DEP:59"] if a.key in ("k0", "k2") else ["DEP:75"])
+        for a in actors
+    ]  # fmt: skip
+    g = build_graph(actors, links)
+    needs = [NeedRecord("DEP:59", "inclusion")]
+    out = recommend_for_territory(g, "DEP:59", needs=needs, mode="bridging")
+    assert out["links"] == []

@@ -245,3 +245,13 @@ def test_the_view_geojson_is_one_valid_document_at_any_size(n: int) -> None:
         n - 1, 0
     )
     assert len(chunks) <= 3 + (2 * n) // 1000  # sent a thousand features at a time
+
+
+def test_the_view_csv_writes_formulas_as_text() -> None:
+    """The CSV download of a view opens in a spreadsheet: a name must not run as a formula."""
+    from maillage.services.portal.export import generate_csv
+
+    text = "".join(
+        generate_csv([{"name": "=1+2", "amount": -3, "city": None}], ["name", "amount", "city"])
+    )
+    assert text.splitlines() == ["name,amount,city", "'=1+2,-3,"]

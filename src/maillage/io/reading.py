@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from maillage.io.result import RowLog
+from maillage.io.spreadsheet import has_quoted_formula, unquoted_cell
 from maillage.model.records import ImportIssue
 
 __all__ = [
@@ -239,6 +240,8 @@ def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None 
     header_cells: list[Any] = list(records[start]) if records else []
     header = _header_names(header_cells, start + 1, file, issues)
     data = records[start + 1 :]
+    if has_quoted_formula(text):  # cells an export marked as text, not formulas
+        data = [[unquoted_cell(cell) for cell in record] for record in data]
     # Blank rows are skipped; the test runs in C (a joined, stripped row is "" or not).
     kept = list(map(str.strip, map("".join, data)))
     numbers = list(compress(range(start + 2, start + 2 + len(data)), kept))

@@ -116,7 +116,8 @@ def mode_scores(
     themed = np.asarray(ctx.themes[u].multiply(ctx.themes[v]).sum(axis=1)).ravel() > 0
     if needs:
         themed |= np.array(
-            [bool(matching_needs(ctx, int(a), int(b), needs)) for a, b in zip(u, v, strict=True)]
+            [bool(matching_needs(ctx, int(a), int(b), needs)) for a, b in zip(u, v, strict=True)],
+            dtype=bool,  # an empty list of pairs is still a boolean array
         )
     return np.asarray(p * (0.4 + 0.4 * cross + 0.2 * themed), dtype=np.float64)
 

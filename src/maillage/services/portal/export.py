@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.io.spreadsheet import spreadsheet_safe
 from maillage.services.filters import Filters, clean_filters
 from maillage.services.portal.view import view_actors, view_links
 
@@ -104,6 +105,13 @@ def _features(actors: list[dict[str, Any]], links: list[dict[str, Any]]) -> Iter
         yield _dump(feature)
 
 
+def _cell(value: Any) -> Any:
+    """A CSV cell: empty for None, text that a spreadsheet will not run as a formula."""
+    if value is None:
+        return ""
+    return spreadsheet_safe(value) if isinstance(value, str) else value
+
+
 def generate_csv(rows: list[dict[str, Any]], columns: list[str]) -> Iterator[str]:
     """RFC 4180 CSV (comma, UTF-8), header first, one line per row."""
     buffer = io.StringIO()
@@ -111,7 +119,7 @@ def generate_csv(rows: list[dict[str, Any]], columns: list[str]) -> Iterator[str
     writer.writerow(columns)
     for start in range(0, len(rows) + 1, 1000):
         for row in rows[start : start + 1000]:
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+            writer.writerow([_cell(row.get(c)) for c in columns])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
