@@ -8,6 +8,7 @@ needs two actors), records that name the same actor or link twice.
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -187,3 +188,19 @@ def test_options_are_checked(data_dir: Path, sqlite_url: str, tmp_path: Path) ->
     assert "commune_name" in typo.stderr
     help_text = CliRunner().invoke(cli, ["import", "scdl", "--help"]).stdout
     assert "--repair" in help_text and "Exemple : maillage import scdl" in help_text
+
+
+def test_the_rejects_file_opens_in_a_spreadsheet_without_running_a_value(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """A rejected value is written back in the --report file: one that looks like a
+    formula must not run when the analyst opens the file, and must read back as it was."""
+    source = tmp_path / "acteurs.csv"
+    source.write_text('nom,siret\nAtelier,"=HYPERLINK(""http://x"";""clic"")"\n', "utf-8")
+    report_path = tmp_path / "rejets.csv"
+    code, _ = run("import", "actors", str(source), "--db", sqlite_url, "--json",
+                  "--report", str(report_path))  # fmt: skip
+    assert code == 1
+    with report_path.open(newline="", encoding="utf-8") as handle:
+        (row,) = [r for r in csv.DictReader(handle) if r["field"] == "siret"]
+    assert row["value"] == "'" + '=HYPERLINK("http://x";"clic")'

@@ -89,3 +89,34 @@ def test_a_formula_in_a_cell_is_written_as_text_and_reads_back() -> None:
         link_text = "".join(generate_links_csv(links, dialect=dialect))
         assert "'-" not in link_text  # a negative amount is a number, not a formula
         assert [link.amount for link in parse_links_csv(link_text).links] == [-5.0]
+
+
+def test_the_lieux_export_neutralises_formulas_and_keeps_phone_numbers() -> None:
+    """The national-schema CSV: a name that would run is marked as text; a phone number in
+    the schema's +33 form is a number, written as it is; both read back unchanged."""
+    from maillage.io.mediation import generate_lieux_csv, parse_lieux_csv
+    from maillage.io.reading import parse_csv_text
+
+    place = ActorRecord(
+        name="=1+2", key="k1", phone="+33180059880", address="1 rue X", postcode="59000",
+        commune_name="Lille", commune_code="59350", latitude=50.6, longitude=3.06,
+    )  # fmt: skip
+    text = "".join(generate_lieux_csv([place]))
+    assert ",'=1+2," in text and ",+33180059880," in text
+    (read,) = parse_lieux_csv(parse_csv_text(text)).actors
+    assert (read.name, read.phone) == ("=1+2", "+33180059880")
+
+
+def test_every_formula_start_is_neutralised_and_read_back_by_the_csv_module() -> None:
+    import csv
+    import io
+
+    from maillage.io.spreadsheet import spreadsheet_safe, unquoted_cell
+
+    cells = ["=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\tx", "\rx", "-5", "+3,5", "a=b"]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([spreadsheet_safe(c) for c in cells])
+    (read,) = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
+    assert [c[:1] for c in read[:6]] == ["'"] * 6
+    assert read[6:] == ["-5", "+3,5", "a=b"]  # numbers and plain text as they were
+    assert [unquoted_cell(c) for c in read] == cells

@@ -9,8 +9,6 @@ or key renamed to the schema's name before parsing), ``--source``, ``--dry-run``
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from maillage.cli.common import (
 )
 from maillage.model.errors import InvalidInput
 from maillage.services.importing import FORMATS, ImportReport, import_file
+from maillage.services.importing.report import write_report
 
 EXAMPLES = {
     "actors": "maillage import actors acteurs.csv --dry-run",
@@ -57,18 +56,6 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str] | None:
             )
         mapping[column.strip()] = target.strip()
     return mapping or None
-
-
-def _write_report(report: ImportReport, path: Path) -> None:
-    columns = ["file", "row", "field", "value", "message", "severity"]
-    rows = [{c: getattr(i, c) for c in columns} for i in (*report.issues, *report.warnings)]
-    if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str), "utf-8")
-        return
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 @dataclass
@@ -112,7 +99,7 @@ def run_import(fmt: str, file: Path, options: Options) -> ImportReport:
 
 def _finish(report: ImportReport, options: Options) -> None:
     if options.report_path:
-        _write_report(report, options.report_path)
+        write_report(report, options.report_path)
     data = report.to_dict()
     if options.report_path:
         data["issues"] = len(report.issues)

@@ -16,7 +16,7 @@ from pathlib import Path
 from maillage.io.flat import ACTOR_COLUMNS, LINK_COLUMNS, actor_row, link_row
 from maillage.io.reading import decode, parse_csv_text
 from maillage.io.result import ParseResult
-from maillage.io.spreadsheet import spreadsheet_safe
+from maillage.io.spreadsheet import safe_row
 from maillage.io.tabular import parse_actor_table, parse_link_table
 from maillage.model.records import ActorRecord, LinkRecord
 
@@ -50,7 +50,7 @@ def _lines(
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow({name: spreadsheet_safe(text) for name, text in row.items()})
+        writer.writerow(safe_row(row))
         yield buffer.getvalue()
 
 

@@ -34,6 +34,7 @@ from maillage.io import values as v
 from maillage.io.classify import apply_classification
 from maillage.io.reading import Table, read_csv_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
+from maillage.io.spreadsheet import safe_row
 from maillage.io.tableschema import load_schema
 from maillage.model import taxonomy
 from maillage.model.records import ActorRecord, ImportIssue
@@ -262,7 +263,7 @@ def generate_lieux_csv(
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
         yield buffer.getvalue()
 
 

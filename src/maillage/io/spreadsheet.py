@@ -11,10 +11,12 @@ values, and a cell a person typed as ``'=A1`` reads as the text ``=A1``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from maillage.model.numbers import parse_number
 
-__all__ = ["has_quoted_formula", "spreadsheet_safe", "unquoted_cell"]
+__all__ = ["has_quoted_formula", "safe_row", "spreadsheet_safe", "unquoted_cell"]
 
 _FORMULA_START = frozenset("=+-@\t\r")
 # A cell that starts with apostrophes then a formula character, anywhere in a CSV text.
@@ -28,6 +30,11 @@ def spreadsheet_safe(text: str) -> str:
     if start and start in _FORMULA_START and parse_number(text) is None:
         return "'" + text
     return text
+
+
+def safe_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of cells for a CSV writer, its texts made :func:`spreadsheet_safe`."""
+    return {name: spreadsheet_safe(v) if isinstance(v, str) else v for name, v in row.items()}
 
 
 def unquoted_cell(text: str) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import operator
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.io.spreadsheet import safe_row
 from maillage.model.records import ImportIssue
 from maillage.storage.audit import utcnow
 from maillage.storage.tables import (
@@ -105,3 +109,20 @@ def record_run(conn: sa.Connection, report: ImportReport, batch_id: int | None) 
     )
     key = result.inserted_primary_key
     report.import_run_id = int(key[0]) if key else None
+
+
+REPORT_COLUMNS = ("file", "row", "field", "value", "message", "severity")
+
+
+def write_report(report: ImportReport, path: Path) -> None:
+    """Write every issue and warning of ``report`` to ``path``: JSON for a ``.json`` name,
+    CSV otherwise (its cells safe to open in a spreadsheet: a rejected value may hold a
+    formula)."""
+    rows = [{c: getattr(i, c) for c in REPORT_COLUMNS} for i in (*report.issues, *report.warnings)]
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str), "utf-8")
+        return
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=REPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(safe_row(row) for row in rows)
