@@ -185,3 +185,24 @@ def test_link_values_are_checked_as_a_french_user_writes_them(db_url: str) -> No
     assert code == 1 and "supérieur ou égal à 0" in err and "None" not in err
     code, _, err = run(*base, "--territory", "DEP:999")
     assert code == 1 and "territory_code" in err and "DEP:999" in err
+
+
+def test_a_long_rejected_value_is_shortened_on_the_terminal_only(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A 100,000-character name fills no terminal: the summary shows its start and its
+    length; the --report file and --json keep the whole value for whoever fixes the file."""
+    name = "Association " + "x" * 100_000
+    source = tmp_path / "acteurs.csv"
+    source.write_text(f"nom,commune\n{name},59350\nGardée,59350\n", encoding="utf-8")
+    report_path = tmp_path / "rejets.json"
+    args = ("import", "actors", str(source), "--db", db_url, "--partial", "--dry-run")
+    code, out, err = run(*args, "--report", str(report_path))
+    assert code == 0, err
+    assert len(out) < 2_000
+    flat = "".join(out.split())  # the console wraps long lines
+    assert "'Associationxxxx" in flat and "(100012caractères)" in flat
+    saved = json.loads(report_path.read_text(encoding="utf-8"))
+    assert [i["value"] for i in saved if i["severity"] == "error"] == [name]
+    code, out, _ = run(*args, "--json")
+    assert [i["value"] for i in json.loads(out.splitlines()[-1])["issues"]] == [name]

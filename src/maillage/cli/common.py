@@ -56,6 +56,27 @@ def engine_for(url: str, *, create: bool = False) -> sa.Engine:
     return make_engine(url)
 
 
+DISPLAY_LIMIT = 80
+"""Characters of a value shown on a terminal; files and --json keep the whole value."""
+
+
+def shortened(text: str, limit: int = DISPLAY_LIMIT) -> str:
+    """``text`` cut to its first ``limit`` characters, saying how long it was: a rejected
+    value of megabytes would otherwise fill the terminal (and take seconds to print)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} caractères)"
+
+
+def shown_value(value: Any, limit: int = DISPLAY_LIMIT) -> str:
+    """``repr(value)`` for a terminal: a long text shows its first ``limit`` characters
+    and its length, any other long value its first ``limit`` characters."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}… ({len(value)} caractères)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
 def _default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -10,7 +10,7 @@ or key renamed to the schema's name before parsing), ``--source``, ``--dry-run``
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,11 @@ from maillage.cli.common import (
     engine_for,
     err_console,
     handle_errors,
+    shortened,
+    shown_value,
 )
 from maillage.model.errors import InvalidInput
+from maillage.model.records import ImportIssue
 from maillage.services.importing import FORMATS, ImportReport, import_file
 from maillage.services.importing.report import write_report
 
@@ -152,13 +155,22 @@ def _print(report: ImportReport) -> None:
         shown = " · ".join(f"{_COUNT_WORDS.get(k, k)} {v}" for k, v in counts.items() if v)
         console.print(f"  {_ENTITY_WORDS.get(entity, entity)} : {shown or 'rien'}")
     for issue in report.issues[:20]:
-        console.print(f"  [red]•[/red] {issue}", highlight=False)
+        console.print(f"  [red]•[/red] {_issue_line(issue)}", highlight=False)
     if len(report.issues) > 20:
         console.print(f"  … et {len(report.issues) - 20} autres (--report FICHIER pour la liste)")
     if report.warnings:
         console.print(f"  {len(report.warnings)} avertissement(s) (réparations) : --report")
     if report.batch_id:
         console.print(f"  Annuler cet import : maillage undo --batch {report.batch_id}")
+
+
+def _issue_line(issue: ImportIssue) -> str:
+    """One rejected row for the terminal, its value shortened (the --report file and
+    --json keep the whole value)."""
+    line = str(replace(issue, value=None, message=shortened(issue.message, 300)))
+    if issue.value is None or issue.value == "":
+        return line
+    return f"{line} ({shown_value(issue.value)})"
 
 
 def _shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
