@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from click.testing import CliRunner
+from pytest import MonkeyPatch
 
 from builders import valid_siret
+from maillage.cli import demo as cli_demo
 from maillage.cli.main import cli
 
 
@@ -206,3 +209,29 @@ def test_a_long_rejected_value_is_shortened_on_the_terminal_only(
     assert [i["value"] for i in saved if i["severity"] == "error"] == [name]
     code, out, _ = run(*args, "--json")
     assert [i["value"] for i in json.loads(out.splitlines()[-1])["issues"]] == [name]
+
+
+def test_demo_prints_its_database_url_without_the_password(monkeypatch: MonkeyPatch) -> None:
+    """The summary of ``maillage demo`` names its database, never the password in it
+    (the build itself is tested in tests/services/test_demo.py: here it is stubbed)."""
+    summary: dict[str, Any] = {
+        "imports": [],
+        "needs": {
+            "needs": 0,
+            "population": 0,
+            "places": 0,
+            "rule": {"parameters": {"distance_km": 10.0}},
+        },  # fmt: skip
+        "counts": {
+            "actors_by_world": {},
+            "links_by_kind": {},
+            "actors_by_region": {},
+            "territories_by_level": {},
+        },  # fmt: skip
+    }
+    monkeypatch.setattr(cli_demo, "build_demo", lambda **_: dict(summary))
+    url = "postgresql://maillage:s3cr%40t-Pw@db.example.org:5432/carte"
+    code, out, err = run("demo", "--no-serve", "--db", url)
+    assert code == 0, err
+    assert "s3cr" not in out + err
+    assert "postgresql+psycopg://maillage:***@db.example.org:5432/carte" in out

@@ -77,6 +77,11 @@ def shown_value(value: Any, limit: int = DISPLAY_LIMIT) -> str:
     return text if len(text) <= limit else f"{text[:limit]}…"
 
 
+def display_url(url: str) -> str:
+    """The database URL ``url`` as it may be shown: its password hidden (``***``)."""
+    return sa.engine.make_url(normalise_url(url)).render_as_string(hide_password=True)
+
+
 def _default(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()

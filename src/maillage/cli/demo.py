@@ -7,10 +7,12 @@ import time
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from maillage.cli.common import (
     console,
     db_option,
+    display_url,
     emit_json,
     engine_for,
     handle_errors,
@@ -61,7 +63,8 @@ def demo_command(serve: bool, port: int, distance_km: float, db_url: str, as_jso
 
 def _print(summary: dict[str, Any], db_url: str) -> None:
     counts = summary["counts"]
-    console.print(f"[bold]Base de démonstration prête[/bold] en {summary['seconds']} s : {db_url}")
+    console.print(f"[bold]Base de démonstration prête[/bold] en {summary['seconds']} s : "
+                  f"{escape(display_url(db_url))}", highlight=False)  # fmt: skip
     console.print("[bold]Imports[/bold] (lignes · créés · mis à jour · fusionnés · rejetés)")
     for report in summary["imports"]:
         console.print(f"  {report['kind']} {report['file']} : {report['rows']} · "
