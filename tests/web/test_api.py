@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
+import sqlalchemy as sa
 from demo import Demo
 from fastapi.testclient import TestClient
+from portal_support import make_client
+
+from maillage import __version__
+from maillage.services import database
 
 NORD_BOX = (2.0, 50.0, 4.3, 51.1)  # lon/lat box holding the demo communes of the Nord
 
@@ -145,3 +151,32 @@ def test_every_api_route_is_in_the_openapi_schema(client: TestClient) -> None:
     }
     actor = schema["paths"]["/api/actors/{actor_id}"]["get"]
     assert {p["name"] for p in actor["parameters"]} == {"actor_id", "lang"}
+
+
+def test_health_route_and_head_of_the_home_page(client: TestClient, db: sa.Engine) -> None:
+    """What a load balancer or an uptime probe asks: /healthz says the database answers
+    and at which schema revision; HEAD / answers like GET / (it was 405)."""
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+    revision = database.current_revision(db=db)
+    assert revision and answer.json() == {
+        "status": "ok",
+        "database": "ok",
+        "revision": revision,
+        "version": __version__,
+    }
+    assert client.head("/healthz").status_code == 200
+    head = client.head("/")
+    assert head.status_code == 200 and head.headers["content-type"].startswith("text/html")
+    documented = client.get("/api/openapi.json").json()["paths"]["/healthz"]
+    assert set(documented["get"]["responses"]) >= {"200", "503"}
+
+
+def test_health_route_says_503_when_the_database_cannot_answer(tmp_path: Path) -> None:
+    gone = sa.create_engine(f"sqlite:///{tmp_path}/no/such/folder/carte.sqlite")
+    answer = make_client(gone).get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["status"] == "unavailable" and answer.json()["database"] == "unavailable"
+    never_upgraded = sa.create_engine(f"sqlite:///{tmp_path}/vide.sqlite")
+    answer = make_client(never_upgraded).get("/healthz")
+    assert answer.status_code == 503 and answer.json()["database"] == "uninitialised"

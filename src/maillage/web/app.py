@@ -28,7 +28,7 @@ from maillage.web import errors
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
-from maillage.web.routes import api, pages, widgets
+from maillage.web.routes import api, health, pages, widgets
 from maillage.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ def create_app(
     errors.install(app)
     static = resources.files("maillage.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for router in (pages.router, widgets.router, api.router):
+    for router in (pages.router, widgets.router, api.router, health.router):
         app.include_router(router)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")

@@ -70,7 +70,7 @@ def figures(request: Request, db: sa.Engine, lang: Lang) -> dict[str, Any]:
     return cached(request, db, ("figures", lang), lambda: portal.key_figures(db=db, lang=lang))
 
 
-@router.get("/", name="home")
+@router.api_route("/", methods=["GET", "HEAD"], name="home")  # HEAD: uptime probes
 def home(request: Request, db: Db, lang: LangDep) -> HTMLResponse:
     return templates(request).render(request, "home.html", {"figures": figures(request, db, lang)})
 
