@@ -23,6 +23,10 @@ def test_no_generated_request_gets_a_server_error(db: sa.Engine, demo_map: Demo)
     failures: list[str] = []
     for operation in operations:
         for mode, count in EXAMPLES.items():
+            if mode is schemathesis.GenerationMode.NEGATIVE and not any(
+                operation.iter_parameters()
+            ):
+                continue  # /healthz takes nothing: no invalid request to make
 
             @given(case=operation.as_strategy(generation_mode=mode))
             @settings(
