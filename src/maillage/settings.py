@@ -41,7 +41,8 @@ def normalise_url(url: str) -> str:
 class Settings:
     """Everything the application needs to start."""
 
-    database_url: str = field(default_factory=default_database_url)
+    # Left out of repr: the URL may hold a password.
+    database_url: str = field(default_factory=default_database_url, repr=False)
     language: str = "fr"
     tile_url: str | None = None
     host: str = "127.0.0.1"

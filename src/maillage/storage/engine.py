@@ -27,6 +27,9 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
         _configure_sqlite(engine, memory=url in ("sqlite://", "sqlite:///:memory:"))
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # An unreachable server fails in seconds (a health check answers 503), not after the
+    # operating system's TCP timeout.
+    kwargs.setdefault("connect_args", {"connect_timeout": 10})
     return sa.create_engine(url, **kwargs)
 
 
