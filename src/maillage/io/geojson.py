@@ -25,6 +25,7 @@ from maillage.io.jsonfile import record_dict, records_from_dicts
 from maillage.io.reading import table_from_records
 from maillage.io.result import ParseResult, Territory
 from maillage.io.tabular import parse_actor_table
+from maillage.io.unreadable import UnreadableFile, parse_json_bytes
 from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = ["generate_geojson", "parse_geojson", "read_geojson", "write_geojson"]
@@ -77,9 +78,11 @@ def parse_geojson(data: str | bytes, *, file: str | None = None) -> ParseResult:
     """Read a FeatureCollection: point features as actors, polygons as territories."""
     result = ParseResult()
     try:
-        document = json.loads(data)
-    except ValueError as error:
-        result.issues.append(ImportIssue(None, None, None, f"JSON illisible : {error}", file))
+        document = parse_json_bytes(
+            data if isinstance(data, bytes) else data.encode(), file or "JSON"
+        )
+    except UnreadableFile as error:
+        result.issues.append(ImportIssue(None, None, None, str(error), file))
         return result
     features = document.get("features", []) if isinstance(document, dict) else []
     ours: list[tuple[int, dict[str, Any]]] = []
