@@ -9,6 +9,7 @@ import pytest
 
 from maillage.io.data_inclusion import read_data_inclusion, read_data_inclusion_xlsx
 from maillage.io.decp import read_decp
+from maillage.io.geojson import parse_geojson
 from maillage.io.jsonfile import parse_json
 from maillage.io.mediation import read_lieux_json
 from maillage.io.reading import read_csv_table, read_table
@@ -84,3 +85,13 @@ def test_a_json_file_with_a_bom_is_read(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_zip_given_as_xlsx_is_refused(tmp_path: Path, reader: object) -> None:
     message = _refusal(tmp_path, "acteurs.xlsx", "nom,siret\nA,1\n", reader)
     assert "pas un classeur XLSX" in message
+
+
+def test_geojson_features_that_are_not_objects_are_reported() -> None:
+    listed = parse_geojson('{"features": [3]}', file="g.geojson")
+    assert [i.message for i in listed.errors] == [
+        "Fichier illisible « g.geojson », élément 1 : objet JSON attendu, pas un nombre"
+    ]
+    bad_geometry = parse_geojson('{"features": [{"geometry": 3}]}', file="g.geojson")
+    assert bad_geometry.rejected_rows == [1]
+    assert parse_geojson(b'\xef\xbb\xbf{"features": []}').errors == []
