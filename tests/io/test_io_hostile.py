@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from maillage.io.data_inclusion import read_data_inclusion, read_data_inclusion_xlsx
@@ -95,3 +96,13 @@ def test_geojson_features_that_are_not_objects_are_reported() -> None:
     bad_geometry = parse_geojson('{"features": [{"geometry": 3}]}', file="g.geojson")
     assert bad_geometry.rejected_rows == [1]
     assert parse_geojson(b'\xef\xbb\xbf{"features": []}').errors == []
+
+
+def test_a_workbook_without_the_sheet_asked_for_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "di.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["nom", "siret"])
+    workbook.save(path)
+    with pytest.raises(UnreadableFile, match="« di.xlsx » : pas de feuille « Structures » "
+                       "\\(feuilles : Sheet\\)"):  # fmt: skip
+        read_data_inclusion_xlsx(path)

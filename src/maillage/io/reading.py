@@ -419,6 +419,10 @@ def read_xlsx_table(
     name = "classeur" if isinstance(source, bytes) else Path(source).name
     workbook = open_workbook(source, name, read_only=True, data_only=True)
     try:
+        if isinstance(sheet, str) and sheet not in workbook.sheetnames:
+            found = ", ".join(workbook.sheetnames)
+            raise UnreadableFile(name, f"pas de feuille « {sheet} » (feuilles : {found})",
+                                 f"no sheet '{sheet}' (sheets: {found})")  # fmt: skip
         worksheet = workbook[sheet] if isinstance(sheet, str) else workbook.worksheets[sheet]
         name = f"{name}#{worksheet.title}"
         return xlsx_table(worksheet.iter_rows(values_only=True), file=name, skip_flag=skip_flag)
