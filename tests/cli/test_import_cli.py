@@ -204,3 +204,32 @@ def test_the_rejects_file_opens_in_a_spreadsheet_without_running_a_value(
     with report_path.open(newline="", encoding="utf-8") as handle:
         (row,) = [r for r in csv.DictReader(handle) if r["field"] == "siret"]
     assert row["value"] == "'" + '=HYPERLINK("http://x";"clic")'
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "content", "expected"),
+    [
+        (
+            "actors",
+            "quote.csv",
+            b'nom,siret\nA,1\nB,"x\nC,3\n',
+            "« quote.csv », ligne 3 : guillemet",
+        ),
+        ("actors", "big.csv", b"nom,siret\nA," + b"x" * 1_100_000 + b"\n", "« big.csv », ligne 2"),
+        ("actors", "acteurs.xlsx", b"nom,siret\nA,1\n", "« acteurs.xlsx » : pas un classeur"),
+        ("lieux", "deep.json", b"[" * 100_000, "« deep.json » : JSON trop profondément"),
+        ("decp", "latin.json", b'{"marches": "\xe9"}', "« latin.json », octet 14 : pas en UTF-8"),
+    ],
+)
+def test_a_broken_file_is_one_line_exit_1_and_nothing_written(
+    sqlite_url: str, tmp_path: Path, command: str, name: str, content: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["import", command, str(path), "--db", sqlite_url])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+    with make_engine(sqlite_url).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM actor")).scalar() == 0
+        assert connection.execute(sa.text("SELECT count(*) FROM import_run")).scalar() == 0

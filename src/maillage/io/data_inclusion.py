@@ -31,6 +31,7 @@ from maillage.io.reading import Table, read_table, read_xlsx_table
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.schema_errors import field_problems, schema_validator
 from maillage.io.tableschema import SCHEMA_DIR
+from maillage.io.unreadable import json_objects, load_json
 from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = [
@@ -186,7 +187,7 @@ def read_data_inclusion(
     """Read structures or services from a JSON array, a CSV or an XLSX file."""
     path = Path(path)
     if path.suffix.lower() == ".json":
-        data = json.loads(path.read_text("utf-8"))
+        data = json_objects(load_json(path), path.name)
         return parse_data_inclusion(data, kind, file=path.name, source=source)
     return parse_data_inclusion(read_table(path), kind, source=source)
 

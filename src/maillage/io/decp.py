@@ -25,6 +25,7 @@ from stdnum.fr import siren as _siren
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
 from maillage.io.result import ParseResult, RowLog, dedupe_actors
+from maillage.io.unreadable import load_json
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = ["decp_records", "parse_decp", "read_decp"]
@@ -202,5 +203,5 @@ def _links(
 def read_decp(path: str | Path, *, source: str = "decp") -> ParseResult:
     """Read a DECP JSON file (UTF-8)."""
     path = Path(path)
-    data = json.loads(path.read_text("utf-8"))
+    data = load_json(path)
     return parse_decp(decp_records(data), file=path.name, source=source)

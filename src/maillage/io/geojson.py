@@ -25,6 +25,7 @@ from maillage.io.jsonfile import record_dict, records_from_dicts
 from maillage.io.reading import table_from_records
 from maillage.io.result import ParseResult, Territory
 from maillage.io.tabular import parse_actor_table
+from maillage.io.unreadable import UnreadableFile, json_objects, parse_json_bytes
 from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = ["generate_geojson", "parse_geojson", "read_geojson", "write_geojson"]
@@ -77,16 +78,23 @@ def parse_geojson(data: str | bytes, *, file: str | None = None) -> ParseResult:
     """Read a FeatureCollection: point features as actors, polygons as territories."""
     result = ParseResult()
     try:
-        document = json.loads(data)
-    except ValueError as error:
-        result.issues.append(ImportIssue(None, None, None, f"JSON illisible : {error}", file))
+        name = file or "JSON"
+        document = parse_json_bytes(data if isinstance(data, bytes) else data.encode(), name)
+        features = json_objects(
+            document.get("features") if isinstance(document, dict) else document, name
+        )
+    except UnreadableFile as error:
+        result.issues.append(ImportIssue(None, None, None, str(error), file))
         return result
-    features = document.get("features", []) if isinstance(document, dict) else []
     ours: list[tuple[int, dict[str, Any]]] = []
     foreign: list[tuple[int, dict[str, Any]]] = []
     for number, feature in enumerate(features, start=1):
-        geometry = feature.get("geometry") or {}
-        properties = dict(feature.get("properties") or {})
+        geometry, properties = feature.get("geometry") or {}, feature.get("properties") or {}
+        if not isinstance(geometry, dict) or not isinstance(properties, dict):
+            result.issues.append(ImportIssue(number, None, None, "objet attendu", file))
+            result.rejected_rows.append(number)
+            continue
+        properties = dict(properties)
         kind = properties.pop("feature_type", None)
         if kind == "territory" or (kind is None and geometry.get("type") != "Point"):
             result.territories.append(_territory(properties, geometry))

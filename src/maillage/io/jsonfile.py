@@ -17,6 +17,7 @@ from typing import Any
 from maillage.io import values as v
 from maillage.io.columns import ACTOR_FIELDS, LINK_FIELDS
 from maillage.io.result import ParseResult, RowLog
+from maillage.io.unreadable import UnreadableFile, parse_json_bytes
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
 __all__ = [
@@ -127,10 +128,10 @@ def records_from_dicts(
 def parse_json(text: str | bytes, *, file: str | None = None) -> ParseResult:
     """Read a document written by :func:`generate_json`."""
     try:
-        data = json.loads(text)
-    except ValueError as error:
+        data = parse_json_bytes(text if isinstance(text, bytes) else text.encode(), file or "JSON")
+    except UnreadableFile as error:
         result = ParseResult()
-        result.issues.append(ImportIssue(None, None, None, f"JSON illisible : {error}", file))
+        result.issues.append(ImportIssue(None, None, None, str(error), file))
         return result
     result = ParseResult()
     document = data if isinstance(data, dict) else {}

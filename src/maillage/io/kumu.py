@@ -16,7 +16,6 @@ Strength -> weight, Direction (``directed``, ``undirected``, ``mutual``) -> dire
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from maillage.io import values as v
@@ -24,6 +23,7 @@ from maillage.io.columns import norm_header
 from maillage.io.reading import Table, xlsx_table
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.tabular import parse_actor_table, parse_link_table
+from maillage.io.unreadable import open_workbook
 from maillage.model.records import ImportIssue
 
 __all__ = ["parse_kumu", "read_kumu"]
@@ -48,9 +48,7 @@ CONNECTION_MAPPING = {
 
 def _sheets(data: bytes, file: str | None) -> tuple[Table | None, Table | None]:
     """Find the elements sheet (A1 = Label) and the connections sheet (A1/B1 = From/To)."""
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    workbook = open_workbook(data, file or "classeur", read_only=True, data_only=True)
     elements = connections = None
     try:
         for sheet in workbook.worksheets:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -36,6 +35,7 @@ from maillage.io.reading import Table, read_csv_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.spreadsheet import safe_row
 from maillage.io.tableschema import load_schema
+from maillage.io.unreadable import json_objects, load_json
 from maillage.model import taxonomy
 from maillage.model.records import ActorRecord, ImportIssue
 
@@ -283,5 +283,5 @@ def read_lieux_csv(path: str | Path, *, source: str = "lieux-mediation-numerique
 def read_lieux_json(path: str | Path, *, source: str = "cartographie-nationale") -> ParseResult:
     """Read a national map JSON export (a JSON array of places)."""
     path = Path(path)
-    data = json.loads(path.read_text("utf-8"))
+    data = json_objects(load_json(path), path.name)
     return parse_lieux_json(data, file=path.name, source=source)

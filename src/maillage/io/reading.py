@@ -20,6 +20,7 @@ from typing import Any
 
 from maillage.io.result import RowLog
 from maillage.io.spreadsheet import has_quoted_formula, unquoted_cell
+from maillage.io.unreadable import UnreadableFile, open_workbook
 from maillage.model.records import ImportIssue
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 _DELIMITERS = (",", ";", "\t", "|")
+CELL_LIMIT = 1 << 20
+"""The most characters a CSV cell may hold (1 MiB): a file with a longer one is refused."""
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 _HIGH_RUN = re.compile(
     "[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
@@ -227,7 +230,11 @@ def _find_header(records: list[list[str]]) -> int:
 def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None = None) -> Table:
     """Split CSV text into a :class:`Table` (header row number + 1 = first data row)."""
     delimiter = delimiter or sniff_delimiter(text)
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    previous = csv.field_size_limit(CELL_LIMIT)  # the same limit whoever set another
+    try:
+        records = _csv_records(text, delimiter, file or "CSV")
+    finally:
+        csv.field_size_limit(previous)
     start = _find_header(records)
     issues: list[ImportIssue] = []
     if start:
@@ -256,6 +263,54 @@ def parse_csv_text(text: str, *, file: str | None = None, delimiter: str | None 
         for n, r in zip(numbers, data, strict=True)
     ]
     return Table(header, rows, file, issues, delimiter=delimiter)
+
+
+def _csv_records(text: str, delimiter: str, file: str) -> list[list[str]]:
+    """The records of CSV text; a quote never closed or a huge cell is refused with the
+    line where its record starts (the csv module would take the rest of the file as one
+    cell, or stop with a traceback)."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        records = None  # a field larger than the limit: found again below with its line
+    if records is not None and text.count('"') % 2 == 0:
+        return records  # quotes pair up: no quoted field runs to the end of the file
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    last_start = end = 0
+    try:
+        for _ in reader:
+            last_start, end = end + 1, reader.line_num
+    except csv.Error as error:
+        raise _csv_error(file, str(error), end + 1) from None
+    lines = io.StringIO(text, newline="").readlines()
+    if records and _ends_in_quote("".join(lines[last_start - 1 :]), delimiter):
+        raise UnreadableFile(
+            file, "guillemet jamais fermé : la suite du fichier serait lue comme une cellule",
+            "quote never closed: the rest of the file would be read as one cell",
+            f"ligne {last_start}",
+        )  # fmt: skip
+    return records or []
+
+
+def _csv_error(file: str, error: str, line: int) -> UnreadableFile:
+    if "field larger" not in error:
+        return UnreadableFile(file, f"CSV illisible ({error})", f"unreadable CSV ({error})",
+                              f"ligne {line}")  # fmt: skip
+    limit = CELL_LIMIT
+    return UnreadableFile(
+        file, f"cellule de plus de {limit:_} caractères (un guillemet jamais fermé ?)"
+        .replace("_", "\N{NO-BREAK SPACE}"),
+        f"cell longer than {limit:,} characters (a quote never closed?)", f"ligne {line}",
+    )  # fmt: skip
+
+
+def _ends_in_quote(record: str, delimiter: str) -> bool:
+    """True if the text of one record ends inside a quoted field."""
+    try:
+        list(csv.reader(io.StringIO(record, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as error:
+        return "unexpected end of data" in str(error)
+    return False
 
 
 def _cells(
@@ -361,13 +416,14 @@ def read_xlsx_table(
     source: str | Path | bytes, *, sheet: str | int = 0, skip_flag: str | None = None
 ) -> Table:
     """Read one worksheet (by name or index) of an XLSX workbook into a :class:`Table`."""
-    import openpyxl
-
-    data = io.BytesIO(source) if isinstance(source, bytes) else source
-    workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
+    name = "classeur" if isinstance(source, bytes) else Path(source).name
+    workbook = open_workbook(source, name, read_only=True, data_only=True)
     try:
+        if isinstance(sheet, str) and sheet not in workbook.sheetnames:
+            found = ", ".join(workbook.sheetnames)
+            raise UnreadableFile(name, f"pas de feuille « {sheet} » (feuilles : {found})",
+                                 f"no sheet '{sheet}' (sheets: {found})")  # fmt: skip
         worksheet = workbook[sheet] if isinstance(sheet, str) else workbook.worksheets[sheet]
-        name = "classeur" if isinstance(source, bytes) else Path(source).name
         name = f"{name}#{worksheet.title}"
         return xlsx_table(worksheet.iter_rows(values_only=True), file=name, skip_flag=skip_flag)
     finally:

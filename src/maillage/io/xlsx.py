@@ -19,6 +19,7 @@ from maillage.io.flat import ACTOR_COLUMNS, LINK_COLUMNS, cell_text
 from maillage.io.reading import read_xlsx_table
 from maillage.io.result import ParseResult
 from maillage.io.tabular import parse_actor_table, parse_link_table
+from maillage.io.unreadable import open_workbook
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = ["ACTORS_SHEET", "LINKS_SHEET", "generate_xlsx", "parse_xlsx", "read_xlsx", "write_xlsx"]
@@ -63,9 +64,7 @@ def generate_xlsx(actors: Iterable[ActorRecord] = (), links: Iterable[LinkRecord
 
 def parse_xlsx(data: bytes, *, file: str | None = None) -> ParseResult:
     """Read the ``actors`` and ``links`` sheets of a workbook (a missing sheet is empty)."""
-    import openpyxl
-
-    names = openpyxl.load_workbook(io.BytesIO(data), read_only=True).sheetnames
+    names = open_workbook(data, file or "classeur", read_only=True).sheetnames
     result = ParseResult()
     if ACTORS_SHEET in names:
         result.extend(parse_actor_table(read_xlsx_table(data, sheet=ACTORS_SHEET)))

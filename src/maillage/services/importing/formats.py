@@ -11,7 +11,6 @@ source, imported as one batch (the shipped networks).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from maillage.io.reading import Table, read_csv_table, read_table
 from maillage.io.result import ParseResult
 from maillage.io.scdl import parse_scdl
 from maillage.io.tabular import parse_actor_table, parse_link_table
+from maillage.io.unreadable import json_objects, load_json
 from maillage.model.errors import InvalidInput
 from maillage.services import importing, needs  # importing: this package, used at call time
 from maillage.services.importing.report import ImportReport, Progress
@@ -129,7 +129,7 @@ def _network(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parse
 
 def _lieux(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     if path.suffix.lower() == ".json":
-        data = json.loads(path.read_text("utf-8"))
+        data = json_objects(load_json(path), path.name)
         result = parse_lieux_json(_renamed_records(data, mapping), file=path.name, source=source)
     else:
         result = parse_lieux_csv(_renamed(read_csv_table(path), mapping), source=source)
@@ -143,7 +143,7 @@ def _data_inclusion(path: Path, mapping: ColumnMap, source: str, repair: bool) -
         _no_mapping(mapping, "classeur data·inclusion")
         return Parsed(read_data_inclusion_xlsx(path, source=source))
     if suffix == ".json":
-        records = _renamed_records(json.loads(path.read_text("utf-8")), mapping)
+        records = _renamed_records(json_objects(load_json(path), path.name), mapping)
         return Parsed(parse_data_inclusion(records, file=path.name, source=source))
     return Parsed(parse_data_inclusion(_renamed(read_table(path), mapping), source=source))
 
@@ -154,7 +154,7 @@ def _scdl(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
 
 
 def _decp(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-    records = _renamed_records(decp_records(json.loads(path.read_text("utf-8"))), mapping)
+    records = _renamed_records(decp_records(load_json(path)), mapping)
     return Parsed(parse_decp(records, file=path.name, source=source))
 
 
