@@ -162,3 +162,11 @@ def test_an_issue_reads_as_one_french_line_naming_file_row_and_field() -> None:
     assert (
         str(ImportIssue(row=None, field=None, value=None, message="fichier vide")) == "fichier vide"
     )
+
+
+def test_every_world_word_of_a_file_names_a_world_of_the_taxonomy() -> None:
+    from maillage.io.values import _WORLD_ALIASES
+    from maillage.model import taxonomy
+
+    assert set(_WORLD_ALIASES.values()) == taxonomy.codes("worlds")
+    assert all(_WORLD_ALIASES[code] == code for code in taxonomy.codes("worlds"))

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from maillage.io.result import RowLog
+from maillage.model import taxonomy
 from maillage.model.fields import date_of_text, is_email, plausible, website_of_text
 from maillage.model.identifiers import (
     is_commune_code,
@@ -33,7 +34,6 @@ from maillage.model.numbers import parse_number
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 
 __all__ = [
-    "WORLDS",
     "clean_text",
     "digits_of",
     "parse_bool",
@@ -52,7 +52,8 @@ __all__ = [
     "split_multi",
 ]
 
-WORLDS = ("economic", "associative", "public", "academic")
+# Words that name a world in a file's column, beside its code (the codes and their order
+# are the worlds taxonomy's).
 _WORLD_ALIASES = {
     "economic": "economic",
     "economique": "economic",
@@ -350,7 +351,8 @@ def parse_world(value: Any, log: RowLog, field: str = "world") -> str | None:
         return None
     world = _WORLD_ALIASES.get(text) or _WORLD_ALIASES.get(_fold(text))
     if world is None:
-        log.error(field, value, "monde attendu : economic, associative, public ou academic")
+        *others, last = (term.code for term in taxonomy.load("worlds"))
+        log.error(field, value, f"monde attendu : {', '.join(others)} ou {last}")
     return world
 
 
