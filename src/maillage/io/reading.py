@@ -287,7 +287,7 @@ def _csv_records(text: str, delimiter: str, file: str) -> list[list[str]]:
         raise UnreadableFile(
             file, "guillemet jamais fermé : la suite du fichier serait lue comme une cellule",
             "quote never closed: the rest of the file would be read as one cell",
-            f"ligne {last_start}",
+            line=last_start,
         )  # fmt: skip
     return records or []
 
@@ -295,12 +295,12 @@ def _csv_records(text: str, delimiter: str, file: str) -> list[list[str]]:
 def _csv_error(file: str, error: str, line: int) -> UnreadableFile:
     if "field larger" not in error:
         return UnreadableFile(file, f"CSV illisible ({error})", f"unreadable CSV ({error})",
-                              f"ligne {line}")  # fmt: skip
+                              line=line)  # fmt: skip
     limit = CELL_LIMIT
     return UnreadableFile(
         file, f"cellule de plus de {limit:_} caractères (un guillemet jamais fermé ?)"
         .replace("_", "\N{NO-BREAK SPACE}"),
-        f"cell longer than {limit:,} characters (a quote never closed?)", f"ligne {line}",
+        f"cell longer than {limit:,} characters (a quote never closed?)", line=line,
     )  # fmt: skip
 
 

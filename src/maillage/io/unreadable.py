@@ -22,26 +22,31 @@ __all__ = ["UnreadableFile", "json_objects", "load_json", "open_workbook", "pars
 
 
 class UnreadableFile(InvalidInput):
-    """A file refused as a whole: ``file``, where (``at``: "ligne 3") and what is wrong."""
+    """A file refused as a whole: ``file``, where (a line and column, a byte or an
+    element of a JSON array, when known) and what is wrong."""
 
     def __init__(
-        self, file: str, problem: str, problem_en: str | None = None, at: str | None = None
+        self,
+        file: str,
+        problem: str,
+        problem_en: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        byte: int | None = None,
+        element: int | None = None,
     ) -> None:
-        self._init_args = (file, problem, problem_en, at)  # type: ignore[assignment]
+        self._init_args = (file, problem, problem_en, line, column, byte, element)  # type: ignore[assignment]
         self.field, self.value, self.rule = "file", file, problem
         self.rule_en = problem_en if problem_en is not None else problem
-        self.at = at
-        where = f", {at}" if at else ""
-        where_en = f", {_english(at)}" if at else ""
+        places = (("ligne", "line", line), ("colonne", "column", column),
+                  ("octet", "byte", byte), ("élément", "element", element))  # fmt: skip
+        where = "".join(f", {fr} {n}" for fr, _, n in places if n is not None)
+        where_en = "".join(f", {en} {n}" for _, en, n in places if n is not None)
         MaillageError.__init__(
             self,
             f"Fichier illisible « {file} »{where} : {problem}",
             f"Unreadable file '{file}'{where_en}: {self.rule_en}",
         )
-
-
-def _english(at: str) -> str:
-    return at.replace("ligne", "line").replace("colonne", "column").replace("élément", "element")
 
 
 def parse_json_bytes(data: bytes, file: str) -> Any:
@@ -51,7 +56,7 @@ def parse_json_bytes(data: bytes, file: str) -> Any:
     except UnicodeDecodeError as error:
         raise UnreadableFile(
             file, "pas en UTF-8 (JSON doit être en UTF-8)", "not UTF-8 (JSON must be UTF-8)",
-            at=f"octet {error.start + 1}",
+            byte=error.start + 1,
         ) from None  # fmt: skip
     if not text.strip():
         raise UnreadableFile(file, "fichier vide, document JSON attendu", "empty, JSON expected")
@@ -60,7 +65,7 @@ def parse_json_bytes(data: bytes, file: str) -> Any:
     except json.JSONDecodeError as error:
         raise UnreadableFile(
             file, f"JSON invalide ({error.msg})", f"invalid JSON ({error.msg})",
-            at=f"ligne {error.lineno}, colonne {error.colno}",
+            line=error.lineno, column=error.colno,
         ) from None  # fmt: skip
     except RecursionError:
         raise UnreadableFile(
@@ -79,20 +84,27 @@ def json_objects(data: Any, file: str) -> list[Mapping[str, Any]]:
     if not isinstance(data, list):
         raise UnreadableFile(
             file, f"tableau JSON d'objets attendu, pas {_json_kind(data)}",
-            f"JSON array of objects expected, not {_json_kind(data)}",
+            f"JSON array of objects expected, not {_json_kind(data, 'en')}",
         )  # fmt: skip
     for index, item in enumerate(data, start=1):
         if not isinstance(item, Mapping):
             raise UnreadableFile(
                 file, f"objet JSON attendu, pas {_json_kind(item)}",
-                f"JSON object expected, not {_json_kind(item)}", at=f"élément {index}",
+                f"JSON object expected, not {_json_kind(item, 'en')}", element=index,
             )  # fmt: skip
     return data
 
 
-def _json_kind(value: Any) -> str:
-    kinds = {dict: "un objet", list: "un tableau", str: "un texte", bool: "un booléen"}
-    return "null" if value is None else kinds.get(type(value), "un nombre")
+def _json_kind(value: Any, lang: str = "fr") -> str:
+    """What a JSON value is, in words of ``lang`` (``fr`` or ``en``)."""
+    kinds = {
+        dict: ("un objet", "an object"), list: ("un tableau", "an array"),
+        str: ("un texte", "a text"), bool: ("un booléen", "a boolean"),
+    }  # fmt: skip
+    fr, en = (
+        ("null", "null") if value is None else kinds.get(type(value), ("un nombre", "a number"))
+    )
+    return en if lang == "en" else fr
 
 
 def open_workbook(source: str | Path | bytes, file: str, **options: Any) -> Any:
