@@ -42,7 +42,8 @@ def test_a_cell_over_the_csv_limit_is_an_error_at_its_line(tmp_path: Path) -> No
     text = "nom,siret\nA,1\nB,2\nC," + "x" * 1_100_000 + "\n"
     message = _refusal(tmp_path, "big.csv", text, read_csv_table)
     assert (
-        "ligne 4" in message and "1\N{NO-BREAK SPACE}048\N{NO-BREAK SPACE}576 caractères" in message
+        "ligne 4" in message
+        and "1\N{NARROW NO-BREAK SPACE}048\N{NARROW NO-BREAK SPACE}576 caractères" in message
     )
     quoted = 'nom,siret\nA,"' + "x" * 1_100_000 + "\nB,2\n"
     assert "ligne 2" in _refusal(tmp_path, "bigq.csv", quoted, read_csv_table)

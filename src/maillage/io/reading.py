@@ -21,6 +21,7 @@ from typing import Any
 from maillage.io.result import RowLog
 from maillage.io.spreadsheet import has_quoted_formula, unquoted_cell
 from maillage.io.unreadable import UnreadableFile, open_workbook
+from maillage.model import numbers
 from maillage.model.records import ImportIssue
 
 __all__ = [
@@ -296,11 +297,10 @@ def _csv_error(file: str, error: str, line: int) -> UnreadableFile:
     if "field larger" not in error:
         return UnreadableFile(file, f"CSV illisible ({error})", f"unreadable CSV ({error})",
                               line=line)  # fmt: skip
-    limit = CELL_LIMIT
+    fr, en = numbers.number(CELL_LIMIT, "fr"), numbers.number(CELL_LIMIT, "en")
     return UnreadableFile(
-        file, f"cellule de plus de {limit:_} caractères (un guillemet jamais fermé ?)"
-        .replace("_", "\N{NO-BREAK SPACE}"),
-        f"cell longer than {limit:,} characters (a quote never closed?)", line=line,
+        file, f"cellule de plus de {fr} caractères (un guillemet jamais fermé ?)",
+        f"cell longer than {en} characters (a quote never closed?)", line=line,
     )  # fmt: skip
 
 
