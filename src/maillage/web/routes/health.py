@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from maillage.services import health
+from maillage.services import database
 from maillage.web.params import Db
 
 router = APIRouter(tags=["operations"])
@@ -38,6 +38,6 @@ def healthz(db: Db) -> JSONResponse:
     """The portal is up: ``status: ok`` (200) when its database answers and holds a
     schema (``revision``); otherwise 503 with ``database: unavailable`` (not reached)
     or ``uninitialised`` (run ``maillage db upgrade``). Never cached."""
-    state = health.check(db=db)
+    state = database.check(db=db)
     code = 200 if state["status"] == "ok" else 503
     return JSONResponse(state, status_code=code, headers={"Cache-Control": "no-store"})
