@@ -11,7 +11,7 @@ source, imported as one batch (the shipped networks).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
@@ -87,9 +87,11 @@ def _renamed(table: Table, mapping: ColumnMap) -> Table:
     return table
 
 
-def _renamed_records(records: Any, mapping: ColumnMap) -> list[dict[str, Any]]:
-    if not isinstance(records, list):
-        raise InvalidInput("FILE", type(records).__name__, "tableau JSON attendu", "JSON array")
+def _renamed_records(
+    records: Sequence[Mapping[str, Any]], mapping: ColumnMap
+) -> list[dict[str, Any]]:
+    """Rename keys (``COLUMN=FIELD``) of JSON records (an array of objects, as
+    :func:`~maillage.io.unreadable.json_objects` or ``decp_records`` give them)."""
     return [{(mapping or {}).get(k, k): v for k, v in r.items()} for r in records]
 
 
