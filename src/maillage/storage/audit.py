@@ -102,6 +102,29 @@ def record_changes(
     insert_records(conn, change, ("entity_id", "after"), rows, constants, raw=encoded)
 
 
+def record_updates(
+    conn: sa.Connection,
+    *,
+    entity: str,
+    action: str,
+    rows: list[tuple[int, Mapping[str, Any] | None, Mapping[str, Any] | None]],
+    ctx: Context,
+) -> None:
+    """Write many change rows at once: ``rows`` are (entity id, before, after)."""
+    if not rows:
+        return
+    constants = {
+        "entity": entity,
+        "action": action,
+        "user": ctx.user,
+        "source": ctx.source,
+        "batch_id": ctx.batch_id,
+        "undoes_id": None,
+        "at": utcnow(),
+    }
+    insert_records(conn, change, ("entity_id", "before", "after"), rows, constants)
+
+
 def history(conn: sa.Connection, *, entity: str, entity_id: int) -> list[dict[str, Any]]:
     """All changes of one entity, oldest first."""
     rows = conn.execute(

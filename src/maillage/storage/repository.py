@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -164,7 +165,18 @@ class Repository:
         return snap
 
     def _row_json(self, mapping: Mapping[Any, Any]) -> Snapshot:
-        return {k: _to_json(v) for k, v in mapping.items()}
+        snap = dict(mapping)
+        for name in self._dated:
+            if (value := snap.get(name)) is not None:
+                snap[name] = _to_json(value)
+        return snap
+
+    @functools.cached_property
+    def _dated(self) -> tuple[str, ...]:
+        """Columns whose values are dates or times (written as ISO 8601 in snapshots)."""
+        return tuple(
+            c.name for c in self.table.columns if isinstance(c.type, sa.Date | sa.DateTime)
+        )
 
     def _attach_collections(self, conn: sa.Connection, rows: builtins.list[Snapshot]) -> None:
         if not rows:
@@ -367,6 +379,90 @@ class Repository:
             ctx=ctx,
         )
         return after
+
+    def update_many(
+        self,
+        conn: sa.Connection,
+        items: Sequence[tuple[int, Mapping[str, Any]]],
+        *,
+        ctx: Context,
+        action: str = "update",
+        current: Mapping[int, Snapshot] | None = None,
+    ) -> None:
+        """Apply changes to many live entities, as :meth:`update` does to one, with a
+        fixed number of statements per chunk of rows (the merge path of imports).
+
+        Each entity is read, written (rows changing the same columns share one
+        statement), read again and audited with its states before and after, a
+        chunk at a time. Raises NotFound for an entity that is not live, and
+        Conflict when one changed in the meantime (its version moved). ``current``
+        may give the states just read in the same transaction (not read again).
+        """
+        merged: dict[int, dict[str, Any]] = {}
+        for entity_id, changes in items:  # one entity changed twice: once, later values win
+            merged.setdefault(entity_id, {}).update(changes)
+        pairs = list(merged.items())
+        for start in range(0, len(pairs), BULK_CHUNK):
+            chunk = pairs[start : start + BULK_CHUNK]
+            self._update_chunk(conn, chunk, ctx=ctx, action=action, current=current or {})
+
+    def _update_chunk(
+        self,
+        conn: sa.Connection,
+        items: Sequence[tuple[int, Mapping[str, Any]]],
+        *,
+        ctx: Context,
+        action: str,
+        current: Mapping[int, Snapshot],
+    ) -> None:
+        ids = [entity_id for entity_id, _ in items]
+        befores = {i: current[i] for i in ids if i in current}
+        if len(befores) < len(ids):
+            where = [self.table.c.id.in_([i for i in ids if i not in befores])]
+            befores.update((s["id"], s) for s in self.list(conn, where=where, limit=None))
+        for entity_id in ids:
+            if entity_id not in befores:
+                raise NotFound(self.entity, entity_id)
+        now = utcnow()
+        groups: dict[tuple[str, ...], builtins.list[dict[str, Any]]] = {}
+        collections: builtins.list[tuple[int, dict[str, Any]]] = []
+        for entity_id, changes in items:
+            values = {k: v for k, v in changes.items() if k in self.table.c and k != "id"}
+            params = {f"_{k}": v for k, v in values.items()}
+            params |= {"_id": entity_id, "_version": befores[entity_id]["version"]}
+            groups.setdefault(tuple(sorted(values)), []).append(params)
+            colls = {k: sorted(set(v or ())) for k, v in changes.items() if k in self.collections}
+            if colls:
+                collections.append((entity_id, colls))
+        table = self.table
+        for names, rows in groups.items():
+            statement = (
+                sa.update(table)
+                .where(
+                    table.c.id == sa.bindparam("_id"), table.c.version == sa.bindparam("_version")
+                )
+                .values(
+                    {n: sa.bindparam(f"_{n}") for n in names}
+                    | {"version": table.c.version + 1, "updated_at": now}
+                )
+            )
+            result = conn.execute(statement, rows)
+            if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
+                raise Conflict(
+                    f"{self.entity} : des entités ont été modifiées en même temps",
+                    f"{self.entity}: some entities were modified concurrently",
+                )
+        self._write_collections(conn, collections, replace=True)
+        afters = {s["id"]: s for s in self.list(conn, where=[self.table.c.id.in_(ids)], limit=None)}
+        audit.record_updates(
+            conn,
+            entity=self.entity,
+            action=action,
+            rows=[(i, sparse(befores[i]), sparse(afters[i])) for i in ids],
+            ctx=ctx,
+        )
+        if self.on_write:
+            self.on_write(conn, ids)
 
     def delete(
         self,

@@ -133,8 +133,8 @@ def _store(
     ctx: Context,
 ) -> None:
     """Write the planned actors, then the links with their new ends' real ids."""
-    for actor_id, _how, changes in plan.changes:
-        actors.update(conn, actor_id, changes, ctx=ctx)
+    changes = [(actor_id, values) for actor_id, _, values in plan.changes]
+    actors.update_many(conn, changes, ctx=ctx, current=plan.current)
     created: list[int] = list(actors.create_many(conn, plan.new, ctx=ctx))
     batch.advance(len(batch.actors))
     for values in new_links:

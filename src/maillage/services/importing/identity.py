@@ -90,6 +90,8 @@ class _ActorPlan:
     new: list[dict[str, Any]] = field(default_factory=list)
     changes: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)  # source key -> id or stand-in
+    # the stored actors the changes apply to, as read when planning (same transaction)
+    current: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, key: str, values: dict[str, Any]) -> None:
         """Plan a new actor: its key and identifiers name it until it has an id."""
@@ -227,7 +229,7 @@ def _plan_matches(
     report: ImportReport,
 ) -> None:
     """Compare matched records with the stored actors (fetched in bulk)."""
-    current = _snapshots(conn, {actor_id for _, actor_id, _, _ in matched})
+    current = plan.current = _snapshots(conn, {actor_id for _, actor_id, _, _ in matched})
     for key, actor_id, how, values in matched:
         snap = current[actor_id]
         while snap.get("merged_into_id") and snap["merged_into_id"] in current:
@@ -254,15 +256,16 @@ def _snapshots(conn: sa.Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
     """Stored actors by id (deleted ones too), following merges to their survivor."""
     out: dict[int, dict[str, Any]] = {}
     todo = sorted(ids)
+    asked = set(todo)
     while todo:
-        chunk, todo = todo[:500], todo[500:]
-        for snap in actors.list(
-            conn, where=[actor.c.id.in_(chunk)], limit=None, include_deleted=True
-        ):
-            out[snap["id"]] = snap
-            target = snap.get("merged_into_id")
-            if target and target not in out and target not in todo:
-                todo.append(target)
+        for start in range(0, len(todo), 500):
+            chunk = todo[start : start + 500]
+            query = actor.c.id.in_(chunk)
+            for snap in actors.list(conn, where=[query], limit=None, include_deleted=True):
+                out[snap["id"]] = snap
+        targets = {s.get("merged_into_id") for s in out.values()} - asked - {None}
+        todo = sorted(t for t in targets if isinstance(t, int))
+        asked.update(todo)
     return out
 
 
