@@ -116,8 +116,9 @@ def test_a_large_bulk_create_builds_its_indexes_after_the_rows(
             assert "ix_actor_siret" in plan
     # A bulk create that fails half-way leaves the rows and the indexes as they were.
     stored = dump(db)
-    more = [{**r, "name": f"Autre {i}", "identifiers": [f"source:test:b{i}"]}
-            for i, r in enumerate(rows)]  # fmt: skip
+    more = [{**r, "name": f"Autre {i}", "siret": siret, "siren": siret[:9],
+             "identifiers": [f"source:test:b{i}"]}
+            for i, (r, siret) in enumerate(zip(rows, sirets(600)[300:], strict=True))]  # fmt: skip
     more[250]["name"] = None  # NOT NULL: the insert of the last statement fails
     with pytest.raises(sa.exc.IntegrityError):
         _bulk_create(db, more)

@@ -27,9 +27,14 @@ def _hits(engine, text: str) -> list[int]:  # type: ignore[no-untyped-def]
 def test_fts_rebuild_keeps_the_indexed_actors(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
     migrate.upgrade(engine, "0002")
-    created = actors.create_actor(
-        db=engine, values={"name": "Médiation Numérique de Roubaix", "world": "associative"}
-    )
+    with transaction(engine) as conn:  # an actor as the code of revision 0002 stored it
+        conn.exec_driver_sql(
+            "INSERT INTO actor (id, name, world, digital_profile, extra, version, created_at, "
+            "updated_at) VALUES (1, 'Médiation Numérique de Roubaix', 'associative', "
+            "'unknown', '{}', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+        search.index_actors(conn, [1])
+    created = {"id": 1}
     assert "actor_fts_docsize" in _shadow_tables(engine)
 
     migrate.upgrade(engine)

@@ -151,3 +151,31 @@ class PermissionDenied(MaillageError, PermissionError):
             f"Action non autorisée : {action}{who}",
             f"Permission denied: {action}{who_en}",
         )
+
+
+class DuplicateIdentity(Conflict):
+    """A write would give a second live holder to a SIRET, an RNA number or an
+    identifier (a source key): the database refuses it. ``holder`` is the actor that
+    holds it, where known. Raised to the loser of two concurrent writes too: an
+    import then plans again and finds the winner's actor."""
+
+    _LABELS = {  # noqa: RUF012
+        "siret": ("ce SIRET", "this SIRET"),
+        "rna": ("ce numéro RNA", "this RNA number"),
+        "identifier": ("cet identifiant", "this identifier"),
+    }
+
+    def __init__(self, field: str, value: object = None, holder: object = None) -> None:
+        self._init_args = (field, value, holder)  # type: ignore[assignment]
+        self.field, self.value, self.holder = field, value, holder
+        french, english = self._LABELS.get(field, (field, field))
+        shown = f" ({_show(value)})" if value is not None else ""
+        by_fr = f"l'acteur {_show(holder)}" if holder is not None else "un autre acteur"
+        by_en = f"actor {_show(holder)}" if holder is not None else "another actor"
+        MaillageError.__init__(
+            self,
+            f"Conflit : {french}{shown} est déjà porté par {by_fr} ; fusionnez-les ou "
+            "indiquez-le comme numéro de la structure porteuse",
+            f"Conflict: {english}{shown} is already held by {by_en}; merge them or give it "
+            "as the holding structure's number",
+        )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.model.errors import InvalidInput
+from maillage.model.errors import DuplicateIdentity, InvalidInput
 from maillage.services.filters import in_territory
 from maillage.services.geography import resolve_territory
 from maillage.services.validation import check_communes, check_territories, clean_actor
@@ -17,7 +18,7 @@ from maillage.storage.bulk import paused_gc
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors
 from maillage.storage.repository import BulkPart, BulkPlan, Snapshot
-from maillage.storage.tables import actor, territory
+from maillage.storage.tables import LIVE_ACTOR, actor, territory
 
 
 def known_codes(conn: sa.Connection, codes: Iterable[str]) -> set[str]:
@@ -48,6 +49,30 @@ def _check_geography(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> 
         check_territories(r, known)
 
 
+def _check_identities(
+    conn: sa.Connection, rows: Sequence[Mapping[str, Any]], own: int | None = None
+) -> None:
+    """Refuse a SIRET or RNA number that another live actor holds, or that two of
+    ``rows`` give (DuplicateIdentity naming the holder); ``own`` is the actor updated."""
+    for scheme in ("siret", "rna"):
+        wanted = [number for r in rows if (number := r.get(scheme))]
+        if not wanted:
+            continue
+        twice = next((n for n, count in Counter(wanted).items() if count > 1), None)
+        if twice is not None:
+            raise DuplicateIdentity(scheme, twice)
+        column = actor.c[scheme]
+        for start in range(0, len(wanted), 5000):
+            query = sa.select(column, actor.c.id, actor.c.name).where(
+                column.in_(wanted[start : start + 5000]),
+                sa.text(LIVE_ACTOR),
+                actor.c.id != (own or 0),
+            )
+            held = conn.execute(query.limit(1)).first()
+            if held is not None:
+                raise DuplicateIdentity(scheme, held[0], f"{held[1]} « {held[2]} »")
+
+
 def create_actor(
     *, db: sa.Engine, values: Mapping[str, Any], user: str = "cli", source: str | None = None
 ) -> Snapshot:
@@ -55,6 +80,7 @@ def create_actor(
     cleaned = clean_actor(values)
     with transaction(db) as conn:
         _check_geography(conn, [cleaned])
+        _check_identities(conn, [cleaned])
         return actors.create(conn, cleaned, ctx=Context(user=user, source=source))
 
 
@@ -75,6 +101,7 @@ def create_actors(
         plan = actors.plan_bulk(conn, rows)
         cleaned, part = _prepare(plan, rows, 0)
         _check_geography(conn, cleaned)
+        _check_identities(conn, cleaned)
         batch_id = open_batch(conn, kind="service", label=label or "create actors", user=user)
         ctx = Context(user=user, source=source, batch_id=batch_id)
         ids = actors.write_bulk(conn, plan, part, ctx=ctx)
@@ -126,6 +153,7 @@ def update_actor(
                 "latitude and longitude go together",
             )
         _check_geography(conn, [cleaned])
+        _check_identities(conn, [cleaned], own=actor_id)
         return actors.update(
             conn, actor_id, cleaned, ctx=Context(user=user), expected_version=expected_version
         )

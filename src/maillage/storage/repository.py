@@ -12,13 +12,14 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.model.errors import Conflict, NotFound
+from maillage.model.errors import Conflict, DuplicateIdentity, NotFound
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
 from maillage.storage.bulk import indexes_rebuilt, insert_records, insert_rows, insert_tuples
@@ -219,7 +220,10 @@ class Repository:
         ids: builtins.list[int] = []
         tables = [self.table, *(c.table for c in self.collections.values())]
         # the ids are reserved past the largest stored one: about as many rows
-        with indexes_rebuilt(conn, tables, rows=len(rows), stored=plan.ids[0] - 1):
+        with (
+            identities_guarded(),
+            indexes_rebuilt(conn, tables, rows=len(rows), stored=plan.ids[0] - 1),
+        ):
             for offset in range(0, len(rows), BULK_CHUNK):
                 part = self.derive_bulk(plan, rows[offset : offset + BULK_CHUNK], offset)
                 ids += self.write_bulk(conn, plan, part, ctx=ctx, offset=offset)
@@ -324,16 +328,17 @@ class Repository:
         their ids."""
         ids = plan.ids[offset : offset + len(part.records)]
         shared = {c: plan.defaults.get(c) for c in plan.columns if c not in plan.given}
-        insert_records(
-            conn, self.table, self.record_columns(plan), part.records, {**shared, **plan.stamps}
-        )
-        for name, coll in self.collections.items():
-            insert_tuples(
-                conn,
-                coll.table,
-                (coll.owner_column, coll.value_column),
-                part.members.get(name, []),
+        with identities_guarded():
+            insert_records(
+                conn, self.table, self.record_columns(plan), part.records, {**shared, **plan.stamps}
             )
+            for name, coll in self.collections.items():
+                insert_tuples(
+                    conn,
+                    coll.table,
+                    (coll.owner_column, coll.value_column),
+                    part.members.get(name, []),
+                )
         audit.record_changes(conn, entity=self.entity, action="create", rows=part.changes, ctx=ctx)
         if self.bulk_index:
             self.bulk_index.write(conn, ids, part.docs)
@@ -446,13 +451,15 @@ class Repository:
                     | {"version": table.c.version + 1, "updated_at": now}
                 )
             )
-            result = conn.execute(statement, rows)
+            with identities_guarded():
+                result = conn.execute(statement, rows)
             if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(rows):
                 raise Conflict(
                     f"{self.entity} : des entités ont été modifiées en même temps",
                     f"{self.entity}: some entities were modified concurrently",
                 )
-        self._write_collections(conn, collections, replace=True)
+        with identities_guarded():
+            self._write_collections(conn, collections, replace=True)
         afters = {s["id"]: s for s in self.list(conn, where=[self.table.c.id.in_(ids)], limit=None)}
         audit.record_updates(
             conn,
@@ -531,11 +538,12 @@ class Repository:
         values = {k: v for k, v in changes.items() if k in self.table.c and k != "id"}
         values["version"] = before["version"] + 1
         values["updated_at"] = utcnow()
-        result = conn.execute(
-            sa.update(self.table)
-            .where(self.table.c.id == entity_id, self.table.c.version == before["version"])
-            .values(**values)
-        )
+        with identities_guarded():
+            result = conn.execute(
+                sa.update(self.table)
+                .where(self.table.c.id == entity_id, self.table.c.version == before["version"])
+                .values(**values)
+            )
         if result.rowcount != 1:
             raise Conflict(
                 f"{self.entity} {entity_id} a été modifié en même temps",
@@ -543,7 +551,8 @@ class Repository:
             )
         colls = {k: sorted(set(v or ())) for k, v in changes.items() if k in self.collections}
         if colls:
-            self._write_collections(conn, [(entity_id, colls)], replace=True)
+            with identities_guarded():
+                self._write_collections(conn, [(entity_id, colls)], replace=True)
         after = self.snapshot(conn, entity_id)
         assert after is not None
         if self.on_write:
@@ -581,16 +590,45 @@ class Repository:
         exists = conn.execute(
             sa.select(self.table.c.id).where(self.table.c.id == entity_id)
         ).first()
-        if exists:
-            conn.execute(sa.update(self.table).where(self.table.c.id == entity_id).values(**values))
-        else:
-            conn.execute(sa.insert(self.table).values(**values))
-        self._write_collections(conn, [(entity_id, snap)], replace=False)
+        with identities_guarded():
+            if exists:
+                query = sa.update(self.table).where(self.table.c.id == entity_id)
+                conn.execute(query.values(**values))
+            else:
+                conn.execute(sa.insert(self.table).values(**values))
+            self._write_collections(conn, [(entity_id, snap)], replace=False)
         if snap.get("deleted_at") is None:
             if self.on_write:
                 self.on_write(conn, [entity_id])
         elif self.on_remove:
             self.on_remove(conn, [entity_id])
+
+
+# Unique indexes on identities (storage/tables.py), and the field each one guards.
+_UNIQUE_IDENTITIES = {
+    "uq_actor_siret_live": "siret",
+    "actor.siret": "siret",  # SQLite names the column, PostgreSQL the index
+    "uq_actor_rna_live": "rna",
+    "actor.rna": "rna",
+    "ix_actor_identifier_identifier": "identifier",
+    "actor_identifier.identifier": "identifier",
+}
+
+
+@contextmanager
+def identities_guarded() -> Iterator[None]:
+    """Turn the database's refusal of a second holder of a SIRET, RNA or identifier
+    into :class:`DuplicateIdentity` (the last guard when two writers race: each
+    checked before writing, the index decides)."""
+    try:
+        yield
+    except sa.exc.IntegrityError as exc:
+        text = str(exc.orig)
+        for name, field_name in _UNIQUE_IDENTITIES.items():
+            if name in text and ("UNIQUE" in text or "unique" in text):
+                detail = text.split("=(", 1)[1].split(")", 1)[0] if "=(" in text else None
+                raise DuplicateIdentity(field_name, detail) from exc
+        raise
 
 
 def sparse(snap: Snapshot | None) -> Snapshot | None:

@@ -22,6 +22,8 @@ metadata = sa.MetaData(
 )
 
 Timestamp = sa.DateTime(timezone=True)
+# An actor that counts: not deleted, not merged into another (SQL, for partial indexes).
+LIVE_ACTOR = "deleted_at IS NULL AND merged_into_id IS NULL"
 
 
 def _bookkeeping() -> list[sa.Column[object]]:
@@ -151,6 +153,22 @@ actor = sa.Table(
     *_provenance(),
     sa.Column("extra", sa.JSON, nullable=False, default=dict),
     *_bookkeeping(),
+    # The SIRET or RNA of the structure holding a place, when a record gives its
+    # holder's number rather than its own (see migration 0005).
+    sa.Column("holder_siret", sa.String(14)),
+    sa.Column("holder_rna", sa.String(10)),
+    # A SIRET, an RNA number, is held once among live, unmerged actors (a SIREN is
+    # shared by the establishments of one legal unit).
+    *(
+        sa.Index(
+            f"uq_actor_{scheme}_live",
+            scheme,
+            unique=True,
+            sqlite_where=sa.text(f"{scheme} IS NOT NULL AND {LIVE_ACTOR}"),
+            postgresql_where=sa.text(f"{scheme} IS NOT NULL AND {LIVE_ACTOR}"),
+        )
+        for scheme in ("siret", "rna")
+    ),
 )
 
 actor_identifier = sa.Table(
@@ -158,7 +176,7 @@ actor_identifier = sa.Table(
     metadata,
     sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
     # "scheme:value", e.g. "source:anr:1234", "alias:42", "finess:590000000"
-    sa.Column("identifier", sa.String(300), primary_key=True, index=True),
+    sa.Column("identifier", sa.String(300), primary_key=True, index=True, unique=True),
 )
 
 actor_theme = sa.Table(

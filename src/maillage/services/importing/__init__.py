@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.model.errors import DuplicateIdentity
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.services.importing.cleaning import import_key
 from maillage.services.importing.formats import FORMATS, Format, default_source, import_file
@@ -83,17 +84,44 @@ def import_records(
     give the file row of each record for the issue report. Returns the report; a
     ``failed`` one wrote nothing but its ``import_run`` row.
     """
-    report = ImportReport(kind, source, file)
-    report.rows = rows if rows is not None else len(actor_records) + len(link_records)
     parse_issues = list(parse_issues)
-    report.issues = [i for i in parse_issues if i.severity == "error"]
-    report.warnings = [i for i in parse_issues if i.severity != "error"]
     if parse_rejected is None:
-        parse_rejected = len({i.row for i in report.issues if i.row is not None})
-    report.rejected = parse_rejected
-    batch = _Batch(report, actor_records, link_records,
-                   actor_rows or [None] * len(actor_records),
-                   link_rows or [None] * len(link_records), progress)  # fmt: skip
+        errors = (i for i in parse_issues if i.severity == "error" and i.row is not None)
+        parse_rejected = len({i.row for i in errors})
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        report = ImportReport(kind, source, file)
+        report.rows = rows if rows is not None else len(actor_records) + len(link_records)
+        report.issues = [i for i in parse_issues if i.severity == "error"]
+        report.warnings = [i for i in parse_issues if i.severity != "error"]
+        report.rejected = parse_rejected
+        batch = _Batch(report, actor_records, link_records,
+                       actor_rows or [None] * len(actor_records),
+                       link_rows or [None] * len(link_records), progress)  # fmt: skip
+        try:
+            return _attempt(db, batch, kind, source, partial, dry_run, user)
+        except DuplicateIdentity:
+            # Another writer stored some of these actors since this import planned:
+            # plan again, finding them (a loser that keeps losing reports the conflict).
+            if attempt == RACE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+RACE_ATTEMPTS = 3
+"""How many times an import plans again after losing a race for an identity."""
+
+
+def _attempt(
+    db: sa.Engine,
+    batch: _Batch,
+    kind: str,
+    source: str,
+    partial: bool,
+    dry_run: bool,
+    user: str,
+) -> ImportReport:
+    """Plan and store one import in one transaction (see :func:`import_records`)."""
+    report = batch.report
     with paused_gc(), transaction(db) as conn:
         plan = _plan_actors(conn, batch, source)
         new_links = _plan_links(conn, batch, plan, source)

@@ -83,6 +83,46 @@ def _identity_keys(
     return keys
 
 
+HELD = ("siret", "rna")  # numbers an actor holds alone (a SIREN is shared)
+
+
+@dataclass
+class _Holders:
+    """Who holds a SIRET or RNA: a number that other live actors, or several records
+    of the file, carry is their holder's, not theirs. It is then kept as
+    ``holder_siret``/``holder_rna`` (the places of one commune all give the commune's
+    SIRET), and the move is reported."""
+
+    stored: dict[str, list[int]]  # "siret:..." -> live actors holding it
+    counts: Counter[str]  # "siret:..." -> records of the file carrying it
+    where: dict[str, tuple[int | None, str]]  # source key -> (file row, name)
+    batch: _Batch
+
+    def assign(self, key: str, values: dict[str, Any], target: int | None) -> None:
+        """Move the numbers of one record that are not its own (``target``: the stored
+        actor it updates or merges into, None for a new one)."""
+        for scheme in HELD:
+            number = values.get(scheme)
+            if not number:
+                continue
+            ident = f"{scheme}:{number}"
+            others = sum(1 for i in self.stored.get(ident, ()) if i != target)
+            sharing = others + self.counts[ident] - 1
+            if sharing <= 0:
+                continue
+            values[scheme], values[f"holder_{scheme}"] = None, number
+            if scheme == "siret" and values.get("siren") == number[:9]:
+                values["siren"] = None  # the SIREN read from it is the holder's too
+            row, name = self.where.get(key, (None, key))
+            label = scheme.upper()
+            self.batch.warn(ImportIssue(
+                row, scheme, number,
+                f"« {name} » : {label} {number} porté aussi par {sharing} autre(s) acteur(s) "
+                f"ou ligne(s) : gardé comme {label} de la structure porteuse (holder_{scheme})",
+                severity="warning",
+            ))  # fmt: skip
+
+
 @dataclass
 class _ActorPlan:
     """What an import will do to actors, decided before anything is written."""
@@ -169,7 +209,9 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     keys = list(map(import_key, batch.actors))
     cleaned: list[tuple[ActorRecord, str, dict[str, Any]]] = []
     records = zip(batch.actors, batch.actor_rows, keys, strict=True)
+    where: dict[str, tuple[int | None, str]] = {}
     for index, (record, row, key) in enumerate(records):
+        where.setdefault(key, (row, record.name))
         try:
             cleaned.append((record, key, _clean_actor(record, key, source, ref, batch.warn)))
         except InvalidInput as exc:
@@ -178,23 +220,29 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
             batch.advance(1000)
     batch.advance(len(batch.actors) % 1000)
     plan = _ActorPlan()
-    matched = _match_all(conn, batch, cleaned, plan, source)
-    _plan_matches(conn, plan, matched, batch.report)
+    identities = _Identities.load(conn, source)
+    firsts = {key: values for _, key, values in reversed(cleaned)}  # first record of a key
+    counts = Counter(f"{s}:{v}" for values in firsts.values() for s in HELD if (v := values.get(s)))
+    holders = _Holders(identities.by_ident, counts, where, batch)
+    matched = _match_all(batch, cleaned, plan, identities, holders)
+    _plan_matches(conn, plan, matched, batch.report, holders)
     batch.report.count("actors", "created", len(plan.new))
     return plan
 
 
 def _match_all(
-    conn: sa.Connection,
     batch: _Batch,
     cleaned: list[tuple[ActorRecord, str, dict[str, Any]]],
     plan: _ActorPlan,
-    source: str,
+    identities: _Identities,
+    holders: _Holders,
 ) -> list[tuple[str, int, str, dict[str, Any]]]:
     """Plan the new actors; return the others with the stored actor they match."""
-    identities = _Identities.load(conn, source)
     keys = [key for _, key, _ in cleaned]
     if not identities.by_key and not identities.by_ident and len(set(keys)) == len(keys):
+        if any(count > 1 for count in holders.counts.values()):
+            for _, key, values in cleaned:
+                holders.assign(key, values, None)
         plan.add_many(keys, [values for _, _, values in cleaned])  # all new, all distinct
         return []
     incoming: Counter[str] = Counter()
@@ -216,6 +264,7 @@ def _match_all(
         seen.add(key)
         found = identities.match(values, incoming)
         if found is None:
+            holders.assign(key, values, None)
             plan.add(key, values)
         else:
             matched.append((key, *found, values))
@@ -227,6 +276,7 @@ def _plan_matches(
     plan: _ActorPlan,
     matched: list[tuple[str, int, str, dict[str, Any]]],
     report: ImportReport,
+    holders: _Holders,
 ) -> None:
     """Compare matched records with the stored actors (fetched in bulk)."""
     current = plan.current = _snapshots(conn, {actor_id for _, actor_id, _, _ in matched})
@@ -242,6 +292,7 @@ def _plan_matches(
             report.count("actors", "unchanged")
             continue
         plan.ids[key] = snap["id"]
+        holders.assign(key, values, snap["id"])
         # an actor another source brought is only completed, also when found by key again
         merge = how == "merge" or snap.get("source") != values.get("source")
         changes = _changes(snap, values, merge=merge)
