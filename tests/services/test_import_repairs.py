@@ -138,3 +138,23 @@ def test_contract_whose_buyer_is_its_holder_is_refused_naming_its_record(
         (3, "target_id", firm, "un lien relie deux acteurs distincts (réf. C3)", "decp.json"),
     ]
     assert (report.rejected, report.details["links"]["created"]) == (2, 1)
+
+
+def test_postcode_padded_is_checked_against_the_commune(db: sa.Engine, tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path / "acteurs" / "acteurs.csv",
+        "nom,code_postal,code_commune",
+        "Bourg,1000,01053",  # Bourg-en-Bresse: 01000 is its postcode
+        "Lille,1000,59350",  # Excel lost no zero here: 1000 is no postcode of Lille
+        "Roubaix,59100,59512",
+        "Paris 10e,75010,75056",  # a postcode of an arrondissement of the commune
+    )
+    report = importing.import_file(db=db, fmt="actors", path=path)
+    assert (report.status, report.created, report.rejected) == ("done", 4, 0)
+    repairs = [(i.row, i.field, i.value, i.message) for i in report.warnings]
+    padded = "code postal réparé en 01000 (zéro initial perdu restauré)"
+    assert repairs[:2] == [(2, "postcode", "1000", padded), (3, "postcode", "1000", padded)]
+    assert [(i.field, i.value, i.message) for i in report.warnings[2:]] == [
+        ("postcode", "01000", "le code postal 01000 n'est pas celui de la commune 59350 "
+         "(Lille) mais de Bourg-en-Bresse, Saint-Denis-lès-Bourg : gardé tel quel, à vérifier"),
+    ]  # fmt: skip

@@ -116,7 +116,34 @@ def _clean_actor(
     else:
         values["territories"] = []
     check_communes(values, ref.communes)
+    _check_postcode(values, ref, row, warn)
     return values
+
+
+def _check_postcode(
+    values: dict[str, Any], ref: _Reference, row: int | None, warn: Callable[[ImportIssue], None]
+) -> None:
+    """Warn when the postcode is not one of the commune's (a lost zero restored on the
+    wrong number, ``1000`` for ``10000``, or a typing slip): both are kept, the row
+    named. A postcode the geography does not list (CEDEX) is not compared."""
+    postcode, commune = values.get("postcode"), values.get("commune_code")
+    if not postcode or not commune:
+        return
+    communes = ref.by_postcode.get(postcode)
+    if not communes or any(code == commune for code, _ in communes):
+        return
+    parents = ref.parents  # Paris, Lyon, Marseille: a postcode of an arrondissement
+    if any(parents.get(code) == commune for code, _ in communes) or (
+        parents.get(commune) in {code for code, _ in communes}
+    ):
+        return
+    others = sorted({ref.names.get(code, code) for code, _ in communes})
+    shown = ", ".join(others[:3]) + (f" et {len(others) - 3} autres" if len(others) > 3 else "")
+    message = (
+        f"le code postal {postcode} n'est pas celui de la commune {commune} "
+        f"({ref.names.get(commune, '?')}) mais de {shown} : gardé tel quel, à vérifier"
+    )
+    warn(ImportIssue(row, "postcode", postcode, message, severity="warning"))
 
 
 def _report_invisible(
