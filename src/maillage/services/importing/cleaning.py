@@ -167,6 +167,6 @@ def _report_invisible(
             )
         shown = kept if len(kept) <= 80 else kept[:79] + "…"
         message = f"caractères invisibles retirés ({', '.join(codes)}) : « {shown} »"
-        if row is None and field != "name":
+        if field != "name":  # the actor named, as the other repairs of a record do
             message = f"« {strip_invisible(name).strip()} » : {message}"
         warn(ImportIssue(row, field, ", ".join(codes), message, severity="warning"))
