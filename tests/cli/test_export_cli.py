@@ -87,3 +87,32 @@ def test_bad_options_are_one_clear_line(fresh, tmp_path: Path) -> None:  # type:
                                       "--excel-fr"])  # fmt: skip
     assert result.exit_code == 2 and "--excel-fr" in result.stderr
     assert "Exemple : maillage export gexf" in CliRunner().invoke(cli, ["export", "--help"]).stdout
+
+
+def test_geojson_export_says_how_many_actors_have_no_place(fresh, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url = fresh("places")
+    actors = tmp_path / "acteurs" / "acteurs.csv"
+    actors.parent.mkdir()
+    actors.write_text("id,nom,monde,latitude,longitude\nA1,Placé,public,50.63,3.06\n"
+                      "A2,Sans lieu,associative,,\nA3,Nulle part,associative,,\n",
+                      encoding="utf-8")  # fmt: skip
+    assert run("import", "actors", str(actors), "--db", url, "--json")[0] == 0
+    result = CliRunner().invoke(
+        cli, ["export", "geojson", str(tmp_path / "a.geojson"), "--db", url]
+    )
+    assert result.exit_code == 0
+    said = " ".join(result.stdout.split())  # rich wraps long lines
+    assert "a.geojson : 1 acteur(s), 0 lien(s)" in said
+    assert "2 acteur(s) sans coordonnées laissé(s) hors du fichier" in said
+    assert result.stderr == ""
+    path = tmp_path / "b.geojson"
+    result = CliRunner().invoke(
+        cli, ["export", "geojson", str(path), "--db", url, "--world", "associative"]
+    )
+    warned = " ".join(result.stderr.split())
+    assert result.exit_code == 0 and "b.geojson : 0 acteur(s)" in " ".join(result.stdout.split())
+    assert "aucun acteur de la vue n'a de coordonnées : le fichier n'a aucun point" in warned
+    assert "2 acteur(s) sans coordonnées" in warned
+    assert json.loads(path.read_text("utf-8"))["metadata"] == {"unplaced_actors": 2}
+    code, report, _ = run("export", "geojson", str(path), "--db", url, "--json")
+    assert (code, report["actors"], report["left_out"]) == (0, 1, 2)

@@ -233,3 +233,44 @@ def test_a_broken_file_is_one_line_exit_1_and_nothing_written(
     with make_engine(sqlite_url).connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM actor")).scalar() == 0
         assert connection.execute(sa.text("SELECT count(*) FROM import_run")).scalar() == 0
+
+
+def test_links_summary_counts_each_rejected_row_once_for_links(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "net"
+    folder.mkdir()
+    (folder / "acteurs.csv").write_text("id,nom,code_commune\nA1,Alpha,59350\nA2,Beta,59350\n"
+                                        "A3,Gamma,59350\n", encoding="utf-8")  # fmt: skip
+    rows = [
+        "source,cible,type,date_debut,montant",
+        "A1,A2,partnership,2020,",  # 2: created
+        "A1,,partnership,2020,",  # 3: no target (reader)
+        "A1,A1,partnership,2020,",  # 4: an actor with itself (reader)
+        "A1,A9,partnership,2020,",  # 5: unknown end (import)
+        "A2,A3,partnership,31/02/2020,abc",  # 6: two errors, one row (reader)
+        "A2,A3,foo,2021,",  # 7: unknown kind (import)
+        "A1,A2,partnership,2020,",  # 8: row 2 again: kept once
+        "A3,A1,partnership,2019,-5",  # 9: negative amount (import)
+    ]
+    (folder / "liens.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert (
+        run("import", "actors", str(folder / "acteurs.csv"), "--db", sqlite_url, "--json")[0] == 0
+    )
+    args = ("import", "links", str(folder / "liens.csv"), "--db", sqlite_url, "--partial")
+    code, report = run(*args, "--json", "--dry-run")
+    assert (code, report["rows"], report["created"], report["unchanged"]) == (0, 8, 1, 1)
+    issues = report["issues"]
+    assert isinstance(issues, list) and len(issues) == 7
+    assert report["rejected"] == len({i["row"] for i in issues}) == 6
+    assert report["details"] == {
+        "actors": {"created": 0, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
+        "links": {"created": 1, "updated": 0, "merged": 0, "unchanged": 1, "rejected": 6},
+    }
+    text = CliRunner().invoke(cli, [*args], catch_exceptions=False).stdout
+    assert "lignes 8 · créés 1 · mis à jour 0 · fusionnés 0 · inchangés 1 · rejetés 6" in text
+    assert "  liens : créés 1 · inchangés 1 · rejetés 6\n" in text and "acteurs :" not in text
+    assert "7 erreurs pour 6 rejet(s) :" in text
+    listed = [line.split(",")[1] for line in text.splitlines() if line.startswith("  • ")]
+    assert listed == [" ligne 3", " ligne 4", " ligne 5", " ligne 6", " ligne 6", " ligne 7",
+                      " ligne 9"]  # fmt: skip

@@ -277,7 +277,7 @@ def test_batch8_social_centres_through_generic_importer(data_dir: Path) -> None:
         "postcode: code postal attendu : 5 chiffres (^\\d{5}$)": 2,
     }
     repaired = {i.value: i.message for i in result.warnings if i.field == "postcode"}
-    assert repaired["59 300 "] == "code postal réparé en 59300"
+    assert repaired["59 300 "] == "code postal réparé en 59300 (espaces retirés)"
     assert repaired["69493 Pierre Bénite cedex "] == "code postal extrait du texte : 69493"
     assert result.actors[0].commune_name == "Goussainville"  # leading space removed
 

@@ -97,6 +97,28 @@ def test_siret_lost_leading_zero_is_restored() -> None:
     assert "zéro initial perdu restauré" in issues[0].message
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("356 000 000 00048", "SIRET réparé en 35600000000048 (espaces retirés)"),
+        ("356\u00a0000\u00a0000\u00a000048", "SIRET réparé en 35600000000048 (espaces retirés)"),
+        ("35600000000048.0", "SIRET réparé en 35600000000048 (lu comme un nombre)"),
+        (35600000000048.0, "SIRET réparé en 35600000000048 (lu comme un nombre)"),
+        (
+            "3899559300019.0",
+            "SIRET réparé en 03899559300019 (zéro initial perdu restauré, lu comme un nombre)",
+        ),
+        (3899559300019, "SIRET réparé en 03899559300019 (zéro initial perdu restauré)"),
+    ],
+)
+def test_siret_repair_message_says_what_was_repaired(raw: object, expected: str) -> None:
+    log, issues = _log()
+    assert v.parse_siret(raw, log) is not None
+    assert [(i.severity, i.field, i.value, i.message) for i in issues] == [
+        ("warning", "siret", raw, expected)
+    ]
+
+
 def test_siret_luhn_and_la_poste_exception() -> None:
     log, issues = _log()
     assert v.parse_siret("21060004500392", log) == "21060004500392"
@@ -130,6 +152,45 @@ def test_postcode_repairs_are_warnings(raw: object, expected: str) -> None:
     log, issues = _log()
     assert v.parse_postcode(raw, log) == expected
     assert [i.severity for i in issues] == ["warning"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1000", "code postal réparé en 01000 (zéro initial perdu restauré)"),
+        (1000, "code postal réparé en 01000 (zéro initial perdu restauré)"),
+        ("1000.0", "code postal réparé en 01000 (zéro initial perdu restauré, lu comme un nombre)"),
+        ("59 300", "code postal réparé en 59300 (espaces retirés)"),
+        (59300.0, "code postal réparé en 59300 (lu comme un nombre)"),
+    ],
+)
+def test_postcode_repair_message_says_what_was_repaired(raw: object, expected: str) -> None:
+    log, issues = _log()
+    v.parse_postcode(raw, log)
+    assert [i.message for i in issues] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("example.org", "https://example.org"),
+        ("www.Example.ORG/contact", "https://www.example.org/contact"),
+        ("HTTP://example.org", "http://example.org"),
+    ],
+)
+def test_completed_web_address_is_reported(raw: str, stored: str) -> None:
+    log, issues = _log()
+    assert v.parse_url(raw, log, "site_web") == stored
+    assert not log.failed
+    assert [(i.row, i.field, i.value, i.message, i.severity) for i in issues] == [
+        (7, "site_web", raw, f"adresse web réparée en {stored}", "warning")
+    ]
+
+
+def test_web_address_written_in_full_is_kept_without_warning() -> None:
+    log, issues = _log()
+    assert v.parse_url("https://example.org/a?b=1", log, "site_web") == "https://example.org/a?b=1"
+    assert issues == []
 
 
 def test_bad_postcode_is_an_error() -> None:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from maillage.model.text import fold, search_tokens, search_tokens_many, stop_words
+from maillage.model.text import (
+    fold,
+    invisible_in,
+    search_tokens,
+    search_tokens_many,
+    stop_words,
+    strip_invisible,
+)
 
 
 def test_fold_removes_case_accents_ligatures_and_punctuation() -> None:
@@ -61,3 +68,24 @@ def test_many_texts_give_the_tokens_of_each(texts: list[str | None]) -> None:
     """Bulk indexing tokenises all texts in one pass: the same tokens as one by one,
     also for missing texts and texts holding the NUL the pass joins them with."""
     assert search_tokens_many(texts) == [search_tokens(t) for t in texts]
+
+
+def test_strip_invisible_removes_direction_and_zero_width_characters_only() -> None:
+    hidden = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\u2060\u061c"
+    assert strip_invisible(f"Asso{hidden}ciation") == "Association"
+    assert invisible_in("a\u202eb\u202ec\u200b") == ["U+202E", "U+200B"]
+    # Letters, accents, no-break spaces and line breaks are text, not hidden marks.
+    kept = "Œuvre d'Émile\u00a0Zola\u202fà Lille\nحسن 中文"
+    assert strip_invisible(kept) == kept and invisible_in(kept) == []
+
+
+@given(st.text())
+@settings(max_examples=200)
+def test_strip_invisible_leaves_nothing_to_strip(text: str) -> None:
+    cleaned = strip_invisible(text)
+    assert invisible_in(cleaned) == [] and strip_invisible(cleaned) == cleaned
+    assert len(text) - len(cleaned) == sum(text.count(c) for c in map(_char, invisible_in(text)))
+
+
+def _char(code: str) -> str:
+    return chr(int(code[2:], 16))

@@ -167,3 +167,43 @@ def test_lieux_csv_leaves_out_what_the_schema_cannot_carry(
     report = export_file(db=sqlite_db, fmt="lieux-csv", path=tmp_path / "lieux.csv")
     assert (report.actors, report.left_out) == (0, 5)  # no address in this map
     assert (tmp_path / "lieux.csv").read_text("utf-8").splitlines()[0].startswith("id,pivot,nom")
+
+
+def test_geojson_counts_the_actors_it_leaves_out_for_lack_of_a_place(
+    sqlite_db: sa.Engine, tmp_path: Path
+) -> None:
+    _map(sqlite_db)
+    report = export_file(db=sqlite_db, fmt="geojson", path=tmp_path / "tout.geojson")
+    assert (report.actors, report.left_out) == (2, 3)  # Emmaüs, the network, Orange
+    document = json.loads((tmp_path / "tout.geojson").read_text("utf-8"))
+    assert len(document["features"]) == 2 and document["metadata"] == {"unplaced_actors": 3}
+    # a selection with no place at all: an empty collection that says why
+    alone = export_file(db=sqlite_db, fmt="geojson", path=tmp_path / "orange.geojson",
+                        filters={"world": "economic"})  # fmt: skip
+    assert (alone.actors, alone.left_out) == (0, 1)
+    document = json.loads((tmp_path / "orange.geojson").read_text("utf-8"))
+    assert document == {
+        "type": "FeatureCollection", "features": [], "metadata": {"unplaced_actors": 1}
+    }  # fmt: skip
+    assert read_geojson(tmp_path / "tout.geojson").rows == 2  # readers ignore the member
+
+
+def test_the_view_geojson_says_what_has_no_place() -> None:
+    from maillage.services.filters import Filters
+    from maillage.services.portal.export import generate_geojson
+
+    actors = [
+        {"id": 1, "latitude": 50.6, "longitude": 3.1, "name": "Placé"},
+        {"id": 2, "latitude": 50.3, "longitude": 2.8, "name": "Placé aussi"},
+        {"id": 3, "latitude": None, "longitude": None, "name": "Sans lieu"},
+    ]
+    links = [{"source_id": 1, "target_id": 2}, {"source_id": 1, "target_id": 3}]
+    document = json.loads("".join(generate_geojson(Filters(), actors, links)))
+    assert [f["geometry"]["type"] for f in document["features"]] == ["Point", "Point", "LineString"]
+    assert (document["metadata"]["unplaced_actors"], document["metadata"]["unplaced_links"]) == (
+        1,
+        1,
+    )
+    nowhere = json.loads("".join(generate_geojson(Filters(), actors[2:], links[1:])))
+    assert nowhere["features"] == []
+    assert (nowhere["metadata"]["unplaced_actors"], nowhere["metadata"]["unplaced_links"]) == (1, 1)

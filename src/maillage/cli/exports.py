@@ -12,12 +12,13 @@ from maillage.cli.common import (
     db_option,
     emit_json,
     engine_for,
+    err_console,
     handle_errors,
     json_option,
 )
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
-from maillage.services.exports import FORMATS, LEVELS, export_file
+from maillage.services.exports import FORMATS, LEVELS, ExportReport, export_file
 
 
 def period(text: str | None) -> tuple[str | None, str | None]:
@@ -94,6 +95,21 @@ def export_command(fmt: str, file: Path, period_text: str | None, linked_only: b
         return
     console.print(f"[bold]{', '.join(report.files)}[/bold] : {report.actors} acteur(s), "
                   f"{report.links} lien(s), {report.territories} territoire(s)")  # fmt: skip
-    if report.left_out:
+    if report.left_out and fmt == "geojson":
+        _unplaced(report)
+    elif report.left_out:
         console.print(f"  {report.left_out} acteur(s) sans id, nom, adresse, code postal ou "
                       "commune : non exportables au schéma des lieux")  # fmt: skip
+
+
+def _unplaced(report: ExportReport) -> None:
+    """Say which actors a GeoJSON file leaves out (no coordinates), louder when the file
+    holds no actor at all."""
+    line = (f"{report.left_out} acteur(s) sans coordonnées laissé(s) hors du fichier "
+            f"(« metadata.unplaced_actors ») / {report.left_out} actor(s) without "
+            "coordinates left out")  # fmt: skip
+    if report.actors:
+        console.print(f"  {line}", highlight=False)
+        return
+    err_console.print(f"[yellow]Attention[/yellow] : aucun acteur de la vue n'a de coordonnées : "
+                      f"le fichier n'a aucun point ; {line}", highlight=False)  # fmt: skip

@@ -128,6 +128,7 @@ _ENTITY_WORDS = {
     "needs": "besoins",
     "indicators": "indicateurs",
     "solutions": "solutions",
+    "records": "enregistrements (contrats, subventions, éléments de graphe)",
 }
 _COUNT_WORDS = {
     "created": "créés",
@@ -151,13 +152,17 @@ def _print(report: ImportReport) -> None:
         f"  lignes {report.rows} · créés {report.created} · mis à jour {report.updated} · "
         f"fusionnés {report.merged} · inchangés {report.unchanged} · rejetés {report.rejected}"
     )
-    for entity, counts in report.details.items():
+    entities = {e: c for e, c in report.details.items() if any(c.values())}
+    for entity, counts in (entities or report.details).items():
         shown = " · ".join(f"{_COUNT_WORDS.get(k, k)} {v}" for k, v in counts.items() if v)
         console.print(f"  {_ENTITY_WORDS.get(entity, entity)} : {shown or 'rien'}")
-    for issue in report.issues[:20]:
+    if len(report.issues) > report.rejected:  # a row may break several rules
+        console.print(f"  {len(report.issues)} erreurs pour {report.rejected} rejet(s) :")
+    issues = sorted(report.issues, key=lambda i: (i.row is None, i.row or 0))
+    for issue in issues[:20]:
         console.print(f"  [red]•[/red] {_issue_line(issue)}", highlight=False)
-    if len(report.issues) > 20:
-        console.print(f"  … et {len(report.issues) - 20} autres (--report FICHIER pour la liste)")
+    if len(issues) > 20:
+        console.print(f"  … et {len(issues) - 20} autres (--report FICHIER pour la liste)")
     if report.warnings:
         console.print(f"  {len(report.warnings)} avertissement(s) (réparations) : --report")
     if report.batch_id:

@@ -28,7 +28,7 @@ from maillage.io.result import ParseResult, RowLog, dedupe_actors
 from maillage.io.unreadable import load_json
 from maillage.model.records import ActorRecord, LinkRecord
 
-__all__ = ["decp_records", "parse_decp", "read_decp"]
+__all__ = ["decp_records", "parse_decp", "parse_decp_rows", "read_decp"]
 
 _BUYER_ROLE = ("public", "acheteur public", "decp:acheteur")
 _SUPPLIER_ROLE = ("economic", "entreprise", "decp:titulaire")
@@ -61,8 +61,17 @@ def parse_decp(
     records: Iterable[Mapping[str, Any]], *, file: str | None = None, source: str = "decp"
 ) -> ParseResult:
     """Return buyers, suppliers and one contract link per buyer-supplier pair."""
+    return parse_decp_rows(records, file=file, source=source)[0]
+
+
+def parse_decp_rows(
+    records: Iterable[Mapping[str, Any]], *, file: str | None = None, source: str = "decp"
+) -> tuple[ParseResult, list[int | None]]:
+    """:func:`parse_decp`, with the number of the record each link comes from (the row
+    the import names when it refuses a link, e.g. a buyer that is its own supplier)."""
     result = ParseResult()
     actors: list[ActorRecord] = []
+    link_rows: list[int | None] = []
     for number, record in enumerate(records, start=1):
         result.rows += 1
         log = RowLog(result.issues, number, file)
@@ -77,8 +86,9 @@ def parse_decp(
         actors.append(buyer)
         actors.extend(suppliers)
         result.links.extend(links)
+        link_rows.extend([number] * len(links))
     result.actors = dedupe_actors(actors)
-    return result
+    return result, link_rows
 
 
 def _party(data: Any, log: RowLog, field: str, name_key: str) -> ActorRecord | None:

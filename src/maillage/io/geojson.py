@@ -3,7 +3,7 @@
 Written: one FeatureCollection. An actor with coordinates is a ``Point`` feature
 (``[longitude, latitude]``, WGS84) whose properties are every other field of the record
 (JSON types: lists stay arrays, ``extra`` an object) plus ``"feature_type": "actor"``;
-actors without coordinates are left out. A territory is a dict ``{"code", "name",
+actors without coordinates are left out and counted (``"metadata": {"unplaced_actors": N}``). A territory is a dict ``{"code", "name",
 "geometry", "indicators": {key: value}}``; its feature carries ``feature_type``
 ``"territory"``, ``code``, ``name`` and one flat property per indicator (flat so map
 styles can use them; the names ``feature_type``, ``code`` and ``name`` are reserved).
@@ -28,7 +28,7 @@ from maillage.io.tabular import parse_actor_table
 from maillage.io.unreadable import UnreadableFile, json_objects, parse_json_bytes
 from maillage.model.records import ActorRecord, ImportIssue
 
-__all__ = ["generate_geojson", "parse_geojson", "read_geojson", "write_geojson"]
+__all__ = ["generate_geojson", "parse_geojson", "read_geojson", "unplaced", "write_geojson"]
 
 _RESERVED = ("feature_type", "code", "name")
 
@@ -59,19 +59,36 @@ def _territory_feature(territory: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "Feature", "geometry": territory.get("geometry"), "properties": properties}
 
 
+def unplaced(actors: Iterable[ActorRecord]) -> int:
+    """How many of ``actors`` have no coordinates (left out of a GeoJSON document)."""
+    return sum(1 for a in actors if a.latitude is None or a.longitude is None)
+
+
 def generate_geojson(
     actors: Iterable[ActorRecord] = (), territories: Iterable[Mapping[str, Any]] = ()
 ) -> Iterator[str]:
-    """Yield a GeoJSON FeatureCollection in chunks (one feature per chunk)."""
+    """Yield a GeoJSON FeatureCollection in chunks (one feature per chunk).
+
+    The actors without coordinates are left out, and counted in the collection's
+    foreign member ``"metadata": {"unplaced_actors": N}`` (RFC 7946 section 6.1; it
+    follows the features, counted as they go), written whenever actors were given."""
     yield '{"type": "FeatureCollection", "features": ['
     first = True
-    features = (_actor_feature(a) for a in actors)
-    for feature in (*features, *(_territory_feature(t) for t in territories)):
+    left_out = given = 0
+    for actor in actors:
+        given += 1
+        feature = _actor_feature(actor)
         if feature is None:
+            left_out += 1
             continue
         yield ("" if first else ",\n") + json.dumps(feature, ensure_ascii=False)
         first = False
-    yield "]}\n"
+    for territory in territories:
+        yield ("" if first else ",\n") + json.dumps(
+            _territory_feature(territory), ensure_ascii=False
+        )
+        first = False
+    yield f'], "metadata": {{"unplaced_actors": {left_out}}}}}\n' if given else "]}\n"
 
 
 def parse_geojson(data: str | bytes, *, file: str | None = None) -> ParseResult:

@@ -262,11 +262,23 @@ def _identifier(
     if not valid(digits):
         log.error(field, value, f"clé de contrôle {label} invalide (algorithme de Luhn)")
         return None
-    if padded:
-        log.warn(field, value, f"{label} réparé en {digits} (zéro initial perdu restauré)")
-    elif repaired:
-        log.warn(field, value, f"{label} réparé en {digits} (lu comme un nombre)")
+    if padded or repaired:
+        log.warn(field, value, f"{label} réparé en {digits} ({_repair_of(value, padded)})")
     return digits
+
+
+def _repair_of(value: Any, padded: bool) -> str:
+    """What was repaired in an identifier cell, in the words of its warning: the zero
+    a number loses, the ``.0`` of a number a spreadsheet stored, or separators."""
+    what = []
+    if padded:
+        what.append("zéro initial perdu restauré")
+    text = clean_text(value) or ""
+    if isinstance(value, float) or _FLOAT_INT.fullmatch(_SPACES.sub("", text)):
+        what.append("lu comme un nombre")
+    elif _SPACES.search(text):
+        what.append("espaces retirés")
+    return ", ".join(what)
 
 
 def parse_siret(value: Any, log: RowLog, field: str = "siret") -> str | None:
@@ -301,12 +313,12 @@ def parse_postcode(value: Any, log: RowLog, field: str = "postcode") -> str | No
     digits, repaired = digits_of(value)
     if digits is None:
         return None
-    if (padded := pad_lost_zero(digits)) != digits:
-        digits, repaired = padded, True
-    if is_postcode(digits):
-        if repaired:
-            log.warn(field, value, f"code postal réparé en {digits}")
-        return digits
+    padded = pad_lost_zero(digits)
+    if is_postcode(padded):
+        if padded != digits or repaired:
+            how = _repair_of(value, padded != digits)
+            log.warn(field, value, f"code postal réparé en {padded} ({how})")
+        return padded
     text = clean_text(value) or ""
     found: list[str] = [a + b for a, b in _POSTCODE_IN_TEXT.findall(text)]
     if len(found) == 1 and not text.replace(" ", "").isdigit() and is_postcode(found[0]):
@@ -368,16 +380,18 @@ def parse_email(value: Any, log: RowLog, field: str, severity: str = "warning") 
 
 
 def parse_url(value: Any, log: RowLog, field: str, severity: str = "warning") -> str | None:
-    """Return a web address (as written; see
-    :func:`~maillage.model.fields.website_of_text`); a malformed one is dropped (warning)
-    or rejected."""
+    """Return a web address, normalised by :func:`~maillage.model.fields.website_of_text`
+    (``https://`` added to a bare domain, scheme and host lower-cased: a warning gives
+    the address stored); a malformed one is dropped (warning) or rejected."""
     text = clean_text(value)
     if text is None:
         return None
-    if website_of_text(text) is not None:
-        return text
-    _report(log, severity, field, value, "adresse web invalide (https://…)")
-    return None
+    url = website_of_text(text)
+    if url is None:
+        _report(log, severity, field, value, "adresse web invalide (https://…)")
+    elif url != text:
+        log.warn(field, value, f"adresse web réparée en {url}")
+    return url
 
 
 def _report(log: RowLog, severity: str, field: str, value: Any, message: str) -> None:

@@ -22,7 +22,7 @@ from itertools import compress, repeat
 
 import snowballstemmer
 
-__all__ = ["fold", "search_tokens", "stem", "stop_words"]
+__all__ = ["fold", "invisible_in", "search_tokens", "stem", "stop_words", "strip_invisible"]
 
 _LIGATURES = str.maketrans(
     {
@@ -42,6 +42,34 @@ _LIGATURES = str.maketrans(
 _LIGATURE_CHARS = re.compile("[" + "".join(chr(c) for c in _LIGATURES) + "]")
 _COMBINING = re.compile(r"[\u0300-\u036f]+")
 _NON_WORD = re.compile(r"[\W_]+")
+
+
+# Characters that change how a text is shown or compared without being seen: zero-width
+# spaces and joiners, direction marks, embeddings, overrides and isolates (Unicode
+# Bidirectional Algorithm, UAX #9), word joiners and invisible operators, the byte
+# order mark. A name holding them can pass for another one (U+202E shows
+# "abc\u202efdp.exe" as "abcexe.pdf"); they are removed from stored text.
+_INVISIBLE = re.compile("[\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def strip_invisible(text: str) -> str:
+    """Return ``text`` without its invisible formatting characters (zero-width,
+    direction marks, embeddings, overrides and isolates, BOM; see ``_INVISIBLE``).
+
+    The one rule for stored text: ``strip_invisible("Asso\u202eciation")`` is
+    ``"Association"``. An ASCII text is returned as it is, at no cost.
+    """
+    if text.isascii():
+        return text
+    return _INVISIBLE.sub("", text)
+
+
+def invisible_in(text: str) -> list[str]:
+    """The distinct characters :func:`strip_invisible` removes from ``text``, as
+    ``U+XXXX`` codes in the order met (empty for a clean text)."""
+    if text.isascii():
+        return []
+    return list(dict.fromkeys(f"U+{ord(c):04X}" for c in _INVISIBLE.findall(text)))
 
 
 def fold(text: str) -> str:

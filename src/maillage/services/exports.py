@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from maillage.io.csvfile import generate_actors_csv, generate_links_csv
-from maillage.io.geojson import generate_geojson
+from maillage.io.geojson import generate_geojson, unplaced
 from maillage.io.gexf import generate_gexf
 from maillage.io.graphml import generate_graphml
 from maillage.io.jsonfile import generate_json
@@ -298,7 +298,8 @@ class ExportReport:
     actors: int
     links: int
     territories: int = 0
-    left_out: int = 0  # actors a format cannot carry (lieux CSV: no address, no postcode...)
+    left_out: int = 0  # actors a format cannot carry (GeoJSON: no coordinates; lieux CSV:
+    # no address, no postcode...)
 
 
 def links_path(path: Path) -> Path:
@@ -336,7 +337,8 @@ def export_file(
     elif fmt == "xlsx":
         path.write_bytes(generate_xlsx(actors, links))
     elif fmt == "geojson":
-        report.actors = sum(1 for a in actors if a.latitude is not None)
+        report.left_out = unplaced(actors)
+        report.actors = len(actors) - report.left_out
         polygons = _polygons(db, territories, actors, filters)
         report.territories = len(polygons)
         _write_text(path, generate_geojson(actors, polygons))

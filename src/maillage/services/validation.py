@@ -16,6 +16,7 @@ from maillage.model import identifiers as ids
 from maillage.model.errors import InvalidInput
 from maillage.model.numbers import parse_number
 from maillage.model.records import CHECKED_FIELDS
+from maillage.model.text import strip_invisible
 
 ACTOR_TEXT_FIELDS = {
     "name": 500,
@@ -85,7 +86,7 @@ def _blank(value: Any) -> bool:
 
 
 def _text(field: str, value: Any, limit: int) -> str:
-    text = str(value).strip()
+    text = strip_invisible(str(value)).strip()
     if "\x00" in text:
         raise InvalidInput(
             field,
@@ -267,6 +268,8 @@ def clean_actor(
                 out[field] = found  # a code met before
                 continue
             text = value.strip()
+            if limit is not None and not text.isascii():  # free text: no invisible marks
+                text = strip_invisible(text).strip()
             if not text:
                 out[field] = [] if many else None
                 continue

@@ -9,13 +9,18 @@ from itertools import compress
 from typing import Any
 
 from maillage.model import taxonomy
-from maillage.model.errors import MaillageError
+from maillage.model.errors import InvalidInput, MaillageError
 from maillage.model.identifiers import known_territory_code
 from maillage.model.records import ActorRecord, CheckedActor, ImportIssue
-from maillage.model.text import fold
+from maillage.model.text import fold, invisible_in, strip_invisible
 from maillage.services.importing.reference import _Reference
 from maillage.services.importing.report import ACTOR_VALUE_FIELDS, _actor_fields
-from maillage.services.validation import check_communes, check_territories, clean_actor
+from maillage.services.validation import (
+    ACTOR_TEXT_FIELDS,
+    check_communes,
+    check_territories,
+    clean_actor,
+)
 
 
 def import_key(record: ActorRecord) -> str:
@@ -89,17 +94,21 @@ def _clean_actor(
     source: str,
     ref: _Reference,
     warn: Callable[[ImportIssue], None],
+    row: int | None = None,
 ) -> dict[str, Any]:
     """Validated values of one actor record (a pre-merger commune code replaced by the
-    current commune's, with a warning). The fields a parser checked are taken as they
-    are (see :class:`~maillage.model.records.CheckedActor`). Raises InvalidInput."""
+    current commune's, invisible characters removed from its texts: each repair a
+    warning naming ``row``). The fields a parser checked are taken as they are (see
+    :class:`~maillage.model.records.CheckedActor`). Raises InvalidInput."""
     checked = isinstance(record, CheckedActor)
-    values = clean_actor(_actor_values(record, key, source, ref), checked=checked)
+    raw = _actor_values(record, key, source, ref)
+    _report_invisible(record.name, raw, row, warn)
+    values = clean_actor(raw, checked=checked)
     old = values.get("commune_code")
     if old and old not in ref.communes and old in ref.former:
         values["commune_code"] = ref.former[old]
         message = f"code commune d'avant fusion : commune actuelle {ref.former[old]}"
-        warn(ImportIssue(None, "commune_code", old, f"« {record.name} » : {message}",
+        warn(ImportIssue(row, "commune_code", old, f"« {record.name} » : {message}",
                          severity="warning"))  # fmt: skip
     if values.get("territories"):
         values["territories"] = _known_aliases(values["territories"], ref.territories)
@@ -107,4 +116,57 @@ def _clean_actor(
     else:
         values["territories"] = []
     check_communes(values, ref.communes)
+    _check_postcode(values, ref, row, warn)
     return values
+
+
+def _check_postcode(
+    values: dict[str, Any], ref: _Reference, row: int | None, warn: Callable[[ImportIssue], None]
+) -> None:
+    """Warn when the postcode is not one of the commune's (a lost zero restored on the
+    wrong number, ``1000`` for ``10000``, or a typing slip): both are kept, the row
+    named. A postcode the geography does not list (CEDEX) is not compared."""
+    postcode, commune = values.get("postcode"), values.get("commune_code")
+    if not postcode or not commune:
+        return
+    communes = ref.by_postcode.get(postcode)
+    if not communes or any(code == commune for code, _ in communes):
+        return
+    parents = ref.parents  # Paris, Lyon, Marseille: a postcode of an arrondissement
+    if any(parents.get(code) == commune for code, _ in communes) or (
+        parents.get(commune) in {code for code, _ in communes}
+    ):
+        return
+    others = sorted({ref.names.get(code, code) for code, _ in communes})
+    shown = ", ".join(others[:3]) + (f" et {len(others) - 3} autres" if len(others) > 3 else "")
+    message = (
+        f"le code postal {postcode} n'est pas celui de la commune {commune} "
+        f"({ref.names.get(commune, '?')}) mais de {shown} : gardé tel quel, à vérifier"
+    )
+    warn(ImportIssue(row, "postcode", postcode, message, severity="warning"))
+
+
+def _report_invisible(
+    name: str, values: dict[str, Any], row: int | None, warn: Callable[[ImportIssue], None]
+) -> None:
+    """Warn for each text field holding invisible characters (zero-width, direction
+    marks and overrides: :func:`~maillage.model.text.strip_invisible`, which
+    :func:`~maillage.services.validation.clean_actor` applies when storing). Raises
+    InvalidInput for a name made of nothing else."""
+    for field in ACTOR_TEXT_FIELDS:
+        text = values.get(field)
+        if not isinstance(text, str) or text.isascii() or not (codes := invisible_in(text)):
+            continue
+        kept = strip_invisible(text).strip()
+        if field == "name" and not kept:
+            raise InvalidInput(
+                "name",
+                ", ".join(codes),
+                "nom vide une fois retirés ses caractères invisibles",
+                "empty name once its invisible characters are removed",
+            )
+        shown = kept if len(kept) <= 80 else kept[:79] + "…"
+        message = f"caractères invisibles retirés ({', '.join(codes)}) : « {shown} »"
+        if field != "name":  # the actor named, as the other repairs of a record do
+            message = f"« {strip_invisible(name).strip()} » : {message}"
+        warn(ImportIssue(row, field, ", ".join(codes), message, severity="warning"))

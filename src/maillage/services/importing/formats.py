@@ -19,7 +19,7 @@ from typing import Any, TypedDict
 import sqlalchemy as sa
 
 from maillage.io.data_inclusion import parse_data_inclusion, read_data_inclusion_xlsx
-from maillage.io.decp import decp_records, parse_decp
+from maillage.io.decp import decp_records, parse_decp_rows
 from maillage.io.france_services import parse_france_services
 from maillage.io.gexf import read_gexf
 from maillage.io.graphml import read_graphml
@@ -157,7 +157,8 @@ def _scdl(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
 
 def _decp(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
     records = _renamed_records(decp_records(load_json(path)), mapping)
-    return Parsed(parse_decp(records, file=path.name, source=source))
+    result, link_rows = parse_decp_rows(records, file=path.name, source=source)
+    return Parsed(result, None, link_rows)
 
 
 def _france_services(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:

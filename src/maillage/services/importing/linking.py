@@ -83,6 +83,15 @@ def _end_finder(
     return find
 
 
+def _with_reference(record: LinkRecord, exc: InvalidInput) -> InvalidInput:
+    """The refusal of a link as reported: the record's reference in its source named
+    (a DECP contract's ``uid``, the record to look up in a JSON file)."""
+    if not record.source_ref:
+        return exc
+    return InvalidInput(exc.field, exc.value, f"{exc.rule} (réf. {record.source_ref})",
+                        f"{exc.rule_en} (ref. {record.source_ref})")  # fmt: skip
+
+
 def _link_identity(values: dict[str, Any]) -> tuple[Any, ...]:
     start = values.get("start_date")
     if isinstance(start, dt.date):
@@ -105,6 +114,9 @@ def _plan_links(
     conn: sa.Connection, batch: _Batch, plan: _ActorPlan, source: str
 ) -> list[dict[str, Any]]:
     """Validate every link (ends resolved, stand-ins for new actors); drop known ones."""
+    # The rows the reader rejected count for the file's entity before the links' own
+    # rejections do (import_records sets their total only).
+    batch.report.count_read_rejections()
     ends = _end_finder(conn, plan, source)
     existing = _stored_links(conn, source)
     planned: set[tuple[Any, ...]] = set()
@@ -116,6 +128,7 @@ def _plan_links(
         except InvalidInput as exc:
             name = f"lien {record.source_key} → {record.target_key}"
             key = record.target_key if exc.field == "target_id" else record.source_key
+            exc = _with_reference(record, exc)
             batch.reject("links", row, name, exc, key if exc.field.endswith("_id") else None)
             continue
         identity = _link_identity(values)

@@ -38,6 +38,14 @@ class _Reference:
         return [(code[4:], name, parent) for code, name, parent in self._conn.execute(query)]
 
     @functools.cached_property
+    def names(self) -> dict[str, str]:
+        """INSEE code -> name of every commune (and municipal arrondissement), as written."""
+        query = sa.select(territory.c.code, territory.c.name).where(
+            territory.c.level.in_(("commune", "arrondissement_municipal"))
+        )
+        return {code[4:]: name for code, name in self._conn.execute(query)}
+
+    @functools.cached_property
     def by_name(self) -> dict[tuple[str, str | None], str]:
         """Folded commune name (and département) -> INSEE code, the most populous
         commune winning a shared name."""

@@ -34,6 +34,12 @@ COLLECTIONS = ("themes", "sdgs", "territories", "identifiers")
 KEEP_ON_MERGE = ("source", "source_ref", "extra", "identifiers")
 STANDIN = 2**40  # ids handed to links whose end is an actor created by the same import
 COUNTS = ("created", "updated", "merged", "unchanged", "rejected")
+READ_ENTITY = {
+    "links": "links", "decp": "records", "scdl": "records", "network": "records",
+    "kumu": "records", "gexf": "records", "graphml": "records",
+}  # fmt: skip
+"""What a rejected row of a file of each format is (``actors`` for the others): a
+contract, a grant or a graph element makes actors and links, so its row is a record."""
 Progress = Callable[[int, int], None]
 """Called with ``(done, total)`` work units as an import goes."""
 
@@ -67,6 +73,17 @@ class ImportReport:
         counts = self.details.setdefault(entity, dict.fromkeys(COUNTS, 0))
         counts[what] += n
         setattr(self, what, getattr(self, what) + n)
+
+    def count_read_rejections(self) -> None:
+        """Count the rows the file's reader rejected (in ``rejected``, set from the parse)
+        for the entity the file holds (:data:`READ_ENTITY`), so that the ``details`` add
+        up to the totals. Counts only what no entity holds yet: calling it again, or
+        after the import's own rejections, changes nothing."""
+        counted = sum(counts["rejected"] for counts in self.details.values())
+        if missing := self.rejected - counted:
+            entity = READ_ENTITY.get(self.kind, "actors")
+            counts = self.details.setdefault(entity, dict.fromkeys(COUNTS, 0))
+            counts["rejected"] += missing
 
     def clear_writes(self) -> None:
         """Zero the write counts (a failed import wrote nothing); rejections stay."""

@@ -62,8 +62,18 @@ def _dump(value: Any) -> str:
 def generate_geojson(
     filters: Filters, actors: list[dict[str, Any]], links: list[dict[str, Any]]
 ) -> Iterator[str]:
-    """A FeatureCollection: placed actors as Points, links between placed actors as LineStrings."""
-    head = _dump({"filters": filters.query(), "attribution": ATTRIBUTION})
+    """A FeatureCollection: placed actors as Points, links between placed actors as
+    LineStrings. Its ``metadata`` (a foreign member, RFC 7946 section 6.1) gives the
+    filters, the attribution and what has no place on a map: ``unplaced_actors`` (no
+    coordinates) and ``unplaced_links`` (an end without coordinates)."""
+    placed = {a["id"] for a in actors if _placed(a)}
+    head = _dump({
+        "filters": filters.query(), "attribution": ATTRIBUTION,
+        "unplaced_actors": len(actors) - len(placed),
+        "unplaced_links": sum(
+            1 for e in links if e["source_id"] not in placed or e["target_id"] not in placed
+        ),
+    })  # fmt: skip
     yield f'{{"type":"FeatureCollection","metadata":{head},"features":['
     # Features go out a thousand at a time: one chunk per feature makes the server
     # spend more on sending chunks than on writing them (13 s against 3 s nationally).
@@ -79,7 +89,7 @@ def _features(actors: list[dict[str, Any]], links: list[dict[str, Any]]) -> Iter
     """Each placed actor as a Point, then each link between placed actors as a LineString."""
     where: dict[int, list[float]] = {}
     for a in actors:
-        if a["latitude"] is None:
+        if not _placed(a):
             continue
         where[a["id"]] = [round(a["longitude"], 6), round(a["latitude"], 6)]
         props = {
@@ -103,6 +113,11 @@ def _features(actors: list[dict[str, Any]], links: list[dict[str, Any]]) -> Iter
             "properties": props,
         }
         yield _dump(feature)
+
+
+def _placed(actor: dict[str, Any]) -> bool:
+    """True for an actor the map can show (it has both coordinates)."""
+    return actor["latitude"] is not None and actor["longitude"] is not None
 
 
 def _cell(value: Any) -> Any:
