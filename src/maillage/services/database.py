@@ -4,7 +4,7 @@ backups and their restore, and the copy of a SQLite map to PostgreSQL."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -158,4 +158,13 @@ def copy(
         )
     with source.connect() as reader, reader.begin(), transaction(target) as writer:
         transfer.copy_content(reader, writer, progress=progress)
-    return transfer.compare(source, target)
+    return compare(source=source, target=target)
+
+
+def compare(
+    *, source: sa.Engine, target: sa.Engine, tables: Collection[str] | None = None
+) -> list[transfer.TableComparison]:
+    """Row count and content digest of each table of ``source`` and ``target`` (equal
+    digests: the same rows, whatever their order and engine); all tables, the schema
+    revision and the search index, or those named in ``tables``."""
+    return transfer.compare(source, target, tables=tables)

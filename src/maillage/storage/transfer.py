@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -46,23 +46,32 @@ class TableComparison:
         return self.source == self.target
 
 
-def summarise(engine: sa.Engine) -> dict[str, TableSummary]:
+def summarise(
+    engine: sa.Engine, *, tables: Collection[str] | None = None
+) -> dict[str, TableSummary]:
     """Row count and digest of every table of the schema, the schema revision
-    (``alembic_version``) and the search index, in one read transaction."""
+    (``alembic_version``) and the search index (or of those named in ``tables``), in
+    one read transaction."""
     out: dict[str, TableSummary] = {}
+    wanted = (lambda name: True) if tables is None else tables.__contains__
     with engine.connect() as conn, conn.begin():
         for table in t.metadata.sorted_tables:
-            out[table.name] = _summary(_rows(conn, sa.select(table)))
-        out["alembic_version"] = _summary(
-            _rows(conn, sa.text("SELECT version_num FROM alembic_version"))
-        )
-        out[SEARCH_INDEX] = _summary(_rows(conn, sa.text(_search_query(conn))))
+            if wanted(table.name):
+                out[table.name] = _summary(_rows(conn, sa.select(table)))
+        if wanted("alembic_version"):
+            out["alembic_version"] = _summary(
+                _rows(conn, sa.text("SELECT version_num FROM alembic_version"))
+            )
+        if wanted(SEARCH_INDEX):
+            out[SEARCH_INDEX] = _summary(_rows(conn, sa.text(_search_query(conn))))
     return out
 
 
-def compare(source: sa.Engine, target: sa.Engine) -> list[TableComparison]:
+def compare(
+    source: sa.Engine, target: sa.Engine, *, tables: Collection[str] | None = None
+) -> list[TableComparison]:
     """Each table's summary on ``source`` and on ``target``, in the schema's order."""
-    left, right = summarise(source), summarise(target)
+    left, right = summarise(source, tables=tables), summarise(target, tables=tables)
     empty = TableSummary(0, _summary(iter(())).digest)
     return [
         TableComparison(name, left.get(name, empty), right.get(name, empty))
@@ -84,14 +93,21 @@ def _rows(conn: sa.Connection, query: sa.Executable) -> Iterator[tuple[Any, ...]
 
 def _summary(rows: Iterator[tuple[Any, ...]]) -> TableSummary:
     total, count = 0, 0
+    dumps, sha256, option = orjson.dumps, hashlib.sha256, orjson.OPT_SORT_KEYS
     for row in rows:
-        text = orjson.dumps([_canonical(v) for v in row], option=orjson.OPT_SORT_KEYS)
-        total += int.from_bytes(hashlib.sha256(text).digest(), "big")
+        values = [_canonical(v) if isinstance(v, _SPECIAL) else v for v in row]
+        total += int.from_bytes(sha256(dumps(values, option=option, default=_json)).digest())
         count += 1
     return TableSummary(count, f"{total % 2**256:064x}")
 
 
+_SPECIAL = (dt.datetime, dt.date, dt.time, Decimal, bytes, memoryview)
+
+
 def _canonical(value: Any) -> Any:
+    """One form of a stored value on both engines: UTC naive ISO timestamps (SQLite
+    gives naive UTC, PostgreSQL aware), floats for decimals, hexadecimal for bytes.
+    JSON values are left to orjson, which sorts their keys."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC).replace(tzinfo=None)
@@ -102,11 +118,13 @@ def _canonical(value: Any) -> Any:
         return float(value)
     if isinstance(value, bytes | memoryview):
         return bytes(value).hex()
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
     return value
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(type(value).__name__)
 
 
 # --- copying -----------------------------------------------------------------------
