@@ -17,6 +17,12 @@ def default_database_url() -> str:
     return f"sqlite:///{Path(DEFAULT_DATABASE).resolve()}"
 
 
+def read_only_requested() -> bool:
+    """Whether ``MAILLAGE_READ_ONLY`` asks to open the database read-only (``1``, ``true``,
+    ``yes``, ``on``): a SQLite file is then never written, whatever its permissions."""
+    return os.environ.get("MAILLAGE_READ_ONLY", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def model_cache_dir() -> Path | None:
     """Where fitted recommendation models are kept between runs: ``MAILLAGE_CACHE_DIR``
     (set but empty: nowhere), else ``$XDG_CACHE_HOME/maillage/models``, else
@@ -47,3 +53,4 @@ class Settings:
     tile_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
+    read_only: bool = field(default_factory=read_only_requested)
