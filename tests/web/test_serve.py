@@ -31,6 +31,6 @@ def test_serves_the_portal_on_the_database(db_url: str, monkeypatch: pytest.Monk
     assert result.exit_code == 0, result.output
     assert "http://127.0.0.1:8123/" in result.output
     assert (started["host"], started["port"]) == ("127.0.0.1", 8123)
-    with TestClient(started["app"]) as client:
+    with TestClient(started["app"], base_url="http://localhost") as client:
         home = client.get("/")
     assert home.status_code == 200 and '<html lang="en">' in home.text
