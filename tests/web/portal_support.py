@@ -12,9 +12,7 @@ from maillage.web.app import create_app
 from maillage.web.providers import Providers
 
 
-def make_client(
-    db: sa.Engine, providers: Providers | None = None, **settings: Any
-) -> TestClient:
+def make_client(db: sa.Engine, providers: Providers | None = None, **settings: Any) -> TestClient:
     """A TestClient over the portal for ``db`` (``settings``: more fields of Settings),
     asking for ``localhost``, a host the portal trusts by default."""
     url = db.url.render_as_string(hide_password=False)

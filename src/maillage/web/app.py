@@ -153,6 +153,7 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.tile_url))
+    app.add_middleware(deployment.RelativeRedirects, public_url=settings.public_url)
     app.add_middleware(
         TrustedHostMiddleware, allowed_hosts=deployment.trusted_hosts(settings), www_redirect=False
     )

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse_many
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maillage.model.errors import InvalidInput
 from maillage.settings import LOG_FORMATS, Settings
@@ -189,3 +189,40 @@ class RootPath:
                     scope["raw_path"] = root.encode() + scope["raw_path"]
             scope = {**scope, "root_path": root}
         await self.app(scope, receive, send)
+
+
+class RelativeRedirects:
+    """Redirects that Starlette builds from the request (a missing or extra final slash)
+    name the request's ``Host``: they go out relative to this server (or under the
+    public URL's origin), so that a forged ``Host`` never comes back in a ``Location``."""
+
+    def __init__(self, app: ASGIApp, public_url: str | None) -> None:
+        self.app = app
+        origin = urlsplit(public_url) if public_url else None
+        self.origin = f"{origin.scheme}://{origin.netloc}" if origin else ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+
+        async def send_relative(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (name, self._relative(value, host) if name == b"location" else value)
+                    for name, value in message.get("headers", [])
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_relative)
+
+    def _relative(self, location: bytes, host: str) -> bytes:
+        """``location`` without the request's own host (other sites are left alone)."""
+        parts = urlsplit(location.decode("latin-1"))
+        if not parts.netloc or parts.netloc.lower() != host.lower():
+            return location
+        path = parts.path or "/"
+        kept = f"{self.origin}{path}" + (f"?{parts.query}" if parts.query else "")
+        return kept.encode("latin-1")
