@@ -96,14 +96,15 @@ def root_path_of(value: str) -> str:
 
 
 def public_url_of(value: str) -> str:
-    """An ``http(s)://host[:port][/path]`` address without query, fragment or final ``/``."""
+    """An ``http(s)://host[:port][/path]`` address without query, fragment or final ``/``
+    (the message has no square brackets: the CLI prints it as rich markup)."""
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise InvalidInput(
             "public_url",
             value,
-            "une adresse http(s)://hôte[/chemin] est attendue",
-            "an http(s)://host[/path] address is expected",
+            "une adresse http(s)://hôte ou http(s)://hôte/chemin est attendue",
+            "an http(s)://host or http(s)://host/path address is expected",
         )
     return value.strip().rstrip("/")
 
