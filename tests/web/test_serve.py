@@ -69,3 +69,28 @@ def test_a_setting_that_cannot_work_stops_serve_with_one_line(db_url: str) -> No
     assert result.exit_code != 0
     assert "public_url" in result.output and "http(s)://" in result.output
     assert "Traceback" not in result.output
+
+
+def test_serve_invoked_by_another_command_keeps_the_environment_s_settings(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``maillage demo`` invokes serve with --db and --port only: MAILLAGE_ROOT_PATH and
+    MAILLAGE_LOG_FORMAT still apply."""
+    import click
+
+    from maillage.cli.web import serve_command
+
+    monkeypatch.setenv("MAILLAGE_ROOT_PATH", "/carto")
+    monkeypatch.setenv("MAILLAGE_LOG_FORMAT", "json")
+    started: dict[str, Any] = {}
+    monkeypatch.setattr("uvicorn.run", lambda app, **kw: started.update(app=app, **kw))
+
+    @click.command()
+    def like_demo() -> None:
+        click.get_current_context().invoke(serve_command, db_url=db_url, port=8001)
+
+    result = CliRunner().invoke(like_demo, [])
+    assert result.exit_code == 0, result.output
+    assert started["app"].state.settings.root_path == "/carto"
+    formatter = started["log_config"]["formatters"]["main"]
+    assert formatter["()"] == "pythonjsonlogger.json.JsonFormatter"

@@ -43,7 +43,7 @@ from maillage.storage.engine import make_engine
 )
 @click.option(
     "--root-path",
-    default="",
+    default=None,
     envvar="MAILLAGE_ROOT_PATH",
     help="Préfixe de chemin derrière un proxy (/maillage) / Path prefix behind a reverse proxy."
     " [env: MAILLAGE_ROOT_PATH]",
@@ -57,7 +57,7 @@ from maillage.storage.engine import make_engine
 )
 @click.option(
     "--trusted-hosts",
-    default="",
+    default=None,
     envvar="MAILLAGE_TRUSTED_HOSTS",
     help="En-têtes Host acceptés, séparés par des virgules (défaut : localhost, 127.0.0.1,"
     " --host et l'hôte de --public-url ; * : tous) / Accepted Host headers, comma-separated."
@@ -66,9 +66,9 @@ from maillage.storage.engine import make_engine
 @click.option(
     "--log-format",
     type=click.Choice(LOG_FORMATS),
-    default="text",
+    default=None,
     envvar="MAILLAGE_LOG_FORMAT",
-    show_default=True,
+    show_default=LOG_FORMATS[0],
     help="Journaux lisibles ou une ligne JSON par événement / Readable logs or one JSON line"
     " per event. [env: MAILLAGE_LOG_FORMAT]",
 )
@@ -80,10 +80,10 @@ def serve_command(
     lang: str,
     workers: int,
     tile_url: str | None,
-    root_path: str,
+    root_path: str | None,
     public_url: str | None,
-    trusted_hosts: str,
-    log_format: str,
+    trusted_hosts: str | None,
+    log_format: str | None,
 ) -> None:
     """Servir le portail public (carte, réseau, pages, API JSON).
 
@@ -100,6 +100,13 @@ def serve_command(
     from maillage.web.app import create_app
     from maillage.web.providers import analysis_providers  # measures, recommendations
 
+    # Options left out (``maillage demo`` invokes this command) keep the environment's.
+    given: dict[str, Any] = {
+        "root_path": root_path,
+        "public_url": public_url,
+        "trusted_hosts": None if trusted_hosts is None else deployment.split_hosts(trusted_hosts),
+        "log_format": log_format,
+    }
     settings = deployment.checked(
         replace(
             deployment.from_environment(),
@@ -108,10 +115,7 @@ def serve_command(
             tile_url=tile_url,
             host=host,
             port=port,
-            root_path=root_path,
-            public_url=public_url or None,
-            trusted_hosts=deployment.split_hosts(trusted_hosts),
-            log_format=log_format,
+            **{name: value for name, value in given.items() if value is not None},
         )
     )
     engine = make_engine(settings.database_url)
