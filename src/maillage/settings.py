@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DATABASE = "maillage.sqlite"
+LOG_FORMATS = ("text", "json")  # of the server's logs: readable lines, or one JSON per line
 
 
 def default_database_url() -> str:
@@ -54,3 +55,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     read_only: bool = field(default_factory=read_only_requested)
+    # Serving behind a reverse proxy (see maillage.web.deployment and README "serve").
+    root_path: str = ""  # the path prefix the portal is served under: "/maillage"
+    public_url: str | None = None  # the address users reach: absolute links use it
+    trusted_hosts: tuple[str, ...] = ()  # empty: localhost, 127.0.0.1, host, public host
+    log_format: str = "text"  # or "json": one JSON object per line
+    export_max_rows: int = 100_000  # rows of one public export; 0: no cap
+    export_rate_limit: str = "30/minute"  # per client address (limits' notation); "": none

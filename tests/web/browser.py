@@ -49,9 +49,14 @@ def require_chromium() -> str:
 
 
 @contextmanager
-def live_server(engine: sa.Engine, providers: Providers | None = None) -> Iterator[str]:
-    """The portal over ``engine`` served by uvicorn on a free loopback port."""
-    app = create_app(Settings(database_url=str(engine.url)), engine=engine, providers=providers)
+def live_server(
+    engine: sa.Engine, providers: Providers | None = None, **settings: Any
+) -> Iterator[str]:
+    """The portal over ``engine`` served by uvicorn on a free loopback port
+    (``settings``: more fields of Settings)."""
+    app = create_app(
+        Settings(database_url=str(engine.url), **settings), engine=engine, providers=providers
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

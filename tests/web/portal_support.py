@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -10,7 +12,9 @@ from maillage.web.app import create_app
 from maillage.web.providers import Providers
 
 
-def make_client(db: sa.Engine, providers: Providers | None = None) -> TestClient:
-    """A TestClient over the portal for ``db``."""
+def make_client(db: sa.Engine, providers: Providers | None = None, **settings: Any) -> TestClient:
+    """A TestClient over the portal for ``db`` (``settings``: more fields of Settings),
+    asking for ``localhost``, a host the portal trusts by default."""
     url = db.url.render_as_string(hide_password=False)
-    return TestClient(create_app(Settings(database_url=url), engine=db, providers=providers))
+    app = create_app(Settings(database_url=url, **settings), engine=db, providers=providers)
+    return TestClient(app, base_url="http://localhost")

@@ -409,3 +409,27 @@ def test_no_page_is_wider_than_a_phone(page: Any, portal: tuple[str, Demo]) -> N
     assert "``" not in page.text_content("table")
     assert page.locator("td code:text-is('x')").count() == 1  # ``x`` as code
     assert "descriptions des routes sont en anglais" in page.text_content("#routes-note")
+
+
+@pytest.mark.quality
+def test_under_a_root_path_the_widgets_load_and_ask_only_under_it(
+    chromium: Any, portal: tuple[str, Demo], portal_db: sa.Engine
+) -> None:
+    """Served under /maillage (as behind a reverse proxy), the explore page draws its map
+    and network, opens a card and offers an embed code, every request under the prefix."""
+    with live_server(portal_db, root_path="/maillage") as origin:
+        watch = Watch(origin)
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+        watch.attach(context)
+        asked: list[str] = []
+        context.on("request", lambda request: asked.append(request.url))
+        page = context.new_page()
+        page.goto(origin + "/maillage/explore?territory=59")
+        wait_ready(page, "map")
+        wait_ready(page, "network")
+        assert page.evaluate("() => window.maillage.network.graph.order") == 20
+        embed = page.input_value("#embed-code")
+        assert f'src="{origin}/maillage/embed/map?' in embed
+        context.close()
+    assert watch.errors == [] and watch.outside == []
+    assert asked and all(url.startswith(origin + "/maillage/") for url in asked), asked

@@ -7,7 +7,6 @@ the engine, the templates, the caches. Nothing happens at import time.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,14 +17,18 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maillage import __version__
 from maillage.services.portal.territory import TerritoryIndex
 from maillage.settings import Settings
 from maillage.storage.engine import make_engine
-from maillage.web import errors
+from maillage.web import deployment, errors
+from maillage.web.access_log import AccessLog
 from maillage.web.cache import TTLCache
+from maillage.web.deployment import route_path
+from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
 from maillage.web.routes import api, health, pages, widgets
@@ -71,7 +74,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        framable = scope.get("path", "").startswith("/embed/")
+        framable = route_path(scope).startswith("/embed/")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -88,14 +91,10 @@ class SecurityHeaders:
 
 
 def app_from_environment() -> FastAPI:
-    """The portal for ``MAILLAGE_DATABASE_URL`` (and ``MAILLAGE_LANGUAGE``,
-    ``MAILLAGE_TILE_URL``): the factory for several uvicorn workers,
-    ``uvicorn maillage.web.app:app_from_environment --factory --workers 4``."""
-    settings = Settings(
-        language=os.environ.get("MAILLAGE_LANGUAGE", "fr"),
-        tile_url=os.environ.get("MAILLAGE_TILE_URL") or None,
-    )
-    return create_app(settings, providers=analysis_providers())
+    """The portal for ``MAILLAGE_DATABASE_URL`` and the other ``MAILLAGE_*`` variables
+    (:data:`maillage.web.deployment.ENVIRONMENT`): the factory for several uvicorn
+    workers, ``uvicorn maillage.web.app:app_from_environment --factory --workers 4``."""
+    return create_app(deployment.from_environment(), providers=analysis_providers())
 
 
 @asynccontextmanager
@@ -117,11 +116,14 @@ def create_app(
     engine: sa.Engine | None = None,
     providers: Providers | None = None,
 ) -> FastAPI:
-    """The portal for ``settings`` (database URL, language, optional tile URL).
+    """The portal for ``settings`` (database URL, language, optional tile URL, root path,
+    public URL, trusted hosts, export limits).
 
     ``engine`` replaces the one built from ``settings.database_url`` (tests);
     ``providers`` plugs in measures and recommendations from the analysis.
+    Raises InvalidInput for a setting that cannot be used.
     """
+    settings = deployment.checked(settings)
     app = FastAPI(
         lifespan=lifespan,
         title="maillage",
@@ -130,6 +132,9 @@ def create_app(
         docs_url=None,  # Swagger UI loads from a CDN: /developers lists the API instead
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # The schema names the public URL when there is one, else the root path.
+        servers=[{"url": settings.public_url}] if settings.public_url else None,
+        root_path_in_servers=not settings.public_url,
     )
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings.database_url)
@@ -139,6 +144,7 @@ def create_app(
     app.state.pages = TTLCache(seconds=600, size=8192)  # entity pages, by data version
     app.state.territory_index = TerritoryIndex()
     app.state.views = TTLCache(seconds=600, size=32)  # map and network data: up to megabytes
+    app.state.export_guard = ExportGuard(settings)
     errors.install(app)
     static = resources.files("maillage.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -147,4 +153,10 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.tile_url))
+    app.add_middleware(deployment.RelativeRedirects, public_url=settings.public_url)
+    app.add_middleware(
+        TrustedHostMiddleware, allowed_hosts=deployment.trusted_hosts(settings), www_redirect=False
+    )
+    app.add_middleware(deployment.RootPath, root_path=settings.root_path)
+    app.add_middleware(AccessLog)  # outermost: every answer is logged, refusals included
     return app

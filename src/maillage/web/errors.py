@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from maillage.model.errors import Conflict, InvalidInput, MaillageError, NotFound, PermissionDenied
+from maillage.web.access_log import request_fields
+from maillage.web.deployment import route_path
 from maillage.web.i18n import N_, Gettext, Lang
 from maillage.web.templating import Templates, request_lang
 
@@ -40,11 +42,33 @@ def status_of(error: MaillageError) -> int:
     return 400
 
 
+class Refused(Exception):
+    """A request the portal refuses for a reason of its own: ``status``, an ``error``
+    name, French and English messages, answer headers (``Retry-After``)."""
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        message: str,
+        message_en: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message_en)
+        self.status = status
+        self.body = {"error": error, "message": message, "message_en": message_en}
+        self.headers = headers or {}
+
+
 def wants_json(request: Request) -> bool:
-    """True for the API and for clients that ask for JSON rather than HTML."""
-    if request.url.path.startswith("/api/") or request.url.path == "/api":
-        return True
+    """True for the API and for clients that ask for JSON rather than HTML; a browser
+    following an export link (it asks for HTML) gets a page."""
+    path = route_path(request.scope)
     accept = request.headers.get("accept", "")
+    if path.startswith("/api/export/"):
+        return "text/html" not in accept
+    if path.startswith("/api/") or path == "/api":
+        return True
     return "application/json" in accept and "text/html" not in accept
 
 
@@ -149,8 +173,18 @@ def _http_message(status: int) -> str:
     return N_("The request could not be served.")
 
 
+async def on_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refused)
+    response = _answer(request, exc.status, exc.body)
+    response.headers.update(exc.headers)
+    return response
+
+
 async def on_unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    fields = request_fields(request.scope)
+    log.error(
+        "unexpected error on %s %s", fields["method"], fields["path"], exc_info=exc, extra=fields
+    )
     body = {
         "error": "ServerError",
         "message": "Une erreur inattendue est survenue ; elle a été consignée.",
@@ -164,4 +198,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(MaillageError, on_library_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(Refused, on_refused)
     app.add_exception_handler(Exception, on_unexpected)

@@ -101,6 +101,17 @@ class Gettext:
         }
 
 
+def asked_lang(scope: Scope) -> Lang | None:
+    """The language of ``?lang=`` when it is exactly one of :data:`LANGUAGES` (the last
+    one given, as the routes read it), else None: the rule of the ``lang`` parameter."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    value = (query.get("lang") or [None])[-1]
+    for lang in LANGUAGES:
+        if value == lang:
+            return lang
+    return None
+
+
 class LanguageMiddleware:
     """Pick the language of each request; remember ``?lang=`` in a cookie.
 
@@ -115,18 +126,20 @@ class LanguageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-        asked = as_lang((query.get("lang") or [None])[0])
+        asked = asked_lang(scope)
         lang = asked or self._cookie(scope) or self.default
         scope.setdefault("state", {})["lang"] = lang
+        cookie_path = scope.get("root_path", "").rstrip("/") or "/"
 
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"content-language", lang.encode()))
                 headers.append((b"vary", b"Cookie"))
-                if asked:
-                    cookie = f"{COOKIE}={asked}; Path=/; Max-Age={COOKIE_AGE}; SameSite=Lax"
+                if asked:  # a valid ?lang= only: an invalid one is refused (422), not kept
+                    cookie = (
+                        f"{COOKIE}={asked}; Path={cookie_path}; Max-Age={COOKIE_AGE}; SameSite=Lax"
+                    )
                     headers.append((b"set-cookie", cookie.encode()))
                 message["headers"] = headers
             await send(message)

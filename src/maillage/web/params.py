@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Query, Request
@@ -50,8 +50,14 @@ class FilterParams(BaseModel):
     )
     theme: str | None = Field(None, max_length=100, pattern=SAFE_TEXT, description="Theme code")
     kind: str | None = Field(None, max_length=100, pattern=SAFE_TEXT, description="Link kind code")
-    year_from: Year = Field(None, description="Links active from this year")
-    year_to: Year = Field(None, description="Links active until this year")
+    year_from: Year = Field(
+        None, description="Links active from this year; not after `year_to` (else 422)"
+    )
+    year_to: Year = Field(
+        None,
+        description="Links active until this year; not before `year_from` "
+        "(a period ending before it starts is refused: 422, `field: year_to`)",
+    )
     year: Year = Field(None, description="Timeline: links active during this year")
     q: str | None = Field(
         None, max_length=200, pattern=SAFE_TEXT, description="French full-text query"
@@ -67,7 +73,7 @@ def get_db(request: Request) -> sa.Engine:
 def get_lang(
     request: Request,
     lang: Annotated[
-        Literal["fr", "en"] | None,
+        Lang | None,
         Query(description="Language of labels and messages: fr (default) or en; kept in a cookie"),
     ] = None,
 ) -> Lang:

@@ -183,3 +183,59 @@ class Shading(BaseModel):
     level: str
     values: dict[str, float]
     max: float
+
+
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorAnswer(BaseModel):
+    """Every error of the API: a kind, a French ``message``, its English ``message_en``;
+    an invalid value names its ``field``, a refused request lists its ``details``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(
+        description="NotFound, InvalidInput, ExportTooLarge, TooManyRequests, HTTPError…"
+    )
+    message: str = Field(description="For people, in French")
+    message_en: str = Field(description="For people, in English")
+    field: str | None = Field(None, description="The parameter at fault (InvalidInput)")
+    value: Any = Field(None, description="The value given (InvalidInput)")
+    rule: str | None = Field(None, description="What was expected, in French (InvalidInput)")
+    details: list[ErrorDetail] | None = Field(
+        None, description="One line per invalid parameter (request validation)"
+    )
+
+
+ERRORS: dict[int, str] = {
+    404: "Not found: no such entity (or a deleted one)",
+    422: "Invalid parameters: a value out of range, an unknown territory or term, "
+    "a period whose end precedes its start (`year_to` < `year_from`)",
+    429: "Too many exports from this address: wait for `Retry-After` seconds",
+}
+
+
+TOO_LARGE = (
+    "; a view with more rows than a public export may hold (`ExportTooLarge`: the message "
+    "gives both numbers)"
+)
+
+
+def error_answers(*statuses: int, more: str = "") -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for ``statuses``, each with the :class:`ErrorAnswer` model
+    (``more`` ends the description of 422)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        text = ERRORS[status] + (more if status == 422 else "")
+        answer: dict[str, Any] = {"model": ErrorAnswer, "description": text}
+        if status == 429:
+            answer["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before the next export",
+                    "schema": {"type": "integer"},
+                }
+            }
+        out[status] = answer
+    return out

@@ -1,8 +1,8 @@
 """Jinja2 templates: one environment per application, rendered in the request's language.
 
 Templates get ``_``/``ngettext``/``num``/``pct`` in the request's language, ``url`` (the
-one helper that builds internal URLs, over ``request.url_for``), ``static`` and the
-colours and labels of the four worlds and of the link kinds, read from the taxonomies
+one helper that builds internal URLs: from the root path, or under the public URL),
+``static`` and the colours and labels of the four worlds and of the link kinds, read from the taxonomies
 (:func:`maillage.model.taxonomy.colour`): ``colour(name, code)`` for a swatch,
 ``world_colours``/``kind_colours``/``unknown_colour`` for the widgets' data attributes.
 """
@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Mount
 
 from maillage.model import taxonomy
+from maillage.web.deployment import route_path
 from maillage.web.i18n import LANGUAGES, Gettext, Lang
 
 _PARAM = re.compile(r"{([^}]+)}")
@@ -60,9 +61,14 @@ def _route_table(request: Request) -> dict[str, tuple[str, dict[str, Any], bool]
 
 
 def _base(request: Request) -> str:
-    """Scheme, host and root path of the request, as ``request.url_for`` prefixes them."""
-    base = request.base_url
-    return f"{base.scheme}://{base.netloc}{base.path.rstrip('/')}"
+    """What the portal's URLs start with: the configured public URL (root path included),
+    else the root path alone. Never the request's scheme and ``Host`` header, which the
+    client chooses (a forged one would otherwise end up in shared links and caches)."""
+    public: str | None = request.app.state.settings.public_url
+    if public:
+        return public
+    root: str = request.scope.get("root_path", "")
+    return root.rstrip("/")
 
 
 def url_path(request: Request, name: str, path: Mapping[str, Any]) -> str:
@@ -79,8 +85,7 @@ def url_path(request: Request, name: str, path: Mapping[str, Any]) -> str:
             for i in range(1, len(parts), 2):
                 parts[i] = convertors[parts[i]].to_string(params[parts[i]])
             return "".join(parts)
-    url = request.url_for(name, **{k: str(v) for k, v in path.items()})
-    return str(url)[len(_base(request)) :]
+    return str(request.app.url_path_for(name, **{k: str(v) for k, v in path.items()}))
 
 
 def url_for(
@@ -137,11 +142,12 @@ class Templates:
         lang = request_lang(request)
         other: Lang = "en" if lang == "fr" else "fr"
         base = _base(request)
+        switched = request.url.include_query_params(lang=other)
         return {
             "request": request,
             "lang": lang,
             "other_lang": other,
-            "switch_url": str(request.url.include_query_params(lang=other)),
+            "switch_url": f"{base}{route_path(request.scope)}?{switched.query}",
             "url": lambda name, query=None, **path: url_for(request, name, query, base, **path),
             "static": lambda path: url_for(request, "static", None, base, path=path),
             "worlds": worlds(lang),

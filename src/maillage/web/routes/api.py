@@ -32,10 +32,12 @@ from maillage.web.schemas import (
     SearchResults,
     TablePage,
     TerritoryPage,
+    error_answers,
 )
 from maillage.web.templating import url_for
 
-router = APIRouter(prefix="/api")
+router = APIRouter(prefix="/api", responses=error_answers(422))
+NOT_FOUND = error_answers(404)
 
 
 class TerritoryAnswer(portal_territory.TerritoryPage):
@@ -115,7 +117,13 @@ def links(
     return portal_table.link_table(db=db, filters=filters, page=page, per_page=per_page, lang=lang)
 
 
-@router.get("/actors/{actor_id}", name="api_actor", tags=["pages"], response_model=ActorPage)
+@router.get(
+    "/actors/{actor_id}",
+    responses=NOT_FOUND,
+    name="api_actor",
+    tags=["pages"],
+    response_model=ActorPage,
+)
 def actor(
     request: Request, db: Db, lang: LangDep, actor_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> dict[str, Any]:
@@ -128,6 +136,7 @@ def actor(
 
 @router.get(
     "/actors/{actor_id}/analysis",
+    responses=NOT_FOUND,
     name="api_actor_analysis",
     tags=["pages"],
     response_model=Analysis,
@@ -141,7 +150,11 @@ def actor_analysis(
 
 
 @router.get(
-    "/territories/{code}", name="api_territory", tags=["pages"], response_model=TerritoryPage
+    "/territories/{code}",
+    responses=NOT_FOUND,
+    name="api_territory",
+    tags=["pages"],
+    response_model=TerritoryPage,
 )
 def territory(
     request: Request,
@@ -158,6 +171,7 @@ def territory(
 
 @router.get(
     "/territories/{code}/analysis",
+    responses=NOT_FOUND,
     name="api_territory_analysis",
     tags=["pages"],
     response_model=Analysis,
@@ -174,7 +188,13 @@ def territory_analysis(
     return analysis_block(request, db, "territory", found, lang)
 
 
-@router.get("/links/{link_id}", name="api_link", tags=["pages"], response_model=LinkPage)
+@router.get(
+    "/links/{link_id}",
+    responses=NOT_FOUND,
+    name="api_link",
+    tags=["pages"],
+    response_model=LinkPage,
+)
 def link(db: Db, lang: LangDep, link_id: Annotated[int, Path(ge=1, le=MAX_ID)]) -> dict[str, Any]:
     """A link: kind, both ends, dates, evidence."""
     return portal_pages.link_page(db=db, link_id=link_id, lang=lang)
@@ -196,7 +216,13 @@ def measures(lang: LangDep) -> list[dict[str, Any]]:
     return catalogue.measures(lang)
 
 
-@router.get("/measures/{code}", name="api_measure", tags=["pages"], response_model=Measure)
+@router.get(
+    "/measures/{code}",
+    responses=NOT_FOUND,
+    name="api_measure",
+    tags=["pages"],
+    response_model=Measure,
+)
 def measure(
     lang: LangDep, code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)]
 ) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeVar
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
 from maillage.services import portal
@@ -16,12 +16,14 @@ from maillage.services.filters import Filters
 from maillage.services.portal import export as portal_export
 from maillage.services.portal import geo as portal_geo
 from maillage.web.cache import TTLCache
+from maillage.web.export_guard import ExportGuard
 from maillage.web.params import SAFE_TEXT, Db, FiltersDep, LangDep
 from maillage.web.routes.pages import cache, cached, explore_context, templates
-from maillage.web.schemas import FeatureCollection, NodeLink, Shading
+from maillage.web.schemas import TOO_LARGE, FeatureCollection, NodeLink, Shading, error_answers
 
 T = TypeVar("T")
-router = APIRouter()
+router = APIRouter(responses=error_answers(422))
+EXPORT_ERRORS = error_answers(422, 429, more=TOO_LARGE)
 
 GEOJSON = "application/geo+json"
 
@@ -134,6 +136,20 @@ def shading(
     )
 
 
+def guard(request: Request) -> ExportGuard:
+    """The application's export guard (rate limit and row cap)."""
+    found: ExportGuard = request.app.state.export_guard
+    return found
+
+
+def admit_export(request: Request) -> None:
+    """Count an export for the client, before any work. Raises Refused (429)."""
+    guard(request).admit(request)
+
+
+Admitted = Annotated[None, Depends(admit_export)]
+
+
 def _stream(chunks: Any, media_type: str, filename: str) -> StreamingResponse:
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return StreamingResponse(chunks, media_type=media_type, headers=headers)
@@ -143,11 +159,14 @@ def _stream(chunks: Any, media_type: str, filename: str) -> StreamingResponse:
     "/api/export/view.geojson",
     name="export_geojson",
     tags=["exports"],
-    responses={200: {"content": {GEOJSON: {}}}},
+    responses={200: {"content": {GEOJSON: {}}}, **EXPORT_ERRORS},
 )
-def export_geojson(db: Db, filters: FiltersDep) -> StreamingResponse:
-    """Every actor (points) and link (lines) of the view, never aggregated."""
+def export_geojson(_: Admitted, request: Request, db: Db, filters: FiltersDep) -> StreamingResponse:
+    """Every actor (points) and link (lines) of the view, never aggregated. At most
+    ``MAILLAGE_EXPORT_MAX_ROWS`` actors and links (else 422); a limited number of
+    exports per client and minute (else 429)."""
     filters, actors, links = portal_export.view_data(db=db, filters=filters)
+    guard(request).check_size(len(actors) + len(links))
     chunks = portal_export.generate_geojson(filters, actors, links)
     return _stream(chunks, GEOJSON, _filename(filters, ".geojson"))
 
@@ -156,11 +175,15 @@ def export_geojson(db: Db, filters: FiltersDep) -> StreamingResponse:
     "/api/export/actors.csv",
     name="export_actors_csv",
     tags=["exports"],
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **EXPORT_ERRORS},
 )
-def export_actors_csv(db: Db, filters: FiltersDep) -> StreamingResponse:
-    """Every actor of the view as CSV (UTF-8, comma)."""
-    filters, actors, _ = portal_export.view_data(db=db, filters=filters)
+def export_actors_csv(
+    _: Admitted, request: Request, db: Db, filters: FiltersDep
+) -> StreamingResponse:
+    """Every actor of the view as CSV (UTF-8, comma). At most ``MAILLAGE_EXPORT_MAX_ROWS``
+    rows (else 422); a limited number of exports per client and minute (else 429)."""
+    filters, actors, _links = portal_export.view_data(db=db, filters=filters)
+    guard(request).check_size(len(actors))
     chunks = portal_export.generate_csv(actors, portal_export.ACTOR_COLUMNS)
     return _stream(chunks, "text/csv; charset=utf-8", _filename(filters, "-acteurs.csv"))
 
@@ -169,11 +192,15 @@ def export_actors_csv(db: Db, filters: FiltersDep) -> StreamingResponse:
     "/api/export/links.csv",
     name="export_links_csv",
     tags=["exports"],
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **EXPORT_ERRORS},
 )
-def export_links_csv(db: Db, filters: FiltersDep) -> StreamingResponse:
-    """Every link of the view as CSV (UTF-8, comma)."""
-    filters, _, links = portal_export.view_data(db=db, filters=filters)
+def export_links_csv(
+    _: Admitted, request: Request, db: Db, filters: FiltersDep
+) -> StreamingResponse:
+    """Every link of the view as CSV (UTF-8, comma). At most ``MAILLAGE_EXPORT_MAX_ROWS``
+    rows (else 422); a limited number of exports per client and minute (else 429)."""
+    filters, _actors, links = portal_export.view_data(db=db, filters=filters)
+    guard(request).check_size(len(links))
     chunks = portal_export.generate_csv(links, portal_export.LINK_COLUMNS)
     return _stream(chunks, "text/csv; charset=utf-8", _filename(filters, "-liens.csv"))
 

@@ -35,6 +35,13 @@
         node.setAttribute("href", url.toString());
       }
     });
+    fillEmbedCode();
+  }
+
+  // The embed code names the map by its full address, as the browser reached it (the
+  // server writes links relative to its root path: it does not know its public host
+  // unless MAILLAGE_PUBLIC_URL is set).
+  function fillEmbedCode() {
     var embed = document.getElementById("embed-code");
     var embedLink = document.getElementById("link-embed-map");
     if (embed && embedLink) {
@@ -170,6 +177,7 @@
       document.dispatchEvent(new CustomEvent("maillage:select", { detail: { actorId: null, from: "card" } }));
     }
   });
+  fillEmbedCode();
   if (form) {
     lastQuery = withoutYear(currentQuery());
     form.addEventListener("change", filtersChanged);

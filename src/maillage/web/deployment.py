@@ -1,0 +1,229 @@
+"""Serving behind a reverse proxy: the root path, the public address, the trusted hosts.
+
+One table, :data:`ENVIRONMENT`, names the environment variable of each setting; ``maillage
+serve`` reads the same variables through its options, and :func:`from_environment` builds
+the settings of each worker of ``uvicorn --factory``. :func:`checked` normalises and
+validates the settings once, when the application is created, with one clear message.
+
+Pages never build an absolute URL from the request's ``Host`` header (a client chooses
+it): links are relative to the root path, or absolute under ``public_url`` when set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from limits import RateLimitItem, parse_many
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from maillage.model.errors import InvalidInput
+from maillage.settings import LOG_FORMATS, Settings
+
+ENVIRONMENT: dict[str, str] = {
+    "language": "MAILLAGE_LANGUAGE",
+    "tile_url": "MAILLAGE_TILE_URL",
+    "host": "MAILLAGE_HOST",
+    "root_path": "MAILLAGE_ROOT_PATH",
+    "public_url": "MAILLAGE_PUBLIC_URL",
+    "trusted_hosts": "MAILLAGE_TRUSTED_HOSTS",
+    "log_format": "MAILLAGE_LOG_FORMAT",
+    "export_max_rows": "MAILLAGE_EXPORT_MAX_ROWS",
+    "export_rate_limit": "MAILLAGE_EXPORT_RATE_LIMIT",
+}
+ALWAYS_TRUSTED = ("localhost", "127.0.0.1")  # a container's health probe asks localhost
+_ANY_ADDRESS = ("0.0.0.0", "::", "")  # listening everywhere names no host
+
+
+def split_hosts(value: str) -> tuple[str, ...]:
+    """``"a.example, b.example"`` -> ``("a.example", "b.example")``."""
+    return tuple(h.strip().lower() for h in value.split(",") if h.strip())
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``MAILLAGE_*`` variables (those of :data:`ENVIRONMENT` and
+    ``MAILLAGE_DATABASE_URL``); unset ones keep their defaults."""
+    env = os.environ if environ is None else environ
+    given: dict[str, object] = {}
+    for name, variable in ENVIRONMENT.items():
+        value = env.get(variable)
+        if value is None or (value == "" and name != "export_rate_limit"):
+            continue
+        if name == "trusted_hosts":
+            given[name] = split_hosts(value)
+        elif name == "export_max_rows":
+            given[name] = _whole_number(variable, value)
+        else:
+            given[name] = value
+    return Settings(**given)  # type: ignore[arg-type]
+
+
+def to_environment(settings: Settings) -> dict[str, str]:
+    """The variables that :func:`from_environment` reads back as ``settings`` (for the
+    worker processes of ``serve --workers``). The database URL is not among them."""
+    out: dict[str, str] = {}
+    for name, variable in ENVIRONMENT.items():
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        out[variable] = ",".join(value) if isinstance(value, tuple) else str(value)
+    return out
+
+
+def _whole_number(field: str, value: str) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise InvalidInput(field, value, "nombre entier positif attendu", "a whole number >= 0")
+    return number
+
+
+def root_path_of(value: str) -> str:
+    """``"maillage/"`` or ``"/maillage/"`` -> ``"/maillage"``; ``"/"`` -> ``""``."""
+    path = value.strip().strip("/")
+    if any(c in path for c in "?#% \\") or "//" in path:
+        raise InvalidInput(
+            "root_path",
+            value,
+            "un chemin d'URL simple est attendu, par exemple /maillage",
+            "a plain URL path is expected, for example /maillage",
+        )
+    return f"/{path}" if path else ""
+
+
+def public_url_of(value: str) -> str:
+    """An ``http(s)://host[:port][/path]`` address without query, fragment or final ``/``
+    (the message has no square brackets: the CLI prints it as rich markup)."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise InvalidInput(
+            "public_url",
+            value,
+            "une adresse http(s)://hôte ou http(s)://hôte/chemin est attendue",
+            "an http(s)://host or http(s)://host/path address is expected",
+        )
+    return value.strip().rstrip("/")
+
+
+def rate_limits_of(value: str) -> list[RateLimitItem]:
+    """``"30/minute"`` (or ``"5/second;100/hour"``) as rate limit items; ``""``: none."""
+    if not value.strip():
+        return []
+    try:
+        return list(parse_many(value))
+    except ValueError:
+        raise InvalidInput(
+            "export_rate_limit",
+            value,
+            "un débit comme 30/minute est attendu",
+            "a rate such as 30/minute is expected",
+        ) from None
+
+
+def checked(settings: Settings) -> Settings:
+    """``settings`` with the deployment fields normalised. The root path defaults to the
+    path of ``public_url``; both given, they must agree. Raises InvalidInput."""
+    root = root_path_of(settings.root_path)
+    public = public_url_of(settings.public_url) if settings.public_url else None
+    if public:
+        public_path = urlsplit(public).path.rstrip("/")
+        if not root:
+            root = public_path
+        elif root != public_path:
+            raise InvalidInput(
+                "public_url",
+                settings.public_url,
+                f"son chemin doit être le chemin racine {root}",
+                f"its path must be the root path {root}",
+            )
+    if settings.log_format not in LOG_FORMATS:
+        raise InvalidInput("log_format", settings.log_format, "text ou json", "text or json")
+    if settings.export_max_rows < 0:
+        raise InvalidInput(
+            "export_max_rows", settings.export_max_rows, "nombre positif", "a number >= 0"
+        )
+    rate_limits_of(settings.export_rate_limit)
+    hosts = tuple(h.strip().lower() for h in settings.trusted_hosts if h.strip())
+    return dataclasses.replace(settings, root_path=root, public_url=public, trusted_hosts=hosts)
+
+
+def trusted_hosts(settings: Settings) -> list[str]:
+    """The ``Host`` values answered: the configured ones, else localhost, 127.0.0.1, the
+    listening address and the host of the public URL (``"*"``: any)."""
+    if settings.trusted_hosts:
+        return list(settings.trusted_hosts)
+    hosts = [*ALWAYS_TRUSTED, settings.host.lower()]
+    if settings.public_url:
+        hosts.append(urlsplit(settings.public_url).hostname or "")
+    return [h for h in dict.fromkeys(hosts) if h not in _ANY_ADDRESS]
+
+
+def route_path(scope: Scope) -> str:
+    """The path of a request inside the portal: without the root path."""
+    path: str = scope.get("path", "")
+    root: str = scope.get("root_path", "")
+    if root and (path == root or path.startswith(root + "/")):
+        return path[len(root) :] or "/"
+    return path
+
+
+class RootPath:
+    """Serve under ``root_path`` whether or not the proxy strips the prefix: the ASGI
+    ``root_path`` is set and the request path carries it (as uvicorn's ``--root-path``
+    does), so routes match and ``url_for`` builds URLs under the prefix."""
+
+    def __init__(self, app: ASGIApp, root_path: str) -> None:
+        self.app = app
+        self.root_path = root_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and self.root_path:
+            path: str = scope.get("path", "")
+            root = self.root_path
+            if path != root and not path.startswith(root + "/"):
+                scope = {**scope, "path": root + path}
+                if isinstance(scope.get("raw_path"), bytes):
+                    scope["raw_path"] = root.encode() + scope["raw_path"]
+            scope = {**scope, "root_path": root}
+        await self.app(scope, receive, send)
+
+
+class RelativeRedirects:
+    """Redirects that Starlette builds from the request (a missing or extra final slash)
+    name the request's ``Host``: they go out relative to this server (or under the
+    public URL's origin), so that a forged ``Host`` never comes back in a ``Location``."""
+
+    def __init__(self, app: ASGIApp, public_url: str | None) -> None:
+        self.app = app
+        origin = urlsplit(public_url) if public_url else None
+        self.origin = f"{origin.scheme}://{origin.netloc}" if origin else ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        host = dict(scope.get("headers", [])).get(b"host", b"").decode("latin-1")
+
+        async def send_relative(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    (name, self._relative(value, host) if name == b"location" else value)
+                    for name, value in message.get("headers", [])
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_relative)
+
+    def _relative(self, location: bytes, host: str) -> bytes:
+        """``location`` without the request's own host (other sites are left alone)."""
+        parts = urlsplit(location.decode("latin-1"))
+        if not parts.netloc or parts.netloc.lower() != host.lower():
+            return location
+        path = parts.path or "/"
+        kept = f"{self.origin}{path}" + (f"?{parts.query}" if parts.query else "")
+        return kept.encode("latin-1")
