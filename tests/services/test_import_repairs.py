@@ -73,11 +73,6 @@ def test_name_of_invisible_characters_only_is_refused_with_its_row(
     assert dump(db) == start
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="identity._plan_actors does not pass the record's row to _clean_actor yet "
-    "(row=row): the warning is issued without its row",
-)
 def test_invisible_characters_warning_names_the_row(db: sa.Engine, tmp_path: Path) -> None:
     path = _csv(tmp_path / "a" / "acteurs.csv", "nom,code_commune", f"Asso{RLO},59350")
     report = importing.import_file(db=db, fmt="actors", path=path)

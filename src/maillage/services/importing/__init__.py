@@ -94,6 +94,7 @@ def import_records(
         report.issues = [i for i in parse_issues if i.severity == "error"]
         report.warnings = [i for i in parse_issues if i.severity != "error"]
         report.rejected = parse_rejected
+        report.count_read_rejections()  # for the file's entity, before its own rejections
         batch = _Batch(report, actor_records, link_records,
                        actor_rows or [None] * len(actor_records),
                        link_rows or [None] * len(link_records), progress)  # fmt: skip

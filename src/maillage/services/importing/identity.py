@@ -213,7 +213,7 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     for index, (record, row, key) in enumerate(records):
         where.setdefault(key, (row, record.name))
         try:
-            cleaned.append((record, key, _clean_actor(record, key, source, ref, batch.warn)))
+            cleaned.append((record, key, _clean_actor(record, key, source, ref, batch.warn, row)))
         except InvalidInput as exc:
             batch.reject("actors", row, f"acteur « {record.name} »", exc)
         if index % 1000 == 999:

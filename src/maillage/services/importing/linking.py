@@ -114,9 +114,6 @@ def _plan_links(
     conn: sa.Connection, batch: _Batch, plan: _ActorPlan, source: str
 ) -> list[dict[str, Any]]:
     """Validate every link (ends resolved, stand-ins for new actors); drop known ones."""
-    # The rows the reader rejected count for the file's entity before the links' own
-    # rejections do (import_records sets their total only).
-    batch.report.count_read_rejections()
     ends = _end_finder(conn, plan, source)
     existing = _stored_links(conn, source)
     planned: set[tuple[Any, ...]] = set()
