@@ -31,7 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.model.errors import DuplicateIdentity
+from maillage.model.errors import Conflict
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.services.importing.cleaning import import_key
 from maillage.services.importing.formats import FORMATS, Format, default_source, import_file
@@ -100,9 +100,10 @@ def import_records(
                        link_rows or [None] * len(link_records), progress)  # fmt: skip
         try:
             return _attempt(db, batch, kind, source, partial, dry_run, user)
-        except DuplicateIdentity:
-            # Another writer stored some of these actors since this import planned:
-            # plan again, finding them (a loser that keeps losing reports the conflict).
+        except Conflict:
+            # Another writer stored or changed some of these actors since this import
+            # planned (a second holder of an identity, a version moved): plan again,
+            # finding them; a loser that keeps losing reports the conflict.
             if attempt == RACE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
