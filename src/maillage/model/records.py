@@ -33,6 +33,9 @@ class ActorRecord:
     siren: str | None = None
     siret: str | None = None
     rna: str | None = None
+    # the SIRET / RNA of the structure that holds this place, when it is not its own
+    holder_siret: str | None = None
+    holder_rna: str | None = None
     legal_form: str | None = None  # INSEE catégorie juridique, 4 digits
     naf: str | None = None
     address: str | None = None

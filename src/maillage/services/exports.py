@@ -54,9 +54,9 @@ FORMATS = ("csv", "xlsx", "json", "geojson", "gexf", "graphml", "lieux-csv")
 LEVELS = {"regions": "region", "departements": "departement"}
 _ACTOR_COLUMNS = (
     "name", "acronym", "description", "world", "category", "digital_profile", "siren",
-    "siret", "rna", "legal_form", "naf", "address", "postcode", "commune_code", "latitude",
-    "longitude", "website", "email", "phone", "source", "source_ref", "classification_rule",
-    "extra",
+    "siret", "rna", "holder_siret", "holder_rna", "legal_form", "naf", "address", "postcode",
+    "commune_code", "latitude", "longitude", "website", "email", "phone", "source",
+    "source_ref", "classification_rule", "extra",
 )  # fmt: skip
 _LINK_COLUMNS = (
     "kind", "form", "subtype", "directed", "weight", "amount", "status", "start_date",

@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 FILL_FIELDS = ("acronym", "description", "world", "category", "siren", "siret", "rna",
-               "legal_form", "naf", "address", "postcode", "commune_code", "website",
+               "holder_siret", "holder_rna", "legal_form", "naf", "address", "postcode", "commune_code", "website",
                "email", "phone")  # fmt: skip
 UNION_FIELDS = ("themes", "sdgs", "territories", "identifiers")
 _RECORD_COLUMNS = ("id", "name", "siret", "siren", "rna", "address", "postcode",

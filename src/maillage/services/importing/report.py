@@ -21,9 +21,9 @@ from maillage.storage.tables import (
 
 ACTOR_VALUE_FIELDS = (
     "name", "acronym", "description", "world", "category", "digital_profile", "siren",
-    "siret", "rna", "legal_form", "naf", "address", "postcode", "commune_code", "latitude",
-    "longitude", "website", "email", "phone", "classification_rule", "themes", "sdgs",
-    "territories",
+    "siret", "rna", "holder_siret", "holder_rna", "legal_form", "naf", "address", "postcode",
+    "commune_code", "latitude", "longitude", "website", "email", "phone",
+    "classification_rule", "themes", "sdgs", "territories",
 )  # fmt: skip
 _actor_fields = operator.attrgetter(*ACTOR_VALUE_FIELDS)
 LINK_VALUE_FIELDS = (
