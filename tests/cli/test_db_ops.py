@@ -94,7 +94,7 @@ def test_serves_a_read_only_file_and_refuses_writes(
     monkeypatch.setattr("uvicorn.run", lambda app, **kw: started.update(app=app, **kw))
 
     assert run("serve", "--db", str(path), env=env).exit_code == 0
-    with TestClient(started["app"]) as client:
+    with TestClient(started["app"], base_url="http://localhost") as client:
         pages = [client.get(u) for u in ("/", "/actors/1", "/healthz", "/api/actors/1")]
     assert [p.status_code for p in pages] == [200, 200, 200, 200]
     assert "Tiers-lieu du Val" in pages[1].text

@@ -94,7 +94,8 @@ def export_command(fmt: str, file: Path, period_text: str | None, linked_only: b
         emit_json(asdict(report))
         return
     console.print(f"[bold]{', '.join(report.files)}[/bold] : {report.actors} acteur(s), "
-                  f"{report.links} lien(s), {report.territories} territoire(s)")  # fmt: skip
+                  f"{report.links} lien(s), {report.territories} territoire(s)",
+                  soft_wrap=True)  # file paths are never cut  # fmt: skip
     if report.left_out and fmt == "geojson":
         _unplaced(report)
     elif report.left_out:
