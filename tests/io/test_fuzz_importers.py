@@ -215,6 +215,10 @@ LISTED = [
       for content, kind in ((b"356000000", "un nombre"), (b'{"marches": "x"}', "un texte"),
                             (b'{"marches": {"marche": 5}}', "un nombre"))],
     ("actors", "long.csv", _csv_with_cell(131_073), None),
+    # Found by the fuzzer: an XML declaration naming an unknown encoding, or one that is
+    # not a text encoding, was a LookupError or a ValueError (a failed report now).
+    *[(fmt, f"reseau.{fmt}", f'<?xml version="1.0" encoding="{encoding}"?><a/>'.encode(), None)
+      for fmt in ("gexf", "graphml") for encoding in ("KTF-8", "hex", "idna", "utf-32")],
     ("actors", "huge.csv", _csv_with_cell(CELL_LIMIT + 1),
      "« huge.csv », ligne 3 : cellule de plus de 1\u202f048\u202f576 caractères"),
     *[(fmt, "faux.xlsx", b"name,key\nA,1\n", "« faux.xlsx » : pas un classeur XLSX")
