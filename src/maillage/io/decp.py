@@ -25,7 +25,7 @@ from stdnum.fr import siren as _siren
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
 from maillage.io.result import ParseResult, RowLog, dedupe_actors
-from maillage.io.unreadable import load_json
+from maillage.io.unreadable import json_objects, load_json
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = ["decp_records", "parse_decp", "parse_decp_rows", "read_decp"]
@@ -35,11 +35,14 @@ _SUPPLIER_ROLE = ("economic", "entreprise", "decp:titulaire")
 _EXTRA = ("_type", "nature", "procedure", "codeCPV", "dureeMois", "formePrix", "id", "uid")
 
 
-def decp_records(data: Any) -> list[dict[str, Any]]:
-    """Return the list of contract records of a DECP document (2019 or 2022 shape)."""
+def decp_records(data: Any, file: str = "decp") -> list[dict[str, Any]]:
+    """Return the list of contract records of a DECP document (2019 or 2022 shape);
+    a document that holds no array of them is refused as :class:`UnreadableFile`."""
     marches = data.get("marches", data) if isinstance(data, dict) else data
     if isinstance(marches, dict):
         marches = marches.get("marche", [])
+    if not isinstance(marches, list):
+        json_objects(marches, file)  # raises: an array of objects expected
     return [_undot(r) for r in marches if isinstance(r, dict)]
 
 
@@ -214,4 +217,4 @@ def read_decp(path: str | Path, *, source: str = "decp") -> ParseResult:
     """Read a DECP JSON file (UTF-8)."""
     path = Path(path)
     data = load_json(path)
-    return parse_decp(decp_records(data), file=path.name, source=source)
+    return parse_decp(decp_records(data, path.name), file=path.name, source=source)

@@ -144,7 +144,7 @@ def parse_gexf(data: str | bytes, *, file: str | None = None) -> ParseResult:
     result = ParseResult()
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as error:
+    except (ET.ParseError, LookupError, ValueError) as error:  # and an unknown encoding
         result.issues.append(_fatal(f"XML illisible : {error}", file))
         return result
     ns = _ns(root)

@@ -97,7 +97,7 @@ def parse_graphml(data: str | bytes, *, file: str | None = None) -> ParseResult:
     result = ParseResult()
     try:
         root = ET.fromstring(data)
-    except ET.ParseError as error:
+    except (ET.ParseError, LookupError, ValueError) as error:  # and an unknown encoding
         result.issues.append(ImportIssue(None, None, None, f"XML illisible : {error}", file))
         return result
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""

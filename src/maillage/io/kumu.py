@@ -23,7 +23,7 @@ from maillage.io.columns import norm_header
 from maillage.io.reading import Table, xlsx_table
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.tabular import parse_actor_table, parse_link_table
-from maillage.io.unreadable import open_workbook
+from maillage.io.unreadable import open_workbook, sheet_rows
 from maillage.model.records import ImportIssue
 
 __all__ = ["parse_kumu", "read_kumu"]
@@ -54,9 +54,8 @@ def _sheets(data: bytes, file: str | None) -> tuple[Table | None, Table | None]:
         for sheet in workbook.worksheets:
             if "(ignore)" in sheet.title.lower():
                 continue
-            table = xlsx_table(
-                sheet.iter_rows(values_only=True), file=f"{file or 'kumu'}#{sheet.title}"
-            )
+            rows = sheet_rows(sheet, file or "kumu")
+            table = xlsx_table(rows, file=f"{file or 'kumu'}#{sheet.title}")
             first = [norm_header(h) for h in table.header[:2]]
             if first[:1] == ["label"] and elements is None:
                 elements = table

@@ -20,8 +20,13 @@ from typing import Any
 
 from maillage.io.result import RowLog
 from maillage.io.spreadsheet import has_quoted_formula, unquoted_cell
-from maillage.io.unreadable import UnreadableFile, open_workbook
-from maillage.model import numbers
+from maillage.io.unreadable import (
+    CELL_LIMIT,
+    UnreadableFile,
+    cell_too_long,
+    open_workbook,
+    sheet_rows,
+)
 from maillage.model.records import ImportIssue
 
 __all__ = [
@@ -39,8 +44,6 @@ __all__ = [
 ]
 
 _DELIMITERS = (",", ";", "\t", "|")
-CELL_LIMIT = 1 << 20
-"""The most characters a CSV cell may hold (1 MiB): a file with a longer one is refused."""
 _CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 _HIGH_RUN = re.compile(
     "[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
@@ -297,11 +300,7 @@ def _csv_error(file: str, error: str, line: int) -> UnreadableFile:
     if "field larger" not in error:
         return UnreadableFile(file, f"CSV illisible ({error})", f"unreadable CSV ({error})",
                               line=line)  # fmt: skip
-    fr, en = numbers.number(CELL_LIMIT, "fr"), numbers.number(CELL_LIMIT, "en")
-    return UnreadableFile(
-        file, f"cellule de plus de {fr} caractères (un guillemet jamais fermé ?)",
-        f"cell longer than {en} characters (a quote never closed?)", line=line,
-    )  # fmt: skip
+    return cell_too_long(file, line)
 
 
 def _ends_in_quote(record: str, delimiter: str) -> bool:
@@ -392,14 +391,19 @@ def xlsx_table(
     """Build a :class:`Table` from worksheet rows (first non-empty row is the header).
 
     ``skip_flag`` names a column (such as data·inclusion's ``__ignore__``) whose truthy
-    cells mark template rows to skip; each skipped row is reported.
+    cells mark template rows to skip; each skipped row is reported. A text cell longer
+    than :data:`~maillage.io.unreadable.CELL_LIMIT` characters refuses the file, as in
+    a CSV file.
     """
     issues: list[ImportIssue] = []
     header: list[str] = []
     rows: list[Row] = []
     for number, record in enumerate(records, start=1):
-        if not any(c not in (None, "") for c in record):
+        if record.count(None) + record.count("") == len(record):  # blank (counted in C)
             continue
+        if max(map(_text_length, record)) > CELL_LIMIT:
+            index = next(i for i, c in enumerate(record) if _text_length(c) > CELL_LIMIT)
+            raise cell_too_long(file or "classeur", number, index + 1)
         if not header:
             header = _header_names(list(record), number, file, issues)
             continue
@@ -412,11 +416,20 @@ def xlsx_table(
     return Table(header, rows, file, issues)
 
 
+def _text_length(cell: Any) -> int:
+    return len(cell) if isinstance(cell, str) else 0
+
+
 def read_xlsx_table(
-    source: str | Path | bytes, *, sheet: str | int = 0, skip_flag: str | None = None
+    source: str | Path | bytes,
+    *,
+    sheet: str | int = 0,
+    skip_flag: str | None = None,
+    file: str | None = None,
 ) -> Table:
-    """Read one worksheet (by name or index) of an XLSX workbook into a :class:`Table`."""
-    name = "classeur" if isinstance(source, bytes) else Path(source).name
+    """Read one worksheet (by name or index) of an XLSX workbook into a :class:`Table`;
+    ``file`` names it in messages (default: the path's name, else ``classeur``)."""
+    name = file or ("classeur" if isinstance(source, bytes) else Path(source).name)
     workbook = open_workbook(source, name, read_only=True, data_only=True)
     try:
         if isinstance(sheet, str) and sheet not in workbook.sheetnames:
@@ -424,8 +437,8 @@ def read_xlsx_table(
             raise UnreadableFile(name, f"pas de feuille « {sheet} » (feuilles : {found})",
                                  f"no sheet '{sheet}' (sheets: {found})")  # fmt: skip
         worksheet = workbook[sheet] if isinstance(sheet, str) else workbook.worksheets[sheet]
-        name = f"{name}#{worksheet.title}"
-        return xlsx_table(worksheet.iter_rows(values_only=True), file=name, skip_flag=skip_flag)
+        rows = sheet_rows(worksheet, name)
+        return xlsx_table(rows, file=f"{name}#{worksheet.title}", skip_flag=skip_flag)
     finally:
         workbook.close()
 

@@ -12,13 +12,50 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Literal, cast
 
+from maillage.model import numbers
 from maillage.model.errors import InvalidInput, MaillageError
 
-__all__ = ["UnreadableFile", "json_objects", "load_json", "open_workbook", "parse_json_bytes"]
+__all__ = [
+    "CELL_LIMIT",
+    "MAX_COLUMNS",
+    "MAX_ROWS",
+    "PART_LIMIT",
+    "RATIO_LIMIT",
+    "TEXT_RUN_LIMIT",
+    "WHOLE_PART_LIMIT",
+    "UnreadableFile",
+    "cell_too_long",
+    "json_objects",
+    "load_json",
+    "open_workbook",
+    "parse_json_bytes",
+    "part_limit",
+    "sheet_rows",
+]
+
+CELL_LIMIT = 1 << 20
+"""The most characters a cell may hold (1 MiB), in a CSV file or a workbook: a file with
+a longer one is refused."""
+PART_LIMIT = 256 << 20
+"""The most bytes one part of a workbook (a sheet, the shared strings) may hold once
+decompressed (256 MiB, about a million rows of ten columns)."""
+RATIO_LIMIT = 100
+"""The most a part of a workbook over 1 MiB may grow when decompressed (real sheets grow
+5 to 20 times; a zip bomb about 1,000 times)."""
+MAX_ROWS, MAX_COLUMNS = 1 << 20, 1 << 14
+"""The rows and columns a sheet may have (those of Excel): a sheet naming a row or a
+column beyond is refused (a few bytes would otherwise make a million empty rows)."""
+WHOLE_PART_LIMIT = 16 << 20
+"""The most bytes a part parsed whole (styles, the workbook's list of sheets, relations)
+may hold once decompressed (16 MiB): its XML tree is built in memory."""
+TEXT_RUN_LIMIT = 4 * CELL_LIMIT
+"""The most bytes of XML text without a tag a workbook part may hold: a cell of
+:data:`CELL_LIMIT` characters takes at most 4 bytes a character in UTF-8. Stops a
+huge shared string before the XML parser builds it in memory."""
 
 
 class UnreadableFile(InvalidInput):
@@ -107,16 +144,197 @@ def _json_kind(value: Any, lang: str = "fr") -> str:
     return en if lang == "en" else fr
 
 
-def open_workbook(source: str | Path | bytes, file: str, **options: Any) -> Any:
-    """``openpyxl.load_workbook`` or :class:`UnreadableFile` when it is not a workbook."""
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+def cell_too_long(file: str, line: int, column: int | None = None) -> UnreadableFile:
+    """The refusal of a cell longer than :data:`CELL_LIMIT` characters at ``line``, in
+    ``column`` of a sheet, or in a CSV file (where it hints at a quote never closed)."""
+    fr, en = numbers.number(CELL_LIMIT, "fr"), numbers.number(CELL_LIMIT, "en")
+    if column is None:
+        return UnreadableFile(
+            file, f"cellule de plus de {fr} caractères (un guillemet jamais fermé ?)",
+            f"cell longer than {en} characters (a quote never closed?)", line=line,
+        )  # fmt: skip
+    return UnreadableFile(file, f"cellule de plus de {fr} caractères",
+                          f"cell longer than {en} characters", line=line, column=column)  # fmt: skip
 
-    data = io.BytesIO(source) if isinstance(source, bytes) else source
+
+def _not_a_workbook(file: str) -> UnreadableFile:
+    return UnreadableFile(
+        file, "pas un classeur XLSX (le contenu n'est pas un classeur zippé)",
+        "not an XLSX workbook (the content is not a zipped workbook)",
+    )  # fmt: skip
+
+
+def _damaged(file: str, error: BaseException) -> UnreadableFile:
+    """A workbook whose zip or XML breaks while it is read (the first line of the
+    library's reason, cut to 200 characters)."""
+    cause = error.__cause__ if isinstance(error.__cause__, BaseException) else error
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
+    return UnreadableFile(
+        file, f"classeur XLSX endommagé ({reason})", f"damaged XLSX workbook ({reason})"
+    )
+
+
+def _too_big(file: str, part: str, fr: str, en: str) -> UnreadableFile:
+    return UnreadableFile(file, f"partie « {part} » du classeur : {fr}",
+                          f"part '{part}' of the workbook: {en}")  # fmt: skip
+
+
+def part_limit(part: str) -> int:
+    """The most bytes ``part`` of a workbook may hold decompressed: :data:`PART_LIMIT`
+    for the parts read as a stream (sheets, shared strings), :data:`WHOLE_PART_LIMIT`
+    for those parsed whole (styles, the workbook, relations...)."""
+    streamed = part == "xl/sharedStrings.xml" or part.startswith("xl/worksheets/sheet")
+    return PART_LIMIT if streamed else WHOLE_PART_LIMIT
+
+
+def _over_limit(file: str, part: str, size: int | None = None) -> UnreadableFile:
+    limit = part_limit(part)
+    if size is None:
+        return _too_big(file, part, f"plus de {numbers.number(limit, 'fr')} octets décompressés",
+                        f"over {numbers.number(limit, 'en')} bytes decompressed")  # fmt: skip
+    return _too_big(
+        file, part, f"{numbers.number(size, 'fr')} octets décompressés, plus que la limite de "
+        f"{numbers.number(limit, 'fr')}", f"{numbers.number(size, 'en')} bytes decompressed, "
+        f"over the limit of {numbers.number(limit, 'en')}",
+    )  # fmt: skip
+
+
+def _check_parts(archive: zipfile.ZipFile, file: str) -> None:
+    """Refuse a workbook whose directory declares a part over its :func:`part_limit`,
+    or one over 1 MiB growing more than :data:`RATIO_LIMIT` times, before anything is
+    decompressed. Parts that are not XML (images, macros) are never read."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        size, packed = info.file_size, max(info.compress_size, 1)
+        if size > part_limit(info.filename):
+            raise _over_limit(file, info.filename, size)
+        if size > 1 << 20 and size > RATIO_LIMIT * packed:
+            ratio = numbers.number(size // packed, "fr"), numbers.number(size // packed, "en")
+            raise _too_big(
+                file, info.filename,
+                f"se décompresse {ratio[0]} fois (limite : {RATIO_LIMIT} fois ; une bombe zip ?)",
+                f"decompresses {ratio[1]} times (limit: {RATIO_LIMIT} times; a zip bomb?)",
+            )  # fmt: skip
+
+
+class _BoundedPart(io.RawIOBase):
+    """One part of a workbook read through its limits: never more than its
+    :func:`part_limit`, never a text run over :data:`TEXT_RUN_LIMIT` bytes (``zipfile``
+    already stops at the size a part declares: this holds whatever the directory says)."""
+
+    def __init__(self, stream: IO[bytes], file: str, part: str) -> None:
+        self._stream, self._file, self._part = stream, file, part
+        self._limit, self._total, self._run = part_limit(part), 0, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._stream.read(-1 if size is None else size)
+        self._total += len(data)
+        if self._total > self._limit:
+            raise _over_limit(self._file, self._part)
+        first = data.find(b"<")
+        if first < 0:
+            self._run += len(data)
+        else:
+            inner = _longest_run(data) if len(data) > TEXT_RUN_LIMIT else 0
+            longest = max(self._run + first, inner)
+            self._run = longest if longest > TEXT_RUN_LIMIT else len(data) - data.rfind(b"<") - 1
+        if self._run > TEXT_RUN_LIMIT:
+            limit = numbers.number(TEXT_RUN_LIMIT, "fr"), numbers.number(TEXT_RUN_LIMIT, "en")
+            cell = numbers.number(CELL_LIMIT, "fr"), numbers.number(CELL_LIMIT, "en")
+            raise _too_big(
+                self._file, self._part,
+                f"un texte de plus de {limit[0]} octets d'un seul tenant (une cellule de plus "
+                f"de {cell[0]} caractères ?)",
+                f"a text over {limit[1]} bytes in one piece (a cell over {cell[1]} characters?)",
+            )  # fmt: skip
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
+
+
+def _longest_run(data: bytes) -> int:
+    """The longest stretch of ``data`` between two ``<`` (a text, a tag's inside)."""
+    return max(map(len, data.split(b"<")), default=0)
+
+
+class _BoundedZip(zipfile.ZipFile):
+    """A workbook's zip whose parts are read through :class:`_BoundedPart`."""
+
+    label = "classeur"
+
+    def open(self, name: Any, mode: Literal["r", "w"] = "r", pwd: bytes | None = None, *,
+             force_zip64: bool = False) -> IO[bytes]:  # fmt: skip
+        stream = super().open(name, mode, pwd, force_zip64=force_zip64)
+        if mode != "r":
+            return stream
+        part = name.filename if isinstance(name, zipfile.ZipInfo) else str(name)
+        return cast(IO[bytes], _BoundedPart(stream, self.label, part))
+
+
+def open_workbook(source: str | Path | bytes, file: str, **options: Any) -> Any:
+    """An openpyxl workbook read within bounds, or :class:`UnreadableFile`.
+
+    The zip's directory is checked first (:func:`_check_parts`), then every part is
+    read through :class:`_BoundedPart` (``zipfile`` itself never decompresses more than
+    a part declares). A zip or XML that breaks on the way is refused as damaged.
+    """
+    from openpyxl.reader.excel import ExcelReader
+
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
     try:
-        return openpyxl.load_workbook(data, **options)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError):
-        raise UnreadableFile(
-            file, "pas un classeur XLSX (le contenu n'est pas un classeur zippé)",
-            "not an XLSX workbook (the content is not a zipped workbook)",
-        ) from None  # fmt: skip
+        archive = _BoundedZip(io.BytesIO(data))
+        reader = ExcelReader(io.BytesIO(data), **options)
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
+        raise _not_a_workbook(file) from None
+    reader.archive.close()
+    reader.archive, reader.valid_files, archive.label = archive, archive.namelist(), file
+    try:
+        _check_parts(archive, file)
+        reader.read()
+    except MaillageError:
+        archive.close()
+        raise
+    except Exception as error:  # openpyxl raises what its XML gives it: refused, never a traceback
+        archive.close()
+        if isinstance(error.__cause__, MaillageError):
+            raise error.__cause__ from None
+        if isinstance(error, KeyError) or "no valid workbook" in str(error):
+            raise _not_a_workbook(file) from None
+        raise _damaged(file, error) from None
+    return reader.wb
+
+
+def sheet_rows(worksheet: Any, file: str) -> Iterator[Sequence[Any]]:
+    """The rows of a read-only worksheet as values, each as wide as its own last cell
+    (the sheet's declared dimension is ignored: a tiny file declaring a million rows of
+    16,384 columns would be read as such); a sheet whose XML breaks is refused."""
+    worksheet.reset_dimensions()
+    where = f"{file}#{worksheet.title}"
+    try:
+        for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS or len(row) > MAX_COLUMNS:
+                fr, en = ("lignes", "rows") if number > MAX_ROWS else ("colonnes", "columns")
+                limit = MAX_ROWS if number > MAX_ROWS else MAX_COLUMNS
+                raise UnreadableFile(
+                    where, f"plus de {numbers.number(limit, 'fr')} {fr} (limite d'une feuille)",
+                    f"over {numbers.number(limit, 'en')} {en} (the limit of a sheet)",
+                    line=number,
+                )  # fmt: skip
+            yield row
+    except MaillageError:
+        raise
+    except Exception as error:  # noqa: BLE001 - see open_workbook
+        if isinstance(error.__cause__, MaillageError):
+            raise error.__cause__ from None
+        raise _damaged(where, error) from None

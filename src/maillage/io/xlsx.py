@@ -64,15 +64,14 @@ def generate_xlsx(actors: Iterable[ActorRecord] = (), links: Iterable[LinkRecord
 
 def parse_xlsx(data: bytes, *, file: str | None = None) -> ParseResult:
     """Read the ``actors`` and ``links`` sheets of a workbook (a missing sheet is empty)."""
-    names = open_workbook(data, file or "classeur", read_only=True).sheetnames
+    workbook = open_workbook(data, file or "classeur", read_only=True)
+    names = workbook.sheetnames
+    workbook.close()
     result = ParseResult()
     if ACTORS_SHEET in names:
-        result.extend(parse_actor_table(read_xlsx_table(data, sheet=ACTORS_SHEET)))
+        result.extend(parse_actor_table(read_xlsx_table(data, sheet=ACTORS_SHEET, file=file)))
     if LINKS_SHEET in names:
-        result.extend(parse_link_table(read_xlsx_table(data, sheet=LINKS_SHEET)))
-    for issue in result.issues:
-        if file and issue.file:
-            issue.file = issue.file.replace("classeur", file, 1)
+        result.extend(parse_link_table(read_xlsx_table(data, sheet=LINKS_SHEET, file=file)))
     return result
 
 

@@ -156,7 +156,7 @@ def _scdl(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
 
 
 def _decp(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-    records = _renamed_records(decp_records(load_json(path)), mapping)
+    records = _renamed_records(decp_records(load_json(path), path.name), mapping)
     result, link_rows = parse_decp_rows(records, file=path.name, source=source)
     return Parsed(result, None, link_rows)
 
