@@ -392,7 +392,6 @@ class Repository:
         *,
         ctx: Context,
         action: str = "update",
-        current: Mapping[int, Snapshot] | None = None,
     ) -> None:
         """Apply changes to many live entities, as :meth:`update` does to one, with a
         fixed number of statements per chunk of rows (the merge path of imports).
@@ -400,8 +399,7 @@ class Repository:
         Each entity is read, written (rows changing the same columns share one
         statement), read again and audited with its states before and after, a
         chunk at a time. Raises NotFound for an entity that is not live, and
-        Conflict when one changed in the meantime (its version moved). ``current``
-        may give the states just read in the same transaction (not read again).
+        Conflict when one changed in the meantime (its version moved).
         """
         merged: dict[int, dict[str, Any]] = {}
         for entity_id, changes in items:  # one entity changed twice: once, later values win
@@ -409,7 +407,7 @@ class Repository:
         pairs = list(merged.items())
         for start in range(0, len(pairs), BULK_CHUNK):
             chunk = pairs[start : start + BULK_CHUNK]
-            self._update_chunk(conn, chunk, ctx=ctx, action=action, current=current or {})
+            self._update_chunk(conn, chunk, ctx=ctx, action=action)
 
     def _update_chunk(
         self,
@@ -418,13 +416,10 @@ class Repository:
         *,
         ctx: Context,
         action: str,
-        current: Mapping[int, Snapshot],
     ) -> None:
         ids = [entity_id for entity_id, _ in items]
-        befores = {i: current[i] for i in ids if i in current}
-        if len(befores) < len(ids):
-            where = [self.table.c.id.in_([i for i in ids if i not in befores])]
-            befores.update((s["id"], s) for s in self.list(conn, where=where, limit=None))
+        where = [self.table.c.id.in_(ids)]
+        befores = {s["id"]: s for s in self.list(conn, where=where, limit=None)}
         for entity_id in ids:
             if entity_id not in befores:
                 raise NotFound(self.entity, entity_id)

@@ -164,7 +164,7 @@ def _store(
 ) -> None:
     """Write the planned actors, then the links with their new ends' real ids."""
     changes = [(actor_id, values) for actor_id, _, values in plan.changes]
-    actors.update_many(conn, changes, ctx=ctx, current=plan.current)
+    actors.update_many(conn, changes, ctx=ctx)
     created: list[int] = list(actors.create_many(conn, plan.new, ctx=ctx))
     batch.advance(len(batch.actors))
     for values in new_links:

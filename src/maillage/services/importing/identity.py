@@ -130,8 +130,6 @@ class _ActorPlan:
     new: list[dict[str, Any]] = field(default_factory=list)
     changes: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)  # source key -> id or stand-in
-    # the stored actors the changes apply to, as read when planning (same transaction)
-    current: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, key: str, values: dict[str, Any]) -> None:
         """Plan a new actor: its key and identifiers name it until it has an id."""
@@ -278,8 +276,24 @@ def _plan_matches(
     report: ImportReport,
     holders: _Holders,
 ) -> None:
-    """Compare matched records with the stored actors (fetched in bulk)."""
-    current = plan.current = _snapshots(conn, {actor_id for _, actor_id, _, _ in matched})
+    """Compare matched records with the stored actors, read a chunk at a time (a
+    chunk's states are dropped once compared: memory stays bounded on large files)."""
+    for start in range(0, len(matched), MATCH_CHUNK):
+        chunk = matched[start : start + MATCH_CHUNK]
+        current = _snapshots(conn, {actor_id for _, actor_id, _, _ in chunk})
+        _compare(plan, chunk, current, report, holders)
+
+
+MATCH_CHUNK = 5000
+
+
+def _compare(
+    plan: _ActorPlan,
+    matched: list[tuple[str, int, str, dict[str, Any]]],
+    current: dict[int, dict[str, Any]],
+    report: ImportReport,
+    holders: _Holders,
+) -> None:
     for key, actor_id, how, values in matched:
         snap = current[actor_id]
         while snap.get("merged_into_id") and snap["merged_into_id"] in current:
