@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from hypothesis import given, settings
@@ -120,3 +121,15 @@ def test_every_formula_start_is_neutralised_and_read_back_by_the_csv_module() ->
     assert [c[:1] for c in read[:6]] == ["'"] * 6
     assert read[6:] == ["-5", "+3,5", "a=b"]  # numbers and plain text as they were
     assert [unquoted_cell(c) for c in read] == cells
+
+
+def test_an_xlsx_export_keeps_formula_looking_names_as_text_cells() -> None:
+    """A spreadsheet opening the workbook shows the text; it evaluates no cell."""
+    import zipfile
+
+    names = ['=HYPERLINK("http://x","clic")', "+cmd|' /C calc'!A0", "-1+1", "@SUM(1)"]
+    data = generate_xlsx([ActorRecord(name=n, key=str(i)) for i, n in enumerate(names)], [])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet  # no formula anywhere
+    assert [a.name for a in parse_xlsx(data).actors] == names
