@@ -67,6 +67,14 @@ def test_bad_siret_is_one_clear_line(db_url: str) -> None:
     assert len(err.strip().splitlines()) == 1
 
 
+def test_an_error_quoting_markup_like_user_text_prints_it_as_it_is(db_url: str) -> None:
+    # rich reads "[/x]" as a closing tag: the user's text is escaped, never interpreted
+    code, out, err = run("actor", "add", "--db", db_url, "--name", "X", "--siret", "[/bold]12")
+    assert code == 1
+    assert "[/bold]12" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_link_and_search_and_territory(db_url: str) -> None:
     ids = []
     for name, world in (("Médiation Numerique Roubaix", "associative"), ("Orange", "economic")):

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import click
 import sqlalchemy as sa
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from maillage.model.errors import InvalidInput, MaillageError
@@ -141,7 +142,9 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except MaillageError as exc:
-            err_console.print(f"[red]Erreur[/red] : {exc}", highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[red]Erreur[/red] : {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
             sys.exit(1)
         except sa.exc.DatabaseError as exc:  # OperationalError among them
             msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
@@ -152,11 +155,15 @@ def handle_errors(func: F) -> F:
             elif "not a database" in msg:
                 msg += " — ce fichier n'est pas une base maillage (option --db)"
             err_console.print(
-                f"[red]Erreur de base de données[/red] : {msg}", highlight=False, soft_wrap=True
+                f"[red]Erreur de base de données[/red] : {escape(msg)}",
+                highlight=False,
+                soft_wrap=True,
             )
             sys.exit(1)
         except sa.exc.ArgumentError as exc:
-            err_console.print(f"[red]Erreur[/red] : URL de base de données invalide : {exc}")
+            err_console.print(
+                f"[red]Erreur[/red] : URL de base de données invalide : {escape(str(exc))}"
+            )
             sys.exit(1)
         except BrokenPipeError:
             raise
@@ -164,7 +171,7 @@ def handle_errors(func: F) -> F:
             where = f" « {exc.filename} »" if exc.filename else ""
             reason = _OS_REASONS.get(exc.errno or 0, exc.strerror or str(exc))
             err_console.print(
-                f"[red]Erreur[/red] : fichier{where} : {reason}",
+                f"[red]Erreur[/red] : fichier{escape(where)} : {escape(reason)}",
                 highlight=False,
                 soft_wrap=True,
             )
