@@ -14,6 +14,7 @@ from portal_support import make_client
 
 from maillage.model.errors import InvalidInput
 from maillage.settings import Settings
+from maillage.web import deployment
 from maillage.web.app import create_app
 
 PREFIX = "/maillage"
@@ -136,8 +137,21 @@ def test_configured_hosts_replace_the_default(db: sa.Engine, demo_map: Demo) -> 
     with make_client(db, trusted_hosts=("carto.example.org", "*.example.net")) as client:
         assert client.get("/", headers={"host": "carto.example.org"}).status_code == 200
         assert client.get("/", headers={"host": "a.example.net"}).status_code == 200
-        assert client.get("/", headers={"host": "localhost"}).status_code == 400
         assert client.get("/", headers={"host": "example.org"}).status_code == 400
+        # the machine's own names stay trusted: a container's health probe asks them
+        for host in ("localhost", "127.0.0.1:8000"):
+            assert client.get("/healthz", headers={"host": host}).status_code == 200, host
+
+
+def test_listening_everywhere_without_names_answers_any_host_and_says_so(
+    db: sa.Engine, demo_map: Demo
+) -> None:
+    with make_client(db, host="0.0.0.0") as client:
+        answer = client.get("/", headers={"host": "192.0.2.2:8000"})
+        assert answer.status_code == 200 and "192.0.2.2" not in answer.text
+    assert deployment.host_warning(Settings(host="0.0.0.0")) is not None
+    assert deployment.host_warning(Settings(host="0.0.0.0", trusted_hosts=("a.org",))) is None
+    assert deployment.host_warning(Settings(host="127.0.0.1")) is None
 
 
 def test_a_forged_host_never_comes_back_even_when_every_host_is_trusted(

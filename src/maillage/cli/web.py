@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from maillage.cli.common import db_option, err_console, handle_errors
 from maillage.services import database
@@ -125,6 +126,8 @@ def serve_command(
         )
         raise SystemExit(1)
     click.echo(f"maillage : http://{host}:{port}{settings.root_path}/  (Ctrl+C pour arrêter)")
+    if warning := deployment.host_warning(settings):
+        err_console.print(f"[yellow]Attention[/yellow] : {escape(warning)}", soft_wrap=True)
     # maillage.access logs each request (one JSON line with --log-format json).
     options: dict[str, Any] = {
         "host": host,

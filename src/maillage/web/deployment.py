@@ -33,7 +33,9 @@ ENVIRONMENT: dict[str, str] = {
     "export_max_rows": "MAILLAGE_EXPORT_MAX_ROWS",
     "export_rate_limit": "MAILLAGE_EXPORT_RATE_LIMIT",
 }
-ALWAYS_TRUSTED = ("localhost", "127.0.0.1")  # a container's health probe asks localhost
+# The machine's own names: a container's health probe, a local check (never reflected:
+# pages build no URL from Host), so they stay trusted whatever the setting.
+ALWAYS_TRUSTED = ("localhost", "127.0.0.1", "[::1]")
 _ANY_ADDRESS = ("0.0.0.0", "::", "")  # listening everywhere names no host
 
 
@@ -152,14 +154,31 @@ def checked(settings: Settings) -> Settings:
 
 
 def trusted_hosts(settings: Settings) -> list[str]:
-    """The ``Host`` values answered: the configured ones, else localhost, 127.0.0.1, the
-    listening address and the host of the public URL (``"*"``: any)."""
+    """The ``Host`` values answered: the machine's own names (:data:`ALWAYS_TRUSTED`),
+    then the configured ones; without a setting, the listening address and the host of
+    the public URL. A server listening on every address (``0.0.0.0``) with neither
+    setting nor public URL cannot know its names: it answers any (``"*"``), and
+    :func:`host_warning` says so when it starts."""
     if settings.trusted_hosts:
-        return list(settings.trusted_hosts)
+        return list(dict.fromkeys([*ALWAYS_TRUSTED, *settings.trusted_hosts]))
+    if host_warning(settings):
+        return ["*"]
     hosts = [*ALWAYS_TRUSTED, settings.host.lower()]
     if settings.public_url:
         hosts.append(urlsplit(settings.public_url).hostname or "")
     return [h for h in dict.fromkeys(hosts) if h not in _ANY_ADDRESS]
+
+
+def host_warning(settings: Settings) -> str | None:
+    """What ``serve`` says when it will answer any ``Host`` (else None)."""
+    if settings.trusted_hosts or settings.public_url or settings.host not in _ANY_ADDRESS:
+        return None
+    return (
+        "écoute sur toutes les adresses sans MAILLAGE_TRUSTED_HOSTS ni MAILLAGE_PUBLIC_URL : "
+        "tout nom d'hôte est accepté ; donnez les noms du serveur pour refuser les autres / "
+        "listening on every address without MAILLAGE_TRUSTED_HOSTS or MAILLAGE_PUBLIC_URL: "
+        "any host name is accepted; give the server's names to refuse the others"
+    )
 
 
 def route_path(scope: Scope) -> str:
