@@ -109,15 +109,23 @@ def test_backup_then_restore_is_identical_table_by_table(
         db=db, values={"source_id": first["id"], "target_id": second["id"], "kind": "partnership"}
     )
     actors.create_actor(db=fresh, values=make_actor(name="Overwritten"))
+    for engine in (db, fresh):  # another application's table in the same database
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE other_app (id INTEGER PRIMARY KEY, note TEXT)")
+            conn.exec_driver_sql("INSERT INTO other_app VALUES (1, 'facture')")
 
     info = database.backup(db=db, path=tmp_path / "backup")
+    assert info.path.stat().st_mode & 0o777 == 0o600  # readable by its owner only
     with pytest.raises(BackupError, match="--force"):
         database.restore(db=fresh, path=info.path)
     assert summarise(fresh, tables=["actor"]) != summarise(db, tables=["actor"])
     report = database.restore(db=fresh, path=info.path, force=True)
 
-    assert "actor" in report["overwritten"]
+    assert "actor" in report["overwritten"] and "other_app" not in report["overwritten"]
     assert summarise(fresh) == summarise(db)
+    if fresh.dialect.name == "postgresql":  # the other application's rows are left alone
+        with fresh.connect() as conn:
+            assert conn.exec_driver_sql("SELECT note FROM other_app").scalar_one() == "facture"
     # the restored database goes on: new ids after the restored ones
     made = actors.create_actor(db=fresh, values=make_actor())
     assert made["id"] > second["id"]

@@ -71,9 +71,13 @@ def backup(engine: sa.Engine, target: Path) -> BackupInfo:
     target = Path(target)
     with _partial(target) as partial:
         if engine.dialect.name == "sqlite":
-            _sqlite_backup(sqlite_path(engine), partial, read_only=is_read_only(engine))
+            immutable = engine.url.query.get("immutable") == "1"
+            _sqlite_backup(
+                sqlite_path(engine), partial, read_only=is_read_only(engine), immutable=immutable
+            )
         else:
-            _run_pg("pg_dump", engine.url, ["--format=custom", f"--file={partial}"])
+            tables = [f"--table=public.{name}" for name in _own_tables()]
+            _run_pg("pg_dump", engine.url, ["--format=custom", f"--file={partial}", *tables])
     return inspect(target)
 
 
@@ -82,7 +86,8 @@ def _partial(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target``, renamed to it on success, removed on failure."""
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
-    partial.open("wb").close()  # a folder that is missing or not writable: OSError now
+    # a folder that is missing or not writable: OSError now; readable by its owner only
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
     try:
         yield partial
         os.replace(partial, target)
@@ -101,16 +106,19 @@ def sqlite_path(engine: sa.Engine) -> str:
     return unquote(path.removeprefix("file:")) if path.startswith("file:") else path
 
 
-def _connect(path: str, *, read_only: bool = False) -> sqlite3.Connection:
+def _connect(path: str, *, read_only: bool = False, immutable: bool = False) -> sqlite3.Connection:
+    """A connection to the SQLite file ``path``, read-only as the server opens it (a file
+    on a read-only file system is ``immutable``: no lock, no side file)."""
     if read_only:
         uri = "file:" + quote(Path(path).resolve().as_posix()) + "?mode=ro"
+        uri += "&immutable=1" if immutable else ""
         return sqlite3.connect(uri, uri=True, isolation_level=None)
     return sqlite3.connect(path, isolation_level=None)
 
 
-def _sqlite_backup(source: str, target: Path, *, read_only: bool) -> None:
+def _sqlite_backup(source: str, target: Path, *, read_only: bool, immutable: bool) -> None:
     with (
-        closing(_connect(source, read_only=read_only)) as src,
+        closing(_connect(source, read_only=read_only, immutable=immutable)) as src,
         closing(sqlite3.connect(target)) as dst,
     ):
         src.execute("PRAGMA busy_timeout=30000")
@@ -184,8 +192,8 @@ def _pg_revision(path: Path) -> str | None:
 
 
 def data_tables(engine: sa.Engine) -> list[str]:
-    """The tables of ``engine`` that hold rows other than the reference data: those of
-    maillage's schema but the reference tables, and any table maillage does not know.
+    """The tables of maillage's schema that hold rows other than the reference data
+    (another application's tables in the same database are not maillage's).
     Empty for a new database or one that only went through ``db upgrade``."""
     bookkeeping = {"alembic_version", t.setting.name}
     known = {table.name for table in t.metadata.sorted_tables} | bookkeeping
@@ -198,8 +206,7 @@ def data_tables(engine: sa.Engine) -> list[str]:
             if name.startswith(("actor_fts", "actor_search", "sqlite_")):
                 continue  # the search index follows the actors
             if name not in known:
-                held.append(name)
-                continue
+                continue  # another application's table: a restore leaves it alone
             quoted = conn.dialect.identifier_preparer.quote(name)
             if conn.exec_driver_sql(f"SELECT 1 FROM {quoted} LIMIT 1").first():
                 held.append(name)
@@ -237,17 +244,16 @@ def restore(engine: sa.Engine, info: BackupInfo) -> None:
     _pg_restore(engine.url, info.path)
 
 
-_DROP_PUBLIC = """
-DO $$ DECLARE r record; BEGIN
-  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
-    EXECUTE format('DROP TABLE IF EXISTS public.%I CASCADE', r.tablename);
-  END LOOP;
-  FOR r IN SELECT sequence_name FROM information_schema.sequences
-           WHERE sequence_schema = 'public' LOOP
-    EXECUTE format('DROP SEQUENCE IF EXISTS public.%I CASCADE', r.sequence_name);
-  END LOOP;
-END $$;
-"""
+def _own_tables() -> list[str]:
+    """maillage's tables in PostgreSQL: the schema's, its search index and the migrations'
+    bookkeeping. A backup holds these only, and a restore replaces these only: other
+    applications' tables in the same database are never read nor dropped."""
+    return [*(table.name for table in t.metadata.sorted_tables), "actor_search", "alembic_version"]
+
+
+def _drop_own() -> str:
+    """SQL dropping maillage's tables (their sequences go with them)."""
+    return " ".join(f"DROP TABLE IF EXISTS public.{name} CASCADE;" for name in _own_tables())
 
 
 def _pg_restore(url: sa.URL, path: Path) -> None:
@@ -260,7 +266,7 @@ def _pg_restore(url: sa.URL, path: Path) -> None:
             "psql",
             url,
             ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
-            + ["-c", _DROP_PUBLIC, "-f", str(script)],
+            + ["-c", _drop_own(), "-f", str(script)],
         )
 
 
