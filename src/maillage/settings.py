@@ -62,3 +62,5 @@ class Settings:
     log_format: str = "text"  # or "json": one JSON object per line
     export_max_rows: int = 100_000  # rows of one public export; 0: no cap
     export_rate_limit: str = "30/minute"  # per client address (limits' notation); "": none
+    # Where the running version's source code is (AGPL-3.0 section 13): a footer link.
+    source_url: str | None = None

@@ -202,3 +202,16 @@ def test_a_setting_that_cannot_work_is_one_clear_error(
     with pytest.raises(InvalidInput) as refused:
         create_app(Settings(database_url=str(db.url), **fields), engine=db)  # type: ignore[arg-type]
     assert refused.value.field == field
+
+
+def test_the_footer_links_to_the_source_code_when_the_organisation_gives_it(
+    db: sa.Engine, demo_map: Demo
+) -> None:
+    # AGPL-3.0 section 13: users of a modified version are offered its source
+    source = "https://git.example.org/observatoire/maillage"
+    with make_client(db, source_url=source) as client:
+        assert f'href="{source}"' in client.get("/").text
+    with make_client(db) as client:
+        assert "Code source" not in client.get("/").text
+    with pytest.raises(InvalidInput, match="http"):
+        deployment.checked(Settings(source_url="javascript:alert(1)"))

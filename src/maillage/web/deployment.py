@@ -32,6 +32,7 @@ ENVIRONMENT: dict[str, str] = {
     "log_format": "MAILLAGE_LOG_FORMAT",
     "export_max_rows": "MAILLAGE_EXPORT_MAX_ROWS",
     "export_rate_limit": "MAILLAGE_EXPORT_RATE_LIMIT",
+    "source_url": "MAILLAGE_SOURCE_URL",
 }
 # The machine's own names: a container's health probe, a local check (never reflected:
 # pages build no URL from Host), so they stay trusted whatever the setting.
@@ -149,6 +150,13 @@ def checked(settings: Settings) -> Settings:
             "export_max_rows", settings.export_max_rows, "nombre positif", "a number >= 0"
         )
     rate_limits_of(settings.export_rate_limit)
+    if settings.source_url and urlsplit(settings.source_url).scheme not in ("http", "https"):
+        raise InvalidInput(
+            "MAILLAGE_SOURCE_URL",
+            settings.source_url,
+            "une adresse http(s) du code source",
+            "an http(s) address of the source code",
+        )
     hosts = tuple(h.strip().lower() for h in settings.trusted_hosts if h.strip())
     return dataclasses.replace(settings, root_path=root, public_url=public, trusted_hosts=hosts)
 

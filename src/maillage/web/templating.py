@@ -156,6 +156,7 @@ class Templates:
             "kind_colours": dict(taxonomy.colours("link_kinds")),
             "unknown_colour": taxonomy.colour("worlds", None),
             "tile_url": self.tile_url,
+            "source_url": request.app.state.settings.source_url,
             **Gettext(lang).functions(),
         }
 
