@@ -3,8 +3,9 @@
 Protocol (Liben-Nowell & Kleinberg 2007; Lü & Zhou 2011): the model is fitted on the
 ties formed before ``split_year`` only (:func:`~maillage.recommend.model.fit_model`);
 the test ties are the pairs first tied from ``split_year`` on between actors already
-tied before it. In the same run, for the model, Adamic-Adar (Adamic & Adar 2003) and
-preferential attachment:
+tied before it. In the same run, for the model and every classic predictor
+(:data:`CLASSICS`: common neighbours, Jaccard, Adamic-Adar (Adamic & Adar 2003),
+resource allocation (Zhou, Lü & Zhang 2009), preferential attachment):
 
 * ``auc``: probability that a test tie scores above a pair never tied (sampled
   uniformly among actors present in training, seeded; ties count one half);
@@ -19,6 +20,14 @@ preferential attachment:
   share the mean rank);
 * ``bridging``: precision@L restricted to cross-world pairs and test ties, for the
   model in bridging mode and for Adamic-Adar.
+
+Every figure comes with a bootstrap 95 % interval (percentile, :data:`RESAMPLES`
+resamples drawn with the seed; Efron & Tibshirani 1993): precision@L and AUC resample
+the test ties (with replacement, ``L`` and the ranking fixed; the AUC's negatives are
+kept, their 100,000 draws weigh little in its variance), hits@10 and MRR resample the
+ranked actors, the bridging precision the cross-world test ties. The same resamples
+serve every method, so the ratio of the model's precision@L to the best classic's (the
+classic with the best point estimate) gets a paired interval too.
 """
 
 from __future__ import annotations
@@ -47,8 +56,19 @@ from maillage.recommend.sampling import sample_pairs
 from maillage.recommend.structure import STRUCTURE, pair_structure
 
 Scorer = Callable[[IntArray, IntArray, FloatArray], FloatArray]
-METHODS = ("model", "adamic_adar", "preferential_attachment")
+CLASSICS = (
+    "common_neighbours",
+    "jaccard",
+    "adamic_adar",
+    "resource_allocation",
+    "preferential_attachment",
+)
+METHODS = ("model", *CLASSICS)
+METRICS = ("auc", "precision_at_l", "hits_at_10", "mrr")
 AA = STRUCTURE.index("adamic_adar")
+CN = STRUCTURE.index("common_neighbours")
+RA = STRUCTURE.index("resource_allocation")
+RESAMPLES = 1_000
 
 
 def auc(positive: FloatArray, negative: FloatArray) -> float:
@@ -58,6 +78,31 @@ def auc(positive: FloatArray, negative: FloatArray) -> float:
     ranks = rankdata(np.r_[positive, negative])
     n_pos = len(positive)
     return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * len(negative)))
+
+
+def auc_parts(positive: FloatArray, negative: FloatArray) -> FloatArray:
+    """Per positive, the share of negatives scored below it (ties one half): their mean
+    is :func:`auc`."""
+    if len(negative) == 0:
+        return np.full(len(positive), np.nan)
+    neg = np.sort(negative)
+    below = np.searchsorted(neg, positive, side="left")
+    above = np.searchsorted(neg, positive, side="right")
+    return np.asarray((below + above) / (2.0 * len(neg)), dtype=np.float64)
+
+
+def classic_scorers(ctx: PairContext) -> dict[str, Scorer]:
+    """The classic predictors of :data:`CLASSICS`, from a pair's structure row."""
+    d = ctx.degree
+    return {
+        "common_neighbours": lambda u, v, st: np.asarray(st[:, CN], dtype=np.float64),
+        "jaccard": lambda u, v, st: np.asarray(
+            st[:, CN] / np.maximum(d[u] + d[v] - st[:, CN], 1.0), dtype=np.float64
+        ),
+        "adamic_adar": lambda u, v, st: np.asarray(st[:, AA], dtype=np.float64),
+        "resource_allocation": lambda u, v, st: np.asarray(st[:, RA], dtype=np.float64),
+        "preferential_attachment": lambda u, v, st: np.asarray(d[u] * d[v], dtype=np.float64),
+    }
 
 
 def _keys(n: int, u: IntArray, v: IntArray) -> IntArray:
@@ -93,32 +138,113 @@ def evaluate_graph(
     *,
     negatives: int = 100_000,
     max_actors: int = 1_000,
+    model: LinkModel | None = None,
 ) -> dict[str, Any]:
-    """:func:`evaluate` on an already built graph."""
+    """:func:`evaluate` on an already built graph (``model``: already fitted on the ties
+    before ``split_year``, else fitted here)."""
     ctx = pair_context(graph, split_year)
     present = ctx.degree > 0
     test = (graph.pair_year >= split_year) & present[graph.pair_src] & present[graph.pair_dst]
     tu, tv = graph.pair_src[test], graph.pair_dst[test]
     if len(tu) == 0:
         raise ValueError(f"aucun nouveau lien à partir de {split_year} entre acteurs connus")
-    model = fit_model(graph, split_year, seed=seed)
+    model = model if model is not None else fit_model(graph, split_year, seed=seed)
     scorers = _scorers(ctx, model)
     rng = np.random.default_rng(seed)
     nu, nv = _negatives(graph, ctx, negatives, rng)
     pos_st, neg_st = pair_structure(ctx.adj, tu, tv), pair_structure(ctx.adj, nu, nv)
     ranked = _rank(ctx, scorers, tu, tv)
     per_actor = _per_actor(ctx, scorers, tu, tv, rng, max_actors)
-    result: dict[str, Any] = {
+    parts = {
         name: {
-            "auc": auc(f(tu, tv, pos_st), f(nu, nv, neg_st)),
-            "precision_at_l": ranked[name],
-            **per_actor[name],
+            "auc": auc_parts(f(tu, tv, pos_st), f(nu, nv, neg_st)),
+            "precision_at_l": ranked["found"][name].astype(np.float64),
+            "hits_at_10": per_actor["hits"][name],
+            "mrr": per_actor["rr"][name],
         }
         for name, f in scorers.items()
     }
+    result: dict[str, Any] = {
+        name: {metric: _mean(values) for metric, values in parts[name].items()} for name in scorers
+    }
     result.update(_summary(ctx, model, len(tu), split_year, seed, per_actor["count"]))
     result["bridging"] = ranked["bridging"]
+    result.update(_intervals(parts, ranked["bridging_found"], rng))
+    result["bridging"].update(result.pop("bridging_intervals"))
     return result
+
+
+def _mean(values: FloatArray) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
+def _intervals(
+    parts: dict[str, dict[str, FloatArray]],
+    bridging: dict[str, BoolArray],
+    rng: np.random.Generator,
+    resamples: int = RESAMPLES,
+) -> dict[str, Any]:
+    """Bootstrap 95 % intervals of every figure, the best classic of each metric and the
+    paired ratio of the model's precision@L to the best classic's (module docstring)."""
+    any_method = next(iter(parts.values()))
+    draws = {metric: _draws(len(values), resamples, rng) for metric, values in any_method.items()}
+    boot = {
+        name: {m: _resampled(values, draws[m]) for m, values in metrics.items()}
+        for name, metrics in parts.items()
+    }
+    intervals = {
+        name: {m: _percentiles(b) for m, b in metrics.items()} for name, metrics in boot.items()
+    }
+    best = {
+        m: max(CLASSICS, key=lambda c, m=m: np.nan_to_num(_mean(parts[c][m]), nan=-1.0))
+        for m in METRICS
+    }
+    ratio: dict[str, Any] = {}
+    for m in METRICS:
+        ref, own = boot[best[m]][m], boot["model"][m]
+        point = _mean(parts["model"][m]) / max(_mean(parts[best[m]][m]), 1e-12)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio[m] = {
+                "best_classic": best[m],
+                "ratio": point,
+                "ratio_interval": _percentiles(own / np.where(ref > 0, ref, np.nan)),
+                "difference_interval": _percentiles(own - ref),
+            }
+    cross = _draws(len(bridging["model"]), resamples, rng)
+    bridge_boot = {
+        name: _resampled(found.astype(np.float64), cross) for name, found in bridging.items()
+    }
+    return {
+        "intervals": intervals,
+        "versus_best_classic": ratio,
+        "bootstrap": {"resamples": resamples, "confidence": 0.95},
+        "bridging_intervals": {
+            "model_interval": _percentiles(bridge_boot["model"]),
+            "adamic_adar_interval": _percentiles(bridge_boot["adamic_adar"]),
+            "difference_interval": _percentiles(bridge_boot["model"] - bridge_boot["adamic_adar"]),
+        },
+    }
+
+
+def _draws(size: int, resamples: int, rng: np.random.Generator) -> IntArray:
+    if size == 0:
+        return np.zeros((resamples, 0), np.int64)
+    return rng.integers(0, size, size=(resamples, size))
+
+
+def _resampled(values: FloatArray, draws: IntArray) -> FloatArray:
+    """The mean of ``values`` over each resample (rows of ``draws``)."""
+    if draws.shape[1] == 0:
+        return np.full(len(draws), np.nan)
+    return np.asarray(values[draws].mean(axis=1), dtype=np.float64)
+
+
+def _percentiles(values: FloatArray) -> list[float]:
+    finite = values[np.isfinite(values)]
+    if len(finite) == 0:
+        return [float("nan"), float("nan")]
+    lo, hi = np.percentile(finite, [2.5, 97.5])
+    return [float(lo), float(hi)]
 
 
 def _summary(
@@ -142,8 +268,7 @@ def _summary(
 def _scorers(ctx: PairContext, model: LinkModel) -> dict[str, Scorer]:
     return {
         "model": lambda u, v, st: model.log_odds(ctx, u, v, st),
-        "adamic_adar": lambda u, v, st: np.asarray(st[:, AA], dtype=np.float64),
-        "preferential_attachment": lambda u, v, st: ctx.degree[u] * ctx.degree[v],
+        **classic_scorers(ctx),
     }
 
 
@@ -177,18 +302,23 @@ def _rank(
         offset += len(u)
         scores = {name: f(u, v, st) for name, f in scorers.items()}
         for name, top in tops.items():
-            top.add(scores[name], order, truth)
+            top.add(scores[name], order, truth, keys)
         cross = _cross(ctx, u, v)
         p = 1.0 / (1.0 + np.exp(-np.clip(scores["model"][cross], -60, 60)))
         bridging = mode_scores(ctx, p, u[cross], v[cross], "bridging")
-        bridge["model"].add(bridging, order[cross], truth[cross])
-        bridge["adamic_adar"].add(scores["adamic_adar"][cross], order[cross], truth[cross])
+        bridge["model"].add(bridging, order[cross], truth[cross], keys[cross])
+        bridge["adamic_adar"].add(
+            scores["adamic_adar"][cross], order[cross], truth[cross], keys[cross]
+        )
+    cross_keys = np.sort(_keys(ctx.n, tu, tv)[_cross(ctx, tu, tv)])
     out: dict[str, Any] = {name: top.precision(l_size) for name, top in tops.items()}
+    out["found"] = {name: top.found(test_keys) for name, top in tops.items()}
     out["bridging"] = {
         "l_cross": l_cross,
         "model_precision_at_l": bridge["model"].precision(l_cross),
         "adamic_adar_precision_at_l": bridge["adamic_adar"].precision(l_cross),
     }
+    out["bridging_found"] = {name: top.found(cross_keys) for name, top in bridge.items()}
     return out
 
 
@@ -219,12 +349,11 @@ def _per_actor(
             rank = _best_rank(f(us, cand, st), truth, tail, missed)
             hits[name].append(float(rank <= 10))
             rr[name].append(1.0 / rank)
-    out: dict[str, Any] = {
-        name: {"hits_at_10": float(np.mean(hits[name])), "mrr": float(np.mean(rr[name]))}
-        for name in scorers
+    return {
+        "hits": {name: np.asarray(hits[name], dtype=np.float64) for name in scorers},
+        "rr": {name: np.asarray(rr[name], dtype=np.float64) for name in scorers},
+        "count": len(actors),
     }
-    out["count"] = len(actors)
-    return out
 
 
 def _best_rank(score: FloatArray, truth: np.ndarray[Any, Any], tail: int, in_tail: int) -> float:

@@ -34,14 +34,24 @@ class TopL:
     score: FloatArray = field(default_factory=lambda: np.zeros(0))
     order: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     truth: BoolArray = field(default_factory=lambda: np.zeros(0, bool))
+    key: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
 
-    def add(self, score: FloatArray, order: IntArray, truth: BoolArray) -> None:
-        """Merge a block of scored pairs, keeping the best ``size``."""
+    def add(
+        self, score: FloatArray, order: IntArray, truth: BoolArray, key: IntArray | None = None
+    ) -> None:
+        """Merge a block of scored pairs, keeping the best ``size`` (with their ``key``,
+        when given: which pairs made the top)."""
+        key = np.zeros(len(score), np.int64) if key is None else key
         s, o, t = np.r_[self.score, score], np.r_[self.order, order], np.r_[self.truth, truth]
+        k = np.r_[self.key, key]
         if len(s) > self.size:
             best = np.lexsort((o, -s))[: self.size]
-            s, o, t = s[best], o[best], t[best]
-        self.score, self.order, self.truth = s, o, t
+            s, o, t, k = s[best], o[best], t[best], k[best]
+        self.score, self.order, self.truth, self.key = s, o, t, k
+
+    def found(self, keys: IntArray) -> BoolArray:
+        """Whether each of ``keys`` is a true pair of the top."""
+        return np.isin(keys, self.key[self.truth])
 
     def precision(self, l_size: int) -> float:
         """Share of true pairs among the ``l_size`` best (0 when ``l_size`` is 0)."""
