@@ -42,48 +42,52 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
-# format, path, flags, (rows, created, updated, merged, unchanged, rejected), status
+# format, path, flags, (lines, rows, created, updated, merged, unchanged, rejected), status:
+# a row is a record (a SCDL row gives a funder, a beneficiary and a grant), counted once;
+# a refused import counts its valid records unchanged (nothing written)
 CASES = [
-    ("france-services", "france-services/liste-fs-20240801.csv", (), (2845, 2845, 0, 0, 0, 0), "done"),
-    ("lieux", "mediation-numerique/schema/exemple-valide.csv", (), (1, 1, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/20230517-hub-du-sud-lieux-de-mediation-numeriques-provence-alpes-cote-d-azur.json", (), (646, 646, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/20230711-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (188, 188, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/20231003-bus-france-services-en-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (12, 12, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", (), (90, 90, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/lieux-cnfs-idf.json", (), (241, 241, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", (), (2733, 0, 0, 0, 0, 2), "failed"),
-    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", ("--partial",), (2733, 2731, 0, 0, 0, 2), "done"),
-    ("scdl", f"{SCDL}/exemple_valide.csv", (), (29, 59, 0, 0, 0, 0), "done"),
-    ("scdl", f"{SCDL}/exemple-duplicate-column.csv", (), (29, 59, 0, 0, 0, 0), "done"),
-    ("scdl", f"{SCDL}/exemple_invalide_erreurs_cellules.csv", (), (29, 0, 0, 0, 0, 29), "failed"),
-    ("scdl", f"{SCDL}/exemple_invalide_erreurs_colonnes.csv", (), (29, 0, 0, 0, 0, 29), "failed"),
-    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", (), (2, 0, 0, 0, 0, 2), "failed"),
-    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", ("--repair", "--partial"), (2, 3, 0, 0, 0, 1), "done"),
-    ("scdl", f"{SCDL}/etalab-format-subventions-format.csv", (), (0, 0, 0, 0, 0, 0), "done"),
-    ("scdl", f"{API}/SCDL.csv", (), (4, 0, 0, 0, 0, 4), "failed"),
-    ("scdl", f"{API}/SCDL_DILCRAH_2019.csv", ("--repair",), (4, 0, 0, 0, 0, 4), "failed"),
-    ("scdl", f"{API}/antibes-fixture.csv", (), (3, 0, 0, 0, 0, 3), "failed"),
-    ("scdl", f"{API}/donneesessentielles2019_publiINTERNET.xls-errors.csv", ("--repair",), (8, 0, 0, 0, 0, 8), "failed"),
-    ("scdl", f"{API}/test-csv-valid.csv", (), (38, 0, 0, 0, 0, 38), "failed"),
-    # AIFE: 177 records rejected by the parser, 7 self-contracts; 226 links twice in the file
-    ("decp", "decp/data.gouv.fr_aife.json", ("--partial",), (4530, 3598 + 4595, 0, 0, 226, 177 + 7), "done"),
-    ("decp", "decp/data.gouv.fr_pes.json", (), (552, 584 + 587, 0, 0, 2, 0), "done"),
-    ("decp", "decp/e-marchespublics.json", (), (470, 0, 0, 0, 0, 2), "failed"),
-    ("decp", "decp/e-marchespublics.json", ("--partial",), (470, 483 + 557, 0, 0, 10, 2), "done"),
-    ("decp", "decp/marches-publics.info.json", ("--partial",), (4509, 3846 + 4940, 0, 0, 3, 79), "done"),
-    ("data-inclusion", "data-inclusion/fixtures/dataset.xlsx", ("--partial",), (3, 0, 0, 0, 0, 3), "failed"),
-    ("data-inclusion", "data-inclusion/examples-v0/001.json", (), (1, 0, 0, 0, 0, 1), "failed"),
-    ("actors", f"{BATCH8}/data_centre_sociaux.csv", (), (2261, 0, 0, 0, 0, 27), "failed"),
-    ("actors", f"{BATCH8}/data_centre_sociaux.csv", ("--partial",), (2261, 2234, 0, 0, 0, 27), "done"),
-    # keyless rows: name, commune and address identify a library; 56 rows repeat one
+    ("france-services", "france-services/liste-fs-20240801.csv", (), (2845, 2845, 2845, 0, 0, 0, 0), "done"),
+    ("lieux", "mediation-numerique/schema/exemple-valide.csv", (), (1, 1, 1, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20230517-hub-du-sud-lieux-de-mediation-numeriques-provence-alpes-cote-d-azur.json", (), (646, 646, 646, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20230711-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (188, 188, 188, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20231003-bus-france-services-en-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (12, 12, 12, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", (), (90, 90, 90, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/lieux-cnfs-idf.json", (), (241, 241, 241, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", (), (2733, 2733, 0, 0, 0, 2731, 2), "failed"),
+    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", ("--partial",), (2733, 2733, 2731, 0, 0, 0, 2), "done"),
+    ("scdl", f"{SCDL}/exemple_valide.csv", (), (29, 59, 59, 0, 0, 0, 0), "done"),
+    ("scdl", f"{SCDL}/exemple-duplicate-column.csv", (), (29, 59, 59, 0, 0, 0, 0), "done"),
+    ("scdl", f"{SCDL}/exemple_invalide_erreurs_cellules.csv", (), (29, 29, 0, 0, 0, 0, 29), "failed"),
+    ("scdl", f"{SCDL}/exemple_invalide_erreurs_colonnes.csv", (), (29, 29, 0, 0, 0, 0, 29), "failed"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", (), (2, 2, 0, 0, 0, 0, 2), "failed"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", ("--repair", "--partial"), (2, 4, 3, 0, 0, 0, 1), "done"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-format.csv", (), (0, 0, 0, 0, 0, 0, 0), "done"),
+    ("scdl", f"{API}/SCDL.csv", (), (4, 4, 0, 0, 0, 0, 4), "failed"),
+    ("scdl", f"{API}/SCDL_DILCRAH_2019.csv", ("--repair",), (4, 4, 0, 0, 0, 0, 4), "failed"),
+    ("scdl", f"{API}/antibes-fixture.csv", (), (3, 3, 0, 0, 0, 0, 3), "failed"),
+    ("scdl", f"{API}/donneesessentielles2019_publiINTERNET.xls-errors.csv", ("--repair",), (8, 8, 0, 0, 0, 0, 8), "failed"),
+    ("scdl", f"{API}/test-csv-valid.csv", (), (38, 38, 0, 0, 0, 0, 38), "failed"),
+    # AIFE: 3,598 actors and 4,828 links read, 177 records rejected by the parser, 7
+    # self-contracts; 226 links twice in the file
+    ("decp", "decp/data.gouv.fr_aife.json", ("--partial",), (4530, 3598 + 4828 + 177, 3598 + 4595, 0, 0, 226, 177 + 7), "done"),
+    ("decp", "decp/data.gouv.fr_pes.json", (), (552, 1173, 1171, 0, 0, 2, 0), "done"),
+    ("decp", "decp/e-marchespublics.json", (), (470, 1052, 0, 0, 0, 1050, 2), "failed"),
+    ("decp", "decp/e-marchespublics.json", ("--partial",), (470, 1052, 1040, 0, 0, 10, 2), "done"),
+    ("decp", "decp/marches-publics.info.json", ("--partial",), (4509, 8868, 8786, 0, 0, 3, 79), "done"),
+    ("data-inclusion", "data-inclusion/fixtures/dataset.xlsx", ("--partial",), (3, 3, 0, 0, 0, 0, 3), "failed"),
+    ("data-inclusion", "data-inclusion/examples-v0/001.json", (), (1, 1, 0, 0, 0, 0, 1), "failed"),
+    ("actors", f"{BATCH8}/data_centre_sociaux.csv", (), (2261, 2261, 0, 0, 0, 2234, 27), "failed"),
+    ("actors", f"{BATCH8}/data_centre_sociaux.csv", ("--partial",), (2261, 2261, 2234, 0, 0, 0, 27), "done"),
+    # keyless rows: name, commune and address identify a library; 56 rows repeat one,
+    # folded into it (merged, what differs reported)
     # (the 1,180 rows shipped keep every rejected and repeated row of the 15,779)
-    ("actors", f"{BATCH8}/adresses-des-bibliotheques-publiques.csv", ("--partial",), (1180, 1038, 0, 0, 56, 86), "done"),
-    ("actors", f"{BATCH8}/liste-donnees-mediatheques.csv", (), (844, 843, 0, 0, 1, 0), "done"),
+    ("actors", f"{BATCH8}/adresses-des-bibliotheques-publiques.csv", ("--partial",), (1180, 1180, 1038, 0, 56, 0, 86), "done"),
+    ("actors", f"{BATCH8}/liste-donnees-mediatheques.csv", (), (844, 844, 843, 0, 1, 0, 0), "done"),
     # the 1,100 rows shipped keep the 104 rejected rows of the 35,010
-    ("indicators", f"{BATCH8}/taux_couverture_mobile.csv", ("--partial",), (1100, 996, 0, 0, 0, 104), "done"),
-    ("indicators", f"{BATCH8}/data_DEMO_2020_V1_QP.csv", ("--partial",), (1400, 0, 0, 0, 0, 1400), "failed"),
+    ("indicators", f"{BATCH8}/taux_couverture_mobile.csv", ("--partial",), (1100, 1100, 996, 0, 0, 0, 104), "done"),
+    ("indicators", f"{BATCH8}/data_DEMO_2020_V1_QP.csv", ("--partial",), (1400, 1400, 0, 0, 0, 0, 1400), "failed"),
 ]  # fmt: skip
-COUNTS = ("rows", "created", "updated", "merged", "unchanged", "rejected")
+COUNTS = ("lines", "rows", "created", "updated", "merged", "unchanged", "rejected")
 
 
 @pytest.mark.parametrize(("fmt", "path", "flags", "counts", "status"), CASES)
@@ -97,7 +101,7 @@ def test_shipped_file_counts(
     issues = report["issues"]
     assert isinstance(issues, list) and len(issues) >= report["rejected"]  # type: ignore[operator]
     assert all(i["message"] and i["severity"] == "error" for i in issues)
-    if status == "done" and counts[1]:
+    if status == "done" and counts[2]:
         code, again = run("import", fmt, str(data_dir / path), "--db", sqlite_url, "--json", *flags)
         assert (again["created"], again["status"]) == (0, "done")  # no duplicate on re-import
 
@@ -150,8 +154,22 @@ def test_undo_batch_removes_the_whole_import_and_only_it(data_dir: Path, db_url:
     _, second = run("import", "scdl", str(data_dir / SCDL / "exemple_valide.csv"),
                     "--db", db_url, "--json")  # fmt: skip
     assert second["details"] == {
-        "actors": {"created": 30, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
-        "links": {"created": 29, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
+        "actors": {
+            "rows": 30,
+            "created": 30,
+            "updated": 0,
+            "merged": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        },
+        "links": {
+            "rows": 29,
+            "created": 29,
+            "updated": 0,
+            "merged": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        },
     }
     result = CliRunner().invoke(cli, ["undo", "--batch", str(second["batch_id"]), "--db", db_url])
     assert result.exit_code == 0 and "59 changement(s)" in result.stdout
@@ -264,8 +282,22 @@ def test_links_summary_counts_each_rejected_row_once_for_links(
     assert isinstance(issues, list) and len(issues) == 7
     assert report["rejected"] == len({i["row"] for i in issues}) == 6
     assert report["details"] == {
-        "actors": {"created": 0, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
-        "links": {"created": 1, "updated": 0, "merged": 0, "unchanged": 1, "rejected": 6},
+        "actors": {
+            "rows": 0,
+            "created": 0,
+            "updated": 0,
+            "merged": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        },
+        "links": {
+            "rows": 8,
+            "created": 1,
+            "updated": 0,
+            "merged": 0,
+            "unchanged": 1,
+            "rejected": 6,
+        },
     }
     text = CliRunner().invoke(cli, [*args], catch_exceptions=False).stdout
     assert "lignes 8 · créés 1 · mis à jour 0 · fusionnés 0 · inchangés 1 · rejetés 6" in text

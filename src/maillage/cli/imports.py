@@ -113,7 +113,7 @@ def _finish(report: ImportReport, options: Options) -> None:
         _print(report)
     if report.status == "failed":
         raise SystemExit(1)
-    if report.rows == 0:  # nothing wrong was read, but nothing was read at all
+    if not report.rows and not report.lines:  # nothing wrong was read, but nothing at all
         err_console.print(
             "[yellow]Attention[/yellow] : aucune ligne lue dans ce fichier : est-il vide, ou"
             " d'un autre format que celui de la commande ? / no row read: empty file or"
@@ -148,13 +148,20 @@ def _print(report: ImportReport) -> None:
     if report.rows == 0 and report.status != "failed":
         verdict = "rien à importer"
     console.print(f"[bold]{report.file}[/bold] — {verdict} (source « {report.source} »)")
+    lines = report.rows if report.lines is None else report.lines
+    read = (
+        f"lignes {lines}"
+        if lines == report.rows
+        else (f"lignes {lines} · enregistrements {report.rows}")
+    )  # a row of a SCDL or DECP file gives several records
     console.print(
-        f"  lignes {report.rows} · créés {report.created} · mis à jour {report.updated} · "
+        f"  {read} · créés {report.created} · mis à jour {report.updated} · "
         f"fusionnés {report.merged} · inchangés {report.unchanged} · rejetés {report.rejected}"
     )
     entities = {e: c for e, c in report.details.items() if any(c.values())}
     for entity, counts in (entities or report.details).items():
-        shown = " · ".join(f"{_COUNT_WORDS.get(k, k)} {v}" for k, v in counts.items() if v)
+        shown = " · ".join(f"{_COUNT_WORDS[k]} {v}" for k, v in counts.items()
+                           if v and k in _COUNT_WORDS)  # fmt: skip
         console.print(f"  {_ENTITY_WORDS.get(entity, entity)} : {shown or 'rien'}")
     if len(report.issues) > report.rejected:  # a row may break several rules
         console.print(f"  {len(report.issues)} erreurs pour {report.rejected} rejet(s) :")

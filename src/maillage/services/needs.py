@@ -72,6 +72,7 @@ def _import_territorial(
             report.clear_writes()
         elif options.get("dry_run"):
             report.status = "dry_run"
+            report.check_balance()
             return report
         if report.status == "failed" or not anything:
             record_run(conn, report, None)
@@ -132,8 +133,11 @@ def _filed(
     values to store, with their source."""
     report.issues.extend(result.errors)
     report.warnings.extend(result.warnings)
-    if result.rejected_rows:
-        report.count(entity, "rejected", len(result.rejected_rows))
+    rejected = len(result.rejected_rows)
+    if not rejected and not result.records and result.errors:
+        rejected = result.rows  # the table refused whole (no territory column)
+    report.read(entity, len(result.records) + rejected)
+    report.count(entity, "rejected", rejected)
     return [{**values, "source": source} for values in result.records]
 
 
@@ -148,7 +152,7 @@ def import_needs(
     **options: Any,
 ) -> ImportReport:  # fmt: skip
     """Import the needs of a table (see the module docstring). Returns the report."""
-    report = ImportReport("needs", source, table.file, rows=len(table.rows))
+    report = ImportReport("needs", source, table.file, lines=len(table.rows))
 
     def parse(known: set[str]) -> list[dict[str, Any]]:
         return _filed(report, "needs", parse_needs(table, known=known, mapping=mapping), source)
@@ -161,7 +165,7 @@ def import_indicators(
     year: int | None = None, **options: Any,
 ) -> ImportReport:  # fmt: skip
     """Import the indicators of a long or wide table (see the module docstring)."""
-    report = ImportReport("indicators", source, table.file, rows=len(table.rows))
+    report = ImportReport("indicators", source, table.file, lines=len(table.rows))
 
     def parse(known: set[str]) -> list[dict[str, Any]]:
         result = parse_indicators(table, known=known, mapping=mapping, year=year)

@@ -80,7 +80,9 @@ def import_records(
     """Validate and store the actors and links read from one file, as one import.
 
     ``parse_issues`` are the reader's (errors reject, warnings are kept in the report);
-    ``parse_rejected`` counts the rows the reader rejected; ``actor_rows``/``link_rows``
+    ``rows`` is the number of data rows of the file (the report's ``lines``; its
+    ``rows`` count records: see :mod:`.report`); ``parse_rejected`` counts the rows the
+    reader rejected; ``actor_rows``/``link_rows``
     give the file row of each record for the issue report. Returns the report; a
     ``failed`` one wrote nothing but its ``import_run`` row.
     """
@@ -90,9 +92,11 @@ def import_records(
         parse_rejected = len({i.row for i in errors})
     for attempt in range(1, RACE_ATTEMPTS + 1):
         report = ImportReport(kind, source, file)
-        report.rows = rows if rows is not None else len(actor_records) + len(link_records)
+        report.lines = rows if rows is not None else len(actor_records) + len(link_records)
         report.issues = [i for i in parse_issues if i.severity == "error"]
         report.warnings = [i for i in parse_issues if i.severity != "error"]
+        report.read("actors", len(actor_records))
+        report.read("links", len(link_records))
         report.rejected = parse_rejected
         report.count_read_rejections()  # for the file's entity, before its own rejections
         batch = _Batch(report, actor_records, link_records,
@@ -129,7 +133,9 @@ def _attempt(
         new_links = _plan_links(conn, batch, plan, source)
         anything = bool(plan.new or plan.changes or new_links)
         if _verdict(report, partial, dry_run) or not anything:
-            if report.status != "dry_run":
+            if report.status == "dry_run":
+                report.check_balance()
+            else:
                 record_run(conn, report, None)
             return report
         batch_id = open_batch(conn, kind="import", label=f"import {kind} {source}", user=user)

@@ -1,0 +1,143 @@
+"""What an import reports, read from files written as users write them: one count that
+balances (rows = created + updated + merged + unchanged + rejected, in the totals and
+per entity), and duplicates inside a file reported with what differs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from maillage.services import importing
+from maillage.services.importing.report import ImportReport
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _counts(report: ImportReport) -> tuple[int, ...]:
+    return (report.rows, report.created, report.updated, report.merged, report.unchanged,
+            report.rejected)  # fmt: skip
+
+
+ACTORS = """\
+nom;adresse;code_postal;commune;siret;courriel;telephone
+Médiathèque Jean Macé;12 rue Victor Hugo;59000;Lille;;contact@mediatheque-lille.fr;
+Centre social Arc-en-ciel;3 place de la République;59100;Roubaix;;;03 20 00 00 00
+Médiathèque Jean Macé;12 rue Victor Hugo;59000;Lille;;accueil@mediatheque-lille.fr;03 20 11 22 33
+;5 rue sans nom;59000;Lille;;;
+Espace numérique;1 rue du Port;59140;Dunkerque;12345678901234;;
+Centre social Arc-en-ciel;3 place de la République;59100;Roubaix;;;03 20 00 00 00
+"""
+
+
+def test_a_file_s_rows_balance_in_totals_and_details(db: sa.Engine, tmp_path: Path) -> None:
+    """Six rows: one rejected by the reader (no name), one by the import (SIRET check
+    digit), two repeats of earlier rows (one with another e-mail: merged into it, one
+    the same: unchanged), two created; a failed import counts its valid rows unchanged."""
+    path = _write(tmp_path / "tiers-lieux" / "acteurs.csv", ACTORS)
+    failed = importing.import_file(db=db, fmt="actors", path=path)
+    assert failed.status == "failed" and _counts(failed) == (6, 0, 0, 0, 4, 2)
+    done = importing.import_file(db=db, fmt="actors", path=path, partial=True)
+    assert done.status == "done" and _counts(done) == (6, 2, 0, 1, 1, 2)
+    assert done.lines == 6
+    assert done.details["actors"] == {"rows": 6, "created": 2, "updated": 0, "merged": 1,
+                                      "unchanged": 1, "rejected": 2}  # fmt: skip
+    assert [(i.row, i.field) for i in done.issues] == [(5, "name"), (6, "siret")]
+    again = importing.import_file(db=db, fmt="actors", path=path, partial=True)
+    assert _counts(again) == (6, 0, 0, 1, 3, 2)  # rows 2 and 3 unchanged; 4 folded into 2
+
+
+def test_a_scdl_row_counts_its_funder_beneficiary_and_grant(db: sa.Engine, tmp_path: Path) -> None:
+    """A SCDL row gives up to three records: the report's rows count records (two
+    grants of one funder: one funder, two beneficiaries, two links), ``lines`` the
+    file's rows; a row the reader rejects counts once."""
+    header = ("nomAttribuant,idAttribuant,dateConvention,referenceDecision,nomBeneficiaire,"
+              "idBeneficiaire,rnaBeneficiaire,objet,montant,nature,conditionsVersement,"
+              "datesPeriodeVersement,idRAE,notificationUE,pourcentageSubvention\n")  # fmt: skip
+    rows = (
+        "LILLE,21590350100017,2024-03-01,D1,EMMAUS CONNECT,79440863300038,,Ateliers "
+        "numériques,15000,aide en numéraire,unique,2024-04-01,,non,0.5\n"
+        "LILLE,21590350100017,2024-03-02,D2,LA BASTIDE,,W595000001,Accueil,8000,"
+        "aide en numéraire,unique,2024-04-01,,non,0.2\n"
+        "LILLE,21590350100017,2024-13-45,D3,SANS DATE,,W595000002,Accueil,8000,"
+        "aide en numéraire,unique,2024-04-01,,non,0.2\n"
+    )
+    path = _write(tmp_path / "subventions.csv", header + rows)
+    report = importing.import_file(db=db, fmt="scdl", path=path, partial=True)
+    assert (report.lines, *_counts(report)) == (3, 6, 5, 0, 0, 0, 1), report.issues
+    assert {e: c["rows"] for e, c in report.details.items()} == {
+        "actors": 3, "links": 2, "records": 1}  # fmt: skip
+
+
+def test_a_wide_indicators_row_counts_once_per_indicator(db: sa.Engine, tmp_path: Path) -> None:
+    path = _write(tmp_path / "couverture.csv",
+                  "code_insee;nom;couverture_mobile;couverture_thd\n59350;Lille;0,98;0,91\n"
+                  "59512;Roubaix;0,97;\n99999;Nulle part;0,5;0,5\n")  # fmt: skip
+    report = importing.import_file(db=db, fmt="indicators", path=path, partial=True, year=2024)
+    assert (report.lines, *_counts(report)) == (3, 4, 3, 0, 0, 0, 1)
+    assert report.details["indicators"]["rows"] == 4
+
+
+def test_a_table_refused_whole_counts_every_row_rejected(db: sa.Engine, tmp_path: Path) -> None:
+    path = _write(tmp_path / "besoins.csv", "lieu;thème\nLille;Inclusion numérique\n"
+                  "Roubaix;Inclusion numérique\n")  # fmt: skip
+    report = importing.import_file(db=db, fmt="needs", path=path)
+    assert (report.status, *_counts(report)) == ("failed", 2, 0, 0, 0, 0, 2)
+
+
+def test_an_unbalanced_report_is_refused_before_it_is_logged() -> None:
+    report = ImportReport("actors", "test", "acteurs.csv")
+    report.read("actors", 3)
+    report.count("actors", "created", 2)
+    with pytest.raises(AssertionError, match="counts unbalanced"):
+        report.check_balance()
+    report.count("actors", "rejected")
+    report.check_balance()
+    report.count("links", "created")  # a link counted that no row was read for
+    assert (
+        report.imbalance()
+        == [
+            "links: {'rows': 0, 'created': 1, 'updated': 0, 'merged': 0, 'unchanged': 0, "
+            "'rejected': 0}",
+            "total: {'rows': 3, 'created': 3, 'updated': 0, 'merged': 0, 'unchanged': 0, "
+            "'rejected': 1}",
+        ][::-1]
+    )
+
+
+def test_duplicates_inside_a_file_are_reported_with_what_differs(
+    db: sa.Engine, tmp_path: Path
+) -> None:
+    """The first row's values are kept, its empty fields filled from the repeat, and the
+    warning names both rows and the fields whose values differ (the dropped value in
+    the report's value column)."""
+    path = _write(tmp_path / "tiers-lieux" / "acteurs.csv", ACTORS)
+    report = importing.import_file(db=db, fmt="actors", path=path, partial=True)
+    repeats = [(w.row, w.field, w.value, w.message) for w in report.warnings
+               if "même acteur" in w.message]  # fmt: skip
+    assert repeats == [
+        (4, "email", "email=accueil@mediatheque-lille.fr",
+         "ligne 4 : même acteur que la ligne 2 (même nom, commune et adresse) ; diffèrent : "
+         "e-mail (valeurs de la ligne 2 gardées) ; complétés : téléphone"),
+        (7, "key", importing.import_key(_record("Centre social Arc-en-ciel",
+                                                "3 place de la République", "59100")),
+         "ligne 7 : même acteur que la ligne 3 (même nom, commune et adresse) ; mêmes "
+         "valeurs, gardé une fois"),
+    ]  # fmt: skip
+    with db.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT email, phone FROM actor WHERE name = 'Médiathèque Jean Macé'"
+        ).all()
+    assert [tuple(r) for r in stored] == [("contact@mediatheque-lille.fr", "03 20 11 22 33")]
+
+
+def _record(name: str, address: str, postcode: str) -> importing.ActorRecord:
+    from maillage.io.tabular import parse_actor_table
+
+    rows = [{"nom": name, "adresse": address, "code_postal": postcode}]
+    return parse_actor_table(rows, source="test").actors[0]
