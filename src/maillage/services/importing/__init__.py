@@ -26,7 +26,7 @@ Identity (resolution on identifiers):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +36,7 @@ from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.services.importing.cleaning import import_key
 from maillage.services.importing.formats import FORMATS, Format, default_source, import_file
 from maillage.services.importing.identity import _ActorPlan, _Batch, _plan_actors
-from maillage.services.importing.linking import _plan_links
+from maillage.services.importing.linking import _plan_links, link_kinds
 from maillage.services.importing.report import STANDIN, ImportReport, Progress, record_run
 from maillage.storage.audit import Context, open_batch
 from maillage.storage.bulk import paused_gc
@@ -76,6 +76,7 @@ def import_records(
     dry_run: bool = False,
     user: str = "import",
     progress: Progress | None = None,
+    kind_map: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Validate and store the actors and links read from one file, as one import.
 
@@ -83,9 +84,13 @@ def import_records(
     ``rows`` is the number of data rows of the file (the report's ``lines``; its
     ``rows`` count records: see :mod:`.report`); ``parse_rejected`` counts the rows the
     reader rejected; ``actor_rows``/``link_rows``
-    give the file row of each record for the issue report. Returns the report; a
-    ``failed`` one wrote nothing but its ``import_run`` row.
+    give the file row of each record for the issue report; ``kind_map`` maps the link
+    kinds of the file that our list lacks (``{"partenaire": "partnership"}``: see
+    :func:`~maillage.services.importing.linking.link_kinds`). Returns the report; a
+    ``failed`` one wrote nothing but its ``import_run`` row. Raises InvalidInput for a
+    kind mapped to no link kind.
     """
+    kinds = link_kinds(kind_map)
     parse_issues = list(parse_issues)
     if parse_rejected is None:
         errors = (i for i in parse_issues if i.severity == "error" and i.row is not None)
@@ -101,7 +106,7 @@ def import_records(
         report.count_read_rejections()  # for the file's entity, before its own rejections
         batch = _Batch(report, actor_records, link_records,
                        actor_rows or [None] * len(actor_records),
-                       link_rows or [None] * len(link_records), progress)  # fmt: skip
+                       link_rows or [None] * len(link_records), progress, kinds)  # fmt: skip
         try:
             return _attempt(db, batch, kind, source, partial, dry_run, user)
         except Conflict:

@@ -170,6 +170,7 @@ class _Batch:
     actor_rows: Sequence[int | None]
     link_rows: Sequence[int | None]
     progress: Progress | None
+    kinds: dict[str, str] = field(default_factory=dict)  # folded kind of the file -> code
     done: int = 0
 
     @property
