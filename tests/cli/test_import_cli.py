@@ -306,3 +306,107 @@ def test_links_summary_counts_each_rejected_row_once_for_links(
     listed = [line.split(",")[1] for line in text.splitlines() if line.startswith("  • ")]
     assert listed == [" ligne 3", " ligne 4", " ligne 5", " ligne 6", " ligne 6", " ligne 7",
                       " ligne 9"]  # fmt: skip
+
+
+def _fresh(sqlite_template: Path, path: Path) -> str:
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def test_import_links_of_our_own_xlsx_export(
+    sqlite_template: Path, sqlite_url: str, tmp_path: Path
+) -> None:
+    """``maillage export xlsx`` then, into a fresh database, ``import actors`` and
+    ``import links`` of the workbook: each reads its own sheet (``--sheet`` picks one)."""
+    folder = tmp_path / "carte"
+    folder.mkdir()
+    (folder / "acteurs.csv").write_text(
+        "id,nom,code_commune,monde\nA1,Emmaüs Connect,59350,associative\n"
+        "A2,Médiathèque Jean Macé,59350,public\nA3,Université de Lille,59009,academic\n",
+        encoding="utf-8",
+    )
+    (folder / "liens.csv").write_text("source,cible,type\nA1,A2,partnership\nA2,A3,funding\n",
+                                      encoding="utf-8")  # fmt: skip
+    for what in ("actors", "links"):
+        name = "acteurs.csv" if what == "actors" else "liens.csv"
+        assert run("import", what, str(folder / name), "--db", sqlite_url, "--json")[0] == 0
+    workbook = folder / "carte.xlsx"
+    exported = CliRunner().invoke(cli, ["export", "xlsx", str(workbook), "--db", sqlite_url])
+    assert exported.exit_code == 0, exported.output
+    copy = _fresh(sqlite_template, tmp_path / "copie.sqlite")
+    code, actors = run("import", "actors", str(workbook), "--db", copy, "--json")
+    assert (code, actors["file"], actors["rows"], actors["created"]) == (0, str(workbook), 3, 3)
+    code, wrong = run("import", "links", str(workbook), "--db", copy, "--sheet", "actors",
+                      "--json", "--dry-run")  # fmt: skip
+    assert (code, wrong["rows"], wrong["rejected"]) == (1, 3, 3)
+    code, links = run("import", "links", str(workbook), "--db", copy, "--json")
+    assert (code, links["rows"], links["created"], links["rejected"]) == (0, 2, 2, 0)
+    with make_engine(copy).connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT s.name, t.name, l.kind FROM link l JOIN actor s ON s.id = l.source_id "
+            "JOIN actor t ON t.id = l.target_id ORDER BY l.id").all()  # fmt: skip
+    assert [tuple(r) for r in stored] == [
+        ("Emmaüs Connect", "Médiathèque Jean Macé", "partnership"),
+        ("Médiathèque Jean Macé", "Université de Lille", "funding"),
+    ]
+    result = CliRunner().invoke(cli, ["import", "links", str(folder / "liens.csv"), "--db",
+                                      copy, "--sheet", "liens"])  # fmt: skip
+    assert result.exit_code == 1 and "--sheet ne s'applique qu'à un classeur" in result.output
+    result = CliRunner().invoke(cli, ["import", "links", str(workbook), "--db", copy,
+                                      "--sheet", "liens"])  # fmt: skip
+    assert result.exit_code == 1 and "pas de feuille « liens » (feuilles : actors, links)" in (
+        result.output
+    )
+
+
+def test_import_links_naming_their_ends_by_name(sqlite_url: str, tmp_path: Path) -> None:
+    """A links file with no key: ends are organisation names, kinds are the file's own
+    words; ``--map-kind`` maps them, a doubtful name rejects its row only."""
+    folder = tmp_path / "reseau"
+    folder.mkdir()
+    (folder / "structures.csv").write_text(
+        "nom;adresse;code_insee\nEmmaüs Connect;7 rue Nationale;59350\n"
+        "Médiathèque Jean Macé;12 rue Victor Hugo;59350\nUniversité de Lille;42 rue Paul "
+        "Duez;59350\n",
+        encoding="utf-8",
+    )
+    (folder / "partenariats.csv").write_text(
+        "organisation source;organisation cible;nature du lien\n"
+        "Emmaüs Connect;Médiathèque Jean Macé;partenaire\n"
+        "Médiathèque Jean Macé;Universite de Lille;adhérent\n"
+        "Emmaüs Connect;Mediatheque J. Mace;partenaire\n",
+        encoding="utf-8",
+    )
+    assert run("import", "actors", str(folder / "structures.csv"), "--db", sqlite_url,
+               "--json")[0] == 0  # fmt: skip
+    args = ["import", "links", str(folder / "partenariats.csv"), "--db", sqlite_url,
+            "--map", "organisation source=source_key", "--map", "organisation cible=target_key",
+            "--map", "nature du lien=kind", "--json"]  # fmt: skip
+    code, refused = run(*args)
+    assert (code, refused["rows"], refused["unchanged"], refused["rejected"]) == (1, 3, 0, 3)
+    assert [i["message"][:20] for i in refused["issues"]] == [  # type: ignore[index]
+        "type de lien inconnu",
+        "type de lien inconnu",
+        "aucun acteur de ce n",
+    ]
+    code, report = run(*args, "--map-kind", "partenaire=partnership", "--map-kind",
+                       "adhérent=membership", "--partial")  # fmt: skip
+    assert (code, report["rows"], report["created"], report["rejected"]) == (0, 3, 2, 1)
+    assert report["details"]["links"] == {  # type: ignore[index]
+        "rows": 3,
+        "created": 2,
+        "updated": 0,
+        "merged": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    (issue,) = report["issues"]  # type: ignore[misc]
+    assert (issue["row"], issue["field"], issue["value"]) == (
+        4,
+        "target_key",
+        "Mediatheque J. Mace",
+    )
+    assert issue["message"].startswith(
+        "aucun acteur de ce nom ; noms proches, non retenus "
+        "sans vous : « Médiathèque Jean Macé » (n° 2, 59350)"
+    )

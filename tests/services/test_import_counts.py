@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from maillage.model.errors import InvalidInput
 from maillage.services import importing
 from maillage.services.importing.report import ImportReport
 
@@ -141,3 +142,81 @@ def _record(name: str, address: str, postcode: str) -> importing.ActorRecord:
 
     rows = [{"nom": name, "adresse": address, "code_postal": postcode}]
     return parse_actor_table(rows, source="test").actors[0]
+
+
+NETWORK = """\
+nom;adresse;code_postal;code_insee;monde
+Emmaüs Connect;7 rue Nationale;59000;59350;associative
+Médiathèque Jean Macé;12 rue Victor Hugo;59000;59350;public
+Centre social;3 place de la République;59100;59512;associative
+Centre social;1 rue de Lannoy;59000;59350;associative
+Université de Lille;42 rue Paul Duez;59000;59350;academic
+"""
+LINKS_BY_NAME = """\
+source;cible;type
+Emmaüs Connect;Médiathèque Jean Macé;partnership
+EMMAUS CONNECT;Université de Lille;financement
+Association Emmaüs Connect;Université de Lille;partenaire
+Emmaüs Connect;Centre social;partnership
+Emmaüs Konnect Lille;Université de Lille;partnership
+Médiathèque Jean Macé;Tiers-lieu des Tisserands;partnership
+Emmaüs Connect;Université de Lille;compagnonnage
+"""
+
+
+def test_links_naming_their_ends_by_name(db: sa.Engine, tmp_path: Path) -> None:
+    """Ends written as names are the stored actors of the same comparable name; several
+    actors of that name, or only close names, reject the row with the candidates named;
+    an unknown kind rejects its row only, unless mapped."""
+    actors = _write(tmp_path / "lille" / "acteurs.csv", NETWORK)
+    assert importing.import_file(db=db, fmt="actors", path=actors).created == 5
+    path = _write(tmp_path / "partenaires" / "liens.csv", LINKS_BY_NAME)
+    report = importing.import_file(db=db, fmt="links", path=path, partial=True)
+    assert (report.status, *_counts(report)) == ("done", 7, 2, 0, 0, 0, 5)
+    with db.connect() as conn:
+        ids = dict(conn.exec_driver_sql("SELECT name, id FROM actor WHERE name NOT LIKE "
+                                        "'Centre%'").all())  # fmt: skip
+        social = [i for (i,) in conn.exec_driver_sql(
+            "SELECT id FROM actor WHERE name = 'Centre social' ORDER BY id").all()]  # fmt: skip
+    emmaus, univ = ids["Emmaüs Connect"], ids["Université de Lille"]
+    issues = [(i.row, i.field, i.value, i.message) for i in report.issues]
+    assert issues[0] == (4, "kind", "partenaire", issues[0][3])
+    assert issues[0][3].startswith("type de lien inconnu : types connus : partnership "
+                                   "(Partenariat), funding (Financement / subvention)")  # fmt: skip
+    assert issues[0][3].endswith(' ; à rattacher à l\'un d\'eux avec --map-kind '
+                                 '"partenaire=CODE" (répétable)')  # fmt: skip
+    assert issues[1:] == [
+        (5, "target_key", "Centre social",
+         f"nom ambigu : 2 acteurs le portent (« Centre social » (n° {social[0]}, 59512) ; "
+         f"« Centre social » (n° {social[1]}, 59350)) : nommez l'extrémité par sa clé ou "
+         "son SIRET"),
+        (6, "source_key", "Emmaüs Konnect Lille",
+         "aucun acteur de ce nom ; noms proches, non retenus sans vous : « Emmaüs Connect » "
+         f"(n° {emmaus}, 59350) à 0.65 : écrivez le nom exact, la clé ou le SIRET"),
+        (7, "target_key", "Tiers-lieu des Tisserands",
+         "aucun acteur de cette source ne porte ce code (ni ce SIRET/SIREN/RNA), et aucun "
+         "acteur ne porte ce nom"),
+        (8, "kind", "compagnonnage", issues[4][3]),
+    ]  # fmt: skip
+    assert report.warnings == []  # case and accents aside, row 3 names Emmaüs Connect
+    mapped = importing.import_file(db=db, fmt="links", path=path, partial=True,
+                                   kind_map={"Partenaire": "Partenariat",
+                                             "compagnonnage": "exchange_of_practice"})  # fmt: skip
+    assert _counts(mapped) == (7, 2, 0, 0, 2, 3)  # rows 2 and 3 stored by the first import
+    assert [(w.row, w.field, w.message) for w in mapped.warnings] == [
+        (4, "source_key", f"« Association Emmaüs Connect » lu comme « Emmaüs Connect » "
+         f"(n° {emmaus}, 59350) (même nom à la forme près)"),
+    ]  # fmt: skip
+    with db.connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT source_id, target_id, kind FROM link ORDER BY id").all()  # fmt: skip
+    assert [tuple(r) for r in stored] == [
+        (emmaus, ids["Médiathèque Jean Macé"], "partnership"), (emmaus, univ, "funding"),
+        (emmaus, univ, "partnership"), (emmaus, univ, "exchange_of_practice"),
+    ]  # fmt: skip
+
+
+def test_a_kind_mapped_to_no_kind_is_refused_before_reading(db: sa.Engine, tmp_path: Path) -> None:
+    path = _write(tmp_path / "liens.csv", LINKS_BY_NAME)
+    with pytest.raises(InvalidInput, match="« voisins » : valeurs admises : exchange_of"):
+        importing.import_file(db=db, fmt="links", path=path, kind_map={"partenaire": "voisins"})
