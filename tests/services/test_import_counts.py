@@ -220,3 +220,39 @@ def test_a_kind_mapped_to_no_kind_is_refused_before_reading(db: sa.Engine, tmp_p
     path = _write(tmp_path / "liens.csv", LINKS_BY_NAME)
     with pytest.raises(InvalidInput, match="« voisins » : valeurs admises : exchange_of"):
         importing.import_file(db=db, fmt="links", path=path, kind_map={"partenaire": "voisins"})
+
+
+def test_sub_commune_rows_are_refused_with_their_reason(db: sa.Engine, tmp_path: Path) -> None:
+    """IRIS codes in a commune column, and several rows of one commune with other
+    values (one per IRIS, or per type of premises), are refused: none of them is the
+    commune's value; rows that repeat the same values are kept once."""
+    iris = _write(tmp_path / "iris.csv",
+                  "CODGEO;LIBIRIS;part_non_internautes\n593500101;Vauban 1;0,21\n"
+                  "593500102;Vauban 2;0,18\n59512;Roubaix;0,25\n")  # fmt: skip
+    report = importing.import_file(db=db, fmt="indicators", path=iris, partial=True, year=2022)
+    assert (report.status, *_counts(report)) == ("done", 3, 1, 0, 0, 0, 2)
+    assert [(i.row, i.field, i.value, i.message) for i in report.issues] == [
+        (row, "CODGEO", code, "code IRIS (infra-communal) de la commune 59350 : la géographie "
+         "ne connaît pas les IRIS ; agrégez ces lignes par commune avant l'import")
+        for row, code in ((2, "593500101"), (3, "593500102"))
+    ]  # fmt: skip
+    by_commune = _write(tmp_path / "debit.csv",
+                        "code_insee;nom_com;type;elig_thd30\n59350;Lille;logloc;1200\n"
+                        "59350;Lille;pro;340\n59512;Roubaix;logloc;800\n59512;Roubaix;logloc;800\n"
+                        "59009;Villeneuve-d'Ascq;logloc;500\n")  # fmt: skip
+    report = importing.import_file(db=db, fmt="indicators", path=by_commune, partial=True,
+                                   year=2019)  # fmt: skip
+    assert (report.status, *_counts(report)) == ("done", 5, 2, 0, 0, 1, 2)
+    message = ("lignes 2, 3 : même territoire, indicateur et année (COM:59350, elig_thd30, "
+               "2019) mais des valeurs différentes (value : 1200.0, 340.0) : plusieurs lignes "
+               "pour un même territoire (infra-communales, IRIS, ou d'autres types ?) ne sont "
+               "pas fusionnées ; agrégez-les, ou distinguez-les par une colonne indicateur")  # fmt: skip
+    assert [(i.row, i.field, i.message) for i in report.issues] == [
+        (2, "value", message), (3, "value", message)]  # fmt: skip
+    assert [(w.row, w.message) for w in report.warnings] == [
+        (5, "même territoire, indicateur et année que la ligne 4 (COM:59512, elig_thd30, "
+            "2019), mêmes valeurs : gardée une fois")]  # fmt: skip
+    with db.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT territory_code, value FROM indicator WHERE key = "
+                                      "'elig_thd30' ORDER BY territory_code").all()  # fmt: skip
+    assert [tuple(r) for r in stored] == [("COM:59009", 500.0), ("COM:59512", 800.0)]
