@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from maillage.model.errors import InvalidInput
 from maillage.services import importing
 from maillage.services.importing.report import ImportReport
+from maillage.storage.tables import actor
 
 
 def _write(path: Path, text: str) -> Path:
@@ -174,10 +175,9 @@ def test_links_naming_their_ends_by_name(db: sa.Engine, tmp_path: Path) -> None:
     report = importing.import_file(db=db, fmt="links", path=path, partial=True)
     assert (report.status, *_counts(report)) == ("done", 7, 2, 0, 0, 0, 5)
     with db.connect() as conn:
-        ids = dict(conn.exec_driver_sql("SELECT name, id FROM actor WHERE name NOT LIKE "
-                                        "'Centre%'").all())  # fmt: skip
-        social = [i for (i,) in conn.exec_driver_sql(
-            "SELECT id FROM actor WHERE name = 'Centre social' ORDER BY id").all()]  # fmt: skip
+        named = conn.execute(sa.select(actor.c.name, actor.c.id).order_by(actor.c.id)).all()
+    ids = {name: actor_id for name, actor_id in named}
+    social = [actor_id for name, actor_id in named if name == "Centre social"]
     emmaus, univ = ids["Emmaüs Connect"], ids["Université de Lille"]
     issues = [(i.row, i.field, i.value, i.message) for i in report.issues]
     assert issues[0] == (4, "kind", "partenaire", issues[0][3])

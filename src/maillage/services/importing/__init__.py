@@ -20,8 +20,16 @@ Identity (resolution on identifiers):
   its themes, territories and identifiers extended, its values kept. A shared
   identifier merges only one to one: when several incoming records, or several stored
   actors, carry it (the places of one structure share its SIRET), none is merged;
+- a record repeating an earlier one of the file (same key) is folded into it: the
+  first's values kept, its empty fields filled, what differs reported on both rows;
+- a link's end is a key of this import or source, a SIRET/SIREN/RNA, else a name: the
+  one live actor (stored, or of the file) with the same comparable name; several, or
+  only close names, reject the row with the candidates named. A link kind our list
+  lacks rejects its row, unless ``kind_map`` maps it;
 - a link is the same when its ends, kind, start date and source reference are; a
   re-imported link is left as it is.
+
+Counts: see :mod:`.report` (rows = created + updated + merged + unchanged + rejected).
 """
 
 from __future__ import annotations

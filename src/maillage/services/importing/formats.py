@@ -282,7 +282,7 @@ class Format:
 FORMATS: dict[str, Format] = {
     "actors": Format(_records(_generic("actors")), None, "des acteurs (CSV, XLSX)"),
     "links": Format(_records(_generic("links")), None, "des liens (CSV, XLSX) entre "
-                    "acteurs d'une même source ou nommés par SIRET/SIREN/RNA"),
+                    "acteurs d'une même source, nommés par SIRET/SIREN/RNA ou par leur nom"),
     "lieux": Format(_records(_lieux), "cartographie-nationale", "des lieux de médiation "
                     "numérique (CSV schéma 1.0.2 ou export JSON de la cartographie nationale)"),
     "data-inclusion": Format(_records(_data_inclusion), "data-inclusion", "des structures "
