@@ -42,48 +42,52 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
-# format, path, flags, (rows, created, updated, merged, unchanged, rejected), status
+# format, path, flags, (lines, rows, created, updated, merged, unchanged, rejected), status:
+# a row is a record (a SCDL row gives a funder, a beneficiary and a grant), counted once;
+# a refused import counts its valid records unchanged (nothing written)
 CASES = [
-    ("france-services", "france-services/liste-fs-20240801.csv", (), (2845, 2845, 0, 0, 0, 0), "done"),
-    ("lieux", "mediation-numerique/schema/exemple-valide.csv", (), (1, 1, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/20230517-hub-du-sud-lieux-de-mediation-numeriques-provence-alpes-cote-d-azur.json", (), (646, 646, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/20230711-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (188, 188, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/20231003-bus-france-services-en-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (12, 12, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", (), (90, 90, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/lieux-cnfs-idf.json", (), (241, 241, 0, 0, 0, 0), "done"),
-    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", (), (2733, 0, 0, 0, 0, 2), "failed"),
-    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", ("--partial",), (2733, 2731, 0, 0, 0, 2), "done"),
-    ("scdl", f"{SCDL}/exemple_valide.csv", (), (29, 59, 0, 0, 0, 0), "done"),
-    ("scdl", f"{SCDL}/exemple-duplicate-column.csv", (), (29, 59, 0, 0, 0, 0), "done"),
-    ("scdl", f"{SCDL}/exemple_invalide_erreurs_cellules.csv", (), (29, 0, 0, 0, 0, 29), "failed"),
-    ("scdl", f"{SCDL}/exemple_invalide_erreurs_colonnes.csv", (), (29, 0, 0, 0, 0, 29), "failed"),
-    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", (), (2, 0, 0, 0, 0, 2), "failed"),
-    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", ("--repair", "--partial"), (2, 3, 0, 0, 0, 1), "done"),
-    ("scdl", f"{SCDL}/etalab-format-subventions-format.csv", (), (0, 0, 0, 0, 0, 0), "done"),
-    ("scdl", f"{API}/SCDL.csv", (), (4, 0, 0, 0, 0, 4), "failed"),
-    ("scdl", f"{API}/SCDL_DILCRAH_2019.csv", ("--repair",), (4, 0, 0, 0, 0, 4), "failed"),
-    ("scdl", f"{API}/antibes-fixture.csv", (), (3, 0, 0, 0, 0, 3), "failed"),
-    ("scdl", f"{API}/donneesessentielles2019_publiINTERNET.xls-errors.csv", ("--repair",), (8, 0, 0, 0, 0, 8), "failed"),
-    ("scdl", f"{API}/test-csv-valid.csv", (), (38, 0, 0, 0, 0, 38), "failed"),
-    # AIFE: 177 records rejected by the parser, 7 self-contracts; 226 links twice in the file
-    ("decp", "decp/data.gouv.fr_aife.json", ("--partial",), (4530, 3598 + 4595, 0, 0, 226, 177 + 7), "done"),
-    ("decp", "decp/data.gouv.fr_pes.json", (), (552, 584 + 587, 0, 0, 2, 0), "done"),
-    ("decp", "decp/e-marchespublics.json", (), (470, 0, 0, 0, 0, 2), "failed"),
-    ("decp", "decp/e-marchespublics.json", ("--partial",), (470, 483 + 557, 0, 0, 10, 2), "done"),
-    ("decp", "decp/marches-publics.info.json", ("--partial",), (4509, 3846 + 4940, 0, 0, 3, 79), "done"),
-    ("data-inclusion", "data-inclusion/fixtures/dataset.xlsx", ("--partial",), (3, 0, 0, 0, 0, 3), "failed"),
-    ("data-inclusion", "data-inclusion/examples-v0/001.json", (), (1, 0, 0, 0, 0, 1), "failed"),
-    ("actors", f"{BATCH8}/data_centre_sociaux.csv", (), (2261, 0, 0, 0, 0, 27), "failed"),
-    ("actors", f"{BATCH8}/data_centre_sociaux.csv", ("--partial",), (2261, 2234, 0, 0, 0, 27), "done"),
-    # keyless rows: name, commune and address identify a library; 56 rows repeat one
+    ("france-services", "france-services/liste-fs-20240801.csv", (), (2845, 2845, 2845, 0, 0, 0, 0), "done"),
+    ("lieux", "mediation-numerique/schema/exemple-valide.csv", (), (1, 1, 1, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20230517-hub-du-sud-lieux-de-mediation-numeriques-provence-alpes-cote-d-azur.json", (), (646, 646, 646, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20230711-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (188, 188, 188, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20231003-bus-france-services-en-charente-lieux-de-mediation-numeriques-nouvelle-aquitaine.json", (), (12, 12, 12, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json", (), (90, 90, 90, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/lieux-cnfs-idf.json", (), (241, 241, 241, 0, 0, 0, 0), "done"),
+    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", (), (2733, 2733, 0, 0, 0, 2731, 2), "failed"),
+    ("lieux", f"{CARTO}/lieux-de-mediation-numerique.cnfs.json", ("--partial",), (2733, 2733, 2731, 0, 0, 0, 2), "done"),
+    ("scdl", f"{SCDL}/exemple_valide.csv", (), (29, 59, 59, 0, 0, 0, 0), "done"),
+    ("scdl", f"{SCDL}/exemple-duplicate-column.csv", (), (29, 59, 59, 0, 0, 0, 0), "done"),
+    ("scdl", f"{SCDL}/exemple_invalide_erreurs_cellules.csv", (), (29, 29, 0, 0, 0, 0, 29), "failed"),
+    ("scdl", f"{SCDL}/exemple_invalide_erreurs_colonnes.csv", (), (29, 29, 0, 0, 0, 0, 29), "failed"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", (), (2, 2, 0, 0, 0, 0, 2), "failed"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-exemple.csv", ("--repair", "--partial"), (2, 4, 3, 0, 0, 0, 1), "done"),
+    ("scdl", f"{SCDL}/etalab-format-subventions-format.csv", (), (0, 0, 0, 0, 0, 0, 0), "done"),
+    ("scdl", f"{API}/SCDL.csv", (), (4, 4, 0, 0, 0, 0, 4), "failed"),
+    ("scdl", f"{API}/SCDL_DILCRAH_2019.csv", ("--repair",), (4, 4, 0, 0, 0, 0, 4), "failed"),
+    ("scdl", f"{API}/antibes-fixture.csv", (), (3, 3, 0, 0, 0, 0, 3), "failed"),
+    ("scdl", f"{API}/donneesessentielles2019_publiINTERNET.xls-errors.csv", ("--repair",), (8, 8, 0, 0, 0, 0, 8), "failed"),
+    ("scdl", f"{API}/test-csv-valid.csv", (), (38, 38, 0, 0, 0, 0, 38), "failed"),
+    # AIFE: 3,598 actors and 4,828 links read, 177 records rejected by the parser, 7
+    # self-contracts; 226 links twice in the file
+    ("decp", "decp/data.gouv.fr_aife.json", ("--partial",), (4530, 3598 + 4828 + 177, 3598 + 4595, 0, 0, 226, 177 + 7), "done"),
+    ("decp", "decp/data.gouv.fr_pes.json", (), (552, 1173, 1171, 0, 0, 2, 0), "done"),
+    ("decp", "decp/e-marchespublics.json", (), (470, 1052, 0, 0, 0, 1050, 2), "failed"),
+    ("decp", "decp/e-marchespublics.json", ("--partial",), (470, 1052, 1040, 0, 0, 10, 2), "done"),
+    ("decp", "decp/marches-publics.info.json", ("--partial",), (4509, 8868, 8786, 0, 0, 3, 79), "done"),
+    ("data-inclusion", "data-inclusion/fixtures/dataset.xlsx", ("--partial",), (3, 3, 0, 0, 0, 0, 3), "failed"),
+    ("data-inclusion", "data-inclusion/examples-v0/001.json", (), (1, 1, 0, 0, 0, 0, 1), "failed"),
+    ("actors", f"{BATCH8}/data_centre_sociaux.csv", (), (2261, 2261, 0, 0, 0, 2234, 27), "failed"),
+    ("actors", f"{BATCH8}/data_centre_sociaux.csv", ("--partial",), (2261, 2261, 2234, 0, 0, 0, 27), "done"),
+    # keyless rows: name, commune and address identify a library; 56 rows repeat one,
+    # folded into it (merged, what differs reported)
     # (the 1,180 rows shipped keep every rejected and repeated row of the 15,779)
-    ("actors", f"{BATCH8}/adresses-des-bibliotheques-publiques.csv", ("--partial",), (1180, 1038, 0, 0, 56, 86), "done"),
-    ("actors", f"{BATCH8}/liste-donnees-mediatheques.csv", (), (844, 843, 0, 0, 1, 0), "done"),
+    ("actors", f"{BATCH8}/adresses-des-bibliotheques-publiques.csv", ("--partial",), (1180, 1180, 1038, 0, 56, 0, 86), "done"),
+    ("actors", f"{BATCH8}/liste-donnees-mediatheques.csv", (), (844, 844, 843, 0, 1, 0, 0), "done"),
     # the 1,100 rows shipped keep the 104 rejected rows of the 35,010
-    ("indicators", f"{BATCH8}/taux_couverture_mobile.csv", ("--partial",), (1100, 996, 0, 0, 0, 104), "done"),
-    ("indicators", f"{BATCH8}/data_DEMO_2020_V1_QP.csv", ("--partial",), (1400, 0, 0, 0, 0, 1400), "failed"),
+    ("indicators", f"{BATCH8}/taux_couverture_mobile.csv", ("--partial",), (1100, 1100, 996, 0, 0, 0, 104), "done"),
+    ("indicators", f"{BATCH8}/data_DEMO_2020_V1_QP.csv", ("--partial",), (1400, 1400, 0, 0, 0, 0, 1400), "failed"),
 ]  # fmt: skip
-COUNTS = ("rows", "created", "updated", "merged", "unchanged", "rejected")
+COUNTS = ("lines", "rows", "created", "updated", "merged", "unchanged", "rejected")
 
 
 @pytest.mark.parametrize(("fmt", "path", "flags", "counts", "status"), CASES)
@@ -97,7 +101,7 @@ def test_shipped_file_counts(
     issues = report["issues"]
     assert isinstance(issues, list) and len(issues) >= report["rejected"]  # type: ignore[operator]
     assert all(i["message"] and i["severity"] == "error" for i in issues)
-    if status == "done" and counts[1]:
+    if status == "done" and counts[2]:
         code, again = run("import", fmt, str(data_dir / path), "--db", sqlite_url, "--json", *flags)
         assert (again["created"], again["status"]) == (0, "done")  # no duplicate on re-import
 
@@ -150,8 +154,22 @@ def test_undo_batch_removes_the_whole_import_and_only_it(data_dir: Path, db_url:
     _, second = run("import", "scdl", str(data_dir / SCDL / "exemple_valide.csv"),
                     "--db", db_url, "--json")  # fmt: skip
     assert second["details"] == {
-        "actors": {"created": 30, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
-        "links": {"created": 29, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
+        "actors": {
+            "rows": 30,
+            "created": 30,
+            "updated": 0,
+            "merged": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        },
+        "links": {
+            "rows": 29,
+            "created": 29,
+            "updated": 0,
+            "merged": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        },
     }
     result = CliRunner().invoke(cli, ["undo", "--batch", str(second["batch_id"]), "--db", db_url])
     assert result.exit_code == 0 and "59 changement(s)" in result.stdout
@@ -264,8 +282,22 @@ def test_links_summary_counts_each_rejected_row_once_for_links(
     assert isinstance(issues, list) and len(issues) == 7
     assert report["rejected"] == len({i["row"] for i in issues}) == 6
     assert report["details"] == {
-        "actors": {"created": 0, "updated": 0, "merged": 0, "unchanged": 0, "rejected": 0},
-        "links": {"created": 1, "updated": 0, "merged": 0, "unchanged": 1, "rejected": 6},
+        "actors": {
+            "rows": 0,
+            "created": 0,
+            "updated": 0,
+            "merged": 0,
+            "unchanged": 0,
+            "rejected": 0,
+        },
+        "links": {
+            "rows": 8,
+            "created": 1,
+            "updated": 0,
+            "merged": 0,
+            "unchanged": 1,
+            "rejected": 6,
+        },
     }
     text = CliRunner().invoke(cli, [*args], catch_exceptions=False).stdout
     assert "lignes 8 · créés 1 · mis à jour 0 · fusionnés 0 · inchangés 1 · rejetés 6" in text
@@ -274,3 +306,107 @@ def test_links_summary_counts_each_rejected_row_once_for_links(
     listed = [line.split(",")[1] for line in text.splitlines() if line.startswith("  • ")]
     assert listed == [" ligne 3", " ligne 4", " ligne 5", " ligne 6", " ligne 6", " ligne 7",
                       " ligne 9"]  # fmt: skip
+
+
+def _fresh(sqlite_template: Path, path: Path) -> str:
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def test_import_links_of_our_own_xlsx_export(
+    sqlite_template: Path, sqlite_url: str, tmp_path: Path
+) -> None:
+    """``maillage export xlsx`` then, into a fresh database, ``import actors`` and
+    ``import links`` of the workbook: each reads its own sheet (``--sheet`` picks one)."""
+    folder = tmp_path / "carte"
+    folder.mkdir()
+    (folder / "acteurs.csv").write_text(
+        "id,nom,code_commune,monde\nA1,Emmaüs Connect,59350,associative\n"
+        "A2,Médiathèque Jean Macé,59350,public\nA3,Université de Lille,59009,academic\n",
+        encoding="utf-8",
+    )
+    (folder / "liens.csv").write_text("source,cible,type\nA1,A2,partnership\nA2,A3,funding\n",
+                                      encoding="utf-8")  # fmt: skip
+    for what in ("actors", "links"):
+        name = "acteurs.csv" if what == "actors" else "liens.csv"
+        assert run("import", what, str(folder / name), "--db", sqlite_url, "--json")[0] == 0
+    workbook = folder / "carte.xlsx"
+    exported = CliRunner().invoke(cli, ["export", "xlsx", str(workbook), "--db", sqlite_url])
+    assert exported.exit_code == 0, exported.output
+    copy = _fresh(sqlite_template, tmp_path / "copie.sqlite")
+    code, actors = run("import", "actors", str(workbook), "--db", copy, "--json")
+    assert (code, actors["file"], actors["rows"], actors["created"]) == (0, str(workbook), 3, 3)
+    code, wrong = run("import", "links", str(workbook), "--db", copy, "--sheet", "actors",
+                      "--json", "--dry-run")  # fmt: skip
+    assert (code, wrong["rows"], wrong["rejected"]) == (1, 3, 3)
+    code, links = run("import", "links", str(workbook), "--db", copy, "--json")
+    assert (code, links["rows"], links["created"], links["rejected"]) == (0, 2, 2, 0)
+    with make_engine(copy).connect() as conn:
+        stored = conn.exec_driver_sql(
+            "SELECT s.name, t.name, l.kind FROM link l JOIN actor s ON s.id = l.source_id "
+            "JOIN actor t ON t.id = l.target_id ORDER BY l.id").all()  # fmt: skip
+    assert [tuple(r) for r in stored] == [
+        ("Emmaüs Connect", "Médiathèque Jean Macé", "partnership"),
+        ("Médiathèque Jean Macé", "Université de Lille", "funding"),
+    ]
+    result = CliRunner().invoke(cli, ["import", "links", str(folder / "liens.csv"), "--db",
+                                      copy, "--sheet", "liens"])  # fmt: skip
+    assert result.exit_code == 1 and "--sheet ne s'applique qu'à un classeur" in result.output
+    result = CliRunner().invoke(cli, ["import", "links", str(workbook), "--db", copy,
+                                      "--sheet", "liens"])  # fmt: skip
+    assert result.exit_code == 1 and "pas de feuille « liens » (feuilles : actors, links)" in (
+        result.output
+    )
+
+
+def test_import_links_naming_their_ends_by_name(sqlite_url: str, tmp_path: Path) -> None:
+    """A links file with no key: ends are organisation names, kinds are the file's own
+    words; ``--map-kind`` maps them, a doubtful name rejects its row only."""
+    folder = tmp_path / "reseau"
+    folder.mkdir()
+    (folder / "structures.csv").write_text(
+        "nom;adresse;code_insee\nEmmaüs Connect;7 rue Nationale;59350\n"
+        "Médiathèque Jean Macé;12 rue Victor Hugo;59350\nUniversité de Lille;42 rue Paul "
+        "Duez;59350\n",
+        encoding="utf-8",
+    )
+    (folder / "partenariats.csv").write_text(
+        "organisation source;organisation cible;nature du lien\n"
+        "Emmaüs Connect;Médiathèque Jean Macé;partenaire\n"
+        "Médiathèque Jean Macé;Universite de Lille;adhérent\n"
+        "Emmaüs Connect;Mediatheque J. Mace;partenaire\n",
+        encoding="utf-8",
+    )
+    assert run("import", "actors", str(folder / "structures.csv"), "--db", sqlite_url,
+               "--json")[0] == 0  # fmt: skip
+    args = ["import", "links", str(folder / "partenariats.csv"), "--db", sqlite_url,
+            "--map", "organisation source=source_key", "--map", "organisation cible=target_key",
+            "--map", "nature du lien=kind", "--json"]  # fmt: skip
+    code, refused = run(*args)
+    assert (code, refused["rows"], refused["unchanged"], refused["rejected"]) == (1, 3, 0, 3)
+    assert [i["message"][:20] for i in refused["issues"]] == [  # type: ignore[index]
+        "type de lien inconnu",
+        "type de lien inconnu",
+        "aucun acteur de ce n",
+    ]
+    code, report = run(*args, "--map-kind", "partenaire=partnership", "--map-kind",
+                       "adhérent=membership", "--partial")  # fmt: skip
+    assert (code, report["rows"], report["created"], report["rejected"]) == (0, 3, 2, 1)
+    assert report["details"]["links"] == {  # type: ignore[index]
+        "rows": 3,
+        "created": 2,
+        "updated": 0,
+        "merged": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    (issue,) = report["issues"]  # type: ignore[misc]
+    assert (issue["row"], issue["field"], issue["value"]) == (
+        4,
+        "target_key",
+        "Mediatheque J. Mace",
+    )
+    assert issue["message"].startswith(
+        "aucun acteur de ce nom ; noms proches, non retenus "
+        "sans vous : « Médiathèque Jean Macé » (n° 2, 59350)"
+    )

@@ -3,8 +3,10 @@
 Every command calls :func:`maillage.services.importing.import_file` (the format's parser,
 then one import service: one import is one ImportRun and one audit batch) and prints its
 report. Options are shared: ``--map COLUMN=FIELD`` (for the national formats, a column
-or key renamed to the schema's name before parsing), ``--source``, ``--dry-run``,
-``--partial``, ``--report FILE`` and ``--json`` (the last line printed is one JSON object).
+or key renamed to the schema's name before parsing), ``--sheet NAME`` (the worksheet of
+a workbook), ``--source``, ``--dry-run``, ``--partial``, ``--report FILE`` and ``--json``
+(the last line printed is one JSON object). The formats that carry links take
+``--map-kind KIND=CODE`` (repeatable): a link kind of the file mapped to one of ours.
 """
 
 from __future__ import annotations
@@ -47,16 +49,19 @@ EXAMPLES = {
     "indicators": "maillage import indicators taux_couverture_mobile.csv --partial --year 2020",
 }
 """The formats with a command, and the example that ends its help."""
+LINK_FORMATS = ("links", "kumu", "gexf", "graphml")
+"""The formats whose files carry link kinds (``--map-kind``)."""
 
 
-def _mapping(pairs: tuple[str, ...]) -> dict[str, str] | None:
+def _mapping(
+    pairs: tuple[str, ...], option: str = "--map", shape: tuple[str, str] = ("COLONNE=CHAMP",
+                                                                          "COLUMN=FIELD"),
+) -> dict[str, str] | None:  # fmt: skip
     mapping = {}
     for pair in pairs:
         column, sep, target = pair.partition("=")
         if not sep:
-            raise InvalidInput(
-                "--map", pair, "forme attendue COLONNE=CHAMP", "expected COLUMN=FIELD"
-            )
+            raise InvalidInput(option, pair, f"forme attendue {shape[0]}", f"expected {shape[1]}")
         mapping[column.strip()] = target.strip()
     return mapping or None
 
@@ -74,6 +79,8 @@ class Options:
     as_json: bool
     repair: bool = False
     year: int | None = None
+    sheet: str | None = None
+    kind_pairs: tuple[str, ...] = ()
 
 
 def _progress(as_json: bool) -> Progress:
@@ -86,6 +93,7 @@ def _progress(as_json: bool) -> Progress:
 def run_import(fmt: str, file: Path, options: Options) -> ImportReport:
     """Import ``file`` as ``fmt`` (one service call) with a progress bar; returns the report."""
     mapping = _mapping(options.map_pairs)
+    kind_map = _mapping(options.kind_pairs, "--map-kind", ("TYPE=CODE", "KIND=CODE"))
     db = engine_for(options.db_url)
     with _progress(options.as_json) as bar:
         task = bar.add_task(f"Lecture de {file.name}", total=None)
@@ -96,7 +104,7 @@ def run_import(fmt: str, file: Path, options: Options) -> ImportReport:
         return import_file(
             db=db, fmt=fmt, path=file, source=options.source, mapping=mapping,
             partial=options.partial, dry_run=options.dry_run, repair=options.repair,
-            year=options.year, progress=show,
+            year=options.year, progress=show, sheet=options.sheet, kind_map=kind_map,
         )  # fmt: skip
 
 
@@ -113,7 +121,7 @@ def _finish(report: ImportReport, options: Options) -> None:
         _print(report)
     if report.status == "failed":
         raise SystemExit(1)
-    if report.rows == 0:  # nothing wrong was read, but nothing was read at all
+    if not report.rows and not report.lines:  # nothing wrong was read, but nothing at all
         err_console.print(
             "[yellow]Attention[/yellow] : aucune ligne lue dans ce fichier : est-il vide, ou"
             " d'un autre format que celui de la commande ? / no row read: empty file or"
@@ -148,13 +156,20 @@ def _print(report: ImportReport) -> None:
     if report.rows == 0 and report.status != "failed":
         verdict = "rien à importer"
     console.print(f"[bold]{report.file}[/bold] — {verdict} (source « {report.source} »)")
+    lines = report.rows if report.lines is None else report.lines
+    read = (
+        f"lignes {lines}"
+        if lines == report.rows
+        else (f"lignes {lines} · enregistrements {report.rows}")
+    )  # a row of a SCDL or DECP file gives several records
     console.print(
-        f"  lignes {report.rows} · créés {report.created} · mis à jour {report.updated} · "
+        f"  {read} · créés {report.created} · mis à jour {report.updated} · "
         f"fusionnés {report.merged} · inchangés {report.unchanged} · rejetés {report.rejected}"
     )
     entities = {e: c for e, c in report.details.items() if any(c.values())}
     for entity, counts in (entities or report.details).items():
-        shown = " · ".join(f"{_COUNT_WORDS.get(k, k)} {v}" for k, v in counts.items() if v)
+        shown = " · ".join(f"{_COUNT_WORDS[k]} {v}" for k, v in counts.items()
+                           if v and k in _COUNT_WORDS)  # fmt: skip
         console.print(f"  {_ENTITY_WORDS.get(entity, entity)} : {shown or 'rien'}")
     if len(report.issues) > report.rejected:  # a row may break several rules
         console.print(f"  {len(report.issues)} erreurs pour {report.rejected} rejet(s) :")
@@ -184,6 +199,9 @@ def _shared_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--source", default=None,
                      help="Nom de la source (défaut : celui du format, ou le dossier du fichier)."),
         click.option("--map", "map_pairs", multiple=True, help="COLONNE=CHAMP, répétable."),
+        click.option("--sheet", default=None, metavar="NOM",
+                     help="Feuille du classeur à lire (défaut : celle du nom du format, "
+                     "« links » pour des liens, sinon la première)."),
         click.option("--dry-run", is_flag=True, help="Valider et prévisualiser sans écrire."),
         click.option("--partial", is_flag=True, help="Garder les lignes valides."),
         click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -203,6 +221,11 @@ def _import_command(fmt: str, what: str, example: str) -> click.Command:
                   "françaises ou Excel, virgule décimale…) avant le contrôle du schéma.")  # fmt: skip
     @click.option("--year", type=int, default=None, hidden=fmt != "indicators",
                   help="Année des valeurs quand le fichier n'a pas de colonne année.")  # fmt: skip
+    @click.option("--map-kind", "kind_pairs", multiple=True, metavar="TYPE=CODE",
+                  hidden=fmt not in LINK_FORMATS,
+                  help="Rattacher un type de lien du fichier à l'un des nôtres "
+                  "(partenaire=partnership), répétable. Un type inconnu rejette sa ligne "
+                  "en listant les types connus.")  # fmt: skip
     @handle_errors
     def command(file: Path, **kwargs: Any) -> None:
         options = Options(**kwargs)

@@ -79,6 +79,7 @@ class FactsResult(IssueViews):
     issues: list[ImportIssue] = field(default_factory=list)
     rows: int = 0
     rejected_rows: list[int] = field(default_factory=list)
+    record_rows: list[int] = field(default_factory=list)  # the file row of each record
 
 
 def _guess(header: Sequence[str], guesses: Mapping[str, tuple[str, ...]],
@@ -116,10 +117,31 @@ def territory_code(raw: Any, column: str, known: set[str]) -> str:
     named = [lvl for lvl, names in TERRITORY_COLUMNS.items()
              if norm_header(column) in names and lvl != "COM"]  # fmt: skip
     code = known_territory_code(text, known, named[0] if named else None)
+    if code is None and not named and len(text) == 9 and text.isdigit():
+        return _iris(text, column, raw, known)
     if code is None:
         raise InvalidInput(column, raw, "territoire inconnu (géographie 2026)",
                            "unknown territory (2026 geography)")  # fmt: skip
     return code
+
+
+def _iris(text: str, column: str, raw: Any, known: set[str]) -> str:
+    """A 9-digit code that is no EPCI, in a commune column: an IRIS (a commune's code
+    and 4 digits), kept as its own territory when the geography knows IRIS, else refused
+    with the reason (never stored under its commune)."""
+    if f"IRIS:{text}" in known:
+        return f"IRIS:{text}"
+    commune = known_territory_code(text[:5], known)
+    if commune is None:
+        raise InvalidInput(column, raw, "territoire inconnu (géographie 2026)",
+                           "unknown territory (2026 geography)")  # fmt: skip
+    raise InvalidInput(
+        column, raw,
+        f"code IRIS (infra-communal) de la commune {commune[4:]} : la géographie ne connaît "
+        "pas les IRIS ; agrégez ces lignes par commune avant l'import",
+        f"IRIS (sub-commune) code of commune {commune[4:]}: the geography has no IRIS; "
+        "aggregate these rows by commune before importing",
+    )  # fmt: skip
 
 
 # --- needs ---------------------------------------------------------------------------
@@ -144,6 +166,7 @@ def parse_needs(
             result.rejected_rows.append(row.number)
         else:
             result.records.append(values)
+            result.record_rows.append(row.number)
     return result
 
 
@@ -213,6 +236,7 @@ def parse_indicators(
             result.rejected_rows.append(row.number)
         else:
             result.records.extend(found)
+            result.record_rows.extend([row.number] * len(found))
     return result
 
 

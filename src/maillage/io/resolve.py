@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from maillage.model.records import ActorRecord
 from maillage.model.text import fold, stop_words
@@ -50,6 +50,7 @@ __all__ = [
     "MERGE_THRESHOLD",
     "REVIEW_THRESHOLD",
     "Evaluation",
+    "NameIndex",
     "PairScore",
     "blocking_keys",
     "candidate_pairs",
@@ -323,6 +324,43 @@ def _name_similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
     return (0.6 * fuzz.token_set_ratio(a, b) + 0.4 * fuzz.token_sort_ratio(a, b)) / 100.0
+
+
+class NameIndex:
+    """Names of actors to find an actor named in a file (a link's end written as a
+    name): the same comparable name (:func:`normalise_name`) is a match, a close one
+    (the name similarity of :func:`score_pair`) only a candidate for a person to check.
+
+    ``add`` the names with an id each, then ``find``: ``(ids with the same comparable
+    name, [(id, similarity)] of the closest others at or above ``threshold``)``.
+    """
+
+    def __init__(self) -> None:
+        self._ids: list[int] = []
+        self._names: list[str] = []
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, actor_id: int, name: str) -> None:
+        normal = normalise_name(name)
+        self._by_name[normal].append(actor_id)
+        self._ids.append(actor_id)
+        self._names.append(normal)
+
+    def find(
+        self, name: str, *, threshold: float = REVIEW_THRESHOLD, limit: int = 5
+    ) -> tuple[list[int], list[tuple[int, float]]]:
+        normal = normalise_name(name)
+        same = list(dict.fromkeys(self._by_name.get(normal, ())))
+        if same:
+            return same, []
+        # token_set_ratio bounds the blended similarity from above: it picks, in C,
+        # the few names worth scoring exactly
+        rough = process.extract(normal, self._names, scorer=fuzz.token_set_ratio,
+                                limit=4 * limit, score_cutoff=100 * threshold)  # fmt: skip
+        scored = [(self._ids[i], round(_name_similarity(normal, self._names[i]), 2))
+                  for _, _, i in rough]  # fmt: skip
+        close = sorted((p for p in scored if p[1] >= threshold), key=lambda p: -p[1])
+        return [], close[:limit]
 
 
 def _address_similarity(a: _Prepared, b: _Prepared) -> float | None:

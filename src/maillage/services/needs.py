@@ -31,6 +31,7 @@ from maillage.io.mediation import PLACE_THEME
 from maillage.io.needs import FactsResult, parse_indicators, parse_needs
 from maillage.io.reading import Table
 from maillage.model.numbers import number
+from maillage.model.records import ImportIssue
 from maillage.model.text import fold
 from maillage.services.importing.report import ImportReport, Progress, record_run
 from maillage.storage.audit import Context, open_batch
@@ -52,7 +53,7 @@ def _import_territorial(
     db: sa.Engine,
     report: ImportReport,
     repository: Repository,
-    parse: Callable[[set[str]], list[dict[str, Any]]],
+    parse: Callable[[set[str]], list[tuple[int | None, dict[str, Any]]]],
     identity: Callable[[Mapping[str, Any]], tuple[Any, ...]],
     options: dict[str, Any],
 ) -> ImportReport:
@@ -72,6 +73,7 @@ def _import_territorial(
             report.clear_writes()
         elif options.get("dry_run"):
             report.status = "dry_run"
+            report.check_balance()
             return report
         if report.status == "failed" or not anything:
             record_run(conn, report, None)
@@ -93,23 +95,33 @@ def _import_territorial(
 def _plan(
     conn: sa.Connection,
     repository: Repository,
-    rows: list[dict[str, Any]],
+    rows: list[tuple[int | None, dict[str, Any]]],
     identity: Callable[[Mapping[str, Any]], tuple[Any, ...]],
     report: ImportReport,
     entity: str,
 ) -> _Planned:
-    """Split validated rows into new ones and changes to the stored ones."""
+    """Split validated rows into new ones and changes to the stored ones. Rows with
+    one identity are kept once when they say the same, else all rejected with the rows
+    named (:func:`_repeated`): never merged into the first row's values."""
     table = repository.table
     query = sa.select(table).where(table.c.source == report.source, table.c.deleted_at.is_(None))
     stored = {identity(m): m for m in (dict(r._mapping) for r in conn.execute(query))}
     planned = _Planned()
-    seen: set[tuple[Any, ...]] = set()
-    for values in rows:
-        key = identity(values)
-        if key in seen:
-            report.count(entity, "unchanged")
-            continue
-        seen.add(key)
+    groups: dict[tuple[Any, ...], list[tuple[int | None, dict[str, Any]]]] = {}
+    for row, values in rows:
+        groups.setdefault(identity(values), []).append((row, values))
+    for key, group in groups.items():
+        values = group[0][1]
+        if len(group) > 1:
+            issues = _repeated(entity, key, group)
+            for issue in issues:
+                issue.file = report.file
+            if issues[0].severity == "error":
+                report.issues.extend(issues)
+                report.count(entity, "rejected", len(group))
+                continue
+            report.warnings.extend(issues)
+            report.count(entity, "unchanged", len(group) - 1)
         current = stored.get(key)
         if current is None:
             planned.new.append(values)
@@ -122,19 +134,56 @@ def _plan(
     return planned
 
 
+_SAME = {"indicators": "même territoire, indicateur et année", "needs": "même besoin"}
+
+
+def _repeated(
+    entity: str, key: tuple[Any, ...], group: list[tuple[int | None, dict[str, Any]]]
+) -> list[ImportIssue]:
+    """The issues of rows sharing one identity: a warning on each repeat when they say
+    the same (kept once), else an error on every row, naming the rows and what differs
+    (several rows of one commune with other values are sub-commune rows, IRIS, or rows
+    of several types: none of them is the commune's)."""
+    (first_row, kept), others = group[0], group[1:]
+    shown = ", ".join(str(part) for part in key if part not in (None, "", "ref"))
+    same = _SAME.get(entity, "même identité")
+    differ = sorted({name for _, values in others for name, value in values.items()
+                     if kept.get(name) != value})  # fmt: skip
+    code = kept.get("territory_code")
+    if not differ:
+        return [ImportIssue(row, "territory_code", code, f"{same} que la ligne {first_row} "
+                            f"({shown}), mêmes valeurs : gardée une fois", severity="warning")
+                for row, _ in others]  # fmt: skip
+    numbers = ", ".join(str(row) for row, _ in group)
+    was = " ; ".join(f"{name} : " + ", ".join(str(values.get(name)) for _, values in group)
+                     for name in differ)  # fmt: skip
+    message = (
+        f"lignes {numbers} : {same} ({shown}) mais des valeurs différentes ({was}) : "
+        "plusieurs lignes pour un même territoire (infra-communales, IRIS, ou d'autres "
+        "types ?) ne sont pas fusionnées ; agrégez-les, ou distinguez-les par une colonne "
+        "indicateur"
+    )
+    return [ImportIssue(row, ", ".join(differ), code, message) for row, _ in group]
+
+
 # --- needs and indicators ------------------------------------------------------------
 
 
 def _filed(
     report: ImportReport, entity: str, result: FactsResult, source: str
-) -> list[dict[str, Any]]:
+) -> list[tuple[int | None, dict[str, Any]]]:
     """File the parse issues in the report and count its rejected rows; returns the
-    values to store, with their source."""
+    values to store, with their source, each with its file row."""
     report.issues.extend(result.errors)
     report.warnings.extend(result.warnings)
-    if result.rejected_rows:
-        report.count(entity, "rejected", len(result.rejected_rows))
-    return [{**values, "source": source} for values in result.records]
+    rejected = len(result.rejected_rows)
+    if not rejected and not result.records and result.errors:
+        rejected = result.rows  # the table refused whole (no territory column)
+    report.read(entity, len(result.records) + rejected)
+    report.count(entity, "rejected", rejected)
+    rows: list[int | None] = [*result.record_rows] or [None] * len(result.records)
+    return [(row, {**values, "source": source})
+            for row, values in zip(rows, result.records, strict=True)]  # fmt: skip
 
 
 def _need_identity(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -148,9 +197,9 @@ def import_needs(
     **options: Any,
 ) -> ImportReport:  # fmt: skip
     """Import the needs of a table (see the module docstring). Returns the report."""
-    report = ImportReport("needs", source, table.file, rows=len(table.rows))
+    report = ImportReport("needs", source, table.file, lines=len(table.rows))
 
-    def parse(known: set[str]) -> list[dict[str, Any]]:
+    def parse(known: set[str]) -> list[tuple[int | None, dict[str, Any]]]:
         return _filed(report, "needs", parse_needs(table, known=known, mapping=mapping), source)
 
     return _import_territorial(db, report, needs, parse, _need_identity, options)
@@ -161,9 +210,9 @@ def import_indicators(
     year: int | None = None, **options: Any,
 ) -> ImportReport:  # fmt: skip
     """Import the indicators of a long or wide table (see the module docstring)."""
-    report = ImportReport("indicators", source, table.file, rows=len(table.rows))
+    report = ImportReport("indicators", source, table.file, lines=len(table.rows))
 
-    def parse(known: set[str]) -> list[dict[str, Any]]:
+    def parse(known: set[str]) -> list[tuple[int | None, dict[str, Any]]]:
         result = parse_indicators(table, known=known, mapping=mapping, year=year)
         return _filed(report, "indicators", result, source)
 

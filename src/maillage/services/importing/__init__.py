@@ -20,13 +20,21 @@ Identity (resolution on identifiers):
   its themes, territories and identifiers extended, its values kept. A shared
   identifier merges only one to one: when several incoming records, or several stored
   actors, carry it (the places of one structure share its SIRET), none is merged;
+- a record repeating an earlier one of the file (same key) is folded into it: the
+  first's values kept, its empty fields filled, what differs reported on both rows;
+- a link's end is a key of this import or source, a SIRET/SIREN/RNA, else a name: the
+  one live actor (stored, or of the file) with the same comparable name; several, or
+  only close names, reject the row with the candidates named. A link kind our list
+  lacks rejects its row, unless ``kind_map`` maps it;
 - a link is the same when its ends, kind, start date and source reference are; a
   re-imported link is left as it is.
+
+Counts: see :mod:`.report` (rows = created + updated + merged + unchanged + rejected).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +44,7 @@ from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.services.importing.cleaning import import_key
 from maillage.services.importing.formats import FORMATS, Format, default_source, import_file
 from maillage.services.importing.identity import _ActorPlan, _Batch, _plan_actors
-from maillage.services.importing.linking import _plan_links
+from maillage.services.importing.linking import _plan_links, link_kinds
 from maillage.services.importing.report import STANDIN, ImportReport, Progress, record_run
 from maillage.storage.audit import Context, open_batch
 from maillage.storage.bulk import paused_gc
@@ -76,28 +84,37 @@ def import_records(
     dry_run: bool = False,
     user: str = "import",
     progress: Progress | None = None,
+    kind_map: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Validate and store the actors and links read from one file, as one import.
 
     ``parse_issues`` are the reader's (errors reject, warnings are kept in the report);
-    ``parse_rejected`` counts the rows the reader rejected; ``actor_rows``/``link_rows``
-    give the file row of each record for the issue report. Returns the report; a
-    ``failed`` one wrote nothing but its ``import_run`` row.
+    ``rows`` is the number of data rows of the file (the report's ``lines``; its
+    ``rows`` count records: see :mod:`.report`); ``parse_rejected`` counts the rows the
+    reader rejected; ``actor_rows``/``link_rows``
+    give the file row of each record for the issue report; ``kind_map`` maps the link
+    kinds of the file that our list lacks (``{"partenaire": "partnership"}``: see
+    :func:`~maillage.services.importing.linking.link_kinds`). Returns the report; a
+    ``failed`` one wrote nothing but its ``import_run`` row. Raises InvalidInput for a
+    kind mapped to no link kind.
     """
+    kinds = link_kinds(kind_map)
     parse_issues = list(parse_issues)
     if parse_rejected is None:
         errors = (i for i in parse_issues if i.severity == "error" and i.row is not None)
         parse_rejected = len({i.row for i in errors})
     for attempt in range(1, RACE_ATTEMPTS + 1):
         report = ImportReport(kind, source, file)
-        report.rows = rows if rows is not None else len(actor_records) + len(link_records)
+        report.lines = rows if rows is not None else len(actor_records) + len(link_records)
         report.issues = [i for i in parse_issues if i.severity == "error"]
         report.warnings = [i for i in parse_issues if i.severity != "error"]
+        report.read("actors", len(actor_records))
+        report.read("links", len(link_records))
         report.rejected = parse_rejected
         report.count_read_rejections()  # for the file's entity, before its own rejections
         batch = _Batch(report, actor_records, link_records,
                        actor_rows or [None] * len(actor_records),
-                       link_rows or [None] * len(link_records), progress)  # fmt: skip
+                       link_rows or [None] * len(link_records), progress, kinds)  # fmt: skip
         try:
             return _attempt(db, batch, kind, source, partial, dry_run, user)
         except Conflict:
@@ -129,7 +146,9 @@ def _attempt(
         new_links = _plan_links(conn, batch, plan, source)
         anything = bool(plan.new or plan.changes or new_links)
         if _verdict(report, partial, dry_run) or not anything:
-            if report.status != "dry_run":
+            if report.status == "dry_run":
+                report.check_balance()
+            else:
                 record_run(conn, report, None)
             return report
         batch_id = open_batch(conn, kind="import", label=f"import {kind} {source}", user=user)

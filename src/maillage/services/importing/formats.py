@@ -2,7 +2,10 @@
 (:mod:`maillage.io`), then call one import service (one import is one ``import_run``
 and one audit batch). Used by ``maillage import``, the demo and web uploads.
 
-``mapping`` (``{column: field}``) renames a column or key to the schema's name before a
+``sheet`` names the worksheet of a workbook to read (default: the one named for what
+the format reads, ``links``/``liens`` for links, ``actors``/``acteurs`` for actors, as
+``maillage export xlsx`` writes them, else the first); ``kind_map`` (``{kind in the
+file: link kind}``) maps link kinds our list lacks. ``mapping`` (``{column: field}``) renames a column or key to the schema's name before a
 national format's parser reads it (for generic tables and needs/indicators it maps a
 column to a field); it is refused by the formats whose columns are fixed (graphs,
 workbooks). ``network`` is a folder holding ``actors.csv`` and ``links.csv`` of one
@@ -29,7 +32,7 @@ from maillage.io.reading import Table, read_csv_table, read_table
 from maillage.io.result import ParseResult
 from maillage.io.scdl import parse_scdl
 from maillage.io.tabular import parse_actor_table, parse_link_table
-from maillage.io.unreadable import json_objects, load_json
+from maillage.io.unreadable import json_objects, load_json, open_workbook
 from maillage.model.errors import InvalidInput
 from maillage.services import importing, needs  # importing: this package, used at call time
 from maillage.services.importing.report import ImportReport, Progress
@@ -71,9 +74,11 @@ class Job:
     year: int | None
     file: str | None
     options: ImportOptions
+    sheet: str | None = None
+    kind_map: Mapping[str, str] | None = None
 
 
-Reader = Callable[[Path, ColumnMap, str, bool], Parsed]
+Reader = Callable[[Job], Parsed]
 Importer = Callable[[Job], ImportReport]
 
 
@@ -111,91 +116,143 @@ def _rows_of(table: Table, result: ParseResult) -> list[int | None]:
     return [n for n in table.numbers if n not in rejected]
 
 
+WORKBOOKS = (".xlsx", ".xlsm")
+SHEETS = {"links": ("links", "liens"), "actors": ("actors", "acteurs")}
+"""The worksheet read by default for each generic format, when a workbook has it (the
+sheets of ``maillage export xlsx``)."""
+
+
+def _sheet(job: Job, kind: str | None = None) -> str | int:
+    """The worksheet of ``job``'s workbook to read: ``--sheet``, else the one named for
+    ``kind`` (:data:`SHEETS`), else the first. Raises InvalidInput for ``--sheet`` on a
+    file that is no workbook."""
+    if job.path.suffix.lower() not in WORKBOOKS:
+        if job.sheet is not None:
+            raise InvalidInput("--sheet", job.sheet, "--sheet ne s'applique qu'à un classeur "
+                               "(.xlsx)", "--sheet applies to a workbook (.xlsx) only")  # fmt: skip
+        return 0
+    if job.sheet is not None:
+        return job.sheet
+    if kind in SHEETS:
+        workbook = open_workbook(job.path, job.path.name, read_only=True)
+        names: dict[str, str] = {str(name).casefold(): str(name) for name in workbook.sheetnames}
+        workbook.close()
+        for wanted in SHEETS[kind]:
+            if wanted in names and len(names) > 1:
+                return names[wanted]
+    return 0
+
+
+def _no_sheet(job: Job, what: str) -> None:
+    if job.sheet is not None:
+        raise InvalidInput("--sheet", job.sheet, f"--sheet ne s'applique pas à un {what} "
+                           "(feuilles fixées par le format)",
+                           f"--sheet does not apply to a {what}")  # fmt: skip
+
+
+def _read_table(job: Job, kind: str | None = None) -> Table:
+    return read_table(job.path, sheet=_sheet(job, kind))
+
+
 def _generic(kind: str) -> Reader:
-    def read(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-        table = read_table(path)
+    def read(job: Job) -> Parsed:
+        table = _read_table(job, kind)
         parse = parse_actor_table if kind == "actors" else parse_link_table
-        result = parse(table, mapping, source=source)
+        result = parse(table, job.mapping, source=job.source)
         rows = _rows_of(table, result)
         return Parsed(result, rows, None) if kind == "actors" else Parsed(result, None, rows)
 
     return read
 
 
-def _network(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-    _no_mapping(mapping, "réseau livré")
+def _network(job: Job) -> Parsed:
+    _no_mapping(job.mapping, "réseau livré")
+    _no_sheet(job, "réseau livré")
+    path, source = job.path, job.source
     result = parse_actor_table(read_table(path / "actors.csv"), source=source)
     result.extend(parse_link_table(read_table(path / "links.csv"), source=source))
     return Parsed(result)
 
 
-def _lieux(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+def _lieux(job: Job) -> Parsed:
+    path, mapping, source = job.path, job.mapping, job.source
     if path.suffix.lower() == ".json":
+        _no_sheet(job, "fichier JSON")
         data = json_objects(load_json(path), path.name)
         result = parse_lieux_json(_renamed_records(data, mapping), file=path.name, source=source)
     else:
+        _sheet(job)
         result = parse_lieux_csv(_renamed(read_csv_table(path), mapping), source=source)
     importing.qualify_keys(result.actors)
     return Parsed(result)
 
 
-def _data_inclusion(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
+def _data_inclusion(job: Job) -> Parsed:
+    path, mapping, source = job.path, job.mapping, job.source
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in WORKBOOKS:
         _no_mapping(mapping, "classeur data·inclusion")
+        _no_sheet(job, "classeur data·inclusion")
         return Parsed(read_data_inclusion_xlsx(path, source=source))
     if suffix == ".json":
+        _no_sheet(job, "fichier JSON")
         records = _renamed_records(json_objects(load_json(path), path.name), mapping)
         return Parsed(parse_data_inclusion(records, file=path.name, source=source))
-    return Parsed(parse_data_inclusion(_renamed(read_table(path), mapping), source=source))
+    return Parsed(parse_data_inclusion(_renamed(_read_table(job), mapping), source=source))
 
 
-def _scdl(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-    table = _renamed(read_table(path), mapping)
-    return Parsed(parse_scdl(table, repair=repair, source=source))
+def _scdl(job: Job) -> Parsed:
+    table = _renamed(_read_table(job), job.mapping)
+    return Parsed(parse_scdl(table, repair=job.repair, source=job.source))
 
 
-def _decp(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-    records = _renamed_records(decp_records(load_json(path), path.name), mapping)
-    result, link_rows = parse_decp_rows(records, file=path.name, source=source)
+def _decp(job: Job) -> Parsed:
+    _no_sheet(job, "fichier DECP")
+    path = job.path
+    records = _renamed_records(decp_records(load_json(path), path.name), job.mapping)
+    result, link_rows = parse_decp_rows(records, file=path.name, source=job.source)
     return Parsed(result, None, link_rows)
 
 
-def _france_services(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-    return Parsed(parse_france_services(_renamed(read_table(path), mapping), source=source))
+def _france_services(job: Job) -> Parsed:
+    table = _renamed(_read_table(job), job.mapping)
+    return Parsed(parse_france_services(table, source=job.source))
 
 
 def _graph(reader: Callable[[Path], ParseResult], what: str) -> Reader:
-    def read(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-        _no_mapping(mapping, what)
-        return Parsed(reader(path))
+    def read(job: Job) -> Parsed:
+        _no_mapping(job.mapping, what)
+        _no_sheet(job, what)
+        return Parsed(reader(job.path))
 
     return read
 
 
-def _kumu(path: Path, mapping: ColumnMap, source: str, repair: bool) -> Parsed:
-    _no_mapping(mapping, "classeur Kumu")
-    return Parsed(read_kumu(path, source=source))
+def _kumu(job: Job) -> Parsed:
+    _no_mapping(job.mapping, "classeur Kumu")
+    _no_sheet(job, "classeur Kumu")
+    return Parsed(read_kumu(job.path, source=job.source))
 
 
 def _records(reader: Reader) -> Importer:
     """Read the actors and links of a file, then import them as one batch."""
 
     def run(job: Job) -> ImportReport:
-        parsed = reader(job.path, job.mapping, job.source, job.repair)
+        parsed = reader(job)
         result = parsed.result
         return importing.import_records(
             db=job.db, kind=job.fmt, source=job.source, actor_records=result.actors,
             link_records=result.links, file=job.file or str(job.path),
             parse_issues=result.issues, rows=result.rows, parse_rejected=result.rejected,
-            actor_rows=parsed.actor_rows, link_rows=parsed.link_rows, **job.options,
+            actor_rows=parsed.actor_rows, link_rows=parsed.link_rows, kind_map=job.kind_map,
+            **job.options,
         )  # fmt: skip
 
     return run
 
 
 def _table(job: Job) -> Table:
-    table = read_table(job.path)
+    table = _read_table(job)
     table.file = job.file or table.file
     return table
 
@@ -225,7 +282,7 @@ class Format:
 FORMATS: dict[str, Format] = {
     "actors": Format(_records(_generic("actors")), None, "des acteurs (CSV, XLSX)"),
     "links": Format(_records(_generic("links")), None, "des liens (CSV, XLSX) entre "
-                    "acteurs d'une même source ou nommés par SIRET/SIREN/RNA"),
+                    "acteurs d'une même source, nommés par SIRET/SIREN/RNA ou par leur nom"),
     "lieux": Format(_records(_lieux), "cartographie-nationale", "des lieux de médiation "
                     "numérique (CSV schéma 1.0.2 ou export JSON de la cartographie nationale)"),
     "data-inclusion": Format(_records(_data_inclusion), "data-inclusion", "des structures "
@@ -275,14 +332,17 @@ def import_file(
     user: str = "import",
     progress: Progress | None = None,
     file: str | None = None,
+    sheet: str | None = None,
+    kind_map: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Read ``path`` as ``fmt`` (a key of :data:`FORMATS`) and import it; returns the report.
 
     ``source`` defaults to :func:`default_source`; ``repair`` applies the SCDL repairs
     before the schema check; ``year`` is the indicators' year when the file has none;
     ``file`` names the file in the report (default: the path, or the table's name for
-    needs and indicators). Raises InvalidInput for an unknown format or a mapping the
-    format refuses; a file's bad rows are in the report, never raised.
+    needs and indicators); ``sheet`` and ``kind_map``: see the module docstring. Raises
+    InvalidInput for an unknown format, a mapping or a sheet the format refuses, or a
+    kind mapped to no link kind; a file's bad rows are in the report, never raised.
     """
     spec = FORMATS.get(fmt)
     if spec is None:
@@ -290,6 +350,7 @@ def import_file(
                            "formats: " + ", ".join(FORMATS))  # fmt: skip
     options = ImportOptions(partial=partial, dry_run=dry_run, user=user, progress=progress)
     job = Job(db, fmt, Path(path), source or default_source(fmt, Path(path)),
-              dict(mapping) if mapping else None, repair, year, file, options)  # fmt: skip
+              dict(mapping) if mapping else None, repair, year, file, options, sheet,
+              dict(kind_map) if kind_map else None)  # fmt: skip
     with paused_gc():  # parsing too: millions of short-lived objects, no cycles
         return spec.run(job)

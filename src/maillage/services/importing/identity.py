@@ -170,6 +170,7 @@ class _Batch:
     actor_rows: Sequence[int | None]
     link_rows: Sequence[int | None]
     progress: Progress | None
+    kinds: dict[str, str] = field(default_factory=dict)  # folded kind of the file -> code
     done: int = 0
 
     @property
@@ -206,12 +207,14 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     ref = _Reference(conn)
     keys = list(map(import_key, batch.actors))
     cleaned: list[tuple[ActorRecord, str, dict[str, Any]]] = []
+    rows: list[int | None] = []  # the file row of each cleaned record
     records = zip(batch.actors, batch.actor_rows, keys, strict=True)
     where: dict[str, tuple[int | None, str]] = {}
     for index, (record, row, key) in enumerate(records):
         where.setdefault(key, (row, record.name))
         try:
             cleaned.append((record, key, _clean_actor(record, key, source, ref, batch.warn, row)))
+            rows.append(row)
         except InvalidInput as exc:
             batch.reject("actors", row, f"acteur « {record.name} »", exc)
         if index % 1000 == 999:
@@ -222,7 +225,7 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     firsts = {key: values for _, key, values in reversed(cleaned)}  # first record of a key
     counts = Counter(f"{s}:{v}" for values in firsts.values() for s in HELD if (v := values.get(s)))
     holders = _Holders(identities.by_ident, counts, where, batch)
-    matched = _match_all(batch, cleaned, plan, identities, holders)
+    matched = _match_all(batch, cleaned, rows, plan, identities, holders)
     _plan_matches(conn, plan, matched, batch.report, holders)
     batch.report.count("actors", "created", len(plan.new))
     return plan
@@ -231,11 +234,14 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
 def _match_all(
     batch: _Batch,
     cleaned: list[tuple[ActorRecord, str, dict[str, Any]]],
+    rows: list[int | None],
     plan: _ActorPlan,
     identities: _Identities,
     holders: _Holders,
 ) -> list[tuple[str, int, str, dict[str, Any]]]:
-    """Plan the new actors; return the others with the stored actor they match."""
+    """Plan the new actors; return the others with the stored actor they match. A
+    record whose key an earlier record of the file has is folded into it
+    (:func:`_fold_duplicate`)."""
     keys = [key for _, key, _ in cleaned]
     if not identities.by_key and not identities.by_ident and len(set(keys)) == len(keys):
         if any(count > 1 for count in holders.counts.values()):
@@ -251,15 +257,15 @@ def _match_all(
             for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna"))
         )
     matched: list[tuple[str, int, str, dict[str, Any]]] = []
-    seen: set[str] = set()
-    for record, key, values in cleaned:
+    seen: dict[str, tuple[int | None, dict[str, Any]]] = {}  # key -> first row, values
+    for (record, key, values), row in zip(cleaned, rows, strict=True):
         if key in seen:
-            batch.report.count("actors", "unchanged")
-            batch.warn(ImportIssue(None, "key", key, f"« {record.name} » : même acteur "
-                                   "plus haut dans le fichier, gardé une fois",
-                                   severity="warning"))  # fmt: skip
+            first_row, first = seen[key]
+            folded = _fold_duplicate(first, values)
+            batch.report.count("actors", "merged" if folded.differ or folded.added else "unchanged")
+            batch.warn(folded.issue(key, record.name, row, first_row))
             continue
-        seen.add(key)
+        seen[key] = (row, values)
         found = identities.match(values, incoming)
         if found is None:
             holders.assign(key, values, None)
@@ -267,6 +273,81 @@ def _match_all(
         else:
             matched.append((key, *found, values))
     return matched
+
+
+FIELD_LABELS = {
+    "name": "nom", "acronym": "sigle", "description": "description", "world": "monde",
+    "category": "catégorie", "digital_profile": "profil numérique", "siren": "SIREN",
+    "siret": "SIRET", "rna": "RNA", "holder_siret": "SIRET de la structure porteuse",
+    "holder_rna": "RNA de la structure porteuse", "legal_form": "forme juridique",
+    "naf": "code NAF", "address": "adresse", "postcode": "code postal",
+    "commune_code": "commune", "latitude": "latitude", "longitude": "longitude",
+    "website": "site web", "email": "e-mail", "phone": "téléphone",
+    "classification_rule": "règle de classement", "source_ref": "référence",
+}  # fmt: skip
+"""French names of the actor fields, in the messages on duplicates."""
+_NOT_FILLED = frozenset(("siret", "siren", "rna", "holder_siret", "holder_rna", "identifiers",
+                         "source", "classification_rule"))  # fmt: skip
+
+
+@dataclass
+class _Folded:
+    """A duplicate record folded into the first record of its key: the fields whose
+    values differ (the first's kept, the duplicate's ``{field: value}``), and the fields
+    the duplicate filled in."""
+
+    differ: dict[str, Any]
+    added: list[str]
+
+    def issue(self, key: str, name: str, row: int | None, first_row: int | None) -> ImportIssue:
+        """The warning naming both rows and what differs."""
+        same = "même nom, commune et adresse" if key.startswith("nom:") else f"même clé « {key} »"
+        if row is not None and first_row is not None:
+            head = f"ligne {row} : même acteur que la ligne {first_row} ({same})"
+        else:
+            head = f"« {name} » : même acteur plus haut dans le fichier ({same})"
+        labels = [FIELD_LABELS.get(f, f) for f in self.differ]
+        parts = [head]
+        if self.differ:
+            kept = f"ligne {first_row}" if first_row is not None else "première ligne"
+            parts.append(f"diffèrent : {', '.join(labels)} (valeurs de la {kept} gardées)")
+        if self.added:
+            parts.append("complétés : " + ", ".join(FIELD_LABELS.get(f, f) for f in self.added))
+        if not self.differ and not self.added:
+            parts.append("mêmes valeurs, gardé une fois")
+        field = ", ".join(self.differ) or "key"
+        value = "; ".join(f"{f}={v}" for f, v in self.differ.items()) or key
+        return ImportIssue(row, field, value, " ; ".join(parts), severity="warning")
+
+
+def _fold_duplicate(first: dict[str, Any], other: dict[str, Any]) -> _Folded:
+    """Fold ``other`` into ``first`` (same key, earlier in the file): the first's values
+    are kept, its empty fields filled and its collections extended with the other's;
+    returns what differed (never dropped silently: the caller reports it)."""
+    folded = _Folded({}, [])
+    for name, value in other.items():
+        if value in (None, "", []) or name in ("identifiers", "source"):
+            continue
+        old = first.get(name)
+        if name in COLLECTIONS:
+            if missing := [v for v in value if v not in (old or ())]:
+                first[name] = sorted({*(old or ()), *missing})
+                folded.added.append(name)
+        elif name == "extra":
+            old = old or {}
+            folded.differ.update((k, v) for k, v in value.items() if k in old and old[k] != v)
+            if missing_keys := [k for k in value if k not in old]:
+                first[name] = {**value, **old}
+                folded.added.extend(missing_keys)
+        elif old in (None, ""):
+            if name not in _NOT_FILLED:
+                first[name] = value
+                folded.added.append(name)
+            else:
+                folded.differ[name] = value
+        elif old != value:
+            folded.differ[name] = value
+    return folded
 
 
 def _plan_matches(

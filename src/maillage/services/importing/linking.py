@@ -3,44 +3,73 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.io.resolve import NameIndex
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, MaillageError
 from maillage.model.records import ImportIssue, LinkRecord
+from maillage.model.text import fold
 from maillage.services.importing.cleaning import _with_origin
 from maillage.services.importing.identity import _ActorPlan, _Batch, _Identities
-from maillage.services.importing.report import LINK_VALUE_FIELDS
+from maillage.services.importing.report import LINK_VALUE_FIELDS, STANDIN
 from maillage.services.validation import (
     clean_link,
 )
 from maillage.storage.tables import (
+    actor,
     link,
 )
 
 
+def link_kinds(kind_map: Mapping[str, str] | None) -> dict[str, str]:
+    """``{folded kind of a file: link kind code}`` from ``--map-kind`` pairs; raises
+    InvalidInput for a target that names no link kind (its code or label)."""
+    kinds = {}
+    for given, target in (kind_map or {}).items():
+        try:
+            kinds[fold(given)] = taxonomy.resolve("link_kinds", target, field="--map-kind")
+        except InvalidInput as exc:
+            raise InvalidInput("--map-kind", f"{given}={target}", f"« {target} » : {exc.rule}",
+                               f"'{target}': {exc.rule_en}") from None  # fmt: skip
+    return kinds
+
+
+def _known_kinds() -> str:
+    return ", ".join(f"{t.code} ({t.label_fr})" for t in taxonomy.load("link_kinds"))
+
+
+def _kind(record: LinkRecord, kinds: Mapping[str, str]) -> str:
+    """The link kind code of a record: mapped (``--map-kind``), else its code or label;
+    raises InvalidInput naming the known kinds and how to map one."""
+    text = (record.kind or "").strip()
+    if mapped := kinds.get(fold(text)):
+        return mapped
+    try:
+        return taxonomy.resolve("link_kinds", text, field="kind")
+    except MaillageError:
+        pass
+    known = _known_kinds()
+    raise InvalidInput(
+        "kind", record.kind,
+        f"type de lien inconnu : types connus : {known} ; à rattacher à l'un d'eux avec "
+        f"--map-kind \"{text}=CODE\" (répétable)",
+        f"unknown link kind: known kinds: {known}; map it to one of them with "
+        f"--map-kind \"{text}=CODE\" (repeatable)",
+    )  # fmt: skip
+
+
 def _link_values(
-    record: LinkRecord, ends: Callable[[str | None], int | None], source: str
+    record: LinkRecord, ends: _Ends, source: str, kinds: Mapping[str, str]
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for end in ("source", "target"):
         key = getattr(record, f"{end}_key")
-        actor_id = getattr(record, f"{end}_id") or ends(key)
-        if actor_id is None:
-            raise InvalidInput(
-                f"{end}_key",
-                key,
-                "aucun acteur de cette source ne porte ce code (ni ce SIRET/SIREN/RNA)",
-                "no actor of this source has this key (nor SIRET/SIREN/RNA)",
-            )
-        values[f"{end}_id"] = actor_id
-    try:
-        values["kind"] = taxonomy.resolve("link_kinds", record.kind, field="kind")
-    except MaillageError:
-        values["kind"] = record.kind  # clean_link names the allowed values
+        values[f"{end}_id"] = getattr(record, f"{end}_id") or ends.find(key, f"{end}_key")
+    values["kind"] = _kind(record, kinds)
     for name in LINK_VALUE_FIELDS:
         value = getattr(record, name)
         if value not in (None, [], ""):
@@ -55,32 +84,95 @@ def _link_values(
     return values
 
 
-def _end_finder(
-    conn: sa.Connection, plan: _ActorPlan, source: str
-) -> Callable[[str | None], int | None]:
-    """Resolve a link end: a key of this import, of this source, or a SIRET/SIREN/RNA."""
-    stored = _Identities.load(conn, source)
-    prefix = f"source:{source}:"
-    keys = {k[len(prefix) :]: v for k, v in stored.by_key.items()}
+class _Ends:
+    """Finds the actor a link's end names: a key of this import or of this source, a
+    SIRET/SIREN/RNA, else a name (:class:`~maillage.io.resolve.NameIndex` over the
+    live stored actors and the actors of the file): one actor with the same comparable
+    name, never a guess. ``notes`` collects, per end found by a name that is not
+    written the same, what it was read as (the caller reports it on the link's row)."""
 
-    def find(key: str | None) -> int | None:
-        if not key:
-            return None
-        if key in plan.ids:
-            return plan.ids[key]
-        if key in keys:
-            return keys[key]
+    def __init__(self, conn: sa.Connection, plan: _ActorPlan, source: str) -> None:
+        self.conn, self.plan = conn, plan
+        self.stored = _Identities.load(conn, source)
+        prefix = f"source:{source}:"
+        self.keys = {k[len(prefix) :]: v for k, v in self.stored.by_key.items()}
+        self.notes: list[tuple[str, str, str]] = []  # (field, name, what it was read as)
+        self._names: NameIndex | None = None
+        self._shown: dict[int, str] = {}
+
+    def by_key(self, key: str) -> int | None:
+        if key in self.plan.ids:
+            return self.plan.ids[key]
+        if key in self.keys:
+            return self.keys[key]
         digits = "".join(ch for ch in key if ch.isalnum()).upper()
         for scheme in ("siret", "siren", "rna"):
             ident = f"{scheme}:{digits}"
-            if ident in plan.idents:
-                return plan.idents[ident]
-            found = stored.by_ident.get(ident, ())
+            if ident in self.plan.idents:
+                return self.plan.idents[ident]
+            found = self.stored.by_ident.get(ident, ())
             if len(found) == 1:
                 return found[0]
         return None
 
-    return find
+    def find(self, key: str | None, field: str) -> int:
+        """The id (or stand-in) of the actor ``key`` names; raises InvalidInput naming
+        the candidates when a name matches several actors or only close ones."""
+        if not key:
+            raise InvalidInput(field, key, "extrémité du lien requise", "a link end is required")
+        found = self.by_key(key)
+        if found is not None:
+            return found
+        same, close = self.names.find(key)
+        if len(same) == 1:
+            if fold(key) != fold(self._name(same[0])):
+                self.notes.append((field, key, self._show(same[0])))
+            return same[0]
+        if same:
+            shown = " ; ".join(self._show(i) for i in same[:5])
+            more = f" et {len(same) - 5} autres" if len(same) > 5 else ""
+            raise InvalidInput(field, key, f"nom ambigu : {len(same)} acteurs le portent "
+                               f"({shown}{more}) : nommez l'extrémité par sa clé ou son SIRET",
+                               f"ambiguous name: {len(same)} actors carry it")  # fmt: skip
+        if close:
+            shown = " ; ".join(f"{self._show(i)} à {score:.2f}" for i, score in close)
+            raise InvalidInput(field, key, "aucun acteur de ce nom ; noms proches, non "
+                               f"retenus sans vous : {shown} : écrivez le nom exact, la clé "
+                               "ou le SIRET", f"no actor of this name; close names: {shown}")  # fmt: skip
+        raise InvalidInput(
+            field, key,
+            "aucun acteur de cette source ne porte ce code (ni ce SIRET/SIREN/RNA), et aucun "
+            "acteur ne porte ce nom",
+            "no actor of this source has this key (nor SIRET/SIREN/RNA), nor any actor this name",
+        )  # fmt: skip
+
+    @property
+    def names(self) -> NameIndex:
+        """The names of the live stored actors and of the file's new actors (built the
+        first time an end is not found by its key)."""
+        if self._names is None:
+            index = NameIndex()
+            query = sa.select(actor.c.id, actor.c.name, actor.c.commune_code).where(
+                actor.c.deleted_at.is_(None), actor.c.merged_into_id.is_(None)
+            )
+            for actor_id, name, commune in self.conn.execute(query):
+                index.add(actor_id, name)
+                self._shown[actor_id] = f"« {name} » (n° {actor_id}, {commune or 'sans commune'})"
+            for number, values in enumerate(self.plan.new):
+                index.add(STANDIN + number, values["name"])
+                self._shown[STANDIN + number] = (
+                    f"« {values['name']} » (acteur de ce fichier, "
+                    f"{values.get('commune_code') or 'sans commune'})"
+                )
+            self._names = index
+        return self._names
+
+    def _show(self, actor_id: int) -> str:
+        return self._shown.get(actor_id, str(actor_id))
+
+    def _name(self, actor_id: int) -> str:
+        shown = self._show(actor_id)
+        return shown[2 : shown.index(" » (")] if " » (" in shown else shown
 
 
 def _with_reference(record: LinkRecord, exc: InvalidInput) -> InvalidInput:
@@ -114,15 +206,20 @@ def _plan_links(
     conn: sa.Connection, batch: _Batch, plan: _ActorPlan, source: str
 ) -> list[dict[str, Any]]:
     """Validate every link (ends resolved, stand-ins for new actors); drop known ones."""
-    ends = _end_finder(conn, plan, source)
+    ends = _Ends(conn, plan, source)
     existing = _stored_links(conn, source)
     planned: set[tuple[Any, ...]] = set()
     twice = 0
     new: list[dict[str, Any]] = []
     for record, row in zip(batch.links, batch.link_rows, strict=True):
         try:
-            values = clean_link(_link_values(record, ends, source))
+            values = clean_link(_link_values(record, ends, source, batch.kinds))
+            for field, name, read_as in ends.notes:
+                batch.warn(ImportIssue(row, field, name, f"« {name} » lu comme {read_as} "
+                                       "(même nom à la forme près)", severity="warning"))  # fmt: skip
+            ends.notes.clear()
         except InvalidInput as exc:
+            ends.notes.clear()
             name = f"lien {record.source_key} → {record.target_key}"
             key = record.target_key if exc.field == "target_id" else record.source_key
             exc = _with_reference(record, exc)

@@ -1,4 +1,22 @@
-"""What an import did: the report of counts, issues and warnings, and its ``import_run`` row."""
+"""What an import did: the report of counts, issues and warnings, and its ``import_run`` row.
+
+**One count that balances.** A *row* of the report is one record the import counted:
+an actor, a link, a need, an indicator read from the file, or one file row that the
+file's reader rejected before it made any record. A file row that holds several
+records counts once per record (a SCDL grant row gives a funder, a beneficiary and a
+funding link: three rows; a wide indicators row one row per indicator column; a funder
+named on ten rows of a SCDL file is one actor, deduplicated by the reader). ``lines``
+keeps the number of data rows of the file as read. Every row is counted exactly once,
+so that for each entity of ``details`` and for the totals::
+
+    rows = created + updated + merged + unchanged + rejected
+
+``merged`` counts the records merged into a stored actor of another source, or into
+an earlier record of the same file (a duplicate: its differing values reported);
+``unchanged`` the records that changed nothing, and, once an import is refused
+(``failed``: nothing written), every valid record. :meth:`ImportReport.check_balance`
+raises when the rule breaks: every import calls it before it logs its run.
+"""
 
 from __future__ import annotations
 
@@ -49,13 +67,15 @@ class ImportReport:
     """What an import did; ``issues`` lists every rejected row with its reason.
 
     The totals add up the ``details`` per entity (``actors``, ``links``, ``needs``,
-    ``indicators``); ``warnings`` lists repairs and values left out (rows kept).
+    ``indicators``, ``records``), each with its own ``rows`` (see the module docstring
+    for what a row counts); ``warnings`` lists repairs and values left out (rows kept).
     """
 
     kind: str
     source: str
     file: str | None
     rows: int = 0
+    lines: int | None = None
     created: int = 0
     updated: int = 0
     merged: int = 0
@@ -68,10 +88,18 @@ class ImportReport:
     import_run_id: int | None = None
     status: str = "done"
 
+    def _entity(self, entity: str) -> dict[str, int]:
+        return self.details.setdefault(entity, dict.fromkeys(("rows", *COUNTS), 0))
+
+    def read(self, entity: str, n: int) -> None:
+        """Add ``n`` rows of ``entity`` (records read, or file rows its reader rejected)
+        to be counted: each must end in exactly one of :data:`COUNTS`."""
+        self._entity(entity)["rows"] += n
+        self.rows += n
+
     def count(self, entity: str, what: str, n: int = 1) -> None:
         """Add ``n`` to one count of ``entity`` and to the total."""
-        counts = self.details.setdefault(entity, dict.fromkeys(COUNTS, 0))
-        counts[what] += n
+        self._entity(entity)[what] += n
         setattr(self, what, getattr(self, what) + n)
 
     def count_read_rejections(self) -> None:
@@ -81,16 +109,42 @@ class ImportReport:
         after the import's own rejections, changes nothing."""
         counted = sum(counts["rejected"] for counts in self.details.values())
         if missing := self.rejected - counted:
-            entity = READ_ENTITY.get(self.kind, "actors")
-            counts = self.details.setdefault(entity, dict.fromkeys(COUNTS, 0))
+            counts = self._entity(READ_ENTITY.get(self.kind, "actors"))
             counts["rejected"] += missing
+            counts["rows"] += missing
+            self.rows += missing
 
     def clear_writes(self) -> None:
-        """Zero the write counts (a failed import wrote nothing); rejections stay."""
-        for what in ("created", "updated", "merged", "unchanged"):
+        """Count every valid record as unchanged (a failed import wrote nothing);
+        rejections stay."""
+        for what in ("created", "updated", "merged"):
+            self.unchanged += getattr(self, what)
             setattr(self, what, 0)
             for counts in self.details.values():
+                counts["unchanged"] += counts[what]
                 counts[what] = 0
+
+    def imbalance(self) -> list[str]:
+        """What breaks ``rows = created + updated + merged + unchanged + rejected``, in
+        the totals, in an entity, or between them; empty when the counts balance."""
+        wrong = []
+        for entity, counts in {"total": self.counts(), **self.details}.items():
+            if counts["rows"] != sum(counts[what] for what in COUNTS):
+                wrong.append(f"{entity}: {counts}")
+        for what in ("rows", *COUNTS):
+            if getattr(self, what) != sum(counts[what] for counts in self.details.values()):
+                wrong.append(f"total {what} {getattr(self, what)} != details {self.details}")
+        return wrong
+
+    def counts(self) -> dict[str, int]:
+        """The totals: ``rows`` and each of :data:`COUNTS`."""
+        return {what: getattr(self, what) for what in ("rows", *COUNTS)}
+
+    def check_balance(self) -> None:
+        """Raise AssertionError when the counts do not balance (a bug of the import,
+        never of the file): see the module docstring."""
+        if wrong := self.imbalance():
+            raise AssertionError(f"import {self.kind} {self.file}: counts unbalanced: {wrong}")
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (issues and warnings as dicts)."""
@@ -108,8 +162,10 @@ def _issue_dict(issue: ImportIssue) -> dict[str, Any]:
 
 
 def record_run(conn: sa.Connection, report: ImportReport, batch_id: int | None) -> None:
-    """Log one import (its counts and first 1,000 issues) in ``import_run``."""
-    counts: dict[str, Any] = {k: getattr(report, k) for k in ("rows", *COUNTS)}
+    """Log one import (its counts and first 1,000 issues) in ``import_run``; raises
+    AssertionError, before anything is logged, when the counts do not balance."""
+    report.check_balance()
+    counts: dict[str, Any] = {**report.counts(), "lines": report.lines}
     counts["details"] = report.details
     result = conn.execute(
         sa.insert(import_run).values(
