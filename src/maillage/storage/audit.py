@@ -88,16 +88,7 @@ def record_changes(
     """
     if not rows:
         return
-    constants = {
-        "entity": entity,
-        "action": action,
-        "user": ctx.user,
-        "source": ctx.source,
-        "batch_id": ctx.batch_id,
-        "undoes_id": None,
-        "before": None,
-        "at": utcnow(),
-    }
+    constants = {**_shared(entity, action, ctx), "before": None}
     encoded = isinstance(rows[0][1], str)
     insert_records(conn, change, ("entity_id", "after"), rows, constants, raw=encoded)
 
@@ -113,7 +104,13 @@ def record_updates(
     """Write many change rows at once: ``rows`` are (entity id, before, after)."""
     if not rows:
         return
-    constants = {
+    constants = _shared(entity, action, ctx)
+    insert_records(conn, change, ("entity_id", "before", "after"), rows, constants)
+
+
+def _shared(entity: str, action: str, ctx: Context) -> dict[str, Any]:
+    """The columns every change row of one bulk write shares."""
+    return {
         "entity": entity,
         "action": action,
         "user": ctx.user,
@@ -122,7 +119,6 @@ def record_updates(
         "undoes_id": None,
         "at": utcnow(),
     }
-    insert_records(conn, change, ("entity_id", "before", "after"), rows, constants)
 
 
 def history(conn: sa.Connection, *, entity: str, entity_id: int) -> list[dict[str, Any]]:
