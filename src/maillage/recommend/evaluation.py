@@ -195,10 +195,7 @@ def _intervals(
     intervals = {
         name: {m: _percentiles(b) for m, b in metrics.items()} for name, metrics in boot.items()
     }
-    best = {
-        m: max(CLASSICS, key=lambda c, m=m: np.nan_to_num(_mean(parts[c][m]), nan=-1.0))
-        for m in METRICS
-    }
+    best = {m: _best_classic(parts, m) for m in METRICS}
     ratio: dict[str, Any] = {}
     for m in METRICS:
         ref, own = boot[best[m]][m], boot["model"][m]
@@ -224,6 +221,12 @@ def _intervals(
             "difference_interval": _percentiles(bridge_boot["model"] - bridge_boot["adamic_adar"]),
         },
     }
+
+
+def _best_classic(parts: dict[str, dict[str, FloatArray]], metric: str) -> str:
+    """The classic with the best point estimate of ``metric`` (NaN counts as worst)."""
+    means = {c: _mean(parts[c][metric]) for c in CLASSICS}
+    return max(CLASSICS, key=lambda c: means[c] if np.isfinite(means[c]) else -1.0)
 
 
 def _draws(size: int, resamples: int, rng: np.random.Generator) -> IntArray:
