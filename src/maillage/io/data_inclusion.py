@@ -27,6 +27,7 @@ import jsonschema_rs
 
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
+from maillage.io.columns import canonical_records, canonical_table
 from maillage.io.reading import Table, read_table, read_xlsx_table
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.schema_errors import field_problems, schema_validator
@@ -141,8 +142,14 @@ def parse_data_inclusion(
     """
     if kind not in ("structure", "service"):
         raise ValueError(f"kind must be 'structure' or 'service', not {kind!r}")
+    names = list(_schema(kind)["properties"])
+    renamed: list[ImportIssue] = []
+    if isinstance(records, Table):
+        records = canonical_table(records, names)
+    else:
+        records, renamed = canonical_records(list(records), names, file)
     numbered = _numbered(records)
-    result = ParseResult(issues=list(records.issues) if isinstance(records, Table) else [])
+    result = ParseResult(issues=list(records.issues) if isinstance(records, Table) else renamed)
     name = records.file if isinstance(records, Table) else file
     fill_source = isinstance(records, Table) and "source" not in records.header
     if fill_source and numbered:

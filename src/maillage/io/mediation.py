@@ -31,6 +31,7 @@ from typing import Any
 
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
+from maillage.io.columns import canonical_records, canonical_table
 from maillage.io.reading import Table, read_csv_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.spreadsheet import safe_row
@@ -60,6 +61,8 @@ _MAPPED = {
     "longitude", "telephone", "courriels", "courriel", "site_web", "presentation_detail",
     "services",
 }  # fmt: skip
+_KEYS = (*LIEUX_COLUMNS, *sorted(_MAPPED - set(LIEUX_COLUMNS)))
+"""The names a file's columns or keys are read as, in any case or spacing (``Adresse``)."""
 _SERVICE_SPLIT = re.compile(r"\s*[|;]\s*|,\s+(?=[A-ZÀ-Ý])")
 _PHONE = re.compile(r"\+\d{7,12}")
 _EPOCH = (dt.date(1970, 1, 1), dt.date(1969, 12, 31))  # a Unix time 0 shown in UTC or UTC-x
@@ -151,6 +154,7 @@ def parse_lieux_csv(
     """Return one actor per valid row of a schema v1.0.2 CSV (checked against the
     official Table Schema: required, patterns, types, unique ``id``)."""
     table = rows if isinstance(rows, Table) else table_from_records(dict(r) for r in rows)
+    table = canonical_table(table, _KEYS)
     schema = load_schema(LIEUX_SCHEMA)
     result = ParseResult(issues=list(table.issues), rows=len(table.rows))
     header_ok = schema.check_header(table.header, result.issues, table.file)
@@ -177,9 +181,10 @@ def parse_lieux_json(
     source: str = "cartographie-nationale",
 ) -> ParseResult:
     """Return one actor per place of a national map JSON export (records from 1)."""
-    result = ParseResult()
+    places, renamed = canonical_records(list(records), _KEYS, file)
+    result = ParseResult(issues=renamed)
     seen: set[str] = set()
-    for number, record in enumerate(records, start=1):
+    for number, record in enumerate(places, start=1):
         result.rows += 1
         log = RowLog(result.issues, number, file)
         actor = _actor(record, log, source)

