@@ -143,3 +143,129 @@ def test_generic_table_reads_field_names_in_any_case(tmp_path: Path) -> None:
     assert (actor.name, actor.source_ref, actor.postcode) == (
         "Tiers-lieu La Fabrique", "TL-7", "59000"
     )  # fmt: skip
+
+
+# Compressed files (item 7) and workbook sheets (item 8).
+
+ACTORS_CSV = (
+    "nom;siret;code_postal;commune\n"
+    "Association Les Amis;03899559300019;59300;Valenciennes\n"
+    "Mairie de Lille;21590350100017;59000;Lille\n"
+)
+
+
+def test_gzip_csv_is_read_as_its_content(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "acteurs.csv.gz"
+    path.write_bytes(gzip.compress(ACTORS_CSV.encode("utf-8")))
+    result = read_actors(path)
+    assert (result.rows, result.accepted, result.issues) == (2, 2, [])
+    assert [a.name for a in result.actors] == ["Association Les Amis", "Mairie de Lille"]
+
+
+def test_gzip_and_zip_json_read_by_the_format_parsers(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    from maillage.io.unreadable import data_suffix
+
+    places = json.dumps([PLACE, {**PLACE, "Id": "lieu-2"}]).encode("utf-8")
+    gz = tmp_path / "lieux.json.gz"
+    gz.write_bytes(gzip.compress(places))
+    archive = tmp_path / "lieux.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("export/lieux.json", places)
+        z.writestr("__MACOSX/export/._lieux.json", b"\0\0")
+    for path, name in ((gz, "lieux.json.gz"), (archive, "lieux.zip/export/lieux.json")):
+        assert data_suffix(path) == ".json"
+        result = read_lieux_json(path)
+        assert (result.rows, result.accepted) == (2, 2)
+        assert {i.file for i in result.issues} == {name}
+
+
+def test_zip_holding_several_files_names_them_or_reads_the_one_named(tmp_path: Path) -> None:
+    import zipfile
+
+    import pytest
+
+    from maillage.io.unreadable import UnreadableFile
+
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("acteurs.csv", ACTORS_CSV)
+        z.writestr("liens.csv", "source;cible\na;b\n")
+    with pytest.raises(UnreadableFile) as refused:
+        read_actors(archive)
+    assert str(refused.value) == (
+        "Fichier illisible « export.zip » : l'archive contient 2 fichiers (acteurs.csv, "
+        "liens.csv) : nommez celui à lire (--sheet NOM)"
+    )
+    result = read_actors(archive, sheet="acteurs.csv")
+    assert (result.rows, result.accepted) == (2, 2)
+
+
+def test_compressed_bombs_are_refused_within_the_limits(tmp_path: Path) -> None:
+    import gzip
+    import zipfile
+
+    import pytest
+
+    from maillage.io.unreadable import UnreadableFile
+
+    bomb = b"nom\n" + b"a" * (300 << 20)  # 300 MiB of one letter: about 300 KiB packed
+    gz = tmp_path / "bombe.csv.gz"
+    gz.write_bytes(gzip.compress(bomb, compresslevel=1))
+    archive = tmp_path / "bombe.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("bombe.csv", bomb)
+    for path in (gz, archive):
+        with pytest.raises(UnreadableFile, match="une bombe zip"):
+            read_actors(path)
+    damaged = tmp_path / "coupe.csv.gz"
+    damaged.write_bytes(gzip.compress(ACTORS_CSV.encode())[:-12])
+    with pytest.raises(UnreadableFile, match="fichier gzip endommagé"):
+        read_actors(damaged)
+
+
+def test_links_of_our_own_workbook_export_are_read_from_its_links_sheet(tmp_path: Path) -> None:
+    from maillage.io.tabular import read_links
+    from maillage.io.xlsx import write_xlsx
+    from maillage.model.records import ActorRecord, LinkRecord
+
+    actors = [ActorRecord(name="A", key="a"), ActorRecord(name="B", key="b"),
+              ActorRecord(name="C", key="c")]  # fmt: skip
+    links = [LinkRecord(source_key="a", target_key="b", kind="partnership"),
+             LinkRecord(source_key="b", target_key="c", kind="funding")]  # fmt: skip
+    path = tmp_path / "export.xlsx"
+    write_xlsx(path, actors, links)
+    result = read_links(path)
+    assert (result.rows, result.accepted, result.errors) == (2, 2, [])
+    assert [(k.source_key, k.target_key, k.kind) for k in result.links] == [
+        ("a", "b", "partnership"), ("b", "c", "funding")
+    ]  # fmt: skip
+    assert read_actors(path).accepted == 3
+
+
+def test_sheet_named_in_any_case_or_by_position(tmp_path: Path) -> None:
+    import openpyxl
+    import pytest
+
+    from maillage.io.unreadable import UnreadableFile
+
+    workbook = openpyxl.Workbook()
+    notes = workbook.active
+    assert notes is not None
+    notes.title = "Notes"
+    notes.append(["Ce classeur recense les tiers-lieux"])
+    places = workbook.create_sheet("Tiers-lieux 2024")
+    places.append(["Nom", "Code postal"])
+    places.append(["La Fabrique", "59000"])
+    path = tmp_path / "tiers-lieux.xlsx"
+    workbook.save(path)
+    for sheet in ("Tiers-lieux 2024", "tiers lieux 2024", "2"):
+        result = read_actors(path, sheet=sheet)
+        assert [(a.name, a.postcode) for a in result.actors] == [("La Fabrique", "59000")]
+    with pytest.raises(UnreadableFile) as refused:
+        read_actors(path, sheet="Lieux")
+    assert "pas de feuille « Lieux » (feuilles : Notes, Tiers-lieux 2024)" in str(refused.value)

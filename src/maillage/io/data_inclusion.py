@@ -32,7 +32,7 @@ from maillage.io.reading import Table, read_table, read_xlsx_table
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.schema_errors import field_problems, schema_validator
 from maillage.io.tableschema import SCHEMA_DIR
-from maillage.io.unreadable import json_objects, load_json
+from maillage.io.unreadable import data_suffix, json_objects, parse_json_bytes, read_data
 from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = [
@@ -189,14 +189,20 @@ def attach_services(actors: Iterable[ActorRecord], services: Iterable[Mapping[st
 
 
 def read_data_inclusion(
-    path: str | Path, kind: str = "structure", *, source: str = "data-inclusion"
+    path: str | Path,
+    kind: str = "structure",
+    *,
+    source: str = "data-inclusion",
+    sheet: str | None = None,
 ) -> ParseResult:
-    """Read structures or services from a JSON array, a CSV or an XLSX file."""
+    """Read structures or services from a JSON array, a CSV or an XLSX file (compressed
+    or not; ``sheet`` names a workbook's sheet)."""
     path = Path(path)
-    if path.suffix.lower() == ".json":
-        data = json_objects(load_json(path), path.name)
-        return parse_data_inclusion(data, kind, file=path.name, source=source)
-    return parse_data_inclusion(read_table(path), kind, source=source)
+    if data_suffix(path, sheet) == ".json":
+        data, name = read_data(path, sheet)
+        records = json_objects(parse_json_bytes(data, name), name)
+        return parse_data_inclusion(records, kind, file=name, source=source)
+    return parse_data_inclusion(read_table(path, sheet=sheet), kind, source=source)
 
 
 def read_data_inclusion_xlsx(path: str | Path, *, source: str = "data-inclusion") -> ParseResult:

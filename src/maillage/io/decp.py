@@ -26,7 +26,7 @@ from maillage.io import values as v
 from maillage.io.classify import apply_classification
 from maillage.io.columns import canonical_columns, canonical_records
 from maillage.io.result import ParseResult, RowLog, dedupe_actors
-from maillage.io.unreadable import json_objects, load_json
+from maillage.io.unreadable import json_objects, parse_json_bytes, read_data
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = ["decp_records", "parse_decp", "parse_decp_rows", "read_decp"]
@@ -233,6 +233,5 @@ def _links(
 
 def read_decp(path: str | Path, *, source: str = "decp") -> ParseResult:
     """Read a DECP JSON file (UTF-8)."""
-    path = Path(path)
-    data = load_json(path)
-    return parse_decp(decp_records(data, path.name), file=path.name, source=source)
+    data, name = read_data(path)
+    return parse_decp(decp_records(parse_json_bytes(data, name), name), file=name, source=source)

@@ -80,6 +80,8 @@ def _finish(actor: ActorRecord, department: Any) -> None:
         actor.extra["date_labellisation"] = f"{match[3]}-{match[2]}-{match[1]}"
 
 
-def read_france_services(path: str | Path, *, source: str = "france-services") -> ParseResult:
-    """Read a France Services CSV list."""
-    return parse_france_services(read_table(path), source=source)
+def read_france_services(
+    path: str | Path, *, source: str = "france-services", sheet: str | None = None
+) -> ParseResult:
+    """Read a France Services list (CSV or XLSX, compressed or not)."""
+    return parse_france_services(read_table(path, sheet=sheet), source=source)

@@ -36,7 +36,7 @@ from maillage.io.reading import Table, read_csv_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.spreadsheet import safe_row
 from maillage.io.tableschema import load_schema
-from maillage.io.unreadable import json_objects, load_json
+from maillage.io.unreadable import json_objects, parse_json_bytes, read_data
 from maillage.model import taxonomy
 from maillage.model.records import ActorRecord, ImportIssue
 
@@ -286,7 +286,7 @@ def read_lieux_csv(path: str | Path, *, source: str = "lieux-mediation-numerique
 
 
 def read_lieux_json(path: str | Path, *, source: str = "cartographie-nationale") -> ParseResult:
-    """Read a national map JSON export (a JSON array of places)."""
-    path = Path(path)
-    data = json_objects(load_json(path), path.name)
-    return parse_lieux_json(data, file=path.name, source=source)
+    """Read a national map JSON export (a JSON array of places; compressed or not)."""
+    data, name = read_data(path)
+    return parse_lieux_json(json_objects(parse_json_bytes(data, name), name), file=name,
+                            source=source)  # fmt: skip

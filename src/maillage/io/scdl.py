@@ -255,7 +255,12 @@ def _period(raw: Any, text: str) -> str:
 
 
 def read_scdl(
-    path: str | Path, *, repair: bool = False, source: str = "scdl-subventions"
+    path: str | Path,
+    *,
+    repair: bool = False,
+    source: str = "scdl-subventions",
+    sheet: str | None = None,
 ) -> ParseResult:
-    """Read a SCDL subventions CSV (any encoding/delimiter) or XLSX file."""
-    return parse_scdl(read_table(path), repair=repair, source=source)
+    """Read a SCDL subventions CSV (any encoding/delimiter) or XLSX file, compressed or
+    not (``sheet`` names a workbook's sheet)."""
+    return parse_scdl(read_table(path, sheet=sheet), repair=repair, source=source)

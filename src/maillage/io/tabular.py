@@ -33,6 +33,7 @@ from maillage.io.columns import (
     ignored_columns,
     norm_header,
 )
+from maillage.io.flat import ACTORS_SHEET, LINKS_SHEET
 from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
@@ -42,6 +43,8 @@ from maillage.model.records import ActorRecord, CheckedActor, LinkRecord
 
 __all__ = [
     "actor_mapping",
+    "actor_table",
+    "link_table",
     "link_mapping",
     "parse_actor_table",
     "parse_link_table",
@@ -583,15 +586,37 @@ def parse_link_table(
     return result
 
 
+def actor_table(path: str | Path, sheet: str | None = None) -> Table:
+    """The table of an actor file (CSV or XLSX, compressed or not): the ``sheet`` named,
+    else a workbook's ``actors`` sheet (an export of maillage), else its first."""
+    return read_table(path, sheet=sheet, prefer=ACTORS_SHEET)
+
+
+def link_table(path: str | Path, sheet: str | None = None) -> Table:
+    """The table of a link file: the ``sheet`` named, else a workbook's ``links`` sheet
+    (an export of maillage holds ``actors`` then ``links``), else its first."""
+    return read_table(path, sheet=sheet, prefer=LINKS_SHEET)
+
+
 def read_actors(
-    path: str | Path, mapping: Mapping[str, str] | None = None, *, source: str | None = None
+    path: str | Path,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    source: str | None = None,
+    sheet: str | None = None,
 ) -> ParseResult:
-    """Read an actor table from a CSV or XLSX file (see :func:`parse_actor_table`)."""
-    return parse_actor_table(read_table(path), mapping, source=source)
+    """Read an actor table from a CSV or XLSX file (see :func:`actor_table` and
+    :func:`parse_actor_table`)."""
+    return parse_actor_table(actor_table(path, sheet), mapping, source=source)
 
 
 def read_links(
-    path: str | Path, mapping: Mapping[str, str] | None = None, *, source: str | None = None
+    path: str | Path,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    source: str | None = None,
+    sheet: str | None = None,
 ) -> ParseResult:
-    """Read a link table from a CSV or XLSX file (see :func:`parse_link_table`)."""
-    return parse_link_table(read_table(path), mapping, source=source)
+    """Read a link table from a CSV or XLSX file (see :func:`link_table` and
+    :func:`parse_link_table`)."""
+    return parse_link_table(link_table(path, sheet), mapping, source=source)
