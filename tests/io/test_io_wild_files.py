@@ -269,3 +269,67 @@ def test_sheet_named_in_any_case_or_by_position(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile) as refused:
         read_actors(path, sheet="Lieux")
     assert "pas de feuille « Lieux » (feuilles : Notes, Tiers-lieux 2024)" in str(refused.value)
+
+
+# Several values in one cell (item 5) and a SIREN in a SIRET column (item 6).
+
+
+def test_several_emails_phones_and_websites_in_one_cell_are_all_kept(tmp_path: Path) -> None:
+    path = tmp_path / "acteurs.csv"
+    path.write_text(
+        "nom;courriel;téléphone;site web\n"
+        'Centre social Nelson Mandela;"accueil@mandela.fr; direction@mandela.fr";'
+        "03 20 00 00 00 / 06 12 34 56 78;https://mandela.fr https://blog.mandela.fr\n"
+        "Maison de quartier;mq@lille.fr / contact@lille.fr;03 20 11 11 11;\n"
+        "Régie de quartier;regie@exemple.fr;;\n",
+        encoding="utf-8",
+    )
+    result = read_actors(path)
+    assert (result.rows, result.accepted, result.errors) == (3, 3, [])
+    centre, maison, regie = result.actors
+    assert (centre.email, centre.phone, centre.website) == (
+        "accueil@mandela.fr", "03 20 00 00 00", "https://mandela.fr"
+    )  # fmt: skip
+    assert centre.extra == {
+        "autres_courriels": "direction@mandela.fr", "autres_telephones": "06 12 34 56 78",
+        "autres_sites_web": "https://blog.mandela.fr",
+    }  # fmt: skip
+    assert (maison.email, maison.extra) == ("mq@lille.fr", {"autres_courriels": "contact@lille.fr"})
+    assert (regie.email, regie.extra) == ("regie@exemple.fr", {})
+    assert (
+        3, "email", "2 valeurs dans la cellule : mq@lille.fr gardée, contact@lille.fr dans "
+        "extra « autres_courriels »",
+    ) in warnings_of(result.issues)  # fmt: skip
+    assert {(row, field) for row, field, _ in warnings_of(result.issues)} == {
+        (2, "email"), (2, "phone"), (2, "website"), (3, "email")
+    }  # fmt: skip
+
+
+def test_lieux_json_with_two_mails_keeps_both_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "lieux.json"
+    place = {**PLACE, "Courriels": "contact@bailleul.fr / mediatheque@bailleul.fr"}
+    path.write_text(json.dumps([place]), encoding="utf-8")
+    result = read_lieux_json(path)
+    actor = result.actors[0]
+    assert actor.email == "contact@bailleul.fr"
+    assert actor.extra["courriels"] == "contact@bailleul.fr|mediatheque@bailleul.fr"
+    assert (1, "courriels", "2 valeurs dans la cellule : contact@bailleul.fr gardée, toutes "
+            "dans extra « courriels »") in warnings_of(result.issues)  # fmt: skip
+
+
+def test_siren_in_a_siret_column_is_read_as_a_siren(tmp_path: Path) -> None:
+    path = tmp_path / "acteurs.csv"
+    path.write_text(
+        "nom;siret\nVille de Lille;215903501\nAssociation Les Amis;03899559300019\n"
+        "Société X;123456789\n",
+        encoding="utf-8",
+    )
+    result = read_actors(path)
+    assert (result.rows, result.accepted, result.rejected_rows) == (3, 2, [4])
+    lille, amis = result.actors
+    assert (lille.siren, lille.siret) == ("215903501", None)
+    assert amis.siret == "03899559300019"
+    assert (2, "siret", "SIREN (9 chiffres) dans une colonne SIRET : lu comme SIREN") in (
+        warnings_of(result.issues)
+    )
+    assert errors_of(result.issues) == [(4, "siret", "un SIRET compte 14 chiffres, pas 9")]

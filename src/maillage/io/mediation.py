@@ -79,6 +79,10 @@ def _pivot(actor: ActorRecord, raw: Any, log: RowLog) -> None:
     if text.upper().startswith("W"):
         actor.rna = v.parse_rna(text, log, "pivot")
         return
+    if (siren := v.siren_in_siret(text)) is not None:
+        log.warn("pivot", raw, "SIREN (9 chiffres) donné pour pivot : lu comme SIREN")
+        actor.siren = siren
+        return
     probe = RowLog([], log.row, log.file)
     siret = v.parse_siret(text, probe, "pivot")
     if siret is None:
@@ -116,16 +120,28 @@ def _actor(cells: Mapping[str, Any], log: RowLog, source: str | None) -> ActorRe
 
 def _contacts(actor: ActorRecord, cells: Mapping[str, Any], log: RowLog) -> None:
     """First e-mail and first website; the full lists stay in extra when longer."""
-    mails = v.split_multi(cells.get("courriels") or cells.get("courriel"), "|;,")
+    field = "courriels" if v.clean_text(cells.get("courriels")) else "courriel"
+    mails = v.split_multi(cells.get(field), "|;,/")
     if mails:
-        actor.email = v.parse_email(mails[0], log, "courriels")
+        actor.email = v.parse_email(mails[0], log, field)
         if len(mails) > 1:
             actor.extra["courriels"] = "|".join(mails)
+            _kept(log, field, cells.get(field), mails, "courriels")
     sites = v.split_multi(cells.get("site_web"), "|;")
     if sites:
         actor.website = v.parse_url(sites[0], log, "site_web")
         if len(sites) > 1:
             actor.extra["site_web"] = "|".join(sites)
+            _kept(log, "site_web", cells.get("site_web"), sites, "site_web")
+
+
+def _kept(log: RowLog, field: str, raw: Any, parts: list[str], key: str) -> None:
+    """Report a cell holding several values outside the schema's list form (``a|b``):
+    the first is the actor's, all are kept in extra."""
+    if "|" in str(raw):
+        return  # the schema's list: nothing to report
+    log.warn(field, raw, f"{len(parts)} valeurs dans la cellule : {parts[0]} gardée, toutes "
+             f"dans extra « {key} »")  # fmt: skip
 
 
 def _extras(actor: ActorRecord, cells: Mapping[str, Any], log: RowLog) -> None:

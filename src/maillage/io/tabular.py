@@ -148,16 +148,40 @@ def _longitude(value: Any, log: RowLog, field: str) -> float | None:
     return v.parse_coordinate(value, log, field, 180)
 
 
-def _website(value: Any, log: RowLog, field: str) -> str | None:
-    return v.parse_url(value, log, field)
+def _several(parse: Converter) -> Converter:
+    """A converter of e-mails, websites or phones that reads a cell holding several:
+    the first goes to the field, the others to ``extra`` (:data:`values.OTHERS_KEY`),
+    with a warning naming them; a cell holding one is ``parse``'s."""
+
+    def convert(value: Any, log: RowLog, field: str) -> Any:
+        text = v.clean_text(value)
+        parts = None if text is None or field not in v.OTHERS_KEY else v.several(text, field)
+        if parts is None:
+            return parse(value, log, field)
+        key, others = v.OTHERS_KEY[field], parts[1:]
+        log.warn(field, value, f"{len(parts)} valeurs dans la cellule : {parts[0]} gardée, "
+                 f"{' | '.join(others)} dans extra « {key} »")  # fmt: skip
+        return v.Fields({field: parse(parts[0], log, field), "extra": {key: "|".join(others)}})
+
+    return convert
 
 
-def _email(value: Any, log: RowLog, field: str) -> str | None:
-    return v.parse_email(value, log, field)
+_website = _several(lambda value, log, field: v.parse_url(value, log, field))
+_email = _several(lambda value, log, field: v.parse_email(value, log, field))
+_phone = _several(_text)
+
+
+def _siret(value: Any, log: RowLog, field: str) -> Any:
+    """A SIRET; a valid SIREN in its place goes to ``siren``, with a warning."""
+    siren = v.siren_in_siret(value) if value.__class__ is not str or len(value) != 14 else None
+    if siren is None:
+        return v.parse_siret(value, log, field)
+    log.warn(field, value, "SIREN (9 chiffres) dans une colonne SIRET : lu comme SIREN")
+    return v.Fields({"siren": siren})
 
 
 ACTOR_CONVERTERS: dict[str, Converter] = {
-    "siret": v.parse_siret,
+    "siret": _siret,
     "siren": v.parse_siren,
     "rna": v.parse_rna,
     "postcode": v.parse_postcode,
@@ -167,6 +191,7 @@ ACTOR_CONVERTERS: dict[str, Converter] = {
     "world": v.parse_world,
     "website": _website,
     "email": _email,
+    "phone": _phone,
     "legal_form": _legal_form,
     "digital_profile": _choice(DIGITAL_PROFILES),
     "themes": _list,
@@ -348,7 +373,10 @@ def _convert_row(
                     data[target] = value
                     continue
         value = convert(raw, log, target)
-        if target == COORDINATES or convert is _territory_code:
+        if value.__class__ is v.Fields:
+            extra.update(value.pop("extra", {}))
+            data.update({k: val for k, val in value.items() if val is not None})
+        elif target == COORDINATES or convert is _territory_code:
             data.update({k: val for k, val in value.items() if val is not None})
         elif value is not None and value != [] and value != {}:
             data[target] = value
@@ -533,7 +561,7 @@ def _column(
 
 # Converters with a whole-column form for the common, clean cells (numpy Luhn sums).
 _WHOLE_COLUMN: dict[Converter, Callable[[Sequence[str]], list[Any]]] = {
-    v.parse_siret: ids.valid_sirets,
+    _siret: ids.valid_sirets,
     v.parse_siren: ids.valid_sirens,
 }
 
