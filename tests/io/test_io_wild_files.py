@@ -333,3 +333,110 @@ def test_siren_in_a_siret_column_is_read_as_a_siren(tmp_path: Path) -> None:
         warnings_of(result.issues)
     )
     assert errors_of(result.issues) == [(4, "siret", "un SIRET compte 14 chiffres, pas 9")]
+
+
+# Projected and swapped coordinates (items 2-3), postcodes in addresses (item 4).
+
+
+def test_lambert93_x_y_are_recognised_by_their_values_and_converted(tmp_path: Path) -> None:
+    path = tmp_path / "equipements.csv"
+    path.write_text(
+        "nom;code_insee;x;y\n"
+        "Hôtel de ville de Lille;59350;704046,8;7059337,2\n"
+        "Hôtel de ville de Dunkerque;59183;656187,5;7104472,9\n"
+        "Hôtel de ville de Lyon;69123;842666,7;6519924,4\n"
+        "Sans point;75056;;\n",
+        encoding="utf-8",
+    )
+    result = read_actors(path)
+    assert (result.rows, result.accepted, result.errors) == (4, 4, [])
+    points = [(round(a.latitude, 4), round(a.longitude, 4)) for a in result.actors[:3]]
+    assert points == [(50.631, 3.0571), (51.0344, 2.3768), (45.764, 4.8357)]
+    assert warnings_of(result.issues) == [
+        (None, "latitude", "coordonnées projetées en Lambert-93 (EPSG:2154) converties en "
+         "degrés WGS84 : 3 point(s), à partir de la ligne 2 (système reconnu aux valeurs)"),
+    ]  # fmt: skip
+
+
+def test_web_mercator_told_from_lambert93_by_the_rows_communes(tmp_path: Path) -> None:
+    # (340314, 6556279) is Lille in Web Mercator, and a point of Charente in Lambert-93:
+    # the communes of the rows decide.
+    path = tmp_path / "lieux.csv"
+    path.write_text(
+        "nom,code_postal,x,y\n"
+        "Mairie de Lille,59000,340314.8,6556279.6\n"
+        "Mairie de Dunkerque,59140,264584.2,6627380.9\n"
+        "Mairie de Lyon,69001,538307.7,5742610.4\n",
+        encoding="utf-8",
+    )
+    result = read_actors(path)
+    assert result.accepted == 3
+    assert [(round(a.latitude, 3), round(a.longitude, 3)) for a in result.actors] == [
+        (50.631, 3.057), (51.034, 2.377), (45.764, 4.836)
+    ]  # fmt: skip
+    assert "Web Mercator (EPSG:3857)" in warnings_of(result.issues)[0][2]
+
+
+def test_projected_system_named_by_the_headers(tmp_path: Path) -> None:
+    path = tmp_path / "martinique.csv"
+    path.write_text("nom;X_UTM20;Y_UTM20\nMairie de Fort-de-France;707950,0;1615975,3\n", "utf-8")
+    result = read_actors(path)
+    actor = result.actors[0]
+    assert (round(actor.latitude, 4), round(actor.longitude, 4)) == (14.6091, -61.0695)
+    assert warnings_of(result.issues)[0][2] == (
+        "coordonnées projetées en UTM 20N (Antilles) (EPSG:5490) converties en degrés WGS84 "
+        ": 1 point(s), à partir de la ligne 2"
+    )
+    l93 = tmp_path / "l93.csv"
+    l93.write_text("nom;X_L93;Y_L93\nMairie de Paris;652469,0;6862035,3\n", "utf-8")
+    paris = read_actors(l93).actors[0]
+    assert (round(paris.latitude, 4), round(paris.longitude, 4)) == (48.8566, 2.3522)
+
+
+def test_swapped_latitude_and_longitude_are_put_back(tmp_path: Path) -> None:
+    path = tmp_path / "lieux.csv"
+    path.write_text(
+        "nom;code_insee;latitude;longitude\n"
+        "Mairie de Paris;75056;2.3522;48.8566\n"
+        "Mairie de Lille;59350;3.0571;50.6310\n"
+        "Mairie de Cayenne;97302;4.9372;-52.326\n"
+        "Mairie de Lyon;69123;45.764;4.8357\n"
+        "Point impossible;69123;95.2;4.8\n",
+        encoding="utf-8",
+    )
+    result = read_actors(path)
+    assert (result.rows, result.accepted, result.rejected_rows) == (5, 4, [6])
+    assert [(a.latitude, a.longitude) for a in result.actors] == [
+        (48.8566, 2.3522), (50.631, 3.0571), (4.9372, -52.326), (45.764, 4.8357)
+    ]  # fmt: skip
+    assert warnings_of(result.issues) == [
+        (2, "latitude", "latitude et longitude inversées : lues comme 48.8566, 2.3522"),
+        (3, "latitude", "latitude et longitude inversées : lues comme 50.631, 3.0571"),
+    ]
+    assert errors_of(result.issues) == [
+        (6, "latitude", "coordonnée hors limites (-90 à 90 degrés)")
+    ]
+
+
+def test_postcode_and_commune_read_from_the_address(tmp_path: Path) -> None:
+    path = tmp_path / "acteurs.csv"
+    path.write_text(
+        "nom;adresse;code_postal\n"
+        "Centre social;12 rue Nationale 59000 Lille;\n"
+        "Mission locale;Place du Marché, 62100 CALAIS CEDEX;\n"
+        "Régie;3 rue du Port, 59140 Dunkerque;59140\n"
+        "Association;Rue sans code;\n",
+        encoding="utf-8",
+    )
+    result = read_actors(path)
+    assert result.accepted == 4
+    assert [(a.postcode, a.commune_name) for a in result.actors] == [
+        ("59000", "Lille"), ("62100", "CALAIS"), ("59140", None), (None, None)
+    ]  # fmt: skip
+    assert warnings_of(result.issues) == [
+        (2, "postcode", "code postal 59000 et commune « Lille » lus dans l'adresse"),
+        (3, "postcode", "code postal 62100 et commune « CALAIS » lus dans l'adresse"),
+    ]
+    no_column = tmp_path / "sans-code.csv"
+    no_column.write_text("nom;adresse\nTiers-lieu;5 place Rihour 59800 Lille\n", "utf-8")
+    assert read_actors(no_column).actors[0].postcode == "59800"

@@ -10,6 +10,7 @@ or keys to the names a format's schema gives them (``Adresse`` -> ``adresse``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from functools import lru_cache
@@ -58,8 +59,15 @@ ACTOR_GUESSES: dict[str, tuple[str, ...]] = {
         "coordonnees", "coordonnees_gps", "coordonnees_finales", "wgs84", "geo_point",
         "geo_point_2d", "latlon", "lat_lon", "lat_lng", "position",
     ),
-    "latitude": ("latitude", "lat", "y"),
-    "longitude": ("longitude", "lon", "lng", "long", "x"),
+    "latitude": (
+        "latitude", "lat", "y", "y_l93", "y_lambert93", "y_lambert", "lambert_y", "coord_y",
+        "coordonnee_y", "coordonnees_y", "ycoord", "northing", "y_2154", "y_3857", "y_wgs84",
+    ),
+    "longitude": (
+        "longitude", "lon", "lng", "long", "x", "x_l93", "x_lambert93", "x_lambert",
+        "lambert_x", "coord_x", "coordonnee_x", "coordonnees_x", "xcoord", "easting", "x_2154",
+        "x_3857", "x_wgs84",
+    ),
     "world": ("monde", "world", "secteur"),
     "category": ("categorie", "category", "type", "typologie", "type_de_structure"),
     "digital_profile": ("profil_numerique", "digital_profile"),
@@ -167,6 +175,19 @@ def canonical_records(
     if not renames:
         return [dict(r) for r in records], issues
     return [{renames.get(k, k): val for k, val in r.items()} for r in records], issues
+
+
+_SYSTEM = r"(?:l93|lambert\d*|lamb\d*|utm\d*[ns]?|cc\d\d|epsg\d+|\d{4,5}|mercator|wgs84|rgf93)"
+_AXIS = re.compile(rf"(?:coord\w*?)?([xy]){_SYSTEM}|{_SYSTEM}([xy])")
+
+
+def axis_of(header: str) -> str | None:
+    """``longitude`` for an x column named with its system (``X_UTM20``, ``xl93``,
+    ``Lambert93_X``), ``latitude`` for a y column, else None."""
+    match = _AXIS.fullmatch(header_key(header))
+    if match is None:
+        return None
+    return "longitude" if (match[1] or match[2]) == "x" else "latitude"
 
 
 def guess_mapping(

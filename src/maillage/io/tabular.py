@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, fields
@@ -29,11 +30,13 @@ from maillage.io.columns import (
     COORDINATES,
     LINK_FIELDS,
     LINK_GUESSES,
+    axis_of,
     guess_mapping,
     ignored_columns,
     norm_header,
 )
 from maillage.io.flat import ACTORS_SHEET, LINKS_SHEET
+from maillage.io.places import settle_points
 from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
@@ -129,8 +132,8 @@ def _coordinates(value: Any, log: RowLog, column: str) -> dict[str, float]:
     if len(parts) != 2:
         log.error(column, value, "coordonnées attendues : « latitude, longitude »")
         return {}
-    latitude = v.parse_coordinate(parts[0], log, "latitude", 90)
-    longitude = v.parse_coordinate(parts[1], log, "longitude", 180)
+    latitude = v.parse_float(parts[0], log, "latitude")
+    longitude = v.parse_float(parts[1], log, "longitude")
     if latitude is None or longitude is None:
         return {}
     return {"latitude": latitude, "longitude": longitude}
@@ -140,12 +143,11 @@ def _bool(value: Any, log: RowLog, field: str) -> bool | None:
     return v.parse_bool(value, log, field)
 
 
-def _latitude(value: Any, log: RowLog, field: str) -> float | None:
-    return v.parse_coordinate(value, log, field, 90)
-
-
-def _longitude(value: Any, log: RowLog, field: str) -> float | None:
-    return v.parse_coordinate(value, log, field, 180)
+def _coordinate(value: Any, log: RowLog, field: str) -> float | None:
+    """A number: its bounds, its system (degrees or projected) and its order (latitude
+    first) are settled per file by :func:`maillage.io.places.settle_points`."""
+    number = v.parse_float(value, log, field)
+    return None if number is None or math.isnan(number) else number
 
 
 def _several(parse: Converter) -> Converter:
@@ -186,8 +188,8 @@ ACTOR_CONVERTERS: dict[str, Converter] = {
     "rna": v.parse_rna,
     "postcode": v.parse_postcode,
     "commune_code": v.parse_commune_code,
-    "latitude": _latitude,
-    "longitude": _longitude,
+    "latitude": _coordinate,
+    "longitude": _coordinate,
     "world": v.parse_world,
     "website": _website,
     "email": _email,
@@ -227,7 +229,14 @@ def actor_mapping(
     Raises InvalidInput when ``explicit`` maps a column to a field actors lack."""
     fields = (*ACTOR_FIELDS, COORDINATES)
     _check_fields(explicit, fields, ("un acteur", "an actor"))
-    return guess_mapping(header, ACTOR_GUESSES, fields, explicit)
+    columns = list(header)
+    mapping = guess_mapping(columns, ACTOR_GUESSES, fields, explicit)
+    free = [c for c in columns if c not in mapping and c not in (explicit or {})]
+    for column in free:  # x and y named with their system (X_UTM20, Lambert93_Y)
+        axis = axis_of(column)
+        if axis is not None and axis not in mapping.values():
+            mapping[column] = axis
+    return mapping
 
 
 def _check_fields(
@@ -418,6 +427,8 @@ def parse_actor_table(
     keys: set[str] = set()
     log = RowLog(result.issues, None, table.file)  # one log, moved from row to row
     actors = result.actors
+    numbers = table.numbers
+    kept: list[int] = []  # the row number of each actor
     for index in range(len(table)):
         actor = None if built is None else built[index]
         if actor is None or (actor.key is not None and actor.key in keys):
@@ -434,7 +445,28 @@ def parse_actor_table(
         if derive:
             apply_classification(actor)
         actors.append(actor)
+        kept.append(numbers[index])
+    _settle(result, kept, columns, table.file)
     return result
+
+
+def _settle(result: ParseResult, numbers: list[int], columns: Mapping[str, str],
+            file: str | None) -> None:  # fmt: skip
+    """Coordinates and addresses read per file (:func:`~maillage.io.places.settle_points`);
+    a row it rejects leaves the records."""
+    fields = set(columns.values())
+    if not fields & {"latitude", "longitude", COORDINATES, "address"}:
+        return
+    if not fields & {"latitude", "longitude", COORDINATES} and all(
+        a.postcode is not None or not a.address for a in result.actors
+    ):
+        return  # an address column and every postcode given: the common case, at once
+    log = RowLog(result.issues, None, file)
+    named = [c for c, f in columns.items() if f in ("latitude", "longitude", COORDINATES)]
+    rejected = settle_points(result.actors, numbers, log, named)
+    if rejected:
+        result.actors[:] = [a for i, a in enumerate(result.actors) if i not in rejected]
+        result.rejected_rows = sorted({*result.rejected_rows, *(numbers[i] for i in rejected)})
 
 
 def _actor_row(
