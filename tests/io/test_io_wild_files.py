@@ -440,3 +440,23 @@ def test_postcode_and_commune_read_from_the_address(tmp_path: Path) -> None:
     no_column = tmp_path / "sans-code.csv"
     no_column.write_text("nom;adresse\nTiers-lieu;5 place Rihour 59800 Lille\n", "utf-8")
     assert read_actors(no_column).actors[0].postcode == "59800"
+
+
+def test_commune_column_takes_insee_codes_and_names(tmp_path: Path) -> None:
+    path = tmp_path / "acteurs.csv"
+    path.write_text(
+        "nom;commune\nCentre social;Lille\nMairie annexe;59183\nMaison de santé;2A004\n"
+        "Épicerie solidaire;Roubaix\n",
+        encoding="utf-8",
+    )
+    result = read_actors(path)
+    assert (result.accepted, result.issues) == (4, [])
+    assert [(a.commune_name, a.commune_code) for a in result.actors] == [
+        ("Lille", None), (None, "59183"), (None, "2A004"), ("Roubaix", None)
+    ]  # fmt: skip
+    codes = tmp_path / "codes.csv"
+    codes.write_text("nom;code_insee\nCentre social;59350\nMairie annexe;Dunkerque\n", "utf-8")
+    result = read_actors(codes)
+    assert [(a.commune_name, a.commune_code) for a in result.actors] == [
+        (None, "59350"), ("Dunkerque", None)
+    ]  # fmt: skip

@@ -290,6 +290,12 @@ def _plan(
             plan[column] = (target, _coordinates)
         elif target == "commune_code" and norm_header(column) == "territory_code":
             plan[column] = (target, _territory_code)
+        elif (
+            target in ("commune_code", "commune_name")
+            and "classification_rule" not in mapping.values()  # an export: as it is
+            and _mixed_communes(target, sample.get(column, ()))
+        ):
+            plan[column] = (target, _commune_cell)
         else:
             convert = converters.get(target, _text)
             texts = [x for x in sample.get(column, ()) if x.__class__ is str]
@@ -357,6 +363,37 @@ def _territory_code(value: Any, log: RowLog, field: str) -> Any:
     return {"commune_code": v.parse_commune_code(value, log, field)}
 
 
+def _mixed_communes(target: str, cells: Sequence[Any]) -> bool:
+    """True when a commune column holds the other form too: codes among the names of a
+    ``commune`` column, names among the codes of a ``code_commune`` column."""
+    other = _is_code if target == "commune_name" else _is_name
+    return any(text is not None and other(text) for text in map(v.clean_text, cells))
+
+
+def _is_code(text: str) -> bool:
+    """True for a cell written as a commune code (``59350``, ``2A004``, ``1001``)."""
+    return ids.is_commune_code(ids.pad_lost_zero(text.upper()))
+
+
+def _is_name(text: str) -> bool:
+    """True for a cell written as a name: letters, and not a code (``2A004``)."""
+    return any(c.isalpha() for c in text) and not _is_code(text)
+
+
+def _commune_cell(value: Any, log: RowLog, field: str) -> Any:
+    """A commune column holding INSEE codes and names: a code goes to ``commune_code``
+    (checked), a name to ``commune_name``; other cells are read as the column's field."""
+    text = v.clean_text(value)
+    if text is None:
+        return {}
+    if _is_code(text) or (field == "commune_code" and not _is_name(text)):
+        return {"commune_code": v.parse_commune_code(value, log, "commune_code")}
+    return {"commune_name": text}
+
+
+_SPREAD = (_territory_code, _commune_cell)  # converters that give several fields
+
+
 def _convert_row(
     row: Row, plan: Plan, skip: set[str], log: RowLog
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -385,7 +422,7 @@ def _convert_row(
         if value.__class__ is v.Fields:
             extra.update(value.pop("extra", {}))
             data.update({k: val for k, val in value.items() if val is not None})
-        elif target == COORDINATES or convert is _territory_code:
+        elif target == COORDINATES or convert in _SPREAD:
             data.update({k: val for k, val in value.items() if val is not None})
         elif value is not None and value != [] and value != {}:
             data[target] = value
@@ -446,7 +483,8 @@ def parse_actor_table(
             apply_classification(actor)
         actors.append(actor)
         kept.append(numbers[index])
-    _settle(result, kept, columns, table.file)
+    if "classification_rule" not in columns.values():  # an export of maillage: as it is
+        _settle(result, kept, columns, table.file)
     return result
 
 
@@ -516,7 +554,7 @@ def _actors_by_column(
                 extra.append((column, [text or None for text in map(str.strip, cells)]))
             continue
         target, convert = step
-        if target in values or target in (COORDINATES, "extra") or convert is _territory_code:
+        if target in values or target in (COORDINATES, "extra") or convert in _SPREAD:
             return None
         values[target] = _column(cells, convert, target, scratch, bad)
     if "name" not in values:
