@@ -460,3 +460,16 @@ def test_commune_column_takes_insee_codes_and_names(tmp_path: Path) -> None:
     assert [(a.commune_name, a.commune_code) for a in result.actors] == [
         (None, "59350"), ("Dunkerque", None)
     ]  # fmt: skip
+
+
+def test_lieux_json_with_swapped_coordinates_keeps_its_places(tmp_path: Path) -> None:
+    path = tmp_path / "lieux.json"
+    swapped = {**PLACE, "Latitude": 2.7353, "Longitude": 50.7386}
+    path.write_text(json.dumps([swapped]), encoding="utf-8")
+    result = read_lieux_json(path)
+    assert result.accepted == 1
+    place = result.actors[0]
+    assert (place.latitude, place.longitude) == (50.7386, 2.7353)
+    assert (1, "latitude", "latitude et longitude inversées : lues comme 50.7386, 2.7353") in (
+        warnings_of(result.issues)
+    )

@@ -32,6 +32,7 @@ from typing import Any
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
 from maillage.io.columns import canonical_records, canonical_table
+from maillage.io.places import settle_points
 from maillage.io.reading import Table, read_csv_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.spreadsheet import safe_row
@@ -105,8 +106,9 @@ def _actor(cells: Mapping[str, Any], log: RowLog, source: str | None) -> ActorRe
     actor.postcode = v.parse_postcode(cells.get("code_postal"), log, "code_postal")
     actor.commune_name = v.clean_text(cells.get("commune"))
     actor.commune_code = v.parse_commune_code(cells.get("code_insee"), log, "code_insee")
-    actor.latitude = v.parse_coordinate(cells.get("latitude"), log, "latitude", 90)
-    actor.longitude = v.parse_coordinate(cells.get("longitude"), log, "longitude", 180)
+    # bounds, system and order of the coordinates are settled per file (_settle)
+    actor.latitude = v.parse_float(cells.get("latitude"), log, "latitude")
+    actor.longitude = v.parse_float(cells.get("longitude"), log, "longitude")
     actor.phone = v.clean_text(cells.get("telephone"))
     actor.description = v.clean_text(cells.get("presentation_detail"))
     services = _SERVICE_SPLIT.split(v.clean_text(cells.get("services")) or "")
@@ -175,6 +177,7 @@ def parse_lieux_csv(
     result = ParseResult(issues=list(table.issues), rows=len(table.rows))
     header_ok = schema.check_header(table.header, result.issues, table.file)
     seen: set[str] = set()
+    kept: list[int] = []
     for row in table.rows:
         log = RowLog(result.issues, row.number, table.file)
         schema.check_row(row.values, log)
@@ -187,7 +190,18 @@ def parse_lieux_csv(
             continue
         seen.add(ident or "")
         result.actors.append(actor)
+        kept.append(row.number)
+    _settle(result, kept, table.file)
     return result
+
+
+def _settle(result: ParseResult, numbers: list[int], file: str | None) -> None:
+    """Projected or swapped coordinates and out-of-bounds points, per file
+    (:func:`~maillage.io.places.settle_points`); a row it rejects leaves the records."""
+    rejected = settle_points(result.actors, numbers, RowLog(result.issues, None, file))
+    if rejected:
+        result.actors[:] = [a for i, a in enumerate(result.actors) if i not in rejected]
+        result.rejected_rows = sorted({*result.rejected_rows, *(numbers[i] for i in rejected)})
 
 
 def parse_lieux_json(
@@ -200,6 +214,7 @@ def parse_lieux_json(
     places, renamed = canonical_records(list(records), _KEYS, file)
     result = ParseResult(issues=renamed)
     seen: set[str] = set()
+    kept: list[int] = []
     for number, record in enumerate(places, start=1):
         result.rows += 1
         log = RowLog(result.issues, number, file)
@@ -211,6 +226,8 @@ def parse_lieux_json(
             continue
         seen.add(actor.key or "")
         result.actors.append(actor)
+        kept.append(number)
+    _settle(result, kept, file)
     return result
 
 
