@@ -1,20 +1,35 @@
 """Column mapping: explicit ``{column: field}`` plus guesses from French and English headers.
 
-A header is compared after folding (lower case, no accents, ``*`` markers and
-punctuation turned into ``_``): ``" Raison sociale* "`` -> ``raison_sociale``. Exact
-record field names win, then the guesses below, each field taken once, left to right.
+One folding rule for every header and JSON key that every format parser reads
+(:func:`header_key`): lower case, no accents, no spacing or punctuation, so that
+``" Raison sociale* "``, ``raison_sociale`` and ``RaisonSociale`` compare equal.
+Exact record field names win, then the guesses below, each field taken once, left to
+right. :func:`canonical_table` and :func:`canonical_records` rename a file's columns
+or keys to the names a format's schema gives them (``Adresse`` -> ``adresse``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
+from functools import lru_cache
+from typing import Any
 
-from maillage.model.records import ActorRecord, LinkRecord
+from maillage.io.reading import Table
+from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
+from maillage.model.text import fold
 
-__all__ = ["ACTOR_GUESSES", "LINK_GUESSES", "guess_mapping", "norm_header"]
+__all__ = [
+    "ACTOR_GUESSES",
+    "LINK_GUESSES",
+    "canonical_columns",
+    "canonical_records",
+    "canonical_table",
+    "guess_mapping",
+    "header_key",
+    "norm_header",
+]
 
 IGNORE = ""
 """Map a column to this (or to ``"ignore"``) to leave it out, even from ``extra``."""
@@ -44,8 +59,15 @@ ACTOR_GUESSES: dict[str, tuple[str, ...]] = {
         "coordonnees", "coordonnees_gps", "coordonnees_finales", "wgs84", "geo_point",
         "geo_point_2d", "latlon", "lat_lon", "lat_lng", "position",
     ),
-    "latitude": ("latitude", "lat", "y"),
-    "longitude": ("longitude", "lon", "lng", "long", "x"),
+    "latitude": (
+        "latitude", "lat", "y", "y_l93", "y_lambert93", "y_lambert", "lambert_y", "coord_y",
+        "coordonnee_y", "coordonnees_y", "ycoord", "northing", "y_2154", "y_3857", "y_wgs84",
+    ),
+    "longitude": (
+        "longitude", "lon", "lng", "long", "x", "x_l93", "x_lambert93", "x_lambert",
+        "lambert_x", "coord_x", "coordonnee_x", "coordonnees_x", "xcoord", "easting", "x_2154",
+        "x_3857", "x_wgs84",
+    ),
     "world": ("monde", "world", "secteur"),
     "category": ("categorie", "category", "type", "typologie", "type_de_structure"),
     "digital_profile": ("profil_numerique", "digital_profile"),
@@ -89,10 +111,83 @@ LINK_FIELDS = tuple(
 
 
 def norm_header(header: str) -> str:
-    """Fold a header for comparison: ``" Code Postal* "`` -> ``code_postal``."""
-    decomposed = unicodedata.normalize("NFKD", header.strip().lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_")
+    """A header folded with its words kept apart: ``" Code Postal* "`` -> ``code_postal``
+    (:func:`~maillage.model.text.fold`, words joined by ``_``)."""
+    return "_".join(fold(header).split())
+
+
+@lru_cache(maxsize=4096)
+def header_key(header: str) -> str:
+    """The form in which two headers or keys are the same column: folded
+    (:func:`~maillage.model.text.fold`: lower case, no accents) and without spacing or
+    punctuation. ``" Code Postal* "``, ``code_postal`` and ``codePostal`` all give
+    ``codepostal``."""
+    return "".join(fold(header).split())
+
+
+def canonical_columns(header: Iterable[str], names: Iterable[str]) -> dict[str, str]:
+    """``{column: name}`` for each column of ``header`` that is not one of ``names`` but
+    has the same :func:`header_key` as one of them (``Adresse`` -> ``adresse``). A name
+    the header already holds as it is, or one an earlier column took, is not given again."""
+    columns = list(header)
+    by_key = {header_key(n): n for n in names}
+    taken = {c for c in columns if c in by_key.values()}
+    renames: dict[str, str] = {}
+    for column in columns:
+        if column in taken:
+            continue
+        name = by_key.get(header_key(column))
+        if name is not None and name not in taken:
+            renames[column] = name
+            taken.add(name)
+    return renames
+
+
+def _renamed_issue(column: str, name: str, file: str | None) -> ImportIssue:
+    return ImportIssue(None, name, column, f"colonne « {column} » lue comme {name}", file,
+                       severity="warning")  # fmt: skip
+
+
+def canonical_table(table: Table, names: Iterable[str]) -> Table:
+    """Rename, in place, the columns of ``table`` that fold like one of ``names`` (see
+    :func:`canonical_columns`); each renaming is reported once in ``table.issues``."""
+    renames = canonical_columns(table.header, names)
+    if not renames:
+        return table
+    if table.records is None:  # rows built: their cells are renamed too
+        for row in table.rows:
+            row.values = {renames.get(k, k): val for k, val in row.values.items()}
+    table.header = [renames.get(c, c) for c in table.header]
+    table.issues.extend(_renamed_issue(c, n, table.file) for c, n in renames.items())
+    return table
+
+
+def canonical_records(
+    records: Sequence[Mapping[str, Any]], names: Iterable[str], file: str | None = None
+) -> tuple[list[dict[str, Any]], list[ImportIssue]]:
+    """The records (JSON objects) with their keys renamed as :func:`canonical_table`
+    renames columns, and one warning per key renamed."""
+    keys: dict[str, None] = {}
+    for record in records:
+        keys.update(dict.fromkeys(record))
+    renames = canonical_columns(keys, names)
+    issues = [_renamed_issue(c, n, file) for c, n in renames.items()]
+    if not renames:
+        return [dict(r) for r in records], issues
+    return [{renames.get(k, k): val for k, val in r.items()} for r in records], issues
+
+
+_SYSTEM = r"(?:l93|lambert\d*|lamb\d*|utm\d*[ns]?|cc\d\d|epsg\d+|\d{4,5}|mercator|wgs84|rgf93)"
+_AXIS = re.compile(rf"(?:coord\w*?)?([xy]){_SYSTEM}|{_SYSTEM}([xy])")
+
+
+def axis_of(header: str) -> str | None:
+    """``longitude`` for an x column named with its system (``X_UTM20``, ``xl93``,
+    ``Lambert93_X``), ``latitude`` for a y column, else None."""
+    match = _AXIS.fullmatch(header_key(header))
+    if match is None:
+        return None
+    return "longitude" if (match[1] or match[2]) == "x" else "latitude"
 
 
 def guess_mapping(
@@ -107,24 +202,42 @@ def guess_mapping(
     exact field names; then the guesses. Each field is taken by one column only.
     """
     columns = list(header)
-    explicit = dict(explicit or {})
+    explicit = _explicit_columns(columns, explicit)
     mapping = {c: f for c, f in explicit.items() if c in columns and f not in (IGNORE, "ignore")}
     taken = set(mapping.values())
     free = [c for c in columns if c not in explicit]
-    known = set(record_fields)
-    for column in free:
-        if column in known and column not in taken:
-            mapping[column] = column
-            taken.add(column)
-    lookup = {alias: f for f, aliases in guesses.items() for alias in aliases}
+    exact = set(record_fields)
+    known = {header_key(f): f for f in exact - _EXACT_ONLY}
+    for column in free:  # a field's own name, in any case or spacing (Source Ref)
+        target = column if column in exact else known.get(header_key(column))
+        if target is None or target in taken or (target != column and target in columns):
+            continue  # none, or taken, or the field's exact column comes later: it wins
+        mapping[column] = target
+        taken.add(target)
+    lookup = {header_key(alias): f for f, aliases in guesses.items() for alias in aliases}
     for column in free:
         if column in mapping:
             continue
-        target = lookup.get(norm_header(column))
+        target = lookup.get(header_key(column))
         if target is not None and target not in taken:
             mapping[column] = target
             taken.add(target)
     return mapping
+
+
+_EXACT_ONLY = frozenset(["source", "extra"])
+"""Fields a column gives only under their own name: a ``Source`` or ``Extra`` column of a
+user's table is data (kept in ``extra``), not the provenance or the JSON of an export."""
+
+
+def _explicit_columns(columns: list[str], explicit: Mapping[str, str] | None) -> dict[str, str]:
+    """An explicit mapping with each column named as the header names it: a column
+    given in another case or spacing (``code postal=postcode``) is the header's."""
+    out: dict[str, str] = {}
+    by_key = {header_key(c): c for c in reversed(columns)}
+    for column, target in (explicit or {}).items():
+        out[column if column in columns else by_key.get(header_key(column), column)] = target
+    return out
 
 
 def ignored_columns(explicit: Mapping[str, str] | None) -> set[str]:

@@ -18,6 +18,7 @@ from maillage.io.reading import decode, parse_csv_text
 from maillage.io.result import ParseResult
 from maillage.io.spreadsheet import safe_row
 from maillage.io.tabular import parse_actor_table, parse_link_table
+from maillage.io.unreadable import read_data
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = [
@@ -101,9 +102,11 @@ def write_links_csv(
 
 def read_actors_csv(path: str | Path) -> ParseResult:
     """Read an actors CSV file."""
-    return parse_actors_csv(Path(path).read_bytes(), file=Path(path).name)
+    data, name = read_data(path)
+    return parse_actors_csv(data, file=name)
 
 
 def read_links_csv(path: str | Path) -> ParseResult:
     """Read a links CSV file."""
-    return parse_links_csv(Path(path).read_bytes(), file=Path(path).name)
+    data, name = read_data(path)
+    return parse_links_csv(data, file=name)

@@ -27,11 +27,12 @@ import jsonschema_rs
 
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
+from maillage.io.columns import canonical_records, canonical_table
 from maillage.io.reading import Table, read_table, read_xlsx_table
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.schema_errors import field_problems, schema_validator
 from maillage.io.tableschema import SCHEMA_DIR
-from maillage.io.unreadable import json_objects, load_json
+from maillage.io.unreadable import data_suffix, json_objects, parse_json_bytes, read_data
 from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = [
@@ -141,8 +142,14 @@ def parse_data_inclusion(
     """
     if kind not in ("structure", "service"):
         raise ValueError(f"kind must be 'structure' or 'service', not {kind!r}")
+    names = list(_schema(kind)["properties"])
+    renamed: list[ImportIssue] = []
+    if isinstance(records, Table):
+        records = canonical_table(records, names)
+    else:
+        records, renamed = canonical_records(list(records), names, file)
     numbered = _numbered(records)
-    result = ParseResult(issues=list(records.issues) if isinstance(records, Table) else [])
+    result = ParseResult(issues=list(records.issues) if isinstance(records, Table) else renamed)
     name = records.file if isinstance(records, Table) else file
     fill_source = isinstance(records, Table) and "source" not in records.header
     if fill_source and numbered:
@@ -182,14 +189,20 @@ def attach_services(actors: Iterable[ActorRecord], services: Iterable[Mapping[st
 
 
 def read_data_inclusion(
-    path: str | Path, kind: str = "structure", *, source: str = "data-inclusion"
+    path: str | Path,
+    kind: str = "structure",
+    *,
+    source: str = "data-inclusion",
+    sheet: str | None = None,
 ) -> ParseResult:
-    """Read structures or services from a JSON array, a CSV or an XLSX file."""
+    """Read structures or services from a JSON array, a CSV or an XLSX file (compressed
+    or not; ``sheet`` names a workbook's sheet)."""
     path = Path(path)
-    if path.suffix.lower() == ".json":
-        data = json_objects(load_json(path), path.name)
-        return parse_data_inclusion(data, kind, file=path.name, source=source)
-    return parse_data_inclusion(read_table(path), kind, source=source)
+    if data_suffix(path, sheet) == ".json":
+        data, name = read_data(path, sheet)
+        records = json_objects(parse_json_bytes(data, name), name)
+        return parse_data_inclusion(records, kind, file=name, source=source)
+    return parse_data_inclusion(read_table(path, sheet=sheet), kind, source=source)
 
 
 def read_data_inclusion_xlsx(path: str | Path, *, source: str = "data-inclusion") -> ParseResult:

@@ -24,8 +24,9 @@ from stdnum.fr import siren as _siren
 
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
+from maillage.io.columns import canonical_columns, canonical_records
 from maillage.io.result import ParseResult, RowLog, dedupe_actors
-from maillage.io.unreadable import json_objects, load_json
+from maillage.io.unreadable import json_objects, parse_json_bytes, read_data
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = ["decp_records", "parse_decp", "parse_decp_rows", "read_decp"]
@@ -33,6 +34,13 @@ __all__ = ["decp_records", "parse_decp", "parse_decp_rows", "read_decp"]
 _BUYER_ROLE = ("public", "acheteur public", "decp:acheteur")
 _SUPPLIER_ROLE = ("economic", "entreprise", "decp:titulaire")
 _EXTRA = ("_type", "nature", "procedure", "codeCPV", "dureeMois", "formePrix", "id", "uid")
+_KEYS = (
+    *_EXTRA, "acheteur", "autoriteConcedante", "titulaires", "concessionnaires",
+    "dateNotification", "dateSignature", "datePublicationDonnees", "montant", "valeurGlobale",
+    "objet", "lieuExecution",
+)  # fmt: skip
+"""The keys of a contract read in any case or spacing (``DateNotification``)."""
+_PARTY_KEYS = ("id", "nom", "denominationSociale", "typeIdentifiant", "titulaire")
 
 
 def decp_records(data: Any, file: str = "decp") -> list[dict[str, Any]]:
@@ -72,10 +80,11 @@ def parse_decp_rows(
 ) -> tuple[ParseResult, list[int | None]]:
     """:func:`parse_decp`, with the number of the record each link comes from (the row
     the import names when it refuses a link, e.g. a buyer that is its own supplier)."""
-    result = ParseResult()
+    contracts, renamed = canonical_records(list(records), _KEYS, file)
+    result = ParseResult(issues=renamed)
     actors: list[ActorRecord] = []
     link_rows: list[int | None] = []
-    for number, record in enumerate(records, start=1):
+    for number, record in enumerate(contracts, start=1):
         result.rows += 1
         log = RowLog(result.issues, number, file)
         concession = "autoriteConcedante" in record or "concessionnaires" in record
@@ -96,8 +105,9 @@ def parse_decp_rows(
 
 def _party(data: Any, log: RowLog, field: str, name_key: str) -> ActorRecord | None:
     """One buyer or supplier: SIRET checked, other identifiers kept as typed keys."""
+    data = _party_keys(data)
     if isinstance(data, dict) and isinstance(data.get("titulaire"), dict):
-        data = data["titulaire"]
+        data = _party_keys(data["titulaire"])
     if not isinstance(data, dict):
         log.error(field, data, "objet attendu (id, nom)")
         return None
@@ -121,6 +131,14 @@ def _party(data: Any, log: RowLog, field: str, name_key: str) -> ActorRecord | N
     else:
         actor.key = "nom:" + actor.name
     return actor
+
+
+def _party_keys(data: Any) -> Any:
+    """A party's object with its keys in the names of the format (``Nom`` -> ``nom``)."""
+    if not isinstance(data, dict):
+        return data
+    renames = canonical_columns(data, _PARTY_KEYS)
+    return {renames.get(k, k): val for k, val in data.items()} if renames else data
 
 
 def _is_siren(ident: str) -> bool:
@@ -215,6 +233,5 @@ def _links(
 
 def read_decp(path: str | Path, *, source: str = "decp") -> ParseResult:
     """Read a DECP JSON file (UTF-8)."""
-    path = Path(path)
-    data = load_json(path)
-    return parse_decp(decp_records(data, path.name), file=path.name, source=source)
+    data, name = read_data(path)
+    return parse_decp(decp_records(parse_json_bytes(data, name), name), file=name, source=source)

@@ -19,7 +19,9 @@ from maillage.io.columns import ACTOR_FIELDS, LINK_FIELDS
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = [
+    "ACTORS_SHEET",
     "ACTOR_COLUMNS",
+    "LINKS_SHEET",
     "LINK_COLUMNS",
     "actor_row",
     "cell_text",
@@ -27,6 +29,10 @@ __all__ = [
     "xml_safe",
 ]
 
+ACTORS_SHEET = "actors"
+LINKS_SHEET = "links"
+"""The sheets of the XLSX export (:mod:`maillage.io.xlsx`): a link table read from a
+workbook that has a ``links`` sheet reads it (see :func:`maillage.io.tabular.read_links`)."""
 ACTOR_COLUMNS: tuple[str, ...] = ACTOR_FIELDS
 LINK_COLUMNS: tuple[str, ...] = LINK_FIELDS
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from maillage.io.classify import apply_classification
-from maillage.io.reading import Table, read_table
+from maillage.io.columns import canonical_table
+from maillage.io.reading import Table, read_table, table_from_records
 from maillage.io.result import ParseResult
 from maillage.io.tabular import parse_actor_table
 from maillage.model.records import ActorRecord
@@ -38,6 +39,12 @@ FRANCE_SERVICES_MAPPING = {
     "insee_dep": "ignore",
 }
 _DAYS = ("h_lundi", "h_mardi", "h_mercredi", "h_jeudi", "h_vendredi", "h_samedi", "h_dimanche")
+_COLUMNS = (
+    *FRANCE_SERVICES_MAPPING, *_DAYS, "complement_adresse", "prise_rdv", "commentaire",
+    "type_fs", "format_fs", "groupe_fs", "labellisation_fs", "itinerance", "groupe",
+    "labellisation", "format_fs_anct",
+)  # fmt: skip
+"""The columns of the list, read in any case or spacing (``Lib_FS``, ``code postal``)."""
 _LABEL_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
 
 
@@ -48,11 +55,12 @@ def parse_france_services(
     source: str = "france-services",
 ) -> ParseResult:
     """Return one public actor per France Services site, with row-level issues."""
+    table = rows if isinstance(rows, Table) else table_from_records(map(dict, rows), file=file)
+    table = canonical_table(table, _COLUMNS)
     result = parse_actor_table(
-        rows, FRANCE_SERVICES_MAPPING, file=file, source=source, classify=False
+        table, FRANCE_SERVICES_MAPPING, file=file, source=source, classify=False
     )
-    table_rows = rows.rows if isinstance(rows, Table) else None
-    departments = {r.values.get("id_fs"): r.values.get("insee_dep") for r in table_rows or []}
+    departments = {r.values.get("id_fs"): r.values.get("insee_dep") for r in table.rows}
     for actor in result.actors:
         _finish(actor, departments.get(actor.key))
     return result
@@ -72,6 +80,8 @@ def _finish(actor: ActorRecord, department: Any) -> None:
         actor.extra["date_labellisation"] = f"{match[3]}-{match[2]}-{match[1]}"
 
 
-def read_france_services(path: str | Path, *, source: str = "france-services") -> ParseResult:
-    """Read a France Services CSV list."""
-    return parse_france_services(read_table(path), source=source)
+def read_france_services(
+    path: str | Path, *, source: str = "france-services", sheet: str | None = None
+) -> ParseResult:
+    """Read a France Services list (CSV or XLSX, compressed or not)."""
+    return parse_france_services(read_table(path, sheet=sheet), source=source)

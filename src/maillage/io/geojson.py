@@ -25,7 +25,7 @@ from maillage.io.jsonfile import record_dict, records_from_dicts
 from maillage.io.reading import table_from_records
 from maillage.io.result import ParseResult, Territory
 from maillage.io.tabular import parse_actor_table
-from maillage.io.unreadable import UnreadableFile, json_objects, parse_json_bytes
+from maillage.io.unreadable import UnreadableFile, json_objects, parse_json_bytes, read_data
 from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = ["generate_geojson", "parse_geojson", "read_geojson", "unplaced", "write_geojson"]
@@ -158,4 +158,5 @@ def write_geojson(
 
 def read_geojson(path: str | Path) -> ParseResult:
     """Read a GeoJSON file."""
-    return parse_geojson(Path(path).read_bytes(), file=Path(path).name)
+    data, name = read_data(path)
+    return parse_geojson(data, file=name)

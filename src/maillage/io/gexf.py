@@ -26,6 +26,7 @@ from maillage.io.flat import ACTOR_COLUMNS, LINK_COLUMNS, cell_text, xml_safe
 from maillage.io.reading import table_from_records
 from maillage.io.result import ParseResult
 from maillage.io.tabular import parse_actor_table, parse_link_table
+from maillage.io.unreadable import read_data
 from maillage.model import taxonomy
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
@@ -202,4 +203,5 @@ def write_gexf(
 
 def read_gexf(path: str | Path) -> ParseResult:
     """Read a GEXF file."""
-    return parse_gexf(Path(path).read_bytes(), file=Path(path).name)
+    data, name = read_data(path)
+    return parse_gexf(data, file=name)

@@ -24,6 +24,7 @@ from maillage.io.flat import ACTOR_COLUMNS, LINK_COLUMNS, cell_text, xml_safe
 from maillage.io.reading import table_from_records
 from maillage.io.result import ParseResult
 from maillage.io.tabular import parse_actor_table, parse_link_table
+from maillage.io.unreadable import read_data
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
 __all__ = ["generate_graphml", "parse_graphml", "read_graphml", "write_graphml"]
@@ -137,4 +138,5 @@ def write_graphml(
 
 def read_graphml(path: str | Path) -> ParseResult:
     """Read a GraphML file."""
-    return parse_graphml(Path(path).read_bytes(), file=Path(path).name)
+    data, name = read_data(path)
+    return parse_graphml(data, file=name)

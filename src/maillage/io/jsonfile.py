@@ -17,7 +17,7 @@ from typing import Any
 from maillage.io import values as v
 from maillage.io.columns import ACTOR_FIELDS, LINK_FIELDS
 from maillage.io.result import ParseResult, RowLog
-from maillage.io.unreadable import UnreadableFile, parse_json_bytes
+from maillage.io.unreadable import UnreadableFile, parse_json_bytes, read_data
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
 __all__ = [
@@ -153,4 +153,5 @@ def write_json(
 
 def read_json(path: str | Path) -> ParseResult:
     """Read a JSON document written by :func:`write_json`."""
-    return parse_json(Path(path).read_bytes(), file=Path(path).name)
+    data, name = read_data(path)
+    return parse_json(data, file=name)

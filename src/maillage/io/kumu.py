@@ -23,7 +23,7 @@ from maillage.io.columns import norm_header
 from maillage.io.reading import Table, xlsx_table
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.tabular import parse_actor_table, parse_link_table
-from maillage.io.unreadable import open_workbook, sheet_rows
+from maillage.io.unreadable import open_workbook, read_data, sheet_rows
 from maillage.model.records import ImportIssue
 
 __all__ = ["parse_kumu", "read_kumu"]
@@ -114,4 +114,5 @@ def _connections(table: Table, source: str) -> ParseResult:
 
 def read_kumu(path: str | Path, *, source: str = "kumu") -> ParseResult:
     """Read a Kumu XLSX workbook."""
-    return parse_kumu(Path(path).read_bytes(), file=Path(path).name, source=source)
+    data, name = read_data(path)
+    return parse_kumu(data, file=name, source=source)

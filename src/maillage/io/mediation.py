@@ -31,11 +31,13 @@ from typing import Any
 
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
+from maillage.io.columns import canonical_records, canonical_table
+from maillage.io.places import settle_points
 from maillage.io.reading import Table, read_csv_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.spreadsheet import safe_row
 from maillage.io.tableschema import load_schema
-from maillage.io.unreadable import json_objects, load_json
+from maillage.io.unreadable import json_objects, parse_json_bytes, read_data
 from maillage.model import taxonomy
 from maillage.model.records import ActorRecord, ImportIssue
 
@@ -60,6 +62,8 @@ _MAPPED = {
     "longitude", "telephone", "courriels", "courriel", "site_web", "presentation_detail",
     "services",
 }  # fmt: skip
+_KEYS = (*LIEUX_COLUMNS, *sorted(_MAPPED - set(LIEUX_COLUMNS)))
+"""The names a file's columns or keys are read as, in any case or spacing (``Adresse``)."""
 _SERVICE_SPLIT = re.compile(r"\s*[|;]\s*|,\s+(?=[A-ZÀ-Ý])")
 _PHONE = re.compile(r"\+\d{7,12}")
 _EPOCH = (dt.date(1970, 1, 1), dt.date(1969, 12, 31))  # a Unix time 0 shown in UTC or UTC-x
@@ -75,6 +79,10 @@ def _pivot(actor: ActorRecord, raw: Any, log: RowLog) -> None:
         return
     if text.upper().startswith("W"):
         actor.rna = v.parse_rna(text, log, "pivot")
+        return
+    if (siren := v.siren_in_siret(text)) is not None:
+        log.warn("pivot", raw, "SIREN (9 chiffres) donné pour pivot : lu comme SIREN")
+        actor.siren = siren
         return
     probe = RowLog([], log.row, log.file)
     siret = v.parse_siret(text, probe, "pivot")
@@ -98,8 +106,9 @@ def _actor(cells: Mapping[str, Any], log: RowLog, source: str | None) -> ActorRe
     actor.postcode = v.parse_postcode(cells.get("code_postal"), log, "code_postal")
     actor.commune_name = v.clean_text(cells.get("commune"))
     actor.commune_code = v.parse_commune_code(cells.get("code_insee"), log, "code_insee")
-    actor.latitude = v.parse_coordinate(cells.get("latitude"), log, "latitude", 90)
-    actor.longitude = v.parse_coordinate(cells.get("longitude"), log, "longitude", 180)
+    # bounds, system and order of the coordinates are settled per file (_settle)
+    actor.latitude = v.parse_float(cells.get("latitude"), log, "latitude")
+    actor.longitude = v.parse_float(cells.get("longitude"), log, "longitude")
     actor.phone = v.clean_text(cells.get("telephone"))
     actor.description = v.clean_text(cells.get("presentation_detail"))
     services = _SERVICE_SPLIT.split(v.clean_text(cells.get("services")) or "")
@@ -113,16 +122,28 @@ def _actor(cells: Mapping[str, Any], log: RowLog, source: str | None) -> ActorRe
 
 def _contacts(actor: ActorRecord, cells: Mapping[str, Any], log: RowLog) -> None:
     """First e-mail and first website; the full lists stay in extra when longer."""
-    mails = v.split_multi(cells.get("courriels") or cells.get("courriel"), "|;,")
+    field = "courriels" if v.clean_text(cells.get("courriels")) else "courriel"
+    mails = v.split_multi(cells.get(field), "|;,/")
     if mails:
-        actor.email = v.parse_email(mails[0], log, "courriels")
+        actor.email = v.parse_email(mails[0], log, field)
         if len(mails) > 1:
             actor.extra["courriels"] = "|".join(mails)
+            _kept(log, field, cells.get(field), mails, "courriels")
     sites = v.split_multi(cells.get("site_web"), "|;")
     if sites:
         actor.website = v.parse_url(sites[0], log, "site_web")
         if len(sites) > 1:
             actor.extra["site_web"] = "|".join(sites)
+            _kept(log, "site_web", cells.get("site_web"), sites, "site_web")
+
+
+def _kept(log: RowLog, field: str, raw: Any, parts: list[str], key: str) -> None:
+    """Report a cell holding several values outside the schema's list form (``a|b``):
+    the first is the actor's, all are kept in extra."""
+    if "|" in str(raw):
+        return  # the schema's list: nothing to report
+    log.warn(field, raw, f"{len(parts)} valeurs dans la cellule : {parts[0]} gardée, toutes "
+             f"dans extra « {key} »")  # fmt: skip
 
 
 def _extras(actor: ActorRecord, cells: Mapping[str, Any], log: RowLog) -> None:
@@ -151,10 +172,12 @@ def parse_lieux_csv(
     """Return one actor per valid row of a schema v1.0.2 CSV (checked against the
     official Table Schema: required, patterns, types, unique ``id``)."""
     table = rows if isinstance(rows, Table) else table_from_records(dict(r) for r in rows)
+    table = canonical_table(table, _KEYS)
     schema = load_schema(LIEUX_SCHEMA)
     result = ParseResult(issues=list(table.issues), rows=len(table.rows))
     header_ok = schema.check_header(table.header, result.issues, table.file)
     seen: set[str] = set()
+    kept: list[int] = []
     for row in table.rows:
         log = RowLog(result.issues, row.number, table.file)
         schema.check_row(row.values, log)
@@ -167,7 +190,18 @@ def parse_lieux_csv(
             continue
         seen.add(ident or "")
         result.actors.append(actor)
+        kept.append(row.number)
+    _settle(result, kept, table.file)
     return result
+
+
+def _settle(result: ParseResult, numbers: list[int], file: str | None) -> None:
+    """Projected or swapped coordinates and out-of-bounds points, per file
+    (:func:`~maillage.io.places.settle_points`); a row it rejects leaves the records."""
+    rejected = settle_points(result.actors, numbers, RowLog(result.issues, None, file))
+    if rejected:
+        result.actors[:] = [a for i, a in enumerate(result.actors) if i not in rejected]
+        result.rejected_rows = sorted({*result.rejected_rows, *(numbers[i] for i in rejected)})
 
 
 def parse_lieux_json(
@@ -177,9 +211,11 @@ def parse_lieux_json(
     source: str = "cartographie-nationale",
 ) -> ParseResult:
     """Return one actor per place of a national map JSON export (records from 1)."""
-    result = ParseResult()
+    places, renamed = canonical_records(list(records), _KEYS, file)
+    result = ParseResult(issues=renamed)
     seen: set[str] = set()
-    for number, record in enumerate(records, start=1):
+    kept: list[int] = []
+    for number, record in enumerate(places, start=1):
         result.rows += 1
         log = RowLog(result.issues, number, file)
         actor = _actor(record, log, source)
@@ -190,6 +226,8 @@ def parse_lieux_json(
             continue
         seen.add(actor.key or "")
         result.actors.append(actor)
+        kept.append(number)
+    _settle(result, kept, file)
     return result
 
 
@@ -281,7 +319,7 @@ def read_lieux_csv(path: str | Path, *, source: str = "lieux-mediation-numerique
 
 
 def read_lieux_json(path: str | Path, *, source: str = "cartographie-nationale") -> ParseResult:
-    """Read a national map JSON export (a JSON array of places)."""
-    path = Path(path)
-    data = json_objects(load_json(path), path.name)
-    return parse_lieux_json(data, file=path.name, source=source)
+    """Read a national map JSON export (a JSON array of places; compressed or not)."""
+    data, name = read_data(path)
+    return parse_lieux_json(json_objects(parse_json_bytes(data, name), name), file=name,
+                            source=source)  # fmt: skip

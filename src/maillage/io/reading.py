@@ -24,7 +24,9 @@ from maillage.io.unreadable import (
     CELL_LIMIT,
     UnreadableFile,
     cell_too_long,
+    data_suffix,
     open_workbook,
+    read_data,
     sheet_rows,
 )
 from maillage.model.records import ImportIssue
@@ -38,6 +40,7 @@ __all__ = [
     "read_table",
     "read_xlsx_table",
     "repair_mojibake",
+    "WORKBOOK_SUFFIXES",
     "sniff_delimiter",
     "table_from_records",
     "xlsx_table",
@@ -371,16 +374,20 @@ def _column_letter(index: int) -> str:
     return letters
 
 
-def read_csv_table(path: str | Path, *, delimiter: str | None = None) -> Table:
-    """Read a CSV file of any supported encoding into a :class:`Table`."""
-    path = Path(path)
-    text, encoding = decode(path.read_bytes())
-    table = parse_csv_text(text, file=path.name, delimiter=delimiter)
+def read_csv_table(
+    path: str | Path, *, delimiter: str | None = None, member: str | None = None
+) -> Table:
+    """Read a CSV file of any supported encoding into a :class:`Table` (compressed or
+    not: see :func:`~maillage.io.unreadable.read_data`, whose ``member`` names the file
+    of a zip holding several)."""
+    data, name = read_data(path, member)
+    text, encoding = decode(data)
+    table = parse_csv_text(text, file=name, delimiter=delimiter)
     table.encoding = encoding
     if encoding not in ("utf-8", "utf-8-sig"):
         table.issues.insert(
             0, ImportIssue(None, None, encoding, f"fichier lu en {encoding} (pas en UTF-8)",
-                           path.name, severity="warning"),
+                           name, severity="warning"),
         )  # fmt: skip
     return table
 
@@ -423,31 +430,86 @@ def _text_length(cell: Any) -> int:
 def read_xlsx_table(
     source: str | Path | bytes,
     *,
-    sheet: str | int = 0,
+    sheet: str | int | None = 0,
     skip_flag: str | None = None,
     file: str | None = None,
+    prefer: str | None = None,
 ) -> Table:
-    """Read one worksheet (by name or index) of an XLSX workbook into a :class:`Table`;
-    ``file`` names it in messages (default: the path's name, else ``classeur``)."""
-    name = file or ("classeur" if isinstance(source, bytes) else Path(source).name)
-    workbook = open_workbook(source, name, read_only=True, data_only=True)
+    """Read one worksheet of an XLSX workbook into a :class:`Table`; ``file`` names it in
+    messages (default: the path's name, else ``classeur``).
+
+    ``sheet`` is a sheet's name (in any case or spacing), its position counted from 1
+    when written in digits (``"2"``), or an index from 0; None reads the sheet
+    ``prefer`` names when the workbook has it (the ``links`` sheet of an export read
+    as links), else the first. A sheet the workbook lacks is refused, naming those it has.
+    """
+    if isinstance(source, bytes):
+        data, name = source, file or "classeur"
+    else:
+        data, name = read_data(source)
+        name = file or name
+    workbook = open_workbook(data, name, read_only=True, data_only=True)
     try:
-        if isinstance(sheet, str) and sheet not in workbook.sheetnames:
-            found = ", ".join(workbook.sheetnames)
-            raise UnreadableFile(name, f"pas de feuille « {sheet} » (feuilles : {found})",
-                                 f"no sheet '{sheet}' (sheets: {found})")  # fmt: skip
-        worksheet = workbook[sheet] if isinstance(sheet, str) else workbook.worksheets[sheet]
+        worksheet = workbook[_sheet_name(workbook.sheetnames, sheet, prefer, name)]
         rows = sheet_rows(worksheet, name)
         return xlsx_table(rows, file=f"{name}#{worksheet.title}", skip_flag=skip_flag)
     finally:
         workbook.close()
 
 
-def read_table(path: str | Path, *, sheet: str | int = 0) -> Table:
-    """Read a ``.csv``/``.txt``/``.tsv`` or ``.xlsx`` file into a :class:`Table`."""
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx_table(path, sheet=sheet)
-    return read_csv_table(path)
+def _sheet_name(names: list[str], sheet: str | int | None, prefer: str | None, file: str) -> str:
+    """The name of the sheet :func:`read_xlsx_table` reads (see there)."""
+    if sheet is None:
+        return prefer if prefer in names else names[0]
+    if isinstance(sheet, int):
+        if -len(names) <= sheet < len(names):
+            return names[sheet]
+    elif sheet in names:
+        return sheet
+    else:
+        from maillage.io.columns import header_key  # columns reads tables: imported here
+
+        folded = [n for n in names if header_key(n) == header_key(sheet)]
+        if folded:
+            return folded[0]
+        if sheet.strip().isdigit() and 1 <= int(sheet) <= len(names):
+            return names[int(sheet) - 1]
+    found = ", ".join(names)
+    raise UnreadableFile(file, f"pas de feuille « {sheet} » (feuilles : {found})",
+                         f"no sheet '{sheet}' (sheets: {found})")  # fmt: skip
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_table(
+    path: str | Path, *, sheet: str | int | None = None, prefer: str | None = None
+) -> Table:
+    """Read a ``.csv``/``.txt``/``.tsv`` or ``.xlsx`` file, compressed (``.gz``, ``.zip``)
+    or not, into a :class:`Table`.
+
+    ``sheet`` names a workbook's sheet (see :func:`read_xlsx_table`, with ``prefer``), or
+    the file to read in a zip archive holding several; a text file has no sheets."""
+    path = Path(path)
+    member = sheet if isinstance(sheet, str) and path.suffix.lower() == ".zip" else None
+    if data_suffix(path, member) in WORKBOOK_SUFFIXES:
+        data, name = read_data(path, member)
+        if member is not None and name.endswith("/" + member.lstrip("/")):
+            sheet = None  # the name was the archive's file, not a sheet
+        return read_xlsx_table(data, sheet=sheet, file=name, prefer=prefer)
+    if sheet is not None and not (member is not None and _names_member(path, member)):
+        raise UnreadableFile(path.name, f"pas de feuille « {sheet} » : un fichier texte n'a "
+                             "qu'une table", f"no sheet '{sheet}': a text file holds one "
+                             "table")  # fmt: skip
+    return read_csv_table(path, member=member)
+
+
+def _names_member(path: Path, member: str) -> bool:
+    """True when ``member`` names a file of the zip archive ``path``."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return any(member in (n, Path(n).name) for n in archive.namelist())
 
 
 def table_from_records(

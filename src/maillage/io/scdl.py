@@ -28,6 +28,7 @@ from typing import Any
 
 from maillage.io import values as v
 from maillage.io.classify import apply_classification, fold
+from maillage.io.columns import canonical_columns
 from maillage.io.reading import Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog, dedupe_actors
 from maillage.io.tableschema import TableSchema, load_schema
@@ -58,18 +59,18 @@ _FUNDER_ROLE = ("public", "collectivité", "scdl:attribuant")
 
 
 def _rename_columns(table: Table, schema: TableSchema, issues: list[ImportIssue]) -> Table:
-    """Map known French labels (and ``object``) to schema names, with a warning."""
-    renames: dict[str, str] = {}
+    """Map schema names in another case or spacing (``NomAttribuant``), known French
+    labels (and ``object``) to schema names, with a warning."""
+    renames = canonical_columns(table.header, schema.fields)
     for column in table.header:
-        if column in schema.fields:
+        if column in schema.fields or column in renames:
             continue
-        target = _LABELS.get(fold(column.replace("*", "")))
-        if target is not None and target not in table.header:
-            renames[column] = target
-            issues.append(
-                ImportIssue(1, target, column, f"colonne « {column.strip()} » lue comme "
-                            f"{target}", table.file, severity="warning")
-            )  # fmt: skip
+        label = _LABELS.get(fold(column.replace("*", "")))
+        if label is not None and label not in table.header and label not in renames.values():
+            renames[column] = label
+    for column, target in renames.items():
+        issues.append(ImportIssue(1, target, column, f"colonne « {column.strip()} » lue comme "
+                                  f"{target}", table.file, severity="warning"))  # fmt: skip
     if not renames:
         return table
     header = [renames.get(c, c) for c in table.header]
@@ -254,7 +255,12 @@ def _period(raw: Any, text: str) -> str:
 
 
 def read_scdl(
-    path: str | Path, *, repair: bool = False, source: str = "scdl-subventions"
+    path: str | Path,
+    *,
+    repair: bool = False,
+    source: str = "scdl-subventions",
+    sheet: str | None = None,
 ) -> ParseResult:
-    """Read a SCDL subventions CSV (any encoding/delimiter) or XLSX file."""
-    return parse_scdl(read_table(path), repair=repair, source=source)
+    """Read a SCDL subventions CSV (any encoding/delimiter) or XLSX file, compressed or
+    not (``sheet`` names a workbook's sheet)."""
+    return parse_scdl(read_table(path, sheet=sheet), repair=repair, source=source)

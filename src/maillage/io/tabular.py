@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import MISSING, fields
@@ -29,10 +30,13 @@ from maillage.io.columns import (
     COORDINATES,
     LINK_FIELDS,
     LINK_GUESSES,
+    axis_of,
     guess_mapping,
     ignored_columns,
     norm_header,
 )
+from maillage.io.flat import ACTORS_SHEET, LINKS_SHEET
+from maillage.io.places import settle_points
 from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
@@ -42,6 +46,8 @@ from maillage.model.records import ActorRecord, CheckedActor, LinkRecord
 
 __all__ = [
     "actor_mapping",
+    "actor_table",
+    "link_table",
     "link_mapping",
     "parse_actor_table",
     "parse_link_table",
@@ -126,8 +132,8 @@ def _coordinates(value: Any, log: RowLog, column: str) -> dict[str, float]:
     if len(parts) != 2:
         log.error(column, value, "coordonnées attendues : « latitude, longitude »")
         return {}
-    latitude = v.parse_coordinate(parts[0], log, "latitude", 90)
-    longitude = v.parse_coordinate(parts[1], log, "longitude", 180)
+    latitude = v.parse_float(parts[0], log, "latitude")
+    longitude = v.parse_float(parts[1], log, "longitude")
     if latitude is None or longitude is None:
         return {}
     return {"latitude": latitude, "longitude": longitude}
@@ -137,33 +143,57 @@ def _bool(value: Any, log: RowLog, field: str) -> bool | None:
     return v.parse_bool(value, log, field)
 
 
-def _latitude(value: Any, log: RowLog, field: str) -> float | None:
-    return v.parse_coordinate(value, log, field, 90)
+def _coordinate(value: Any, log: RowLog, field: str) -> float | None:
+    """A number: its bounds, its system (degrees or projected) and its order (latitude
+    first) are settled per file by :func:`maillage.io.places.settle_points`."""
+    number = v.parse_float(value, log, field)
+    return None if number is None or math.isnan(number) else number
 
 
-def _longitude(value: Any, log: RowLog, field: str) -> float | None:
-    return v.parse_coordinate(value, log, field, 180)
+def _several(parse: Converter) -> Converter:
+    """A converter of e-mails, websites or phones that reads a cell holding several:
+    the first goes to the field, the others to ``extra`` (:data:`values.OTHERS_KEY`),
+    with a warning naming them; a cell holding one is ``parse``'s."""
+
+    def convert(value: Any, log: RowLog, field: str) -> Any:
+        text = v.clean_text(value)
+        parts = None if text is None or field not in v.OTHERS_KEY else v.several(text, field)
+        if parts is None:
+            return parse(value, log, field)
+        key, others = v.OTHERS_KEY[field], parts[1:]
+        log.warn(field, value, f"{len(parts)} valeurs dans la cellule : {parts[0]} gardée, "
+                 f"{' | '.join(others)} dans extra « {key} »")  # fmt: skip
+        return v.Fields({field: parse(parts[0], log, field), "extra": {key: "|".join(others)}})
+
+    return convert
 
 
-def _website(value: Any, log: RowLog, field: str) -> str | None:
-    return v.parse_url(value, log, field)
+_website = _several(lambda value, log, field: v.parse_url(value, log, field))
+_email = _several(lambda value, log, field: v.parse_email(value, log, field))
+_phone = _several(_text)
 
 
-def _email(value: Any, log: RowLog, field: str) -> str | None:
-    return v.parse_email(value, log, field)
+def _siret(value: Any, log: RowLog, field: str) -> Any:
+    """A SIRET; a valid SIREN in its place goes to ``siren``, with a warning."""
+    siren = v.siren_in_siret(value) if value.__class__ is not str or len(value) != 14 else None
+    if siren is None:
+        return v.parse_siret(value, log, field)
+    log.warn(field, value, "SIREN (9 chiffres) dans une colonne SIRET : lu comme SIREN")
+    return v.Fields({"siren": siren})
 
 
 ACTOR_CONVERTERS: dict[str, Converter] = {
-    "siret": v.parse_siret,
+    "siret": _siret,
     "siren": v.parse_siren,
     "rna": v.parse_rna,
     "postcode": v.parse_postcode,
     "commune_code": v.parse_commune_code,
-    "latitude": _latitude,
-    "longitude": _longitude,
+    "latitude": _coordinate,
+    "longitude": _coordinate,
     "world": v.parse_world,
     "website": _website,
     "email": _email,
+    "phone": _phone,
     "legal_form": _legal_form,
     "digital_profile": _choice(DIGITAL_PROFILES),
     "themes": _list,
@@ -199,7 +229,14 @@ def actor_mapping(
     Raises InvalidInput when ``explicit`` maps a column to a field actors lack."""
     fields = (*ACTOR_FIELDS, COORDINATES)
     _check_fields(explicit, fields, ("un acteur", "an actor"))
-    return guess_mapping(header, ACTOR_GUESSES, fields, explicit)
+    columns = list(header)
+    mapping = guess_mapping(columns, ACTOR_GUESSES, fields, explicit)
+    free = [c for c in columns if c not in mapping and c not in (explicit or {})]
+    for column in free:  # x and y named with their system (X_UTM20, Lambert93_Y)
+        axis = axis_of(column)
+        if axis is not None and axis not in mapping.values():
+            mapping[column] = axis
+    return mapping
 
 
 def _check_fields(
@@ -253,6 +290,12 @@ def _plan(
             plan[column] = (target, _coordinates)
         elif target == "commune_code" and norm_header(column) == "territory_code":
             plan[column] = (target, _territory_code)
+        elif (
+            target in ("commune_code", "commune_name")
+            and "classification_rule" not in mapping.values()  # an export: as it is
+            and _mixed_communes(target, sample.get(column, ()))
+        ):
+            plan[column] = (target, _commune_cell)
         else:
             convert = converters.get(target, _text)
             texts = [x for x in sample.get(column, ()) if x.__class__ is str]
@@ -320,6 +363,37 @@ def _territory_code(value: Any, log: RowLog, field: str) -> Any:
     return {"commune_code": v.parse_commune_code(value, log, field)}
 
 
+def _mixed_communes(target: str, cells: Sequence[Any]) -> bool:
+    """True when a commune column holds the other form too: codes among the names of a
+    ``commune`` column, names among the codes of a ``code_commune`` column."""
+    other = _is_code if target == "commune_name" else _is_name
+    return any(text is not None and other(text) for text in map(v.clean_text, cells))
+
+
+def _is_code(text: str) -> bool:
+    """True for a cell written as a commune code (``59350``, ``2A004``, ``1001``)."""
+    return ids.is_commune_code(ids.pad_lost_zero(text.upper()))
+
+
+def _is_name(text: str) -> bool:
+    """True for a cell written as a name: letters, and not a code (``2A004``)."""
+    return any(c.isalpha() for c in text) and not _is_code(text)
+
+
+def _commune_cell(value: Any, log: RowLog, field: str) -> Any:
+    """A commune column holding INSEE codes and names: a code goes to ``commune_code``
+    (checked), a name to ``commune_name``; other cells are read as the column's field."""
+    text = v.clean_text(value)
+    if text is None:
+        return {}
+    if _is_code(text) or (field == "commune_code" and not _is_name(text)):
+        return {"commune_code": v.parse_commune_code(value, log, "commune_code")}
+    return {"commune_name": text}
+
+
+_SPREAD = (_territory_code, _commune_cell)  # converters that give several fields
+
+
 def _convert_row(
     row: Row, plan: Plan, skip: set[str], log: RowLog
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -345,7 +419,10 @@ def _convert_row(
                     data[target] = value
                     continue
         value = convert(raw, log, target)
-        if target == COORDINATES or convert is _territory_code:
+        if value.__class__ is v.Fields:
+            extra.update(value.pop("extra", {}))
+            data.update({k: val for k, val in value.items() if val is not None})
+        elif target == COORDINATES or convert in _SPREAD:
             data.update({k: val for k, val in value.items() if val is not None})
         elif value is not None and value != [] and value != {}:
             data[target] = value
@@ -387,6 +464,8 @@ def parse_actor_table(
     keys: set[str] = set()
     log = RowLog(result.issues, None, table.file)  # one log, moved from row to row
     actors = result.actors
+    numbers = table.numbers
+    kept: list[int] = []  # the row number of each actor
     for index in range(len(table)):
         actor = None if built is None else built[index]
         if actor is None or (actor.key is not None and actor.key in keys):
@@ -403,7 +482,29 @@ def parse_actor_table(
         if derive:
             apply_classification(actor)
         actors.append(actor)
+        kept.append(numbers[index])
+    if "classification_rule" not in columns.values():  # an export of maillage: as it is
+        _settle(result, kept, columns, table.file)
     return result
+
+
+def _settle(result: ParseResult, numbers: list[int], columns: Mapping[str, str],
+            file: str | None) -> None:  # fmt: skip
+    """Coordinates and addresses read per file (:func:`~maillage.io.places.settle_points`);
+    a row it rejects leaves the records."""
+    fields = set(columns.values())
+    if not fields & {"latitude", "longitude", COORDINATES, "address"}:
+        return
+    if not fields & {"latitude", "longitude", COORDINATES} and all(
+        a.postcode is not None or not a.address for a in result.actors
+    ):
+        return  # an address column and every postcode given: the common case, at once
+    log = RowLog(result.issues, None, file)
+    named = [c for c, f in columns.items() if f in ("latitude", "longitude", COORDINATES)]
+    rejected = settle_points(result.actors, numbers, log, named)
+    if rejected:
+        result.actors[:] = [a for i, a in enumerate(result.actors) if i not in rejected]
+        result.rejected_rows = sorted({*result.rejected_rows, *(numbers[i] for i in rejected)})
 
 
 def _actor_row(
@@ -453,7 +554,7 @@ def _actors_by_column(
                 extra.append((column, [text or None for text in map(str.strip, cells)]))
             continue
         target, convert = step
-        if target in values or target in (COORDINATES, "extra") or convert is _territory_code:
+        if target in values or target in (COORDINATES, "extra") or convert in _SPREAD:
             return None
         values[target] = _column(cells, convert, target, scratch, bad)
     if "name" not in values:
@@ -530,7 +631,7 @@ def _column(
 
 # Converters with a whole-column form for the common, clean cells (numpy Luhn sums).
 _WHOLE_COLUMN: dict[Converter, Callable[[Sequence[str]], list[Any]]] = {
-    v.parse_siret: ids.valid_sirets,
+    _siret: ids.valid_sirets,
     v.parse_siren: ids.valid_sirens,
 }
 
@@ -583,15 +684,37 @@ def parse_link_table(
     return result
 
 
+def actor_table(path: str | Path, sheet: str | None = None) -> Table:
+    """The table of an actor file (CSV or XLSX, compressed or not): the ``sheet`` named,
+    else a workbook's ``actors`` sheet (an export of maillage), else its first."""
+    return read_table(path, sheet=sheet, prefer=ACTORS_SHEET)
+
+
+def link_table(path: str | Path, sheet: str | None = None) -> Table:
+    """The table of a link file: the ``sheet`` named, else a workbook's ``links`` sheet
+    (an export of maillage holds ``actors`` then ``links``), else its first."""
+    return read_table(path, sheet=sheet, prefer=LINKS_SHEET)
+
+
 def read_actors(
-    path: str | Path, mapping: Mapping[str, str] | None = None, *, source: str | None = None
+    path: str | Path,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    source: str | None = None,
+    sheet: str | None = None,
 ) -> ParseResult:
-    """Read an actor table from a CSV or XLSX file (see :func:`parse_actor_table`)."""
-    return parse_actor_table(read_table(path), mapping, source=source)
+    """Read an actor table from a CSV or XLSX file (see :func:`actor_table` and
+    :func:`parse_actor_table`)."""
+    return parse_actor_table(actor_table(path, sheet), mapping, source=source)
 
 
 def read_links(
-    path: str | Path, mapping: Mapping[str, str] | None = None, *, source: str | None = None
+    path: str | Path,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    source: str | None = None,
+    sheet: str | None = None,
 ) -> ParseResult:
-    """Read a link table from a CSV or XLSX file (see :func:`parse_link_table`)."""
-    return parse_link_table(read_table(path), mapping, source=source)
+    """Read a link table from a CSV or XLSX file (see :func:`link_table` and
+    :func:`parse_link_table`)."""
+    return parse_link_table(link_table(path, sheet), mapping, source=source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal, cast
@@ -29,11 +30,13 @@ __all__ = [
     "WHOLE_PART_LIMIT",
     "UnreadableFile",
     "cell_too_long",
+    "data_suffix",
     "json_objects",
     "load_json",
     "open_workbook",
     "parse_json_bytes",
     "part_limit",
+    "read_data",
     "sheet_rows",
 ]
 
@@ -110,10 +113,133 @@ def parse_json_bytes(data: bytes, file: str) -> Any:
         ) from None
 
 
-def load_json(path: str | Path) -> Any:
-    """Read a JSON file (UTF-8, a BOM is allowed) or raise :class:`UnreadableFile`."""
+def load_json(path: str | Path, member: str | None = None) -> Any:
+    """Read a JSON file (UTF-8, a BOM is allowed; compressed or not, see
+    :func:`read_data`) or raise :class:`UnreadableFile`."""
+    return parse_json_bytes(*read_data(path, member))
+
+
+_ARCHIVES = (".gz", ".zip")
+_SKIPPED_MEMBERS = ("__MACOSX/", ".")
+
+
+def read_data(path: str | Path, member: str | None = None) -> tuple[bytes, str]:
+    """The bytes of a data file and the name messages give it: the file itself, or
+    the file a ``.gz`` compresses (``lieux.json.gz``), or the one data file a ``.zip``
+    holds (``member`` names it among several; ``export.zip/lieux.csv``).
+
+    Decompression is bounded as a workbook's parts are: no more than
+    :data:`PART_LIMIT` bytes, and no more than :data:`RATIO_LIMIT` times the
+    compressed size past 1 MiB (a zip bomb); a damaged archive is refused."""
     path = Path(path)
-    return parse_json_bytes(path.read_bytes(), path.name)
+    suffix = path.suffix.lower()
+    if suffix not in _ARCHIVES:
+        return path.read_bytes(), path.name
+    data = path.read_bytes()
+    if suffix == ".gz":
+        return _gunzip(data, path.name), path.name
+    return _unzip(data, path.name, member)
+
+
+def data_suffix(path: str | Path, member: str | None = None) -> str:
+    """The suffix (lower case) of the data :func:`read_data` reads: ``.json`` for
+    ``lieux.json.gz``, the suffix of the file a ``.zip`` holds, else the path's own."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return Path(path.stem).suffix.lower()
+    if suffix == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return Path(_member(archive, path.name, member).filename).suffix.lower()
+        except (zipfile.BadZipFile, OSError):
+            return suffix  # refused with its reason when read
+    return suffix
+
+
+def _bound(compressed: int) -> int:
+    """The most bytes an archive of ``compressed`` bytes may give decompressed."""
+    return min(PART_LIMIT, max(1 << 20, RATIO_LIMIT * compressed))
+
+
+def _archive_too_big(file: str, compressed: int) -> UnreadableFile:
+    limit = _bound(compressed)
+    fr, en = numbers.number(limit, "fr"), numbers.number(limit, "en")
+    return UnreadableFile(
+        file, f"plus de {fr} octets une fois décompressé (limite : {RATIO_LIMIT} fois la "
+        "taille compressée, au plus 256 Mio ; une bombe zip ?)",
+        f"over {en} bytes decompressed (limit: {RATIO_LIMIT} times the compressed size, "
+        "256 MiB at most; a zip bomb?)",
+    )  # fmt: skip
+
+
+def _gunzip(data: bytes, file: str) -> bytes:
+    """The content of a gzip file (its members one after the other), bounded."""
+    limit, parts, total = _bound(len(data)), [], 0
+    rest = data
+    try:
+        while rest:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            part = inflater.decompress(rest, limit - total + 1)
+            total += len(part)
+            if total > limit or inflater.unconsumed_tail:
+                raise _archive_too_big(file, len(data))
+            if not inflater.eof:
+                raise zlib.error("fin de fichier inattendue")
+            parts.append(part)
+            rest = inflater.unused_data.lstrip(b"\0")
+    except zlib.error as error:
+        raise UnreadableFile(file, f"fichier gzip endommagé ({error})",
+                             f"damaged gzip file ({error})") from None  # fmt: skip
+    return b"".join(parts)
+
+
+def _member(archive: zipfile.ZipFile, file: str, member: str | None) -> zipfile.ZipInfo:
+    """The data file of a zip: the one it holds, or the one ``member`` names."""
+    files = [
+        i for i in archive.infolist()
+        if not i.is_dir() and not Path(i.filename).name.startswith(_SKIPPED_MEMBERS)
+        and not i.filename.startswith(_SKIPPED_MEMBERS)
+    ]  # fmt: skip
+    if member is not None:
+        named = [i for i in files if member in (i.filename, Path(i.filename).name)]
+        if named:
+            return named[0]
+    if len(files) == 1:  # (a name that is none of its files may be a workbook's sheet)
+        return files[0]
+    listed = ", ".join(i.filename for i in files[:20]) + (" …" if len(files) > 20 else "")
+    if not files:
+        raise UnreadableFile(file, "archive zip vide", "empty zip archive")
+    if member is not None and len(files) > 1:
+        raise UnreadableFile(file, f"pas de fichier « {member} » dans l'archive (fichiers : "
+                             f"{listed})", f"no file '{member}' in the archive (files: "
+                             f"{listed})")  # fmt: skip
+    raise UnreadableFile(
+        file, f"l'archive contient {len(files)} fichiers ({listed}) : nommez celui à lire "
+        "(--sheet NOM)", f"the archive holds {len(files)} files ({listed}): name the one to "
+        "read (--sheet NAME)",
+    )  # fmt: skip
+
+
+def _unzip(data: bytes, file: str, member: str | None) -> tuple[bytes, str]:
+    """The content and name of the data file of a zip archive, bounded."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            info = _member(archive, file, member)
+            limit = _bound(max(info.compress_size, 1))
+            if info.file_size > limit:
+                raise _archive_too_big(f"{file}/{info.filename}", info.compress_size)
+            with archive.open(info) as stream:
+                content = stream.read(limit + 1)  # zipfile stops at the declared size
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
+        raise UnreadableFile(file, f"archive zip endommagée ({error})",
+                             f"damaged zip archive ({error})") from None  # fmt: skip
+    except RuntimeError as error:  # an encrypted member
+        raise UnreadableFile(file, f"archive zip illisible ({error})",
+                             f"unreadable zip archive ({error})") from None  # fmt: skip
+    if len(content) > limit:
+        raise _archive_too_big(f"{file}/{info.filename}", info.compress_size)
+    return content, f"{file}/{info.filename}"
 
 
 def json_objects(data: Any, file: str) -> list[Mapping[str, Any]]:
@@ -291,7 +417,7 @@ def open_workbook(source: str | Path | bytes, file: str, **options: Any) -> Any:
     """
     from openpyxl.reader.excel import ExcelReader
 
-    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    data = source if isinstance(source, bytes) else read_data(source)[0]
     try:
         archive = _BoundedZip(io.BytesIO(data))
         reader = ExcelReader(io.BytesIO(data), **options)

@@ -34,6 +34,8 @@ from maillage.model.numbers import parse_number
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 
 __all__ = [
+    "OTHERS_KEY",
+    "Fields",
     "clean_text",
     "digits_of",
     "parse_bool",
@@ -49,6 +51,8 @@ __all__ = [
     "parse_siret",
     "parse_url",
     "parse_world",
+    "several",
+    "siren_in_siret",
     "split_multi",
 ]
 
@@ -75,6 +79,46 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _FLOAT_INT = re.compile(r"(\d+)\.0+")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _POSTCODE_IN_TEXT = re.compile(r"(?<![\dA-Za-z])(\d{2})[ \u00a0\u202f]?(\d{3})(?![\d])")
+
+
+class Fields(dict[str, Any]):
+    """What one cell gives to several fields of its record (the SIREN found in a SIRET
+    column, the other e-mails of a cell kept in ``extra``): merged into the record."""
+
+    __slots__ = ()
+
+
+# Several values in one cell: how they are told apart, how each one looks, and the key of
+# ``extra`` that keeps all but the first.
+_SEVERAL: dict[str, tuple[re.Pattern[str], Callable[[str], bool]]] = {
+    "email": (re.compile(r"[\s;,/|]+"), lambda part: "@" in part),
+    "website": (re.compile(r"[\s;,|]+"), lambda part: "." in part),
+    "phone": (
+        re.compile(r"\s*[;,/|]\s*|\s+(?:ou|et|or|and)\s+"),
+        lambda part: sum(c.isdigit() for c in part) >= 6,
+    ),
+}
+OTHERS_KEY = {"email": "autres_courriels", "website": "autres_sites_web",
+              "phone": "autres_telephones"}  # fmt: skip
+"""The key of ``extra`` that keeps the values of a cell after its first, by field."""
+
+
+def several(text: str, field: str) -> list[str] | None:
+    """The values of a cell holding several e-mails, websites or phones (``field``),
+    None when it holds one (``"a@x.fr; b@y.fr"`` -> ``["a@x.fr", "b@y.fr"]``)."""
+    split, looks_like = _SEVERAL[field]
+    parts = [p for p in split.split(text) if p]
+    if len(parts) < 2 or not all(map(looks_like, parts)):
+        return None
+    return parts
+
+
+def siren_in_siret(value: Any) -> str | None:
+    """The SIREN a SIRET cell holds instead (9 digits, valid check digit), else None."""
+    digits, _ = digits_of(value)
+    if digits is not None and len(digits) == 9 and digits.isdigit() and siren_ok(digits):
+        return digits
+    return None
 
 
 def clean_text(value: Any) -> str | None:

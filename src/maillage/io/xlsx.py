@@ -15,17 +15,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from maillage.io.flat import ACTOR_COLUMNS, LINK_COLUMNS, cell_text
+from maillage.io.flat import ACTOR_COLUMNS, ACTORS_SHEET, LINK_COLUMNS, LINKS_SHEET, cell_text
 from maillage.io.reading import read_xlsx_table
 from maillage.io.result import ParseResult
 from maillage.io.tabular import parse_actor_table, parse_link_table
-from maillage.io.unreadable import open_workbook
+from maillage.io.unreadable import open_workbook, read_data
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = ["ACTORS_SHEET", "LINKS_SHEET", "generate_xlsx", "parse_xlsx", "read_xlsx", "write_xlsx"]
-
-ACTORS_SHEET = "actors"
-LINKS_SHEET = "links"
 
 
 def _cell(value: Any) -> Any:
@@ -84,4 +81,5 @@ def write_xlsx(
 
 def read_xlsx(path: str | Path) -> ParseResult:
     """Read a workbook written by :func:`write_xlsx` (or any with those sheets)."""
-    return parse_xlsx(Path(path).read_bytes(), file=Path(path).name)
+    data, name = read_data(path)
+    return parse_xlsx(data, file=name)
