@@ -121,6 +121,14 @@ def load_json(path: str | Path, member: str | None = None) -> Any:
 
 _ARCHIVES = (".gz", ".zip")
 _SKIPPED_MEMBERS = ("__MACOSX/", ".")
+# What an archive holds beside its data: documentation, never read as data.
+_DOCUMENTS = (".md", ".pdf", ".html", ".htm", ".rtf", ".doc", ".docx", ".odt")
+_DOCUMENT_NAMES = ("readme", "lisezmoi", "licence", "license", "notice")
+
+
+def _documentation(name: str) -> bool:
+    path = Path(name)
+    return path.suffix.lower() in _DOCUMENTS or path.stem.lower() in _DOCUMENT_NAMES
 
 
 def read_data(path: str | Path, member: str | None = None) -> tuple[bytes, str]:
@@ -199,7 +207,7 @@ def _member(archive: zipfile.ZipFile, file: str, member: str | None) -> zipfile.
     files = [
         i for i in archive.infolist()
         if not i.is_dir() and not Path(i.filename).name.startswith(_SKIPPED_MEMBERS)
-        and not i.filename.startswith(_SKIPPED_MEMBERS)
+        and not i.filename.startswith(_SKIPPED_MEMBERS) and not _documentation(i.filename)
     ]  # fmt: skip
     if member is not None:
         named = [i for i in files if member in (i.filename, Path(i.filename).name)]

@@ -32,7 +32,7 @@ from maillage.io.reading import Table, read_csv_table, read_table
 from maillage.io.result import ParseResult
 from maillage.io.scdl import parse_scdl
 from maillage.io.tabular import parse_actor_table, parse_link_table
-from maillage.io.unreadable import json_objects, load_json, open_workbook
+from maillage.io.unreadable import data_suffix, json_objects, load_json, open_workbook
 from maillage.model.errors import InvalidInput
 from maillage.services import importing, needs  # importing: this package, used at call time
 from maillage.services.importing.report import ImportReport, Progress
@@ -117,15 +117,18 @@ def _rows_of(table: Table, result: ParseResult) -> list[int | None]:
 
 
 WORKBOOKS = (".xlsx", ".xlsm")
+ARCHIVES = (".gz", ".zip")  # read by maillage.io.unreadable.read_data; --sheet names a member
 SHEETS = {"links": ("links", "liens"), "actors": ("actors", "acteurs")}
 """The worksheet read by default for each generic format, when a workbook has it (the
 sheets of ``maillage export xlsx``)."""
 
 
-def _sheet(job: Job, kind: str | None = None) -> str | int:
+def _sheet(job: Job, kind: str | None = None) -> str | int | None:
     """The worksheet of ``job``'s workbook to read: ``--sheet``, else the one named for
-    ``kind`` (:data:`SHEETS`), else the first. Raises InvalidInput for ``--sheet`` on a
-    file that is no workbook."""
+    ``kind`` (:data:`SHEETS`), else the first; in a ``.zip``, the member ``--sheet``
+    names. Raises InvalidInput for ``--sheet`` on a file that is neither."""
+    if job.path.suffix.lower() in ARCHIVES:
+        return _member(job)
     if job.path.suffix.lower() not in WORKBOOKS:
         if job.sheet is not None:
             raise InvalidInput("--sheet", job.sheet, "--sheet ne s'applique qu'à un classeur "
@@ -141,6 +144,11 @@ def _sheet(job: Job, kind: str | None = None) -> str | int:
             if wanted in names and len(names) > 1:
                 return names[wanted]
     return 0
+
+
+def _member(job: Job) -> str | None:
+    """The file of a ``.zip`` that ``--sheet`` names (None: its one data file)."""
+    return job.sheet if job.path.suffix.lower() in ARCHIVES else None
 
 
 def _no_sheet(job: Job, what: str) -> None:
@@ -175,28 +183,31 @@ def _network(job: Job) -> Parsed:
 
 
 def _lieux(job: Job) -> Parsed:
-    path, mapping, source = job.path, job.mapping, job.source
-    if path.suffix.lower() == ".json":
-        _no_sheet(job, "fichier JSON")
-        data = json_objects(load_json(path), path.name)
+    path, mapping, source, member = job.path, job.mapping, job.source, _member(job)
+    if data_suffix(path, member) == ".json":
+        if member is None:
+            _no_sheet(job, "fichier JSON")
+        data = json_objects(load_json(path, member), path.name)
         result = parse_lieux_json(_renamed_records(data, mapping), file=path.name, source=source)
     else:
         _sheet(job)
-        result = parse_lieux_csv(_renamed(read_csv_table(path), mapping), source=source)
+        table = read_csv_table(path, member=member)
+        result = parse_lieux_csv(_renamed(table, mapping), source=source)
     importing.qualify_keys(result.actors)
     return Parsed(result)
 
 
 def _data_inclusion(job: Job) -> Parsed:
-    path, mapping, source = job.path, job.mapping, job.source
-    suffix = path.suffix.lower()
+    path, mapping, source, member = job.path, job.mapping, job.source, _member(job)
+    suffix = data_suffix(path, member)
     if suffix in WORKBOOKS:
         _no_mapping(mapping, "classeur data·inclusion")
         _no_sheet(job, "classeur data·inclusion")
         return Parsed(read_data_inclusion_xlsx(path, source=source))
     if suffix == ".json":
-        _no_sheet(job, "fichier JSON")
-        records = _renamed_records(json_objects(load_json(path), path.name), mapping)
+        if member is None:
+            _no_sheet(job, "fichier JSON")
+        records = _renamed_records(json_objects(load_json(path, member), path.name), mapping)
         return Parsed(parse_data_inclusion(records, file=path.name, source=source))
     return Parsed(parse_data_inclusion(_renamed(_read_table(job), mapping), source=source))
 
