@@ -133,7 +133,7 @@ def _sheet(job: Job, kind: str | None = None) -> str | int | None:
         if job.sheet is not None:
             raise InvalidInput("--sheet", job.sheet, "--sheet ne s'applique qu'à un classeur "
                                "(.xlsx)", "--sheet applies to a workbook (.xlsx) only")  # fmt: skip
-        return 0
+        return None
     if job.sheet is not None:
         return job.sheet
     if kind in SHEETS:
