@@ -127,10 +127,10 @@ def _check_postcode(
     wrong number, ``1000`` for ``10000``, or a typing slip): both are kept, the row
     named. A postcode the geography does not list (CEDEX) is not compared."""
     postcode, commune = values.get("postcode"), values.get("commune_code")
-    if not postcode or not commune:
-        return
+    if not postcode or not commune or (postcode, commune) in ref.postcode_pairs:
+        return  # the usual case, in one look-up
     communes = ref.by_postcode.get(postcode)
-    if not communes or any(code == commune for code, _ in communes):
+    if not communes:
         return
     parents = ref.parents  # Paris, Lyon, Marseille: a postcode of an arrondissement
     if any(parents.get(code) == commune for code, _ in communes) or (
@@ -153,9 +153,11 @@ def _report_invisible(
     marks and overrides: :func:`~maillage.model.text.strip_invisible`, which
     :func:`~maillage.services.validation.clean_actor` applies when storing). Raises
     InvalidInput for a name made of nothing else."""
-    for field in ACTOR_TEXT_FIELDS:
-        text = values.get(field)
-        if not isinstance(text, str) or text.isascii() or not (codes := invisible_in(text)):
+    texts = [(f, t) for f in ACTOR_TEXT_FIELDS if isinstance(t := values.get(f), str)]
+    if all(text.isascii() for _, text in texts):
+        return  # the usual record: nothing to look for
+    for field, text in texts:
+        if text.isascii() or not (codes := invisible_in(text)):
             continue
         kept = strip_invisible(text).strip()
         if field == "name" and not kept:

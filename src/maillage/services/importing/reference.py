@@ -64,6 +64,14 @@ class _Reference:
         return by_postcode
 
     @functools.cached_property
+    def postcode_pairs(self) -> frozenset[tuple[str, str]]:
+        """Every (postcode, INSEE code) the geography lists: one look-up per checked row."""
+        return frozenset(
+            (postcode, code) for postcode, communes in self.by_postcode.items()
+            for code, _ in communes
+        )  # fmt: skip
+
+    @functools.cached_property
     def former(self) -> dict[str, str]:
         """Pre-merger commune code -> the current commune's. Only the communes with
         former codes have their extra JSON decoded (decoding all of them took longer
