@@ -258,3 +258,28 @@ def test_migration_0005_moves_shared_sirets_audited_and_stops_on_shared_keys(
     with pytest.raises(Exception, match=r"source:f:1 \(2 acteurs\).*maillage review"):
         migrate.upgrade(stuck)
     stuck.dispose()
+
+
+def test_an_actor_twice_in_a_file_with_a_stored_siret_updates_the_stored_actor(
+    db: sa.Engine, tmp_path: Path
+) -> None:
+    # A user trial: the same association twice in a new file (another e-mail), its SIRET
+    # already on the map: the stored actor is completed, never doubled nor made a "place".
+    siret = valid_siret(91)
+    first = tmp_path / "a" / "assos.csv"
+    first.parent.mkdir()
+    first.write_text(f"nom,adresse,code_postal,commune,siret\nTi Numérik,2 rue Kéréon,29000,"
+                     f"Quimper,{siret}\n", encoding="utf-8")  # fmt: skip
+    assert importing.import_file(db=db, fmt="actors", path=first, source="w").created == 1
+    again = tmp_path / "b" / "assos.csv"
+    again.parent.mkdir()
+    again.write_text(
+        "nom,code_postal,commune,courriel,siret\n"
+        f"Ti Numérik,29000,Quimper,contact@tinumerik.bzh,{siret}\n"
+        f"Ti Numérik,29000,Quimper,nouveau@tinumerik.bzh,{siret}\n",
+        encoding="utf-8",
+    )
+    report = importing.import_file(db=db, fmt="actors", path=again, source="w")
+    assert (report.created, report.merged) == (0, 2), report.to_dict()
+    assert [s for s, _ in _live(db)] == [siret]
+    assert not [w for w in report.warnings if "structure porteuse" in w.message]

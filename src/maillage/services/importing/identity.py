@@ -251,9 +251,11 @@ def _match_all(
         return []
     incoming: Counter[str] = Counter()
     if identities.by_ident:  # an empty database has nothing to merge into
+        # one record per key: the same actor twice in a file is one record (folded below)
+        firsts = {key: values for _, key, values in reversed(cleaned)}
         incoming.update(
             ident
-            for _, _, values in cleaned
+            for values in firsts.values()
             for ident in _identity_keys(values.get("siret"), values.get("siren"), values.get("rna"))
         )
     matched: list[tuple[str, int, str, dict[str, Any]]] = []
