@@ -153,3 +153,27 @@ def test_postcode_padded_is_checked_against_the_commune(db: sa.Engine, tmp_path:
         ("postcode", "01000", "le code postal 01000 n'est pas celui de la commune 59350 "
          "(Lille) mais de Bourg-en-Bresse, Saint-Denis-lès-Bourg : gardé tel quel, à vérifier"),
     ]  # fmt: skip
+
+
+def test_a_commune_name_is_looked_for_in_the_postcodes_departement(db: sa.Engine) -> None:
+    # A user trial: « Ambleville » with postcode 16300 (Charente, a commune merged since)
+    # went to Ambleville, Val-d'Oise (95011), the only commune of that name left.
+    with db.connect() as conn:
+        ref = reference._Reference(conn)
+        charente = ActorRecord(name="Mairie", commune_name="Ambleville", postcode="16300")
+        assert ref.commune_of(charente) != "95011"
+        val_doise = ActorRecord(name="Mairie", commune_name="Ambleville", postcode="95710")
+        assert ref.commune_of(val_doise) == "95011"
+        no_postcode = ActorRecord(name="Mairie", commune_name="Ambleville")
+        assert ref.commune_of(no_postcode) == "95011"  # the name alone: its only commune
+
+
+@pytest.mark.parametrize(
+    ("postcode", "departement"),
+    [("16300", "DEP:16"), ("20167", "DEP:2A"), ("20200", "DEP:2B"), ("97110", "DEP:971"),
+     ("01000", "DEP:01"), ("", None), ("1600", None)],
+)  # fmt: skip
+def test_the_departement_of_a_postcode(postcode: str, departement: str | None) -> None:
+    from maillage.model.identifiers import departement_of_postcode
+
+    assert departement_of_postcode(postcode) == departement

@@ -258,6 +258,20 @@ def is_commune_code(code: str) -> bool:
     return _COMMUNE.fullmatch(code) is not None
 
 
+def departement_of_postcode(postcode: str | None) -> str | None:
+    """The territory code of the département a postcode belongs to (``"16300"`` ->
+    ``"DEP:16"``, ``"20167"`` -> ``"DEP:2A"``, ``"97110"`` -> ``"DEP:971"``), or None
+    for no postcode. (A few communes take a neighbouring département's postcode; the
+    rule is for choosing among same-named communes, not for placing.)"""
+    if not postcode or not is_postcode(postcode):
+        return None
+    if postcode.startswith(("97", "98")):
+        return f"DEP:{postcode[:3]}"
+    if postcode.startswith("20"):
+        return "DEP:2A" if postcode < "20200" else "DEP:2B"
+    return f"DEP:{postcode[:2]}"
+
+
 def validate_postcode(value: object, *, field: str = "postcode") -> str:
     """Return the 5-digit French postcode (a lost leading zero is restored).
 

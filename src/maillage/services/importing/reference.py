@@ -6,6 +6,7 @@ import functools
 
 import sqlalchemy as sa
 
+from maillage.model.identifiers import departement_of_postcode
 from maillage.model.records import ActorRecord
 from maillage.model.text import fold
 from maillage.storage.tables import (
@@ -111,6 +112,10 @@ class _Reference:
             return precise[0]
         if not name:
             return None
-        deps = [t for t in record.territories if t.startswith("DEP:")]
+        # a same-named commune is looked for in the département of the postcode, or of
+        # the record's territories: never the most populous one of another département
+        postcode_dep = departement_of_postcode(record.postcode)
+        deps = [postcode_dep] if postcode_dep else []
+        deps += [t for t in record.territories if t.startswith("DEP:")]
         found = self.by_name.get((name, deps[0] if deps else None))
         return found or (None if deps else self.by_name.get((name, None)))
