@@ -102,7 +102,7 @@ def test_concurrent_imports_and_a_write_find_each_actor_once(
             assert isinstance(report, importing.ImportReport), f"round {n}: {report}"
             assert report.status in ("done", "unchanged"), report.to_dict()
         # the loser of the race for the shared actor reported it, or the imports merged it
-        if isinstance(service, DuplicateIdentity):
+        if isinstance(service, Conflict):  # a second holder, or a deadlock it lost
             outcomes.add("write refused")
         else:
             assert isinstance(service, dict), f"round {n}: {service}"
@@ -283,3 +283,26 @@ def test_an_actor_twice_in_a_file_with_a_stored_siret_updates_the_stored_actor(
     assert (report.created, report.merged) == (0, 2), report.to_dict()
     assert [s for s, _ in _live(db)] == [siret]
     assert not [w for w in report.warnings if "structure porteuse" in w.message]
+
+
+@pytest.mark.postgres
+def test_a_deadlock_the_database_breaks_is_a_conflict_to_do_again(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    db = _fresh(request, "postgresql", tmp_path, 0)
+    first = actors.create_actor(db=db, values={"name": "Un"})["id"]
+    second = actors.create_actor(db=db, values={"name": "Deux"})["id"]
+    locked = threading.Barrier(2)
+
+    def crossing(a: int, b: int) -> str:
+        with transaction(db) as conn:  # each holds one row, then asks for the other's
+            conn.exec_driver_sql("UPDATE actor SET version = version WHERE id = %s", (a,))
+            locked.wait()
+            conn.exec_driver_sql("UPDATE actor SET version = version WHERE id = %s", (b,))
+        return "done"
+
+    results = _together(lambda: crossing(first, second), lambda: crossing(second, first))
+    assert sorted(map(type, results), key=str) == sorted([str, Conflict], key=str)
+    refused = next(r for r in results if isinstance(r, Conflict))
+    assert "recommencez" in str(refused) and "rien n'a été écrit" in str(refused)
+    db.dispose()

@@ -13,7 +13,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from maillage.model.errors import PermissionDenied
+from maillage.model.errors import Conflict, PermissionDenied
 from maillage.settings import normalise_url, read_only_requested
 
 
@@ -141,11 +141,35 @@ def _configure_sqlite(engine: sa.Engine, *, memory: bool, read_only: bool = Fals
 
 @contextmanager
 def transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
-    """One write transaction: committed on success, rolled back on any error."""
-    with engine.connect() as conn:
-        conn.execution_options(maillage_write=True)
-        with conn.begin():
-            yield conn
+    """One write transaction: committed on success, rolled back on any error. A
+    transaction the database aborts for a concurrent one (a deadlock) raises
+    :class:`~maillage.model.errors.Conflict`: nothing was written, it may be done again."""
+    try:
+        with engine.connect() as conn:
+            conn.execution_options(maillage_write=True)
+            with conn.begin():
+                yield conn
+    except sa.exc.DBAPIError as error:
+        if not lost_race(error):
+            raise
+        raise Conflict(
+            "la base a interrompu cette écriture au profit d'une autre en même temps ; "
+            "rien n'a été écrit : recommencez",
+            "the database stopped this write for another one at the same time; nothing "
+            "was written: try again",
+        ) from error
+
+
+# PostgreSQL's codes for a transaction aborted to let a concurrent one through.
+_LOST_RACE = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def lost_race(error: BaseException) -> bool:
+    """True when ``error`` is the database aborting this transaction for a concurrent
+    one (a deadlock, a serialization failure): the work may simply be done again."""
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    return getattr(error.orig, "sqlstate", None) in _LOST_RACE
 
 
 def dialect(conn: sa.Connection | sa.Engine) -> str:

@@ -119,8 +119,9 @@ def import_records(
             return _attempt(db, batch, kind, source, partial, dry_run, user)
         except Conflict:
             # Another writer stored or changed some of these actors since this import
-            # planned (a second holder of an identity, a version moved): plan again,
-            # finding them; a loser that keeps losing reports the conflict.
+            # planned (a second holder of an identity, a version moved), or the database
+            # aborted this import to let a concurrent one through (a deadlock): plan
+            # again, finding them; a loser that keeps losing reports the conflict.
             if attempt == RACE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
