@@ -220,10 +220,7 @@ class Repository:
         ids: builtins.list[int] = []
         tables = [self.table, *(c.table for c in self.collections.values())]
         # the ids are reserved past the largest stored one: about as many rows
-        with (
-            identities_guarded(),
-            indexes_rebuilt(conn, tables, rows=len(rows), stored=plan.ids[0] - 1),
-        ):
+        with indexes_rebuilt(conn, tables, rows=len(rows), stored=plan.ids[0] - 1):
             for offset in range(0, len(rows), BULK_CHUNK):
                 part = self.derive_bulk(plan, rows[offset : offset + BULK_CHUNK], offset)
                 ids += self.write_bulk(conn, plan, part, ctx=ctx, offset=offset)
@@ -427,11 +424,10 @@ class Repository:
         groups: dict[tuple[str, ...], builtins.list[dict[str, Any]]] = {}
         collections: builtins.list[tuple[int, dict[str, Any]]] = []
         for entity_id, changes in items:
-            values = {k: v for k, v in changes.items() if k in self.table.c and k != "id"}
+            values, colls = self._split(changes)
             params = {f"_{k}": v for k, v in values.items()}
             params |= {"_id": entity_id, "_version": befores[entity_id]["version"]}
             groups.setdefault(tuple(sorted(values)), []).append(params)
-            colls = {k: sorted(set(v or ())) for k, v in changes.items() if k in self.collections}
             if colls:
                 collections.append((entity_id, colls))
         table = self.table
@@ -455,7 +451,7 @@ class Repository:
                 )
         with identities_guarded():
             self._write_collections(conn, collections, replace=True)
-        afters = {s["id"]: s for s in self.list(conn, where=[self.table.c.id.in_(ids)], limit=None)}
+        afters = {s["id"]: s for s in self.list(conn, where=where, limit=None)}
         audit.record_updates(
             conn,
             entity=self.entity,
@@ -528,9 +524,17 @@ class Repository:
                 f"(current version {current['version']}); reload it and try again",
             )
 
+    def _split(
+        self, changes: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, builtins.list[Any]]]:
+        """``changes`` as the columns to set and the collections to replace (sorted)."""
+        values = {k: v for k, v in changes.items() if k in self.table.c and k != "id"}
+        colls = {k: sorted(set(v or ())) for k, v in changes.items() if k in self.collections}
+        return values, colls
+
     def _write(self, conn: sa.Connection, before: Snapshot, changes: Mapping[str, Any]) -> Snapshot:
         entity_id = before["id"]
-        values = {k: v for k, v in changes.items() if k in self.table.c and k != "id"}
+        values, colls = self._split(changes)
         values["version"] = before["version"] + 1
         values["updated_at"] = utcnow()
         with identities_guarded():
@@ -544,7 +548,6 @@ class Repository:
                 f"{self.entity} {entity_id} a été modifié en même temps",
                 f"{self.entity} {entity_id} was modified concurrently",
             )
-        colls = {k: sorted(set(v or ())) for k, v in changes.items() if k in self.collections}
         if colls:
             with identities_guarded():
                 self._write_collections(conn, [(entity_id, colls)], replace=True)
