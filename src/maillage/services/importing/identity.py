@@ -225,7 +225,7 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     firsts = {key: values for _, key, values in reversed(cleaned)}  # first record of a key
     counts = Counter(f"{s}:{v}" for values in firsts.values() for s in HELD if (v := values.get(s)))
     holders = _Holders(identities.by_ident, counts, where, batch)
-    matched = _match_all(batch, cleaned, rows, plan, identities, holders)
+    matched = _match_all(batch, cleaned, rows, plan, identities, holders, firsts)
     _plan_matches(conn, plan, matched, batch.report, holders)
     batch.report.count("actors", "created", len(plan.new))
     return plan
@@ -238,10 +238,11 @@ def _match_all(
     plan: _ActorPlan,
     identities: _Identities,
     holders: _Holders,
+    firsts: dict[str, dict[str, Any]],
 ) -> list[tuple[str, int, str, dict[str, Any]]]:
     """Plan the new actors; return the others with the stored actor they match. A
     record whose key an earlier record of the file has is folded into it
-    (:func:`_fold_duplicate`)."""
+    (:func:`_fold_duplicate`); ``firsts`` holds the first record of each key."""
     keys = [key for _, key, _ in cleaned]
     if not identities.by_key and not identities.by_ident and len(set(keys)) == len(keys):
         if any(count > 1 for count in holders.counts.values()):
@@ -252,7 +253,6 @@ def _match_all(
     incoming: Counter[str] = Counter()
     if identities.by_ident:  # an empty database has nothing to merge into
         # one record per key: the same actor twice in a file is one record (folded below)
-        firsts = {key: values for _, key, values in reversed(cleaned)}
         incoming.update(
             ident
             for values in firsts.values()
