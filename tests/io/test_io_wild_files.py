@@ -354,7 +354,8 @@ def test_lambert93_x_y_are_recognised_by_their_values_and_converted(tmp_path: Pa
     assert points == [(50.631, 3.0571), (51.0344, 2.3768), (45.764, 4.8357)]
     assert warnings_of(result.issues) == [
         (None, "latitude", "coordonnées projetées en Lambert-93 (EPSG:2154) converties en "
-         "degrés WGS84 : 3 point(s), à partir de la ligne 2 (système reconnu aux valeurs)"),
+         "degrés WGS84 (colonnes x, y) : 3 point(s), à partir de la ligne 2 (système reconnu "
+         "aux valeurs)"),
     ]  # fmt: skip
 
 
@@ -385,7 +386,7 @@ def test_projected_system_named_by_the_headers(tmp_path: Path) -> None:
     assert (round(actor.latitude, 4), round(actor.longitude, 4)) == (14.6091, -61.0695)
     assert warnings_of(result.issues)[0][2] == (
         "coordonnées projetées en UTM 20N (Antilles) (EPSG:5490) converties en degrés WGS84 "
-        ": 1 point(s), à partir de la ligne 2"
+        "(colonnes X_UTM20, Y_UTM20) : 1 point(s), à partir de la ligne 2"
     )
     l93 = tmp_path / "l93.csv"
     l93.write_text("nom;X_L93;Y_L93\nMairie de Paris;652469,0;6862035,3\n", "utf-8")

@@ -5,10 +5,16 @@ Files from other territories give their points in a projected system (Lambert-93
 and longitude swapped, or give no postcode but an address ending in ``59000 Lille``.
 :func:`settle_points` reads them as a person would, after the cells were parsed:
 
+* coordinate columns the parser kept aside (``X``/``Y`` next to ``Latitude`` /
+  ``Longitude``, or the file's own ``latitude``/``longitude`` when ``--map`` named other
+  columns; any format that keeps unknown columns in ``extra``) give the points of the
+  rows that have none, reported once per pair of columns;
 * projected coordinates: the system is named by the columns' headers (``X_L93``,
-  ``y_cc48``, ``x_3857``...), else it is the one of :data:`PROJECTIONS` that puts the
-  most points in France and in the département their row gives; the points are
-  converted with pyproj and the conversion reported once per file;
+  ``y_cc48``, ``x_3857``...), else it is the one of :data:`PROJECTIONS` whose area of
+  use (pyproj) holds the points and that puts the most of them in France and in the
+  département their row gives; the points are converted with pyproj and the conversion
+  reported once per file and pair of columns (columns and system named). Two systems
+  that fit the points equally well are reported and the points refused, never guessed;
 * swapped latitude/longitude: a point outside France (or outside its row's
   département) that the swap puts inside is swapped, with a warning on its row;
 * a coordinate still out of bounds rejects its row, as before;
@@ -29,14 +35,16 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
+from typing import Any
 
-from maillage.io.columns import header_key
+from maillage.io.columns import ACTOR_GUESSES, axis_of, header_key
 from maillage.io.result import RowLog
-from maillage.model.fields import BoundingBox, locate_point
+from maillage.model.fields import FRANCE_BOXES, BoundingBox, locate_point
 from maillage.model.identifiers import is_postcode
+from maillage.model.numbers import parse_number
 from maillage.model.records import ActorRecord
 
-__all__ = ["PROJECTIONS", "department_box", "settle_points"]
+__all__ = ["PROJECTIONS", "coordinate_pairs", "department_box", "settle_points"]
 
 PROJECTIONS: dict[int, str] = {
     2154: "Lambert-93",
@@ -75,26 +83,95 @@ def settle_points(
 ) -> set[int]:
     """Convert, swap and check the coordinates of ``actors`` (from rows ``numbers``),
     and fill postcode and commune from addresses; return the indexes of the actors
-    whose row is rejected (a coordinate out of bounds). ``columns`` are the headers of
-    the coordinate columns, which may name the projected system."""
+    whose row is rejected (a coordinate out of bounds, or projected in a system the
+    points leave ambiguous). ``columns`` are the headers of the coordinate columns,
+    which may name the projected system; a row without coordinates takes them from the
+    coordinate columns kept in its ``extra`` (:func:`coordinate_pairs`)."""
     rejected: set[int] = set()
-    projected = [
-        i
-        for i, a in enumerate(actors)
-        if (a.latitude is not None and abs(a.latitude) > 180)
-        or (a.longitude is not None and abs(a.longitude) > 180)
-    ]
-    if projected:
-        _unproject(actors, numbers, projected, log, columns)
+    origin = _spare_points(actors, numbers, log)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, a in enumerate(actors):
+        if (a.latitude is not None and abs(a.latitude) > 180) or (
+            a.longitude is not None and abs(a.longitude) > 180
+        ):
+            groups.setdefault(origin.get(i) or tuple(columns), []).append(i)
+    for named, projected in groups.items():
+        rejected |= _unproject(actors, numbers, projected, log, named)
     for index, actor in enumerate(actors):
         if actor.postcode is None and actor.address:
             _from_address(actor, numbers[index], log)
-        if actor.latitude is None and actor.longitude is None:
+        if index in rejected or (actor.latitude is None and actor.longitude is None):
             continue
         log.row = numbers[index]
         if not _check(actor, log):
             rejected.add(index)
     return rejected
+
+
+_LATITUDES = frozenset(header_key(a) for a in ACTOR_GUESSES["latitude"])
+_LONGITUDES = frozenset(header_key(a) for a in ACTOR_GUESSES["longitude"])
+
+
+def coordinate_pairs(headers: Sequence[str]) -> list[tuple[str, str]]:
+    """The ``(x or longitude, y or latitude)`` column pairs among ``headers``, as their
+    names say (``X``/``Y``, ``coord_x``/``coord_y``, ``XL93``/``YL93``, ``Longitude`` /
+    ``Latitude``), in the order the x columns come."""
+    xs: list[str] = []
+    ys: list[str] = []
+    for header in headers:
+        key = header_key(header)
+        axis = (
+            "longitude" if key in _LONGITUDES else "latitude" if key in _LATITUDES
+            else axis_of(header)
+        )  # fmt: skip
+        if axis == "longitude":
+            xs.append(header)
+        elif axis == "latitude":
+            ys.append(header)
+    return list(zip(xs, ys, strict=False))
+
+
+def _number(value: Any) -> float | None:
+    """A finite number from a cell kept in ``extra`` (text or number), else None."""
+    if isinstance(value, bool):
+        return None
+    number = float(value) if isinstance(value, int | float) else (
+        parse_number(value) if isinstance(value, str) else None
+    )  # fmt: skip
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _spare_points(
+    actors: Sequence[ActorRecord], numbers: Sequence[int], log: RowLog
+) -> dict[int, tuple[str, str]]:
+    """Give a row without coordinates those of the first coordinate columns its
+    ``extra`` holds (a pair the parser did not map); return, per actor so filled, the
+    pair of columns read. Each pair read is reported once."""
+    keys: dict[str, None] = {}
+    for actor in actors:
+        if actor.extra and actor.latitude is None and actor.longitude is None:
+            keys.update(dict.fromkeys(actor.extra))
+    pairs = coordinate_pairs(list(keys)) if keys else []
+    origin: dict[int, tuple[str, str]] = {}
+    for index, actor in enumerate(actors):
+        if not pairs or actor.latitude is not None or actor.longitude is not None:
+            continue
+        for x_column, y_column in pairs:
+            x, y = _number(actor.extra.get(x_column)), _number(actor.extra.get(y_column))
+            if x is not None and y is not None:
+                actor.longitude, actor.latitude = x, y
+                del actor.extra[x_column], actor.extra[y_column]
+                origin[index] = (x_column, y_column)
+                break
+    for pair in dict.fromkeys(origin.values()):
+        rows = [numbers[i] for i, used in origin.items() if used == pair]
+        log.row = None
+        log.warn(
+            "longitude", f"{pair[0]}, {pair[1]}",
+            f"colonnes {pair[0]}, {pair[1]} lues comme longitude, latitude : {len(rows)} "
+            f"ligne(s) sans autres coordonnées, à partir de la ligne {rows[0]}",
+        )  # fmt: skip
+    return origin
 
 
 def _check(actor: ActorRecord, log: RowLog) -> bool:
@@ -178,27 +255,31 @@ def _unproject(
     projected: list[int],
     log: RowLog,
     columns: Sequence[str],
-) -> None:
+) -> set[int]:
     """Convert the projected points to WGS84 in the system the headers name or the
-    points fit best; report the conversion once."""
+    points fit best; report the conversion once, naming columns and system. Points two
+    systems fit equally well are left as they are and their rows refused (returned)."""
     from pyproj import Transformer
 
     pairs = [(i, actors[i].longitude, actors[i].latitude) for i in projected]
     points = [(i, x, y) for i, x, y in pairs if x is not None and y is not None]
     if not points:
-        return
+        return set()
     named = _named_system(columns)
-    best: tuple[float, int, list[tuple[float, float]]] | None = None
-    for epsg in [named] if named is not None else PROJECTIONS:
+    scored: list[tuple[float, int, list[tuple[float, float]]]] = []
+    xs, ys = [p[1] for p in points], [p[2] for p in points]
+    for epsg in [named] if named is not None else _systems_holding(xs, ys):
         transformer = Transformer.from_crs(epsg, 4326, always_xy=True)
-        lons, lats = transformer.transform([p[1] for p in points], [p[2] for p in points])
+        lons, lats = transformer.transform(xs, ys)
         converted = list(zip(lats, lons, strict=True))
         score = sum(_fits(actors[i], lat, lon) for (i, _, _), (lat, lon) in
                     zip(points, converted, strict=True))  # fmt: skip
-        if best is None or score > best[0]:
-            best = (score, epsg, converted)
-    assert best is not None
-    _, epsg, converted = best
+        scored.append((score, epsg, converted))
+    said = ", ".join(columns) if columns else "longitude, latitude"
+    scored.sort(key=lambda s: -s[0])  # stable: PROJECTIONS' order decides nothing else
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return _refuse_projected(points, numbers, log, said, scored)
+    _, epsg, converted = scored[0]
     for (index, _, _), (lat, lon) in zip(points, converted, strict=True):
         if math.isfinite(lat) and math.isfinite(lon):
             actors[index].latitude, actors[index].longitude = round(lat, 7), round(lon, 7)
@@ -207,9 +288,72 @@ def _unproject(
     log.warn(
         "latitude", f"{PROJECTIONS[epsg]} (EPSG:{epsg})",
         f"coordonnées projetées en {PROJECTIONS[epsg]} (EPSG:{epsg}) converties en degrés "
-        f"WGS84 : {len(points)} point(s), à partir de la ligne {first}"
+        f"WGS84 (colonnes {said}) : {len(points)} point(s), à partir de la ligne {first}"
         + ("" if named is not None else " (système reconnu aux valeurs)"),
     )  # fmt: skip
+    return set()
+
+
+def _refuse_projected(
+    points: list[tuple[int, float, float]],
+    numbers: Sequence[int],
+    log: RowLog,
+    said: str,
+    scored: list[tuple[float, int, list[tuple[float, float]]]],
+) -> set[int]:
+    """Refuse the rows of projected points whose system is unknown or ambiguous."""
+    best = [epsg for score, epsg, _ in scored if score == scored[0][0] and score > 0]
+    if best:
+        systems = " ou ".join(f"{PROJECTIONS[e]} (EPSG:{e})" for e in best)
+        message = (
+            f"coordonnées projetées ambiguës (colonnes {said}) : {systems} y placent "
+            f"aussi bien les points ; nommez le système dans l'en-tête (X_L93, X_3857...) "
+            f"ou donnez le code postal ou la commune des lignes"
+        )
+    else:
+        message = (
+            f"coordonnées projetées dans un système non reconnu (colonnes {said}) : "
+            f"aucun de Lambert-93, CC42 à CC50, Web Mercator ou UTM outre-mer ne les "
+            f"place en France"
+        )
+    for index, x, y in points:
+        log.row = numbers[index]
+        log.error("longitude", f"{x}, {y}", message)
+    return {index for index, _, _ in points}
+
+
+@cache
+def _areas() -> dict[int, tuple[tuple[float, float, float, float], ...]]:
+    """Per system of :data:`PROJECTIONS`, the projected boxes (x min, y min, x max,
+    y max) of its area of use as pyproj gives it; Web Mercator, of world-wide use, gets
+    the boxes of :data:`~maillage.model.fields.FRANCE_BOXES`."""
+    from pyproj import CRS, Transformer
+
+    areas: dict[int, tuple[tuple[float, float, float, float], ...]] = {}
+    for epsg in PROJECTIONS:
+        transformer = Transformer.from_crs(4326, epsg, always_xy=True)
+        area = CRS.from_epsg(epsg).area_of_use
+        boxes = (
+            [(b.lon_min, b.lat_min, b.lon_max, b.lat_max) for b in FRANCE_BOXES]
+            if epsg == 3857 or area is None
+            else [area.bounds]
+        )
+        areas[epsg] = tuple(transformer.transform_bounds(*box) for box in boxes)
+    return areas
+
+
+def _systems_holding(xs: Sequence[float], ys: Sequence[float]) -> list[int]:
+    """The systems of :data:`PROJECTIONS` whose area of use holds at least half the
+    points, in the order of :data:`PROJECTIONS`."""
+    found = []
+    for epsg, boxes in _areas().items():
+        inside = sum(
+            any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+            for x, y in zip(xs, ys, strict=True)
+        )
+        if inside and 2 * inside >= len(xs):
+            found.append(epsg)
+    return found
 
 
 def _named_system(columns: Sequence[str]) -> int | None:

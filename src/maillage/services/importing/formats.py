@@ -87,9 +87,29 @@ def _renamed(table: Table, mapping: ColumnMap) -> Table:
     if not mapping:
         return table
     for row in table.rows:  # the rows are built under the file's own header first
-        row.values = {mapping.get(k, k): v for k, v in row.values.items()}
-    table.header = [mapping.get(c, c) for c in table.header]
+        row.values = _renamed_values(row.values, mapping)
+    table.header = list(dict.fromkeys(mapping.get(c, c) for c in table.header))
     return table
+
+
+def _renamed_values(values: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
+    """``values`` with their keys renamed; a column renamed to a name the file also has
+    (``X=longitude`` next to a ``longitude`` column) wins where its cell is not empty,
+    the file's own column giving the others."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        name = mapping.get(key, key)
+        if (
+            name not in out
+            or (key in mapping and not _blank(value))
+            or (key not in mapping and _blank(out[name]))
+        ):
+            out[name] = value
+    return out
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _renamed_records(
@@ -97,7 +117,9 @@ def _renamed_records(
 ) -> list[dict[str, Any]]:
     """Rename keys (``COLUMN=FIELD``) of JSON records (an array of objects, as
     :func:`~maillage.io.unreadable.json_objects` or ``decp_records`` give them)."""
-    return [{(mapping or {}).get(k, k): v for k, v in r.items()} for r in records]
+    if not mapping:
+        return [dict(r) for r in records]
+    return [_renamed_values(r, mapping) for r in records]
 
 
 def _no_mapping(mapping: ColumnMap, what: str) -> None:
