@@ -8,9 +8,17 @@ Typical use::
     geo.get("DEP:2A").name                  # 'Corse-du-Sud'
     geo.find_by_name("saint etienne")       # [Commune(code='42218', ...)]
     geo.communes_by_postcode("59300")       # Valenciennes, Aulnoy-lez-Valenciennes, Famars
+    geo.communes_named("Ambleville", departement="16")  # [OtherName(kind='delegated',
+                                            #   commune='16186', ...)]: Lignières-Ambleville
 """
 
-from maillage.geo.geography import CentroidCoverage, Geography, build_geography, load_geography
+from maillage.geo.geography import (
+    CentroidCoverage,
+    Geography,
+    OtherName,
+    build_geography,
+    load_geography,
+)
 from maillage.geo.model import Commune, Departement, Epci, Region, Territory
 from maillage.geo.rows import (
     EpciMemberRow,
@@ -28,6 +36,7 @@ __all__ = [
     "Epci",
     "EpciMemberRow",
     "Geography",
+    "OtherName",
     "PostcodeRow",
     "Region",
     "Territory",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
+from typing import Any, Literal
 
 from maillage.geo import load
 from maillage.geo.model import Commune, Departement, Epci, Region, Territory
@@ -18,7 +18,46 @@ from maillage.model.errors import NotFound
 from maillage.model.identifiers import validate_commune_code
 from maillage.model.text import fold
 
-__all__ = ["CentroidCoverage", "Geography", "build_geography", "load_geography"]
+__all__ = ["CentroidCoverage", "Geography", "OtherName", "build_geography", "load_geography"]
+
+NameKind = Literal["current", "delegated", "associated", "merged", "laposte_line_5"]
+
+
+@dataclass(frozen=True, slots=True)
+class OtherName:
+    """A name a file may give for a current commune other than its own: a commune
+    déléguée or associée (``delegated``, ``associated``), a former commune merged into
+    it (``merged``: La Poste still lists it under its former code), a place La Poste
+    names on line 5 of its addresses (``laposte_line_5``), or its own name written
+    with ``St``/``Ste`` (``current``)."""
+
+    name: str
+    kind: NameKind
+    commune: str
+    postcodes: tuple[str, ...]
+
+    def said(self, current: str) -> str:
+        """What a report says of the name, ``current`` being the commune's name."""
+        where = f"{current} ({self.commune})"
+        return {
+            "current": f"lu comme {where}",
+            "delegated": f"commune déléguée de {where}",
+            "associated": f"commune associée de {where}",
+            "merged": f"ancienne commune, fusionnée dans {where}",
+            "laposte_line_5": f"lieu-dit ou ancienne commune de {where} (La Poste)",
+        }[self.kind]
+
+
+_NAME_RANK: dict[NameKind, int] = {
+    "current": 0, "delegated": 1, "associated": 1, "merged": 1, "laposte_line_5": 2,
+}  # fmt: skip
+
+
+def place_key(name: str) -> str:
+    """The key two writings of a place name share: folded (:func:`fold`) with ``st`` and
+    ``ste`` read as ``saint`` and ``sainte`` (``BARBEZIEUX ST HILAIRE``)."""
+    words = fold(name).split()
+    return " ".join({"st": "saint", "ste": "sainte"}.get(w, w) for w in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +94,9 @@ class Geography:
         departements: Iterable[Departement],
         epcis: Iterable[Epci],
         communes: Iterable[Commune],
+        laposte_names: Iterable[tuple[str, str, str, str]] = (),
     ) -> None:
+        self._laposte_names = list(laposte_names)
         self.regions = {r.code: r for r in regions}
         deps = list(departements)
         self.departements = {d.code: d for d in deps if d.zone != "com"}
@@ -117,6 +158,65 @@ class Geography:
         if found is None:
             raise NotFound("commune", code)
         return found
+
+    def current_code(self, code: str) -> str | None:
+        """The current commune (or arrondissement) of an INSEE code: itself, the parent
+        of a commune déléguée or associée, or the commune a pre-merger code went to."""
+        if code in self.communes:
+            return code
+        former = self.former_communes.get(code)
+        parent = former.parent if former is not None else None
+        if parent is not None and parent != code:
+            return self.current_code(parent)
+        return self.aliases.get(code)
+
+    def communes_named(
+        self, name: str, *, departement: str, postcode: str | None = None
+    ) -> list[OtherName]:
+        """Return the current communes of ``departement`` (``"16"``, ``"2A"``) that
+        ``name`` designates when it is not a current commune's name as written: its own
+        name with ``St``/``Ste``, else a former commune's (déléguée, associée, merged),
+        else a place of La Poste's line 5. One entry per commune; a ``postcode`` keeps
+        those it serves when the name designates several. Empty when none."""
+        found = [
+            n for n in self._other_names.get(place_key(name), ())
+            if self.communes[n.commune].departement == departement
+        ]  # fmt: skip
+        if not found:
+            return []
+        rank = min(_NAME_RANK[n.kind] for n in found)
+        found = [n for n in found if _NAME_RANK[n.kind] == rank]
+        if postcode and len({n.commune for n in found}) > 1:
+            found = [n for n in found if postcode in n.postcodes] or found
+        return list({n.commune: n for n in reversed(found)}.values())[::-1]
+
+    @cached_property
+    def _other_names(self) -> dict[str, list[OtherName]]:
+        """place key -> the other names of current communes (see :meth:`communes_named`)."""
+        names: dict[str, list[OtherName]] = defaultdict(list)
+
+        def add(name: str, kind: NameKind, code: str | None, postcodes: tuple[str, ...]) -> None:
+            if code is None or code not in self.communes:
+                return
+            current = self.communes[code]
+            if kind != "current" and place_key(name) == place_key(current.name):
+                return
+            names[place_key(name)].append(
+                OtherName(name, kind, code, tuple(dict.fromkeys((*postcodes, *current.postcodes))))
+            )
+
+        for commune in self.communes.values():  # a saint a file may write St
+            if {"saint", "sainte"} & set(fold(commune.name).split()):
+                add(commune.name, "current", commune.code, ())
+        for former in self.former_communes.values():
+            add(former.name, former.kind, self.current_code(former.code), ())  # type: ignore[arg-type]
+        for insee, commune_name, postcode, line_5 in self._laposte_names:
+            code = self.current_code(insee)
+            if insee not in self.communes and insee not in self.former_communes:
+                add(commune_name, "merged", code, (postcode,))
+            if line_5:
+                add(line_5, "laposte_line_5", code, (postcode,))
+        return dict(names)
 
     def known_commune_codes(self) -> frozenset[str]:
         """Return every INSEE code the geography knows (current, former, arrondissements)."""
@@ -250,6 +350,7 @@ def build_geography(
     communes: list[Commune],
     centroids: dict[str, tuple[float, float]],
     geometries: dict[str, dict[str, dict[str, Any]]] | None = None,
+    laposte_names: Iterable[tuple[str, str, str, str]] = (),
 ) -> Geography:
     """Assemble a :class:`Geography`: centroids, EPCI membership, populations, geometries.
 
@@ -265,7 +366,7 @@ def build_geography(
         shapes = geometries.get(level, {})
         for area in areas:
             area.geometry = shapes.get(area.code)
-    return Geography(regions, departements, epcis, communes)
+    return Geography(regions, departements, epcis, communes, laposte_names)
 
 
 @cache
@@ -285,4 +386,5 @@ def load_geography() -> Geography:
             "region": load.read_geometries("region"),
             "departement": load.read_geometries("departement"),
         },
+        laposte_names=load.read_laposte_names(),
     )

@@ -26,6 +26,7 @@ __all__ = [
     "read_epcis",
     "read_geometries",
     "read_laposte_centroids",
+    "read_laposte_names",
     "read_regions",
 ]
 
@@ -131,6 +132,22 @@ def read_laposte_centroids() -> dict[str, tuple[float, float]]:
         acc[1] += float(lon)
         acc[2] += 1
     return {code: (acc[0] / acc[2], acc[1] / acc[2]) for code, acc in sums.items()}
+
+
+def read_laposte_names() -> list[tuple[str, str, str, str]]:
+    """Return ``(INSEE code, commune name, postcode, line 5)`` for every La Poste row.
+
+    Names are as La Poste writes them (capitals, no accents, ``ST`` for saint); line 5
+    (``Ligne_5``) names a place within the commune: a former commune merged into it, a
+    hamlet, or the part of the commune a postcode serves. A commune merged after 2020
+    keeps its own INSEE code and name here (its code is among ``anciensCodes``).
+    """
+    text = _read_bytes("laposte_hexasmal.csv.gz").decode("utf-8")
+    return [
+        (row["Code_commune_INSEE"].strip(), row["Nom_commune"].strip(),
+         row["Code_postal"].strip(), (row.get("Ligne_5") or "").strip())
+        for row in csv.DictReader(io.StringIO(text), delimiter=";")
+    ]  # fmt: skip
 
 
 def read_geometries(level: str) -> dict[str, dict[str, Any]]:

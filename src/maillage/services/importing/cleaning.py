@@ -102,6 +102,9 @@ def _clean_actor(
     :class:`~maillage.model.records.CheckedActor`). Raises InvalidInput."""
     checked = isinstance(record, CheckedActor)
     raw = _actor_values(record, key, source, ref)
+    if not record.commune_code and record.commune_name and (said := ref.commune_said(record)):
+        warn(ImportIssue(row, "commune_name", record.commune_name, f"« {record.name} » : {said}",
+                         severity="warning"))  # fmt: skip
     _report_invisible(record.name, raw, row, warn)
     values = clean_actor(raw, checked=checked)
     old = values.get("commune_code")

@@ -6,6 +6,7 @@ import functools
 
 import sqlalchemy as sa
 
+from maillage.geo import load_geography
 from maillage.model.identifiers import departement_of_postcode
 from maillage.model.records import ActorRecord
 from maillage.model.text import fold
@@ -98,24 +99,56 @@ class _Reference:
 
     def commune_of(self, record: ActorRecord) -> str | None:
         """The INSEE code of a record without one: from its postcode (the commune of that
-        name among the postcode's, else its only arrondissement), else its name."""
+        name among the postcode's, else its only arrondissement), else its name (in the
+        postcode's département, a former commune's name there included: see
+        :meth:`named_otherwise`)."""
+        return self._commune_of(record)[0]
+
+    def commune_said(self, record: ActorRecord) -> str | None:
+        """What the report says of a record's commune name that is not a current
+        commune's (:meth:`named_otherwise`), or None."""
+        return self._commune_of(record)[1]
+
+    def named_otherwise(self, name: str, departement: str, postcode: str | None) -> tuple[
+        str | None, str | None
+    ]:  # fmt: skip
+        """``(INSEE code, what the report says)`` for a commune ``name`` that no current
+        commune of ``departement`` (``DEP:16``) bears as written: a former commune's
+        (déléguée, associée, merged), a place of La Poste's line 5 or a ``St`` written
+        for saint (:meth:`maillage.geo.Geography.communes_named`). A name that several
+        current communes could be gives no code, and says which."""
+        geo = load_geography()
+        places = [
+            p for p in geo.communes_named(name, departement=departement[4:], postcode=postcode)
+            if p.commune in self.communes
+        ]  # fmt: skip
+        if not places:
+            return None, None
+        said = [p.said(geo.communes[p.commune].name) for p in places]
+        if len(places) == 1:
+            return places[0].commune, f"« {name} » : {said[0]} ; commune actuelle retenue"
+        return None, f"« {name} » peut être : {' ; '.join(said)} ; aucune commune retenue"
+
+    def _commune_of(self, record: ActorRecord) -> tuple[str | None, str | None]:
         name = fold(record.commune_name) if record.commune_name else None
         candidates = self.by_postcode.get(record.postcode or "", [])
         if len(candidates) == 1:
-            return candidates[0][0]
+            return candidates[0][0], None
         for code, folded in candidates:
             if name and folded == name:
-                return code
+                return code, None
         wider = {self.parents.get(code) for code, _ in candidates}
         precise = [code for code, _ in candidates if code not in wider]
         if candidates and len(precise) == 1:  # a postcode of one arrondissement (75010)
-            return precise[0]
+            return precise[0], None
         if not name:
-            return None
+            return None, None
         # a same-named commune is looked for in the département of the postcode, or of
         # the record's territories: never the most populous one of another département
         postcode_dep = departement_of_postcode(record.postcode)
         deps = [postcode_dep] if postcode_dep else []
         deps += [t for t in record.territories if t.startswith("DEP:")]
         found = self.by_name.get((name, deps[0] if deps else None))
-        return found or (None if deps else self.by_name.get((name, None)))
+        if found is None and deps:
+            return self.named_otherwise(record.commune_name or name, deps[0], record.postcode)
+        return found or (None if deps else self.by_name.get((name, None))), None
