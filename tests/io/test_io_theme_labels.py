@@ -17,7 +17,11 @@ from maillage.io.france_services import read_france_services
 from maillage.io.mediation import read_lieux_csv, read_lieux_json
 from maillage.model.records import ActorRecord
 
-SERVICES, ONLINE, MEDIATION = "acces-aux-services-publics", "demarches-en-ligne", "mediation-numerique"
+SERVICES, ONLINE, MEDIATION = (
+    "acces-aux-services-publics",
+    "demarches-en-ligne",
+    "mediation-numerique",
+)
 LIEUX = Path("mediation-numerique/cartographie-nationale")
 
 

@@ -172,11 +172,13 @@ def info(name: str) -> Taxonomy:
 
 def _vocabulary(raw: dict[str, Any]) -> Vocabulary:
     """Build a :class:`Vocabulary` from one JSON object (a value maps to a code or a list)."""
-    values = {
-        str(k): (v,) if isinstance(v, str) else tuple(v) for k, v in raw["values"].items()
-    }
+    values = {str(k): (v,) if isinstance(v, str) else tuple(v) for k, v in raw["values"].items()}
     return Vocabulary(
-        raw["name"], raw["kind"], raw.get("description", ""), raw["source"], MappingProxyType(values)
+        raw["name"],
+        raw["kind"],
+        raw.get("description", ""),
+        raw["source"],
+        MappingProxyType(values),
     )
 
 
@@ -185,10 +187,10 @@ def _check_tree(name: str, terms: tuple[Term, ...], vocabularies: tuple[Vocabula
     does not have, or when its parents loop."""
     known = {t.code for t in terms}
     parents = {t.code: t.parent for t in terms if t.parent is not None}
-    for code, above in parents.items():
-        if above not in known:
-            raise ValueError(f"taxonomy {name}: {code} has unknown parent {above}")
-        seen = {code}
+    for code, first in parents.items():
+        if first not in known:
+            raise ValueError(f"taxonomy {name}: {code} has unknown parent {first}")
+        seen, above = {code}, parents.get(code)
         while above is not None:
             if above in seen:
                 raise ValueError(f"taxonomy {name}: parents of {code} loop")

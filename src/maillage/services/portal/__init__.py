@@ -78,8 +78,7 @@ def terms(name: str, lang: Lang = "fr") -> list[dict[str, Any]]:
     """``[{"code", "label", "depth"}]`` of a shipped taxonomy in tree order (a term
     followed by the terms under it, ``depth`` 0 for a root), for filter menus."""
     return [
-        {"code": t.code, "label": t.label(lang), "depth": depth}
-        for t, depth in taxonomy.tree(name)
+        {"code": t.code, "label": t.label(lang), "depth": depth} for t, depth in taxonomy.tree(name)
     ]
 
 
