@@ -80,6 +80,7 @@ def test_view_filters_like_the_portal(db: sa.Engine) -> None:
     ]
     assert _names(export_view(db=db, filters={"theme": "inclusion-numerique"})[0]) == [
         "Emmaüs Connect Roubaix",
+        "Réseau régional",  # mediation-numerique is under inclusion-numerique
         "Ville de Lille",
     ]
     _, funding = export_view(db=db, filters={"kind": "funding"})

@@ -11,7 +11,9 @@ Semantics of each criterion (they combine with AND):
 * ``world``: the links that touch at least one actor of that world, and their ends
   (the ego network of the world, so that its mixing with the others stays visible).
 * ``theme``: the links carrying the theme, or whose two ends carry it; the actors
-  carrying the theme are kept even without such a link.
+  carrying the theme are kept even without such a link. A theme is carried by a
+  record carrying it, a theme under it in the tree or a source value meaning one of
+  them (:func:`maillage.model.taxonomy.matching`, the rule of the SQL filters too).
 * ``kind``: only the links of that kind; actors are kept.
 * ``period``: only the links whose start year lies in ``[start, end]`` (undated links
   are left out); actors are kept.
@@ -26,6 +28,7 @@ import numpy as np
 
 from maillage.analysis.coverage import NeedRecord, ancestors
 from maillage.analysis.graph import ActorGraph, BoolArray, world_code
+from maillage.model import taxonomy
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +88,9 @@ def apply_filter(graph: ActorGraph, flt: GraphFilter) -> ActorGraph:
         start, end = flt.period
         links &= (graph.year >= start) & (graph.year <= end)
     if flt.theme is not None:
-        carries = np.array([flt.theme in t for t in graph.themes], dtype=bool)
-        tagged = np.array([flt.theme in t for t in graph.link_themes], dtype=bool)
+        wanted = taxonomy.matching("themes", flt.theme)
+        carries = np.array([not wanted.isdisjoint(t) for t in graph.themes], dtype=bool)
+        tagged = np.array([not wanted.isdisjoint(t) for t in graph.link_themes], dtype=bool)
         links &= tagged | (carries[graph.src] & carries[graph.dst])
         keep &= carries | _touched(graph, links)
     if flt.world is not None:
@@ -107,13 +111,15 @@ def needs_in(
     needs: Iterable[NeedRecord], flt: GraphFilter, parents: Mapping[str, str] | None = None
 ) -> list[NeedRecord]:
     """The needs of the part of the map ``flt`` describes: filed on a territory inside the
-    filter's territory (by the same code prefix as actors), and on its theme. World, kind
+    filter's territory (by the same code prefix as actors), and on its theme or a theme
+    under it (:func:`maillage.model.taxonomy.matching`). World, kind
     and period select actors and ties, not needs."""
     prefixes = flt.territory_prefixes()
+    wanted = taxonomy.matching("themes", flt.theme) if flt.theme is not None else None
     return [
         need
         for need in needs
-        if (flt.theme is None or need.theme == flt.theme)
+        if (wanted is None or need.theme in wanted)
         and (
             not prefixes or any(c.startswith(prefixes) for c in ancestors(need.territory, parents))
         )

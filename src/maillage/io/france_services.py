@@ -4,7 +4,9 @@ Columns: ``id_fs, insee_dep, lib_fs, adresse, complement_adresse, insee_com,
 code_postal, lib_com, latitude, longitude, mail, telephone, h_lundi … h_samedi,
 prise_rdv, commentaire, type_fs, format_fs, groupe_fs, labellisation_fs`` (2024) or the
 2023 variant (``itinerance, groupe, labellisation, format_fs_anct``). Every site is a
-public actor classified by the France Services typology (``typologie:RFS``); opening
+public actor classified by the France Services typology (``typologie:RFS``), with the
+themes the France Services label implies (access to public services, online procedures:
+:func:`~maillage.io.mediation.label_themes`, the rule in ``extra["themes_rule"]``); opening
 hours, format and labelling go to ``extra`` (the labelling date is read out of
 ``"Espace labellisé 01/01/2020"``). Rows are checked like any actor table.
 """
@@ -18,6 +20,7 @@ from typing import Any
 
 from maillage.io.classify import apply_classification
 from maillage.io.columns import canonical_table
+from maillage.io.mediation import label_themes
 from maillage.io.reading import Table, read_table, table_from_records
 from maillage.io.result import ParseResult
 from maillage.io.tabular import parse_actor_table
@@ -69,6 +72,7 @@ def parse_france_services(
 def _finish(actor: ActorRecord, department: Any) -> None:
     """Classify, set territory and source ref, and group hours and labelling in extra."""
     apply_classification(actor, typologies=["RFS"])
+    label_themes(actor, ["France Services"], "liste France Services")
     actor.source_ref = actor.key
     if department:
         actor.territories.append(f"DEP:{str(department).strip()}")

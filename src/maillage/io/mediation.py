@@ -7,7 +7,10 @@ commune_name, ``code_insee`` -> commune_code, ``latitude``/``longitude``, ``tele
 -> phone, ``courriels`` -> email (first), ``site_web`` -> website (first),
 ``presentation_detail`` -> description, ``services`` -> themes, plus the taxonomy theme
 ``inclusion-numerique`` (every place works on digital inclusion: the needs of that theme
-are matched with the places; the export leaves it out of ``services``); every other field is kept
+are matched with the places; the export leaves it out of ``services``), plus the themes
+its national programme labels imply (``dispositif_programmes_nationaux`` or v0
+``labels_nationaux``, through the themes taxonomy: :func:`label_themes`, the rule kept in
+``extra["themes_rule"]``); every other field is kept
 in ``extra`` under its schema name (``date_maj`` as ISO text). World and category come
 from ``typologie`` codes, else from the name.
 
@@ -45,6 +48,7 @@ __all__ = [
     "LIEUX_COLUMNS",
     "LIEUX_SCHEMA",
     "generate_lieux_csv",
+    "label_themes",
     "lieux_rows",
     "parse_lieux_csv",
     "parse_lieux_json",
@@ -57,6 +61,7 @@ LIEUX_SCHEMA = "lieux-mediation-numerique-1.0.2.schema.json"
 LIEUX_COLUMNS = tuple(load_schema(LIEUX_SCHEMA).names)
 PLACEHOLDER_PIVOT = "00000000000000"
 PLACE_THEME = "inclusion-numerique"  # the taxonomy theme every place carries
+LABEL_VOCABULARY = "labels-nationaux"  # the themes taxonomy's vocabulary of programme labels
 _MAPPED = {
     "id", "pivot", "nom", "adresse", "code_postal", "commune", "code_insee", "latitude",
     "longitude", "telephone", "courriels", "courriel", "site_web", "presentation_detail",
@@ -113,11 +118,37 @@ def _actor(cells: Mapping[str, Any], log: RowLog, source: str | None) -> ActorRe
     actor.description = v.clean_text(cells.get("presentation_detail"))
     services = _SERVICE_SPLIT.split(v.clean_text(cells.get("services")) or "")
     actor.themes = [s for s in services if s and s != PLACE_THEME] + [PLACE_THEME]
+    for field in ("dispositif_programmes_nationaux", "labels_nationaux"):  # v1, v0
+        label_themes(actor, _labels(cells.get(field)), field)
     _pivot(actor, cells.get("pivot"), log)
     _contacts(actor, cells, log)
     _extras(actor, cells, log)
     apply_classification(actor, typologies=v.split_multi(cells.get("typologie"), "|;,"))
     return None if log.failed else actor
+
+
+def _labels(raw: Any) -> list[str]:
+    """The national programme labels of a cell (a list, or text split on ``|``, ``;``
+    or ``,``)."""
+    return v.split_multi("|".join(map(str, raw)) if isinstance(raw, list) else raw, "|;,")
+
+
+def label_themes(actor: ActorRecord, labels: Iterable[str], field: str) -> None:
+    """Add to ``actor`` the themes its national programme labels imply (the themes
+    taxonomy's ``labels-nationaux`` vocabulary: France Services -> access to public
+    services and online procedures, Conseillers numériques -> digital mediation…), and
+    record the rule in ``extra["themes_rule"]`` (after the rule of another field, if
+    any); a label implying nothing adds nothing."""
+    rules = []
+    for label in dict.fromkeys(labels):
+        implied = taxonomy.implied("themes", LABEL_VOCABULARY, [label])
+        if implied:
+            rules.append(f"{label} → {', '.join(implied)}")
+            actor.themes += [t for t in implied if t not in actor.themes]
+    if rules:
+        rule = f"{field} ({LABEL_VOCABULARY}) : " + " ; ".join(rules)
+        before = actor.extra.get("themes_rule")
+        actor.extra["themes_rule"] = f"{before} | {rule}" if before else rule
 
 
 def _contacts(actor: ActorRecord, cells: Mapping[str, Any], log: RowLog) -> None:

@@ -10,11 +10,24 @@ The worlds and the link kinds also say how they are shown: each term has a ``col
 lower-case name for sentences (``short_fr``, ``short_en``), and the file has an
 ``unknown`` entry (label, colour) for a record with no value: :func:`colour`,
 :func:`colours` and :func:`unknown` read them.
+
+A taxonomy may be a tree: a term's ``parent`` names the term above it (the themes:
+digital mediation, online procedures and equipment under digital inclusion, itself
+under digital). It may also map the vocabularies of its sources onto its terms
+(``vocabularies``: each with its name, ``kind``, description, source and ``values``):
+a ``same_as`` value is one that records carry as given and that means a term (the
+services of a lieu de médiation numérique, the data·inclusion sub-thematiques); an
+``implies`` value is a label that gives a record terms when it is read (a national
+programme label). :func:`matching` is the one rule by which a filter on a term finds
+the records of the terms under it and of the source values meaning them;
+:func:`tree` gives the terms in tree order with their depth, :func:`implied` the terms
+a label implies.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -28,16 +41,23 @@ from maillage.model.text import fold
 __all__ = [
     "Taxonomy",
     "Term",
+    "Vocabulary",
     "codes",
     "colour",
     "colours",
+    "descendants",
+    "implied",
     "info",
     "label",
     "load",
+    "matching",
+    "meaning",
     "names",
     "resolve",
     "term",
+    "tree",
     "unknown",
+    "vocabulary",
 ]
 
 Lang = Literal["fr", "en"]
@@ -63,6 +83,11 @@ class Term:
         return self.data.get("description_en")
 
     @property
+    def parent(self) -> str | None:
+        """Return the code of the term above this one in its taxonomy's tree, if any."""
+        return self.data.get("parent")
+
+    @property
     def colour(self) -> str | None:
         """Return the colour (``#rrggbb``) the term is drawn in, if it has one."""
         return self.data.get("colour")
@@ -79,15 +104,31 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """A source's vocabulary mapped onto a taxonomy: ``values`` gives the codes each
+    source value stands for. ``kind`` is ``"same_as"`` (records carry the value as
+    given; it means that one term) or ``"implies"`` (a label that gives a record those
+    terms when it is read)."""
+
+    name: str
+    kind: Literal["same_as", "implies"]
+    description: str
+    source: str
+    values: MappingProxyType[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
 class Taxonomy:
-    """A whole taxonomy file: its name, what it is, where it comes from, its terms, and
-    the entry for a record with no value when the file has one (``unknown``)."""
+    """A whole taxonomy file: its name, what it is, where it comes from, its terms, the
+    entry for a record with no value when the file has one (``unknown``), and the source
+    vocabularies mapped onto it."""
 
     name: str
     description: str
     source: str
     terms: tuple[Term, ...]
     unknown: Term | None = None
+    vocabularies: tuple[Vocabulary, ...] = ()
 
 
 def _directory() -> Traversable:
@@ -122,7 +163,45 @@ def info(name: str) -> Taxonomy:
     raw = json.loads(_directory().joinpath(f"{name}.json").read_text(encoding="utf-8"))
     terms = tuple(_term(t) for t in raw["terms"])
     missing = _term(raw["unknown"]) if "unknown" in raw else None
-    return Taxonomy(name, raw.get("description", ""), raw.get("source", ""), terms, missing)
+    vocabularies = tuple(_vocabulary(v) for v in raw.get("vocabularies", ()))
+    _check_tree(name, terms, vocabularies)
+    return Taxonomy(
+        name, raw.get("description", ""), raw.get("source", ""), terms, missing, vocabularies
+    )
+
+
+def _vocabulary(raw: dict[str, Any]) -> Vocabulary:
+    """Build a :class:`Vocabulary` from one JSON object (a value maps to a code or a list)."""
+    values = {str(k): (v,) if isinstance(v, str) else tuple(v) for k, v in raw["values"].items()}
+    return Vocabulary(
+        raw["name"],
+        raw["kind"],
+        raw.get("description", ""),
+        raw["source"],
+        MappingProxyType(values),
+    )
+
+
+def _check_tree(name: str, terms: tuple[Term, ...], vocabularies: tuple[Vocabulary, ...]) -> None:
+    """Raise ``ValueError`` when a shipped file names a parent or maps a value to a code it
+    does not have, or when its parents loop."""
+    known = {t.code for t in terms}
+    parents = {t.code: t.parent for t in terms if t.parent is not None}
+    for code, first in parents.items():
+        if first not in known:
+            raise ValueError(f"taxonomy {name}: {code} has unknown parent {first}")
+        seen, above = {code}, parents.get(code)
+        while above is not None:
+            if above in seen:
+                raise ValueError(f"taxonomy {name}: parents of {code} loop")
+            seen.add(above)
+            above = parents.get(above)
+    for vocab in vocabularies:
+        if vocab.kind not in ("same_as", "implies"):
+            raise ValueError(f"taxonomy {name}: vocabulary {vocab.name} has kind {vocab.kind}")
+        for value, mapped in vocab.values.items():
+            if not mapped or not set(mapped) <= known:
+                raise ValueError(f"taxonomy {name}: {vocab.name} maps {value!r} to {mapped}")
 
 
 def load(name: str) -> list[Term]:
@@ -217,3 +296,104 @@ def resolve(name: str, value: object, *, field: str | None = None) -> str:
             field or name, value, f"valeurs admises : {allowed}", f"allowed values: {allowed}"
         )
     return found
+
+
+# --- trees and source vocabularies ---------------------------------------------------
+
+
+@cache
+def _children(name: str) -> dict[str | None, tuple[str, ...]]:
+    """Return parent code (``None`` for the roots) -> child codes in file order (cached)."""
+    found: dict[str | None, list[str]] = {}
+    for entry in info(name).terms:
+        found.setdefault(entry.parent, []).append(entry.code)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def tree(name: str) -> list[tuple[Term, int]]:
+    """Return the terms of taxonomy ``name`` in tree order (each root in file order, then
+    the terms under it), each with its depth (0 for a root). A flat taxonomy gives its
+    terms in file order, all at depth 0. Raises ``NotFound``."""
+    children = _children(name)
+    found: list[tuple[Term, int]] = []
+
+    def walk(code: str, depth: int) -> None:
+        found.append((term(name, code), depth))
+        for child in children.get(code, ()):
+            walk(child, depth + 1)
+
+    for root in children.get(None, ()):
+        walk(root, 0)
+    return found
+
+
+@cache
+def descendants(name: str, code: str) -> frozenset[str]:
+    """Return ``code`` and the codes of every term under it in taxonomy ``name`` (just
+    ``code`` for a leaf or a code the taxonomy does not know). Raises ``NotFound`` for an
+    unknown taxonomy."""
+    children = _children(name)
+    found, todo = {code}, [code]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.add(child)
+            todo.append(child)
+    return frozenset(found)
+
+
+def vocabulary(name: str, vocab: str) -> Vocabulary:
+    """Return the source vocabulary ``vocab`` mapped onto taxonomy ``name``. Raises
+    ``NotFound``."""
+    for found in info(name).vocabularies:
+        if found.name == vocab:
+            return found
+    raise NotFound("taxonomy_vocabulary", f"{name}/{vocab}")
+
+
+@cache
+def _same_as(name: str) -> dict[str, str]:
+    """Return source value -> the code it means, over the ``same_as`` vocabularies."""
+    return {
+        value: mapped[0]
+        for vocab in info(name).vocabularies
+        if vocab.kind == "same_as"
+        for value, mapped in vocab.values.items()
+    }
+
+
+def meaning(name: str, value: str) -> str | None:
+    """Return the code of taxonomy ``name`` that a value carried by records means: the
+    value itself when it is a code, the term a ``same_as`` vocabulary maps it to
+    (``"Aide aux démarches administratives"`` -> ``"demarches-en-ligne"``), else
+    ``None``. Raises ``NotFound`` for an unknown taxonomy."""
+    return value if value in codes(name) else _same_as(name).get(value)
+
+
+@cache
+def matching(name: str, code: str) -> frozenset[str]:
+    """Return every value a record may carry that a filter on ``code`` finds: ``code``,
+    the codes of the terms under it, and the source values (``same_as`` vocabularies)
+    that mean one of them. A code the taxonomy does not know finds only itself. The one
+    rule of every theme filter (SQL and graph). Raises ``NotFound`` for an unknown
+    taxonomy."""
+    below = descendants(name, code)
+    return below | {value for value, meant in _same_as(name).items() if meant in below}
+
+
+@cache
+def _implied(name: str, vocab: str) -> dict[str, tuple[str, ...]]:
+    """Return folded label -> codes of an ``implies`` vocabulary (cached)."""
+    return {fold(k): v for k, v in vocabulary(name, vocab).values.items()}
+
+
+def implied(name: str, vocab: str, labels: Iterable[str]) -> list[str]:
+    """Return the codes of taxonomy ``name`` that ``labels`` imply through vocabulary
+    ``vocab``, each once in the order met (labels are compared folded: case, accents
+    and spacing aside; a label the vocabulary does not hold implies nothing). Raises
+    ``NotFound`` for an unknown taxonomy or vocabulary."""
+    table = _implied(name, vocab)
+    found: dict[str, None] = {}
+    for text in labels:
+        for code in table.get(fold(text), ()):
+            found[code] = None
+    return list(found)

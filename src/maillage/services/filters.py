@@ -3,7 +3,9 @@
 One :class:`Filters` value drives every widget (map, network, tables, exports), so
 the same URL query gives the same actors and links everywhere. Actors are in a
 view when they match territory, world, category, theme and text; links are in a
-view when both ends are and the link matches kind, period and timeline year.
+view when both ends are and the link matches kind, period and timeline year. A theme
+finds the actors of the themes under it in the tree and of the source values meaning
+them (:func:`maillage.model.taxonomy.matching`).
 """
 
 from __future__ import annotations
@@ -249,7 +251,9 @@ def actor_conditions(
     if filters.category:
         where.append(actor.c.category == filters.category)
     if filters.theme:
-        themed = sa.select(actor_theme.c.actor_id).where(actor_theme.c.theme == filters.theme)
+        themed = sa.select(actor_theme.c.actor_id).where(
+            actor_theme.c.theme.in_(sorted(taxonomy.matching("themes", filters.theme)))
+        )
         where.append(actor.c.id.in_(themed))
     if filters.q:
         ids = [hit.actor_id for hit in search.search(conn, filters.q, limit=SEARCH_LIMIT)]

@@ -74,9 +74,12 @@ def by_world(counts: Mapping[str, int], lang: Lang = "fr") -> list[dict[str, Any
     ]
 
 
-def terms(name: str, lang: Lang = "fr") -> list[dict[str, str]]:
-    """``[{"code", "label"}]`` of a shipped taxonomy, for filter menus."""
-    return [{"code": t.code, "label": t.label(lang)} for t in taxonomy.load(name)]
+def terms(name: str, lang: Lang = "fr") -> list[dict[str, Any]]:
+    """``[{"code", "label", "depth"}]`` of a shipped taxonomy in tree order (a term
+    followed by the terms under it, ``depth`` 0 for a root), for filter menus."""
+    return [
+        {"code": t.code, "label": t.label(lang), "depth": depth} for t, depth in taxonomy.tree(name)
+    ]
 
 
 def _grouped(conn: sa.Connection, column: sa.ColumnElement[Any], table: sa.Table) -> dict[str, int]:
