@@ -118,17 +118,18 @@ def test_an_unbalanced_report_is_refused_before_it_is_logged() -> None:
 def test_duplicates_inside_a_file_are_reported_with_what_differs(
     db: sa.Engine, tmp_path: Path
 ) -> None:
-    """The first row's values are kept, its empty fields filled from the repeat, and the
-    warning names both rows and the fields whose values differ (the dropped value in
-    the report's value column)."""
+    """The first row's values are kept, its empty fields filled from the repeat, a
+    second e-mail kept as the actor's other e-mail, and the warning names both rows and
+    what the repeat brought or differs in (the value in the report's value column)."""
     path = _write(tmp_path / "tiers-lieux" / "acteurs.csv", ACTORS)
     report = importing.import_file(db=db, fmt="actors", path=path, partial=True)
     repeats = [(w.row, w.field, w.value, w.message) for w in report.warnings
                if "même acteur" in w.message]  # fmt: skip
     assert repeats == [
         (4, "email", "email=accueil@mediatheque-lille.fr",
-         "ligne 4 : même acteur que la ligne 2 (même nom, commune et adresse) ; diffèrent : "
-         "e-mail (valeurs de la ligne 2 gardées) ; complétés : téléphone"),
+         "ligne 4 : même acteur que la ligne 2 (même nom, commune et adresse) ; complétés : "
+         "téléphone ; e-mail en plus gardé : accueil@mediatheque-lille.fr (extra "
+         "« autres_courriels »)"),
         (7, "key", importing.import_key(_record("Centre social Arc-en-ciel",
                                                 "3 place de la République", "59100")),
          "ligne 7 : même acteur que la ligne 3 (même nom, commune et adresse) ; mêmes "
