@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.io.resolve import normalise_name
 from maillage.io.values import OTHERS_KEY
 from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
@@ -36,6 +37,7 @@ class _Identities:
 
     by_key: dict[str, int]
     by_ident: dict[str, list[int]]
+    exported: dict[str, int] = field(default_factory=dict)  # see _exported
 
     @classmethod
     def load(cls, conn: sa.Connection, source: str) -> _Identities:
@@ -64,6 +66,37 @@ class _Identities:
             if len(found) == 1 and incoming[ident] == 1:
                 return found[0], "merge"
         return None
+
+
+def _exported(
+    conn: sa.Connection, cleaned: list[tuple[ActorRecord, str, dict[str, Any]]], source: str
+) -> dict[str, int]:
+    """``{key: actor id}`` for the records of our own export (``maillage export``) of
+    this database: a record keyed by a number that carries its provenance (``source``,
+    not this import's) is the live actor of that number when that actor has this
+    provenance and the same comparable name or SIRET. Re-imported, such a record is that
+    actor, its own source kept (an unchanged export changes nothing)."""
+    wanted = {
+        int(key): (record, values)
+        for record, key, values in cleaned
+        if key.isdigit() and record.source and record.source != source
+    }
+    if not wanted:
+        return {}
+    found = {}
+    ids = sorted(wanted)
+    for start in range(0, len(ids), 5000):
+        query = sa.select(actor.c.id, actor.c.source, actor.c.name, actor.c.siret).where(
+            actor.c.id.in_(ids[start : start + 5000]), actor.c.deleted_at.is_(None)
+        )
+        for actor_id, stored_source, name, siret in conn.execute(query):
+            record, values = wanted[actor_id]
+            same = normalise_name(name) == normalise_name(values["name"]) or (
+                siret is not None and siret == values.get("siret")
+            )
+            if stored_source == record.source and same:
+                found[str(actor_id)] = actor_id
+    return found
 
 
 def _identity_keys(
@@ -223,6 +256,7 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     batch.advance(len(batch.actors) % 1000)
     plan = _ActorPlan()
     identities = _Identities.load(conn, source)
+    identities.exported = _exported(conn, cleaned, source)
     firsts = {key: values for _, key, values in reversed(cleaned)}  # first record of a key
     counts = Counter(f"{s}:{v}" for values in firsts.values() for s in HELD if (v := values.get(s)))
     holders = _Holders(identities.by_ident, counts, where, batch)
@@ -245,7 +279,8 @@ def _match_all(
     record whose key an earlier record of the file has is folded into it
     (:func:`_fold_duplicate`); ``firsts`` holds the first record of each key."""
     keys = [key for _, key, _ in cleaned]
-    if not identities.by_key and not identities.by_ident and len(set(keys)) == len(keys):
+    nothing_stored = not (identities.by_key or identities.by_ident or identities.exported)
+    if nothing_stored and len(set(keys)) == len(keys):
         if any(count > 1 for count in holders.counts.values()):
             for _, key, values in cleaned:
                 holders.assign(key, values, None)
@@ -269,6 +304,12 @@ def _match_all(
             batch.warn(folded.issue(key, record.name, row, first_row))
             continue
         seen[key] = (row, values)
+        if key in identities.exported:  # our own export: the actor it was exported from
+            values["source"], values["identifiers"] = record.source, []
+            if (values.get("extra") or {}).get("source_origine") == record.source:
+                del values["extra"]["source_origine"]
+            matched.append((key, identities.exported[key], "same", values))
+            continue
         found = identities.match(values, incoming)
         if found is None:
             holders.assign(key, values, None)

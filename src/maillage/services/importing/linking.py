@@ -70,7 +70,9 @@ def _link_values(
     values: dict[str, Any] = {}
     for end in ("source", "target"):
         key = getattr(record, f"{end}_key")
-        values[f"{end}_id"] = getattr(record, f"{end}_id") or ends.find(key, f"{end}_key")
+        values[f"{end}_id"] = getattr(record, f"{end}_id") or ends.find(
+            key, f"{end}_key", record.source
+        )
     values["kind"] = _kind(record, kinds)
     for name in LINK_VALUE_FIELDS:
         value = getattr(record, name)
@@ -106,6 +108,7 @@ class _Ends:
         self._names: NameIndex | None = None
         self._shown: dict[int, str] = {}
         self._places: dict[int, tuple[str | None, str | None]] = {}  # commune, postcode
+        self._sources: set[str] | None = None
 
     def by_key(self, key: str) -> int | None:
         """The actor ``key`` names by a key, an identifier, a number or a name and place
@@ -131,15 +134,20 @@ class _Ends:
             return there[0] if len(there) == 1 else None
         return None
 
-    def find(self, key: str | None, field: str) -> int:
+    def find(self, key: str | None, field: str, origin: str | None = None) -> int:
         """The id (or stand-in) of the actor ``key`` names; raises InvalidInput naming
         the candidates when a name matches several actors (with the key to write for
-        each) or only close ones."""
+        each) or only close ones. A link of our own export (``maillage export``) names
+        its ends by actor number and carries its provenance (``origin``, a source of
+        stored links): a number is then that actor's."""
         if not key:
             raise InvalidInput(field, key, "extrémité du lien requise", "a link end is required")
         found = self.by_key(key)
         if found is not None:
             return found
+        if key.isdigit() and origin and origin != self.source and origin in self._origins():
+            if int(key) < STANDIN and int(key) in self._live():
+                return int(key)
         same, close = self.names.find(key)
         if len(same) == 1:
             if fold(key) != fold(self._name(same[0])):
@@ -215,6 +223,13 @@ class _Ends:
             self._names = index
         return self._names
 
+    def _origins(self) -> set[str]:
+        """The sources of the stored links."""
+        if self._sources is None:
+            query = sa.select(link.c.source).distinct()
+            self._sources = set(self.conn.execute(query).scalars())
+        return self._sources
+
     def _live(self) -> dict[int, str]:
         """The live stored actors (and the file's), by id: what they are shown as."""
         self.names  # noqa: B018  # built on first use
@@ -267,6 +282,9 @@ def _plan_links(
     """Validate every link (ends resolved, stand-ins for new actors); drop known ones."""
     ends = _Ends(conn, plan, source)
     existing = _stored_links(conn, source)
+    # the links of our own export carry their provenance: already stored under it
+    for origin in {r.source for r in batch.links if r.source and r.source != source}:
+        existing |= _stored_links(conn, origin)
     planned: set[tuple[Any, ...]] = set()
     twice = 0
     new: list[dict[str, Any]] = []
