@@ -128,11 +128,16 @@ class _Ends:
         if number := _NUMBER.fullmatch(key.strip()):
             actor_id = int(number[1])
             return actor_id if actor_id < STANDIN and actor_id in self._live() else None
-        if place := _PLACE.fullmatch(key.strip()):
-            same, _ = self.names.find(place[1])
-            there = [i for i in same if place[2].upper() in self._places.get(i, ())]
+        if there := self._there(key):
             return there[0] if len(there) == 1 else None
         return None
+
+    def _there(self, key: str) -> list[int]:
+        """The actors a name and place (``Centre social@59512``) names."""
+        if not (place := _PLACE.fullmatch(key.strip())):
+            return []
+        same, _ = self.names.find(place[1])
+        return [i for i in same if place[2].upper() in self._places.get(i, ())]
 
     def find(self, key: str | None, field: str, origin: str | None = None) -> int:
         """The id (or stand-in) of the actor ``key`` names; raises InvalidInput naming
@@ -145,10 +150,9 @@ class _Ends:
         found = self.by_key(key)
         if found is not None:
             return found
-        if key.isdigit() and origin and origin != self.source and origin in self._origins():
-            if int(key) < STANDIN and int(key) in self._live():
-                return int(key)
-        same, close = self.names.find(key)
+        if self._exported(key, origin):
+            return int(key)
+        same, close = (there, []) if (there := self._there(key)) else self.names.find(key)
         if len(same) == 1:
             if fold(key) != fold(self._name(same[0])):
                 self.notes.append((field, key, self._show(same[0])))
@@ -222,6 +226,13 @@ class _Ends:
                                                   values.get("postcode"))  # fmt: skip
             self._names = index
         return self._names
+
+    def _exported(self, key: str, origin: str | None) -> bool:
+        """Whether ``key`` is the number of a live actor, in a link of our own export
+        (its provenance ``origin``, a source of stored links, not this import's)."""
+        if not key.isdigit() or not origin or origin == self.source:
+            return False
+        return origin in self._origins() and int(key) < STANDIN and int(key) in self._live()
 
     def _origins(self) -> set[str]:
         """The sources of the stored links."""
