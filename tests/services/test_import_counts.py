@@ -40,15 +40,18 @@ Centre social Arc-en-ciel;3 place de la République;59100;Roubaix;;;03 20 00 00 
 def test_a_file_s_rows_balance_in_totals_and_details(db: sa.Engine, tmp_path: Path) -> None:
     """Six rows: one rejected by the reader (no name), one by the import (SIRET check
     digit), two repeats of earlier rows (one with another e-mail: merged into it, one
-    the same: unchanged), two created; a failed import counts its valid rows unchanged."""
+    the same: unchanged), two created; a refused import writes nothing: its four valid
+    rows are rejected with it, counted ``not_written``."""
     path = _write(tmp_path / "tiers-lieux" / "acteurs.csv", ACTORS)
     failed = importing.import_file(db=db, fmt="actors", path=path)
-    assert failed.status == "failed" and _counts(failed) == (6, 0, 0, 0, 4, 2)
+    assert failed.status == "failed" and _counts(failed) == (6, 0, 0, 0, 0, 6)
+    assert failed.not_written == failed.details["actors"]["not_written"] == 4
     done = importing.import_file(db=db, fmt="actors", path=path, partial=True)
     assert done.status == "done" and _counts(done) == (6, 2, 0, 1, 1, 2)
     assert done.lines == 6
     assert done.details["actors"] == {"rows": 6, "created": 2, "updated": 0, "merged": 1,
-                                      "unchanged": 1, "rejected": 2}  # fmt: skip
+                                      "unchanged": 1, "rejected": 2,
+                                      "not_written": 0}  # fmt: skip
     assert [(i.row, i.field) for i in done.issues] == [(5, "name"), (6, "siret")]
     again = importing.import_file(db=db, fmt="actors", path=path, partial=True)
     assert _counts(again) == (6, 0, 0, 1, 3, 2)  # rows 2 and 3 unchanged; 4 folded into 2
@@ -105,9 +108,9 @@ def test_an_unbalanced_report_is_refused_before_it_is_logged() -> None:
         report.imbalance()
         == [
             "links: {'rows': 0, 'created': 1, 'updated': 0, 'merged': 0, 'unchanged': 0, "
-            "'rejected': 0}",
+            "'rejected': 0, 'not_written': 0}",
             "total: {'rows': 3, 'created': 3, 'updated': 0, 'merged': 0, 'unchanged': 0, "
-            "'rejected': 1}",
+            "'rejected': 1, 'not_written': 0}",
         ][::-1]
     )
 
@@ -115,17 +118,18 @@ def test_an_unbalanced_report_is_refused_before_it_is_logged() -> None:
 def test_duplicates_inside_a_file_are_reported_with_what_differs(
     db: sa.Engine, tmp_path: Path
 ) -> None:
-    """The first row's values are kept, its empty fields filled from the repeat, and the
-    warning names both rows and the fields whose values differ (the dropped value in
-    the report's value column)."""
+    """The first row's values are kept, its empty fields filled from the repeat, a
+    second e-mail kept as the actor's other e-mail, and the warning names both rows and
+    what the repeat brought or differs in (the value in the report's value column)."""
     path = _write(tmp_path / "tiers-lieux" / "acteurs.csv", ACTORS)
     report = importing.import_file(db=db, fmt="actors", path=path, partial=True)
     repeats = [(w.row, w.field, w.value, w.message) for w in report.warnings
                if "même acteur" in w.message]  # fmt: skip
     assert repeats == [
         (4, "email", "email=accueil@mediatheque-lille.fr",
-         "ligne 4 : même acteur que la ligne 2 (même nom, commune et adresse) ; diffèrent : "
-         "e-mail (valeurs de la ligne 2 gardées) ; complétés : téléphone"),
+         "ligne 4 : même acteur que la ligne 2 (même nom, commune et adresse) ; complétés : "
+         "téléphone ; e-mail en plus gardé : accueil@mediatheque-lille.fr (extra "
+         "« autres_courriels »)"),
         (7, "key", importing.import_key(_record("Centre social Arc-en-ciel",
                                                 "3 place de la République", "59100")),
          "ligne 7 : même acteur que la ligne 3 (même nom, commune et adresse) ; mêmes "
@@ -181,15 +185,15 @@ def test_links_naming_their_ends_by_name(db: sa.Engine, tmp_path: Path) -> None:
     emmaus, univ = ids["Emmaüs Connect"], ids["Université de Lille"]
     issues = [(i.row, i.field, i.value, i.message) for i in report.issues]
     assert issues[0] == (4, "kind", "partenaire", issues[0][3])
-    assert issues[0][3].startswith("type de lien inconnu : types connus : partnership "
-                                   "(Partenariat), funding (Financement / subvention)")  # fmt: skip
-    assert issues[0][3].endswith(' ; à rattacher à l\'un d\'eux avec --map-kind '
-                                 '"partenaire=CODE" (répétable)')  # fmt: skip
+    assert issues[0][3].startswith("type de lien inconnu : à rattacher à l'un des nôtres avec "
+                                   '--map-kind "partenaire=CODE" (répétable) ; types connus : '
+                                   "partnership (Partenariat), funding (Financement / "
+                                   "subvention)")  # fmt: skip
     assert issues[1:] == [
         (5, "target_key", "Centre social",
-         f"nom ambigu : 2 acteurs le portent (« Centre social » (n° {social[0]}, 59512) ; "
-         f"« Centre social » (n° {social[1]}, 59350)) : nommez l'extrémité par sa clé ou "
-         "son SIRET"),
+         "nom ambigu : 2 acteurs le portent ; écrivez à la place la clé de l'un d'eux : "
+         f"« Centre social@59512 » pour « Centre social » (n° {social[0]}, 59512) ; "
+         f"« Centre social@59350 » pour « Centre social » (n° {social[1]}, 59350)"),
         (6, "source_key", "Emmaüs Konnect Lille",
          "aucun acteur de ce nom ; noms proches, non retenus sans vous : « Emmaüs Connect » "
          f"(n° {emmaus}, 59350) à 0.65 : écrivez le nom exact, la clé ou le SIRET"),

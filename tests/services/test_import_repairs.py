@@ -66,7 +66,7 @@ def test_name_of_invisible_characters_only_is_refused_with_its_row(
     )
     start = dump(db)
     report = importing.import_file(db=db, fmt="actors", path=path)
-    assert (report.status, report.rejected) == ("failed", 1)
+    assert (report.status, report.rejected, report.not_written) == ("failed", 2, 1)
     assert [(i.row, i.field, i.value, i.message) for i in report.issues] == [
         (3, "name", "U+200B, U+200F", "nom vide une fois retirés ses caractères invisibles")
     ]

@@ -52,7 +52,8 @@ def _rows(db: sa.Engine, table: str) -> list[tuple[object, ...]]:
 def test_needs_table_all_or_nothing_then_partial_and_reimport(db: sa.Engine) -> None:
     table = parse_csv_text(NEEDS_CSV, file="besoins.csv")
     failed = import_needs(db=db, table=table, source="atelier")
-    assert (failed.status, failed.rejected, _rows(db, "need")) == ("failed", 2, [])
+    assert (failed.status, failed.rejected, failed.not_written) == ("failed", 4, 2)
+    assert _rows(db, "need") == []
     assert sorted((i.row, i.field) for i in failed.issues) == [(4, "Gravité"), (5, "Territoire")]
     done = import_needs(db=db, table=table, source="atelier", partial=True)
     assert (done.status, done.created, done.rejected) == ("done", 2, 2)

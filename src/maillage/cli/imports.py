@@ -147,6 +147,11 @@ _COUNT_WORDS = {
 }
 
 
+def _not_written(n: int) -> str:
+    """What follows the rejected count of a refused import: how many rows were valid."""
+    return f" (dont {n} valide(s) non écrite(s))" if n else ""
+
+
 def _print(report: ImportReport) -> None:
     verdict = {
         "done": "importé",
@@ -165,12 +170,20 @@ def _print(report: ImportReport) -> None:
     console.print(
         f"  {read} · créés {report.created} · mis à jour {report.updated} · "
         f"fusionnés {report.merged} · inchangés {report.unchanged} · rejetés {report.rejected}"
+        + _not_written(report.not_written)
     )
     entities = {e: c for e, c in report.details.items() if any(c.values())}
     for entity, counts in (entities or report.details).items():
         shown = " · ".join(f"{_COUNT_WORDS[k]} {v}" for k, v in counts.items()
                            if v and k in _COUNT_WORDS)  # fmt: skip
+        shown += _not_written(counts.get("not_written", 0))
         console.print(f"  {_ENTITY_WORDS.get(entity, entity)} : {shown or 'rien'}")
+    if report.not_written:
+        console.print(
+            "  rien n'est écrit tant qu'une ligne est rejetée : corrigez-la, ou --partial "
+            "pour garder les lignes valides",
+            highlight=False,
+        )
     if len(report.issues) > report.rejected:  # a row may break several rules
         console.print(f"  {len(report.issues)} erreurs pour {report.rejected} rejet(s) :")
     issues = sorted(report.issues, key=lambda i: (i.row is None, i.row or 0))
@@ -184,10 +197,16 @@ def _print(report: ImportReport) -> None:
         console.print(f"  Annuler cet import : maillage undo --batch {report.batch_id}")
 
 
+MESSAGE_LIMIT = 600
+"""Characters of an issue's message shown on a terminal: a message lists the known link
+kinds or the candidates of a name with the key to write for each; past this, a value
+quoted in it is long (``--report`` and ``--json`` keep it whole)."""
+
+
 def _issue_line(issue: ImportIssue) -> str:
     """One rejected row for the terminal, its value shortened (the --report file and
     --json keep the whole value)."""
-    line = str(replace(issue, value=None, message=shortened(issue.message, 300)))
+    line = str(replace(issue, value=None, message=shortened(issue.message, MESSAGE_LIMIT)))
     if issue.value is None or issue.value == "":
         return line
     return f"{line} ({shown_value(issue.value)})"

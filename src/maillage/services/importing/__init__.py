@@ -14,7 +14,8 @@ Identity (resolution on identifiers):
 
 - an actor already imported from the same source is found by its source key
   (stored as the identifier ``source:<source>:<key>``; records without a key get
-  ``nom:<folded name>@<commune>``) and updated with the file's values;
+  ``nom:<folded name>@<commune code, else postcode, else folded commune
+  name>@<folded address>``) and updated with the file's values;
 - otherwise an actor with the same SIRET, RNA or SIREN (a SIREN only against actors
   without SIRET when the record has one) is merged into: its empty fields are filled,
   its themes, territories and identifiers extended, its values kept. A shared
@@ -22,10 +23,12 @@ Identity (resolution on identifiers):
   actors, carry it (the places of one structure share its SIRET), none is merged;
 - a record repeating an earlier one of the file (same key) is folded into it: the
   first's values kept, its empty fields filled, what differs reported on both rows;
-- a link's end is a key of this import or source, a SIRET/SIREN/RNA, else a name: the
-  one live actor (stored, or of the file) with the same comparable name; several, or
-  only close names, reject the row with the candidates named. A link kind our list
-  lacks rejects its row, unless ``kind_map`` maps it;
+- a link's end is a key of this import or source, a SIRET/SIREN/RNA, an actor's
+  number (``n°42``), a name and a commune code or postcode (``Centre social@59512``),
+  else a name: the one live actor (stored, or of the file) with the same comparable
+  name; several reject the row with, for each, the exact key to write, only close
+  names with the candidates named. A link kind our list lacks rejects its row, unless
+  ``kind_map`` maps it;
 - a link is the same when its ends, kind, start date and source reference are; a
   re-imported link is left as it is.
 

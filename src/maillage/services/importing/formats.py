@@ -315,7 +315,9 @@ class Format:
 FORMATS: dict[str, Format] = {
     "actors": Format(_records(_generic("actors")), None, "des acteurs (CSV, XLSX)"),
     "links": Format(_records(_generic("links")), None, "des liens (CSV, XLSX) entre "
-                    "acteurs d'une même source, nommés par SIRET/SIREN/RNA ou par leur nom"),
+                    "acteurs nommés par leur clé dans la même source, leur SIRET/SIREN/RNA, "
+                    "leur numéro (n°42), leur nom, ou leur nom et code commune ou postal "
+                    "(Centre social@59512)"),
     "lieux": Format(_records(_lieux), "cartographie-nationale", "des lieux de médiation "
                     "numérique (CSV schéma 1.0.2 ou export JSON de la cartographie nationale)"),
     "data-inclusion": Format(_records(_data_inclusion), "data-inclusion", "des structures "

@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.io.resolve import normalise_name
+from maillage.io.values import OTHERS_KEY
 from maillage.model.errors import InvalidInput
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 from maillage.services.importing.cleaning import _clean_actor, import_key
@@ -35,6 +37,7 @@ class _Identities:
 
     by_key: dict[str, int]
     by_ident: dict[str, list[int]]
+    exported: dict[str, int] = field(default_factory=dict)  # see _exported
 
     @classmethod
     def load(cls, conn: sa.Connection, source: str) -> _Identities:
@@ -63,6 +66,37 @@ class _Identities:
             if len(found) == 1 and incoming[ident] == 1:
                 return found[0], "merge"
         return None
+
+
+def _exported(
+    conn: sa.Connection, cleaned: list[tuple[ActorRecord, str, dict[str, Any]]], source: str
+) -> dict[str, int]:
+    """``{key: actor id}`` for the records of our own export (``maillage export``) of
+    this database: a record keyed by a number that carries its provenance (``source``,
+    not this import's) is the live actor of that number when that actor has this
+    provenance and the same comparable name or SIRET. Re-imported, such a record is that
+    actor, its own source kept (an unchanged export changes nothing)."""
+    wanted = {
+        int(key): (record, values)
+        for record, key, values in cleaned
+        if key.isdigit() and record.source and record.source != source
+    }
+    if not wanted:
+        return {}
+    found = {}
+    ids = sorted(wanted)
+    for start in range(0, len(ids), 5000):
+        query = sa.select(actor.c.id, actor.c.source, actor.c.name, actor.c.siret).where(
+            actor.c.id.in_(ids[start : start + 5000]), actor.c.deleted_at.is_(None)
+        )
+        for actor_id, stored_source, name, siret in conn.execute(query):
+            record, values = wanted[actor_id]
+            same = normalise_name(name) == normalise_name(values["name"]) or (
+                siret is not None and siret == values.get("siret")
+            )
+            if stored_source == record.source and same:
+                found[str(actor_id)] = actor_id
+    return found
 
 
 def _identity_keys(
@@ -222,6 +256,7 @@ def _plan_actors(conn: sa.Connection, batch: _Batch, source: str) -> _ActorPlan:
     batch.advance(len(batch.actors) % 1000)
     plan = _ActorPlan()
     identities = _Identities.load(conn, source)
+    identities.exported = _exported(conn, cleaned, source)
     firsts = {key: values for _, key, values in reversed(cleaned)}  # first record of a key
     counts = Counter(f"{s}:{v}" for values in firsts.values() for s in HELD if (v := values.get(s)))
     holders = _Holders(identities.by_ident, counts, where, batch)
@@ -244,7 +279,8 @@ def _match_all(
     record whose key an earlier record of the file has is folded into it
     (:func:`_fold_duplicate`); ``firsts`` holds the first record of each key."""
     keys = [key for _, key, _ in cleaned]
-    if not identities.by_key and not identities.by_ident and len(set(keys)) == len(keys):
+    nothing_stored = not (identities.by_key or identities.by_ident or identities.exported)
+    if nothing_stored and len(set(keys)) == len(keys):
         if any(count > 1 for count in holders.counts.values()):
             for _, key, values in cleaned:
                 holders.assign(key, values, None)
@@ -264,10 +300,16 @@ def _match_all(
         if key in seen:
             first_row, first = seen[key]
             folded = _fold_duplicate(first, values)
-            batch.report.count("actors", "merged" if folded.differ or folded.added else "unchanged")
+            batch.report.count("actors", "merged" if folded.changed else "unchanged")
             batch.warn(folded.issue(key, record.name, row, first_row))
             continue
         seen[key] = (row, values)
+        if key in identities.exported:  # our own export: the actor it was exported from
+            values["source"], values["identifiers"] = record.source, []
+            if (values.get("extra") or {}).get("source_origine") == record.source:
+                del values["extra"]["source_origine"]
+            matched.append((key, identities.exported[key], "same", values))
+            continue
         found = identities.match(values, incoming)
         if found is None:
             holders.assign(key, values, None)
@@ -295,11 +337,19 @@ _NOT_FILLED = frozenset(("siret", "siren", "rna", "holder_siret", "holder_rna", 
 @dataclass
 class _Folded:
     """A duplicate record folded into the first record of its key: the fields whose
-    values differ (the first's kept, the duplicate's ``{field: value}``), and the fields
-    the duplicate filled in."""
+    values differ (the first's kept, the duplicate's ``{field: value}``), the fields
+    the duplicate filled in, and the other e-mails, websites or phones it brought
+    (``{field: [values]}``, kept in ``extra`` as a cell holding several:
+    :data:`~maillage.io.values.OTHERS_KEY`)."""
 
     differ: dict[str, Any]
     added: list[str]
+    kept: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the duplicate brought anything (then it is counted ``merged``)."""
+        return bool(self.differ or self.added or self.kept)
 
     def issue(self, key: str, name: str, row: int | None, first_row: int | None) -> ImportIssue:
         """The warning naming both rows and what differs."""
@@ -315,10 +365,14 @@ class _Folded:
             parts.append(f"diffèrent : {', '.join(labels)} (valeurs de la {kept} gardées)")
         if self.added:
             parts.append("complétés : " + ", ".join(FIELD_LABELS.get(f, f) for f in self.added))
-        if not self.differ and not self.added:
+        for name, values in self.kept.items():
+            parts.append(f"{FIELD_LABELS.get(name, name)} en plus gardé : {' | '.join(values)} "
+                         f"(extra « {OTHERS_KEY[name]} »)")  # fmt: skip
+        if not self.changed:
             parts.append("mêmes valeurs, gardé une fois")
-        field = ", ".join(self.differ) or "key"
-        value = "; ".join(f"{f}={v}" for f, v in self.differ.items()) or key
+        field = ", ".join([*self.differ, *self.kept]) or "key"
+        shown = {**self.differ, **{f: " | ".join(v) for f, v in self.kept.items()}}
+        value = "; ".join(f"{f}={v}" for f, v in shown.items()) or key
         return ImportIssue(row, field, value, " ; ".join(parts), severity="warning")
 
 
@@ -331,6 +385,13 @@ def _fold_duplicate(first: dict[str, Any], other: dict[str, Any]) -> _Folded:
         if value in (None, "", []) or name in ("identifiers", "source"):
             continue
         old = first.get(name)
+        if name in OTHERS_KEY and old not in (None, "") and old != value:
+            if kept := _keep_other(first, name, [value]):  # a second e-mail: the actor's too
+                folded.kept.setdefault(name, []).extend(kept)
+            continue
+        if name == "extra":
+            value = _fold_other_contacts(first, value, folded)
+            old = first.get(name)
         if name in COLLECTIONS:
             if missing := [v for v in value if v not in (old or ())]:
                 first[name] = sorted({*(old or ()), *missing})
@@ -350,6 +411,42 @@ def _fold_duplicate(first: dict[str, Any], other: dict[str, Any]) -> _Folded:
         elif old != value:
             folded.differ[name] = value
     return folded
+
+
+_OTHER_KEYS = {key: name for name, key in OTHERS_KEY.items()}
+
+
+def _fold_other_contacts(
+    first: dict[str, Any], extra: dict[str, Any], folded: _Folded
+) -> dict[str, Any]:
+    """Keep the other e-mails, websites and phones of a duplicate's ``extra`` (a cell
+    that held several) with the first record's; return the rest of its ``extra``."""
+    rest = {}
+    for key, value in extra.items():
+        name = _OTHER_KEYS.get(key)
+        if name is None or not isinstance(value, str):
+            rest[key] = value
+        elif kept := _keep_other(first, name, value.split("|")):
+            folded.kept.setdefault(name, []).extend(kept)
+    return rest
+
+
+def _keep_other(first: dict[str, Any], name: str, values: list[str]) -> list[str]:
+    """Add to the first record's other ``name`` values (e-mails...) those it lacks
+    (case aside); return them."""
+    key = OTHERS_KEY[name]
+    extra = dict(first.get("extra") or {})
+    others = [v for v in str(extra.get(key) or "").split("|") if v]
+    have = {v.casefold() for v in (first.get(name), *others) if v}
+    new = []
+    for value in values:
+        if value and value.casefold() not in have:
+            have.add(value.casefold())
+            new.append(value)
+    if new:
+        extra[key] = "|".join(others + new)
+        first["extra"] = extra
+    return new
 
 
 def _plan_matches(

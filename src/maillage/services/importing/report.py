@@ -13,9 +13,17 @@ so that for each entity of ``details`` and for the totals::
 
 ``merged`` counts the records merged into a stored actor of another source, or into
 an earlier record of the same file (a duplicate: its differing values reported);
-``unchanged`` the records that changed nothing, and, once an import is refused
-(``failed``: nothing written), every valid record. :meth:`ImportReport.check_balance`
-raises when the rule breaks: every import calls it before it logs its run.
+``unchanged`` the records that changed nothing.
+
+**A refused import** (``failed``: one rejected row, without ``partial``) writes nothing:
+every row is then ``rejected``, the valid ones too, and ``not_written`` says how many
+of the rejected rows were valid (rejected only because the import was refused: they
+would go in once the others are fixed, or with ``partial``). ``not_written`` is a part
+of ``rejected``, not a sixth term: ``rejected - not_written`` rows have issues of their
+own. The same holds per entity.
+
+:meth:`ImportReport.check_balance` raises when a rule breaks: every import calls it
+before it logs its run.
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ COLLECTIONS = ("themes", "sdgs", "territories", "identifiers")
 KEEP_ON_MERGE = ("source", "source_ref", "extra", "identifiers")
 STANDIN = 2**40  # ids handed to links whose end is an actor created by the same import
 COUNTS = ("created", "updated", "merged", "unchanged", "rejected")
+NOT_WRITTEN = "not_written"
+"""The part of ``rejected`` that was valid: rows of a refused import (see above)."""
 READ_ENTITY = {
     "links": "links", "decp": "records", "scdl": "records", "network": "records",
     "kumu": "records", "gexf": "records", "graphml": "records",
@@ -81,6 +91,7 @@ class ImportReport:
     merged: int = 0
     unchanged: int = 0
     rejected: int = 0
+    not_written: int = 0
     issues: list[ImportIssue] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
     details: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -89,7 +100,7 @@ class ImportReport:
     status: str = "done"
 
     def _entity(self, entity: str) -> dict[str, int]:
-        return self.details.setdefault(entity, dict.fromkeys(("rows", *COUNTS), 0))
+        return self.details.setdefault(entity, dict.fromkeys(("rows", *COUNTS, NOT_WRITTEN), 0))
 
     def read(self, entity: str, n: int) -> None:
         """Add ``n`` rows of ``entity`` (records read, or file rows its reader rejected)
@@ -115,13 +126,16 @@ class ImportReport:
             self.rows += missing
 
     def clear_writes(self) -> None:
-        """Count every valid record as unchanged (a failed import wrote nothing);
-        rejections stay."""
-        for what in ("created", "updated", "merged"):
-            self.unchanged += getattr(self, what)
+        """Count every valid record as rejected and ``not_written`` (a refused import
+        wrote nothing); the rejections of their own stay."""
+        for what in ("created", "updated", "merged", "unchanged"):
+            moved = getattr(self, what)
+            self.rejected += moved
+            self.not_written += moved
             setattr(self, what, 0)
             for counts in self.details.values():
-                counts["unchanged"] += counts[what]
+                counts["rejected"] += counts[what]
+                counts[NOT_WRITTEN] += counts[what]
                 counts[what] = 0
 
     def imbalance(self) -> list[str]:
@@ -131,14 +145,16 @@ class ImportReport:
         for entity, counts in {"total": self.counts(), **self.details}.items():
             if counts["rows"] != sum(counts[what] for what in COUNTS):
                 wrong.append(f"{entity}: {counts}")
-        for what in ("rows", *COUNTS):
+            if not 0 <= counts[NOT_WRITTEN] <= counts["rejected"]:
+                wrong.append(f"{entity}: not_written outside rejected: {counts}")
+        for what in ("rows", *COUNTS, NOT_WRITTEN):
             if getattr(self, what) != sum(counts[what] for counts in self.details.values()):
                 wrong.append(f"total {what} {getattr(self, what)} != details {self.details}")
         return wrong
 
     def counts(self) -> dict[str, int]:
-        """The totals: ``rows`` and each of :data:`COUNTS`."""
-        return {what: getattr(self, what) for what in ("rows", *COUNTS)}
+        """The totals: ``rows``, each of :data:`COUNTS`, and ``not_written``."""
+        return {what: getattr(self, what) for what in ("rows", *COUNTS, NOT_WRITTEN)}
 
     def check_balance(self) -> None:
         """Raise AssertionError when the counts do not balance (a bug of the import,

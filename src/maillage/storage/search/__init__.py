@@ -8,6 +8,7 @@ PostgreSQL (``tsvector('french')`` with a GIN index).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import methodcaller
@@ -129,8 +130,45 @@ def remove_actors(conn: sa.Connection, ids: Sequence[int]) -> None:
 
 
 def search(conn: sa.Connection, query: str, *, limit: int = 50) -> list[Hit]:
-    """Actors matching every word of ``query`` (stemmed), best first."""
+    """Actors matching every word of ``query`` (stemmed), best first. A query that is
+    an e-mail address finds first the actors that carry it (:func:`by_email`)."""
     words = search_tokens(query).split()
     if not words:
         return []
-    return [Hit(i, r) for i, r in _backend(conn).search(conn, words, limit=limit)]
+    first = by_email(conn, query.strip(), limit=limit) if _EMAIL.fullmatch(query.strip()) else []
+    hits = [Hit(i, EMAIL_RANK) for i in first]
+    found = _backend(conn).search(conn, words, limit=limit)
+    hits += [Hit(i, r) for i, r in found if i not in first]
+    return hits[:limit]
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+EMAIL_RANK = 1000.0
+"""The rank of an actor found by its e-mail: above any text match."""
+
+
+def by_email(conn: sa.Connection, address: str, *, limit: int = 50) -> list[int]:
+    """The live actors carrying the e-mail ``address`` (case aside), by id: as their
+    ``email``, or among the others kept in ``extra`` (a text of e-mails separated by
+    ``|``: the other e-mails of a cell, or of a repeated row, of an imported file)."""
+    wanted = address.casefold()
+    pattern = "%" + wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = (
+        sa.select(actor.c.id, actor.c.email, actor.c.extra)
+        .where(
+            actor.c.deleted_at.is_(None),
+            sa.or_(
+                sa.func.lower(actor.c.email) == wanted,
+                sa.func.lower(sa.cast(actor.c.extra, sa.Text)).like(pattern, escape="\\"),
+            ),
+        )
+        .order_by(actor.c.id)
+    )
+    found = []
+    for actor_id, email, extra in conn.execute(query):
+        texts = [email, *(v for v in (extra or {}).values() if isinstance(v, str))]
+        if any(wanted == part.strip().casefold() for t in texts if t for part in t.split("|")):
+            found.append(actor_id)
+            if len(found) == limit:
+                break
+    return found
