@@ -30,11 +30,13 @@ public | academic. :func:`evaluate` measures the rules on a labelled sample.
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from maillage.model import taxonomy
@@ -50,6 +52,7 @@ __all__ = [
     "classify",
     "evaluate",
     "fold",
+    "read_labelled",
 ]
 
 # (NAF code prefix without dot, category)
@@ -263,7 +266,7 @@ def apply_classification(
 class LabelledActor:
     """One actor of a labelled sample: what an import reads of it (``record``, with the
     ``typologies`` and ``role`` its parser passes), and the world and category a person
-    gave it (``None``: no category fits)."""
+    gave it (empty: the record does not tell)."""
 
     record: ActorRecord
     world: str
@@ -272,29 +275,33 @@ class LabelledActor:
     stratum: str = ""
     typologies: tuple[str, ...] = ()
     role: tuple[str, str, str] | None = None
+    key: str = ""  # the sample's id of the actor
 
 
 @dataclass(slots=True)
 class Evaluation:
     """Per part of a sample (``all``, ``dev``, ``test``, each stratum): actors, actors
-    given a world (category), of those the right ones, and the mistakes."""
+    given a world (category) by the rules, of those the ones a person labelled, and of
+    these the right ones; the mistakes."""
 
     actors: int = 0
     worlds: int = 0
+    judged_worlds: int = 0
     right_worlds: int = 0
     categories: int = 0
+    judged_categories: int = 0
     right_categories: int = 0
     mistakes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def world_precision(self) -> float:
-        """Right worlds among the worlds given (1.0 when none is given)."""
-        return self.right_worlds / self.worlds if self.worlds else 1.0
+        """Right worlds among the labelled actors given one (1.0 when none is)."""
+        return self.right_worlds / self.judged_worlds if self.judged_worlds else 1.0
 
     @property
     def category_precision(self) -> float:
-        """Right categories among the categories given (1.0 when none is given)."""
-        return self.right_categories / self.categories if self.categories else 1.0
+        """Right categories among the labelled actors given one (1.0 when none is)."""
+        return self.right_categories / self.judged_categories if self.judged_categories else 1.0
 
     @property
     def world_coverage(self) -> float:
@@ -308,8 +315,10 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """Counts and ratios, as plain data."""
-        return {"actors": self.actors, "worlds": self.worlds, "right_worlds": self.right_worlds,
-                "categories": self.categories, "right_categories": self.right_categories,
+        return {"actors": self.actors, "worlds": self.worlds,
+                "judged_worlds": self.judged_worlds, "right_worlds": self.right_worlds,
+                "categories": self.categories, "judged_categories": self.judged_categories,
+                "right_categories": self.right_categories,
                 "world_precision": round(self.world_precision, 4),
                 "category_precision": round(self.category_precision, 4),
                 "world_coverage": round(self.world_coverage, 4),
@@ -320,8 +329,8 @@ class Evaluation:
 def evaluate(sample: Sequence[LabelledActor]) -> dict[str, Evaluation]:
     """Classify each actor of ``sample`` as an import does (:func:`apply_classification`
     on a copy of its record) and count against the labels, for ``all``, each split and
-    each stratum (keyed ``stratum:<name>``). A world (category) left empty counts in
-    coverage, not in precision."""
+    each stratum (keyed ``stratum:<name>``). Coverage counts every actor; precision the
+    actors a person could label (an empty label: the record does not tell)."""
     parts: dict[str, Evaluation] = {}
     for item in sample:
         record = ActorRecord(**{f: getattr(item.record, f) for f in _COPIED})
@@ -346,20 +355,58 @@ def _code(category: str | None) -> str | None:
 
 def _count(part: Evaluation, item: LabelledActor, found: ActorRecord) -> None:
     part.actors += 1
-    wrong: dict[str, Any] = {}
+    wrong: dict[str, tuple[str, str]] = {}
     if found.world is not None:
         part.worlds += 1
-        if found.world == item.world:
-            part.right_worlds += 1
-        else:
-            wrong["world"] = (found.world, item.world)
+        if item.world:
+            part.judged_worlds += 1
+            if found.world == item.world:
+                part.right_worlds += 1
+            else:
+                wrong["world"] = (found.world, item.world)
     category = _code(found.category)
     if category is not None:
         part.categories += 1
-        if category == item.category:
-            part.right_categories += 1
-        else:
-            wrong["category"] = (category, item.category)
+        if item.category:
+            part.judged_categories += 1
+            if category == item.category:
+                part.right_categories += 1
+            else:
+                wrong["category"] = (category, item.category)
     if wrong:
-        part.mistakes.append({"name": item.record.name, "rule": found.classification_rule,
+        part.mistakes.append({"id": item.key, "name": item.record.name,
+                              "rule": found.classification_rule,
                               **{k: f"{a} ≠ {b}" for k, (a, b) in wrong.items()}})  # fmt: skip
+
+
+def read_labelled(path: str | Path) -> list[LabelledActor]:
+    """The labelled actors of a sample file (``tests/data/classification/actors.csv``:
+    its columns are described in the README beside it). Raises InvalidInput naming the
+    row and column of a world or category that is not a taxonomy code."""
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [_labelled(row, number, str(path)) for number, row in enumerate(rows, start=2)]
+
+
+def _labelled(row: Mapping[str, str], number: int, file: str) -> LabelledActor:
+    for column, name in (("world", "worlds"), ("category", "categories"),
+                         ("given_world", "worlds")):  # fmt: skip
+        if row.get(column) and row[column] not in taxonomy.codes(name):
+            raise InvalidInput(column, row[column], f"{file}, ligne {number} : code inconnu",
+                               f"{file}, row {number}: unknown code")  # fmt: skip
+    extra: dict[str, Any] = {}
+    if row.get("raw_type"):
+        extra[SOURCE_TYPE_KEY] = row["raw_type"]
+    if row.get("labels"):
+        extra[LABELS_KEY] = row["labels"]
+    record = ActorRecord(name=row["name"], siret=row.get("siret") or None,
+                         siren=row.get("siren") or None, rna=row.get("rna") or None,
+                         legal_form=row.get("legal_form") or None, naf=row.get("naf") or None,
+                         world=row.get("given_world") or None,
+                         category=row.get("given_category") or None, extra=extra)  # fmt: skip
+    role = tuple(row["role"].split("|")) if row.get("role") else None
+    return LabelledActor(record, row.get("world", ""), row.get("category") or None,
+                         split=row.get("split") or "all", stratum=row.get("stratum") or "",
+                         typologies=tuple(t for t in row.get("typologies", "").split("|") if t),
+                         role=role if role is None or len(role) == 3 else None,  # type: ignore[arg-type]
+                         key=row.get("id", ""))  # fmt: skip
