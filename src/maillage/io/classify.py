@@ -138,8 +138,10 @@ def _rules() -> _Rules:
 def _add(index: dict[str, Any], key: str, value: Any, kind: str) -> None:
     """Record one rule, refusing a key that two categories claim."""
     known = index.get(key)
-    if known is not None and known != value and (
-        not isinstance(known, tuple) or known[0] != value[0]
+    if (
+        known is not None
+        and known != value
+        and (not isinstance(known, tuple) or known[0] != value[0])
     ):
         raise ValueError(f"categories.json: {kind} « {key} » given to two categories")
     index.setdefault(key, value)
@@ -404,9 +406,10 @@ def _labelled(row: Mapping[str, str], number: int, file: str) -> LabelledActor:
                          legal_form=row.get("legal_form") or None, naf=row.get("naf") or None,
                          world=row.get("given_world") or None,
                          category=row.get("given_category") or None, extra=extra)  # fmt: skip
-    role = tuple(row["role"].split("|")) if row.get("role") else None
+    parts = (row.get("role") or "").split("|")
+    role = (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
     return LabelledActor(record, row.get("world", ""), row.get("category") or None,
                          split=row.get("split") or "all", stratum=row.get("stratum") or "",
                          typologies=tuple(t for t in row.get("typologies", "").split("|") if t),
-                         role=role if role is None or len(role) == 3 else None,  # type: ignore[arg-type]
+                         role=role,
                          key=row.get("id", ""))  # fmt: skip
