@@ -89,17 +89,19 @@ class _Rules:
     typologies: Mapping[str, str]  # code -> category
     source_types: Mapping[str, str]  # folded type -> category
     labels: Mapping[str, tuple[str, str]]  # folded label -> (category, label)
-    names: re.Pattern[str]  # every name word, longest first
-    words: Mapping[str, tuple[str, str]]  # matched text -> (category, word as written)
+    words: Mapping[str, tuple[_Word, ...]]  # folded words -> their rules
+    longest: int  # the most words a rule has
 
 
-def _name_pattern(word: str) -> tuple[str, str]:
-    """The regular expression of one name word of the taxonomy, and its folded text."""
-    start, end = word.startswith("^"), word.endswith("$")
-    text = fold_name(word.strip("^$"))
-    body = re.escape(text)
-    expression = ("^" if start else "(?<![a-z0-9])") + body + ("$" if end else "(?![a-z0-9])")
-    return expression, text
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """One name rule: its category, the word as the taxonomy writes it, and whether it
+    must start (``^``) or end (``$``) the name."""
+
+    category: str
+    written: str
+    first: bool
+    last: bool
 
 
 @cache
@@ -115,8 +117,7 @@ def _rules() -> _Rules:
     typologies: dict[str, str] = {}
     source_types: dict[str, str] = {}
     labels: dict[str, tuple[str, str]] = {}
-    words: dict[str, tuple[str, str]] = {}
-    patterns: dict[str, int] = {}  # expression -> length of its text
+    words: dict[str, tuple[_Word, ...]] = {}
     for term in taxonomy.load("categories"):
         if term.data.get("default_world"):
             worlds[term.code] = term.data["default_world"]
@@ -127,12 +128,13 @@ def _rules() -> _Rules:
         for label in term.data.get("labels", ()):
             _add(labels, fold(label), (term.code, label), "label")
         for word in term.data.get("names", ()):
-            expression, text = _name_pattern(word)
-            patterns[expression] = len(text)
-            _add(words, text, (term.code, word.strip("^$")), "name")
-    alternation = "|".join(sorted(patterns, key=lambda e: -patterns[e]))
-    return _Rules(tuple(forms), worlds, typologies, source_types, labels,
-                  re.compile(alternation), words)  # fmt: skip
+            text = fold_name(word.strip("^$"))
+            rule = _Word(term.code, word.strip("^$"), word.startswith("^"), word.endswith("$"))
+            if any(w.category != term.code for w in words.get(text, ())):
+                raise ValueError(f"categories.json: name « {text} » given to two categories")
+            words[text] = (*words.get(text, ()), rule)
+    longest = max((len(w.split()) for w in words), default=0)
+    return _Rules(tuple(forms), worlds, typologies, source_types, labels, words, longest)
 
 
 def _add(index: dict[str, Any], key: str, value: Any, kind: str) -> None:
@@ -157,11 +159,14 @@ def classify_name(name: str) -> Classification | None:
     """The category the words of ``name`` give (the match nearest the start, the
     longest there), or None."""
     rules = _rules()
-    match = rules.names.search(fold_name(name))
-    if match is None:
-        return None
-    category, word = rules.words[match.group(0)]
-    return _of(category, f"name:{word}")
+    words = fold_name(name).split()
+    count = len(words)
+    for start in range(count):
+        for size in range(min(rules.longest, count - start), 0, -1):
+            for rule in rules.words.get(" ".join(words[start : start + size]), ()):
+                if (not rule.first or start == 0) and (not rule.last or start + size == count):
+                    return _of(rule.category, f"name:{rule.written}")
+    return None
 
 
 def classify(
