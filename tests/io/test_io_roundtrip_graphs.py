@@ -186,7 +186,7 @@ def test_kumu_workbook() -> None:
         "Ville de Lille", "public", ["numérique", "emploi"], "21590350100017",
     )  # fmt: skip
     assert (insersol.world, insersol.commune_name) == ("associative", "Lille")
-    assert (fablab.world, fablab.category) == (None, "tiers-lieu")
+    assert (fablab.world, fablab.category) == ("associative", "tiers-lieu")  # its default world
     funding, partnership = result.links
     assert (funding.kind, funding.directed, funding.weight, funding.purpose) == (
         "funding", True, 3.0, "subvention 2019",

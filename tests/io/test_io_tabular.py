@@ -61,7 +61,10 @@ def test_actor_table_repairs_errors_and_classification() -> None:
     assert (amis.world, amis.category, amis.classification_rule) == (
         "associative", "association", "name:association",
     )  # fmt: skip
-    assert (mairie.world, mairie.classification_rule) == ("public", None)
+    # the file's world is kept; the category its name gives is added, and said so
+    assert (mairie.world, mairie.category, mairie.classification_rule) == (
+        "public", "collectivite", "category name:mairie",
+    )  # fmt: skip
     assert amis.siret == "03899559300019"
     errors = {(i.row, i.field) for i in result.errors}
     assert errors == {(4, "name"), (5, "siret")}
@@ -126,7 +129,7 @@ def test_xlsx_with_floats_and_dates(tmp_path: Path) -> None:
 def test_classification_rules_order() -> None:
     assert classify(legal_form="9220").rule == "legal_form:9220"  # type: ignore[union-attr]
     assert classify(legal_form="7383").world == "academic"  # type: ignore[union-attr]
-    assert classify(legal_form="7361").category == "établissement public"  # type: ignore[union-attr]
+    assert classify(legal_form="7361").category == "etablissement_public"  # type: ignore[union-attr]
     found = classify(typologies=["TIERS_LIEUX", "ASSO"])
     assert found is not None and found.rule == "typologie:TIERS_LIEUX"
     found = classify(name="Université de Lille", siren="130023385")

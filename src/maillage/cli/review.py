@@ -1,4 +1,5 @@
-"""``maillage review …``: identity resolution, its review queue and its measure."""
+"""``maillage review …``: identity resolution, its review queue and its measure; the
+measure of the classification of actors (worlds, categories)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from maillage.cli.common import (
     json_option,
     print_rows,
 )
-from maillage.services import review
+from maillage.services import classification, review
 
 
 @click.group("review")
@@ -179,3 +180,32 @@ def review_evaluate(sample: Path | None, merge_threshold: float, review_threshol
     if report.chosen_on_dev:
         console.print(f"Seuils que la moitié dev choisit : fusion {report.chosen_on_dev[0]}, "
                       f"revue {report.chosen_on_dev[1]}.")  # fmt: skip
+
+
+@review_group.command("classification")
+@click.argument("sample", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mistakes", is_flag=True, help="Lister les erreurs / list the mistakes.")
+@json_option
+@handle_errors
+def review_classification(sample: Path, mistakes: bool, as_json: bool) -> None:
+    """Mesurer mondes et catégories sur un échantillon d'acteurs étiquetés.
+
+    Measure the worlds and categories the rules give on a sample of labelled actors
+    (precision on the labelled ones, coverage on all; halves dev and test, strata).
+
+    Exemple : maillage review classification tests/data/classification/actors.csv
+    """
+    parts = classification.evaluate_classification(path=sample)
+    if as_json:
+        emit_json({k: v.to_dict() for k, v in parts.items()})
+        return
+    rows = [{"partie": name, "acteurs": ev.actors,
+             "précision mondes": f"{ev.world_precision:.3f}",
+             "couverture mondes": f"{ev.world_coverage:.1%}",
+             "précision catégories": f"{ev.category_precision:.3f}",
+             "couverture catégories": f"{ev.category_coverage:.1%}"}
+            for name, ev in parts.items()]  # fmt: skip
+    print_rows(rows, list(rows[0]) if rows else [], title="Mondes et catégories")
+    if mistakes and "all" in parts:
+        print_rows(parts["all"].mistakes, ["id", "name", "rule", "world", "category"],
+                   title="Erreurs")  # fmt: skip

@@ -12,6 +12,7 @@ stemmer sees unaccented words; queries and documents go through the same path.
 
 from __future__ import annotations
 
+import html
 import operator
 import re
 import unicodedata
@@ -22,7 +23,15 @@ from itertools import compress, repeat
 
 import snowballstemmer
 
-__all__ = ["fold", "invisible_in", "search_tokens", "stem", "stop_words", "strip_invisible"]
+__all__ = [
+    "fold",
+    "invisible_in",
+    "repair_text",
+    "search_tokens",
+    "stem",
+    "stop_words",
+    "strip_invisible",
+]
 
 _LIGATURES = str.maketrans(
     {
@@ -70,6 +79,47 @@ def invisible_in(text: str) -> list[str]:
     if text.isascii():
         return []
     return list(dict.fromkeys(f"U+{ord(c):04X}" for c in _INVISIBLE.findall(text)))
+
+
+# An HTML entity left in a text by an export (``DIGITAL &amp; ETHICS``, ``&#039;``).
+_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,30}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+# An elided article whose apostrophe was lost (``l ecole``, ``d Azur``, ``L ATELIER``):
+# ``l``, ``d`` or ``qu`` alone before a word of two letters or more that starts with a
+# vowel or an h. Only where it cannot be an initial or a letter of a code: in lower case,
+# at the start of the text, or in a text written all in capitals (``Vitamine D Active``
+# and ``S A R L`` are left alone; ``n``, ``s``, ``t`` too: ``Rock n Roll``).
+_VOWEL = "aeiouyhàâäéèêëîïôöûüùæœAEIOUYHÀÂÄÉÈÊËÎÏÔÖÛÜÙÆŒ"
+_ELIDED = re.compile(rf"(?:(?<=^)|(?<=[\s(\-/]))(qu|Qu|QU|[ldLD]) (?=[{_VOWEL}][^\W\d_]+)")
+
+
+def repair_text(text: str) -> tuple[str, list[str]]:
+    """Return ``text`` with its HTML entities decoded and the apostrophes of its elided
+    articles put back, and what was repaired (``["entités HTML"]``, ``["apostrophes"]``,
+    empty for a clean text).
+
+    ``repair_text("DIGITAL &amp; ETHICS")`` is ``("DIGITAL & ETHICS", ["entités HTML"])``;
+    ``repair_text("Côte d Azur")`` is ``("Côte d'Azur", ["apostrophes"])``. An apostrophe
+    is put back only where no initial or code can be meant (see ``_ELIDED``).
+    """
+    done: list[str] = []
+    if "&" in text and _ENTITY.search(text):
+        decoded = html.unescape(text)
+        if decoded != text:
+            text, done = decoded, ["entités HTML"]
+    if " " in text:
+        upper = text.upper() == text
+        repaired = _ELIDED.sub(
+            lambda m: (
+                m.group(0)
+                if not (m.group(1).islower() or m.start() == 0 or upper)
+                else m.group(1) + "'"
+            ),
+            text,
+        )
+        if repaired != text:
+            text = repaired
+            done.append("apostrophes")
+    return text, done
 
 
 def fold(text: str) -> str:

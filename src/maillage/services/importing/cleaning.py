@@ -12,7 +12,7 @@ from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, MaillageError
 from maillage.model.identifiers import known_territory_code
 from maillage.model.records import ActorRecord, CheckedActor, ImportIssue
-from maillage.model.text import fold, invisible_in, strip_invisible
+from maillage.model.text import fold, invisible_in, repair_text, strip_invisible
 from maillage.services.importing.reference import _Reference
 from maillage.services.importing.report import ACTOR_VALUE_FIELDS, _actor_fields
 from maillage.services.validation import (
@@ -105,6 +105,7 @@ def _clean_actor(
     if not record.commune_code and record.commune_name and (said := ref.commune_said(record)):
         warn(ImportIssue(row, "commune_name", record.commune_name, f"« {record.name} » : {said}",
                          severity="warning"))  # fmt: skip
+    _repair_texts(raw, row, warn)
     _report_invisible(record.name, raw, row, warn)
     values = clean_actor(raw, checked=checked)
     old = values.get("commune_code")
@@ -147,6 +148,27 @@ def _check_postcode(
         f"({ref.names.get(commune, '?')}) mais de {shown} : gardé tel quel, à vérifier"
     )
     warn(ImportIssue(row, "postcode", postcode, message, severity="warning"))
+
+
+_REPAIRED_FIELDS = ("name", "acronym", "address", "description")
+
+
+def _repair_texts(
+    values: dict[str, Any], row: int | None, warn: Callable[[ImportIssue], None]
+) -> None:
+    """Decode the HTML entities and put back the lost apostrophes of the texts of a
+    record (:func:`~maillage.model.text.repair_text`), each repair a warning naming
+    ``row`` and the field, with the text before and after."""
+    for field in _REPAIRED_FIELDS:
+        text = values.get(field)
+        if not isinstance(text, str) or ("&" not in text and " " not in text):
+            continue
+        repaired, done = repair_text(text)
+        if done:
+            values[field] = repaired
+            before, after = (t if len(t) <= 80 else t[:79] + "…" for t in (text, repaired))
+            message = f"{' et '.join(done)} réparées : « {before} » devient « {after} »"
+            warn(ImportIssue(row, field, text, message, severity="warning"))
 
 
 def _report_invisible(
