@@ -132,7 +132,7 @@ class _Others:
     this module made, by identifier."""
 
     def __init__(self, conn: sa.Connection, place_ids: set[int]) -> None:
-        self.by: dict[str, list[int]] = defaultdict(list)
+        self.by: dict[str, list[int | str]] = defaultdict(list)  # str: an actor to make
         live = sa.and_(actor.c.deleted_at.is_(None), actor.c.merged_into_id.is_(None))
         cols = (actor.c.id, actor.c.siret, actor.c.siren, actor.c.rna)
         for actor_id, siret, siren, rna in conn.execute(sa.select(*cols).where(live)):
@@ -147,8 +147,9 @@ class _Others:
             .where(actor_identifier.c.identifier.startswith(f"source:{SOURCE}:"), live)
         )
         self.made = {ident.removeprefix(f"source:{SOURCE}:"): i for ident, i in conn.execute(query)}
+        self.key_of = {i: key for key, i in self.made.items()}
 
-    def find(self, scheme: str, number: str) -> list[int]:
+    def find(self, scheme: str, number: str) -> list[int | str]:
         return self.by.get(f"{scheme}:{number}", [])
 
 
@@ -168,6 +169,8 @@ def _target(plan: _Plan, others: _Others, key: str, values: dict[str, Any]) -> i
     """The id of the actor made under ``key`` (or the key, planned for creation)."""
     if key in others.made:
         return others.made[key]
+    if key not in plan.new_actors and values.get("siren"):
+        others.by[f"siren:{values['siren']}"].append(key)  # found by later rules as when stored
     plan.new_actors.setdefault(key, values)
     return key
 
@@ -268,8 +271,7 @@ def _hold(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
             continue
         found = others.find(scheme, number)
         if len(found) == 1:
-            rule = f"pivot : {scheme.upper()} d'un acteur d'une autre source"
-            _hold_link(plan, found[0], place, rule, scheme, number)
+            _hold_link(plan, found[0], place, _pivot_rule(others, found[0], scheme), scheme, number)
             return
         if len(found) > 1:
             plan.report["holders_unknown"][f"{scheme.upper()} porté par plusieurs acteurs"] += 1
@@ -277,10 +279,19 @@ def _hold(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
     siren = place.numbers.get("siren")
     target = _collectivite(plan, others, geo, siren) if siren else None
     if target is not None:
-        rule = "pivot : SIREN d'une collectivité du référentiel géographique"
-        _hold_link(plan, target, place, rule, "siren", siren or "")
+        _hold_link(plan, target, place, _pivot_rule(others, target, "siren"), "siren", siren or "")
         return
     plan.report["holders_unknown"]["structure non trouvée dans les autres sources"] += 1
+
+
+def _pivot_rule(others: _Others, holder: int | str, scheme: str) -> str:
+    """How the holder of a pivot was found (the same on every run, made actor or not)."""
+    key = holder if isinstance(holder, str) else others.key_of.get(holder)
+    if key is None:
+        return f"pivot : {scheme.upper()} d'un acteur d'une autre source"
+    if key.startswith(("commune:", "epci:")):
+        return "pivot : SIREN d'une collectivité du référentiel géographique"
+    return "pivot : SIREN d'un acteur national (taxonomie national_actors)"
 
 
 def _hold_link(plan: _Plan, holder: int | str, place: _Place, rule: str, scheme: str,
@@ -388,11 +399,12 @@ def derive_relations(
         others = _Others(conn, {p.id for p in places})
         existing = _existing(conn, ("affiliation", "holding"))
     plan = _Plan()
-    for place in places:
+    for place in places:  # programmes and carriers first: a holder may be one of them
         _affiliate(plan, others, place)
-        _hold(plan, others, geo, place)
         if place.is_fs:
             _carry(plan, others, geo, place)
+    for place in places:
+        _hold(plan, others, geo, place)
     batch_ids, made = _make_actors(db, plan, user)
     created = _write_links(db, plan, made, existing, user, batch_ids)
     return {
