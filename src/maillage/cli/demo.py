@@ -102,7 +102,10 @@ def _print_relations(relations: dict[str, Any]) -> None:
     coverage = relations["coverage"]
     console.print(f"[bold]Relations[/bold] tirées des lieux et des France Services : "
                   f"{sum(relations['created'].values())} liens créés")  # fmt: skip
-    for key, title in (("links_by_kind", "Liens par type"), ("links_by_source", "Liens par source")):
+    for key, title in (
+        ("links_by_kind", "Liens par type"),
+        ("links_by_source", "Liens par source"),
+    ):
         console.print(f"  [bold]{title}[/bold]")
         for name, count in coverage[key].items():
             console.print(f"    {escape(name)} : {count}", highlight=False)

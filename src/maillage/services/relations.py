@@ -146,7 +146,9 @@ class _Others:
             .join(actor, actor.c.id == actor_identifier.c.actor_id)
             .where(actor_identifier.c.identifier.startswith(f"source:{SOURCE}:"), live)
         )
-        self.made = {ident.removeprefix(f"source:{SOURCE}:"): i for ident, i in conn.execute(query)}
+        self.made: dict[str, int] = {
+            ident.removeprefix(f"source:{SOURCE}:"): i for ident, i in conn.execute(query)
+        }
         self.key_of = {i: key for key, i in self.made.items()}
 
     def find(self, scheme: str, number: str) -> list[int | str]:
