@@ -236,6 +236,19 @@ def test_demo_prints_its_database_url_without_the_password(monkeypatch: MonkeyPa
             "actors_by_region": {},
             "territories_by_level": {},
         },  # fmt: skip
+        "relations": {
+            "created": {"affiliation": 3},
+            "report": {"holders_unknown": {"pas de pivot (absent ou fictif)": 1}},
+            "coverage": {
+                "places": 4,
+                "with_relation": 3,
+                "tied": 1,
+                "with_relation_share": 0.75,
+                "tied_share": 0.25,
+                "links_by_kind": {"affiliation": 3},
+                "links_by_source": {"france-services": 3},
+            },
+        },  # fmt: skip
     }
     monkeypatch.setattr(cli_demo, "build_demo", lambda **_: dict(summary))
     url = "postgresql://maillage:s3cr%40t-Pw@db.example.org:5432/carte"
@@ -243,3 +256,5 @@ def test_demo_prints_its_database_url_without_the_password(monkeypatch: MonkeyPa
     assert code == 0, err
     assert "s3cr" not in out + err
     assert "postgresql+psycopg://maillage:***@db.example.org:5432/carte" in out
+    assert "pas de pivot (absent ou fictif) : 1" in out  # the relations left, by reason
+    assert "3 des 4 lieux de médiation et France Services (75.0%)" in " ".join(out.split())

@@ -29,7 +29,11 @@ def test_demo_builds_from_shipped_data_and_runs_again(
     assert all(n > 100 for w, n in counts["actors_by_world"].items() if w != "unknown")
     # one link per publication: a contract published on two DECP platforms counts twice
     assert counts["links_by_kind"] == {"funding": 29, "public_contract": 10679,
-                                       "research_collaboration": 121675}  # fmt: skip
+                                       "research_collaboration": 121675,
+                                       "affiliation": 7315, "holding": 1214}  # fmt: skip
+    relations = summary["relations"]["coverage"]  # places: lieux and France Services
+    assert (relations["places"], relations["with_relation"], relations["tied"]) == (
+        6561, 6290, 1228)  # fmt: skip
     levels = counts["territories_by_level"]
     assert levels["region"] == {"territoires": 18, "avec_acteurs": 18, "besoins": 0}
     assert levels["departement"]["avec_acteurs"] == 101

@@ -8,6 +8,11 @@ arrays, without reading the records again.
 
 Directed links are treated as undirected ties: the measures of this package (mixing,
 brokerage, communities, link prediction) are about who works with whom.
+
+The link kinds marked ``in_measures: false`` in the link kinds taxonomy
+(:data:`MEASURE_EXCLUDED_KINDS`: the affiliations of places to a national programme, a
+star of thousands of places around a few programme nodes) are left out of the graph by
+default, so out of every measure built on it; ``include_kinds`` brings them in.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ WORLDS: tuple[str, ...] = (*(term.code for term in taxonomy.load("worlds")), "un
 """World codes in the taxonomy's order, then ``unknown``: an actor's world is its index here."""
 UNKNOWN_WORLD = len(WORLDS) - 1
 NO_YEAR = -1
+MEASURE_EXCLUDED_KINDS: frozenset[str] = frozenset(
+    t.code for t in taxonomy.load("link_kinds") if t.data.get("in_measures") is False
+)
+"""Link kinds left out of the analysis graph unless asked for (``include_kinds``)."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -209,8 +218,22 @@ def _unique_pairs(
     return lo[chosen], hi[chosen], year[chosen].astype(np.int64)
 
 
-def build_graph(actors: Iterable[ActorRecord], links: Iterable[LinkRecord]) -> ActorGraph:
+def excluded_kinds(include_kinds: Iterable[str] = ()) -> frozenset[str]:
+    """The link kinds left out of the analysis graph: :data:`MEASURE_EXCLUDED_KINDS`
+    but those of ``include_kinds``."""
+    return MEASURE_EXCLUDED_KINDS - frozenset(include_kinds)
+
+
+def build_graph(
+    actors: Iterable[ActorRecord],
+    links: Iterable[LinkRecord],
+    *,
+    include_kinds: Iterable[str] = (),
+) -> ActorGraph:
     """Build an :class:`ActorGraph` from plain records.
+
+    Links of :data:`MEASURE_EXCLUDED_KINDS` (affiliations) are left out unless named
+    in ``include_kinds``.
 
     Deleted actors (``extra["deleted"]``) are left out, with their links. Links whose
     ends are unknown, deleted or equal (self-loops) are skipped. Ends are matched by
@@ -225,7 +248,10 @@ def build_graph(actors: Iterable[ActorRecord], links: Iterable[LinkRecord]) -> A
             index.setdefault(actor.key, i)
     terr = [actor_territories(a) for a in kept]
     rows: list[tuple[int, int, int, str, frozenset[str]]] = []
+    left_out = excluded_kinds(include_kinds)
     for link in links:
+        if link.kind in left_out:
+            continue
         s_id, t_id = _link_ends(link)
         s = index.get(s_id) if s_id is not None else None
         t = index.get(t_id) if t_id is not None else None

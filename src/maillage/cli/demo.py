@@ -70,12 +70,13 @@ def _print(summary: dict[str, Any], db_url: str) -> None:
         console.print(f"  {report['kind']} {report['file']} : {report['rows']} · "
                       f"{report['created']} · {report['updated']} · {report['merged']} · "
                       f"{report['rejected']}", highlight=False)  # fmt: skip
+    _print_relations(summary["relations"])
     needs = summary["needs"]
     console.print(f"[bold]Besoins calculés[/bold] : {needs['needs']} communes "
                   f"({needs['population']} habitants) à plus de "
                   f"{needs['rule']['parameters']['distance_km']:g} km des {needs['places']} "
                   "lieux de médiation numérique et France Services")  # fmt: skip
-    for title, key in (("Acteurs par monde", "actors_by_world"), ("Liens par type", "links_by_kind"),
+    for title, key in (("Acteurs par monde", "actors_by_world"),
                        ("Acteurs par région", "actors_by_region")):  # fmt: skip
         console.print(f"[bold]{title}[/bold]")
         for name, count in counts[key].items():
@@ -84,3 +85,43 @@ def _print(summary: dict[str, Any], db_url: str) -> None:
     for level, row in counts["territories_by_level"].items():
         console.print(f"  {level} : {row['territoires']} · {row['avec_acteurs']} · "
                       f"{row['besoins']}")  # fmt: skip
+    _print_closing(summary["relations"]["coverage"])
+
+
+_SECTIONS = (
+    ("affiliations", "Affiliations par programme"),
+    ("labels_unknown", "Labels sans programme connu"),
+    ("holders", "Structures porteuses (pivot) par règle"),
+    ("holders_unknown", "Structure porteuse inconnue, par raison"),
+    ("carriers", "Porteurs des France Services par règle"),
+    ("carriers_unknown", "Porteur de France Services non identifié, par raison"),
+)
+
+
+def _print_relations(relations: dict[str, Any]) -> None:
+    coverage = relations["coverage"]
+    console.print(f"[bold]Relations[/bold] tirées des lieux et des France Services : "
+                  f"{sum(relations['created'].values())} liens créés")  # fmt: skip
+    for key, title in (
+        ("links_by_kind", "Liens par type"),
+        ("links_by_source", "Liens par source"),
+    ):
+        console.print(f"  [bold]{title}[/bold]")
+        for name, count in coverage[key].items():
+            console.print(f"    {escape(name)} : {count}", highlight=False)
+    for key, title in _SECTIONS:
+        if found := relations["report"].get(key):
+            console.print(f"  [bold]{title}[/bold]")
+            for name, count in found.items():
+                console.print(f"    {escape(name)} : {count}", highlight=False)
+
+
+def _print_closing(coverage: dict[str, Any]) -> None:
+    places = coverage["places"]
+    console.print(
+        f"[bold]Écosystème[/bold] : {coverage['with_relation']} des {places} lieux de médiation "
+        f"et France Services ({coverage['with_relation_share']:.1%}) portent une relation "
+        f"sourcée (affiliations comprises) ; {coverage['tied']} ({coverage['tied_share']:.1%}) "
+        "sont liés à un autre acteur (structure porteuse, financeur ou titulaire) ; les "
+        "autres, par raison, ci-dessus (Relations).", highlight=False,
+    )  # fmt: skip

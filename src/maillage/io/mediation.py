@@ -14,6 +14,11 @@ its national programme labels imply (``dispositif_programmes_nationaux`` or v0
 in ``extra`` under its schema name (``date_maj`` as ISO text). World and category come
 from ``typologie`` codes, else from the name.
 
+Relations (drawn once the places are stored: :mod:`maillage.services.relations`): the
+national programme labels give affiliations (:func:`affiliations`, through the
+``national_actors`` taxonomy's ``labels-nationaux`` vocabulary), the ``pivot`` the
+identity of the structure that holds the place.
+
 ``parse_lieux_csv`` applies the official Table Schema as published. ``parse_lieux_json``
 reads the ANCT map exports, which mix the v0 and v1 vocabularies (``|``, ``;`` or ``, ``
 separators, ``courriel``/``conditions_access`` spellings): it keeps what it can and rejects
@@ -29,6 +34,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +51,10 @@ from maillage.model import taxonomy
 from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = [
+    "LABEL_FIELDS",
     "LIEUX_COLUMNS",
+    "Affiliation",
+    "affiliations",
     "LIEUX_SCHEMA",
     "generate_lieux_csv",
     "label_themes",
@@ -62,6 +71,8 @@ LIEUX_COLUMNS = tuple(load_schema(LIEUX_SCHEMA).names)
 PLACEHOLDER_PIVOT = "00000000000000"
 PLACE_THEME = "inclusion-numerique"  # the taxonomy theme every place carries
 LABEL_VOCABULARY = "labels-nationaux"  # the themes taxonomy's vocabulary of programme labels
+PROGRAMMES = "national_actors"  # the taxonomy of the national programmes (same vocabulary name)
+LABEL_FIELDS = ("dispositif_programmes_nationaux", "labels_nationaux")  # v1, v0
 _MAPPED = {
     "id", "pivot", "nom", "adresse", "code_postal", "commune", "code_insee", "latitude",
     "longitude", "telephone", "courriels", "courriel", "site_web", "presentation_detail",
@@ -118,7 +129,7 @@ def _actor(cells: Mapping[str, Any], log: RowLog, source: str | None) -> ActorRe
     actor.description = v.clean_text(cells.get("presentation_detail"))
     services = _SERVICE_SPLIT.split(v.clean_text(cells.get("services")) or "")
     actor.themes = [s for s in services if s and s != PLACE_THEME] + [PLACE_THEME]
-    for field in ("dispositif_programmes_nationaux", "labels_nationaux"):  # v1, v0
+    for field in LABEL_FIELDS:
         label_themes(actor, _labels(cells.get(field)), field)
     _pivot(actor, cells.get("pivot"), log)
     _contacts(actor, cells, log)
@@ -131,6 +142,36 @@ def _labels(raw: Any) -> list[str]:
     """The national programme labels of a cell (a list, or text split on ``|``, ``;``
     or ``,``)."""
     return v.split_multi("|".join(map(str, raw)) if isinstance(raw, list) else raw, "|;,")
+
+
+@dataclass(frozen=True, slots=True)
+class Affiliation:
+    """A place's affiliation to a national programme, as its source says it: the
+    programme's code in the ``national_actors`` taxonomy (None for a label naming no
+    programme we know), the label as written, the field it was read from, and the date
+    the source gives it (ISO text), if any."""
+
+    programme: str | None
+    label: str
+    field: str
+    date: str | None = None
+
+
+def affiliations(extra: Mapping[str, Any]) -> list[Affiliation]:
+    """The affiliations a place's national programme labels give (``extra`` of a place
+    read by this module: v1 ``dispositif_programmes_nationaux``, v0 ``labels_nationaux``),
+    one per programme, in the order met, then one per label naming no known programme
+    (``programme`` None: the caller reports it). The lieux files date no label."""
+    found: dict[str | None, Affiliation] = {}
+    unknown: dict[str, Affiliation] = {}
+    for field in LABEL_FIELDS:
+        for label in _labels(extra.get(field)):
+            codes = taxonomy.implied(PROGRAMMES, LABEL_VOCABULARY, [label])
+            if not codes:
+                unknown.setdefault(label, Affiliation(None, label, field))
+            for code in codes:
+                found.setdefault(code, Affiliation(code, label, field))
+    return [*found.values(), *unknown.values()]
 
 
 def label_themes(actor: ActorRecord, labels: Iterable[str], field: str) -> None:

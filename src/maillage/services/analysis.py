@@ -34,6 +34,7 @@ from maillage.analysis.graph import (
     BoolArray,
     IntArray,
     departement_of_commune,
+    excluded_kinds,
     main_territory,
     world_code,
 )
@@ -188,7 +189,9 @@ def _year(conn: sa.Connection) -> sa.ColumnElement[int]:
     return sa.func.coalesce(plausible, NO_YEAR)
 
 
-def _link_arrays(conn: sa.Connection, ids: list[int]) -> dict[str, Any]:
+def _link_arrays(
+    conn: sa.Connection, ids: list[int], include_kinds: Iterable[str] = ()
+) -> dict[str, Any]:
     """Live links between live actors as index arrays (ends, year, kind, themes).
 
     Two integer columns per row (the driver's cost is per column): both ends packed in
@@ -205,7 +208,8 @@ def _link_arrays(conn: sa.Connection, ids: list[int]) -> dict[str, Any]:
     themed = bool(_fetch(conn, sa.select(link_theme.c.link_id).limit(1)))
     if themed:
         cols.append(link.c.id)
-    where = sa.and_(link.c.deleted_at.is_(None), link.c.status != "proposed")
+    where = sa.and_(link.c.deleted_at.is_(None), link.c.status != "proposed",
+                    link.c.kind.not_in(sorted(excluded_kinds(include_kinds))))  # fmt: skip
     rows = _fetch(conn, sa.select(*cols).where(where).order_by(link.c.id))
     flat = chain.from_iterable(rows)
     data = np.fromiter(flat, dtype=np.int64, count=len(rows) * len(cols)).reshape(-1, len(cols))
@@ -242,14 +246,16 @@ def _link_themes(conn: sa.Connection, link_ids: IntArray | None, size: int) -> l
     return [frozenset(themes[i]) if i in themes else EMPTY for i in link_ids.tolist()]
 
 
-def load_graph(*, db: sa.Engine) -> ActorGraph:
+def load_graph(*, db: sa.Engine, include_kinds: Iterable[str] = ()) -> ActorGraph:
     """The whole live map as an :class:`~maillage.analysis.graph.ActorGraph`.
 
-    Vertex ids are the actors' database ids. See the module docstring for what is read.
+    Vertex ids are the actors' database ids. See the module docstring for what is read;
+    the links of :data:`~maillage.analysis.graph.MEASURE_EXCLUDED_KINDS` (affiliations)
+    are left out unless named in ``include_kinds``.
     """
     with db.connect() as conn:
         actors = _actor_arrays(conn)
-        links = _link_arrays(conn, actors["ids"])
+        links = _link_arrays(conn, actors["ids"], include_kinds)
     return ActorGraph(**actors, **links)
 
 
@@ -310,9 +316,10 @@ def load_parents(conn: sa.Connection) -> dict[str, str]:
     return {code: parent for code, parent in conn.execute(stmt)}
 
 
-def load_map(*, db: sa.Engine, coverage: bool = True) -> MapData:
-    """The graph, and with ``coverage`` the needs, solutions and territory parents."""
-    graph = load_graph(db=db)
+def load_map(*, db: sa.Engine, coverage: bool = True, include_kinds: Iterable[str] = ()) -> MapData:
+    """The graph (affiliations in it only when ``include_kinds`` names them), and with
+    ``coverage`` the needs, solutions and territory parents."""
+    graph = load_graph(db=db, include_kinds=include_kinds)
     if not coverage:
         return MapData(graph)
     with db.connect() as conn:

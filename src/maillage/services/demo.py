@@ -3,7 +3,9 @@
 Geography (COG 2026, La Poste, IGN boundaries); the ANR co-partnership network
 2010-2022; the lieux de médiation numérique of the national map exports; France
 Services; the SCDL grants of the Ville d'Antibes; four DECP public-contract files; then
-the computed digital-inclusion needs (communes farther than ``distance_km`` from every
+the relations the places' own data gives (affiliations to national programmes, holding
+structures, France Services carriers: :mod:`maillage.services.relations`); then the
+computed digital-inclusion needs (communes farther than ``distance_km`` from every
 mediation place and France Services). Each file is one import (one undoable batch)
 through :func:`maillage.services.importing.import_file`, as ``maillage import`` does,
 partial: rows the schema rejects are listed in the summary. Safe to run again: a second
@@ -30,6 +32,7 @@ import sqlalchemy as sa
 from maillage.services import database
 from maillage.services.importing import ImportReport, import_file
 from maillage.services.needs import DistanceRule, compute_distance_needs
+from maillage.services.relations import derive_relations, relation_coverage
 from maillage.storage.tables import actor, link, need, territory, territory_member
 
 ANR = "anr-partenariats"
@@ -109,7 +112,9 @@ def build_demo(
     """Create (or complete) the demo database; safe to run again.
 
     Returns the reference data loaded, one summary per import (counts and the number
-    of issues), the computed needs and :func:`demo_counts`. ``step`` is told what is
+    of issues), the relations drawn (:func:`~maillage.services.relations.derive_relations`,
+    with ``coverage``: :func:`~maillage.services.relations.relation_coverage`), the
+    computed needs and :func:`demo_counts`. ``step`` is told what is
     being done (for a progress display).
     """
     say = step or (lambda _: None)
@@ -123,12 +128,15 @@ def build_demo(
             summary = {k: v for k, v in report.to_dict().items() if k not in ("issues", "warnings")}
             reports.append({**summary, "issues": len(report.issues),
                             "warnings": len(report.warnings)})  # fmt: skip
+    say("relations : programmes nationaux, structures porteuses")
+    relations = derive_relations(db=db, user="demo")
     say(f"besoins calculés : communes à plus de {distance_km:g} km d'un lieu")
     computed = compute_distance_needs(
         db=db, rule=DistanceRule(distance_km=distance_km), user="demo"
     )
-    return {"reference": reference["reference"], "imports": reports, "needs": computed,
-            "counts": demo_counts(db=db)}  # fmt: skip
+    relations["coverage"] = relation_coverage(db=db)
+    return {"reference": reference["reference"], "imports": reports, "relations": relations,
+            "needs": computed, "counts": demo_counts(db=db)}  # fmt: skip
 
 
 def _grouped(conn: sa.Connection, query: sa.Executable) -> dict[str, int]:
