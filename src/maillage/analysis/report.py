@@ -331,7 +331,7 @@ def _cell_lines(cell: CoverageCell, f: _Format) -> list[str]:
     """One need's coverage: counts on the first line, then the nearest places with their
     distance and the actors acting there, nearest first."""
     t, c = f.t, f.t["colon"]
-    km = numbers.number(cell["reach_km"], f.lang, 1)
+    km = numbers.number(cell["reach_km"], f.lang, 1, trailing_zeros=False)
     acting = f.count(cell["actors"], "acting")
     if cell["departement"]:
         acting += f" ({t['in_departement'].format(n=f.num(cell['departement_actors']))})"
