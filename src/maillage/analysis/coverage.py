@@ -256,20 +256,25 @@ class _Places:
         )
 
     def nearest(
-        self, point: tuple[float, float], k: int, reach_km: float
-    ) -> tuple[list[tuple[float, int]], int]:
-        """``([(km, actor index), ...], places within reach_km)``, nearest first, ties
-        by actor order."""
-        if self.tree is None or k <= 0:
-            return [], 0
-        here = unit_vectors([point[0]], [point[1]])[0]
-        chord, found = self.tree.query(here, k=min(k, len(self.members)))
-        km = chord_km(np.atleast_1d(chord))
-        pairs = sorted(
-            (float(d), self.members[int(j)]) for d, j in zip(km, np.atleast_1d(found), strict=True)
-        )
+        self, points: Sequence[tuple[float, float]], k: int, reach_km: float
+    ) -> list[tuple[list[tuple[float, int]], int]]:
+        """For each point, ``([(km, actor index), ...], places within reach_km)``, the
+        ``k`` nearest first, ties by actor order (one k-d tree query for all points)."""
+        if self.tree is None or k <= 0 or not points:
+            return [([], 0) for _ in points]
+        here = unit_vectors([p[0] for p in points], [p[1] for p in points])
+        k = min(k, len(self.members))
+        chord, found = self.tree.query(here, k=k)
+        km = chord_km(np.asarray(chord).reshape(len(points), k))
+        found = np.asarray(found).reshape(len(points), k)
         within = self.tree.query_ball_point(here, km_chord(reach_km), return_length=True)
-        return pairs, int(within)
+        return [
+            (
+                sorted((float(d), self.members[int(j)]) for d, j in zip(row, ids, strict=True)),
+                int(n),
+            )
+            for row, ids, n in zip(km, found, np.atleast_1d(within), strict=True)
+        ]
 
 
 def _by_distance(
@@ -340,10 +345,23 @@ def coverage(
     places = {
         t: _Places([i for i in concerned if t in carried[i]], actors, positions) for t in wanted
     }
+    located: dict[str, list[str]] = defaultdict(list)  # theme -> territories with a centroid
+    for territory, theme in cells:
+        if territory in positions.territories:
+            located[theme].append(territory)
+    near_of = {
+        (territory, theme): found
+        for theme, codes in located.items()
+        for territory, found in zip(
+            codes,
+            places[theme].nearest([positions.territories[c] for c in codes], nearest, reach_km),
+            strict=True,
+        )
+    }
     rows: list[CoverageCell] = []
     for (territory, theme), recorded in sorted(cells.items()):
         point = positions.territories.get(territory)
-        near, within = places[theme].nearest(point, nearest, reach_km) if point else ([], 0)
+        near, within = near_of.get((territory, theme), ([], 0))
         found = [concerned[k] for k in acting.within_reach(territory, theme)]
         dep = departement_of(territory, parents)
         reached = sorted(sol_index.within_reach(territory, theme))

@@ -374,14 +374,15 @@ def _coverage_actors(conn: sa.Connection, themes: Iterable[str]) -> tuple[ActorT
 def _territory_rows(conn: sa.Connection, codes: Iterable[str]) -> dict[str, tuple[Any, ...]]:
     """``{code: (parent, latitude, longitude)}`` of ``codes`` and of all their ancestors."""
     found: dict[str, tuple[Any, ...]] = {}
-    todo = set(codes)
+    todo = sorted(set(codes))
+    cols = (territory.c.code, territory.c.parent_code, territory.c.latitude, territory.c.longitude)
     while todo:
-        query = sa.select(
-            territory.c.code, territory.c.parent_code, territory.c.latitude, territory.c.longitude
-        ).where(territory.c.code.in_(sorted(todo)))
-        rows = {r[0]: tuple(r[1:]) for r in conn.execute(query)}
+        rows: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(todo), 5000):  # under the bound-parameter limits
+            query = sa.select(*cols).where(territory.c.code.in_(todo[start : start + 5000]))
+            rows.update({r[0]: tuple(r[1:]) for r in conn.execute(query)})
         found.update(rows)
-        todo = {r[0] for r in rows.values() if r[0] is not None} - set(found)
+        todo = sorted({r[0] for r in rows.values() if r[0] is not None} - set(found))
     return found
 
 
@@ -404,10 +405,11 @@ def need_coverage(
     codes.update(chain.from_iterable(actors.territories))
     codes.update(chain.from_iterable(s.territories for s in solutions))
     known = _territory_rows(conn, codes)
+    filed = {n.territory for n in needs}
     centroids = {
         code: (row[1], row[2])
         for code, row in known.items()
-        if code in {n.territory for n in needs} and row[1] is not None and row[2] is not None
+        if code in filed and row[1] is not None and row[2] is not None
     }
     return coverage(
         actors,
