@@ -160,9 +160,14 @@ def test_territory_pages_roll_up_the_needs_of_their_communes(db: sa.Engine, demo
     filed = {n["territory_code"]: n for n in nord["needs"] if n["theme"] == "culture"}
     assert filed["COM:59512"]["place"] == "Roubaix" and filed["COM:59512"]["actors_on_theme"] == 1
     assert filed["COM:59599"]["place"] == "Tourcoing" and filed["COM:59599"]["actors_on_theme"] == 0
-    assert [n["territory_code"] for n in nord["white_zones"] if n["theme"] == "culture"] == [
-        "COM:59599"
+    # ... but the Roubaix actor, at its commune's centre, is the nearest place of the
+    # theme, within reach of Tourcoing: not a white zone
+    near = filed["COM:59599"]["nearest"]
+    assert [(p["name"], p["approximate"]) for p in near] == [
+        (filed["COM:59512"]["actor_names"][0], True)
     ]
+    assert near[0]["distance_km"] < 10 and filed["COM:59599"]["places_within_reach"] == 1
+    assert [n for n in nord["white_zones"] if n["theme"] == "culture"] == []
     own = [n for n in nord["needs"] if n["territory_code"] == "DEP:59"]
     assert len(own) == 2 and all(n["place"] is None for n in own)  # the demo's two needs
     tourcoing = territory_page(db=db, key="COM:59599")["needs"]

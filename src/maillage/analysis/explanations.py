@@ -75,12 +75,12 @@ EXPLANATIONS: dict[str, dict[str, str]] = {
         "en": "Groups of actors more tied among themselves than with the rest (Leiden algorithm), with their worlds and territories.",
     },
     "coverage": {
-        "fr": "Pour chaque territoire et thème, les besoins relevés et les acteurs et solutions à portée.",
-        "en": "For each territory and theme, the needs recorded and the actors and solutions within reach.",
+        "fr": "Pour chaque territoire et thème, les besoins relevés, les lieux du thème les plus proches (distance au centre du territoire), les acteurs du thème qui y agissent (par territoire d'action) et les solutions à portée.",
+        "en": "For each territory and theme, the needs recorded, the nearest places of the theme (distance to the territory's centre), the actors of the theme acting there (by territory of action) and the solutions within reach.",
     },
     "white_zones": {
-        "fr": "Zones blanches : besoins sans aucun acteur ni solution à portée.",
-        "en": "White zones: needs with no actor and no solution within reach.",
+        "fr": "Zones blanches : besoins sans acteur qui y agit, sans solution et sans lieu à portée.",
+        "en": "White zones: needs with no actor acting there, no solution and no place within reach.",
     },
     "timeline": {
         "fr": "Par année : nouveaux liens, part de ceux qui relient deux mondes, nouveaux acteurs.",

@@ -7,7 +7,13 @@ from typing import Any, TypedDict
 
 from maillage.analysis.brokers import Brokers, brokers
 from maillage.analysis.communities import Communities, communities
-from maillage.analysis.coverage import Coverage, NeedRecord, SolutionRecord, coverage
+from maillage.analysis.coverage import (
+    Coverage,
+    CoverageCell,
+    NeedRecord,
+    SolutionRecord,
+    coverage,
+)
 from maillage.analysis.explanations import EXPLANATIONS, explain
 from maillage.analysis.filter import GraphFilter, apply_filter, needs_in
 from maillage.analysis.graph import ActorGraph
@@ -51,13 +57,18 @@ def analyse(
     exact_max: int = 20_000,
     samples: int = 256,
     top: int = 10,
+    covered: Coverage | None = None,
 ) -> AnalysisResult:
     """All measures of DESIGN.md section 6 on ``graph`` restricted by ``flt``.
 
     Returns a JSON-serialisable :class:`AnalysisResult`: ``filter``, ``structure``, ``mixing``,
     ``brokers``, ``communities``, ``coverage``, ``timeline`` and ``explanations``
     (``{measure: {"fr": ..., "en": ...}}``). Betweenness is exact up to ``exact_max``
-    actors and estimated from ``samples`` seeded sources above.
+    actors and estimated from ``samples`` seeded sources above. The coverage is that of
+    the needs of the part, judged on the whole map (a place across the filter's border is
+    still the nearest); ``covered``: that coverage already computed with the places
+    (:func:`maillage.analysis.coverage.coverage` with ``positions``), as every surface
+    shows it.
     """
     flt = flt or GraphFilter()
     part = apply_filter(graph, flt)
@@ -73,7 +84,9 @@ def analyse(
         "mixing": mixing(part),
         "brokers": brokers(part, exact_max=exact_max, samples=samples, seed=seed, top=top),
         "communities": communities(part, seed=seed),
-        "coverage": coverage(part, needs_in(needs, flt, parents), solutions, parents=parents),
+        "coverage": covered
+        if covered is not None
+        else coverage(graph, needs_in(needs, flt, parents), solutions, parents=parents),
         "timeline": timeline(part),
         "explanations": EXPLANATIONS,
     }
@@ -102,7 +115,15 @@ _TITLES: dict[str, dict[str, Any]] = {
         "assortativity": "assortativité",
         "constraint": "contrainte",
         "modularity": "modularité",
-        "cell": "{needs} besoin(s), {actors} acteur(s), {solutions} solution(s)",
+        "need": ("besoin", "besoins"),
+        "acting": ("acteur du thème qui y agit", "acteurs du thème qui y agissent"),
+        "in_departement": "{n} dans le département",
+        "solution": ("solution", "solutions"),
+        "within": ("lieu à moins de {km} km", "lieux à moins de {km} km"),
+        "nearest": "lieux les plus proches",
+        "acting_names": "acteurs qui y agissent",
+        "km": "{km} km",
+        "approximate": "centre de la commune",
         "more": "… et {n} de plus",
         "year": "{year} : +{ties} ({share} entre mondes), +{actors}",
         "tie": ("lien", "liens"),
@@ -131,7 +152,15 @@ _TITLES: dict[str, dict[str, Any]] = {
         "assortativity": "assortativity",
         "constraint": "constraint",
         "modularity": "modularity",
-        "cell": "{needs} need(s), {actors} actor(s), {solutions} solution(s)",
+        "need": ("need", "needs"),
+        "acting": ("actor of the theme acting there", "actors of the theme acting there"),
+        "in_departement": "{n} in the département",
+        "solution": ("solution", "solutions"),
+        "within": ("place within {km} km", "places within {km} km"),
+        "nearest": "nearest places",
+        "acting_names": "actors acting there",
+        "km": "{km} km",
+        "approximate": "commune centre",
         "more": "… and {n} more",
         "year": "{year}: +{ties} ({share} cross-world), +{actors}",
         "tie": ("tie", "ties"),
@@ -283,18 +312,12 @@ def _community_lines(com_data: Communities, f: _Format) -> list[str]:
 
 
 def _coverage_lines(cov: Coverage, f: _Format) -> list[str]:
-    t, c, lang = f.t, f.t["colon"], f.lang
+    t, lang = f.t, f.lang
     if not cov["cells"]:
         return []
     lines = [f"## {t['coverage']}", f"_{explain('coverage', lang)}_"]
     for cell in cov["cells"][:30]:
-        flag = " ⚠" if cell["white_zone"] else ""
-        counts = t["cell"].format(
-            needs=f.num(cell["needs"]),
-            actors=f.num(cell["actors"]),
-            solutions=f.num(cell["solutions"]),
-        )
-        lines.append(f"- {cell['territory']} / {cell['theme']}{c}{counts}{flag}")
+        lines += _cell_lines(cell, f)
     if len(cov["cells"]) > 30:
         lines.append(f"- {t['more'].format(n=f.num(len(cov['cells']) - 30))}")
     zones = cov["white_zones"]
@@ -302,6 +325,40 @@ def _coverage_lines(cov: Coverage, f: _Format) -> list[str]:
     if len(zones) > WHITE_ZONES_SHOWN:
         shown += " " + t["more"].format(n=f.num(len(zones) - WHITE_ZONES_SHOWN))
     return [*lines, f"- {explain('white_zones', lang)} {shown or t['none']}", ""]
+
+
+def _cell_lines(cell: CoverageCell, f: _Format) -> list[str]:
+    """One need's coverage: counts on the first line, then the nearest places with their
+    distance and the actors acting there, nearest first."""
+    t, c = f.t, f.t["colon"]
+    km = numbers.number(cell["reach_km"], f.lang, 1, trailing_zeros=False)
+    acting = f.count(cell["actors"], "acting")
+    if cell["departement"]:
+        acting += f" ({t['in_departement'].format(n=f.num(cell['departement_actors']))})"
+    counts = ", ".join([
+        f.count(cell["needs"], "need"),
+        acting,
+        f.count(cell["solutions"], "solution"),
+        f.count(cell["places_within_reach"], "within").format(km=km),
+    ])  # fmt: skip
+    flag = " ⚠" if cell["white_zone"] else ""
+    lines = [f"- {cell['territory']} / {cell['theme']}{c}{counts}{flag}"]
+    if cell["nearest"]:
+        near = ", ".join(
+            f"{p['name']} ({t['km'].format(km=numbers.number(p['distance_km'], f.lang, 1))}"
+            + (f", {t['approximate']})" if p["approximate"] else ")")
+            for p in cell["nearest"]
+        )
+        lines.append(f"  {t['nearest']}{c}{near}")
+    if cell["actor_names"]:
+        more = ", …" if cell["actors"] > len(cell["actor_names"]) else ""
+        lines.append(f"  {t['acting_names']}{c}{', '.join(cell['actor_names'])}{more}")
+    return lines
+
+
+def render_coverage(cov: Coverage, lang: str = "fr") -> str:
+    """The coverage section of the report alone (``maillage recommend territory``)."""
+    return "\n".join(_coverage_lines(cov, _Format(lang)))
 
 
 def _timeline_lines(rows: list[TimelineRow], f: _Format) -> list[str]:

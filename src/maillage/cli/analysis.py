@@ -173,9 +173,10 @@ def recommend_actor_command(
 def recommend_territory_command(
     code: str, db_url: str, top: int, mode: str | None, seed: int, lang: str, as_json: bool
 ) -> None:
-    """Liens manquants les plus utiles dans un territoire, et solutions à essaimer
-    pour ses besoins non couverts. / Missing links inside a territory and solutions
-    to replicate.
+    """Liens manquants les plus utiles dans un territoire, solutions à essaimer pour
+    ses besoins non couverts, et couverture de ses besoins (lieux les plus proches,
+    acteurs du thème qui y agissent). / Missing links inside a territory, solutions to
+    replicate, and the coverage of its needs (nearest places, actors acting there).
     """
     result = service.recommend_territory(
         db=engine_for(db_url),
@@ -225,7 +226,7 @@ def _joined(reasons: list[str], lang: str) -> str:
     return (" ; " if lang == "fr" else "; ").join(reasons)
 
 
-def _print_territory(result: service.TerritoryRecommendations, lang: str) -> None:
+def _print_territory(result: service.TerritoryAdvice, lang: str) -> None:
     rows = [
         {
             "rank": i,
@@ -242,6 +243,8 @@ def _print_territory(result: service.TerritoryRecommendations, lang: str) -> Non
     for entry in result["solutions"]:
         names = ", ".join(s["name"] for s in entry["solutions"]) or "—"
         console.print(f"{entry['territory']} / {entry['theme']}{colon}{names}", highlight=False)
+    if result["coverage"]["cells"]:
+        click.echo("\n" + service.coverage_report(result["coverage"], lang), nl=False)
 
 
 @recommend_group.command(

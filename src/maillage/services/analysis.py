@@ -16,7 +16,7 @@ does for records.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, groupby
 from operator import itemgetter
@@ -26,6 +26,8 @@ import numpy as np
 import sqlalchemy as sa
 
 from maillage.analysis import GraphFilter, NeedRecord, SolutionRecord, analyse, render_report
+from maillage.analysis.coverage import ActorTable, Coverage, Positions, coverage
+from maillage.analysis.filter import needs_in
 from maillage.analysis.graph import (
     NO_YEAR,
     UNKNOWN_WORLD,
@@ -38,7 +40,7 @@ from maillage.analysis.graph import (
     main_territory,
     world_code,
 )
-from maillage.analysis.report import AnalysisResult
+from maillage.analysis.report import AnalysisResult, render_coverage
 from maillage.geo import load_geography
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, MaillageError, NotFound
@@ -83,6 +85,12 @@ class ActorRecommendations(TypedDict):
     actor: NamedActor
     mode: str
     recommendations: list[Recommendation]
+
+
+class TerritoryAdvice(TerritoryRecommendations):
+    """Recommendations for a territory with the coverage of its needs."""
+
+    coverage: Coverage
 
 
 @dataclass
@@ -316,6 +324,108 @@ def load_parents(conn: sa.Connection) -> dict[str, str]:
     return {code: parent for code, parent in conn.execute(stmt)}
 
 
+def _coverage_actors(conn: sa.Connection, themes: Iterable[str]) -> tuple[ActorTable, Positions]:
+    """The live actors carrying one of ``themes``, by id, as the graph has them (territory
+    codes: :func:`_actor_arrays`), and where they are: their coordinates, else their
+    commune's centroid (approximate)."""
+    themed = sa.select(actor_theme.c.actor_id).where(actor_theme.c.theme.in_(sorted(themes)))
+    commune = territory.alias("commune")
+    query = (
+        sa.select(
+            actor.c.id,
+            actor.c.name,
+            actor.c.commune_code,
+            actor.c.latitude,
+            actor.c.longitude,
+            commune.c.latitude,
+            commune.c.longitude,
+        )
+        .select_from(actor.outerjoin(commune, commune.c.code == "COM:" + actor.c.commune_code))
+        .where(_live_actor(), actor.c.id.in_(themed))
+        .order_by(actor.c.id)
+    )
+    rows = conn.execute(query).all()
+    ids = [r[0] for r in rows]
+    own, theme = defaultdict(list), defaultdict(set)
+    for actor_id, code in conn.execute(
+        sa.select(actor_territory.c.actor_id, actor_territory.c.territory_code)
+        .where(actor_territory.c.actor_id.in_(themed))
+        .order_by(actor_territory.c.actor_id, actor_territory.c.territory_code)
+    ):
+        own[actor_id].append(code)
+    for actor_id, code in conn.execute(
+        sa.select(actor_theme.c.actor_id, actor_theme.c.theme).where(
+            actor_theme.c.actor_id.in_(themed)
+        )
+    ):
+        theme[actor_id].add(code)
+    base = _commune_codes(r[2] for r in rows)
+    where: dict[Hashable, tuple[float, float]] = {}
+    approximate = set()
+    for r in rows:
+        if r[3] is not None and r[4] is not None:
+            where[r[0]] = (r[3], r[4])
+        elif r[5] is not None and r[6] is not None:
+            where[r[0]] = (r[5], r[6])
+            approximate.add(r[0])
+    table = ActorTable(
+        ids=list(ids),
+        names=[r[1] for r in rows],
+        territories=[tuple(dict.fromkeys([*own.get(r[0], ()), *base[r[2]]])) for r in rows],
+        themes=[frozenset(theme[i]) for i in ids],
+    )
+    return table, Positions(actors=where, approximate=frozenset(approximate))
+
+
+def _territory_rows(conn: sa.Connection, codes: Iterable[str]) -> dict[str, tuple[Any, ...]]:
+    """``{code: (parent, latitude, longitude)}`` of ``codes`` and of all their ancestors."""
+    found: dict[str, tuple[Any, ...]] = {}
+    todo = sorted(set(codes))
+    cols = (territory.c.code, territory.c.parent_code, territory.c.latitude, territory.c.longitude)
+    while todo:
+        rows: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(todo), 5000):  # under the bound-parameter limits
+            query = sa.select(*cols).where(territory.c.code.in_(todo[start : start + 5000]))
+            rows.update({r[0]: tuple(r[1:]) for r in conn.execute(query)})
+        found.update(rows)
+        todo = sorted({r[0] for r in rows.values() if r[0] is not None} - set(found))
+    return found
+
+
+def need_coverage(
+    conn: sa.Connection,
+    needs: Sequence[NeedRecord],
+    solutions: Iterable[SolutionRecord] | None = None,
+) -> Coverage:
+    """The coverage of ``needs`` (:func:`maillage.analysis.coverage.coverage`): the one
+    read behind the territory page, ``maillage analyse`` and ``maillage recommend
+    territory``. Reads the actors of the needs' themes, their places, the needs'
+    territories and the ancestors of every territory involved; ``solutions``: the live
+    ones when not given."""
+    if not needs:
+        return {"cells": [], "white_zones": []}
+    themes = set().union(*(taxonomy.matching("themes", n.theme) for n in needs))
+    actors, positions = _coverage_actors(conn, themes)
+    solutions = load_solutions(conn) if solutions is None else list(solutions)
+    codes = {n.territory for n in needs}
+    codes.update(chain.from_iterable(actors.territories))
+    codes.update(chain.from_iterable(s.territories for s in solutions))
+    known = _territory_rows(conn, codes)
+    filed = {n.territory for n in needs}
+    centroids = {
+        code: (row[1], row[2])
+        for code, row in known.items()
+        if code in filed and row[1] is not None and row[2] is not None
+    }
+    return coverage(
+        actors,
+        needs,
+        solutions,
+        parents={code: row[0] for code, row in known.items() if row[0] is not None},
+        positions=replace(positions, territories=centroids),
+    )
+
+
 def load_map(*, db: sa.Engine, coverage: bool = True, include_kinds: Iterable[str] = ()) -> MapData:
     """The graph (affiliations in it only when ``include_kinds`` names them), and with
     ``coverage`` the needs, solutions and territory parents."""
@@ -341,6 +451,8 @@ def analyse_map(
     """
     data = load_map(db=db)
     flt = _checked_filter(db, data, flt or GraphFilter())
+    with db.connect() as conn:
+        covered = need_coverage(conn, needs_in(data.needs, flt, data.parents), data.solutions)
     return analyse(
         data.graph,
         flt,
@@ -349,6 +461,7 @@ def analyse_map(
         parents=data.parents,
         seed=seed,
         samples=samples,
+        covered=covered,
     )
 
 
@@ -410,6 +523,11 @@ def analysis_report(result: AnalysisResult, lang: str = "fr") -> str:
     return render_report(result, lang)
 
 
+def coverage_report(cov: Coverage, lang: str = "fr") -> str:
+    """The coverage of needs as the analysis report writes it (``fr`` or ``en``)."""
+    return render_coverage(cov, lang)
+
+
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise InvalidInput("mode", mode, "likely ou bridging", "likely or bridging")
@@ -466,8 +584,9 @@ def recommend_territory(
     lang: str = "fr",
     seed: int = 0,
     store: ModelStore | None = None,
-) -> TerritoryRecommendations:
-    """Missing links inside a territory and solutions to replicate for its needs.
+) -> TerritoryAdvice:
+    """Missing links inside a territory, solutions to replicate for its needs, and the
+    coverage of its needs (:func:`need_coverage`, as on its page and in ``analyse``).
 
     ``code`` is a territory code or prefix (``DEP:59``); ``store`` as for
     :func:`recommend_actor`. Raises ``NotFound`` when neither the reference geography
@@ -476,7 +595,11 @@ def recommend_territory(
     _check_mode(mode)
     data = load_map(db=db)
     code = _territory_key(db, data, code)
-    return recommend_for_territory(
+    within = territory_prefixes_of(db=db, code=code)
+    local = needs_in(data.needs, GraphFilter(territory=code, within=within), data.parents)
+    with db.connect() as conn:
+        covered = need_coverage(conn, local, data.solutions)
+    found = recommend_for_territory(
         data.graph,
         code,
         top=top,
@@ -487,9 +610,10 @@ def recommend_territory(
         lang=lang,
         seed=seed,
         store=store,
-        within=territory_prefixes_of(db=db, code=code),
+        within=within,
         territory_names=territory_name,
     )
+    return {**found, "coverage": covered}
 
 
 def model_store() -> ModelStore | None:

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
-from scipy.spatial import cKDTree
 
+from maillage.analysis.coverage import REACH_KM, nearest_distances_km
 from maillage.io.mediation import PLACE_THEME
 from maillage.io.needs import FactsResult, parse_indicators, parse_needs
 from maillage.io.reading import Table
@@ -225,30 +225,8 @@ def _indicator_identity(values: Mapping[str, Any]) -> tuple[Any, ...]:
 
 # --- computed needs ------------------------------------------------------------------
 
-EARTH_RADIUS_KM = 6371.0088
 DIGITAL_INCLUSION_SOURCES = ("cartographie-nationale", "france-services")
 RULE_NAME = "distance-au-lieu-de-mediation-numerique"
-
-
-def unit_vectors(latitudes: Iterable[float], longitudes: Iterable[float]) -> np.ndarray:
-    """Points on the unit sphere (x, y, z) for WGS84 degrees: chord distances between
-    them are monotone in great-circle distance, so a k-d tree finds true nearest points."""
-    lat = np.radians(np.asarray(list(latitudes), dtype=float))
-    lon = np.radians(np.asarray(list(longitudes), dtype=float))
-    return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
-
-
-def nearest_distances_km(
-    points: tuple[Sequence[float], Sequence[float]], places: tuple[Sequence[float], Sequence[float]]
-) -> np.ndarray:
-    """Great-circle distance (km) from each point to the nearest place, each given as
-    ``(latitudes, longitudes)``; ``inf`` when there is no place. Uses
-    :class:`scipy.spatial.cKDTree` on unit-sphere coordinates."""
-    if len(places[0]) == 0:
-        return np.full(len(points[0]), np.inf)
-    tree = cKDTree(unit_vectors(*places))
-    chord, _ = tree.query(unit_vectors(*points), k=1)
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(np.asarray(chord) / 2, 0, 1))
 
 
 @dataclass(frozen=True)
@@ -258,7 +236,7 @@ class DistanceRule:
     Severity: 1 up to 1.5 x the distance, 2 up to 2 x, 3 beyond.
     """
 
-    distance_km: float = 10.0
+    distance_km: float = REACH_KM  # the reach of coverage (analysis.coverage)
     sources: tuple[str, ...] = DIGITAL_INCLUSION_SOURCES
     theme: str = PLACE_THEME  # what the places carry: a commune far from all of them lacks it
     name: str = RULE_NAME

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, Literal, TypedDict
@@ -13,12 +13,13 @@ from typing import Any, Literal, TypedDict
 import numpy as np
 import sqlalchemy as sa
 
+from maillage.analysis.coverage import NearPlace, NeedRecord
+from maillage.services.analysis import need_coverage
 from maillage.services.filters import (
     Filters,
     actor_conditions,
     actor_scope,
     commune_codes,
-    in_territory,
     link_conditions,
     territory_parts,
 )
@@ -29,7 +30,6 @@ from maillage.services.portal.view import departements_of
 from maillage.storage.tables import (
     actor,
     actor_territory,
-    actor_theme,
     indicator,
     link,
     maturity,
@@ -65,7 +65,10 @@ class WorldMixing(TypedDict):
 
 
 class TerritoryNeed(TypedDict):
-    """A need of the territory with the actors on its theme where it is filed."""
+    """A need of the territory with its coverage where it is filed (see
+    :class:`~maillage.analysis.coverage.CoverageCell`): ``actors_on_theme`` acting there
+    and the first ``actor_names``, the ``nearest`` places of its theme, the actors of the
+    theme in its ``departement``."""
 
     id: int
     theme: str
@@ -77,6 +80,13 @@ class TerritoryNeed(TypedDict):
     status_label: str | None
     date: str | None
     actors_on_theme: int
+    actor_names: list[str]
+    nearest: list[NearPlace]
+    places_within_reach: int
+    reach_km: float
+    departement: str | None
+    departement_actors: int
+    white_zone: bool
     territory_code: str
     place: str | None  # where it was filed, when it is a part of this territory
 
@@ -311,64 +321,11 @@ def _fast_counts(
     return worlds, _mixing_of(pairs), per_commune
 
 
-def _actors_on_themes(
-    conn: sa.Connection,
-    places: list[str],
-    themes: list[str],
-    scope: sa.Select[tuple[int]],
-) -> dict[tuple[str, str], int]:
-    """``{(place, theme): actors}``: the actors of each place (placed in it, in one of its
-    communes or arrondissements, or declaring it), as the place's own page counts them,
-    among those of ``scope``."""
-    found: defaultdict[tuple[str, str], set[int]] = defaultdict(set)
-    communes = [p for p in places if p.startswith("COM:")]
-    if communes:  # all the communes at once: a région may file hundreds
-        parts = sa.select(territory.c.code, territory.c.parent_code).where(
-            territory.c.parent_code.in_(communes)
-        )
-        commune_of = {c[4:]: c for c in communes}
-        commune_of.update({part[4:]: c for part, c in conn.execute(parts).all()})
-        placed = (
-            sa.select(actor.c.commune_code, actor_theme.c.theme, actor.c.id)
-            .join(actor_theme, actor_theme.c.actor_id == actor.c.id)
-            .where(
-                actor_theme.c.theme.in_(themes),
-                actor.c.id.in_(scope),
-                actor.c.commune_code.in_(list(commune_of)),
-            )
-        )
-        declared = sa.select(
-            actor_territory.c.territory_code, actor_theme.c.theme, actor_theme.c.actor_id
-        ).where(
-            actor_territory.c.actor_id == actor_theme.c.actor_id,
-            actor_territory.c.territory_code.in_(communes),
-            actor_theme.c.theme.in_(themes),
-            actor_theme.c.actor_id.in_(scope),
-        )
-        for commune, theme, actor_id in conn.execute(placed):
-            found[(commune_of[commune], theme)].add(actor_id)
-        for place, theme, actor_id in conn.execute(declared):
-            found[(place, theme)].add(actor_id)
-    for place in places:
-        if place.startswith("COM:"):
-            continue
-        query = (
-            sa.select(actor_theme.c.theme, actor.c.id)
-            .join(actor_theme, actor_theme.c.actor_id == actor.c.id)
-            .where(
-                actor_theme.c.theme.in_(themes), actor.c.id.in_(scope), in_territory(conn, place)
-            )
-        )
-        for theme, actor_id in conn.execute(query):
-            found[(place, theme)].add(actor_id)
-    return {key: len(ids) for key, ids in found.items()}
-
-
-def _needs(
-    conn: sa.Connection, code: str, places: list[str], scope: sa.Select[tuple[int]], lang: Lang
-) -> list[TerritoryNeed]:
+def _needs(conn: sa.Connection, code: str, places: list[str], lang: Lang) -> list[TerritoryNeed]:
     """The needs filed on ``code`` or on one of the ``places`` inside it, most severe
-    first, each with the actors on its theme where it is filed."""
+    first, each with its coverage where it is filed (:func:`need_coverage`: the nearest
+    places of its theme, the actors of the theme acting there), as ``maillage analyse``
+    and ``maillage recommend territory`` give it."""
     rows = [
         dict(r._mapping)
         for r in conn.execute(
@@ -378,42 +335,40 @@ def _needs(
         )
     ]
     names = territory_names(conn, sorted({r["territory_code"] for r in rows} - {code}))
-    themes = sorted({r["theme"] for r in rows})
-    covered: dict[str, int] = {}
-    on_theme: dict[tuple[str, str], int] = {}
-    if themes:
-        query = (
-            sa.select(actor_theme.c.theme, sa.func.count())
-            .where(actor_theme.c.theme.in_(themes), actor_theme.c.actor_id.in_(scope))
-            .group_by(actor_theme.c.theme)
-        )
-        covered = {t: int(n) for t, n in conn.execute(query)}
-        # A need filed on a part of this territory is judged where it is, as on the
-        # part's own page: by the actors of that part.
-        filed = sorted({r["territory_code"] for r in rows} - {code})
-        on_theme = _actors_on_themes(conn, filed, themes, scope)
-    return [
-        {
-            "id": r["id"],
-            "theme": r["theme"],
-            "theme_label": label("themes", r["theme"], lang),
-            "description": r["description"],
-            "publics": r["publics"],
-            "severity": r["severity"],
-            "status": r["status"],
-            "status_label": label("need_statuses", r["status"], lang),
-            "date": r["date"].isoformat() if r["date"] else None,
-            "actors_on_theme": covered.get(r["theme"], 0)
-            if r["territory_code"] == code
-            else on_theme.get((r["territory_code"], r["theme"]), 0),
-            "territory_code": r["territory_code"],
-            # Where the need was filed, when it is a part of this territory.
-            "place": None
-            if r["territory_code"] == code
-            else names.get(r["territory_code"], r["territory_code"]),
-        }
-        for r in rows
+    records = [
+        NeedRecord(territory=r["territory_code"], theme=r["theme"], id=r["id"]) for r in rows
     ]
+    cells = {(c["territory"], c["theme"]): c for c in need_coverage(conn, records)["cells"]}
+    out: list[TerritoryNeed] = []
+    for r in rows:
+        cell = cells[(r["territory_code"], r["theme"])]
+        out.append(
+            {
+                "id": r["id"],
+                "theme": r["theme"],
+                "theme_label": label("themes", r["theme"], lang),
+                "description": r["description"],
+                "publics": r["publics"],
+                "severity": r["severity"],
+                "status": r["status"],
+                "status_label": label("need_statuses", r["status"], lang),
+                "date": r["date"].isoformat() if r["date"] else None,
+                "actors_on_theme": cell["actors"],
+                "actor_names": cell["actor_names"],
+                "nearest": cell["nearest"],
+                "places_within_reach": cell["places_within_reach"],
+                "reach_km": cell["reach_km"],
+                "departement": cell["departement"],
+                "departement_actors": cell["departement_actors"],
+                "white_zone": cell["white_zone"],
+                "territory_code": r["territory_code"],
+                # Where the need was filed, when it is a part of this territory.
+                "place": None
+                if r["territory_code"] == code
+                else names.get(r["territory_code"], r["territory_code"]),
+            }
+        )
+    return out
 
 
 def _rows(
@@ -486,7 +441,7 @@ def territory_page(
             per_commune = _per_commune(conn, where)
         # needs may be filed on the territory, its parts and its communes
         places = sorted({*parts, *(f"COM:{c}" for c in communes)})
-        needs = _needs(conn, code, places, scope, lang)
+        needs = _needs(conn, code, places, lang)
         return {
             "code": code,
             "name": found["name"],
@@ -502,7 +457,7 @@ def territory_page(
             "indicators": _rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
             "maturity": _rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
             "sub_territories": _sub_territories(conn, found, per_commune),
-            "white_zones": [n for n in needs if n["actors_on_theme"] == 0],
+            "white_zones": [n for n in needs if n["white_zone"]],
         }
 
 
