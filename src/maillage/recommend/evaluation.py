@@ -49,20 +49,13 @@ from maillage.analysis.graph import (
 from maillage.model.records import ActorRecord, LinkRecord
 from maillage.recommend.candidates import candidates
 from maillage.recommend.features import PairContext, pair_context
-from maillage.recommend.model import LinkModel, fit_model
+from maillage.recommend.model import CLASSICS, LinkModel, fit_model
 from maillage.recommend.ranking import TopL, pool_blocks
 from maillage.recommend.recommendation import mode_scores
 from maillage.recommend.sampling import sample_pairs
 from maillage.recommend.structure import STRUCTURE, pair_structure
 
 Scorer = Callable[[IntArray, IntArray, FloatArray], FloatArray]
-CLASSICS = (
-    "common_neighbours",
-    "jaccard",
-    "adamic_adar",
-    "resource_allocation",
-    "preferential_attachment",
-)
 METHODS = ("model", *CLASSICS)
 METRICS = ("auc", "precision_at_l", "hits_at_10", "mrr")
 AA = STRUCTURE.index("adamic_adar")

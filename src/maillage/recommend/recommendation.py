@@ -149,8 +149,8 @@ def recommend_for_actor(
     u = graph.vertex(actor_id)
     cand, structure = candidates(ctx, u)
     us = np.full(len(cand), u, dtype=np.int64)
-    p = model.probability(ctx, us, cand, structure)
-    score = mode_scores(ctx, p, us, cand, mode, needs)
+    rank, p = _probabilities(model, ctx, us, cand, structure)
+    score = mode_scores(ctx, rank, us, cand, mode, needs)
     order = _ranking(graph, score, cand)[:top]
     return [
         {
@@ -163,6 +163,20 @@ def recommend_for_actor(
         }
         for i in order
     ]
+
+
+def _probabilities(
+    model: LinkModel,
+    ctx: PairContext,
+    u: IntArray,
+    v: IntArray,
+    structure: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """The model's ranking score squashed into (0, 1), and the calibrated probability."""
+    score, trees = model.scores(ctx, u, v, structure)
+    return 1.0 / (1.0 + np.exp(-np.clip(score, -60, 60))), 1.0 / (
+        1.0 + np.exp(-np.clip(trees, -60, 60))
+    )
 
 
 def _ranking(graph: ActorGraph, score: FloatArray, cand: IntArray) -> list[int]:
@@ -220,8 +234,8 @@ def recommend_for_territory(
     members = np.flatnonzero(territory_mask(graph, within or territory))
     local_needs = needs_in(needs, part, parents)
     u, v = territory_pairs(ctx, members)
-    p = model.probability(ctx, u, v)
-    score = mode_scores(ctx, p, u, v, mode, local_needs)
+    rank, p = _probabilities(model, ctx, u, v)
+    score = mode_scores(ctx, rank, u, v, mode, local_needs)
     order = np.lexsort((v, u, -score))[:top]
     links = [
         _pair_entry(ctx, int(u[i]), int(v[i]), score[i], p[i], local_needs, lang, territory_names)
