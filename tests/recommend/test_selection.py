@@ -95,8 +95,8 @@ def test_reasons_name_the_consortium_whose_members_one_end_already_worked_with(
         if "consortium_neighbourhood" in r["reason_codes"]
     ]
     assert found, "a hub's proposals lie in the neighbourhood of its partners' consortia"
-    r = found[0]
-    text = r["reasons"][r["reason_codes"].index("consortium_neighbourhood")]
+    first = found[0]
+    text = first["reasons"][first["reason_codes"].index("consortium_neighbourhood")]
     project = text.split("project ")[1].split(",")[0]
     count = int(text.split("worked with ")[1].split(" ")[0])
     index = nl.index()
@@ -107,7 +107,7 @@ def test_reasons_name_the_consortium_whose_members_one_end_already_worked_with(
         ]
     }
     # the proposed partner sat in that project, with as many of the actor's partners
-    assert r["id"] in members[project] and actor not in members[project]
+    assert first["id"] in members[project] and actor not in members[project]
     assert len(partners & members[project]) == count >= 1
 
 
