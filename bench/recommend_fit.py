@@ -20,10 +20,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from recommend import load  # noqa: E402  (bench/recommend.py: the networks' loader)
-
 from maillage.recommend import affinity, boosting, fit_model  # noqa: E402
 from maillage.recommend import model as model_module  # noqa: E402
+from recommend import load  # noqa: E402  (bench/recommend.py: the networks' loader)
 
 CURRENT = (affinity.MAX_PASSES, boosting.BoostedTrees.__dataclass_fields__["subsample"].default)
 
