@@ -257,11 +257,14 @@ def _print_territory(result: service.TerritoryAdvice, lang: str) -> None:
 @handle_errors
 def evaluate_command(db_url: str, split_year: int, seed: int, as_json: bool) -> None:
     """Qualité mesurée : apprend sur les liens d'avant l'année Y, note ceux formés
-    depuis (AUC, précision@L, hits@10, MRR), face à Adamic-Adar et à l'attachement
-    préférentiel. / Measured quality on a temporal split.
+    depuis (AUC, précision@L, hits@10, MRR, intervalles bootstrap à 95 %), face aux
+    prédicteurs classiques (voisins communs, Jaccard, Adamic-Adar, allocation de
+    ressources, attachement préférentiel). / Measured quality on a temporal split,
+    against every classic predictor, with bootstrap 95 % intervals.
 
-    Avec --json, la dernière ligne est un objet JSON par méthode
-    (model, adamic_adar, preferential_attachment).
+    Avec --json, la dernière ligne est un objet JSON par méthode (model,
+    common_neighbours, jaccard, adamic_adar, resource_allocation,
+    preferential_attachment), avec "intervals" et "versus_best_classic".
     """
     with nullcontext() if as_json else console.status("Évaluation…", spinner="dots"):
         result = service.evaluate_map(db=engine_for(db_url), split_year=split_year, seed=seed)

@@ -37,7 +37,7 @@ from maillage.analysis.graph import ActorGraph, FloatArray, IntArray
 
 RESOLUTIONS: tuple[float, ...] = (0.25, 1.0, 4.0)
 MAX_TIES = 200_000  # communities are computed up to this many known ties (cost bound)
-MAX_PASSES = 10  # Leiden passes at most, when the partition does not settle (cost bound)
+MAX_PASSES = 3  # Leiden passes at most, when the partition does not settle (cost bound)
 WORD = re.compile(r"[a-z0-9]{3,}")  # words of three letters or more, accents removed
 
 

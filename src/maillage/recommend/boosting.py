@@ -38,7 +38,7 @@ class BoostedTrees:
     bins: int = 32
     min_leaf: float = 20.0
     l2: float = 1.0
-    subsample: float = 0.8
+    subsample: float = 0.5  # rows drawn per tree (stochastic gradient boosting, Friedman 2002)
     seed: int = 0
     edges: list[Float] = field(default_factory=list)
     trees: list[Tree] = field(default_factory=list)

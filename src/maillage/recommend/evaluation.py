@@ -39,7 +39,6 @@ import numpy as np
 from scipy.stats import rankdata
 
 from maillage.analysis.graph import (
-    UNKNOWN_WORLD,
     ActorGraph,
     BoolArray,
     FloatArray,
@@ -49,20 +48,13 @@ from maillage.analysis.graph import (
 from maillage.model.records import ActorRecord, LinkRecord
 from maillage.recommend.candidates import candidates
 from maillage.recommend.features import PairContext, pair_context
-from maillage.recommend.model import LinkModel, fit_model
+from maillage.recommend.model import CLASSICS, LinkModel, cross_world, fit_model
 from maillage.recommend.ranking import TopL, pool_blocks
 from maillage.recommend.recommendation import mode_scores
 from maillage.recommend.sampling import sample_pairs
 from maillage.recommend.structure import STRUCTURE, pair_structure
 
 Scorer = Callable[[IntArray, IntArray, FloatArray], FloatArray]
-CLASSICS = (
-    "common_neighbours",
-    "jaccard",
-    "adamic_adar",
-    "resource_allocation",
-    "preferential_attachment",
-)
 METHODS = ("model", *CLASSICS)
 METRICS = ("auc", "precision_at_l", "hits_at_10", "mrr")
 AA = STRUCTURE.index("adamic_adar")
@@ -153,7 +145,9 @@ def evaluate_graph(
     rng = np.random.default_rng(seed)
     nu, nv = _negatives(graph, ctx, negatives, rng)
     pos_st, neg_st = pair_structure(ctx.adj, tu, tv), pair_structure(ctx.adj, nu, nv)
-    ranked = _rank(ctx, scorers, tu, tv)
+    ranked = _rank(
+        ctx, scorers, lambda u, v, st: model.scores(ctx, u, v, st, bridging=True)[0], tu, tv
+    )
     per_actor = _per_actor(ctx, scorers, tu, tv, rng, max_actors)
     parts = {
         name: {
@@ -284,16 +278,16 @@ def _negatives(
     return u[keep][:size], v[keep][:size]
 
 
-def _cross(ctx: PairContext, u: IntArray, v: IntArray) -> BoolArray:
-    w = ctx.graph.world
-    return np.asarray((w[u] != w[v]) & (w[u] != UNKNOWN_WORLD) & (w[v] != UNKNOWN_WORLD))
-
-
 def _rank(
-    ctx: PairContext, scorers: dict[str, Scorer], tu: IntArray, tv: IntArray
+    ctx: PairContext,
+    scorers: dict[str, Scorer],
+    bridging_scorer: Scorer,
+    tu: IntArray,
+    tv: IntArray,
 ) -> dict[str, Any]:
-    """Precision@L of every scorer over the pool, and the bridging precision."""
-    l_size, l_cross = len(tu), int(_cross(ctx, tu, tv).sum())
+    """Precision@L of every scorer over the pool, and the bridging precision (the
+    model's bridging mode, from ``bridging_scorer``, against Adamic-Adar)."""
+    l_size, l_cross = len(tu), int(cross_world(ctx.graph, tu, tv).sum())
     test_keys = np.sort(_keys(ctx.n, tu, tv))
     tops = {name: TopL(l_size) for name in scorers}
     bridge = {name: TopL(l_cross) for name in ("model", "adamic_adar")}
@@ -306,14 +300,15 @@ def _rank(
         scores = {name: f(u, v, st) for name, f in scorers.items()}
         for name, top in tops.items():
             top.add(scores[name], order, truth, keys)
-        cross = _cross(ctx, u, v)
-        p = 1.0 / (1.0 + np.exp(-np.clip(scores["model"][cross], -60, 60)))
+        cross = cross_world(ctx.graph, u, v)
+        chosen = bridging_scorer(u[cross], v[cross], st[cross])
+        p = 1.0 / (1.0 + np.exp(-np.clip(chosen, -60, 60)))
         bridging = mode_scores(ctx, p, u[cross], v[cross], "bridging")
         bridge["model"].add(bridging, order[cross], truth[cross], keys[cross])
         bridge["adamic_adar"].add(
             scores["adamic_adar"][cross], order[cross], truth[cross], keys[cross]
         )
-    cross_keys = np.sort(_keys(ctx.n, tu, tv)[_cross(ctx, tu, tv)])
+    cross_keys = np.sort(_keys(ctx.n, tu, tv)[cross_world(ctx.graph, tu, tv)])
     out: dict[str, Any] = {name: top.precision(l_size) for name, top in tops.items()}
     out["found"] = {name: top.found(test_keys) for name, top in tops.items()}
     out["bridging"] = {

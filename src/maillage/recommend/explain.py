@@ -13,13 +13,15 @@ from typing import TypedDict
 import numpy as np
 
 from maillage.analysis.coverage import NeedRecord, ancestors
-from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS
+from maillage.analysis.graph import NO_YEAR, UNKNOWN_WORLD, WORLDS
 from maillage.model import taxonomy
 from maillage.model.errors import MaillageError
 from maillage.model.numbers import number
 from maillage.model.text import stop_words
 from maillage.recommend.affinity import graph_name_words, words_of
 from maillage.recommend.features import PairContext
+from maillage.recommend.projects import KEY as PROJECTS
+from maillage.recommend.projects import Projects
 
 TerritoryNames = Callable[[str], str | None]
 """The name of a territory code (``"DEP:59"`` -> ``"Nord"``), ``None`` when unknown."""
@@ -36,6 +38,8 @@ TEXT = {
         "need": "besoin de {place} sur « {theme} » que ce binôme peut traiter",
         "community": "même communauté du réseau ({size} acteurs reliés entre eux plus qu'au reste)",
         "names": "noms proches (mots communs : {words})",
+        "consortium": "dans le voisinage d'un même consortium : {a} a déjà travaillé avec "
+        "{count} membre(s) du projet {project}, dont {b} faisait partie",
     },
     "en": {
         "world": "the {name} world",
@@ -48,6 +52,8 @@ TEXT = {
         "need": "need of {place} on “{theme}” this pair could address",
         "community": "same network community ({size} actors tied more to each other than to the rest)",
         "names": "similar names (shared words: {words})",
+        "consortium": "in the same consortium's neighbourhood: {a} already worked with "
+        "{count} member(s) of project {project}, of which {b} was a member",
     },
 }
 
@@ -92,6 +98,29 @@ def shared_name_words(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[
         return []
     rarity = graph_name_words(ctx.graph).counts
     return sorted(common, key=lambda w: (rarity.get(w, 0), w))[:limit]
+
+
+def consortium_neighbourhood(ctx: PairContext, u: int, v: int) -> tuple[int, int, int] | None:
+    """The project (known at the context's year, from
+    :func:`~maillage.recommend.projects.attach_projects`) holding one end of the pair and
+    the most partners of the other end: ``(project, member end, partners of the other
+    end in it)``; ``None`` without projects or without such a partner."""
+    projects = ctx.graph.cache.get(PROJECTS)
+    if not isinstance(projects, Projects):
+        return None
+    known = (projects.year < ctx.ref_year) | (projects.year == NO_YEAR)
+    best: tuple[int, int, int] | None = None
+    for member, other in ((v, u), (u, v)):
+        partners = ctx.adj.indices[ctx.adj.indptr[other] : ctx.adj.indptr[other + 1]]
+        mine = projects.project[(projects.actor == member) & known[projects.project]]
+        inside = np.isin(projects.project, mine) & np.isin(projects.actor, partners)
+        if not inside.any():
+            continue
+        found, counts = np.unique(projects.project[inside], return_counts=True)
+        k = int(np.argmax(counts))  # the first of the largest (lowest project number)
+        if best is None or counts[k] > best[2]:
+            best = (int(found[k]), member, int(counts[k]))
+    return best
 
 
 def matching_needs(
@@ -161,6 +190,19 @@ def explain_pair(
     if size > 1 and ctx.community[u, level] == ctx.community[v, level]:
         codes.append("same_community")
         reasons.append(text["community"].format(size=number(size, "fr" if lang == "fr" else "en")))
+    consortium = consortium_neighbourhood(ctx, u, v)
+    if consortium is not None:
+        project, member, count = consortium
+        other = v if member == u else u
+        codes.append("consortium_neighbourhood")
+        reasons.append(
+            text["consortium"].format(
+                a=g.names[other],
+                b=g.names[member],
+                count=count,
+                project=g.cache[PROJECTS].names[project],
+            )
+        )
     words = shared_name_words(ctx, u, v)
     if words:
         codes.append("similar_names")

@@ -37,6 +37,26 @@ How it is trained (no constant is fitted to a particular data set):
    correction, King & Zeng 2001), with the ``log c - log mu`` of near pairs: scores of
    near and far pairs are then comparable probabilities.
 5. The model learnt on the snapshots is applied to the features computed at ``Y``.
+6. *Form chosen on the map's own history* (:func:`select_form`). No single form wins on
+   every map: the trees rank the whole list best, but on maps of large consortia the
+   top of the list may belong to Adamic-Adar or preferential attachment. So, before
+   ``Y``, the same procedure is run once more at the inner cut ``Y - k`` (trees fitted on
+   the ties before it), and on the ties formed in ``[Y - k, Y)`` every candidate form is
+   ranked over the same pool as the evaluation
+   (:func:`~maillage.recommend.ranking.pool_blocks`): the trees alone, each classic
+   predictor alone (the trees breaking its ties) and the blends
+   ``trees + w log(classic + eps)`` for ``w`` in :data:`BLEND_WEIGHTS` (stacking on the
+   log scale). The form with the best precision@L there is taken, so it is never below
+   the best classic on the inner split; when it is a blend, half its weight is applied
+   if the half-weight blend also holds the best classic's precision there. The inner
+   trees learn from less history than the final ones, so the weight that best corrects
+   them overstates what the final trees need (measured on ANR at 2019: the inner split
+   prefers ``w = 1`` on resource allocation, +11 % over the trees there, while at the
+   outer split the trees alone are best and ``w = 0.5`` is within 0.5 % of them; on the
+   CORDIS networks, where the trees and Adamic-Adar are close, the half-weight blends
+   lift the trees by 5 to 15 %). The same choice is made among the cross-world pairs
+   and ties alone, for the bridging mode (:attr:`LinkModel.bridging_form`). ``eps`` is
+   half the smallest positive value the classic can take on the map (scale-free).
 
 With too little history (fewer than ``min_positives`` labelled ties in a stratum) the
 stratum falls back on resource allocation (Zhou, Lü & Zhang 2009) plus preferential
@@ -49,11 +69,83 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from maillage.analysis.graph import NO_YEAR, ActorGraph, BoolArray, FloatArray, IntArray
+from maillage.analysis.graph import (
+    NO_YEAR,
+    UNKNOWN_WORLD,
+    ActorGraph,
+    BoolArray,
+    FloatArray,
+    IntArray,
+)
 from maillage.recommend.boosting import BoostedTrees
 from maillage.recommend.features import COLUMN, PairContext, pair_context, pair_features
+from maillage.recommend.ranking import TopL, pool_blocks
 from maillage.recommend.sampling import sample_near_pairs, sample_pairs
 from maillage.recommend.structure import common_count
+
+CLASSICS = (
+    "common_neighbours",
+    "jaccard",
+    "adamic_adar",
+    "resource_allocation",
+    "preferential_attachment",
+)
+BLEND_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass(frozen=True)
+class Form:
+    """How the trees' log-odds and a classic predictor make the ranking score:
+    ``classic`` ``None``: the trees alone; ``pure``: the classic alone (its log), the
+    trees breaking ties; else ``trees + weight * log(classic + eps)``."""
+
+    classic: str | None = None
+    weight: float = 0.0
+    pure: bool = False
+    eps: float = 1.0
+
+    @property
+    def name(self) -> str:
+        """``trees``, ``adamic_adar`` or ``trees+1.0*log(adamic_adar)``."""
+        if self.classic is None:
+            return "trees"
+        if self.pure:
+            return self.classic
+        return f"trees+{self.weight:g}*log({self.classic})"
+
+    def apply(self, trees: FloatArray, classic: FloatArray | None) -> FloatArray:
+        """The ranking score from the trees' log-odds and the classic's values."""
+        if self.classic is None or classic is None:
+            return trees
+        logged = np.log(classic + self.eps)
+        if self.pure:
+            return np.asarray(logged + 1e-6 * np.tanh(trees / 20.0), dtype=np.float64)
+        return np.asarray(trees + self.weight * logged, dtype=np.float64)
+
+
+def classic_values(
+    name: str, ctx: PairContext, u: IntArray, v: IntArray, x: FloatArray
+) -> FloatArray:
+    """The classic predictor ``name`` of the pairs, from their feature rows ``x``."""
+    if name == "preferential_attachment":
+        return np.asarray(ctx.degree[u] * ctx.degree[v], dtype=np.float64)
+    if name == "jaccard":
+        return np.asarray(x[:, COLUMN["jaccard"]], dtype=np.float64)
+    return np.asarray(np.expm1(x[:, COLUMN[name]]), dtype=np.float64)
+
+
+def classic_eps(name: str, ctx: PairContext) -> float:
+    """Half the smallest positive value of the classic ``name`` on the map."""
+    d = ctx.degree[ctx.degree > 0]
+    top = float(d.max()) if len(d) else 1.0
+    smallest = {
+        "common_neighbours": 1.0,
+        "jaccard": 1.0 / max(2.0 * top, 1.0),
+        "adamic_adar": 1.0 / np.log(max(top, 2.0)),
+        "resource_allocation": 1.0 / max(top, 1.0),
+        "preferential_attachment": 1.0,
+    }[name]
+    return 0.5 * float(smallest)
 
 
 @dataclass
@@ -77,25 +169,52 @@ class LinkModel:
     far: Stratum
     inner_year: int | None
     info: dict[str, object] = field(default_factory=dict)
+    form: Form = field(default_factory=Form)
+    bridging_form: Form = field(default_factory=Form)
 
-    def log_odds(
-        self, ctx: PairContext, u: IntArray, v: IntArray, structure: FloatArray | None = None
-    ) -> FloatArray:
-        """Calibrated log-odds that ``u[i]`` and ``v[i]`` tie in the future (``structure``:
-        see :func:`~maillage.recommend.features.pair_features`)."""
+    def scores(
+        self,
+        ctx: PairContext,
+        u: IntArray,
+        v: IntArray,
+        structure: FloatArray | None = None,
+        *,
+        bridging: bool = False,
+    ) -> tuple[FloatArray, FloatArray]:
+        """The ranking score of the model's form (``bridging``: of the form chosen on the
+        cross-world ties) and the trees' calibrated log-odds."""
+        form = self.bridging_form if bridging else self.form
         x = pair_features(ctx, u, v, structure)
+        trees = self._trees(x)
+        classic = classic_values(form.classic, ctx, u, v, x) if form.classic else None
+        return form.apply(trees, classic), trees
+
+    def _trees(self, x: FloatArray) -> FloatArray:
         near = x[:, COLUMN["common_neighbours"]] > 0
-        out = np.empty(len(u))
+        out = np.empty(len(x))
         for mask, stratum in ((near, self.near), (~near, self.far)):
             if mask.any():
                 out[mask] = _stratum_score(stratum, x[mask])
         return out
 
+    def log_odds(
+        self, ctx: PairContext, u: IntArray, v: IntArray, structure: FloatArray | None = None
+    ) -> FloatArray:
+        """The ranking score of each pair (``structure``: see
+        :func:`~maillage.recommend.features.pair_features`): the trees' calibrated
+        log-odds that ``u[i]`` and ``v[i]`` tie in the future, in the form chosen on the
+        map's own history (module docstring, step 6)."""
+        return self.scores(ctx, u, v, structure)[0]
+
     def probability(
         self, ctx: PairContext, u: IntArray, v: IntArray, structure: FloatArray | None = None
     ) -> FloatArray:
-        """Probability in (0, 1) of a future tie for each pair."""
-        return 1.0 / (1.0 + np.exp(-np.clip(self.log_odds(ctx, u, v, structure), -60, 60)))
+        """Calibrated probability in (0, 1) of a future tie for each pair (the trees)."""
+        return _sigmoid(self.scores(ctx, u, v, structure)[1])
+
+
+def _sigmoid(x: FloatArray) -> FloatArray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -60, 60))), dtype=np.float64)
 
 
 def _stratum_score(stratum: Stratum, x: FloatArray) -> FloatArray:
@@ -146,10 +265,12 @@ def fit_model(
     n_trees: int = 60,
     snapshots: int = 5,
     share: float = 0.2,
+    select: bool = True,
 ) -> LinkModel:
     """Fit a :class:`LinkModel` on the ties of ``graph`` formed before ``ref_year``.
 
-    See the module docstring for the procedure. Deterministic for a given seed.
+    See the module docstring for the procedure (``select``: choose the form on an inner
+    split, step 6). Deterministic for a given seed.
     """
     years = graph.pair_year
     ref = ref_year if ref_year is not None else (int(years.max()) + 1 if len(years) else 0)
@@ -158,7 +279,13 @@ def fit_model(
     windows = _windows(years, ref, inner, snapshots, share)
     masks = _masks(graph, ref, windows, rng)
     cap = max(max_positives // len(masks), 1)
-    samples = [_snapshot(graph, mask, rng, negative_ratio, cap) for mask in masks]
+    if windows:
+        samples = [
+            _window_sample(graph, window, mask, seed, negative_ratio, cap)
+            for window, mask in zip(windows, masks, strict=True)
+        ]
+    else:
+        samples = [_snapshot(graph, masks[0], rng, negative_ratio, cap)]
     strata = [
         _fit_stratum([s[k] for s in samples], rng, min_positives, n_trees, by_paths=k == 0)
         for k in (0, 1)
@@ -169,7 +296,170 @@ def fit_model(
         "windows": [list(w) for w in windows],
         "positives": sum(s[0].positives + s[1].positives for s in samples),
     }
-    return LinkModel(near=strata[0], far=strata[1], inner_year=inner, info=info)
+    fitted = LinkModel(near=strata[0], far=strata[1], inner_year=inner, info=info)
+    if select and inner is not None:
+        kwargs = {
+            "negative_ratio": negative_ratio,
+            "max_positives": max_positives,
+            "n_trees": n_trees,
+            "snapshots": snapshots,
+            "share": share,
+        }
+        form, bridging, table = select_form(
+            graph, inner, ref, seed=seed, min_positives=min_positives, **kwargs
+        )
+        fitted.form, fitted.bridging_form = form, bridging
+        info["form"], info["bridging_form"] = form.name, bridging.name
+        info["selection"] = table
+    if select:
+        graph.cache.pop(CONTEXTS, None)
+    return fitted
+
+
+CONTEXTS = "fit_contexts"  # graph.cache key of the contexts shared while fitting
+
+
+def _window_sample(
+    graph: ActorGraph,
+    window: tuple[int, int],
+    masks: tuple[int, BoolArray, BoolArray],
+    seed: int,
+    negative_ratio: int,
+    cap: int,
+) -> tuple[Sample, Sample]:
+    """:func:`_snapshot` of the label window ``[cut, end)``, drawn with a generator of
+    its own, seeded by the seed and the window: a window's rows do not depend on how
+    many other windows were drawn before it."""
+    rng = np.random.default_rng((seed, *window, negative_ratio, cap))
+    return _snapshot(graph, masks, rng, negative_ratio, cap)
+
+
+def _context(graph: ActorGraph, cut: int, known: BoolArray | None = None) -> PairContext:
+    """:func:`pair_context` at ``cut``, shared by the snapshots of the outer and inner fits
+    that cut at the same year (the communities are the costly part)."""
+    dated = (graph.pair_year < cut) | (graph.pair_year == NO_YEAR)
+    if known is not None and not np.array_equal(known, dated):
+        return pair_context(graph, ref_year=cut, known=known)
+    shared: dict[int, PairContext] = graph.cache.setdefault(CONTEXTS, {})
+    if cut not in shared:
+        shared[cut] = pair_context(graph, ref_year=cut)
+    return shared[cut]
+
+
+def candidate_forms(ctx: PairContext) -> list[Form]:
+    """The trees, each classic alone, and the blends (module docstring, step 6)."""
+    forms = [Form()]
+    for name in CLASSICS:
+        eps = classic_eps(name, ctx)
+        forms.append(Form(name, pure=True, eps=eps))
+        forms.extend(Form(name, weight=w, eps=eps) for w in BLEND_WEIGHTS)
+    return forms
+
+
+def cross_world(graph: ActorGraph, u: IntArray, v: IntArray) -> BoolArray:
+    """Pairs of two known, different worlds (the pairs the bridging mode favours)."""
+    w = graph.world
+    return np.asarray((w[u] != w[v]) & (w[u] != UNKNOWN_WORLD) & (w[v] != UNKNOWN_WORLD))
+
+
+@dataclass
+class InnerSplit:
+    """Precision@L of every candidate form on the inner split, over all pairs (``all``,
+    ``ties`` test ties) and over the cross-world pairs only (``cross``, ``cross_ties``)."""
+
+    forms: list[Form]
+    all: list[float]
+    cross: list[float]
+    ties: int
+    cross_ties: int
+
+
+def inner_precision(graph: ActorGraph, trees: LinkModel, cut: int, end: int) -> InnerSplit:
+    """Precision@L of every candidate form on the ties formed in ``[cut, end)`` between
+    actors present before ``cut``, ranked over the evaluation's pool at ``cut``, the
+    trees of ``trees`` (fitted before ``cut``) giving the log-odds; and the same among
+    cross-world pairs and ties, as the bridging mode is evaluated."""
+    ctx = _context(graph, cut)
+    present = ctx.degree > 0
+    years, src, dst = graph.pair_year, graph.pair_src, graph.pair_dst
+    test = (years >= cut) & (years < end) & present[src] & present[dst]
+    keys = np.sort(src[test] * graph.n + dst[test])
+    l_cross = int(cross_world(graph, src[test], dst[test]).sum())
+    forms = candidate_forms(ctx)
+    l_size = len(keys)
+    if l_size == 0:
+        return InnerSplit(forms, [0.0] * len(forms), [0.0] * len(forms), 0, 0)
+    tops = [TopL(l_size) for _ in forms]
+    cross_tops = [TopL(max(l_cross, 1)) for _ in forms]
+    offset = 0
+    for u, v, st in pool_blocks(ctx, l_size):
+        k = np.minimum(u, v) * graph.n + np.maximum(u, v)
+        pos = np.minimum(np.searchsorted(keys, k), len(keys) - 1)
+        truth, order = keys[pos] == k, offset + np.arange(len(u))
+        offset += len(u)
+        cross = cross_world(graph, u, v)
+        x = pair_features(ctx, u, v, st)
+        base = trees._trees(x)
+        classic = {name: classic_values(name, ctx, u, v, x) for name in CLASSICS}
+        for form, top, cross_top in zip(forms, tops, cross_tops, strict=True):
+            score = form.apply(base, classic[form.classic] if form.classic else None)
+            top.add(score, order, truth)
+            cross_top.add(score[cross], order[cross], truth[cross])
+    return InnerSplit(
+        forms,
+        [top.precision(l_size) for top in tops],
+        [top.precision(l_cross) if l_cross else 0.0 for top in cross_tops],
+        l_size,
+        l_cross,
+    )
+
+
+def _chosen(forms: list[Form], precision: list[float], l_size: int, least: int) -> Form:
+    """The form applied after the inner split (module docstring, step 6): the first best
+    one there, except that a blend's weight is halved when the half-weight blend also
+    holds the best classic's precision there (the inner trees learn from less history
+    than the final ones, so the weight that best corrects them overstates what the
+    final trees need)."""
+    if l_size < least:
+        return Form()
+    best = int(np.argmax(precision))  # the first of the best
+    chosen = forms[best]
+    if chosen.classic is None or chosen.pure:
+        return chosen
+    classics = max(p for f, p in zip(forms, precision, strict=True) if f.pure)
+    for form, p in zip(forms, precision, strict=True):
+        halved = form.classic == chosen.classic and not form.pure
+        if halved and form.weight == chosen.weight / 2 and p >= classics:
+            return form
+    return chosen
+
+
+def select_form(
+    graph: ActorGraph,
+    cut: int,
+    ref: int,
+    *,
+    seed: int = 0,
+    min_positives: int = 30,
+    **kwargs: int | float,
+) -> tuple[Form, Form, dict[str, object]]:
+    """The forms with the best precision@L on the inner split ``[cut, ref)`` (the trees
+    when no classic beats them; module docstring, step 6), over all pairs and over the
+    cross-world pairs (for the bridging mode), and the table of every form's precision."""
+    trees = fit_model(graph, cut, seed=seed, select=False, min_positives=min_positives, **kwargs)  # type: ignore[arg-type]
+    split = inner_precision(graph, trees, cut, ref)
+    table: dict[str, object] = {
+        "inner_year": cut,
+        "l": split.ties,
+        "l_cross": split.cross_ties,
+        "precision_at_l": {f.name: p for f, p in zip(split.forms, split.all, strict=True)},
+        "cross_precision_at_l": {f.name: p for f, p in zip(split.forms, split.cross, strict=True)},
+    }
+    return (
+        _chosen(split.forms, split.all, split.ties, min_positives),
+        _chosen(split.forms, split.cross, split.cross_ties, min_positives),
+        table,
+    )
 
 
 def _windows(
@@ -208,7 +498,7 @@ def _snapshot(
 ) -> tuple[Sample, Sample]:
     """Near and far training rows: features before the cut, labels in the window."""
     cut, known, labelled = masks
-    ctx = pair_context(graph, ref_year=cut, known=known)
+    ctx = _context(graph, cut, known)
     present = ctx.degree > 0
     pu, pv = graph.pair_src[labelled], graph.pair_dst[labelled]
     keep = present[pu] & present[pv]

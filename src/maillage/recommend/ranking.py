@@ -42,6 +42,10 @@ class TopL:
         """Merge a block of scored pairs, keeping the best ``size`` (with their ``key``,
         when given: which pairs made the top)."""
         key = np.zeros(len(score), np.int64) if key is None else key
+        if len(score) > self.size:  # only what can enter the top (equal scores kept)
+            floor = np.partition(score, len(score) - self.size)[len(score) - self.size]
+            keep = score >= floor
+            score, order, truth, key = score[keep], order[keep], truth[keep], key[keep]
         s, o, t = np.r_[self.score, score], np.r_[self.order, order], np.r_[self.truth, truth]
         k = np.r_[self.key, key]
         if len(s) > self.size:

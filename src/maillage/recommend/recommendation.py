@@ -20,11 +20,11 @@ from maillage.analysis.coverage import (
     reach_keys,
 )
 from maillage.analysis.filter import GraphFilter, needs_in, territory_mask
-from maillage.analysis.graph import UNKNOWN_WORLD, WORLDS, ActorGraph, FloatArray, IntArray
+from maillage.analysis.graph import WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.recommend.candidates import candidates, complementary
 from maillage.recommend.explain import Reasons, TerritoryNames, explain_pair, matching_needs
 from maillage.recommend.features import PairContext, pair_context
-from maillage.recommend.model import LinkModel, fit_model
+from maillage.recommend.model import LinkModel, cross_world, fit_model
 from maillage.recommend.store import ModelStore
 from maillage.recommend.structure import two_step
 
@@ -111,8 +111,7 @@ def mode_scores(
         raise ValueError(f"mode inconnu : {mode!r} (likely ou bridging)")
     if mode == "likely":
         return p
-    w = ctx.graph.world
-    cross = (w[u] != w[v]) & (w[u] != UNKNOWN_WORLD) & (w[v] != UNKNOWN_WORLD)
+    cross = cross_world(ctx.graph, u, v)
     themed = np.asarray(ctx.themes[u].multiply(ctx.themes[v]).sum(axis=1)).ravel() > 0
     if needs:
         themed |= np.array(
@@ -149,8 +148,8 @@ def recommend_for_actor(
     u = graph.vertex(actor_id)
     cand, structure = candidates(ctx, u)
     us = np.full(len(cand), u, dtype=np.int64)
-    p = model.probability(ctx, us, cand, structure)
-    score = mode_scores(ctx, p, us, cand, mode, needs)
+    rank, p = _probabilities(model, ctx, us, cand, structure, mode=mode)
+    score = mode_scores(ctx, rank, us, cand, mode, needs)
     order = _ranking(graph, score, cand)[:top]
     return [
         {
@@ -163,6 +162,23 @@ def recommend_for_actor(
         }
         for i in order
     ]
+
+
+def _probabilities(
+    model: LinkModel,
+    ctx: PairContext,
+    u: IntArray,
+    v: IntArray,
+    structure: FloatArray | None = None,
+    *,
+    mode: str = "likely",
+) -> tuple[FloatArray, FloatArray]:
+    """The ranking score of ``mode`` (the bridging mode ranks by the form chosen on the
+    cross-world ties) squashed into (0, 1), and the calibrated probability."""
+    score, trees = model.scores(ctx, u, v, structure, bridging=mode == "bridging")
+    return 1.0 / (1.0 + np.exp(-np.clip(score, -60, 60))), 1.0 / (
+        1.0 + np.exp(-np.clip(trees, -60, 60))
+    )
 
 
 def _ranking(graph: ActorGraph, score: FloatArray, cand: IntArray) -> list[int]:
@@ -220,8 +236,8 @@ def recommend_for_territory(
     members = np.flatnonzero(territory_mask(graph, within or territory))
     local_needs = needs_in(needs, part, parents)
     u, v = territory_pairs(ctx, members)
-    p = model.probability(ctx, u, v)
-    score = mode_scores(ctx, p, u, v, mode, local_needs)
+    rank, p = _probabilities(model, ctx, u, v, mode=mode)
+    score = mode_scores(ctx, rank, u, v, mode, local_needs)
     order = np.lexsort((v, u, -score))[:top]
     links = [
         _pair_entry(ctx, int(u[i]), int(v[i]), score[i], p[i], local_needs, lang, territory_names)

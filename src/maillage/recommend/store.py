@@ -21,7 +21,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,9 @@ from maillage.analysis.graph import ActorGraph
 from maillage.recommend import affinity, boosting, features, model, sampling, structure
 from maillage.recommend.boosting import BoostedTrees, Tree
 from maillage.recommend.features import FEATURES
-from maillage.recommend.model import LinkModel, Stratum, fit_model
+from maillage.recommend.model import Form, LinkModel, Stratum, fit_model
 
-FORMAT = 1  # bump when the archive layout changes
+FORMAT = 3  # bump when the archive layout changes
 SUFFIX = ".npz"
 _CODE = (affinity, boosting, features, model, sampling, structure)
 _TREE_PARAMS = ("n_trees", "depth", "learning_rate", "bins", "min_leaf", "l2", "subsample", "seed")
@@ -137,6 +137,8 @@ def save_model(fitted: LinkModel, path: Path) -> None:
         "features": np.array(FEATURES),
         "inner_year": np.int64(-1 if fitted.inner_year is None else fitted.inner_year),
         "info": np.array(json.dumps(fitted.info, sort_keys=True)),
+        "form": np.array(json.dumps(asdict(fitted.form), sort_keys=True)),
+        "bridging_form": np.array(json.dumps(asdict(fitted.bridging_form), sort_keys=True)),
         **_stratum_arrays("near", fitted.near),
         **_stratum_arrays("far", fitted.far),
     }
@@ -163,6 +165,8 @@ def load_model(path: Path) -> LinkModel:
                     far=_stratum("far", z),
                     inner_year=None if inner < 0 else inner,
                     info=json.loads(str(z["info"])),
+                    form=Form(**json.loads(str(z["form"]))),
+                    bridging_form=Form(**json.loads(str(z["bridging_form"]))),
                 )
                 if same
                 else None

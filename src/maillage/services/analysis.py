@@ -46,6 +46,7 @@ from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, MaillageError, NotFound
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.recommend import MODES, evaluate_graph, recommend_for_actor, recommend_for_territory
+from maillage.recommend.evaluation import METHODS as EVALUATED_METHODS
 from maillage.recommend.recommendation import PairEnd as PairEnd  # shapes of the answers
 from maillage.recommend.recommendation import Recommendation as Recommendation
 from maillage.recommend.recommendation import TerritoryRecommendations as TerritoryRecommendations
@@ -68,7 +69,7 @@ from maillage.storage.tables import (
 )
 
 EMPTY: frozenset[str] = frozenset()
-QUALITY_METHODS = ("model", "adamic_adar", "preferential_attachment")
+QUALITY_METHODS = EVALUATED_METHODS  # the model and every classic predictor
 QUALITY_KEYS = ("auc", "precision_at_l", "hits_at_10", "mrr")
 
 
