@@ -109,8 +109,14 @@ def _print_relations(relations: dict[str, Any]) -> None:
         console.print(f"  [bold]{title}[/bold]")
         for name, count in coverage[key].items():
             console.print(f"    {escape(name)} : {count}", highlight=False)
+    print_relation_report(relations["report"])
+
+
+def print_relation_report(report: dict[str, dict[str, int]]) -> None:
+    """The relations drawn per rule and the ends left unidentified per reason, section
+    by section (the demo's summary and ``maillage import``'s)."""
     for key, title in _SECTIONS:
-        if found := relations["report"].get(key):
+        if found := report.get(key):
             console.print(f"  [bold]{title}[/bold]")
             for name, count in found.items():
                 console.print(f"    {escape(name)} : {count}", highlight=False)
