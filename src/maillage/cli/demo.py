@@ -95,6 +95,8 @@ _SECTIONS = (
     ("holders_unknown", "Structure porteuse inconnue, par raison"),
     ("carriers", "Porteurs des France Services par règle"),
     ("carriers_unknown", "Porteur de France Services non identifié, par raison"),
+    ("memberships", "Adhésions à un réseau porteur (data·inclusion)"),
+    ("networks_unknown", "Réseau porteur sans acteur, par raison"),
 )
 
 
