@@ -20,6 +20,7 @@ from maillage.web.routes.pages import (
     figures,
     results,
     territory_code,
+    ResearchLayer,
     territory_context,
 )
 from maillage.web.schemas import (
@@ -161,10 +162,12 @@ def territory(
     db: Db,
     lang: LangDep,
     code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
+    research: ResearchLayer = False,
 ) -> TerritoryAnswer:
-    """A territory (code, postcode or name): indicators, needs, actors by world, mixing;
-    ``analysis_url`` gives its measures and recommendations from the analysis."""
-    page = territory_context(request, db, code, lang)
+    """A territory (code, postcode or name): indicators, needs, actors by world, mixing
+    (the research layer with ``research=true``); ``analysis_url`` gives its measures and
+    recommendations from the analysis."""
+    page = territory_context(request, db, code, lang, research)
     url = analysis_url(request, "territory", "api_territory_analysis", code=page["code"])
     return {**page, "analysis_url": url}
 
