@@ -14,13 +14,13 @@ from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
 from maillage.web.routes.pages import (
+    ResearchLayer,
     actor_context,
     analysis_block,
     analysis_url,
     figures,
     results,
     territory_code,
-    ResearchLayer,
     territory_context,
 )
 from maillage.web.schemas import (
