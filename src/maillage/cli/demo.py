@@ -95,6 +95,8 @@ _SECTIONS = (
     ("holders_unknown", "Structure porteuse inconnue, par raison"),
     ("carriers", "Porteurs des France Services par règle"),
     ("carriers_unknown", "Porteur de France Services non identifié, par raison"),
+    ("memberships", "Adhésions à un réseau porteur (data·inclusion)"),
+    ("networks_unknown", "Réseau porteur sans acteur, par raison"),
 )
 
 
@@ -109,8 +111,14 @@ def _print_relations(relations: dict[str, Any]) -> None:
         console.print(f"  [bold]{title}[/bold]")
         for name, count in coverage[key].items():
             console.print(f"    {escape(name)} : {count}", highlight=False)
+    print_relation_report(relations["report"])
+
+
+def print_relation_report(report: dict[str, dict[str, int]]) -> None:
+    """The relations drawn per rule and the ends left unidentified per reason, section
+    by section (the demo's summary and ``maillage import``'s)."""
     for key, title in _SECTIONS:
-        if found := relations["report"].get(key):
+        if found := report.get(key):
             console.print(f"  [bold]{title}[/bold]")
             for name, count in found.items():
                 console.print(f"    {escape(name)} : {count}", highlight=False)

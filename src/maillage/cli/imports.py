@@ -29,6 +29,7 @@ from maillage.cli.common import (
     shortened,
     shown_value,
 )
+from maillage.cli.demo import print_relation_report
 from maillage.model.errors import InvalidInput
 from maillage.model.records import ImportIssue
 from maillage.services.importing import FORMATS, ImportReport, import_file
@@ -195,6 +196,20 @@ def _print(report: ImportReport) -> None:
         console.print(f"  {len(report.warnings)} avertissement(s) (réparations) : --report")
     if report.batch_id:
         console.print(f"  Annuler cet import : maillage undo --batch {report.batch_id}")
+    if report.relations is not None:
+        _print_relations(report.relations)
+
+
+def _print_relations(relations: dict[str, Any]) -> None:
+    """The relations drawn after the import: links created per kind, then per rule and
+    per reason left (:func:`maillage.services.relations.derive_relations`)."""
+    created = relations["created"]
+    shown = " · ".join(f"{kind} {n}" for kind, n in sorted(created.items())) or "aucun nouveau"
+    console.print(f"  relations tirées des données : {shown} · acteurs créés "
+                  f"{relations['actors_created']}", highlight=False)  # fmt: skip
+    print_relation_report(relations["report"])
+    for batch_id in relations["batch_ids"]:
+        console.print(f"  Annuler ces relations : maillage undo --batch {batch_id}")
 
 
 MESSAGE_LIMIT = 600

@@ -37,6 +37,7 @@ from maillage.model.records import ActorRecord, ImportIssue
 
 __all__ = [
     "attach_services",
+    "network_typology",
     "parse_data_inclusion",
     "read_data_inclusion",
     "read_data_inclusion_xlsx",
@@ -104,6 +105,11 @@ def _check(record: Mapping[str, Any], kind: str, log: RowLog) -> dict[str, Any]:
     for key, problems in field_problems(_validator(kind), schema, present).items():
         log.error(key, record.get(key), "; ".join(problems))
     return present
+
+
+def network_typology(value: str) -> str | None:
+    """The lieux typology (``ASSO``, ``CCAS``…) of a ``reseaux_porteurs`` value, if any."""
+    return _NETWORK_TYPOLOGY.get(value)
 
 
 def _structure_actor(data: Mapping[str, Any], source: str | None) -> ActorRecord:

@@ -6,7 +6,8 @@ keys (``"acheteur.id"``). For each record the buyer (``acheteur``, or
 ``autoriteConcedante`` for a concession) and each supplier (``titulaires`` /
 ``concessionnaires``) become actors, and each buyer-supplier pair a directed
 ``LinkRecord(kind="public_contract")`` dated by ``dateNotification`` (``dateSignature``
-for concessions) with ``amount`` = ``montant`` (``valeurGlobale``). When a contract has
+for concessions) with ``amount`` = ``montant`` (``valeurGlobale``), themed by its
+object (:func:`maillage.io.themes.object_themes`, the keywords in ``extra``). When a contract has
 several suppliers each link carries the whole amount and ``extra["shared_between"]``.
 
 A record is rejected when it has no buyer, no supplier, or a SIRET that fails its
@@ -26,6 +27,7 @@ from maillage.io import values as v
 from maillage.io.classify import apply_classification
 from maillage.io.columns import canonical_columns, canonical_records
 from maillage.io.result import ParseResult, RowLog, dedupe_actors
+from maillage.io.themes import object_themes
 from maillage.io.unreadable import json_objects, parse_json_bytes, read_data
 from maillage.model.records import ActorRecord, LinkRecord
 
@@ -212,6 +214,10 @@ def _links(
     if len(suppliers) > 1:
         extra["shared_between"] = len(suppliers)
     ref = v.clean_text(record.get("uid")) or v.clean_text(record.get("id"))
+    purpose = v.clean_text(record.get("objet"))
+    themes, keywords = object_themes(purpose)
+    if keywords:
+        extra["themes_mots_cles"] = keywords
     return [
         LinkRecord(
             source_key=buyer.key,
@@ -221,7 +227,8 @@ def _links(
             amount=amount,
             weight=amount,
             start_date=start,
-            purpose=v.clean_text(record.get("objet")),
+            purpose=purpose,
+            themes=list(themes),
             source=source,
             source_ref=ref,
             evidence=f"DECP {ref}" if ref else None,

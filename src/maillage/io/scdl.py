@@ -3,7 +3,8 @@
 Each row is a grant: the funder (``nomAttribuant``/``idAttribuant``) and the beneficiary
 (``nomBeneficiaire``/``idBeneficiaire``/``rnaBeneficiaire``) become actors, and the grant a
 directed ``LinkRecord(kind="funding")`` dated by ``dateConvention`` with ``amount``
-(``montant``) and ``purpose`` (``objet``).
+(``montant``) and ``purpose`` (``objet``), themed by its object
+(:func:`maillage.io.themes.object_themes`, the keywords in ``extra``).
 
 Rows are checked against the shipped ``schema.json`` (required, types, patterns, enums,
 lengths, bounds) and its custom checks (SIRET check digit on ``idAttribuant`` and
@@ -32,6 +33,7 @@ from maillage.io.columns import canonical_columns
 from maillage.io.reading import Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog, dedupe_actors
 from maillage.io.tableschema import TableSchema, load_schema
+from maillage.io.themes import object_themes
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
 __all__ = ["SCDL_SCHEMA", "parse_scdl", "read_scdl"]
@@ -175,6 +177,9 @@ def _link(
 ) -> LinkRecord:
     """The funding link of one grant row."""
     extra = {k: typed[k] for k in _LINK_EXTRA if k in typed}
+    themes, keywords = object_themes(typed.get("objet"))
+    if keywords:
+        extra["themes_mots_cles"] = keywords
     return LinkRecord(
         source_key=funder.key,
         target_key=beneficiary.key,
@@ -185,6 +190,7 @@ def _link(
         start_date=typed.get("dateConvention"),
         end_date=typed.get("dateFin"),
         purpose=typed.get("objet"),
+        themes=themes,
         evidence=f"{file or 'SCDL'}, ligne {row}",
         source=source,
         source_ref=typed.get("idSubvention") or typed.get("referenceDecision"),

@@ -102,7 +102,7 @@ def _unpacked(shipped: str, into: Path) -> Path:
 def _import(db: sa.Engine, spec: DemoFile, into: Path) -> ImportReport:
     return import_file(
         db=db, fmt=spec.fmt, path=_unpacked(spec.shipped, into), source=spec.source,
-        partial=True, user="demo", file=spec.name,
+        partial=True, user="demo", file=spec.name, relations=False,
     )  # fmt: skip
 
 
@@ -125,7 +125,8 @@ def build_demo(
         for spec in FILES:
             say(f"import {spec.fmt} : {spec.name}")
             report = _import(db, spec, Path(folder))
-            summary = {k: v for k, v in report.to_dict().items() if k not in ("issues", "warnings")}
+            summary = {k: v for k, v in report.to_dict().items()
+                       if k not in ("issues", "warnings", "relations")}  # fmt: skip
             reports.append({**summary, "issues": len(report.issues),
                             "warnings": len(report.warnings)})  # fmt: skip
     say("relations : programmes nationaux, structures porteuses")

@@ -23,6 +23,16 @@ read: ``evidence`` and ``extra``) and dated where the source dates it:
   actors of the taxonomy; La Poste is the live actor of its SIREN when there is one), a
   commune or EPCI of the site's département by its name; a carrier the name cannot
   identify is reported with the words that name it.
+- **membership** (structure -> network): each ``reseaux_porteurs`` value of a
+  data·inclusion structure (:data:`NETWORKS`, the shipped vocabulary) names the network
+  that carries it: the national actor of the taxonomy it names (La Poste, France
+  Services…), else the network's own actor (made once, classified by its typology and
+  name). A value that names a kind of structure (communes, CCAS…) names no one actor:
+  reported by value.
+
+Grants (SCDL, funder -> beneficiary) and public contracts (DECP, buyer -> supplier)
+are links of their import (:mod:`maillage.io.scdl`, :mod:`maillage.io.decp`), themed
+by their object there; an end they cannot identify is a rejected row of the import.
 
 Every write is one audited batch (``maillage undo --batch N`` removes it).
 """
@@ -30,16 +40,21 @@ Every write is one audited batch (``maillage undo --batch N`` removes it).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import sqlalchemy as sa
 
 from maillage.geo import load_geography
 from maillage.geo.geography import Geography
+from maillage.io.classify import classify
+from maillage.io.data_inclusion import network_typology
 from maillage.io.france_services import affiliation, carrier_claim
 from maillage.io.mediation import Affiliation, affiliations
 from maillage.model import taxonomy
@@ -59,8 +74,11 @@ FRANCE_SERVICES = "france-services"
 SOURCE = "maillage-relations"
 """The source of the actors this module makes (programmes, national carriers, collectivités)."""
 NATIONAL = "national_actors"
-TIED_KINDS = ("holding", "funding", "public_contract")
-"""Kinds of the links that tie a place to another actor (holder, carrier, funder, contractor)."""
+TIED_KINDS = ("holding", "funding", "public_contract", "membership")
+"""Kinds of the links that tie a place to another actor (holder, carrier, funder,
+contractor, network)."""
+NETWORKS = "data-inclusion-reseaux-porteurs-v1.json"
+"""The ``reseaux_porteurs`` vocabulary with the kind of each value (in ``data/schemas``)."""
 
 
 @dataclass
@@ -113,13 +131,15 @@ def _places(conn: sa.Connection) -> list[_Place]:
     return places
 
 
-def _add_files(conn: sa.Connection, places: list[_Place]) -> None:
-    """The file each place was last written from, per place source (its import run)."""
+def _add_files(
+    conn: sa.Connection, places: list[_Place], sources: Iterable[str] = PLACE_SOURCES
+) -> None:
+    """The file each place was last written from, per source (its import run)."""
     by_id = {p.id: p for p in places}
     query = (
         sa.select(change.c.entity_id, import_run.c.source, import_run.c.file)
         .join(import_run, import_run.c.batch_id == change.c.batch_id)
-        .where(change.c.entity == "actor", import_run.c.source.in_(PLACE_SOURCES))
+        .where(change.c.entity == "actor", import_run.c.source.in_(sorted(set(sources))))
         .order_by(change.c.id)
     )
     for actor_id, source, file in conn.execute(query):
@@ -279,7 +299,11 @@ def _hold(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
             plan.report["holders_unknown"][f"{scheme.upper()} porté par plusieurs acteurs"] += 1
             return
     siren = place.numbers.get("siren")
-    target = _collectivite(plan, others, geo, siren) if siren else None
+    national = {t.data.get("siren"): t.code for t in taxonomy.load(NATIONAL)}
+    if siren and siren in national:  # La Poste, whether or not a carrier made it yet
+        target: int | str | None = _national(plan, others, national[siren])
+    else:
+        target = _collectivite(plan, others, geo, siren) if siren else None
     if target is not None:
         _hold_link(plan, target, place, _pivot_rule(others, target, "siren"), "siren", siren or "")
         return
@@ -377,6 +401,54 @@ def _holder_of(plan: _Plan, others: _Others, geo: Geography, siren: str) -> int 
     return found[0] if len(found) == 1 else _collectivite(plan, others, geo, siren)
 
 
+def _members(conn: sa.Connection) -> list[_Place]:
+    """The live actors naming networks in ``reseaux_porteurs`` (data·inclusion structures)."""
+    live = sa.and_(actor.c.deleted_at.is_(None), actor.c.merged_into_id.is_(None))
+    named = sa.cast(actor.c.extra, sa.String).like("%reseaux_porteurs%")
+    cols = (actor.c.id, actor.c.name, actor.c.source, actor.c.source_ref, actor.c.extra)
+    found = []
+    for row in conn.execute(sa.select(*cols).where(live, named).order_by(actor.c.id)):
+        extra = dict(row.extra or {})
+        if isinstance(extra.get("reseaux_porteurs"), list) and extra["reseaux_porteurs"]:
+            found.append(_Place(row.id, row.name, row.source or "?", False, row.source_ref, {},
+                                None, extra))  # fmt: skip
+    _add_files(conn, found, {m.source for m in found})
+    return found
+
+
+@cache
+def _networks() -> dict[str, dict[str, str]]:
+    """The ``reseaux_porteurs`` vocabulary: value -> label, kind, national actor."""
+    path = resources.files("maillage") / "data" / "schemas" / NETWORKS
+    return dict(json.loads(path.read_text("utf-8"))["values"])
+
+
+def _join(plan: _Plan, others: _Others, member: _Place) -> None:
+    """The membership links of a structure to the networks that carry it, or the reasons."""
+    for value in dict.fromkeys(str(v) for v in member.extra["reseaux_porteurs"]):
+        entry = _networks().get(value)
+        if entry is None:
+            plan.report["networks_unknown"][f"« {value} » hors du vocabulaire"] += 1
+            continue
+        if entry["kind"] == "type":
+            plan.report["networks_unknown"][f"{entry['label']} (type de structure)"] += 1
+            continue
+        if "national" in entry:
+            target = _national(plan, others, entry["national"])
+        else:
+            found = classify(typologies=[t for t in (network_typology(value),) if t],
+                             name=entry["label"])  # fmt: skip
+            values = {"name": entry["label"], "world": found.world if found else None,
+                      "category": found.category if found else None,
+                      "classification_rule": found.rule if found else None,
+                      "source_ref": f"reseau:{value}",
+                      "extra": {"role": "reseau", "reseaux_porteurs": value}}  # fmt: skip
+            target = _target(plan, others, f"reseau:{value}", values)
+        evidence = _evidence(member, member.source, "reseaux_porteurs", value)
+        _link(plan, member.id, target, "membership", f"reseaux_porteurs → {value}", evidence)
+        plan.report["memberships"][entry["label"]] += 1
+
+
 def _existing(conn: sa.Connection, kinds: Iterable[str]) -> set[tuple[int, int, str]]:
     query = sa.select(link.c.source_id, link.c.target_id, link.c.kind).where(
         link.c.kind.in_(list(kinds)), link.c.deleted_at.is_(None)
@@ -393,18 +465,22 @@ def derive_relations(
     "batch_ids", "report": {section: {reason or rule: n}}}``; the sections are
     ``affiliations`` (per programme), ``labels_unknown``, ``affiliations_missing``,
     ``holders`` and ``holders_unknown`` (the pivot rule), ``carriers`` and
-    ``carriers_unknown`` (France Services only). Safe to run again.
+    ``carriers_unknown`` (France Services only), ``memberships`` (per network) and
+    ``networks_unknown`` (data·inclusion structures). Safe to run again.
     """
     geo = geography or load_geography()
     with db.connect() as conn:
         places = _places(conn)
+        members = _members(conn)
         others = _Others(conn, {p.id for p in places})
-        existing = _existing(conn, ("affiliation", "holding"))
+        existing = _existing(conn, ("affiliation", "holding", "membership"))
     plan = _Plan()
     for place in places:  # programmes and carriers first: a holder may be one of them
         _affiliate(plan, others, place)
         if place.is_fs:
             _carry(plan, others, geo, place)
+    for member in members:  # before the pivots too: a network may be a holder
+        _join(plan, others, member)
     for place in places:
         _hold(plan, others, geo, place)
     batch_ids, made = _make_actors(db, plan, user)
@@ -412,6 +488,7 @@ def derive_relations(
     return {
         "places": len(places),
         "france_services": sum(p.is_fs for p in places),
+        "members": len(members),
         "created": dict(created),
         "actors_created": len(made),
         "batch_ids": batch_ids,

@@ -88,6 +88,7 @@ class TerritoryPage(Open):
     actors: int
     by_world: list[Count]
     mixing: Mixing
+    research: bool
     needs: list[dict[str, Any]]
     white_zones: list[dict[str, Any]]
     indicators: list[dict[str, Any]]

@@ -36,9 +36,10 @@ from maillage.io.unreadable import data_suffix, json_objects, load_json, open_wo
 from maillage.model.errors import InvalidInput
 from maillage.services import importing, needs  # importing: this package, used at call time
 from maillage.services.importing.report import ImportReport, Progress
+from maillage.services.relations import derive_relations
 from maillage.storage.bulk import paused_gc
 
-__all__ = ["FORMATS", "Format", "default_source", "import_file"]
+__all__ = ["FORMATS", "RELATION_FORMATS", "Format", "default_source", "import_file"]
 
 ColumnMap = dict[str, str] | None
 
@@ -342,6 +343,8 @@ FORMATS: dict[str, Format] = {
                          "territoire/indicateur/valeur/année)"),
 }  # fmt: skip
 _NAMED_BY_FILE = ("kumu", "gexf", "graphml", "network")
+RELATION_FORMATS = ("lieux", "france-services", "data-inclusion", "scdl", "decp")
+"""The formats whose import is followed by :func:`~maillage.services.relations.derive_relations`."""
 
 
 def default_source(fmt: str, path: Path) -> str:
@@ -369,13 +372,17 @@ def import_file(
     file: str | None = None,
     sheet: str | None = None,
     kind_map: Mapping[str, str] | None = None,
+    relations: bool = True,
 ) -> ImportReport:
     """Read ``path`` as ``fmt`` (a key of :data:`FORMATS`) and import it; returns the report.
 
     ``source`` defaults to :func:`default_source`; ``repair`` applies the SCDL repairs
     before the schema check; ``year`` is the indicators' year when the file has none;
     ``file`` names the file in the report (default: the path, or the table's name for
-    needs and indicators); ``sheet`` and ``kind_map``: see the module docstring. Raises
+    needs and indicators); ``sheet`` and ``kind_map``: see the module docstring. After a
+    written import of a format of :data:`RELATION_FORMATS`, ``relations`` draws the
+    relations of the stored data (:func:`maillage.services.relations.derive_relations`,
+    in ``report.relations``; the demo draws them once after all its files). Raises
     InvalidInput for an unknown format, a mapping or a sheet the format refuses, or a
     kind mapped to no link kind; a file's bad rows are in the report, never raised.
     """
@@ -388,4 +395,9 @@ def import_file(
               dict(mapping) if mapping else None, repair, year, file, options, sheet,
               dict(kind_map) if kind_map else None)  # fmt: skip
     with paused_gc():  # parsing too: millions of short-lived objects, no cycles
-        return spec.run(job)
+        report = spec.run(job)
+    if relations and fmt in RELATION_FORMATS and report.status == "done" and report.rows:
+        found = derive_relations(db=db, user=user)
+        report.relations = {k: found[k] for k in ("created", "actors_created", "report")}
+        report.relations["batch_ids"] = found["batch_ids"]
+    return report

@@ -98,6 +98,7 @@ class ImportReport:
     batch_id: int | None = None
     import_run_id: int | None = None
     status: str = "done"
+    relations: dict[str, Any] | None = None  # drawn after the import (services.relations)
 
     def _entity(self, entity: str) -> dict[str, int]:
         return self.details.setdefault(entity, dict.fromkeys(("rows", *COUNTS, NOT_WRITTEN), 0))

@@ -1,5 +1,14 @@
 """Data of the territory page: indicators, needs and their coverage, actors by world,
-mixing between worlds, and the sub-territories where actors are."""
+mixing between worlds, and the sub-territories where actors are.
+
+The links between worlds are those of the territory's actors: both ends in the
+territory, or one in it and the other with no known place (a national programme, a
+company known by its SIRET only: it is nowhere else). The research network (ANR
+co-partnerships, kind :data:`RESEARCH`) is a layer, off by default on this page: around
+a territory's needs it would drown the ecosystem of mediation places, their holders,
+funders and suppliers (``research=True`` shows it, as the explore view and the actor
+pages always do).
+"""
 
 from __future__ import annotations
 
@@ -39,6 +48,8 @@ from maillage.storage.tables import (
 
 Lang = Literal["fr", "en"]
 log = logging.getLogger(__name__)
+RESEARCH = "research_collaboration"
+"""The link kind of the research layer (see the module docstring)."""
 
 
 class ParentTerritory(TypedDict):
@@ -111,6 +122,7 @@ class TerritoryPage(TypedDict):
     actors: int
     by_world: list[dict[str, Any]]
     mixing: WorldMixing
+    research: bool  # the research layer is shown
     needs: list[TerritoryNeed]
     indicators: list[dict[str, Any]]
     maturity: list[dict[str, Any]]
@@ -123,12 +135,14 @@ class _Arrays:
     """Live actors counted per commune and world, and the live links between live actors
     sorted by the commune of their source, with the commune and world of both ends."""
 
-    communes: dict[str, int]  # commune code -> index (the last index: no commune)
+    communes: dict[str, int]  # commune code -> index; then: no place, declared elsewhere
     names: list[str]  # commune code by index
     worlds: list[str]
     per_commune_world: np.ndarray[Any, Any]  # (communes + 1, worlds) actor counts
     offsets: np.ndarray[Any, Any]  # links of source commune c: offsets[c]:offsets[c + 1]
+    source_commune: np.ndarray[Any, Any]
     target_commune: np.ndarray[Any, Any]
+    research: np.ndarray[Any, Any]  # the link is of the research layer
     source_world: np.ndarray[Any, Any]
     target_world: np.ndarray[Any, Any]
 
@@ -188,10 +202,15 @@ def build_arrays(db: sa.Engine) -> _Arrays:
     actors = sa.select(actor.c.id, actor.c.commune_code, actor.c.world).where(
         actor.c.deleted_at.is_(None)
     )
-    links = sa.select(link.c.source_id, link.c.target_id).where(link.c.deleted_at.is_(None))
+    links = sa.select(link.c.source_id, link.c.target_id, link.c.kind == RESEARCH).where(
+        link.c.deleted_at.is_(None)
+    )
     with db.connect() as conn:
         actor_rows = conn.execute(actors).all()
-        pairs = conn.execute(links).all()
+        rows = conn.execute(links).all()
+        declared = set(conn.execute(sa.select(actor_territory.c.actor_id)).scalars())
+    pairs = [(a, b) for a, b, _ in rows]
+    research = np.fromiter((bool(r) for _, _, r in rows), bool, len(rows))
     # fromiter over plain integers: numpy's array() probes each Row as a sequence (slow)
     ends = np.fromiter(chain.from_iterable(pairs), np.int64, 2 * len(pairs)).reshape(-1, 2)
     communes: dict[str | None, int] = {}
@@ -200,14 +219,16 @@ def build_arrays(db: sa.Engine) -> _Arrays:
         if c is not None:
             communes.setdefault(c, len(communes))
         worlds.setdefault(w, len(worlds))
-    none = len(communes)
+    none = len(communes)  # no place; none + 1: no commune, a declared territory
     top = max([r[0] for r in actor_rows] + [int(ends.max()) if len(ends) else 0]) + 1
     commune_of = np.full(top, -1, dtype=np.int64)  # -1: not a live actor
     world_of = np.zeros(top, dtype=np.int64)
     ids = np.fromiter((r[0] for r in actor_rows), np.int64, len(actor_rows))
-    commune_of[ids] = [none if c is None else communes[c] for _, c, _ in actor_rows]
+    commune_of[ids] = [
+        (none + (i in declared)) if c is None else communes[c] for i, c, _ in actor_rows
+    ]
     world_of[ids] = [worlds[w] for _, _, w in actor_rows]
-    per = np.zeros((none + 1, len(worlds)), dtype=np.int64)
+    per = np.zeros((none + 2, len(worlds)), dtype=np.int64)
     np.add.at(per, (commune_of[ids], world_of[ids]), 1)
     src, dst = commune_of[ends[:, 0]], commune_of[ends[:, 1]]
     live = (src >= 0) & (dst >= 0)
@@ -218,8 +239,10 @@ def build_arrays(db: sa.Engine) -> _Arrays:
         names=[c for c in communes if c is not None],
         worlds=[w or "unknown" for w in worlds],
         per_commune_world=per,
-        offsets=np.searchsorted(sources, np.arange(none + 2)),
+        offsets=np.searchsorted(sources, np.arange(none + 3)),
+        source_commune=sources,
         target_commune=dst[live][order],
+        research=research[live][order],
         source_world=world_of[ends[live, 0]][order],
         target_world=world_of[ends[live, 1]][order],
     )
@@ -255,9 +278,16 @@ def _by_world(conn: sa.Connection, where: list[sa.ColumnElement[bool]]) -> Count
 
 
 def mixing(
-    conn: sa.Connection, filters: Filters, scope: sa.Select[tuple[int]] | None = None
+    conn: sa.Connection,
+    filters: Filters,
+    scope: sa.Select[tuple[int]] | None = None,
+    *,
+    research: bool = True,
+    unplaced: bool = False,
 ) -> WorldMixing:
-    """World x world link counts inside the view, the cross-world share and E-I index.
+    """World x world link counts inside the view, the cross-world share and E-I index;
+    ``research=False`` leaves the research layer out, ``unplaced`` counts the links of
+    the view's actors whose other end has no known place (see the module docstring).
 
     E-I index (Krackhardt & Stern 1988): (external - internal) / (external + internal),
     from -1 (links only inside worlds) to +1 (links only across worlds).
@@ -270,13 +300,41 @@ def mixing(
                 target, target.c.id == link.c.target_id
             )
         )
-        .where(*link_conditions(filters, actor_scope(conn, filters) if scope is None else scope))
+        .where(*_link_where(conn, filters, scope, research=research, unplaced=unplaced))
         .group_by(source.c.world, target.c.world)
     )
     pairs: Counter[tuple[str, str]] = Counter()
     for a, b, n in conn.execute(query):
         pairs[tuple(sorted((a or "unknown", b or "unknown")))] += int(n)  # type: ignore[index]
     return _mixing_of(pairs)
+
+
+def _link_where(
+    conn: sa.Connection,
+    filters: Filters,
+    scope: sa.Select[tuple[int]] | None,
+    *,
+    research: bool,
+    unplaced: bool,
+) -> list[sa.ColumnElement[bool]]:
+    scope = actor_scope(conn, filters) if scope is None else scope
+    if not unplaced:
+        where = link_conditions(filters, scope)
+    else:
+        nowhere = sa.select(actor.c.id).where(
+            actor.c.deleted_at.is_(None),
+            actor.c.commune_code.is_(None),
+            actor.c.id.not_in(sa.select(actor_territory.c.actor_id)),
+        )
+        where = [
+            *link_conditions(filters, None),
+            sa.or_(
+                sa.and_(link.c.source_id.in_(scope),
+                        sa.or_(link.c.target_id.in_(scope), link.c.target_id.in_(nowhere))),
+                sa.and_(link.c.source_id.in_(nowhere), link.c.target_id.in_(scope)),
+            ),
+        ]  # fmt: skip
+    return where if research else [*where, link.c.kind != RESEARCH]
 
 
 def _mixing_of(pairs: Counter[tuple[str, str]]) -> WorldMixing:
@@ -292,12 +350,13 @@ def _mixing_of(pairs: Counter[tuple[str, str]]) -> WorldMixing:
 
 
 def _fast_counts(
-    arrays: _Arrays, communes: list[str]
+    arrays: _Arrays, communes: list[str], research: bool = False
 ) -> tuple[Counter[str], WorldMixing, dict[str, int]]:
     """Actors by world, mixing and actors per commune of the actors placed in
     ``communes``, from the arrays (the same numbers as the SQL of the page): only the
-    links leaving these communes are read."""
+    links leaving these communes, or leaving an actor with no place, are read."""
     inside = arrays.indexes(communes)
+    nowhere = len(arrays.names)
     labels, k = arrays.worlds, len(arrays.worlds)
     counts = arrays.per_commune_world[inside]
     worlds: Counter[str] = Counter()
@@ -306,12 +365,17 @@ def _fast_counts(
             worlds[labels[w]] += int(n)
     names = arrays.names
     per_commune = {names[c]: int(n) for c, n in zip(inside, counts.sum(axis=1), strict=True) if n}
-    starts, ends = arrays.offsets[inside], arrays.offsets[inside + 1]
+    read = np.append(inside, nowhere)
+    starts, ends = arrays.offsets[read], arrays.offsets[read + 1]
     sizes = ends - starts
     rows = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
     member = np.zeros(len(arrays.per_commune_world), dtype=bool)
     member[inside] = True
-    rows = rows[member[arrays.target_commune[rows]]]
+    source_in, target_in = member[arrays.source_commune[rows]], member[arrays.target_commune[rows]]
+    target_nowhere = arrays.target_commune[rows] == nowhere
+    rows = rows[(source_in & (target_in | target_nowhere)) | (~source_in & target_in)]
+    if not research:
+        rows = rows[~arrays.research[rows]]
     cells = np.bincount(arrays.source_world[rows] * k + arrays.target_world[rows], minlength=k * k)
     pairs: Counter[tuple[str, str]] = Counter()
     for cell, n in enumerate(cells):
@@ -417,10 +481,16 @@ def _sub_territories(
 
 
 def territory_page(
-    *, db: sa.Engine, key: str, lang: Lang = "fr", index: TerritoryIndex | None = None
+    *,
+    db: sa.Engine,
+    key: str,
+    lang: Lang = "fr",
+    index: TerritoryIndex | None = None,
+    research: bool = False,
 ) -> TerritoryPage:
     """A territory with its indicators, needs (with white zones), actors by world,
-    mixing between worlds and sub-territories. ``key`` is a code, postcode or name.
+    mixing between worlds (the research layer with ``research``, see the module
+    docstring) and sub-territories. ``key`` is a code, postcode or name.
     ``index`` counts actors and links from arrays when it has them (the same numbers).
 
     Raises NotFound.
@@ -435,9 +505,10 @@ def territory_page(
         where = actor_conditions(conn, filters, communes)
         scope = sa.select(actor.c.id).where(*where)
         if arrays is not None and not _declared(conn, parts):
-            worlds, mixed, per_commune = _fast_counts(arrays, communes)
+            worlds, mixed, per_commune = _fast_counts(arrays, communes, research)
         else:
-            worlds, mixed = _by_world(conn, where), mixing(conn, filters, scope)
+            worlds = _by_world(conn, where)
+            mixed = mixing(conn, filters, scope, research=research, unplaced=True)
             per_commune = _per_commune(conn, where)
         # needs may be filed on the territory, its parts and its communes
         places = sorted({*parts, *(f"COM:{c}" for c in communes)})
@@ -453,6 +524,7 @@ def territory_page(
             "actors": sum(worlds.values()),
             "by_world": by_world(worlds, lang),
             "mixing": mixed,
+            "research": research,
             "needs": needs,
             "indicators": _rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
             "maturity": _rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),

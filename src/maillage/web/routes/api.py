@@ -14,6 +14,7 @@ from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
 from maillage.web.routes.pages import (
+    ResearchLayer,
     actor_context,
     analysis_block,
     analysis_url,
@@ -161,10 +162,12 @@ def territory(
     db: Db,
     lang: LangDep,
     code: Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)],
+    research: ResearchLayer = False,
 ) -> TerritoryAnswer:
-    """A territory (code, postcode or name): indicators, needs, actors by world, mixing;
-    ``analysis_url`` gives its measures and recommendations from the analysis."""
-    page = territory_context(request, db, code, lang)
+    """A territory (code, postcode or name): indicators, needs, actors by world, mixing
+    (the research layer with ``research=true``); ``analysis_url`` gives its measures and
+    recommendations from the analysis."""
+    page = territory_context(request, db, code, lang, research)
     url = analysis_url(request, "territory", "api_territory_analysis", code=page["code"])
     return {**page, "analysis_url": url}
 

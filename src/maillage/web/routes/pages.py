@@ -157,17 +157,23 @@ def explore_table(
     return templates(request).render(request, "table.html", context)
 
 
+ResearchLayer = Annotated[
+    bool, Query(description="Montrer la couche du réseau de recherche (ANR) / research layer")
+]
+
+
 def territory_context(
-    request: Request, db: sa.Engine, key: str, lang: Lang
+    request: Request, db: sa.Engine, key: str, lang: Lang, research: bool = False
 ) -> portal_territory.TerritoryPage:
     """A territory's page data, cached until the data change (mixing over a large
-    territory reads every link inside it)."""
+    territory reads every link inside it); the research layer off unless asked for."""
     return pages_cache(request).get(
-        ("territory", key, lang, portal.data_version(db=db)),
+        ("territory", key, lang, research, portal.data_version(db=db)),
         lambda: portal_territory.territory_page(
-            db=db, key=key, lang=lang, index=request.app.state.territory_index
+            db=db, key=key, lang=lang, index=request.app.state.territory_index,
+            research=research,
         ),
-    )
+    )  # fmt: skip
 
 
 def pages_cache(request: Request) -> TTLCache:
@@ -251,8 +257,10 @@ def territory_code(request: Request, db: sa.Engine, key: str) -> str:
 
 
 @router.get("/territories/{code}", name="territory")
-def territory(request: Request, db: Db, lang: LangDep, code: TerritoryKey) -> HTMLResponse:
-    data = territory_context(request, db, code, lang)
+def territory(
+    request: Request, db: Db, lang: LangDep, code: TerritoryKey, research: ResearchLayer = False
+) -> HTMLResponse:
+    data = territory_context(request, db, code, lang, research)
     more = analysis_url(request, "territory", "territory_analysis", code=data["code"])
     context = {"territory": data, "analysis_url": more}
     return templates(request).render(request, "territory.html", context)
