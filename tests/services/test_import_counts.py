@@ -222,7 +222,9 @@ def test_links_naming_their_ends_by_name(db: sa.Engine, tmp_path: Path) -> None:
 
 def test_a_kind_mapped_to_no_kind_is_refused_before_reading(db: sa.Engine, tmp_path: Path) -> None:
     path = _write(tmp_path / "liens.csv", LINKS_BY_NAME)
-    with pytest.raises(InvalidInput, match="« voisins » : valeurs admises : .*exchange_of_practice"):
+    with pytest.raises(
+        InvalidInput, match="« voisins » : valeurs admises : .*exchange_of_practice"
+    ):
         importing.import_file(db=db, fmt="links", path=path, kind_map={"partenaire": "voisins"})
 
 
