@@ -540,6 +540,8 @@ def _host_named(a: _Prepared, b: _Prepared, address: float | None, metres: float
     count: a France services named after its town is not its town hall."""
     if address is None or address < 0.95 or (metres is not None and metres > HOST_M):
         return False
+    if not (a.local and b.local):  # without the communes, a town's name cannot be told apart
+        return False
     fs_a, fs_b = _is_france_services(a.words), _is_france_services(b.words)
     if fs_a == fs_b:
         return False
