@@ -213,7 +213,10 @@ def test_partners_known_by_name_and_commune_merge_when_named_alike() -> None:
     lab = organisation("Université dartois - LBHE (EA2465)", **lens)
     assert resolve.score_pair(university, lab).score < resolve.MERGE_THRESHOLD
     paris = {"commune_code": "75056", "commune_name": "Paris"}
-    one, two = organisation("Université Paris 1", **paris), organisation("Université Paris 2", **paris)
+    one, two = (
+        organisation("Université Paris 1", **paris),
+        organisation("Université Paris 2", **paris),
+    )
     assert resolve.score_pair(one, two).score < resolve.MERGE_THRESHOLD
 
 

@@ -29,13 +29,13 @@ from maillage.analysis import GraphFilter, NeedRecord, SolutionRecord, analyse, 
 from maillage.analysis.coverage import ActorTable, Coverage, Positions, coverage
 from maillage.analysis.filter import needs_in
 from maillage.analysis.graph import (
+    HOLDING,
     NO_YEAR,
     UNKNOWN_WORLD,
     WORLDS,
     ActorGraph,
     BoolArray,
     IntArray,
-    HOLDING,
     departement_of_commune,
     excluded_kinds,
     legal_unit,

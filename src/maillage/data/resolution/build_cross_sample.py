@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import random
 import sqlite3
 import sys
@@ -82,7 +83,7 @@ def _near(a: Row, b: Row) -> bool:
         return False
     dy = (float(a["latitude"]) - float(b["latitude"])) * 111_000
     dx = (float(a["longitude"]) - float(b["longitude"])) * 78_000
-    return (dx * dx + dy * dy) ** 0.5 <= 200
+    return bool(math.hypot(dx, dy) <= 200)
 
 
 def pools(actors: dict[int, Row]) -> dict[str, list[list[Pair]]]:
@@ -100,7 +101,7 @@ def pools(actors: dict[int, Row]) -> dict[str, list[list[Pair]]]:
     out: dict[str, list[list[Pair]]] = defaultdict(list)
     for ids in by_siren.values():
         out["same-siren"].append(_cross(actors, ids))
-    for name, ids in by_name.items():
+    for ids in by_name.values():
         out["same-name"].append(_cross(actors, ids))
     for ids in by_commune.values():
         words = {i: _words(actors[i]) for i in ids}
