@@ -230,3 +230,15 @@ def test_a_france_services_named_after_its_host_at_its_address_is_the_host_place
     town = place("Commune de Boisseron", "56 av Frédéric Mistral", **boisseron)
     there = place("France services Boisseron", "56 Avenue Frédéric Mistral", **boisseron)
     assert resolve.score_pair(town, there).score < resolve.MERGE_THRESHOLD
+
+
+def test_a_lab_named_after_its_delegation_is_not_merged_into_it() -> None:
+    marseille = {"commune_code": "13055", "commune_name": "Marseille"}
+    delegation = organisation("Centre National de la Recherche Scientifique Délégation Provence "
+                              "et Corse", **marseille)  # fmt: skip
+    typo = organisation("Centre National de la Recheche Scientifique délégation Provence et "
+                        "Corse", **marseille)  # fmt: skip
+    lab = organisation("Centre National de la Recherche Scientifique Délégation Provence et "
+                       "Corse _ IUSTI", **marseille)  # fmt: skip
+    assert resolve.score_pair(delegation, typo).score >= resolve.MERGE_THRESHOLD
+    assert resolve.score_pair(delegation, lab).score < resolve.MERGE_THRESHOLD

@@ -520,13 +520,20 @@ def _same_name_here(
     a: _Prepared, b: _Prepared, name: float, address: float | None, metres: float | None
 ) -> bool:
     """Two organisations known only by their name and commune (no address, no
-    coordinates, as the research partners are), named alike in the same commune, with
-    the same numbers in their names (Paris 1 is not Paris 2)."""
+    coordinates, as the research partners are), named alike in the same commune: as
+    many words, spelt alike in any order (typos, accents, legal forms), with the same
+    numbers (Paris 1 is not Paris 2). A name with a word more names a unit of the other
+    (a lab of a délégation, a centre of an institute): a person decides."""
+    if not (address is None and metres is None and not (a.sited or b.sited)):
+        return False
+    if a.commune is None or a.commune != b.commune or name < SAME_NAME:
+        return False
+    left, right = _pair_names(a, b)
     return (
-        address is None and metres is None and not (a.sited or b.sited)
-        and a.commune is not None and a.commune == b.commune
-        and name >= SAME_NAME and _numbers(a.name) == _numbers(b.name)
-    )  # fmt: skip
+        len(left.split()) == len(right.split())
+        and fuzz.token_sort_ratio(left, right) >= 100 * SAME_NAME
+        and _numbers(left) == _numbers(right)
+    )
 
 
 def _numbers(name: str) -> frozenset[str]:
