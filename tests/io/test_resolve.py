@@ -164,3 +164,81 @@ def test_one_name_and_siret_kilometres_apart_is_never_merged() -> None:
     pair = resolve.score_pair(north, south)
     assert pair.exact is None and pair.score < resolve.MERGE_THRESHOLD
     assert pair.reasons[0] == "même SIRET, lieu différent" and "distance 10 km" in pair.reasons
+
+
+def organisation(name: str, **extra: object) -> ActorRecord:
+    """A record with no address and no coordinates: a contractor, a holder, a partner."""
+    return ActorRecord(name=name, **extra)  # type: ignore[arg-type]
+
+
+def test_two_establishments_of_one_legal_unit_merge_unless_they_are_places() -> None:
+    # DECP: COLAS NORD EST under four SIRETs of SIREN 329198337
+    a = organisation("COLAS NORD EST", siret="32919833701025")
+    b = organisation("COLAS NORD-EST Secteur de Void", siret="32919833700480")
+    assert resolve.score_pair(a, b).score == 1.0
+    assert resolve.score_pair(a, b).reasons[0] == "même SIREN"
+    # two sites of the Croix-Rouge (one SIREN) stay two places
+    c = place("Croix-Rouge française", "31 rue Danton", siret="77567227237282")
+    d = place("Croix-Rouge française", "10 quai Louis Pasteur", siret="77567227237274")
+    assert resolve.score_pair(c, d).score < resolve.MERGE_THRESHOLD
+    # and a place is not merged with another establishment of its legal unit
+    e = organisation("CROIX ROUGE FRANCAISE", siret="77567227217813")
+    assert resolve.score_pair(c, e).score < resolve.MERGE_THRESHOLD
+
+
+def test_a_place_named_as_its_commune_is_the_commune_its_library_is_not() -> None:
+    holder = organisation("Commune de Mornac", siren="211602321", commune_code="16232",
+                          commune_name="Mornac")  # fmt: skip
+    town_hall = place("Mairie de Mornac", "1 allée des Sports", siret="21160232100013",
+                      commune_name="Ruelle-sur-Touvre")  # fmt: skip
+    library = place("Médiathèque de Mornac", "2 rue Jean Jaurès", siret="21160232100021",
+                    commune_name="Mornac")  # fmt: skip
+    assert resolve.score_pair(town_hall, holder).score == 1.0
+    assert resolve.score_pair(library, holder).score < resolve.MERGE_THRESHOLD
+    agglo = place("COMMUNAUTE D'AGGLOMERATION DE BASTIA", "Port de Toga", siret="24200035400041",
+                  commune_name="Bastia")  # fmt: skip
+    assert resolve.score_pair(agglo, organisation("CA de Bastia", siren="242000354")).score == 1.0
+
+
+def test_partners_known_by_name_and_commune_merge_when_named_alike() -> None:
+    where = {"commune_code": "79347", "commune_name": "Villiers-en-Bois"}
+    a = organisation("Centre détudes biologiques de Chizé", **where)
+    b = organisation("Centre dEtudes Biologiques de Chizé", **where)
+    assert resolve.score_pair(a, b).score >= resolve.MERGE_THRESHOLD
+    # not elsewhere, not when a number tells two units apart, not a lab and its parent
+    elsewhere = organisation("Centre dEtudes Biologiques de Chizé", commune_code="79191")
+    assert resolve.score_pair(a, elsewhere).score < resolve.MERGE_THRESHOLD
+    lens = {"commune_code": "62498", "commune_name": "Lens"}
+    university = organisation("UNIVERSITE DARTOIS", **lens)
+    lab = organisation("Université dartois - LBHE (EA2465)", **lens)
+    assert resolve.score_pair(university, lab).score < resolve.MERGE_THRESHOLD
+    paris = {"commune_code": "75056", "commune_name": "Paris"}
+    one, two = (
+        organisation("Université Paris 1", **paris),
+        organisation("Université Paris 2", **paris),
+    )
+    assert resolve.score_pair(one, two).score < resolve.MERGE_THRESHOLD
+
+
+def test_a_france_services_named_after_its_host_at_its_address_is_the_host_place() -> None:
+    where = {"postcode": "83440", "commune_name": "Fayence"}
+    host = place("COMMUNAUTE DE COM DU PAYS DE FAYENCE", "50 Route de l'Aérodrome", **where)
+    service = place("France services Pays de Fayence", "50 route de l'Aerodrome", **where)
+    assert resolve.score_pair(host, service).score >= resolve.MERGE_THRESHOLD
+    # named after its town only: the town hall that hosts it is another structure
+    boisseron = {"postcode": "34160", "commune_name": "Boisseron"}
+    town = place("Commune de Boisseron", "56 av Frédéric Mistral", **boisseron)
+    there = place("France services Boisseron", "56 Avenue Frédéric Mistral", **boisseron)
+    assert resolve.score_pair(town, there).score < resolve.MERGE_THRESHOLD
+
+
+def test_a_lab_named_after_its_delegation_is_not_merged_into_it() -> None:
+    marseille = {"commune_code": "13055", "commune_name": "Marseille"}
+    delegation = organisation("Centre National de la Recherche Scientifique Délégation Provence "
+                              "et Corse", **marseille)  # fmt: skip
+    typo = organisation("Centre National de la Recheche Scientifique délégation Provence et "
+                        "Corse", **marseille)  # fmt: skip
+    lab = organisation("Centre National de la Recherche Scientifique Délégation Provence et "
+                       "Corse _ IUSTI", **marseille)  # fmt: skip
+    assert resolve.score_pair(delegation, typo).score >= resolve.MERGE_THRESHOLD
+    assert resolve.score_pair(delegation, lab).score < resolve.MERGE_THRESHOLD

@@ -107,6 +107,8 @@ class ActorGraph:
     ``territories`` (all codes), ``themes``. Link arrays (one row per link record):
     ``src``, ``dst``, ``year`` (:data:`NO_YEAR` when undated), ``kind`` (index into
     ``kinds``), ``link_themes``. ``graph`` is the simple undirected igraph of the pairs (built lazily).
+    ``unit``: the structure each actor belongs to (:func:`structure_units`: one SIREN or
+    RNA, a place and its holder); each actor its own when not given.
     """
 
     ids: list[Hashable]
@@ -122,12 +124,15 @@ class ActorGraph:
     kind: IntArray
     kinds: list[str]
     link_themes: list[frozenset[str]]
+    unit: IntArray | None = None
     pair_src: IntArray = field(init=False)
     pair_dst: IntArray = field(init=False)
     pair_year: IntArray = field(init=False)
     cache: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.unit is None:
+            self.unit = np.arange(len(self.ids), dtype=np.int64)
         self.pair_src, self.pair_dst, self.pair_year = _unique_pairs(
             self.src, self.dst, self.year, len(self.ids)
         )
@@ -199,6 +204,7 @@ class ActorGraph:
             kind=self.kind[lidx],
             kinds=self.kinds,
             link_themes=[self.link_themes[i] for i in lidx],
+            unit=None if self.unit is None else self.unit[idx],
         )
 
 
@@ -216,6 +222,43 @@ def _unique_pairs(
     first[1:] = key_sorted[1:] != key_sorted[:-1]
     chosen = order[first]
     return lo[chosen], hi[chosen], year[chosen].astype(np.int64)
+
+
+HOLDING = "holding"
+"""The link kind tying a place to the structure that holds it (its legal entity)."""
+
+
+def legal_unit(siren: str | None, siret: str | None, holder_siret: str | None,
+               rna: str | None, holder_rna: str | None) -> str | None:  # fmt: skip
+    """The legal unit an actor's identifiers name: its SIREN (own, or read from its SIRET
+    or its holder's SIRET), else its RNA or its holder's; None when it has none."""
+    siren = siren or (siret or "")[:9] or (holder_siret or "")[:9]
+    if siren:
+        return f"siren:{siren}"
+    rna = rna or holder_rna
+    return f"rna:{rna}" if rna else None
+
+
+def structure_units(units: Sequence[str | None], holding: Iterable[tuple[int, int]]) -> IntArray:
+    """One number per actor, equal for actors of one structure: those of one legal unit
+    (:func:`legal_unit`, ``units[i]`` for actor ``i``) and the ends of each ``holding``
+    pair (a place and its holder), transitively. Two actors of one structure are never
+    proposed to each other as partners."""
+    parent = list(range(len(units)))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict[str, int] = {}
+    pairs = [(first.setdefault(u, i), i) for i, u in enumerate(units) if u is not None]
+    for a, b in [*pairs, *holding]:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([root(i) for i in range(len(units))], dtype=np.int64)
 
 
 def excluded_kinds(include_kinds: Iterable[str] = ()) -> frozenset[str]:
@@ -248,14 +291,17 @@ def build_graph(
             index.setdefault(actor.key, i)
     terr = [actor_territories(a) for a in kept]
     rows: list[tuple[int, int, int, str, frozenset[str]]] = []
+    held: list[tuple[int, int]] = []
     left_out = excluded_kinds(include_kinds)
     for link in links:
-        if link.kind in left_out:
-            continue
         s_id, t_id = _link_ends(link)
         s = index.get(s_id) if s_id is not None else None
         t = index.get(t_id) if t_id is not None else None
         if s is None or t is None or s == t:
+            continue
+        if link.kind == HOLDING:
+            held.append((s, t))
+        if link.kind in left_out:
             continue
         year = link.start_date.year if link.start_date else NO_YEAR
         year = year if FIRST_YEAR <= year <= LAST_YEAR else NO_YEAR  # a 0218 is a slip
@@ -276,4 +322,7 @@ def build_graph(
         kind=np.array([kind_index[r[3]] for r in rows], dtype=np.int64),
         kinds=kinds,
         link_themes=[r[4] for r in rows],
+        unit=structure_units(
+            [legal_unit(a.siren, a.siret, a.holder_siret, a.rna, a.holder_rna) for a in kept], held
+        ),
     )

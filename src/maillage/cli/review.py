@@ -155,23 +155,37 @@ def review_evaluate(sample: Path | None, merge_threshold: float, review_threshol
                     as_json: bool) -> None:  # fmt: skip
     """Mesurer précision et rappel sur un échantillon de paires étiquetées.
 
-    Measure precision and recall on a labelled sample of pairs (default: the sample
-    shipped in maillage/data/resolution, see its README).
+    Measure precision and recall on a labelled sample of pairs; without SAMPLE, on the
+    two samples shipped in maillage/data/resolution (see its README): ``lieux``, the
+    mediation places and France Services, and ``sources``, pairs across the demo's
+    sources (ANR, places, France Services, DECP, holding structures). Each is given
+    whole, then by half (dev: thresholds chosen there; test: held out) and stratum.
 
-    Exemple : maillage review evaluate src/maillage/data/resolution/pairs.csv --json
+    Exemple : maillage review evaluate --json
     """
-    report = review.evaluate_sample(path=sample or review.SAMPLE, merge_threshold=merge_threshold,
-                                    review_threshold=review_threshold)  # fmt: skip
+    samples = {"": sample} if sample else review.SAMPLES
+    reports = {name: review.evaluate_sample(path=path, merge_threshold=merge_threshold,
+                                            review_threshold=review_threshold)
+               for name, path in samples.items()}  # fmt: skip
     if as_json:
-        emit_json(report.to_dict())
+        emit_json(reports[""].to_dict() if sample else
+                  {name: report.to_dict() for name, report in reports.items()})  # fmt: skip
         return
+    for name, report in reports.items():
+        _print_evaluation(name, report, merge_threshold, review_threshold)
+
+
+def _print_evaluation(name: str, report: review.SampleReport, merge_threshold: float,
+                      review_threshold: float) -> None:  # fmt: skip
     parts = [*report.splits.items(), *report.strata.items()]
-    rows = [{"partie": name, "paires": ev.pairs, "mêmes": ev.positives, "VP": ev.true_positives,
+    rows = [{"partie": part, "paires": ev.pairs, "mêmes": ev.positives, "VP": ev.true_positives,
              "FP": ev.false_positives, "FN": ev.false_negatives,
              "précision": f"{ev.precision:.3f}", "rappel": f"{ev.recall:.3f}"}
-            for name, ev in parts]  # fmt: skip
+            for part, ev in parts]  # fmt: skip
+    title = f"Échantillon « {name} » : " if name else ""
     print_rows(rows, list(rows[0]) if rows else [],
-               title=f"Fusion automatique au seuil {merge_threshold} (parties, puis strates)")  # fmt: skip
+               title=f"{title}fusion automatique au seuil {merge_threshold} "
+                     "(parties, puis strates)")  # fmt: skip
     overall = report.splits["all"]
     console.print(f"Précision {overall.precision:.3f}, rappel {overall.recall:.3f} sur "
                   f"{overall.pairs} paires ({report.unsure} « incertaines » écartées) ; "

@@ -77,6 +77,13 @@ SAME_PLACE_M = 150.0  # an identifier match needs the place to agree within this
 GRID_DEG = 0.005  # ~550 m in latitude
 NAME_ONLY_CAP = 0.7  # highest score from a name alone (no address, no coordinates)
 APART_M = 5000.0  # records this far apart score at most NAME_ONLY_CAP
+SAME_NAME = 0.9  # names this close, in one commune and nothing else known: one organisation
+SAME_NAME_HERE = 0.85  # the score of such a pair (above the merge threshold)
+HOST_NAMED = 0.8  # name signal of a France services named after its host, at its address
+HOST_M = 300.0  # ... within this distance
+_FS_WORDS = frozenset(["france", "services", "multisites", "site", "antenne", "bus",
+                       "itinerant", "itinerante", "pays", "quartier"])  # fmt: skip
+ROMAN = frozenset(["ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii", "xiii"])
 
 LEGAL_WORDS = frozenset(
     [
@@ -102,6 +109,9 @@ LEGAL_WORDS = frozenset(
         "etablissement",
         "etablissements",
         "cie",
+        "cc",  # communauté de communes, d'agglomération, urbaine: legal forms of an EPCI
+        "ca",
+        "cu",
     ]
 )
 SYNONYMS = {
@@ -120,7 +130,9 @@ STREET_WORDS = {
 }  # fmt: skip
 PHRASES = (
     (re.compile(r"\b(?:centre|ctre) (?:com|communal) (?:d )?action sociale\b"), "ccas"),
-    (re.compile(r"\bcommunaute (?:de )?communes\b"), "cc"),
+    (re.compile(r"\bcommunaute (?:de )?(?:communes|com)\b"), "cc"),
+    (re.compile(r"\bcommunaute urbaine\b"), "cu"),
+    (re.compile(r"^(?:mairie|ville|commune)\b(?! annexe| de quartier| de proximite)"), "commune"),
     (re.compile(r"\bcommunaute (?:d )?agglomeration\b"), "ca"),
     (re.compile(r"\bmaison (?:de )?services? (?:au )?publics?\b"), "france services"),
     (re.compile(r"\b(?:espace|maison) france services?\b"), "france services"),
@@ -157,10 +169,13 @@ class _Prepared:
     """What scoring needs from one record, computed once."""
 
     name: str
+    words: tuple[str, ...]  # the name's words, those of its commune kept
+    local: frozenset[str]  # the words of its commune's name
     number: str | None
     street: str
     lat: float | None
     lon: float | None
+    sited: bool  # has an address or coordinates: a place, not only an organisation
     siret: str | None
     siren: str | None
     rna: str | None
@@ -238,10 +253,13 @@ def _prepare(record: ActorRecord) -> _Prepared:
     siren = record.siren or (record.siret[:9] if record.siret else None)
     return _Prepared(
         name=normalise_name(record.name, record.commune_name),
+        words=tuple(normalise_name(record.name).split()),
+        local=_commune_words(record.commune_name or ""),
         number=number,
         street=street,
         lat=record.latitude,
         lon=record.longitude,
+        sited=bool(street or number) or record.latitude is not None,
         siret=record.siret,
         siren=siren,
         rna=record.rna,
@@ -320,6 +338,19 @@ def score_pair(left: ActorRecord, right: ActorRecord) -> PairScore:
     return pair
 
 
+def _pair_names(a: _Prepared, b: _Prepared) -> tuple[str, str]:
+    """The two names to compare: without the words of either record's commune (a place
+    in Mornac named "Mairie de Mornac" is the commune of Mornac), unless that empties one."""
+    if a.local == b.local:
+        return a.name, b.name
+    local = a.local | b.local
+    left = [w for w in a.words if w not in local]
+    right = [w for w in b.words if w not in local]
+    if not left or not right:
+        return a.name, b.name
+    return " ".join(left), " ".join(right)
+
+
 def _name_similarity(a: str, b: str) -> float:
     if not a or not b:
         return 0.0
@@ -383,9 +414,17 @@ def _distance_similarity(metres: float) -> float:
 
 
 def _exact(a: _Prepared, b: _Prepared) -> tuple[str | None, bool]:
-    """The identifier both records share, and whether their identifiers conflict."""
+    """The identifier both records share, and whether their identifiers conflict.
+
+    Two SIRETs of one SIREN are two establishments of one legal unit: the same actor
+    when neither record is a place (no address, no coordinates: a contractor or a
+    funder, known by its legal unit), two sites otherwise (the SIRETs conflict)."""
     if a.siret and b.siret:
-        return ("siret", False) if a.siret == b.siret else (None, True)
+        if a.siret == b.siret:
+            return "siret", False
+        if a.siren == b.siren and not (a.sited or b.sited):
+            return "siren", False
+        return None, True
     if a.siren and b.siren and a.siren == b.siren:
         return "siren", False
     if a.rna and b.rna:
@@ -427,14 +466,18 @@ def _best_case(a: _Prepared, b: _Prepared, name: float) -> float:
 def _score(a: _Prepared, b: _Prepared, i: int, j: int, threshold: float = 0.0) -> PairScore | None:
     """Score a pair; None when it cannot reach ``threshold`` (reasons built only then)."""
     exact, conflict = _exact(a, b)
-    name = _name_similarity(a.name, b.name)
+    name = _name_similarity(*_pair_names(a, b))
     if not exact and _best_case(a, b, name) < threshold:
         return None
     address = _address_similarity(a, b)
     metres = _metres(a, b)
+    if _host_named(a, b, address, metres):
+        name = max(name, HOST_NAMED)
     score = _combine(name, address, metres)
+    if _same_name_here(a, b, name, address, metres):
+        score = SAME_NAME_HERE
     if exact:
-        score = _exact_score(score, name, address, metres)
+        score = 1.0 if _legal_unit(a, b) else _exact_score(score, name, address, metres)
     elif conflict:
         score *= 0.85
     mobile = a.mobile != b.mobile
@@ -473,6 +516,51 @@ def _reasons(
     return reasons
 
 
+def _same_name_here(
+    a: _Prepared, b: _Prepared, name: float, address: float | None, metres: float | None
+) -> bool:
+    """Two organisations known only by their name and commune (no address, no
+    coordinates, as the research partners are), named alike in the same commune: as
+    many words, spelt alike in any order (typos, accents, legal forms), with the same
+    numbers (Paris 1 is not Paris 2). A name with a word more names a unit of the other
+    (a lab of a délégation, a centre of an institute): a person decides."""
+    if not (address is None and metres is None and not (a.sited or b.sited)):
+        return False
+    if a.commune is None or a.commune != b.commune or name < SAME_NAME:
+        return False
+    left, right = _pair_names(a, b)
+    return (
+        len(left.split()) == len(right.split())
+        and fuzz.token_sort_ratio(left, right) >= 100 * SAME_NAME
+        and _numbers(left) == _numbers(right)
+    )
+
+
+def _numbers(name: str) -> frozenset[str]:
+    return frozenset(w for w in name.split() if w in ROMAN or any(c.isdigit() for c in w))
+
+
+def _host_named(a: _Prepared, b: _Prepared, address: float | None, metres: float | None) -> bool:
+    """A France services at the address of another structure whose name it repeats
+    (France services Pays de Fayence at the communauté de communes du Pays de Fayence):
+    the host's place, as the national map lists it. The words of the communes do not
+    count: a France services named after its town is not its town hall."""
+    if address is None or address < 0.95 or (metres is not None and metres > HOST_M):
+        return False
+    if not (a.local and b.local):  # without the communes, a town's name cannot be told apart
+        return False
+    fs_a, fs_b = _is_france_services(a.words), _is_france_services(b.words)
+    if fs_a == fs_b:
+        return False
+    service, host = (a, b) if fs_a else (b, a)
+    own = set(service.words) - _FS_WORDS - service.local - host.local
+    return bool(own & set(host.words))
+
+
+def _is_france_services(words: tuple[str, ...]) -> bool:
+    return words[:2] == ("france", "services")
+
+
 def _exact_score(score: float, name: float, address: float | None, metres: float | None) -> float:
     """An identifier match is exact when the place agrees; else it adds nothing (one
     SIRET is often shared by several sites of a commune or a département)."""
@@ -482,6 +570,12 @@ def _exact_score(score: float, name: float, address: float | None, metres: float
     if place or (address is None and metres is None and name >= 0.9):
         return 1.0
     return score
+
+
+def _legal_unit(a: _Prepared, b: _Prepared) -> bool:
+    """Neither record is a place: an equal SIREN is one legal unit, whatever the names
+    (a contractor's establishments, a holder and the same body as a buyer)."""
+    return not (a.sited or b.sited)
 
 
 def _show_metres(metres: float) -> str:

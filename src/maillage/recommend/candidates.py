@@ -3,7 +3,8 @@
 For an actor ``u`` (DESIGN.md section 6): the actors two steps away (a partner in
 common), the actors of the same territory in a complementary world sharing a theme
 with ``u``, and the most active actors of the map (whom anyone may join). Never ``u``
-itself nor an existing partner; deleted actors are not in the graph at all.
+itself, an existing partner nor an actor of its own structure (:func:`apart`: one SIREN
+or RNA, a place and its holder); deleted and merged actors are not in the graph at all.
 
 The two-step actors come with their common-neighbour structure from one gather
 (:func:`~maillage.recommend.structure.two_step`); the others get theirs pair by pair
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from maillage.analysis.graph import UNKNOWN_WORLD, FloatArray, IntArray
+from maillage.analysis.graph import UNKNOWN_WORLD, BoolArray, FloatArray, IntArray
 from maillage.recommend.features import PairContext
 from maillage.recommend.structure import STRUCTURE, pair_structure, two_step
 
@@ -24,6 +25,15 @@ ACTIVE = 200  # most active actors always considered
 COMPLEMENTARY = 5_000  # cap on same-territory complementary candidates
 NEAR = 20_000  # cap on two-step candidates (a hub reaches most of the map)
 RA = STRUCTURE.index("resource_allocation")
+
+
+def apart(ctx: PairContext, u: IntArray, v: IntArray) -> BoolArray:
+    """Whether each pair ``(u[i], v[i])`` may be proposed: not tied already and not of
+    one structure (:attr:`~maillage.analysis.graph.ActorGraph.unit`). The one rule of
+    which pairs are never recommended, for actors and territories alike."""
+    unit = ctx.graph.unit
+    assert unit is not None
+    return np.asarray(~ctx.adj.tied(u, v) & (unit[u] != unit[v]), dtype=bool)
 
 
 def active_actors(ctx: PairContext, k: int = ACTIVE) -> IntArray:
@@ -40,7 +50,7 @@ def near(ctx: PairContext, u: int, cap: int = NEAR) -> tuple[IntArray, FloatArra
     """Actors sharing at least one partner with ``u`` and not tied to it, with their
     structure; the ``cap`` best by resource allocation when there are more."""
     _, row, structure = two_step(ctx.adj, np.array([u], dtype=np.int64))
-    untied = ~ctx.adj.tied(np.full(len(row), u), row)
+    untied = apart(ctx, np.full(len(row), u), row)
     row, structure = row[untied], structure[untied]
     if len(row) > cap:
         best = np.sort(np.argsort(-structure[:, RA], kind="stable")[:cap])
@@ -70,7 +80,7 @@ def candidates(ctx: PairContext, u: int) -> tuple[IntArray, FloatArray]:
     row, structure = near(ctx, u)
     others = np.unique(np.r_[complementary(ctx, u), active_actors(ctx)])
     others = others[(others != u) & ~np.isin(others, row)]
-    others = others[~ctx.adj.tied(np.full(len(others), u), others)]
+    others = others[apart(ctx, np.full(len(others), u), others)]
     pool = np.r_[row, others]
     rows = np.r_[structure, pair_structure(ctx.adj, np.full(len(others), u), others)]
     order = np.argsort(pool, kind="stable")

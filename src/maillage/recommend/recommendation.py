@@ -21,7 +21,7 @@ from maillage.analysis.coverage import (
 )
 from maillage.analysis.filter import GraphFilter, needs_in, territory_mask
 from maillage.analysis.graph import WORLDS, ActorGraph, FloatArray, IntArray
-from maillage.recommend.candidates import candidates, complementary
+from maillage.recommend.candidates import apart, candidates, complementary
 from maillage.recommend.explain import Reasons, TerritoryNames, explain_pair, matching_needs
 from maillage.recommend.features import PairContext, pair_context
 from maillage.recommend.model import LinkModel, cross_world, fit_model
@@ -201,7 +201,7 @@ def territory_pairs(ctx: PairContext, members: IntArray) -> tuple[IntArray, IntA
         vs.append(others)
     keys = np.unique(np.concatenate(us) * ctx.n + np.concatenate(vs))
     u_all, v_all = keys // ctx.n, keys % ctx.n
-    untied = ~ctx.adj.tied(u_all, v_all)
+    untied = apart(ctx, u_all, v_all)
     return u_all[untied], v_all[untied]
 
 

@@ -29,6 +29,7 @@ from maillage.analysis import GraphFilter, NeedRecord, SolutionRecord, analyse, 
 from maillage.analysis.coverage import ActorTable, Coverage, Positions, coverage
 from maillage.analysis.filter import needs_in
 from maillage.analysis.graph import (
+    HOLDING,
     NO_YEAR,
     UNKNOWN_WORLD,
     WORLDS,
@@ -37,7 +38,9 @@ from maillage.analysis.graph import (
     IntArray,
     departement_of_commune,
     excluded_kinds,
+    legal_unit,
     main_territory,
+    structure_units,
     world_code,
 )
 from maillage.analysis.report import AnalysisResult, render_coverage
@@ -265,7 +268,24 @@ def load_graph(*, db: sa.Engine, include_kinds: Iterable[str] = ()) -> ActorGrap
     with db.connect() as conn:
         actors = _actor_arrays(conn)
         links = _link_arrays(conn, actors["ids"], include_kinds)
-    return ActorGraph(**actors, **links)
+        units = _structure_units(conn, actors["ids"])
+    return ActorGraph(**actors, **links, unit=units)
+
+
+def _structure_units(conn: sa.Connection, ids: list[int]) -> IntArray:
+    """:func:`~maillage.analysis.graph.structure_units` of the live actors ``ids`` (sorted):
+    their legal units and their live holding links, whatever kinds the graph keeps."""
+    cols = (actor.c.id, actor.c.siren, actor.c.siret, actor.c.holder_siret, actor.c.rna,
+            actor.c.holder_rna)  # fmt: skip
+    rows = _fetch(conn, sa.select(*cols).where(_live_actor()))
+    known = {row[0]: legal_unit(*row[1:]) for row in rows}
+    held = sa.select(link.c.source_id, link.c.target_id).where(
+        link.c.kind == HOLDING, link.c.deleted_at.is_(None)
+    )
+    position = {actor_id: i for i, actor_id in enumerate(ids)}
+    pairs = [(position[s], position[t]) for s, t in _fetch(conn, held)
+             if s in position and t in position and s != t]  # fmt: skip
+    return structure_units([known.get(i) for i in ids], pairs)
 
 
 def load_needs(conn: sa.Connection) -> list[NeedRecord]:

@@ -42,6 +42,8 @@ __all__ = [
     "Candidate",
     "MergeResult",
     "RunReport",
+    "CROSS_SAMPLE",
+    "SAMPLES",
     "SampleReport",
     "accept",
     "evaluate_sample",
@@ -470,7 +472,11 @@ def reject(*, db: sa.Engine, left_id: int, right_id: int, user: str = "cli") -> 
 # -- the labelled sample ------------------------------------------------------------------
 
 SAMPLE = Path(__file__).parent.parent / "data" / "resolution" / "pairs.csv"
-"""The labelled sample shipped with maillage (see ``data/resolution/README.md``)."""
+"""The labelled sample of mediation places shipped with maillage (``data/resolution/README.md``)."""
+CROSS_SAMPLE = SAMPLE.with_name("cross_source_pairs.csv")
+"""The labelled sample across the demo's sources (ANR, places, France Services, DECP, holders)."""
+SAMPLES = {"lieux": SAMPLE, "sources": CROSS_SAMPLE}
+"""The shipped samples by name, as ``maillage review evaluate`` prints them."""
 
 
 @dataclass(slots=True)
@@ -522,10 +528,11 @@ def _side(row: Mapping[str, str], side: str) -> ActorRecord:
         return float(value) if value else None
 
     return ActorRecord(
-        name=text("name") or "", key=text("ref"), address=text("address"),
+        name=text("name") or "", key=text("ref"), source=text("source"), address=text("address"),
         postcode=text("postcode"), commune_name=text("commune_name"),
         commune_code=text("commune_code"), siret=text("siret"), siren=text("siren"),
-        rna=text("rna"), latitude=number("latitude"), longitude=number("longitude"),
+        rna=text("rna"), holder_siret=text("holder_siret"), latitude=number("latitude"),
+        longitude=number("longitude"),
     )  # fmt: skip
 
 
@@ -559,8 +566,9 @@ def evaluate_sample(
     A pair is predicted "same" when the resolver would merge it (shares a block and
     scores at or above ``merge_threshold``). Pairs labelled ``unsure`` are left out.
     Figures are given for the whole sample, each split (``dev``, ``test``), the pairs
-    labelled by hand (``hand-labelled``: all but the ``identifier`` stratum) and each
-    stratum, with the thresholds the dev split would choose
+    labelled by hand (``hand-labelled``: all but the ``identifier`` stratum), the pairs
+    whose two records come from different sources (``cross-source``, where the sample
+    names them) and each stratum, with the thresholds the dev split would choose
     (:func:`maillage.io.resolve.choose_thresholds`).
     """
     scored: dict[str, list[tuple[float, bool]]] = defaultdict(list)
@@ -572,7 +580,9 @@ def evaluate_sample(
             continue
         item = (resolve.compare(pair.left, pair.right).score, pair.label == "same")
         hand = () if pair.stratum == "identifier" else ("hand-labelled",)
-        for key in {"all", pair.split, *hand}:
+        sources = {pair.left.source, pair.right.source}
+        cross = ("cross-source",) if len(sources) == 2 and None not in sources else ()
+        for key in {"all", pair.split, *hand, *cross}:
             scored[key].append(item)
         strata[pair.stratum].append(item)
     everything = scored["all"]
