@@ -3,34 +3,16 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from builders import anr_sample
 from maillage.services.importing import import_file
 from maillage.services.places import place_columns, place_counts, placed_from
 from maillage.services.portal.map import map_geojson
 from maillage.storage.tables import actor
-
-ANR = "networks/anr-partenariats"
-ACTORS = 400  # the first rows of the shipped ANR actors
-
-
-def anr_sample(data_dir: Path, target: Path) -> Path:
-    """The first ``ACTORS`` actors of the shipped ANR network and the links between them."""
-    target.mkdir(parents=True, exist_ok=True)
-    with open(data_dir / ANR / "actors.csv", encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))[: ACTORS + 1]
-    kept = {r[0] for r in rows[1:]}
-    with open(target / "actors.csv", "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows(rows)
-    with open(data_dir / ANR / "links.csv", encoding="utf-8", newline="") as f:
-        links = list(csv.reader(f))
-    with open(target / "links.csv", "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([links[0], *(r for r in links[1:] if {r[0], r[1]} <= kept)])
-    return target
 
 
 @pytest.fixture

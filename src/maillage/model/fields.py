@@ -199,14 +199,15 @@ def precision_key(field: str) -> str:
     return f"{field}_precision"
 
 
-def date_text(value: dt.date | None, extra: dict[str, object] | None, field: str) -> str | None:
-    """How a date ``field`` is written: ``2011`` when ``extra`` says it is a year alone,
-    else ISO (``2011-03-12``); None without a date."""
+def date_text(
+    value: dt.date | str | None, extra: dict[str, object] | None, field: str
+) -> str | None:
+    """How a date ``field`` (a date or its ISO text) is written: ``2011`` when ``extra``
+    says it is a year alone, else ISO (``2011-03-12``); None without a date."""
     if value is None:
         return None
-    if (extra or {}).get(precision_key(field)) == YEAR:
-        return str(value.year)
-    return value.isoformat()
+    text = value if isinstance(value, str) else value.isoformat()
+    return text[:4] if (extra or {}).get(precision_key(field)) == YEAR else text
 
 
 def plausible(date: dt.date) -> bool:
