@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import itertools
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +15,7 @@ from maillage.storage.engine import transaction
 from maillage.storage.tables import need
 
 _seq = itertools.count(1)
+ANR = "networks/anr-partenariats"  # the shipped ANR network, under data_dir
 
 
 def valid_siret(n: int) -> str:
@@ -61,3 +64,19 @@ def file_needs(db: sa.Engine, *rows: tuple[str, str, int]) -> None:
     ]
     with transaction(db) as conn:
         conn.execute(sa.insert(need), values)
+
+
+def anr_sample(data_dir: Path, target: Path, actors: int = 400) -> Path:
+    """The first ``actors`` actors of the shipped ANR network (``data_dir``: the fixture)
+    and the links between them, as a network folder under ``target``."""
+    target.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ANR / "actors.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))[: actors + 1]
+    kept = {r[0] for r in rows[1:]}
+    with open(target / "actors.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    with open(data_dir / ANR / "links.csv", encoding="utf-8", newline="") as f:
+        links = list(csv.reader(f))
+    with open(target / "links.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([links[0], *(r for r in links[1:] if {r[0], r[1]} <= kept)])
+    return target

@@ -269,7 +269,7 @@ def test_anr_network_recognised_without_mapping(data_dir: Path) -> None:
     assert (link.kind, link.start_date, link.weight) == (
         "anr_copartnership", dt.date(2011, 1, 1), 1.0,
     )  # fmt: skip
-    assert link.extra == {"sets": "anr_dos"}
+    assert link.extra == {"sets": "anr_dos", "start_date_precision": "year"}  # "2011" alone
 
 
 BATCH8 = "messy/batch8-mednum"

@@ -39,7 +39,14 @@ def test_map_geojson_draws_the_filtered_actors(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("application/geo+json")
     data = response.json()
     assert data["meta"]["mode"] == "actors" and data["meta"]["total"] == 20
-    assert len(data["features"]) == 20
+    # the demo's actors have a commune and no coordinates: one point per commune, at its
+    # centre, that says so and names them (never a point per actor made up around it)
+    assert data["meta"]["approximate"] == 20 and data["meta"]["unplaced"] == 0
+    assert sorted(
+        (f["properties"]["code"], f["properties"]["count"]) for f in data["features"]
+    ) == [("COM:59178", 4), ("COM:59350", 8), ("COM:59512", 6), ("COM:59599", 2)]
+    assert all(f["properties"]["approximate"] for f in data["features"])
+    assert sum(len(f["properties"]["members"]) for f in data["features"]) == 20
     west, south, east, north = NORD_BOX
     for feature in data["features"]:
         lon, lat = feature["geometry"]["coordinates"]
@@ -65,16 +72,16 @@ def test_network_json_is_node_link_with_a_stable_layout(client: TestClient) -> N
 
 
 def test_widget_data_compressed_or_not_as_the_client_asks(client: TestClient) -> None:
-    for url, items in (
-        ("/api/network.json?territory=59", "nodes"),
-        ("/api/map.geojson?territory=59", "features"),
+    for url, items, count in (
+        ("/api/network.json?territory=59", "nodes", 20),
+        ("/api/map.geojson?territory=59", "features", 4),  # one per commune: see above
     ):
         zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
         plain = client.get(url, headers={"Accept-Encoding": "identity"})
         assert zipped.headers["content-encoding"] == "gzip"
         assert "content-encoding" not in plain.headers
         assert "Accept-Encoding" in plain.headers["vary"]
-        assert zipped.json() == plain.json() and len(plain.json()[items]) == 20
+        assert zipped.json() == plain.json() and len(plain.json()[items]) == count
 
 
 def test_boundaries_and_shading(client: TestClient) -> None:

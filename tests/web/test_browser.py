@@ -111,7 +111,8 @@ def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
     assert "territory=62" in page.url
     page.wait_for_selector("#table-actors caption:has-text('20 acteurs dans cette vue')")
     actor_id, (x, y) = click_point_of_an_actor(page)
-    page.mouse.click(x, y)
+    page.mouse.click(x, y)  # the demo's actors sit at their commune's centre: its group
+    page.click(f".map-group button[data-actor-id='{actor_id}']")
     page.wait_for_selector(f"#card:not([hidden]) #card-title[data-actor-id='{actor_id}']")
     page.wait_for_selector(f"#network[data-selected='a{actor_id}']")
     assert page.get_attribute("#map", "data-selected") == str(actor_id)
@@ -129,6 +130,59 @@ def test_filter_select_on_the_map_highlights_in_the_network_and_opens_the_card(
     page.wait_for_selector(f"#card #card-title[data-actor-id='{other}']")
     check_axe(page, origin)
     screenshot(page, "explore")
+
+
+@pytest.mark.quality
+def test_actors_placed_at_their_commune_s_centre_are_one_group_that_says_so(
+    page: Any, portal: tuple[str, Demo]
+) -> None:
+    origin, demo = portal
+    page.goto(origin + "/explore?territory=59")
+    wait_ready(page, "map")
+    assert page.text_content("#map-status") == (
+        "20 acteurs sur la carte · 20 au centre de leur commune (position approximative)"
+    )
+    # Roubaix's 6 actors: one point at the commune's centre, not 6 points made up around it
+    x, y = point_of_a_commune(page, "COM:59512")
+    page.mouse.click(x, y)
+    group = page.locator(".maplibregl-popup .map-group")
+    assert group.locator("strong").text_content() == "Roubaix : 6 acteurs"
+    assert group.locator(".map-group-note").text_content() == (
+        "position approximative : centre de la commune"
+    )
+    assert group.locator("button").count() == 6
+    page.click(f".map-group button[data-actor-id='{demo.named['emmaus']}']")
+    page.wait_for_selector(
+        f"#card:not([hidden]) #card-title[data-actor-id='{demo.named['emmaus']}']"
+    )
+    assert page.text_content("#card-title") == "Emmaüs Connect Lille"
+    check_axe(page, origin)
+    page.goto(origin + "/explore?territory=59&lang=en")
+    wait_ready(page, "map")
+    page.mouse.click(*point_of_a_commune(page, "COM:59599"))
+    assert page.locator(".map-group-note").text_content() == "approximate position: commune centre"
+    assert page.locator(".map-group strong").text_content() == "Tourcoing: 2 actors"
+
+
+def point_of_a_commune(page: Any, code: str) -> tuple[float, float]:
+    """Zoom the map onto the group of a commune (so it is not clustered) and return
+    where it is drawn."""
+    page.evaluate(
+        """(code) => new Promise((done, fail) => {
+             const w = window.maillage.mapWidget; const m = window.maillage.map;
+             const where = w.places.get(w.groups.get(code).members[0][0]);
+             m.once("idle", done);
+             m.jumpTo({center: where, zoom: 15});
+             setTimeout(() => fail(new Error("the map never became idle")), 20000); })""",
+        code,
+    )
+    x, y = page.evaluate(
+        """(code) => { const w = window.maillage.mapWidget; const m = window.maillage.map;
+             const p = m.project(w.places.get(w.groups.get(code).members[0][0]));
+             const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
+        code,
+    )
+    return x, y
 
 
 def highlight_pixels(page: Any, key: str) -> tuple[list[int], list[int]]:
@@ -152,7 +206,7 @@ def highlight_pixels(page: Any, key: str) -> tuple[list[int], list[int]]:
 def click_point_of_an_actor(page: Any) -> tuple[int, tuple[float, float]]:
     """Zoom the map onto one actor (so it is not clustered) and return where it is drawn."""
     actor_id = page.evaluate(
-        """() => { const w = window.maillage.mapWidget; const [id, where] = [...w.places.entries()][0];
+        """() => { const w = window.maillage.mapWidget; const [id, where] = [...w.places.entries()].sort((a, b) => a[0] - b[0])[0];
                    w.map.jumpTo({center: where, zoom: 15}); return id; }"""
     )
     page.wait_for_timeout(300)
@@ -371,18 +425,22 @@ def test_the_map_caption_writes_numbers_in_the_page_s_language(
 
     def many(route: Any) -> None:  # the demo's view, told as a view of 2,540 actors
         body = route.fetch().json()
-        body["meta"].update(total=2540, unplaced=1500)
+        body["meta"].update(total=2540, unplaced=1500, approximate=1200)
         route.fulfill(json=body, headers={"Content-Type": "application/geo+json"})
 
     page.route("**/api/map.geojson*", many)
     page.goto(origin + "/embed/map")
     wait_ready(page, "map")
     text = page.text_content("#map-status")
-    assert text == "1\u202f040 acteurs sur la carte · 1\u202f500 sans lieu connu"
+    assert text == (
+        "1\u202f040 acteurs sur la carte · 1\u202f200 au centre de leur commune (position "
+        "approximative) · 1\u202f500 sans lieu connu"
+    )
     page.goto(origin + "/embed/map?lang=en")
     wait_ready(page, "map")
     assert (
-        page.text_content("#map-status") == "1,040 actors on the map · 1,500 without a known place"
+        page.text_content("#map-status") == "1,040 actors on the map · 1,200 at their commune's "
+        "centre (approximate position) · 1,500 without a known place"
     )
 
 

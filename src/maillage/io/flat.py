@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from maillage.io.columns import ACTOR_FIELDS, LINK_FIELDS
+from maillage.model.fields import date_text
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = [
@@ -63,7 +64,10 @@ def actor_row(actor: ActorRecord, *, decimal_comma: bool = False) -> dict[str, s
 
 def link_row(link: LinkRecord, *, decimal_comma: bool = False) -> dict[str, str]:
     """Return ``{column: text}`` for one link."""
-    return {c: cell_text(getattr(link, c), decimal_comma=decimal_comma) for c in LINK_COLUMNS}
+    row = {c: cell_text(getattr(link, c), decimal_comma=decimal_comma) for c in LINK_COLUMNS}
+    for name in ("start_date", "end_date"):  # a year alone is written as the year
+        row[name] = date_text(getattr(link, name), link.extra, name) or ""
+    return row
 
 
 def xml_safe(text: str) -> str:

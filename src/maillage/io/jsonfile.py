@@ -18,6 +18,7 @@ from maillage.io import values as v
 from maillage.io.columns import ACTOR_FIELDS, LINK_FIELDS
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.unreadable import UnreadableFile, parse_json_bytes, read_data
+from maillage.model.fields import date_text
 from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
 __all__ = [
@@ -47,8 +48,7 @@ def record_dict(record: ActorRecord | LinkRecord) -> dict[str, Any]:
     names = ACTOR_FIELDS if isinstance(record, ActorRecord) else LINK_FIELDS
     data = {n: getattr(record, n) for n in names}
     for name in _DATES & set(data):
-        if data[name] is not None:
-            data[name] = data[name].isoformat()
+        data[name] = date_text(data[name], data.get("extra"), name)  # a year alone: "2011"
     return data
 
 
@@ -83,6 +83,8 @@ def _typed(name: str, value: Any, log: RowLog) -> Any:
         return value if isinstance(value, list) else log.error(name, value, "liste attendue")
     if name in _DATES:
         try:
+            if isinstance(value, str) and len(value) == 4 and value.isdigit():
+                return dt.date(int(value), 1, 1)  # a year alone (its precision in extra)
             return dt.date.fromisoformat(value)
         except (TypeError, ValueError):
             return log.error(name, value, "date attendue au format AAAA-MM-JJ")

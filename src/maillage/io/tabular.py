@@ -41,7 +41,7 @@ from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
 from maillage.model.errors import InvalidInput
-from maillage.model.fields import is_sdg
+from maillage.model.fields import YEAR, is_sdg, precision_key
 from maillage.model.records import ActorRecord, CheckedActor, LinkRecord
 
 __all__ = [
@@ -114,13 +114,17 @@ def _extra(value: Any, log: RowLog, field: str) -> dict[str, Any]:
     return data
 
 
-def _year_or_date(value: Any, log: RowLog, field: str) -> dt.date | None:
+def _year_or_date(value: Any, log: RowLog, field: str) -> dt.date | v.Fields | None:
+    """A date, or a year alone (``2011``): 1 January, its precision kept in ``extra``
+    (:func:`~maillage.model.fields.date_text` writes it back as the year)."""
+    year = None
     if isinstance(value, int | float) and not isinstance(value, bool) and 1000 < value < 3000:
-        return dt.date(int(value), 1, 1)
-    text = v.clean_text(value)
-    if text is not None and text.isdigit() and len(text) == 4:
-        return dt.date(int(text), 1, 1)
-    return v.parse_date(value, log, field)
+        year = int(value)
+    elif (text := v.clean_text(value)) is not None and text.isdigit() and len(text) == 4:
+        year = int(text)
+    if year is None:
+        return v.parse_date(value, log, field)
+    return v.Fields({field: dt.date(year, 1, 1), "extra": {precision_key(field): YEAR}})
 
 
 def _coordinates(value: Any, log: RowLog, column: str) -> dict[str, float]:

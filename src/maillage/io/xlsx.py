@@ -20,6 +20,7 @@ from maillage.io.reading import read_xlsx_table
 from maillage.io.result import ParseResult
 from maillage.io.tabular import parse_actor_table, parse_link_table
 from maillage.io.unreadable import open_workbook, read_data
+from maillage.model.fields import date_text
 from maillage.model.records import ActorRecord, LinkRecord
 
 __all__ = ["ACTORS_SHEET", "LINKS_SHEET", "generate_xlsx", "parse_xlsx", "read_xlsx", "write_xlsx"]
@@ -34,10 +35,19 @@ def _cell(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", cell_text(value)) or None
 
 
+def _value(record: Any, column: str) -> Any:
+    """A record's value for ``column``: a date that is a year alone is the year (2011)."""
+    value = getattr(record, column)
+    if column not in ("start_date", "end_date") or value is None:
+        return value
+    return value.year if date_text(value, record.extra, column) == str(value.year) else value
+    return value
+
+
 def _fill(sheet: Any, columns: tuple[str, ...], records: Iterable[Any]) -> None:
     sheet.append(list(columns))
     for record in records:
-        sheet.append([_cell(getattr(record, c)) for c in columns])
+        sheet.append([_cell(_value(record, c)) for c in columns])
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str) and cell.value.startswith("="):

@@ -188,6 +188,28 @@ def date_of_text(text: str, *, year_alone: bool = False) -> dt.date | None:
     return None
 
 
+YEAR = "year"
+"""The precision of a date read from a year alone (``2011``), kept in the record's
+``extra`` under :func:`precision_key`: the date is stored as 1 January and shown,
+exported and read back as the year."""
+
+
+def precision_key(field: str) -> str:
+    """The key of ``extra`` that says a date ``field`` is a year alone."""
+    return f"{field}_precision"
+
+
+def date_text(
+    value: dt.date | str | None, extra: dict[str, object] | None, field: str
+) -> str | None:
+    """How a date ``field`` (a date or its ISO text) is written: ``2011`` when ``extra``
+    says it is a year alone, else ISO (``2011-03-12``); None without a date."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else value.isoformat()
+    return text[:4] if (extra or {}).get(precision_key(field)) == YEAR else text
+
+
 def plausible(date: dt.date) -> bool:
     """True when the date's year is one maillage keeps (FIRST_YEAR..LAST_YEAR)."""
     return FIRST_YEAR <= date.year <= LAST_YEAR

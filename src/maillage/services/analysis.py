@@ -56,6 +56,7 @@ from maillage.recommend.recommendation import TerritoryRecommendations as Territ
 from maillage.recommend.store import ModelStore
 from maillage.services.filters import territory_prefixes
 from maillage.services.geography import resolve_territory
+from maillage.services.places import place_columns, placed_from
 from maillage.settings import model_cache_dir
 from maillage.storage.tables import (
     actor,
@@ -347,21 +348,12 @@ def load_parents(conn: sa.Connection) -> dict[str, str]:
 
 def _coverage_actors(conn: sa.Connection, themes: Iterable[str]) -> tuple[ActorTable, Positions]:
     """The live actors carrying one of ``themes``, by id, as the graph has them (territory
-    codes: :func:`_actor_arrays`), and where they are: their coordinates, else their
-    commune's centroid (approximate)."""
+    codes: :func:`_actor_arrays`), and where they are (:mod:`maillage.services.places`:
+    their coordinates, else their commune's centroid, approximate)."""
     themed = sa.select(actor_theme.c.actor_id).where(actor_theme.c.theme.in_(sorted(themes)))
-    commune = territory.alias("commune")
     query = (
-        sa.select(
-            actor.c.id,
-            actor.c.name,
-            actor.c.commune_code,
-            actor.c.latitude,
-            actor.c.longitude,
-            commune.c.latitude,
-            commune.c.longitude,
-        )
-        .select_from(actor.outerjoin(commune, commune.c.code == "COM:" + actor.c.commune_code))
+        sa.select(actor.c.id, actor.c.name, actor.c.commune_code, *place_columns())
+        .select_from(placed_from())
         .where(_live_actor(), actor.c.id.in_(themed))
         .order_by(actor.c.id)
     )
@@ -386,9 +378,8 @@ def _coverage_actors(conn: sa.Connection, themes: Iterable[str]) -> tuple[ActorT
     for r in rows:
         if r[3] is not None and r[4] is not None:
             where[r[0]] = (r[3], r[4])
-        elif r[5] is not None and r[6] is not None:
-            where[r[0]] = (r[5], r[6])
-            approximate.add(r[0])
+            if r[5]:
+                approximate.add(r[0])
     table = ActorTable(
         ids=list(ids),
         names=[r[1] for r in rows],

@@ -34,6 +34,7 @@ from maillage.model.numbers import number
 from maillage.model.records import ImportIssue
 from maillage.model.text import fold
 from maillage.services.importing.report import ImportReport, Progress, record_run
+from maillage.services.places import place_columns, placed_from
 from maillage.storage.audit import Context, open_batch
 from maillage.storage.engine import transaction
 from maillage.storage.registry import indicators, needs
@@ -262,16 +263,14 @@ class DistanceRule:
 
 
 def _places(conn: sa.Connection, sources: Sequence[str]) -> tuple[list[float], list[float]]:
-    """Coordinates of the live actors imported from ``sources`` (commune centroid when
-    the place has none), also when they were merged into an actor of another source."""
+    """Coordinates of the live actors imported from ``sources`` (their place:
+    :mod:`maillage.services.places`), also when they were merged into an actor of another source."""
     prefixes = [actor_identifier.c.identifier.startswith(f"source:{s}:", autoescape=True)
                 for s in sources]  # fmt: skip
     from_source = sa.select(actor_identifier.c.actor_id).where(sa.or_(*prefixes))
-    commune = territory.alias("commune")
     query = (
-        sa.select(sa.func.coalesce(actor.c.latitude, commune.c.latitude),
-                  sa.func.coalesce(actor.c.longitude, commune.c.longitude))
-        .select_from(actor.outerjoin(commune, commune.c.code == "COM:" + actor.c.commune_code))
+        sa.select(*place_columns()[:2])
+        .select_from(placed_from())
         .where(actor.c.deleted_at.is_(None),
                sa.or_(actor.c.source.in_(sources), actor.c.id.in_(from_source)))
     )  # fmt: skip

@@ -28,6 +28,7 @@ ACTOR_COLUMNS = [
     "commune",
     "latitude",
     "longitude",
+    "approximate",  # placed at the commune's centroid (services.places)
 ]
 LINK_COLUMNS = [
     "id",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Generic, Literal, NotRequired, TypedDict, TypeVar
 
 import sqlalchemy as sa
@@ -27,13 +28,18 @@ class ActorProperties(TypedDict):
 
 
 class AggregateProperties(TypedDict):
-    """What a point of a territory group says: its actors, in all and by world."""
+    """What a point of a territory group says: its actors, in all and by world. A
+    group of actors placed at their commune's centroid (``approximate``) names them
+    (``members``: id and name, by id): the map draws them as one point at the
+    commune, never as points of its own making."""
 
     code: str
     name: str
     count: int
     world: str | None  # the world with the most actors
     worlds: dict[str, int]
+    approximate: NotRequired[bool]
+    members: NotRequired[list[tuple[int, str]]]
 
 
 P = TypeVar("P", ActorProperties, AggregateProperties)
@@ -59,6 +65,7 @@ class MapMeta(TypedDict):
     level: str | None
     total: int
     unplaced: int
+    approximate: int  # placed at their commune's centroid (grouped per commune)
     limit: int
     filters: dict[str, str]
 
@@ -67,7 +74,7 @@ class MapAnswer(TypedDict):
     """A GeoJSON FeatureCollection with its ``meta`` (and ``bbox`` when it has points)."""
 
     type: Literal["FeatureCollection"]
-    features: list[Feature[ActorProperties]] | list[Feature[AggregateProperties]]
+    features: list[Feature[Any]] | list[Feature[AggregateProperties]]
     meta: MapMeta
     bbox: NotRequired[list[float]]
 
@@ -87,9 +94,11 @@ def _bbox(coords: list[list[float]]) -> list[float] | None:
     return [min(lons), min(lats), max(lons), max(lats)]
 
 
-def actor_features(rows: list[dict[str, Any]]) -> list[Feature[ActorProperties]]:
-    """Point features of placed actors (unplaced ones are left out)."""
-    return [
+def actor_features(rows: list[dict[str, Any]]) -> list[Feature[Any]]:
+    """Point features of the actors placed by their own coordinates, then one point per
+    commune for those placed at its centroid (:func:`commune_groups`); unplaced actors
+    are left out."""
+    exact: list[Feature[Any]] = [
         _point(
             r["longitude"],
             r["latitude"],
@@ -102,8 +111,31 @@ def actor_features(rows: list[dict[str, Any]]) -> list[Feature[ActorProperties]]
             },
         )
         for r in rows
-        if r["latitude"] is not None
+        if r["latitude"] is not None and not r.get("approximate")
     ]
+    return exact + commune_groups([r for r in rows if r.get("approximate")])
+
+
+def commune_groups(rows: list[dict[str, Any]]) -> list[Feature[Any]]:
+    """One point per commune at its centroid for actors placed there (approximate):
+    how many, by world, and who."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(r["commune_code"], []).append(r)
+    features: list[Feature[Any]] = []
+    for code, members in sorted(groups.items()):
+        worlds = Counter(m["world"] or "unknown" for m in members)
+        props: AggregateProperties = {
+            "code": "COM:" + code,
+            "name": members[0]["commune"] or code,
+            "count": len(members),
+            "world": max(sorted(worlds), key=lambda w: worlds[w]),
+            "worlds": dict(sorted(worlds.items())),
+            "approximate": True,
+            "members": [(m["id"], m["name"]) for m in members],
+        }
+        features.append(_point(members[0]["longitude"], members[0]["latitude"], props))
+    return features
 
 
 def aggregate_features(agg: Aggregate) -> list[Feature[AggregateProperties]]:
@@ -130,29 +162,36 @@ def map_geojson(
 ) -> MapAnswer:
     """A FeatureCollection for the map, with ``meta`` saying what it holds.
 
-    ``meta.mode`` is ``actors`` (one point per placed actor) or ``aggregated``
+    ``meta.mode`` is ``actors`` (one point per actor placed by its own coordinates,
+    one per commune for those placed at its centroid, ``meta.approximate`` of them:
+    :func:`commune_groups`) or ``aggregated``
     (one point per commune or département, ``meta.level``); ``meta.total`` counts
     the actors of the view, ``meta.unplaced`` those with no known position.
     """
-    features: list[Feature[ActorProperties]] | list[Feature[AggregateProperties]]
+    features: list[Feature[Any]] | list[Feature[AggregateProperties]]
     with db.connect() as conn:
         if not isinstance(filters, Filters):
             filters = clean_filters(conn, filters)
         total = count_actors(conn, filters)
         if total <= limit:
-            features = actor_features(view_actors(conn, filters))
+            rows = view_actors(conn, filters)
+            features = actor_features(rows)
             mode: Literal["actors", "aggregated"] = "actors"
-            level, placed = None, len(features)
+            level = None
+            placed = sum(1 for r in rows if r["latitude"] is not None)
+            approximate = sum(1 for r in rows if r["approximate"])
         else:
             agg = aggregate(conn, filters, limit=limit, per_world=False)
             features = aggregate_features(agg)
             mode, level = "aggregated", agg.level
             placed = sum(f["properties"]["count"] for f in features)
+            approximate = 0  # every group is a commune's or a département's already
     meta = MapMeta(
         mode=mode,
         level=level,
         total=total,
         unplaced=total - placed,
+        approximate=approximate,
         limit=limit,
         filters=filters.query(),
     )

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from maillage.model.fields import date_text
 from maillage.services.portal import label
 from maillage.storage.registry import actors, links
 from maillage.storage.tables import actor, link, territory
@@ -84,17 +85,13 @@ def _link_row(item: dict[str, Any], actor_id: int, lang: Lang) -> dict[str, Any]
         "other_name": item["other_name"],
         "other_world": item["other_world"],
         "other_world_label": label("worlds", item["other_world"], lang),
-        "start_date": _iso(item["start_date"]),
-        "end_date": _iso(item["end_date"]),
+        "start_date": date_text(item["start_date"], item["extra"], "start_date"),
+        "end_date": date_text(item["end_date"], item["extra"], "end_date"),
         "amount": item["amount"],
         "evidence": item["evidence"],
         "evidence_url": item["evidence_url"],
         "source": item["source"],
     }
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def actor_measures(world: str | None, partners: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -165,6 +162,8 @@ def link_page(*, db: sa.Engine, link_id: int, lang: Lang = "fr") -> dict[str, An
             conn, [snap["territory_code"]] if snap.get("territory_code") else []
         )
     data = {k: v for k, v in snap.items() if k not in ("extra", "deleted_at")}
+    for name in ("start_date", "end_date"):  # a year alone is shown as the year
+        data[name] = date_text(snap.get(name), snap.get("extra"), name)
     for end in ("source", "target"):
         row = ends.get(snap[f"{end}_id"], {})
         data[f"{end}_actor"] = {

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from maillage.model.fields import date_text
 from maillage.services.filters import Filters, actor_conditions, link_conditions, link_scope
 from maillage.services.portal import label
 from maillage.storage.tables import actor, link, territory
@@ -72,6 +73,7 @@ def link_table(
                 link.c.kind,
                 link.c.start_date,
                 link.c.end_date,
+                link.c.extra,
                 source.c.id.label("source_id"),
                 source.c.name.label("source_name"),
                 source.c.world.label("source_world"),
@@ -92,6 +94,7 @@ def link_table(
         rows = [dict(r._mapping) for r in conn.execute(query)]
     for row in rows:
         row["kind_label"] = label("link_kinds", row["kind"], lang)
-        for key in ("start_date", "end_date"):
-            row[key] = row[key].isoformat() if row[key] else None
+        for key in ("start_date", "end_date"):  # a year alone is the year
+            row[key] = date_text(row[key], row["extra"], key)
+        del row["extra"]
     return {**info, "rows": rows}

@@ -7,7 +7,6 @@ more than ``limit`` points or nodes (DESIGN.md section 7).
 
 from __future__ import annotations
 
-import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from maillage.services.filters import Filters, actor_conditions, link_conditions, link_scope
+from maillage.services.places import COMMUNE, place_columns, placed_from
 from maillage.storage.tables import actor, link, territory
 
 VIEW_LIMIT = 5000
@@ -102,14 +102,9 @@ def aggregate(
     return Aggregate(level=level, counts=dict(counts), places=places)
 
 
-def _jitter(actor_id: int) -> tuple[float, float]:
-    """A small stable offset (about 300 m) so actors placed at a commune centroid separate."""
-    h = zlib.crc32(str(actor_id).encode())
-    return ((h & 0xFFFF) / 0xFFFF - 0.5) * 0.006, ((h >> 16) / 0xFFFF - 0.5) * 0.008
-
-
 def view_actors(conn: sa.Connection, filters: Filters) -> list[dict[str, Any]]:
-    """The actors of the view with a position (their own, or their commune's)."""
+    """The actors of the view with their place (:mod:`maillage.services.places`: their
+    own, or their commune's centroid, then ``approximate``) and commune name."""
     query = (
         sa.select(
             actor.c.id,
@@ -117,20 +112,16 @@ def view_actors(conn: sa.Connection, filters: Filters) -> list[dict[str, Any]]:
             actor.c.world,
             actor.c.category,
             actor.c.commune_code,
-            actor.c.latitude,
-            actor.c.longitude,
+            *place_columns(),
+            COMMUNE.c.name.label("commune"),
         )
+        .select_from(placed_from())
         .where(*actor_conditions(conn, filters))
         .order_by(actor.c.id)
     )
     rows = [dict(r._mapping) for r in conn.execute(query)]
-    communes = _centroids(conn, {"COM:" + r["commune_code"] for r in rows if r["commune_code"]})
     for row in rows:
-        place = communes.get("COM:" + (row["commune_code"] or ""), {})
-        row["commune"] = place.get("name")
-        if row["latitude"] is None and place.get("lat") is not None:
-            dlat, dlon = _jitter(row["id"])
-            row["latitude"], row["longitude"] = place["lat"] + dlat, place["lon"] + dlon
+        row["approximate"] = bool(row["approximate"])
     return rows
 
 

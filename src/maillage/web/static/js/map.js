@@ -1,5 +1,6 @@
 // map.js: the map widget. Actors as points coloured by world, clustered when dense,
-// over the shipped boundaries of régions and départements (no outside tiles unless the
+// those placed at their commune's centre (approximate) as one point per commune that
+// says so and names them, over the shipped boundaries of régions and départements (no outside tiles unless the
 // server sets one). Listens to "maillage:filters" and "maillage:select"; emits
 // "maillage:select" (an actor) and "maillage:drill" (a territory, in aggregated views).
 
@@ -8,6 +9,7 @@ const LANG = document.documentElement.lang || "fr";
 const NUMBER = new Intl.NumberFormat(LANG);
 const COMPACT = new Intl.NumberFormat(LANG, { notation: "compact", maximumFractionDigits: 1 });
 const CLUSTER_MAX_ZOOM = 13;
+const GROUP_NAMES = 30; // names listed in a commune's group; the table holds them all
 
 const el = document.getElementById("map");
 if (el) start(el).catch((error) => fail(el, error));
@@ -116,14 +118,20 @@ function style(element) {
   return { version: 8, sources, layers };
 }
 
+// A cluster counts actors: a commune's group of approximate places counts its members.
+const ACTORS_OF = ["coalesce", ["get", "count"], 1];
+
 function addActorLayers(map, colours, unknown) {
   map.addSource("actors", { type: "geojson", data: { type: "FeatureCollection", features: [] },
-    cluster: true, clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40, promoteId: "id" });
+    cluster: true, clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40, promoteId: "id",
+    clusterProperties: { actors: ["+", ACTORS_OF] } });
   map.addLayer({ id: "clusters", type: "circle", source: "actors", filter: ["has", "point_count"],
     paint: { "circle-color": "#1e3a8a", "circle-opacity": 0.85, "circle-stroke-color": "#fff", "circle-stroke-width": 2,
-      "circle-radius": ["interpolate", ["linear"], ["get", "point_count"], 2, 12, 50, 20, 500, 30] } });
+      "circle-radius": ["interpolate", ["linear"], ["get", "actors"], 2, 12, 50, 20, 500, 30] } });
   map.addLayer({ id: "actors", type: "circle", source: "actors", filter: ["!", ["has", "point_count"]],
-    paint: { "circle-color": colourExpression(colours, unknown), "circle-stroke-color": "#fff", "circle-stroke-width": 1.5,
+    paint: { "circle-color": colourExpression(colours, unknown),
+      "circle-stroke-color": ["case", ["has", "approximate"], "#111827", "#fff"],
+      "circle-stroke-width": ["case", ["has", "approximate"], 2.5, 1.5],
       "circle-radius": ["case", ["has", "count"], ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 8, 100, 40], 7] } });
   map.addLayer({ id: "selected", type: "circle", source: "actors", filter: ["==", ["get", "id"], -1],
     paint: { "circle-color": "rgba(0,0,0,0)", "circle-radius": 13, "circle-stroke-color": "#111827", "circle-stroke-width": 3 } });
@@ -137,6 +145,7 @@ class MapWidget {
     this.unknown = element.dataset.unknownColour;
     this.query = new URLSearchParams(JSON.parse(element.dataset.query || "{}")).toString();
     this.places = new Map();
+    this.groups = new Map(); // commune code -> its group of approximate places
     this.markers = new Map();
     this.mode = "actors";
     this.loads = 0;
@@ -170,11 +179,47 @@ class MapWidget {
 
   clickPoint(feature) {
     const props = feature.properties;
-    if (props.code) {
+    if (props.approximate) {
+      this.openGroup(this.groups.get(props.code), feature.geometry.coordinates);
+    } else if (props.code) {
       document.dispatchEvent(new CustomEvent("maillage:drill", { detail: { territory: props.code } }));
     } else {
       document.dispatchEvent(new CustomEvent("maillage:select", { detail: { actorId: props.id, from: "map" } }));
     }
+  }
+
+  // The actors placed at a commune's centre: how many, that the place is approximate,
+  // and who (each name selects its actor).
+  openGroup(group, coordinates) {
+    if (!group) return;
+    if (this.popup) this.popup.remove();
+    const box = document.createElement("div");
+    box.className = "map-group";
+    const title = document.createElement("strong");
+    title.textContent = say(group.count === 1 ? "group_title_one" : "group_title", { name: group.name, n: group.count });
+    const note = document.createElement("p");
+    note.className = "map-group-note";
+    note.textContent = say("approximate_note");
+    const list = document.createElement("ul");
+    for (const [id, name] of group.members.slice(0, GROUP_NAMES)) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "linklike";
+      button.dataset.actorId = String(id);
+      button.textContent = name;
+      button.addEventListener("click", () => document.dispatchEvent(
+        new CustomEvent("maillage:select", { detail: { actorId: id, from: "map" } })));
+      const item = document.createElement("li");
+      item.append(button);
+      list.append(item);
+    }
+    box.append(title, note, list);
+    if (group.members.length > GROUP_NAMES) {
+      const more = document.createElement("p");
+      more.textContent = say("group_more", { n: group.members.length - GROUP_NAMES });
+      box.append(more);
+    }
+    this.popup = new this.lib.Popup({ maxWidth: "340px" }).setLngLat(coordinates).setDOMContent(box).addTo(this.map);
   }
 
   async zoomCluster(feature) {
@@ -214,6 +259,11 @@ class MapWidget {
     const meta = data.meta;
     this.mode = meta.mode;
     this.places = new Map(data.features.filter((f) => f.properties.id).map((f) => [f.properties.id, f.geometry.coordinates]));
+    this.groups = new Map(data.features.filter((f) => f.properties.approximate).map((f) => [f.properties.code, f.properties]));
+    for (const f of data.features.filter((g) => g.properties.approximate)) {
+      for (const [id] of f.properties.members) this.places.set(id, f.geometry.coordinates);
+    }
+    if (this.popup) this.popup.remove();
     for (const marker of this.markers.values()) marker.remove();
     this.markers.clear();
     const source = this.map.getSource("actors");
@@ -229,6 +279,7 @@ class MapWidget {
     let text = meta.mode === "actors"
       ? say("actors_shown", { n: meta.total - meta.unplaced })
       : say("aggregated", { n: meta.total, level: say(meta.level) });
+    if (meta.approximate > 0) text += ` · ${say("approximate", { n: meta.approximate })}`;
     if (meta.unplaced > 0) text += ` · ${say("unplaced", { n: meta.unplaced })}`;
     return text;
   }
@@ -270,7 +321,7 @@ class MapWidget {
     const features = this.map.querySourceFeatures("actors");
     for (const f of features) {
       const p = f.properties;
-      const count = p.point_count || p.count;
+      const count = p.actors || p.point_count || p.count;
       if (!count || count < 2) continue;
       const key = p.cluster_id != null ? `c${p.cluster_id}` : `g${p.code}`;
       if (seen.has(key) || seen.size > 300) continue;
