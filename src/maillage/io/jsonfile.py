@@ -156,8 +156,10 @@ def parse_document(
         numbered = enumerate(items if isinstance(items, list) else [], start=1)
         result.extend(records_from_dicts(numbered, cls, file=f"{name}#{key}"))
     if source is not None:
-        for record in (*result.actors, *result.links):
-            record.source = record.source or source
+        for actor in result.actors:
+            actor.source = actor.source or source
+        for link in result.links:
+            link.source = link.source or source
     return result
 
 

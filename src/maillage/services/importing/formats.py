@@ -209,7 +209,7 @@ def _json_records(job: Job, kind: str) -> Parsed:
         _no_mapping(job.mapping, "document JSON de maillage")
         result = parse_document(data, file=name, parts=(kind,), source=job.source)
         rejected = set(result.rejected_rows)
-        kept = [n for n in range(1, result.rows + 1) if n not in rejected]
+        kept: list[int | None] = [n for n in range(1, result.rows + 1) if n not in rejected]
         return Parsed(result, kept, None) if kind == "actors" else Parsed(result, None, kept)
     if is_feature_collection(data):
         _no_mapping(job.mapping, "fichier GeoJSON")
@@ -218,7 +218,7 @@ def _json_records(job: Job, kind: str) -> Parsed:
                                  "acteurs : maillage import actors)", "a GeoJSON file holds "
                                  "no links (its points are actors)")  # fmt: skip
         return Parsed(parse_features(data, file=name))
-    table = table_from_records(json_objects(data, name), file=name, start=1)
+    table = table_from_records(map(dict, json_objects(data, name)), file=name, start=1)
     parse = parse_actor_table if kind == "actors" else parse_link_table
     result = parse(table, job.mapping, source=job.source)
     rows = _rows_of(table, result)
