@@ -28,6 +28,7 @@ import jsonschema_rs
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
 from maillage.io.columns import canonical_records, canonical_table
+from maillage.io.places import settle_result
 from maillage.io.reading import Table, read_table, read_xlsx_table
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.schema_errors import field_problems, schema_validator
@@ -161,6 +162,7 @@ def parse_data_inclusion(
     if fill_source and numbered:
         message = f"pas de colonne source : « {source} » utilisé"
         result.issues.append(ImportIssue(1, "source", source, message, name, severity="warning"))
+    kept: list[int] = []  # the row of each structure's actor
     for number, record in numbered:
         result.rows += 1
         log = RowLog(result.issues, number, name)
@@ -171,8 +173,11 @@ def parse_data_inclusion(
             result.rejected_rows.append(number)
         elif kind == "structure":
             result.actors.append(_structure_actor(typed, source))
+            kept.append(number)
         else:
             result.services.append(typed)
+    if kept:  # projected, swapped or out-of-bounds points, as every parser reads them
+        settle_result(result, kept, name)
     return result
 
 

@@ -28,7 +28,15 @@ from maillage.io.tabular import parse_actor_table
 from maillage.io.unreadable import UnreadableFile, json_objects, parse_json_bytes, read_data
 from maillage.model.records import ActorRecord, ImportIssue
 
-__all__ = ["generate_geojson", "parse_geojson", "read_geojson", "unplaced", "write_geojson"]
+__all__ = [
+    "generate_geojson",
+    "is_feature_collection",
+    "parse_features",
+    "parse_geojson",
+    "read_geojson",
+    "unplaced",
+    "write_geojson",
+]
 
 _RESERVED = ("feature_type", "code", "name")
 
@@ -93,16 +101,30 @@ def generate_geojson(
 
 def parse_geojson(data: str | bytes, *, file: str | None = None) -> ParseResult:
     """Read a FeatureCollection: point features as actors, polygons as territories."""
-    result = ParseResult()
     try:
         name = file or "JSON"
         document = parse_json_bytes(data if isinstance(data, bytes) else data.encode(), name)
-        features = json_objects(
-            document.get("features") if isinstance(document, dict) else document, name
-        )
+        return parse_features(document, file=file)
     except UnreadableFile as error:
+        result = ParseResult()
         result.issues.append(ImportIssue(None, None, None, str(error), file))
         return result
+
+
+def is_feature_collection(data: Any) -> bool:
+    """Whether a parsed JSON value is a GeoJSON FeatureCollection."""
+    return isinstance(data, dict) and data.get("type") == "FeatureCollection"
+
+
+def parse_features(document: Any, *, file: str | None = None) -> ParseResult:
+    """The actors and territories of a parsed FeatureCollection (see
+    :func:`parse_geojson`); raises :class:`UnreadableFile` when its features are not an
+    array of objects."""
+    result = ParseResult()
+    name = file or "JSON"
+    features = json_objects(
+        document.get("features") if isinstance(document, dict) else document, name
+    )
     ours: list[tuple[int, dict[str, Any]]] = []
     foreign: list[tuple[int, dict[str, Any]]] = []
     for number, feature in enumerate(features, start=1):

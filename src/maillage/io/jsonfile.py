@@ -23,6 +23,8 @@ from maillage.model.records import ActorRecord, ImportIssue, LinkRecord
 
 __all__ = [
     "generate_json",
+    "is_document",
+    "parse_document",
     "parse_json",
     "read_json",
     "record_dict",
@@ -127,6 +129,40 @@ def records_from_dicts(
     return result
 
 
+def is_document(data: Any) -> bool:
+    """Whether a parsed JSON value is a document of :func:`generate_json`
+    (``{"format": "maillage", ...}``, as ``maillage export json`` writes it)."""
+    return isinstance(data, dict) and data.get("format") == "maillage"
+
+
+def parse_document(
+    document: Any,
+    *,
+    file: str | None = None,
+    parts: tuple[str, ...] = ("actors", "links"),
+    source: str | None = None,
+) -> ParseResult:
+    """The records of a parsed document of :func:`generate_json`: its ``actors`` and
+    ``links`` (only those of ``parts``), records numbered from 1 within each, issues
+    naming ``file#actors`` or ``file#links``. A record without ``source`` gets
+    ``source``; a record's own (our export's provenance) is kept."""
+    result = ParseResult()
+    data = document if isinstance(document, dict) else {}
+    name = file or "json"
+    for key, cls in (("actors", ActorRecord), ("links", LinkRecord)):
+        if key not in parts:
+            continue
+        items = data.get(key)
+        numbered = enumerate(items if isinstance(items, list) else [], start=1)
+        result.extend(records_from_dicts(numbered, cls, file=f"{name}#{key}"))
+    if source is not None:
+        for actor in result.actors:
+            actor.source = actor.source or source
+        for link in result.links:
+            link.source = link.source or source
+    return result
+
+
 def parse_json(text: str | bytes, *, file: str | None = None) -> ParseResult:
     """Read a document written by :func:`generate_json`."""
     try:
@@ -135,14 +171,7 @@ def parse_json(text: str | bytes, *, file: str | None = None) -> ParseResult:
         result = ParseResult()
         result.issues.append(ImportIssue(None, None, None, str(error), file))
         return result
-    result = ParseResult()
-    document = data if isinstance(data, dict) else {}
-    name = file or "json"
-    for key, cls in (("actors", ActorRecord), ("links", LinkRecord)):
-        items = document.get(key)
-        numbered = enumerate(items if isinstance(items, list) else [], start=1)
-        result.extend(records_from_dicts(numbered, cls, file=f"{name}#{key}"))
-    return result
+    return parse_document(data, file=file)
 
 
 def write_json(

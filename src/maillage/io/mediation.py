@@ -41,7 +41,7 @@ from typing import Any
 from maillage.io import values as v
 from maillage.io.classify import apply_classification
 from maillage.io.columns import canonical_records, canonical_table
-from maillage.io.places import settle_points
+from maillage.io.places import settle_result
 from maillage.io.reading import Table, read_csv_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.io.spreadsheet import safe_row
@@ -122,7 +122,7 @@ def _actor(cells: Mapping[str, Any], log: RowLog, source: str | None) -> ActorRe
     actor.postcode = v.parse_postcode(cells.get("code_postal"), log, "code_postal")
     actor.commune_name = v.clean_text(cells.get("commune"))
     actor.commune_code = v.parse_commune_code(cells.get("code_insee"), log, "code_insee")
-    # bounds, system and order of the coordinates are settled per file (_settle)
+    # bounds, system and order of the coordinates are settled per file (settle_result)
     actor.latitude = v.parse_float(cells.get("latitude"), log, "latitude")
     actor.longitude = v.parse_float(cells.get("longitude"), log, "longitude")
     actor.phone = v.clean_text(cells.get("telephone"))
@@ -263,17 +263,8 @@ def parse_lieux_csv(
         seen.add(ident or "")
         result.actors.append(actor)
         kept.append(row.number)
-    _settle(result, kept, table.file)
+    settle_result(result, kept, table.file)
     return result
-
-
-def _settle(result: ParseResult, numbers: list[int], file: str | None) -> None:
-    """Projected or swapped coordinates and out-of-bounds points, per file
-    (:func:`~maillage.io.places.settle_points`); a row it rejects leaves the records."""
-    rejected = settle_points(result.actors, numbers, RowLog(result.issues, None, file))
-    if rejected:
-        result.actors[:] = [a for i, a in enumerate(result.actors) if i not in rejected]
-        result.rejected_rows = sorted({*result.rejected_rows, *(numbers[i] for i in rejected)})
 
 
 def parse_lieux_json(
@@ -299,7 +290,7 @@ def parse_lieux_json(
         seen.add(actor.key or "")
         result.actors.append(actor)
         kept.append(number)
-    _settle(result, kept, file)
+    settle_result(result, kept, file)
     return result
 
 

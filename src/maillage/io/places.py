@@ -38,13 +38,19 @@ from importlib import resources
 from typing import Any
 
 from maillage.io.columns import ACTOR_GUESSES, axis_of, header_key
-from maillage.io.result import RowLog
+from maillage.io.result import ParseResult, RowLog
 from maillage.model.fields import FRANCE_BOXES, BoundingBox, locate_point
 from maillage.model.identifiers import is_postcode
 from maillage.model.numbers import parse_number
 from maillage.model.records import ActorRecord
 
-__all__ = ["PROJECTIONS", "coordinate_pairs", "department_box", "settle_points"]
+__all__ = [
+    "PROJECTIONS",
+    "coordinate_pairs",
+    "department_box",
+    "settle_points",
+    "settle_result",
+]
 
 PROJECTIONS: dict[int, str] = {
     2154: "Lambert-93",
@@ -106,6 +112,18 @@ def settle_points(
         if not _check(actor, log):
             rejected.add(index)
     return rejected
+
+
+def settle_result(
+    result: ParseResult, numbers: Sequence[int], file: str | None, columns: Sequence[str] = ()
+) -> None:
+    """:func:`settle_points` on the actors of a parser's ``result`` (read from rows
+    ``numbers`` of ``file``), the one rule every parser reading coordinates applies: a
+    row it rejects leaves the records and joins ``result.rejected_rows``."""
+    rejected = settle_points(result.actors, numbers, RowLog(result.issues, None, file), columns)
+    if rejected:
+        result.actors[:] = [a for i, a in enumerate(result.actors) if i not in rejected]
+        result.rejected_rows = sorted({*result.rejected_rows, *(numbers[i] for i in rejected)})
 
 
 _LATITUDES = frozenset(header_key(a) for a in ACTOR_GUESSES["latitude"])

@@ -36,7 +36,7 @@ from maillage.io.columns import (
     norm_header,
 )
 from maillage.io.flat import ACTORS_SHEET, LINKS_SHEET
-from maillage.io.places import settle_points
+from maillage.io.places import settle_result
 from maillage.io.reading import Row, Table, read_table, table_from_records
 from maillage.io.result import ParseResult, RowLog
 from maillage.model import identifiers as ids
@@ -503,12 +503,8 @@ def _settle(result: ParseResult, numbers: list[int], columns: Mapping[str, str],
         a.postcode is not None or not a.address for a in result.actors
     ):
         return  # an address column and every postcode given: the common case, at once
-    log = RowLog(result.issues, None, file)
     named = [c for c, f in columns.items() if f in ("latitude", "longitude", COORDINATES)]
-    rejected = settle_points(result.actors, numbers, log, named)
-    if rejected:
-        result.actors[:] = [a for i, a in enumerate(result.actors) if i not in rejected]
-        result.rejected_rows = sorted({*result.rejected_rows, *(numbers[i] for i in rejected)})
+    settle_result(result, numbers, file, named)
 
 
 def _actor_row(

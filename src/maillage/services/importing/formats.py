@@ -24,15 +24,23 @@ import sqlalchemy as sa
 from maillage.io.data_inclusion import parse_data_inclusion, read_data_inclusion_xlsx
 from maillage.io.decp import decp_records, parse_decp_rows
 from maillage.io.france_services import parse_france_services
+from maillage.io.geojson import is_feature_collection, parse_features
 from maillage.io.gexf import read_gexf
 from maillage.io.graphml import read_graphml
+from maillage.io.jsonfile import is_document, parse_document
 from maillage.io.kumu import read_kumu
 from maillage.io.mediation import parse_lieux_csv, parse_lieux_json
-from maillage.io.reading import Table, read_csv_table, read_table
+from maillage.io.reading import Table, read_csv_table, read_table, table_from_records
 from maillage.io.result import ParseResult
 from maillage.io.scdl import parse_scdl
 from maillage.io.tabular import parse_actor_table, parse_link_table
-from maillage.io.unreadable import data_suffix, json_objects, load_json, open_workbook
+from maillage.io.unreadable import (
+    UnreadableFile,
+    data_suffix,
+    json_objects,
+    load_json,
+    open_workbook,
+)
 from maillage.model.errors import InvalidInput
 from maillage.services import importing, needs  # importing: this package, used at call time
 from maillage.services.importing.report import ImportReport, Progress
@@ -185,8 +193,53 @@ def _read_table(job: Job, kind: str | None = None) -> Table:
     return read_table(job.path, sheet=_sheet(job, kind))
 
 
+JSON_FILES = (".json", ".geojson")
+
+
+def _json_records(job: Job, kind: str) -> Parsed:
+    """The ``kind`` records (``actors`` or ``links``) of a JSON file: our own export
+    (``maillage export json``: that part of the document, as it is), a GeoJSON
+    FeatureCollection (its points, as actors), or an array of objects read as a table
+    (one object a row, keys as headers, numbered from 1)."""
+    member = _member(job)
+    if member is None:
+        _no_sheet(job, "fichier JSON")
+    data, name = load_json(job.path, member), job.path.name
+    if is_document(data):
+        _no_mapping(job.mapping, "document JSON de maillage")
+        result = parse_document(data, file=name, parts=(kind,), source=job.source)
+        rejected = set(result.rejected_rows)
+        kept: list[int | None] = [n for n in range(1, result.rows + 1) if n not in rejected]
+        return Parsed(result, kept, None) if kind == "actors" else Parsed(result, None, kept)
+    if is_feature_collection(data):
+        _no_mapping(job.mapping, "fichier GeoJSON")
+        if kind != "actors":
+            raise UnreadableFile(name, "un GeoJSON ne porte pas de liens (ses points sont des "
+                                 "acteurs : maillage import actors)", "a GeoJSON file holds "
+                                 "no links (its points are actors)")  # fmt: skip
+        return Parsed(parse_features(data, file=name))
+    table = table_from_records(map(dict, json_objects(data, name)), file=name, start=1)
+    parse = parse_actor_table if kind == "actors" else parse_link_table
+    result = parse(table, job.mapping, source=job.source)
+    rows = _rows_of(table, result)
+    return Parsed(result, rows, None) if kind == "actors" else Parsed(result, None, rows)
+
+
+def _not_ours(data: Any, name: str) -> Any:
+    """``data``, unless it is our own export (a document of ``maillage export json``,
+    or a GeoJSON FeatureCollection), which a national format's parser cannot read."""
+    if is_document(data) or is_feature_collection(data):
+        raise UnreadableFile(name, "export de maillage (JSON ou GeoJSON) : à importer avec "
+                             "maillage import actors (et import links)", "a maillage export "
+                             "(JSON or GeoJSON): import it with maillage import actors (and "
+                             "import links)")  # fmt: skip
+    return data
+
+
 def _generic(kind: str) -> Reader:
     def read(job: Job) -> Parsed:
+        if data_suffix(job.path, _member(job)) in JSON_FILES:
+            return _json_records(job, kind)
         table = _read_table(job, kind)
         parse = parse_actor_table if kind == "actors" else parse_link_table
         result = parse(table, job.mapping, source=job.source)
@@ -207,10 +260,10 @@ def _network(job: Job) -> Parsed:
 
 def _lieux(job: Job) -> Parsed:
     path, mapping, source, member = job.path, job.mapping, job.source, _member(job)
-    if data_suffix(path, member) == ".json":
+    if data_suffix(path, member) in JSON_FILES:
         if member is None:
             _no_sheet(job, "fichier JSON")
-        data = json_objects(load_json(path, member), path.name)
+        data = json_objects(_not_ours(load_json(path, member), path.name), path.name)
         result = parse_lieux_json(_renamed_records(data, mapping), file=path.name, source=source)
     else:
         _sheet(job)
@@ -230,7 +283,8 @@ def _data_inclusion(job: Job) -> Parsed:
     if suffix == ".json":
         if member is None:
             _no_sheet(job, "fichier JSON")
-        records = _renamed_records(json_objects(load_json(path, member), path.name), mapping)
+        data = _not_ours(load_json(path, member), path.name)
+        records = _renamed_records(json_objects(data, path.name), mapping)
         return Parsed(parse_data_inclusion(records, file=path.name, source=source))
     return Parsed(parse_data_inclusion(_renamed(_read_table(job), mapping), source=source))
 
@@ -314,8 +368,8 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {
-    "actors": Format(_records(_generic("actors")), None, "des acteurs (CSV, XLSX)"),
-    "links": Format(_records(_generic("links")), None, "des liens (CSV, XLSX) entre "
+    "actors": Format(_records(_generic("actors")), None, "des acteurs (CSV, XLSX, JSON, GeoJSON)"),
+    "links": Format(_records(_generic("links")), None, "des liens (CSV, XLSX, JSON) entre "
                     "acteurs nommés par leur clé dans la même source, leur SIRET/SIREN/RNA, "
                     "leur numéro (n°42), leur nom, ou leur nom et code commune ou postal "
                     "(Centre social@59512)"),
