@@ -30,7 +30,10 @@ def _anr_nord(data_dir: Path, target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     with (data_dir / ANR / "actors.csv").open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
-        fields, rows = list(reader.fieldnames or []), [r for r in reader if r["territory_code"] == "59"]
+        fields, rows = (
+            list(reader.fieldnames or []),
+            [r for r in reader if r["territory_code"] == "59"],
+        )
     keep = {r["id"] for r in rows}
     with (target / "actors.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fields)
@@ -50,9 +53,7 @@ def _anr_nord(data_dir: Path, target: Path) -> Path:
 def build_nord(db: sa.Engine, data_dir: Path, work: Path) -> dict[str, int]:
     """Fill ``db`` (migrated) with the Nord map; returns what was loaded."""
     places = [
-        a
-        for a in read_lieux_json(data_dir / CNFS).actors
-        if (a.postcode or "").startswith("59")
+        a for a in read_lieux_json(data_dir / CNFS).actors if (a.postcode or "").startswith("59")
     ]
     sites = [
         a

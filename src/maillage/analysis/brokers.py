@@ -228,7 +228,12 @@ def broker_rows(
     names = [graph.names[i] for i in found]
     order = sorted(
         range(len(found)),
-        key=lambda j: (-m.betweenness[found[j]], -cross[found[j]], names[j], str(graph.ids[found[j]])),
+        key=lambda j: (
+            -m.betweenness[found[j]],
+            -cross[found[j]],
+            names[j],
+            str(graph.ids[found[j]]),
+        ),
     )
     rows: list[BrokerRow] = []
     for j in order[:top] if top is not None else order:

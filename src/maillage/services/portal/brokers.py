@@ -51,7 +51,10 @@ CARRIER_REASONS: dict[str, dict[str, tuple[str, str]]] = {
     # kind -> lang -> (one, many): the actors of the territory it carries or funds
     "holding": {
         "fr": ("Porte %(n)s structure du territoire", "Porte %(n)s structures du territoire"),
-        "en": ("Carries %(n)s organisation of the territory", "Carries %(n)s organisations of the territory"),
+        "en": (
+            "Carries %(n)s organisation of the territory",
+            "Carries %(n)s organisations of the territory",
+        ),
     },
     "funding": {
         "fr": ("Finance %(n)s acteur du territoire", "Finance %(n)s acteurs du territoire"),
@@ -173,7 +176,7 @@ def territory_brokers(
     keep = theme_mask(sub, theme) if theme else None
     rows = broker_rows(sub, measures, keep=keep)
     entries: list[BrokerEntry] = [
-        {**row, "world_label": portal.label("worlds", row["world"], lang)}  # type: ignore[typeddict-item]
+        {**row, "world_label": portal.label("worlds", row["world"], lang)}
         for row in rows[:top]
     ]
     return {
@@ -257,9 +260,7 @@ def _carriers(
 ) -> list[Carrier]:
     """Sources of holding and funding links to actors of the territory, those carrying
     or funding actors of ``theme`` first, then the most active."""
-    scope = sa.select(actor.c.id).where(
-        *actor_conditions(conn, Filters(territory=code), communes)
-    )
+    scope = sa.select(actor.c.id).where(*actor_conditions(conn, Filters(territory=code), communes))
     themed = sa.select(actor_theme.c.actor_id).where(
         actor_theme.c.theme.in_(sorted(taxonomy.matching("themes", theme)))
     )
@@ -281,7 +282,9 @@ def _carriers(
             actor.c.deleted_at.is_(None),
         )
         .group_by(link.c.source_id, link.c.kind, actor.c.name, actor.c.world)
-        .order_by(on_theme.desc(), sa.func.count(sa.distinct(link.c.target_id)).desc(), actor.c.name)
+        .order_by(
+            on_theme.desc(), sa.func.count(sa.distinct(link.c.target_id)).desc(), actor.c.name
+        )
         .limit(top)
     )
     label = portal.label("themes", theme, lang) or theme

@@ -21,7 +21,9 @@ router = APIRouter(responses=error_answers(422))
 TerritoryKey = Annotated[str, Path(max_length=60, pattern=SAFE_TEXT)]
 Theme = Annotated[
     str | None,
-    Query(max_length=100, pattern=SAFE_TEXT, description="Thème (code de l'arbre des thèmes) / theme"),
+    Query(
+        max_length=100, pattern=SAFE_TEXT, description="Thème (code de l'arbre des thèmes) / theme"
+    ),
 ]
 
 
