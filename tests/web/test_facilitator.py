@@ -106,6 +106,7 @@ def test_the_facilitator_reaches_the_brokers_and_a_proposal_for_a_white_zone(
     alliance = zone.locator("ul.recommendations > li").first
     assert "mondes complémentaires" in alliance.inner_text()
     bad += axe_violations(page, nord)
+    assert page.evaluate("document.documentElement.scrollWidth") <= VIEWPORTS[viewport]["width"]
     screenshot(page, f"facilitator-{viewport}")
     alliance.scroll_into_view_if_needed()
     screenshot(page, f"facilitator-{viewport}-proposal")

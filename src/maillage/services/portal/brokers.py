@@ -176,8 +176,7 @@ def territory_brokers(
     keep = theme_mask(sub, theme) if theme else None
     rows = broker_rows(sub, measures, keep=keep)
     entries: list[BrokerEntry] = [
-        {**row, "world_label": portal.label("worlds", row["world"], lang)}
-        for row in rows[:top]
+        {**row, "world_label": portal.label("worlds", row["world"], lang)} for row in rows[:top]
     ]
     return {
         **table,
