@@ -19,11 +19,12 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import TypedDict
 
 import numpy as np
 
-from maillage.analysis.graph import WORLDS, ActorGraph, FloatArray, IntArray
+from maillage.analysis.graph import WORLDS, ActorGraph, BoolArray, FloatArray, IntArray
 
 ROLES: tuple[str, ...] = ("coordinator", "itinerant", "representative", "gatekeeper", "liaison")
 
@@ -49,6 +50,35 @@ class Brokers(TypedDict):
     roles_by_world: dict[str, dict[str, int]]
     constraint_by_world: dict[str, float | None]
     effective_size_by_world: dict[str, float | None]
+
+
+class BrokerRow(TypedDict):
+    """One actor of a brokers table (see :func:`broker_rows`): its betweenness, Burt's
+    constraint and effective size (``None`` for an isolated actor), its Gould-Fernandez
+    role counts by :data:`ROLES` code and ``cross_world``, the sum of the four roles
+    that join two worlds (all but coordinator)."""
+
+    id: Hashable
+    name: str
+    world: str
+    partners: int
+    betweenness: float
+    constraint: float | None
+    effective_size: float | None
+    roles: dict[str, int]
+    cross_world: int
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerMeasures:
+    """Per-actor measures of one graph, in vertex order (see :func:`broker_measures`)."""
+
+    betweenness: FloatArray
+    betweenness_sample: int | None
+    constraint: FloatArray
+    effective_size: FloatArray
+    roles: FloatArray
+    degree: IntArray
 
 
 def betweenness(
@@ -156,6 +186,73 @@ def brokers(
         "constraint_by_world": _mean_by_world(graph, cons),
         "effective_size_by_world": _mean_by_world(graph, eff),
     }
+
+
+def broker_measures(
+    graph: ActorGraph, *, exact_max: int = 20_000, samples: int = 256, seed: int = 0
+) -> BrokerMeasures:
+    """Betweenness (exact up to ``exact_max`` actors, else sampled), constraint,
+    effective size and brokerage roles of every actor of ``graph``, computed once for
+    a brokers table (:func:`broker_rows`)."""
+    btw, sample = betweenness(graph, exact_max=exact_max, samples=samples, seed=seed)
+    tri = triangles(graph)
+    return BrokerMeasures(
+        betweenness=btw,
+        betweenness_sample=sample,
+        constraint=constraint(graph),
+        effective_size=effective_size(graph, tri),
+        roles=brokerage_roles(graph, tri),
+        degree=graph.degree(),
+    )
+
+
+def broker_rows(
+    graph: ActorGraph,
+    measures: BrokerMeasures,
+    *,
+    keep: BoolArray | None = None,
+    top: int | None = None,
+) -> list[BrokerRow]:
+    """The actors of ``graph`` with at least one partner (and ``keep``, when given),
+    by decreasing betweenness, then cross-world brokerage, then name; the first ``top``.
+
+    Returns :class:`BrokerRow` dicts. An actor with no partner brokers nothing and is
+    left out.
+    """
+    m = measures
+    cross = m.roles[:, 1:].sum(axis=1)
+    chosen = m.degree > 0
+    if keep is not None:
+        chosen &= keep
+    found = np.flatnonzero(chosen)
+    names = [graph.names[i] for i in found]
+    order = sorted(
+        range(len(found)),
+        key=lambda j: (
+            -m.betweenness[found[j]],
+            -cross[found[j]],
+            names[j],
+            str(graph.ids[found[j]]),
+        ),
+    )
+    rows: list[BrokerRow] = []
+    for j in order[:top] if top is not None else order:
+        i = found[j]
+        cons, eff = m.constraint[i], m.effective_size[i]
+        rows.append(
+            {
+                "id": graph.ids[i],
+                "name": graph.names[i],
+                "world": WORLDS[graph.world[i]],
+                "partners": int(m.degree[i]),
+                "betweenness": float(m.betweenness[i]),
+                "constraint": None if np.isnan(cons) else float(cons),
+                "effective_size": None if np.isnan(eff) else float(eff),
+                "roles": {r: int(round(float(v))) for r, v in zip(ROLES, m.roles[i], strict=True)},
+                "cross_world": int(round(float(cross[i]))),
+            }
+        )
+    return rows
 
 
 def _top(

@@ -70,6 +70,30 @@ EXPLANATIONS: dict[str, dict[str, str]] = {
         "fr": "Rôles de Gould et Fernandez : coordinateur, itinérant (ou consultant), représentant, gardien, passeur selon les mondes des acteurs qu'il relie.",
         "en": "Gould-Fernandez roles: coordinator, itinerant (or consultant), representative, gatekeeper, liaison according to the worlds of the actors joined.",
     },
+    "coordinator": {
+        "fr": "Coordinateur : relie deux acteurs de son propre monde qui ne se connaissent pas (le nombre compte ces chemins, dans les deux sens).",
+        "en": "Coordinator: joins two actors of its own world who do not know each other (the number counts these paths, both ways).",
+    },
+    "itinerant": {
+        "fr": "Itinérant (ou consultant) : relie deux acteurs d'un même autre monde que le sien, qui ne se connaissent pas.",
+        "en": "Itinerant (or consultant): joins two actors of one world other than its own, who do not know each other.",
+    },
+    "representative": {
+        "fr": "Représentant : porte la voix de son monde vers un autre ; relie un acteur de son monde à un acteur d'un autre monde.",
+        "en": "Representative: speaks for its world to another; joins an actor of its own world to one of another world.",
+    },
+    "gatekeeper": {
+        "fr": "Gardien : ouvre son monde à un autre ; relie un acteur d'un autre monde à un acteur du sien.",
+        "en": "Gatekeeper: opens its world to another; joins an actor of another world to one of its own.",
+    },
+    "liaison": {
+        "fr": "Passeur : relie deux acteurs de deux mondes différents, tous deux autres que le sien.",
+        "en": "Liaison: joins two actors of two different worlds, both other than its own.",
+    },
+    "cross_world_brokerage": {
+        "fr": "Courtage entre mondes : somme des rôles itinérant, représentant, gardien et passeur ; les chemins entre acteurs non reliés qui passent par cet acteur et touchent un autre monde.",
+        "en": "Cross-world brokerage: itinerant, representative, gatekeeper and liaison roles added up; the paths between unlinked actors that go through this actor and touch another world.",
+    },
     "communities": {
         "fr": "Groupes d'acteurs plus reliés entre eux qu'avec le reste (algorithme de Leiden), avec leurs mondes et territoires.",
         "en": "Groups of actors more tied among themselves than with the rest (Leiden algorithm), with their worlds and territories.",

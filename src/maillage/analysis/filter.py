@@ -73,6 +73,13 @@ def territory_mask(graph: ActorGraph, prefix: str | tuple[str, ...]) -> BoolArra
     )
 
 
+def theme_mask(graph: ActorGraph, theme: str) -> BoolArray:
+    """Actors carrying ``theme``, a theme under it or a source value meaning one of them
+    (:func:`maillage.model.taxonomy.matching`)."""
+    wanted = taxonomy.matching("themes", theme)
+    return np.array([not wanted.isdisjoint(t) for t in graph.themes], dtype=bool)
+
+
 def apply_filter(graph: ActorGraph, flt: GraphFilter) -> ActorGraph:
     """Return the part of ``graph`` described by ``flt`` (see the module docstring)."""
     if flt.is_empty():
@@ -89,7 +96,7 @@ def apply_filter(graph: ActorGraph, flt: GraphFilter) -> ActorGraph:
         links &= (graph.year >= start) & (graph.year <= end)
     if flt.theme is not None:
         wanted = taxonomy.matching("themes", flt.theme)
-        carries = np.array([not wanted.isdisjoint(t) for t in graph.themes], dtype=bool)
+        carries = theme_mask(graph, flt.theme)
         tagged = np.array([not wanted.isdisjoint(t) for t in graph.link_themes], dtype=bool)
         links &= tagged | (carries[graph.src] & carries[graph.dst])
         keep &= carries | _touched(graph, links)

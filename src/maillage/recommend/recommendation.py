@@ -19,7 +19,7 @@ from maillage.analysis.coverage import (
     coverage,
     reach_keys,
 )
-from maillage.analysis.filter import GraphFilter, needs_in, territory_mask
+from maillage.analysis.filter import GraphFilter, needs_in, territory_mask, theme_mask
 from maillage.analysis.graph import WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.recommend.candidates import apart, candidates, complementary
 from maillage.recommend.explain import Reasons, TerritoryNames, explain_pair, matching_needs
@@ -220,6 +220,7 @@ def recommend_for_territory(
     store: ModelStore | None = None,
     within: tuple[str, ...] = (),
     territory_names: TerritoryNames | None = None,
+    theme: str | None = None,
 ) -> TerritoryRecommendations:
     """The most valuable missing links inside ``territory`` and solutions to replicate.
 
@@ -228,14 +229,20 @@ def recommend_for_territory(
     first, with score and reasons. The territory's needs are those filed on it or inside it.
     ``solutions``: for each need of the territory with no solution within reach, the
     solutions carried elsewhere on the same theme, most carried first. ``store``: see
-    :func:`prepare`; ``territory_names``: see :func:`recommend_for_actor`.
+    :func:`prepare`; ``territory_names``: see :func:`recommend_for_actor`. ``theme``:
+    only the pairs with at least one end carrying it (or a theme under it), and the needs
+    of that theme.
     """
     ctx, fitted = prepare(graph, seed=seed, store=store)
     model = model or fitted
-    part = GraphFilter(territory=territory, within=within)
+    part = GraphFilter(territory=territory, theme=theme, within=within)
     members = np.flatnonzero(territory_mask(graph, within or territory))
     local_needs = needs_in(needs, part, parents)
     u, v = territory_pairs(ctx, members)
+    if theme is not None:
+        carries = theme_mask(graph, theme)
+        themed = carries[u] | carries[v]
+        u, v = u[themed], v[themed]
     rank, p = _probabilities(model, ctx, u, v, mode=mode)
     score = mode_scores(ctx, rank, u, v, mode, local_needs)
     order = np.lexsort((v, u, -score))[:top]

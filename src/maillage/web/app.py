@@ -31,7 +31,7 @@ from maillage.web.deployment import route_path
 from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
-from maillage.web.routes import api, health, pages, widgets
+from maillage.web.routes import api, brokers, health, pages, widgets
 from maillage.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def create_app(
     errors.install(app)
     static = resources.files("maillage.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for router in (pages.router, widgets.router, api.router, health.router):
+    for router in (pages.router, brokers.router, widgets.router, api.router, health.router):
         app.include_router(router)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")

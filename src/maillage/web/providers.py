@@ -38,6 +38,7 @@ class Providers:
     actor_recommendations: ActorHook | None = None
     territory_measures: TerritoryHook | None = None
     territory_recommendations: TerritoryHook | None = None
+    analysis: Analysis | None = None  # the brokers table and white-zone proposals use it
 
     def any_actor(self) -> bool:
         return self.actor_measures is not None or self.actor_recommendations is not None

@@ -360,13 +360,15 @@ class Analysis:
 
 def providers(analysis: Analysis | None = None) -> dict[str, Any]:
     """The four hooks of :class:`maillage.web.providers.Providers` over ``analysis``
-    (default: one keeping its models in this machine's :func:`model_store`)."""
+    (default: one keeping its models in this machine's :func:`model_store`), and the
+    analysis itself (the brokers table and white-zone proposals read it)."""
     found = analysis or Analysis(store=model_store())
     return {
         "actor_measures": found.actor_measures,
         "actor_recommendations": found.actor_recommendations,
         "territory_measures": found.territory_measures,
         "territory_recommendations": found.territory_recommendations,
+        "analysis": found,
     }
 
 
