@@ -1,7 +1,9 @@
 """The places nearest to a point, for the citizen: distance, hours, contacts, directions.
 
-A place is a live actor that has a place (:mod:`maillage.services.places`: its own
-coordinates, else its commune's centre, then approximate). :func:`nearest_places` sorts
+A place is a live actor one can go to: one with its own coordinates, or with opening
+hours (then placed at its commune's centre when it has no coordinates, approximately:
+:mod:`maillage.services.places`); an actor known only by its commune is no address to
+send a visitor to, and is left out. :func:`nearest_places` sorts
 them by great-circle distance from a point (a searched territory's centre or the
 browser's position); :func:`place_details` gives what a visitor needs to go there: opening
 hours (:mod:`maillage.services.portal.hours`), phone, e-mail, website, services (the
@@ -55,8 +57,10 @@ def check_point(latitude: float, longitude: float) -> None:
     """Raise InvalidInput for a point off the globe."""
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         raise InvalidInput(
-            f"position hors du globe : {latitude}, {longitude} "
-            "(latitude entre -90 et 90, longitude entre -180 et 180)"
+            "lat",
+            f"{latitude}, {longitude}",
+            "une latitude entre -90 et 90 et une longitude entre -180 et 180",
+            "a latitude between -90 and 90 and a longitude between -180 and 180",
         )
 
 
@@ -114,7 +118,12 @@ def _within(
     query = (
         sa.select(*_COLUMNS, lat, lon, approximate)
         .select_from(placed_from())
-        .where(actor.c.deleted_at.is_(None), actor.c.merged_into_id.is_(None), lat.is_not(None))
+        .where(
+            actor.c.deleted_at.is_(None),
+            actor.c.merged_into_id.is_(None),
+            lat.is_not(None),
+            sa.or_(actor.c.latitude.is_not(None), actor.c.extra["horaires"].as_string() != ""),
+        )
     )
     if radius is not None:
         dlat = math.degrees(radius / EARTH_RADIUS_KM)
@@ -271,9 +280,16 @@ def places_near(
         check_point(latitude, longitude)
         centre = {"reading": "position", "latitude": latitude, "longitude": longitude}
     else:
-        raise InvalidInput("indiquez un lieu (code postal, commune, code INSEE) ou une position")
+        raise InvalidInput(
+            "near",
+            None,
+            "un code postal, une commune, un code INSEE, ou une position (lat et lon)",
+            "a postcode, a commune, an INSEE code, or a position (lat and lon)",
+        )
     if centre.get("latitude") is None:
-        raise InvalidInput(f"le territoire {centre['name']} n'a pas de centre connu")
+        raise InvalidInput(
+            "near", key, "un territoire dont le centre est connu", "a territory with a known centre"
+        )
     places = nearest_places(
         db=db,
         latitude=centre["latitude"],
