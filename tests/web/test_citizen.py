@@ -88,7 +88,9 @@ def test_a_postcode_lists_the_nearest_places_with_hours_phone_and_directions(
     }
     roubaix = near[2]
     assert roubaix["approximate"] and 8 < roubaix["distance_km"] < 14
-    assert roubaix["directions"]["osm"].endswith("to=2%20rue%20du%20Grand%20Chemin%2059100%20Roubaix")
+    assert roubaix["directions"]["osm"].endswith(
+        "to=2%20rue%20du%20Grand%20Chemin%2059100%20Roubaix"
+    )
     assert [d["periods"] for d in roubaix["hours"]["days"][:3]] == [
         ["9h-12h / 13h30-17h"],
         [],

@@ -177,8 +177,7 @@ def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[st
     if territory_code_of(query) is not None or is_postcode(pad_lost_zero(query.strip())):
         readings = territory_readings(conn, query)
         return [
-            {**{k: r.get(k) for k in keys}, "postcode": r.get("postcode")}
-            for r in readings[:limit]
+            {**{k: r.get(k) for k in keys}, "postcode": r.get("postcode")} for r in readings[:limit]
         ]
     folded = fold(query)
     if not folded:

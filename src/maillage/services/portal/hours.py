@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from babel.dates import get_day_names
-from opening_hours import OpeningHours, ParserError
+from opening_hours import OpeningHours, State, validate
 
 Lang = Literal["fr", "en"]
 
@@ -51,10 +51,9 @@ def opening_hours(
     text = str(value).strip() if value is not None else ""
     if not text:
         return None
-    try:
-        parsed = OpeningHours(text)
-    except (ParserError, ValueError):
+    if not validate(text):
         return _answer(text, None, _spelled_out(text, lang), False)
+    parsed = OpeningHours(text)
     day = today or dt.date.today()
     week = _week(parsed, day, lang)
     varies = week != _week(parsed, day + dt.timedelta(days=7), lang)
@@ -91,7 +90,7 @@ def _week(parsed: OpeningHours, today: dt.date, lang: Lang) -> list[dict[str, An
     start = dt.datetime.combine(monday, dt.time())
     periods: list[list[str]] = [[] for _ in range(7)]
     for begin, end, state, _comment in parsed.intervals(start, start + dt.timedelta(days=7)):
-        if str(state).rsplit(".", 1)[-1].upper() != "OPEN":
+        if state != State.OPEN:
             continue
         day = begin.date()
         while day < end.date() or (day == end.date() and end.time() != dt.time()):

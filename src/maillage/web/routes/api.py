@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from maillage.services import portal
 from maillage.services.portal import nearby
 from maillage.services.portal import pages as portal_pages
 from maillage.services.portal import table as portal_table
