@@ -169,3 +169,20 @@ def test_distances_and_phone_numbers_as_people_read_them() -> None:
     assert phone_text("+33320112233") == "03 20 11 22 33"
     assert phone_text("03.20.11.22.33") == "03 20 11 22 33"
     assert phone_text("+32 2 123 45 67") == "+32 2 123 45 67"
+
+
+def test_a_data_inclusion_place_known_by_its_commune_and_hours_is_listed(
+    db: sa.Engine, visitor: TestClient
+) -> None:
+    from maillage.services import actors
+
+    row = {"name": "Point d'accueil Tourcoing", "commune_code": "59599"}
+    row["extra"] = {"horaires_accueil": "Mo 09:00-12:00"}  # as data·inclusion has it
+    actors.create_actor(db=db, values=row)
+    first = api(visitor, "/api/places?near=59599&limit=1")["places"][0]
+    assert first["name"] == "Point d'accueil Tourcoing" and first["approximate"]
+    assert first["hours"]["groups"][0] == {
+        "first": "lundi",
+        "last": None,
+        "periods": ["09:00–12:00"],
+    }

@@ -38,6 +38,10 @@ RADII_KM = (5.0, 20.0, 80.0, 320.0)
 """The search widens through these radii until it holds enough places, then takes all."""
 MAX_PLACES = 50
 
+HOURS_FIELDS = ("horaires", "horaires_accueil", "horaires_ouverture")
+"""Where imports keep opening hours in ``extra``: the lieux de médiation numérique and
+France Services (``horaires``), data·inclusion (``horaires_accueil``, older exports
+``horaires_ouverture``)."""
 ACCESSIBILITY_FIELDS = ("prise_en_charge_specifique",)
 ACCESS_FIELDS = ("modalites_acces", "conditions_acces", "conditions_access")
 FEES_FIELDS = ("frais_a_charge",)
@@ -122,7 +126,10 @@ def _within(
             actor.c.deleted_at.is_(None),
             actor.c.merged_into_id.is_(None),
             lat.is_not(None),
-            sa.or_(actor.c.latitude.is_not(None), actor.c.extra["horaires"].as_string() != ""),
+            sa.or_(
+                actor.c.latitude.is_not(None),
+                *(actor.c.extra[name].as_string() != "" for name in HOURS_FIELDS),
+            ),
         )
     )
     if radius is not None:
@@ -181,7 +188,9 @@ def place_details(
         "latitude": row.get("latitude"),
         "longitude": row.get("longitude"),
         "approximate": bool(row.get("approximate")),
-        "hours": opening_hours(extra.get("horaires"), lang, today=today),
+        "hours": opening_hours(
+            next((extra[k] for k in HOURS_FIELDS if extra.get(k)), None), lang, today=today
+        ),
         "phone": phone_text(phone),
         "phone_uri": f"tel:{phone_digits(phone)}" if phone else None,
         "email": row.get("email"),
