@@ -220,7 +220,9 @@ def test_search_finds_a_territory_by_postcode_or_code(db: sa.Engine, demo_map: D
     def places(query: str) -> list[str]:
         return [t["code"] for t in portal.search(db=db, query=query)["territories"]]
 
-    assert places("59000") == places("59350") == places("COM:59350") == ["COM:59350"]
+    assert places("59000") == places("COM:59350") == ["COM:59350"]
+    # 59350: the postcode of Saint-André-lez-Lille and the INSEE code of Lille
+    assert places("59350") == ["COM:59527", "COM:59350"]
     assert places("DEP:62") == ["DEP:62"] and places("99999") == []
     assert places("Lille")[0] == "COM:59350"
 

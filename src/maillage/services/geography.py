@@ -56,6 +56,61 @@ def resolve_territory(
     return found
 
 
+READING_COLUMNS = (
+    territory.c.code,
+    territory.c.name,
+    territory.c.level,
+    territory.c.parent_code,
+    territory.c.population,
+    territory.c.latitude,
+    territory.c.longitude,
+)
+
+
+def territory_readings(conn: sa.Connection, key: str) -> list[dict[str, Any]]:
+    """Every territory a code-shaped ``key`` can name, each with its ``reading``: a
+    postcode (``59000``) gives its communes (``reading: "postcode"``, ``postcode`` set),
+    an arrondissement rather than its city (``69001`` is Lyon 1er, not Lyon), most
+    populated first; an INSEE or territory code (``75056``, ``2A004``, ``DEP:59``) its
+    territory (``reading: "code"``). A key that is both (``69001``: a postcode of Lyon
+    and the INSEE code of Affoux) gives both readings, the postcode first: people type
+    postcodes. Empty for a name or for a code that names nothing.
+    """
+    key = key.strip()
+    readings: list[dict[str, Any]] = []
+    postcode = pad_lost_zero(key)
+    if is_postcode(postcode):
+        readings += [
+            {**row, "reading": "postcode", "postcode": postcode}
+            for row in _postcode_communes(conn, postcode)
+        ]
+    code = territory_code_of(key)
+    found = None if code is None else _row(conn, code, READING_COLUMNS)
+    if found is None and code is not None and code.startswith("DEP:"):
+        found = _row(conn, "COLL:" + code[4:], READING_COLUMNS)
+    if found is not None and found["code"] not in {r["code"] for r in readings}:
+        readings.append({**found, "reading": "code"})
+    return readings
+
+
+def _postcode_communes(conn: sa.Connection, postcode: str) -> list[dict[str, Any]]:
+    """The communes of ``postcode``, finest first (a city left out when one of its
+    arrondissements has the postcode too), most populated first."""
+    codes = sa.select(sa.literal("COM:") + territory_postcode.c.commune_code).where(
+        territory_postcode.c.postcode == postcode
+    )
+    rows = [
+        dict(r._mapping)
+        for r in conn.execute(
+            sa.select(*READING_COLUMNS)
+            .where(territory.c.code.in_(codes))
+            .order_by(sa.func.coalesce(territory.c.population, 0).desc(), territory.c.code)
+        )
+    ]
+    parents = {r["parent_code"] for r in rows}
+    return [r for r in rows if r["code"] not in parents]
+
+
 def territory_code(*, db: sa.Engine, key: str) -> str:
     """The code of the territory ``key`` (code, postcode or name, see
     :func:`resolve_territory`). Raises NotFound."""

@@ -91,3 +91,25 @@ def get_filters(
 Db = Annotated[sa.Engine, Depends(get_db)]
 LangDep = Annotated[Lang, Depends(get_lang)]
 FiltersDep = Annotated[Filters, Depends(get_filters)]
+
+
+Coordinate = Annotated[float | None, BeforeValidator(_blank_to_none)]
+
+
+class PlacesParams(BaseModel):
+    """Where to look for the nearest places: a territory, or a position."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    near: str | None = Field(
+        None,
+        max_length=60,
+        pattern=SAFE_TEXT,
+        description="Postcode (59000), commune name (Lille) or INSEE code (2A004)",
+    )
+    lat: Coordinate = Field(None, ge=-90, le=90, description="Latitude (WGS84), with `lon`")
+    lon: Coordinate = Field(None, ge=-180, le=180, description="Longitude (WGS84), with `lat`")
+    limit: int = Field(10, ge=1, le=50, description="How many places, nearest first")
+
+
+PlacesQuery = Annotated[PlacesParams, Query()]

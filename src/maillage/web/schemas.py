@@ -67,6 +67,10 @@ class ActorPage(Open):
     places: list[dict[str, Any]]
     links: list[ActorLink]
     measures: list[MeasureValue]
+    visit: dict[str, Any] = Field(
+        description="How to go there: opening hours, phone, e-mail, services, accessibility, "
+        "directions"
+    )
     analysis_url: str | None = Field(
         description="Measures and recommended partners from the analysis (None without it)"
     )
@@ -133,6 +137,17 @@ class SearchResults(BaseModel):
     territories: list[dict[str, Any]]
     total: int = Field(0, description="matching actors, counted up to 1,000")
     capped: bool = Field(False, description="more actors match than `total`")
+    near: dict[str, Any] | None = Field(
+        None, description="the places nearest to the first territory when it is a commune"
+    )
+
+
+class PlacesNear(BaseModel):
+    centre: dict[str, Any] = Field(description="the point the distances are measured from")
+    readings: list[dict[str, Any]] = Field(
+        description="every territory the searched key can name (a code may be two)"
+    )
+    places: list[dict[str, Any]] = Field(description="nearest first, with `distance_km`")
 
 
 class Measure(BaseModel):

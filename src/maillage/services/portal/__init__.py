@@ -16,12 +16,12 @@ import sqlalchemy as sa
 
 from maillage.model import taxonomy
 from maillage.model.errors import NotFound
-from maillage.model.identifiers import is_postcode, territory_code_of
+from maillage.model.identifiers import is_postcode, pad_lost_zero, territory_code_of
 from maillage.model.records import FIRST_YEAR, LAST_YEAR
 from maillage.model.text import fold
 from maillage.services.actors import search_actors
 from maillage.services.filters import Filters, clean_filters, commune_codes
-from maillage.services.geography import resolve_territory
+from maillage.services.geography import territory_readings
 from maillage.services.portal.map import map_geojson
 from maillage.services.portal.network import network_json
 from maillage.storage.tables import actor, change, link
@@ -168,15 +168,17 @@ def key_figures(*, db: sa.Engine, lang: Lang = "fr") -> dict[str, Any]:
 
 
 def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[str, Any]]:
-    """Territories named like ``query``; a code or a postcode (``DEP:59``, ``59000``)
-    gives its territory."""
-    if territory_code_of(query) is not None or is_postcode(query.strip()):
-        try:
-            found = resolve_territory(conn, query)
-        except NotFound:
-            return []
-        keys = ("code", "name", "level", "population")
-        return [{k: found.get(k) for k in keys}]
+    """Territories ``query`` names: every reading of a code or a postcode (``59000`` is
+    Lille by its postcode, ``69001`` both Lyon 1er by its postcode and Affoux by its
+    INSEE code: see :func:`~maillage.services.geography.territory_readings`), else the
+    territories whose name starts like it, most populated first. Each has ``reading``
+    (``postcode``, ``code`` or ``name``), ``postcode`` for a postcode, and its centre."""
+    keys = ("code", "name", "level", "population", "latitude", "longitude", "reading")
+    if territory_code_of(query) is not None or is_postcode(pad_lost_zero(query.strip())):
+        readings = territory_readings(conn, query)
+        return [
+            {**{k: r.get(k) for k in keys}, "postcode": r.get("postcode")} for r in readings[:limit]
+        ]
     folded = fold(query)
     if not folded:
         return []
@@ -186,6 +188,8 @@ def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[st
             territory_table.c.name,
             territory_table.c.level,
             territory_table.c.population,
+            territory_table.c.latitude,
+            territory_table.c.longitude,
         )
         .where(
             territory_table.c.name_folded.like(folded.replace("%", "").replace("_", " ") + "%"),
@@ -194,7 +198,7 @@ def _territory_hits(conn: sa.Connection, query: str, limit: int) -> list[dict[st
         .order_by(sa.func.coalesce(territory_table.c.population, 0).desc(), territory_table.c.code)
         .limit(limit)
     )
-    return [dict(r._mapping) for r in conn.execute(select)]
+    return [{**r._mapping, "reading": "name", "postcode": None} for r in conn.execute(select)]
 
 
 SEARCH_COUNT_CAP = 1000  # matches counted beyond the ones shown ("more than 1,000")

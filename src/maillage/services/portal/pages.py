@@ -12,7 +12,9 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from maillage.model.fields import date_text
+from maillage.services.places import place_columns, placed_from
 from maillage.services.portal import label
+from maillage.services.portal.nearby import place_details
 from maillage.storage.registry import actors, links
 from maillage.storage.tables import actor, link, territory
 
@@ -123,6 +125,7 @@ def actor_page(*, db: sa.Engine, actor_id: int, lang: Lang = "fr") -> dict[str, 
         places = place_chain(conn, snap.get("commune_code"))
         action = territory_names(conn, list(snap.get("territories") or []))
         partners = _actor_links(conn, actor_id, lang)
+        where = _placed(conn, actor_id)
     hidden = ("extra", "deleted_at", "merged_into_id")
     data = {k: v for k, v in snap.items() if k not in hidden}
     data.update(
@@ -134,8 +137,22 @@ def actor_page(*, db: sa.Engine, actor_id: int, lang: Lang = "fr") -> dict[str, 
         territories=[{"code": c, "name": action.get(c, c)} for c in snap.get("territories") or []],
         links=partners,
         measures=actor_measures(snap.get("world"), partners),
+        visit=place_details(
+            {**snap, **where, "commune": places[0]["name"] if places else None},
+            snap.get("themes") or [],
+            lang=lang,
+        ),
     )
     return data
+
+
+def _placed(conn: sa.Connection, actor_id: int) -> dict[str, Any]:
+    """``latitude``, ``longitude``, ``approximate`` of the actor (see
+    :func:`maillage.services.places.place_columns`)."""
+    row = conn.execute(
+        sa.select(*place_columns()).select_from(placed_from()).where(actor.c.id == actor_id)
+    ).one()
+    return dict(row._mapping)
 
 
 def actor_card(*, db: sa.Engine, actor_id: int, lang: Lang = "fr") -> dict[str, Any]:

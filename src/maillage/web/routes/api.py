@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from maillage.services import portal
+from maillage.services.portal import nearby
 from maillage.services.portal import pages as portal_pages
 from maillage.services.portal import table as portal_table
 from maillage.services.portal import territory as portal_territory
 from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
-from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
+from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep, PlacesQuery
 from maillage.web.routes.pages import (
     ResearchLayer,
     actor_context,
@@ -30,6 +30,7 @@ from maillage.web.schemas import (
     Home,
     LinkPage,
     Measure,
+    PlacesNear,
     SearchResults,
     TablePage,
     TerritoryPage,
@@ -207,10 +208,25 @@ def link(db: Db, lang: LangDep, link_id: Annotated[int, Path(ge=1, le=MAX_ID)]) 
 def search(
     db: Db, lang: LangDep, q: Annotated[str, Query(max_length=200, pattern=SAFE_TEXT)] = ""
 ) -> dict[str, Any]:
-    """Actors matching a French full-text query (best first) and territories by name."""
+    """Actors matching a French full-text query (best first) and territories by name,
+    postcode or INSEE code (every reading of an ambiguous code); when the first territory
+    is a commune, the places nearest to it (``near``)."""
     if not q.strip():
-        return {"query": "", "actors": [], "territories": []}
-    return portal.search(db=db, query=q, lang=lang)
+        return {"query": "", "actors": [], "territories": [], "near": None}
+    return nearby.search(db=db, query=q, lang=lang)
+
+
+@router.get(
+    "/places", name="api_places", tags=["pages"], responses=NOT_FOUND, response_model=PlacesNear
+)
+def places(db: Db, lang: LangDep, near: PlacesQuery) -> dict[str, Any]:
+    """The places nearest to a territory (``near``: postcode, commune name or INSEE code;
+    an ambiguous code's other readings in ``readings``) or to a position (``lat`` and
+    ``lon``, e.g. from the browser's geolocation), nearest first, with distance, opening
+    hours, phone, e-mail, services, accessibility and directions."""
+    return nearby.places_near(
+        db=db, key=near.near, latitude=near.lat, longitude=near.lon, limit=near.limit, lang=lang
+    )
 
 
 @router.get("/measures", name="api_measures", tags=["pages"], response_model=list[Measure])

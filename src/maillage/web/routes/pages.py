@@ -14,6 +14,7 @@ from maillage.services import geography, portal
 from maillage.services.actors import get_actor
 from maillage.services.filters import Filters
 from maillage.services.portal import geo as portal_geo
+from maillage.services.portal import nearby
 from maillage.services.portal import pages as portal_pages
 from maillage.services.portal import table as portal_table
 from maillage.services.portal import territory as portal_territory
@@ -21,7 +22,7 @@ from maillage.services.portal.providers import Pending
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import Lang
-from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep
+from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep, PlacesQuery
 from maillage.web.providers import Providers, call
 from maillage.web.templating import Templates, url_for
 
@@ -292,9 +293,21 @@ def search(
     lang: LangDep,
     q: Annotated[str, Query(max_length=200, pattern=SAFE_TEXT)] = "",
 ) -> HTMLResponse:
-    found = portal.search(db=db, query=q, lang=lang) if q.strip() else None
+    found = nearby.search(db=db, query=q, lang=lang) if q.strip() else None
     name = "_search_results.html" if request.headers.get("hx-request") else "search.html"
     return templates(request).render(request, name, {"q": q, "found": found})
+
+
+@router.get("/places", name="places")
+def places(request: Request, db: Db, lang: LangDep, near: PlacesQuery) -> HTMLResponse:
+    """The places nearest to a territory or to the visitor's position ("around me")."""
+    found = None
+    if near.near or (near.lat is not None and near.lon is not None):
+        found = nearby.places_near(
+            db=db, key=near.near, latitude=near.lat, longitude=near.lon, limit=near.limit,
+            lang=lang,
+        )  # fmt: skip
+    return templates(request).render(request, "places.html", {"query": near, "found": found})
 
 
 @router.get("/measures", name="measures")
