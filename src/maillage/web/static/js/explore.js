@@ -116,7 +116,8 @@
     document.dispatchEvent(new CustomEvent("maillage:year", { detail: { year: year } }));
     if (hidden && refreshTables) {
       hidden.value = year == null ? "" : String(year);
-      form.dispatchEvent(new Event("change", { bubbles: true }));
+      // from the field, as a user's change is (htmx leaves a change of the form itself)
+      hidden.dispatchEvent(new Event("change", { bubbles: true }));
     }
   }
 
