@@ -20,18 +20,74 @@ METROPOLE = "EPCI:200046977"
 
 # key: name, world, category, commune, latitude, longitude
 ACTORS = {
-    "passerelles": ("Passerelles Numériques Lyon", "associative", "association", "69387", 45.7485, 4.8421),
-    "maison": ("Maison de la Médiation Villeurbanne", "associative", "association", "69266", 45.7719, 4.8902),
+    "passerelles": (
+        "Passerelles Numériques Lyon",
+        "associative",
+        "association",
+        "69387",
+        45.7485,
+        4.8421,
+    ),
+    "maison": (
+        "Maison de la Médiation Villeurbanne",
+        "associative",
+        "association",
+        "69266",
+        45.7719,
+        4.8902,
+    ),
     "ateliers": ("Les Ateliers du Lien", "associative", "association", "69259", 45.6975, 4.8856),
-    "fabrique": ("Tiers-lieu La Fabrique Croix-Rousse", "associative", "tiers_lieu", "69384", 45.7788, 4.8276),
-    "solidarite": ("Solidarité Connectée Vaulx", "associative", "association", "69256", 45.7786, 4.9215),
+    "fabrique": (
+        "Tiers-lieu La Fabrique Croix-Rousse",
+        "associative",
+        "tiers_lieu",
+        "69384",
+        45.7788,
+        4.8276,
+    ),
+    "solidarite": (
+        "Solidarité Connectée Vaulx",
+        "associative",
+        "association",
+        "69256",
+        45.7786,
+        4.9215,
+    ),
     "conseil": ("Rhône Conseil Informatique", "economic", "entreprise", "69383", 45.7597, 4.8590),
-    "reemploi": ("Atelier Réemploi Ordinateurs", "economic", "entreprise", "69266", 45.7660, 4.8795),
+    "reemploi": (
+        "Atelier Réemploi Ordinateurs",
+        "economic",
+        "entreprise",
+        "69266",
+        45.7660,
+        4.8795,
+    ),
     "banque": ("Banque Régionale du Lyonnais", "economic", "entreprise", "69382", 45.7578, 4.8320),
     "fibre": ("Fibre Saône Télécom", "economic", "entreprise", "69389", 45.7740, 4.8060),
-    "metropole": ("Direction de l'insertion (fictive)", "public", "collectivite", "69383", 45.7601, 4.8490),
-    "labo": ("Laboratoire Usages et Territoires", "academic", "laboratoire", "69387", 45.7290, 4.8330),
-    "beaujolais": ("Beaujolais Numérique Solidaire", "associative", "association", "69264", 45.9890, 4.7186),
+    "metropole": (
+        "Direction de l'insertion (fictive)",
+        "public",
+        "collectivite",
+        "69383",
+        45.7601,
+        4.8490,
+    ),
+    "labo": (
+        "Laboratoire Usages et Territoires",
+        "academic",
+        "laboratoire",
+        "69387",
+        45.7290,
+        4.8330,
+    ),
+    "beaujolais": (
+        "Beaujolais Numérique Solidaire",
+        "associative",
+        "association",
+        "69264",
+        45.9890,
+        4.7186,
+    ),
     "imprimerie": ("Imprimerie Caladoise", "economic", "entreprise", "69264", 45.9840, 4.7250),
 }
 
@@ -94,7 +150,5 @@ def build(db: sa.Engine) -> Lyon:
 def active_in(year: int) -> list[tuple[str, str, str, int, int | None]]:
     """The association - company links of the Métropole active in ``year``."""
     return [
-        row
-        for row in LINKS[:PAIR_LINKS]
-        if row[3] <= year and (row[4] is None or row[4] >= year)
+        row for row in LINKS[:PAIR_LINKS] if row[3] <= year and (row[4] is None or row[4] >= year)
     ]

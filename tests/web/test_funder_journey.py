@@ -207,7 +207,7 @@ def test_funder_follows_association_company_links_over_time_and_embeds_the_map(
     assert link == page.url
     funder.click("#copy-embed")
     code = page.evaluate("() => navigator.clipboard.readText()")
-    assert code.startswith("<iframe src=\"http") and 'height="500"' in code
+    assert code.startswith('<iframe src="http') and 'height="500"' in code
     assert "pair=economic%2Cassociative" in html.unescape(code)
     host = host_site.publish(f"partenariats-{viewport}.html", code)
     page.goto(host)

@@ -69,9 +69,7 @@ def test_the_timeline_year_moves_the_map_the_network_and_the_counts_together(
     assert all(places[n["id"]] == (n["x"], n["y"]) for n in in_2020["nodes"])
 
 
-def test_pairs_are_checked_and_the_api_and_exports_follow_them(
-    db: sa.Engine, lyon: Lyon
-) -> None:
+def test_pairs_are_checked_and_the_api_and_exports_follow_them(db: sa.Engine, lyon: Lyon) -> None:
     with db.connect() as conn:
         for raw in (
             {"pair": "associative"},
