@@ -3,7 +3,13 @@
 One :class:`Filters` value drives every widget (map, network, tables, exports), so
 the same URL query gives the same actors and links everywhere. Actors are in a
 view when they match territory, world, category, theme and text; links are in a
-view when both ends are and the link matches kind, period and timeline year. A theme
+view when both ends are and the link matches kind, period and timeline year.
+
+Two filters are on links first, and keep only the actors holding one of the view's
+links: a pair of worlds (``pair=associative,economic``: the links between an actor of
+one world and an actor of the other, and their ends) and the timeline year (``year``:
+the links active that year, and the actors linked that year), so that the map, the
+network and the counts move together with the timeline. A theme
 finds the actors of the themes under it in the tree and of the source values meaning
 them (:func:`maillage.model.taxonomy.matching`).
 """
@@ -36,6 +42,7 @@ SEARCH_LIMIT = 5000
 FILTER_FIELDS = (
     "territory",
     "world",
+    "pair",
     "category",
     "theme",
     "kind",
@@ -52,6 +59,7 @@ class Filters:
 
     territory: str | None = None  # canonical code: DEP:59, REG:32, EPCI:..., COM:59350
     world: str | None = None
+    pair: str | None = None  # two world codes in taxonomy order: "economic,associative"
     category: str | None = None
     theme: str | None = None
     kind: str | None = None  # link kind
@@ -67,6 +75,19 @@ class Filters:
     def without_timeline(self) -> Filters:
         """The same view for every year (the network layout does not move with time)."""
         return replace(self, year=None)
+
+    @property
+    def worlds(self) -> tuple[str, str] | None:
+        """The two worlds of the pair filter (the same twice for links inside one world)."""
+        if not self.pair:
+            return None
+        first, _, second = self.pair.partition(",")
+        return first, second
+
+    @property
+    def on_links(self) -> bool:
+        """True when the actors of the view are those holding one of its links."""
+        return self.pair is not None or self.year is not None
 
     @property
     def active(self) -> bool:
@@ -112,6 +133,24 @@ def _term(name: str, field: str, value: object) -> str | None:
     return None if text is None else taxonomy.resolve(name, text, field=field)
 
 
+def _pair(value: object) -> str | None:
+    """Two worlds (codes or labels) separated by a comma, in taxonomy order."""
+    text = _text("pair", value, 200)
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.replace("~", ",").split(",") if p.strip()]
+    if len(parts) != 2:
+        raise InvalidInput(
+            "pair",
+            value,
+            "deux mondes séparés par une virgule (ex. associative,economic)",
+            "two worlds separated by a comma (e.g. associative,economic)",
+        )
+    order = [t.code for t in taxonomy.load("worlds")]
+    codes = sorted((taxonomy.resolve("worlds", p, field="pair") for p in parts), key=order.index)
+    return ",".join(codes)
+
+
 def _theme(value: object) -> str | None:
     """A theme code; labels of the shipped themes are accepted, other codes kept as given."""
     text = _text("theme", value, 100)
@@ -152,9 +191,18 @@ def clean_filters(conn: sa.Connection, raw: Mapping[str, Any]) -> Filters:
         raise InvalidInput(
             "year_to", year_to, "la fin précède le début", "the end precedes the start"
         )
+    world, pair = _term("worlds", "world", raw.get("world")), _pair(raw.get("pair"))
+    if world is not None and pair is not None:
+        raise InvalidInput(
+            "pair",
+            pair,
+            "un monde ou une paire de mondes, pas les deux",
+            "a world or a pair of worlds, not both",
+        )
     return Filters(
         territory=_territory(conn, raw.get("territory")),
-        world=_term("worlds", "world", raw.get("world")),
+        world=world,
+        pair=pair,
         category=_term("categories", "category", raw.get("category")),
         theme=_theme(raw.get("theme")),
         kind=_term("link_kinds", "kind", raw.get("kind")),
@@ -242,12 +290,33 @@ def actor_conditions(
     conn: sa.Connection, filters: Filters, communes: list[str] | None = None
 ) -> list[sa.ColumnElement[bool]]:
     """SQL conditions on ``actor`` for the actors of the view (live ones only);
-    ``communes``: those of the territory filter when the caller already has them."""
+    ``communes``: those of the territory filter when the caller already has them.
+
+    With a pair of worlds or a timeline year, only the actors holding one of the
+    view's links (:attr:`Filters.on_links`, see the module docstring)."""
+    where = _own_conditions(conn, filters, communes)
+    if filters.on_links:
+        scope = sa.select(actor.c.id).where(*where) if _scoped(filters) else None
+        ends = link_conditions(filters, scope)
+        linked = sa.union(
+            sa.select(link.c.source_id).where(*ends), sa.select(link.c.target_id).where(*ends)
+        )
+        where.append(actor.c.id.in_(linked.scalar_subquery()))
+    return where
+
+
+def _own_conditions(
+    conn: sa.Connection, filters: Filters, communes: list[str] | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """What an actor must be itself to be in the view: live, in the territory, of the
+    world (or one of the pair's), category, theme, text."""
     where: list[sa.ColumnElement[bool]] = [actor.c.deleted_at.is_(None)]
     if filters.territory:
         where.append(in_territory(conn, filters.territory, communes))
     if filters.world:
         where.append(actor.c.world == filters.world)
+    if pair := filters.worlds:
+        where.append(actor.c.world.in_(sorted(set(pair))))
     if filters.category:
         where.append(actor.c.category == filters.category)
     if filters.theme:
@@ -267,11 +336,21 @@ def actor_scope(conn: sa.Connection, filters: Filters) -> sa.Select[tuple[int]]:
 
 
 def link_scope(conn: sa.Connection, filters: Filters) -> sa.Select[tuple[int]] | None:
-    """The actor scope that links must stay inside, or None when the view keeps every
-    actor (then only links touching a deleted actor are left out, which is cheaper)."""
-    if filters.territory or filters.world or filters.category or filters.theme or filters.q:
-        return actor_scope(conn, filters)
+    """The actor scope that links must stay inside (what their ends must be
+    themselves, :func:`link_conditions` adds the pair of worlds), or None when the view
+    keeps every actor (then only links touching a deleted actor are left out, which is
+    cheaper)."""
+    if _scoped(filters):
+        return sa.select(actor.c.id).where(*_own_conditions(conn, filters))
     return None
+
+
+def _scoped(filters: Filters) -> bool:
+    """True when the view leaves out some actors for what they are themselves (the
+    pair of worlds is checked on the links)."""
+    return bool(
+        filters.territory or filters.world or filters.category or filters.theme or filters.q
+    )
 
 
 def _overlaps(first: int, last: int) -> list[sa.ColumnElement[bool]]:
@@ -281,17 +360,31 @@ def _overlaps(first: int, last: int) -> list[sa.ColumnElement[bool]]:
     ]
 
 
+def _between(first: str, second: str) -> sa.ColumnElement[bool]:
+    """Links with one end of world ``first`` and the other of world ``second``."""
+
+    def of(world: str) -> sa.Select[tuple[int]]:
+        return sa.select(actor.c.id).where(actor.c.world == world)
+
+    return sa.or_(
+        sa.and_(link.c.source_id.in_(of(first)), link.c.target_id.in_(of(second))),
+        sa.and_(link.c.source_id.in_(of(second)), link.c.target_id.in_(of(first))),
+    )
+
+
 def link_conditions(
     filters: Filters, scope: sa.Select[tuple[int]] | None
 ) -> list[sa.ColumnElement[bool]]:
     """SQL conditions on ``link``: live, both ends in ``scope`` (or live when it is None),
-    kind, period, year."""
+    one end in each world of the pair, kind, period, year."""
     where: list[sa.ColumnElement[bool]] = [link.c.deleted_at.is_(None)]
     if scope is not None:
         where += [link.c.source_id.in_(scope), link.c.target_id.in_(scope)]
     else:
         deleted = sa.select(actor.c.id).where(actor.c.deleted_at.is_not(None))
         where += [link.c.source_id.not_in(deleted), link.c.target_id.not_in(deleted)]
+    if pair := filters.worlds:
+        where.append(_between(*pair))
     if filters.kind:
         where.append(link.c.kind == filters.kind)
     if filters.year_from is not None or filters.year_to is not None:

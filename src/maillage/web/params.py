@@ -45,6 +45,13 @@ class FilterParams(BaseModel):
         pattern=SAFE_TEXT,
         description="World: " + ", ".join(t.code for t in taxonomy.load("worlds")),
     )
+    pair: str | None = Field(
+        None,
+        max_length=200,
+        pattern=SAFE_TEXT,
+        description="Pair of worlds: two world codes separated by a comma "
+        "(associative,economic): the links between them and the actors holding one",
+    )
     category: str | None = Field(
         None, max_length=100, pattern=SAFE_TEXT, description="Actor category code"
     )

@@ -2,7 +2,8 @@
 
 Nodes carry ``x``/``y`` from the seeded Fruchterman-Reingold layout of
 :func:`maillage.analysis.layout.layout`, computed on the view's links for every year so
-that the timeline replays links without moving the nodes.
+that the timeline replays links without moving the nodes (in a year, the nodes are the
+actors linked that year: :attr:`~maillage.services.filters.Filters.on_links`).
 Large views are aggregated: one node per (commune or département, world).
 """
 
@@ -119,13 +120,16 @@ def _view_nodes(conn: sa.Connection, filters: Filters) -> list[tuple[int, str, s
 
 
 def _actor_graph(conn: sa.Connection, filters: Filters) -> tuple[list[ActorNode], list[ActorLink]]:
-    nodes = _view_nodes(conn, filters)
+    everyday_filters = filters.without_timeline()
+    nodes = _view_nodes(conn, everyday_filters)  # laid out over every year: nodes stay put
     index = {n[0]: i for i, n in enumerate(nodes)}
-    everyday = view_links(conn, filters.without_timeline())
+    everyday = view_links(conn, everyday_filters)
     shown = view_links(conn, filters) if filters.year is not None else everyday
     positions = layout(
         len(nodes), [(index[e["source_id"]], index[e["target_id"]]) for e in everyday]
     )
+    # In a year, the actors linked that year (the rule of the filters: map and counts too).
+    linked = {i for e in shown for i in (e["source_id"], e["target_id"])}
     degree = [0] * len(nodes)
     crossing = [0] * len(nodes)
     for e in shown:
@@ -148,6 +152,7 @@ def _actor_graph(conn: sa.Connection, filters: Filters) -> tuple[list[ActorNode]
             "y": y,
         }
         for i, ((actor_id, name, world), (x, y)) in enumerate(zip(nodes, positions, strict=True))
+        if filters.year is None or actor_id in linked
     ]
     return out_nodes, [_link(e) for e in shown]
 
@@ -250,9 +255,10 @@ def network_json(
         if not isinstance(filters, Filters):
             filters = clean_filters(conn, filters)
         total = count_actors(conn, filters)
+        laid_out = count_actors(conn, filters.without_timeline()) if filters.year else total
         nodes: list[ActorNode] | list[GroupNode]
         links: list[ActorLink] | list[BundleLink]
-        if total <= limit:
+        if laid_out <= limit:
             nodes, links = _actor_graph(conn, filters)
             meta = NetworkMeta(
                 mode="actors", level=None, total=total, limit=limit, filters=filters.query()

@@ -45,8 +45,16 @@
     var embed = document.getElementById("embed-code");
     var embedLink = document.getElementById("link-embed-map");
     if (embed && embedLink) {
-      embed.value = '<iframe src="' + embedLink.href + '" title="maillage" width="100%" height="500" style="border:0"></iframe>';
+      embed.value = '<iframe src="' + embedLink.href + '" title="maillage" width="' + size("embed-width", "100%") +
+        '" height="' + size("embed-height", "500") + '" style="border:0"></iframe>';
     }
+  }
+
+  // A size typed in: pixels ("500") or a percentage ("100%"), else ``fallback``.
+  function size(id, fallback) {
+    var input = document.getElementById(id);
+    var value = input ? input.value.trim() : "";
+    return /^[0-9]{2,4}%?$/.test(value) ? value : fallback;
   }
 
   function filtersChanged() {
@@ -108,23 +116,26 @@
     document.dispatchEvent(new CustomEvent("maillage:year", { detail: { year: year } }));
     if (hidden && refreshTables) {
       hidden.value = year == null ? "" : String(year);
-      form.dispatchEvent(new Event("change", { bubbles: true }));
+      // from the field, as a user's change is (htmx leaves a change of the form itself)
+      hidden.dispatchEvent(new Event("change", { bubbles: true }));
     }
   }
 
   // The timeline replayed a year every 600 ms, from the year the slider shows (the
-  // user's, or the view's) or, when it is at the end, from the first year; the button
-  // stops a replay under way (one timer at a time).
+  // user's, or the view's) or, when it is at the end, from the first year: each year
+  // moves the map, the network and the tables' counts together. The button stops a
+  // replay under way (one timer at a time); a replay stopped, or at its end, gives the
+  // view back to every year (``release``) unless the user took the slider.
   var replaying = null; // {timer, year} while a replay runs
 
-  function stopReplay(commit) {
+  function stopReplay(release) {
     if (!replaying) return;
     window.clearInterval(replaying.timer);
-    var year = replaying.year;
     replaying = null;
     var button = document.getElementById("timeline-play");
     button.textContent = button.dataset.label;
-    if (commit) setYear(year, true); // the tables follow the year shown
+    button.setAttribute("aria-pressed", "false");
+    if (release) setYear(null, true);
   }
 
   function replay() {
@@ -135,11 +146,12 @@
     var year = Number(slider.value) < last ? Number(slider.value) : Number(slider.min);
     button.dataset.label = button.dataset.label || button.textContent;
     button.textContent = say("stop");
+    button.setAttribute("aria-pressed", "true");
     replaying = { year: year, timer: null };
     var step = function () {
+      if (year > last) { stopReplay(true); return; }
       replaying.year = year;
-      setYear(year, year >= last);
-      if (year >= last) stopReplay(false);
+      setYear(year, true);
       year += 1;
     };
     step();
@@ -173,10 +185,61 @@
     if (button) {
       document.dispatchEvent(new CustomEvent("maillage:select", { detail: { actorId: Number(button.dataset.select), from: "table" } }));
     }
+    var copy = e.target.closest("[data-copy]");
+    if (copy) copyText(copy);
     if (e.target.closest("[data-close-card]")) {
       document.dispatchEvent(new CustomEvent("maillage:select", { detail: { actorId: null, from: "card" } }));
     }
   });
+  // A world and a pair of worlds exclude each other (the server refuses both): the
+  // one chosen last clears the other.
+  function exclusive(first, second) {
+    if (!form || !form.elements[first] || !form.elements[second]) return;
+    form.elements[first].addEventListener("change", function () {
+      if (form.elements[first].value) form.elements[second].value = "";
+    });
+  }
+  exclusive("world", "pair");
+  exclusive("pair", "world");
+
+  // "Copy": the text of the element named by data-copy (an input's value, a link's
+  // address; "page": the address of the view) to the clipboard, through the Clipboard API or, where the page is not
+  // allowed it (plain http, an older browser), by selecting a hidden text area.
+  function copyText(button) {
+    var source = document.getElementById(button.dataset.copy);
+    if (button.dataset.copy !== "page" && !source) return;
+    var text = button.dataset.copy === "page" ? window.location.href : source.tagName === "A" ? source.href : source.value;
+    var done = function () { copied(button, "copied"); };
+    var fallback = function () {
+      var area = document.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "visually-hidden";
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (error) { ok = false; }
+      area.remove();
+      copied(button, ok ? "copied" : "copy_failed");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  function copied(button, key) {
+    var output = document.getElementById(button.getAttribute("aria-describedby") || "");
+    if (output) output.textContent = say(key);
+    button.dataset.copied = key === "copied" ? "yes" : "no";
+  }
+
+  // The embed's size, chosen by the host page: width and height of the iframe code
+  // (a number of pixels or a percentage; the map fills whatever frame it is given).
+  var sizes = ["embed-width", "embed-height"].map(function (id) { return document.getElementById(id); });
+  sizes.forEach(function (input) { if (input) input.addEventListener("input", fillEmbedCode); });
+
   fillEmbedCode();
   if (form) {
     lastQuery = withoutYear(currentQuery());

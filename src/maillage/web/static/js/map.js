@@ -79,10 +79,16 @@ function webglAvailable() {
 
 function withQuery(url, query) {
   const target = new URL(url, window.location.href);
-  const params = new URLSearchParams(query);
-  params.delete("year");
-  target.search = params.toString();
+  target.search = new URLSearchParams(query).toString();
   return target.toString();
+}
+
+// ``query`` in the timeline's ``year`` (every year when it is null).
+function inYear(query, year) {
+  const params = new URLSearchParams(query);
+  if (year == null || year === "") params.delete("year");
+  else params.set("year", String(year));
+  return params.toString();
 }
 
 // The colour of a point: its world's, from the taxonomy as the page gives it
@@ -172,6 +178,10 @@ class MapWidget {
     }
     this.map.on("idle", () => this.updateCounts());
     document.addEventListener("maillage:filters", (e) => this.load(e.detail.query)); // never rejects
+    // The timeline: the actors linked in the year, where the map is (no reframing).
+    document.addEventListener("maillage:year", (e) => {
+      if (inYear(this.query, e.detail.year) !== this.query) this.load(inYear(this.query, e.detail.year), false);
+    });
     document.addEventListener("maillage:select", (e) => this.select(e.detail.actorId, e.detail.from));
     const shade = document.getElementById("shade");
     if (shade) shade.addEventListener("change", () => this.shade());
@@ -230,7 +240,7 @@ class MapWidget {
   // Shows the view of ``query``; when it cannot be had (filters refused, server down),
   // the previous view stays and the status says why. Only the last request's answer is
   // shown (filters can change faster than answers come).
-  async load(query) {
+  async load(query, frame = true) {
     const ticket = (this.requests += 1);
     this.el.dataset.state = "loading";
     status(say("loading"));
@@ -240,7 +250,8 @@ class MapWidget {
       const data = await response.json();
       if (ticket !== this.requests) return;
       this.query = query; // the view shown, that shade() follows
-      this.show(data);
+      this.el.dataset.year = new URLSearchParams(query).get("year") || "";
+      this.show(data, frame);
       await this.shade();
     } catch (error) {
       if (ticket !== this.requests) return;
@@ -255,7 +266,7 @@ class MapWidget {
     this.el.dataset.state = "ready";
   }
 
-  show(data) {
+  show(data, frame = true) {
     const meta = data.meta;
     this.mode = meta.mode;
     this.places = new Map(data.features.filter((f) => f.properties.id).map((f) => [f.properties.id, f.geometry.coordinates]));
@@ -269,8 +280,8 @@ class MapWidget {
     const source = this.map.getSource("actors");
     source.setClusterOptions({ cluster: meta.mode === "actors", clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40 });
     source.setData(data);
-    const frame = framing(data.features);
-    if (frame) this.map.fitBounds(frame, { padding: 40, maxZoom: 10, duration: 0 });
+    const box = frame ? framing(data.features) : null;
+    if (box) this.map.fitBounds(box, { padding: 40, maxZoom: 10, duration: 0 });
     status(this.caption(meta));
   }
 

@@ -467,6 +467,7 @@
     this.mode = data.meta.mode;
     var template = data.meta.mode === "actors" ? "nodes_shown" : "groups_shown";
     status(say(template, { nodes: data.nodes.length, links: data.links.length }));
+    if (this.year != null) this.setYear(this.year); // the timeline's year, on the new view
     this.loads += 1;
     this.el.dataset.loads = String(this.loads);
     this.el.dataset.mode = data.meta.mode;
@@ -530,8 +531,10 @@
     var bytes = new Uint8Array(data);
     var at = 0;
     var corners = [[-1, -1], [1, -1], [1, 1], [-1, -1], [1, 1], [-1, 1]];
+    var active = this.active;
     this.graph.forEachNode(function (key, attrs) {
       var colour = rgba(attrs.color);
+      if (active && !active.has(key)) colour = [colour[0], colour[1], colour[2], 40]; // not linked this year
       for (var c = 0; c < 6; c++) {
         var f = at / 4;
         floats[f] = attrs.x;
@@ -637,10 +640,30 @@
     }
   };
 
+  // The timeline: the links active in ``year`` drawn, the actors without one faded
+  // (the rule of the server's views: in a year, the actors linked that year), and the
+  // status says how many.
   Network.prototype.setYear = function (year) {
     this.year = year == null || year === "" ? null : Number(year);
     this.el.dataset.year = this.year == null ? "" : String(this.year);
     this.links = null;
+    this.discs = null;
+    this.active = null;
+    if (this.graph && this.mode === "actors") {
+      var active = this.year == null ? null : new Set();
+      var count = 0;
+      var self = this;
+      this.graph.forEachEdge(function (key, attrs, source, target) {
+        if (!activeIn(attrs, self.year)) return;
+        count += 1;
+        if (active) { active.add(source); active.add(target); }
+      });
+      this.active = active;
+      this.el.dataset.yearNodes = active ? String(active.size) : "";
+      status(active
+        ? say("nodes_in_year", { year: String(this.year), nodes: active.size, links: count })
+        : say("nodes_shown", { nodes: this.graph.order, links: count }));
+    }
     this.renderer.scheduleRender();
   };
 
