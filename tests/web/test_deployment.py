@@ -24,14 +24,17 @@ URL_ATTRIBUTE = re.compile(
 )
 
 
-OTHER_SITES = ("https://example.org/",)  # the demo's evidence links
+# the demo's evidence links, and the directions to a place (a map site, the phone's maps)
+OTHER_SITES = ("https://example.org/", "https://www.openstreetmap.org/directions?", "geo:")
 
 
 def urls_of(html: str) -> list[str]:
     """The URLs of a page that lead to this server (not fragments, not data or blobs,
     not the links to other sites that the data hold)."""
     found = [u for u in URL_ATTRIBUTE.findall(html) if u and not u.startswith("#")]
-    return [u for u in found if not u.startswith(("data:", "blob:", "mailto:", *OTHER_SITES))]
+    return [
+        u for u in found if not u.startswith(("data:", "blob:", "mailto:", "tel:", *OTHER_SITES))
+    ]
 
 
 def pages_of(demo_map: Demo) -> list[str]:
