@@ -15,11 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from browser import (
-    CHROMIUM_ARGS,
     Watch,
     axe_violations,
     live_server,
-    require_chromium,
     screenshot,
     wait_ready,
 )
@@ -52,17 +50,6 @@ def portal(portal_db: sa.Engine) -> Iterator[tuple[str, Demo]]:
     demo = build(portal_db)
     with live_server(portal_db, analysis_providers(Analysis(wait=5))) as url:
         yield url, demo
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

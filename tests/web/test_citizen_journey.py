@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from browser import CHROMIUM_ARGS, Watch, axe_violations, live_server, require_chromium, screenshot
+from browser import Watch, axe_violations, live_server, screenshot
 from citizen import add_places
 from demo import build
 
@@ -37,17 +37,6 @@ def citizen_portal(
     with live_server(engine) as url:
         yield url, places
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Keyboard:

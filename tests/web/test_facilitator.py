@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from browser import CHROMIUM_ARGS, Watch, axe_violations, live_server, require_chromium, screenshot
+from browser import Watch, axe_violations, live_server, screenshot
 from nord import build_nord
 
 from maillage.services.portal.providers import Analysis
@@ -41,17 +41,6 @@ def nord(
     with live_server(engine, analysis_providers(Analysis(wait=1))) as url:
         yield url
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Clicks:

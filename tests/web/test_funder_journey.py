@@ -20,11 +20,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from browser import (
-    CHROMIUM_ARGS,
     Watch,
     axe_violations,
     live_server,
-    require_chromium,
     screenshot,
     wait_ready,
 )
@@ -47,17 +45,6 @@ def funder_portal(
     with live_server(engine) as url:
         yield url, lyon
     engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    executable = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class HostSite:
