@@ -16,15 +16,19 @@ resolver (see ``README.md``); labels come from ``cross_labels.csv`` (hand labels
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import random
 import sqlite3
-import sys
 from collections import defaultdict
 from pathlib import Path
 
-from maillage.data.resolution.build_sample import GENERIC, pair_id, read_labels, split_of
+from maillage.data.resolution.build_sample import (
+    GENERIC,
+    pair_id,
+    read_labels,
+    split_of,
+    write_sample,
+)
 from maillage.model.text import fold
 
 HERE = Path(__file__).parent
@@ -172,21 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     actors = load(args.db)
     sample = rows(actors, draw(actors), read_labels(HERE / "cross_labels.csv"))
-    if args.todo:
-        for row in sample:
-            if not row["label"]:
-                print(_show(row))
-        return 0
-    missing = [r["pair_id"] for r in sample if not r["label"]]
-    if missing:
-        print(f"{len(missing)} pairs without a label (run with --todo)", file=sys.stderr)
-        return 1
-    with args.out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(sample[0]))
-        writer.writeheader()
-        writer.writerows(sample)
-    print(f"{len(sample)} pairs written to {args.out}")
-    return 0
+    return write_sample(sample, args.out, todo=args.todo, show=_show)
 
 
 def _show(row: dict[str, str]) -> str:

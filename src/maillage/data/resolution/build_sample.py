@@ -21,7 +21,7 @@ import random
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,20 +227,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     records = load(args.data)
     sample = rows(records, draw(records), read_labels(HERE / "labels.csv"))
-    if args.todo:
+    return write_sample(sample, args.out, todo=args.todo, show=_show)
+
+
+def write_sample(
+    sample: list[dict[str, str]], out: Path, *, todo: bool, show: Callable[[dict[str, str]], str]
+) -> int:
+    """Print the unlabelled pairs (``todo``), else write the labelled sample to ``out``;
+    the exit status (1 while a pair has no label)."""
+    if todo:
         for row in sample:
             if not row["label"]:
-                print(_show(row))
+                print(show(row))
         return 0
     missing = [r["pair_id"] for r in sample if not r["label"]]
     if missing:
         print(f"{len(missing)} pairs without a label (run with --todo)", file=sys.stderr)
         return 1
-    with args.out.open("w", encoding="utf-8", newline="") as handle:
+    with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(sample[0]))
         writer.writeheader()
         writer.writerows(sample)
-    print(f"{len(sample)} pairs written to {args.out}")
+    print(f"{len(sample)} pairs written to {out}")
     return 0
 
 
