@@ -6,7 +6,8 @@ Services; the SCDL grants of the Ville d'Antibes; four DECP public-contract file
 the relations the places' own data gives (affiliations to national programmes, holding
 structures, France Services carriers: :mod:`maillage.services.relations`); then the
 identity resolution across every source (:func:`maillage.services.review.run`: the sure
-duplicates merged, each an undoable batch, the others queued for a person); then the
+duplicates merged, each an undoable batch, the others queued for a person) and the
+relations again (a holder named by two merged records is now found); then the
 computed digital-inclusion needs (communes farther than ``distance_km`` from every
 mediation place and France Services). Each file is one import (one undoable batch)
 through :func:`maillage.services.importing.import_file`, as ``maillage import`` does,
@@ -134,9 +135,11 @@ def build_demo(
             reports.append({**summary, "issues": len(report.issues),
                             "warnings": len(report.warnings)})  # fmt: skip
     say("relations : programmes nationaux, structures porteuses")
-    relations = derive_relations(db=db, user="demo")
+    first = derive_relations(db=db, user="demo")
     say("identités : doublons entre sources")
     resolution = review.run(db=db, user="demo")
+    say("relations : structures porteuses des acteurs fusionnés")
+    relations = _after_merges(first, derive_relations(db=db, user="demo"))
     say(f"besoins calculés : communes à plus de {distance_km:g} km d'un lieu")
     computed = compute_distance_needs(
         db=db, rule=DistanceRule(distance_km=distance_km), user="demo"
@@ -146,6 +149,16 @@ def build_demo(
              "groups": len(resolution.merges), "queued": resolution.queued}  # fmt: skip
     return {"reference": reference["reference"], "imports": reports, "relations": relations,
             "resolution": found, "needs": computed, "counts": demo_counts(db=db)}  # fmt: skip
+
+
+def _after_merges(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """The relations of both passes: the second one, run once duplicates are merged
+    (a holder's SIREN carried by two records is one actor's), gives the report; the
+    links and actors created are those of both."""
+    created = Counter(first["created"]) + Counter(second["created"])
+    return {**second, "created": dict(created),
+            "actors_created": first["actors_created"] + second["actors_created"],
+            "batch_ids": [*first["batch_ids"], *second["batch_ids"]]}  # fmt: skip
 
 
 def _grouped(conn: sa.Connection, query: sa.Executable) -> dict[str, int]:
