@@ -235,9 +235,17 @@ def test_demo_prints_its_database_url_without_the_password(monkeypatch: MonkeyPa
             "links_by_kind": {},
             "actors_by_region": {},
             "territories_by_level": {},
-            "coverage": {"actors": 10, "worlds_known": 9, "worlds_share": 0.9,
-                         "categories_known": 8, "categories_share": 0.8, "addressed": 5,
-                         "placed": 4, "approximate": 3, "places_share": 0.8},
+            "coverage": {
+                "actors": 10,
+                "worlds_known": 9,
+                "worlds_share": 0.9,
+                "categories_known": 8,
+                "categories_share": 0.8,
+                "addressed": 5,
+                "placed": 4,
+                "approximate": 3,
+                "places_share": 0.8,
+            },
         },  # fmt: skip
         "resolution": {"candidates": 7, "merged": 3, "groups": 2, "queued": 4},
         "relations": {

@@ -226,7 +226,9 @@ def _absorb(survivor: Snapshot, merged: Snapshot, changes: dict[str, Any]) -> No
             changes[name] = values
 
 
-def _repoint(conn: sa.Connection, old: set[int], new: int, ctx: Context, result: MergeResult) -> None:
+def _repoint(
+    conn: sa.Connection, old: set[int], new: int, ctx: Context, result: MergeResult
+) -> None:
     """Move the live links of the actors ``old`` to actor ``new`` (audited, a chunk of
     links at a time); a link that would then point to ``new`` at both ends is deleted."""
     ids = sorted(old)

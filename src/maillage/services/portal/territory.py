@@ -552,8 +552,10 @@ def territory_page(
             "by_world": by_world(worlds, lang),
             "mixing": mixed,
             "research": research,
-            "layers": [{"code": k, "label": label("link_kinds", k, lang), "count": n}
-                       for k, n in mixed["left_out"].items()],  # fmt: skip
+            "layers": [
+                {"code": k, "label": label("link_kinds", k, lang), "count": n}
+                for k, n in mixed["left_out"].items()
+            ],  # fmt: skip
             "needs": needs,
             "indicators": _rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
             "maturity": _rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
