@@ -235,7 +235,19 @@ def test_demo_prints_its_database_url_without_the_password(monkeypatch: MonkeyPa
             "links_by_kind": {},
             "actors_by_region": {},
             "territories_by_level": {},
+            "coverage": {
+                "actors": 10,
+                "worlds_known": 9,
+                "worlds_share": 0.9,
+                "categories_known": 8,
+                "categories_share": 0.8,
+                "addressed": 5,
+                "placed": 4,
+                "approximate": 3,
+                "places_share": 0.8,
+            },
         },  # fmt: skip
+        "resolution": {"candidates": 7, "merged": 3, "groups": 2, "queued": 4},
         "relations": {
             "created": {"affiliation": 3},
             "report": {"holders_unknown": {"pas de pivot (absent ou fictif)": 1}},
@@ -257,4 +269,8 @@ def test_demo_prints_its_database_url_without_the_password(monkeypatch: MonkeyPa
     assert "s3cr" not in out + err
     assert "postgresql+psycopg://maillage:***@db.example.org:5432/carte" in out
     assert "pas de pivot (absent ou fictif) : 1" in out  # the relations left, by reason
-    assert "3 des 4 lieux de médiation et France Services (75.0%)" in " ".join(out.split())
+    flat = " ".join(out.split())
+    assert "3 des 4 lieux de médiation et France Services (75.0%)" in flat
+    assert "3 acteurs fusionnés en 2 groupes (fusions annulables) ; 4 paires à revoir" in flat
+    assert "monde connu pour 9 des 10 (90.0%), catégorie pour 8 (80.0%)" in flat
+    assert "un lieu pour 4 des 5 ayant une adresse, un code postal ou une commune (80.0%" in flat

@@ -242,3 +242,32 @@ def test_a_lab_named_after_its_delegation_is_not_merged_into_it() -> None:
                        "Corse _ IUSTI", **marseille)  # fmt: skip
     assert resolve.score_pair(delegation, typo).score >= resolve.MERGE_THRESHOLD
     assert resolve.score_pair(delegation, lab).score < resolve.MERGE_THRESHOLD
+
+
+def test_partners_known_by_name_only_are_reviewed_only_when_one_name_may_be_the_other() -> None:
+    # research partners of the demo (ANR file), known by name and commune only
+    paris = {"commune_code": "75056", "commune_name": "Paris"}
+    review, out = resolve.REVIEW_THRESHOLD, resolve.DISTINCT_NAMES_CAP
+    two_labs = (
+        organisation("Laboratoire Immunité et Infections", **paris),
+        organisation("Laboratoire Immunologie Translationnelle", **paris),
+    )
+    two_units = (organisation("INSERM U1154", **paris), organisation("INSERM U976", **paris))
+    institute_and_unit = (
+        organisation("Institut Pasteur Paris", **paris),
+        organisation("Unité de Génétique Evolutive Humaine - CNRS URA3012, Institut Pasteur",
+                     **paris),
+    )  # fmt: skip
+    for left, right in (two_labs, two_units, institute_and_unit):
+        assert resolve.score_pair(left, right).score <= out < review
+    # one name spelt two ways, abbreviated, or written as an acronym still reaches a person
+    creteil = {"commune_code": "94011", "commune_name": "Bonneuil-sur-Marne"}
+    nantes = {"commune_code": "44162", "commune_name": "Saint-Herblain"}
+    for left, right in (
+        (organisation("UNIV PARIS-EST CRETEIL VAL DE MARNE", **creteil),
+         organisation("Université de PARIS XII - Creteil Val de Marne", **creteil)),
+        (organisation("ICO - CENTRE R.GAUDUCHEAU", **nantes),
+         organisation("Institut de Cancérologie de l'Ouest - René Gauducheau", **nantes)),
+        (organisation("Institut Pasteur", **paris), organisation("INSTITUT PASTEUR (BP)", **paris)),
+    ):  # fmt: skip
+        assert review <= resolve.score_pair(left, right).score < resolve.MERGE_THRESHOLD

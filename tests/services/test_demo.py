@@ -33,22 +33,32 @@ def test_demo_builds_from_shipped_data_and_runs_again(
     counts = summary["counts"]
     assert set(counts["actors_by_world"]) >= {"academic", "associative", "economic", "public"}
     assert all(n > 100 for w, n in counts["actors_by_world"].items() if w != "unknown")
-    # one link per publication: a contract published on two DECP platforms counts twice
-    assert counts["links_by_kind"] == {"funding": 29, "public_contract": 10679,
-                                       "research_collaboration": 121675,
-                                       "affiliation": 7315, "holding": 1214}  # fmt: skip
+    # one link per publication: a contract published on two DECP platforms counts twice;
+    # a link between two records merged into one actor is gone (49 ANR, 1 contract)
+    assert counts["links_by_kind"] == {"funding": 29, "public_contract": 10678,
+                                       "research_collaboration": 121626,
+                                       "affiliation": 7315, "holding": 944}  # fmt: skip
+    # identity resolution across every source: the sure duplicates merged, the rest queued
+    assert summary["resolution"] == {"candidates": 9672, "merged": 2401, "groups": 1847,
+                                     "queued": 3664}  # fmt: skip
     relations = summary["relations"]["coverage"]  # places: lieux and France Services
     assert (relations["places"], relations["with_relation"], relations["tied"]) == (
-        6561, 6290, 1228)  # fmt: skip
+        5942, 5680, 937)  # fmt: skip
+    actors = counts["coverage"]
+    assert (actors["actors"], actors["worlds_known"], actors["categories_known"]) == (
+        32968, 32350, 29576)  # fmt: skip
+    assert (actors["addressed"], actors["placed"], actors["approximate"]) == (15775, 15759, 9821)
     levels = counts["territories_by_level"]
     assert levels["region"] == {"territoires": 18, "avec_acteurs": 18, "besoins": 0}
     assert levels["departement"]["avec_acteurs"] == 101
     needs = summary["needs"]
-    assert needs["places"] > 6000 and needs["needs"] == levels["commune"]["besoins"] > 1000
+    assert needs["places"] == relations["places"] == 5942  # the places, once merged
+    assert needs["needs"] == levels["commune"]["besoins"] == 3313
     assert needs["rule"]["parameters"]["distance_km"] == 10.0
     _research_layer_off_on_the_nord_page(db)
     again = build_demo(db=db)
     assert sum(r["created"] for r in again["imports"]) == 0
+    assert again["resolution"]["merged"] == 0 and again["relations"]["created"] == {}
     assert again["needs"]["created"] == again["needs"]["deleted"] == 0
     assert again["counts"]["links_by_kind"] == counts["links_by_kind"]
     assert sum(again["counts"]["actors_by_world"].values()) == sum(
@@ -66,8 +76,10 @@ def _mixing_rows(html: str) -> dict[str, int]:
 
 
 def _research_layer_off_on_the_nord_page(db: sa.Engine) -> None:
-    """The Nord page: research layer off by default, links between four pairs of worlds
-    (grants, contracts, holders, affiliations of its places); on, the ANR partnerships."""
+    """The Nord page: research layer off by default: the contracts of its communes and
+    the France services La Poste holds (economic and public), the holders of its places;
+    the affiliations of its places to national programmes apart, as a layer (left out of
+    the mixing as of every measure); on, the ANR partnerships."""
     app = create_app(Settings(database_url=db.url.render_as_string(hide_password=False)),
                      engine=db)  # fmt: skip
     with TestClient(app, base_url="http://localhost") as client:
@@ -76,11 +88,13 @@ def _research_layer_off_on_the_nord_page(db: sa.Engine) -> None:
     assert off.status_code == on.status_code == 200
     assert "Afficher la couche recherche" in off.text
     assert _mixing_rows(off.text) == {
-        "Associatif / social ↔ Public / institutionnel": 42,
-        "Économique ↔ Public / institutionnel": 116,
-        "Public / institutionnel ↔ Public / institutionnel": 155,
-        "Public / institutionnel ↔ Non renseigné": 9,
+        "Associatif / social ↔ Associatif / social": 1,
+        "Économique ↔ Public / institutionnel": 117,
+        "Public / institutionnel ↔ Public / institutionnel": 13,
     }  # fmt: skip
+    layer = re.search(r'id="layer-affiliation">(.*?)</p>', off.text)
+    assert layer and "Affiliation à un programme national" in layer[1]
+    assert "<strong>180</strong>" in layer[1]
     shown = _mixing_rows(on.text)
     assert "Masquer la couche recherche" in on.text
-    assert shown["Académique ↔ Académique"] == 874 and len(shown) == 10
+    assert shown["Académique ↔ Académique"] == 871 and len(shown) == 10

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from demo import Demo
 
-from builders import file_needs, make_actor
+from builders import file_needs, make_actor, make_link
 from maillage.model.errors import InvalidInput
 from maillage.services import actors, portal
 from maillage.services.filters import Filters, clean_filters, commune_codes
@@ -262,3 +262,31 @@ def test_the_view_csv_writes_formulas_as_text() -> None:
         generate_csv([{"name": "=1+2", "amount": -3, "city": None}], ["name", "amount", "city"])
     )
     assert text.splitlines() == ["name,amount,city", "'=1+2,-3,"]
+
+
+def test_territory_mixing_leaves_affiliations_out_and_counts_them_as_a_layer(
+    db: sa.Engine,
+) -> None:
+    """The rule of the analysis graph (link kinds ``in_measures: false``): a place's
+    affiliation to a national programme is not a link between worlds; the page counts
+    it apart, the same from the arrays as from SQL."""
+    from maillage.services import links
+    from maillage.services.portal.territory import TerritoryIndex, territory_page
+
+    place = actors.create_actor(db=db, values=make_actor(
+        name="Centre social Guy Môquet", commune_code="59350", world="associative"))["id"]  # fmt: skip
+    commune = actors.create_actor(db=db, values=make_actor(
+        name="Commune de Lille", commune_code="59350", world="public"))["id"]  # fmt: skip
+    programme = actors.create_actor(db=db, values=make_actor(
+        name="Programme Conseillers numériques", commune_code=None, world="public"))["id"]  # fmt: skip
+    links.create_link(db=db, values=make_link(place, programme, kind="affiliation"))
+    links.create_link(db=db, values=make_link(commune, place, kind="holding"))
+    index = TerritoryIndex()
+    index.get(db, wait=True)
+    for page in (territory_page(db=db, key="DEP:59"),
+                 territory_page(db=db, key="DEP:59", index=index)):  # fmt: skip
+        assert page["mixing"]["pairs"] == [{"worlds": ["associative", "public"], "count": 1}]
+        assert page["mixing"]["left_out"] == {"affiliation": 1}
+        assert page["layers"] == [
+            {"code": "affiliation", "label": "Affiliation à un programme national", "count": 1}
+        ]

@@ -71,6 +71,10 @@ def _print(summary: dict[str, Any], db_url: str) -> None:
                       f"{report['created']} · {report['updated']} · {report['merged']} · "
                       f"{report['rejected']}", highlight=False)  # fmt: skip
     _print_relations(summary["relations"])
+    found = summary["resolution"]
+    console.print(f"[bold]Identités entre sources[/bold] : {found['merged']} acteurs fusionnés "
+                  f"en {found['groups']} groupes (fusions annulables) ; {found['queued']} "
+                  "paires à revoir (maillage review list)", highlight=False)  # fmt: skip
     needs = summary["needs"]
     console.print(f"[bold]Besoins calculés[/bold] : {needs['needs']} communes "
                   f"({needs['population']} habitants) à plus de "
@@ -85,7 +89,7 @@ def _print(summary: dict[str, Any], db_url: str) -> None:
     for level, row in counts["territories_by_level"].items():
         console.print(f"  {level} : {row['territoires']} · {row['avec_acteurs']} · "
                       f"{row['besoins']}")  # fmt: skip
-    _print_closing(summary["relations"]["coverage"])
+    _print_closing(summary["relations"]["coverage"], counts["coverage"])
 
 
 _SECTIONS = (
@@ -124,7 +128,7 @@ def print_relation_report(report: dict[str, dict[str, int]]) -> None:
                 console.print(f"    {escape(name)} : {count}", highlight=False)
 
 
-def _print_closing(coverage: dict[str, Any]) -> None:
+def _print_closing(coverage: dict[str, Any], actors: dict[str, Any]) -> None:
     places = coverage["places"]
     console.print(
         f"[bold]Écosystème[/bold] : {coverage['with_relation']} des {places} lieux de médiation "
@@ -132,4 +136,12 @@ def _print_closing(coverage: dict[str, Any]) -> None:
         f"sourcée (affiliations comprises) ; {coverage['tied']} ({coverage['tied_share']:.1%}) "
         "sont liés à un autre acteur (structure porteuse, financeur ou titulaire) ; les "
         "autres, par raison, ci-dessus (Relations).", highlight=False,
+    )  # fmt: skip
+    console.print(
+        f"[bold]Acteurs[/bold] : monde connu pour {actors['worlds_known']} des "
+        f"{actors['actors']} ({actors['worlds_share']:.1%}), catégorie pour "
+        f"{actors['categories_known']} ({actors['categories_share']:.1%}) ; un lieu pour "
+        f"{actors['placed']} des {actors['addressed']} ayant une adresse, un code postal ou "
+        f"une commune ({actors['places_share']:.1%}, dont {actors['approximate']} au centre "
+        "de leur commune).", highlight=False,
     )  # fmt: skip

@@ -5,6 +5,9 @@ Geography (COG 2026, La Poste, IGN boundaries); the ANR co-partnership network
 Services; the SCDL grants of the Ville d'Antibes; four DECP public-contract files; then
 the relations the places' own data gives (affiliations to national programmes, holding
 structures, France Services carriers: :mod:`maillage.services.relations`); then the
+identity resolution across every source (:func:`maillage.services.review.run`: the sure
+duplicates merged, each an undoable batch, the others queued for a person) and the
+relations again (a holder named by two merged records is now found); then the
 computed digital-inclusion needs (communes farther than ``distance_km`` from every
 mediation place and France Services). Each file is one import (one undoable batch)
 through :func:`maillage.services.importing.import_file`, as ``maillage import`` does,
@@ -29,9 +32,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.services import database
+from maillage.services import database, review
 from maillage.services.importing import ImportReport, import_file
 from maillage.services.needs import DistanceRule, compute_distance_needs
+from maillage.services.places import place_counts
 from maillage.services.relations import derive_relations, relation_coverage
 from maillage.storage.tables import actor, link, need, territory, territory_member
 
@@ -114,7 +118,8 @@ def build_demo(
     Returns the reference data loaded, one summary per import (counts and the number
     of issues), the relations drawn (:func:`~maillage.services.relations.derive_relations`,
     with ``coverage``: :func:`~maillage.services.relations.relation_coverage`), the
-    computed needs and :func:`demo_counts`. ``step`` is told what is
+    identity resolution (``resolution``: actors merged, groups, pairs queued for review),
+    the computed needs and :func:`demo_counts`. ``step`` is told what is
     being done (for a progress display).
     """
     say = step or (lambda _: None)
@@ -130,14 +135,30 @@ def build_demo(
             reports.append({**summary, "issues": len(report.issues),
                             "warnings": len(report.warnings)})  # fmt: skip
     say("relations : programmes nationaux, structures porteuses")
-    relations = derive_relations(db=db, user="demo")
+    first = derive_relations(db=db, user="demo")
+    say("identités : doublons entre sources")
+    resolution = review.run(db=db, user="demo")
+    say("relations : structures porteuses des acteurs fusionnés")
+    relations = _after_merges(first, derive_relations(db=db, user="demo"))
     say(f"besoins calculés : communes à plus de {distance_km:g} km d'un lieu")
     computed = compute_distance_needs(
         db=db, rule=DistanceRule(distance_km=distance_km), user="demo"
     )
     relations["coverage"] = relation_coverage(db=db)
+    found = {"candidates": resolution.candidates, "merged": resolution.merged,
+             "groups": len(resolution.merges), "queued": resolution.queued}  # fmt: skip
     return {"reference": reference["reference"], "imports": reports, "relations": relations,
-            "needs": computed, "counts": demo_counts(db=db)}  # fmt: skip
+            "resolution": found, "needs": computed, "counts": demo_counts(db=db)}  # fmt: skip
+
+
+def _after_merges(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """The relations of both passes: the second one, run once duplicates are merged
+    (a holder's SIREN carried by two records is one actor's), gives the report; the
+    links and actors created are those of both."""
+    created = Counter(first["created"]) + Counter(second["created"])
+    return {**second, "created": dict(created),
+            "actors_created": first["actors_created"] + second["actors_created"],
+            "batch_ids": [*first["batch_ids"], *second["batch_ids"]]}  # fmt: skip
 
 
 def _grouped(conn: sa.Connection, query: sa.Executable) -> dict[str, int]:
@@ -145,12 +166,15 @@ def _grouped(conn: sa.Connection, query: sa.Executable) -> dict[str, int]:
 
 
 def demo_counts(*, db: sa.Engine) -> dict[str, Any]:
-    """Live actors per world, links per kind, actors per région, and per territory level
-    the number of territories, of those with actors, and of needs."""
+    """Live actors per world, links per kind, actors per région, per territory level
+    the number of territories, of those with actors, and of needs, and the coverage of
+    actors (``coverage``: with a known world, with a category, and
+    :func:`~maillage.services.places.place_counts`)."""
     world = sa.func.coalesce(actor.c.world, "unknown")
     with db.connect() as conn:
         levels, regions = _levels(conn)
         return {
+            "coverage": _coverage(conn),
             "actors_by_world": _grouped(conn, sa.select(world, sa.func.count())
                                         .where(actor.c.deleted_at.is_(None)).group_by(world)),
             "links_by_kind": _grouped(conn, sa.select(link.c.kind, sa.func.count())
@@ -158,6 +182,30 @@ def demo_counts(*, db: sa.Engine) -> dict[str, Any]:
             "actors_by_region": regions,
             "territories_by_level": levels,
         }  # fmt: skip
+
+
+def _coverage(conn: sa.Connection) -> dict[str, Any]:
+    """Live actors, those of a known world, those with a category, and the places of
+    those having an address, a postcode or a commune (shares rounded to 0.1 %)."""
+    live = actor.c.deleted_at.is_(None)
+    known = sa.func.sum(sa.case((actor.c.world.is_not(None) & (actor.c.world != "unknown"), 1),
+                                else_=0))  # fmt: skip
+    categorised = sa.func.sum(sa.case((sa.func.coalesce(actor.c.category, "") != "", 1), else_=0))
+    total, worlds, categories = conn.execute(
+        sa.select(sa.func.count(), known, categorised).where(live)
+    ).one()
+    places = place_counts(conn)
+    return {
+        "actors": int(total),
+        "worlds_known": int(worlds or 0),
+        "worlds_share": round(int(worlds or 0) / total, 3) if total else 0.0,
+        "categories_known": int(categories or 0),
+        "categories_share": round(int(categories or 0) / total, 3) if total else 0.0,
+        "addressed": places.addressed,
+        "placed": places.placed,
+        "approximate": places.approximate,
+        "places_share": round(places.share, 3),
+    }
 
 
 def _levels(conn: sa.Connection) -> tuple[dict[str, dict[str, int]], dict[str, int]]:

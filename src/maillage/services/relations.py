@@ -216,6 +216,8 @@ def _national(plan: _Plan, others: _Others, code: str) -> int | str:
 
 def _link(plan: _Plan, source: int | str, target: int | str, kind: str, rule: str,
           evidence: dict[str, Any], date: str | None = None) -> None:  # fmt: skip
+    if source == target:  # a place merged with its holder or carrier: no link to itself
+        return
     values = {"source_id": source, "target_id": target, "kind": kind, "directed": True,
               **evidence, "extra": {**evidence["extra"], "regle": rule}}  # fmt: skip
     if date:
@@ -322,6 +324,9 @@ def _pivot_rule(others: _Others, holder: int | str, scheme: str) -> str:
 
 def _hold_link(plan: _Plan, holder: int | str, place: _Place, rule: str, scheme: str,
                number: str) -> None:  # fmt: skip
+    if holder == place.id:  # merged with the structure its pivot names (identity resolution)
+        plan.report["holders"]["pivot : le lieu est la structure elle-même (fusionnés)"] += 1
+        return
     source = place.source if place.source != FRANCE_SERVICES else FRANCE_SERVICES
     _link(plan, holder, place.id, "holding", rule,
           _evidence(place, source, "pivot", f"{scheme.upper()} {number}"))  # fmt: skip

@@ -226,19 +226,25 @@ def _absorb(survivor: Snapshot, merged: Snapshot, changes: dict[str, Any]) -> No
             changes[name] = values
 
 
-def _repoint(conn: sa.Connection, old: int, new: int, ctx: Context, result: MergeResult) -> None:
-    """Move the live links of actor ``old`` to actor ``new`` (audited)."""
+def _repoint(
+    conn: sa.Connection, old: set[int], new: int, ctx: Context, result: MergeResult
+) -> None:
+    """Move the live links of the actors ``old`` to actor ``new`` (audited, a chunk of
+    links at a time); a link that would then point to ``new`` at both ends is deleted."""
+    ids = sorted(old)
     query = sa.select(link.c.id, link.c.source_id, link.c.target_id).where(
-        link.c.deleted_at.is_(None), sa.or_(link.c.source_id == old, link.c.target_id == old)
+        link.c.deleted_at.is_(None), sa.or_(link.c.source_id.in_(ids), link.c.target_id.in_(ids))
     )
+    moved = []
     for link_id, source, target in conn.execute(query.order_by(link.c.id)).all():
-        ends = (new if source == old else source, new if target == old else target)
+        ends = (new if source in old else source, new if target in old else target)
         if ends[0] == ends[1]:
             links.delete(conn, link_id, ctx=ctx)
             result.links_removed += 1
             continue
-        links.update(conn, link_id, {"source_id": ends[0], "target_id": ends[1]}, ctx=ctx)
-        result.links_repointed += 1
+        moved.append((link_id, {"source_id": ends[0], "target_id": ends[1]}))
+    links.update_many(conn, moved, ctx=ctx)
+    result.links_repointed += len(moved)
 
 
 def _merge(conn: sa.Connection, ids: Iterable[int], user: str, label: str) -> MergeResult:
@@ -252,10 +258,11 @@ def _merge(conn: sa.Connection, ids: Iterable[int], user: str, label: str) -> Me
     changes: dict[str, Any] = {}
     for merged in others:
         _absorb(survivor, merged, changes)
-        _repoint(conn, merged["id"], survivor["id"], ctx, result)
-        actors.update(conn, merged["id"], {"merged_into_id": survivor["id"], "identifiers": []},
-                      ctx=ctx, action="merge")  # fmt: skip
-        actors.delete(conn, merged["id"], ctx=ctx)
+    _repoint(conn, set(result.merged_ids), survivor["id"], ctx, result)
+    actors.update_many(conn, [(i, {"merged_into_id": survivor["id"], "identifiers": []})
+                              for i in result.merged_ids], ctx=ctx, action="merge")  # fmt: skip
+    for merged_id in result.merged_ids:
+        actors.delete(conn, merged_id, ctx=ctx)
     if changes:
         actors.update(conn, survivor["id"], changes, ctx=ctx)
     return result

@@ -8,6 +8,12 @@ co-partnerships, kind :data:`RESEARCH`) is a layer, off by default on this page:
 a territory's needs it would drown the ecosystem of mediation places, their holders,
 funders and suppliers (``research=True`` shows it, as the explore view and the actor
 pages always do).
+
+The link kinds left out of the measures (``in_measures: false`` in the link kinds
+taxonomy: the affiliations of places to a national programme, a star of thousands of
+places around a few programme nodes) are left out of the mixing by the analysis graph's
+rule (:data:`~maillage.analysis.graph.MEASURE_EXCLUDED_KINDS`), and counted apart, per
+kind, as a layer (``left_out``).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from maillage.analysis.coverage import NearPlace, NeedRecord
+from maillage.analysis.graph import MEASURE_EXCLUDED_KINDS
 from maillage.services.analysis import need_coverage
 from maillage.services.filters import (
     Filters,
@@ -66,13 +73,15 @@ class WorldPair(TypedDict):
 
 
 class WorldMixing(TypedDict):
-    """Links between worlds inside a view (see :func:`mixing`)."""
+    """Links between worlds inside a view (see :func:`mixing`); ``left_out``: the links
+    of the view of the kinds left out of the measures, per kind (a layer)."""
 
     pairs: list[WorldPair]
     links: int
     cross_world_links: int
     cross_world_share: float | None
     ei_index: float | None
+    left_out: dict[str, int]
 
 
 class TerritoryNeed(TypedDict):
@@ -123,6 +132,7 @@ class TerritoryPage(TypedDict):
     by_world: list[dict[str, Any]]
     mixing: WorldMixing
     research: bool  # the research layer is shown
+    layers: list[dict[str, Any]]  # links left out of the mixing: code, label, count
     needs: list[TerritoryNeed]
     indicators: list[dict[str, Any]]
     maturity: list[dict[str, Any]]
@@ -142,7 +152,8 @@ class _Arrays:
     offsets: np.ndarray[Any, Any]  # links of source commune c: offsets[c]:offsets[c + 1]
     source_commune: np.ndarray[Any, Any]
     target_commune: np.ndarray[Any, Any]
-    research: np.ndarray[Any, Any]  # the link is of the research layer
+    kind: np.ndarray[Any, Any]  # the link's kind, an index in ``kinds``
+    kinds: list[str]
     source_world: np.ndarray[Any, Any]
     target_world: np.ndarray[Any, Any]
 
@@ -202,7 +213,7 @@ def build_arrays(db: sa.Engine) -> _Arrays:
     actors = sa.select(actor.c.id, actor.c.commune_code, actor.c.world).where(
         actor.c.deleted_at.is_(None)
     )
-    links = sa.select(link.c.source_id, link.c.target_id, link.c.kind == RESEARCH).where(
+    links = sa.select(link.c.source_id, link.c.target_id, link.c.kind).where(
         link.c.deleted_at.is_(None)
     )
     with db.connect() as conn:
@@ -210,7 +221,8 @@ def build_arrays(db: sa.Engine) -> _Arrays:
         rows = conn.execute(links).all()
         declared = set(conn.execute(sa.select(actor_territory.c.actor_id)).scalars())
     pairs = [(a, b) for a, b, _ in rows]
-    research = np.fromiter((bool(r) for _, _, r in rows), bool, len(rows))
+    kinds: dict[str, int] = {}
+    kind = np.fromiter((kinds.setdefault(k, len(kinds)) for _, _, k in rows), np.int64, len(rows))
     # fromiter over plain integers: numpy's array() probes each Row as a sequence (slow)
     ends = np.fromiter(chain.from_iterable(pairs), np.int64, 2 * len(pairs)).reshape(-1, 2)
     communes: dict[str | None, int] = {}
@@ -242,7 +254,8 @@ def build_arrays(db: sa.Engine) -> _Arrays:
         offsets=np.searchsorted(sources, np.arange(none + 3)),
         source_commune=sources,
         target_commune=dst[live][order],
-        research=research[live][order],
+        kind=kind[live][order],
+        kinds=list(kinds),
         source_world=world_of[ends[live, 0]][order],
         target_world=world_of[ends[live, 1]][order],
     )
@@ -285,7 +298,8 @@ def mixing(
     research: bool = True,
     unplaced: bool = False,
 ) -> WorldMixing:
-    """World x world link counts inside the view, the cross-world share and E-I index;
+    """World x world link counts inside the view, the cross-world share and E-I index,
+    without the kinds left out of the measures (counted apart in ``left_out``);
     ``research=False`` leaves the research layer out, ``unplaced`` counts the links of
     the view's actors whose other end has no known place (see the module docstring).
 
@@ -293,6 +307,7 @@ def mixing(
     from -1 (links only inside worlds) to +1 (links only across worlds).
     """
     source, target = actor.alias("s"), actor.alias("t")
+    where = _link_where(conn, filters, scope, research=research, unplaced=unplaced)
     query = (
         sa.select(source.c.world, target.c.world, sa.func.count())
         .select_from(
@@ -300,13 +315,18 @@ def mixing(
                 target, target.c.id == link.c.target_id
             )
         )
-        .where(*_link_where(conn, filters, scope, research=research, unplaced=unplaced))
+        .where(*where, link.c.kind.not_in(sorted(MEASURE_EXCLUDED_KINDS)))
         .group_by(source.c.world, target.c.world)
     )
     pairs: Counter[tuple[str, str]] = Counter()
     for a, b, n in conn.execute(query):
         pairs[tuple(sorted((a or "unknown", b or "unknown")))] += int(n)  # type: ignore[index]
-    return _mixing_of(pairs)
+    layers = (
+        sa.select(link.c.kind, sa.func.count())
+        .where(*where, link.c.kind.in_(sorted(MEASURE_EXCLUDED_KINDS)))
+        .group_by(link.c.kind)
+    )
+    return _mixing_of(pairs, {str(k): int(n) for k, n in conn.execute(layers)})
 
 
 def _link_where(
@@ -337,7 +357,7 @@ def _link_where(
     return where if research else [*where, link.c.kind != RESEARCH]
 
 
-def _mixing_of(pairs: Counter[tuple[str, str]]) -> WorldMixing:
+def _mixing_of(pairs: Counter[tuple[str, str]], left_out: dict[str, int]) -> WorldMixing:
     total = sum(pairs.values())
     external = sum(n for (a, b), n in pairs.items() if a != b)
     return {
@@ -346,6 +366,7 @@ def _mixing_of(pairs: Counter[tuple[str, str]]) -> WorldMixing:
         "cross_world_links": external,
         "cross_world_share": round(external / total, 4) if total else None,
         "ei_index": round((2 * external - total) / total, 4) if total else None,
+        "left_out": dict(sorted(left_out.items())),
     }
 
 
@@ -374,15 +395,21 @@ def _fast_counts(
     source_in, target_in = member[arrays.source_commune[rows]], member[arrays.target_commune[rows]]
     target_nowhere = arrays.target_commune[rows] == nowhere
     rows = rows[(source_in & (target_in | target_nowhere)) | (~source_in & target_in)]
-    if not research:
-        rows = rows[~arrays.research[rows]]
+    kinds = arrays.kinds
+    if not research and RESEARCH in kinds:
+        rows = rows[arrays.kind[rows] != kinds.index(RESEARCH)]
+    apart = [i for i, k in enumerate(kinds) if k in MEASURE_EXCLUDED_KINDS]
+    excluded = np.isin(arrays.kind[rows], apart)
+    found = np.bincount(arrays.kind[rows][excluded], minlength=len(kinds))
+    left_out = {kinds[i]: int(found[i]) for i in apart if found[i]}
+    rows = rows[~excluded]
     cells = np.bincount(arrays.source_world[rows] * k + arrays.target_world[rows], minlength=k * k)
     pairs: Counter[tuple[str, str]] = Counter()
     for cell, n in enumerate(cells):
         if n:
             a, b = labels[cell // k], labels[cell % k]
             pairs[(a, b) if a <= b else (b, a)] += int(n)
-    return worlds, _mixing_of(pairs), per_commune
+    return worlds, _mixing_of(pairs, left_out), per_commune
 
 
 def _needs(conn: sa.Connection, code: str, places: list[str], lang: Lang) -> list[TerritoryNeed]:
@@ -525,6 +552,10 @@ def territory_page(
             "by_world": by_world(worlds, lang),
             "mixing": mixed,
             "research": research,
+            "layers": [
+                {"code": k, "label": label("link_kinds", k, lang), "count": n}
+                for k, n in mixed["left_out"].items()
+            ],  # fmt: skip
             "needs": needs,
             "indicators": _rows(conn, indicator, code, [indicator.c.key, indicator.c.year]),
             "maturity": _rows(conn, maturity, code, [maturity.c.dimension, maturity.c.date]),
