@@ -303,3 +303,18 @@ def test_a_territory_without_candidate_pairs_gets_no_proposal_and_no_error() -> 
     needs = [NeedRecord("DEP:59", "inclusion")]
     out = recommend_for_territory(g, "DEP:59", needs=needs, mode="bridging")
     assert out["links"] == []
+
+
+def test_a_word_many_names_hold_is_no_reason() -> None:
+    """Two universities among many: "universite" is held by more than 1 % of the names,
+    so it is no reason; the rarer word they share ("lille") still is."""
+    names = {f"u{i}": f"Université numéro {i}" for i in range(40)}
+    names |= {"lab-a": "Université de Lille photonique", "lab-b": "Université de Lille optique"}
+    names |= {"x1": "Centre X1", "x2": "Centre X2"}
+    actors = [make_actor(key, name=name) for key, name in names.items()]
+    ties = [("lab-a", "x1"), ("lab-a", "x2"), ("lab-b", "x1"), ("lab-b", "x2"), ("x1", "x2")]
+    ties += [(f"u{i}", f"u{i + 1}") for i in range(39)] + [("u0", "x1")]
+    g = build_graph(actors, [make_link(a, b) for a, b in ties])
+    recs = {r["id"]: r for r in recommend_for_actor(g, "lab-a", top=10)}
+    words = next(r for r in recs["lab-b"]["reasons"] if r.startswith("noms proches"))
+    assert words == "noms proches (mots communs : lille)"

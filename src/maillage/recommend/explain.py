@@ -88,16 +88,23 @@ def shared_partners(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[in
     return [int(c) for c in common[order][:limit]]
 
 
+COMMON_WORD_SHARE = 0.01  # a word more than 1 % of the names hold says nothing of a pair
+
+
 def shared_name_words(ctx: PairContext, u: int, v: int, limit: int = 3) -> list[str]:
     """Words both names hold (three letters or more, French stop words left out), the
-    rarest on the map first: what the name-similarity feature sees."""
+    rarest on the map first: what the name-similarity feature sees. Words that more
+    than :data:`COMMON_WORD_SHARE` of the map's names hold (at least two) are left out:
+    "université" shared by two of 20,000 research partners is no reason to ally them."""
     names = ctx.graph.names
     common = words_of(names[u] or "") & words_of(names[v] or "")
     common -= stop_words()
     if not common:
         return []
     rarity = graph_name_words(ctx.graph).counts
-    return sorted(common, key=lambda w: (rarity.get(w, 0), w))[:limit]
+    most = max(2.0, COMMON_WORD_SHARE * len(names))
+    rare = [w for w in common if rarity.get(w, 0) <= most]
+    return sorted(rare, key=lambda w: (rarity.get(w, 0), w))[:limit]
 
 
 def consortium_neighbourhood(ctx: PairContext, u: int, v: int) -> tuple[int, int, int] | None:
