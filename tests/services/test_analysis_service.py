@@ -196,3 +196,18 @@ def test_a_year_stored_before_imports_checked_it_counts_as_undated(db: sa.Engine
     g = service.load_graph(db=db)
     assert (ids["a"], ids["b"], -1) in pairs(g)
     assert min(r["year"] for r in timeline(g)) == 2018
+
+
+def test_territories_of_actors_no_longer_live_are_not_given_to_others(db: sa.Engine) -> None:
+    """An actor deleted (or merged into another) keeps its territory rows; the analysis
+    reads the live actors only, and never hands those rows to the next actor by id (the
+    demo's identity resolution left 1,019 such rows: every territory analysis failed)."""
+    kept = actors.create_actor(db=db, values=make_actor(territories=["DEP:59"]))["id"]
+    gone = actors.create_actor(db=db, values=make_actor(territories=["DEP:62"]))["id"]
+    plain = actors.create_actor(db=db, values=make_actor(commune_code=None))["id"]
+    actors.delete_actor(db=db, actor_id=gone)
+    graph = service.load_graph(db=db)
+    index = graph.index()
+    assert gone not in index
+    assert "DEP:62" not in graph.territories[index[plain]]
+    assert "DEP:59" in graph.territories[index[kept]]

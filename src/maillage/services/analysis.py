@@ -174,7 +174,8 @@ def _actor_arrays(conn: sa.Connection) -> dict[str, Any]:
     main_of = {c: main_territory(t) for c, t in base.items()}
     territory = [main_of[c] for c in communes]
     own = _grouped(conn, actor_territory.c.actor_id, actor_territory.c.territory_code)
-    for i in np.searchsorted(packed >> 4, np.fromiter(own, dtype=np.int64, count=len(own))):
+    at, live = _positions(packed >> 4, np.fromiter(own, dtype=np.int64, count=len(own)))
+    for i in at[live]:  # the rows of deleted or merged actors stay in the table: left out
         codes[i] = tuple(dict.fromkeys([*own[ids[i]], *codes[i]]))
         territory[i] = main_territory(codes[i])
     theme = _grouped(conn, actor_theme.c.actor_id, actor_theme.c.theme)
