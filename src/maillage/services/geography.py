@@ -56,6 +56,9 @@ def resolve_territory(
     return found
 
 
+# The columns of a territory the pages and searches show: never the boundary
+# (``geometry``), whose JSON a département holds by the hundred kilobytes and which would
+# be decoded on every read.
 READING_COLUMNS = (
     territory.c.code,
     territory.c.name,

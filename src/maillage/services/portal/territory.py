@@ -39,7 +39,7 @@ from maillage.services.filters import (
     link_conditions,
     territory_parts,
 )
-from maillage.services.geography import resolve_territory
+from maillage.services.geography import READING_COLUMNS, resolve_territory
 from maillage.services.portal import by_world, data_version, label
 from maillage.services.portal.pages import territory_names
 from maillage.services.portal.view import departements_of
@@ -261,23 +261,10 @@ def build_arrays(db: sa.Engine) -> _Arrays:
     )
 
 
-# Columns the page shows: never the boundary (``geometry``), whose JSON a département
-# holds by the hundred kilobytes and which would be decoded on every read.
-LIGHT = (
-    territory.c.code,
-    territory.c.name,
-    territory.c.level,
-    territory.c.parent_code,
-    territory.c.population,
-    territory.c.latitude,
-    territory.c.longitude,
-)
-
-
 def _parents(conn: sa.Connection, parent: str | None) -> list[ParentTerritory]:
     chain: list[ParentTerritory] = []
     while parent and len(chain) < 5:
-        row = conn.execute(sa.select(*LIGHT).where(territory.c.code == parent)).first()
+        row = conn.execute(sa.select(*READING_COLUMNS).where(territory.c.code == parent)).first()
         if row is None:
             break
         chain.append({"code": row.code, "name": row.name, "level": row.level})
@@ -524,7 +511,7 @@ def territory_page(
     """
     arrays = index.get(db) if index is not None else None
     with db.connect() as conn:
-        found = resolve_territory(conn, key, LIGHT)
+        found = resolve_territory(conn, key, READING_COLUMNS)
         code = found["code"]
         filters = Filters(territory=code)
         communes = commune_codes(conn, code)
