@@ -136,6 +136,11 @@ def axe_violations(page: Any, origin: str) -> list[str]:
     return list(result["bad"])
 
 
+def check_axe(page: Any, origin: str) -> None:
+    """No serious or critical axe-core violation on the page (:func:`axe_violations`)."""
+    assert axe_violations(page, origin) == [], page.url
+
+
 def screenshot(page: Any, name: str) -> Path:
     """Save a screenshot of the page under ``test-artifacts/``."""
     ARTIFACTS.mkdir(exist_ok=True)

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from browser import (
     Watch,
-    axe_violations,
+    check_axe,
     live_server,
     screenshot,
     wait_ready,
@@ -68,10 +68,6 @@ def page(chromium: Any, watch: Watch) -> Iterator[Any]:
     context.close()
     assert watch.errors == []
     assert watch.outside == []
-
-
-def check_axe(page: Any, origin: str) -> None:
-    assert axe_violations(page, origin) == [], page.url
 
 
 @pytest.mark.quality

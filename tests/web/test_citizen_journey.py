@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from browser import Watch, axe_violations, live_server, screenshot
+from browser import Watch, check_axe, live_server, screenshot
 from citizen import add_places
 from demo import build
 
@@ -82,10 +82,6 @@ def visit(
     context.close()
     assert watch.errors == []
     assert watch.outside == []
-
-
-def check_axe(page: Any, origin: str) -> None:
-    assert axe_violations(page, origin) == [], page.url
 
 
 @pytest.mark.quality

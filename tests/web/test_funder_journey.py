@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from browser import (
     Watch,
-    axe_violations,
+    check_axe,
     live_server,
     screenshot,
     wait_ready,
@@ -155,7 +155,7 @@ def test_funder_follows_association_company_links_over_time_and_embeds_the_map(
     assert "territory=M%C3%A9tropole+de+Lyon&pair=economic%2Cassociative" in page.url
     assert page.text_content("#map-status").startswith(f"{PAIR_ACTORS} acteurs sur la carte")
     assert page.text_content("#network-status") == f"{PAIR_ACTORS} acteurs et {PAIR_LINKS} liens"
-    assert axe_violations(page, origin) == []
+    check_axe(page, origin)
     screenshot(page, f"funder-explore-{viewport}")
 
     # The replay: each year, the map, the network and the tables show that year's links.
@@ -221,7 +221,7 @@ def test_funder_follows_association_company_links_over_time_and_embeds_the_map(
 
     page.goto(embedded.url)  # the embed alone passes axe-core
     wait_ready(page, "map")
-    assert axe_violations(page, origin) == []
+    check_axe(page, origin)
     context.close()
     assert watch.errors == []
     assert [u for u in watch.outside if not u.startswith(host_site.url)] == []
