@@ -192,13 +192,13 @@ def _measures(analysis: Analysis, db: sa.Engine, code: str) -> tuple[ActorGraph,
     """The territory's network and its broker measures, computed in the analysis worker
     once per data version. Raises :class:`Pending`."""
     state = analysis.loaded(db)
-    data = analysis._ready(state.graph_ready, state)
+    data = analysis.ready(state.graph_ready, state)
 
     def compute() -> tuple[ActorGraph, BrokerMeasures]:
         sub = analysis.territory_members(db, state, data, code)
         return sub, broker_measures(sub, samples=analysis.samples, seed=analysis.seed)
 
-    return analysis._answer(("brokers", state.version, code), compute, background=True)
+    return analysis.answer(("brokers", state.version, code), compute, background=True)
 
 
 def white_zone_proposals(
@@ -319,7 +319,7 @@ def _alliances(
     """Cross-world pairs of the territory with an end on ``theme``, best first, with
     reasons (the recommender in bridging mode). Raises :class:`Pending`."""
     state = analysis.loaded(db)
-    data = analysis._ready(state.model_ready, state)
+    data = analysis.ready(state.model_ready, state)
 
     def compute() -> list[Alliance]:
         found = recommend_for_territory(
@@ -361,4 +361,4 @@ def _alliances(
         return out[:top]
 
     key = ("alliances", state.version, code, theme, lang)
-    return analysis._answer(key, compute, background=True)
+    return analysis.answer(key, compute, background=True)

@@ -165,7 +165,9 @@ class Analysis:
         rank[order] = np.arange(1, graph.n + 1)
         return _Measures(btw, rank, sample, constraint(graph), roles)
 
-    def _ready(self, event: threading.Event, state: _Loaded) -> MapData:
+    def ready(self, event: threading.Event, state: _Loaded) -> MapData:
+        """The map of ``state`` once ``event`` is set, waiting ``wait`` seconds before
+        :class:`Pending`; the loading's error, if it failed."""
         if not event.wait(self.wait):
             raise Pending
         if state.error is not None:
@@ -173,7 +175,7 @@ class Analysis:
         assert state.data is not None
         return state.data
 
-    def _answer(self, key: tuple[Any, ...], compute: Callable[[], T], *, background: bool) -> T:
+    def answer(self, key: tuple[Any, ...], compute: Callable[[], T], *, background: bool) -> T:
         """``compute()`` once per key (which holds the version); in the background worker
         when ``background``, waiting ``wait`` seconds for it before :class:`Pending`."""
         with self._lock:
@@ -209,7 +211,7 @@ class Analysis:
     def actor_measures(self, db: sa.Engine, actor_id: int, lang: str) -> Rows:
         """Betweenness (with its rank), Burt's constraint and brokerage roles."""
         state = self.loaded(db)
-        data = self._ready(state.measures_ready, state)
+        data = self.ready(state.measures_ready, state)
         assert state.measures is not None
         try:
             u = data.graph.vertex(actor_id)
@@ -241,7 +243,7 @@ class Analysis:
     def actor_recommendations(self, db: sa.Engine, actor_id: int, lang: str) -> Rows:
         """Ten new partners for the actor, best first, with their reasons (``likely``)."""
         state = self.loaded(db)
-        data = self._ready(state.model_ready, state)
+        data = self.ready(state.model_ready, state)
 
         def compute() -> Rows:
             try:
@@ -267,7 +269,7 @@ class Analysis:
                 for r in found
             ]
 
-        return self._answer(("actor", state.version, actor_id, lang), compute, background=False)
+        return self.answer(("actor", state.version, actor_id, lang), compute, background=False)
 
     def territory_members(
         self, db: sa.Engine, state: _Loaded, data: MapData, code: str
@@ -276,12 +278,12 @@ class Analysis:
             within = territory_prefixes_of(db=db, code=code)
             return apply_filter(data.graph, GraphFilter(territory=code, within=within))
 
-        return self._answer(("members", state.version, code), compute, background=False)
+        return self.answer(("members", state.version, code), compute, background=False)
 
     def territory_measures(self, db: sa.Engine, code: str, lang: str) -> Rows:
         """E-I index and assortativity of the worlds, communities (Leiden) of the territory."""
         state = self.loaded(db)
-        data = self._ready(state.graph_ready, state)
+        data = self.ready(state.graph_ready, state)
 
         def compute() -> Rows:
             sub = self.territory_members(db, state, data, code)
@@ -306,13 +308,13 @@ class Analysis:
                 )
             return rows
 
-        return self._answer(("tmeasures", state.version, code), compute, background=False)
+        return self.answer(("tmeasures", state.version, code), compute, background=False)
 
     def territory_recommendations(self, db: sa.Engine, code: str, lang: str) -> Rows:
         """The most valuable missing links inside the territory (``bridging``) and the
         solutions carried elsewhere for its uncovered needs."""
         state = self.loaded(db)
-        data = self._ready(state.model_ready, state)
+        data = self.ready(state.model_ready, state)
 
         def compute() -> Rows:
             found = recommend_for_territory(
@@ -352,7 +354,7 @@ class Analysis:
             return rows
 
         key = ("territory", state.version, code, lang)
-        return self._answer(key, compute, background=True)
+        return self.answer(key, compute, background=True)
 
     def close(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)
