@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from maillage.io.france_services import affiliation, carrier_claim, read_france_services
+from maillage.io.france_services import (
+    CarrierClaim,
+    affiliation,
+    carrier_claim,
+    read_france_services,
+)
 from maillage.io.mediation import affiliations, read_lieux_json
 
 LIEUX = "mediation-numerique/cartographie-nationale"
@@ -81,11 +86,12 @@ def test_a_carrier_is_read_from_the_name_only_where_it_says_so(data_dir: Path) -
         for c in claims
     )
     assert counts == {
-        None: 2169,  # the list does not say
+        None: 2168,  # the list does not say
         ("national", "la-poste"): 409,
         ("national", "msa"): 9,
         ("epci", ""): 53,
         ("commune", ""): 6,
+        ("here", ""): 1,  # « France services Mairie Mobile de Paris »: Paris, where it is
         ("unidentified", "groupe"): 141,
         ("unidentified", "centre social"): 25,
         ("unidentified", "sous-préfecture"): 11,
@@ -98,5 +104,12 @@ def test_a_carrier_is_read_from_the_name_only_where_it_says_so(data_dir: Path) -
     assert seclin is not None and (seclin.kind, seclin.value) == ("commune", "Seclin")
     cc = by_name["France services Auterive - CC Bassin Auterivain"]
     assert cc is not None and (cc.kind, cc.value) == ("epci", "CC Bassin Auterivain")
+    vezins = by_name["France services Mairie de Vezins de Lévézou"]
+    assert vezins is not None and vezins.value == "Vezins de Lévézou"
+    assert carrier_claim("Mairie de Saint-Fort-Sur-Le-Né - Espace numérique", {}, "nom") == (
+        CarrierClaim("commune", "Saint-Fort-Sur-Le-Né", "nom « Mairie de Saint-Fort-Sur-Le-Né »")
+    )
+    here = carrier_claim("Agence postale communale", {}, "nom")
+    assert here is not None and here.kind == "here"
     ccas = by_name["France services CCAS de Migennes"]  # a public body of its own
     assert ccas is not None and ccas.kind == "unidentified"

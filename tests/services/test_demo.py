@@ -37,17 +37,17 @@ def test_demo_builds_from_shipped_data_and_runs_again(
     # a link between two records merged into one actor is gone (49 ANR, 1 contract)
     assert counts["links_by_kind"] == {"funding": 29, "public_contract": 10678,
                                        "research_collaboration": 121626,
-                                       "affiliation": 7315, "holding": 944}  # fmt: skip
+                                       "affiliation": 7315, "holding": 1207}  # fmt: skip
     # identity resolution across every source: the sure duplicates merged, the rest queued
-    assert summary["resolution"] == {"candidates": 9672, "merged": 2401, "groups": 1847,
-                                     "queued": 3664}  # fmt: skip
+    assert summary["resolution"] == {"candidates": 9841, "merged": 2401, "groups": 1847,
+                                     "queued": 3827}  # fmt: skip
     relations = summary["relations"]["coverage"]  # places: lieux and France Services
     assert (relations["places"], relations["with_relation"], relations["tied"]) == (
-        5942, 5680, 937)  # fmt: skip
+        5942, 5687, 1179)  # fmt: skip
     actors = counts["coverage"]
     assert (actors["actors"], actors["worlds_known"], actors["categories_known"]) == (
-        32968, 32350, 29576)  # fmt: skip
-    assert (actors["addressed"], actors["placed"], actors["approximate"]) == (15775, 15759, 9821)
+        33147, 32529, 29755)  # fmt: skip
+    assert (actors["addressed"], actors["placed"], actors["approximate"]) == (15945, 15929, 9991)
     levels = counts["territories_by_level"]
     assert levels["region"] == {"territoires": 18, "avec_acteurs": 18, "besoins": 0}
     assert levels["departement"]["avec_acteurs"] == 101
@@ -90,7 +90,7 @@ def _research_layer_off_on_the_nord_page(db: sa.Engine) -> None:
     assert _mixing_rows(off.text) == {
         "Associatif / social ↔ Associatif / social": 1,
         "Économique ↔ Public / institutionnel": 117,
-        "Public / institutionnel ↔ Public / institutionnel": 13,
+        "Public / institutionnel ↔ Public / institutionnel": 16,
     }  # fmt: skip
     layer = re.search(r'id="layer-affiliation">(.*?)</p>', off.text)
     assert layer and "Affiliation à un programme national" in layer[1]

@@ -54,9 +54,19 @@ def test_places_get_their_programmes_holders_and_carriers(db: sa.Engine, data_di
         "pas de pivot (absent ou fictif)": 68 + 35,
         "structure non trouvée dans les autres sources": 62,
     }
-    assert report["carriers"] == {"national: la-poste": 10}
-    assert report["carriers_unknown"] == {"porteur non dit par la liste": 25}
-    assert drawn["created"] == {"affiliation": 83 + 35 + 109 + 68, "holding": 53 + 5 + 10}
+    # The 130 lieux without a holder (68 + 62) are read by their name: 26 name one
+    # (« COMMUNE DE CHARME » or « Mairie de Mornac » in its département, « Mairie
+    # Champmillon » the commune it is in, « CA DU GRAND COGNAC », « La Poste Communale »)
+    assert report["carriers"] == {
+        "national: la-poste": 10, "here: nom (lieu)": 16, "commune: nom (lieu)": 8,
+        "epci: nom (lieu)": 1, "national: la-poste (lieu)": 1,
+    }  # fmt: skip
+    assert report["carriers_unknown"] == {
+        "porteur non dit par la liste": 25, "nom sans porteur (lieu sans pivot)": 90,
+        "association (nom)": 4, "centre social (nom)": 4, "CCAS / CIAS (nom)": 3,
+        "epci non trouvé(e) (nom)": 3,
+    }  # fmt: skip
+    assert drawn["created"] == {"affiliation": 83 + 35 + 109 + 68, "holding": 53 + 5 + 10 + 26}
     with db.connect() as conn:
         row = conn.execute(
             sa.select(link.c.evidence, link.c.start_date, link.c.source, link.c.extra)
@@ -83,7 +93,7 @@ def test_places_get_their_programmes_holders_and_carriers(db: sa.Engine, data_di
     assert all("ANCT" in (p.description or "") for p in programmes)
     coverage = relation_coverage(db=db)
     assert coverage["with_relation"] == 188 + 35 - 6  # the 6 without label have no pivot
-    assert coverage["tied"] == 53 + 5 + 10
+    assert coverage["tied"] == 53 + 5 + 10 + 26
     again = derive_relations(db=db)
     assert again["created"] == {} and again["actors_created"] == 0
 
@@ -93,5 +103,5 @@ def test_affiliations_stay_out_of_the_measures_unless_asked(db: sa.Engine, data_
     drawn = derive_relations(db=db)
     default = load_graph(db=db)
     both = load_graph(db=db, include_kinds=["affiliation"])
-    assert default.m == drawn["created"]["holding"]  # 68 holder-place pairs, no affiliation
+    assert default.m == drawn["created"]["holding"]  # 94 holder-place pairs, no affiliation
     assert both.m == default.m + drawn["created"]["affiliation"]

@@ -97,8 +97,8 @@ _SECTIONS = (
     ("labels_unknown", "Labels sans programme connu"),
     ("holders", "Structures porteuses (pivot) par règle"),
     ("holders_unknown", "Structure porteuse inconnue, par raison"),
-    ("carriers", "Porteurs des France Services par règle"),
-    ("carriers_unknown", "Porteur de France Services non identifié, par raison"),
+    ("carriers", "Porteurs dits par le nom (France Services, lieux sans pivot), par règle"),
+    ("carriers_unknown", "Porteur non identifié par le nom, par raison"),
     ("memberships", "Adhésions à un réseau porteur (data·inclusion)"),
     ("networks_unknown", "Réseau porteur sans acteur, par raison"),
 )

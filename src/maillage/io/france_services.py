@@ -121,7 +121,8 @@ class CarrierClaim:
 
     ``kind``: ``national`` (``value`` a code of the ``national_actors`` taxonomy),
     ``commune`` or ``epci`` (``value`` the name as written, to look up in the site's
-    département), or ``unidentified`` (``value`` the words naming a carrier that no
+    département), ``here`` (a town hall or a communal post office that names no
+    commune: the commune the site is in), or ``unidentified`` (``value`` the words naming a carrier that no
     number or reference identifies). ``rule`` says which words of which field gave it.
     """
 
@@ -131,7 +132,9 @@ class CarrierClaim:
 
 
 _STOP = r"(?:de |du |des |d'|d’)"
-_NAMED = r"(?P<name>[^-–(,]+)"
+_NAMED = r"(?P<name>(?:[^-–(,]|(?<=\w)-(?=\w))+)"
+"""A name up to a dash between words, a bracket or a comma (« Saint-Fort-sur-le-Né »
+whole, « Mairie de Cognac - Pôle commerce » up to its dash)."""
 _CARRIERS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("national", "la-poste", re.compile(r"\bLa Poste\b", re.I)),
     ("national", "msa", re.compile(r"\bMSA\b")),
@@ -140,7 +143,11 @@ _CARRIERS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("unidentified", "Maison du département", re.compile(r"\bmaison du d[ée]partement\b", re.I)),
     ("unidentified", "centre social", re.compile(r"\bcentre (?:social|socio)", re.I)),
     ("unidentified", "association", re.compile(r"\bassociation\b", re.I)),
-    ("commune", "", re.compile(rf"\b(?:mairie|ville|h[ôo]tel de ville) {_STOP}{_NAMED}", re.I)),
+    ("commune", "", re.compile(
+        rf"\b(?:mairie|ville|commune|h[ôo]tel de ville) {_STOP}{_NAMED}", re.I)),
+    ("here", "", re.compile(
+        r"^(?:mairie|h[ôo]tel de ville|agence postale communale)\b(?!\s+(?:de|du|des|d'|d’))",
+        re.I)),
     ("epci", "", re.compile(
         r"\b(?P<name>(?:communaut[ée] (?:de communes|d'agglom[ée]ration|urbaine)|CC|CA) "
         r"[^–(,]+?)(?:\s+-\s|$)", re.I)),
@@ -154,17 +161,20 @@ _LEAD = re.compile(r"^(?:Bus\s+)?France\s+services\s+(?:itin[ée]rante\s+)?", re
 """The words that open a site's name (``Bus France services …``), left out before reading it."""
 
 
-def carrier_claim(name: str, extra: Mapping[str, Any]) -> CarrierClaim | None:
-    """What the site's name says of its carrier (see :data:`_CARRIERS`), else what its
-    ``groupe_fs`` says (a group names no carrier: ``unidentified``), else None (the list
-    does not say)."""
+def carrier_claim(
+    name: str, extra: Mapping[str, Any], field: str = "lib_fs"
+) -> CarrierClaim | None:
+    """What the site's name (the value of ``field``: ``lib_fs`` for a France Services,
+    ``nom`` for a place of a lieux file) says of its carrier (see :data:`_CARRIERS`),
+    else what its ``groupe_fs`` says (a group names no carrier: ``unidentified``), else
+    None (the list does not say)."""
     name = _LEAD.sub("", name)
     for kind, value, pattern in _CARRIERS:
         if match := pattern.search(name):
             words = match.group(0).strip()
             named = match.groupdict().get("name")
             found = named.strip() if named else value
-            return CarrierClaim(kind, found, f"lib_fs « {words} »")
+            return CarrierClaim(kind, found, f"{field} « {words} »")
     group = extra.get("groupe_fs") or extra.get("groupe")
     if isinstance(group, str) and group.strip():
         return CarrierClaim("unidentified", "groupe", f"groupe_fs « {group.strip()} »")

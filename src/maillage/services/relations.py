@@ -18,11 +18,14 @@ read: ``evidence`` and ``extra``) and dated where the source dates it:
   that SIRET, else with that SIREN, else with that RNA; else the commune or EPCI whose
   SIREN it is in the reference geography (an actor of the public world is made for
   it). Several candidates, or none, are reported by reason, never guessed.
-- **holding, by carrier** (carrier -> France Services): what the site's name says
-  (:func:`maillage.io.france_services.carrier_claim`): La Poste and the MSA (national
-  actors of the taxonomy; La Poste is the live actor of its SIREN when there is one), a
-  commune or EPCI of the site's département by its name; a carrier the name cannot
-  identify is reported with the words that name it.
+- **holding, by carrier** (carrier -> France Services, or a lieu whose pivot named no
+  holder): what the site's name says (:func:`maillage.io.france_services.carrier_claim`):
+  La Poste and the MSA (national actors of the taxonomy; La Poste is the live actor of
+  its SIREN when there is one), a commune or EPCI of the site's département by its name
+  (« Mairie de Venelles », « Communauté de communes du Pays de Lunel »), the commune the
+  site is in for a town hall or communal post office that names none (« Mairie annexe »,
+  « Agence postale communale »); a carrier the name cannot identify (a CCAS, a centre
+  social: bodies of their own) is reported with the words that name it.
 - **membership** (structure -> network): each ``reseaux_porteurs`` value of a
   data·inclusion structure (:data:`NETWORKS`, the shipped vocabulary) names the network
   that carries it: the national actor of the taxonomy it names (La Poste, France
@@ -284,11 +287,12 @@ def _communes_by_siren(geo: Geography) -> dict[str, Any]:
     return _SIREN_INDEX[key]
 
 
-def _hold(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
-    """The holding link from the structure the place's pivot names, or its reason."""
+def _hold(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> bool:
+    """The holding link from the structure the place's pivot names (True), or its
+    reason (False)."""
     if not place.numbers:
         plan.report["holders_unknown"]["pas de pivot (absent ou fictif)"] += 1
-        return
+        return False
     for scheme in ("siret", "siren", "rna"):
         number = place.numbers.get(scheme)
         if not number:
@@ -296,10 +300,10 @@ def _hold(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
         found = others.find(scheme, number)
         if len(found) == 1:
             _hold_link(plan, found[0], place, _pivot_rule(others, found[0], scheme), scheme, number)
-            return
+            return True
         if len(found) > 1:
             plan.report["holders_unknown"][f"{scheme.upper()} porté par plusieurs acteurs"] += 1
-            return
+            return False
     siren = place.numbers.get("siren")
     national = {t.data.get("siren"): t.code for t in taxonomy.load(NATIONAL)}
     if siren and siren in national:  # La Poste, whether or not a carrier made it yet
@@ -308,8 +312,9 @@ def _hold(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
         target = _collectivite(plan, others, geo, siren) if siren else None
     if target is not None:
         _hold_link(plan, target, place, _pivot_rule(others, target, "siren"), "siren", siren or "")
-        return
+        return True
     plan.report["holders_unknown"]["structure non trouvée dans les autres sources"] += 1
+    return False
 
 
 def _pivot_rule(others: _Others, holder: int | str, scheme: str) -> str:
@@ -369,11 +374,15 @@ def _commune_named(geo: Geography, name: str, dep: str) -> list[Any]:
 
 
 def _carry(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
-    """The holding link from the carrier a France Services' name names, or its reason."""
-    claim = carrier_claim(place.name, place.extra)
+    """The holding link from the carrier the place's name names, or its reason: a France
+    Services' ``lib_fs`` always, a lieu's ``nom`` when its pivot named no holder."""
+    field_name, source = ("lib_fs", FRANCE_SERVICES) if place.is_fs else ("nom", place.source)
+    claim = carrier_claim(place.name, place.extra if place.is_fs else {}, field_name)
     report = plan.report
     if claim is None:
-        report["carriers_unknown"]["porteur non dit par la liste"] += 1
+        report["carriers_unknown"][
+            "porteur non dit par la liste" if place.is_fs else "nom sans porteur (lieu sans pivot)"
+        ] += 1
         return
     dep = _departement(geo, place)
     target: int | str | None = None
@@ -383,6 +392,10 @@ def _carry(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
         found = _commune_named(geo, claim.value, dep)
         if len(found) == 1 and found[0].siren:
             target = _holder_of(plan, others, geo, found[0].siren)
+    elif claim.kind == "here" and place.commune_code:
+        here = geo.get_or_none(f"COM:{place.commune_code}")
+        if here is not None and getattr(here, "siren", None):
+            target = _holder_of(plan, others, geo, here.siren)
     elif claim.kind == "epci" and dep:
         key = _epci_key(claim.value)
         found = [
@@ -395,10 +408,11 @@ def _carry(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
         report["carriers_unknown"][f"{reason} ({claim.rule.split(' ', 1)[0]})"] += 1
         return
     rule = f"porteur ({claim.kind}) : {claim.rule}"
-    field_name, value = claim.rule.split(" ", 1)
+    value = claim.rule.split(" ", 1)[1]
     _link(plan, target, place.id, "holding", rule,
-          _evidence(place, FRANCE_SERVICES, field_name, value.strip("« »")))  # fmt: skip
-    report["carriers"][f"{claim.kind}: {claim.value if claim.kind == 'national' else 'nom'}"] += 1
+          _evidence(place, source, field_name, value.strip("« »")))  # fmt: skip
+    named = claim.value if claim.kind == "national" else "nom"
+    report["carriers"][f"{claim.kind}: {named}" + ("" if place.is_fs else " (lieu)")] += 1
 
 
 def _holder_of(plan: _Plan, others: _Others, geo: Geography, siren: str) -> int | str | None:
@@ -487,7 +501,8 @@ def derive_relations(
     for member in members:  # before the pivots too: a network may be a holder
         _join(plan, others, member)
     for place in places:
-        _hold(plan, others, geo, place)
+        if not _hold(plan, others, geo, place) and not place.is_fs:
+            _carry(plan, others, geo, place)  # a lieu without holder: what its name says
     batch_ids, made = _make_actors(db, plan, user)
     created = _write_links(db, plan, made, existing, user, batch_ids)
     return {
