@@ -393,8 +393,8 @@ def _carry(plan: _Plan, others: _Others, geo: Geography, place: _Place) -> None:
         if len(found) == 1 and found[0].siren:
             target = _holder_of(plan, others, geo, found[0].siren)
     elif claim.kind == "here" and place.commune_code:
-        here = geo.get_or_none(f"COM:{place.commune_code}")
-        if here is not None and getattr(here, "siren", None):
+        here = geo.communes.get(place.commune_code)
+        if here is not None and here.siren:
             target = _holder_of(plan, others, geo, here.siren)
     elif claim.kind == "epci" and dep:
         key = _epci_key(claim.value)
