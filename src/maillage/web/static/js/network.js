@@ -37,6 +37,7 @@
   // Colours of the worlds and link kinds come from the taxonomies, through the page:
   // data-colours, data-kind-colours, and this one for an actor with no world.
   var UNKNOWN = el.dataset.unknownColour;
+  var UNKNOWN_KIND = el.dataset.unknownKindColour || LINK; // a link with no kind
   var NUMBER = new Intl.NumberFormat(document.documentElement.lang || "fr");
 
   // The page's string ``key`` with its ``values`` in, numbers written in the page's language.
@@ -448,7 +449,7 @@
     data.links.forEach(function (l) {
       if (!graph.hasNode(l.source) || !graph.hasNode(l.target)) return;
       graph.addEdgeWithKey(l.id, l.source, l.target, {
-        color: kinds[l.kind] || LINK, size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
+        color: kinds[l.kind] || (l.count ? LINK : UNKNOWN_KIND), size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
         start_year: l.start_year, end_year: l.end_year
       });
     });
