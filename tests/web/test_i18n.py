@@ -14,7 +14,7 @@ METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 
 
 def extracted() -> set[str | tuple[str, str]]:
-    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "js_plural": (1, 2)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(WEB), METHODS, keywords=keywords

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -80,6 +81,16 @@ class Gettext:
         text = self._t.ngettext(singular, plural, n)
         return text % {"num": self.number(n), **values}
 
+    def js_plural(self, singular: str, plural: str) -> dict[str, str]:
+        """The catalogue's forms of a message for the page's JavaScript, by CLDR plural
+        category (``one``, ``many``, ``other``: what ``Intl.PluralRules`` names), its
+        placeholders left in; the scripts pick the form by the count ``%(n)s``."""
+        locale = Locale.parse(self.lang)
+        forms: dict[str, str] = {}
+        for n in (0, 1, 2, 3, 5, 11, 21, 101, 1_000_000):
+            forms.setdefault(locale.plural_form(n), self._t.ngettext(singular, plural, n))
+        return forms
+
     def number(self, value: float | int | None, digits: int = 0) -> str:
         return numbers.number(value, self.lang, digits)
 
@@ -95,6 +106,7 @@ class Gettext:
             "_": self.gettext,
             "colon": self.colon,
             "gettext": self.gettext,
+            "js_plural": self.js_plural,
             "ngettext": self.ngettext,
             "num": self.number,
             "pct": self.percent,

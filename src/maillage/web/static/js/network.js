@@ -39,12 +39,15 @@
   var UNKNOWN = el.dataset.unknownColour;
   var UNKNOWN_KIND = el.dataset.unknownKindColour || LINK; // a link with no kind
   var NUMBER = new Intl.NumberFormat(document.documentElement.lang || "fr");
+  var PLURAL = new Intl.PluralRules(document.documentElement.lang || "fr");
 
-  // The page's string ``key`` with its ``values`` in, numbers written in the page's language.
+  // The page's string ``key`` with its ``values`` in, numbers written in the page's
+  // language; a message with a count is its plural form for ``values.n``.
   function say(key, values) {
     var node = document.getElementById("maillage-i18n");
     var table = node ? JSON.parse(node.textContent) : {};
     var text = table[key] || key;
+    if (typeof text === "object") text = text[PLURAL.select((values || {}).n)] || text.other;
     Object.keys(values || {}).forEach(function (name) {
       var value = values[name];
       text = text.replace("%(" + name + ")s", typeof value === "number" ? NUMBER.format(value) : value);
@@ -466,8 +469,11 @@
     this.draw(graph);
     performance.mark("network:refreshed");
     this.mode = data.meta.mode;
-    var template = data.meta.mode === "actors" ? "nodes_shown" : "groups_shown";
-    status(say(template, { nodes: data.nodes.length, links: data.links.length }));
+    var actors = data.meta.mode === "actors";
+    status(say("nodes_shown", {
+      nodes: say(actors ? "n_actors" : "n_groups", { n: data.nodes.length }),
+      links: say(actors ? "n_links" : "n_bundles", { n: data.links.length })
+    }));
     if (this.year != null) this.setYear(this.year); // the timeline's year, on the new view
     this.loads += 1;
     this.el.dataset.loads = String(this.loads);
@@ -662,8 +668,8 @@
       this.active = active;
       this.el.dataset.yearNodes = active ? String(active.size) : "";
       status(active
-        ? say("nodes_in_year", { year: String(this.year), nodes: active.size, links: count })
-        : say("nodes_shown", { nodes: this.graph.order, links: count }));
+        ? say("nodes_in_year", { year: String(this.year), nodes: say("n_linked", { n: active.size }), links: say("n_links", { n: count }) })
+        : say("nodes_shown", { nodes: say("n_actors", { n: this.graph.order }), links: say("n_links", { n: count }) }));
     }
     this.renderer.scheduleRender();
   };
