@@ -6,6 +6,7 @@ every page visited passes axe-core without serious or critical violation.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -390,6 +391,32 @@ def test_on_a_phone_the_map_comes_first_and_printing_keeps_it_whole_without_cont
             assert drawn["x"] + drawn["width"] <= frame["x"] + frame["width"] + 1
             assert drawn["y"] + drawn["height"] <= frame["y"] + frame["height"] + 1
     context.close()
+
+
+@pytest.mark.quality
+def test_network_names_neither_overlap_nor_leave_the_canvas(
+    page: Any, portal: tuple[str, Demo]
+) -> None:
+    origin, demo = portal
+    page.goto(origin + "/explore")
+    wait_ready(page, "network")
+    select = "(id) => document.dispatchEvent(new CustomEvent('maillage:select', {detail: {actorId: id, from: 'test'}}))"
+    for path, actor in (("all", None), ("selected", demo.named["emmaus"])):
+        page.evaluate(select, actor)
+        page.evaluate("() => window.maillage.network.drawOverlay()")
+        boxes = page.evaluate("() => window.maillage.network.labels")
+        width, height = page.evaluate(
+            "() => [document.getElementById('network').clientWidth,"
+            " document.getElementById('network').clientHeight]"
+        )
+        assert len(boxes) >= 3, path
+        for box in boxes:
+            assert box["x"] >= 0 and box["x"] + box["w"] <= width, box
+            assert box["y"] >= 0 and box["y"] + box["h"] <= height, box
+        for a, b in itertools.combinations(boxes, 2):
+            apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+                     or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])  # fmt: skip
+            assert apart, (a, b)
 
 
 REFUSED = "La vue n'a pas pu être chargée pour ces filtres"
