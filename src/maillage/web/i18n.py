@@ -101,7 +101,7 @@ class Gettext:
         """The colon before a value: French typography puts a no-break space before it."""
         return "\u00a0: " if self.lang == "fr" else ": "
 
-    def functions(self) -> dict[str, Callable[..., str]]:
+    def functions(self) -> dict[str, Callable[..., Any]]:
         return {
             "_": self.gettext,
             "colon": self.colon,
