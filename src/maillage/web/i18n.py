@@ -66,6 +66,16 @@ def as_lang(value: str | None) -> Lang | None:
     return "en" if short == "en" else None
 
 
+# Values of the open data vocabularies shown as they come (the fees of a mediation place,
+# lieux-mediation-numerique 1.0.2's frais_a_charge): the French value -> its English
+# message, translated back to French by the catalogue.
+DATA_VALUES = {
+    "Gratuit": N_("Free"),
+    "Gratuit sous condition": N_("Free under conditions"),
+    "Payant": N_("Paid"),
+}
+
+
 class Gettext:
     """The translation functions handed to templates for one language."""
 
@@ -80,6 +90,12 @@ class Gettext:
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         text = self._t.ngettext(singular, plural, n)
         return text % {"num": self.number(n), **values}
+
+    def data_value(self, value: str) -> str:
+        """A value of an open data vocabulary (:data:`DATA_VALUES`) in the page's
+        language; any other value as it is."""
+        message = DATA_VALUES.get(value.strip())
+        return self.gettext(message) if message else value
 
     def js_plural(self, singular: str, plural: str) -> dict[str, str]:
         """The catalogue's forms of a message for the page's JavaScript, by CLDR plural
@@ -105,6 +121,7 @@ class Gettext:
         return {
             "_": self.gettext,
             "colon": self.colon,
+            "data_value": self.data_value,
             "gettext": self.gettext,
             "js_plural": self.js_plural,
             "ngettext": self.ngettext,
