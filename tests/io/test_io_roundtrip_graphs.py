@@ -91,7 +91,7 @@ def test_networkx_reads_our_gexf_with_all_attributes() -> None:
     assert lille["label"] == "Ville de Lille" and lille["world"] == "public"
     assert lille["latitude"] == 50.63 and lille["siret"] == "21590350100017"
     assert lille["themes"] == "numérique|emploi" and json.loads(lille["extra"]) == {"k": 1}
-    assert lille["viz"]["color"] == {"r": 29, "g": 78, "b": 216, "a": 1.0}  # #1d4ed8
+    assert lille["viz"]["color"] == {"r": 0, "g": 75, "b": 210, "a": 1.0}  # #004bd2
     funding = graph.edges["a", "b"]
     assert (funding["kind"], funding["amount"], funding["weight"]) == ("funding", 1500.5, 1500.5)
     assert funding["directed"] is True

@@ -110,7 +110,7 @@ def test_networkx_reads_the_gexf_and_graphml_with_attributes(
     assert graph.number_of_nodes() == 5 and graph.number_of_edges() == 4
     node = graph.nodes[lille]
     assert (node["label"], node["world"], node["latitude"]) == ("Ville de Lille", "public", 50.63)
-    assert node["viz"]["color"] == {"r": 29, "g": 78, "b": 216, "a": 1.0}  # as the portal: #1d4ed8
+    assert node["viz"]["color"] == {"r": 0, "g": 75, "b": 210, "a": 1.0}  # as the portal: #004bd2
     edge = graph.edges[lille, emmaus]
     assert (edge["kind"], edge["amount"], edge["directed"]) == ("funding", 1500.5, True)
     assert edge["spells"] == [("2016-03-01", "2017-03-01")]

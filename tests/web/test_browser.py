@@ -6,6 +6,7 @@ every page visited passes axe-core without serious or critical violation.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from browser import (
     Watch,
+    axe_violations,
     check_axe,
     live_server,
     screenshot,
@@ -289,18 +291,26 @@ def test_embeds_and_the_filtered_geojson_download(
     assert len([f for f in features if f["properties"]["type"] == "actor"]) == 20
 
 
+# Every HTML page of the portal (name, path), checked by axe-core on both viewports.
 PAGES = [
-    ("actor", "/actors/{emmaus}"),
-    ("territory", "/territories/DEP:59"),
-    ("link", "/links/{link}"),
+    ("home", "/"),
+    ("explore", "/explore?territory=59"),
     ("search", "/search?q=médiation"),
+    ("territory", "/territories/DEP:59"),
+    ("territory-brokers", "/territories/DEP:59/brokers"),
+    ("actor", "/actors/{emmaus}"),
+    ("link", "/links/{link}"),
+    ("places", "/places?q=59000"),
+    ("table", "/explore/table?territory=62"),
     ("measures", "/measures"),
     ("measure", "/measures/ei_index"),
-    ("table", "/explore/table?territory=62"),
     ("developers", "/developers"),
+    ("embed-map", "/embed/map?territory=59"),
+    ("embed-network", "/embed/network?territory=59"),
     ("not-found", "/nowhere"),
     ("home-en", "/?lang=en"),
 ]
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.mark.quality
@@ -322,14 +332,91 @@ def test_actor_and_territory_pages_load_their_analysis_after_the_page(
     screenshot(page, "territory-analysis")
 
 
-def test_every_page_passes_axe(page: Any, portal: tuple[str, Demo], watch: Watch) -> None:
+def test_every_page_passes_axe_on_a_desktop_and_a_phone(
+    chromium: Any, portal: tuple[str, Demo]
+) -> None:
+    """No serious or critical axe-core violation on any page of :data:`PAGES`, on a
+    desktop and on a 390x844 phone (one context per viewport); on the phone, no page is
+    wider than the screen."""
     origin, demo = portal
-    watch.expected_404.add(origin + "/nowhere")
-    for name, path in PAGES:
-        url = origin + path.format(emmaus=demo.named["emmaus"], link=demo.link_ids[0])
-        page.goto(url)
-        check_axe(page, origin)
-        screenshot(page, name)
+    found, wide = {}, {}
+    for viewport, size in VIEWPORTS.items():
+        watch = Watch(origin, expected_404={origin + "/nowhere"})
+        context = chromium.new_context(viewport=size, locale="fr-FR")
+        watch.attach(context)
+        page = context.new_page()
+        for name, path in PAGES:
+            page.goto(origin + path.format(emmaus=demo.named["emmaus"], link=demo.link_ids[0]))
+            for widget in ("map", "network"):
+                if page.locator(f"#{widget}").count():
+                    page.wait_for_selector(f"#{widget}[data-state=ready]", timeout=20_000)
+            if page.locator("#analysis[hx-get]").count():
+                page.wait_for_selector("#analysis[data-state]", timeout=20_000)
+            found[viewport, name] = axe_violations(page, origin)
+            if viewport == "phone":
+                wide[name] = page.evaluate("() => document.documentElement.scrollWidth")
+            screenshot(page, f"{name}-{viewport}")
+        context.close()
+        assert watch.errors == [] and watch.outside == [], viewport
+    assert {k: v for k, v in found.items() if v} == {}
+    assert {k: v for k, v in wide.items() if v > 390} == {}
+
+
+@pytest.mark.quality
+def test_on_a_phone_the_map_comes_first_and_printing_keeps_it_whole_without_controls(
+    chromium: Any, portal: tuple[str, Demo]
+) -> None:
+    origin, _ = portal
+    context = chromium.new_context(viewport=VIEWPORTS["phone"], locale="fr-FR")
+    page = context.new_page()
+    page.goto(origin + "/explore?territory=59")
+    wait_ready(page, "map")
+    wait_ready(page, "network")
+    box = page.locator("#map").bounding_box()
+    assert box["y"] + box["height"] / 2 < 844  # seen without scrolling
+    assert page.locator("#f-territory").bounding_box()["y"] > box["y"]  # filters after it
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 760, "height": 1000})  # about an A4 page
+    shown = page.evaluate(
+        """() => [...document.querySelectorAll('button, select, input, .maplibregl-ctrl')]
+             .filter(e => e.getClientRects().length > 0).map(e => e.id || e.className)"""
+    )
+    assert shown == []
+    for widget in ("#map", "#network"):
+        frame = page.locator(widget).bounding_box()
+        assert frame["x"] >= 0 and frame["x"] + frame["width"] <= 760
+        for canvas in page.locator(f"{widget} canvas").all():
+            drawn = canvas.bounding_box()
+            assert drawn["x"] >= frame["x"] - 1 and drawn["y"] >= frame["y"] - 1
+            assert drawn["x"] + drawn["width"] <= frame["x"] + frame["width"] + 1
+            assert drawn["y"] + drawn["height"] <= frame["y"] + frame["height"] + 1
+    context.close()
+
+
+@pytest.mark.quality
+def test_network_names_neither_overlap_nor_leave_the_canvas(
+    page: Any, portal: tuple[str, Demo]
+) -> None:
+    origin, demo = portal
+    page.goto(origin + "/explore")
+    wait_ready(page, "network")
+    select = "(id) => document.dispatchEvent(new CustomEvent('maillage:select', {detail: {actorId: id, from: 'test'}}))"
+    for path, actor in (("all", None), ("selected", demo.named["emmaus"])):
+        page.evaluate(select, actor)
+        page.evaluate("() => window.maillage.network.drawOverlay()")
+        boxes = page.evaluate("() => window.maillage.network.labels")
+        width, height = page.evaluate(
+            "() => [document.getElementById('network').clientWidth,"
+            " document.getElementById('network').clientHeight]"
+        )
+        assert len(boxes) >= 3, path
+        for box in boxes:
+            assert box["x"] >= 0 and box["x"] + box["w"] <= width, box
+            assert box["y"] >= 0 and box["y"] + box["h"] <= height, box
+        for a, b in itertools.combinations(boxes, 2):
+            apart = (a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+                     or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"])  # fmt: skip
+            assert apart, (a, b)
 
 
 REFUSED = "La vue n'a pas pu être chargée pour ces filtres"

@@ -14,7 +14,7 @@ METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 
 
 def extracted() -> set[str | tuple[str, str]]:
-    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "js_plural": (1, 2)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(WEB), METHODS, keywords=keywords
@@ -52,3 +52,13 @@ def test_french_plurals_numbers_and_language_choice() -> None:
         None,
         None,
     )
+
+
+def test_open_data_values_are_shown_in_the_page_s_language() -> None:
+    fr, en = Gettext("fr"), Gettext("en")
+    assert [en.data_value(v) for v in ("Gratuit", "Payant", "Sur rendez-vous")] == [
+        "Free",
+        "Paid",
+        "Sur rendez-vous",  # not in the vocabulary: as it comes
+    ]
+    assert fr.data_value("Gratuit sous condition") == "Gratuit sous condition"

@@ -63,7 +63,7 @@ def _attvalues(record: Any, names: tuple[str, ...]) -> str:
 
 @cache
 def _colour(world: str | None) -> str:
-    """``<viz:color>`` of a world (``#b45309`` -> ``r="180" g="83" b="9"``)."""
+    """``<viz:color>`` of a world (``#c37800`` -> ``r="195" g="120" b="0"``)."""
     hex_colour = taxonomy.colour("worlds", world).removeprefix("#")
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (0, 2, 4))
     return f'<viz:color r="{r}" g="{g}" b="{b}"/>'

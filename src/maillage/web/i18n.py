@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -65,6 +66,16 @@ def as_lang(value: str | None) -> Lang | None:
     return "en" if short == "en" else None
 
 
+# Values of the open data vocabularies shown as they come (the fees of a mediation place,
+# lieux-mediation-numerique 1.0.2's frais_a_charge): the French value -> its English
+# message, translated back to French by the catalogue.
+DATA_VALUES = {
+    "Gratuit": N_("Free"),
+    "Gratuit sous condition": N_("Free under conditions"),
+    "Payant": N_("Paid"),
+}
+
+
 class Gettext:
     """The translation functions handed to templates for one language."""
 
@@ -80,6 +91,22 @@ class Gettext:
         text = self._t.ngettext(singular, plural, n)
         return text % {"num": self.number(n), **values}
 
+    def data_value(self, value: str) -> str:
+        """A value of an open data vocabulary (:data:`DATA_VALUES`) in the page's
+        language; any other value as it is."""
+        message = DATA_VALUES.get(value.strip())
+        return self.gettext(message) if message else value
+
+    def js_plural(self, singular: str, plural: str) -> dict[str, str]:
+        """The catalogue's forms of a message for the page's JavaScript, by CLDR plural
+        category (``one``, ``many``, ``other``: what ``Intl.PluralRules`` names), its
+        placeholders left in; the scripts pick the form by the count ``%(n)s``."""
+        locale = Locale.parse(self.lang)
+        forms: dict[str, str] = {}
+        for n in (0, 1, 2, 3, 5, 11, 21, 101, 1_000_000):
+            forms.setdefault(locale.plural_form(n), self._t.ngettext(singular, plural, n))
+        return forms
+
     def number(self, value: float | int | None, digits: int = 0) -> str:
         return numbers.number(value, self.lang, digits)
 
@@ -90,11 +117,13 @@ class Gettext:
         """The colon before a value: French typography puts a no-break space before it."""
         return "\u00a0: " if self.lang == "fr" else ": "
 
-    def functions(self) -> dict[str, Callable[..., str]]:
+    def functions(self) -> dict[str, Callable[..., Any]]:
         return {
             "_": self.gettext,
             "colon": self.colon,
+            "data_value": self.data_value,
             "gettext": self.gettext,
+            "js_plural": self.js_plural,
             "ngettext": self.ngettext,
             "num": self.number,
             "pct": self.percent,

@@ -113,6 +113,18 @@ def worlds(lang: Lang) -> list[dict[str, str]]:
     ]
 
 
+def legend(name: str, lang: Lang) -> list[dict[str, str]]:
+    """Every colour the portal draws for taxonomy ``name`` (``worlds``, ``link_kinds``):
+    ``[{"code", "label", "colour"}]`` in taxonomy order, then the ``unknown`` entry (a
+    record with no value), so that a legend names each colour a widget may draw."""
+    unknown = taxonomy.unknown(name)
+    return [
+        *({"code": t.code, "label": t.label(lang), "colour": taxonomy.colour(name, t.code)}
+          for t in taxonomy.load(name)),
+        {"code": "unknown", "label": unknown.label(lang), "colour": taxonomy.colour(name, None)},
+    ]  # fmt: skip
+
+
 def world_names(lang: Lang) -> dict[str, str]:
     """Code -> label of the worlds, ``unknown`` ("Non renseigné") included."""
     names = {t.code: t.label(lang) for t in taxonomy.load("worlds")}
@@ -152,9 +164,11 @@ class Templates:
             "static": lambda path: url_for(request, "static", None, base, path=path),
             "worlds": worlds(lang),
             "world_names": world_names(lang),
+            "legends": {name: legend(name, lang) for name in ("worlds", "link_kinds")},
             "world_colours": dict(taxonomy.colours("worlds")),
             "kind_colours": dict(taxonomy.colours("link_kinds")),
             "unknown_colour": taxonomy.colour("worlds", None),
+            "unknown_kind_colour": taxonomy.colour("link_kinds", None),
             "tile_url": self.tile_url,
             "source_url": request.app.state.settings.source_url,
             **Gettext(lang).functions(),

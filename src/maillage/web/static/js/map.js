@@ -23,6 +23,7 @@ function strings() {
 // The page's string ``key`` with its ``values`` in, numbers written in the page's language.
 function say(key, values) {
   let text = strings()[key] || key;
+  if (typeof text === "object") text = text[new Intl.PluralRules(LANG).select((values || {}).n)] || text.other;
   for (const [name, value] of Object.entries(values || {})) {
     text = text.replace(`%(${name})s`, typeof value === "number" ? NUMBER.format(value) : value);
   }

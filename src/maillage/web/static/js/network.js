@@ -25,8 +25,7 @@
   var LABEL_FONT = "13px system-ui, sans-serif";
   var STRONG_FONT = "600 13px system-ui, sans-serif";
   var INK = "#1c1917";
-  var LABEL_THRESHOLD = 9; // nodes drawn this large (radius in pixels) show their name
-  var LABEL_CELL = 100; // at most one name per square of this side (pixels), the largest node's
+  var LABEL_THRESHOLD = 6; // nodes drawn this large (radius in pixels) show their name, when it fits
   var REACH = 3; // pixels around a node that still hit it
   var LINK_STRIDE = 28; // bytes per link vertex: position, normal, side, thickness (floats), colour (bytes)
   var NODE_STRIDE = 24; // bytes per node vertex: position, corner, size (floats), colour (bytes)
@@ -37,13 +36,17 @@
   // Colours of the worlds and link kinds come from the taxonomies, through the page:
   // data-colours, data-kind-colours, and this one for an actor with no world.
   var UNKNOWN = el.dataset.unknownColour;
+  var UNKNOWN_KIND = el.dataset.unknownKindColour || LINK; // a link with no kind
   var NUMBER = new Intl.NumberFormat(document.documentElement.lang || "fr");
+  var PLURAL = new Intl.PluralRules(document.documentElement.lang || "fr");
 
-  // The page's string ``key`` with its ``values`` in, numbers written in the page's language.
+  // The page's string ``key`` with its ``values`` in, numbers written in the page's
+  // language; a message with a count is its plural form for ``values.n``.
   function say(key, values) {
     var node = document.getElementById("maillage-i18n");
     var table = node ? JSON.parse(node.textContent) : {};
     var text = table[key] || key;
+    if (typeof text === "object") text = text[PLURAL.select((values || {}).n)] || text.other;
     Object.keys(values || {}).forEach(function (name) {
       var value = values[name];
       text = text.replace("%(" + name + ")s", typeof value === "number" ? NUMBER.format(value) : value);
@@ -448,7 +451,7 @@
     data.links.forEach(function (l) {
       if (!graph.hasNode(l.source) || !graph.hasNode(l.target)) return;
       graph.addEdgeWithKey(l.id, l.source, l.target, {
-        color: kinds[l.kind] || LINK, size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
+        color: kinds[l.kind] || (l.count ? LINK : UNKNOWN_KIND), size: l.count ? Math.min(1 + Math.log(l.count), 6) : 1,
         start_year: l.start_year, end_year: l.end_year
       });
     });
@@ -465,8 +468,11 @@
     this.draw(graph);
     performance.mark("network:refreshed");
     this.mode = data.meta.mode;
-    var template = data.meta.mode === "actors" ? "nodes_shown" : "groups_shown";
-    status(say(template, { nodes: data.nodes.length, links: data.links.length }));
+    var actors = data.meta.mode === "actors";
+    status(say("nodes_shown", {
+      nodes: say(actors ? "n_actors" : "n_groups", { n: data.nodes.length }),
+      links: say(actors ? "n_links" : "n_bundles", { n: data.links.length })
+    }));
     if (this.year != null) this.setYear(this.year); // the timeline's year, on the new view
     this.loads += 1;
     this.el.dataset.loads = String(this.loads);
@@ -661,15 +667,15 @@
       this.active = active;
       this.el.dataset.yearNodes = active ? String(active.size) : "";
       status(active
-        ? say("nodes_in_year", { year: String(this.year), nodes: active.size, links: count })
-        : say("nodes_shown", { nodes: this.graph.order, links: count }));
+        ? say("nodes_in_year", { year: String(this.year), nodes: say("n_linked", { n: active.size }), links: say("n_links", { n: count }) })
+        : say("nodes_shown", { nodes: say("n_actors", { n: this.graph.order }), links: say("n_links", { n: count }) }));
     }
     this.renderer.scheduleRender();
   };
 
   // The layer over sigma's drawing. Without a selection: the names of the largest nodes
-  // (one per square of LABEL_CELL pixels). With one: a veil over everything, then the
-  // links of the selected node (those of the year), its neighbours (named when large)
+  // (the largest first, none over another nor out of the canvas). With one: a veil over everything, then the
+  // links of the selected node (those of the year), its neighbours (named where room is)
   // and itself, larger, its name in a box. Then the node under the pointer, named.
   Network.prototype.drawOverlay = function () {
     var canvas = this.overlay;
@@ -707,14 +713,37 @@
     ctx.fill();
   }
 
-  function nameBeside(ctx, p, r, text) {
-    if (!text) return;
+  var LABEL_HEIGHT = 16; // the box of a name in LABEL_FONT, its halo included
+
+  // Where the name of a node of radius ``r`` at ``p`` goes: right of the node, else left
+  // of it when it would leave the canvas there; null when it fits on neither side, or
+  // would cover a name already placed (``placed``: boxes {x, y, w, h}).
+  function placeName(ctx, placed, p, r, text, width, height) {
+    if (!text) return null;
+    ctx.font = LABEL_FONT;
+    var w = ctx.measureText(text).width + 6;
+    var y = p.y - LABEL_HEIGHT / 2;
+    if (y < 0 || y + LABEL_HEIGHT > height) return null;
+    var x = p.x + r + 1;
+    if (x + w > width) x = p.x - r - 1 - w;
+    if (x < 0) return null;
+    var box = { x: x, y: y, w: w, h: LABEL_HEIGHT, text: text };
+    for (var i = 0; i < placed.length; i++) {
+      var o = placed[i];
+      if (box.x < o.x + o.w && o.x < box.x + box.w && box.y < o.y + o.h && o.y < box.y + box.h) return null;
+    }
+    placed.push(box);
+    return box;
+  }
+
+  function nameBeside(ctx, box) {
+    if (!box) return;
     ctx.font = LABEL_FONT;
     ctx.strokeStyle = "rgba(255, 255, 255, 0.85)";
     ctx.lineWidth = 3;
-    ctx.strokeText(text, p.x + r + 3, p.y);
+    ctx.strokeText(box.text, box.x + 3, box.y + LABEL_HEIGHT / 2);
     ctx.fillStyle = INK;
-    ctx.fillText(text, p.x + r + 3, p.y);
+    ctx.fillText(box.text, box.x + 3, box.y + LABEL_HEIGHT / 2);
   }
 
   function boxedName(ctx, p, r, text) {
@@ -740,13 +769,13 @@
       if (screen.radii[i] >= LABEL_THRESHOLD && x >= 0 && y >= 0 && x <= width && y <= height) large.push(i);
     }
     large.sort(function (a, b) { return screen.radii[b] - screen.radii[a]; });
-    var taken = new Set();
+    // the largest first; a name that would cover another, or leave the canvas, is left out
+    var placed = [];
     large.forEach(function (i) {
-      var cell = Math.floor(screen.xs[i] / LABEL_CELL) + ":" + Math.floor(screen.ys[i] / LABEL_CELL);
-      if (taken.has(cell)) return;
-      taken.add(cell);
-      nameBeside(ctx, { x: screen.xs[i], y: screen.ys[i] }, screen.radii[i], graph.getNodeAttribute(screen.keys[i], "name"));
+      var p = { x: screen.xs[i], y: screen.ys[i] };
+      nameBeside(ctx, placeName(ctx, placed, p, screen.radii[i], graph.getNodeAttribute(screen.keys[i], "name"), width, height));
     });
+    this.labels = placed; // the names shown (boxes in pixels), for the tests and tools
   };
 
   Network.prototype.drawSelection = function (ctx, key, width, height) {
@@ -769,13 +798,17 @@
       ctx.lineTo(other.x, other.y);
       ctx.stroke();
     });
+    var size = radius(key) * 1.6;
+    ctx.font = STRONG_FONT;
+    var own = { x: centre.x + size + 2, y: centre.y - 11, w: ctx.measureText(graph.getNodeAttribute(key, "name") || "").width + 10, h: 22 };
+    var placed = [own]; // the selected node's name first: no neighbour's covers it
     this.neighbours.forEach(function (node) {
       var r = radius(node);
       var p = at(node);
       disc(ctx, p, r, graph.getNodeAttribute(node, "color") || UNKNOWN);
-      if (r >= LABEL_THRESHOLD) nameBeside(ctx, p, r, graph.getNodeAttribute(node, "name"));
+      nameBeside(ctx, placeName(ctx, placed, p, r, graph.getNodeAttribute(node, "name"), width, height)); // every neighbour, when it fits
     });
-    var size = radius(key) * 1.6;
+    this.labels = placed;
     disc(ctx, centre, size + 2, "#ffffff");
     disc(ctx, centre, size, graph.getNodeAttribute(key, "color") || UNKNOWN);
     boxedName(ctx, centre, size, graph.getNodeAttribute(key, "name"));
