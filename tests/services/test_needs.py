@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from maillage.io.reading import parse_csv_text
 from maillage.model.records import ActorRecord
 from maillage.services import history, importing
+from maillage.services.portal.territory import territory_page
 from maillage.services.needs import (
     DistanceRule,
     compute_distance_needs,
@@ -138,6 +140,23 @@ def test_computed_needs_follow_the_places(db: sa.Engine, distance: float) -> Non
     rule_json = stored[0] if isinstance(stored[0], dict) else __import__("json").loads(stored[0])
     assert rule_json["parameters"]["distance_km"] == distance
     assert tuple(stored[1:]) == ("computed", "observed", "inclusion-numerique")
+    # Brest's need, written from the facts measured, in the page's language
+    french, english = (
+        territory_page(db=db, key="COM:29019", lang=lang)["needs"][0]["description"]
+        for lang in ("fr", "en")
+    )
+    measured = rule_json["measured"]
+    assert measured["commune"] == "Brest" and measured["population"] > 100_000
+    assert re.fullmatch(
+        r"Brest : [\d\u202f]+ habitants à \d+,\d km du lieu de médiation "
+        r"numérique ou France Services le plus proche \(seuil 25 km\)\.",
+        french,
+    )
+    assert re.fullmatch(
+        r"Brest: [\d,]+ inhabitants \d+\.\d km from the nearest digital "
+        r"mediation place or France Services \(threshold 25 km\)\.",
+        english,
+    )
     again = compute_distance_needs(db=db, rule=rule)
     assert (again["created"], again["updated"], again["deleted"], again["batch_id"]) == (
         0,

@@ -289,29 +289,61 @@ def _communes(conn: sa.Connection) -> list[tuple[str, str, int, float, float]]:
 
 
 @functools.lru_cache(maxsize=65536)
-def _french(value: float, digits: int) -> str:
-    """:func:`number` in French, cached: a commune's population and distance repeat often,
-    and Babel's formatting was most of the time spent computing the needs."""
-    return number(value, "fr", digits)
+def _number(value: float, digits: int, lang: str) -> str:
+    """:func:`number` in ``lang``, cached: a commune's population and distance repeat
+    often, and Babel's formatting was most of the time spent computing the needs."""
+    return number(value, lang, digits)
+
+
+_SENTENCE = {
+    "fr": "{commune} : {population} {people} à {distance} km du lieu de médiation numérique "
+          "ou France Services le plus proche (seuil {threshold} km).",
+    "en": "{commune}: {population} {people} {distance} km from the nearest digital "
+          "mediation place or France Services (threshold {threshold} km).",
+}  # fmt: skip
+_PEOPLE = {"fr": ("habitant", "habitants"), "en": ("inhabitant", "inhabitants")}
+
+
+def need_description(values: Mapping[str, Any], lang: str = "fr") -> str | None:
+    """The description of a need in ``lang``: a computed need's sentence written from
+    the facts its rule measured (``rule["measured"]``: commune, population, distance),
+    any other need's own text (as filed, in the language it was filed in)."""
+    rule = values.get("rule") or {}
+    measured = rule.get("measured") if isinstance(rule, Mapping) else None
+    if not measured:
+        return values.get("description")
+    lang = "en" if lang == "en" else "fr"
+    population = int(measured["population"])
+    threshold = rule["parameters"]["distance_km"]
+    one = population == 1 if lang == "en" else population < 2  # CLDR: French 0 and 1 are one
+    return _SENTENCE[lang].format(
+        commune=measured["commune"],
+        population=_number(population, 0, lang),
+        people=_PEOPLE[lang][0 if one else 1],
+        distance=_number(measured["distance_km"], 1, lang),
+        threshold=number(round(threshold, 1), lang, 1, trailing_zeros=False),
+    )
 
 
 def _computed_needs(
     communes: list[tuple[str, str, int, float, float]], distances: np.ndarray, rule: DistanceRule
 ) -> dict[str, dict[str, Any]]:
-    """The needs of the communes beyond the rule's distance, by territory code."""
-    threshold = number(round(rule.distance_km, 1), "fr", 1, trailing_zeros=False)
+    """The needs of the communes beyond the rule's distance, by territory code: each
+    with the facts measured (in its rule) and its French sentence (:func:`need_description`)."""
     found = {}
     for (code, name, population, _, _), distance in zip(communes, distances, strict=True):
         if not math.isfinite(distance) or distance <= rule.distance_km:
             continue
-        found[code] = {
+        measured = {"commune": name, "population": population,
+                    "distance_km": round(float(distance), 1)}  # fmt: skip
+        values = {
             "territory_code": code, "theme": rule.theme, "status": "observed",
             "severity": rule.severity(distance), "publics": ["habitants"],
-            "source": "computed", "source_ref": f"{rule.name}:{code}", "rule": rule.as_json(),
-            "description": f"{name} : {_french(population, 0)} habitants à "
-                           f"{_french(round(distance, 1), 1)} km du lieu de médiation "
-                           f"numérique ou France Services le plus proche (seuil {threshold} km).",
+            "source": "computed", "source_ref": f"{rule.name}:{code}",
+            "rule": {**rule.as_json(), "measured": measured},
         }  # fmt: skip
+        values["description"] = need_description(values, "fr")
+        found[code] = values
     return found
 
 

@@ -40,6 +40,7 @@ from maillage.services.filters import (
     territory_parts,
 )
 from maillage.services.geography import READING_COLUMNS, resolve_territory
+from maillage.services.needs import need_description
 from maillage.services.portal import by_world, data_version, label
 from maillage.services.portal.pages import territory_names
 from maillage.services.portal.view import departements_of
@@ -425,7 +426,7 @@ def _needs(conn: sa.Connection, code: str, places: list[str], lang: Lang) -> lis
                 "id": r["id"],
                 "theme": r["theme"],
                 "theme_label": label("themes", r["theme"], lang),
-                "description": r["description"],
+                "description": need_description(r, lang),
                 "publics": r["publics"],
                 "severity": r["severity"],
                 "status": r["status"],
