@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from maillage.io.reading import parse_csv_text
 from maillage.model.records import ActorRecord
 from maillage.services import history, importing
-from maillage.services.portal.territory import territory_page
 from maillage.services.needs import (
     DistanceRule,
     compute_distance_needs,
@@ -22,6 +21,7 @@ from maillage.services.needs import (
     import_needs,
     nearest_distances_km,
 )
+from maillage.services.portal.territory import territory_page
 
 NEEDS_CSV = (
     "Territoire;Thème;Publics;Description;Gravité;Statut;Date\n"
