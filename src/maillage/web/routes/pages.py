@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from maillage.services import geography, portal
 from maillage.services.actors import get_actor
 from maillage.services.filters import Filters
+from maillage.services.geocoding import Geocoder
 from maillage.services.portal import geo as portal_geo
 from maillage.services.portal import nearby
 from maillage.services.portal import pages as portal_pages
@@ -286,28 +287,49 @@ def link(
     return templates(request).render(request, "link.html", {"link": data})
 
 
+def address_geocoder(request: Request) -> Geocoder | None:
+    """The deployment's address geocoder (``geocoder_url``), made on first use and kept
+    with its cache; None without one (addresses are then not searched)."""
+    state = request.app.state
+    if not state.settings.geocoder_url:
+        return None
+    found: Geocoder | None = getattr(state, "geocoder", None)
+    if found is None:
+        found = state.geocoder = Geocoder(state.settings.geocoder_url)
+    return found
+
+
+GeocoderDep = Annotated[Geocoder | None, Depends(address_geocoder)]
+
+
 @router.get("/search", name="search")
 def search(
     request: Request,
     db: Db,
     lang: LangDep,
+    geocoder: GeocoderDep,
     q: Annotated[str, Query(max_length=200, pattern=SAFE_TEXT)] = "",
 ) -> HTMLResponse:
-    found = nearby.search(db=db, query=q, lang=lang) if q.strip() else None
+    found = nearby.search(db=db, query=q, lang=lang, geocoder=geocoder) if q.strip() else None
     name = "_search_results.html" if request.headers.get("hx-request") else "search.html"
-    return templates(request).render(request, name, {"q": q, "found": found})
+    context = {"q": q, "found": found, "addresses": geocoder is not None}
+    return templates(request).render(request, name, context)
 
 
 @router.get("/places", name="places")
-def places(request: Request, db: Db, lang: LangDep, near: PlacesQuery) -> HTMLResponse:
-    """The places nearest to a territory or to the visitor's position ("around me")."""
+def places(
+    request: Request, db: Db, lang: LangDep, near: PlacesQuery, geocoder: GeocoderDep
+) -> HTMLResponse:
+    """The places nearest to a territory, a street address (with a geocoder) or the
+    visitor's position ("around me")."""
     found = None
     if near.near or (near.lat is not None and near.lon is not None):
         found = nearby.places_near(
             db=db, key=near.near, latitude=near.lat, longitude=near.lon, limit=near.limit,
-            lang=lang,
+            lang=lang, geocoder=geocoder,
         )  # fmt: skip
-    return templates(request).render(request, "places.html", {"query": near, "found": found})
+    context = {"query": near, "found": found, "addresses": geocoder is not None}
+    return templates(request).render(request, "places.html", context)
 
 
 @router.get("/measures", name="measures")
