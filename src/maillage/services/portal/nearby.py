@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from maillage.model.errors import InvalidInput, NotFound
 from maillage.services.geocoding import Geocoder, GeocoderUnavailable, looks_like_address
 from maillage.services.geography import (
+    COMMUNE_LEVELS,
     READING_COLUMNS,
     readings_in_text,
     resolve_territory,
@@ -394,7 +395,7 @@ def territory_centres(*, db: sa.Engine, key: str) -> list[dict[str, Any]]:
     return [{**found, "reading": "name"}]
 
 
-PLACED_LEVELS = ("commune", "arrondissement_municipal", "commune_deleguee", "commune_associee")
+PLACED_LEVELS = COMMUNE_LEVELS
 """The territories whose centre is a fair start for "near here" (a département's is not)."""
 
 
