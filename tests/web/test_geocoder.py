@@ -212,8 +212,10 @@ def test_an_address_finds_the_places_nearest_to_it_named_by_the_address(
     assert "Lieux les plus proches du 10 Rue de Paris 59000 Lille" in search.text
     assert place_names(search)[0] == "Médiathèque Jean Lévy"
     assert "acteur trouvé" not in search.text and "Rien n'a été trouvé" not in search.text
-    label = "Adresse, code postal, commune ou code INSEE"
+    label = "Adresse, code postal, commune ou code INSEE"  # the forms say addresses work
     assert label in near.text and near.find("input", id="near-q", maxlength="200")
+    assert label in page(with_geocoder, "/").text
+    assert "Acteur, thème, commune, code postal ou adresse" in search.text
     roubaix = with_geocoder.get("/api/places?near=2 rue du Grand Chemin 59100 Roubaix").json()
     assert roubaix["centre"]["reading"] == "address"
     assert roubaix["address"]["citycode"] == "59512" and roubaix["address"]["status"] == "found"

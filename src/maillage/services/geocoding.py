@@ -22,6 +22,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -148,6 +150,9 @@ class Geocoder:
         self._answers: OrderedDict[str, tuple[float, Address | None]] = OrderedDict()
         self._down_until = 0.0
         self._lock = threading.Lock()
+        # The page waits on a worker for at most ``timeout``: httpx's timeouts bound each
+        # step of the exchange, this bounds them all together.
+        self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="geocoder")
 
     @property
     def host(self) -> str:
@@ -170,7 +175,11 @@ class Geocoder:
             if self._down_until > now:
                 raise GeocoderUnavailable("it failed a moment ago; not asked again yet")
         try:
-            found = parse_answer(self._ask(query))
+            try:
+                body = self._workers.submit(self._ask, query).result(timeout=self.timeout)
+            except FutureTimeout:
+                raise GeocoderUnavailable(f"no answer within {self.timeout:g} s") from None
+            found = parse_answer(body)
         except GeocoderUnavailable as error:
             log.warning("geocoder %s unavailable: %s", self.host, error.reason)
             with self._lock:
@@ -184,7 +193,8 @@ class Geocoder:
         return found
 
     def _ask(self, query: str) -> bytes:
-        """The raw answer to ``query``, read within :attr:`timeout` seconds in all."""
+        """The raw answer to ``query`` (each step within :attr:`timeout` seconds; a body
+        still coming after them is refused)."""
         deadline = time.monotonic() + self.timeout
         params = {"q": query, "limit": "5", "autocomplete": "0"}
         # Identity encoding: the size bound holds for the bytes received, not a zip bomb.
@@ -203,7 +213,8 @@ class Geocoder:
                     raise GeocoderUnavailable(f"HTTP status {answer.status_code}")
                 if answer.headers.get("content-encoding", "identity") != "identity":
                     raise GeocoderUnavailable("a compressed answer, though none was asked")
-                if int(answer.headers.get("content-length") or 0) > self.max_bytes:
+                size = answer.headers.get("content-length", "0")
+                if not size.isdigit() or int(size) > self.max_bytes:
                     raise GeocoderUnavailable(f"an answer over {self.max_bytes} bytes")
                 for chunk in answer.iter_raw():
                     body += chunk

@@ -74,7 +74,8 @@ def figures(request: Request, db: sa.Engine, lang: Lang) -> dict[str, Any]:
 
 @router.api_route("/", methods=["GET", "HEAD"], name="home")  # HEAD: uptime probes
 def home(request: Request, db: Db, lang: LangDep) -> HTMLResponse:
-    return templates(request).render(request, "home.html", {"figures": figures(request, db, lang)})
+    context = {"figures": figures(request, db, lang), "addresses": addresses(request)}
+    return templates(request).render(request, "home.html", context)
 
 
 def menus(lang: Lang) -> dict[str, Any]:
@@ -300,6 +301,11 @@ def address_geocoder(request: Request) -> Geocoder | None:
 
 
 GeocoderDep = Annotated[Geocoder | None, Depends(address_geocoder)]
+
+
+def addresses(request: Request) -> bool:
+    """Whether street addresses are searched (a geocoder is configured): the forms say so."""
+    return bool(request.app.state.settings.geocoder_url)
 
 
 @router.get("/search", name="search")
