@@ -64,3 +64,6 @@ class Settings:
     export_rate_limit: str = "30/minute"  # per client address (limits' notation); "": none
     # Where the running version's source code is (AGPL-3.0 section 13): a footer link.
     source_url: str | None = None
+    # A BAN-compatible address geocoder (https://api-adresse.data.gouv.fr/search/): street
+    # addresses in the citizen's search. None: postcodes, communes and INSEE codes only.
+    geocoder_url: str | None = None

@@ -73,6 +73,14 @@ from maillage.storage.engine import make_engine
     help="Journaux lisibles ou une ligne JSON par événement / Readable logs or one JSON line"
     " per event. [env: MAILLAGE_LOG_FORMAT]",
 )
+@click.option(
+    "--geocoder-url",
+    default=None,
+    envvar="MAILLAGE_GEOCODER_URL",
+    help="Géocodeur d'adresses compatible BAN, facultatif (https://api-adresse.data.gouv.fr/search/"
+    " ou https://data.geopf.fr/geocodage/search) / Optional BAN-compatible address geocoder;"
+    " without it, postcodes, communes and INSEE codes only. [env: MAILLAGE_GEOCODER_URL]",
+)
 @handle_errors
 def serve_command(
     db_url: str,
@@ -85,6 +93,7 @@ def serve_command(
     public_url: str | None,
     trusted_hosts: str | None,
     log_format: str | None,
+    geocoder_url: str | None,
 ) -> None:
     """Servir le portail public (carte, réseau, pages, API JSON).
 
@@ -107,6 +116,7 @@ def serve_command(
         "public_url": public_url,
         "trusted_hosts": None if trusted_hosts is None else deployment.split_hosts(trusted_hosts),
         "log_format": log_format,
+        "geocoder_url": geocoder_url,
     }
     settings = deployment.checked(
         replace(

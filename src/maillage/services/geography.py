@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -94,6 +95,68 @@ def territory_readings(conn: sa.Connection, key: str) -> list[dict[str, Any]]:
     if found is not None and found["code"] not in {r["code"] for r in readings}:
         readings.append({**found, "reading": "code"})
     return readings
+
+
+_POSTCODE_IN_TEXT = re.compile(r"(?<![\w-])(\d{5})(?![\w-])")
+_JOINING_WORDS = {"de", "du", "des", "la", "le", "les", "d", "l", "a", "au", "aux", "en", "sur"}
+COMMUNE_LEVELS = ("commune", "arrondissement_municipal", "commune_deleguee", "commune_associee")
+"""The territories a place can be in, whose centre is a fair start for "near here"."""
+
+
+def readings_in_text(conn: sa.Connection, text: str) -> list[dict[str, Any]]:
+    """The communes a free text such as an address names offline: those of each postcode
+    in it (``reading: "postcode"``), then the commune named after the postcode, after the
+    last comma, or by the last words (not the end of a street name: ``rue de Paris``
+    names no commune), most populated first (``reading: "name"``). For offering a place
+    search when an address cannot be geocoded."""
+    found: list[dict[str, Any]] = []
+    for postcode in _POSTCODE_IN_TEXT.findall(text):
+        found += [
+            {**r, "reading": "postcode", "postcode": postcode}
+            for r in _postcode_communes(conn, postcode)
+        ]
+    postcodes = list(_POSTCODE_IN_TEXT.finditer(text))
+    tail = text[postcodes[-1].end() :] if postcodes else text.rsplit(",", 1)[-1]
+    if named := _commune_ending(conn, fold(tail).split(), after_postcode=bool(postcodes)):
+        found.append({**named, "reading": "name", "postcode": None})
+    # The commune named first (of its postcode's communes, the one the text names; of a
+    # city's arrondissements, the one of the postcode), then each code once.
+    named_code = found[-1]["code"] if found and found[-1]["reading"] == "name" else None
+    finer = [r["code"] for r in found if named_code and r.get("parent_code") == named_code]
+    if finer:
+        found.pop()
+        named_code = finer[0]
+    found.sort(key=lambda r: r["code"] != named_code)
+    unique: dict[str, dict[str, Any]] = {}
+    for reading in found:
+        unique.setdefault(reading["code"], reading)
+    return list(unique.values())
+
+
+def _commune_ending(
+    conn: sa.Connection, words: list[str], *, after_postcode: bool
+) -> dict[str, Any] | None:
+    """The most populated commune named by the last (up to four) folded ``words``, the
+    longest name first; a name after a joining word (``rue de Paris``) only after a
+    postcode."""
+    for n in range(min(4, len(words)), 0, -1):
+        before = words[-n - 1] if len(words) > n else None
+        if (before in _JOINING_WORDS and not after_postcode) or any(
+            w.isdigit() for w in words[-n:]
+        ):
+            continue
+        named = (
+            sa.select(*READING_COLUMNS)
+            .where(
+                territory.c.name_folded == " ".join(words[-n:]),
+                territory.c.level.in_(COMMUNE_LEVELS),
+            )
+            .order_by(sa.func.coalesce(territory.c.population, 0).desc(), territory.c.code)
+            .limit(1)
+        )
+        if (row := conn.execute(named).first()) is not None:
+            return dict(row._mapping)
+    return None
 
 
 def _postcode_communes(conn: sa.Connection, postcode: str) -> list[dict[str, Any]]:

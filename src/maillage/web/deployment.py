@@ -33,6 +33,7 @@ ENVIRONMENT: dict[str, str] = {
     "export_max_rows": "MAILLAGE_EXPORT_MAX_ROWS",
     "export_rate_limit": "MAILLAGE_EXPORT_RATE_LIMIT",
     "source_url": "MAILLAGE_SOURCE_URL",
+    "geocoder_url": "MAILLAGE_GEOCODER_URL",
 }
 # The machine's own names: a container's health probe, a local check (never reflected:
 # pages build no URL from Host), so they stay trusted whatever the setting.
@@ -156,6 +157,16 @@ def checked(settings: Settings) -> Settings:
             settings.source_url,
             "une adresse http(s) du code source",
             "an http(s) address of the source code",
+        )
+    geocoder = urlsplit(settings.geocoder_url or "")
+    if settings.geocoder_url and (
+        geocoder.scheme not in ("http", "https") or not geocoder.hostname
+    ):
+        raise InvalidInput(
+            "MAILLAGE_GEOCODER_URL",
+            settings.geocoder_url,
+            "une adresse http(s) de géocodeur, par exemple https://api-adresse.data.gouv.fr/search/",
+            "an http(s) geocoder address, for example https://api-adresse.data.gouv.fr/search/",
         )
     hosts = tuple(h.strip().lower() for h in settings.trusted_hosts if h.strip())
     return dataclasses.replace(settings, root_path=root, public_url=public, trusted_hosts=hosts)

@@ -113,6 +113,14 @@ class Gettext:
     def percent(self, value: float | None) -> str:
         return numbers.percent(value, self.lang)
 
+    def with_name(self, text: str, name: str) -> str:
+        """``text``, a translated phrase holding ``%(name)s`` ("Places near %(name)s"),
+        with the place's ``name`` put in: in French the ``de`` before it elided or
+        contracted as French writes it (:func:`french_de`), in English as it is."""
+        if self.lang == "fr" and "de %(name)s" in text:
+            return text.replace("de %(name)s", "%(name)s") % {"name": french_de(name)}
+        return text % {"name": name}
+
     def colon(self) -> str:
         """The colon before a value: French typography puts a no-break space before it."""
         return "\u00a0: " if self.lang == "fr" else ": "
@@ -127,7 +135,24 @@ class Gettext:
             "ngettext": self.ngettext,
             "num": self.number,
             "pct": self.percent,
+            "with_name": self.with_name,
         }
+
+
+_ELIDED = tuple("aeiouyàâäéèêëîïôöùûüœæAEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆ")
+
+
+def french_de(name: str) -> str:
+    """The French ``de`` and ``name``: ``d'Affoux``, ``du Havre`` (Le Havre), ``des Lilas``
+    (Les Lilas), ``du 10 rue de Paris`` (an address: le 10), else ``de Lille``."""
+    first, _, rest = name.partition(" ")
+    if first == "Le" and rest:
+        return f"du {rest}"
+    if first == "Les" and rest:
+        return f"des {rest}"
+    if name[:1].isdigit():
+        return f"du {name}"
+    return f"d'{name}" if name.startswith(_ELIDED) else f"de {name}"
 
 
 def asked_lang(scope: Scope) -> Lang | None:

@@ -110,9 +110,10 @@ class PlacesParams(BaseModel):
 
     near: str | None = Field(
         None,
-        max_length=60,
+        max_length=200,
         pattern=SAFE_TEXT,
-        description="Postcode (59000), commune name (Lille) or INSEE code (2A004)",
+        description="Postcode (59000), commune name (Lille), INSEE code (2A004) or, with a"
+        " geocoder, street address (10 rue de Paris, 59000 Lille)",
     )
     lat: Coordinate = Field(None, ge=-90, le=90, description="Latitude (WGS84), with `lon`")
     lon: Coordinate = Field(None, ge=-180, le=180, description="Longitude (WGS84), with `lat`")

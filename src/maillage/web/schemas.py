@@ -138,16 +138,29 @@ class SearchResults(BaseModel):
     total: int = Field(0, description="matching actors, counted up to 1,000")
     capped: bool = Field(False, description="more actors match than `total`")
     near: dict[str, Any] | None = Field(
-        None, description="the places nearest to the first territory when it is a commune"
+        None,
+        description="the places nearest to the address, else to the first territory when"
+        " it is a commune",
+    )
+    address: dict[str, Any] | None = Field(
+        None,
+        description="how a street address was searched: `status` found, not_found,"
+        " unavailable (the geocoder failed) or no_geocoder; `offers`: the communes its text"
+        " names",
     )
 
 
 class PlacesNear(BaseModel):
-    centre: dict[str, Any] = Field(description="the point the distances are measured from")
+    centre: dict[str, Any] | None = Field(
+        description="the point the distances are measured from (None: an address not placed)"
+    )
     readings: list[dict[str, Any]] = Field(
         description="every territory the searched key can name (a code may be two)"
     )
     places: list[dict[str, Any]] = Field(description="nearest first, with `distance_km`")
+    address: dict[str, Any] | None = Field(
+        None, description="how a street address was searched (see /api/search)"
+    )
 
 
 class Measure(BaseModel):

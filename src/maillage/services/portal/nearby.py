@@ -23,8 +23,15 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from maillage.model.errors import InvalidInput
-from maillage.services.geography import READING_COLUMNS, resolve_territory, territory_readings
+from maillage.model.errors import InvalidInput, NotFound
+from maillage.services.geocoding import Geocoder, GeocoderUnavailable, looks_like_address
+from maillage.services.geography import (
+    COMMUNE_LEVELS,
+    READING_COLUMNS,
+    readings_in_text,
+    resolve_territory,
+    territory_readings,
+)
 from maillage.services.places import COMMUNE, place_columns, placed_from
 from maillage.services.portal import label
 from maillage.services.portal import search as portal_search
@@ -92,9 +99,10 @@ def nearest_places(
     lang: Lang = "fr",
     today: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    """The ``limit`` live actors nearest to the point, nearest first, each with
-    ``distance_km`` and :func:`place_details`. Raises InvalidInput for a point off
-    the globe."""
+    """The ``limit`` live actors nearest to the point, nearest first (at the same
+    distance as shown, to the tenth of a kilometre, those whose opening hours are known
+    first), each with ``distance_km`` and :func:`place_details`. Raises InvalidInput for
+    a point off the globe."""
     check_point(latitude, longitude)
     limit = max(1, min(limit, MAX_PLACES))
     with db.connect() as conn:
@@ -103,7 +111,7 @@ def nearest_places(
             rows = _within(conn, latitude, longitude, radius)
             if len(rows) >= limit:
                 break
-        rows.sort(key=lambda pair: (pair[0], pair[1]["id"]))
+        rows.sort(key=lambda p: (round(p[0], 1), not _has_hours(p[1]), p[0], p[1]["id"]))
         chosen = rows[:limit]
         themes = _themes(conn, [row["id"] for _, row in chosen])
     return [
@@ -146,6 +154,11 @@ def _within(
         if radius is None or km <= radius:
             found.append((km, item))
     return found
+
+
+def _has_hours(row: Mapping[str, Any]) -> bool:
+    extra = row.get("extra") or {}
+    return any(extra.get(name) for name in HOURS_FIELDS)
 
 
 def _themes(conn: sa.Connection, ids: Sequence[int]) -> dict[int, list[str]]:
@@ -275,16 +288,21 @@ def places_near(
     limit: int = 10,
     lang: Lang = "fr",
     today: dt.date | None = None,
+    geocoder: Geocoder | None = None,
 ) -> dict[str, Any]:
-    """The places nearest to the territory ``key`` (a code, postcode or commune name: its
-    first reading, see :func:`~maillage.services.geography.territory_readings`; the other
-    readings come back as ``readings``) or to the point given: ``{"centre", "readings",
-    "places"}``. Raises InvalidInput without a usable point, NotFound for a key that
-    names nothing."""
+    """The places nearest to ``key`` (see :func:`locate`: a postcode, commune name or
+    INSEE code, its other readings coming back as ``readings``; or a street address
+    through the ``geocoder``) or to the point given: ``{"centre", "readings", "address",
+    "places"}``. An address that could not be placed gives ``centre`` None, no places,
+    and ``address`` saying why with the communes its text names (``offers``). Raises
+    InvalidInput without a usable point, NotFound for a key that names nothing."""
     readings: list[dict[str, Any]] = []
+    address = None
     if key is not None and key.strip():
-        readings = territory_centres(db=db, key=key)
-        centre = readings[0]
+        found = locate(db=db, key=key, geocoder=geocoder)
+        centre, readings, address = found["centre"], found["readings"], found["address"]
+        if centre is None:
+            return {"centre": None, "readings": [], "address": address, "places": []}
     elif latitude is not None and longitude is not None:
         check_point(latitude, longitude)
         centre = {"reading": "position", "latitude": latitude, "longitude": longitude}
@@ -292,8 +310,8 @@ def places_near(
         raise InvalidInput(
             "near",
             None,
-            "un code postal, une commune, un code INSEE, ou une position (lat et lon)",
-            "a postcode, a commune, an INSEE code, or a position (lat and lon)",
+            "un code postal, une commune, un code INSEE, une adresse ou une position (lat et lon)",
+            "a postcode, a commune, an INSEE code, an address or a position (lat and lon)",
         )
     if centre.get("latitude") is None:
         raise InvalidInput(
@@ -307,7 +325,63 @@ def places_near(
         lang=lang,
         today=today,
     )
-    return {"centre": centre, "readings": readings, "places": places}
+    return {"centre": centre, "readings": readings, "address": address, "places": places}
+
+
+def locate(*, db: sa.Engine, key: str, geocoder: Geocoder | None = None) -> dict[str, Any]:
+    """Where ``key`` is: ``{"centre", "readings", "address"}``. A postcode, a commune
+    name or an INSEE code is read offline (:func:`territory_centres`: ``readings``, the
+    first the centre); a street address (:func:`~maillage.services.geocoding.looks_like_address`),
+    or with a geocoder any text not found offline, is asked of the geocoder
+    (:func:`address_search`: ``address``, and the centre when found, else None). Raises
+    NotFound for a text that is no address and names nothing."""
+    if not looks_like_address(key):
+        try:
+            readings = territory_centres(db=db, key=key)
+        except NotFound:
+            if geocoder is None:
+                raise
+        else:
+            return {"centre": readings[0], "readings": readings, "address": None}
+    address = address_search(db=db, text=key, geocoder=geocoder)
+    if address["status"] == "not_found" and not looks_like_address(key):
+        raise NotFound("territory", key)
+    centre = None
+    if address["status"] == "found":
+        centre = {
+            "reading": "address",
+            "code": None,
+            "name": address["label"],
+            "latitude": address["latitude"],
+            "longitude": address["longitude"],
+        }
+    return {"centre": centre, "readings": [], "address": address}
+
+
+def address_search(*, db: sa.Engine, text: str, geocoder: Geocoder | None) -> dict[str, Any]:
+    """The street address ``text`` through the ``geocoder``: ``{"text", "status",
+    "offers"}`` and, found, the geocoder's :class:`~maillage.services.geocoding.Address`
+    fields (``label``, ``latitude``, ``longitude``, ``score``, ``postcode``, ``city``…).
+    ``status`` is ``found``, ``not_found`` (the geocoder knows no such address),
+    ``unavailable`` (it did not answer usefully in time) or ``no_geocoder`` (none is
+    configured); unless found, ``offers`` holds the communes the text names offline
+    (:func:`~maillage.services.geography.readings_in_text`), to search near instead."""
+    found = None
+    if geocoder is None:
+        status = "no_geocoder"
+    else:
+        try:
+            found = geocoder.geocode(text)
+        except GeocoderUnavailable:
+            status = "unavailable"  # logged by the geocoder, with the reason
+        else:
+            status = "found" if found is not None else "not_found"
+    offers: list[dict[str, Any]] = []
+    if found is None:
+        with db.connect() as conn:
+            offers = [r for r in readings_in_text(conn, text) if r.get("latitude") is not None]
+    answer: dict[str, Any] = {"text": " ".join(text.split()), "status": status, "offers": offers}
+    return {**answer, **found.as_dict()} if found is not None else answer
 
 
 def territory_centres(*, db: sa.Engine, key: str) -> list[dict[str, Any]]:
@@ -321,23 +395,43 @@ def territory_centres(*, db: sa.Engine, key: str) -> list[dict[str, Any]]:
     return [{**found, "reading": "name"}]
 
 
-PLACED_LEVELS = ("commune", "arrondissement_municipal", "commune_deleguee", "commune_associee")
+PLACED_LEVELS = COMMUNE_LEVELS
 """The territories whose centre is a fair start for "near here" (a département's is not)."""
 
 
 def search(
-    *, db: sa.Engine, query: str, limit: int = 50, places: int = 5, lang: Lang = "fr"
+    *,
+    db: sa.Engine,
+    query: str,
+    limit: int = 50,
+    places: int = 5,
+    lang: Lang = "fr",
+    geocoder: Geocoder | None = None,
 ) -> dict[str, Any]:
-    """:func:`maillage.services.portal.search` with, when its first territory is a
-    commune (a postcode, an INSEE code or a commune name), the ``places`` nearest to
-    that commune's centre (``near``: ``{"territory", "places"}``, else None)."""
+    """:func:`maillage.services.portal.search` with the ``places`` nearest to what the
+    query names (``near``: ``{"territory", "address", "places"}``, else None): a street
+    address (:func:`address_search`, ``address`` set; or, with a ``geocoder``, a text
+    nothing matched offline), else the first territory when it is a commune (a postcode,
+    an INSEE code or a commune name). ``address`` says how an address was searched
+    (None for no address)."""
     found = portal_search(db=db, query=query, limit=limit, lang=lang)
     first = next(iter(found["territories"]), None)
-    found["near"] = None
-    if first and first.get("level") in PLACED_LEVELS and first.get("latitude") is not None:
+    found["near"] = found["address"] = None
+    nothing = not found["territories"] and not found["actors"]
+    if looks_like_address(query) or (geocoder is not None and nothing):
+        address = address_search(db=db, text=query, geocoder=geocoder)
+        if address["status"] == "found" or looks_like_address(query):
+            found["address"] = address
+        if address["status"] == "found":
+            near = nearest_places(
+                db=db, latitude=address["latitude"], longitude=address["longitude"],
+                limit=places, lang=lang,
+            )  # fmt: skip
+            found["near"] = {"territory": None, "address": address, "places": near}
+    elif first and first.get("level") in PLACED_LEVELS and first.get("latitude") is not None:
         near = nearest_places(
             db=db, latitude=first["latitude"], longitude=first["longitude"], limit=places,
             lang=lang,
         )  # fmt: skip
-        found["near"] = {"territory": first, "places": near}
+        found["near"] = {"territory": first, "address": None, "places": near}
     return found

@@ -14,6 +14,7 @@ from maillage.web import measures as catalogue
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep, PlacesQuery
 from maillage.web.routes.pages import (
+    GeocoderDep,
     ResearchLayer,
     actor_context,
     analysis_block,
@@ -206,27 +207,34 @@ def link(db: Db, lang: LangDep, link_id: Annotated[int, Path(ge=1, le=MAX_ID)]) 
 
 @router.get("/search", name="api_search", tags=["pages"], response_model=SearchResults)
 def search(
-    db: Db, lang: LangDep, q: Annotated[str, Query(max_length=200, pattern=SAFE_TEXT)] = ""
+    db: Db,
+    lang: LangDep,
+    geocoder: GeocoderDep,
+    q: Annotated[str, Query(max_length=200, pattern=SAFE_TEXT)] = "",
 ) -> dict[str, Any]:
     """Actors matching a French full-text query (best first) and territories by name,
-    postcode or INSEE code (every reading of an ambiguous code); when the first territory
-    is a commune, the places nearest to it (``near``)."""
+    postcode or INSEE code (every reading of an ambiguous code); the places nearest to a
+    street address (through the geocoder when one is configured; ``address`` says how it
+    was searched) or to the first territory when it is a commune (``near``)."""
     if not q.strip():
-        return {"query": "", "actors": [], "territories": [], "near": None}
-    return nearby.search(db=db, query=q, lang=lang)
+        return {"query": "", "actors": [], "territories": [], "near": None, "address": None}
+    return nearby.search(db=db, query=q, lang=lang, geocoder=geocoder)
 
 
 @router.get(
     "/places", name="api_places", tags=["pages"], responses=NOT_FOUND, response_model=PlacesNear
 )
-def places(db: Db, lang: LangDep, near: PlacesQuery) -> dict[str, Any]:
+def places(db: Db, lang: LangDep, near: PlacesQuery, geocoder: GeocoderDep) -> dict[str, Any]:
     """The places nearest to a territory (``near``: postcode, commune name or INSEE code;
-    an ambiguous code's other readings in ``readings``) or to a position (``lat`` and
-    ``lon``, e.g. from the browser's geolocation), nearest first, with distance, opening
-    hours, phone, e-mail, services, accessibility and directions."""
+    an ambiguous code's other readings in ``readings``), to a street address (``near``,
+    through the geocoder when one is configured; ``address`` says how it was searched)
+    or to a position (``lat`` and ``lon``, e.g. from the browser's geolocation), nearest
+    first, with distance, opening hours, phone, e-mail, services, accessibility and
+    directions."""
     return nearby.places_near(
-        db=db, key=near.near, latitude=near.lat, longitude=near.lon, limit=near.limit, lang=lang
-    )
+        db=db, key=near.near, latitude=near.lat, longitude=near.lon, limit=near.limit,
+        lang=lang, geocoder=geocoder,
+    )  # fmt: skip
 
 
 @router.get("/measures", name="api_measures", tags=["pages"], response_model=list[Measure])

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from maillage.services import geography, portal
 from maillage.services.actors import get_actor
 from maillage.services.filters import Filters
+from maillage.services.geocoding import Geocoder
 from maillage.services.portal import geo as portal_geo
 from maillage.services.portal import nearby
 from maillage.services.portal import pages as portal_pages
@@ -73,7 +74,8 @@ def figures(request: Request, db: sa.Engine, lang: Lang) -> dict[str, Any]:
 
 @router.api_route("/", methods=["GET", "HEAD"], name="home")  # HEAD: uptime probes
 def home(request: Request, db: Db, lang: LangDep) -> HTMLResponse:
-    return templates(request).render(request, "home.html", {"figures": figures(request, db, lang)})
+    context = {"figures": figures(request, db, lang), "addresses": addresses(request)}
+    return templates(request).render(request, "home.html", context)
 
 
 def menus(lang: Lang) -> dict[str, Any]:
@@ -286,28 +288,54 @@ def link(
     return templates(request).render(request, "link.html", {"link": data})
 
 
+def address_geocoder(request: Request) -> Geocoder | None:
+    """The deployment's address geocoder (``geocoder_url``), made on first use and kept
+    with its cache; None without one (addresses are then not searched)."""
+    state = request.app.state
+    if not state.settings.geocoder_url:
+        return None
+    found: Geocoder | None = getattr(state, "geocoder", None)
+    if found is None:
+        found = state.geocoder = Geocoder(state.settings.geocoder_url)
+    return found
+
+
+GeocoderDep = Annotated[Geocoder | None, Depends(address_geocoder)]
+
+
+def addresses(request: Request) -> bool:
+    """Whether street addresses are searched (a geocoder is configured): the forms say so."""
+    return bool(request.app.state.settings.geocoder_url)
+
+
 @router.get("/search", name="search")
 def search(
     request: Request,
     db: Db,
     lang: LangDep,
+    geocoder: GeocoderDep,
     q: Annotated[str, Query(max_length=200, pattern=SAFE_TEXT)] = "",
 ) -> HTMLResponse:
-    found = nearby.search(db=db, query=q, lang=lang) if q.strip() else None
+    found = nearby.search(db=db, query=q, lang=lang, geocoder=geocoder) if q.strip() else None
     name = "_search_results.html" if request.headers.get("hx-request") else "search.html"
-    return templates(request).render(request, name, {"q": q, "found": found})
+    context = {"q": q, "found": found, "addresses": geocoder is not None}
+    return templates(request).render(request, name, context)
 
 
 @router.get("/places", name="places")
-def places(request: Request, db: Db, lang: LangDep, near: PlacesQuery) -> HTMLResponse:
-    """The places nearest to a territory or to the visitor's position ("around me")."""
+def places(
+    request: Request, db: Db, lang: LangDep, near: PlacesQuery, geocoder: GeocoderDep
+) -> HTMLResponse:
+    """The places nearest to a territory, a street address (with a geocoder) or the
+    visitor's position ("around me")."""
     found = None
     if near.near or (near.lat is not None and near.lon is not None):
         found = nearby.places_near(
             db=db, key=near.near, latitude=near.lat, longitude=near.lon, limit=near.limit,
-            lang=lang,
+            lang=lang, geocoder=geocoder,
         )  # fmt: skip
-    return templates(request).render(request, "places.html", {"query": near, "found": found})
+    context = {"query": near, "found": found, "addresses": geocoder is not None}
+    return templates(request).render(request, "places.html", context)
 
 
 @router.get("/measures", name="measures")
