@@ -289,7 +289,12 @@ def circles(page: Any) -> list[dict[str, Any]]:
     out = []
     seen = set()
     for f in drawn["features"]:
-        key = (f["layer"], f["props"].get("cluster_id"), f["props"].get("code"), f["props"].get("id"))
+        key = (
+            f["layer"],
+            f["props"].get("cluster_id"),
+            f["props"].get("code"),
+            f["props"].get("id"),
+        )
         if key in seen:
             continue
         seen.add(key)

@@ -163,8 +163,10 @@ def tile_url_of(value: str | None) -> str | None:
     if text.lower() in TILE_SERVERS:
         return TILE_SERVERS[text.lower()].url
     parts = urlsplit(text.replace("{", "").replace("}", ""))
-    if parts.scheme not in ("http", "https") or not parts.netloc or not all(
-        f"{{{key}}}" in text for key in "zxy"
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or not all(f"{{{key}}}" in text for key in "zxy")
     ):
         names = ", ".join(TILE_SERVERS)
         raise InvalidInput(

@@ -19,7 +19,6 @@ import numpy as np
 import sqlalchemy as sa
 
 from maillage.geo import load_geography
-
 from maillage.model.errors import InvalidInput
 from maillage.services.filters import (
     Filters,

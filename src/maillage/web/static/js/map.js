@@ -109,8 +109,8 @@ function colourExpression(colours, unknown) {
 // A cluster counts actors: a commune's group (approximate places, or a territory of an
 // aggregated view) counts its members.
 const ACTORS_OF = ["coalesce", ["get", "count"], 1];
-// The radius of a point that stands for ``n`` actors: at most 24 px (with its 2 px stroke,
-// less than half of CLUSTER_RADIUS apart from the next cluster's).
+// The radius of a point that stands for ``n`` actors: at most 19 px, 20 with half its
+// stroke, so that two clusters, at least CLUSTER_RADIUS apart, leave a margin between them.
 const radiusOf = (n) => ["interpolate", ["linear"], n, 1, 7, 2, 10, 20, 13, 200, 16, 2000, 19];
 
 function addActorLayers(map, colours, unknown) {
