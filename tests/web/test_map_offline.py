@@ -201,6 +201,8 @@ def test_places_are_numbered_on_a_map_linked_to_their_rows(
         page, _outside = browse(viewport)
         page.goto(origin + "/places?near=59000")
         page.wait_for_selector("#places-map[data-state=ready]")
+        page.locator("#places-map").scroll_into_view_if_needed()
+        screenshot(page, f"places-map-{viewport['width']}")
         rows = page.locator("ol.places > li")
         markers = page.locator("#places-map a.place-marker")
         assert markers.count() == rows.count() > 1
@@ -217,7 +219,6 @@ def test_places_are_numbered_on_a_map_linked_to_their_rows(
         assert page.evaluate("() => document.activeElement.closest('li')?.id") == first_row_id
         assert page.url.endswith(f"#{first_row_id}")
         check_axe(page, origin)
-        screenshot(page, f"places-map-{viewport['width']}")
 
 
 def test_with_ign_tiles_the_map_asks_plan_ign_and_credits_it(
