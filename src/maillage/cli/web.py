@@ -40,7 +40,12 @@ from maillage.storage.engine import make_engine
 @click.option(
     "--tile-url",
     default=None,
-    help="Fond de carte raster optionnel ({z}/{x}/{y}) / Optional raster tile URL.",
+    envvar="MAILLAGE_TILE_URL",
+    help="Fond de carte : « ign » (Plan IGN de la Géoplateforme, conseillé en déploiement) ou une"
+    " adresse de tuiles raster ({z}, {x}, {y}) ; sans : contours et noms de communes livrés, rien"
+    " ne sort du serveur / Map background: ign (IGN Géoplateforme's Plan IGN, advised for a"
+    " deployment) or a raster tile URL; none: the shipped outlines and commune names, nothing"
+    " leaves the server. [env: MAILLAGE_TILE_URL]",
 )
 @click.option(
     "--root-path",

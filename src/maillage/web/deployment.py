@@ -7,6 +7,10 @@ validates the settings once, when the application is created, with one clear mes
 
 Pages never build an absolute URL from the request's ``Host`` header (a client chooses
 it): links are relative to the root path, or absolute under ``public_url`` when set.
+
+The map's background: none by default (the shipped outlines and commune names, nothing
+leaves the server), or a raster tile server, :data:`IGN_PLAN_TILE_URL` (``ign``) being the
+documented one for a deployment (:data:`TILE_SERVERS`).
 """
 
 from __future__ import annotations
@@ -34,6 +38,28 @@ ENVIRONMENT: dict[str, str] = {
     "export_rate_limit": "MAILLAGE_EXPORT_RATE_LIMIT",
     "source_url": "MAILLAGE_SOURCE_URL",
     "geocoder_url": "MAILLAGE_GEOCODER_URL",
+}
+# IGN Géoplateforme's "Plan IGN v2" raster tiles in Web Mercator (WMTS GetTile, free, no
+# key; Licence Ouverte 2.0): https://geoservices.ign.fr/services-geoplateforme-diffusion
+IGN_PLAN_TILE_URL = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&FORMAT=image/png"
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TileServer:
+    """A raster tile server the map knows by name: its URL and the credit it requires."""
+
+    url: str
+    attribution: str
+    max_zoom: int = 19
+
+
+# ``--tile-url ign`` (or ``MAILLAGE_TILE_URL=ign``) stands for the server's URL.
+TILE_SERVERS: dict[str, TileServer] = {
+    "ign": TileServer(IGN_PLAN_TILE_URL, "© IGN / Géoplateforme"),
 }
 # The machine's own names: a container's health probe, a local check (never reflected:
 # pages build no URL from Host), so they stay trusted whatever the setting.
@@ -128,6 +154,43 @@ def rate_limits_of(value: str) -> list[RateLimitItem]:
         ) from None
 
 
+def tile_url_of(value: str | None) -> str | None:
+    """The tile URL of a setting: a name of :data:`TILE_SERVERS` (``ign``) stands for its
+    URL; an ``http(s)://`` URL with ``{z}``, ``{x}`` and ``{y}`` is kept; empty: none.
+    Raises InvalidInput."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.lower() in TILE_SERVERS:
+        return TILE_SERVERS[text.lower()].url
+    parts = urlsplit(text.replace("{", "").replace("}", ""))
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or not all(f"{{{key}}}" in text for key in "zxy")
+    ):
+        names = ", ".join(TILE_SERVERS)
+        raise InvalidInput(
+            "tile_url",
+            value,
+            f"{names} ou une adresse http(s) avec {{z}}, {{x}} et {{y}}",
+            f"{names} or an http(s) address with {{z}}, {{x}} and {{y}}",
+        )
+    return text
+
+
+def tile_server(url: str | None) -> TileServer | None:
+    """The tile server of a (checked) tile URL: a known one with its credit, another one
+    credited by its host name; None without tiles."""
+    if not url:
+        return None
+    for server in TILE_SERVERS.values():
+        if server.url == url:
+            return server
+    host = urlsplit(url.replace("{", "").replace("}", "")).hostname or url
+    return TileServer(url, f"© {host}")
+
+
 def checked(settings: Settings) -> Settings:
     """``settings`` with the deployment fields normalised. The root path defaults to the
     path of ``public_url``; both given, they must agree. Raises InvalidInput."""
@@ -169,7 +232,13 @@ def checked(settings: Settings) -> Settings:
             "an http(s) geocoder address, for example https://api-adresse.data.gouv.fr/search/",
         )
     hosts = tuple(h.strip().lower() for h in settings.trusted_hosts if h.strip())
-    return dataclasses.replace(settings, root_path=root, public_url=public, trusted_hosts=hosts)
+    return dataclasses.replace(
+        settings,
+        root_path=root,
+        public_url=public,
+        trusted_hosts=hosts,
+        tile_url=tile_url_of(settings.tile_url),
+    )
 
 
 def trusted_hosts(settings: Settings) -> list[str]:

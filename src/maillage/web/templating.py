@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Mount
 
 from maillage.model import taxonomy
-from maillage.web.deployment import route_path
+from maillage.web.deployment import route_path, tile_server
 from maillage.web.i18n import LANGUAGES, Gettext, Lang
 
 _PARAM = re.compile(r"{([^}]+)}")
@@ -143,6 +143,7 @@ class Templates:
             lstrip_blocks=True,
         )
         self.tile_url = tile_url
+        self.tiles = tile_server(tile_url)  # its credit, shown by the map
         self.env.globals["colour"] = taxonomy.colour
 
     def compile_all(self) -> None:
@@ -170,6 +171,8 @@ class Templates:
             "unknown_colour": taxonomy.colour("worlds", None),
             "unknown_kind_colour": taxonomy.colour("link_kinds", None),
             "tile_url": self.tile_url,
+            "tile_attribution": self.tiles.attribution if self.tiles else "",
+            "tile_max_zoom": self.tiles.max_zoom if self.tiles else "",
             "source_url": request.app.state.settings.source_url,
             **Gettext(lang).functions(),
         }

@@ -1,4 +1,6 @@
-"""Boundaries of régions and départements for the map, and the values that shade them.
+"""Boundaries of régions and départements for the map, the communes' names and centres
+that the map writes at street zoom when it has no tile server, and the values that shade
+the départements.
 
 Geometries come from the shipped geography (``territory.geometry``), lightened for the
 browser: coordinates rounded to 3 decimals (about 100 m) and points closer than a
@@ -7,11 +9,16 @@ tolerance to the previous kept one dropped (radial-distance simplification).
 
 from __future__ import annotations
 
+import functools
+import math
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import sqlalchemy as sa
 
+from maillage.geo import load_geography
 from maillage.model.errors import InvalidInput
 from maillage.services.filters import (
     Filters,
@@ -76,6 +83,86 @@ def boundaries(*, db: sa.Engine, level: str) -> dict[str, Any]:
                     {"type": "Feature", "id": code, "geometry": shape, "properties": props}
                 )
     return {"type": "FeatureCollection", "features": features}
+
+
+COMMUNE_LIMIT = 300  # names in one answer: the most populated communes of the box
+_ROUNDING = 0.05  # degrees: boxes are widened to this grid, so that answers are shared
+
+
+@dataclass(frozen=True, slots=True)
+class _CommunePoints:
+    """The communes with a centre, most populated first, as arrays to select from."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    rows: tuple[tuple[str, str, int], ...]  # INSEE code, name, population
+
+
+@functools.cache
+def _commune_points() -> _CommunePoints:
+    geography = load_geography()
+    placed = [c for c in geography.communes.values() if c.latitude is not None]
+    placed.sort(key=lambda c: (-(c.population or 0), c.code))
+    return _CommunePoints(
+        lon=np.array([c.longitude for c in placed], dtype=float),
+        lat=np.array([c.latitude for c in placed], dtype=float),
+        rows=tuple((c.code, c.name, c.population or 0) for c in placed),
+    )
+
+
+def commune_box(bbox: str) -> tuple[float, float, float, float]:
+    """``"west,south,east,north"`` (degrees) as four numbers widened to a 0.05° grid.
+    Raises InvalidInput naming the field and what is expected."""
+    parts = bbox.split(",")
+    try:
+        west, south, east, north = (float(p) for p in parts)
+    except ValueError:
+        west = south = east = north = float("nan")
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise InvalidInput(
+            "bbox",
+            bbox,
+            "ouest,sud,est,nord en degrés (ouest < est, sud < nord)",
+            "west,south,east,north in degrees (west < east, south < north)",
+        )
+    step = _ROUNDING
+    return (
+        round(max(-180.0, math.floor(west / step) * step), 2),
+        round(max(-90.0, math.floor(south / step) * step), 2),
+        round(min(180.0, math.ceil(east / step) * step), 2),
+        round(min(90.0, math.ceil(north / step) * step), 2),
+    )
+
+
+@functools.lru_cache(maxsize=1024)  # the boxes asked for: shipped data, never stale
+def communes_in(
+    box: tuple[float, float, float, float], *, limit: int = COMMUNE_LIMIT
+) -> dict[str, Any]:
+    """A FeatureCollection of the communes whose centre lies in ``box`` (west, south,
+    east, north), the ``limit`` most populated first: points with ``code``, ``name``
+    and ``population`` (shipped geography, no database). ``meta.total`` counts those of
+    the box, ``meta.truncated`` says when some were left out. Cached: do not mutate."""
+    west, south, east, north = box
+    points = _commune_points()  # about a second the first time (the shipped geography)
+    inside = np.flatnonzero(
+        (points.lon >= west) & (points.lon <= east) & (points.lat >= south) & (points.lat <= north)
+    )
+    features = []
+    for i in inside[:limit]:
+        code, name, population = points.rows[i]
+        features.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(float(points.lon[i]), 5), round(float(points.lat[i]), 5)],
+                },
+                "properties": {"code": code, "name": name, "population": population},
+            }
+        )
+    meta = {"bbox": list(box), "total": int(inside.size), "truncated": bool(inside.size > limit)}
+    return {"type": "FeatureCollection", "features": features, "meta": meta}
 
 
 def _actors_per_departement(conn: sa.Connection, filters: Filters) -> dict[str, float]:

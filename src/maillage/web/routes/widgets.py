@@ -120,6 +120,22 @@ def boundaries(request: Request, db: Db, level: Literal["region", "departement"]
     return _json(data, GEOJSON, max_age=3600)
 
 
+@router.get(
+    "/api/communes.geojson",
+    name="communes",
+    tags=["widgets"],
+    response_model=FeatureCollection,
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def communes(
+    bbox: Annotated[str, Query(max_length=80, pattern=r"^[0-9eE.,+-]+$")] = "-180,-90,180,90",
+) -> Response:
+    """Names and centres of the communes in ``bbox`` (``west,south,east,north``, widened
+    to a 0.05° grid; by default the whole world), the 300 most populated first (shipped
+    open data): the map writes them at street zoom when it has no tile server."""
+    return _json(portal_geo.communes_in(portal_geo.commune_box(bbox)), GEOJSON, max_age=86400)
+
+
 @router.get("/api/shading.json", name="shading", tags=["widgets"], response_model=Shading)
 def shading(
     request: Request,

@@ -3,12 +3,18 @@
 // says so and names them, over the shipped boundaries of régions and départements (no outside tiles unless the
 // server sets one). Listens to "maillage:filters" and "maillage:select"; emits
 // "maillage:select" (an actor) and "maillage:drill" (a territory, in aggregated views).
+// Points are clustered in every mode, clusters never wider than half the clustering
+// radius, so that neighbouring clusters do not overlap; a click takes the point whose
+// centre is nearest (never a neighbour drawn over it).
+
+import { baseStyle, nameCommunes } from "./basemap.js";
 
 const FRANCE = [[-5.5, 41.2], [9.8, 51.3]]; // mainland France (Corsica included)
 const LANG = document.documentElement.lang || "fr";
 const NUMBER = new Intl.NumberFormat(LANG);
 const COMPACT = new Intl.NumberFormat(LANG, { notation: "compact", maximumFractionDigits: 1 });
 const CLUSTER_MAX_ZOOM = 13;
+const CLUSTER_RADIUS = 50; // pixels; a cluster's circle is at most 20 px wide each side
 const GROUP_NAMES = 30; // names listed in a commune's group; the table holds them all
 
 const el = document.getElementById("map");
@@ -101,47 +107,40 @@ function colourExpression(colours, unknown) {
   return match;
 }
 
-function style(element) {
-  const sources = {
-    departements: { type: "geojson", data: element.dataset.departementsUrl, promoteId: "code" },
-    regions: { type: "geojson", data: element.dataset.regionsUrl },
-  };
-  const layers = [{ id: "background", type: "background", paint: { "background-color": "#eef2f6" } }];
-  if (element.dataset.tileUrl) {
-    sources.tiles = { type: "raster", tiles: [element.dataset.tileUrl], tileSize: 256 };
-    layers.push({ id: "tiles", type: "raster", source: "tiles" });
-  }
-  layers.push(
-    {
-      id: "departements-fill", type: "fill", source: "departements",
-      paint: {
-        "fill-color": ["interpolate", ["linear"], ["coalesce", ["feature-state", "value"], 0],
-          0, "#f8fafc", 1, "#cbd5e1"],
-      },
-    },
-    { id: "departements-line", type: "line", source: "departements", paint: { "line-color": "#78716c", "line-width": 0.6 } },
-    { id: "regions-line", type: "line", source: "regions", paint: { "line-color": "#334155", "line-width": 1.4 } },
-  );
-  return { version: 8, sources, layers };
-}
-
-// A cluster counts actors: a commune's group of approximate places counts its members.
+// A cluster counts actors: a commune's group (approximate places, or a territory of an
+// aggregated view) counts its members.
 const ACTORS_OF = ["coalesce", ["get", "count"], 1];
+// The radius of a point that stands for ``n`` actors: at most 19 px, 20 with half its
+// stroke, so that two clusters, at least CLUSTER_RADIUS apart, leave a margin between them.
+const radiusOf = (n) => ["interpolate", ["linear"], n, 1, 7, 2, 10, 20, 13, 200, 16, 2000, 19];
 
 function addActorLayers(map, colours, unknown) {
   map.addSource("actors", { type: "geojson", data: { type: "FeatureCollection", features: [] },
-    cluster: true, clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40, promoteId: "id",
+    cluster: true, clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: CLUSTER_RADIUS, promoteId: "id",
     clusterProperties: { actors: ["+", ACTORS_OF] } });
   map.addLayer({ id: "clusters", type: "circle", source: "actors", filter: ["has", "point_count"],
     paint: { "circle-color": "#1e3a8a", "circle-opacity": 0.85, "circle-stroke-color": "#fff", "circle-stroke-width": 2,
-      "circle-radius": ["interpolate", ["linear"], ["get", "actors"], 2, 12, 50, 20, 500, 30] } });
+      "circle-radius": radiusOf(["get", "actors"]) } });
   map.addLayer({ id: "actors", type: "circle", source: "actors", filter: ["!", ["has", "point_count"]],
+    layout: { "circle-sort-key": ["-", 0, ACTORS_OF] }, // small groups drawn over big ones
     paint: { "circle-color": colourExpression(colours, unknown),
       "circle-stroke-color": ["case", ["has", "approximate"], "#111827", "#fff"],
       "circle-stroke-width": ["case", ["has", "approximate"], 2.5, 1.5],
-      "circle-radius": ["case", ["has", "count"], ["interpolate", ["linear"], ["sqrt", ["get", "count"]], 1, 8, 100, 40], 7] } });
+      "circle-radius": ["case", ["has", "count"], radiusOf(["get", "count"]), 7] } });
   map.addLayer({ id: "selected", type: "circle", source: "actors", filter: ["==", ["get", "id"], -1],
     paint: { "circle-color": "rgba(0,0,0,0)", "circle-radius": 13, "circle-stroke-color": "#111827", "circle-stroke-width": 3 } });
+}
+
+// Of the points under a click, the one whose centre is nearest (the one the visitor aimed at).
+function nearest(map, features, point) {
+  let best = null;
+  let bestDistance = Infinity;
+  for (const f of features) {
+    const p = map.project(f.geometry.coordinates);
+    const distance = (p.x - point.x) ** 2 + (p.y - point.y) ** 2;
+    if (distance < bestDistance) [best, bestDistance] = [f, distance];
+  }
+  return best;
 }
 
 class MapWidget {
@@ -160,19 +159,19 @@ class MapWidget {
   }
 
   async open() {
-    this.map = new this.lib.Map({ container: this.el, style: style(this.el), bounds: FRANCE,
-      attributionControl: { compact: true }, dragRotate: false, pitchWithRotate: false,
+    this.map = new this.lib.Map({ container: this.el, style: baseStyle(this.el), bounds: FRANCE,
+      attributionControl: { compact: !this.el.dataset.tileUrl }, dragRotate: false, pitchWithRotate: false,
       locale: strings().map_ui || {} });
     this.map.addControl(new this.lib.NavigationControl({ showCompass: false }));
     await new Promise((resolve) => this.map.on("load", resolve));
+    nameCommunes(this.map, this.el);
     addActorLayers(this.map, this.colours, this.unknown);
     this.listen();
     await this.load(this.query);
   }
 
   listen() {
-    this.map.on("click", "actors", (e) => this.clickPoint(e.features[0]));
-    this.map.on("click", "clusters", (e) => this.zoomCluster(e.features[0]));
+    this.map.on("click", (e) => this.click(e.point));
     for (const layer of ["actors", "clusters"]) {
       this.map.on("mouseenter", layer, () => { this.map.getCanvas().style.cursor = "pointer"; });
       this.map.on("mouseleave", layer, () => { this.map.getCanvas().style.cursor = ""; });
@@ -186,6 +185,18 @@ class MapWidget {
     document.addEventListener("maillage:select", (e) => this.select(e.detail.actorId, e.detail.from));
     const shade = document.getElementById("shade");
     if (shade) shade.addEventListener("change", () => this.shade());
+  }
+
+  // One handler for points and clusters: the nearest centre under the pointer wins (a
+  // neighbour's circle drawn over it never steals the click).
+  click(point) {
+    const pad = 3;
+    const box = [[point.x - pad, point.y - pad], [point.x + pad, point.y + pad]];
+    const hit = this.map.queryRenderedFeatures(box, { layers: ["clusters", "actors"] });
+    const feature = nearest(this.map, hit, point);
+    if (!feature) return;
+    if (feature.properties.cluster_id != null) this.zoomCluster(feature);
+    else this.clickPoint(feature);
   }
 
   clickPoint(feature) {
@@ -279,7 +290,7 @@ class MapWidget {
     for (const marker of this.markers.values()) marker.remove();
     this.markers.clear();
     const source = this.map.getSource("actors");
-    source.setClusterOptions({ cluster: meta.mode === "actors", clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: 40 });
+    source.setClusterOptions({ cluster: true, clusterMaxZoom: CLUSTER_MAX_ZOOM, clusterRadius: CLUSTER_RADIUS });
     source.setData(data);
     const box = frame ? framing(data.features) : null;
     if (box) this.map.fitBounds(box, { padding: 40, maxZoom: 10, duration: 0 });
