@@ -70,6 +70,7 @@ class Settings:
     session_max_age: int = 14 * 24 * 3600  # seconds a sign-in lasts
     login_rate_limit: str = "10/minute;100/hour"  # sign-in attempts per client address
     contribution_rate_limit: str = "60/hour;500/day"  # writes per account (or address)
+    mail_rate_limit: str = "5/hour;20/day"  # e-mailed links asked for per client address
     login_max_failures: int = 5  # wrong passwords in a row before the account is locked
     login_lockout_minutes: int = 15
     # E-mail (verification, password reset, notifications); no host: nothing is sent.

@@ -251,14 +251,22 @@ def list_accounts(*, db: sa.Engine, role: str | None = None) -> list[Account]:
         return [account_from_row(r) for r in conn.execute(query.order_by(user_account.c.id))]
 
 
-def account_names(*, db: sa.Engine, ids: set[int]) -> dict[int, str]:
-    """The name shown for each account of ``ids`` (« compte supprimé » once deleted)."""
+DELETED_NAME = "compte supprimé"
+
+
+def author_names(*, db: sa.Engine, users: set[str]) -> dict[str, str]:
+    """The name shown for each audit author of ``users`` that names an account
+    (``user:12`` -> its name, « compte supprimé » once deleted); the others (``cli``,
+    ``import``) are left out."""
+    ids = {i for i in map(permissions.account_of, users) if i is not None}
     if not ids:
         return {}
     with db.connect() as conn:
         rows = conn.execute(sa.select(user_account).where(user_account.c.id.in_(sorted(ids))))
-        accounts = [account_from_row(r) for r in rows]
-    return {a.id: "compte supprimé" if a.deleted_at else a.display_name for a in accounts}
+        found = [account_from_row(r) for r in rows]
+    return {
+        permissions.author(a.id): DELETED_NAME if a.deleted_at else a.display_name for a in found
+    }
 
 
 # --- signing in -------------------------------------------------------------------

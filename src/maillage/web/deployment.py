@@ -38,6 +38,7 @@ ENVIRONMENT: dict[str, str] = {
     "session_max_age": "MAILLAGE_SESSION_MAX_AGE",
     "login_rate_limit": "MAILLAGE_LOGIN_RATE_LIMIT",
     "contribution_rate_limit": "MAILLAGE_CONTRIBUTION_RATE_LIMIT",
+    "mail_rate_limit": "MAILLAGE_MAIL_RATE_LIMIT",
     "login_max_failures": "MAILLAGE_LOGIN_MAX_FAILURES",
     "login_lockout_minutes": "MAILLAGE_LOGIN_LOCKOUT_MINUTES",
     "smtp_host": "MAILLAGE_SMTP_HOST",
@@ -67,7 +68,7 @@ WHOLE_NUMBERS = frozenset(
         "log_retention_days",
     }
 )
-RATES = ("export_rate_limit", "login_rate_limit", "contribution_rate_limit")  # "" : no limit
+RATES = ("export_rate_limit", "login_rate_limit", "contribution_rate_limit", "mail_rate_limit")  # "" : no limit
 SMTP_SECURITY = ("starttls", "ssl", "none")
 # The machine's own names: a container's health probe, a local check (never reflected:
 # pages build no URL from Host), so they stay trusted whatever the setting.

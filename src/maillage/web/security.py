@@ -52,7 +52,6 @@ SESSION_COOKIE = "maillage_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-MAIL_RATE = "5/hour;20/day"  # e-mails (links) asked for from one address
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -77,11 +76,8 @@ def install(app: FastAPI, settings: Settings) -> None:
     )
     storage = MemoryStorage()
     app.state.rate_limits = {
-        "login": RateLimit("login", settings.login_rate_limit, "login_rate_limit", storage),
-        "contribution": RateLimit(
-            "contribution", settings.contribution_rate_limit, "contribution_rate_limit", storage
-        ),
-        "mail": RateLimit("mail", MAIL_RATE, "mail", storage),
+        name: RateLimit(name, getattr(settings, f"{name}_rate_limit"), f"{name}_rate_limit", storage)
+        for name in ("login", "contribution", "mail")
     }
     app.add_exception_handler(SignInRequired, on_sign_in_required)
     app.state.templates.env.globals["csrf_field"] = csrf_field
