@@ -301,43 +301,50 @@ def authenticate(
     for ``lockout``. Raises AccountRefused (the same message for an unknown address and
     a wrong password)."""
     now = now or utcnow()
-    address = email.strip().lower()
-    with transaction(db) as conn:
-        row = conn.execute(
-            sa.select(user_account)
-            .where(user_account.c.email == address, user_account.c.deleted_at.is_(None))
-            .with_for_update()
-        ).first()
-        if row is None or not row.password_hash:
-            _dummy_verify(hasher, password)
-            raise AccountRefused("credentials", *WRONG_CREDENTIALS)
-        locked = aware(row.locked_until)
-        if locked and locked > now:
-            raise _locked(locked)
-        try:
-            hasher.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            failed = _count_failure(conn, row, max_failures, lockout, now)
-            if failed is not None:
-                raise _locked(failed) from None
-            raise AccountRefused("credentials", *WRONG_CREDENTIALS) from None
-        if row.disabled_at:
-            raise AccountRefused(
-                "disabled",
-                "Ce compte est désactivé ; écrivez à l'équipe du portail.",
-                "This account is disabled; write to the portal's team.",
-            )
-        if not row.email_verified_at:
-            raise AccountRefused(
-                "unverified",
-                "Confirmez d'abord votre adresse par le lien reçu par courriel.",
-                "First confirm your address with the link you received by e-mail.",
-            )
-        values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
-        if hasher.check_needs_rehash(row.password_hash):
-            values["password_hash"] = hasher.hash(password)
-        conn.execute(sa.update(user_account).where(user_account.c.id == row.id).values(**values))
-        return account_from_row(_row(conn, row.id))
+    with transaction(db) as conn:  # a wrong password is counted: written, then refused
+        outcome = _check_sign_in(conn, email, password, max_failures, lockout, now, hasher)
+    if isinstance(outcome, AccountRefused):
+        raise outcome
+    return outcome
+
+
+def _check_sign_in(
+    conn: sa.Connection, email: str, password: str, max_failures: int,
+    lockout: dt.timedelta, now: dt.datetime, hasher: PasswordHasher,
+) -> Account | AccountRefused:  # fmt: skip
+    row = conn.execute(
+        sa.select(user_account)
+        .where(user_account.c.email == email.strip().lower(), user_account.c.deleted_at.is_(None))
+        .with_for_update()
+    ).first()
+    if row is None or not row.password_hash:
+        _dummy_verify(hasher, password)
+        return AccountRefused("credentials", *WRONG_CREDENTIALS)
+    locked = aware(row.locked_until)
+    if locked and locked > now:
+        return _locked(locked)
+    try:
+        hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        until = _count_failure(conn, row, max_failures, lockout, now)
+        return _locked(until) if until else AccountRefused("credentials", *WRONG_CREDENTIALS)
+    if row.disabled_at:
+        return AccountRefused(
+            "disabled",
+            "Ce compte est désactivé ; écrivez à l'équipe du portail.",
+            "This account is disabled; write to the portal's team.",
+        )
+    if not row.email_verified_at:
+        return AccountRefused(
+            "unverified",
+            "Confirmez d'abord votre adresse par le lien reçu par courriel.",
+            "First confirm your address with the link you received by e-mail.",
+        )
+    values: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login_at": now}
+    if hasher.check_needs_rehash(row.password_hash):
+        values["password_hash"] = hasher.hash(password)
+    conn.execute(sa.update(user_account).where(user_account.c.id == row.id).values(**values))
+    return account_from_row(_row(conn, row.id))
 
 
 def _count_failure(
