@@ -28,7 +28,11 @@ def make_account(db: sa.Engine, email: str = "camille@example.org", **kw: object
 
 def sign_in(db: sa.Engine, password: str = PASSWORD, **kw: object) -> accounts.Account:
     return accounts.authenticate(
-        db=db, email="Camille@Example.org ", password=password, hasher=FAST, **kw  # type: ignore[arg-type]
+        db=db,
+        email="Camille@Example.org ",
+        password=password,
+        hasher=FAST,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -49,9 +53,12 @@ def test_password_is_hashed_with_argon2id_and_rehashed_when_the_parameters_chang
         ).scalar_one()
     assert "m=16384,t=2" in rehashed
     # The new hash still opens the account.
-    assert accounts.authenticate(
-        db=db, email="camille@example.org", password=PASSWORD, hasher=stronger
-    ).id == user_id
+    assert (
+        accounts.authenticate(
+            db=db, email="camille@example.org", password=PASSWORD, hasher=stronger
+        ).id
+        == user_id
+    )
 
 
 def test_sign_up_rules(db: sa.Engine) -> None:
@@ -90,9 +97,9 @@ def test_lockout_after_repeated_failures_then_released_by_time(db: sa.Engine) ->
     # The lock is in the account's history; the failures before it are not.
     with db.connect() as conn:
         actions = conn.execute(
-            sa.select(change.c.action, change.c.after).where(
-                change.c.entity == "user_account", change.c.entity_id == user_id
-            ).order_by(change.c.id)
+            sa.select(change.c.action, change.c.after)
+            .where(change.c.entity == "user_account", change.c.entity_id == user_id)
+            .order_by(change.c.id)
         ).all()
     assert [a for a, _ in actions] == ["create", "update"]
     assert actions[1][1]["locked_until"].startswith("2026-03-02T09:15")
@@ -225,9 +232,7 @@ def test_retention_purges_unconfirmed_accounts_and_old_links(db: sa.Engine) -> N
     accounts.issue_link(
         db=db, user_id=kept, purpose="verify", valid_for=dt.timedelta(hours=1), now=T0
     )
-    counts = accounts.purge(
-        db=db, unverified_days=30, token_days=5, now=T0 + dt.timedelta(days=31)
-    )
+    counts = accounts.purge(db=db, unverified_days=30, token_days=5, now=T0 + dt.timedelta(days=31))
     assert counts == {"accounts": 1, "links": 1, "tokens": 0}
     assert [a.id for a in accounts.list_accounts(db=db)] == [kept]
     assert stale != kept

@@ -155,8 +155,12 @@ def test_forgotten_password_by_e_mail(db: sa.Engine, smtp: tuple[Inbox, int]) ->
     link = inbox.link("dom@example.org")
     assert inbox.messages[0]["Subject"] == "Choisir un nouveau mot de passe sur maillage"
     token = link.split("token=")[1]
-    assert post(client, "/account/reset", token=token, password="new password 2026").status_code == 200
-    assert post(client, "/account/reset", token=token, password="other password 1").status_code == 403
+    assert (
+        post(client, "/account/reset", token=token, password="new password 2026").status_code == 200
+    )
+    assert (
+        post(client, "/account/reset", token=token, password="other password 1").status_code == 403
+    )
     # The session opened before the reset is signed out.
     assert other.get("/account", follow_redirects=False).status_code == 303
     ok = post(client, "/account/signin", email="dom@example.org", password="new password 2026")
@@ -170,7 +174,9 @@ def test_lockout_after_repeated_failures(db: sa.Engine) -> None:
         wrong = post(client, "/account/signin", email="dom@example.org", password="wrong one!")
         assert "Adresse ou mot de passe incorrect." in wrong.text
     locked = post(client, "/account/signin", email="dom@example.org", password="wrong one!")
-    assert locked.status_code == 403 and "ce compte est bloqué jusqu'à" in html.unescape(locked.text)
+    assert locked.status_code == 403 and "ce compte est bloqué jusqu'à" in html.unescape(
+        locked.text
+    )
     right = post(client, "/account/signin", email="dom@example.org", password=PASSWORD)
     assert right.status_code == 403 and "bloqué" in right.text
 
@@ -302,22 +308,25 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
     assert {name for _, _, name, _ in routes} >= {"home", "actor", "account", "signup_post"}
     tokens_ = {role: csrf(client) for role, client in clients.items()}
     wrong = []
-    for method, path, name, permission in routes:
+    for method, path, _name, permission in routes:
         for role, client in clients.items():
             if method == "GET":
                 answer = client.get(path, follow_redirects=False)
             else:  # an empty form: an allowed route answers 422 (or does its work)
                 answer = client.request(method, path, data={"csrf_token": tokens_[role]},
                                         follow_redirects=False)  # fmt: skip
-            to_sign_in = answer.status_code == 303 and "/account/signin?next=" in answer.headers.get(
-                "location", ""
+            to_sign_in = (
+                answer.status_code == 303
+                and "/account/signin?next=" in answer.headers.get("location", "")
             )
             refused = answer.status_code in (401, 403) or to_sign_in
             if permissions.allowed(role, permission):
                 ok = not refused and answer.status_code < 500
             elif role == permissions.VISITOR:
-                ok = to_sign_in if method == "GET" and not path.startswith("/api/") else (
-                    answer.status_code == 401
+                ok = (
+                    to_sign_in
+                    if method == "GET" and not path.startswith("/api/")
+                    else (answer.status_code == 401)
                 )
             else:
                 ok = answer.status_code == 403

@@ -53,9 +53,7 @@ def user_group() -> None:
 @user_group.command("add")
 @click.argument("email")
 @click.option("--name", help="Nom affiché / display name.")
-@click.option(
-    "--role", default="contributor", show_default=True, help=f"Rôle / role : {ROLES}."
-)
+@click.option("--role", default="contributor", show_default=True, help=f"Rôle / role : {ROLES}.")
 @click.option(
     "--password-stdin", is_flag=True,
     help="Lire le mot de passe sur l'entrée standard / read the password from stdin.",
@@ -234,9 +232,7 @@ def _token_row(token: tokens.Token) -> dict[str, Any]:
 @db_option
 @json_option
 @handle_errors
-def token_create(
-    who: str, name: str, scope: str, days: int, db_url: str, as_json: bool
-) -> None:
+def token_create(who: str, name: str, scope: str, days: int, db_url: str, as_json: bool) -> None:
     """Créer un jeton pour le compte WHO ; le secret n'est montré qu'une fois. / Create
     a token for account WHO; its secret is shown this once.
 

@@ -13,9 +13,9 @@ expiries can be tested without waiting.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import asdict, dataclass
@@ -280,10 +280,8 @@ def _dummy_verify(hasher: PasswordHasher, password: str) -> None:
     to refuse as a wrong password."""
     if not _DUMMY_HASH:
         _DUMMY_HASH.append(hasher.hash(secrets.token_urlsafe(16)))
-    try:
+    with contextlib.suppress(VerificationError, InvalidHashError):
         hasher.verify(_DUMMY_HASH[0], password)
-    except (VerificationError, InvalidHashError):
-        pass
 
 
 def authenticate(
@@ -354,7 +352,9 @@ def _count_failure(
     failures = row.failed_logins + 1
     if failures < max_failures:
         conn.execute(
-            sa.update(user_account).where(user_account.c.id == row.id).values(failed_logins=failures)
+            sa.update(user_account)
+            .where(user_account.c.id == row.id)
+            .values(failed_logins=failures)
         )
         return None
     until = now + lockout
@@ -374,9 +374,7 @@ def _locked(until: dt.datetime) -> AccountRefused:
     )
 
 
-def session_account(
-    *, db: sa.Engine, user_id: int, issued_at: dt.datetime
-) -> Account | None:
+def session_account(*, db: sa.Engine, user_id: int, issued_at: dt.datetime) -> Account | None:
     """The account of a session opened at ``issued_at``, None when it may no longer
     act (deleted, disabled, or every session closed since: a password change)."""
     with db.connect() as conn:
@@ -571,7 +569,8 @@ def export_data(*, db: sa.Engine, user_id: int) -> dict[str, Any]:
             "comments": [dict(r._mapping) for r in comments],
             "proposals": [dict(r._mapping) for r in proposals],
         }
-    return _jsonable(data)
+    exported: dict[str, Any] = _jsonable(data)
+    return exported
 
 
 def _jsonable(value: Any) -> Any:
@@ -649,15 +648,12 @@ def purge(
     stale = [
         a.id
         for a in list_accounts(db=db)
-        if a.email_verified_at is None
-        and a.created_at < now - dt.timedelta(days=unverified_days)
+        if a.email_verified_at is None and a.created_at < now - dt.timedelta(days=unverified_days)
     ]
     for user_id in stale:
         delete_account(db=db, user_id=user_id, by="retention", now=now)
     with transaction(db) as conn:
-        links = conn.execute(
-            sa.delete(email_token).where(email_token.c.expires_at < old)
-        ).rowcount
+        links = conn.execute(sa.delete(email_token).where(email_token.c.expires_at < old)).rowcount
         tokens = conn.execute(
             sa.delete(api_token).where(
                 sa.or_(api_token.c.revoked_at < old, api_token.c.expires_at < old)
@@ -665,7 +661,3 @@ def purge(
         ).rowcount
     return {"accounts": len(stale), "links": links, "tokens": tokens}
 
-
-def same_secret(a: str, b: str) -> bool:
-    """Compare two secrets in constant time."""
-    return hmac.compare_digest(a.encode(), b.encode())

@@ -50,7 +50,7 @@ def _token(row: Any) -> Token:
     m = dict(row._mapping)
     for key in ("created_at", "expires_at", "last_used_at", "revoked_at"):
         m[key] = aware(m[key])
-    return Token(**{k: m[k] for k in Token.__slots__})  # type: ignore[attr-defined]
+    return Token(**{k: m[k] for k in Token.__slots__})
 
 
 def _state(row: Any) -> dict[str, Any]:
@@ -72,7 +72,9 @@ def create_token(
     now = now or utcnow()
     label = " ".join(name.split())
     if not label or len(label) > 200:
-        raise InvalidInput("name", name, "un nom de 1 à 200 caractères", "a 1 to 200 character name")
+        raise InvalidInput(
+            "name", name, "un nom de 1 à 200 caractères", "a 1 to 200 character name"
+        )
     if days is not None and days < 1:
         raise InvalidInput("days", days, "au moins 1 jour", "at least 1 day")
     secret = PREFIX + secrets.token_urlsafe(32)
@@ -169,4 +171,3 @@ def authenticate_token(
                 sa.update(api_token).where(api_token.c.id == token.id).values(last_used_at=now)
             )
     return account, token
-

@@ -68,7 +68,12 @@ WHOLE_NUMBERS = frozenset(
         "log_retention_days",
     }
 )
-RATES = ("export_rate_limit", "login_rate_limit", "contribution_rate_limit", "mail_rate_limit")  # "" : no limit
+RATES = (
+    "export_rate_limit",
+    "login_rate_limit",
+    "contribution_rate_limit",
+    "mail_rate_limit",
+)  # "" : no limit
 SMTP_SECURITY = ("starttls", "ssl", "none")
 # The machine's own names: a container's health probe, a local check (never reflected:
 # pages build no URL from Host), so they stay trusted whatever the setting.

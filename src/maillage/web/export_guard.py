@@ -51,4 +51,3 @@ class ExportGuard:
             f"{en[1]}. Narrow the filters (territory, world, period), or export on the "
             "server with `maillage export`.",
         )
-

@@ -76,7 +76,9 @@ def install(app: FastAPI, settings: Settings) -> None:
     )
     storage = MemoryStorage()
     app.state.rate_limits = {
-        name: RateLimit(name, getattr(settings, f"{name}_rate_limit"), f"{name}_rate_limit", storage)
+        name: RateLimit(
+            name, getattr(settings, f"{name}_rate_limit"), f"{name}_rate_limit", storage
+        )
         for name in ("login", "contribution", "mail")
     }
     app.add_exception_handler(SignInRequired, on_sign_in_required)
@@ -195,8 +197,7 @@ async def check_csrf(request: Request) -> None:
         raise Refused(
             403,
             "CSRFFailed",
-            "Formulaire expiré ou envoyé depuis un autre site : rechargez la page et "
-            "recommencez.",
+            "Formulaire expiré ou envoyé depuis un autre site : rechargez la page et recommencez.",
             "Form expired or sent from another site: reload the page and try again.",
         )
 

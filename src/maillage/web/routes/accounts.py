@@ -159,9 +159,7 @@ def signup_page(request: Request) -> Response:
 
 
 @router.post("/account/signup", name="signup_post", dependencies=[*READ, throttle("mail")])
-def signup(
-    request: Request, db: Db, email: Email, password: Password, name: Name = ""
-) -> Response:
+def signup(request: Request, db: Db, email: Email, password: Password, name: Name = "") -> Response:
     try:
         account = accounts.create_account(db=db, email=email, password=password, name=name)
     except MaillageError as error:
@@ -175,9 +173,7 @@ def signup(
 
 
 @router.get("/account/signin", name="signin", dependencies=READ)
-def signin_page(
-    request: Request, next: Annotated[str, Query(max_length=2000)] = ""
-) -> Response:
+def signin_page(request: Request, next: Annotated[str, Query(max_length=2000)] = "") -> Response:
     if identity_of(request).signed_in:
         return RedirectResponse(_back(request, next), status_code=303)
     return _render(request, "signin.html", {"values": {}, "next": next, "error": None})
