@@ -660,4 +660,3 @@ def purge(
             )
         ).rowcount
     return {"accounts": len(stale), "links": links, "tokens": tokens}
-
