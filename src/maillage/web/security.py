@@ -83,6 +83,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     }
     app.add_exception_handler(SignInRequired, on_sign_in_required)
     app.state.templates.env.globals["csrf_field"] = csrf_field
+    app.state.templates.env.globals["csrf_token"] = csrf_token  # htmx: hx-headers
     app.state.templates.env.globals["identity_of"] = identity_of
 
 
