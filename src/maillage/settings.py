@@ -67,3 +67,25 @@ class Settings:
     # A BAN-compatible address geocoder (https://api-adresse.data.gouv.fr/search/): street
     # addresses in the citizen's search. None: postcodes, communes and INSEE codes only.
     geocoder_url: str | None = None
+    # Accounts (see maillage.services.accounts and maillage.web.security).
+    # Signs the session cookies; None: a random key per process (sessions end with it).
+    secret_key: str | None = field(default=None, repr=False)
+    session_max_age: int = 14 * 24 * 3600  # seconds a sign-in lasts
+    login_rate_limit: str = "10/minute;100/hour"  # sign-in attempts per client address
+    contribution_rate_limit: str = "60/hour;500/day"  # writes per account (or address)
+    mail_rate_limit: str = "5/hour;20/day"  # e-mailed links asked for per client address
+    login_max_failures: int = 5  # wrong passwords in a row before the account is locked
+    login_lockout_minutes: int = 15
+    # E-mail (verification, password reset, notifications); no host: nothing is sent.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "maillage <no-reply@localhost>"
+    smtp_security: str = "starttls"  # starttls | ssl | none
+    # Retention periods (the privacy page states them; `maillage user purge` applies them).
+    verify_token_hours: int = 48  # an e-mail verification link
+    reset_token_minutes: int = 60  # a password reset link
+    unverified_account_days: int = 30  # an account never verified is then deleted
+    token_retention_days: int = 90  # expired or revoked API tokens, used links, then erased
+    log_retention_days: int = 365  # server access logs (addresses), kept by the operator

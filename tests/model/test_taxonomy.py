@@ -25,7 +25,7 @@ EXPECTED = {
     "need_statuses": {"observed", "qualified", "addressed"},
     "solution_modalities": {"digital", "proximity_place", "hybrid"},
     "solution_stages": {"initiative", "invention", "innovation", "replication"},
-    "user_roles": {"admin", "editor", "contributor"},
+    "user_roles": {"admin", "editor", "moderator", "contributor"},
     "resource_types": {
         "experience_feedback",
         "study",

@@ -391,7 +391,7 @@ def history_command(entity: str, entity_id: int, db_url: str, as_json: bool) -> 
         row["fields"] = ", ".join(row["fields"])
     print_rows(
         rows,
-        ["id", "at", "action", "user", "source", "batch_id", "fields"],
+        ["id", "at", "action", "author", "source", "batch_id", "fields"],
         title=f"{entity} {entity_id}",
     )
 

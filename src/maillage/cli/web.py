@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import replace
 from typing import Any
 
@@ -155,6 +156,8 @@ def serve_command(
         uvicorn.run(app, **options)
         return
     engine.dispose()
+    if settings.secret_key is None:  # one key for every worker: a session holds in each
+        settings = replace(settings, secret_key=secrets.token_urlsafe(48))
     os.environ.update(deployment.to_environment(settings))
     os.environ["MAILLAGE_DATABASE_URL"] = settings.database_url
     factory = "maillage.web.app:app_from_environment"

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.services.accounts import author_names
 from maillage.storage import audit, undo
 from maillage.storage.audit import Context, open_batch
 from maillage.storage.engine import transaction
@@ -13,11 +14,15 @@ from maillage.storage.registry import repository
 
 
 def entity_history(*, db: sa.Engine, entity: str, entity_id: int) -> list[dict[str, Any]]:
-    """The trail of one entity, oldest first, each change with its changed fields."""
+    """The trail of one entity, oldest first, each change with its changed fields and
+    its ``author``: the name of the account that made it (``user:12``), else the
+    command or import that did (``cli``, ``import``)."""
     repository(entity)
     with db.connect() as conn:
         rows = audit.history(conn, entity=entity, entity_id=entity_id)
+    names = author_names(db=db, users={row["user"] for row in rows})
     for row in rows:
+        row["author"] = names.get(row["user"], row["user"])
         before, after = row["before"] or {}, row["after"] or {}
         row["fields"] = sorted(
             k

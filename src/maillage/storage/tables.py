@@ -408,6 +408,42 @@ user = sa.Table(
     sa.Column("role", sa.String(20), nullable=False, server_default="contributor"),
     sa.Column("password_hash", sa.String(300)),
     *_bookkeeping(),
+    # Accounts (migration 0006): see maillage.services.accounts.
+    sa.Column("email_verified_at", Timestamp),
+    sa.Column("disabled_at", Timestamp),
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", Timestamp),
+    sa.Column("last_login_at", Timestamp),
+    sa.Column("sessions_valid_after", Timestamp),  # sessions opened before: signed out
+)
+
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("scope", sa.String(20), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # SHA-256, hex
+    sa.Column("prefix", sa.String(12), nullable=False),  # shown to recognise a token
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp),
+    sa.Column("last_used_at", Timestamp),
+    sa.Column("revoked_at", Timestamp),
+)
+
+# One-time links sent by e-mail (verify an address, reset a password): stored hashed.
+email_token = sa.Table(
+    "email_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id"), nullable=False, index=True),
+    sa.Column("purpose", sa.String(20), nullable=False),  # verify | reset
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("email", sa.String(300), nullable=False),  # the address it was sent to
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
+    sa.Column("used_at", Timestamp),
 )
 
 comment = sa.Table(

@@ -14,7 +14,7 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -24,14 +24,14 @@ from maillage import __version__
 from maillage.services.portal.territory import TerritoryIndex
 from maillage.settings import Settings
 from maillage.storage.engine import make_engine
-from maillage.web import deployment, errors
+from maillage.web import deployment, errors, security
 from maillage.web.access_log import AccessLog
 from maillage.web.cache import TTLCache
 from maillage.web.deployment import route_path
 from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
-from maillage.web.routes import api, brokers, health, pages, widgets
+from maillage.web.routes import accounts, api, brokers, health, pages, widgets
 from maillage.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,7 @@ def create_app(
         # The schema names the public URL when there is one, else the root path.
         servers=[{"url": settings.public_url}] if settings.public_url else None,
         root_path_in_servers=not settings.public_url,
+        dependencies=[Depends(security.identify)],  # who asks; CSRF of unsafe methods
     )
     app.state.settings = settings
     app.state.engine = engine if engine is not None else make_engine(settings.database_url)
@@ -148,8 +149,13 @@ def create_app(
     errors.install(app)
     static = resources.files("maillage.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    # Every route declares its permission (maillage.model.permissions): the public
+    # reads here, each account route its own.
     for router in (pages.router, brokers.router, widgets.router, api.router, health.router):
-        app.include_router(router)
+        app.include_router(router, dependencies=[security.require("read")])
+    app.include_router(accounts.router)
+    app.include_router(accounts.api_router)
+    security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.tile_url))

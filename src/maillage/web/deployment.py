@@ -38,6 +38,25 @@ ENVIRONMENT: dict[str, str] = {
     "export_rate_limit": "MAILLAGE_EXPORT_RATE_LIMIT",
     "source_url": "MAILLAGE_SOURCE_URL",
     "geocoder_url": "MAILLAGE_GEOCODER_URL",
+    # Accounts (maillage.web.security, maillage.services.accounts)
+    "secret_key": "MAILLAGE_SECRET_KEY",
+    "session_max_age": "MAILLAGE_SESSION_MAX_AGE",
+    "login_rate_limit": "MAILLAGE_LOGIN_RATE_LIMIT",
+    "contribution_rate_limit": "MAILLAGE_CONTRIBUTION_RATE_LIMIT",
+    "mail_rate_limit": "MAILLAGE_MAIL_RATE_LIMIT",
+    "login_max_failures": "MAILLAGE_LOGIN_MAX_FAILURES",
+    "login_lockout_minutes": "MAILLAGE_LOGIN_LOCKOUT_MINUTES",
+    "smtp_host": "MAILLAGE_SMTP_HOST",
+    "smtp_port": "MAILLAGE_SMTP_PORT",
+    "smtp_user": "MAILLAGE_SMTP_USER",
+    "smtp_password": "MAILLAGE_SMTP_PASSWORD",
+    "smtp_from": "MAILLAGE_SMTP_FROM",
+    "smtp_security": "MAILLAGE_SMTP_SECURITY",
+    "verify_token_hours": "MAILLAGE_VERIFY_TOKEN_HOURS",
+    "reset_token_minutes": "MAILLAGE_RESET_TOKEN_MINUTES",
+    "unverified_account_days": "MAILLAGE_UNVERIFIED_ACCOUNT_DAYS",
+    "token_retention_days": "MAILLAGE_TOKEN_RETENTION_DAYS",
+    "log_retention_days": "MAILLAGE_LOG_RETENTION_DAYS",
 }
 # IGN Géoplateforme's "Plan IGN v2" raster tiles in Web Mercator (WMTS GetTile, free, no
 # key; Licence Ouverte 2.0): https://geoservices.ign.fr/services-geoplateforme-diffusion
@@ -61,6 +80,28 @@ class TileServer:
 TILE_SERVERS: dict[str, TileServer] = {
     "ign": TileServer(IGN_PLAN_TILE_URL, "© IGN / Géoplateforme"),
 }
+# The settings read as whole numbers (the others are text).
+WHOLE_NUMBERS = frozenset(
+    {
+        "export_max_rows",
+        "session_max_age",
+        "login_max_failures",
+        "login_lockout_minutes",
+        "smtp_port",
+        "verify_token_hours",
+        "reset_token_minutes",
+        "unverified_account_days",
+        "token_retention_days",
+        "log_retention_days",
+    }
+)
+RATES = (
+    "export_rate_limit",
+    "login_rate_limit",
+    "contribution_rate_limit",
+    "mail_rate_limit",
+)  # "" : no limit
+SMTP_SECURITY = ("starttls", "ssl", "none")
 # The machine's own names: a container's health probe, a local check (never reflected:
 # pages build no URL from Host), so they stay trusted whatever the setting.
 ALWAYS_TRUSTED = ("localhost", "127.0.0.1", "[::1]")
@@ -79,11 +120,11 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Settings:
     given: dict[str, object] = {}
     for name, variable in ENVIRONMENT.items():
         value = env.get(variable)
-        if value is None or (value == "" and name != "export_rate_limit"):
+        if value is None or (value == "" and name not in RATES):
             continue
         if name == "trusted_hosts":
             given[name] = split_hosts(value)
-        elif name == "export_max_rows":
+        elif name in WHOLE_NUMBERS:
             given[name] = _whole_number(variable, value)
         else:
             given[name] = value
@@ -139,7 +180,7 @@ def public_url_of(value: str) -> str:
     return value.strip().rstrip("/")
 
 
-def rate_limits_of(value: str) -> list[RateLimitItem]:
+def rate_limits_of(value: str, field: str = "export_rate_limit") -> list[RateLimitItem]:
     """``"30/minute"`` (or ``"5/second;100/hour"``) as rate limit items; ``""``: none."""
     if not value.strip():
         return []
@@ -147,7 +188,7 @@ def rate_limits_of(value: str) -> list[RateLimitItem]:
         return list(parse_many(value))
     except ValueError:
         raise InvalidInput(
-            "export_rate_limit",
+            field,
             value,
             "un débit comme 30/minute est attendu",
             "a rate such as 30/minute is expected",
@@ -213,7 +254,9 @@ def checked(settings: Settings) -> Settings:
         raise InvalidInput(
             "export_max_rows", settings.export_max_rows, "nombre positif", "a number >= 0"
         )
-    rate_limits_of(settings.export_rate_limit)
+    for rate in RATES:
+        rate_limits_of(getattr(settings, rate), rate)
+    check_account_settings(settings)
     if settings.source_url and urlsplit(settings.source_url).scheme not in ("http", "https"):
         raise InvalidInput(
             "MAILLAGE_SOURCE_URL",
@@ -239,6 +282,28 @@ def checked(settings: Settings) -> Settings:
         trusted_hosts=hosts,
         tile_url=tile_url_of(settings.tile_url),
     )
+
+
+def check_account_settings(settings: Settings) -> None:
+    """The account settings: a secret key long enough to sign sessions, a known SMTP
+    security, positive periods. Raises InvalidInput."""
+    if settings.secret_key is not None and len(settings.secret_key) < 32:
+        raise InvalidInput(
+            "MAILLAGE_SECRET_KEY",
+            "***",
+            "au moins 32 caractères aléatoires (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')",
+            "at least 32 random characters (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')",
+        )
+    if settings.smtp_security not in SMTP_SECURITY:
+        raise InvalidInput(
+            "MAILLAGE_SMTP_SECURITY", settings.smtp_security, "starttls, ssl ou none",
+            "starttls, ssl or none",
+        )  # fmt: skip
+    for name in sorted(WHOLE_NUMBERS - {"export_max_rows"}):
+        if getattr(settings, name) < 1:
+            raise InvalidInput(ENVIRONMENT[name], getattr(settings, name), "au moins 1", ">= 1")
 
 
 def trusted_hosts(settings: Settings) -> list[str]:
