@@ -118,7 +118,9 @@ def report(result: dict[str, Any]) -> None:
     print(
         f"\n## {name}  (L = {result['l']}, train ties {result['train_links']}, "
         f"actors ranked {result['actors_ranked']}, fit {result['fit_seconds']:.1f} s, "
-        f"form {result['training'].get('form', 'model')})"
+        f"form {result['training'].get('form', 'model')}, per actor "
+        f"{result['training'].get('actor_form', 'model')}, bridging "
+        f"{result['training'].get('bridging_form', 'model')})"
     )
     print("| method | " + " | ".join(METRICS) + " |")
     print("|---|" + "---|" * len(METRICS))

@@ -76,12 +76,12 @@ class BoostedTrees:
         return self
 
     def _histograms(
-        self, flat: npt.NDArray[np.int32], slot: npt.NDArray[np.int64], k: int, v: list[Float]
+        self, flat: npt.NDArray[np.int32], slot: npt.NDArray[np.int64], k: int, v: Float
     ) -> list[Float]:
-        """Per node slot, feature and bin: the sums of each of ``v`` (``k`` slots).
+        """Per node slot, feature and bin: the sums of each column of ``v`` (``k`` slots).
 
-        One sparse one-hot product (rows x slots*features*bins, transposed, times the
-        columns of ``v``) adds the three statistics in a single pass.
+        One sparse one-hot product (rows x slots*features*bins, transposed, times ``v``)
+        adds the three statistics in a single pass.
         """
         d, stride = flat.shape[1], self.bins + 1
         r = len(slot)
@@ -91,8 +91,8 @@ class BoostedTrees:
         onehot = sp.csr_matrix(
             (self._ones[: r * d], key, np.arange(0, r * d + 1, d)), shape=(r, k * d * stride)
         )
-        sums = np.asarray(onehot.T @ np.column_stack(v))
-        return [sums[:, i].reshape(k, d, stride) for i in range(len(v))]
+        sums = np.asarray(onehot.T @ v)
+        return [sums[:, i].reshape(k, d, stride) for i in range(v.shape[1])]
 
     def _grow(
         self, b: npt.NDArray[np.uint8], flat: npt.NDArray[np.int32], g: Float, h: Float, c: Float
@@ -104,13 +104,14 @@ class BoostedTrees:
         threshold = np.full(n_inner, self.bins, dtype=np.int64)
         node = np.zeros(len(g), dtype=np.int64)
         rows = np.arange(len(g))
-        hist = self._histograms(flat, node, 1, [g, h, c])
+        ghc = np.column_stack([g, h, c])  # the three statistics, one row per row
+        hist = self._histograms(flat, node, 1, ghc)
         for level in range(self.depth):
             first, width = 2**level - 1, 2**level
             if level:
                 left = (node - first) % 2 == 0
                 part = self._histograms(
-                    flat[left], (node[left] - first) // 2, width // 2, [g[left], h[left], c[left]]
+                    flat[left], (node[left] - first) // 2, width // 2, ghc[left]
                 )
                 hist = [
                     np.stack([lh, ph - lh], axis=1).reshape(width, *ph.shape[1:])
