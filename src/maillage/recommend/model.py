@@ -475,32 +475,32 @@ def _actor_chosen(split: InnerSplit, least: int) -> Form:
 def _bridging_chosen(split: InnerSplit, least: int) -> tuple[Form, dict[str, object]]:
     """The bridging mode's form (module docstring, step 6): Adamic-Adar, the trees
     breaking its ties, unless the form with the best cross-world precision@L on the
-    inner split beats it there beyond chance, and the test made. A bridging proposal is
-    among a small share of the ties (a few dozen found on a map of 20,000 actors), so
-    the form found best among :func:`candidate_forms` is mostly found best by chance:
-    it replaces Adamic-Adar when the cross-world test ties it finds and Adamic-Adar
-    misses outnumber the converse beyond McNemar's exact test (McNemar 1947) at 5 %
-    shared among the forms compared (Bonferroni); its weight is then halved as
-    :func:`_halved` says."""
+    inner split (its weight halved as :func:`_halved` says) beats it there beyond
+    chance; and the test made. A bridging proposal is among a small share of the ties (a
+    few dozen found on a map of 20,000 actors), so the form found best among
+    :func:`candidate_forms` is mostly found best by chance: the form to apply replaces
+    Adamic-Adar when the cross-world test ties it finds and Adamic-Adar misses
+    outnumber the converse beyond McNemar's exact test (McNemar 1947) at 5 % shared
+    among the forms compared (Bonferroni)."""
     forms, cross = split.forms, split.cross
     reference = next(i for i, f in enumerate(forms) if f.pure and f.classic == "adamic_adar")
     if split.cross_ties < least:
         return forms[reference], {}
     best = max(range(len(forms)), key=lambda i: (cross[i], -i))
+    applied = forms.index(_halved(forms, forms[best], [c >= cross[reference] for c in cross]))
     found = split.cross_found
-    gained = int((found[best] & ~found[reference]).sum())
-    lost = int((found[reference] & ~found[best]).sum())
+    gained = int((found[applied] & ~found[reference]).sum())
+    lost = int((found[reference] & ~found[applied]).sum())
     p = binomtest(gained, gained + lost, 0.5, alternative="greater").pvalue if gained else 1.0
     test: dict[str, object] = {
         "best": forms[best].name,
+        "tested": forms[applied].name,
         "found_not_by_adamic_adar": gained,
         "found_only_by_adamic_adar": lost,
         "p_value": float(p),
         "threshold": SIGNIFICANCE / len(forms),
     }
-    if p >= SIGNIFICANCE / len(forms):
-        return forms[reference], test
-    return _halved(forms, forms[best], [c >= cross[reference] for c in cross]), test
+    return forms[applied] if p < SIGNIFICANCE / len(forms) else forms[reference], test
 
 
 def select_form(

@@ -73,6 +73,8 @@ class TopL:
     ) -> None:
         """Merge a block of scored pairs, keeping the best ``size`` (with their ``key``,
         when given: which pairs made the top)."""
+        if self.size == 0:  # no test tie: nothing to rank
+            return
         key = np.zeros(len(score), np.int64) if key is None else key
         if len(score) > self.size:  # only what can enter the top (equal scores kept)
             floor = np.partition(score, len(score) - self.size)[len(score) - self.size]
