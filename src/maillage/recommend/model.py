@@ -124,11 +124,16 @@ class Form:
             return self.classic
         return f"trees+{self.weight:g}*log({self.classic})"
 
-    def apply(self, trees: FloatArray, classic: FloatArray | None) -> FloatArray:
-        """The ranking score from the trees' log-odds and the classic's values."""
-        if self.classic is None or classic is None:
+    def apply(
+        self, trees: FloatArray, classic: FloatArray | None, logged: FloatArray | None = None
+    ) -> FloatArray:
+        """The ranking score from the trees' log-odds and the classic's values (or their
+        ``logged`` ``log(classic + eps)``, when already computed)."""
+        if self.classic is None or (classic is None and logged is None):
             return trees
-        logged = np.log(classic + self.eps)
+        if logged is None:
+            assert classic is not None
+            logged = np.log(classic + self.eps)
         if self.pure:
             return np.asarray(logged + 1e-6 * np.tanh(trees / 20.0), dtype=np.float64)
         return np.asarray(trees + self.weight * logged, dtype=np.float64)
@@ -410,9 +415,12 @@ def inner_precision(
     def scores(u: IntArray, v: IntArray, st: FloatArray) -> dict[str, FloatArray]:
         x = pair_features(ctx, u, v, st)
         base = trees._trees(x)
-        classic = {name: classic_values(name, ctx, u, v, x) for name in CLASSICS}
+        logged = {  # once per classic: every form of a classic has its eps
+            name: np.log(classic_values(name, ctx, u, v, x) + classic_eps(name, ctx))
+            for name in CLASSICS
+        }
         return {
-            str(i): form.apply(base, classic[form.classic] if form.classic else None)
+            str(i): form.apply(base, None, logged[form.classic] if form.classic else None)
             for i, form in enumerate(forms)
         }
 
