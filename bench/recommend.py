@@ -118,7 +118,9 @@ def report(result: dict[str, Any]) -> None:
     print(
         f"\n## {name}  (L = {result['l']}, train ties {result['train_links']}, "
         f"actors ranked {result['actors_ranked']}, fit {result['fit_seconds']:.1f} s, "
-        f"form {result['training'].get('form', 'model')})"
+        f"form {result['training'].get('form', 'model')}, per actor "
+        f"{result['training'].get('actor_form', 'model')}, bridging "
+        f"{result['training'].get('bridging_form', 'model')})"
     )
     print("| method | " + " | ".join(METRICS) + " |")
     print("|---|" + "---|" * len(METRICS))
@@ -169,23 +171,32 @@ def summary(results: list[dict[str, Any]]) -> None:
 
 def variance(
     folder: Path, split_year: int, seed: int, first: dict[str, Any], seeds: list[int]
-) -> None:
+) -> list[dict[str, Any]]:
     """The ratios of the model refitted with each of ``seeds`` (``first``: ``seed``'s)."""
     rows = [(seed, first)] + [(s, run(folder, split_year, seed, fit_seed=s)) for s in seeds]
-    ratios, bridging = [], []
+    ratios, hits, bridging = [], [], []
     for s, r in rows:
         b = r["bridging"]
-        ratios.append(r["versus_best_classic"]["precision_at_l"]["ratio"])
+        versus = r["versus_best_classic"]
+        ratios.append(versus["precision_at_l"]["ratio"])
+        hits.append(versus["hits_at_10"]["ratio"])
         bridging.append(b["model_precision_at_l"] / max(b["adamic_adar_precision_at_l"], 1e-12))
+        lo, hi = versus["precision_at_l"]["ratio_interval"]
+        hlo, hhi = versus["hits_at_10"]["ratio_interval"]
         print(
-            f"  fit seed {s}: precision@L / best classic {ratios[-1]:.3f}, "
-            f"bridging / Adamic-Adar {bridging[-1]:.3f}, form {r['training'].get('form')}"
+            f"  fit seed {s}: precision@L / best classic {ratios[-1]:.3f} [{lo:.3f}, {hi:.3f}], "
+            f"hits@10 / best classic {hits[-1]:.3f} [{hlo:.3f}, {hhi:.3f}], "
+            f"bridging / Adamic-Adar {bridging[-1]:.3f}, fit {r['fit_seconds']:.1f} s, "
+            f"forms {r['training'].get('form')} | {r['training'].get('actor_form')} "
+            f"| {r['training'].get('bridging_form')}"
         )
     print(
         f"  over {len(rows)} seeds: precision@L ratio mean {sum(ratios) / len(rows):.3f} "
-        f"min {min(ratios):.3f}; bridging ratio mean {sum(bridging) / len(rows):.3f} "
+        f"min {min(ratios):.3f}; hits@10 ratio mean {sum(hits) / len(rows):.3f} "
+        f"min {min(hits):.3f}; bridging ratio mean {sum(bridging) / len(rows):.3f} "
         f"min {min(bridging):.3f}"
     )
+    return [r for _, r in rows]
 
 
 def main() -> None:
@@ -197,16 +208,21 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write every result here")
     parser.add_argument("--seeds", type=int, nargs="*", default=[], help="refit with these seeds")
     args = parser.parse_args()
-    results = []
+    results, by_seed = [], []
     for name in args.only:
         result = run(args.data / name, args.split_year, args.seed)
         report(result)
         if args.seeds:
-            variance(args.data / name, args.split_year, args.seed, result, args.seeds)
+            by_seed.append(
+                variance(args.data / name, args.split_year, args.seed, result, args.seeds)
+            )
         results.append(result)
         if args.json:
             args.json.write_text(json.dumps(results, indent=1, default=str))
     summary(results)
+    for k, s in enumerate(args.seeds):
+        print(f"\n### fit seed {s}")
+        summary([rows[k + 1] for rows in by_seed])
 
 
 if __name__ == "__main__":

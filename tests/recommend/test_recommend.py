@@ -231,7 +231,7 @@ def test_evaluate_reports_every_method_and_is_seeded() -> None:
 def test_structure_on_demand_equals_the_two_step_matrix_products() -> None:
     import scipy.sparse as sp
 
-    from maillage.recommend.structure import STRUCTURE, pair_structure, two_step
+    from maillage.recommend.structure import STRUCTURE, common_count, pair_structure, two_step
 
     rng = np.random.default_rng(3)
     g = nx.barabasi_albert_graph(400, 3, seed=2)  # hubs: uneven degrees on both sides
@@ -260,6 +260,12 @@ def test_structure_on_demand_equals_the_two_step_matrix_products() -> None:
     assert pair_structure(adj, su, sv) == pytest.approx(st)
     assert pair_structure(adj, sv, su) == pytest.approx(st)  # symmetric, whichever end is small
     assert (st[:, col["path_age"]] >= 0).all() and (st[:, col["path_age"]] <= 10).all()
+    # common partners of any pairs, with or without one, in one block or in several
+    u, v = rng.integers(0, 400, 3000), rng.integers(0, 400, 3000)
+    dense = cn.toarray()
+    assert np.array_equal(common_count(adj, u, v), dense[u, v])
+    small = np.asarray(adj.degree[u] + adj.degree[v]).astype(np.int64).max()
+    assert np.array_equal(common_count(adj, u, v, budget=int(small)), dense[u, v])
 
 
 def test_reasons_name_the_shared_community_and_the_shared_words_of_the_names() -> None:

@@ -17,7 +17,9 @@ resource allocation (Zhou, Lü & Zhang 2009), preferential attachment):
   drawn with the seed), whether one of its test partners is in its top 10 and the
   reciprocal rank of the first one; its candidates are those of
   :func:`~maillage.recommend.candidates.candidates`, other actors rank last (ties
-  share the mean rank);
+  share the mean rank; :func:`~maillage.recommend.ranking.rank_actors`); the model
+  ranks them in the form chosen for one actor's candidates, as
+  :func:`~maillage.recommend.recommend_for_actor` does;
 * ``bridging``: precision@L restricted to cross-world pairs and test ties, for the
   model in bridging mode and for Adamic-Adar.
 
@@ -46,10 +48,9 @@ from maillage.analysis.graph import (
     build_graph,
 )
 from maillage.model.records import ActorRecord, LinkRecord
-from maillage.recommend.candidates import candidates
 from maillage.recommend.features import PairContext, pair_context
-from maillage.recommend.model import CLASSICS, LinkModel, cross_world, fit_model
-from maillage.recommend.ranking import TopL, pool_blocks
+from maillage.recommend.model import CLASSICS, LinkModel, fit_model
+from maillage.recommend.ranking import pair_keys, rank_actors, rank_pool
 from maillage.recommend.recommendation import mode_scores
 from maillage.recommend.sampling import sample_pairs
 from maillage.recommend.structure import STRUCTURE, pair_structure
@@ -95,10 +96,6 @@ def classic_scorers(ctx: PairContext) -> dict[str, Scorer]:
         "resource_allocation": lambda u, v, st: np.asarray(st[:, RA], dtype=np.float64),
         "preferential_attachment": lambda u, v, st: np.asarray(d[u] * d[v], dtype=np.float64),
     }
-
-
-def _keys(n: int, u: IntArray, v: IntArray) -> IntArray:
-    return np.asarray(np.minimum(u, v) * n + np.maximum(u, v), dtype=np.int64)
 
 
 def evaluate(
@@ -148,7 +145,7 @@ def evaluate_graph(
     ranked = _rank(
         ctx, scorers, lambda u, v, st: model.scores(ctx, u, v, st, bridging=True)[0], tu, tv
     )
-    per_actor = _per_actor(ctx, scorers, tu, tv, rng, max_actors)
+    per_actor = _per_actor(ctx, _scorers(ctx, model, per_actor=True), tu, tv, rng, max_actors)
     parts = {
         name: {
             "auc": auc_parts(f(tu, tv, pos_st), f(nu, nv, neg_st)),
@@ -262,9 +259,11 @@ def _summary(
     }
 
 
-def _scorers(ctx: PairContext, model: LinkModel) -> dict[str, Scorer]:
+def _scorers(ctx: PairContext, model: LinkModel, *, per_actor: bool = False) -> dict[str, Scorer]:
+    """The model (``per_actor``: in the form ranking one actor's candidates) and the
+    classics."""
     return {
-        "model": lambda u, v, st: model.log_odds(ctx, u, v, st),
+        "model": lambda u, v, st: model.scores(ctx, u, v, st, per_actor=per_actor)[0],
         **classic_scorers(ctx),
     }
 
@@ -273,8 +272,8 @@ def _negatives(
     graph: ActorGraph, ctx: PairContext, size: int, rng: np.random.Generator
 ) -> tuple[IntArray, IntArray]:
     u, v = sample_pairs(ctx.adj, int(size * 1.2) + 10, rng, ctx.degree > 0)
-    ever = _keys(graph.n, graph.pair_src, graph.pair_dst)
-    keep = ~np.isin(_keys(graph.n, u, v), ever)
+    ever = pair_keys(graph.n, graph.pair_src, graph.pair_dst)
+    keep = ~np.isin(pair_keys(graph.n, u, v), ever)
     return u[keep][:size], v[keep][:size]
 
 
@@ -287,36 +286,28 @@ def _rank(
 ) -> dict[str, Any]:
     """Precision@L of every scorer over the pool, and the bridging precision (the
     model's bridging mode, from ``bridging_scorer``, against Adamic-Adar)."""
-    l_size, l_cross = len(tu), int(cross_world(ctx.graph, tu, tv).sum())
-    test_keys = np.sort(_keys(ctx.n, tu, tv))
-    tops = {name: TopL(l_size) for name in scorers}
-    bridge = {name: TopL(l_cross) for name in ("model", "adamic_adar")}
-    offset = 0
-    for u, v, st in pool_blocks(ctx, l_size):
-        keys = _keys(ctx.n, u, v)
-        pos = np.minimum(np.searchsorted(test_keys, keys), len(test_keys) - 1)
-        truth, order = test_keys[pos] == keys, offset + np.arange(len(u))
-        offset += len(u)
-        scores = {name: f(u, v, st) for name, f in scorers.items()}
-        for name, top in tops.items():
-            top.add(scores[name], order, truth, keys)
-        cross = cross_world(ctx.graph, u, v)
-        chosen = bridging_scorer(u[cross], v[cross], st[cross])
+
+    def bridging(
+        u: IntArray, v: IntArray, st: FloatArray, own: dict[str, FloatArray]
+    ) -> dict[str, FloatArray]:
+        chosen = bridging_scorer(u, v, st)
         p = 1.0 / (1.0 + np.exp(-np.clip(chosen, -60, 60)))
-        bridging = mode_scores(ctx, p, u[cross], v[cross], "bridging")
-        bridge["model"].add(bridging, order[cross], truth[cross], keys[cross])
-        bridge["adamic_adar"].add(
-            scores["adamic_adar"][cross], order[cross], truth[cross], keys[cross]
-        )
-    cross_keys = np.sort(_keys(ctx.n, tu, tv)[cross_world(ctx.graph, tu, tv)])
-    out: dict[str, Any] = {name: top.precision(l_size) for name, top in tops.items()}
-    out["found"] = {name: top.found(test_keys) for name, top in tops.items()}
+        return {
+            "model": mode_scores(ctx, p, u, v, "bridging"),
+            "adamic_adar": own["adamic_adar"],
+        }
+
+    ranked = rank_pool(
+        ctx, tu, tv, lambda u, v, st: {n: f(u, v, st) for n, f in scorers.items()}, bridging
+    )
+    out: dict[str, Any] = {name: ranked.precision(name) for name in scorers}
+    out["found"] = {name: ranked.found(name) for name in scorers}
     out["bridging"] = {
-        "l_cross": l_cross,
-        "model_precision_at_l": bridge["model"].precision(l_cross),
-        "adamic_adar_precision_at_l": bridge["adamic_adar"].precision(l_cross),
+        "l_cross": ranked.l_cross,
+        "model_precision_at_l": ranked.cross_precision("model"),
+        "adamic_adar_precision_at_l": ranked.cross_precision("adamic_adar"),
     }
-    out["bridging_found"] = {name: top.found(cross_keys) for name, top in bridge.items()}
+    out["bridging_found"] = {name: ranked.cross_found(name) for name in ("model", "adamic_adar")}
     return out
 
 
@@ -328,37 +319,14 @@ def _per_actor(
     rng: np.random.Generator,
     max_actors: int,
 ) -> dict[str, Any]:
-    ends = np.r_[tu, tv]
-    others = np.r_[tv, tu]
-    actors = np.unique(ends)
+    actors = np.unique(np.r_[tu, tv])
     if len(actors) > max_actors:
         actors = np.sort(rng.choice(actors, size=max_actors, replace=False))
-    present = int((ctx.degree > 0).sum())
-    hits: dict[str, list[float]] = {name: [] for name in scorers}
-    rr: dict[str, list[float]] = {name: [] for name in scorers}
-    for a in actors:
-        cand, st = candidates(ctx, int(a))
-        partners = others[ends == a]
-        truth = np.isin(cand, partners)
-        tail = present - 1 - int(ctx.degree[a]) - len(cand)
-        missed = int((~np.isin(partners, cand)).any())
-        us = np.full(len(cand), a, dtype=np.int64)
-        for name, f in scorers.items():
-            rank = _best_rank(f(us, cand, st), truth, tail, missed)
-            hits[name].append(float(rank <= 10))
-            rr[name].append(1.0 / rank)
+    ranks = rank_actors(
+        ctx, tu, tv, actors, lambda u, v, st: {n: f(u, v, st) for n, f in scorers.items()}
+    )
     return {
-        "hits": {name: np.asarray(hits[name], dtype=np.float64) for name in scorers},
-        "rr": {name: np.asarray(rr[name], dtype=np.float64) for name in scorers},
+        "hits": {name: (ranks[name] <= 10).astype(np.float64) for name in scorers},
+        "rr": {name: 1.0 / ranks[name] for name in scorers},
         "count": len(actors),
     }
-
-
-def _best_rank(score: FloatArray, truth: np.ndarray[Any, Any], tail: int, in_tail: int) -> float:
-    """Rank of the best test partner; ties (and the unscored tail) share the mean rank."""
-    if truth.any():
-        best = score[truth].max()
-        above = int((score > best).sum())
-        tied = int((score == best).sum())
-        return above + (tied + 1) / 2.0
-    return len(score) + (max(tail, 1) + 1) / 2.0 if in_tail else float("inf")

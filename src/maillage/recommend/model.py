@@ -46,16 +46,25 @@ How it is trained (no constant is fitted to a particular data set):
    (:func:`~maillage.recommend.ranking.pool_blocks`): the trees alone, each classic
    predictor alone (the trees breaking its ties) and the blends
    ``trees + w log(classic + eps)`` for ``w`` in :data:`BLEND_WEIGHTS` (stacking on the
-   log scale). The form with the best precision@L there is taken, so it is never below
-   the best classic on the inner split; when it is a blend, half its weight is applied
-   if the half-weight blend also holds the best classic's precision there. The inner
+   log scale). The form with the best figure there is taken (below), so it is never
+   below the best classic on the inner split; when it is a blend, half its weight is
+   applied if the half-weight blend also holds the best classic's figure there. The inner
    trees learn from less history than the final ones, so the weight that best corrects
    them overstates what the final trees need (measured on ANR at 2019: the inner split
    prefers ``w = 1`` on resource allocation, +11 % over the trees there, while at the
    outer split the trees alone are best and ``w = 0.5`` is within 0.5 % of them; on the
    CORDIS networks, where the trees and Adamic-Adar are close, the half-weight blends
-   lift the trees by 5 to 15 %). The same choice is made among the cross-world pairs
-   and ties alone, for the bridging mode (:attr:`LinkModel.bridging_form`). ``eps`` is
+   lift the trees by 5 to 15 %). Three rankings, three forms, each chosen on the
+   figure that measures it (:mod:`~maillage.recommend.ranking` ranks them as the
+   evaluation does): the ranking of all pairs (territories) by precision@L
+   (:attr:`LinkModel.form`); the ranking of one actor's candidates by the hits@10 of
+   up to :data:`INNER_ACTORS` actors with a tie in ``[Y - k, Y)``, then their
+   reciprocal rank (:attr:`LinkModel.actor_form`: on maps of large consortia the
+   actors with most partners lead each actor's list while Adamic-Adar leads the list
+   of all pairs, so one form cannot serve both); the bridging mode's ranking of
+   cross-world pairs (:attr:`LinkModel.bridging_form`): Adamic-Adar, the trees breaking
+   its ties, unless a form beats it on the cross-world ties beyond chance
+   (:func:`_bridging_chosen`: they are too few to choose among many forms). ``eps`` is
    half the smallest positive value the classic can take on the map (scale-free).
 
 With too little history (fewer than ``min_positives`` labelled ties in a stratum) the
@@ -68,10 +77,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.stats import binomtest
 
 from maillage.analysis.graph import (
     NO_YEAR,
-    UNKNOWN_WORLD,
     ActorGraph,
     BoolArray,
     FloatArray,
@@ -79,7 +88,7 @@ from maillage.analysis.graph import (
 )
 from maillage.recommend.boosting import BoostedTrees
 from maillage.recommend.features import COLUMN, PairContext, pair_context, pair_features
-from maillage.recommend.ranking import TopL, pool_blocks
+from maillage.recommend.ranking import rank_actors, rank_pool
 from maillage.recommend.sampling import sample_near_pairs, sample_pairs
 from maillage.recommend.structure import common_count
 
@@ -91,6 +100,8 @@ CLASSICS = (
     "preferential_attachment",
 )
 BLEND_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
+INNER_ACTORS = 500  # actors whose hits@10 the inner split measures (drawn with the seed)
+SIGNIFICANCE = 0.05  # shared among the forms compared to Adamic-Adar for the bridging mode
 
 
 @dataclass(frozen=True)
@@ -113,11 +124,16 @@ class Form:
             return self.classic
         return f"trees+{self.weight:g}*log({self.classic})"
 
-    def apply(self, trees: FloatArray, classic: FloatArray | None) -> FloatArray:
-        """The ranking score from the trees' log-odds and the classic's values."""
-        if self.classic is None or classic is None:
+    def apply(
+        self, trees: FloatArray, classic: FloatArray | None, logged: FloatArray | None = None
+    ) -> FloatArray:
+        """The ranking score from the trees' log-odds and the classic's values (or their
+        ``logged`` ``log(classic + eps)``, when already computed)."""
+        if self.classic is None or (classic is None and logged is None):
             return trees
-        logged = np.log(classic + self.eps)
+        if logged is None:
+            assert classic is not None
+            logged = np.log(classic + self.eps)
         if self.pure:
             return np.asarray(logged + 1e-6 * np.tanh(trees / 20.0), dtype=np.float64)
         return np.asarray(trees + self.weight * logged, dtype=np.float64)
@@ -171,6 +187,7 @@ class LinkModel:
     info: dict[str, object] = field(default_factory=dict)
     form: Form = field(default_factory=Form)
     bridging_form: Form = field(default_factory=Form)
+    actor_form: Form = field(default_factory=Form)
 
     def scores(
         self,
@@ -180,10 +197,12 @@ class LinkModel:
         structure: FloatArray | None = None,
         *,
         bridging: bool = False,
+        per_actor: bool = False,
     ) -> tuple[FloatArray, FloatArray]:
         """The ranking score of the model's form (``bridging``: of the form chosen on the
-        cross-world ties) and the trees' calibrated log-odds."""
-        form = self.bridging_form if bridging else self.form
+        cross-world ties; ``per_actor``: of the form chosen to rank each actor's
+        candidates) and the trees' calibrated log-odds."""
+        form = self.bridging_form if bridging else self.actor_form if per_actor else self.form
         x = pair_features(ctx, u, v, structure)
         trees = self._trees(x)
         classic = classic_values(form.classic, ctx, u, v, x) if form.classic else None
@@ -305,11 +324,12 @@ def fit_model(
             "snapshots": snapshots,
             "share": share,
         }
-        form, bridging, table = select_form(
+        form, bridging, actor, table = select_form(
             graph, inner, ref, seed=seed, min_positives=min_positives, **kwargs
         )
-        fitted.form, fitted.bridging_form = form, bridging
+        fitted.form, fitted.bridging_form, fitted.actor_form = form, bridging, actor
         info["form"], info["bridging_form"] = form.name, bridging.name
+        info["actor_form"] = actor.name
         info["selection"] = table
     if select:
         graph.cache.pop(CONTEXTS, None)
@@ -356,82 +376,139 @@ def candidate_forms(ctx: PairContext) -> list[Form]:
     return forms
 
 
-def cross_world(graph: ActorGraph, u: IntArray, v: IntArray) -> BoolArray:
-    """Pairs of two known, different worlds (the pairs the bridging mode favours)."""
-    w = graph.world
-    return np.asarray((w[u] != w[v]) & (w[u] != UNKNOWN_WORLD) & (w[v] != UNKNOWN_WORLD))
-
-
 @dataclass
 class InnerSplit:
-    """Precision@L of every candidate form on the inner split, over all pairs (``all``,
-    ``ties`` test ties) and over the cross-world pairs only (``cross``, ``cross_ties``)."""
+    """Every candidate form measured on the inner split: precision@L over all pairs
+    (``all``, ``ties`` test ties), hits@10 and reciprocal rank of ``actors`` actors
+    with a test tie (``hits``, ``rr``, means over the actors), and precision@L over the cross-world pairs only (``cross``,
+    ``cross_ties``), with which cross-world test ties each form found (``cross_found``)."""
 
     forms: list[Form]
     all: list[float]
+    hits: list[float]
+    rr: list[float]
     cross: list[float]
+    cross_found: list[BoolArray]
     ties: int
     cross_ties: int
+    actors: int
 
 
-def inner_precision(graph: ActorGraph, trees: LinkModel, cut: int, end: int) -> InnerSplit:
-    """Precision@L of every candidate form on the ties formed in ``[cut, end)`` between
-    actors present before ``cut``, ranked over the evaluation's pool at ``cut``, the
-    trees of ``trees`` (fitted before ``cut``) giving the log-odds; and the same among
-    cross-world pairs and ties, as the bridging mode is evaluated."""
+def inner_precision(
+    graph: ActorGraph, trees: LinkModel, cut: int, end: int, seed: int = 0
+) -> InnerSplit:
+    """Every candidate form on the ties formed in ``[cut, end)`` between actors present
+    before ``cut``, the trees of ``trees`` (fitted before ``cut``) giving the log-odds:
+    precision@L over the evaluation's pool at ``cut`` and among its cross-world pairs,
+    and hits@10 of at most :data:`INNER_ACTORS` actors, ranked as the evaluation ranks
+    them (:mod:`~maillage.recommend.ranking`, the one place of both rankings)."""
     ctx = _context(graph, cut)
     present = ctx.degree > 0
     years, src, dst = graph.pair_year, graph.pair_src, graph.pair_dst
     test = (years >= cut) & (years < end) & present[src] & present[dst]
-    keys = np.sort(src[test] * graph.n + dst[test])
-    l_cross = int(cross_world(graph, src[test], dst[test]).sum())
+    tu, tv = src[test], dst[test]
     forms = candidate_forms(ctx)
-    l_size = len(keys)
-    if l_size == 0:
-        return InnerSplit(forms, [0.0] * len(forms), [0.0] * len(forms), 0, 0)
-    tops = [TopL(l_size) for _ in forms]
-    cross_tops = [TopL(max(l_cross, 1)) for _ in forms]
-    offset = 0
-    for u, v, st in pool_blocks(ctx, l_size):
-        k = np.minimum(u, v) * graph.n + np.maximum(u, v)
-        pos = np.minimum(np.searchsorted(keys, k), len(keys) - 1)
-        truth, order = keys[pos] == k, offset + np.arange(len(u))
-        offset += len(u)
-        cross = cross_world(graph, u, v)
+    if len(tu) == 0:
+        zero = [0.0] * len(forms)
+        return InnerSplit(forms, zero, zero, zero, zero, [np.zeros(0, bool)] * len(forms), 0, 0, 0)
+
+    def scores(u: IntArray, v: IntArray, st: FloatArray) -> dict[str, FloatArray]:
         x = pair_features(ctx, u, v, st)
         base = trees._trees(x)
-        classic = {name: classic_values(name, ctx, u, v, x) for name in CLASSICS}
-        for form, top, cross_top in zip(forms, tops, cross_tops, strict=True):
-            score = form.apply(base, classic[form.classic] if form.classic else None)
-            top.add(score, order, truth)
-            cross_top.add(score[cross], order[cross], truth[cross])
+        logged = {  # once per classic: every form of a classic has its eps
+            name: np.log(classic_values(name, ctx, u, v, x) + classic_eps(name, ctx))
+            for name in CLASSICS
+        }
+        return {
+            str(i): form.apply(base, None, logged[form.classic] if form.classic else None)
+            for i, form in enumerate(forms)
+        }
+
+    ranked = rank_pool(ctx, tu, tv, scores, lambda u, v, st, own: own)
+    actors = np.unique(np.r_[tu, tv])
+    if len(actors) > INNER_ACTORS:
+        pick = np.random.default_rng((seed, cut)).choice(len(actors), INNER_ACTORS, replace=False)
+        actors = actors[np.sort(pick)]
+    ranks = rank_actors(ctx, tu, tv, actors, scores)
+    keys = [str(i) for i in range(len(forms))]
     return InnerSplit(
         forms,
-        [top.precision(l_size) for top in tops],
-        [top.precision(l_cross) if l_cross else 0.0 for top in cross_tops],
-        l_size,
-        l_cross,
+        [ranked.precision(k) for k in keys],
+        [float(np.mean(ranks[k] <= 10)) for k in keys],
+        [float(np.mean(1.0 / ranks[k])) for k in keys],
+        [ranked.cross_precision(k) if ranked.l_cross else 0.0 for k in keys],
+        [ranked.cross_found(k) for k in keys],
+        ranked.l_size,
+        ranked.l_cross,
+        len(actors),
     )
 
 
-def _chosen(forms: list[Form], precision: list[float], l_size: int, least: int) -> Form:
-    """The form applied after the inner split (module docstring, step 6): the first best
-    one there, except that a blend's weight is halved when the half-weight blend also
-    holds the best classic's precision there (the inner trees learn from less history
-    than the final ones, so the weight that best corrects them overstates what the
-    final trees need)."""
-    if l_size < least:
-        return Form()
-    best = int(np.argmax(precision))  # the first of the best
-    chosen = forms[best]
+def _halved(forms: list[Form], chosen: Form, holds: list[bool]) -> Form:
+    """``chosen``, or its half-weight blend when that one ``holds`` too (the inner trees
+    learn from less history than the final ones, so the weight that best corrects them
+    overstates what the final trees need; module docstring, step 6)."""
     if chosen.classic is None or chosen.pure:
         return chosen
-    classics = max(p for f, p in zip(forms, precision, strict=True) if f.pure)
-    for form, p in zip(forms, precision, strict=True):
-        halved = form.classic == chosen.classic and not form.pure
-        if halved and form.weight == chosen.weight / 2 and p >= classics:
+    for form, ok in zip(forms, holds, strict=True):
+        same = form.classic == chosen.classic and not form.pure
+        if same and form.weight == chosen.weight / 2 and ok:
             return form
     return chosen
+
+
+def _chosen(split: InnerSplit, least: int) -> Form:
+    """The form ranking all pairs (module docstring, step 6): the first with the best
+    precision@L on the inner split, its weight halved as :func:`_halved` says."""
+    forms, precision = split.forms, split.all
+    if split.ties < least:
+        return Form()
+    best = max(range(len(forms)), key=lambda i: (precision[i], -i))
+    classic = max(p for f, p in zip(forms, precision, strict=True) if f.pure)
+    return _halved(forms, forms[best], [p >= classic for p in precision])
+
+
+def _actor_chosen(split: InnerSplit, least: int) -> Form:
+    """The form ranking one actor's candidates (module docstring, step 6): the first
+    with the best hits@10 of the inner split's actors, then the best reciprocal rank,
+    its weight halved as :func:`_halved` says."""
+    forms, hits, rr = split.forms, split.hits, split.rr
+    if split.actors < least:
+        return Form()
+    best = max(range(len(forms)), key=lambda i: (hits[i], rr[i], -i))
+    classic = max(h for f, h in zip(forms, hits, strict=True) if f.pure)
+    return _halved(forms, forms[best], [h >= classic for h in hits])
+
+
+def _bridging_chosen(split: InnerSplit, least: int) -> tuple[Form, dict[str, object]]:
+    """The bridging mode's form (module docstring, step 6): Adamic-Adar, the trees
+    breaking its ties, unless the form with the best cross-world precision@L on the
+    inner split (its weight halved as :func:`_halved` says) beats it there beyond
+    chance; and the test made. A bridging proposal is among a small share of the ties (a
+    few dozen found on a map of 20,000 actors), so the form found best among
+    :func:`candidate_forms` is mostly found best by chance: the form to apply replaces
+    Adamic-Adar when the cross-world test ties it finds and Adamic-Adar misses
+    outnumber the converse beyond McNemar's exact test (McNemar 1947) at 5 % shared
+    among the forms compared (Bonferroni)."""
+    forms, cross = split.forms, split.cross
+    reference = next(i for i, f in enumerate(forms) if f.pure and f.classic == "adamic_adar")
+    if split.cross_ties < least:
+        return forms[reference], {}
+    best = max(range(len(forms)), key=lambda i: (cross[i], -i))
+    applied = forms.index(_halved(forms, forms[best], [c >= cross[reference] for c in cross]))
+    found = split.cross_found
+    gained = int((found[applied] & ~found[reference]).sum())
+    lost = int((found[reference] & ~found[applied]).sum())
+    p = binomtest(gained, gained + lost, 0.5, alternative="greater").pvalue if gained else 1.0
+    test: dict[str, object] = {
+        "best": forms[best].name,
+        "tested": forms[applied].name,
+        "found_not_by_adamic_adar": gained,
+        "found_only_by_adamic_adar": lost,
+        "p_value": float(p),
+        "threshold": SIGNIFICANCE / len(forms),
+    }
+    return forms[applied] if p < SIGNIFICANCE / len(forms) else forms[reference], test
 
 
 def select_form(
@@ -442,24 +519,26 @@ def select_form(
     seed: int = 0,
     min_positives: int = 30,
     **kwargs: int | float,
-) -> tuple[Form, Form, dict[str, object]]:
-    """The forms with the best precision@L on the inner split ``[cut, ref)`` (the trees
-    when no classic beats them; module docstring, step 6), over all pairs and over the
-    cross-world pairs (for the bridging mode), and the table of every form's precision."""
+) -> tuple[Form, Form, Form, dict[str, object]]:
+    """The forms of the model, of its bridging mode and of its ranking of one actor's
+    candidates chosen on the inner split ``[cut, ref)`` (:func:`_chosen`,
+    :func:`_bridging_chosen`, :func:`_actor_chosen`; module docstring, step 6) and the
+    table of every form's figures there."""
     trees = fit_model(graph, cut, seed=seed, select=False, min_positives=min_positives, **kwargs)  # type: ignore[arg-type]
-    split = inner_precision(graph, trees, cut, ref)
+    split = inner_precision(graph, trees, cut, ref, seed)
+    names = [f.name for f in split.forms]
     table: dict[str, object] = {
         "inner_year": cut,
         "l": split.ties,
         "l_cross": split.cross_ties,
-        "precision_at_l": {f.name: p for f, p in zip(split.forms, split.all, strict=True)},
-        "cross_precision_at_l": {f.name: p for f, p in zip(split.forms, split.cross, strict=True)},
+        "actors": split.actors,
+        "precision_at_l": dict(zip(names, split.all, strict=True)),
+        "hits_at_10": dict(zip(names, split.hits, strict=True)),
+        "mrr": dict(zip(names, split.rr, strict=True)),
+        "cross_precision_at_l": dict(zip(names, split.cross, strict=True)),
     }
-    return (
-        _chosen(split.forms, split.all, split.ties, min_positives),
-        _chosen(split.forms, split.cross, split.cross_ties, min_positives),
-        table,
-    )
+    bridging, table["bridging_test"] = _bridging_chosen(split, min_positives)
+    return _chosen(split, min_positives), bridging, _actor_chosen(split, min_positives), table
 
 
 def _windows(

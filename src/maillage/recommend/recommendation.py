@@ -24,7 +24,8 @@ from maillage.analysis.graph import WORLDS, ActorGraph, FloatArray, IntArray
 from maillage.recommend.candidates import apart, candidates, complementary
 from maillage.recommend.explain import Reasons, TerritoryNames, explain_pair, matching_needs
 from maillage.recommend.features import PairContext, pair_context
-from maillage.recommend.model import LinkModel, cross_world, fit_model
+from maillage.recommend.model import LinkModel, fit_model
+from maillage.recommend.ranking import cross_world
 from maillage.recommend.store import ModelStore
 from maillage.recommend.structure import two_step
 
@@ -148,7 +149,7 @@ def recommend_for_actor(
     u = graph.vertex(actor_id)
     cand, structure = candidates(ctx, u)
     us = np.full(len(cand), u, dtype=np.int64)
-    rank, p = _probabilities(model, ctx, us, cand, structure, mode=mode)
+    rank, p = _probabilities(model, ctx, us, cand, structure, mode=mode, per_actor=True)
     score = mode_scores(ctx, rank, us, cand, mode, needs)
     order = _ranking(graph, score, cand)[:top]
     return [
@@ -172,10 +173,15 @@ def _probabilities(
     structure: FloatArray | None = None,
     *,
     mode: str = "likely",
+    per_actor: bool = False,
 ) -> tuple[FloatArray, FloatArray]:
     """The ranking score of ``mode`` (the bridging mode ranks by the form chosen on the
-    cross-world ties) squashed into (0, 1), and the calibrated probability."""
-    score, trees = model.scores(ctx, u, v, structure, bridging=mode == "bridging")
+    cross-world ties; ``per_actor``: the likely mode ranks one actor's candidates by the
+    form chosen for that) squashed into (0, 1), and the calibrated probability."""
+    bridging = mode == "bridging"
+    score, trees = model.scores(
+        ctx, u, v, structure, bridging=bridging, per_actor=per_actor and not bridging
+    )
     return 1.0 / (1.0 + np.exp(-np.clip(score, -60, 60))), 1.0 / (
         1.0 + np.exp(-np.clip(trees, -60, 60))
     )

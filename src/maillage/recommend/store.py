@@ -35,7 +35,7 @@ from maillage.recommend.boosting import BoostedTrees, Tree
 from maillage.recommend.features import FEATURES
 from maillage.recommend.model import Form, LinkModel, Stratum, fit_model
 
-FORMAT = 3  # bump when the archive layout changes
+FORMAT = 4  # bump when the archive layout changes
 SUFFIX = ".npz"
 _CODE = (affinity, boosting, features, model, sampling, structure)
 _TREE_PARAMS = ("n_trees", "depth", "learning_rate", "bins", "min_leaf", "l2", "subsample", "seed")
@@ -139,6 +139,7 @@ def save_model(fitted: LinkModel, path: Path) -> None:
         "info": np.array(json.dumps(fitted.info, sort_keys=True)),
         "form": np.array(json.dumps(asdict(fitted.form), sort_keys=True)),
         "bridging_form": np.array(json.dumps(asdict(fitted.bridging_form), sort_keys=True)),
+        "actor_form": np.array(json.dumps(asdict(fitted.actor_form), sort_keys=True)),
         **_stratum_arrays("near", fitted.near),
         **_stratum_arrays("far", fitted.far),
     }
@@ -167,6 +168,7 @@ def load_model(path: Path) -> LinkModel:
                     info=json.loads(str(z["info"])),
                     form=Form(**json.loads(str(z["form"]))),
                     bridging_form=Form(**json.loads(str(z["bridging_form"]))),
+                    actor_form=Form(**json.loads(str(z["actor_form"]))),
                 )
                 if same
                 else None
