@@ -76,6 +76,7 @@ class Account:
     last_login_at: dt.datetime | None
     deleted_at: dt.datetime | None
     sessions_valid_after: dt.datetime | None
+    blocked_at: dt.datetime | None = None  # blocked by a moderator (services.moderation)
 
     @property
     def display_name(self) -> str:
@@ -103,7 +104,7 @@ def account_from_row(row: Any) -> Account:
     m = row._mapping
     dates = {k: aware(m[k]) for k in (
         "created_at", "email_verified_at", "disabled_at", "locked_until", "last_login_at",
-        "deleted_at", "sessions_valid_after",
+        "deleted_at", "sessions_valid_after", "blocked_at",
     )}  # fmt: skip
     return Account(id=m["id"], email=m["email"], name=m["name"], role=m["role"], **dates)  # type: ignore[arg-type]
 
