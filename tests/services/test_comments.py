@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from builders import file_needs, make_actor, make_link
 
+from builders import file_needs, make_actor, make_link
 from maillage.model.errors import Conflict, InvalidInput, NotFound
 from maillage.services import accounts, actors, comments, links, moderation, notifications
 from maillage.services.comments import CommentRefused
