@@ -70,6 +70,8 @@ def test_a_thread_with_replies_stances_follows_and_e_mails(
     followed = post(eve, f"/debate/actor/{actor_id}/follow", action="follow")
     assert followed.headers["location"] == f"/actors/{actor_id}#debate"
     assert "Suivi : arrêter" in thread(eve, actor_id)
+    exported = eve.get("/account/export").json()["follows"]  # her data: what she follows
+    assert [(f["entity"], f["entity_ref"]) for f in exported] == [("actor", str(actor_id))]
     first = comment_on(camille, actor_id, "Ouvert le samedi, voir https://example.org/horaires.",
                        stance="for")  # fmt: skip
     reply = comment_on(dom, actor_id, "Plus depuis 2024.", stance="against",
@@ -147,6 +149,7 @@ def test_report_hide_with_a_trace_and_block(db: sa.Engine) -> None:
     spam = comment_on(camille, actor_id, "Achetez nos formations miracle !")
     assert post(dom, f"/comments/{spam}/report", reason="spam").status_code == 303
     assert "Vous avez signalé ce commentaire." in thread(dom, actor_id)
+    assert [r["reason"] for r in dom.get("/account/export").json()["comment_reports"]] == ["spam"]
     again = post(dom, f"/comments/{spam}/report", reason="offensive")
     assert again.status_code == 409 and "déjà signalé" in again.text
     # Only moderators see the queue.
