@@ -266,7 +266,10 @@ def test_api_tokens_scopes_and_contribution_rate_limit(db: sa.Engine) -> None:
 
 # --- the role × route matrix ------------------------------------------------------------
 
-PATH_VALUES = {"actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement"}
+PATH_VALUES = {
+    "actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement",
+    "entity": "actor", "ref": "1", "comment_id": "1", "user_id": "1",  # the debate
+}  # fmt: skip
 FRAMEWORK = {"openapi", "static"}  # FastAPI's schema and the static files: public reads
 
 
@@ -305,7 +308,10 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
         if role != permissions.VISITOR:
             signed_in(db, client, role)
     routes = every_route(clients["visitor"].app)
-    assert {name for _, _, name, _ in routes} >= {"home", "actor", "account", "signup_post"}
+    assert {name for _, _, name, _ in routes} >= {
+        "home", "actor", "account", "signup_post", "comment_add", "comment_report",
+        "comment_hide", "comment_reports", "account_block", "api_comment_add", "unsubscribe",
+    }  # fmt: skip
     tokens_ = {role: csrf(client) for role, client in clients.items()}
     wrong = []
     for method, path, _name, permission in routes:

@@ -114,6 +114,10 @@ def checked_scope(value: str) -> str:
     return value
 
 
+# What a blocked account may still do: read, report an error, manage (and delete) itself.
+BLOCKED_KEEPS = frozenset({"read", "report", "account"})
+
+
 @dataclass(frozen=True, slots=True)
 class Identity:
     """Who is asking: a visitor (no ``account_id``), a signed-in person, or a script
@@ -125,6 +129,7 @@ class Identity:
     role: str = VISITOR
     scope: str | None = None
     token_id: int | None = None
+    blocked: bool = False  # blocked by a moderator: keeps only :data:`BLOCKED_KEEPS`
 
     @property
     def signed_in(self) -> bool:
@@ -132,6 +137,8 @@ class Identity:
 
     def can(self, code: str) -> bool:
         """Whether this identity holds permission ``code``."""
+        if self.blocked and code not in BLOCKED_KEEPS:
+            return False
         return allowed(self.role, code, scope=self.scope, token=self.token_id is not None)
 
     @property

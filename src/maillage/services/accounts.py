@@ -30,7 +30,16 @@ from maillage.model.errors import Conflict, InvalidInput, MaillageError, NotFoun
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
 from maillage.storage.engine import transaction
-from maillage.storage.tables import api_token, change, comment, email_token, proposal
+from maillage.storage.tables import (
+    api_token,
+    change,
+    comment,
+    comment_report,
+    email_token,
+    follow,
+    notification_setting,
+    proposal,
+)
 from maillage.storage.tables import user as user_account
 
 HASHER = PasswordHasher()  # argon2id, the library's current recommended parameters
@@ -76,6 +85,7 @@ class Account:
     last_login_at: dt.datetime | None
     deleted_at: dt.datetime | None
     sessions_valid_after: dt.datetime | None
+    blocked_at: dt.datetime | None = None  # blocked by a moderator (services.moderation)
 
     @property
     def display_name(self) -> str:
@@ -103,7 +113,7 @@ def account_from_row(row: Any) -> Account:
     m = row._mapping
     dates = {k: aware(m[k]) for k in (
         "created_at", "email_verified_at", "disabled_at", "locked_until", "last_login_at",
-        "deleted_at", "sessions_valid_after",
+        "deleted_at", "sessions_valid_after", "blocked_at",
     )}  # fmt: skip
     return Account(id=m["id"], email=m["email"], name=m["name"], role=m["role"], **dates)  # type: ignore[arg-type]
 
@@ -562,12 +572,16 @@ def export_data(*, db: sa.Engine, user_id: int) -> dict[str, Any]:
         )  # fmt: skip
         comments = conn.execute(sa.select(comment).where(comment.c.user_id == user_id))
         proposals = conn.execute(sa.select(proposal).where(proposal.c.user_id == user_id))
+        reports = conn.execute(sa.select(comment_report).where(comment_report.c.user_id == user_id))
+        follows = conn.execute(sa.select(follow).where(follow.c.user_id == user_id))
         data = {
             "account": {**asdict(account), "status": account.status},
             "api_tokens": [dict(r._mapping) for r in tokens],
             "changes": [dict(r._mapping) for r in changes],
             "comments": [dict(r._mapping) for r in comments],
             "proposals": [dict(r._mapping) for r in proposals],
+            "comment_reports": [dict(r._mapping) for r in reports],
+            "follows": [dict(r._mapping) for r in follows],
         }
     exported: dict[str, Any] = _jsonable(data)
     return exported
@@ -598,6 +612,10 @@ def delete_account(
             _check_password(row, password, hasher)
         conn.execute(sa.delete(api_token).where(api_token.c.user_id == user_id))
         conn.execute(sa.delete(email_token).where(email_token.c.user_id == user_id))
+        conn.execute(sa.delete(follow).where(follow.c.user_id == user_id))
+        conn.execute(
+            sa.delete(notification_setting).where(notification_setting.c.user_id == user_id)
+        )
         values = {
             "email": f"deleted-{user_id}@invalid", "name": None, "password_hash": None,
             "deleted_at": now, "email_verified_at": None, "last_login_at": None,

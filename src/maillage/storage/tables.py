@@ -415,6 +415,10 @@ user = sa.Table(
     sa.Column("locked_until", Timestamp),
     sa.Column("last_login_at", Timestamp),
     sa.Column("sessions_valid_after", Timestamp),  # sessions opened before: signed out
+    # Blocking by a moderator (migration 0008): no more comments nor contributions.
+    sa.Column("blocked_at", Timestamp),
+    sa.Column("blocked_by", sa.Integer),
+    sa.Column("blocked_reason", sa.Text),
 )
 
 api_token = sa.Table(
@@ -457,7 +461,53 @@ comment = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
     *_bookkeeping(),
+    # Debate (migration 0008): see maillage.services.comments.
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("comment.id"), index=True),
+    sa.Column("stance", sa.String(20)),  # for | against | question
+    sa.Column("edited_at", Timestamp),
+    sa.Column("hidden_at", Timestamp),
+    sa.Column("hidden_by", sa.Integer, sa.ForeignKey("user_account.id")),
+    sa.Column("hidden_reason", sa.Text),
     sa.Index("ix_comment_subject", "entity", "entity_ref"),
+)
+
+# Reports of a comment by signed-in people (one per person per comment).
+comment_report = sa.Table(
+    "comment_report",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("comment_id", sa.Integer, sa.ForeignKey("comment.id"), nullable=False, index=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id"), nullable=False),
+    sa.Column("reason", sa.String(20), nullable=False),  # spam | offensive | off_topic | ...
+    sa.Column("details", sa.Text),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("resolved_at", Timestamp),
+    sa.Column("resolved_by", sa.Integer, sa.ForeignKey("user_account.id")),
+    sa.Column("resolution", sa.String(20)),  # hidden | dismissed
+    sa.UniqueConstraint("comment_id", "user_id", name="uq_comment_report_comment_id_user_id"),
+)
+
+# Who follows what (an actor, a territory...): told by e-mail of new comments.
+follow = sa.Table(
+    "follow",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id"), nullable=False),
+    sa.Column("entity", sa.String(20), nullable=False),
+    sa.Column("entity_ref", sa.String(40), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("user_id", "entity", "entity_ref", name="uq_follow_user_id"),
+    sa.Index("ix_follow_subject", "entity", "entity_ref"),
+)
+
+# Each account's e-mail notifications: on or off, and the key of its unsubscribe link.
+notification_setting = sa.Table(
+    "notification_setting",
+    metadata,
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id"), primary_key=True),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("unsubscribe_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("updated_at", Timestamp, nullable=False),
 )
 
 proposal = sa.Table(

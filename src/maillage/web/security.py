@@ -143,6 +143,7 @@ def _identity(
     return Identity(
         account_id=account.id, name=account.display_name, email=account.email,
         role=account.role, scope=scope, token_id=token_id,
+        blocked=account.blocked_at is not None,
     )  # fmt: skip
 
 
@@ -242,6 +243,14 @@ class Require:
         if not identity.signed_in:
             raise SignInRequired()
         line = permissions.permission(self.permission)
+        if identity.blocked and permissions.allowed(identity.role, self.permission):
+            raise Refused(
+                403, "AccountBlocked",
+                "Votre compte est bloqué par la modération : vous ne pouvez plus commenter "
+                "ni contribuer.",
+                "Your account is blocked by the moderators: you can no longer comment or "
+                "contribute.",
+            )  # fmt: skip
         raise Refused(
             403,
             "PermissionDenied",

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from maillage.model import permissions, taxonomy
 from maillage.model.errors import MaillageError, NotFound
-from maillage.services import accounts, mail
+from maillage.services import accounts, mail, notifications
 from maillage.settings import Settings
 from maillage.web.errors import status_of
 from maillage.web.i18n import N_, Gettext
@@ -298,7 +298,8 @@ def _account_page(
 ) -> Response:  # fmt: skip
     account = accounts.get_account(db=db, user_id=identity.account_id)
     role = taxonomy.label("user_roles", account.role, request_lang(request))
-    context = {"account": account, "role_label": role, "error": error, "done": done}
+    context = {"account": account, "role_label": role, "error": error, "done": done,
+               "notifications_on": notifications.enabled(db=db, user_id=account.id)}  # fmt: skip
     return _render(request, "account.html", context, status)
 
 
