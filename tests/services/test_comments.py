@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from builders import file_needs, make_actor, make_link
 from maillage.model.errors import Conflict, InvalidInput, NotFound
-from maillage.services import accounts, actors, comments, links, moderation, notifications
+from maillage.services import accounts, actors, comments, links, moderation, notifications, portal
 from maillage.services.comments import CommentRefused
 from maillage.storage.tables import change
 
@@ -201,3 +201,18 @@ def test_who_is_told_of_a_comment(db: sa.Engine) -> None:
     notifications.set_following(db=db, user_id=eve, entity="actor", ref=ref, on=False)
     assert not notifications.is_following(db=db, user_id=eve, entity="actor", ref=ref)
     assert [a for a, _ in history(db, "follow")] == ["create", "create", "create", "delete"]
+
+
+def test_the_debate_leaves_the_map_s_cached_answers_in_place(db: sa.Engine) -> None:
+    """Comments, follows and accounts are audited but change nothing the map shows: the
+    data version the portal caches its pages and analysis under stays; a write to the
+    map moves it."""
+    actor_id, other, _ = two_actors(db)
+    camille = person(db, "Camille")
+    before = portal.data_version(db=db)
+    comments.add_comment(db=db, user_id=camille, entity="actor", ref=str(actor_id),
+                         body="Ils accueillent aussi le samedi.", stance="question")  # fmt: skip
+    notifications.set_following(db=db, user_id=camille, entity="actor", ref=str(actor_id), on=True)
+    assert history(db, "comment") and portal.data_version(db=db) == before
+    actors.update_actor(db=db, actor_id=other, changes={"name": "Régie de quartier Lille"})
+    assert portal.data_version(db=db) > before

@@ -250,13 +250,23 @@ def _commune_names(conn: sa.Connection, codes: set[str]) -> dict[str, str]:
     return {code[4:]: name for code, name in conn.execute(query)}
 
 
+PEOPLE_ENTITIES = (
+    "user_account", "api_token", "email_token", "comment", "comment_report", "follow",
+    "notification_setting", "proposal", "proposal_vote",
+)  # fmt: skip
+"""Audited entities that never change what the map, its pages and its analysis show:
+accounts, the debate, pending proposals (an accepted one writes actors and links)."""
+
+
 def data_version(*, db: sa.Engine) -> int:
-    """The id of the latest change in the audit log: it moves with every write, so
-    answers cached under it stay right (every write is audited, DESIGN.md section 4)."""
+    """The id of the latest change to the map in the audit log: it moves with every write
+    to the map, so answers cached under it stay right (every write is audited, DESIGN.md
+    section 4); a comment, a vote or a sign-in leaves it (:data:`PEOPLE_ENTITIES`)."""
+    query = sa.select(sa.func.coalesce(sa.func.max(change.c.id), 0)).where(
+        change.c.entity.not_in(PEOPLE_ENTITIES)
+    )
     with db.connect() as conn:
-        return int(
-            conn.execute(sa.select(sa.func.coalesce(sa.func.max(change.c.id), 0))).scalar_one()
-        )
+        return int(conn.execute(query).scalar_one())
 
 
 def read_filters(*, db: sa.Engine, raw: dict[str, Any]) -> Filters:
