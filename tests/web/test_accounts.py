@@ -266,7 +266,9 @@ def test_api_tokens_scopes_and_contribution_rate_limit(db: sa.Engine) -> None:
 
 # --- the role × route matrix ------------------------------------------------------------
 
-PATH_VALUES = {"actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement"}
+PATH_VALUES = {
+    "actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement", "proposal_id": "1",
+}  # fmt: skip
 FRAMEWORK = {"openapi", "static"}  # FastAPI's schema and the static files: public reads
 
 

@@ -151,7 +151,9 @@ def _evidence(url: str | None, document: Document | None) -> str | None:
             "give evidence: a web address or a document",
         )  # fmt: skip
     if cleaned is not None and len(cleaned) > 1000:
-        raise InvalidInput("evidence_url", url, "au plus 1000 caractères", "at most 1000 characters")
+        raise InvalidInput(
+            "evidence_url", url, "au plus 1000 caractères", "at most 1000 characters"
+        )
     return cleaned
 
 
@@ -177,9 +179,7 @@ def _checked_values(
 
 def _changes(values: Mapping[str, Any], current: Snapshot) -> dict[str, Any]:
     """The proposed values that differ from the record's."""
-    return {
-        k: _jsonable(v) for k, v in values.items() if _jsonable(v) != _jsonable(current.get(k))
-    }
+    return {k: _jsonable(v) for k, v in values.items() if _jsonable(v) != _jsonable(current.get(k))}
 
 
 # --- proposing ----------------------------------------------------------------------
@@ -228,16 +228,14 @@ def propose(
             }
         elif given or action == "update":
             assert current is not None
-            _known_fields(entity, given)
-            changes = _changes(given, current)
+            changes = _changes(_checked_values(conn, "update", entity, entity_id, given), current)
             if not changes:
                 raise InvalidInput(
                     "values", None, "aucune valeur ne diffère de la fiche actuelle",
                     "no value differs from the current record",
                 )  # fmt: skip
-            cleaned = _checked_values(conn, "update", entity, entity_id, changes)
-            payload["values"] = {k: _jsonable(v) for k, v in cleaned.items()}
-            payload["base"] = {k: _jsonable(current.get(k)) for k in cleaned}
+            payload["values"] = changes
+            payload["base"] = {k: _jsonable(current.get(k)) for k in changes}
         row = {
             "entity": entity, "entity_ref": str(entity_id) if entity_id is not None else None,
             "action": action, "payload": payload, "user_id": user_id, "status": "pending",
@@ -250,9 +248,13 @@ def propose(
             name, media_type = stored_document
             conn.execute(
                 sa.insert(proposal_document).values(
-                    proposal_id=created["id"], filename=name, media_type=media_type,
-                    size=len(document.content), content=document.content,
-                    sha256=hashlib.sha256(document.content).hexdigest(), created_at=utcnow(),
+                    proposal_id=created["id"],
+                    filename=name,
+                    media_type=media_type,
+                    size=len(document.content),
+                    content=document.content,
+                    sha256=hashlib.sha256(document.content).hexdigest(),
+                    created_at=utcnow(),
                 )  # fmt: skip
             )
     return created
@@ -416,9 +418,7 @@ def _write(
     """Write the accepted values through the services; returns the record's id."""
     entity, action = row["entity"], row["action"]
     if action == "create":
-        create = (
-            actor_service.create_actor_in if entity == "actor" else link_service.create_link_in
-        )
+        create = actor_service.create_actor_in if entity == "actor" else link_service.create_link_in
         return int(create(conn, values=values, ctx=ctx)["id"])
     entity_id = int(row["entity_ref"])
     if entity == "actor":
@@ -455,10 +455,12 @@ def accept(
         if values is not None:
             _known_fields(row["entity"], values)
             if row["action"] == "create":
-                chosen = dict(values)
+                chosen = {k: v for k, v in values.items() if v not in (None, [], "")}
             else:
-                current = _repository(row["entity"]).get(conn, int(row["entity_ref"]))
-                chosen = _changes(values, current)
+                entity_id = int(row["entity_ref"])
+                current = _repository(row["entity"]).get(conn, entity_id)
+                checked = _checked_values(conn, "update", row["entity"], entity_id, values)
+                chosen = _changes(checked, current)
             payload["amended"] = {k: _jsonable(v) for k, v in chosen.items()}
             expected = seen_version if seen_version is not None else expected
         if row["action"] == "create" and not chosen:

@@ -74,9 +74,7 @@ def _record_vote(conn: sa.Connection, proposal_id: int, user_id: int, value: int
                      before=before, after=state, ctx=ctx)  # fmt: skip
 
 
-def vote(
-    *, db: sa.Engine, proposal_id: int, user_id: int, choice: str, threshold: int
-) -> Tally:
+def vote(*, db: sa.Engine, proposal_id: int, user_id: int, choice: str, threshold: int) -> Tally:
     """Vote ``choice`` (``for`` or ``against``) on a pending proposal; returns the
     tally, after the decision the votes reached. Raises InvalidInput, NotFound,
     Conflict (votes closed, a decided proposal, a report, one's own proposal)."""
@@ -96,7 +94,8 @@ def vote(
             )
         if row["user_id"] == user_id:
             raise Conflict(
-                "on ne vote pas pour sa propre proposition", "one does not vote on one's own proposal"
+                "on ne vote pas pour sa propre proposition",
+                "one does not vote on one's own proposal",
             )
         _record_vote(conn, proposal_id, user_id, CHOICES[choice])
         votes_for, votes_against = _count(conn, proposal_id)

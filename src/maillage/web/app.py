@@ -31,7 +31,7 @@ from maillage.web.deployment import route_path
 from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
-from maillage.web.routes import accounts, api, brokers, health, pages, widgets
+from maillage.web.routes import accounts, api, brokers, contributions, health, pages, widgets
 from maillage.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,8 @@ def create_app(
         app.include_router(router, dependencies=[security.require("read")])
     app.include_router(accounts.router)
     app.include_router(accounts.api_router)
+    app.include_router(contributions.router)  # proposals, moderation (issue 20 item 2)
+    app.include_router(contributions.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")

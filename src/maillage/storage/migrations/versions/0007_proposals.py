@@ -68,9 +68,7 @@ def upgrade() -> None:
             ["user_id"], ["user_account.id"], name=op.f("fk_proposal_vote_user_id_user_account")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_vote")),
-        sa.UniqueConstraint(
-            "proposal_id", "user_id", name=op.f("uq_proposal_vote_proposal_id")
-        ),
+        sa.UniqueConstraint("proposal_id", "user_id", name=op.f("uq_proposal_vote_proposal_id")),
     )
 
 
