@@ -58,7 +58,8 @@ def test_accepted_link_is_written_by_the_proposer_and_undone_by_its_batch(
         decided["status"] == "accepted" and decided["decided_by"] == f"user:{people['moderator']}"
     )
     link_id = decided["result_id"]
-    assert links.get_link(db=db, link_id=link_id)["purpose"] == "Ateliers partagés"
+    written = links.get_link(db=db, link_id=link_id)
+    assert (written["purpose"], written["evidence_url"]) == ("Ateliers partagés", EVIDENCE)
     trail = history.entity_history(db=db, entity="link", entity_id=link_id)
     assert [(t["action"], t["author"], t["source"]) for t in trail] == [
         ("create", "Contributor", f"proposal:{proposal_id}")

@@ -218,6 +218,8 @@ def propose(
     url = _evidence(evidence_url, document)
     stored_document = checked_document(document, max_document_bytes) if document else None
     given = dict(values or {})
+    if action == "create" and entity == "link" and url and not given.get("evidence_url"):
+        given["evidence_url"] = url  # the new link keeps the evidence it was proposed with
     with transaction(db) as conn:
         current = _repository(entity).get(conn, entity_id) if entity_id is not None else None
         payload: dict[str, Any] = {"values": {}, "base": {}}

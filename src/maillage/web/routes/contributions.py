@@ -67,7 +67,7 @@ FORM_FIELDS = {
     "actor": ("name", "acronym", "world", "category", "description", "address", "postcode",
               "commune_code", "website", "email", "phone", "siret", "rna"),
     "link": ("source_id", "target_id", "kind", "form", "start_date", "end_date", "amount",
-             "purpose", "evidence", "evidence_url"),
+             "purpose"),  # the link's evidence: the proposal's (services.proposals)
 }  # fmt: skip
 CHOICES = {"world": "worlds", "category": "categories", "kind": "link_kinds",
            "form": "partnership_forms", "subtype": "mecenat_subtypes", "status": "link_statuses"}  # fmt: skip
