@@ -95,6 +95,7 @@ def test_a_bad_proposal_is_refused_naming_the_field(
     db: sa.Engine, pair: tuple[int, int], people: dict[str, int], kwargs: dict, field: str
 ) -> None:
     values = {"source_id": pair[0], "target_id": pair[1], "kind": "partnership"}
+    kwargs = dict(kwargs)  # shared by the parameters of both engines
     extra = dict(kwargs.pop("values", {}))
     if extra.get("target_id") == "same":
         extra["target_id"] = pair[0]
