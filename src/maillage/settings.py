@@ -89,3 +89,6 @@ class Settings:
     unverified_account_days: int = 30  # an account never verified is then deleted
     token_retention_days: int = 90  # expired or revoked API tokens, used links, then erased
     log_retention_days: int = 365  # server access logs (addresses), kept by the operator
+    # Contributions (maillage.services.proposals, maillage.services.votes)
+    vote_threshold: int = 0  # votes for (or against) that decide a proposal; 0: moderators only
+    evidence_max_bytes: int = 5 * 1024 * 1024  # a document given as evidence

@@ -54,7 +54,7 @@ class Inbox:
         return f"{parts.path}?{parts.query}"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -63,7 +63,7 @@ def _free_port() -> int:
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     """A real SMTP server on loopback, in a thread."""
-    inbox, port = Inbox(), _free_port()
+    inbox, port = Inbox(), free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield inbox, port
@@ -267,7 +267,7 @@ def test_api_tokens_scopes_and_contribution_rate_limit(db: sa.Engine) -> None:
 # --- the role × route matrix ------------------------------------------------------------
 
 PATH_VALUES = {
-    "actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement",
+    "actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement", "proposal_id": "1",
     "entity": "actor", "ref": "1", "comment_id": "1", "user_id": "1",  # the debate
 }  # fmt: skip
 FRAMEWORK = {"openapi", "static"}  # FastAPI's schema and the static files: public reads

@@ -73,15 +73,26 @@ def _check_identities(
                 raise DuplicateIdentity(scheme, held[0], f"{held[1]} « {held[2]} »")
 
 
+def checked_new_actor(conn: sa.Connection, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The cleaned values of a new actor, every rule of a write checked (fields,
+    geography, identities held by another actor). Raises InvalidInput, DuplicateIdentity."""
+    cleaned = clean_actor(values)
+    _check_geography(conn, [cleaned])
+    _check_identities(conn, [cleaned])
+    return cleaned
+
+
+def create_actor_in(conn: sa.Connection, *, values: Mapping[str, Any], ctx: Context) -> Snapshot:
+    """:func:`create_actor` inside the caller's transaction ``conn``."""
+    return actors.create(conn, checked_new_actor(conn, values), ctx=ctx)
+
+
 def create_actor(
     *, db: sa.Engine, values: Mapping[str, Any], user: str = "cli", source: str | None = None
 ) -> Snapshot:
     """Validate and create one actor; returns it. Raises InvalidInput."""
-    cleaned = clean_actor(values)
     with transaction(db) as conn:
-        _check_geography(conn, [cleaned])
-        _check_identities(conn, [cleaned])
-        return actors.create(conn, cleaned, ctx=Context(user=user, source=source))
+        return create_actor_in(conn, values=values, ctx=Context(user=user, source=source))
 
 
 def create_actors(
@@ -129,6 +140,42 @@ def get_actor(*, db: sa.Engine, actor_id: int) -> Snapshot:
         return actors.get(conn, actor_id)
 
 
+def checked_actor_changes(
+    conn: sa.Connection, actor_id: int, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The cleaned ``changes`` of live actor ``actor_id``, every rule of a write
+    checked. Raises NotFound, InvalidInput, DuplicateIdentity."""
+    cleaned = clean_actor(changes, partial=True)
+    current = actors.get(conn, actor_id)
+    merged = {**current, **cleaned}
+    for key in ("latitude", "longitude"):
+        if key in cleaned and cleaned[key] is None:
+            merged["latitude"] = merged["longitude"] = None
+    if (merged.get("latitude") is None) != (merged.get("longitude") is None):
+        raise InvalidInput(
+            "latitude",
+            merged.get("latitude"),
+            "latitude et longitude vont ensemble",
+            "latitude and longitude go together",
+        )
+    _check_geography(conn, [cleaned])
+    _check_identities(conn, [cleaned], own=actor_id)
+    return cleaned
+
+
+def update_actor_in(
+    conn: sa.Connection,
+    *,
+    actor_id: int,
+    changes: Mapping[str, Any],
+    ctx: Context,
+    expected_version: int | None = None,
+) -> Snapshot:
+    """:func:`update_actor` inside the caller's transaction ``conn``."""
+    cleaned = checked_actor_changes(conn, actor_id, changes)
+    return actors.update(conn, actor_id, cleaned, ctx=ctx, expected_version=expected_version)
+
+
 def update_actor(
     *,
     db: sa.Engine,
@@ -138,25 +185,11 @@ def update_actor(
     user: str = "cli",
 ) -> Snapshot:
     """Update fields of an actor; Conflict if ``expected_version`` is stale."""
-    cleaned = clean_actor(changes, partial=True)
     with transaction(db) as conn:
-        current = actors.get(conn, actor_id)
-        merged = {**current, **cleaned}
-        for key in ("latitude", "longitude"):
-            if key in cleaned and cleaned[key] is None:
-                merged["latitude"] = merged["longitude"] = None
-        if (merged.get("latitude") is None) != (merged.get("longitude") is None):
-            raise InvalidInput(
-                "latitude",
-                merged.get("latitude"),
-                "latitude et longitude vont ensemble",
-                "latitude and longitude go together",
-            )
-        _check_geography(conn, [cleaned])
-        _check_identities(conn, [cleaned], own=actor_id)
-        return actors.update(
-            conn, actor_id, cleaned, ctx=Context(user=user), expected_version=expected_version
-        )
+        return update_actor_in(
+            conn, actor_id=actor_id, changes=changes, ctx=Context(user=user),
+            expected_version=expected_version,
+        )  # fmt: skip
 
 
 def delete_actor(

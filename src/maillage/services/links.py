@@ -50,22 +50,66 @@ def _default_direction(values: dict[str, Any]) -> None:
         )
 
 
+def checked_new_link(conn: sa.Connection, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The cleaned values of a new link, every rule of a write checked (fields, live
+    ends, known territory). Raises InvalidInput."""
+    cleaned = clean_link(values)
+    cleaned.setdefault("status", "active")
+    _default_direction(cleaned)
+    _check_ends(conn, cleaned)
+    _check_territory(conn, cleaned)
+    return cleaned
+
+
+def create_link_in(conn: sa.Connection, *, values: Mapping[str, Any], ctx: Context) -> Snapshot:
+    """:func:`create_link` inside the caller's transaction ``conn``."""
+    return links.create(conn, checked_new_link(conn, values), ctx=ctx)
+
+
 def create_link(
     *, db: sa.Engine, values: Mapping[str, Any], user: str = "cli", source: str | None = None
 ) -> Snapshot:
     """Validate and create a link between two live actors."""
-    cleaned = clean_link(values)
-    cleaned.setdefault("status", "active")
-    _default_direction(cleaned)
     with transaction(db) as conn:
-        _check_ends(conn, cleaned)
-        _check_territory(conn, cleaned)
-        return links.create(conn, cleaned, ctx=Context(user=user, source=source))
+        return create_link_in(conn, values=values, ctx=Context(user=user, source=source))
 
 
 def get_link(*, db: sa.Engine, link_id: int) -> Snapshot:
     with db.connect() as conn:
         return links.get(conn, link_id)
+
+
+def checked_link_changes(
+    conn: sa.Connection, link_id: int, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The cleaned ``changes`` of live link ``link_id``, every rule of a write checked.
+    Raises NotFound, InvalidInput."""
+    cleaned = clean_link(changes, partial=True)
+    current = links.get(conn, link_id)
+    ends = {k: cleaned.get(k, current[k]) for k in ("source_id", "target_id")}
+    if ends["source_id"] == ends["target_id"]:
+        raise InvalidInput(
+            "target_id",
+            ends["target_id"],
+            "un lien relie deux acteurs distincts",
+            "a link joins two different actors",
+        )
+    _check_ends(conn, cleaned)
+    _check_territory(conn, cleaned)
+    return cleaned
+
+
+def update_link_in(
+    conn: sa.Connection,
+    *,
+    link_id: int,
+    changes: Mapping[str, Any],
+    ctx: Context,
+    expected_version: int | None = None,
+) -> Snapshot:
+    """:func:`update_link` inside the caller's transaction ``conn``."""
+    cleaned = checked_link_changes(conn, link_id, changes)
+    return links.update(conn, link_id, cleaned, ctx=ctx, expected_version=expected_version)
 
 
 def update_link(
@@ -76,22 +120,11 @@ def update_link(
     expected_version: int | None = None,
     user: str = "cli",
 ) -> Snapshot:
-    cleaned = clean_link(changes, partial=True)
     with transaction(db) as conn:
-        current = links.get(conn, link_id)
-        ends = {k: cleaned.get(k, current[k]) for k in ("source_id", "target_id")}
-        if ends["source_id"] == ends["target_id"]:
-            raise InvalidInput(
-                "target_id",
-                ends["target_id"],
-                "un lien relie deux acteurs distincts",
-                "a link joins two different actors",
-            )
-        _check_ends(conn, cleaned)
-        _check_territory(conn, cleaned)
-        return links.update(
-            conn, link_id, cleaned, ctx=Context(user=user), expected_version=expected_version
-        )
+        return update_link_in(
+            conn, link_id=link_id, changes=changes, ctx=Context(user=user),
+            expected_version=expected_version,
+        )  # fmt: skip
 
 
 def delete_link(

@@ -101,6 +101,12 @@ def _text(field: str, value: Any, limit: int) -> str:
     return text
 
 
+def clean_text(field: str, value: Any, limit: int) -> str:
+    """Free text of ``field`` (a message, a reason): invisible marks removed, stripped,
+    at most ``limit`` characters, no NUL. Raises InvalidInput."""
+    return _text(field, value, limit)
+
+
 def _term(taxonomy_name: str, field: str, value: Any) -> str:
     known = taxonomy.codes(taxonomy_name)
     if value.__class__ is str and value in known:  # already a clean code

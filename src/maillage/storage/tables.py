@@ -516,15 +516,49 @@ proposal = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("entity", sa.String(20), nullable=False),
     sa.Column("entity_ref", sa.String(40)),
-    sa.Column("action", sa.String(20), nullable=False),  # create | update | delete
-    sa.Column("payload", sa.JSON, nullable=False, default=dict),
+    sa.Column("action", sa.String(20), nullable=False),  # create | update | report
+    sa.Column("payload", sa.JSON, nullable=False, default=dict),  # {"values": {...}}
     sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id")),
     sa.Column("author_name", sa.String(200)),
     sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
     sa.Column("moderator_id", sa.Integer, sa.ForeignKey("user_account.id")),
     sa.Column("decided_at", Timestamp),
     sa.Column("reason", sa.Text),
+    # Migration 0007: what the proposer says, the evidence, the version of the record
+    # proposed against (conflict detection), who decided and the batch of the write.
+    sa.Column("message", sa.Text),
+    sa.Column("evidence_url", sa.String(1000)),
+    sa.Column("base_version", sa.Integer),
+    sa.Column("decided_by", sa.String(200)),  # user:N | votes
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batch.id")),
+    sa.Column("result_id", sa.Integer),  # the record created or changed
     *_bookkeeping(),
+    sa.Index("ix_proposal_status", "status"),
+    sa.Index("ix_proposal_user_id", "user_id"),
+)
+
+proposal_document = sa.Table(
+    "proposal_document",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposal.id"), nullable=False, unique=True),
+    sa.Column("filename", sa.String(200), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),  # sniffed, never the client's
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+proposal_vote = sa.Table(
+    "proposal_vote",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposal.id"), nullable=False),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("user_account.id"), nullable=False),
+    sa.Column("value", sa.SmallInteger, nullable=False),  # 1 for, -1 against
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.UniqueConstraint("proposal_id", "user_id"),  # one vote per account
 )
 
 # --- audit and imports --------------------------------------------------------

@@ -31,7 +31,17 @@ from maillage.web.deployment import route_path
 from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
-from maillage.web.routes import accounts, api, brokers, comments, health, moderation, pages, widgets
+from maillage.web.routes import (
+    accounts,
+    api,
+    brokers,
+    comments,
+    contributions,
+    health,
+    moderation,
+    pages,
+    widgets,
+)
 from maillage.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -157,6 +167,8 @@ def create_app(
     app.include_router(accounts.api_router)
     for router in (comments.router, comments.api_router, moderation.router, moderation.api_router):
         app.include_router(router)  # debate: each route declares its own permission
+    app.include_router(contributions.router)  # proposals, moderation (issue 20 item 2)
+    app.include_router(contributions.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")

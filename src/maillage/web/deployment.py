@@ -57,6 +57,9 @@ ENVIRONMENT: dict[str, str] = {
     "unverified_account_days": "MAILLAGE_UNVERIFIED_ACCOUNT_DAYS",
     "token_retention_days": "MAILLAGE_TOKEN_RETENTION_DAYS",
     "log_retention_days": "MAILLAGE_LOG_RETENTION_DAYS",
+    # Contributions (maillage.services.proposals, maillage.services.votes)
+    "vote_threshold": "MAILLAGE_VOTE_THRESHOLD",
+    "evidence_max_bytes": "MAILLAGE_EVIDENCE_MAX_BYTES",
 }
 # IGN Géoplateforme's "Plan IGN v2" raster tiles in Web Mercator (WMTS GetTile, free, no
 # key; Licence Ouverte 2.0): https://geoservices.ign.fr/services-geoplateforme-diffusion
@@ -93,6 +96,8 @@ WHOLE_NUMBERS = frozenset(
         "unverified_account_days",
         "token_retention_days",
         "log_retention_days",
+        "vote_threshold",
+        "evidence_max_bytes",
     }
 )
 RATES = (
@@ -301,7 +306,9 @@ def check_account_settings(settings: Settings) -> None:
             "MAILLAGE_SMTP_SECURITY", settings.smtp_security, "starttls, ssl ou none",
             "starttls, ssl or none",
         )  # fmt: skip
-    for name in sorted(WHOLE_NUMBERS - {"export_max_rows"}):
+    if settings.vote_threshold < 0:
+        raise InvalidInput(ENVIRONMENT["vote_threshold"], settings.vote_threshold, ">= 0", ">= 0")
+    for name in sorted(WHOLE_NUMBERS - {"export_max_rows", "vote_threshold"}):
         if getattr(settings, name) < 1:
             raise InvalidInput(ENVIRONMENT[name], getattr(settings, name), "au moins 1", ">= 1")
 

@@ -12,7 +12,7 @@
   its unsubscribe link.
 
 Revision ID: 0008
-Revises: 0006 (the merge with the contributions branch chains it after 0007)
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

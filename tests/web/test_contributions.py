@@ -1,0 +1,241 @@
+"""Contributions on the portal, on SQLite and PostgreSQL: proposing with evidence,
+reporting without an account, the moderation queue and its diff, conflicts, decisions
+e-mailed through a real local SMTP server, votes, the API twins with token scopes, and
+a script payload inert on every page that shows it."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from markupsafe import escape
+from test_accounts import Inbox, csrf, free_port, portal, signed_in
+
+from maillage.services import accounts, actors, links, tokens
+from maillage.services import proposals as service
+
+PAYLOAD = "<script>alert('x')</script>"
+PDF = b"%PDF-1.4\n% convention de partenariat\n"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server on loopback, in a thread (as in test_accounts)."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def pair(db: sa.Engine) -> tuple[int, int]:
+    a = actors.create_actor(db=db, values={"name": "Atelier A", "world": "economic"})
+    b = actors.create_actor(db=db, values={"name": "Asso B", "world": "associative"})
+    return a["id"], b["id"]
+
+
+def send(client: TestClient, path: str, data: dict[str, str], **files: Any) -> Any:
+    """Post a form of ``path`` (multipart when files are given) with its CSRF token."""
+    body = {**data, "csrf_token": csrf(client)}
+    return client.post(path, data=body, files=files or None, follow_redirects=False)
+
+
+def inert(page: str) -> bool:
+    """The payload is shown escaped, never as a tag."""
+    return "<script>alert" not in page and str(escape(PAYLOAD)) in page
+
+
+def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
+    db: sa.Engine, pair: tuple[int, int], smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    mail = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none"}
+    contributor, moderator = portal(db, **mail), portal(db, **mail)
+    signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    actor_page = contributor.get(f"/actors/{pair[0]}")
+    assert "Proposer un lien" in actor_page.text and "Signaler une erreur" in actor_page.text
+    form = contributor.get(f"/contribute/link?source_id={pair[0]}")
+    assert f'name="v_source_id" type="number" step="any" value="{pair[0]}"' in form.text
+    values = {"v_source_id": str(pair[0]), "v_target_id": str(pair[1]), "v_kind": "partnership",
+              "v_purpose": PAYLOAD, "message": PAYLOAD}  # fmt: skip
+    missing = send(contributor, "/contribute/link", values)
+    assert missing.status_code == 422 and "evidence_url" in missing.text  # the field is named
+    sent = send(contributor, "/contribute/link", values, proof_file=("convention.pdf", PDF))
+    assert sent.status_code == 201 and "proposition n° 1 attend" in sent.text
+    assert links.list_links(db=db, actor_id=pair[0]) == []
+    # The moderator: a link in the header, the queue with the diff, the document.
+    queue = moderator.get("/moderation")
+    assert 'href="/moderation">Modération</a>' in queue.text
+    assert "Nouveau lien" in queue.text and "Atelier A — Asso B" in queue.text
+    assert "Par Contributor" in queue.text and inert(queue.text)
+    document = moderator.get("/moderation/1/document")
+    assert document.content == PDF and document.headers["content-type"] == "application/pdf"
+    assert document.headers["content-disposition"] == 'attachment; filename="convention.pdf"'
+    assert "sandbox" in document.headers["content-security-policy"]
+    assert contributor.get("/moderation/1/document").status_code == 403
+    accepted = send(moderator, "/moderation/1/accept", {"reason": f"Merci {PAYLOAD}"})
+    assert accepted.status_code == 200 and "prévenu par courriel" in accepted.text
+    batch_id = re.search(r"undo --batch (\d+)", accepted.text)
+    assert batch_id is not None and inert(accepted.text)
+    (link,) = links.list_links(db=db, actor_id=pair[0])
+    assert link["purpose"] == PAYLOAD
+    # The e-mail: plain text, the moderator's note as text.
+    message = inbox.messages[-1]
+    assert message["To"] == "contributor@example.org"
+    assert message["Subject"] == "Votre proposition n° 1 sur maillage a été acceptée"
+    assert message.get_content_type() == "text/plain" and not message.is_multipart()
+    body = message.get_content()
+    assert "acceptée par Moderator" in body and f"Raison : Merci {PAYLOAD}" in body
+    assert inbox.link("contributor@example.org") == "/account/proposals?"
+    mine = contributor.get("/account/proposals")
+    assert "acceptée" in mine.text and inert(mine.text)
+    assert "Mes propositions" in contributor.get("/account").text
+    # The link with its author in the history.
+    link_page = contributor.get(f"/links/{link['id']}")
+    assert inert(link_page.text)
+    trail = contributor.get(f"/links/{link['id']}/history")
+    assert '<td class="history-author">Contributor</td>' in trail.text
+    assert "proposal:1" in trail.text
+
+
+def test_a_visitor_reports_an_error_and_a_document_is_never_served_as_a_page(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    visitor, moderator = portal(db), portal(db)
+    signed_in(db, moderator, "moderator")
+    assert visitor.get(f"/actors/{pair[0]}/report").status_code == 200
+    nothing = send(visitor, f"/actors/{pair[0]}/report", {"message": "Fermé"})
+    assert nothing.status_code == 422 and "une preuve" in html.unescape(nothing.text)
+    page = b"<html><body><script>alert(1)</script></body></html>"
+    sent = send(visitor, f"/actors/{pair[0]}/report", {"message": "L'atelier a fermé"},
+                proof_file=("preuve.html", page, "text/html"))  # fmt: skip
+    assert sent.status_code == 201 and "Mes propositions" not in sent.text
+    served = moderator.get("/moderation/1/document")
+    assert served.headers["content-type"].startswith("text/plain")
+    assert served.headers["content-disposition"] == 'attachment; filename="preuve.txt"'
+    queue = moderator.get("/moderation")
+    assert "Signalement d&#39;erreur" in queue.text and "Par un visiteur" in queue.text
+    # A visitor proposes nothing: sent to sign in.
+    assert visitor.get(f"/actors/{pair[0]}/propose", follow_redirects=False).status_code == 303
+    assert send(visitor, f"/actors/{pair[0]}/propose", {"v_name": "X"}).status_code == 401
+
+
+def test_a_conflict_is_shown_and_amending_resolves_it(db: sa.Engine, pair: tuple[int, int]) -> None:
+    contributor, moderator = portal(db), portal(db)
+    signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    form = contributor.get(f"/actors/{pair[0]}/propose")
+    assert 'value="Atelier A"' in form.text
+    sent = send(contributor, f"/actors/{pair[0]}/propose",
+                {"v_name": "Atelier A", "v_phone": "03 20 00 00 00", "proof_url": "atelier-a.fr"})  # fmt: skip
+    assert sent.status_code == 201
+    actors.update_actor(db=db, actor_id=pair[0], changes={"phone": "03 20 99 99 99"})
+    shown = moderator.get("/moderation/1")
+    assert "Conflit : cette fiche a changé depuis la proposition" in html.unescape(shown.text)
+    assert "03 20 99 99 99" in shown.text and "03 20 00 00 00" in shown.text
+    refused = send(moderator, "/moderation/1/accept", {"seen_version": ""})
+    assert refused.status_code == 409
+    assert actors.get_actor(db=db, actor_id=pair[0])["phone"] == "03 20 99 99 99"
+    amended = send(moderator, "/moderation/1/accept",
+                   {"amend": "1", "seen_version": "2", "v_name": "Atelier A",
+                    "v_phone": "03 20 00 00 01"})  # fmt: skip
+    assert amended.status_code == 200
+    assert actors.get_actor(db=db, actor_id=pair[0])["phone"] == "03 20 00 00 01"
+    refuse = send(moderator, "/moderation/1/refuse", {"reason": "déjà décidée"})
+    assert refuse.status_code == 409
+
+
+def test_votes_decide_when_the_portal_sets_a_threshold(
+    db: sa.Engine, pair: tuple[int, int], smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    settings = {"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_security": "none",
+                "vote_threshold": 1}  # fmt: skip
+    author, voter = portal(db, **settings), portal(db, **settings)
+    signed_in(db, author, "contributor")
+    signed_in(db, voter, "contributor", "voter@example.org")
+    send(author, "/contribute/link", {"v_source_id": str(pair[0]), "v_target_id": str(pair[1]),
+         "v_kind": "funding", "proof_url": "https://example.org/arrete"})  # fmt: skip
+    listed = voter.get("/proposals")
+    assert "Voter pour" in listed.text and "seuil 1" in listed.text
+    own = send(author, "/proposals/1/vote", {"vote": "for"})
+    assert own.status_code == 409 and "sa propre proposition" in own.text
+    voted = send(voter, "/proposals/1/vote", {"vote": "for"})
+    assert voted.status_code == 303
+    assert [link["kind"] for link in links.list_links(db=db, actor_id=pair[0])] == ["funding"]
+    assert "les votes de la communauté" in inbox.messages[-1].get_content()
+
+
+def test_api_twins_follow_the_token_scopes(db: sa.Engine, pair: tuple[int, int]) -> None:
+    client = portal(db)
+    ids = {
+        role: accounts.create_account(db=db, email=f"{role}@example.org", password=None,
+                                      role=role, verified=True).id
+        for role in ("contributor", "moderator")
+    }  # fmt: skip
+    bearer = {
+        name: {"Authorization": f"Bearer {tokens.create_token(db=db, user_id=ids[role], name=name, scope=scope)[1]}"}  # noqa: E501
+        for name, role, scope in [("read", "contributor", "read"), ("write", "contributor", "contribute"),
+                                  ("mod_read", "moderator", "contribute"), ("mod", "moderator", "moderate")]  # noqa: E501
+    }  # fmt: skip
+    body = {"action": "update", "entity": "actor", "entity_id": pair[1],
+            "values": {"name": PAYLOAD}, "evidence_url": "https://example.org/statuts"}  # fmt: skip
+    assert client.post("/api/proposals", json=body, headers=bearer["read"]).status_code == 403
+    made = client.post("/api/proposals", json=body, headers=bearer["write"])
+    assert made.status_code == 201, made.text
+    assert made.json()["diff"][0] == {
+        "field": "name", "base": "Asso B", "current": "Asso B", "proposed": PAYLOAD, "moved": False,
+    }  # fmt: skip
+    bad = client.post("/api/proposals", json={**body, "values": {"siret": "123"}},
+                      headers=bearer["write"])  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["field"] == "siret"
+    assert client.get("/api/proposals", headers=bearer["mod_read"]).status_code == 403
+    queue = client.get("/api/proposals", headers=bearer["mod"]).json()
+    assert [p["id"] for p in queue] == [made.json()["id"]]
+    mine = client.get("/api/proposals/mine", headers=bearer["write"]).json()
+    assert [p["status"] for p in mine] == ["pending"]
+    decided = client.post(f"/api/proposals/{made.json()['id']}/accept", json={},
+                          headers=bearer["mod"])  # fmt: skip
+    assert decided.status_code == 200 and decided.json()["status"] == "accepted"
+    assert decided.json()["notified"] is False  # no mail server here
+    trail = client.get(f"/api/actors/{pair[1]}/history").json()
+    assert trail[-1]["user"] == f"user:{ids['contributor']}"
+    assert trail[-1]["source"] == f"proposal:{made.json()['id']}"
+    report = {"entity": "link", "entity_id": 999, "message": "?", "evidence_url": "example.org"}
+    assert client.post("/api/reports", json=report, headers=bearer["read"]).status_code == 404
+
+
+def test_a_script_payload_is_inert_on_every_page_that_shows_it(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    contributor, moderator = portal(db, vote_threshold=3), portal(db, vote_threshold=3)
+    user_id = signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    accounts.update_profile(db=db, user_id=user_id, name=PAYLOAD, email="contributor@example.org",
+                            password="")  # fmt: skip
+    sent = send(contributor, "/contribute/actor",
+                {"v_name": PAYLOAD, "v_world": "associative", "v_description": PAYLOAD,
+                 "message": PAYLOAD, "proof_url": "https://example.org/?q=<script>"})  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    refused = send(contributor, "/contribute/actor", {"v_name": PAYLOAD, "v_email": PAYLOAD,
+                   "proof_url": "https://example.org"})  # fmt: skip
+    assert refused.status_code == 422 and inert(refused.text)
+    pages = [moderator.get("/moderation"), moderator.get("/moderation/1"),
+             contributor.get("/proposals"), contributor.get("/account/proposals")]  # fmt: skip
+    accepted = send(moderator, "/moderation/1/accept", {"reason": PAYLOAD})
+    actor_id = service.get_proposal(db=db, proposal_id=1)["result_id"]
+    pages += [accepted, moderator.get(f"/actors/{actor_id}"),
+              moderator.get(f"/actors/{actor_id}/history"), contributor.get("/account/proposals"),
+              moderator.get("/moderation?status=accepted"), moderator.get("/search?q=alert")]  # fmt: skip
+    for page in pages:
+        assert page.status_code in (200, 422), page.url
+        assert "<script>alert" not in page.text, page.url
+    assert all(inert(p.text) for p in pages[:6]), [p.url for p in pages if not inert(p.text)]
