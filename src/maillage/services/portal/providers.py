@@ -276,10 +276,13 @@ class Analysis:
             found = entry.latest
             if found is not None and found.version == version:
                 return found
-            if found is not None and found.error is None:
-                # pages answer from the last complete one meanwhile, else from a partial one
-                if found.done.is_set() or (entry.previous is None and found.ready("graph")):
-                    entry.previous = found
+            # pages answer from the last complete one meanwhile, else from a partial one
+            if (
+                found is not None
+                and found.error is None
+                and (found.done.is_set() or (entry.previous is None and found.ready("graph")))
+            ):
+                entry.previous = found
             found = Snapshot(version)
             entry.latest = found
         threading.Thread(
