@@ -285,10 +285,26 @@ class Analysis:
                 entry.previous = found
             found = Snapshot(version)
             entry.latest = found
+        try:
+            files = self._files(db, found)
+        except Exception:  # the database cannot name its version: nothing kept this time
+            log.exception("analysis results of %s not looked up", db.url.render_as_string())
+            files = None
+        if files is not None and files.read(found):  # computed before (a restart): at once
+            found.restored = True
+            found.done.set()
         threading.Thread(
-            target=self._run, args=(db, found), name="maillage-analysis-run", daemon=True
+            target=self._run, args=(db, found, files), name="maillage-analysis-run", daemon=True
         ).start()
         return found
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """No computation runs while held: an import in several steps may hold the
+        analysis back until its last step (pages answer from the previous result
+        meanwhile, saying a fresher one is coming)."""
+        with self._computing:
+            yield
 
     def loaded(self, db: sa.Engine) -> Snapshot:
         """The snapshot of the latest data version (compatibility name of :meth:`start`)."""
@@ -305,12 +321,12 @@ class Analysis:
             entry = self._databases.get(_key(db))
             return entry is not None and entry.latest is snap and not self._closed
 
-    def _run(self, db: sa.Engine, snap: Snapshot) -> None:
+    def _run(self, db: sa.Engine, snap: Snapshot, files: _Files | None) -> None:
         with self._computing:  # a newer version waits for the older one to stop
             if not self._current(db, snap):
                 return
             try:
-                with self._shared(db, snap) as files:
+                with files.locked() if files is not None else contextlib.nullcontext():
                     self._compute(db, snap, files)
             except BaseException as exc:  # shown by the pages, logged here
                 log.exception("analysis of %s failed", db.url.render_as_string())
@@ -322,7 +338,7 @@ class Analysis:
                 entry.previous = None  # the latest is complete: the earlier one goes
 
     def _compute(self, db: sa.Engine, snap: Snapshot, files: _Files | None) -> None:
-        if files is not None and files.read(snap):
+        if not snap.restored and files is not None and files.read(snap):  # another process
             snap.restored = True
             snap.done.set()  # pages answer at once; the map loads behind for the rest
         snap.data = load_map(db=db)
@@ -392,15 +408,11 @@ class Analysis:
         ids = np.array(graph.ids, dtype=np.int64)  # actor ids of the database
         return _Measures(ids, btw, rank, sample, constraint(graph), roles)
 
-    @contextlib.contextmanager
-    def _shared(self, db: sa.Engine, snap: Snapshot) -> Iterator[_Files | None]:
-        """The files of ``snap`` on disk, locked against the other processes computing it."""
+    def _files(self, db: sa.Engine, snap: Snapshot) -> _Files | None:
+        """Where the answers of ``snap`` are kept (None: nowhere)."""
         if self.store is None:
-            yield None
-            return
-        files = _Files(self.store.directory / "analysis", self._stamp(db, snap))
-        with files.locked():
-            yield files
+            return None
+        return _Files(self.store.directory / "analysis", self._stamp(db, snap))
 
     def _stamp(self, db: sa.Engine, snap: Snapshot) -> str:
         """Name of a computation: the database, its version and latest change, the code."""
