@@ -165,7 +165,8 @@ def test_a_failing_analysis_says_so(
 
     real = portal_providers.load_map
     monkeypatch.setattr(portal_providers, "load_map", broken)
-    analysis = Analysis(wait=0, store=model_store())
+    # computed in a thread of this process (apart=False), where the broken read applies
+    analysis = Analysis(wait=0, store=model_store(), apart=False)
     with make_client(db, analysis_providers(analysis)) as client:
         for _ in range(600):
             if client.get("/healthz").json()["analysis"]["failed"]:
@@ -184,7 +185,7 @@ def test_a_failing_analysis_says_so(
 
     # an earlier result, then the analysis of a write fails: the earlier one, said so
     monkeypatch.setattr(portal_providers, "load_map", real)
-    analysis = Analysis(wait=0, store=model_store())
+    analysis = Analysis(wait=0, store=model_store(), apart=False)
     with make_client(db, analysis_providers(analysis)) as client:
         analysis_done(client)
         before = client.get(f"/api/territories/{NORD}/analysis").json()

@@ -47,6 +47,7 @@ import gzip
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -240,7 +241,11 @@ class Analysis:
     models are kept between runs; the answers are kept in its ``analysis`` sub-folder
     (``None``: nothing kept, everything computed again at start).
     ``precompute``: compute the answers of every région and département in the
-    background (else only on demand).
+    background (else only on demand). ``apart``: compute them in a process of their
+    own, which writes them to the store (a computation holds Python's lock for seconds
+    at a time: in a thread of the serving process it would stall every page); this
+    process then reads them back and loads the map and the model for the questions
+    asked on demand. Without a store, everything runs in a thread.
     """
 
     def __init__(
@@ -251,12 +256,16 @@ class Analysis:
         seed: int = 0,
         store: ModelStore | None = None,
         precompute: bool = True,
+        apart: bool = True,
     ) -> None:
         self.wait = wait
         self.samples = samples
         self.seed = seed
         self.store = store
         self.precompute = precompute
+        self.apart = apart and store is not None
+        self._follow = False  # in a computing process: stop when the data version moves
+        self._child: Any = None
         self.computations = 0
         """Computations of answers run by this process (not those read back from disk)."""
         self._lock = threading.Lock()
@@ -319,7 +328,8 @@ class Analysis:
     def _current(self, db: sa.Engine, snap: Snapshot) -> bool:
         with self._lock:
             entry = self._databases.get(_key(db))
-            return entry is not None and entry.latest is snap and not self._closed
+            current = entry is not None and entry.latest is snap and not self._closed
+        return current and not (self._follow and portal.data_version(db=db) != snap.version)
 
     def _run(self, db: sa.Engine, snap: Snapshot, files: _Files | None) -> None:
         with self._computing:  # a newer version waits for the older one to stop
@@ -327,6 +337,9 @@ class Analysis:
                 return
             try:
                 with files.locked() if files is not None else contextlib.nullcontext():
+                    apart = files is not None and self.apart and not snap.restored
+                    if apart and not self._apart(db, snap, files):  # type: ignore[arg-type]
+                        return  # the data moved meanwhile: a newer computation follows
                     self._compute(db, snap, files)
             except BaseException as exc:  # shown by the pages, logged here
                 log.exception("analysis of %s failed", db.url.render_as_string())
@@ -337,20 +350,63 @@ class Analysis:
             if entry is not None and entry.latest is snap:
                 entry.previous = None  # the latest is complete: the earlier one goes
 
+    def _apart(self, db: sa.Engine, snap: Snapshot, files: _Files) -> bool:
+        """The answers of ``snap`` computed in a process of its own, then read back
+        (False: the data moved before they were written). Raises when it failed."""
+        if files.read(snap):  # another worker process of the portal wrote them
+            snap.restored = True
+            snap.done.set()
+            return True
+        assert self.store is not None
+        context = multiprocessing.get_context("spawn")
+        child = context.Process(
+            target=_compute_apart,
+            args=(
+                db.url.render_as_string(hide_password=False),
+                str(self.store.directory),
+                self.store.keep,
+                files.stamp,
+                snap.version,
+                self.seed,
+                self.samples,
+                self.precompute,
+            ),
+            name="maillage-analysis",
+            daemon=True,
+        )
+        child.start()
+        with self._lock:
+            self._child = child
+        child.join()
+        with self._lock:
+            self._child = None
+        if child.exitcode == SUPERSEDED or not self._current(db, snap):
+            return False
+        if child.exitcode != 0:
+            raise RuntimeError(
+                f"the analysis process stopped with code {child.exitcode} (see the log above)"
+            )
+        if not files.read(snap):
+            raise RuntimeError(f"the analysis process wrote no readable answers in {files.answers}")
+        with self._lock:
+            self.computations += 1
+        snap.done.set()  # pages answer at once; the map and the model load behind
+        return True
+
     def _compute(self, db: sa.Engine, snap: Snapshot, files: _Files | None) -> None:
-        if not snap.restored and files is not None and files.read(snap):  # another process
+        if not snap.done.is_set() and files is not None and files.read(snap):  # another one
             snap.restored = True
             snap.done.set()  # pages answer at once; the map loads behind for the rest
         snap.data = load_map(db=db)
         snap.stages["graph"].set()
-        if not self._current(db, snap) and not snap.restored:
+        if not self._current(db, snap) and not snap.done.is_set():
             return
         if snap.measures is None:
             snap.measures = self._measures(snap.data)
         snap.stages["measures"].set()
         prepare(snap.data.graph, seed=self.seed, store=self.store)
         snap.stages["model"].set()
-        if snap.restored:
+        if snap.done.is_set():  # read back: nothing more to compute
             return
         for lang in LANGS if self.precompute else ():
             for code, themes in self._territories(db, snap.data):
@@ -694,9 +750,51 @@ class Analysis:
         return Answer(served.value, served)
 
     def close(self) -> None:
+        """Stop computing (the portal's shutdown)."""
         with self._lock:
             self._closed = True
+            child = self._child
+        if child is not None:
+            child.terminate()
         self._worker.shutdown(wait=False, cancel_futures=True)
+
+
+SUPERSEDED = 3
+"""Exit code of a computing process whose data moved before it could write its answers."""
+
+
+def _compute_apart(
+    url: str,
+    directory: str,
+    keep: int,
+    stamp: str,
+    version: int,
+    seed: int,
+    samples: int,
+    precompute: bool,
+) -> None:
+    """The body of a computing process (:meth:`Analysis._apart`): compute the answers of
+    data version ``version`` and write them as ``stamp``; exit :data:`SUPERSEDED` when
+    the data moved meanwhile."""
+    import sys  # noqa: PLC0415 - only in the computing process
+
+    from maillage.storage.engine import make_engine  # noqa: PLC0415
+
+    logging.basicConfig(level=logging.WARNING)
+    db = make_engine(url)
+    store = ModelStore(Path(directory), keep=keep)
+    analysis = Analysis(seed=seed, samples=samples, store=store, precompute=precompute)
+    analysis.apart = False
+    analysis._follow = True
+    snap = Snapshot(version)
+    analysis._databases[_key(db)] = _Database(latest=snap)
+    files = _Files(store.directory / "analysis", stamp)
+    if portal.data_version(db=db) == version:
+        analysis._compute(db, snap, files)
+    analysis.close()
+    db.dispose()
+    if not snap.done.is_set():
+        sys.exit(SUPERSEDED)
 
 
 class _Files:
@@ -705,6 +803,7 @@ class _Files:
 
     def __init__(self, directory: Path, stamp: str) -> None:
         self.directory = directory
+        self.stamp = stamp
         self.answers = directory / f"{stamp}.json.gz"
         self.measures = directory / f"{stamp}.npz"
         self.lock = directory / f"{stamp}.lock"
