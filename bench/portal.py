@@ -256,7 +256,7 @@ def communes_with_actors(path: Path, count: int) -> list[str]:
     with db.connect() as conn:
         codes = list(conn.execute(sa.select(actor.c.commune_code).distinct()).scalars())
     db.dispose()
-    return ["COM:" + c for c in random.Random(3).sample(sorted(codes), count)]
+    return ["COM:" + c for c in random.Random(3).sample(sorted(codes), min(count, len(codes)))]
 
 
 def analysis_state(base: str) -> dict[str, Any]:

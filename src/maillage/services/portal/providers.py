@@ -377,7 +377,10 @@ class Analysis:
         child.start()
         with self._lock:
             self._child = child
-        child.join()
+        while child.is_alive():  # the French answers are written first: shown meanwhile
+            child.join(timeout=1.0)
+            if not snap.answers and child.is_alive() and files.answers.is_file():
+                files.read(snap)
         with self._lock:
             self._child = None
         if child.exitcode == SUPERSEDED or not self._current(db, snap):
