@@ -336,7 +336,7 @@ class Analysis:
             if not self._current(db, snap):
                 return
             try:
-                with files.locked() if files is not None else contextlib.nullcontext():
+                with files.locked(snap) if files is not None else contextlib.nullcontext():
                     apart = files is not None and self.apart and not snap.restored
                     if apart and not self._apart(db, snap, files):  # type: ignore[arg-type]
                         return  # the data moved meanwhile: a newer computation follows
@@ -812,9 +812,9 @@ class _Files:
         self.lock = directory / f"{stamp}.lock"
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
+    def locked(self, snap: Snapshot) -> Iterator[None]:
         """Held while this process reads or computes: another process computing the same
-        data waits, then reads what this one wrote."""
+        data waits, showing the French answers once written, then reads the rest."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             handle = open(self.lock, "a+b")  # noqa: SIM115 - held across the yield
@@ -822,8 +822,14 @@ class _Files:
             yield
             return
         try:
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            while fcntl is not None:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not snap.answers and self.answers.is_file():
+                        self.read(snap)
+                    time.sleep(1.0)
             yield
         finally:
             handle.close()  # releases the lock
