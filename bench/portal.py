@@ -3,7 +3,17 @@
 1. Actor and territory pages and their JSON twins under 8 concurrent clients on loopback:
    median and p95 per kind of page, and the ratio to a static file served by the same
    server to the same clients in the same run (the framework's floor).
-2. The network view of the largest département (5,000 actors: the generated map puts
+2. The analysis a territory page fetches (its measures and recommendations, HTML fragment
+   and JSON; its brokers table and white-zone proposals, HTML fragment and JSON) for every
+   région and département, under the same clients, for the first requests after the
+   server starts once its background computation is done (a restart: the answers are
+   read back from disk), against the same static file; the communes' analysis, computed
+   on demand, apart. Before that, the time from a cold start (no fitted model, no
+   persisted answers: ``var/bench-cache`` emptied, ``--keep-cache`` keeps it) to the
+   first complete recommendations of a département, and to the whole background
+   computation (every région and département, in French and English), then from a
+   restart to the same.
+3. The network view of the largest département (5,000 actors: the generated map puts
    exactly the most a view draws without aggregation in one) in headless Chromium: time
    from navigation to a drawn graph that answers a click, cold (layout computed) and
    warm (layout cached).
@@ -21,6 +31,7 @@ import asyncio
 import datetime as dt
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -41,6 +52,7 @@ from maillage.storage.tables import actor, territory
 WORLDS = ["economic", "associative", "public", "academic"]
 KINDS = ["partnership", "funding", "joint_project", "exchange_of_practice", "membership"]
 DEFAULT_DB = Path("var/bench-portal.sqlite")
+CACHE = Path("var/bench-cache")  # fitted models and persisted analysis of the bench
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -127,11 +139,16 @@ def free_port() -> int:
 
 
 def start_server(path: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    """``maillage serve`` on ``path`` in its own process(es)."""
+    """``maillage serve`` on ``path`` in its own process(es), its models and analysis
+    kept in :data:`CACHE`."""
     code = "import sys; from maillage.cli.web import serve_command; serve_command(sys.argv[1:])"
     argv = ["--db", str(path), "--port", str(port), "--workers", str(workers)]
+    env = {**os.environ, "MAILLAGE_CACHE_DIR": str(CACHE.resolve())}
     process = subprocess.Popen(
-        [sys.executable, "-c", code, *argv], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", code, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     for _ in range(200):
         try:
@@ -213,6 +230,157 @@ def bench_pages(base: str, path: Path, requests: int, clients: int) -> None:
         )
 
 
+def precomputed(path: Path) -> list[str]:
+    """The régions and départements with actors (the analysis computes them in the
+    background), and communes with actors (computed on demand)."""
+    db = make_engine(f"sqlite:///{path}")
+    commune = territory.alias("commune")
+    dep = territory.alias("dep")
+    query = (
+        sa.select(commune.c.parent_code, dep.c.parent_code)
+        .select_from(
+            actor.join(commune, commune.c.code == sa.literal("COM:") + actor.c.commune_code).join(
+                dep, dep.c.code == commune.c.parent_code
+            )
+        )
+        .distinct()
+    )
+    with db.connect() as conn:
+        pairs = conn.execute(query).all()
+    db.dispose()
+    return sorted({d for d, _ in pairs} | {r for _, r in pairs if r})
+
+
+def communes_with_actors(path: Path, count: int) -> list[str]:
+    db = make_engine(f"sqlite:///{path}")
+    with db.connect() as conn:
+        codes = list(conn.execute(sa.select(actor.c.commune_code).distinct()).scalars())
+    db.dispose()
+    return ["COM:" + c for c in random.Random(3).sample(sorted(codes), min(count, len(codes)))]
+
+
+def analysis_state(base: str) -> dict[str, Any]:
+    found: dict[str, Any] = httpx.get(f"{base}/healthz", timeout=30).json().get("analysis") or {}
+    return found
+
+
+def until_done(base: str, started: float, code: str, workers: int) -> dict[str, float]:
+    """Seconds from ``started`` to the first complete recommendations of ``code`` and to
+    the whole background computation (every worker process saying so)."""
+    out: dict[str, float] = {}
+    seen = 0
+    while True:
+        if "first" not in out:
+            answer = httpx.get(f"{base}/api/territories/{code}/analysis", timeout=60).json()
+            if answer["status"] == "ready" and not answer["fresher"]:
+                out["first"] = time.perf_counter() - started
+        state = analysis_state(base)
+        seen = seen + 1 if state.get("done") else 0
+        if state.get("failed"):
+            raise RuntimeError(f"the analysis failed: {state['failed']}")
+        if seen >= 4 * workers and "first" in out:  # every worker, most likely
+            out["done"] = time.perf_counter() - started
+            return out
+        time.sleep(0.5)
+
+
+def bench_analysis(base: str, path: Path, requests: int, clients: int) -> None:
+    """The analysis fragments and JSON of every région and département (each asked in
+    turn until ``requests``), then communes' (on demand)."""
+    codes = precomputed(path)
+    print(
+        f"\nterritory analysis, {len(codes)} régions and départements, first requests after a "
+        f"restart (answers read back from disk), {clients} clients"
+    )
+    static = ["/static/favicon.svg"] * requests
+    asyncio.run(hammer(base, static[: clients * 2], clients))
+    ref = statistics.median(asyncio.run(hammer(base, static, clients)))
+    print(f"  {'static file (reference)':32} median {ref:7.1f} ms")
+    turns = [codes[i % len(codes)] for i in range(requests)]
+    kinds = {
+        "analysis fragment (fr)": [f"/territories/{c}/analysis" for c in turns],
+        "analysis JSON (en)": [f"/api/territories/{c}/analysis?lang=en" for c in turns],
+        "brokers fragment (fr)": [f"/territories/{c}/brokers/part" for c in turns],
+        "brokers JSON (en)": [f"/api/territories/{c}/brokers?lang=en" for c in turns],
+    }
+    worst = 0.0
+    for kind, urls in kinds.items():
+        times, pending = asyncio.run(hammer_pending(base, urls, clients))
+        worst = max(worst, p95(times))
+        print(
+            f"  {kind:32} median {statistics.median(times):7.1f} ms  p95 {p95(times):7.1f} ms  "
+            f"({statistics.median(times) / ref:5.1f}x reference)  pending {pending}"
+        )
+    print(
+        f"  target p95 < 300 ms: {'met' if worst < 300 else 'NOT met'} (worst p95 {worst:.0f} ms)"
+    )
+    communes = communes_with_actors(path, min(200, requests))
+    urls = [f"/api/territories/{c}/analysis" for c in communes]
+    times, pending = asyncio.run(hammer_pending(base, urls, clients))
+    print(
+        f"  {'communes (on demand), JSON':32} median {statistics.median(times):7.1f} ms  "
+        f"p95 {p95(times):7.1f} ms  ({statistics.median(times) / ref:5.1f}x reference)  "
+        f"pending {pending} of {len(urls)}"
+    )
+
+
+async def hammer_pending(base: str, urls: list[str], clients: int) -> tuple[list[float], int]:
+    """As :func:`hammer`, counting the answers still pending (JSON or HTML)."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for url in urls:
+        queue.put_nowait(url)
+    times: list[float] = []
+    pending = 0
+    failed: list[str] = []
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal pending
+        while not queue.empty():
+            url = queue.get_nowait()
+            started = time.perf_counter()
+            try:
+                response = await client.get(base + url)
+            except httpx.HTTPError as exc:  # a worker process lost: said, not hidden
+                failed.append(f"{url}: {type(exc).__name__}")
+                continue
+            times.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                failed.append(f"{url}: {response.status_code}")
+                continue
+            text = response.text
+            if '"status":"pending"' in text or 'data-state="pending"' in text:
+                pending += 1
+
+    async with httpx.AsyncClient(timeout=60) as client:
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+    if failed:
+        print(f"  {len(failed)} requests failed, first: {failed[0]}")
+    return times, pending
+
+
+def bench_start(path: Path, workers: int, keep_cache: bool) -> None:
+    """Cold start to complete recommendations, then a restart to the same."""
+    code, count = largest_departement(path, below=VIEW_LIMIT)
+    if not keep_cache:
+        shutil.rmtree(CACHE, ignore_errors=True)
+    print(
+        f"\nbackground analysis ({workers} worker processes; recommendations of {code}, {count} actors)"
+    )
+    for label in ("cold start (no model, no answers)", "restart (answers on disk)"):
+        port = free_port()
+        started = time.perf_counter()
+        server = start_server(path, port, workers)
+        try:
+            t = until_done(f"http://127.0.0.1:{port}", started, code, workers)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        print(
+            f"  {label:34} first complete recommendations {t['first']:6.1f} s, "
+            f"every région and département (fr, en) {t['done']:6.1f} s"
+        )
+
+
 def largest_departement(path: Path, below: int) -> tuple[str, int]:
     """The département with the most actors, up to ``below`` (drawn without aggregation)."""
     db = make_engine(f"sqlite:///{path}")
@@ -287,6 +455,8 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--keep-cache", action="store_true", help="start with the cache kept")
+    parser.add_argument("--only-analysis", action="store_true", help="skip the other pages")
     args = parser.parse_args()
     if args.rebuild or not args.db.exists():
         build(args.db, args.actors, args.links)
@@ -294,12 +464,17 @@ def main() -> None:
         engine = make_engine(f"sqlite:///{args.db}")
         database.upgrade(db=engine)
         engine.dispose()
+    bench_start(args.db, args.workers, args.keep_cache)
     port = free_port()
+    started = time.perf_counter()
     server = start_server(args.db, port, args.workers)
     base = f"http://127.0.0.1:{port}"
     try:
-        bench_pages(base, args.db, args.requests, args.clients)
-        if not args.no_browser:
+        until_done(base, started, largest_departement(args.db, VIEW_LIMIT)[0], args.workers)
+        bench_analysis(base, args.db, args.requests, args.clients)
+        if not args.only_analysis:
+            bench_pages(base, args.db, args.requests, args.clients)
+        if not args.no_browser and not args.only_analysis:
             bench_network(base, args.db)
     finally:
         server.terminate()

@@ -21,6 +21,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from maillage import __version__
+from maillage.services.portal.providers import deadline
 from maillage.services.portal.territory import TerritoryIndex
 from maillage.settings import Settings
 from maillage.storage.engine import make_engine
@@ -100,6 +101,22 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class AnalysisDeadline:
+    """The answers of one request wait for the analysis ``seconds`` in all, not per
+    question (:func:`maillage.services.portal.providers.deadline`)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with deadline(self.seconds):
+            await self.app(scope, receive, send)
+
+
 def app_from_environment() -> FastAPI:
     """The portal for ``MAILLAGE_DATABASE_URL`` and the other ``MAILLAGE_*`` variables
     (:data:`maillage.web.deployment.ENVIRONMENT`): the factory for several uvicorn
@@ -111,13 +128,23 @@ def app_from_environment() -> FastAPI:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """At start-up, the territory counts start building in the background (a second or
     two per 100,000 links), so that the first territory pages need not read every link,
-    and the templates are compiled, in the background too."""
+    the templates are compiled, and the analysis of the database (measures,
+    recommendations, brokers) starts, or is read back from disk, all in the background.
+    At shutdown the analysis stops."""
     threading.Thread(target=app.state.templates.compile_all, daemon=True).start()
     try:
         app.state.territory_index.get(app.state.engine)
     except Exception:  # a database that cannot answer yet: pages will say so
         log.exception("territory index not started")
+    analysis = app.state.providers.analysis
+    if analysis is not None:
+        try:
+            analysis.start(app.state.engine)
+        except Exception:  # a database that cannot answer yet: the first question retries
+            log.exception("analysis not started")
     yield
+    if analysis is not None:
+        analysis.close()
 
 
 def create_app(
@@ -170,6 +197,8 @@ def create_app(
     app.include_router(contributions.router)  # proposals, moderation (issue 20 item 2)
     app.include_router(contributions.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
+    if app.state.providers.analysis is not None:
+        app.add_middleware(AnalysisDeadline, seconds=app.state.providers.analysis.wait)
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.tile_url))

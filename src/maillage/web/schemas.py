@@ -6,6 +6,7 @@ reach the API without a schema change.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -105,11 +106,22 @@ class TerritoryPage(Open):
 class Analysis(BaseModel):
     """Measures and recommendations of the analysis for an actor or a territory."""
 
-    status: Literal["ready", "pending"] = Field(
-        description="pending: the analysis is being computed, ask again in a few seconds"
+    status: Literal["ready", "pending", "failed"] = Field(
+        description="pending: the analysis is being computed, ask again in a few seconds; "
+        "failed: the analysis of the data failed"
     )
     measures: list[MeasureValue]
     recommendations: list[dict[str, Any]]
+    computed_at: dt.datetime | None = Field(
+        None, description="When the answers shown were computed (UTC)"
+    )
+    age: str | None = Field(None, description="How long ago, in words of the language")
+    fresher: bool = Field(
+        False, description="Answers of earlier data: those of the latest are being computed"
+    )
+    update_failed: bool = Field(
+        False, description="The analysis of the latest data failed: earlier answers shown"
+    )
 
 
 class LinkEnd(BaseModel):

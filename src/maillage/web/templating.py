@@ -22,6 +22,7 @@ from starlette.routing import Mount
 from maillage.model import taxonomy
 from maillage.web.deployment import route_path, tile_server
 from maillage.web.i18n import LANGUAGES, Gettext, Lang
+from maillage.web.providers import age
 
 _PARAM = re.compile(r"{([^}]+)}")
 
@@ -145,6 +146,7 @@ class Templates:
         self.tile_url = tile_url
         self.tiles = tile_server(tile_url)  # its credit, shown by the map
         self.env.globals["colour"] = taxonomy.colour
+        self.env.globals["age"] = age  # "il y a 3 minutes": when an analysis was computed
 
     def compile_all(self) -> None:
         """Compile every template now (a burst of first requests would each compile them)."""

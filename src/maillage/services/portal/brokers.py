@@ -15,35 +15,49 @@ places or beneficiaries carry the theme first), and the cross-world alliances of
 recommender (:func:`maillage.recommend.recommend_for_territory` in ``bridging`` mode,
 pairs with an end on the need's theme, ends in two worlds), each with its reasons.
 
-Nothing waits on the analysis: the measures are computed in the analysis worker, the
-recommendations need the fitted model (read back from the model store when it was fitted
-before); until they are there, ``status`` says ``pending`` and the page asks again.
+Nothing waits on the analysis: the brokers table of every région and département and
+the alliances of their needs' themes are computed in the background with the rest of the
+analysis (:func:`precompute`) and kept on disk with it; a theme's table and the other
+territories are computed on demand in the analysis worker. Until they are there,
+``status`` says ``pending`` and the page asks again; ``computed_at`` says when they were
+computed, ``fresher`` that a newer computation is under way, and ``status`` says
+``failed`` when the analysis failed with nothing earlier to show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
 
-from maillage.analysis.brokers import ROLES, BrokerMeasures, BrokerRow, broker_measures, broker_rows
+from maillage.analysis.brokers import ROLES, BrokerRow, broker_measures, broker_rows
 from maillage.analysis.coverage import NearPlace
 from maillage.analysis.explanations import explain
 from maillage.analysis.filter import theme_mask
-from maillage.analysis.graph import ActorGraph
 from maillage.model import taxonomy
 from maillage.recommend import recommend_for_territory
 from maillage.services import portal
 from maillage.services.analysis import territory_name, territory_prefixes_of
 from maillage.services.filters import Filters, actor_conditions, commune_codes
-from maillage.services.portal.providers import Analysis, Pending
+from maillage.services.portal.providers import (
+    Analysis,
+    AnalysisFailed,
+    Pending,
+    Served,
+    Snapshot,
+)
 from maillage.services.portal.territory import TerritoryNeed
 from maillage.storage.tables import actor, actor_theme, link
 
 Lang = Literal["fr", "en"]
-Status = Literal["ready", "pending", "unavailable"]
+Status = Literal["ready", "pending", "unavailable", "failed"]
 CARRIER_KINDS = ("holding", "funding")
+TOP = 100
+PER_ZONE = 5
+"""Alliances proposed per white zone."""
+"""Rows of a brokers table (kept with the analysis for the table of all themes)."""
 MEASURES = ("betweenness", "constraint", "effective_size", *ROLES, "cross_world_brokerage")
 """The columns of the brokers table, each explained by :func:`explain`."""
 
@@ -85,6 +99,8 @@ class BrokersTable(TypedDict):
     actors: int
     betweenness_sample: int | None
     explanations: dict[str, str]
+    computed_at: dt.datetime | None
+    fresher: bool
 
 
 class Carrier(TypedDict):
@@ -140,6 +156,8 @@ class Proposals(TypedDict):
     status: Status
     total: int
     white_zones: list[WhiteZoneProposal]
+    computed_at: dt.datetime | None  # of the oldest alliances shown
+    fresher: bool
 
 
 def territory_brokers(
@@ -149,13 +167,14 @@ def territory_brokers(
     code: str,
     lang: Lang = "fr",
     theme: str | None = None,
-    top: int = 100,
+    top: int = TOP,
 ) -> BrokersTable:
     """The actors of territory ``code`` (a code) that broker, by decreasing betweenness,
     measured on the territory's network; with ``theme``, only the actors carrying it.
 
     ``status`` is ``pending`` while the measures are computed, ``unavailable`` without
-    an analysis. Raises nothing of its own; an unknown theme finds no actor.
+    an analysis, ``failed`` when the analysis failed. Raises nothing of its own; an
+    unknown theme finds no actor.
     """
     table: BrokersTable = {
         "status": "unavailable",
@@ -166,39 +185,82 @@ def territory_brokers(
         "actors": 0,
         "betweenness_sample": None,
         "explanations": {m: explain(m, lang) for m in MEASURES},
+        "computed_at": None,
+        "fresher": False,
     }
     if analysis is None:
         return table
     try:
-        sub, measures = _measures(analysis, db, code)
+        served = analysis.serve(
+            db, _table_key(code, theme), "graph", _table(analysis, db, code, theme)
+        )
     except Pending:
         return {**table, "status": "pending"}
-    keep = theme_mask(sub, theme) if theme else None
-    rows = broker_rows(sub, measures, keep=keep)
+    except AnalysisFailed:
+        return {**table, "status": "failed"}
+    found = served.value
+    rows: list[BrokerRow] = found["rows"][:top]
     entries: list[BrokerEntry] = [
-        {**row, "world_label": portal.label("worlds", row["world"], lang)} for row in rows[:top]
+        {**row, "world_label": portal.label("worlds", row["world"], lang)} for row in rows
     ]
     return {
         **table,
         "status": "ready",
         "rows": entries,
-        "total": len(rows),
-        "actors": sub.n,
-        "betweenness_sample": measures.betweenness_sample,
+        "total": found["total"],
+        "actors": found["actors"],
+        "betweenness_sample": found["sample"],
+        "computed_at": served.computed_at,
+        "fresher": served.fresher,
     }
 
 
-def _measures(analysis: Analysis, db: sa.Engine, code: str) -> tuple[ActorGraph, BrokerMeasures]:
-    """The territory's network and its broker measures, computed in the analysis worker
-    once per data version. Raises :class:`Pending`."""
-    state = analysis.loaded(db)
-    data = analysis.ready(state.graph_ready, state)
+def _table_key(code: str, theme: str | None) -> tuple[str, ...]:
+    return ("brokers", code) if theme is None else ("brokers", code, theme)
 
-    def compute() -> tuple[ActorGraph, BrokerMeasures]:
-        sub = analysis.territory_members(db, state, data, code)
-        return sub, broker_measures(sub, samples=analysis.samples, seed=analysis.seed)
 
-    return analysis.answer(("brokers", state.version, code), compute, background=True)
+def _table(
+    analysis: Analysis, db: sa.Engine, code: str, theme: str | None
+) -> Callable[[Snapshot], dict[str, Any]]:
+    """The first :data:`TOP` rows of the brokers table, their count, the territory's
+    actors and the betweenness sample: plain data, kept on disk for all themes."""
+
+    def compute(snap: Snapshot) -> dict[str, Any]:
+        sub = analysis.territory_members(db, snap, code)
+        measures = snap.kept(
+            ("broker-measures", code),
+            lambda: broker_measures(sub, samples=analysis.samples, seed=analysis.seed),
+        )
+        keep = theme_mask(sub, theme) if theme else None
+        rows = broker_rows(sub, measures, keep=keep)
+        return {
+            "rows": rows[:TOP],
+            "total": len(rows),
+            "actors": sub.n,
+            "sample": measures.betweenness_sample,
+        }
+
+    return compute
+
+
+def precompute(
+    analysis: Analysis,
+    db: sa.Engine,
+    snap: Snapshot,
+    code: str,
+    lang: Lang | str,
+    themes: Sequence[str],
+) -> None:
+    """The brokers table of territory ``code`` (all themes) and the alliances of
+    ``themes`` (those of its needs), computed in ``snap`` and kept with it."""
+    language: Lang = "en" if lang == "en" else "fr"
+    analysis.compute_in(
+        snap, _table_key(code, None), _table(analysis, db, code, None), persist=True
+    )
+    for theme in themes:
+        key = _alliances_key(code, theme, language, PER_ZONE)
+        compute = _alliances(analysis, db, code, theme, language, PER_ZONE)
+        analysis.compute_in(snap, key, compute, persist=True)
 
 
 def white_zone_proposals(
@@ -209,7 +271,7 @@ def white_zone_proposals(
     white_zones: Sequence[TerritoryNeed],
     lang: Lang = "fr",
     limit: int = 20,
-    per_zone: int = 5,
+    per_zone: int = PER_ZONE,
 ) -> Proposals:
     """For the first ``limit`` ``white_zones`` of territory ``code`` (most severe first,
     as the territory page lists them): their nearest places, the carriers and funders
@@ -225,12 +287,18 @@ def white_zone_proposals(
         carriers = {t: _carriers(conn, code, communes, t, lang, per_zone) for t in themes}
     status: Status = "unavailable" if analysis is None else "ready"
     alliances: dict[str, list[Alliance]] = {}
+    served: list[Served[list[Alliance]]] = []
     if analysis is not None:
         try:
             for t in themes:
-                alliances[t] = _alliances(analysis, db, code, t, lang, per_zone)
+                key = _alliances_key(code, t, lang, per_zone)
+                compute = _alliances(analysis, db, code, t, lang, per_zone)
+                served.append(analysis.serve(db, key, "model", compute))
+                alliances[t] = served[-1].value
         except Pending:
             status = "pending"
+        except AnalysisFailed:
+            status = "failed"
     return {
         "status": status,
         "total": len(white_zones),
@@ -251,6 +319,8 @@ def white_zone_proposals(
             }
             for n in shown
         ],
+        "computed_at": min((a.computed_at for a in served), default=None),
+        "fresher": any(a.fresher for a in served),
     }
 
 
@@ -313,15 +383,19 @@ def _plural(forms: tuple[str, str], n: int, **values: str) -> str:
     return (forms[0] if n == 1 else forms[1]) % {"n": n, **values}
 
 
+def _alliances_key(code: str, theme: str, lang: str, top: int) -> tuple[Any, ...]:
+    return ("alliances", code, theme, lang, top)
+
+
 def _alliances(
     analysis: Analysis, db: sa.Engine, code: str, theme: str, lang: Lang, top: int
-) -> list[Alliance]:
+) -> Callable[[Snapshot], list[Alliance]]:
     """Cross-world pairs of the territory with an end on ``theme``, best first, with
-    reasons (the recommender in bridging mode). Raises :class:`Pending`."""
-    state = analysis.loaded(db)
-    data = analysis.ready(state.model_ready, state)
+    reasons (the recommender in bridging mode), computed in a snapshot with its model."""
 
-    def compute() -> list[Alliance]:
+    def compute(snap: Snapshot) -> list[Alliance]:
+        data = snap.data
+        assert data is not None
         found = recommend_for_territory(
             data.graph,
             code,
@@ -360,5 +434,4 @@ def _alliances(
             )
         return out[:top]
 
-    key = ("alliances", state.version, code, theme, lang)
-    return analysis.answer(key, compute, background=True)
+    return compute

@@ -19,12 +19,11 @@ from maillage.services.portal import nearby
 from maillage.services.portal import pages as portal_pages
 from maillage.services.portal import table as portal_table
 from maillage.services.portal import territory as portal_territory
-from maillage.services.portal.providers import Pending
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import Lang
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep, PlacesQuery
-from maillage.web.providers import Providers, call
+from maillage.web.providers import Providers, block
 from maillage.web.templating import Templates, url_for
 
 T = TypeVar("T")
@@ -194,8 +193,8 @@ def actor_context(request: Request, db: sa.Engine, actor_id: int, lang: Lang) ->
 def analysis_block(
     request: Request, db: sa.Engine, kind: str, key: Any, lang: Lang
 ) -> dict[str, Any]:
-    """Measures and recommendations of the providers for an actor or a territory;
-    ``status`` is ``pending`` while some are being computed."""
+    """Measures and recommendations of the providers for an actor or a territory, with
+    their state and age (:func:`maillage.web.providers.block`)."""
     hooks: Providers = request.app.state.providers
     wanted: tuple[Any, Any]
     if kind == "actor":
@@ -203,18 +202,12 @@ def analysis_block(
         wanted = (hooks.actor_measures, hooks.actor_recommendations)
     else:
         wanted = (hooks.territory_measures, hooks.territory_recommendations)
-    pending = False
-    found: list[list[dict[str, Any]]] = []
-    for hook in wanted:
-        try:
-            found.append(call(hook, db, key, lang))
-        except Pending:
-            found.append([])
-            pending = True
+    found = block(wanted, db, key, lang)
+    measures, recommendations = found.pop("rows")
     return {
-        "status": "pending" if pending else "ready",
-        "measures": catalogue.explain(found[0], lang),
-        "recommendations": found[1],
+        **found,
+        "measures": catalogue.explain(list(measures), lang),
+        "recommendations": list(recommendations),
     }
 
 
