@@ -31,12 +31,14 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
+from babel import Locale
 
 from maillage.analysis.brokers import ROLES, BrokerRow, broker_measures, broker_rows
 from maillage.analysis.coverage import NearPlace
 from maillage.analysis.explanations import explain
 from maillage.analysis.filter import theme_mask
 from maillage.model import taxonomy
+from maillage.model.numbers import number
 from maillage.recommend import recommend_for_territory
 from maillage.services import portal
 from maillage.services.analysis import territory_name, territory_prefixes_of
@@ -359,11 +361,11 @@ def _carriers(
     label = portal.label("themes", theme, lang) or theme
     out: list[Carrier] = []
     for source, kind, count, themed_count, name, world in conn.execute(query):
-        reason = _plural(CARRIER_REASONS[kind][lang], int(count), theme=label)
+        reason = _plural(CARRIER_REASONS[kind][lang], int(count), lang, theme=label)
         if themed_count == count:
             reason += " " + ALL_ON_THEME[lang] % label
         elif themed_count:
-            reason += ", " + _plural(ON_THEME[lang], int(themed_count), theme=label)
+            reason += ", " + _plural(ON_THEME[lang], int(themed_count), lang, theme=label)
         out.append(
             {
                 "actor_id": int(source),
@@ -379,8 +381,11 @@ def _carriers(
     return out
 
 
-def _plural(forms: tuple[str, str], n: int, **values: str) -> str:
-    return (forms[0] if n == 1 else forms[1]) % {"n": n, **values}
+def _plural(forms: tuple[str, str], n: int, lang: Lang, **values: str) -> str:
+    """``forms`` (one, other) by the CLDR plural rule of ``lang`` (French: 0 and 1 are
+    one), the number written in ``lang``."""
+    one = Locale.parse(lang).plural_form(n) == "one"
+    return (forms[0] if one else forms[1]) % {"n": number(n, lang, 0), **values}
 
 
 def _alliances_key(code: str, theme: str, lang: str, top: int) -> tuple[Any, ...]:
