@@ -40,6 +40,7 @@ from maillage.web.routes import (
     health,
     moderation,
     pages,
+    surveys,
     widgets,
 )
 from maillage.web.templating import Templates
@@ -169,6 +170,8 @@ def create_app(
         app.include_router(router)  # debate: each route declares its own permission
     app.include_router(contributions.router)  # proposals, moderation (issue 20 item 2)
     app.include_router(contributions.api_router)
+    app.include_router(surveys.router)  # relationship surveys (issue 20 item 4)
+    app.include_router(surveys.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(LanguageMiddleware, default=as_lang(settings.language) or "fr")
