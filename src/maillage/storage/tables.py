@@ -597,7 +597,10 @@ survey_answer = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column(
-        "respondent_id", sa.Integer, sa.ForeignKey("survey_respondent.id"), nullable=False,
+        "respondent_id",
+        sa.Integer,
+        sa.ForeignKey("survey_respondent.id"),
+        nullable=False,
         index=True,
     ),  # fmt: skip
     sa.Column("partner_id", sa.Integer, sa.ForeignKey("actor.id")),
