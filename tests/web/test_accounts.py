@@ -269,6 +269,7 @@ def test_api_tokens_scopes_and_contribution_rate_limit(db: sa.Engine) -> None:
 PATH_VALUES = {
     "actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement", "proposal_id": "1",
     "entity": "actor", "ref": "1", "comment_id": "1", "user_id": "1",  # the debate
+    "survey_id": "1", "respondent_id": "1",  # relationship surveys
 }  # fmt: skip
 FRAMEWORK = {"openapi", "static"}  # FastAPI's schema and the static files: public reads
 
@@ -311,6 +312,8 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
     assert {name for _, _, name, _ in routes} >= {
         "home", "actor", "account", "signup_post", "comment_add", "comment_report",
         "comment_hide", "comment_reports", "account_block", "api_comment_add", "unsubscribe",
+        "surveys", "survey_open", "survey", "survey_csv", "survey_respond", "survey_declare",
+        "api_survey_open", "api_survey_declare",
     }  # fmt: skip
     tokens_ = {role: csrf(client) for role, client in clients.items()}
     wrong = []

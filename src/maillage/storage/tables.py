@@ -561,6 +561,59 @@ proposal_vote = sa.Table(
     sa.UniqueConstraint("proposal_id", "user_id"),  # one vote per account
 )
 
+# Relationship surveys (migration 0009): see maillage.services.surveys.
+survey = sa.Table(
+    "survey",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("territory_code", sa.String(40)),  # the filter the actors were chosen by
+    sa.Column("theme", sa.String(100)),
+    sa.Column("closes_at", Timestamp),  # answers accepted until then (None: until closed)
+    sa.Column("closed_at", Timestamp),  # closed by hand
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("user_account.id"), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+# One invited actor of a survey, with the hash of its personal link.
+survey_respondent = sa.Table(
+    "survey_respondent",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("survey_id", sa.Integer, sa.ForeignKey("survey.id"), nullable=False),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),  # SHA-256, hex
+    sa.Column("name", sa.String(200)),  # who answers for the actor, as they sign
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("answered_at", Timestamp),
+    sa.Column("revoked_at", Timestamp),
+    sa.UniqueConstraint("survey_id", "actor_id", name="uq_survey_respondent_survey_id"),
+)
+
+# One partner declared by a respondent: an actor of the map, or a new one (name, commune).
+survey_answer = sa.Table(
+    "survey_answer",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "respondent_id",
+        sa.Integer,
+        sa.ForeignKey("survey_respondent.id"),
+        nullable=False,
+        index=True,
+    ),  # fmt: skip
+    sa.Column("partner_id", sa.Integer, sa.ForeignKey("actor.id")),
+    sa.Column("partner_name", sa.String(200)),
+    sa.Column("partner_commune", sa.String(10)),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("intensity", sa.SmallInteger, nullable=False),  # 1 occasional .. 4 essential
+    sa.Column("since_year", sa.Integer),
+    sa.Column("proposal_id", sa.Integer, sa.ForeignKey("proposal.id")),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
 # --- audit and imports --------------------------------------------------------
 
 batch = sa.Table(

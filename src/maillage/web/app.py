@@ -41,6 +41,7 @@ from maillage.web.routes import (
     health,
     moderation,
     pages,
+    surveys,
     widgets,
 )
 from maillage.web.templating import Templates
@@ -196,6 +197,8 @@ def create_app(
         app.include_router(router)  # debate: each route declares its own permission
     app.include_router(contributions.router)  # proposals, moderation (issue 20 item 2)
     app.include_router(contributions.api_router)
+    app.include_router(surveys.router)  # relationship surveys (issue 20 item 4)
+    app.include_router(surveys.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     if app.state.providers.analysis is not None:
         app.add_middleware(AnalysisDeadline, seconds=app.state.providers.analysis.wait)
