@@ -18,8 +18,10 @@
    home, explore, territory, actor and link pages, search, the JSON API and threads; a
    moderator accepting and refusing proposals.
 5. Checks: **no 5xx** and no request left unanswered; **no lost write**: the ids of the
-   writes the server accepted (as each user recorded them) are exactly those found in
-   the database (proposals, comments, decisions), each with its audit row. Prints the
+   writes the server accepted (as each user recorded them) are all found in the
+   database (proposals, comments, decisions), each with its audit row, and nothing else
+   is, but for the writes whose answer was never read (users stopped by the end of the
+   run while waiting for one: stored or not, nobody was told). Prints the
    median and p95 per route and their ratio to the static file served in the same run
    (the framework's floor). Exits 1 when a check fails.
 
@@ -211,6 +213,7 @@ def check(url: str, record: dict[str, Any], plan: dict[str, Any]) -> list[str]:
                 problems.append(f"{name}: {count} answers {status or '(none)'}")
     print("\nanswers: " + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items())))
     accepted: dict[str, list[int]] = record["accepted"]
+    in_doubt: dict[str, int] = record["in_doubt"]
     refused = {k: len(v) for k, v in accepted.items() if k.startswith("4xx")}
     if refused:
         print("writes refused (4xx): " + ", ".join(f"{k} {v}" for k, v in refused.items()))
@@ -265,12 +268,19 @@ def check(url: str, record: dict[str, Any], plan: dict[str, Any]) -> list[str]:
         print(line)
         if len(ids) != len(set(ids)):
             problems.append(f"{kind}: one id acknowledged twice")
-        if set(ids) != found:
-            lost, extra = set(ids) - found, found - set(ids)
+        lost, extra = set(ids) - found, found - set(ids)
+        doubt = in_doubt.get("comment" if kind == "comment" else kind, 0)
+        if lost or len(extra) > doubt:
             problems.append(
-                f"{kind}: {len(lost)} accepted but not stored, {len(extra)} stored unacknowledged"
+                f"{kind}: {len(lost)} accepted but not stored, {len(extra)} stored "
+                f"unacknowledged (answers never read: {doubt})"
             )
     print(f"  replies among the comments: {len(accepted.get('reply', []))}")
+    if any(in_doubt.values()):  # users stopped by the end of the run while waiting
+        print(
+            "  writes whose answer was never read (stored or not): "
+            + ", ".join(f"{k} {v}" for k, v in in_doubt.items() if v)
+        )
     return problems
 
 
