@@ -321,9 +321,9 @@ class Moderator(PortalUser):
     @task
     def decide(self) -> None:
         queue = self.client.get("/api/proposals", name="/api/proposals (queue)")
-        if not queue.ok or not queue.json():
+        if not queue.ok or not queue.json()["items"]:
             return
-        item = self.rng.choice(queue.json()[:20])
+        item = self.rng.choice(queue.json()["items"][:20])
         if self.rng.random() < 0.7:
             path, body, kind = "accept", {}, "accepted"
         else:

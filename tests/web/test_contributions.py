@@ -199,9 +199,9 @@ def test_api_twins_follow_the_token_scopes(db: sa.Engine, pair: tuple[int, int])
     assert bad.status_code == 422 and bad.json()["field"] == "siret"
     assert client.get("/api/proposals", headers=bearer["mod_read"]).status_code == 403
     queue = client.get("/api/proposals", headers=bearer["mod"]).json()
-    assert [p["id"] for p in queue] == [made.json()["id"]]
+    assert [p["id"] for p in queue["items"]] == [made.json()["id"]] and queue["total"] == 1
     mine = client.get("/api/proposals/mine", headers=bearer["write"]).json()
-    assert [p["status"] for p in mine] == ["pending"]
+    assert [p["status"] for p in mine["items"]] == ["pending"]
     decided = client.post(f"/api/proposals/{made.json()['id']}/accept", json={},
                           headers=bearer["mod"])  # fmt: skip
     assert decided.status_code == 200 and decided.json()["status"] == "accepted"

@@ -264,22 +264,89 @@ def propose(
 
 # --- reading ------------------------------------------------------------------------
 
+PAGE_SIZE = 50  # proposals on a page of the queue (and of "my proposals")
+MAX_PAGE_SIZE = 200
+# The kinds of proposal a moderator filters on: (action, entity or None for both).
+KINDS: dict[str, tuple[str, str | None]] = {
+    "new_actor": ("create", "actor"), "new_link": ("create", "link"),
+    "actor_edit": ("update", "actor"), "link_edit": ("update", "link"),
+    "report": ("report", None),
+}  # fmt: skip
 
-def _label(conn: sa.Connection, entity: str, entity_id: Any) -> str | None:
-    """The name of an actor, or ``source — target`` of a link (None when absent)."""
-    if entity_id is None:
+
+@dataclass(frozen=True, slots=True)
+class ProposalPage:
+    """One page of proposals: ``items`` (with their diff), ``total`` proposals matching
+    the filters, the page's ``offset`` and ``limit``."""
+
+    items: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+
+class _Records:
+    """The actors and links a page of proposals names, read in one query per entity
+    (deleted ones too: a label still names them; ``current`` leaves them out)."""
+
+    def __init__(self, conn: sa.Connection, rows: list[Snapshot]) -> None:
+        link_ids = {_int(r["entity_ref"]) for r in rows if r["entity"] == "link"}
+        self.links = self._read(conn, links, link_ids)
+        actor_ids = {_int(r["entity_ref"]) for r in rows if r["entity"] == "actor"}
+        for r in rows:
+            if r["entity"] == "link":
+                for values in (r["payload"].get("values"), r["payload"].get("amended")):
+                    actor_ids |= {_int((values or {}).get(k)) for k in ("source_id", "target_id")}
+        for found in self.links.values():
+            actor_ids |= {_int(found["source_id"]), _int(found["target_id"])}
+        self.actors = self._read(conn, actors, actor_ids)
+
+    @staticmethod
+    def _read(conn: sa.Connection, repository: Any, ids: set[int | None]) -> dict[int, Snapshot]:
+        wanted = sorted(i for i in ids if i is not None)
+        if not wanted:
+            return {}
+        where = [repository.table.c.id.in_(wanted)]
+        found = repository.list(conn, where=where, limit=None, include_deleted=True)
+        return {int(r["id"]): r for r in found}
+
+    def current(self, entity: str, entity_id: int | None) -> Snapshot | None:
+        """The live record (None when absent or deleted)."""
+        found = (self.actors if entity == "actor" else self.links).get(entity_id or 0)
+        return found if found is not None and found.get("deleted_at") is None else None
+
+    def label(self, entity: str, entity_id: Any) -> str | None:
+        """The name of an actor, or ``source — target`` of a link (None when absent)."""
+        key = _int(entity_id)
+        if key is None:
+            return None
+        if entity == "actor":
+            found = self.actors.get(key)
+            return str(found["name"]) if found else None
+        link = self.links.get(key)
+        if link is None:
+            return None
+        ends = [self.label("actor", link[k]) or f"#{link[k]}" for k in ("source_id", "target_id")]
+        return " — ".join(ends)
+
+
+def _int(value: Any) -> int | None:
+    """An id as stored in a proposal (a string, a number), else None."""
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
         return None
-    if entity == "actor":
-        found = actors.get_or_none(conn, int(entity_id), include_deleted=True)
-        return str(found["name"]) if found else None
-    link = links.get_or_none(conn, int(entity_id), include_deleted=True)
-    if link is None:
-        return None
-    ends = [_label(conn, "actor", link[k]) or f"#{link[k]}" for k in ("source_id", "target_id")]
-    return " — ".join(ends)
 
 
-def _diff(conn: sa.Connection, row: Mapping[str, Any], current: Snapshot | None) -> list[Any]:
+def _diff(records: _Records, row: Mapping[str, Any], current: Snapshot | None) -> list[Any]:
     """One line per proposed field: the value the proposal was made against, the
     current one, the proposed one, and whether the record moved in between."""
     values = row["payload"].get("amended") or row["payload"].get("values") or {}
@@ -291,26 +358,24 @@ def _diff(conn: sa.Connection, row: Mapping[str, Any], current: Snapshot | None)
         line = {"field": name, "base": then, "current": now, "proposed": values[name]}
         line["moved"] = row["status"] == "pending" and current is not None and then != now
         if name in ("source_id", "target_id") and values[name] is not None:
-            line["proposed_label"] = _label(conn, "actor", values[name])
-            line["current_label"] = _label(conn, "actor", now) if now is not None else None
+            line["proposed_label"] = records.label("actor", values[name])
+            line["current_label"] = records.label("actor", now) if now is not None else None
         lines.append(line)
     return lines
 
 
-def _view(conn: sa.Connection, row: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+def _view(records: _Records, row: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
     out = dict(row)
-    entity_id = int(row["entity_ref"]) if row["entity_ref"] else None
-    current = None
-    if entity_id is not None:
-        current = _repository(row["entity"]).get_or_none(conn, entity_id)
+    entity_id = _int(row["entity_ref"])
+    current = records.current(row["entity"], entity_id)
     out["entity_id"] = entity_id
-    out["label"] = _label(conn, row["entity"], entity_id)
+    out["label"] = records.label(row["entity"], entity_id)
     if row["action"] == "create" and row["entity"] == "actor":
         out["label"] = row["payload"]["values"].get("name")
     elif row["action"] == "create":
         ends = [row["payload"]["values"].get(k) for k in ("source_id", "target_id")]
-        out["label"] = " — ".join(_label(conn, "actor", e) or f"#{e}" for e in ends)
-    out["diff"] = _diff(conn, row, current)
+        out["label"] = " — ".join(records.label("actor", e) or f"#{e}" for e in ends)
+    out["diff"] = _diff(records, row, current)
     out["current_version"] = current["version"] if current is not None else None
     pending = row["status"] == "pending" and row["action"] != "create"
     out["gone"] = pending and current is None
@@ -324,9 +389,11 @@ def _view(conn: sa.Connection, row: Mapping[str, Any], names: Mapping[str, str])
 
 
 def _views(conn: sa.Connection, db: sa.Engine, rows: list[Snapshot]) -> list[dict[str, Any]]:
+    """The proposals ``rows`` shown: a fixed number of queries whatever their count."""
     users = {permissions.author(r[k]) for r in rows for k in ("user_id", "moderator_id") if r[k]}
     names = author_names(db=db, users=users)
-    views = [_view(conn, r, names) for r in rows]
+    records = _Records(conn, rows)
+    views = [_view(records, r, names) for r in rows]
     ids = [v["id"] for v in views]
     if ids:
         docs = sa.select(
@@ -348,25 +415,55 @@ def _views(conn: sa.Connection, db: sa.Engine, rows: list[Snapshot]) -> list[dic
     return views
 
 
-def list_proposals(
+def _kind_filter(kinds: tuple[str, ...]) -> sa.ColumnElement[bool]:
+    clauses = []
+    for kind in kinds:
+        action, entity = KINDS[_choice("kind", kind, tuple(KINDS))]
+        clause = proposal.c.action == action
+        clauses.append(sa.and_(clause, proposal.c.entity == entity) if entity else clause)
+    return sa.or_(*clauses)
+
+
+def proposal_page(
     *, db: sa.Engine, status: str | None = "pending", user_id: int | None = None,
-    limit: int = 50, offset: int = 0,
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Proposals with their diff, evidence, author and votes: those of ``status``
-    (None: all), of the account ``user_id`` if given; the oldest pending first, the
-    newest first otherwise."""
-    where = []
+    kinds: tuple[str, ...] = (), limit: int = PAGE_SIZE, offset: int = 0,
+) -> ProposalPage:  # fmt: skip
+    """A page of proposals with their diff, evidence, author and votes: those of
+    ``status`` (None: all), of the account ``user_id`` if given, of one of ``kinds``
+    (:data:`KINDS`; empty: all); the oldest pending first, the newest first otherwise.
+    ``limit`` is bounded by :data:`MAX_PAGE_SIZE`; only the page's diffs are computed."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidInput(
+            "limit", limit, f"entre 1 et {MAX_PAGE_SIZE}", f"between 1 and {MAX_PAGE_SIZE}"
+        )  # fmt: skip
+    if offset < 0:
+        raise InvalidInput("offset", offset, "nombre positif ou nul", "zero or more")
+    where: list[sa.ColumnElement[bool]] = [proposal.c.deleted_at.is_(None)]
     if status is not None:
         where.append(proposal.c.status == _choice("status", status, STATUSES))
     if user_id is not None:
         where.append(proposal.c.user_id == user_id)
+    if kinds:
+        where.append(_kind_filter(kinds))
     order = proposal.c.id if status == "pending" else proposal.c.id.desc()
     with db.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(proposal).where(*where))
+        count = int(total.scalar_one())
         query = sa.select(proposal.c.id).where(*where).order_by(order).limit(limit).offset(offset)
         ids = list(conn.execute(query).scalars())
         rows = proposals.list(conn, where=[proposal.c.id.in_(ids)], limit=None) if ids else []
-        rows.sort(key=lambda r: ids.index(r["id"]))
-        return _views(conn, db, rows)
+        position = {proposal_id: i for i, proposal_id in enumerate(ids)}
+        rows.sort(key=lambda r: position[r["id"]])
+        return ProposalPage(_views(conn, db, rows), count, offset, limit)
+
+
+def list_proposals(
+    *, db: sa.Engine, status: str | None = "pending", user_id: int | None = None,
+    limit: int = PAGE_SIZE, offset: int = 0,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The proposals of one page of :func:`proposal_page` (its ``items``)."""
+    page = proposal_page(db=db, status=status, user_id=user_id, limit=limit, offset=offset)
+    return page.items
 
 
 def get_proposal(*, db: sa.Engine, proposal_id: int) -> dict[str, Any]:

@@ -333,32 +333,58 @@ async def report_link(request: Request, db: Db, identity: IdentityDep, link_id: 
 # --- moderation, votes, my proposals (pages) --------------------------------------------
 
 Status = Annotated[Literal["pending", "accepted", "refused"], Query()]
+Kind = Annotated[
+    Literal["new_actor", "new_link", "actor_edit", "link_edit", "report"] | None,
+    Query(description="One kind of proposal (all when left out)"),
+]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Proposals skipped")]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE, description="Proposals on the page")]
+VOTABLE = ("new_actor", "new_link", "actor_edit", "link_edit")  # reports are not voted on
 
 
 def _list_page(
-    request: Request, mode: str, items: list[dict[str, Any]], status: str = "pending",
-    notice: str | None = None,
+    request: Request, mode: str, page: service.ProposalPage, status: str = "pending",
+    kind: str | None = None, notice: str | None = None,
 ) -> Response:  # fmt: skip
-    context = {"mode": mode, "items": items, "status": status, "notice": notice}
+    """The queue, the votes or "my proposals": one page of proposals with links to
+    the previous and next pages (the same filters kept)."""
+    route = {"moderation": "moderation", "votes": "vote_queue", "mine": "my_proposals"}[mode]
+    query = {"status": status if mode == "moderation" else None, "kind": kind}
+
+    def at(offset: int | None) -> str | None:
+        return None if offset is None else url_for(request, route, {**query, "offset": offset})
+
+    context = {
+        "mode": mode, "items": page.items, "status": status, "kind": kind, "notice": notice,
+        "kinds": service.KINDS, "page": page, "first": page.offset + 1,
+        "last": page.offset + len(page.items),
+        "previous_url": at(page.previous_offset), "next_url": at(page.next_offset),
+    }  # fmt: skip
     return _render(request, "proposals.html", context)
 
 
 @router.get("/moderation", name="moderation", dependencies=MODERATE)
-def moderation(request: Request, db: Db, status: Status = "pending") -> Response:
-    items = service.list_proposals(db=db, status=status)
-    return _list_page(request, "moderation", items, status)
+def moderation(
+    request: Request, db: Db, status: Status = "pending", kind: Kind = None, offset: Offset = 0
+) -> Response:
+    page = service.proposal_page(db=db, status=status, kinds=(kind,) if kind else (),
+                                 offset=offset)  # fmt: skip
+    return _list_page(request, "moderation", page, status, kind)
+
+
+def _vote_page(db: Any, offset: int = 0) -> service.ProposalPage:
+    return service.proposal_page(db=db, status="pending", kinds=VOTABLE, offset=offset)
 
 
 @router.get("/proposals", name="vote_queue", dependencies=[require("contribute")])
-def vote_queue(request: Request, db: Db) -> Response:
-    items = service.list_proposals(db=db, status="pending")
-    return _list_page(request, "votes", [p for p in items if p["action"] != "report"])
+def vote_queue(request: Request, db: Db, offset: Offset = 0) -> Response:
+    return _list_page(request, "votes", _vote_page(db, offset))
 
 
 @router.get("/account/proposals", name="my_proposals", dependencies=[require("account")])
-def my_proposals(request: Request, db: Db, identity: IdentityDep) -> Response:
-    items = service.list_proposals(db=db, status=None, user_id=identity.account_id)
-    return _list_page(request, "mine", items, "all")
+def my_proposals(request: Request, db: Db, identity: IdentityDep, offset: Offset = 0) -> Response:
+    page = service.proposal_page(db=db, status=None, user_id=identity.account_id, offset=offset)
+    return _list_page(request, "mine", page, "all")
 
 
 def _proposal_page(
@@ -463,9 +489,8 @@ async def proposal_vote(
                                choice=choice, threshold=threshold)
         )  # fmt: skip
     except MaillageError as error:
-        items = await run_in_threadpool(service.list_proposals, db=db)
-        response = _list_page(request, "votes", [p for p in items if p["action"] != "report"],
-                              notice=_say(request, error))  # fmt: skip
+        page = await run_in_threadpool(_vote_page, db)
+        response = _list_page(request, "votes", page, notice=_say(request, error))
         response.status_code = status_of(error)
         return response
     if tally.status != "pending":
@@ -572,19 +597,46 @@ def api_report(request: Request, db: Db, identity: IdentityDep, body: ReportIn) 
     return {"id": created["id"], "status": created["status"]}
 
 
+def _api_page(
+    request: Request, route: str, page: service.ProposalPage, query: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A page of proposals as JSON: ``items``, ``total``, ``offset``, ``limit`` and the
+    addresses of the ``next`` and ``previous`` pages (null at either end)."""
+
+    def at(offset: int | None) -> str | None:
+        if offset is None:
+            return None
+        return url_for(request, route, {**query, "limit": page.limit, "offset": offset})
+
+    return {
+        "items": [_public(v) for v in page.items], "total": page.total,
+        "offset": page.offset, "limit": page.limit,
+        "next": at(page.next_offset), "previous": at(page.previous_offset),
+    }  # fmt: skip
+
+
 @api_router.get("/proposals", name="api_proposals", dependencies=MODERATE)
 def api_proposals(
-    db: Db, status: Status = "pending", offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
-) -> Any:
-    """The moderation queue: proposals with their diff, evidence, author and votes."""
-    return [_public(v) for v in service.list_proposals(db=db, status=status, offset=offset)]
+    request: Request, db: Db, status: Status = "pending", kind: Kind = None,
+    limit: Limit = service.PAGE_SIZE, offset: Offset = 0,
+) -> Any:  # fmt: skip
+    """The moderation queue, a page at a time: proposals with their diff, evidence,
+    author and votes (the oldest pending first), the total and the next page's address."""
+    page = service.proposal_page(db=db, status=status, kinds=(kind,) if kind else (),
+                                 limit=limit, offset=offset)  # fmt: skip
+    return _api_page(request, "api_proposals", page, {"status": status, "kind": kind})
 
 
 @api_router.get("/proposals/mine", name="api_my_proposals", dependencies=[require("contribute")])
-def api_my_proposals(db: Db, identity: IdentityDep) -> Any:
-    """The proposals of the account asking, newest first, with their status."""
-    items = service.list_proposals(db=db, status=None, user_id=identity.account_id)
-    return [_public(v) for v in items]
+def api_my_proposals(
+    request: Request, db: Db, identity: IdentityDep, limit: Limit = service.PAGE_SIZE,
+    offset: Offset = 0,
+) -> Any:  # fmt: skip
+    """The proposals of the account asking, newest first, a page at a time, with their
+    status, the total and the next page's address."""
+    page = service.proposal_page(db=db, status=None, user_id=identity.account_id,
+                                 limit=limit, offset=offset)  # fmt: skip
+    return _api_page(request, "api_my_proposals", page, {})
 
 
 @api_router.get("/proposals/{proposal_id}", name="api_proposal", dependencies=MODERATE)
