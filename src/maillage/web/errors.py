@@ -1,7 +1,8 @@
 """Errors mapped in one place: library errors and HTTP errors to HTML or JSON answers.
 
 ``NotFound`` -> 404, ``InvalidInput`` and request validation -> 422,
-``PermissionDenied`` -> 403, ``Conflict`` -> 409, anything else -> 500. Pages get an
+``PermissionDenied`` -> 403, ``Conflict`` -> 409, a client that hangs up while sending its
+body -> 499 (logged as a disconnect, not as an error), anything else -> 500. Pages get an
 HTML page in the request's language; ``/api/...`` and clients asking for JSON get
 ``{"error", "message", "message_en", ...}``. Tracebacks go to the log, never out.
 """
@@ -15,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from maillage.model.errors import Conflict, InvalidInput, MaillageError, NotFound, PermissionDenied
@@ -157,6 +158,8 @@ def _explain(error: Any, lang: Lang) -> str:
 
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if isinstance(exc.__cause__, ClientDisconnect):  # FastAPI reading a route's Form(...)
+        return await on_client_disconnect(request, exc.__cause__)
     text = Gettext("fr").gettext(_http_message(exc.status_code))
     body = {"error": "HTTPError", "message": text, "message_en": _http_message(exc.status_code)}
     response = _answer(request, exc.status_code, body)
@@ -180,6 +183,21 @@ async def on_refused(request: Request, exc: Exception) -> Response:
     return response
 
 
+CLIENT_CLOSED = 499  # nginx's "client closed request": no one is left to read the answer
+
+
+async def on_client_disconnect(request: Request, exc: Exception) -> Response:
+    """The client hung up before its body was read (a form half sent): its own doing,
+    logged as such, not as a server error."""
+    assert isinstance(exc, ClientDisconnect)
+    fields = request_fields(request.scope)
+    log.info(
+        "client disconnected before its request body was read: %s %s",
+        fields["method"], fields["path"], extra=fields,
+    )  # fmt: skip
+    return Response(status_code=CLIENT_CLOSED)
+
+
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     fields = request_fields(request.scope)
     log.error(
@@ -199,4 +217,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(Refused, on_refused)
+    app.add_exception_handler(ClientDisconnect, on_client_disconnect)
     app.add_exception_handler(Exception, on_unexpected)
