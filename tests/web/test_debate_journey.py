@@ -105,7 +105,7 @@ def test_comment_reply_report_and_hide_with_a_trace(
 
     # The moderator finds it in the queue and hides it with a reason.
     mod = person(chromium, watch, origin, "Mod")
-    mod.click("text=Modération")
+    mod.click("text=Commentaires signalés")
     mod.wait_for_selector("article.report-item")
     item = mod.locator("article.report-item").first
     assert "Injurieux ou offensant" in item.text_content()

@@ -175,7 +175,9 @@ def test_funder_follows_association_company_links_over_time_and_embeds_the_map(
     assert set(in_years) == set(expected)
     for year, text in in_years.items():
         nodes, links = expected[year]
-        assert text == f"{year} : {nodes} acteurs liés et {links} liens", text
+        said = f"{nodes} acteur{'s' if nodes > 1 else ''} lié{'s' if nodes > 1 else ''}"
+        said += f" et {links} lien{'s' if links > 1 else ''}"  # French: 0 and 1 are singular
+        assert text == f"{year} : {said}", text
     tables = {year: text for year, text in seen["tables"] if year}
     assert tables, ("the tables did not follow the replay", seen["tables"])
     for year, text in tables.items():
