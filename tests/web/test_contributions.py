@@ -47,6 +47,13 @@ def send(client: TestClient, path: str, data: dict[str, str], **files: Any) -> A
     return client.post(path, data=body, files=files or None, follow_redirects=False)
 
 
+def followed(client: TestClient, answer: Any) -> Any:
+    """The page a form's answer redirects to (303, post/redirect/get: a reload of that page
+    sends nothing again)."""
+    assert answer.status_code == 303, answer.text
+    return client.get(answer.headers["location"])
+
+
 def inert(page: str) -> bool:
     """The payload is shown escaped, never as a tag."""
     return "<script>alert" not in page and str(escape(PAYLOAD)) in page
@@ -68,8 +75,11 @@ def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
               "v_purpose": PAYLOAD, "message": PAYLOAD}  # fmt: skip
     missing = send(contributor, "/contribute/link", values)
     assert missing.status_code == 422 and "evidence_url" in missing.text  # the field is named
-    sent = send(contributor, "/contribute/link", values, proof_file=("convention.pdf", PDF))
-    assert sent.status_code == 201 and "proposition n° 1 attend" in sent.text
+    sent = followed(contributor, send(contributor, "/contribute/link", values,
+                                      proof_file=("convention.pdf", PDF)))  # fmt: skip
+    assert sent.status_code == 200 and "proposition n° 1 attend" in sent.text
+    assert contributor.get(str(sent.url)).text.count("proposition n° 1 attend") == 1  # a reload
+    assert len(service.list_proposals(db=db, status=None)) == 1  # sent nothing twice
     assert links.list_links(db=db, actor_id=pair[0]) == []
     # The moderator: a link in the header, the queue with the diff, the document.
     queue = moderator.get("/moderation")
@@ -81,8 +91,11 @@ def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
     assert document.headers["content-disposition"] == 'attachment; filename="convention.pdf"'
     assert "sandbox" in document.headers["content-security-policy"]
     assert contributor.get("/moderation/1/document").status_code == 403
-    accepted = send(moderator, "/moderation/1/accept", {"reason": f"Merci {PAYLOAD}"})
+    accepted = followed(moderator, send(moderator, "/moderation/1/accept",
+                                        {"reason": f"Merci {PAYLOAD}"}))  # fmt: skip
     assert accepted.status_code == 200 and "prévenu par courriel" in accepted.text
+    english = moderator.get(f"{accepted.url}&lang=en")  # the language switch: no 405
+    assert english.status_code == 200 and "The proposer was told by e-mail" in english.text
     batch_id = re.search(r"undo --batch (\d+)", accepted.text)
     assert batch_id is not None and inert(accepted.text)
     (link,) = links.list_links(db=db, actor_id=pair[0])
@@ -115,9 +128,10 @@ def test_a_visitor_reports_an_error_and_a_document_is_never_served_as_a_page(
     nothing = send(visitor, f"/actors/{pair[0]}/report", {"message": "Fermé"})
     assert nothing.status_code == 422 and "une preuve" in html.unescape(nothing.text)
     page = b"<html><body><script>alert(1)</script></body></html>"
-    sent = send(visitor, f"/actors/{pair[0]}/report", {"message": "L'atelier a fermé"},
-                proof_file=("preuve.html", page, "text/html"))  # fmt: skip
-    assert sent.status_code == 201 and "Mes propositions" not in sent.text
+    sent = followed(visitor, send(visitor, f"/actors/{pair[0]}/report",
+                                  {"message": "L'atelier a fermé"},
+                                  proof_file=("preuve.html", page, "text/html")))  # fmt: skip
+    assert sent.status_code == 200 and "Mes propositions" not in sent.text
     served = moderator.get("/moderation/1/document")
     assert served.headers["content-type"].startswith("text/plain")
     assert served.headers["content-disposition"] == 'attachment; filename="preuve.txt"'
@@ -136,7 +150,7 @@ def test_a_conflict_is_shown_and_amending_resolves_it(db: sa.Engine, pair: tuple
     assert 'value="Atelier A"' in form.text
     sent = send(contributor, f"/actors/{pair[0]}/propose",
                 {"v_name": "Atelier A", "v_phone": "03 20 00 00 00", "proof_url": "atelier-a.fr"})  # fmt: skip
-    assert sent.status_code == 201
+    assert followed(contributor, sent).status_code == 200
     actors.update_actor(db=db, actor_id=pair[0], changes={"phone": "03 20 99 99 99"})
     shown = moderator.get("/moderation/1")
     assert "Conflit : cette fiche a changé depuis la proposition" in html.unescape(shown.text)
@@ -147,7 +161,7 @@ def test_a_conflict_is_shown_and_amending_resolves_it(db: sa.Engine, pair: tuple
     amended = send(moderator, "/moderation/1/accept",
                    {"amend": "1", "seen_version": "2", "v_name": "Atelier A",
                     "v_phone": "03 20 00 00 01"})  # fmt: skip
-    assert amended.status_code == 200
+    assert followed(moderator, amended).status_code == 200
     assert actors.get_actor(db=db, actor_id=pair[0])["phone"] == "03 20 00 00 01"
     refuse = send(moderator, "/moderation/1/refuse", {"reason": "déjà décidée"})
     assert refuse.status_code == 409
@@ -224,13 +238,13 @@ def test_a_script_payload_is_inert_on_every_page_that_shows_it(
     sent = send(contributor, "/contribute/actor",
                 {"v_name": PAYLOAD, "v_world": "associative", "v_description": PAYLOAD,
                  "message": PAYLOAD, "proof_url": "https://example.org/?q=<script>"})  # fmt: skip
-    assert sent.status_code == 201, sent.text
+    assert followed(contributor, sent).status_code == 200
     refused = send(contributor, "/contribute/actor", {"v_name": PAYLOAD, "v_email": PAYLOAD,
                    "proof_url": "https://example.org"})  # fmt: skip
     assert refused.status_code == 422 and inert(refused.text)
     pages = [moderator.get("/moderation"), moderator.get("/moderation/1"),
              contributor.get("/proposals"), contributor.get("/account/proposals")]  # fmt: skip
-    accepted = send(moderator, "/moderation/1/accept", {"reason": PAYLOAD})
+    accepted = followed(moderator, send(moderator, "/moderation/1/accept", {"reason": PAYLOAD}))
     actor_id = service.get_proposal(db=db, proposal_id=1)["result_id"]
     pages += [accepted, moderator.get(f"/actors/{actor_id}"),
               moderator.get(f"/actors/{actor_id}/history"), contributor.get("/account/proposals"),

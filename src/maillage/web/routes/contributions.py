@@ -177,6 +177,9 @@ def _form_page(
     request: Request, *, action: str, entity: str, record: Mapping[str, Any] | None,
     values: Mapping[str, Any], error: MaillageError | None = None, target: str,
 ) -> Response:  # fmt: skip
+    sent = request.query_params.get("sent", "")
+    if error is None and sent.isdigit() and len(sent) < 12:
+        return _sent_page(request, int(sent), action)
     context = {
         "action": action, "entity": entity, "record": record, "values": values,
         "fields": FORM_FIELDS[entity] if action != "report" else (), "target": target,
@@ -222,19 +225,32 @@ async def _proposal_post(
         shown = {**values, "message": _text(form, "message"), "proof_url": _text(form, "proof_url")}
         return _form_page(request, action=action, entity=entity, record=record, values=shown,
                           error=error, target=target)  # fmt: skip
+    # Post/redirect/get: a reload of the answer shows it again, never sends the form twice.
+    return RedirectResponse(_with_query(request, sent=created["id"]), status_code=303)
+
+
+def _with_query(request: Request, **query: Any) -> str:
+    """The request's own path (root path included) with ``query`` as its query string."""
+    path = str(request.scope.get("root_path", "")) + str(request.scope["path"])
+    return path + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def _sent_page(request: Request, proposal_id: int, action: str) -> Response:
+    """The thanks shown after a proposal or report was sent (the form's page, ``?sent=N``)."""
     _ = _gettext(request).gettext
     heading = _(N_("Report sent")) if action == "report" else _(N_("Proposal sent"))
     message = _(
         N_(
             "Thank you. Your proposal no. %(id)s waits for a moderator; you will be told of the decision by e-mail."
         ),  # noqa: E501
-        id=created["id"],
+        id=proposal_id,
     )
     link = None
-    if identity.signed_in:
+    identity = getattr(request.state, "identity", None)
+    if identity is not None and identity.signed_in:
         link = {"url": url_for(request, "my_proposals"), "text": _(N_("My proposals"))}
     context = {"heading": heading, "message": message, "link": link}
-    return _render(request, "account_message.html", context, 201)
+    return _render(request, "account_message.html", context)
 
 
 @router.get("/contribute/actor", name="propose_actor", dependencies=[require("contribute")])
@@ -413,17 +429,28 @@ def _proposal_page(
 
 @router.get("/moderation/{proposal_id}", name="moderation_proposal", dependencies=MODERATE)
 def moderation_proposal(request: Request, db: Db, proposal_id: ProposalId) -> Response:
-    return _proposal_page(request, db, proposal_id)
+    return _proposal_page(request, db, proposal_id, notice=_decision_notice(request))
 
 
 def _decided(request: Request, db: Any, proposal_id: int) -> Response:
+    """After a decision: the proposal's page (post/redirect/get: a reload or the language
+    switch shows it again, never decides twice), saying whether the proposer was told."""
     view = service.get_proposal(db=db, proposal_id=proposal_id)
     sent = notify(request, db, view)
+    query = {"decided": "mailed" if sent else "silent"}
+    return RedirectResponse(
+        url_for(request, "moderation_proposal", query, proposal_id=proposal_id), status_code=303
+    )
+
+
+def _decision_notice(request: Request) -> str | None:
+    """What the proposal's page says after a decision (``?decided=mailed|silent``)."""
+    decided = request.query_params.get("decided")
+    if decided not in ("mailed", "silent"):
+        return None
     _ = _gettext(request).gettext
-    notice = _(N_("Decision saved.")) + " " + (
-        _(N_("The proposer was told by e-mail.")) if sent else _(N_("No e-mail was sent."))
-    )  # fmt: skip
-    return _proposal_page(request, db, proposal_id, notice=notice)
+    told = _(N_("The proposer was told by e-mail.")) if decided == "mailed" else None
+    return _(N_("Decision saved.")) + " " + (told or _(N_("No e-mail was sent.")))
 
 
 @router.post("/moderation/{proposal_id}/accept", name="proposal_accept", dependencies=MODERATE)
