@@ -101,6 +101,24 @@ def _pg_engine(server: object, template: str) -> sa.Engine:
     return make_engine(server.database_url(name))  # type: ignore[attr-defined]
 
 
+# The portal tests whose PostgreSQL run stays in `make test`: sessions, tokens, CSRF and
+# writes through the forms. The other portal tests read and write through the services,
+# which every services, storage and cli test runs on both engines: their PostgreSQL runs are
+# marked `extended` and run in `make test-extended`, which CI leaves out to stay under its
+# ten minutes (README, "Test budget").
+WEB_POSTGRES_IN_CI = frozenset({"test_accounts.py", "test_pages.py", "test_contributions.py"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if (
+            item.path.parent.name == "web"
+            and item.get_closest_marker("postgres") is not None
+            and item.path.name not in WEB_POSTGRES_IN_CI
+        ):
+            item.add_marker(pytest.mark.extended)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
     """A migrated database with the reference data, fresh for each test."""

@@ -325,7 +325,7 @@ def national(page: Any, origin: str, aggregated: dict[str, Any] | None) -> None:
     idle(page)
 
 
-@pytest.mark.quality
+@pytest.mark.extended  # about two minutes: `make test-extended` (README, "Test budget")
 @pytest.mark.parametrize("mode", ["actors", "aggregated"])
 def test_clusters_never_overlap_at_national_zoom_and_a_click_on_paris_ends_on_paris(
     browse: Any, portal: tuple[str, Demo], map_db: sa.Engine, mode: str
