@@ -3,8 +3,9 @@
 The network (20,427 actors, 121,675 ties: the package's copy) is imported through the CLI
 as a user would, then ``maillage recommend evaluate`` trains on the ties formed before
 2019 and ranks the new ones. That fit takes about a minute, so it is made once, by the
-module's fixture, for every test here; the module runs in ``make test-quality``
-(``quality`` marker), which hands a whole module to one xdist worker.
+module's fixture, for every test here; the module runs in ``make test-extended``
+(``extended`` marker; CI leaves it out to stay under ten minutes), which hands a whole
+module to one xdist worker. The fast selection and ranking tests stay in ``make test``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from click.testing import CliRunner
 from maillage.cli.main import cli
 from maillage.recommend.model import CLASSICS
 
-pytestmark = pytest.mark.quality
+pytestmark = pytest.mark.extended
 ANR = "networks/anr-partenariats"
 
 
