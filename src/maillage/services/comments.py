@@ -361,6 +361,19 @@ def update_comment(
     return after
 
 
+def locked_comment(conn: sa.Connection, comment_id: int) -> Any:
+    """The live comment ``comment_id``, locked for this transaction's update (edit, hide,
+    unhide). Raises NotFound."""
+    row = conn.execute(
+        sa.select(comment)
+        .where(comment.c.id == comment_id, comment.c.deleted_at.is_(None))
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound("comment", comment_id)
+    return row
+
+
 def edit_comment(
     *, db: sa.Engine, comment_id: int, user_id: int, body: str, stance: str | None = None,
     now: dt.datetime | None = None,
@@ -370,13 +383,7 @@ def edit_comment(
     now = now or utcnow()
     text, position = checked_body(body), checked_stance(stance)
     with transaction(db) as conn:
-        row = conn.execute(
-            sa.select(comment)
-            .where(comment.c.id == comment_id, comment.c.deleted_at.is_(None))
-            .with_for_update()
-        ).first()
-        if row is None:
-            raise NotFound("comment", comment_id)
+        row = locked_comment(conn, comment_id)
         writer(conn, user_id)
         if row.user_id != user_id:
             raise CommentRefused(

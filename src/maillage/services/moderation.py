@@ -24,6 +24,7 @@ from maillage.services.comments import (
     Comment,
     CommentRefused,
     get_comment,
+    locked_comment,
     update_comment,
     writer,
 )
@@ -198,17 +199,6 @@ def _resolve(conn: sa.Connection, comment_id: int, resolution: str, by: int,
     return len(rows)
 
 
-def _locked_comment(conn: sa.Connection, comment_id: int) -> Any:
-    row = conn.execute(
-        sa.select(comment)
-        .where(comment.c.id == comment_id, comment.c.deleted_at.is_(None))
-        .with_for_update()
-    ).first()
-    if row is None:
-        raise NotFound("comment", comment_id)
-    return row
-
-
 def hide_comment(
     *, db: sa.Engine, comment_id: int, by: int, reason: str, now: dt.datetime | None = None
 ) -> Comment:
@@ -218,7 +208,7 @@ def hide_comment(
     now = now or utcnow()
     why = _text("reason", reason, MAX_REASON, required=True)
     with transaction(db) as conn:
-        row = _locked_comment(conn, comment_id)
+        row = locked_comment(conn, comment_id)
         values = {"hidden_at": now, "hidden_by": by, "hidden_reason": why, "status": "hidden"}
         update_comment(conn, row, values, action="hide", by=permissions.author(by), now=now)
         _resolve(conn, comment_id, "hidden", by, now)
@@ -232,7 +222,7 @@ def unhide_comment(
     Raises NotFound."""
     now = now or utcnow()
     with transaction(db) as conn:
-        row = _locked_comment(conn, comment_id)
+        row = locked_comment(conn, comment_id)
         if row.hidden_at is not None:
             values = {"hidden_at": None, "hidden_by": None, "hidden_reason": None,
                       "status": "published"}  # fmt: skip
@@ -247,7 +237,7 @@ def dismiss_reports(
     returns how many. Raises NotFound."""
     now = now or utcnow()
     with transaction(db) as conn:
-        _locked_comment(conn, comment_id)
+        locked_comment(conn, comment_id)
         return _resolve(conn, comment_id, "dismissed", by, now)
 
 
