@@ -226,13 +226,10 @@ async def _proposal_post(
         return _form_page(request, action=action, entity=entity, record=record, values=shown,
                           error=error, target=target)  # fmt: skip
     # Post/redirect/get: a reload of the answer shows it again, never sends the form twice.
-    return RedirectResponse(_with_query(request, sent=created["id"]), status_code=303)
-
-
-def _with_query(request: Request, **query: Any) -> str:
-    """The request's own path (root path included) with ``query`` as its query string."""
-    path = str(request.scope.get("root_path", "")) + str(request.scope["path"])
-    return path + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    # The form's page answers at the same path as its post (``?sent=N``).
+    page = url_for(request, request.scope["route"].name, {"sent": created["id"]},
+                   **request.path_params)  # fmt: skip
+    return RedirectResponse(page, status_code=303)
 
 
 def _sent_page(request: Request, proposal_id: int, action: str) -> Response:
