@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
-
 import pytest
+from ecoindex import data as reference_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ecoindex_pages import reference_ecoindex
 from maillage.analysis.ecoindex import compute_ecoindex, reference
-
-compute = pytest.importorskip("ecoindex.compute")
-reference_data = pytest.importorskip("ecoindex.data")
-
-
-def run_to_end(coroutine: Any) -> Any:
-    """The value of a coroutine that never waits (the reference's are async but compute
-    only), without an event loop per call."""
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    raise AssertionError("the reference computation waited on something")
-
-
-def reference_ecoindex(dom: int, requests: int, size_kb: float) -> tuple[int, str, float, float]:
-    """(score, grade, ges, water) computed by ecoindex-compute from the same metrics."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # its own get_ecoindex inside
-        found = run_to_end(compute.compute_ecoindex(nodes=dom, size=size_kb, requests=requests))
-    return int(found.score), found.grade.value, found.ges, found.water
 
 
 def test_shipped_values_are_the_reference_implementations() -> None:
@@ -59,7 +37,9 @@ EDGES = [
 @pytest.mark.parametrize(("dom", "requests", "size_kb"), EDGES)
 def test_edges_match_the_reference(dom: int, requests: int, size_kb: float) -> None:
     ours = compute_ecoindex(dom_nodes=dom, requests=requests, size_kb=size_kb)
-    assert (ours.score, ours.grade, ours.ges, ours.water) == reference_ecoindex(dom, requests, size_kb)
+    assert (ours.score, ours.grade, ours.ges, ours.water) == reference_ecoindex(
+        dom, requests, size_kb
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -70,7 +50,9 @@ def test_edges_match_the_reference(dom: int, requests: int, size_kb: float) -> N
 )
 def test_any_page_matches_the_reference(dom: int, requests: int, size_kb: float) -> None:
     ours = compute_ecoindex(dom_nodes=dom, requests=requests, size_kb=size_kb)
-    assert (ours.score, ours.grade, ours.ges, ours.water) == reference_ecoindex(dom, requests, size_kb)
+    assert (ours.score, ours.grade, ours.ges, ours.water) == reference_ecoindex(
+        dom, requests, size_kb
+    )
 
 
 def test_every_grade_is_reached_and_better_pages_score_higher() -> None:

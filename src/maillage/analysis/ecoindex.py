@@ -94,9 +94,7 @@ def compute_ecoindex(*, dom_nodes: int, requests: int, size_kb: float) -> EcoInd
     steps = len(ref.quantiles["dom"]) - 1  # 20: a position step is worth 100 / 20 points
     weighted = sum(ref.weights[name] * positions[name] for name in METRICS)
     score = round(100 - (100 / steps) * weighted / sum(ref.weights.values()))
-    grade = next(
-        name for name, above in ref.grades if above is None or score > above
-    )
+    grade = next(name for name, above in ref.grades if above is None or score > above)
     return EcoIndex(
         score=score,
         grade=grade,
