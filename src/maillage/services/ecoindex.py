@@ -37,7 +37,7 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -248,6 +248,7 @@ class EcoIndexBrowser:
         self._playwright: Any = None
         self._browser: Any = None
         self._refused: dict[str, RefusedRequest] = {}
+        self._received: _Received | None = None  # of the page being measured
 
     def start(self) -> None:
         self._loop.run_until_complete(self._start())
@@ -307,7 +308,8 @@ class EcoIndexBrowser:
         # The whole browser's requests, redirects included, pause here for the policy.
         session = await self._browser.new_browser_cdp_session()
         session.on("Fetch.requestPaused", lambda event: self._decide(session, event))
-        await session.send("Fetch.enable", {"patterns": [{"urlPattern": "*"}]})
+        stages = [{"urlPattern": "*", "requestStage": stage} for stage in ("Request", "Response")]
+        await session.send("Fetch.enable", {"patterns": stages})
 
     async def _close(self) -> None:
         if self._browser is not None:
@@ -316,14 +318,24 @@ class EcoIndexBrowser:
             await self._playwright.stop()
 
     async def _decide(self, session: Any, event: dict[str, Any]) -> None:
+        """A paused request: refused or let go (request stage); a response announcing
+        more bytes than the size limit stops the page (response stage)."""
         url = event["request"]["url"]
+        if "responseStatusCode" in event or "responseErrorReason" in event:
+            if self._received is not None:
+                self._received.announce(event.get("responseHeaders") or [])
+            await _send(session, "Fetch.continueRequest", requestId=event["requestId"])
+            return
         refused = await refusal(url, self.policy)
         if refused is None:
-            await session.send("Fetch.continueRequest", {"requestId": event["requestId"]})
+            await _send(session, "Fetch.continueRequest", requestId=event["requestId"])
             return
         self._refused.setdefault(url, refused)
-        await session.send(
-            "Fetch.failRequest", {"requestId": event["requestId"], "errorReason": "BlockedByClient"}
+        await _send(
+            session,
+            "Fetch.failRequest",
+            requestId=event["requestId"],
+            errorReason="BlockedByClient",
         )
 
     async def _load(self, url: str) -> tuple[int, list[dict[str, Any]], str]:
@@ -346,18 +358,25 @@ class EcoIndexBrowser:
         return nodes, entries, final_url
 
     async def _visit(self, page: Any, url: str) -> tuple[int, str]:
-        received = _Received(self.policy.max_bytes)
+        """Load, scroll and count ``page``, stopped as soon as the bytes received or
+        announced pass the size limit."""
+        self._received = received = _Received(self.policy.max_bytes)
         session = await page.context.new_cdp_session(page)
         session.on("Network.dataReceived", received.add)
+        session.on("Network.loadingFinished", received.finish)
         await session.send("Network.enable")
         loading = asyncio.ensure_future(self._scroll(page, url))
         exceeded = asyncio.ensure_future(received.exceeded.wait())
-        await asyncio.wait({loading, exceeded}, return_when=asyncio.FIRST_COMPLETED)
-        if not loading.done():
-            loading.cancel()
-            raise _too_large(url, self.policy)
-        exceeded.cancel()
-        return loading.result()
+        try:
+            await asyncio.wait({loading, exceeded}, return_when=asyncio.FIRST_COMPLETED)
+            if not loading.done():
+                raise _too_large(url, self.policy)
+            return loading.result()
+        finally:
+            self._received = None
+            for task in (loading, exceeded):
+                task.cancel()
+            await asyncio.gather(loading, exceeded, return_exceptions=True)
 
     async def _scroll(self, page: Any, url: str) -> tuple[int, str]:
         from playwright.async_api import Error as PlaywrightError
@@ -397,17 +416,40 @@ class EcoIndexBrowser:
 
 
 class _Received:
-    """Bytes received by a page so far; ``exceeded`` is set past ``limit``."""
+    """Bytes a page received so far (each request's chunks, then its total when it
+    ends); ``exceeded`` is set once they, or a response's announced length, pass
+    ``limit``. Chromium reports chunks for some requests only: the announced length
+    (Content-Length) and the time limit stop the others."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.total = 0
+        self.by_request: dict[str, int] = {}
         self.exceeded = asyncio.Event()
 
     def add(self, event: dict[str, Any]) -> None:
-        self.total += int(event.get("encodedDataLength") or event.get("dataLength") or 0)
-        if self.total > self.limit:
+        chunk = int(event.get("encodedDataLength") or event.get("dataLength") or 0)
+        self.by_request[event["requestId"]] = self.by_request.get(event["requestId"], 0) + chunk
+        self._check(0)
+
+    def finish(self, event: dict[str, Any]) -> None:
+        self.by_request[event["requestId"]] = int(event.get("encodedDataLength") or 0)
+        self._check(0)
+
+    def announce(self, headers: list[dict[str, str]]) -> None:
+        length = next((h["value"] for h in headers if h["name"].lower() == "content-length"), "")
+        self._check(int(length) if length.strip().isdigit() else 0)
+
+    def _check(self, coming: int) -> None:
+        if sum(self.by_request.values()) + coming > self.limit:
             self.exceeded.set()
+
+
+async def _send(session: Any, method: str, **params: Any) -> None:
+    """A DevTools command whose request may have gone meanwhile (page closed)."""
+    from playwright.async_api import Error as PlaywrightError
+
+    with suppress(PlaywrightError):
+        await session.send(method, params)
 
 
 def _count(entries: list[dict[str, Any]], refused: dict[str, RefusedRequest]) -> tuple[int, int]:
