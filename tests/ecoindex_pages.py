@@ -94,7 +94,7 @@ def serve(site: Site, host: str = "127.0.0.1") -> Iterator[Site]:
     """``site`` served on a free port of ``host`` (``site.origin`` its address)."""
     server = ThreadingHTTPServer((host, 0), _handler(site))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     site.origin = f"http://{host}:{server.server_port}"
     try:

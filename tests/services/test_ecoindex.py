@@ -6,6 +6,7 @@ by a local server that counts what it sends."""
 from __future__ import annotations
 
 import ipaddress
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -26,6 +27,7 @@ from maillage.services.ecoindex import (
     NetworkPolicy,
     check_url,
     ecoindex_browser,
+    find_chromium,
 )
 
 LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
@@ -167,3 +169,18 @@ def test_a_page_that_is_not_found_or_not_html_is_not_measured(
     site.resources["/data.json"] = Resource(b"{}", "application/json")
     with pytest.raises(EcoIndexError, match="pas une page HTML"):
         browser.measure(site.origin + "/data.json")
+
+
+def test_a_missing_playwright_or_chromium_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "playwright.async_api", None)  # as if not installed
+    with (
+        pytest.raises(EcoIndexError, match=r'pip install "maillage\[ecoindex\]"') as caught,
+        ecoindex_browser(policy=LOCAL, chromium="/usr/bin/chromium"),
+    ):
+        pass
+    assert caught.value.reason == "browser"
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(EcoIndexError, match="apt-get install chromium"):
+        find_chromium()

@@ -133,16 +133,18 @@ class EcoIndexMeasurement:
         return data
 
 
-def parse_networks(texts: Sequence[str]) -> tuple[Network, ...]:
+def parse_networks(
+    texts: Sequence[str], source: str = "ecoindex_allowed_networks"
+) -> tuple[Network, ...]:
     """The networks of ``texts`` (``10.0.0.0/8``, ``127.0.0.1``, ``::1/128``); raises
-    :class:`InvalidInput` naming the one that is not a network."""
+    :class:`InvalidInput` naming ``source`` and the one that is not a network."""
     found = []
     for text in texts:
         try:
             found.append(ipaddress.ip_network(text.strip(), strict=False))
         except ValueError:
             raise InvalidInput(
-                "ecoindex_allowed_networks",
+                source,
                 text,
                 "un réseau IP attendu, ex. 10.0.0.0/8 ou 127.0.0.1",
                 "an IP network expected, e.g. 10.0.0.0/8 or 127.0.0.1",
@@ -219,6 +221,7 @@ def measure_ecoindex(
 
     Raises :class:`InvalidInput` when the policy refuses ``url``, :class:`EcoIndexError`
     when the page cannot be measured (time or size limit, status, not HTML, browser)."""
+    check_url(url, policy)  # before starting a browser
     with ecoindex_browser(policy=policy, chromium=chromium) as browser:
         return browser.measure(url)
 
