@@ -138,6 +138,16 @@ def test_subresources_and_redirects_to_refused_addresses_never_leave(
         allowed = browser.measure(site.origin + "/mixed/", policy=wider)
         assert allowed.refused == () and allowed.requests == 4
         assert sorted(path for path, _ in other.sent) == ["/evil.js", "/evil.js?direct"]
+        # A page that itself redirects there is not measured, and says where it led.
+        site.resources["/away/"] = Resource(
+            b"", "text/plain", status=302, location=f"{other.origin}/evil.js"
+        )
+        sent_before = len(other.sent)
+        with pytest.raises(
+            EcoIndexError, match=f"mène à {other.origin}/evil.js, refusée"
+        ) as caught:
+            browser.measure(site.origin + "/away/")
+        assert caught.value.reason == "refused" and len(other.sent) == sent_before
 
 
 def test_an_oversize_page_is_stopped(site: Site, browser: EcoIndexBrowser) -> None:

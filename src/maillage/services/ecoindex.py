@@ -35,6 +35,7 @@ import asyncio
 import ipaddress
 import json
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -58,8 +59,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 class EcoIndexError(MaillageError):
     """A page could not be measured. ``reason``: ``too_slow``, ``too_large``,
-    ``status`` (not 200), ``not_html``, ``failed`` (the browser's error) or ``browser``
-    (Playwright or Chromium missing)."""
+    ``refused`` (the page redirects where the policy refuses), ``status`` (not 200),
+    ``not_html``, ``failed`` (the browser's error) or ``browser`` (Playwright or
+    Chromium missing)."""
 
     def __init__(self, reason: str, message_fr: str, message_en: str) -> None:
         self._init_args = (reason, message_fr, message_en)
@@ -166,8 +168,13 @@ def _address_refusal(address: Address, policy: NetworkPolicy) -> RefusedRequest 
     )
 
 
-async def refusal(url: str, policy: NetworkPolicy) -> RefusedRequest | None:
-    """Why ``policy`` refuses a request to ``url``, or None when it may go."""
+async def refusal(
+    url: str, policy: NetworkPolicy, resolved: dict[str, list[Address]] | None = None
+) -> RefusedRequest | None:
+    """Why ``policy`` refuses a request to ``url``, or None when it may go.
+
+    ``resolved`` keeps the addresses of the host names looked up (one measurement's):
+    each name is looked up once and every later request to it checked on that answer."""
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
         return RefusedRequest(
@@ -176,28 +183,38 @@ async def refusal(url: str, policy: NetworkPolicy) -> RefusedRequest | None:
             f"scheme '{parts.scheme}' refused: http and https only",
         )
     host = parts.hostname or ""
-    try:
-        addresses: list[Address] = [ipaddress.ip_address(host)]
-    except ValueError:
+    resolved = {} if resolved is None else resolved
+    if host not in resolved:
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, parts.port or (443 if parts.scheme == "https" else 80)
-            )
+            resolved[host] = await _addresses(host)
         except (OSError, UnicodeError):
             return RefusedRequest(
                 url, f"nom d'hôte introuvable « {host} »", f"host name not found '{host}'"
             )
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    for address in addresses:
+    for address in resolved[host]:
         refused = _address_refusal(address, policy)
         if refused is not None:
             return RefusedRequest(url, refused.reason_fr, refused.reason_en)
     return None
 
 
+async def _addresses(host: str) -> list[Address]:
+    """The addresses of ``host``: itself if an IP address, else every one it resolves to."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
 def check_url(url: str, policy: NetworkPolicy) -> None:
-    """Raise :class:`InvalidInput` when ``policy`` refuses the page ``url`` itself."""
+    """Raise :class:`InvalidInput` when ``policy`` refuses the page ``url`` itself (not
+    from inside a running event loop)."""
     refused = asyncio.run(refusal(url, policy))
+    _raise_refused(url, refused)
+
+
+def _raise_refused(url: str, refused: RefusedRequest | None) -> None:
     if refused is not None:
         raise InvalidInput("url", url, refused.reason_fr, refused.reason_en)
 
@@ -252,6 +269,7 @@ class EcoIndexBrowser:
         self._browser: Any = None
         self._refused: dict[str, RefusedRequest] = {}
         self._received: _Received | None = None  # of the page being measured
+        self._resolved: dict[str, list[Address]] = {}  # host names it looked up
 
     def start(self) -> None:
         self._loop.run_until_complete(self._start())
@@ -266,8 +284,8 @@ class EcoIndexBrowser:
         """The EcoIndex of ``url`` under ``policy`` (default: the browser's); see
         :func:`measure_ecoindex`."""
         self.policy = policy = policy or self._default
-        check_url(url, policy)
-        self._refused = {}
+        self._refused, self._resolved = {}, {}
+        _raise_refused(url, self._loop.run_until_complete(refusal(url, policy, self._resolved)))
         measured_at = datetime.now(UTC)
         try:
             nodes, entries, final_url = self._loop.run_until_complete(
@@ -329,7 +347,7 @@ class EcoIndexBrowser:
                 self._received.announce(event.get("responseHeaders") or [])
             await _send(session, "Fetch.continueRequest", requestId=event["requestId"])
             return
-        refused = await refusal(url, self.policy)
+        refused = await refusal(url, self.policy, self._resolved)
         if refused is None:
             await _send(session, "Fetch.continueRequest", requestId=event["requestId"])
             return
@@ -389,6 +407,13 @@ class EcoIndexBrowser:
             await page.wait_for_load_state()
         except PlaywrightError as error:
             first = str(error).splitlines()[0]
+            if "ERR_BLOCKED_BY_CLIENT" in first and self._refused:
+                refused = next(iter(self._refused.values()))  # the page's redirect
+                raise EcoIndexError(
+                    "refused",
+                    f"la page {url} mène à {refused.url}, refusée : {refused.reason_fr}",
+                    f"the page {url} leads to {refused.url}, refused: {refused.reason_en}",
+                ) from None
             raise EcoIndexError(
                 "failed",
                 f"la page {url} n'a pas pu être chargée : {first}",
