@@ -115,13 +115,15 @@ def test_subresources_and_redirects_to_refused_addresses_never_leave(
     other = Site()
     with serve(other, host="127.0.0.2"):
         other.resources["/evil.js"] = Resource(b"var evil=1;", "text/javascript")
+        other.resources["/frame.html"] = Resource(b"<!DOCTYPE html><p>framed</p>")
         site.resources["/mixed/hop.js"] = Resource(
             b"", "text/plain", status=302, location=f"{other.origin}/evil.js"
         )
         site.resources["/mixed/"] = Resource(
             (
                 '<!DOCTYPE html><html><head><title>m</title><script src="/mixed/hop.js"></script>'
-                f'<script src="{other.origin}/evil.js?direct"></script></head><body></body></html>'
+                f'<script src="{other.origin}/evil.js?direct"></script></head>'
+                f'<body><iframe src="{other.origin}/frame.html"></iframe></body></html>'
             ).encode()
         )
         found = browser.measure(site.origin + "/mixed/")
@@ -129,6 +131,7 @@ def test_subresources_and_redirects_to_refused_addresses_never_leave(
         assert sorted(r.url for r in found.refused) == [
             f"{other.origin}/evil.js",
             f"{other.origin}/evil.js?direct",
+            f"{other.origin}/frame.html",
         ]
         assert all("127.0.0.2" in r.reason_fr for r in found.refused)
         assert found.requests == 2  # the page and the redirect; refused ones not loaded
@@ -136,8 +139,12 @@ def test_subresources_and_redirects_to_refused_addresses_never_leave(
             allowed_networks=(ipaddress.ip_network("127.0.0.0/8"),), timeout_s=30, wait_s=0
         )
         allowed = browser.measure(site.origin + "/mixed/", policy=wider)
-        assert allowed.refused == () and allowed.requests == 4
-        assert sorted(path for path, _ in other.sent) == ["/evil.js", "/evil.js?direct"]
+        assert allowed.refused == () and allowed.requests == 5
+        assert sorted(path for path, _ in other.sent) == [
+            "/evil.js",
+            "/evil.js?direct",
+            "/frame.html",
+        ]
         # A page that itself redirects there is not measured, and says where it led.
         site.resources["/away/"] = Resource(
             b"", "text/plain", status=302, location=f"{other.origin}/evil.js"
