@@ -2,7 +2,8 @@
 
 The measurement follows the reference scraper (``ecoindex-scraper``, cnumr/
 ecoindex_python_fullstack ``components/ecoindex/scraper/scrap.py``): a fresh browser
-context of a 1920 × 1080 window recording a HAR, the page loaded until its ``load``
+context recording a HAR, its screen 1920 × 1080 (the reference sets the screen only:
+the viewport stays Playwright's 1280 × 720), the page loaded until its ``load``
 event, a pause, the Down arrow key and a scroll to the bottom, another pause, then
 
 * **DOM elements**: every element of the page (Playwright's ``*`` locator, which
@@ -53,7 +54,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 SCHEMES = ("http", "https")
-WINDOW = (1920, 1080)  # the reference's window
+SCREEN = (1920, 1080)  # the reference's window size, given as the screen
+VIEWPORT = (1280, 720)  # Playwright's default, which the reference keeps
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -92,7 +94,8 @@ class NetworkPolicy:
             "timeout_s": self.timeout_s,
             "max_bytes": self.max_bytes,
             "wait_s": self.wait_s,
-            "window": f"{WINDOW[0]}x{WINDOW[1]}",
+            "screen": f"{SCREEN[0]}x{SCREEN[1]}",
+            "viewport": f"{VIEWPORT[0]}x{VIEWPORT[1]}",
         }
 
 
@@ -363,8 +366,8 @@ class EcoIndexBrowser:
         with tempfile.TemporaryDirectory(prefix="maillage-ecoindex-") as folder:
             har = Path(folder) / "page.har"
             context = await self._browser.new_context(
-                viewport={"width": WINDOW[0], "height": WINDOW[1]},
-                screen={"width": WINDOW[0], "height": WINDOW[1]},
+                viewport={"width": VIEWPORT[0], "height": VIEWPORT[1]},
+                screen={"width": SCREEN[0], "height": SCREEN[1]},
                 record_har_path=str(har),
                 record_har_content="omit",
                 service_workers="block",
