@@ -35,6 +35,13 @@ def model_cache_dir() -> Path | None:
     return Path(base) / "maillage" / "models"
 
 
+def ecoindex_networks_requested() -> tuple[str, ...]:
+    """The networks ``MAILLAGE_ECOINDEX_ALLOWED_NETWORKS`` allows an EcoIndex measurement
+    to reach although they are not public (comma-separated: ``10.0.0.0/8,127.0.0.1``)."""
+    text = os.environ.get("MAILLAGE_ECOINDEX_ALLOWED_NETWORKS", "")
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and plain file paths as database URLs."""
     if url.startswith(("postgresql://", "postgres://")):
@@ -92,3 +99,6 @@ class Settings:
     # Contributions (maillage.services.proposals, maillage.services.votes)
     vote_threshold: int = 0  # votes for (or against) that decide a proposal; 0: moderators only
     evidence_max_bytes: int = 5 * 1024 * 1024  # a document given as evidence
+    # EcoIndex measurements (maillage.services.ecoindex) load public http(s) addresses only;
+    # these networks (CIDR) may be reached although private, loopback or link-local.
+    ecoindex_allowed_networks: tuple[str, ...] = field(default_factory=ecoindex_networks_requested)
