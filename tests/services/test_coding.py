@@ -187,6 +187,7 @@ def test_refi_qda_project_export_validates_and_round_trips(db: sa.Engine) -> Non
                        ("Ben", "Liens", "Le numérique relie les lieux 😀 et les gens.")]  # fmt: skip
 
 
+@pytest.mark.postgres
 def test_a_project_imported_into_a_fresh_database_gives_the_same_codes_and_codings(
     both_engines: dict[str, sa.Engine],
 ) -> None:  # fmt: skip
