@@ -27,7 +27,11 @@ TEXT = (
 
 def _resource(db: sa.Engine, body: str = TEXT, *, world: str | None = None,
               territory: str | None = None) -> int:  # fmt: skip
-    aid = actors.create_actor(db=db, values={"name": "Atelier", "world": world})["id"] if world else None
+    aid = (
+        actors.create_actor(db=db, values={"name": "Atelier", "world": world})["id"]
+        if world
+        else None
+    )
     with transaction(db) as conn:
         rid = coding.create_resource(conn, title="Entretien Boréal", body=body, by="test")
         if aid:

@@ -325,8 +325,9 @@ def read_project(data: bytes, file: str = "project.qdpx") -> Project:
     utf16 = any(word in (project.origin or "").lower() for word in UTF16_ORIGINS)
     users = _child(root, "Users")
     for user in _children(users, "User") if users is not None else []:
-        if user.get("guid"):
-            project.users[user.get("guid", "")] = user.get("name") or user.get("guid", "")
+        guid = user.get("guid")
+        if guid:
+            project.users[guid] = user.get("name") or guid
     book = _child(root, "CodeBook")
     project.codes = _code_list(book, issues, "/Project/CodeBook") if book is not None else []
     for part in SKIPPED_PARTS:
@@ -385,8 +386,9 @@ def _text_source(
     for j, sel in enumerate(_children(element, "PlainTextSelection"), start=1):
         here = f"{where}/PlainTextSelection[{j}]"
         try:
-            start, end = offset(int(sel.get("startPosition", ""))), offset(
-                int(sel.get("endPosition", ""))
+            start, end = (
+                offset(int(sel.get("startPosition", ""))),
+                offset(int(sel.get("endPosition", ""))),
             )
         except ValueError:
             issues.append(Issue(here, "positions de début ou de fin illisibles, sélection ignorée",
@@ -407,7 +409,9 @@ def _text_source(
             ref = _child(coding, "CodeRef")
             target = ref.get("targetGUID") if ref is not None else None
             if not target:
-                issues.append(Issue(here, "codage sans code, ignoré", "coding without code, skipped"))
+                issues.append(
+                    Issue(here, "codage sans code, ignoré", "coding without code, skipped")
+                )
                 continue
             selection.codings.append(Coding(
                 guid=coding.get("guid") or new_guid(), code_guid=target,
@@ -448,7 +452,8 @@ def _code_element(parent: ET.Element, code: Code, ns: str, notes: bool) -> None:
 def _serialise(root: ET.Element, ns: str) -> bytes:
     ET.register_namespace("", ns)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data
 
 
 def write_codebook(codes: Iterable[Code]) -> bytes:

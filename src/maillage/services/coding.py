@@ -256,9 +256,9 @@ def locate(body: str, quote: str, start: int | None = None,
     """Where ``quote`` lies in ``body``: at ``start``-``end`` when they hold it (a mouse
     selection), else its first occurrence, spaces and line breaks counting as any
     run of white space (typed words). Raises InvalidInput."""
-    if start is not None and end is not None and 0 <= start < end <= len(body):
-        if not quote or _squash(body[start:end]) == _squash(quote):
-            return start, end
+    held = start is not None and end is not None and 0 <= start < end <= len(body)
+    if held and (not quote or _squash(body[start:end]) == _squash(quote)):
+        return start, end  # type: ignore[return-value]
     words = quote.split()
     if not words:
         raise InvalidInput("quote", quote, "le passage à coder", "the passage to code")
@@ -307,12 +307,25 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int], code
         selection = str(uuid.uuid4())
         by = f"user:{account_id}" if account_id else who
         return [
-            _insert(conn, coding_table, {
-                "guid": str(uuid.uuid4()), "selection_guid": selection,
-                "resource_id": resource_id, "start": lo, "end": hi, "quote": body[lo:hi],
-                "code_id": code_id, "coder": who, "account_id": account_id,
-                "stance": stance if hyp[code_id] else None, "memo": note,
-            }, by, f"resource:{resource_id}")  # fmt: skip
+            _insert(
+                conn,
+                coding_table,
+                {
+                    "guid": str(uuid.uuid4()),
+                    "selection_guid": selection,
+                    "resource_id": resource_id,
+                    "start": lo,
+                    "end": hi,
+                    "quote": body[lo:hi],
+                    "code_id": code_id,
+                    "coder": who,
+                    "account_id": account_id,
+                    "stance": stance if hyp[code_id] else None,
+                    "memo": note,
+                },
+                by,
+                f"resource:{resource_id}",
+            )  # fmt: skip
             for code_id in dict.fromkeys(code_ids)
         ]
 
@@ -339,7 +352,9 @@ def add_memo(*, db: sa.Engine, target: str, target_id: int | None, text: str, au
              account_id: int | None = None) -> int:  # fmt: skip
     """A memo on a code, a resource or the project (``target_id`` None). Raises InvalidInput."""
     if target not in ("code", "resource", "project"):
-        raise InvalidInput("target", target, "code, resource ou project", "code, resource or project")
+        raise InvalidInput(
+            "target", target, "code, resource ou project", "code, resource or project"
+        )
     body = clean_text("text", text or "", 20_000)
     if not body:
         raise InvalidInput("text", text, "le texte du mémo", "the memo's text")
@@ -745,7 +760,9 @@ def _breakdown(evidence: Sequence[Mapping[str, Any]], key: str) -> list[dict[str
     """Counts by stance and distinct resources per value of ``key`` (a list or one value)."""
     cells: dict[str, dict[str, Any]] = {}
     for e in evidence:
-        values = e[key] if isinstance(e[key], list) else [e[key] if e[key] is not None else "unknown"]
+        values = (
+            e[key] if isinstance(e[key], list) else [e[key] if e[key] is not None else "unknown"]
+        )
         for value in values:
             cell = cells.setdefault(str(value), {"value": str(value), "resources": set(),
                                                  **dict.fromkeys(STANCES, 0)})  # fmt: skip

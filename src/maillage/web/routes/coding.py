@@ -11,6 +11,7 @@ found in the text. Every form posts back and redirects (post/redirect/get).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -21,12 +22,13 @@ from starlette.datastructures import UploadFile
 
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput, MaillageError
+from maillage.model.permissions import Identity
+from maillage.model.taxonomy import Lang
 from maillage.services import coding as service
 from maillage.services.portal.export import generate_csv
 from maillage.web.errors import status_of
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, Db
-from maillage.model.permissions import Identity
 from maillage.web.security import IdentityDep, require
 from maillage.web.templating import Templates, request_lang, url_for
 
@@ -200,8 +202,8 @@ async def _import(request: Request, db: Any, identity: Identity, kind: str) -> R
             lambda: work(db=db, data=data, file=name, by=identity.audit_user)
         )
     except InvalidInput as error:
-        return await run_in_threadpool(lambda: _codebook_page(request, db, error=error))
-    return await run_in_threadpool(lambda: _codebook_page(request, db, report=report))
+        return await run_in_threadpool(partial(_codebook_page, request, db, error=error))
+    return await run_in_threadpool(partial(_codebook_page, request, db, report=report))
 
 
 @router.post("/codebook/import", name="codebook_import", dependencies=CODE)
@@ -237,7 +239,7 @@ def coding_qdpx(db: Db) -> Response:
 # --- the seven hypotheses -------------------------------------------------------------------
 
 
-def _labels(lang: str) -> dict[str, str]:
+def _labels(lang: Lang) -> dict[str, str]:
     return {t.code: t.label(lang) for t in taxonomy.load("worlds")}
 
 
