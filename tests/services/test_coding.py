@@ -141,7 +141,8 @@ def test_the_hypotheses_with_evidence_for_and_against_thin_when_few(db: sa.Engin
     worlds = {c["value"]: c for c in h["by_world"]}
     assert worlds["associative"]["supports"] == 1 and worlds["associative"]["contradicts"] == 1
     assert worlds["public"]["thin"]
-    assert {c["value"] for c in h["by_territory"]} == {"DEP:59", "DEP:62"}
+    assert {c["value"]: c["label"] for c in h["by_territory"]} == {
+        "DEP:59": "Nord", "DEP:62": "Pas-de-Calais"}  # fmt: skip
     assert h["evidence"][0]["quote"] == "lieu de proximité"
     rows = coding.evidence_rows(db=db)
     assert len(rows) == 3 and {r["hypothesis"] for r in rows} == {"H4"}

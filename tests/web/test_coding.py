@@ -34,6 +34,8 @@ def test_import_code_export_and_the_hypotheses_over_http(db: sa.Engine) -> None:
     assert "Importé" in answer.text or "Imported" in answer.text
     editor = portal(db)
     signed_in(db, editor, "editor")
+    listed = editor.get("/codebook").text
+    assert 'href="/resources/1/coding">Entretien 1</a>' in listed
     page = editor.get("/resources/1/coding")
     assert page.status_code == 200 and "relie les lieux" in page.text
     h6 = re.search(r'<option value="(\d+)" data-hypothesis="H6">', page.text)

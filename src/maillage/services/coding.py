@@ -41,7 +41,14 @@ from maillage.services.validation import clean_text
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
 from maillage.storage.engine import transaction
-from maillage.storage.tables import actor, hypothesis, resource, resource_actor, resource_territory
+from maillage.storage.tables import (
+    actor,
+    hypothesis,
+    resource,
+    resource_actor,
+    resource_territory,
+    territory,
+)
 from maillage.storage.tables import code as code_table
 from maillage.storage.tables import coding as coding_table
 from maillage.storage.tables import memo as memo_table
@@ -269,6 +276,11 @@ def locate(body: str, quote: str, start: int | None = None,
     return found.start(), found.end()
 
 
+def _memo_text(field: str, value: str, limit: int) -> str:
+    """A memo's text, its line breaks as LF (browsers send CR LF; XML reads LF)."""
+    return clean_text(field, value.replace("\r\n", "\n"), limit)
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -286,7 +298,7 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int], code
     if stance is not None and stance not in STANCES:
         raise InvalidInput("stance", stance, "soutient, nuance ou contredit",
                            "supports, nuances or contradicts")  # fmt: skip
-    note = clean_text("memo", memo, 5000) if memo else None
+    note = _memo_text("memo", memo, 5000) if memo else None
     who = clean_text("coder", coder, 200)
     _ensure(db)
     with transaction(db) as conn:
@@ -355,7 +367,7 @@ def add_memo(*, db: sa.Engine, target: str, target_id: int | None, text: str, au
         raise InvalidInput(
             "target", target, "code, resource ou project", "code, resource or project"
         )
-    body = clean_text("text", text or "", 20_000)
+    body = _memo_text("text", text or "", 20_000)
     if not body:
         raise InvalidInput("text", text, "le texte du mémo", "the memo's text")
     with transaction(db) as conn:
@@ -402,6 +414,25 @@ def resource_view(*, db: sa.Engine, resource_id: int) -> dict[str, Any]:
                 "hypothesis": paths[r.code_id]["hypothesis"]} for r in rows]  # fmt: skip
     return {"resource": dict(res._mapping), "segments": _segments(res.body or "", codings),
             "codings": codings, "memos": [dict(m._mapping) for m in memos], "codebook": book}  # fmt: skip
+
+
+def resources_to_code(*, db: sa.Engine, limit: int = 200) -> list[dict[str, Any]]:
+    """The resources with a text, most coded first, each with its codings and coders."""
+    counts = (
+        sa.select(coding_table.c.resource_id, sa.func.count().label("codings"),
+                  sa.func.count(sa.distinct(coding_table.c.coder)).label("coders"))
+        .group_by(coding_table.c.resource_id).subquery()
+    )  # fmt: skip
+    query = (
+        sa.select(resource.c.id, resource.c.title, resource.c.type,
+                  sa.func.coalesce(counts.c.codings, 0).label("codings"),
+                  sa.func.coalesce(counts.c.coders, 0).label("coders"))
+        .outerjoin(counts, counts.c.resource_id == resource.c.id)
+        .where(resource.c.deleted_at.is_(None), resource.c.body.is_not(None))
+        .order_by(sa.desc("codings"), resource.c.id.desc()).limit(limit)
+    )  # fmt: skip
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
 
 
 # --- inter-coder agreement -----------------------------------------------------------------
@@ -730,6 +761,10 @@ def hypotheses(*, db: sa.Engine, lang: str = "fr") -> list[dict[str, Any]]:
                 .where(resource_territory.c.resource_id.in_(res_ids))
             ):  # fmt: skip
                 places[rid].add(code)
+        codes = sorted({c for v in places.values() for c in v})
+        place_names = dict(conn.execute(
+            sa.select(territory.c.code, territory.c.name).where(territory.c.code.in_(codes))
+        ).all()) if codes else {}  # fmt: skip
     names = {r.id: r.name for r in rows}
     out = []
     for h in hyps:
@@ -749,22 +784,26 @@ def hypotheses(*, db: sa.Engine, lang: str = "fr") -> list[dict[str, Any]]:
             "passages": len(evidence), "resources": resources_count,
             "thin": resources_count < THIN_BELOW, "stances": by_stance,
             "by_world": _breakdown(evidence, "worlds"),
-            "by_territory": _breakdown(evidence, "territories"),
+            "by_territory": _breakdown(evidence, "territories", place_names),
             "by_year": _breakdown(evidence, "year"),
             "evidence": evidence,
         })  # fmt: skip
     return out
 
 
-def _breakdown(evidence: Sequence[Mapping[str, Any]], key: str) -> list[dict[str, Any]]:
-    """Counts by stance and distinct resources per value of ``key`` (a list or one value)."""
+def _breakdown(evidence: Sequence[Mapping[str, Any]], key: str,
+               labels: Mapping[str, str] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    """Counts by stance and distinct resources per value of ``key`` (a list or one value),
+    each value with its ``label`` (a territory's name)."""
     cells: dict[str, dict[str, Any]] = {}
     for e in evidence:
         values = (
             e[key] if isinstance(e[key], list) else [e[key] if e[key] is not None else "unknown"]
         )
         for value in values:
-            cell = cells.setdefault(str(value), {"value": str(value), "resources": set(),
+            label = (labels or {}).get(str(value), str(value))
+            cell = cells.setdefault(str(value), {"value": str(value), "label": label,
+                                                 "resources": set(),
                                                  **dict.fromkeys(STANCES, 0)})  # fmt: skip
             cell[e["stance"]] += 1
             cell["resources"].add(e["resource_id"])

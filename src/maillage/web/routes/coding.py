@@ -153,6 +153,7 @@ def _codebook_page(request: Request, db: Any, *, error: MaillageError | None = N
                    report: Mapping[str, Any] | None = None,
                    values: Mapping[str, Any] | None = None) -> Response:  # fmt: skip
     context = {"book": service.codebook(db=db), "agreement": service.agreement(db=db),
+               "resources": service.resources_to_code(db=db),
                "report": report, "values": values or {},
                "error": _say(request, error) if error else None,
                "error_field": getattr(error, "field", None)}  # fmt: skip
