@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from maillage.io import refiqda
 from maillage.model.errors import InvalidInput, PermissionDenied
@@ -252,3 +254,32 @@ def test_the_nvivo_project_imports_with_its_152_codes_and_303_coded_selections(
     # Imported twice: nothing doubles.
     twice = coding.import_project(db=sqlite_db, data=NVIVO.read_bytes(), file=NVIVO.name, by="t")
     assert (twice["codes_added"], twice["codings"], twice["codings_known"]) == (0, 0, 303)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_agreement_by_pieces_equals_agreement_by_characters(data: st.DataObject) -> None:
+    """Kappa and alpha computed on pieces (as :func:`coding.agreement` does) are those
+    the same libraries give on every character."""
+    import krippendorff
+    import numpy as np
+    from sklearn.metrics import cohen_kappa_score
+
+    size = data.draw(st.integers(20, 300))
+    coders = ["a", "b", "c"][: data.draw(st.integers(2, 3))]
+    span = st.integers(0, size - 1).flatmap(lambda lo: st.tuples(st.just(lo),
+                                                                  st.integers(lo + 1, size)))  # fmt: skip
+    spans = {c: data.draw(st.lists(span, max_size=4)) for c in coders}
+    chars = np.zeros((len(coders), size))
+    for i, c in enumerate(coders):
+        for lo, hi in spans[c]:
+            chars[i, lo:hi] = 1
+    assume(len(np.unique(chars)) == 2)
+    sizes, marks = coding._pieces(size, spans, coders)
+    counts = np.array(coding._value_counts(sizes, marks))
+    by_pieces = krippendorff.alpha(value_counts=counts, level_of_measurement="nominal")
+    by_chars = krippendorff.alpha(reliability_data=chars, level_of_measurement="nominal")
+    assert by_pieces == pytest.approx(by_chars, abs=1e-9)
+    if len(np.unique(chars[:2])) == 2:
+        assert cohen_kappa_score(marks[0], marks[1], sample_weight=sizes) == pytest.approx(
+            cohen_kappa_score(chars[0], chars[1]), abs=1e-9, nan_ok=True)  # fmt: skip

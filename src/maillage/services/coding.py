@@ -451,10 +451,51 @@ def resources_to_code(*, db: sa.Engine, limit: int = 200) -> list[dict[str, Any]
 # --- inter-coder agreement -----------------------------------------------------------------
 
 
+def _pieces(size: int, spans: Mapping[str, Sequence[tuple[int, int]]],
+            coders: Sequence[str]) -> tuple[list[int], list[list[int]]]:  # fmt: skip
+    """A text of ``size`` characters cut at every start and end of ``spans`` (per
+    coder): each piece's length, and for each coder whether it covers each piece."""
+    cuts = sorted({0, size, *(p for v in spans.values() for s in v for p in s if 0 <= p <= size)})
+    lengths = [hi - lo for lo, hi in zip(cuts, cuts[1:], strict=False)]
+    where = {p: i for i, p in enumerate(cuts)}
+    marks = []
+    for coder in coders:
+        row = [0] * len(lengths)
+        for lo, hi in spans.get(coder, ()):
+            for i in range(where[max(0, lo)], where[min(size, hi)]):
+                row[i] = 1
+        marks.append(row)
+    return lengths, marks
+
+
+def _value_counts(
+    sizes: Sequence[int], marks: Sequence[Sequence[int]]
+) -> list[tuple[float, float]]:
+    """Krippendorff's units (coders saying 0, coders saying 1) of pieces of ``sizes``
+    characters: a piece where the coders agree is one unit of its length times their
+    values (its coincidences are those of as many characters); one where they differ,
+    one unit per character."""
+    out: list[tuple[float, float]] = []
+    for k, size in enumerate(sizes):
+        ones = sum(m[k] for m in marks)
+        zeros = len(marks) - ones
+        if ones == 0 or zeros == 0:
+            out.append((float(zeros * size), float(ones * size)))
+        else:
+            out.extend([(float(zeros), float(ones))] * size)
+    return out
+
+
 def agreement(*, db: sa.Engine) -> dict[str, Any]:
     """Agreement per code between the coders of the resources coded by at least two
-    coders: Cohen's kappa for each pair of coders, Krippendorff's alpha (nominal)
-    over all; None where it is undefined (one value only: nothing to compare)."""
+    coders, each character a unit (coded with the code or not, by each coder of the
+    resource): Cohen's kappa for each pair of coders, Krippendorff's alpha (nominal)
+    over all; None where undefined (one value only: nothing to compare).
+
+    Characters are counted by pieces (the text cut at every coding's start and end):
+    kappa weighs each piece by its length; for alpha, a piece where the coders agree
+    is one unit holding its length times their values (the same coincidences as that
+    many characters), a piece where they differ is that many units."""
     import krippendorff  # noqa: PLC0415 - numpy-heavy, only for this page
     import numpy as np  # noqa: PLC0415
     from sklearn.metrics import cohen_kappa_score  # noqa: PLC0415
@@ -472,40 +513,41 @@ def agreement(*, db: sa.Engine) -> dict[str, Any]:
             .where(resource.c.id.in_(shared))).all()) if shared else {}  # fmt: skip
     book = {c["id"]: c for c in codebook(db=db)}
     coders = sorted({c for k in shared for c in coders_of[k]})
-    spans: dict[tuple[int, int, str], list[tuple[int, int]]] = defaultdict(list)
+    spans: dict[int, dict[int, dict[str, list[tuple[int, int]]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
     for r in rows:
         if r.resource_id in lengths:
-            spans[(r.code_id, r.resource_id, r.coder)].append((r.start, r.end))
+            spans[r.code_id][r.resource_id][r.coder].append((r.start, r.end))
     result = []
-    for code_id in sorted({k[0] for k in spans}):
-        matrix = []
-        for coder in coders:
-            parts = []
-            for res in shared:
-                size = int(lengths.get(res) or 0)
-                if coder not in coders_of[res]:
-                    parts.append(np.full(size, np.nan))
-                    continue
-                vec = np.zeros(size)
-                for lo, hi in spans.get((code_id, res, coder), ()):
-                    vec[lo:hi] = 1
-                parts.append(vec)
-            matrix.append(np.concatenate(parts) if parts else np.zeros(0))
-        data = np.vstack(matrix)
+    for code_id in sorted(spans):
+        pair_data: dict[tuple[int, int], tuple[list[int], list[int], list[int]]] = {}
+        counts: list[tuple[float, float]] = []
+        for res in shared:
+            present = [c for c in coders if c in coders_of[res]]
+            sizes, marks = _pieces(int(lengths.get(res) or 0), spans[code_id][res], present)
+            index = [coders.index(c) for c in present]
+            for a in range(len(present)):
+                for b in range(a + 1, len(present)):
+                    xs, ys, ws = pair_data.setdefault((index[a], index[b]), ([], [], []))
+                    xs += marks[a]
+                    ys += marks[b]
+                    ws += sizes
+            counts += _value_counts(sizes, marks)
         pairs = []
         for i in range(len(coders)):
             for j in range(i + 1, len(coders)):
-                both = ~np.isnan(data[i]) & ~np.isnan(data[j])
-                a, b = data[i][both], data[j][both]
+                xs, ys, ws = pair_data.get((i, j), ([], [], []))
                 kappa = None
-                if a.size and len(set(np.unique(a)) | set(np.unique(b))) > 1:
-                    value = float(cohen_kappa_score(a, b))
+                if xs and len(set(xs) | set(ys)) > 1:
+                    value = float(cohen_kappa_score(xs, ys, sample_weight=ws))
                     kappa = None if np.isnan(value) else round(value, 4)
                 pairs.append({"coders": [coders[i], coders[j]], "kappa": kappa,
-                              "units": int(both.sum())})  # fmt: skip
+                              "units": int(sum(ws))})  # fmt: skip
         alpha = None
-        if len(np.unique(data[~np.isnan(data)])) > 1:
-            value = float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+        matrix = np.array(counts) if counts else np.zeros((0, 2))
+        if (matrix.sum(axis=0) > 0).all():
+            value = float(krippendorff.alpha(value_counts=matrix, level_of_measurement="nominal"))
             alpha = None if np.isnan(value) else round(value, 4)
         info = book.get(code_id, {})
         result.append({"code_id": code_id, "code": info.get("name"), "path": info.get("path"),
