@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from maillage.io import refiqda
 from maillage.model.errors import InvalidInput, PermissionDenied
-from maillage.services import actors, coding
+from maillage.services import accounts, actors, coding
 from maillage.storage.engine import transaction
 from maillage.storage.tables import change, resource_actor, resource_territory
 
@@ -97,6 +97,22 @@ def test_a_passage_coded_by_offsets_or_by_its_words_and_audited(db: sa.Engine) -
     assert sorted(audited) == sorted([first, second])
     with pytest.raises(PermissionDenied):
         coding.delete_coding(db=db, coding_id=first, account_id=7)
+    # An account codes under its name; once the account is deleted, the name goes.
+    camille = accounts.create_account(db=db, email="c@example.org", password="x" * 12,
+                                      role="editor", verified=True, name="Camille").id  # fmt: skip
+    [mine] = coding.add_coding(db=db, resource_id=rid, code_ids=[_code(db, "numerique")],
+                               account_id=camille, quote="le numérique")  # fmt: skip
+    coding.add_memo(db=db, target="resource", target_id=rid, text="Mémo\r\nsur deux lignes",
+                    account_id=camille)  # fmt: skip
+    view = coding.resource_view(db=db, resource_id=rid)
+    assert {c["id"]: c["coder_name"] for c in view["codings"]}[mine] == "Camille"
+    assert [(m["author_name"], m["text"]) for m in view["memos"]] == [
+        ("Camille", "Mémo\nsur deux lignes")]  # fmt: skip
+    accounts.delete_account(db=db, user_id=camille)
+    view = coding.resource_view(db=db, resource_id=rid)
+    assert {c["id"]: c["coder_name"] for c in view["codings"]}[mine] == "compte supprimé"
+    assert "Camille" not in str(view)
+    assert coding.delete_coding(db=db, coding_id=mine, account_id=camille) == rid
 
 
 def test_agreement_per_code_kappa_and_alpha(db: sa.Engine) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from maillage.io import refiqda
-from maillage.model import taxonomy
+from maillage.model import permissions, taxonomy
 from maillage.model.errors import InvalidInput, NotFound, PermissionDenied
 from maillage.services.validation import clean_text
 from maillage.storage import audit
@@ -52,6 +52,7 @@ from maillage.storage.tables import (
 from maillage.storage.tables import code as code_table
 from maillage.storage.tables import coding as coding_table
 from maillage.storage.tables import memo as memo_table
+from maillage.storage.tables import user as user_account
 
 STANCES = ("supports", "nuances", "contradicts")
 THIN_BELOW = 3  # fewer distinct resources than this: thin evidence
@@ -95,6 +96,22 @@ def _insert(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any], by:
     ).scalar_one())  # fmt: skip
     _audit(conn, table, row_id, "create", None, by, source)
     return row_id
+
+
+def _names(conn: sa.Connection, keys: Iterable[str]) -> dict[str, str]:
+    """How coders and memo authors are shown: an account (``user:12``) by its current
+    name (« compte supprimé » once deleted, so no name outlives its account); an
+    imported coder by the name it came with."""
+    wanted = set(keys)
+    ids = sorted({i for k in wanted if (i := permissions.account_of(k)) is not None})
+    out = {k: k for k in wanted}
+    if ids:
+        for row in conn.execute(sa.select(user_account.c.id, user_account.c.name,
+                                          user_account.c.deleted_at)
+                                .where(user_account.c.id.in_(ids))):  # fmt: skip
+            shown = "compte supprimé" if row.deleted_at else (row.name or f"compte {row.id}")
+            out[permissions.author(row.id)] = shown
+    return out
 
 
 # --- the codebook -----------------------------------------------------------------------
@@ -298,8 +315,8 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int], coder: str,
-               account_id: int | None = None, quote: str = "", start: int | None = None,
+def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int],
+               coder: str | None = None, account_id: int | None = None, quote: str = "", start: int | None = None,
                end: int | None = None, stance: str | None = None,
                memo: str | None = None) -> list[int]:  # fmt: skip
     """Code a passage of a resource with ``code_ids`` (one coding each, one selection);
@@ -312,7 +329,9 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int], code
         raise InvalidInput("stance", stance, "soutient, nuance ou contredit",
                            "supports, nuances or contradicts")  # fmt: skip
     note = _memo_text("memo", memo, 5000) if memo else None
-    who = clean_text("coder", coder, 200)
+    who = permissions.author(account_id) if account_id else clean_text("coder", coder or "", 200)
+    if not who:
+        raise InvalidInput("coder", coder, "le nom du codeur", "the coder's name")
     _ensure(db)
     with transaction(db) as conn:
         res = _resource(conn, resource_id)
@@ -330,7 +349,7 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int], code
                                    "la position du passage envers l'hypothèse",
                                    "the passage's stance towards the hypothesis")  # fmt: skip
         selection = str(uuid.uuid4())
-        by = f"user:{account_id}" if account_id else who
+        by = who
         return [
             _insert(
                 conn,
@@ -373,14 +392,17 @@ def delete_coding(*, db: sa.Engine, coding_id: int, account_id: int | None,
         return int(row.resource_id)
 
 
-def add_memo(*, db: sa.Engine, target: str, target_id: int | None, text: str, author: str,
-             account_id: int | None = None) -> int:  # fmt: skip
+def add_memo(*, db: sa.Engine, target: str, target_id: int | None, text: str,
+             author: str | None = None, account_id: int | None = None) -> int:  # fmt: skip
     """A memo on a code, a resource or the project (``target_id`` None). Raises InvalidInput."""
     if target not in ("code", "resource", "project"):
         raise InvalidInput(
             "target", target, "code, resource ou project", "code, resource or project"
         )
+    who = permissions.author(account_id) if account_id else clean_text("author", author or "", 200)
     body = _memo_text("text", text or "", 20_000)
+    if not who:
+        raise InvalidInput("author", author, "l'auteur du mémo", "the memo's author")
     if not body:
         raise InvalidInput("text", text, "le texte du mémo", "the memo's text")
     with transaction(db) as conn:
@@ -389,8 +411,8 @@ def add_memo(*, db: sa.Engine, target: str, target_id: int | None, text: str, au
         return _insert(conn, memo_table, {
             "guid": str(uuid.uuid4()), "target": target,
             "target_id": target_id if target != "project" else None,
-            "author": clean_text("author", author, 200), "account_id": account_id, "text": body,
-        }, f"user:{account_id}" if account_id else author)  # fmt: skip
+            "author": who, "account_id": account_id, "text": body,
+        }, who)  # fmt: skip
 
 
 def _segments(body: str, codings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -422,11 +444,15 @@ def resource_view(*, db: sa.Engine, resource_id: int) -> dict[str, Any]:
         memos = conn.execute(sa.select(memo_table).where(
             memo_table.c.target == "resource", memo_table.c.target_id == resource_id)
             .order_by(memo_table.c.id)).all()  # fmt: skip
-    codings = [{**dict(r._mapping), "code": paths[r.code_id]["name"],
+        names = _names(conn, [r.coder for r in rows] + [m.author for m in memos])
+    codings = [{**dict(r._mapping), "coder_name": names[r.coder],
+                "code": paths[r.code_id]["name"],
                 "path": paths[r.code_id]["path"], "color": paths[r.code_id]["color"],
                 "hypothesis": paths[r.code_id]["hypothesis"]} for r in rows]  # fmt: skip
     return {"resource": dict(res._mapping), "segments": _segments(res.body or "", codings),
-            "codings": codings, "memos": [dict(m._mapping) for m in memos], "codebook": book}  # fmt: skip
+            "codings": codings,
+            "memos": [{**dict(m._mapping), "author_name": names[m.author]} for m in memos],
+            "codebook": book}  # fmt: skip
 
 
 def resources_to_code(*, db: sa.Engine, limit: int = 200) -> list[dict[str, Any]]:
@@ -511,6 +537,7 @@ def agreement(*, db: sa.Engine) -> dict[str, Any]:
         lengths = dict(conn.execute(
             sa.select(resource.c.id, sa.func.length(resource.c.body))
             .where(resource.c.id.in_(shared))).all()) if shared else {}  # fmt: skip
+        names = _names(conn, {r.coder for r in rows})
     book = {c["id"]: c for c in codebook(db=db)}
     coders = sorted({c for k in shared for c in coders_of[k]})
     spans: dict[int, dict[int, dict[str, list[tuple[int, int]]]]] = defaultdict(
@@ -542,7 +569,7 @@ def agreement(*, db: sa.Engine) -> dict[str, Any]:
                 if xs and len(set(xs) | set(ys)) > 1:
                     value = float(cohen_kappa_score(xs, ys, sample_weight=ws))
                     kappa = None if np.isnan(value) else round(value, 4)
-                pairs.append({"coders": [coders[i], coders[j]], "kappa": kappa,
+                pairs.append({"coders": [names[coders[i]], names[coders[j]]], "kappa": kappa,
                               "units": int(sum(ws))})  # fmt: skip
         alpha = None
         matrix = np.array(counts) if counts else np.zeros((0, 2))
@@ -552,7 +579,7 @@ def agreement(*, db: sa.Engine) -> dict[str, Any]:
         info = book.get(code_id, {})
         result.append({"code_id": code_id, "code": info.get("name"), "path": info.get("path"),
                        "pairs": pairs, "alpha": alpha})  # fmt: skip
-    return {"coders": coders, "resources": shared, "codes": result,
+    return {"coders": [names[c] for c in coders], "resources": shared, "codes": result,
             "unit": "character", "method": {
                 "kappa": "sklearn.metrics.cohen_kappa_score",
                 "alpha": "krippendorff.alpha (nominal)"}}  # fmt: skip
@@ -597,14 +624,15 @@ def export_project(*, db: sa.Engine, resource_ids: Sequence[int] | None = None) 
         resources = conn.execute(sa.select(resource).where(resource.c.id.in_(wanted))
                                  .order_by(resource.c.id)).all() if wanted else []  # fmt: skip
         memos = conn.execute(sa.select(memo_table).order_by(memo_table.c.id)).all()
+        names = _names(conn, [c.coder for c in codings] + [m.author for m in memos])
     project = refiqda.Project(name="maillage")
     memo_refs: dict[tuple[str, int | None], list[str]] = defaultdict(list)
     for m in memos:
         memo_refs[(m.target, m.target_id)].append(m.guid)
-        project.notes.append(refiqda.Note(guid=m.guid, name=f"Mémo ({m.author})", text=m.text,
-                                          user_guid=_user_guid(m.author),
+        project.notes.append(refiqda.Note(guid=m.guid, name=f"Mémo ({names[m.author]})",
+                                          text=m.text, user_guid=_user_guid(m.author),
                                           created=_stamp(m.created_at)))  # fmt: skip
-        project.users.setdefault(_user_guid(m.author), m.author)
+        project.users.setdefault(_user_guid(m.author), names[m.author])
     project.note_guids = memo_refs.get(("project", None), [])
     project.codes = _code_tree(codes, {cid: g for (t, cid), g in memo_refs.items()
                                        if t == "code" and cid is not None})  # fmt: skip
@@ -619,7 +647,7 @@ def export_project(*, db: sa.Engine, resource_ids: Sequence[int] | None = None) 
         selections: dict[str, refiqda.Selection] = {}
         for c in by_resource.get(res.id, []):
             user = _user_guid(c.coder)
-            project.users.setdefault(user, c.coder)
+            project.users.setdefault(user, names[c.coder])
             sel = selections.get(c.selection_guid)
             if sel is None or (sel.start, sel.end) != (c.start, c.end):
                 sel = refiqda.Selection(guid=c.selection_guid, start=c.start, end=c.end,

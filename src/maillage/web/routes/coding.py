@@ -72,11 +72,6 @@ def _int(form: Mapping[str, Any], name: str) -> int | None:
     return int(raw)
 
 
-def coder_name(identity: Identity) -> str:
-    """How a coding names its coder: the account's name, else its number."""
-    return identity.name or f"compte {identity.account_id}"
-
-
 # --- a resource to code -----------------------------------------------------------------
 
 
@@ -108,8 +103,7 @@ async def coding_add(request: Request, db: Db, identity: IdentityDep,
             code_id = _int(form, "code_id")
             service.add_coding(
                 db=db, resource_id=resource_id, code_ids=[code_id] if code_id else [],
-                coder=coder_name(identity), account_id=identity.account_id,
-                quote=values["quote"] or "", start=_int(form, "start"), end=_int(form, "end"),
+                account_id=identity.account_id, quote=values["quote"] or "", start=_int(form, "start"), end=_int(form, "end"),
                 stance=values["stance"], memo=values["memo"],
             )  # fmt: skip
         except InvalidInput as error:
@@ -136,8 +130,7 @@ async def coding_memo(request: Request, db: Db, identity: IdentityDep,
     def work() -> Response:
         try:
             service.add_memo(db=db, target="resource", target_id=resource_id,
-                             text=_text(form, "text") or "", author=coder_name(identity),
-                             account_id=identity.account_id)  # fmt: skip
+                             text=_text(form, "text") or "", account_id=identity.account_id)  # fmt: skip
         except InvalidInput as error:
             return _resource_page(request, db, resource_id, error=error)
         target = url_for(request, "coding_resource", resource_id=resource_id)
@@ -298,8 +291,7 @@ class CodingIn(BaseModel):
 def api_coding_add(db: Db, identity: IdentityDep, resource_id: ResourceId, body: CodingIn) -> Any:
     """Code a passage (given by offsets and/or words) with one or more codes."""
     ids = service.add_coding(
-        db=db, resource_id=resource_id, code_ids=body.code_ids, coder=coder_name(identity),
-        account_id=identity.account_id, quote=body.quote, start=body.start, end=body.end,
+        db=db, resource_id=resource_id, code_ids=body.code_ids, account_id=identity.account_id, quote=body.quote, start=body.start, end=body.end,
         stance=body.stance, memo=body.memo,
     )  # fmt: skip
     return {"codings": ids}
