@@ -299,3 +299,16 @@ def test_agreement_by_pieces_equals_agreement_by_characters(data: st.DataObject)
     if len(np.unique(chars[:2])) == 2:
         assert cohen_kappa_score(marks[0], marks[1], sample_weight=sizes) == pytest.approx(
             cohen_kappa_score(chars[0], chars[1]), abs=1e-9, nan_ok=True)  # fmt: skip
+
+
+def test_a_codebook_imported_adds_only_the_codes_it_does_not_know(db: sa.Engine) -> None:
+    ours = coding.export_codebook(db=db)
+    assert coding.import_codebook(db=db, data=ours, file="ours.qdc", by="t")["codes_added"] == 0
+    child = refiqda.Code(guid=refiqda.new_guid(), name="Tiers-lieux", color="#EE7733")
+    theirs = refiqda.write_codebook(
+        [refiqda.Code(guid=refiqda.new_guid(), name="Lieux", description="Où", children=[child])]
+    )
+    report = coding.import_codebook(db=db, data=theirs, file="theirs.qdc", by="t")
+    assert (report["codes"], report["codes_added"], report["warnings"]) == (2, 2, [])
+    found = next(c for c in coding.codebook(db=db) if c["name"] == "Tiers-lieux")
+    assert (found["path"], found["color"], found["depth"]) == ("Lieux / Tiers-lieux", "#EE7733", 1)

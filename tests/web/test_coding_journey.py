@@ -146,6 +146,7 @@ def test_two_coders_code_by_mouse_and_keyboard_and_the_hypotheses_follow(
     ben.goto(origin + "/codebook")
     row = ben.locator("table.agreement-table tr", has_text="Ana / Ben")
     assert "1.00" in (row.text_content() or "")
+    check_axe(ben, origin)
     screenshot(ben, "coding-agreement")
 
     # Ben codes another passage against H4: the hypotheses page follows.
@@ -159,6 +160,7 @@ def test_two_coders_code_by_mouse_and_keyboard_and_the_hypotheses_follow(
     summary = public.text_content("[data-hypothesis='H4']") or ""
     assert "3 passages" in summary and "contredit 1" in summary
     assert "Le réseau social local" in (public.text_content("#H4 .evidence-contradicts") or "")
+    check_axe(public, origin)
     screenshot(public, "hypotheses-page")
     assert watch.errors == [] and watch.outside == []
     for c in (context, visitor, other):

@@ -480,15 +480,18 @@ def resources_to_code(*, db: sa.Engine, limit: int = 200) -> list[dict[str, Any]
 def _pieces(size: int, spans: Mapping[str, Sequence[tuple[int, int]]],
             coders: Sequence[str]) -> tuple[list[int], list[list[int]]]:  # fmt: skip
     """A text of ``size`` characters cut at every start and end of ``spans`` (per
-    coder): each piece's length, and for each coder whether it covers each piece."""
-    cuts = sorted({0, size, *(p for v in spans.values() for s in v for p in s if 0 <= p <= size)})
+    coder, held to the text): each piece's length, and for each coder whether it
+    covers each piece."""
+    held = {c: [(min(max(lo, 0), size), min(max(hi, 0), size)) for lo, hi in v]
+            for c, v in spans.items()}  # fmt: skip
+    cuts = sorted({0, size, *(p for v in held.values() for s in v for p in s)})
     lengths = [hi - lo for lo, hi in zip(cuts, cuts[1:], strict=False)]
     where = {p: i for i, p in enumerate(cuts)}
     marks = []
     for coder in coders:
         row = [0] * len(lengths)
-        for lo, hi in spans.get(coder, ()):
-            for i in range(where[max(0, lo)], where[min(size, hi)]):
+        for lo, hi in held.get(coder, ()):
+            for i in range(where[lo], where[hi]):
                 row[i] = 1
         marks.append(row)
     return lengths, marks
