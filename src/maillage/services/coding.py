@@ -424,11 +424,19 @@ def _segments(body: str, codings: Sequence[Mapping[str, Any]]) -> list[dict[str,
     for found in re.finditer("\r\n", body):
         cuts.update((found.start(), found.end()))
     points = sorted(p for p in cuts if 0 <= p <= len(body))
+    starts: dict[int, list[int]] = defaultdict(list)
+    ends: dict[int, list[int]] = defaultdict(list)
+    for c in codings:
+        starts[c["start"]].append(c["id"])
+        ends[c["end"]].append(c["id"])
+    open_ids: dict[int, None] = {}  # the codings covering the piece, in order
     out = []
     for lo, hi in zip(points, points[1:], strict=False):
-        covering = [c["id"] for c in codings if c["start"] <= lo and hi <= c["end"]]
+        for done in ends.get(lo, ()):
+            open_ids.pop(done, None)
+        open_ids.update(dict.fromkeys(starts.get(lo, ())))
         out.append({"start": lo, "end": hi, "text": body[lo:hi].replace("\r\n", "\n"),
-                    "codings": covering})  # fmt: skip
+                    "codings": list(open_ids)})  # fmt: skip
     return out
 
 
