@@ -270,6 +270,7 @@ PATH_VALUES = {
     "actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement", "proposal_id": "1",
     "entity": "actor", "ref": "1", "comment_id": "1", "user_id": "1",  # the debate
     "survey_id": "1", "respondent_id": "1",  # relationship surveys
+    "resource_id": "1", "coding_id": "1",  # qualitative coding
 }  # fmt: skip
 FRAMEWORK = {"openapi", "static"}  # FastAPI's schema and the static files: public reads
 
@@ -314,6 +315,10 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
         "comment_hide", "comment_reports", "account_block", "api_comment_add", "unsubscribe",
         "surveys", "survey_open", "survey", "survey_csv", "survey_respond", "survey_declare",
         "api_survey_open", "api_survey_declare",
+        "coding_resource", "coding_add", "coding_delete", "coding_memo", "codebook", "code_add",
+        "codebook_import", "coding_import", "codebook_qdc", "coding_qdpx", "hypotheses",
+        "hypotheses_csv", "api_hypotheses", "api_codebook", "api_coding_agreement",
+        "api_coding_add",
     }  # fmt: skip
     tokens_ = {role: csrf(client) for role, client in clients.items()}
     wrong = []

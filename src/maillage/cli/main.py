@@ -7,6 +7,7 @@ import click
 from maillage import __version__
 from maillage.cli.admin import db_group
 from maillage.cli.analysis import analyse_command, recommend_group
+from maillage.cli.coding import coding_group
 from maillage.cli.demo import demo_command
 from maillage.cli.evaluate import evaluate_group
 from maillage.cli.exports import export_command
@@ -55,6 +56,7 @@ cli.add_command(export_command)
 cli.add_command(user_group)
 cli.add_command(token_group)
 cli.add_command(evaluate_group)
+cli.add_command(coding_group)
 
 
 def main() -> None:

@@ -76,6 +76,11 @@ def table() -> dict[str, Permission]:
         Permission("survey", from_role("editor"), "edit",
                    "Ouvrir des enquêtes sur les relations et en suivre les réponses",
                    "Open relationship surveys and follow their answers"),
+        # Coding writes research evidence shown at once on the public hypotheses page,
+        # unmoderated: the trust of a direct edit (editors: the researchers).
+        Permission("code", from_role("editor"), "edit",
+                   "Coder les ressources (codes, passages, mémos) ; exporter le projet",
+                   "Code the resources (codes, passages, memos); export the project"),
         Permission("admin", from_role("admin"), "admin",
                    "Gérer les comptes, les rôles et les jetons ; importer",
                    "Manage accounts, roles and tokens; import"),

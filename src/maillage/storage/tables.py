@@ -614,6 +614,59 @@ survey_answer = sa.Table(
     sa.Column("updated_at", Timestamp, nullable=False),
 )
 
+# Qualitative coding (migration 0012): see maillage.services.coding.
+# A hierarchical codebook (a code may stand for one of the seven hypotheses or a theme).
+code = sa.Table(
+    "code",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("guid", sa.String(38), nullable=False, unique=True),  # REFI-QDA identity
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("code.id"), index=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("color", sa.String(7)),  # #rrggbb
+    sa.Column("hypothesis_code", sa.String(20), sa.ForeignKey("hypothesis.code")),
+    sa.Column("theme", sa.String(100)),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+# One code applied by one coder to a passage of a resource (character offsets, code
+# points), with the passage's stance towards the code's hypothesis and a memo.
+coding = sa.Table(
+    "coding",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("guid", sa.String(38), nullable=False, unique=True),
+    sa.Column("selection_guid", sa.String(38), nullable=False, index=True),
+    sa.Column("resource_id", sa.Integer, sa.ForeignKey("resource.id"), nullable=False, index=True),
+    sa.Column("start", sa.Integer, nullable=False),
+    sa.Column("end", sa.Integer, nullable=False),
+    sa.Column("quote", sa.Text, nullable=False),
+    sa.Column("code_id", sa.Integer, sa.ForeignKey("code.id"), nullable=False, index=True),
+    sa.Column("coder", sa.String(200), nullable=False),  # the coder's name
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("user_account.id")),
+    sa.Column("stance", sa.String(20)),  # supports | nuances | contradicts
+    sa.Column("memo", sa.Text),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
+# A memo on a code, a resource or the whole project (REFI-QDA notes).
+memo = sa.Table(
+    "memo",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("guid", sa.String(38), nullable=False, unique=True),
+    sa.Column("target", sa.String(20), nullable=False),  # code | resource | project
+    sa.Column("target_id", sa.Integer),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("user_account.id")),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+)
+
 # --- audit and imports --------------------------------------------------------
 
 batch = sa.Table(

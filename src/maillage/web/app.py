@@ -36,6 +36,7 @@ from maillage.web.routes import (
     accounts,
     api,
     brokers,
+    coding,
     comments,
     contributions,
     health,
@@ -199,6 +200,8 @@ def create_app(
     app.include_router(contributions.api_router)
     app.include_router(surveys.router)  # relationship surveys (issue 20 item 4)
     app.include_router(surveys.api_router)
+    app.include_router(coding.router)  # qualitative coding, the hypotheses (issue 22 items 4-5)
+    app.include_router(coding.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     if app.state.providers.analysis is not None:
         app.add_middleware(AnalysisDeadline, seconds=app.state.providers.analysis.wait)

@@ -1,0 +1,74 @@
+"""The coding pages through HTTP: a project imported by an administrator, a passage
+coded by an editor (CSRF required), a contributor refused, the codebook and project
+exports valid against the REFI-QDA schemas, the hypotheses as JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+
+import sqlalchemy as sa
+from test_accounts import csrf, portal, signed_in
+
+from maillage.io import refiqda
+
+TEXT = "Premier entretien.\nLe numérique relie les lieux et les gens du village.\n"
+
+
+def _project() -> bytes:
+    code = refiqda.Code(guid=refiqda.new_guid(), name="Liens")
+    return refiqda.write_project(refiqda.Project(
+        name="Essai", codes=[code],
+        sources=[refiqda.Source(guid=refiqda.new_guid(), name="Entretien 1", text=TEXT)],
+    ))  # fmt: skip
+
+
+def test_import_code_export_and_the_hypotheses_over_http(db: sa.Engine) -> None:
+    admin = portal(db)
+    signed_in(db, admin, "admin")
+    answer = admin.post("/coding/import", data={"csrf_token": csrf(admin)},
+                        files={"file": ("essai.qdpx", _project(), "application/zip")})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert "Importé" in answer.text or "Imported" in answer.text
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    listed = editor.get("/codebook").text
+    assert 'href="/resources/1/coding">Entretien 1</a>' in listed
+    page = editor.get("/resources/1/coding")
+    assert page.status_code == 200 and "relie les lieux" in page.text
+    h6 = re.search(r'<option value="(\d+)" data-hypothesis="H6">', page.text)
+    assert h6 is not None
+    form = {"quote": "relie les lieux", "code_id": h6.group(1), "stance": "nuances",
+            "memo": "Seulement au village"}  # fmt: skip
+    assert editor.post("/resources/1/codings", data=form,
+                       follow_redirects=False).status_code == 403  # no CSRF token  # fmt: skip
+    done = editor.post("/resources/1/codings", data={**form, "csrf_token": csrf(editor)},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303 and "/resources/1/coding?saved=1" in done.headers["location"]
+    coded = editor.get(done.headers["location"]).text
+    assert 'class="coded"' in coded and "Seulement au village" in coded
+    # The stance is required under a hypothesis: the form comes back with the error.
+    missing = editor.post("/resources/1/codings", data={
+        "quote": "Premier", "code_id": h6.group(1), "csrf_token": csrf(editor)})  # fmt: skip
+    assert missing.status_code == 422 and 'aria-invalid="true"' in missing.text
+    contributor = portal(db)
+    signed_in(db, contributor, "contributor")
+    assert contributor.get("/resources/1/coding").status_code == 403
+    # Exports validate against the REFI-QDA schemas.
+    qdc = editor.get("/codebook.qdc")
+    assert qdc.status_code == 200 and refiqda.schema_errors(qdc.content, "codebook") == []
+    qdpx = editor.get("/coding/project.qdpx")
+    qde = zipfile.ZipFile(io.BytesIO(qdpx.content)).read("project.qde")
+    assert refiqda.schema_errors(qde) == []
+    # The hypotheses, public: H6 has one nuancing passage, thin.
+    visitor = portal(db)
+    found = {h["code"]: h for h in visitor.get("/api/hypotheses").json()}
+    assert found["H6"]["stances"]["nuances"] == 1 and found["H6"]["thin"]
+    assert found["H6"]["evidence"][0]["quote"] == "relie les lieux"
+    rows = list(csv.DictReader(io.StringIO(visitor.get("/hypotheses.csv").text)))
+    assert [(r["hypothesis"], r["stance"], r["resource"]) for r in rows] == [
+        ("H6", "nuances", "Entretien 1")]  # fmt: skip
+    page = visitor.get("/hypotheses").text
+    assert "relie les lieux" in page and "preuves minces" in page

@@ -1,0 +1,167 @@
+"""The coding journey in a real browser (one server, one browser): a researcher codes a
+passage of an interview by selecting it with the mouse; a second researcher codes the
+same passage with the keyboard only (typed words, code list and stance by keys); the
+codebook shows their agreement (Cohen's kappa 1.00 on that code); the public hypotheses
+page shows the passage under its hypothesis, updated after a third coding that
+contradicts it. Screenshots go to ``test-artifacts/``; axe-core checks the coding page.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from browser import Watch, check_axe, live_server, screenshot
+
+from maillage.services import accounts, coding
+from maillage.storage.engine import make_engine, transaction
+
+PASSWORD = "correct horse battery"
+PASSAGE = "sans lieu de proximité, les démarches en ligne restent hors de portée"
+TEXT = (
+    "Entretien avec une association d'un village de l'Aveyron.\r\n"
+    f"Ici, {PASSAGE}.\r\n"
+    "Le réseau social local 😀 a remplacé le bulletin municipal en deux ans.\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def coding_portal(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, sa.Engine, int]]:
+    path = tmp_path_factory.mktemp("coding") / "portal.sqlite"
+    shutil.copy(sqlite_template, path)
+    engine: sa.Engine = make_engine(f"sqlite:///{path}")
+    with transaction(engine) as conn:
+        rid = coding.create_resource(conn, title="Entretien Aveyron", body=TEXT, by="test")
+    for who in ("ana", "ben"):
+        accounts.create_account(db=engine, email=f"{who}@example.org", password=PASSWORD,
+                                role="editor", verified=True, name=who.title())  # fmt: skip
+    with live_server(engine, secret_key="s" * 48) as url:
+        yield url, engine, rid
+    engine.dispose()
+
+
+def sign_in(page: Any, origin: str, who: str) -> None:
+    page.goto(origin + "/account/signin")
+    page.fill("#f-email", f"{who}@example.org")
+    page.fill("#f-password", PASSWORD)
+    page.click("form.account-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/account$"))
+
+
+def h4_value(page: Any) -> str:
+    value = page.eval_on_selector("#c-code option[data-hypothesis='H4']", "o => o.value")
+    return str(value)
+
+
+@pytest.mark.quality
+def test_two_coders_code_by_mouse_and_keyboard_and_the_hypotheses_follow(
+    chromium: Any, coding_portal: tuple[str, sa.Engine, int]
+) -> None:
+    origin, engine, rid = coding_portal
+    watch = Watch(origin)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    watch.attach(context)
+    page = context.new_page()
+
+    # Ana selects the passage with the mouse: the form gets its words and offsets.
+    sign_in(page, origin, "ana")
+    page.goto(f"{origin}/resources/{rid}/coding")
+    check_axe(page, origin)
+    page.evaluate(
+        """passage => {
+            const text = document.getElementById('coding-text');
+            const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+            let node;
+            while ((node = walker.nextNode())) {
+                const at = node.data.indexOf(passage);
+                if (at >= 0) {
+                    const range = document.createRange();
+                    range.setStart(node, at);
+                    range.setEnd(node, at + passage.length);
+                    window.getSelection().removeAllRanges();
+                    window.getSelection().addRange(range);
+                    return;
+                }
+            }
+        }""",
+        PASSAGE,
+    )
+    box = page.locator("#coding-text").bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    page.mouse.up()  # the selection is made: coding.js reads it on mouseup
+    assert page.input_value("#c-quote") == PASSAGE
+    start = TEXT.index(PASSAGE)
+    assert (page.input_value("#c-start"), page.input_value("#c-end")) == (
+        str(start), str(start + len(PASSAGE)))  # fmt: skip
+    page.select_option("#c-code", h4_value(page))
+    page.check("#c-stance-supports")
+    page.fill("#c-memo", "La proximité d'abord")
+    page.click("text=Coder ce passage")
+    page.wait_for_selector("text=Codage enregistré")
+    assert page.locator("#coding-text .coded").count() >= 1
+    screenshot(page, "coding-mouse")
+
+    # The hypotheses page, public, shows it under H4 (thin: one resource).
+    visitor = chromium.new_context(locale="fr-FR")
+    watch.attach(visitor)
+    public = visitor.new_page()
+    public.goto(origin + "/hypotheses")
+    summary = public.text_content("[data-hypothesis='H4']") or ""
+    assert "1 passage" in summary and "conforte 1" in summary and "preuves minces" in summary
+    assert PASSAGE in (public.text_content("#H4 .evidence-supports") or "")
+
+    # Ben codes the same passage with the keyboard only.
+    other = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    watch.attach(other)
+    ben = other.new_page()
+    sign_in(ben, origin, "ben")
+    ben.goto(f"{origin}/resources/{rid}/coding")
+    ben.focus("#c-quote")
+    ben.keyboard.type(PASSAGE)
+    ben.keyboard.press("Tab")  # the code list
+    h4 = h4_value(ben)
+    for _ in range(60):
+        if ben.input_value("#c-code") == h4:
+            break
+        ben.keyboard.press("ArrowDown")
+    assert ben.input_value("#c-code") == h4
+    ben.keyboard.press("Tab")  # the stances
+    ben.keyboard.press("Space")
+    assert ben.is_checked("#c-stance-supports")
+    ben.focus("#coding-form button[type=submit]")
+    ben.keyboard.press("Enter")
+    ben.wait_for_selector("text=Codage enregistré")
+    codings = ben.text_content("#codings") or ""
+    assert "Ana" in codings and "Ben" in codings
+    screenshot(ben, "coding-keyboard")
+
+    # Their agreement on H4: both coded the same characters.
+    ben.goto(origin + "/codebook")
+    row = ben.locator("table.agreement-table tr", has_text="Ana / Ben")
+    assert "1.00" in (row.text_content() or "")
+    check_axe(ben, origin)
+    screenshot(ben, "coding-agreement")
+
+    # Ben codes another passage against H4: the hypotheses page follows.
+    ben.goto(f"{origin}/resources/{rid}/coding")
+    ben.fill("#c-quote", "Le réseau social local")
+    ben.select_option("#c-code", h4)
+    ben.check("#c-stance-contradicts")
+    ben.click("text=Coder ce passage")
+    ben.wait_for_selector("text=Codage enregistré")
+    public.reload()
+    summary = public.text_content("[data-hypothesis='H4']") or ""
+    assert "3 passages" in summary and "contredit 1" in summary
+    assert "Le réseau social local" in (public.text_content("#H4 .evidence-contradicts") or "")
+    check_axe(public, origin)
+    screenshot(public, "hypotheses-page")
+    assert watch.errors == [] and watch.outside == []
+    for c in (context, visitor, other):
+        c.close()
