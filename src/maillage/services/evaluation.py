@@ -97,25 +97,27 @@ def _answer_row(grid: Grid, code: str, answer: Answer) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def aggregate(grid: Grid, rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
-    """Scores on 0..1 per radar axis and per dimension: the mean of the answered
-    criteria weighted by their priority (not applicable and unknown criteria left out);
-    a dimension is the mean of its axes. Pure."""
-    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+def aggregate(grid: Grid, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Scores on 0..1: per radar axis (``axes``), per dimension and axis (``cells``: the
+    seven approaches on each object of a partnership) and per dimension (the mean of
+    its cells); each the mean of the answered criteria weighted by their priority (not
+    applicable and unknown criteria left out). Pure."""
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     by_code = grid.by_code
     for r in rows:
         c = by_code.get(r["criterion"])
         if c is None or r["score"] is None:
             continue
-        sums[c.axis][0] += c.weight * r["score"]
-        sums[c.axis][1] += c.weight
-    axes = {a: round(s / w, 4) for a, (s, w) in sums.items() if w}
-    dims: dict[str, list[float]] = defaultdict(list)
-    for a in grid.axes:
-        if a.code in axes:
-            dims[a.dimension].append(axes[a.code])
-    return {"axes": axes,
-            "dimensions": {d: round(sum(v) / len(v), 4) for d, v in dims.items()}}  # fmt: skip
+        for key in ((c.dimension, c.axis), ("*", c.axis)):
+            sums[key][0] += c.weight * r["score"]
+            sums[key][1] += c.weight
+    cells: dict[str, dict[str, float]] = defaultdict(dict)
+    for (dim, axis), (total, weight) in sums.items():
+        if weight:
+            cells[dim][axis] = round(total / weight, 4)
+    axes = cells.pop("*", {})
+    dims = {d: round(sum(v.values()) / len(v), 4) for d, v in cells.items() if v}
+    return {"axes": axes, "cells": dict(cells), "dimensions": dims}
 
 
 def submit_evaluation(
@@ -192,12 +194,14 @@ def summary(
         line["spread"] = round(max(scores) - min(scores), 4) if len(scores) > 1 else 0.0
     mean_axes = _mean([e["aggregates"].get("axes", {}) for e in current])
     mean_dims = _mean([e["aggregates"].get("dimensions", {}) for e in current])
+    mean_cells = {d.code: _mean([e["aggregates"].get("cells", {}).get(d.code, {})
+                                 for e in current]) for d in grid.dimensions}  # fmt: skip
     order = {c.code: i for i, c in enumerate(grid.criteria)}
     lines = sorted(criteria.values(), key=lambda c: order.get(c["code"], len(order)))
     return {
         "grid": grid, "current": current, "history": every, "criteria": lines,
         "disagreements": [c for c in lines if c["disagreement"]],
-        "axes": mean_axes, "dimensions": mean_dims,
+        "axes": mean_axes, "dimensions": mean_dims, "cells": mean_cells,
     }  # fmt: skip
 
 
