@@ -270,6 +270,7 @@ PATH_VALUES = {
     "actor_id": "1", "link_id": "1", "code": "DEP:59", "level": "departement", "proposal_id": "1",
     "entity": "actor", "ref": "1", "comment_id": "1", "user_id": "1",  # the debate
     "survey_id": "1", "respondent_id": "1",  # relationship surveys
+    "solution_id": "1", "subject_type": "link", "subject_id": "1",  # solutions, evaluations
 }  # fmt: skip
 FRAMEWORK = {"openapi", "static"}  # FastAPI's schema and the static files: public reads
 
@@ -313,7 +314,8 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
         "home", "actor", "account", "signup_post", "comment_add", "comment_report",
         "comment_hide", "comment_reports", "account_block", "api_comment_add", "unsubscribe",
         "surveys", "survey_open", "survey", "survey_csv", "survey_respond", "survey_declare",
-        "api_survey_open", "api_survey_declare",
+        "api_survey_open", "api_survey_declare", "solutions", "solution_evaluate_post",
+        "solution_report_pdf", "partnership_evaluate_post", "api_evaluation_submit",
     }  # fmt: skip
     tokens_ = {role: csrf(client) for role, client in clients.items()}
     wrong = []

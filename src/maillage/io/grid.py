@@ -298,7 +298,7 @@ def _expand(
                 code=f"{dim.code}.{a['code']}", dimension=dim.code, axis=a["code"],
                 fr=f"{a['fr']} — {dim.fr}", en=f"{a['en']} — {dim.en}", scale=scale,
                 priority=entry["priority"], weight=weights[entry["priority"]],
-                evidence=evidence, group=a["code"],
+                evidence=evidence,
             )
             for a in data[entry["matrix"]]
         ]  # fmt: skip

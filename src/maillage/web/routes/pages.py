@@ -19,6 +19,7 @@ from maillage.services.portal import nearby
 from maillage.services.portal import pages as portal_pages
 from maillage.services.portal import table as portal_table
 from maillage.services.portal import territory as portal_territory
+from maillage.web.routes import solutions as solution_routes
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import Lang
@@ -258,7 +259,8 @@ def territory(
 ) -> HTMLResponse:
     data = territory_context(request, db, code, lang, research)
     more = analysis_url(request, "territory", "territory_analysis", code=data["code"])
-    context = {"territory": data, "analysis_url": more}
+    answering = solution_routes.for_uncovered_needs(db, data["needs"], data["code"], lang)
+    context = {"territory": data, "analysis_url": more, "answering": answering}
     return templates(request).render(request, "territory.html", context)
 
 
