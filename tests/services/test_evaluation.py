@@ -17,9 +17,8 @@ import sqlalchemy as sa
 from builders import make_actor, make_link
 from maillage.io.grid import grids_dir, load_grid
 from maillage.model.errors import InvalidInput
-from maillage.services import actors, links
+from maillage.services import actors, links, solutions
 from maillage.services import evaluation as service
-from maillage.services import solutions
 from maillage.services.evaluation import Answer
 from maillage.storage.audit import Context
 from maillage.storage.engine import transaction
@@ -31,11 +30,18 @@ def test_the_csr_grid_holds_the_78_rgesn_criteria_with_their_priorities() -> Non
     grid = load_grid("csr", "1")
     rgesn = [c for c in grid.criteria if c.code.startswith("rgesn.")]
     assert len(rgesn) == 78
-    counts = {p: sum(1 for c in rgesn if c.priority == p) for p in ("high", "recommended", "moderate")}
+    counts = {
+        p: sum(1 for c in rgesn if c.priority == p) for p in ("high", "recommended", "moderate")
+    }
     assert counts == {"high": 30, "recommended": 29, "moderate": 19}
     assert grid.criterion("rgesn.9.7").dimension == "environmental"
     assert grid.criterion("ecoindex").evidence == ("measurement",)
-    assert {d.code for d in grid.dimensions} == {"economic", "social", "environmental", "collective"}
+    assert {d.code for d in grid.dimensions} == {
+        "economic",
+        "social",
+        "environmental",
+        "collective",
+    }
     partnership = load_grid("partnership")
     assert len(partnership.criteria) == 21 and len(partnership.axes) == 7
 
@@ -140,7 +146,9 @@ def test_partnerships_are_scored_over_time(db: sa.Engine) -> None:
         )  # fmt: skip
     s = service.summary(db=db, subject_type="link", subject_id=link_id)
     assert [e["aggregates"]["axes"]["performance"] for e in s["history"]] == [
-        pytest.approx(1 / 3, abs=1e-3), 1.0]
+        pytest.approx(1 / 3, abs=1e-3),
+        1.0,
+    ]
     assert len(s["current"]) == 1  # the latest of the same evaluator
     assert set(s["dimensions"]) == {"product", "balance", "valorisation"}
     with pytest.raises(InvalidInput):

@@ -9,9 +9,8 @@ answer its uncovered needs."""
 from __future__ import annotations
 
 import csv
-from html import unescape
 import io
-import re
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
@@ -121,4 +120,4 @@ def test_a_territory_lists_the_solutions_answering_its_uncovered_needs(db: sa.En
     page = portal(db).get("/territories/DEP:59")
     section = page.text.split('id="territory-solutions-title"', 1)[1].split("</section>", 1)[0]
     assert "Pass droits" in section
-    assert re.search(r"/solutions/%d" % made["id"], section)
+    assert f'/solutions/{made["id"]}"' in section

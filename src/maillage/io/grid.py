@@ -209,7 +209,9 @@ def _load(code: str, version: str, where: str) -> Grid:
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, InvalidInput):
             raise
-        raise InvalidInput(name, None, f"grille mal formée : {exc!r}", f"malformed grid: {exc!r}") from None
+        raise InvalidInput(
+            name, None, f"grille mal formée : {exc!r}", f"malformed grid: {exc!r}"
+        ) from None
 
 
 def _scales(data: Mapping[str, Any]) -> dict[str, Scale]:
@@ -248,7 +250,9 @@ def _grid(data: Mapping[str, Any], base: Traversable | Path, name: str) -> Grid:
     codes = [c.code for c in criteria]
     if len(set(codes)) != len(codes):
         twice = next(c for c in codes if codes.count(c) > 1)
-        raise InvalidInput(name, twice, "un critère apparaît deux fois", "a criterion appears twice")
+        raise InvalidInput(
+            name, twice, "un critère apparaît deux fois", "a criterion appears twice"
+        )
     return Grid(
         code=data["code"], version=str(data["version"]), title_fr=data["title"]["fr"],
         title_en=data["title"]["en"], subjects=tuple(data["subjects"]),

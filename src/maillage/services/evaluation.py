@@ -28,7 +28,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.io.grid import Grid, load_grid
+from maillage.io.grid import Grid as Grid
+from maillage.io.grid import load_grid
 from maillage.model.errors import InvalidInput, NotFound
 from maillage.services.validation import clean_text
 from maillage.storage.audit import Context
@@ -51,6 +52,12 @@ class Answer:
     evidence: str | None = None
     evidence_url: str | None = None
     confidence: str = "medium"
+
+
+def grid_of(subject_type: str, version: str | None = None, *, grids: GridDir = None) -> Grid:
+    """The grid a subject is evaluated on (``solution``: CSR; ``link``, ``alliance``:
+    partnership), at ``version`` (None: the latest). Raises NotFound."""
+    return load_grid(SUBJECTS.get(subject_type, "csr"), version, directory=grids)
 
 
 def confidence_code(value: float | None) -> str | None:
@@ -127,7 +134,7 @@ def submit_evaluation(
 ) -> dict[str, Any]:  # fmt: skip
     """Store an evaluation of a subject on the latest version of its grid; returns it
     (with its answers). Raises InvalidInput naming the criterion, NotFound."""
-    grid = load_grid(SUBJECTS.get(subject_type, "csr"), directory=grids)
+    grid = grid_of(subject_type, grids=grids)
     given = {k: a for k, a in answers.items() if a.value not in ("", None)}
     if not given:
         raise InvalidInput("answers", None, "au moins une réponse", "at least one answer")
@@ -176,7 +183,7 @@ def summary(
     disagree (different answers; ``spread``: the gap between their scores on 0..1), and
     the mean per axis and per dimension across the current evaluations."""
     every = evaluations_of(db=db, subject_type=subject_type, subject_id=subject_id)
-    grid = load_grid(SUBJECTS.get(subject_type, "csr"), directory=grids)
+    grid = grid_of(subject_type, grids=grids)
     latest: dict[str, dict[str, Any]] = {}
     for e in sorted(every, key=lambda e: (e["date"] or "", e["id"])):
         latest[_who(e)] = e
@@ -274,9 +281,7 @@ def _anchored(conn: sa.Connection, communes: Sequence[str | None], places: Seque
         parents = set(conn.execute(sa.select(territory_member.c.parent_code).where(
             territory_member.c.member_code == code)).scalars())  # fmt: skip
         if code in wanted or parents & wanted or any(p.split(":")[0] == "DEP" and
-                                                      p in wanted for p in parents):  # fmt: skip
-            count += 1
-        elif any(w.startswith("DEP:") and commune.startswith(w[4:]) for w in wanted):
+                                                      p in wanted for p in parents) or any(w.startswith("DEP:") and commune.startswith(w[4:]) for w in wanted):  # fmt: skip
             count += 1
     return count
 
@@ -287,7 +292,8 @@ def subject_name(*, db: sa.Engine, subject_type: str, subject_id: int) -> str:
         if subject_type == "link":
             row = links.get(conn, subject_id)
             query = sa.select(actor.c.id, actor.c.name).where(
-                actor.c.id.in_([row["source_id"], row["target_id"]]))
+                actor.c.id.in_([row["source_id"], row["target_id"]])
+            )
             names = {int(i): str(n) for i, n in conn.execute(query)}
             return f"{names.get(row['source_id'])} ↔ {names.get(row['target_id'])}"
         found = conn.execute(sa.select(solution.c.name).where(solution.c.id == subject_id,

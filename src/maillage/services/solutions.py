@@ -16,7 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from maillage.io.reading import read_table
-from maillage.io.solutions import KINDS, generate_solution_rows, parse_solution_table
+from maillage.io.solutions import COLUMNS as COLUMNS
+from maillage.io.solutions import KINDS as KINDS
+from maillage.io.solutions import generate_solution_rows, parse_solution_table
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
 from maillage.services.actors import known_codes
@@ -25,7 +27,14 @@ from maillage.storage.audit import Context, open_batch
 from maillage.storage.engine import transaction
 from maillage.storage.registry import solutions
 from maillage.storage.repository import Snapshot
-from maillage.storage.tables import actor, need, solution, solution_territory, solution_theme
+from maillage.storage.tables import (
+    actor,
+    need,
+    solution,
+    solution_territory,
+    solution_theme,
+    territory_member,
+)
 
 STAGES = ("initiative", "invention", "innovation", "replication")
 MODALITIES = ("digital", "proximity", "hybrid")
@@ -247,3 +256,15 @@ def list_solutions(
 def solution_rows(*, db: sa.Engine) -> list[dict[str, Any]]:
     """Every live solution as export rows (:data:`maillage.io.solutions.COLUMNS`)."""
     return list(generate_solution_rows(list_solutions(db=db, limit=None)))
+
+
+def territory_family(*, db: sa.Engine, code: str) -> list[str]:
+    """``code``, the territories containing it and those it contains: a solution running
+    in a département runs in its communes, and one of a commune counts in its
+    département's list."""
+    with db.connect() as conn:
+        up = conn.execute(sa.select(territory_member.c.parent_code).where(
+            territory_member.c.member_code == code)).scalars()  # fmt: skip
+        down = conn.execute(sa.select(territory_member.c.member_code).where(
+            territory_member.c.parent_code == code)).scalars()  # fmt: skip
+        return sorted({code, *up, *down})

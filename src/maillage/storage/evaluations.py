@@ -8,7 +8,7 @@ and undo (:mod:`maillage.storage.undo`) puts back, or takes away, the answers wi
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,7 +41,7 @@ class EvaluationRepository(Repository):
 
     def create_with_answers(
         self, conn: sa.Connection, values: Mapping[str, Any],
-        answers: builtins.list[Mapping[str, Any]], *, ctx: Context,
+        answers: Sequence[Mapping[str, Any]], *, ctx: Context,
     ) -> Snapshot:  # fmt: skip
         """Insert one evaluation and its answers, audit the whole, return it."""
         now = audit.utcnow()
@@ -57,7 +57,9 @@ class EvaluationRepository(Repository):
         return snap
 
     def restore(self, conn: sa.Connection, entity_id: int, snap: Snapshot | None) -> None:
-        conn.execute(sa.delete(evaluation_score).where(evaluation_score.c.evaluation_id == entity_id))
+        conn.execute(
+            sa.delete(evaluation_score).where(evaluation_score.c.evaluation_id == entity_id)
+        )
         super().restore(conn, entity_id, snap)
         if snap is not None and snap.get("answers"):
             conn.execute(sa.insert(evaluation_score), [

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from maillage.storage import search
-from maillage.storage.evaluations import evaluations
 from maillage.storage import tables as t
+from maillage.storage.evaluations import evaluations
 from maillage.storage.repository import Collection, Repository
 
 actors = Repository(

@@ -201,7 +201,12 @@ def create_app(
     app.include_router(contributions.api_router)
     app.include_router(surveys.router)  # relationship surveys (issue 20 item 4)
     app.include_router(surveys.api_router)
-    for router in (solutions.router, solutions.api_router, evaluation.router, evaluation.api_router):
+    for router in (
+        solutions.router,
+        solutions.api_router,
+        evaluation.router,
+        evaluation.api_router,
+    ):
         app.include_router(router)  # solutions and their evaluation (issue 23): own permissions
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     if app.state.providers.analysis is not None:

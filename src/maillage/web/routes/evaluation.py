@@ -6,6 +6,7 @@ and as PDF (WeasyPrint), in French or English; and their ``/api`` twins."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
@@ -14,12 +15,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from maillage.io.grid import Grid
 from maillage.model.errors import MaillageError
 from maillage.services import evaluation
-from maillage.services.evaluation import Answer
+from maillage.services.evaluation import Answer, Grid
 from maillage.web.errors import status_of
-from maillage.web.i18n import Gettext
+from maillage.web.i18n import Gettext, Lang
 from maillage.web.params import MAX_ID, Db
 from maillage.web.routes.solutions import page_context, radar_of, render, solution_context
 from maillage.web.security import IdentityDep, require
@@ -55,7 +55,7 @@ def answers_from_form(grid: Grid, form: Mapping[str, Any]) -> dict[str, Answer]:
 def _form(request: Request, db: sa.Engine, subject_type: str, subject_id: int, *,
           values: Mapping[str, Any] | None = None, error: MaillageError | None = None) -> Response:  # fmt: skip
     lang = request_lang(request)
-    grid = evaluation.load_grid(evaluation.SUBJECTS[subject_type])
+    grid = evaluation.grid_of(subject_type)
     name = evaluation.subject_name(db=db, subject_type=subject_type, subject_id=subject_id)
     facts = (evaluation.map_facts(db=db, solution_id=subject_id)
              if subject_type == "solution" else {})  # fmt: skip
@@ -75,7 +75,7 @@ def _form(request: Request, db: sa.Engine, subject_type: str, subject_id: int, *
 async def _submit(request: Request, db: sa.Engine, identity: Any, subject_type: str,
                   subject_id: int, done: str) -> Response:  # fmt: skip
     form = await request.form()
-    grid = evaluation.load_grid(evaluation.SUBJECTS[subject_type])
+    grid = evaluation.grid_of(subject_type)
     answers = answers_from_form(grid, form)
     note = form.get("note")
     try:
@@ -86,8 +86,8 @@ async def _submit(request: Request, db: sa.Engine, identity: Any, subject_type: 
         ))  # fmt: skip
     except MaillageError as error:
         values = {k: v for k, v in form.items() if isinstance(v, str)}
-        return await run_in_threadpool(lambda: _form(request, db, subject_type, subject_id,
-                                                     values=values, error=error))  # fmt: skip
+        page = partial(_form, request, db, subject_type, subject_id, values=values, error=error)
+        return await run_in_threadpool(page)
     return RedirectResponse(done, status_code=303)
 
 
@@ -147,7 +147,7 @@ async def solution_report_pdf(request: Request, db: Db, solution_id: SolutionId)
 
 
 def partnership_context(db: sa.Engine, subject_type: str, subject_id: int,
-                        lang: str) -> dict[str, Any]:  # fmt: skip
+                        lang: Lang) -> dict[str, Any]:  # fmt: skip
     summary = evaluation.summary(db=db, subject_type=subject_type, subject_id=subject_id)
     grid = summary["grid"]
     series = [(d.label(lang), summary["cells"].get(d.code, {})) for d in grid.dimensions]

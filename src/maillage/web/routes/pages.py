@@ -19,12 +19,12 @@ from maillage.services.portal import nearby
 from maillage.services.portal import pages as portal_pages
 from maillage.services.portal import table as portal_table
 from maillage.services.portal import territory as portal_territory
-from maillage.web.routes import solutions as solution_routes
 from maillage.web import measures as catalogue
 from maillage.web.cache import TTLCache
 from maillage.web.i18n import Lang
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep, PlacesQuery
 from maillage.web.providers import Providers, block
+from maillage.web.routes import solutions as solution_routes
 from maillage.web.templating import Templates, url_for
 
 T = TypeVar("T")

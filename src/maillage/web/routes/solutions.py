@@ -16,13 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from maillage.io.grid import Grid
-from maillage.io.solutions import COLUMNS, KINDS
 from maillage.model.errors import MaillageError
-from maillage.services import evaluation, solutions
+from maillage.services import evaluation, geography, solutions
+from maillage.services.evaluation import Grid
 from maillage.services.portal.export import generate_csv
+from maillage.services.solutions import COLUMNS, KINDS
 from maillage.web.errors import status_of
-from maillage.web.i18n import N_, Gettext
+from maillage.web.i18n import N_, Gettext, Lang
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db
 from maillage.web.radar import radar_svg
 from maillage.web.security import IdentityDep, identity_of, require
@@ -86,30 +86,14 @@ def listing(db: sa.Engine, territory: str | None, theme: str | None, lang: str) 
     summaries and the means per theme."""
     codes = None
     if territory:
-        from maillage.services import geography
-
         code = geography.territory_code(db=db, key=territory)
-        codes = territory_and_parents(db, code)
+        codes = solutions.territory_family(db=db, code=code)
     found = solutions.list_solutions(db=db, territories=codes, theme=theme)
     summaries = evaluation.solution_summaries(db=db, solution_ids=[s["id"] for s in found])
-    grid = evaluation.load_grid("csr")
+    grid = evaluation.grid_of("solution")
     return {"solutions": found, "summaries": summaries, "grid": grid,
             "themes": _theme_means(found, summaries, lang), "territory": territory,
             "theme": theme}  # fmt: skip
-
-
-def territory_and_parents(db: sa.Engine, code: str) -> list[str]:
-    """``code``, the territories containing it and those it contains: a solution running
-    in the département runs in its communes, and one of a commune counts in its
-    département's list."""
-    from maillage.storage.tables import territory_member
-
-    with db.connect() as conn:
-        up = conn.execute(sa.select(territory_member.c.parent_code).where(
-            territory_member.c.member_code == code)).scalars()  # fmt: skip
-        down = conn.execute(sa.select(territory_member.c.member_code).where(
-            territory_member.c.parent_code == code)).scalars()  # fmt: skip
-        return sorted({code, *up, *down})
 
 
 @router.get("/solutions", name="solutions", dependencies=READ)
@@ -153,7 +137,7 @@ async def solution_create(request: Request, db: Db, identity: IdentityDep) -> Re
     return RedirectResponse(url_for(request, "solution", solution_id=made["id"]), status_code=303)
 
 
-def solution_context(db: sa.Engine, solution_id: int, lang: str) -> dict[str, Any]:
+def solution_context(db: sa.Engine, solution_id: int, lang: Lang) -> dict[str, Any]:
     """A solution with its CSR summary, radar, map facts."""
     s = solutions.get_solution(db=db, solution_id=solution_id)
     summary = evaluation.summary(db=db, subject_type="solution", subject_id=solution_id)
@@ -170,18 +154,23 @@ def solution_context(db: sa.Engine, solution_id: int, lang: str) -> dict[str, An
 
 @router.get("/solutions/compare", name="solutions_compare", dependencies=READ)
 def solutions_compare(
-    request: Request, db: Db, ids: Annotated[list[int], Query(max_length=6)] = [],  # noqa: B006
+    request: Request,
+    db: Db,
+    ids: Annotated[list[int], Query(max_length=6)] = [],  # noqa: B006
 ) -> Response:
     """Several solutions side by side: their mean scores per axis and dimension."""
     lang = request_lang(request)
     _ = Gettext(lang).gettext
     found = solutions.list_solutions(db=db, ids=[i for i in ids if 1 <= i <= MAX_ID])
     summaries = evaluation.solution_summaries(db=db, solution_ids=[s["id"] for s in found])
-    grid = evaluation.load_grid("csr")
+    grid = evaluation.grid_of("solution")
     series = [(s["name"], summaries[s["id"]]["axes"]) for s in found]
     radar = radar_of(grid, series, _("Comparison of solutions"), lang) if series else None
-    return render(request, "solutions_compare.html",
-                  {"solutions": found, "summaries": summaries, "grid": grid, "radar": radar})
+    return render(
+        request,
+        "solutions_compare.html",
+        {"solutions": found, "summaries": summaries, "grid": grid, "radar": radar},
+    )
 
 
 @router.get("/solutions.csv", name="solutions_csv", dependencies=READ)
@@ -196,7 +185,9 @@ def solutions_csv(db: Db) -> Response:
 
 @router.get("/solutions/{solution_id}", name="solution", dependencies=READ)
 def solution_page(request: Request, db: Db, solution_id: SolutionId) -> Response:
-    return render(request, "solution.html", solution_context(db, solution_id, request_lang(request)))
+    return render(
+        request, "solution.html", solution_context(db, solution_id, request_lang(request))
+    )
 
 
 # --- the API ----------------------------------------------------------------------------
@@ -275,14 +266,14 @@ def for_uncovered_needs(
     uncovered = [n for n in needs if n.get("white_zone") or not n.get("actors_on_theme")]
     themes = {n["theme"] for n in uncovered}
     need_ids = {n.get("id") for n in uncovered}
-    dimensions = evaluation.load_grid("csr").dimensions
+    dimensions = evaluation.grid_of("solution").dimensions
     if not themes:
         return {"rows": [], "dimensions": dimensions}
-    here = set(territory_and_parents(db, territory))
+    here = set(solutions.territory_family(db=db, code=territory))
     found = [s for s in solutions.list_solutions(db=db, limit=None)
              if themes & set(s["themes"]) or need_ids & set(s["needs"])]  # fmt: skip
     summaries = evaluation.solution_summaries(db=db, solution_ids=[s["id"] for s in found])
-    out = [{"s": s, "csr": summaries[s["id"]], "here": bool(here & set(s["territories"])),
+    out: list[dict[str, Any]] = [{"s": s, "csr": summaries[s["id"]], "here": bool(here & set(s["territories"])),
             "answers": sorted(solutions.theme_label(t, lang) for t in themes & set(s["themes"]))}
            for s in found]  # fmt: skip
     rows = sorted(out, key=lambda r: (not r["here"], r["s"]["name"]))
