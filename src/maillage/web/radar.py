@@ -33,9 +33,11 @@ def radar_svg(
     def point(i: int, r: float) -> tuple[float, float]:
         return centre + r * math.cos(angle[i]), centre + r * math.sin(angle[i])
 
+    pad = 120  # room for the axis labels on either side
+    height = size + 24 * len(series)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size + 24 * len(series)}" '
-        f'width="{size}" role="img" aria-label={quoteattr(title)} class="radar">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{-pad} 0 {size + 2 * pad} {height}" '
+        f'width="{size + 2 * pad}" role="img" aria-label={quoteattr(title)} class="radar">',
         f"<title>{escape(title)}</title>",
     ]
     for ring in (0.25, 0.5, 0.75, 1.0):
@@ -68,5 +70,5 @@ def radar_svg(
     return "".join(parts)
 
 
-def _short(label: str, limit: int = 28) -> str:
+def _short(label: str, limit: int = 32) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"

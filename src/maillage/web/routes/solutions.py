@@ -45,7 +45,9 @@ def page_context(request: Request) -> dict[str, Any]:
     lang = request_lang(request)
     _ = Gettext(lang).gettext
     kinds = {k: _(v) for k, v in KIND_LABELS.items()}
-    return {"kind_labels": kinds, "lang": lang, "me": identity_of(request)}
+    confidences = {"low": _("low"), "medium": _("medium"), "high": _("high")}
+    return {"kind_labels": kinds, "confidence_labels": confidences, "lang": lang,
+            "me": identity_of(request)}  # fmt: skip
 
 
 def render(request: Request, name: str, context: Mapping[str, Any], status: int = 200) -> Response:
