@@ -4,6 +4,7 @@ written, carriers given by SIRET, exports reading back to the same solutions."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,27 @@ def test_an_update_of_a_solution_can_be_undone(db: sa.Engine) -> None:
     with transaction(db) as conn:
         undo_change(conn, int(last), ctx=Context(user="cli"))
     assert service.get_solution(db=db, solution_id=made["id"])["licence"] is None
+
+
+def test_the_command_line_imports_lists_and_exports(db: sa.Engine, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from maillage.cli.main import cli
+
+    url = db.url.render_as_string(hide_password=False)
+    actors.create_actor(db=db, values=make_actor(name="Porteur"))
+    runner = CliRunner()
+    done = runner.invoke(cli, ["solution", "import", str(DATA / "solutions.csv"), "--db", url])
+    assert done.exit_code == 0, done.output
+    assert "2 solutions importées" in done.output
+    refused = runner.invoke(cli, ["solution", "import", str(DATA / "bad-row.csv"), "--db", url])
+    assert refused.exit_code == 1 and "ligne 3" in refused.output
+    listed = runner.invoke(
+        cli, ["solution", "list", "--territory", "DEP:59", "--json", "--db", url]
+    )
+    assert [r["name"] for r in json.loads(listed.output)] == [
+        "Pass numérique solidaire", "Carto des aidants"]  # fmt: skip
+    out = tmp_path / "export.csv"
+    assert runner.invoke(cli, ["solution", "export", "-o", str(out), "--db", url]).exit_code == 0
+    again = parse_solution_table(read_table(out))
+    assert [r["name"] for r in again] == ["Pass numérique solidaire", "Carto des aidants"]

@@ -19,6 +19,7 @@ from maillage.cli.records import (
     undo_command,
 )
 from maillage.cli.review import review_group
+from maillage.cli.solutions import solution_group
 from maillage.cli.users import token_group, user_group
 from maillage.cli.web import serve_command
 
@@ -53,6 +54,7 @@ cli.add_command(recommend_group)
 cli.add_command(export_command)
 cli.add_command(user_group)
 cli.add_command(token_group)
+cli.add_command(solution_group)
 
 
 def main() -> None:
