@@ -114,3 +114,20 @@ def test_the_command_line_imports_lists_and_exports(db: sa.Engine, tmp_path: Pat
     assert runner.invoke(cli, ["solution", "export", "-o", str(out), "--db", url]).exit_code == 0
     again = parse_solution_table(read_table(out))
     assert [r["name"] for r in again] == ["Pass numérique solidaire", "Carto des aidants"]
+
+
+def test_the_demo_startups_become_solutions_with_their_sponsors(db: sa.Engine) -> None:
+    from maillage.services import solution_demo
+
+    done = solution_demo.load_startups(db=db, directory=DATA / "startups")
+    assert done == {"solutions": 2, "carriers": 2}
+    found = {s["name"]: s for s in service.list_solutions(db=db)}
+    carnet = found["Carnet d'aidant"]
+    assert [c["name"] for c in carnet["carrier_names"]] == ["Agence de test"]
+    assert carnet["extra"]["phases"] == [{"name": "investigation", "start": "2021-02-01"},
+                                         {"name": "acceleration", "start": "2022-06-15"}]  # fmt: skip
+    assert carnet["stage"] == "innovation" and carnet["open_source"] is True
+    assert carnet["themes"] == ["inclusion-numerique", "innovation-sociale"]
+    assert len(found["Vélo-école"]["carriers"]) == 2 and found["Vélo-école"]["stage"] is None
+    again = solution_demo.load_startups(db=db, directory=DATA / "startups")
+    assert again["solutions"] == 0  # already there

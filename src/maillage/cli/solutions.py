@@ -17,7 +17,9 @@ from maillage.cli.common import (
     handle_errors,
     json_option,
 )
+from maillage.model.errors import InvalidInput
 from maillage.services import evaluation, solutions
+from maillage.services import solution_demo as solution_demo_service
 from maillage.services.portal.export import generate_csv
 
 
@@ -92,3 +94,29 @@ def solution_export(output: Path | None, db_url: str) -> None:
     finally:
         if output:
             handle.close()
+
+
+@solution_group.command("demo")
+@click.argument("directory", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))  # fmt: skip
+@click.option("--limit", type=click.IntRange(1, None), default=None)
+@db_option
+@json_option
+@handle_errors
+def solution_demo(directory: Path | None, limit: int | None, db_url: str, as_json: bool) -> None:
+    """Solutions de démo : les Startups d'État de beta.gouv.fr, depuis une copie locale
+    (licence non commerciale : jamais livrées avec maillage). / Demo solutions.
+
+    Sans DIRECTORY : shared/data/resources/betagouv-startups à côté du dépôt.
+
+    Exemple : maillage solution demo ../shared/data/resources/betagouv-startups
+    """
+    found = directory or solution_demo_service.find_startups()
+    if found is None:
+        raise InvalidInput("directory", None, "aucune copie locale des Startups d'État",
+                           "no local copy of the Startups d'État")  # fmt: skip
+    done = solution_demo_service.load_startups(db=engine_for(db_url), directory=found, limit=limit)
+    if as_json:
+        emit_json(done)
+    else:
+        console.print(f"{done['solutions']} solutions de démo, {done['carriers']} porteurs")
