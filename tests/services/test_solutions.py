@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import datafiles
 from builders import make_actor, valid_siret
 from maillage.io.reading import read_table
 from maillage.io.solutions import COLUMNS, parse_solution_table
@@ -21,7 +22,7 @@ from maillage.storage.engine import transaction
 from maillage.storage.tables import change, solution
 from maillage.storage.undo import undo_change
 
-DATA = Path(__file__).parents[1] / "data" / "solutions"
+DATA = datafiles.DATA / "solutions"
 
 
 def test_a_solution_is_created_with_its_openness_and_audited(db: sa.Engine) -> None:
