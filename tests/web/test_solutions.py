@@ -107,6 +107,7 @@ def test_a_partnership_is_scored_on_seven_approaches(db: sa.Engine) -> None:
     assert done.status_code == 303
     page = client.get(done.headers["location"])
     assert "Fondation ↔ Association" in page.text and "Clarté" in page.text
+    assert f"/partnerships/link/{link_id}" in client.get(f"/links/{link_id}").text
     api = client.get(f"/api/evaluations/link/{link_id}").json()
     assert api["cells"]["product"]["performance"] == 1.0
     assert api["cells"]["balance"]["clarity"] == pytest.approx(1 / 3, abs=1e-3)
