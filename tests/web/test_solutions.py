@@ -47,6 +47,12 @@ def test_an_editor_adds_and_two_evaluators_disagree(db: sa.Engine, carrier: int)
         "resource_title": "Guide", "resource_url": "https://carto.example.org/guide",
     }, follow_redirects=False)  # fmt: skip
     assert added.status_code == 303, added.text
+    wrong = editor.post("/solutions", data={"csrf_token": csrf(editor), "name": "X",
+                                            "carriers": "abc"})  # fmt: skip
+    assert wrong.status_code == 422 and "carriers" in wrong.text
+    api_wrong = editor.post("/api/solutions", json={"name": "Y", "kind": "rocket"},
+                            headers={"X-CSRF-Token": csrf(editor)})  # fmt: skip
+    assert api_wrong.status_code == 422 and api_wrong.json()["field"] == "kind"
     page_url = added.headers["location"]
     solution_id = int(page_url.rsplit("/", 1)[1])
     form = editor.get(f"/solutions/{solution_id}/evaluate")

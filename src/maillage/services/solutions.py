@@ -71,6 +71,27 @@ def _resources(value: Any) -> list[dict[str, str]] | None:
     return out
 
 
+def _references(field_name: str, value: Any) -> list[int | str]:
+    """Actor or need numbers (a carrier may also be a 14-digit SIRET)."""
+    if not isinstance(value, list | tuple):
+        value = [value]
+    out: list[int | str] = []
+    for item in value:
+        text = str(item).strip().replace(" ", "")
+        if isinstance(item, int) and not isinstance(item, bool) and 0 < item < 2**31:
+            out.append(item)
+        elif field_name == "carriers" and text.isdigit() and len(text) == 14:
+            out.append(text)
+        elif text.isdigit() and 0 < len(text) < 10:
+            out.append(int(text))
+        else:
+            rule = ("un numéro d'acteur ou un SIRET", "an actor number or a SIRET")
+            if field_name == "needs":
+                rule = ("un numéro de besoin", "a need number")
+            raise InvalidInput(field_name, item, *rule)
+    return out
+
+
 def clean_solution(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """The cleaned fields of a solution (unknown keys refused). Raises InvalidInput."""
     out: dict[str, Any] = {}
@@ -103,7 +124,7 @@ def clean_solution(values: Mapping[str, Any], *, partial: bool = False) -> dict[
         elif key in ("territories", "themes"):
             out[key] = sorted({clean_text(key, v, 100) for v in value})
         elif key in ("carriers", "needs"):
-            out[key] = list(value)
+            out[key] = _references(key, value)
         else:  # extra
             out[key] = dict(value)
     if not partial and not out.get("name"):

@@ -21,7 +21,13 @@ from maillage.services.evaluation import Answer, Grid
 from maillage.web.errors import status_of
 from maillage.web.i18n import Gettext, Lang
 from maillage.web.params import MAX_ID, Db
-from maillage.web.routes.solutions import page_context, radar_of, render, solution_context
+from maillage.web.routes.solutions import (
+    admit_export,
+    page_context,
+    radar_of,
+    render,
+    solution_context,
+)
 from maillage.web.security import IdentityDep, require
 from maillage.web.templating import Templates, request_lang, url_for
 
@@ -136,6 +142,9 @@ def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
 
 @router.get("/solutions/{solution_id}/report.pdf", name="solution_report_pdf", dependencies=READ)
 async def solution_report_pdf(request: Request, db: Db, solution_id: SolutionId) -> Response:
+    """The report as PDF; counted as a public export (a second of layout each: rate
+    limited per client)."""
+    admit_export(request)
     data = await run_in_threadpool(report_pdf, request, db, solution_id)
     lang = request_lang(request)
     name = f"evaluation-solution-{solution_id}-{lang}.pdf"

@@ -22,6 +22,7 @@ from maillage.services.evaluation import Grid
 from maillage.services.portal.export import generate_csv
 from maillage.services.solutions import COLUMNS, KINDS
 from maillage.web.errors import status_of
+from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import N_, Gettext, Lang
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db
 from maillage.web.radar import radar_svg
@@ -38,6 +39,13 @@ READ = [require("read")]
 EDIT = [require("edit")]
 KIND_LABELS = {"platform": N_("platform"), "application": N_("application"),
                "service": N_("service"), "device": N_("device")}  # fmt: skip
+
+
+def admit_export(request: Request) -> None:
+    """Count a public export (CSV, PDF) for the client before any work: the export
+    guard's rate limit. Raises Refused (429)."""
+    guard: ExportGuard = request.app.state.export_guard
+    guard.admit(request)
 
 
 def page_context(request: Request) -> dict[str, Any]:
@@ -176,8 +184,10 @@ def solutions_compare(
 
 
 @router.get("/solutions.csv", name="solutions_csv", dependencies=READ)
-def solutions_csv(db: Db) -> Response:
-    """Every solution, one row each; cells safe from spreadsheet formulas."""
+def solutions_csv(request: Request, db: Db) -> Response:
+    """Every solution, one row each; cells safe from spreadsheet formulas. Counted as a
+    public export (rate limit per client)."""
+    admit_export(request)
     rows = solutions.solution_rows(db=db)
     return StreamingResponse(
         generate_csv(rows, list(COLUMNS)), media_type="text/csv; charset=utf-8",
@@ -253,7 +263,6 @@ def api_solution(db: Db, solution_id: SolutionId) -> Any:
 def api_solution_create(db: Db, identity: IdentityDep, body: SolutionIn) -> Any:
     """Add a solution (editors). Answers 422 naming the field of a refused value."""
     values = body.model_dump(exclude_none=True)
-    values["resources"] = [r for r in values.get("resources", [])]
     made = solutions.create_solution(db=db, values=values, user=identity.audit_user)
     return _public(solutions.get_solution(db=db, solution_id=made["id"]))
 
