@@ -183,7 +183,11 @@ def summary(
     disagree (different answers; ``spread``: the gap between their scores on 0..1), and
     the mean per axis and per dimension across the current evaluations."""
     every = evaluations_of(db=db, subject_type=subject_type, subject_id=subject_id)
-    grid = grid_of(subject_type, grids=grids)
+    return summarise(grid_of(subject_type, grids=grids), every)
+
+
+def summarise(grid: Grid, every: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """:func:`summary` of the evaluations ``every`` of one subject, on ``grid``. Pure."""
     latest: dict[str, dict[str, Any]] = {}
     for e in sorted(every, key=lambda e: (e["date"] or "", e["id"])):
         latest[_who(e)] = e
@@ -206,7 +210,7 @@ def summary(
     order = {c.code: i for i, c in enumerate(grid.criteria)}
     lines = sorted(criteria.values(), key=lambda c: order.get(c["code"], len(order)))
     return {
-        "grid": grid, "current": current, "history": every, "criteria": lines,
+        "grid": grid, "current": current, "history": list(every), "criteria": lines,
         "disagreements": [c for c in lines if c["disagreement"]],
         "axes": mean_axes, "dimensions": mean_dims, "cells": mean_cells,
     }  # fmt: skip
@@ -306,11 +310,20 @@ def subject_name(*, db: sa.Engine, subject_type: str, subject_id: int) -> str:
 def solution_summaries(
     *, db: sa.Engine, solution_ids: Sequence[int], grids: GridDir = None
 ) -> dict[int, dict[str, Any]]:
-    """The CSR summary of each solution: its mean score per dimension across its
-    current evaluations, how many evaluators, how many disagreements."""
+    """The CSR summary of each solution: its mean score per dimension and per axis
+    across its current evaluations, how many evaluators, how many disagreements (the
+    evaluations of all the solutions read at once)."""
+    grid = grid_of("solution", grids=grids)
+    by_subject: dict[int, list[dict[str, Any]]] = {sid: [] for sid in solution_ids}
+    with db.connect() as conn:
+        for start in range(0, len(solution_ids), 500):
+            chunk = list(solution_ids[start : start + 500])
+            where = [evaluation.c.subject_type == "solution", evaluation.c.subject_id.in_(chunk)]
+            for e in evaluations.list(conn, where=where, limit=None):
+                by_subject[e["subject_id"]].append(e)
     out = {}
-    for sid in solution_ids:
-        s = summary(db=db, subject_type="solution", subject_id=sid, grids=grids)
+    for sid, every in by_subject.items():
+        s = summarise(grid, every)
         out[sid] = {"dimensions": s["dimensions"], "axes": s["axes"],
                     "evaluators": len(s["current"]),
                     "disagreements": len(s["disagreements"])}  # fmt: skip

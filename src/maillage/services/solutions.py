@@ -31,6 +31,7 @@ from maillage.storage.tables import (
     actor,
     need,
     solution,
+    solution_need,
     solution_territory,
     solution_theme,
     territory_member,
@@ -257,9 +258,11 @@ def theme_label(code: str, lang: str = "fr") -> str:
 def list_solutions(
     *, db: sa.Engine, territories: Sequence[str] | None = None, theme: str | None = None,
     ids: Sequence[int] | None = None, limit: int | None = 500,
+    themes: Sequence[str] | None = None, needs: Sequence[int] = (),
 ) -> list[Snapshot]:  # fmt: skip
     """Live solutions, by id: running in one of ``territories`` (when given), on
-    ``theme``, or those of ``ids``."""
+    ``theme``, those of ``ids``; with ``themes``, those on one of them or answering one
+    of ``needs``."""
     where: list[sa.ColumnElement[bool]] = []
     if territories is not None:
         inside = sa.select(solution_territory.c.solution_id).where(
@@ -270,6 +273,12 @@ def list_solutions(
         where.append(solution.c.id.in_(on))
     if ids is not None:
         where.append(solution.c.id.in_(list(ids)))
+    if themes is not None:
+        on_any = sa.select(solution_theme.c.solution_id).where(
+            solution_theme.c.theme.in_(list(themes)))  # fmt: skip
+        answering = sa.select(solution_need.c.solution_id).where(
+            solution_need.c.need_id.in_(list(needs)))  # fmt: skip
+        where.append(sa.or_(solution.c.id.in_(on_any), solution.c.id.in_(answering)))
     with db.connect() as conn:
         return _described(conn, solutions.list(conn, where=where, limit=limit))
 

@@ -281,8 +281,8 @@ def for_uncovered_needs(
     if not themes:
         return {"rows": [], "dimensions": dimensions}
     here = set(solutions.territory_family(db=db, code=territory))
-    found = [s for s in solutions.list_solutions(db=db, limit=None)
-             if themes & set(s["themes"]) or need_ids & set(s["needs"])]  # fmt: skip
+    found = solutions.list_solutions(db=db, limit=200, themes=sorted(themes),
+                                     needs=sorted(i for i in need_ids if i))  # fmt: skip
     summaries = evaluation.solution_summaries(db=db, solution_ids=[s["id"] for s in found])
     out: list[dict[str, Any]] = [{"s": s, "csr": summaries[s["id"]], "here": bool(here & set(s["territories"])),
             "answers": sorted(solutions.theme_label(t, lang) for t in themes & set(s["themes"]))}
