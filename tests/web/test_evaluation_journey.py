@@ -69,13 +69,19 @@ def answer(page: Any, code: str, value: str, evidence: str) -> None:
     page.select_option(f'[name="{code}.confidence"]', "high")
 
 
-def evaluate(page: Any, origin: str, solution_id: int, answers: dict[str, tuple[str, str]]) -> None:
+def evaluate(
+    page: Any, origin: str, solution_id: int, answers: dict[str, tuple[str, str]],
+    axe: bool = False,
+) -> None:  # fmt: skip
     page.goto(f"{origin}/solutions/{solution_id}")
     page.click("text=Évaluer cette solution")
     page.wait_for_selector('[name="rgesn.1.1.value"]', state="attached")
     page.click("summary:has-text('1 Stratégie')")  # the RGESN criteria by theme, folded
     for code, (value, evidence) in answers.items():
         answer(page, code, value, evidence)
+    if axe:
+        check_axe(page, origin)
+        screenshot(page, "evaluation-grid")
     page.click("text=Enregistrer l'évaluation")
     page.wait_for_url(f"{origin}/solutions/{solution_id}")
 
@@ -94,7 +100,7 @@ def test_two_evaluators_radar_disagreement_and_pdf_report(
     camille = person(chromium, watch, origin, "Camille")
     evaluate(camille, origin, solution_id, {
         **common, "economic.value_sharing": ("3", "Statuts coopératifs 2024"),
-        "rgesn.1.1": ("yes", "Étude d'utilité publiée en 2024")})  # fmt: skip
+        "rgesn.1.1": ("yes", "Étude d'utilité publiée en 2024")}, axe=True)  # fmt: skip
     check_axe(camille, origin)
 
     dominique = person(chromium, watch, origin, "Dominique")
