@@ -131,6 +131,14 @@ def test_a_new_grid_version_leaves_old_evaluations_on_theirs(
     assert then.criterion("economic.induced_effects").fr.startswith("Effets induits sur")
     assert now.criterion("economic.induced_effects").priority == "moderate"
     assert now.criterion("economic.induced_effects").fr.startswith("Effets induits : les")
+    # Read back, each answer carries the wording of the version its evaluator answered.
+    s = service.summary(db=db, subject_type="solution", subject_id=solution_id, grids=grids)
+    assert s["grid"].version == "2"
+    labels = {a["evaluator"]: (a["grid_version"], a["criterion_label"]["fr"][:20])
+              for a in s["criteria"][0]["answers"]}  # fmt: skip
+    assert labels == {"Camille": ("1", "Effets induits sur l"),
+                      "Dominique": ("2", "Effets induits : les")}  # fmt: skip
+    assert s["history"][0]["aggregates"]["axes"] == {"economic.induced_effects": 0.6667}
 
 
 def test_partnerships_are_scored_over_time(db: sa.Engine) -> None:

@@ -183,21 +183,40 @@ def summary(
     disagree (different answers; ``spread``: the gap between their scores on 0..1), and
     the mean per axis and per dimension across the current evaluations."""
     every = evaluations_of(db=db, subject_type=subject_type, subject_id=subject_id)
-    return summarise(grid_of(subject_type, grids=grids), every)
+    return summarise(grid_of(subject_type, grids=grids), every, grids=grids)
 
 
-def summarise(grid: Grid, every: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """:func:`summary` of the evaluations ``every`` of one subject, on ``grid``. Pure."""
+def _own_grid(e: Mapping[str, Any], grid: Grid, grids: GridDir) -> Grid:
+    """The grid version an evaluation answered (``grid`` when that file is gone)."""
+    if e["grid"] == grid.code and e["grid_version"] == grid.version:
+        return grid
+    try:
+        return load_grid(e["grid"], e["grid_version"], directory=grids)
+    except NotFound:
+        return grid
+
+
+def summarise(
+    grid: Grid, every: Sequence[dict[str, Any]], *, grids: GridDir = None
+) -> dict[str, Any]:
+    """:func:`summary` of the evaluations ``every`` of one subject, on ``grid`` (each
+    answer labelled with the wording of the grid version it answered)."""
     latest: dict[str, dict[str, Any]] = {}
     for e in sorted(every, key=lambda e: (e["date"] or "", e["id"])):
         latest[_who(e)] = e
     current = list(latest.values())
     criteria: dict[str, dict[str, Any]] = {}
     for e in current:
+        own = _own_grid(e, grid, grids).by_code
         for a in e["answers"]:
             line = criteria.setdefault(a["criterion"], {"code": a["criterion"], "answers": []})
-            line["answers"].append({**a, "evaluation_id": e["id"], "evaluator": e["evaluator"],
-                                    "confidence_code": confidence_code(a["confidence"])})  # fmt: skip
+            asked = own.get(a["criterion"])
+            line["answers"].append({
+                **a, "evaluation_id": e["id"], "evaluator": e["evaluator"],
+                "grid_version": e["grid_version"],
+                "confidence_code": confidence_code(a["confidence"]),
+                "criterion_label": {"fr": asked.fr, "en": asked.en} if asked else None,
+            })  # fmt: skip
     for line in criteria.values():
         values = {a["value"] for a in line["answers"]}
         scores = [a["score"] for a in line["answers"] if a["score"] is not None]
@@ -323,7 +342,7 @@ def solution_summaries(
                 by_subject[e["subject_id"]].append(e)
     out = {}
     for sid, every in by_subject.items():
-        s = summarise(grid, every)
+        s = summarise(grid, every, grids=grids)
         out[sid] = {"dimensions": s["dimensions"], "axes": s["axes"],
                     "evaluators": len(s["current"]),
                     "disagreements": len(s["disagreements"])}  # fmt: skip
