@@ -145,6 +145,13 @@ def test_two_evaluators_radar_disagreement_and_pdf_report(
                "economic", "social", "environmental", "collective")) in text  # fmt: skip
     assert expected["economic"] == "67"  # (3/3 + 1/3) / 2: the two evaluators' mean
     assert (ARTIFACTS / "evaluation-report-page-1.png").stat().st_size > 10_000
+
+    # On a phone, the solution's page and the grid stay within the screen.
+    dominique.set_viewport_size({"width": 390, "height": 844})
+    for path in (f"/solutions/{solution_id}", f"/solutions/{solution_id}/evaluate", "/solutions"):
+        dominique.goto(origin + path)
+        assert dominique.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+    screenshot(dominique, "evaluation-grid-phone")
     for page in (camille, dominique):
         page.context.close()
     assert watch.errors == []
