@@ -190,3 +190,18 @@ def test_an_evaluation_is_undone_with_its_answers(db: sa.Engine, solution_id: in
     with db.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(evaluation_score)).scalar() == 0
     assert made["answers"][0]["evidence"] == "Rapport annuel 2025"
+
+
+def test_an_ecoindex_measurement_answers_its_criterion(db: sa.Engine, solution_id: int) -> None:
+    from types import SimpleNamespace
+
+    measured = service.ecoindex_answer(SimpleNamespace(score=72.46, grade="B"),
+                                       pages=["https://carto.example.org/"])  # fmt: skip
+    made = service.submit_evaluation(
+        db=db, subject_type="solution", subject_id=solution_id, evaluator_id=None,
+        evaluator="Mesure", answers={"ecoindex": measured},
+    )  # fmt: skip
+    answer = made["answers"][0]
+    assert (answer["value"], answer["evidence_kind"]) == ("72.46", "measurement")
+    assert answer["evidence"].startswith("EcoIndex 72.5 (B)")
+    assert made["aggregates"]["axes"]["ecoindex"] == pytest.approx(0.7246)

@@ -60,6 +60,19 @@ def grid_of(subject_type: str, version: str | None = None, *, grids: GridDir = N
     return load_grid(SUBJECTS.get(subject_type, "csr"), version, directory=grids)
 
 
+def ecoindex_answer(result: Any, *, pages: Sequence[str] = (), confidence: str = "high") -> Answer:
+    """The answer to the ``ecoindex`` criterion from a measurement: ``result`` has a
+    ``score`` (0..100) and a ``grade`` (A..G), as the EcoIndex measurement returns;
+    ``pages`` are the addresses measured (the first is the evidence's address)."""
+    score = float(result.score)
+    measured = f" — {len(pages)} pages : " + ", ".join(pages[:5]) if pages else ""
+    return Answer(
+        value=f"{score:.2f}", evidence_kind="measurement",
+        evidence=f"EcoIndex {score:.1f} ({result.grade}){measured}"[:2000],
+        evidence_url=pages[0] if pages else None, confidence=confidence,
+    )  # fmt: skip
+
+
 def confidence_code(value: float | None) -> str | None:
     """``low`` / ``medium`` / ``high`` of a stored confidence."""
     if value is None:
