@@ -16,9 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The local demo adds beta.gouv.fr's Startups d'État as solutions when a copy sits beside
+# the repository (non-commercial licence: never shipped).
+STARTUPS ?= ../shared/data/resources/betagouv-startups
 demo: $(STAMP)
 	mkdir -p var
-	$(VENV)/bin/maillage demo --db $(DEMO_DB)
+	$(VENV)/bin/maillage demo --db $(DEMO_DB) $(if $(wildcard $(STARTUPS)/manifest.csv),--startups $(STARTUPS))
 
 # `make test`: every test but the slow quality checks (budget: 8 minutes on 2 cores);
 # `make test-quality`: those checks (marker `quality`; see README, "Test budget"). It hands

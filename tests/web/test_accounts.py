@@ -271,6 +271,7 @@ PATH_VALUES = {
     "entity": "actor", "ref": "1", "comment_id": "1", "user_id": "1",  # the debate
     "survey_id": "1", "respondent_id": "1",  # relationship surveys
     "resource_id": "1", "coding_id": "1",  # qualitative coding
+    "solution_id": "1", "subject_type": "link", "subject_id": "1",  # solutions, evaluations
 }  # fmt: skip
 FRAMEWORK = {"openapi", "static"}  # FastAPI's schema and the static files: public reads
 
@@ -319,6 +320,8 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
         "codebook_import", "coding_import", "codebook_qdc", "coding_qdpx", "hypotheses",
         "hypotheses_csv", "api_hypotheses", "api_codebook", "api_coding_agreement",
         "api_coding_add",
+        "api_survey_open", "api_survey_declare", "solutions", "solution_evaluate_post",
+        "solution_report_pdf", "partnership_evaluate_post", "api_evaluation_submit",
     }  # fmt: skip
     tokens_ = {role: csrf(client) for role, client in clients.items()}
     wrong = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +20,7 @@ from maillage.cli.common import (
     json_option,
 )
 from maillage.services.demo import build_demo
+from maillage.services.solution_demo import load_startups
 
 
 @click.command("demo")
@@ -31,10 +33,20 @@ from maillage.services.demo import build_demo
     show_default=True,
     help="Besoins calculés : distance (km) au lieu de médiation le plus proche.",
 )
+@click.option(
+    "--startups",
+    "startups_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Solutions de démo : copie locale des Startups d'État de beta.gouv.fr (jamais livrée).",
+)
 @db_option
 @json_option
 @handle_errors
-def demo_command(serve: bool, port: int, distance_km: float, db_url: str, as_json: bool) -> None:
+def demo_command(
+    serve: bool, port: int, distance_km: float, startups_dir: Path | None, db_url: str,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Construire la base de démonstration (données ouvertes livrées) et la servir.
 
     Build the demo database from the shipped open data (geography, national map of the
@@ -48,6 +60,8 @@ def demo_command(serve: bool, port: int, distance_km: float, db_url: str, as_jso
         summary = build_demo(
             db=engine, distance_km=distance_km, step=lambda text: status.update(f"Démo : {text}…")
         )
+    if startups_dir is not None:  # local demo only: their licence is non-commercial
+        summary["solutions"] = load_startups(db=engine, directory=startups_dir)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     if as_json:
         emit_json(summary)

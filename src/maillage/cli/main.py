@@ -21,6 +21,7 @@ from maillage.cli.records import (
     undo_command,
 )
 from maillage.cli.review import review_group
+from maillage.cli.solutions import solution_group
 from maillage.cli.users import token_group, user_group
 from maillage.cli.web import serve_command
 
@@ -57,6 +58,7 @@ cli.add_command(user_group)
 cli.add_command(token_group)
 cli.add_command(evaluate_group)
 cli.add_command(coding_group)
+cli.add_command(solution_group)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from maillage.storage import search
 from maillage.storage import tables as t
+from maillage.storage.evaluations import evaluations
 from maillage.storage.repository import Collection, Repository
 
 actors = Repository(
@@ -47,7 +48,6 @@ resources = Repository(
 excerpts = Repository(
     "excerpt", t.excerpt, collections={"themes": Collection(t.excerpt_theme, "excerpt_id", "theme")}
 )
-evaluations = Repository("evaluation", t.evaluation)
 comments = Repository("comment", t.comment)
 proposals = Repository("proposal", t.proposal)
 users = Repository("user", t.user)

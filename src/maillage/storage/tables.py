@@ -260,6 +260,11 @@ solution = sa.Table(
     sa.Column("modality", sa.String(20)),  # digital | proximity | hybrid
     sa.Column("stage", sa.String(20)),  # initiative | invention | innovation | replication
     sa.Column("website", sa.String(500)),
+    sa.Column("kind", sa.String(20)),  # platform | application | service | device
+    sa.Column("licence", sa.String(100)),
+    sa.Column("open_source", sa.Boolean),
+    sa.Column("open_data", sa.Boolean),
+    sa.Column("resources", sa.JSON(none_as_null=True)),  # [{title, url}]
     *_provenance(),
     sa.Column("extra", sa.JSON, nullable=False, default=dict),
     *_bookkeeping(),
@@ -374,11 +379,14 @@ evaluation = sa.Table(
     "evaluation",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("subject_type", sa.String(20), nullable=False),  # solution | actor
+    sa.Column("subject_type", sa.String(20), nullable=False),  # solution | actor | link | alliance
     sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Column("grid", sa.String(40), nullable=False, server_default="csr"),  # csr | partnership
     sa.Column("grid_version", sa.String(20), nullable=False),
     sa.Column("date", sa.Date),
     sa.Column("evaluator", sa.String(200)),
+    sa.Column("evaluator_id", sa.Integer, sa.ForeignKey("user_account.id")),
+    sa.Column("note", sa.Text),
     sa.Column("aggregates", sa.JSON, nullable=False, default=dict),
     *_bookkeeping(),
     sa.Index("ix_evaluation_subject", "subject_type", "subject_id"),
@@ -392,8 +400,11 @@ evaluation_score = sa.Table(
     sa.Column(
         "dimension", sa.String(30), nullable=False
     ),  # economic | social | environmental | collective
-    sa.Column("score", sa.Float),
+    sa.Column("score", sa.Float),  # the answer on 0..1 (None: not applicable)
+    sa.Column("value", sa.String(40)),  # as given: yes | no | na, a level, a measurement
+    sa.Column("evidence_kind", sa.String(20)),  # document | url | measurement | map
     sa.Column("evidence", sa.Text),
+    sa.Column("evidence_url", sa.String(1000)),
     sa.Column("confidence", sa.Float),
 )
 

@@ -39,9 +39,11 @@ from maillage.web.routes import (
     coding,
     comments,
     contributions,
+    evaluation,
     health,
     moderation,
     pages,
+    solutions,
     surveys,
     widgets,
 )
@@ -202,6 +204,13 @@ def create_app(
     app.include_router(surveys.api_router)
     app.include_router(coding.router)  # qualitative coding, the hypotheses (issue 22 items 4-5)
     app.include_router(coding.api_router)
+    for router in (
+        solutions.router,
+        solutions.api_router,
+        evaluation.router,
+        evaluation.api_router,
+    ):
+        app.include_router(router)  # solutions and their evaluation (issue 23): own permissions
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     if app.state.providers.analysis is not None:
         app.add_middleware(AnalysisDeadline, seconds=app.state.providers.analysis.wait)

@@ -24,6 +24,7 @@ from maillage.web.cache import TTLCache
 from maillage.web.i18n import Lang
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db, FiltersDep, LangDep, PlacesQuery
 from maillage.web.providers import Providers, block
+from maillage.web.routes import solutions as solution_routes
 from maillage.web.templating import Templates, url_for
 
 T = TypeVar("T")
@@ -258,7 +259,8 @@ def territory(
 ) -> HTMLResponse:
     data = territory_context(request, db, code, lang, research)
     more = analysis_url(request, "territory", "territory_analysis", code=data["code"])
-    context = {"territory": data, "analysis_url": more}
+    answering = solution_routes.for_uncovered_needs(db, data["needs"], data["code"], lang)
+    context = {"territory": data, "analysis_url": more, "answering": answering}
     return templates(request).render(request, "territory.html", context)
 
 
