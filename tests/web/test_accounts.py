@@ -320,7 +320,7 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
         "codebook_import", "coding_import", "codebook_qdc", "coding_qdpx", "hypotheses",
         "hypotheses_csv", "api_hypotheses", "api_codebook", "api_coding_agreement",
         "api_coding_add",
-        "api_survey_open", "api_survey_declare", "solutions", "solution_evaluate_post",
+        "solutions", "solution_evaluate_post",
         "solution_report_pdf", "partnership_evaluate_post", "api_evaluation_submit",
     }  # fmt: skip
     tokens_ = {role: csrf(client) for role, client in clients.items()}
