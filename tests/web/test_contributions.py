@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from test_accounts import Inbox, csrf, free_port, portal, signed_in
 
-from maillage.services import accounts, actors, links, tokens
+from maillage.services import accounts, actors, history, links, tokens
 from maillage.services import proposals as service
 
 PAYLOAD = "<script>alert('x')</script>"
@@ -116,7 +116,9 @@ def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
     assert inert(link_page.text)
     trail = contributor.get(f"/links/{link['id']}/history")
     assert '<td class="history-author">Contributor</td>' in trail.text
-    assert "proposal:1" in trail.text
+    (created,) = _history_rows(contributor, f"/links/{link['id']}/history")
+    assert "Création" in created and "proposition n° 1" in created  # no internal code
+    assert "create" not in created and "proposal:1" not in created
 
 
 def test_a_visitor_reports_an_error_and_a_document_is_never_served_as_a_page(
@@ -253,3 +255,33 @@ def test_a_script_payload_is_inert_on_every_page_that_shows_it(
         assert page.status_code in (200, 422), page.url
         assert "<script>alert" not in page.text, page.url
     assert all(inert(p.text) for p in pages[:6]), [p.url for p in pages if not inert(p.text)]
+
+
+def _history_rows(client: TestClient, path: str) -> list[str]:
+    """The rows of a history page, as text (one per change)."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    body = page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", row))).strip()
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]  # fmt: skip
+
+
+def test_an_undone_link_keeps_its_id_and_its_own_history(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """User trial D1: the link created after an undone one gets a new number, and each
+    history page shows that link's changes only (SQLite reused the id before 0010)."""
+    first = links.create_link(db=db, values={"source_id": pair[0], "target_id": pair[1],
+                                             "kind": "partnership"})  # fmt: skip
+    (created,) = history.entity_history(db=db, entity="link", entity_id=first["id"])
+    history.undo_change(db=db, change_id=created["id"])
+    second = links.create_link(db=db, values={"source_id": pair[1], "target_id": pair[0],
+                                              "kind": "funding"})  # fmt: skip
+    assert second["id"] != first["id"]
+    visitor = portal(db)
+    undone = _history_rows(visitor, f"/links/{first['id']}/history")
+    assert len(undone) == 2 and "Création" in undone[0] and "Annulation" in undone[1]
+    assert "ligne de commande" in undone[0]
+    assert visitor.get(f"/links/{first['id']}").status_code == 404  # gone, not replaced
+    (only,) = _history_rows(visitor, f"/links/{second['id']}/history")
+    assert "Création" in only

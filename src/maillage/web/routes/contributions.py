@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -61,7 +61,24 @@ LABELS = {
     "start_date": N_("Start"), "end_date": N_("End"), "amount": N_("Amount"),
     "territory_code": N_("Territory"), "purpose": N_("Purpose"), "evidence": N_("Evidence"),
     "evidence_url": N_("Evidence address"),
+    # Stored fields only the history shows.
+    "digital_profile": N_("Digital profile"), "quality": N_("Quality"), "source": N_("Source"),
+    "source_ref": N_("Reference at the source"), "deleted_at": N_("Deleted on"),
+    "merged_into_id": N_("Merged into (number)"), "directed": N_("Directed"),
+    "weight": N_("Weight"), "confidence": N_("Confidence"), "siren": "SIREN", "naf": "NAF",
+    "legal_form": N_("Legal form"), "sdgs": N_("Sustainable development goals"),
+    "identifiers": N_("Identifiers"), "extra": N_("Other data"),
+    "classification_rule": N_("Classification rule"), "holder_siret": N_("Holder's SIRET"),
+    "holder_rna": N_("Holder's RNA"),
 }  # fmt: skip
+# The history's actions (storage.audit), as a person reads them.
+HISTORY_ACTIONS = {
+    "create": N_("Creation"), "update": N_("Update"), "delete": N_("Deletion"),
+    "merge": N_("Merge"), "restore": N_("Restoration"), "undo": N_("Undo"),
+}  # fmt: skip
+# Where a change came from, when it names a record: ``proposal:12`` -> "proposal no. 12".
+HISTORY_SOURCES = {"proposal": N_("proposal no. %(id)s"), "survey": N_("survey no. %(id)s")}
+HISTORY_AUTHORS = {"cli": N_("command line"), "review": N_("duplicate review")}
 # The fields of the forms (the API takes every field of services.proposals.FIELDS).
 FORM_FIELDS = {
     "actor": ("name", "acronym", "world", "category", "description", "address", "postcode",
@@ -530,10 +547,26 @@ def _history(request: Request, db: Any, entity: str, entity_id: int) -> Response
     rows = history.entity_history(db=db, entity=entity, entity_id=entity_id)
     if not rows:
         _record(db, entity, entity_id)  # NotFound: 404
+    _ = _gettext(request).gettext
+    for row in rows:
+        row["action_label"] = _(HISTORY_ACTIONS.get(row["action"], row["action"]))
+        row["field_labels"] = [_(LABELS[f]) if f in LABELS else f.replace("_", " ")
+                               for f in row["fields"]]  # fmt: skip
+        row["source_label"] = _history_source(_, row["source"])
+        if row["author"] in HISTORY_AUTHORS:
+            row["author"] = _(HISTORY_AUTHORS[row["author"]])
     page = "actor" if entity == "actor" else "link"
     context = {"rows": rows, "entity": entity, "entity_id": entity_id,
                "back": url_for(request, page, None, None, **{f"{entity}_id": entity_id})}  # fmt: skip
     return _render(request, "history.html", context)
+
+
+def _history_source(_: Callable[..., str], source: str | None) -> str | None:
+    """The source of a change as a person reads it (``proposal:12`` -> "proposal no. 12")."""
+    kind, _sep, ref = (source or "").partition(":")
+    if kind in HISTORY_SOURCES and ref.isdigit():
+        return _(HISTORY_SOURCES[kind], id=ref)
+    return _(HISTORY_AUTHORS[source]) if source in HISTORY_AUTHORS else source
 
 
 @router.get("/actors/{actor_id}/history", name="actor_history", dependencies=READ)
