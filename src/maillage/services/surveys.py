@@ -5,7 +5,10 @@ through a personal link, and every declared link becomes a proposal.
   a territory and theme filter (the explore view's, :mod:`.filters`) or listed, with an
   optional closing date. Each invited actor gets a **personal link**: a random secret
   (``enq_`` and 43 characters) shown once, stored as its SHA-256, revocable and
-  re-issuable; it works without an account.
+  re-issuable; it works without an account. A caller may draw the secrets from a
+  ``seed`` of its own (:func:`seeded_token`): the portal keeps the seed in the
+  facilitator's session to show the links on the page it redirects to
+  (:func:`seeded_invitations`), never in the database nor in a URL.
 - Through the link, the respondent **declares partners**: an actor of the map or a new
   one (name, commune), the kind of link (``link_kinds``), its intensity (1 occasional,
   2 regular, 3 strong, 4 essential) and since when (a year); they may change or
@@ -26,8 +29,10 @@ Every write to the survey tables is audited (entities ``survey``,
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,6 +99,21 @@ class Invitation:
 def new_token() -> tuple[str, str]:
     """A personal link's secret and the digest it is stored under."""
     secret = PREFIX + secrets.token_urlsafe(32)
+    return secret, digest(secret)
+
+
+def seeded_token(seed: bytes, respondent_id: int) -> str:
+    """The personal link's secret of ``respondent_id`` drawn from ``seed`` (HMAC-SHA256 of
+    the respondent's number: as unpredictable as :func:`new_token` while the seed is
+    secret, the seed being 32 random bytes)."""
+    mac = hmac.new(seed, f"survey-link:{respondent_id}".encode(), hashlib.sha256).digest()
+    return PREFIX + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def _secret(seed: bytes | None, respondent_id: int) -> tuple[str, str]:
+    if seed is None:
+        return new_token()
+    secret = seeded_token(seed, respondent_id)
     return secret, digest(secret)
 
 
@@ -185,10 +205,11 @@ def _chosen_actors(
 def open_survey(
     *, db: sa.Engine, user_id: int, title: str, territory: str | None = None,
     theme: str | None = None, actor_ids: Sequence[int] = (), closes_on: dt.date | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, seed: bytes | None = None,
 ) -> tuple[dict[str, Any], list[Invitation]]:  # fmt: skip
     """Open a survey for the actors of ``territory``/``theme`` and those of
-    ``actor_ids``; returns it and one invitation (personal link) per actor.
+    ``actor_ids``; returns it and one invitation (personal link) per actor, its secret
+    drawn from ``seed`` when given (:func:`seeded_token`), else at random.
     Raises InvalidInput (no title, fewer than two actors, an unknown actor, a past date)."""
     now = now or utcnow()
     name = clean_text("title", title, 200) if title else ""
@@ -218,6 +239,12 @@ def open_survey(
                 )
             ).inserted_primary_key
             assert made is not None
+            if seed is not None:  # the secret drawn from the seed needs the number
+                secret, hashed = _secret(seed, int(made[0]))
+                conn.execute(
+                    sa.update(respondent_table).where(respondent_table.c.id == int(made[0]))
+                    .values(token_hash=hashed)
+                )  # fmt: skip
             _audit(conn, respondent_table, int(made[0]), "create", None, by, survey_id)
             invitations.append(Invitation(int(made[0]), actor_id, actor_name, address, secret))
         created = _state(_survey(conn, survey_id))
@@ -235,9 +262,13 @@ def _respondent_of(conn: sa.Connection, survey_id: int, respondent_id: int) -> A
     return row
 
 
-def reissue_link(*, db: sa.Engine, survey_id: int, respondent_id: int, user_id: int) -> Invitation:
-    """A new personal link for a respondent (the old one stops working)."""
-    secret, hashed = new_token()
+def reissue_link(
+    *, db: sa.Engine, survey_id: int, respondent_id: int, user_id: int,
+    seed: bytes | None = None,
+) -> Invitation:  # fmt: skip
+    """A new personal link for a respondent (the old one stops working), drawn from
+    ``seed`` when given (:func:`seeded_token`)."""
+    secret, hashed = _secret(seed, respondent_id)
     with transaction(db) as conn:
         before = _respondent_of(conn, survey_id, respondent_id)
         conn.execute(
@@ -250,6 +281,32 @@ def reissue_link(*, db: sa.Engine, survey_id: int, respondent_id: int, user_id: 
             sa.select(actor.c.name, actor.c.email).where(actor.c.id == before.actor_id)
         ).one()
     return Invitation(respondent_id, before.actor_id, found.name, found.email, secret)
+
+
+def seeded_invitations(
+    *, db: sa.Engine, survey_id: int, seed: bytes, respondent_ids: Iterable[int] | None = None
+) -> list[Invitation]:
+    """The invitations of ``survey_id`` whose live personal link was drawn from ``seed``
+    (those of ``respondent_ids`` only, when given): a link re-issued or revoked since
+    is not among them. Raises SurveyNotFound."""
+    wanted = None if respondent_ids is None else set(respondent_ids)
+    with db.connect() as conn:
+        _survey(conn, survey_id)
+        rows = conn.execute(
+            sa.select(respondent_table.c.id, respondent_table.c.token_hash, actor.c.id.label("actor_id"),
+                      actor.c.name, actor.c.email)
+            .join(actor, actor.c.id == respondent_table.c.actor_id)
+            .where(respondent_table.c.survey_id == survey_id, respondent_table.c.revoked_at.is_(None))
+            .order_by(actor.c.id)
+        ).all()  # fmt: skip
+    out = []
+    for row in rows:
+        secret = seeded_token(seed, row.id)
+        if (wanted is None or row.id in wanted) and hmac.compare_digest(
+            digest(secret), row.token_hash
+        ):
+            out.append(Invitation(row.id, row.actor_id, row.name, row.email, secret))
+    return out
 
 
 def revoke_link(*, db: sa.Engine, survey_id: int, respondent_id: int, user_id: int) -> None:
