@@ -134,6 +134,8 @@ def test_a_visitor_reports_an_error_and_a_document_is_never_served_as_a_page(
                                   {"message": "L'atelier a fermé"},
                                   proof_file=("preuve.html", page, "text/html")))  # fmt: skip
     assert sent.status_code == 200 and "Mes propositions" not in sent.text
+    thanks = html.unescape(sent.text)  # no e-mail promised to a visitor without an address
+    assert "signalement n° 1" in thanks and "vous sera envoyée par courriel" not in thanks
     served = moderator.get("/moderation/1/document")
     assert served.headers["content-type"].startswith("text/plain")
     assert served.headers["content-disposition"] == 'attachment; filename="preuve.txt"'

@@ -253,16 +253,23 @@ def _sent_page(request: Request, proposal_id: int, action: str) -> Response:
     """The thanks shown after a proposal or report was sent (the form's page, ``?sent=N``)."""
     _ = _gettext(request).gettext
     heading = _(N_("Report sent")) if action == "report" else _(N_("Proposal sent"))
-    message = _(
-        N_(
-            "Thank you. Your proposal no. %(id)s waits for a moderator; you will be told of the decision by e-mail."
-        ),  # noqa: E501
-        id=proposal_id,
-    )
-    link = None
     identity = getattr(request.state, "identity", None)
+    link = None
     if identity is not None and identity.signed_in:
+        message = _(
+            N_(
+                "Thank you. Your proposal no. %(id)s waits for a moderator; you will be told of the decision by e-mail."
+            ),  # noqa: E501
+            id=proposal_id,
+        )
         link = {"url": url_for(request, "my_proposals"), "text": _(N_("My proposals"))}
+    else:  # a visitor's report: no account, so no address to tell
+        message = _(
+            N_(
+                "Thank you. Your report no. %(id)s waits for a moderator. Sent without an account, it brings no e-mail: the record shows the correction once it is accepted."
+            ),  # noqa: E501
+            id=proposal_id,
+        )
     context = {"heading": heading, "message": message, "link": link}
     return _render(request, "account_message.html", context)
 
