@@ -165,8 +165,16 @@ def test_a_conflict_is_shown_and_amending_resolves_it(db: sa.Engine, pair: tuple
     amended = send(moderator, "/moderation/1/accept",
                    {"amend": "1", "seen_version": "2", "v_name": "Atelier A",
                     "v_phone": "03 20 00 00 01"})  # fmt: skip
-    assert followed(moderator, amended).status_code == 200
+    decided = followed(moderator, amended)
+    assert decided.status_code == 200
     assert actors.get_actor(db=db, actor_id=pair[0])["phone"] == "03 20 00 00 01"
+    # The page still shows what was proposed beside what was accepted.
+    row = re.search(r'<th scope="row">Téléphone</th>(.*?)</tr>', decided.text, re.S)
+    assert row is not None and "Valeur acceptée (amendée par le modérateur)" in decided.text
+    assert re.search(r"<del>03 20 00 00 00</del>.*<ins>03 20 00 00 01</ins>", row.group(1), re.S)
+    assert "03 20 00 00 00" in contributor.get("/account/proposals").text  # the proposer too
+    trail = _history_rows(moderator, f"/actors/{pair[0]}/history")
+    assert "Téléphone" in trail[-1] and "proposition n° 1" in trail[-1]
     refuse = send(moderator, "/moderation/1/refuse", {"reason": "déjà décidée"})
     assert refuse.status_code == 409
 
