@@ -115,6 +115,13 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
     queue = proposal_service.list_proposals(db=db)
     assert sorted(p["label"] for p in queue) == ["Atelier A — Asso B", "Atelier A — Café C"]
     assert any("deux parties" in (p["message"] or "") for p in queue)
+    moderator = portal(db)
+    signed_in(db, moderator, "moderator")
+    card = moderator.get("/moderation").text
+    assert (
+        "Par Camille pour Atelier A et Asso B (déclaré dans une enquête, transmis par Editor)"
+        in card
+    )
     # A wrong or missing link is "not found", never an error page of the server.
     assert first.get("/survey?token=enq_nothing").status_code == 404
     assert first.get("/survey").status_code == 404

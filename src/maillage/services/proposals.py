@@ -197,13 +197,15 @@ def propose(
     document: Document | None = None,
     user_id: int | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
+    declared_by: str | None = None,
 ) -> Snapshot:
     """Record a proposal (or a report) waiting for moderation; returns it.
 
     ``values`` are the fields of the new record (``create``) or the new values of the
     record ``entity_id`` (``update``; those equal to the current ones are dropped);
     a ``report`` gives a ``message`` instead. ``user_id`` None: a visitor, who may
-    only report. Raises InvalidInput naming the field, NotFound for a record that is
+    only report. ``declared_by``: who the proposal speaks for when the account sends
+    it on their behalf (the respondents of a survey), shown as its signature. Raises InvalidInput naming the field, NotFound for a record that is
     not live, PermissionDenied for a visitor proposing.
     """
     _choice("action", action, ACTIONS)
@@ -243,6 +245,7 @@ def propose(
             "action": action, "payload": payload, "user_id": user_id, "status": "pending",
             "message": text, "evidence_url": url,
             "base_version": current["version"] if current is not None else None,
+            "author_name": declared_by[:200] if declared_by else None,
         }  # fmt: skip
         who = permissions.author(user_id) if user_id is not None else permissions.VISITOR
         created = proposals.create(conn, row, ctx=Context(user=who))
@@ -393,6 +396,7 @@ def _view(records: _Records, row: Mapping[str, Any], names: Mapping[str, str]) -
     out["gone"] = pending and current is None
     out["conflict"] = pending and (current is None or current["version"] != row["base_version"])
     out["author"] = names.get(permissions.author(row["user_id"])) if row["user_id"] else None
+    out["declared_by"] = row["author_name"]  # a survey's respondents, sent by ``author``
     out["moderator"] = (
         names.get(permissions.author(row["moderator_id"])) if row["moderator_id"] else None
     )

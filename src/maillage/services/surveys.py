@@ -19,7 +19,9 @@ through a personal link, and every declared link becomes a proposal.
   (the link's ``evidence`` field, the proposal's message and a plain-text document);
   declared by both sides, it says "déclaré par les deux parties". While pending it
   follows the answers; a withdrawn declaration refuses it (decided by ``survey:N``).
-  It is proposed in the name of the facilitator who opened the survey.
+  It is signed by its declarers (``Camille pour Atelier A``, the proposal's
+  ``declared_by``), sent in the name of the facilitator who opened the survey (the
+  account told of the decision).
 - A new partner (not on the map) is kept with the answer and listed for the
   facilitator to add; it becomes no proposal by itself.
 
@@ -624,6 +626,12 @@ def declared_by(name: str | None, actor_name: str) -> str:
     return f"{name} pour {actor_name}" if name else actor_name
 
 
+def signature(rows: Sequence[Any], names: Mapping[int, str]) -> str:
+    """Who declared a pair's link, as its proposal is signed: ``Camille pour Atelier A``,
+    ``Camille pour Atelier A et Asso B`` when both sides did."""
+    return " et ".join(declared_by(r.respondent_name, names[r.declarer_id]) for r in rows)
+
+
 def evidence_text(survey: Any, rows: Sequence[Any], names: Mapping[int, str]) -> tuple[str, str]:
     """(the evidence of a pair's link, the proposal's message with each side's answer)."""
     who = [declared_by(r.respondent_name, names[r.declarer_id]) for r in rows]
@@ -683,13 +691,14 @@ def sync_pair(
         values = _link_values(rows, evidence)
         if kept is not None:
             if kept["status"] == "pending":
-                _update_proposal(conn, kept, values, message, by)
+                _update_proposal(conn, kept, values, message, by, signature(rows, names))
             _attach(conn, rows, int(kept["id"]))
             return int(kept["id"])
-        creator = int(survey.created_by)
+        creator, signed = int(survey.created_by), signature(rows, names)
     created = proposals.propose(
         db=db, action="create", entity="link", values=values, message=message,
         document=proposals.Document("declaration.txt", message.encode()), user_id=creator,
+        declared_by=signed,
     )  # fmt: skip
     with transaction(db) as conn:
         _attach(conn, _pair_answers(conn, survey_id, pair), int(created["id"]))
@@ -711,15 +720,17 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _update_proposal(
-    conn: sa.Connection, row: Mapping[str, Any], values: Mapping[str, Any], message: str, by: str
-) -> None:
-    """A pending proposal follows the answers: its values, message and document."""
+    conn: sa.Connection, row: Mapping[str, Any], values: Mapping[str, Any], message: str, by: str,
+    signed: str,
+) -> None:  # fmt: skip
+    """A pending proposal follows the answers: its values, message, signature, document."""
     checked = _jsonable(link_service.checked_new_link(conn, values))
     payload = {**row["payload"], "values": checked}
-    if payload == row["payload"] and row["message"] == message:
+    signed = signed[:200]
+    if payload == row["payload"] and row["message"] == message and row["author_name"] == signed:
         return
     proposal_repository.update(
-        conn, int(row["id"]), {"payload": payload, "message": message},
+        conn, int(row["id"]), {"payload": payload, "message": message, "author_name": signed},
         ctx=Context(user=by, source=f"proposal:{row['id']}"), expected_version=row["version"],
     )  # fmt: skip
     content = message.encode()
