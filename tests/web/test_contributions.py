@@ -295,3 +295,22 @@ def test_an_undone_link_keeps_its_id_and_its_own_history(
     assert visitor.get(f"/links/{first['id']}").status_code == 404  # gone, not replaced
     (only,) = _history_rows(visitor, f"/links/{second['id']}/history")
     assert "Création" in only
+
+
+def test_the_other_actor_of_a_link_is_found_by_its_name_without_script(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """Proposing a link no longer asks for a number one cannot know: a plain search form
+    (GET, no JavaScript) finds the other actor by name; choosing it fills the form."""
+    contributor = portal(db)
+    signed_in(db, contributor, "contributor")
+    form = contributor.get(f"/contribute/link?source_id={pair[0]}")
+    assert 'role="search"' in form.text and "Trouver l'autre acteur par son nom" in html.unescape(
+        form.text
+    )
+    found = contributor.get(f"/contribute/link?source_id={pair[0]}&q=asso")
+    choices = re.findall(r'<a href="([^"]+)">Choisir ([^<]+)</a>', found.text)
+    assert [name for _url, name in choices] == ["Asso B"]  # never the actor itself
+    chosen = contributor.get(html.unescape(choices[0][0]))
+    assert f'name="v_target_id" type="number" step="any" value="{pair[1]}"' in chosen.text
+    assert "Asso B" in chosen.text and "Atelier A" in chosen.text  # both ends named

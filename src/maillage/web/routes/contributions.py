@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
@@ -28,7 +29,7 @@ from maillage.model.errors import InvalidInput, MaillageError
 from maillage.model.permissions import Identity
 from maillage.services import history, mail, votes
 from maillage.services import proposals as service
-from maillage.services.actors import get_actor
+from maillage.services.actors import get_actor, search_actors
 from maillage.services.links import get_link
 from maillage.settings import Settings
 from maillage.web.errors import status_of
@@ -193,6 +194,7 @@ def notify(request: Request, db: Any, view: Mapping[str, Any]) -> bool:
 def _form_page(
     request: Request, *, action: str, entity: str, record: Mapping[str, Any] | None,
     values: Mapping[str, Any], error: MaillageError | None = None, target: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:  # fmt: skip
     sent = request.query_params.get("sent", "")
     if error is None and sent.isdigit() and len(sent) < 12:
@@ -201,7 +203,7 @@ def _form_page(
         "action": action, "entity": entity, "record": record, "values": values,
         "fields": FORM_FIELDS[entity] if action != "report" else (), "target": target,
         "error": _say(request, error) if error else None,
-        "error_field": getattr(error, "field", None),
+        "error_field": getattr(error, "field", None), **(extra or {}),
     }  # fmt: skip
     return _render(request, "contribute.html", context, status_of(error) if error else 200)
 
@@ -289,11 +291,25 @@ async def propose_actor(request: Request, db: Db, identity: IdentityDep) -> Resp
 
 @router.get("/contribute/link", name="propose_link", dependencies=[require("contribute")])
 def propose_link_page(
-    request: Request, source_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
-) -> Response:
+    request: Request, db: Db, source_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    target_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:  # fmt: skip
+    """The form of a new link; ``q`` finds the other actor by its name (a plain form,
+    no script needed), each actor found a link that puts its number in the form."""
     target = url_for(request, "propose_link_post")
+    found = None
+    if q and q.strip():
+        hits = search_actors(db=db, query=q.strip(), limit=20)
+        found = [a for a in hits if a["id"] != source_id]
+    ends = {}
+    for field, actor_id in (("source_id", source_id), ("target_id", target_id)):
+        if actor_id is not None:
+            with contextlib.suppress(MaillageError):  # unknown: the form says so when sent
+                ends[field] = get_actor(db=db, actor_id=actor_id)["name"]
     return _form_page(request, action="create", entity="link", record=None,
-                      values={"source_id": source_id}, target=target)  # fmt: skip
+                      values={"source_id": source_id, "target_id": target_id}, target=target,
+                      extra={"q": q or "", "found": found, "ends": ends})  # fmt: skip
 
 
 @router.post("/contribute/link", name="propose_link_post", dependencies=CONTRIBUTE)
