@@ -72,6 +72,9 @@ def test_0010_keeps_rows_references_and_indexes_and_never_gives_an_undone_id(
             "SELECT sql FROM sqlite_master WHERE name = 'uq_actor_siret_live'"
         ).scalar_one()
     assert "WHERE siret IS NOT NULL" in partial
+    with engine.connect() as conn:  # the upgrade's own look-up indexes are gone
+        helpers = "SELECT name FROM sqlite_master WHERE name LIKE '\\_0010%' ESCAPE '\\'"
+        assert conn.exec_driver_sql(helpers).all() == []
     assert _hits(engine, "fablab") == []  # the undone actor stays out of the index
     later = actors.create_actor(db=engine, values={"name": "Fablab bis", "world": "public"})
     assert later["id"] == made[2] + 1 and _hits(engine, "atelier") == [made[0]]

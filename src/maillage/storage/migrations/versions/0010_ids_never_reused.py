@@ -11,7 +11,10 @@ rows are copied aside, the table is dropped and created again with the same colu
 constraints and foreign keys (the stored ``CREATE TABLE`` with only the primary key
 changed), the rows copied back with their ids, its indexes created again from their
 stored SQL (partial ones included). Foreign keys stay on, deferred to the commit, which
-checks every reference. The sequence starts above the largest id the audit log names, so
+checks every reference. Dropping and filling a table makes SQLite look up the rows that
+refer to each of its rows: a reference no index starts with (``actor.merged_into_id``)
+gets one for the time of the upgrade, else the look-ups grow with the square of the
+rows (10,000 actors: 16 s without, see bench/migration_0010.py). The sequence starts above the largest id the audit log names, so
 an id already undone before this upgrade is not given again either.
 
 Revision ID: 0010
@@ -55,8 +58,9 @@ def upgrade() -> None:
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # checked at the commit
+    helpers = _index_references(conn)
     for entity, table in TABLES.items():
-        _rebuild(conn, table, _with_autoincrement)
+        _rebuild(conn, table, _with_autoincrement, helpers)
         last = conn.execute(
             sa.text(
                 "SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM " + _quoted(table) + " UNION ALL "
@@ -69,6 +73,7 @@ def upgrade() -> None:
             sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :seq)"),
             {"t": table, "seq": last or 0},
         )
+    _drop_helpers(conn, helpers)
 
 
 def downgrade() -> None:
@@ -76,8 +81,10 @@ def downgrade() -> None:
     if conn.dialect.name != "sqlite":
         return
     conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    helpers = _index_references(conn)
     for table in TABLES.values():
-        _rebuild(conn, table, _without_autoincrement)
+        _rebuild(conn, table, _without_autoincrement, helpers)
+    _drop_helpers(conn, helpers)
 
 
 def _with_autoincrement(sql: str, table: str) -> str:
@@ -105,7 +112,41 @@ def _quoted(name: str) -> str:
     return '"' + name + '"'
 
 
-def _rebuild(conn: sa.Connection, table: str, new_sql: Callable[[str, str], str]) -> None:
+def _index_references(conn: sa.Connection) -> dict[str, list[str]]:
+    """Index, for the upgrade, each column referring to a rebuilt table that no index
+    starts with; returns the ``CREATE INDEX`` of each, by table."""
+    rebuilt = set(TABLES.values())
+    helpers: dict[str, list[str]] = {}
+    names = conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%REFERENCES%'"
+    ).scalars()
+    for child in list(names):
+        leading = set()
+        for index in conn.exec_driver_sql(f"PRAGMA index_list({_quoted(child)})").all():
+            first = conn.exec_driver_sql(f"PRAGMA index_info({_quoted(index[1])})").first()
+            if first is not None:
+                leading.add(first[2])
+        for fk in conn.exec_driver_sql(f"PRAGMA foreign_key_list({_quoted(child)})").all():
+            column = fk[3]
+            if fk[2] in rebuilt and column not in leading:
+                leading.add(column)
+                name = _quoted(f"_0010_{child}_{column}")
+                sql = f"CREATE INDEX {name} ON {_quoted(child)} ({_quoted(column)})"
+                conn.exec_driver_sql(sql)
+                helpers.setdefault(child, []).append(sql)
+    return helpers
+
+
+def _drop_helpers(conn: sa.Connection, helpers: dict[str, list[str]]) -> None:
+    for sql in (s for made in helpers.values() for s in made):
+        name = sql.split()[2]
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
+
+
+def _rebuild(
+    conn: sa.Connection, table: str, new_sql: Callable[[str, str], str],
+    helpers: dict[str, list[str]],
+) -> None:  # fmt: skip
     """Drop and create ``table`` again from ``new_sql(stored_sql)``, keeping its rows (ids
     included) and its indexes."""
     stored = conn.execute(
@@ -129,9 +170,12 @@ def _rebuild(conn: sa.Connection, table: str, new_sql: Callable[[str, str], str]
     # violation; copying the rows back into the new table counts them resolved.
     conn.exec_driver_sql(f"DROP TABLE {_quoted(table)}")
     conn.exec_driver_sql(new_sql(stored, table))
+    for sql in helpers.get(table, ()):  # its own references (actor.merged_into_id)
+        conn.exec_driver_sql(sql)
     conn.exec_driver_sql(
         f"INSERT INTO {_quoted(table)} ({columns}) SELECT {columns} FROM {aside} ORDER BY id"
     )
     conn.exec_driver_sql(f"DROP TABLE {aside}")
     for sql in indexes:
-        conn.exec_driver_sql(sql)
+        if sql not in helpers.get(table, ()):  # made again before the rows came back
+            conn.exec_driver_sql(sql)
