@@ -192,10 +192,14 @@ def _kept_links(request: Request, db: Any, page: str, survey_id: int | None = No
         return []
     if survey_id is not None and kept.get("survey") != survey_id:
         return []
-    invitations = service.seeded_invitations(
-        db=db, survey_id=int(kept["survey"]), seed=base64.b64decode(kept["seed"]),
-        respondent_ids=kept.get("respondents"),
-    )  # fmt: skip
+    try:
+        invitations = service.seeded_invitations(
+            db=db, survey_id=int(kept["survey"]), seed=base64.b64decode(kept["seed"]),
+            respondent_ids=kept.get("respondents"),
+        )  # fmt: skip
+    except service.SurveyNotFound:  # gone since (a restored backup): nothing to show
+        request.session.pop(LINKS_KEPT, None)
+        return []
     failed = set(kept.get("failed") or ())
     return [
         {"respondent_id": i.respondent_id, "actor_id": i.actor_id, "actor": i.actor_name,
