@@ -9,6 +9,7 @@ from alembic import command
 from maillage.services import actors, history, links
 from maillage.storage import migrate, search
 from maillage.storage.engine import make_engine, transaction
+from maillage.storage.tables import metadata
 
 
 def _shadow_tables(engine) -> set[str]:  # type: ignore[no-untyped-def]
@@ -83,3 +84,17 @@ def test_0010_keeps_rows_references_and_indexes_and_never_gives_an_undone_id(
         command.downgrade(migrate.alembic_config(conn), "0009")
     assert [a["id"] for a in actors.list_actors(db=engine)] == [*made[:2], later["id"]]
     engine.dispose()
+
+
+def test_the_migrated_tables_never_give_an_id_twice(sqlite_db) -> None:  # type: ignore[no-untyped-def]
+    """Each table the metadata declares AUTOINCREMENT is so in a migrated database: a
+    later migration rebuilding one (Alembic's batch mode reflects the table, and SQLite
+    reflection does not carry AUTOINCREMENT) must say ``sqlite_autoincrement`` again."""
+    declared = sorted(t.name for t in metadata.tables.values()
+                      if t.dialect_options["sqlite"].get("autoincrement"))  # fmt: skip
+    with sqlite_db.connect() as conn:
+        stored = dict(
+            conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all()
+        )
+    assert len(declared) >= 12
+    assert [t for t in declared if "AUTOINCREMENT" not in stored[t]] == []
