@@ -79,6 +79,7 @@ def test_declared_links_become_proposals_one_per_pair(db: sa.Engine, opened: dic
         "Déclaré par Camille pour Atelier A dans l'enquête « Partenariats 2025 »" in ab["message"]
     )
     assert ab["document"]["media_type"] == "text/plain"
+    assert ab["declared_by"] == "Camille pour Atelier A"  # signed by the respondent
     # B declares A back: the same proposal, now declared by both sides.
     service.declare(db=db, token=tb, partner_id=a, kind="partnership", intensity=4,
                     since_year=2017)  # fmt: skip
@@ -86,6 +87,7 @@ def test_declared_links_become_proposals_one_per_pair(db: sa.Engine, opened: dic
     assert len(queue) == 2
     ab = {p["label"]: p for p in queue}["Atelier A — Asso B"]
     assert "Déclaré par les deux parties, Camille pour Atelier A et Asso B" in ab["message"]
+    assert ab["declared_by"] == "Camille pour Atelier A et Asso B"
     proposed = {d["field"]: d["proposed"] for d in ab["diff"]}
     assert proposed["start_date"] == "2017-01-01" and proposed["kind"] == "partnership"
     assert "deux parties" in proposed["evidence"]

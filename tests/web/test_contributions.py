@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 from test_accounts import Inbox, csrf, free_port, portal, signed_in
 
-from maillage.services import accounts, actors, links, tokens
+from maillage.services import accounts, actors, history, links, tokens
 from maillage.services import proposals as service
 
 PAYLOAD = "<script>alert('x')</script>"
@@ -116,7 +116,9 @@ def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
     assert inert(link_page.text)
     trail = contributor.get(f"/links/{link['id']}/history")
     assert '<td class="history-author">Contributor</td>' in trail.text
-    assert "proposal:1" in trail.text
+    (created,) = _history_rows(contributor, f"/links/{link['id']}/history")
+    assert "Création" in created and "proposition n° 1" in created  # no internal code
+    assert "create" not in created and "proposal:1" not in created
 
 
 def test_a_visitor_reports_an_error_and_a_document_is_never_served_as_a_page(
@@ -132,6 +134,8 @@ def test_a_visitor_reports_an_error_and_a_document_is_never_served_as_a_page(
                                   {"message": "L'atelier a fermé"},
                                   proof_file=("preuve.html", page, "text/html")))  # fmt: skip
     assert sent.status_code == 200 and "Mes propositions" not in sent.text
+    thanks = html.unescape(sent.text)  # no e-mail promised to a visitor without an address
+    assert "signalement n° 1" in thanks and "vous sera envoyée par courriel" not in thanks
     served = moderator.get("/moderation/1/document")
     assert served.headers["content-type"].startswith("text/plain")
     assert served.headers["content-disposition"] == 'attachment; filename="preuve.txt"'
@@ -161,8 +165,16 @@ def test_a_conflict_is_shown_and_amending_resolves_it(db: sa.Engine, pair: tuple
     amended = send(moderator, "/moderation/1/accept",
                    {"amend": "1", "seen_version": "2", "v_name": "Atelier A",
                     "v_phone": "03 20 00 00 01"})  # fmt: skip
-    assert followed(moderator, amended).status_code == 200
+    decided = followed(moderator, amended)
+    assert decided.status_code == 200
     assert actors.get_actor(db=db, actor_id=pair[0])["phone"] == "03 20 00 00 01"
+    # The page still shows what was proposed beside what was accepted.
+    row = re.search(r'<th scope="row">Téléphone</th>(.*?)</tr>', decided.text, re.S)
+    assert row is not None and "Valeur acceptée (amendée par le modérateur)" in decided.text
+    assert re.search(r"<del>03 20 00 00 00</del>.*<ins>03 20 00 00 01</ins>", row.group(1), re.S)
+    assert "03 20 00 00 00" in contributor.get("/account/proposals").text  # the proposer too
+    trail = _history_rows(moderator, f"/actors/{pair[0]}/history")
+    assert "Téléphone" in trail[-1] and "proposition n° 1" in trail[-1]
     refuse = send(moderator, "/moderation/1/refuse", {"reason": "déjà décidée"})
     assert refuse.status_code == 409
 
@@ -253,3 +265,52 @@ def test_a_script_payload_is_inert_on_every_page_that_shows_it(
         assert page.status_code in (200, 422), page.url
         assert "<script>alert" not in page.text, page.url
     assert all(inert(p.text) for p in pages[:6]), [p.url for p in pages if not inert(p.text)]
+
+
+def _history_rows(client: TestClient, path: str) -> list[str]:
+    """The rows of a history page, as text (one per change)."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    body = page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", row))).strip()
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]  # fmt: skip
+
+
+def test_an_undone_link_keeps_its_id_and_its_own_history(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """User trial D1: the link created after an undone one gets a new number, and each
+    history page shows that link's changes only (SQLite reused the id before 0010)."""
+    first = links.create_link(db=db, values={"source_id": pair[0], "target_id": pair[1],
+                                             "kind": "partnership"})  # fmt: skip
+    (created,) = history.entity_history(db=db, entity="link", entity_id=first["id"])
+    history.undo_change(db=db, change_id=created["id"])
+    second = links.create_link(db=db, values={"source_id": pair[1], "target_id": pair[0],
+                                              "kind": "funding"})  # fmt: skip
+    assert second["id"] != first["id"]
+    visitor = portal(db)
+    undone = _history_rows(visitor, f"/links/{first['id']}/history")
+    assert len(undone) == 2 and "Création" in undone[0] and "Annulation" in undone[1]
+    assert "ligne de commande" in undone[0]
+    assert visitor.get(f"/links/{first['id']}").status_code == 404  # gone, not replaced
+    (only,) = _history_rows(visitor, f"/links/{second['id']}/history")
+    assert "Création" in only
+
+
+def test_the_other_actor_of_a_link_is_found_by_its_name_without_script(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """Proposing a link no longer asks for a number one cannot know: a plain search form
+    (GET, no JavaScript) finds the other actor by name; choosing it fills the form."""
+    contributor = portal(db)
+    signed_in(db, contributor, "contributor")
+    form = contributor.get(f"/contribute/link?source_id={pair[0]}")
+    assert 'role="search"' in form.text and "Trouver l'autre acteur par son nom" in html.unescape(
+        form.text
+    )
+    found = contributor.get(f"/contribute/link?source_id={pair[0]}&q=asso")
+    choices = re.findall(r'<a href="([^"]+)">Choisir ([^<]+)</a>', found.text)
+    assert [name for _url, name in choices] == ["Asso B"]  # never the actor itself
+    chosen = contributor.get(html.unescape(choices[0][0]))
+    assert f'name="v_target_id" type="number" step="any" value="{pair[1]}"' in chosen.text
+    assert "Asso B" in chosen.text and "Atelier A" in chosen.text  # both ends named

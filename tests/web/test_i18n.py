@@ -1,13 +1,16 @@
-"""The French catalogue covers every message of the portal, placeholders intact."""
+"""The French catalogue covers every message of the portal, placeholders intact; the
+language of a request."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
+from test_accounts import portal
 
-from maillage.web.i18n import Gettext, as_lang, catalogue_path
+from maillage.web.i18n import Gettext, accepted_lang, as_lang, catalogue_path
 
 WEB = Path(__file__).parents[2] / "src" / "maillage" / "web"
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
@@ -62,3 +65,23 @@ def test_open_data_values_are_shown_in_the_page_s_language() -> None:
         "Sur rendez-vous",  # not in the vocabulary: as it comes
     ]
     assert fr.data_value("Gratuit sous condition") == "Gratuit sous condition"
+
+
+def test_a_first_visit_gets_the_browser_s_language_until_a_choice_is_made(
+    sqlite_db: sa.Engine,
+) -> None:
+    """No ``?lang=`` and no cookie yet: the browser's Accept-Language picks French or
+    English; a choice made on the site (the cookie) wins over it."""
+    assert accepted_lang("de-DE, en-GB;q=0.8, fr;q=0.5") == "en"
+    assert accepted_lang("en;q=0.2, fr-CH") == "fr"
+    assert [accepted_lang(h) for h in ("de, *", "en;q=0", "english", "", "fr;q=x")] == [
+        None, None, None, None, None,
+    ]  # fmt: skip
+    visitor = portal(sqlite_db)
+    english = {"Accept-Language": "en-US,en;q=0.9,fr;q=0.8"}
+    first = visitor.get("/", headers=english)
+    assert first.headers["content-language"] == "en" and 'lang="en"' in first.text
+    assert "Accept-Language" in first.headers["vary"]
+    assert portal(sqlite_db).get("/").headers["content-language"] == "fr"  # no header: default
+    visitor.get("/?lang=fr")  # the language switch: kept in a cookie
+    assert visitor.get("/", headers=english).headers["content-language"] == "fr"

@@ -63,7 +63,7 @@ def path_of(url: str) -> str:
 def open_survey(client: TestClient, ids: list[int], **more: str) -> tuple[int, dict[int, str]]:
     data = {"title": "Partenariats 2025", "actor_ids": ", ".join(map(str, ids)), **more}
     answer = client.post("/surveys", data={**data, "csrf_token": csrf(client)})
-    assert answer.status_code == 201, answer.text
+    assert answer.status_code == 200 and answer.history[0].status_code == 303, answer.text
     links = dict(re.findall(r'value="(http[^"]+)" data-actor="(\d+)"', answer.text))
     survey_id = int(re.search(r"/surveys/(\d+)", answer.text).group(1))  # type: ignore[union-attr]
     return survey_id, {
@@ -115,6 +115,13 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
     queue = proposal_service.list_proposals(db=db)
     assert sorted(p["label"] for p in queue) == ["Atelier A — Asso B", "Atelier A — Café C"]
     assert any("deux parties" in (p["message"] or "") for p in queue)
+    moderator = portal(db)
+    signed_in(db, moderator, "moderator")
+    card = moderator.get("/moderation").text
+    assert (
+        "Par Camille pour Atelier A et Asso B (déclaré dans une enquête, transmis par Editor)"
+        in card
+    )
     # A wrong or missing link is "not found", never an error page of the server.
     assert first.get("/survey?token=enq_nothing").status_code == 404
     assert first.get("/survey").status_code == 404
@@ -207,3 +214,56 @@ def test_api_twins(db: sa.Engine, trio: list[int]) -> None:
     refused = api.post("/api/surveys", json={"title": "x", "actor_ids": trio},
                        headers={"Authorization": f"Bearer {weak}"})  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_forms_answer_by_a_redirect_and_the_links_never_travel_in_a_url(
+    db: sa.Engine, trio: list[int]
+) -> None:
+    """User trial D2 (post/redirect/get): a reload of the page after opening a survey,
+    re-issuing a link or declaring a partner sends nothing again, and the language switch
+    on that page answers (no 405); the personal links never appear in a URL."""
+    facilitator, other = portal(db), portal(db)
+    signed_in(db, facilitator, "editor")
+    signed_in(db, other, "admin")
+    data = {"title": "Partenariats", "actor_ids": ", ".join(map(str, trio))}
+    sent = facilitator.post("/surveys", data={**data, "csrf_token": csrf(facilitator)},
+                            follow_redirects=False)  # fmt: skip
+    assert sent.status_code == 303 and "enq_" not in sent.headers["location"]
+    shown = facilitator.get(sent.headers["location"])
+    links = re.findall(r'value="(http[^"]+)" data-actor="\d+"', shown.text)
+    assert len(links) == 3 and "enq_" not in str(shown.url)
+    again = facilitator.get(str(shown.url))  # a reload: the same links, no second survey
+    assert re.findall(r'value="(http[^"]+)" data-actor="\d+"', again.text) == links
+    assert len(facilitator.get("/api/surveys").json()) == 1
+    english = facilitator.get("/surveys?lang=en")
+    assert english.status_code == 200 and "Survey opened: Partenariats" in english.text
+    assert "enq_" not in other.get("/surveys").text  # another session never sees them
+    # Re-issuing a link: shown on the survey's page after the redirect, the old one dead.
+    survey_id = facilitator.get("/api/surveys").json()[0]["id"]
+    report = facilitator.get(f"/api/surveys/{survey_id}").json()
+    respondent_id = report["respondents"][0]["id"]
+    path = f"/surveys/{survey_id}/respondents/{respondent_id}/link"
+    reissued = facilitator.post(path, data={"csrf_token": csrf(facilitator)},
+                                follow_redirects=False)  # fmt: skip
+    assert reissued.status_code == 303 and "enq_" not in reissued.headers["location"]
+    (new,) = re.findall(r'value="(http[^"]+)" data-actor="\d+"',
+                        facilitator.get(reissued.headers["location"]).text)  # fmt: skip
+    assert (
+        new not in links and portal(db).get(path_of(new.replace("&amp;", "&"))).status_code == 200
+    )
+    # The respondent: a declaration redirects to their page, which says it was saved.
+    respondent = portal(db)
+    link = path_of(new.replace("&amp;", "&"))
+    page = respondent.get(link)
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    partner = next(a for a in trio if a != report["respondents"][0]["actor_id"])
+    body = {"token": token, "partner_id": str(partner), "kind": "partnership", "intensity": "3",
+            "csrf_token": page_csrf(page.text)}  # fmt: skip
+    declared = respondent.post("/survey/partners", data=body, follow_redirects=False)
+    assert declared.status_code == 303
+    result = respondent.get(declared.headers["location"])
+    assert "Partenaire enregistré" in result.text
+    respondent.get(str(result.url))  # a reload
+    assert len(facilitator.get(f"/api/surveys/{survey_id}/answers").json()) == 1
+    english = respondent.get(f"{result.url}&lang=en")
+    assert english.status_code == 200 and "Partner saved" in english.text

@@ -12,7 +12,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 from maillage.model.errors import MaillageError
 from maillage.settings import Settings
@@ -34,11 +34,14 @@ class MailNotSent(MaillageError):
 
 @dataclass(frozen=True, slots=True)
 class Mail:
-    """One plain-text message to one address."""
+    """One plain-text message to one address; ``unsubscribe``, the address of the page
+    that stops such messages (``List-Unsubscribe``, RFC 2369: mail programs show it as
+    an unsubscribe button)."""
 
     to: str
     subject: str
     text: str
+    unsubscribe: str | None = None
 
 
 def compose(settings: Settings, mail: Mail) -> EmailMessage:
@@ -47,7 +50,10 @@ def compose(settings: Settings, mail: Mail) -> EmailMessage:
     message["From"] = settings.smtp_from
     message["To"] = mail.to
     message["Subject"] = mail.subject
+    message["Date"] = formatdate(usegmt=True)  # RFC 5322: spam filters mark mail without it
     message["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2].strip(">"))
+    if mail.unsubscribe:
+        message["List-Unsubscribe"] = f"<{mail.unsubscribe}>"
     message.set_content(mail.text)
     return message
 

@@ -197,13 +197,15 @@ def propose(
     document: Document | None = None,
     user_id: int | None = None,
     max_document_bytes: int = MAX_DOCUMENT_BYTES,
+    declared_by: str | None = None,
 ) -> Snapshot:
     """Record a proposal (or a report) waiting for moderation; returns it.
 
     ``values`` are the fields of the new record (``create``) or the new values of the
     record ``entity_id`` (``update``; those equal to the current ones are dropped);
     a ``report`` gives a ``message`` instead. ``user_id`` None: a visitor, who may
-    only report. Raises InvalidInput naming the field, NotFound for a record that is
+    only report. ``declared_by``: who the proposal speaks for when the account sends
+    it on their behalf (the respondents of a survey), shown as its signature. Raises InvalidInput naming the field, NotFound for a record that is
     not live, PermissionDenied for a visitor proposing.
     """
     _choice("action", action, ACTIONS)
@@ -243,6 +245,7 @@ def propose(
             "action": action, "payload": payload, "user_id": user_id, "status": "pending",
             "message": text, "evidence_url": url,
             "base_version": current["version"] if current is not None else None,
+            "author_name": declared_by[:200] if declared_by else None,
         }  # fmt: skip
         who = permissions.author(user_id) if user_id is not None else permissions.VISITOR
         created = proposals.create(conn, row, ctx=Context(user=who))
@@ -347,19 +350,30 @@ def _int(value: Any) -> int | None:
 
 
 def _diff(records: _Records, row: Mapping[str, Any], current: Snapshot | None) -> list[Any]:
-    """One line per proposed field: the value the proposal was made against, the
-    current one, the proposed one, and whether the record moved in between."""
-    values = row["payload"].get("amended") or row["payload"].get("values") or {}
+    """One line per proposed (or amended) field: the value the proposal was made
+    against, the current one, the proposed one, whether the record moved in between;
+    once a moderator amended it, also the value accepted (``accepted``; ``amended``
+    when it differs from the proposed one; an edit's field left out of the amended
+    values kept the record's value: ``kept``)."""
+    values = row["payload"].get("values") or {}
+    amended = row["payload"].get("amended")
     base = row["payload"].get("base") or {}
+    shown = set(values) | set(amended or {})
     lines = []
-    for name in (f for f in FIELDS[row["entity"]] if f in values):
+    for name in (f for f in FIELDS[row["entity"]] if f in shown):
         now = _jsonable(current.get(name)) if current is not None else None
         then = base.get(name, now)
-        line = {"field": name, "base": then, "current": now, "proposed": values[name]}
+        line = {"field": name, "base": then, "current": now, "proposed": values.get(name)}
         line["moved"] = row["status"] == "pending" and current is not None and then != now
-        if name in ("source_id", "target_id") and values[name] is not None:
-            line["proposed_label"] = records.label("actor", values[name])
-            line["current_label"] = records.label("actor", now) if now is not None else None
+        if amended is not None:
+            line["accepted"] = amended.get(name)
+            line["kept"] = name not in amended and row["action"] != "create"
+            line["amended"] = line["kept"] or line["accepted"] != line["proposed"]
+        for key in ("proposed", "accepted"):
+            if name in ("source_id", "target_id") and line.get(key) is not None:
+                line[f"{key}_label"] = records.label("actor", line[key])
+        if name in ("source_id", "target_id") and now is not None:
+            line["current_label"] = records.label("actor", now)
         lines.append(line)
     return lines
 
@@ -376,11 +390,13 @@ def _view(records: _Records, row: Mapping[str, Any], names: Mapping[str, str]) -
         ends = [row["payload"]["values"].get(k) for k in ("source_id", "target_id")]
         out["label"] = " — ".join(records.label("actor", e) or f"#{e}" for e in ends)
     out["diff"] = _diff(records, row, current)
+    out["amended"] = row["payload"].get("amended") is not None  # the diff's ``accepted``
     out["current_version"] = current["version"] if current is not None else None
     pending = row["status"] == "pending" and row["action"] != "create"
     out["gone"] = pending and current is None
     out["conflict"] = pending and (current is None or current["version"] != row["base_version"])
     out["author"] = names.get(permissions.author(row["user_id"])) if row["user_id"] else None
+    out["declared_by"] = row["author_name"]  # a survey's respondents, sent by ``author``
     out["moderator"] = (
         names.get(permissions.author(row["moderator_id"])) if row["moderator_id"] else None
     )

@@ -5,7 +5,10 @@ through a personal link, and every declared link becomes a proposal.
   a territory and theme filter (the explore view's, :mod:`.filters`) or listed, with an
   optional closing date. Each invited actor gets a **personal link**: a random secret
   (``enq_`` and 43 characters) shown once, stored as its SHA-256, revocable and
-  re-issuable; it works without an account.
+  re-issuable; it works without an account. A caller may draw the secrets from a
+  ``seed`` of its own (:func:`seeded_token`): the portal keeps the seed in the
+  facilitator's session to show the links on the page it redirects to
+  (:func:`seeded_invitations`), never in the database nor in a URL.
 - Through the link, the respondent **declares partners**: an actor of the map or a new
   one (name, commune), the kind of link (``link_kinds``), its intensity (1 occasional,
   2 regular, 3 strong, 4 essential) and since when (a year); they may change or
@@ -16,7 +19,9 @@ through a personal link, and every declared link becomes a proposal.
   (the link's ``evidence`` field, the proposal's message and a plain-text document);
   declared by both sides, it says "déclaré par les deux parties". While pending it
   follows the answers; a withdrawn declaration refuses it (decided by ``survey:N``).
-  It is proposed in the name of the facilitator who opened the survey.
+  It is signed by its declarers (``Camille pour Atelier A``, the proposal's
+  ``declared_by``), sent in the name of the facilitator who opened the survey (the
+  account told of the decision).
 - A new partner (not on the map) is kept with the answer and listed for the
   facilitator to add; it becomes no proposal by itself.
 
@@ -26,8 +31,10 @@ Every write to the survey tables is audited (entities ``survey``,
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
@@ -94,6 +101,21 @@ class Invitation:
 def new_token() -> tuple[str, str]:
     """A personal link's secret and the digest it is stored under."""
     secret = PREFIX + secrets.token_urlsafe(32)
+    return secret, digest(secret)
+
+
+def seeded_token(seed: bytes, respondent_id: int) -> str:
+    """The personal link's secret of ``respondent_id`` drawn from ``seed`` (HMAC-SHA256 of
+    the respondent's number: as unpredictable as :func:`new_token` while the seed is
+    secret, the seed being 32 random bytes)."""
+    mac = hmac.new(seed, f"survey-link:{respondent_id}".encode(), hashlib.sha256).digest()
+    return PREFIX + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def _secret(seed: bytes | None, respondent_id: int) -> tuple[str, str]:
+    if seed is None:
+        return new_token()
+    secret = seeded_token(seed, respondent_id)
     return secret, digest(secret)
 
 
@@ -185,10 +207,11 @@ def _chosen_actors(
 def open_survey(
     *, db: sa.Engine, user_id: int, title: str, territory: str | None = None,
     theme: str | None = None, actor_ids: Sequence[int] = (), closes_on: dt.date | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, seed: bytes | None = None,
 ) -> tuple[dict[str, Any], list[Invitation]]:  # fmt: skip
     """Open a survey for the actors of ``territory``/``theme`` and those of
-    ``actor_ids``; returns it and one invitation (personal link) per actor.
+    ``actor_ids``; returns it and one invitation (personal link) per actor, its secret
+    drawn from ``seed`` when given (:func:`seeded_token`), else at random.
     Raises InvalidInput (no title, fewer than two actors, an unknown actor, a past date)."""
     now = now or utcnow()
     name = clean_text("title", title, 200) if title else ""
@@ -218,6 +241,12 @@ def open_survey(
                 )
             ).inserted_primary_key
             assert made is not None
+            if seed is not None:  # the secret drawn from the seed needs the number
+                secret, hashed = _secret(seed, int(made[0]))
+                conn.execute(
+                    sa.update(respondent_table).where(respondent_table.c.id == int(made[0]))
+                    .values(token_hash=hashed)
+                )  # fmt: skip
             _audit(conn, respondent_table, int(made[0]), "create", None, by, survey_id)
             invitations.append(Invitation(int(made[0]), actor_id, actor_name, address, secret))
         created = _state(_survey(conn, survey_id))
@@ -235,9 +264,13 @@ def _respondent_of(conn: sa.Connection, survey_id: int, respondent_id: int) -> A
     return row
 
 
-def reissue_link(*, db: sa.Engine, survey_id: int, respondent_id: int, user_id: int) -> Invitation:
-    """A new personal link for a respondent (the old one stops working)."""
-    secret, hashed = new_token()
+def reissue_link(
+    *, db: sa.Engine, survey_id: int, respondent_id: int, user_id: int,
+    seed: bytes | None = None,
+) -> Invitation:  # fmt: skip
+    """A new personal link for a respondent (the old one stops working), drawn from
+    ``seed`` when given (:func:`seeded_token`)."""
+    secret, hashed = _secret(seed, respondent_id)
     with transaction(db) as conn:
         before = _respondent_of(conn, survey_id, respondent_id)
         conn.execute(
@@ -250,6 +283,32 @@ def reissue_link(*, db: sa.Engine, survey_id: int, respondent_id: int, user_id: 
             sa.select(actor.c.name, actor.c.email).where(actor.c.id == before.actor_id)
         ).one()
     return Invitation(respondent_id, before.actor_id, found.name, found.email, secret)
+
+
+def seeded_invitations(
+    *, db: sa.Engine, survey_id: int, seed: bytes, respondent_ids: Iterable[int] | None = None
+) -> list[Invitation]:
+    """The invitations of ``survey_id`` whose live personal link was drawn from ``seed``
+    (those of ``respondent_ids`` only, when given): a link re-issued or revoked since
+    is not among them. Raises SurveyNotFound."""
+    wanted = None if respondent_ids is None else set(respondent_ids)
+    with db.connect() as conn:
+        _survey(conn, survey_id)
+        rows = conn.execute(
+            sa.select(respondent_table.c.id, respondent_table.c.token_hash, actor.c.id.label("actor_id"),
+                      actor.c.name, actor.c.email)
+            .join(actor, actor.c.id == respondent_table.c.actor_id)
+            .where(respondent_table.c.survey_id == survey_id, respondent_table.c.revoked_at.is_(None))
+            .order_by(actor.c.id)
+        ).all()  # fmt: skip
+    out = []
+    for row in rows:
+        secret = seeded_token(seed, row.id)
+        if (wanted is None or row.id in wanted) and hmac.compare_digest(
+            digest(secret), row.token_hash
+        ):
+            out.append(Invitation(row.id, row.actor_id, row.name, row.email, secret))
+    return out
 
 
 def revoke_link(*, db: sa.Engine, survey_id: int, respondent_id: int, user_id: int) -> None:
@@ -567,6 +626,12 @@ def declared_by(name: str | None, actor_name: str) -> str:
     return f"{name} pour {actor_name}" if name else actor_name
 
 
+def signature(rows: Sequence[Any], names: Mapping[int, str]) -> str:
+    """Who declared a pair's link, as its proposal is signed: ``Camille pour Atelier A``,
+    ``Camille pour Atelier A et Asso B`` when both sides did."""
+    return " et ".join(declared_by(r.respondent_name, names[r.declarer_id]) for r in rows)
+
+
 def evidence_text(survey: Any, rows: Sequence[Any], names: Mapping[int, str]) -> tuple[str, str]:
     """(the evidence of a pair's link, the proposal's message with each side's answer)."""
     who = [declared_by(r.respondent_name, names[r.declarer_id]) for r in rows]
@@ -626,13 +691,14 @@ def sync_pair(
         values = _link_values(rows, evidence)
         if kept is not None:
             if kept["status"] == "pending":
-                _update_proposal(conn, kept, values, message, by)
+                _update_proposal(conn, kept, values, message, by, signature(rows, names))
             _attach(conn, rows, int(kept["id"]))
             return int(kept["id"])
-        creator = int(survey.created_by)
+        creator, signed = int(survey.created_by), signature(rows, names)
     created = proposals.propose(
         db=db, action="create", entity="link", values=values, message=message,
         document=proposals.Document("declaration.txt", message.encode()), user_id=creator,
+        declared_by=signed,
     )  # fmt: skip
     with transaction(db) as conn:
         _attach(conn, _pair_answers(conn, survey_id, pair), int(created["id"]))
@@ -654,15 +720,17 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _update_proposal(
-    conn: sa.Connection, row: Mapping[str, Any], values: Mapping[str, Any], message: str, by: str
-) -> None:
-    """A pending proposal follows the answers: its values, message and document."""
+    conn: sa.Connection, row: Mapping[str, Any], values: Mapping[str, Any], message: str, by: str,
+    signed: str,
+) -> None:  # fmt: skip
+    """A pending proposal follows the answers: its values, message, signature, document."""
     checked = _jsonable(link_service.checked_new_link(conn, values))
     payload = {**row["payload"], "values": checked}
-    if payload == row["payload"] and row["message"] == message:
+    signed = signed[:200]
+    if payload == row["payload"] and row["message"] == message and row["author_name"] == signed:
         return
     proposal_repository.update(
-        conn, int(row["id"]), {"payload": payload, "message": message},
+        conn, int(row["id"]), {"payload": payload, "message": message, "author_name": signed},
         ctx=Context(user=by, source=f"proposal:{row['id']}"), expected_version=row["version"],
     )  # fmt: skip
     content = message.encode()

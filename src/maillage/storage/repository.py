@@ -246,11 +246,24 @@ class Repository:
         if conn.dialect.name == "sqlite":
             # One writer at a time on SQLite (BEGIN IMMEDIATE): the next ids are ours.
             start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(self.table.c.id), 0)))
-            first = int(start.scalar_one()) + 1
+            first = max(int(start.scalar_one()), self._last_given_id(conn)) + 1
             return list(range(first, first + count))
         sequence = sa.func.pg_get_serial_sequence(self.table.name, "id")
         query = sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
         return [int(i) for i in conn.execute(query).scalars()]
+
+    def _last_given_id(self, conn: sa.Connection) -> int:
+        """The largest id SQLite ever gave in this table (AUTOINCREMENT, migration 0010):
+        the id of a row deleted by an undone creation is never given again."""
+        if not self.table.dialect_options["sqlite"].get("autoincrement"):
+            return 0
+        exists = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+        if conn.exec_driver_sql(exists).first() is None:  # a database before 0010
+            return 0
+        seq = conn.execute(
+            sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": self.table.name}
+        ).scalar()
+        return int(seq or 0)
 
     def derive_bulk(
         self, plan: BulkPlan, rows: Sequence[Mapping[str, Any]], offset: int

@@ -107,6 +107,7 @@ indicator = sa.Table(
     sa.Column("unit", sa.String(50)),
     *_provenance(),
     *_bookkeeping(),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 maturity = sa.Table(
@@ -120,6 +121,7 @@ maturity = sa.Table(
     *_provenance(),
     *_bookkeeping(),
     sa.CheckConstraint("level BETWEEN 1 AND 4", name="level_range"),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 # --- actors and links --------------------------------------------------------
@@ -169,6 +171,7 @@ actor = sa.Table(
         )
         for scheme in ("siret", "rna")
     ),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 actor_identifier = sa.Table(
@@ -224,6 +227,7 @@ link = sa.Table(
     sa.Column("extra", sa.JSON, nullable=False, default=dict),
     *_bookkeeping(),
     sa.CheckConstraint("source_id <> target_id", name="no_self_link"),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 link_theme = sa.Table(
@@ -249,6 +253,7 @@ need = sa.Table(
     sa.Column("rule", sa.JSON(none_as_null=True)),  # computed needs: the rule and its parameters
     *_provenance(),
     *_bookkeeping(),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 solution = sa.Table(
@@ -268,6 +273,7 @@ solution = sa.Table(
     *_provenance(),
     sa.Column("extra", sa.JSON, nullable=False, default=dict),
     *_bookkeeping(),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 solution_carrier = sa.Table(
@@ -315,6 +321,7 @@ resource = sa.Table(
     sa.Column("url", sa.String(1000)),
     *_provenance(),
     *_bookkeeping(),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 resource_theme = sa.Table(
@@ -348,6 +355,7 @@ excerpt = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("note", sa.Text),
     *_bookkeeping(),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 excerpt_code = sa.Table(
@@ -390,6 +398,7 @@ evaluation = sa.Table(
     sa.Column("aggregates", sa.JSON, nullable=False, default=dict),
     *_bookkeeping(),
     sa.Index("ix_evaluation_subject", "subject_type", "subject_id"),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 evaluation_score = sa.Table(
@@ -430,6 +439,7 @@ user = sa.Table(
     sa.Column("blocked_at", Timestamp),
     sa.Column("blocked_by", sa.Integer),
     sa.Column("blocked_reason", sa.Text),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 api_token = sa.Table(
@@ -480,6 +490,7 @@ comment = sa.Table(
     sa.Column("hidden_by", sa.Integer, sa.ForeignKey("user_account.id")),
     sa.Column("hidden_reason", sa.Text),
     sa.Index("ix_comment_subject", "entity", "entity_ref"),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 # Reports of a comment by signed-in people (one per person per comment).
@@ -546,6 +557,7 @@ proposal = sa.Table(
     *_bookkeeping(),
     sa.Index("ix_proposal_status", "status"),
     sa.Index("ix_proposal_user_id", "user_id"),
+    sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
 )
 
 proposal_document = sa.Table(

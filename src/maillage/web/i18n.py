@@ -4,7 +4,8 @@ Messages in the code and templates are English (``_("Explore")``); the French
 catalogue ``maillage/locale/fr/LC_MESSAGES/messages.po`` translates them. Catalogues
 are compiled in memory when the application starts, so there is no ``.mo`` file to
 keep in sync. The language comes from ``?lang=`` (then kept in a cookie), the
-``lang`` cookie, or the default of the settings (French).
+``lang`` cookie, the browser's ``Accept-Language`` (a first visit), or the default of
+the settings (French).
 """
 
 from __future__ import annotations
@@ -166,6 +167,29 @@ def asked_lang(scope: Scope) -> Lang | None:
     return None
 
 
+def accepted_lang(header: str | None) -> Lang | None:
+    """The first of :data:`LANGUAGES` in an ``Accept-Language`` header, by its weight
+    (RFC 9110 section 12.5.4: ``en-GB,en;q=0.8,fr;q=0.5`` -> ``en``), ties in the order
+    given; None when it names neither (``*`` names none: the portal's default then)."""
+    ranked: list[tuple[float, int, Lang]] = []
+    for position, item in enumerate((header or "")[:500].split(",")):
+        tag, _sep, params = item.partition(";")
+        lang = as_lang(tag) if tag.strip()[2:3] in ("", "-") else None
+        if lang is None:
+            continue
+        weight = 1.0
+        for param in params.split(";"):
+            name, _eq, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if weight > 0:
+            ranked.append((-weight, position, lang))
+    return min(ranked)[2] if ranked else None
+
+
 class LanguageMiddleware:
     """Pick the language of each request; remember ``?lang=`` in a cookie.
 
@@ -181,7 +205,7 @@ class LanguageMiddleware:
             await self.app(scope, receive, send)
             return
         asked = asked_lang(scope)
-        lang = asked or self._cookie(scope) or self.default
+        lang = asked or self._cookie(scope) or self._accepted(scope) or self.default
         scope.setdefault("state", {})["lang"] = lang
         cookie_path = scope.get("root_path", "").rstrip("/") or "/"
 
@@ -189,7 +213,7 @@ class LanguageMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"content-language", lang.encode()))
-                headers.append((b"vary", b"Cookie"))
+                headers.append((b"vary", b"Cookie, Accept-Language"))
                 if asked:  # a valid ?lang= only: an invalid one is refused (422), not kept
                     cookie = (
                         f"{COOKIE}={asked}; Path={cookie_path}; Max-Age={COOKIE_AGE}; SameSite=Lax"
@@ -199,6 +223,13 @@ class LanguageMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_language)
+
+    @staticmethod
+    def _accepted(scope: Scope) -> Lang | None:
+        for name, value in scope.get("headers", []):
+            if name == b"accept-language":
+                return accepted_lang(value.decode("latin-1"))
+        return None
 
     @staticmethod
     def _cookie(scope: Scope) -> Lang | None:

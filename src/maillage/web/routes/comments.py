@@ -326,7 +326,9 @@ def notify(settings: Settings, db: Any, item: Comment, links: dict[str, str]) ->
     for person in notifications.recipients(db=db, item=item):
         message = compose(item, title, person.why, links, person.key)
         try:
-            if mail.send(settings, mail.Mail(person.email, message.subject, message.text)):
+            unsubscribe = links["unsubscribe"] + person.key
+            if mail.send(settings, mail.Mail(person.email, message.subject, message.text,
+                                             unsubscribe)):  # fmt: skip
                 sent += 1
         except mail.MailNotSent:
             log.warning("notification of comment %s not sent", item.id)

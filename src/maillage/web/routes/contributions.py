@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -28,7 +29,7 @@ from maillage.model.errors import InvalidInput, MaillageError
 from maillage.model.permissions import Identity
 from maillage.services import history, mail, votes
 from maillage.services import proposals as service
-from maillage.services.actors import get_actor
+from maillage.services.actors import get_actor, search_actors
 from maillage.services.links import get_link
 from maillage.settings import Settings
 from maillage.web.errors import status_of
@@ -61,7 +62,24 @@ LABELS = {
     "start_date": N_("Start"), "end_date": N_("End"), "amount": N_("Amount"),
     "territory_code": N_("Territory"), "purpose": N_("Purpose"), "evidence": N_("Evidence"),
     "evidence_url": N_("Evidence address"),
+    # Stored fields only the history shows.
+    "digital_profile": N_("Digital profile"), "quality": N_("Quality"), "source": N_("Source"),
+    "source_ref": N_("Reference at the source"), "deleted_at": N_("Deleted on"),
+    "merged_into_id": N_("Merged into (number)"), "directed": N_("Directed"),
+    "weight": N_("Weight"), "confidence": N_("Confidence"), "siren": "SIREN", "naf": "NAF",
+    "legal_form": N_("Legal form"), "sdgs": N_("Sustainable development goals"),
+    "identifiers": N_("Identifiers"), "extra": N_("Other data"),
+    "classification_rule": N_("Classification rule"), "holder_siret": N_("Holder's SIRET"),
+    "holder_rna": N_("Holder's RNA"),
 }  # fmt: skip
+# The history's actions (storage.audit), as a person reads them.
+HISTORY_ACTIONS = {
+    "create": N_("Creation"), "update": N_("Update"), "delete": N_("Deletion"),
+    "merge": N_("Merge"), "restore": N_("Restoration"), "undo": N_("Undo"),
+}  # fmt: skip
+# Where a change came from, when it names a record: ``proposal:12`` -> "proposal no. 12".
+HISTORY_SOURCES = {"proposal": N_("proposal no. %(id)s"), "survey": N_("survey no. %(id)s")}
+HISTORY_AUTHORS = {"cli": N_("command line"), "review": N_("duplicate review")}
 # The fields of the forms (the API takes every field of services.proposals.FIELDS).
 FORM_FIELDS = {
     "actor": ("name", "acronym", "world", "category", "description", "address", "postcode",
@@ -176,6 +194,7 @@ def notify(request: Request, db: Any, view: Mapping[str, Any]) -> bool:
 def _form_page(
     request: Request, *, action: str, entity: str, record: Mapping[str, Any] | None,
     values: Mapping[str, Any], error: MaillageError | None = None, target: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:  # fmt: skip
     sent = request.query_params.get("sent", "")
     if error is None and sent.isdigit() and len(sent) < 12:
@@ -184,7 +203,7 @@ def _form_page(
         "action": action, "entity": entity, "record": record, "values": values,
         "fields": FORM_FIELDS[entity] if action != "report" else (), "target": target,
         "error": _say(request, error) if error else None,
-        "error_field": getattr(error, "field", None),
+        "error_field": getattr(error, "field", None), **(extra or {}),
     }  # fmt: skip
     return _render(request, "contribute.html", context, status_of(error) if error else 200)
 
@@ -236,16 +255,23 @@ def _sent_page(request: Request, proposal_id: int, action: str) -> Response:
     """The thanks shown after a proposal or report was sent (the form's page, ``?sent=N``)."""
     _ = _gettext(request).gettext
     heading = _(N_("Report sent")) if action == "report" else _(N_("Proposal sent"))
-    message = _(
-        N_(
-            "Thank you. Your proposal no. %(id)s waits for a moderator; you will be told of the decision by e-mail."
-        ),  # noqa: E501
-        id=proposal_id,
-    )
-    link = None
     identity = getattr(request.state, "identity", None)
+    link = None
     if identity is not None and identity.signed_in:
+        message = _(
+            N_(
+                "Thank you. Your proposal no. %(id)s waits for a moderator; you will be told of the decision by e-mail."
+            ),  # noqa: E501
+            id=proposal_id,
+        )
         link = {"url": url_for(request, "my_proposals"), "text": _(N_("My proposals"))}
+    else:  # a visitor's report: no account, so no address to tell
+        message = _(
+            N_(
+                "Thank you. Your report no. %(id)s waits for a moderator. Sent without an account, it brings no e-mail: the record shows the correction once it is accepted."
+            ),  # noqa: E501
+            id=proposal_id,
+        )
     context = {"heading": heading, "message": message, "link": link}
     return _render(request, "account_message.html", context)
 
@@ -265,11 +291,25 @@ async def propose_actor(request: Request, db: Db, identity: IdentityDep) -> Resp
 
 @router.get("/contribute/link", name="propose_link", dependencies=[require("contribute")])
 def propose_link_page(
-    request: Request, source_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None
-) -> Response:
+    request: Request, db: Db, source_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    target_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:  # fmt: skip
+    """The form of a new link; ``q`` finds the other actor by its name (a plain form,
+    no script needed), each actor found a link that puts its number in the form."""
     target = url_for(request, "propose_link_post")
+    found = None
+    if q and q.strip():
+        hits = search_actors(db=db, query=q.strip(), limit=20)
+        found = [a for a in hits if a["id"] != source_id]
+    ends = {}
+    for field, actor_id in (("source_id", source_id), ("target_id", target_id)):
+        if actor_id is not None:
+            with contextlib.suppress(MaillageError):  # unknown: the form says so when sent
+                ends[field] = get_actor(db=db, actor_id=actor_id)["name"]
     return _form_page(request, action="create", entity="link", record=None,
-                      values={"source_id": source_id}, target=target)  # fmt: skip
+                      values={"source_id": source_id, "target_id": target_id}, target=target,
+                      extra={"q": q or "", "found": found, "ends": ends})  # fmt: skip
 
 
 @router.post("/contribute/link", name="propose_link_post", dependencies=CONTRIBUTE)
@@ -530,10 +570,26 @@ def _history(request: Request, db: Any, entity: str, entity_id: int) -> Response
     rows = history.entity_history(db=db, entity=entity, entity_id=entity_id)
     if not rows:
         _record(db, entity, entity_id)  # NotFound: 404
+    _ = _gettext(request).gettext
+    for row in rows:
+        row["action_label"] = _(HISTORY_ACTIONS.get(row["action"], row["action"]))
+        row["field_labels"] = [_(LABELS[f]) if f in LABELS else f.replace("_", " ")
+                               for f in row["fields"]]  # fmt: skip
+        row["source_label"] = _history_source(_, row["source"])
+        if row["author"] in HISTORY_AUTHORS:
+            row["author"] = _(HISTORY_AUTHORS[row["author"]])
     page = "actor" if entity == "actor" else "link"
     context = {"rows": rows, "entity": entity, "entity_id": entity_id,
                "back": url_for(request, page, None, None, **{f"{entity}_id": entity_id})}  # fmt: skip
     return _render(request, "history.html", context)
+
+
+def _history_source(_: Callable[..., str], source: str | None) -> str | None:
+    """The source of a change as a person reads it (``proposal:12`` -> "proposal no. 12")."""
+    kind, _sep, ref = (source or "").partition(":")
+    if kind in HISTORY_SOURCES and ref.isdigit():
+        return _(HISTORY_SOURCES[kind], id=ref)
+    return _(HISTORY_AUTHORS[source]) if source in HISTORY_AUTHORS else source
 
 
 @router.get("/actors/{actor_id}/history", name="actor_history", dependencies=READ)

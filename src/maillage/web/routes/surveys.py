@@ -11,8 +11,11 @@ actors with an address, when the facilitator asks.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
+import secrets
+import time
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Annotated, Any
@@ -47,6 +50,17 @@ FACILITATE = [require("survey")]
 ANSWER = [require("read"), throttle("contribution")]
 INTENSITY_LABELS = {1: N_("occasional"), 2: N_("regular"), 3: N_("strong"), 4: N_("essential")}
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# The personal links of a survey just opened, or of a link just re-issued, are shown on the
+# page the form redirects to (post/redirect/get): the facilitator's session keeps the seed
+# they were drawn from (services.surveys.seeded_token) for that long, never the links.
+LINKS_KEPT = "survey_links"
+LINKS_SECONDS = 600
+# What the respondent's page says after a form (``?saved=``), post/redirect/get.
+SAVED = {
+    "declared": N_("Partner saved. You may come back to this page until the survey closes."),
+    "withdrawn": N_("Declaration withdrawn."),
+    "done": N_("Thank you: your answer is recorded."),
+}
 MAIL_SUBJECT = N_("Survey: %(title)s")
 MAIL_BODY = N_(
     'Hello,\n\n%(who)s asks %(actor)s to take part in the survey "%(title)s": name '
@@ -154,6 +168,47 @@ def _links(
     ]  # fmt: skip
 
 
+def _keep_links(
+    request: Request, page: str, survey_id: int, seed: bytes, links: Sequence[Mapping[str, Any]],
+    *, send: bool, respondents: list[int] | None = None,
+) -> None:  # fmt: skip
+    """Keep in the session what the page after the redirect needs to show ``links``: the
+    seed they were drawn from and the few whose e-mail failed (a cookie stays small)."""
+    failed = [l["respondent_id"] for l in links if send and not l["emailed"]]  # noqa: E741
+    request.session[LINKS_KEPT] = {
+        "page": page, "survey": survey_id, "seed": base64.b64encode(seed).decode(),
+        "send": send, "failed": failed, "respondents": respondents,
+        "until": time.time() + LINKS_SECONDS,
+    }  # fmt: skip
+
+
+def _kept_links(request: Request, db: Any, page: str, survey_id: int | None = None) -> list[Any]:
+    """The personal links kept for ``page`` by :func:`_keep_links`, while they last."""
+    kept = request.session.get(LINKS_KEPT)
+    if not isinstance(kept, dict) or kept.get("page") != page:
+        return []
+    if float(kept.get("until", 0)) < time.time():
+        request.session.pop(LINKS_KEPT, None)
+        return []
+    if survey_id is not None and kept.get("survey") != survey_id:
+        return []
+    try:
+        invitations = service.seeded_invitations(
+            db=db, survey_id=int(kept["survey"]), seed=base64.b64decode(kept["seed"]),
+            respondent_ids=kept.get("respondents"),
+        )  # fmt: skip
+    except service.SurveyNotFound:  # gone since (a restored backup): nothing to show
+        request.session.pop(LINKS_KEPT, None)
+        return []
+    failed = set(kept.get("failed") or ())
+    return [
+        {"respondent_id": i.respondent_id, "actor_id": i.actor_id, "actor": i.actor_name,
+         "url": personal_url(request, i.token),
+         "emailed": bool(kept.get("send")) and bool(i.email) and i.respondent_id not in failed}
+        for i in invitations
+    ]  # fmt: skip
+
+
 # --- the facilitator's pages ---------------------------------------------------------------
 
 
@@ -172,19 +227,25 @@ def _surveys_page(
 
 @router.get("/surveys", name="surveys", dependencies=FACILITATE)
 def surveys_page(request: Request, db: Db) -> Response:
-    return _surveys_page(request, db)
+    links = _kept_links(request, db, "surveys")
+    if not links:
+        return _surveys_page(request, db)
+    opened = service.survey_report(db=db, survey_id=request.session[LINKS_KEPT]["survey"])
+    return _surveys_page(request, db, opened=opened["survey"], links=links)
 
 
 @router.post("/surveys", name="survey_open", dependencies=FACILITATE)
 async def survey_open(request: Request, db: Db, identity: IdentityDep) -> Response:
     form = await request.form()
     values = {k: _text(form, k) for k in ("title", "territory", "theme", "actor_ids", "closes_on")}
+    seed = secrets.token_bytes(32)
     try:
         survey, invitations = await run_in_threadpool(
             lambda: service.open_survey(
                 db=db, user_id=identity.account_id or 0, title=values["title"] or "",
                 territory=values["territory"], theme=values["theme"],
                 actor_ids=_ids(values["actor_ids"]), closes_on=_date(values["closes_on"]),
+                seed=seed,
             )
         )  # fmt: skip
     except MaillageError as error:
@@ -192,9 +253,9 @@ async def survey_open(request: Request, db: Db, identity: IdentityDep) -> Respon
         return await run_in_threadpool(page)
     send = form.get("send") == "1"
     links = await run_in_threadpool(_links, request, survey, invitations, send, identity.name)
-    return await run_in_threadpool(
-        lambda: _surveys_page(request, db, opened=survey, links=links, status=201)
-    )
+    # Post/redirect/get: a reload shows the links again, never opens a second survey.
+    _keep_links(request, "surveys", survey["id"], seed, links, send=send)
+    return RedirectResponse(url_for(request, "surveys"), status_code=303)
 
 
 def _survey_page(
@@ -208,7 +269,7 @@ def _survey_page(
 
 @router.get("/surveys/{survey_id}", name="survey", dependencies=FACILITATE)
 def survey_page(request: Request, db: Db, survey_id: SurveyId) -> Response:
-    return _survey_page(request, db, survey_id)
+    return _survey_page(request, db, survey_id, links=_kept_links(request, db, "survey", survey_id))
 
 
 def _csv(db: Any, survey_id: int) -> Response:
@@ -243,14 +304,18 @@ async def survey_reissue(
 ) -> Response:  # fmt: skip
     form = await request.form()
 
-    def work() -> Response:
-        invitation = service.reissue_link(db=db, survey_id=survey_id, respondent_id=respondent_id,
-                                          user_id=identity.account_id or 0)  # fmt: skip
-        survey = service.survey_report(db=db, survey_id=survey_id)["survey"]
-        links = _links(request, survey, [invitation], form.get("send") == "1", identity.name)
-        return _survey_page(request, db, survey_id, links=links)
+    seed, send = secrets.token_bytes(32), form.get("send") == "1"
 
-    return await run_in_threadpool(work)
+    def work() -> None:
+        invitation = service.reissue_link(db=db, survey_id=survey_id, respondent_id=respondent_id,
+                                          user_id=identity.account_id or 0, seed=seed)  # fmt: skip
+        survey = service.survey_report(db=db, survey_id=survey_id)["survey"]
+        links = _links(request, survey, [invitation], send, identity.name)
+        _keep_links(request, "survey", survey_id, seed, links, send=send,
+                    respondents=[respondent_id])  # fmt: skip
+
+    await run_in_threadpool(work)
+    return RedirectResponse(url_for(request, "survey", survey_id=survey_id), status_code=303)
 
 
 @router.post("/surveys/{survey_id}/respondents/{respondent_id}/revoke", name="survey_revoke",
@@ -289,15 +354,17 @@ def _respond_page(
 def survey_respond(
     request: Request, db: Db, token: Token = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    saved: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:  # fmt: skip
-    """The respondent's page: their declared partners, and a form to declare more."""
-    return _respond_page(request, db, token, q=q)
+    """The respondent's page: their declared partners, and a form to declare more
+    (``saved``: what a form just did, shown after its redirect)."""
+    notice = Gettext(request_lang(request)).gettext(SAVED[saved]) if saved in SAVED else None
+    return _respond_page(request, db, token, q=q, notice=notice)
 
 
 async def _respondent_post(request: Request, db: Any, action: str) -> Response:
     form = await request.form()
     token = _text(form, "token") or ""
-    _ = Gettext(request_lang(request)).gettext
 
     def work() -> Response:
         values = {k: _text(form, k) for k in ("partner_id", "partner_name", "partner_commune",
@@ -313,21 +380,23 @@ async def _respondent_post(request: Request, db: Any, action: str) -> Response:
                     since_year=_integer(form, "since_year"),
                     respondent_name=values["respondent_name"],
                 )  # fmt: skip
-                notice = _(
-                    N_("Partner saved. You may come back to this page until the survey closes.")
-                )
+                saved = "declared"
             elif action == "withdraw":
                 answer_id = _integer(form, "answer_id", required=True) or 0
                 service.withdraw(db=db, token=token, answer_id=answer_id)
-                notice = _(N_("Declaration withdrawn."))
+                saved = "withdrawn"
             else:
                 service.mark_answered(db=db, token=token, respondent_name=values["respondent_name"])
-                notice = _(N_("Thank you: your answer is recorded."))
+                saved = "done"
         except service.SurveyNotFound:
             raise
         except MaillageError as error:
             return _respond_page(request, db, token, error=error, values=values)
-        return _respond_page(request, db, token, notice=notice)
+        # Post/redirect/get: a reload shows the page again, never declares twice. The
+        # secret goes back in the query string, as in the personal link itself (the
+        # access log never writes query strings; the page sends no referrer).
+        query = {"token": token, "saved": saved}
+        return RedirectResponse(url_for(request, "survey_respond", query), status_code=303)
 
     return await run_in_threadpool(work)
 
