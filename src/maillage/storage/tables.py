@@ -652,6 +652,7 @@ code = sa.Table(
     sa.Column("theme", sa.String(100)),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
+    sqlite_autoincrement=True,  # an id undone or deleted is never given again
 )
 
 # One code applied by one coder to a passage of a resource (character offsets, code
@@ -673,6 +674,7 @@ coding = sa.Table(
     sa.Column("memo", sa.Text),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
+    sqlite_autoincrement=True,  # an id undone or deleted is never given again
 )
 
 # A memo on a code, a resource or the whole project (REFI-QDA notes).
@@ -688,6 +690,7 @@ memo = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
+    sqlite_autoincrement=True,  # an id undone or deleted is never given again
 )
 
 # --- audit and imports --------------------------------------------------------

@@ -47,6 +47,7 @@ def upgrade() -> None:
         ),  # fmt: skip
         sa.PrimaryKeyConstraint("id", name=op.f("pk_code")),
         sa.UniqueConstraint("guid", name=op.f("uq_code_guid")),
+        sqlite_autoincrement=True,
     )
     op.create_index(op.f("ix_code_parent_id"), "code", ["parent_id"], unique=False)
     op.create_table(
@@ -74,6 +75,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coding")),
         sa.UniqueConstraint("guid", name=op.f("uq_coding_guid")),
+        sqlite_autoincrement=True,
     )
     op.create_index(op.f("ix_coding_selection_guid"), "coding", ["selection_guid"], unique=False)
     op.create_index(op.f("ix_coding_resource_id"), "coding", ["resource_id"], unique=False)
@@ -94,6 +96,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_memo")),
         sa.UniqueConstraint("guid", name=op.f("uq_memo_guid")),
+        sqlite_autoincrement=True,
     )
 
 
