@@ -1,0 +1,395 @@
+"""Use cases of the resource centre: import, read, search with facets, export.
+
+- :func:`import_resources`: files and folders read by :mod:`maillage.io.resources`
+  (every file parsed before anything is written: a bad file writes nothing), then one
+  transaction and one audit batch (undoable like any import); a resource already
+  stored from the same source and reference is left as it is and counted.
+- :func:`search_resources`: French full text over titles, bodies and transcripts,
+  facet filters (type, theme, territory, world of the actors concerned, year,
+  licence), counts per facet value over every match, highlighted passages. The same
+  hits on SQLite and PostgreSQL (see :mod:`maillage.storage.search.resources`).
+- :func:`get_resource`, :func:`export_resources`: one resource with its actors and
+  proposed mentions; every resource as rows for CSV or JSON.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from maillage.io.resources import ResourceFileError, ResourceRecord, read_paths
+from maillage.model.errors import InvalidInput
+from maillage.model.text import fold, search_tokens, stem, stop_words
+from maillage.storage.audit import Context, open_batch
+from maillage.storage.engine import transaction
+from maillage.storage.registry import resources
+from maillage.storage.repository import Snapshot
+from maillage.storage.search import resources as index
+from maillage.storage.tables import actor, resource, resource_mention
+
+FACETS = index.FACETS
+PAGE = 20
+
+
+# -- import -----------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    """What an import read and wrote: counts by source and by type."""
+
+    read: int = 0
+    created: int = 0
+    already: int = 0
+    by_source: dict[str, int] = field(default_factory=dict)
+    by_type: dict[str, int] = field(default_factory=dict)
+    batch_id: int | None = None
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("read", "created", "already", "by_source",
+                                              "by_type", "batch_id", "dry_run")}  # fmt: skip
+
+
+def values_of(record: ResourceRecord, source: str | None = None) -> dict[str, Any]:
+    """The stored values of a parsed resource."""
+    extra = dict(record.extra)
+    if record.organisations:
+        extra["organisations"] = record.organisations
+    return {
+        "type": record.type,
+        "title": record.title[:500],
+        "summary": record.summary,
+        "body": record.body,
+        "date": record.date,
+        "authors": record.authors,
+        "licence": (record.licence or None) and record.licence[:100],
+        "url": record.url,
+        "replay_url": record.replay_url,
+        "speakers": record.speakers,
+        "transcript": [t.as_dict() for t in record.transcript],
+        "extra": extra,
+        "themes": sorted({t[:100] for t in record.themes}),
+        "territories": sorted(set(record.territories)),
+        "sdgs": sorted(set(record.sdgs)),
+        "source": (source or record.source or "")[:200] or None,
+        "source_ref": (record.source_ref or None) and record.source_ref[:200],
+    }
+
+
+def import_resources(*, db: sa.Engine, paths: Sequence[Path], user: str = "cli",
+                     source: str | None = None, default_type: str = "study",
+                     dry_run: bool = False) -> ImportSummary:  # fmt: skip
+    """Import the resources of ``paths``; nothing is written when one file is bad."""
+    if default_type not in index_types():
+        raise InvalidInput("type", default_type, "types : " + ", ".join(index_types()))
+    rows = [values_of(r, source) for r in read_paths(paths, default_type=default_type)]
+    summary = ImportSummary(read=len(rows), dry_run=dry_run)
+    with transaction(db) as conn:
+        _check_territories(conn, rows)
+        stored = _stored_refs(conn)
+        new = [r for r in rows if r["source_ref"] is None
+               or (r["source"], r["source_ref"]) not in stored]  # fmt: skip
+        seen: set[tuple[Any, Any]] = set()
+        fresh = []
+        for r in new:  # the same reference twice in the files: once
+            key = (r["source"], r["source_ref"])
+            if r["source_ref"] is None or key not in seen:
+                fresh.append(r)
+                seen.add(key)
+        summary.already = len(rows) - len(fresh)
+        summary.by_source = dict(Counter(r["source"] or "" for r in fresh))
+        summary.by_type = dict(Counter(r["type"] for r in fresh))
+        if dry_run or not fresh:
+            conn.rollback() if dry_run else None
+            return summary
+        label = "import resources: " + ", ".join(p.name for p in paths)[:150]
+        summary.batch_id = open_batch(conn, kind="import", label=label, user=user)
+        ctx = Context(user=user, source=source, batch_id=summary.batch_id)
+        summary.created = len(resources.create_many(conn, fresh, ctx=ctx))
+    return summary
+
+
+def index_types() -> tuple[str, ...]:
+    from maillage.io.resources.model import TYPES
+
+    return TYPES
+
+
+def _stored_refs(conn: sa.Connection) -> set[tuple[Any, Any]]:
+    query = sa.select(resource.c.source, resource.c.source_ref).where(
+        resource.c.source_ref.is_not(None), resource.c.deleted_at.is_(None))  # fmt: skip
+    return {(s, r) for s, r in conn.execute(query)}
+
+
+def _check_territories(conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    from maillage.services.actors import known_codes
+
+    wanted = {c for r in rows for c in r["territories"]}
+    unknown = wanted - known_codes(conn, wanted)
+    for r in rows:
+        for code in r["territories"]:
+            if code in unknown:
+                raise ResourceFileError(
+                    f"{r['source'] or ''} {r['source_ref'] or r['title']}".strip(), None,
+                    "territories", f"territoire inconnu : {code!r}", f"unknown territory: {code!r}",
+                )  # fmt: skip
+
+
+# -- reading ----------------------------------------------------------------------
+
+
+def get_resource(*, db: sa.Engine, resource_id: int) -> Snapshot:
+    """One live resource, with its actors' names and its proposed mentions."""
+    with db.connect() as conn:
+        snap = resources.get(conn, resource_id)
+        names = dict(conn.execute(sa.select(actor.c.id, actor.c.name).where(
+            actor.c.id.in_(snap["actors"]))).all())  # fmt: skip
+        snap["actor_names"] = {i: names.get(i, str(i)) for i in snap["actors"]}
+        query = (
+            sa.select(resource_mention, actor.c.name)
+            .join(actor, actor.c.id == resource_mention.c.actor_id)
+            .where(resource_mention.c.resource_id == resource_id)
+            .order_by(resource_mention.c.start)
+        )
+        snap["mentions"] = [dict(r._mapping) for r in conn.execute(query)]
+    return snap
+
+
+def export_resources(*, db: sa.Engine) -> list[dict[str, Any]]:
+    """Every live resource as a flat row (lists joined by `` | ``), for CSV and JSON."""
+    with db.connect() as conn:
+        snaps = resources.list(conn, limit=None)
+    rows = []
+    for s in snaps:
+        rows.append({
+            "id": s["id"], "type": s["type"], "title": s["title"], "date": s["date"],
+            "authors": " | ".join(s["authors"] or []), "licence": s["licence"],
+            "url": s["url"], "replay_url": s["replay_url"],
+            "speakers": " | ".join(s["speakers"] or []),
+            "themes": " | ".join(s["themes"]), "territories": " | ".join(s["territories"]),
+            "sdgs": " | ".join(map(str, s["sdgs"])), "actors": " | ".join(map(str, s["actors"])),
+            "links": " | ".join(map(str, s["links"])), "source": s["source"],
+            "source_ref": s["source_ref"], "summary": s["summary"],
+            "turns": len(s["transcript"] or []),
+        })  # fmt: skip
+    return rows
+
+
+# -- search -----------------------------------------------------------------------
+
+
+class FacetTable:
+    """Every live resource's facet values as arrays: ``(ids, codes)`` pairs per facet,
+    read once per index generation; counting the values over a set of matching ids
+    is then two array operations."""
+
+    def __init__(self, conn: sa.Connection, generation: int) -> None:
+        self.generation = generation
+        pairs: dict[str, tuple[list[int], list[str]]] = {f: ([], []) for f in FACETS}
+        for rid, facet, value in index.facet_rows(conn):
+            ids, values = pairs[facet]
+            ids.append(rid)
+            values.append(value)
+        self.live = np.array(sorted(set(pairs["type"][0])), dtype=np.int64)
+        self.size = int(self.live.max()) + 1 if len(self.live) else 1
+        self.facets: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], list[str]]] = {}
+        for facet, (ids, values) in pairs.items():
+            labels = sorted(set(values))
+            position = {v: i for i, v in enumerate(labels)}
+            codes = np.fromiter((position[v] for v in values), dtype=np.int64, count=len(values))
+            self.facets[facet] = (np.array(ids, dtype=np.int64), codes, labels)
+
+    def counts(self, matched: np.ndarray[Any, Any]) -> dict[str, list[tuple[str, int]]]:
+        hit = np.zeros(self.size, dtype=bool)
+        hit[matched[matched < self.size]] = True
+        found = {}
+        for facet, (ids, codes, labels) in self.facets.items():
+            counted = np.bincount(codes[hit[ids]], minlength=len(labels))
+            order = np.lexsort((np.arange(len(labels)), -counted))
+            found[facet] = [(labels[i], int(counted[i])) for i in order if counted[i]]
+        return found
+
+
+_TABLES: weakref.WeakKeyDictionary[sa.Engine, FacetTable] = weakref.WeakKeyDictionary()
+_TABLES_LOCK = threading.Lock()
+
+
+def facet_table(db: sa.Engine, conn: sa.Connection) -> FacetTable:
+    """The engine's facet table, read again when the index moved on."""
+    current = index.generation(conn)
+    table = _TABLES.get(db)
+    if table is None or table.generation != current:
+        table = FacetTable(conn, current)
+        with _TABLES_LOCK:
+            _TABLES[db] = table
+    return table
+
+
+@dataclass
+class Hit:
+    id: int
+    title: str
+    type: str
+    date: str | None
+    licence: str | None
+    source: str | None
+    score: float
+    passages: list[list[tuple[str, bool]]]  # each passage: (text, highlighted) segments
+
+
+@dataclass
+class SearchPage:
+    query: str
+    filters: dict[str, list[str]]
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[tuple[str, int]]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "filters": self.filters,
+            "total": self.total,
+            "hits": [
+                {"id": h.id, "title": h.title, "type": h.type, "date": h.date,
+                 "licence": h.licence, "source": h.source, "score": round(h.score, 6),
+                 "passages": ["".join(f"<mark>{t}</mark>" if m else t for t, m in p)
+                              for p in h.passages]}  # fmt: skip
+                for h in self.hits
+            ],
+            "facets": {f: [{"value": v, "count": c} for v, c in values]
+                       for f, values in self.facets.items()},  # fmt: skip
+        }
+
+
+def clean_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, list[str]]:
+    cleaned: dict[str, list[str]] = {}
+    for facet, values in (filters or {}).items():
+        if facet not in FACETS:
+            raise InvalidInput("facet", facet, "facettes : " + ", ".join(FACETS),
+                               "facets: " + ", ".join(FACETS))  # fmt: skip
+        kept = sorted({str(v) for v in values if str(v).strip()})
+        if kept:
+            cleaned[facet] = kept
+    return cleaned
+
+
+def search_resources(*, db: sa.Engine, query: str = "",
+                     filters: Mapping[str, Iterable[str]] | None = None,
+                     limit: int = PAGE, offset: int = 0) -> SearchPage:  # fmt: skip
+    """Resources matching every word of ``query`` and one value of each filtered facet,
+    best first; facet counts over every match; highlighted passages of the page's hits.
+    No words and no filter: every resource, newest first."""
+    chosen = clean_filters(filters)
+    words = search_tokens(query).split()
+    groups = [[index.facet_token(f, v) for v in values] for f, values in chosen.items()]
+    with db.connect() as conn:
+        table = facet_table(db, conn)
+        if not words and not groups:
+            matched = table.live
+            ordered = [(int(i), 0.0) for i in _newest(conn, limit, offset)]
+        else:
+            expression = index.match_expression(conn.dialect.name, words, groups)
+            ordered = index.ranked(conn, expression, limit=limit, offset=offset)
+            matched = index.matching_ids(conn, expression)
+        rows = _rows(conn, [i for i, _ in ordered])
+    hits = [_hit(rows[i], score, words) for i, score in ordered if i in rows]
+    return SearchPage(query, chosen, int(len(matched)), hits, table.counts(matched))
+
+
+def _newest(conn: sa.Connection, limit: int, offset: int) -> list[int]:
+    query = (
+        sa.select(resource.c.id).where(resource.c.deleted_at.is_(None))
+        .order_by(resource.c.date.desc().nulls_last(), resource.c.id.desc())
+        .limit(limit).offset(offset)
+    )  # fmt: skip
+    return list(conn.execute(query).scalars())
+
+
+def _rows(conn: sa.Connection, ids: list[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    columns = [resource.c[c] for c in ("id", "title", "type", "date", "licence", "source",
+                                        "summary", "body", "transcript")]  # fmt: skip
+    return {r.id: r for r in conn.execute(sa.select(*columns).where(resource.c.id.in_(ids)))}
+
+
+def _hit(row: Any, score: float, words: list[str]) -> Hit:
+    texts = [row.summary or "", row.body or ""]
+    texts += [f"{t.get('speaker') or '—'} : {t.get('text') or ''}" for t in row.transcript or []]
+    return Hit(row.id, row.title, row.type, row.date.isoformat() if row.date else None,
+               row.licence, row.source, score, passages(texts, words))  # fmt: skip
+
+
+# -- highlighted passages ---------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+PASSAGE_CHARS = 240
+
+
+def passages(texts: Sequence[str], words: Sequence[str], *, most: int = 2,
+             ) -> list[list[tuple[str, bool]]]:  # fmt: skip
+    """Up to ``most`` sentences of ``texts`` holding the most distinct query stems,
+    cut around the first match to :data:`PASSAGE_CHARS`, the matching words marked.
+
+    A sentence is looked at only if its folded text contains one of the stems (a
+    substring test in C), so long bodies cost little; the first sentences stand in
+    when no word matches (a facet-only search).
+    """
+    wanted = set(words)
+    scored: list[tuple[int, int, str]] = []
+    order = 0
+    for text in texts:
+        if not text:
+            continue
+        for sentence in _SENTENCE.split(text):
+            if not sentence.strip():
+                continue
+            order += 1
+            if wanted:
+                folded = fold(sentence)
+                if not any(w in folded for w in wanted):
+                    continue
+                found = {_stem_of(w) for w in _WORD.findall(sentence)} & wanted
+                if found:
+                    scored.append((-len(found), order, sentence))
+            elif len(scored) < most:
+                scored.append((0, order, sentence))
+    best = sorted(scored)[:most]
+    return [_marked(sentence, wanted) for _, _, sentence in sorted(best, key=lambda s: s[1])]
+
+
+def _stem_of(word: str) -> str:
+    folded = fold(word)
+    return "" if not folded or folded in stop_words() else stem(folded.replace(" ", ""))
+
+
+def _marked(sentence: str, wanted: set[str]) -> list[tuple[str, bool]]:
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(sentence) if _stem_of(m[0]) in wanted]
+    start = 0
+    if len(sentence) > PASSAGE_CHARS:
+        first = spans[0][0] if spans else 0
+        start = max(0, first - PASSAGE_CHARS // 3)
+    end = min(len(sentence), start + PASSAGE_CHARS)
+    segments: list[tuple[str, bool]] = [("…", False)] if start else []
+    cursor = start
+    for a, b in spans:
+        if a < start or b > end:
+            continue
+        if a > cursor:
+            segments.append((sentence[cursor:a], False))
+        segments.append((sentence[a:b], True))
+        cursor = b
+    segments.append((sentence[cursor:end] + ("…" if end < len(sentence) else ""), False))
+    return [s for s in segments if s[0]]
