@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -92,27 +93,33 @@ def import_resources(*, db: sa.Engine, paths: Sequence[Path], user: str = "cli",
     """Import the resources of ``paths``; nothing is written when one file is bad."""
     if default_type not in index_types():
         raise InvalidInput("type", default_type, "types : " + ", ".join(index_types()))
-    rows = [values_of(r, source) for r in read_paths(paths, default_type=default_type)]
+    records = list(read_paths(paths, default_type=default_type))
+    label = "import resources: " + ", ".join(p.name for p in paths)[:150]
+    return store_records(db=db, records=records, user=user, source=source, label=label,
+                         dry_run=dry_run)  # fmt: skip
+
+
+def store_records(*, db: sa.Engine, records: Sequence[ResourceRecord], user: str = "cli",
+                  source: str | None = None, label: str = "import resources",
+                  dry_run: bool = False) -> ImportSummary:  # fmt: skip
+    """Store parsed resources in one transaction and one audit batch (the import path)."""
+    rows = [values_of(r, source) for r in records]
     summary = ImportSummary(read=len(rows), dry_run=dry_run)
     with transaction(db) as conn:
         _check_territories(conn, rows)
         stored = _stored_refs(conn)
-        new = [r for r in rows if r["source_ref"] is None
-               or (r["source"], r["source_ref"]) not in stored]  # fmt: skip
         seen: set[tuple[Any, Any]] = set()
         fresh = []
-        for r in new:  # the same reference twice in the files: once
+        for r in rows:  # stored before, or the same reference twice in the files: once
             key = (r["source"], r["source_ref"])
-            if r["source_ref"] is None or key not in seen:
+            if r["source_ref"] is None or (key not in stored and key not in seen):
                 fresh.append(r)
                 seen.add(key)
         summary.already = len(rows) - len(fresh)
         summary.by_source = dict(Counter(r["source"] or "" for r in fresh))
         summary.by_type = dict(Counter(r["type"] for r in fresh))
         if dry_run or not fresh:
-            conn.rollback() if dry_run else None
             return summary
-        label = "import resources: " + ", ".join(p.name for p in paths)[:150]
         summary.batch_id = open_batch(conn, kind="import", label=label, user=user)
         ctx = Context(user=user, source=source, batch_id=summary.batch_id)
         summary.created = len(resources.create_many(conn, fresh, ctx=ctx))
@@ -333,50 +340,81 @@ def _hit(row: Any, score: float, words: list[str]) -> Hit:
 
 # -- highlighted passages ---------------------------------------------------------
 
-_SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
-_WORD = re.compile(r"\w+", re.UNICODE)
+_BOUNDARY = re.compile(r"[.!?…](?=\s)|\n")
 PASSAGE_CHARS = 240
+_ACCENTS = {"a": "aàâä", "c": "cç", "e": "eéèêë", "i": "iîï", "o": "oôö", "u": "uùûü", "y": "yÿ"}
+_SCAN = 40  # matching words looked at per text, at most: long bodies cost little
 
 
-def passages(texts: Sequence[str], words: Sequence[str], *, most: int = 2,
-             ) -> list[list[tuple[str, bool]]]:  # fmt: skip
-    """Up to ``most`` sentences of ``texts`` holding the most distinct query stems,
-    cut around the first match to :data:`PASSAGE_CHARS`, the matching words marked.
-
-    A sentence is looked at only if its folded text contains one of the stems (a
-    substring test in C), so long bodies cost little; the first sentences stand in
-    when no word matches (a facet-only search).
-    """
-    wanted = set(words)
-    scored: list[tuple[int, int, str]] = []
-    order = 0
-    for text in texts:
-        if not text:
-            continue
-        for sentence in _SENTENCE.split(text):
-            if not sentence.strip():
-                continue
-            order += 1
-            if wanted:
-                folded = fold(sentence)
-                if not any(w in folded for w in wanted):
-                    continue
-                found = {_stem_of(w) for w in _WORD.findall(sentence)} & wanted
-                if found:
-                    scored.append((-len(found), order, sentence))
-            elif len(scored) < most:
-                scored.append((0, order, sentence))
-    best = sorted(scored)[:most]
-    return [_marked(sentence, wanted) for _, _, sentence in sorted(best, key=lambda s: s[1])]
+@lru_cache(maxsize=4096)
+def _pattern(stems: tuple[str, ...]) -> re.Pattern[str]:
+    """Words starting like one of the (folded) stems, accents aside, in C."""
+    alternatives = ["".join(f"[{_ACCENTS[c]}]" if c in _ACCENTS else re.escape(c) for c in s)
+                    for s in stems]  # fmt: skip
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\w*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 16)
 def _stem_of(word: str) -> str:
     folded = fold(word)
     return "" if not folded or folded in stop_words() else stem(folded.replace(" ", ""))
 
 
-def _marked(sentence: str, wanted: set[str]) -> list[tuple[str, bool]]:
-    spans = [(m.start(), m.end()) for m in _WORD.finditer(sentence) if _stem_of(m[0]) in wanted]
+def passages(texts: Sequence[str], words: Sequence[str], *, most: int = 2,
+             ) -> list[list[tuple[str, bool]]]:  # fmt: skip
+    """Up to ``most`` sentences of ``texts`` holding the most distinct query stems, cut
+    around the first match to :data:`PASSAGE_CHARS`, the matching words marked; the
+    first sentence stands in when no word matches (a facet-only search).
+
+    Candidate words are found by one regular expression per query (accent-insensitive
+    stem prefixes), then confirmed by their own stem.
+    """
+    wanted = frozenset(words)
+    if not wanted:
+        first = next((t for t in texts if t and t.strip()), "")
+        return [_marked(_sentence_at(first, 0), frozenset())] if first else []
+    pattern = _pattern(tuple(sorted(wanted)))
+    sentences: dict[tuple[int, int], tuple[str, set[str]]] = {}
+    for number, text in enumerate(texts):
+        if not text:
+            continue
+        seen = 0
+        for match in pattern.finditer(text):
+            word_stem = _stem_of(match[0])
+            if word_stem not in wanted:
+                continue
+            start, end = _bounds(text, match.start())
+            found = sentences.setdefault((number, start), (text[start:end], set()))
+            found[1].add(word_stem)
+            seen += 1
+            if seen == _SCAN:
+                break
+    best = sorted(sentences.items(), key=lambda kv: (-len(kv[1][1]), kv[0]))[:most]
+    return [_marked(sentence, wanted) for _, (sentence, _) in sorted(best)]
+
+
+def _bounds(text: str, position: int) -> tuple[int, int]:
+    """The sentence of ``text`` around ``position``."""
+    start = 0
+    for cut in _BOUNDARY.finditer(text, max(0, position - 600), position):
+        start = cut.end()
+    after = _BOUNDARY.search(text, position)
+    end = after.end() if after else len(text)
+    return start, end
+
+
+def _sentence_at(text: str, position: int) -> str:
+    start, end = _bounds(text, position)
+    return text[start:end]
+
+
+def _marked(sentence: str, wanted: frozenset[str]) -> list[tuple[str, bool]]:
+    sentence = sentence.strip()
+    spans = []
+    if wanted:
+        pattern = _pattern(tuple(sorted(wanted)))
+        spans = [(m.start(), m.end()) for m in pattern.finditer(sentence)
+                 if _stem_of(m[0]) in wanted]  # fmt: skip
     start = 0
     if len(sentence) > PASSAGE_CHARS:
         first = spans[0][0] if spans else 0

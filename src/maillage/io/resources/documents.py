@@ -119,7 +119,8 @@ def record_from_meta(meta: dict[str, Any], body: str, path: str, default_type: s
     known = {"title", "titre", "type", "summary", "resume", "description", "date", "authors",
              "auteurs", "author", "licence", "license", "url", "link", "replay", "replay_url",
              "speakers", "intervenants", "themes", "thematiques", "territories", "territoires",
-             "sdgs", "odd", "actors", "acteurs", "sponsors", "source", "contact"}  # fmt: skip
+             "sdgs", "odd", "actors", "acteurs", "sponsors", "source", "source_ref", "id",
+             "contact"}  # fmt: skip
     title = _first(meta, "title", "titre") or fallback_title
     return ResourceRecord(
         type=_type(meta.get("type"), path, default_type),
@@ -138,6 +139,7 @@ def record_from_meta(meta: dict[str, Any], body: str, path: str, default_type: s
         sdgs=_sdgs(_first(meta, "sdgs", "odd"), path),
         organisations=_strings(_first(meta, "actors", "acteurs", "sponsors")),
         source=meta.get("source"),
+        source_ref=(ref := _first(meta, "source_ref", "id")) and str(ref),
         extra={k: v for k, v in meta.items() if k not in known and _plain(v)},
     )
 

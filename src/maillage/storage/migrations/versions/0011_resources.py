@@ -77,7 +77,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE resource_fts USING fts5("
-            "tokens, tokenize='unicode61 remove_diacritics 2', detail=none)"
+            "tokens, tokenize='unicode61 remove_diacritics 2')"
         )
     else:
         op.execute(
