@@ -10,6 +10,7 @@ from maillage.cli.analysis import analyse_command, recommend_group
 from maillage.cli.demo import demo_command
 from maillage.cli.exports import export_command
 from maillage.cli.imports import import_group
+from maillage.cli.resources import import_resources_command, resources_group
 from maillage.cli.records import (
     actor_group,
     history_command,
@@ -53,6 +54,8 @@ cli.add_command(recommend_group)
 cli.add_command(export_command)
 cli.add_command(user_group)
 cli.add_command(token_group)
+cli.add_command(resources_group)
+import_group.add_command(import_resources_command)
 
 
 def main() -> None:

@@ -172,6 +172,11 @@ def get_resource(*, db: sa.Engine, resource_id: int) -> Snapshot:
     return snap
 
 
+EXPORT_COLUMNS = ["id", "type", "title", "date", "authors", "licence", "url", "replay_url",
+                  "speakers", "themes", "territories", "sdgs", "actors", "links", "source",
+                  "source_ref", "summary", "turns"]  # fmt: skip
+
+
 def export_resources(*, db: sa.Engine) -> list[dict[str, Any]]:
     """Every live resource as a flat row (lists joined by `` | ``), for CSV and JSON."""
     with db.connect() as conn:
@@ -431,3 +436,44 @@ def _marked(sentence: str, wanted: frozenset[str]) -> list[tuple[str, bool]]:
         cursor = b
     segments.append((sentence[cursor:end] + ("…" if end < len(sentence) else ""), False))
     return [s for s in segments if s[0]]
+
+
+# -- actors concerned: mentions accepted in one click -------------------------------
+
+
+def _mention(conn: sa.Connection, resource_id: int, actor_id: int) -> Any:
+    row = conn.execute(sa.select(resource_mention).where(
+        resource_mention.c.resource_id == resource_id,
+        resource_mention.c.actor_id == actor_id)).first()  # fmt: skip
+    if row is None:
+        from maillage.model.errors import NotFound
+
+        raise NotFound("resource_mention", f"{resource_id}/{actor_id}")
+    return row
+
+
+def accept_mention(*, db: sa.Engine, resource_id: int, actor_id: int, user: str) -> Snapshot:
+    """Link the resource to the actor it names (one click): the resource's actors gain
+    it (audited, undoable like any edit) and the mention is marked accepted."""
+    with transaction(db) as conn:
+        _mention(conn, resource_id, actor_id)
+        current = resources.get(conn, resource_id)
+        after = current
+        if actor_id not in current["actors"]:
+            after = resources.update(conn, resource_id, {"actors": [*current["actors"], actor_id]},
+                                     ctx=Context(user=user, source="mention"))  # fmt: skip
+        _set_status(conn, resource_id, actor_id, "accepted")
+    return after
+
+
+def reject_mention(*, db: sa.Engine, resource_id: int, actor_id: int, user: str) -> None:
+    """Set a proposed mention aside: it is not proposed again."""
+    with transaction(db) as conn:
+        _mention(conn, resource_id, actor_id)
+        _set_status(conn, resource_id, actor_id, "rejected")
+
+
+def _set_status(conn: sa.Connection, resource_id: int, actor_id: int, status: str) -> None:
+    conn.execute(sa.update(resource_mention).where(
+        resource_mention.c.resource_id == resource_id,
+        resource_mention.c.actor_id == actor_id).values(status=status))  # fmt: skip

@@ -32,6 +32,7 @@ from maillage.web.deployment import route_path
 from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
+from maillage.web.routes import resources as resource_routes
 from maillage.web.routes import (
     accounts,
     api,
@@ -199,6 +200,8 @@ def create_app(
     app.include_router(contributions.api_router)
     app.include_router(surveys.router)  # relationship surveys (issue 20 item 4)
     app.include_router(surveys.api_router)
+    app.include_router(resource_routes.router)  # resource centre (issue 22 items 1-3)
+    app.include_router(resource_routes.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     if app.state.providers.analysis is not None:
         app.add_middleware(AnalysisDeadline, seconds=app.state.providers.analysis.wait)

@@ -22,7 +22,9 @@ from typing import Any
 from maillage.io.resources.documents import parse_date, record_from_meta, split_turns
 from maillage.io.resources.model import ResourceFileError, ResourceRecord, Turn
 
-SERVICE_PUBLIC_TOOLS = frozenset(["Formulaire", "Téléservice", "Modèle"])
+SERVICE_PUBLIC_TOOLS = frozenset(
+    ["Formulaire", "Téléservice", "Modèle", "Service en ligne et formulaire", "Outil de recherche"]
+)
 HEADER = re.compile(r"^#\s*([A-Za-z_]+)\s*:\s*(.*)$")
 
 
