@@ -201,9 +201,11 @@ def export_resources(*, db: sa.Engine) -> list[dict[str, Any]]:
 
 
 class FacetTable:
-    """Every live resource's facet values as arrays: ``(ids, codes)`` pairs per facet,
-    read once per index generation; counting the values over a set of matching ids
-    is then two array operations."""
+    """What search needs of every live resource, as arrays read once per index
+    generation: each facet's values (a code per resource where a facet has one value
+    per resource, else ``(ids, codes)`` pairs), the resources' lengths and dates, and
+    the title words (word -> ids). Counting facet values over a set of matches, or
+    marking the matches whose title holds a word, is then a few array operations."""
 
     def __init__(self, conn: sa.Connection, generation: int) -> None:
         self.generation = generation
@@ -214,19 +216,55 @@ class FacetTable:
             values.append(value)
         self.live = np.array(sorted(set(pairs["type"][0])), dtype=np.int64)
         self.size = int(self.live.max()) + 1 if len(self.live) else 1
-        self.facets: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], list[str]]] = {}
+        self.single: dict[str, tuple[np.ndarray[Any, Any], list[str]]] = {}
+        self.multi: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], list[str]]] = {}
         for facet, (ids, values) in pairs.items():
             labels = sorted(set(values))
             position = {v: i for i, v in enumerate(labels)}
             codes = np.fromiter((position[v] for v in values), dtype=np.int64, count=len(values))
-            self.facets[facet] = (np.array(ids, dtype=np.int64), codes, labels)
+            owners = np.array(ids, dtype=np.int64)
+            if len(np.unique(owners)) == len(owners):  # one value per resource at most
+                dense = np.full(self.size, len(labels), dtype=np.int64)  # len: no value
+                dense[owners] = codes
+                self.single[facet] = (dense, labels)
+            else:
+                self.multi[facet] = (owners, codes, labels)
+        self.lengths = np.zeros(self.size, dtype=np.int64)  # characters, for ranking
+        for rid, length in index.sizes(conn):
+            if rid < self.size:
+                self.lengths[rid] = length
+        self.days = np.zeros(self.size, dtype=np.int64)  # the date, for "newest first"
+        for rid, day in index.days(conn):
+            if rid < self.size:
+                self.days[rid] = day
+        postings: dict[str, list[int]] = {}
+        for rid, tokens in index.title_tokens(conn):
+            for token in set(tokens.split()):
+                postings.setdefault(token, []).append(rid)
+        self.titles = {t: np.array(ids, dtype=np.int64) for t, ids in postings.items()}
+
+    def in_title(self, matched: np.ndarray[Any, Any], words: Sequence[str]) -> np.ndarray[Any, Any]:
+        """How many of ``words`` the title of each matched resource holds."""
+        count = np.zeros(self.size, dtype=np.int64)
+        for word in words:
+            found = self.titles.get(word)
+            if found is not None:
+                count[found[found < self.size]] += 1
+        return count[matched]
 
     def counts(self, matched: np.ndarray[Any, Any]) -> dict[str, list[tuple[str, int]]]:
-        hit = np.zeros(self.size, dtype=bool)
-        hit[matched[matched < self.size]] = True
         found = {}
-        for facet, (ids, codes, labels) in self.facets.items():
-            counted = np.bincount(codes[hit[ids]], minlength=len(labels))
+        hit = None
+        for facet in FACETS:
+            if facet in self.single:
+                dense, labels = self.single[facet]
+                counted = np.bincount(dense[matched], minlength=len(labels) + 1)[: len(labels)]
+            else:
+                owners, codes, labels = self.multi[facet]
+                if hit is None:
+                    hit = np.zeros(self.size, dtype=bool)
+                    hit[matched] = True
+                counted = np.bincount(codes[hit[owners]], minlength=len(labels))
             order = np.lexsort((np.arange(len(labels)), -counted))
             found[facet] = [(labels[i], int(counted[i])) for i in order if counted[i]]
         return found
@@ -299,33 +337,55 @@ def clean_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, list
 def search_resources(*, db: sa.Engine, query: str = "",
                      filters: Mapping[str, Iterable[str]] | None = None,
                      limit: int = PAGE, offset: int = 0) -> SearchPage:  # fmt: skip
-    """Resources matching every word of ``query`` and one value of each filtered facet,
-    best first; facet counts over every match; highlighted passages of the page's hits.
-    No words and no filter: every resource, newest first."""
+    """Resources matching every word of ``query`` and one value of each filtered facet;
+    facet counts over every match; highlighted passages of the page's hits.
+
+    Ranking, the same on both engines: the resources whose title holds more of the
+    query's words first, then the shorter ones (a word weighs more in a short text, as
+    in BM25 with one occurrence), then by number. Without words: newest first.
+    """
     chosen = clean_filters(filters)
-    words = search_tokens(query).split()
+    words = list(dict.fromkeys(search_tokens(query).split()))
     groups = [[index.facet_token(f, v) for v in values] for f, values in chosen.items()]
     with db.connect() as conn:
         table = facet_table(db, conn)
+        dialect = conn.dialect.name
         if not words and not groups:
             matched = table.live
-            ordered = [(int(i), 0.0) for i in _newest(conn, limit, offset)]
         else:
-            expression = index.match_expression(conn.dialect.name, words, groups)
-            ordered = index.ranked(conn, expression, limit=limit, offset=offset)
+            expression = index.match_expression(dialect, words, groups)
             matched = index.matching_ids(conn, expression)
-        rows = _rows(conn, [i for i, _ in ordered])
-    hits = [_hit(rows[i], score, words) for i, score in ordered if i in rows]
+        matched = matched[matched < table.size]  # indexed since the table was read: next time
+        titled = table.in_title(matched, words)
+        if words:
+            key = (len(words) - titled) * (1 << 40) + table.lengths[matched]
+        else:
+            key = -table.days[matched]
+        page = _top(matched, key, offset, limit)
+        rows = _rows(conn, [int(matched[i]) for i in page])
+    hits = []
+    for i in page:
+        rid = int(matched[i])
+        if rid in rows:
+            score = float(titled[i]) + 1 / (1 + float(table.lengths[rid]) / 1000)
+            hits.append(_hit(rows[rid], score, words))
     return SearchPage(query, chosen, int(len(matched)), hits, table.counts(matched))
 
 
-def _newest(conn: sa.Connection, limit: int, offset: int) -> list[int]:
-    query = (
-        sa.select(resource.c.id).where(resource.c.deleted_at.is_(None))
-        .order_by(resource.c.date.desc().nulls_last(), resource.c.id.desc())
-        .limit(limit).offset(offset)
-    )  # fmt: skip
-    return list(conn.execute(query).scalars())
+def _top(ids: np.ndarray[Any, Any], key: np.ndarray[Any, Any], offset: int, limit: int,
+         ) -> list[int]:  # fmt: skip
+    """Positions of the page ``[offset, offset + limit)`` by ``key``, then id: the
+    smallest keys found in linear time, only those sorted."""
+    wanted = offset + limit
+    if len(key) > wanted:
+        kth = np.partition(key, wanted - 1)[wanted - 1]
+        below = np.flatnonzero(key < kth)
+        ties = np.flatnonzero(key == kth)[: wanted - len(below)]  # ids ascending
+        chosen = np.concatenate([below, ties])
+    else:
+        chosen = np.arange(len(key))
+    ordered = chosen[np.lexsort((ids[chosen], key[chosen]))]
+    return [int(i) for i in ordered[offset:wanted]]
 
 
 def _rows(conn: sa.Connection, ids: list[int]) -> dict[int, Any]:

@@ -19,6 +19,7 @@ import yaml
 
 from maillage.io.resources.model import TYPES, ResourceFileError, ResourceRecord, Turn
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
 TURN = re.compile(r"^\s*(?:\*\*)?([^:*\n]{1,60}?)(?:\*\*)?\s*:\s+(.+)$")
 TRANSCRIPT_HEADING = re.compile(r"^#{1,6}\s*(transcription|transcript)\s*$", re.I | re.M)
@@ -155,7 +156,7 @@ def front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
     if not match:
         return {}, text
     try:
-        meta = yaml.safe_load(match[1]) or {}
+        meta = yaml.load(match[1], Loader=_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"ligne {mark.line + 2}" if mark else None

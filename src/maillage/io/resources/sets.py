@@ -117,7 +117,7 @@ def transcript(path: Path) -> ResourceRecord:
     year = re.search(r"_(\d{4})_", document)
     return ResourceRecord(
         type="interview",
-        title=_title(document),
+        title=_title(document, header),
         body=None,
         date=parse_date(year[1], str(path)) if year else None,
         licence=licence.rstrip(")").replace(" ", "-") or None,
@@ -130,8 +130,12 @@ def transcript(path: Path) -> ResourceRecord:
     )
 
 
-def _title(document: str) -> str:
-    """``ParisStories_2021_nouvelleCollegue`` -> ``ParisStories 2021 — nouvelle collegue``."""
+def _title(document: str, header: dict[str, str]) -> str:
+    """``ParisStories_2021_nouvelleCollegue`` -> ``ParisStories 2021 — nouvelle collegue``;
+    ``Rhap_D0001`` (task interview) -> ``Rhapsodie D0001 — interview``."""
+    if document.startswith("Rhap_"):
+        what = header.get("task") or header.get("subgenre") or header.get("type") or ""
+        return f"Rhapsodie {document[5:]}" + (f" — {what}" if what else "")
     head, _, name = document.rpartition("_")
     if not head or name.isdigit():
         return document.replace("_", " ")

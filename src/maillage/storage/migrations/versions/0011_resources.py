@@ -5,9 +5,11 @@
 - ``resource_sdg``, ``resource_link``: the SDGs and the links a resource concerns.
 - ``resource_mention``: actors found named in a resource's text, proposed as links
   resource ↔ actor until accepted (a ``resource_actor`` row) or rejected.
-- The French full-text index of resources: FTS5 ``resource_fts`` on SQLite,
-  ``resource_search`` (tsvector 'french' + GIN) on PostgreSQL, both over the same
-  pre-folded, pre-stemmed tokens (as the actor index); ``resource_index_state`` holds
+- The French full-text index of resources: FTS5 ``resource_fts`` (every word) and
+  ``resource_title_fts`` (the title's) on SQLite, ``resource_search`` (``tsv`` and
+  ``title_tsv``, tsvector 'french' + GIN) on PostgreSQL, all over the same pre-folded,
+  pre-stemmed tokens (as the actor index). No positions are kept: ranking is done
+  from the matches (see :mod:`maillage.services.resources`). ``resource_index_state`` holds
   a generation bumped by every indexing, so cached facet tables know when to reload.
 
 Revision ID: 0011
@@ -75,23 +77,30 @@ def upgrade() -> None:
     op.execute("CREATE TABLE resource_index_state (id integer PRIMARY KEY, generation integer)")
     op.execute("INSERT INTO resource_index_state (id, generation) VALUES (1, 0)")
     if op.get_bind().dialect.name == "sqlite":
-        op.execute(
-            "CREATE VIRTUAL TABLE resource_fts USING fts5("
-            "tokens, tokenize='unicode61 remove_diacritics 2')"
-        )
+        for table in ("resource_fts", "resource_title_fts"):
+            op.execute(
+                f"CREATE VIRTUAL TABLE {table} USING fts5("
+                "tokens, tokenize='unicode61 remove_diacritics 2', detail=none)"
+            )
     else:
         op.execute(
             "CREATE TABLE resource_search ("
             " resource_id integer PRIMARY KEY REFERENCES resource(id),"
             " tokens text NOT NULL,"
-            " tsv tsvector GENERATED ALWAYS AS (to_tsvector('french', tokens)) STORED)"
+            " title_tokens text NOT NULL,"
+            " tsv tsvector GENERATED ALWAYS AS (to_tsvector('french', tokens)) STORED,"
+            " title_tsv tsvector GENERATED ALWAYS AS (to_tsvector('french', title_tokens)) STORED)"
         )
         op.execute("CREATE INDEX ix_resource_search_tsv ON resource_search USING gin (tsv)")
+        op.execute(
+            "CREATE INDEX ix_resource_search_title_tsv ON resource_search USING gin (title_tsv)"
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE resource_fts")
+        op.execute("DROP TABLE resource_title_fts")
     else:
         op.execute("DROP TABLE resource_search")
     op.execute("DROP TABLE resource_index_state")
