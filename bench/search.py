@@ -92,7 +92,7 @@ def bare(conn: sa.Connection, words: list[str], *, ranked: bool) -> None:
     else:
         order = "ORDER BY ts_rank(tsv, q) DESC " if ranked else ""
         conn.execute(sa.text(f"SELECT resource_id FROM resource_search, "
-                             f"to_tsquery('french', :q) q WHERE tsv @@ q {order}LIMIT 20"),
+                             f"to_tsquery('simple', :q) q WHERE tsv @@ q {order}LIMIT 20"),
                      {"q": " & ".join(words)}).all()  # fmt: skip
 
 

@@ -137,3 +137,28 @@ def test_beta_gouv_fiches_never_keep_a_personal_address(
     assert aidants.organisations == ["anct"] and aidants.themes == ["Social", "Inclusion numérique"]
     assert aidants.date == dt.date(2019, 3, 13)
     assert "contactaidantsconnect@" not in texts
+
+
+def test_known_actors_are_found_by_name_close_name_and_acronym_not_in_addresses() -> None:
+    from maillage.io.resources.mentions import Known, MentionFinder
+
+    finder = MentionFinder([
+        Known(1, "Agence Nationale de la Cohésion des Territoires", "ANCT"),
+        Known(2, "Direction interministérielle du numérique", "DINUM"),
+        Known(3, "Conseil d'Etat", "CE"),
+        Known(4, "Agence nationale de l'habitat", "Anah"),
+        Known(5, "Avenir", None),  # one word: names everything, never looked for
+    ])  # fmt: skip
+    text = ("Avec le soutien de l'agence nationale de la cohésion des territoires (ANCT) et de "
+            "la Direction interministérielle du numérique, ce projet suit les règles du "
+            "Conseil d’État. Voir https://anct.gouv.fr ou écrire à dinum@example.org ; "
+            "l'Anah et l'Agence national de l'habitat financent ; un avenir radieux.")  # fmt: skip
+    found = [(m.actor_id, m.surface, m.via) for m in finder.find(text)]
+    assert found == [
+        (1, "agence nationale de la cohésion des territoires", "name"),
+        (1, "ANCT", "acronym"),
+        (2, "Direction interministérielle du numérique", "name"),
+        (3, "Conseil d’État", "name"),
+        (4, "Anah", "acronym"),
+        (4, "Agence national de l'habitat", "fuzzy"),
+    ]

@@ -128,3 +128,23 @@ def export_command(fmt: str, output: Path | None, db_url: str) -> None:
     finally:
         if output:
             stream.close()
+
+
+@resources_group.command("mentions")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON.")
+@db_option
+@handle_errors
+def mentions_command(as_json: bool, db_url: str) -> None:
+    """Proposer les acteurs cités dans les ressources. / Propose the actors resources name.
+
+    Chaque acteur connu nommé (nom complet, nom proche, sigle) devient une proposition de
+    lien ressource ↔ acteur, acceptée en un clic sur la page de la ressource.
+
+    Exemple : maillage resources mentions
+    """
+    counts = service.find_mentions(db=engine_for(db_url))
+    if as_json:
+        emit_json(counts)
+        return
+    console.print(f"{counts['proposed']} propositions dans {counts['resources']} ressources / "
+                  f"{counts['proposed']} proposals in {counts['resources']} resources")  # fmt: skip

@@ -329,6 +329,9 @@ def clean_filters(filters: Mapping[str, Iterable[str]] | None) -> dict[str, list
             raise InvalidInput("facet", facet, "facettes : " + ", ".join(FACETS),
                                "facets: " + ", ".join(FACETS))  # fmt: skip
         kept = sorted({str(v) for v in values if str(v).strip()})
+        if any(len(v) > 200 for v in kept):
+            raise InvalidInput(facet, max(kept, key=len), "200 caractères au plus",
+                               "200 characters at most")  # fmt: skip
         if kept:
             cleaned[facet] = kept
     return cleaned
@@ -537,3 +540,43 @@ def _set_status(conn: sa.Connection, resource_id: int, actor_id: int, status: st
     conn.execute(sa.update(resource_mention).where(
         resource_mention.c.resource_id == resource_id,
         resource_mention.c.actor_id == actor_id).values(status=status))  # fmt: skip
+
+
+def find_mentions(*, db: sa.Engine, resource_ids: Sequence[int] | None = None) -> dict[str, int]:
+    """Find the known actors named in resources (all, or ``resource_ids``) and propose
+    each as a link resource ↔ actor (:mod:`maillage.io.resources.mentions`): one
+    proposal per resource and actor, at its first mention; an actor already linked, or
+    a proposal already accepted or set aside, is not proposed again. Proposals are
+    derived data, like the search index: the audited change is the acceptance."""
+    from maillage.io.resources.mentions import Known, MentionFinder
+    from maillage.storage.tables import resource_actor
+
+    with transaction(db) as conn:
+        live = sa.text("deleted_at IS NULL AND merged_into_id IS NULL")
+        finder = MentionFinder(
+            Known(i, name, acronym)
+            for i, name, acronym in conn.execute(
+                sa.select(actor.c.id, actor.c.name, actor.c.acronym).where(live))
+        )  # fmt: skip
+        query = sa.select(resource.c.id).where(resource.c.deleted_at.is_(None))
+        if resource_ids is not None:
+            query = query.where(resource.c.id.in_(list(resource_ids)))
+        ids = list(conn.execute(query.order_by(resource.c.id)).scalars())
+        known = {(r, a) for r, a in conn.execute(sa.select(resource_mention.c.resource_id,
+                                                           resource_mention.c.actor_id))}  # fmt: skip
+        known |= {(r, a) for r, a in conn.execute(sa.select(resource_actor.c.resource_id,
+                                                            resource_actor.c.actor_id))}  # fmt: skip
+        proposed = 0
+        for rid in ids:
+            snap = resources.get(conn, rid)
+            text = index.searchable_text(snap)
+            first: dict[int, Any] = {}
+            for mention in finder.find(text):
+                first.setdefault(mention.actor_id, mention)
+            rows = [{"resource_id": rid, "actor_id": m.actor_id, "surface": m.surface[:500],
+                     "start": m.start, "score": m.score, "status": "proposed"}
+                    for a, m in first.items() if (rid, a) not in known]  # fmt: skip
+            if rows:
+                conn.execute(sa.insert(resource_mention), rows)
+                proposed += len(rows)
+    return {"resources": len(ids), "proposed": proposed}

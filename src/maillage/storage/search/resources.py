@@ -3,8 +3,9 @@
 As for actors (:mod:`maillage.storage.search`), both engines index the same tokens
 computed in Python by :func:`maillage.model.text.search_tokens`: FTS5
 ``resource_fts`` and ``resource_title_fts`` on SQLite, ``resource_search``
-(``tsvector('french')`` + GIN, ``tsv`` and ``title_tsv``) on PostgreSQL, so a query
-finds the same resources on both. Queries return every matching id at once
+(tsvector + GIN, ``tsv`` and ``title_tsv``) on PostgreSQL, so a query finds the same
+resources on both. The tokens are French stems already, so PostgreSQL reads them with
+the ``simple`` configuration (its ``french`` one would stem them again). Queries return every matching id at once
 (:func:`matching_ids`); ranking is done from them by the service, the same on both. A resource's facet values
 (type, year, licence, themes, territories, worlds of the actors concerned) are
 indexed too, as one token each (:func:`facet_token`): a facet filter is one more
@@ -183,7 +184,7 @@ def matching_ids(conn: sa.Connection, expression: str) -> np.ndarray[Any, np.dty
     else:
         text = conn.execute(
             sa.text("SELECT string_agg(resource_id::text, ',') FROM resource_search "
-                    "WHERE tsv @@ to_tsquery('french', :q)"), {"q": expression},
+                    "WHERE tsv @@ to_tsquery('simple', :q)"), {"q": expression},
         ).scalar()  # fmt: skip
     if not text:
         return np.zeros(0, dtype=np.int64)

@@ -7,8 +7,11 @@
   resource ↔ actor until accepted (a ``resource_actor`` row) or rejected.
 - The French full-text index of resources: FTS5 ``resource_fts`` (every word) and
   ``resource_title_fts`` (the title's) on SQLite, ``resource_search`` (``tsv`` and
-  ``title_tsv``, tsvector 'french' + GIN) on PostgreSQL, all over the same pre-folded,
-  pre-stemmed tokens (as the actor index). No positions are kept: ranking is done
+  ``title_tsv`` + GIN) on PostgreSQL, all over the same French tokens made in Python
+  (folded, French stop words dropped, Snowball French stems: maillage.model.text).
+  PostgreSQL reads them with the ``simple`` configuration, as they are: its ``french``
+  one stems the stems again and then finds more than FTS5 (one more resource for
+  "association" in the test samples). No positions are kept: ranking is done
   from the matches (see :mod:`maillage.services.resources`). ``resource_index_state`` holds
   a generation bumped by every indexing, so cached facet tables know when to reload.
 
@@ -88,8 +91,8 @@ def upgrade() -> None:
             " resource_id integer PRIMARY KEY REFERENCES resource(id),"
             " tokens text NOT NULL,"
             " title_tokens text NOT NULL,"
-            " tsv tsvector GENERATED ALWAYS AS (to_tsvector('french', tokens)) STORED,"
-            " title_tsv tsvector GENERATED ALWAYS AS (to_tsvector('french', title_tokens)) STORED)"
+            " tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', tokens)) STORED,"
+            " title_tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', title_tokens)) STORED)"
         )
         op.execute("CREATE INDEX ix_resource_search_tsv ON resource_search USING gin (tsv)")
         op.execute(
