@@ -124,10 +124,14 @@ def evaluate() -> None:
     recalled = [p for p in truth if any(overlaps(f, p) for f in found)]
     precision = len(true_found) / len(found) if found else 0.0
     recall = len(recalled) / len(truth) if truth else 0.0
-    print(f"labelled sample: {len(pool)} candidate mentions in {len(texts)} fiches, "
-          f"{len(truth)} true, {len(pool) - len(truth)} false")
-    print(f"finder: {len(found)} mentions, {len(true_found)} true; precision {precision:.3f}, "
-          f"recall {recall:.3f} (targets 0.9 and 0.8)")
+    print(
+        f"labelled sample: {len(pool)} candidate mentions in {len(texts)} fiches, "
+        f"{len(truth)} true, {len(pool) - len(truth)} false"
+    )
+    print(
+        f"finder: {len(found)} mentions, {len(true_found)} true; precision {precision:.3f}, "
+        f"recall {recall:.3f} (targets 0.9 and 0.8)"
+    )
     if outside:
         print(f"  {len(outside)} found outside the labelled pool (counted as false)")
     for f in [f for f in found if f not in true_found][:10]:

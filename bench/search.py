@@ -63,7 +63,9 @@ def records(path: Path, limit: int | None) -> list[ResourceRecord]:
     return found
 
 
-def queries(docs: list[ResourceRecord], count: int, seed: int = 7) -> list[tuple[str, dict[str, list[str]]]]:
+def queries(
+    docs: list[ResourceRecord], count: int, seed: int = 7
+) -> list[tuple[str, dict[str, list[str]]]]:
     """``count`` (words, one facet filter) drawn from the documents' titles."""
     rng = random.Random(seed)
     drawn = []
@@ -75,8 +77,12 @@ def queries(docs: list[ResourceRecord], count: int, seed: int = 7) -> list[tuple
         n = min(len(words), rng.choice((1, 2, 3)))
         start = rng.randrange(len(words) - n + 1)
         facet = rng.choice(("type", "year", "licence", "theme"))
-        value = {"type": doc.type, "year": str(doc.date.year) if doc.date else None,
-                 "licence": doc.licence, "theme": doc.themes[0] if doc.themes else None}[facet]
+        value = {
+            "type": doc.type,
+            "year": str(doc.date.year) if doc.date else None,
+            "licence": doc.licence,
+            "theme": doc.themes[0] if doc.themes else None,
+        }[facet]
         drawn.append((" ".join(words[start : start + n]), {facet: [value]} if value else {}))
     return drawn
 
@@ -101,7 +107,9 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def run(url: str, docs: list[ResourceRecord], drawn: list[tuple[str, dict[str, list[str]]]]) -> dict[str, float]:
+def run(
+    url: str, docs: list[ResourceRecord], drawn: list[tuple[str, dict[str, list[str]]]]
+) -> dict[str, float]:
     db = make_engine(url)
     database.upgrade(db=db)
     started = time.perf_counter()
@@ -134,13 +142,21 @@ def run(url: str, docs: list[ResourceRecord], drawn: list[tuple[str, dict[str, l
 
 
 def show(engine: str, r: dict[str, float], docs: int) -> None:
-    print(f"{engine}: {docs} documents loaded in {r['load_s']:.0f} s; mean matches {r['mean_hits']:.0f}")
-    print(f"  service (words + facet filter + counts + passages): p50 {r['service_p50']:.2f} ms, "
-          f"p99 {r['service_p99']:.2f} ms")
-    print(f"  bare full-text query of the same words, ranked:     p50 {r['bare_p50']:.2f} ms, "
-          f"p99 {r['bare_p99']:.2f} ms")
-    print(f"  bare full-text query of the same words, unranked:   p50 {r['unranked_p50']:.2f} ms, "
-          f"p99 {r['unranked_p99']:.2f} ms")
+    print(
+        f"{engine}: {docs} documents loaded in {r['load_s']:.0f} s; mean matches {r['mean_hits']:.0f}"
+    )
+    print(
+        f"  service (words + facet filter + counts + passages): p50 {r['service_p50']:.2f} ms, "
+        f"p99 {r['service_p99']:.2f} ms"
+    )
+    print(
+        f"  bare full-text query of the same words, ranked:     p50 {r['bare_p50']:.2f} ms, "
+        f"p99 {r['bare_p99']:.2f} ms"
+    )
+    print(
+        f"  bare full-text query of the same words, unranked:   p50 {r['unranked_p50']:.2f} ms, "
+        f"p99 {r['unranked_p99']:.2f} ms"
+    )
     print(f"  ratio service / bare ranked: p50 {r['service_p50'] / r['bare_p50']:.2f}x, "
           f"p99 {r['service_p99'] / r['bare_p99']:.2f}x; service / bare unranked: "
           f"p50 {r['service_p50'] / r['unranked_p50']:.2f}x, "

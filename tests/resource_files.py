@@ -75,7 +75,9 @@ def make_odt(folder: Path) -> Path:
     document.meta.addElement(dc.Title(text="Entretien avec une épicerie coopérative"))
     document.meta.addElement(dc.Creator(text="Collectif des épiceries"))
     document.text.addElement(text.H(outlinelevel=1, text="Une épicerie en zone rurale"))
-    document.text.addElement(text.P(text="La coopérative livre les villages isolés chaque semaine."))
+    document.text.addElement(
+        text.P(text="La coopérative livre les villages isolés chaque semaine.")
+    )
     path = folder / "entretien-epicerie.odt"
     document.save(str(path))
     return path

@@ -30,7 +30,9 @@ def test_import_search_and_export_resources(db_url: str, data_dir: Path, tmp_pat
     code, out, _ = run("resources", "search", "métro", "--facet", "type=interview", "--json",
                        "--db", db_url)  # fmt: skip
     page = json.loads(out.splitlines()[-1])
-    assert code == 0 and page["total"] == 1 and "<mark>métro</mark>" in page["hits"][0]["passages"][0]
+    assert (
+        code == 0 and page["total"] == 1 and "<mark>métro</mark>" in page["hits"][0]["passages"][0]
+    )
     code, out, _ = run("resources", "search", "contrat", "--db", db_url)
     assert code == 0 and "ressources / resources" in out
     target = tmp_path / "ressources.csv"

@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from resource_files import make_docx, make_odt, make_pdf, make_webinar
 
 from maillage.io.resources import ResourceFileError, ResourceRecord, read_path, read_paths
 from maillage.io.resources.privacy import MASK
+from resource_files import make_docx, make_odt, make_pdf, make_webinar
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "resources"
 

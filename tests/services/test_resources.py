@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from resource_files import make_docx, make_odt, make_pdf, make_webinar
 
 from builders import make_actor
 from maillage.io.resources import ResourceFileError
 from maillage.services import actors, history
 from maillage.services import resources as service
 from maillage.storage.tables import change, resource, resource_mention
+from resource_files import make_docx, make_odt, make_pdf, make_webinar
 
 
 def _samples(data_dir: Path) -> list[Path]:

@@ -11,13 +11,13 @@ import re
 from pathlib import Path
 
 import sqlalchemy as sa
-from resource_files import make_webinar
 from test_accounts import portal, post, signed_in
 
 from builders import make_actor
 from maillage.services import actors
 from maillage.services import resources as service
 from maillage.storage.tables import resource_mention
+from resource_files import make_webinar
 
 
 def _imported(db: sa.Engine, data_dir: Path, tmp_path: Path) -> int:

@@ -10,7 +10,6 @@ from maillage.cli.analysis import analyse_command, recommend_group
 from maillage.cli.demo import demo_command
 from maillage.cli.exports import export_command
 from maillage.cli.imports import import_group
-from maillage.cli.resources import import_resources_command, resources_group
 from maillage.cli.records import (
     actor_group,
     history_command,
@@ -19,6 +18,7 @@ from maillage.cli.records import (
     territory_group,
     undo_command,
 )
+from maillage.cli.resources import import_resources_command, resources_group
 from maillage.cli.review import review_group
 from maillage.cli.users import token_group, user_group
 from maillage.cli.web import serve_command

@@ -18,7 +18,6 @@ from typing import Any
 import click
 
 from maillage.cli.common import console, db_option, emit_json, engine_for, handle_errors
-from maillage.io.resources.model import TYPES
 from maillage.model.errors import InvalidInput
 from maillage.services import resources as service
 
@@ -26,7 +25,7 @@ from maillage.services import resources as service
 @click.command("resources")
 @click.argument("paths", nargs=-1, required=True,
                 type=click.Path(exists=True, path_type=Path))  # fmt: skip
-@click.option("--type", "default_type", type=click.Choice(TYPES), default="study",
+@click.option("--type", "default_type", type=click.Choice(service.TYPES), default="study",
               show_default=True, help="Type des documents qui n'en disent pas.")  # fmt: skip
 @click.option("--source", default=None, help="Nom de la source (défaut : celui du jeu).")
 @click.option("--dry-run", is_flag=True, help="Lire et compter sans écrire.")

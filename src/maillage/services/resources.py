@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from maillage.io.resources import ResourceFileError, ResourceRecord, read_paths
+from maillage.io.resources.model import TYPES as TYPES
 from maillage.model.errors import InvalidInput
 from maillage.model.text import fold, search_tokens, stem, stop_words
 from maillage.storage.audit import Context, open_batch
@@ -127,8 +128,7 @@ def store_records(*, db: sa.Engine, records: Sequence[ResourceRecord], user: str
 
 
 def index_types() -> tuple[str, ...]:
-    from maillage.io.resources.model import TYPES
-
+    """The resource types (taxonomy ``resource_types``)."""
     return TYPES
 
 
@@ -250,7 +250,8 @@ class FacetTable:
             found = self.titles.get(word)
             if found is not None:
                 count[found[found < self.size]] += 1
-        return count[matched]
+        titled: np.ndarray[Any, Any] = count[matched]
+        return titled
 
     def counts(self, matched: np.ndarray[Any, Any]) -> dict[str, list[tuple[str, int]]]:
         found = {}
@@ -311,14 +312,24 @@ class SearchPage:
             "filters": self.filters,
             "total": self.total,
             "hits": [
-                {"id": h.id, "title": h.title, "type": h.type, "date": h.date,
-                 "licence": h.licence, "source": h.source, "score": round(h.score, 6),
-                 "passages": ["".join(f"<mark>{t}</mark>" if m else t for t, m in p)
-                              for p in h.passages]}  # fmt: skip
+                {
+                    "id": h.id,
+                    "title": h.title,
+                    "type": h.type,
+                    "date": h.date,
+                    "licence": h.licence,
+                    "source": h.source,
+                    "score": round(h.score, 6),
+                    "passages": [
+                        "".join(f"<mark>{t}</mark>" if m else t for t, m in p) for p in h.passages
+                    ],
+                }  # fmt: skip
                 for h in self.hits
             ],
-            "facets": {f: [{"value": v, "count": c} for v, c in values]
-                       for f, values in self.facets.items()},  # fmt: skip
+            "facets": {
+                f: [{"value": v, "count": c} for v, c in values]
+                for f, values in self.facets.items()
+            },  # fmt: skip
         }
 
 

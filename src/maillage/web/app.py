@@ -32,7 +32,6 @@ from maillage.web.deployment import route_path
 from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import LanguageMiddleware, as_lang
 from maillage.web.providers import Providers, analysis_providers
-from maillage.web.routes import resources as resource_routes
 from maillage.web.routes import (
     accounts,
     api,
@@ -45,6 +44,7 @@ from maillage.web.routes import (
     surveys,
     widgets,
 )
+from maillage.web.routes import resources as resource_routes
 from maillage.web.templating import Templates
 
 log = logging.getLogger(__name__)

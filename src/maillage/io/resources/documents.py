@@ -115,7 +115,7 @@ def record_from_meta(meta: dict[str, Any], body: str, path: str, default_type: s
     transcript: list[Turn] = []
     heading = TRANSCRIPT_HEADING.search(body)
     if heading:
-        transcript = split_turns(body[heading.end():])
+        transcript = split_turns(body[heading.end() :])
         body = body[: heading.start()].rstrip()
     known = {"title", "titre", "type", "summary", "resume", "description", "date", "authors",
              "auteurs", "author", "licence", "license", "url", "link", "replay", "replay_url",
@@ -165,7 +165,7 @@ def front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
     if not isinstance(meta, dict):
         raise ResourceFileError(path, "ligne 2", None, "l'en-tête YAML doit être un dictionnaire",
                                 "the YAML front matter must be a mapping")  # fmt: skip
-    return {str(k): _dated(v) for k, v in meta.items()}, text[match.end():]
+    return {str(k): _dated(v) for k, v in meta.items()}, text[match.end() :]
 
 
 def _dated(value: Any) -> Any:
@@ -193,8 +193,7 @@ def _read_text(path: Path) -> str:
 
 
 class _HTMLText(HTMLParser):
-    BLOCKS = frozenset("p div br li h1 h2 h3 h4 h5 h6 tr section article header footer "
-                       "blockquote pre table ul ol dd dt".split())  # fmt: skip
+    BLOCKS = frozenset(["p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "header", "footer", "blockquote", "pre", "table", "ul", "ol", "dd", "dt"])  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -261,7 +260,7 @@ def read_pdf(path: Path, default_type: str) -> ResourceRecord:
     try:
         reader = PdfReader(path)
         pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
     except (PdfReadError, ValueError, KeyError) as exc:
         raise ResourceFileError(str(path), None, None, f"PDF illisible : {exc}",
                                 f"unreadable PDF: {exc}") from None  # fmt: skip

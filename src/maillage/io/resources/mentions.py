@@ -135,8 +135,11 @@ def _distinctive(words: tuple[str, ...]) -> bool:
 
 def _usable_acronym(acronym: str) -> bool:
     """An acronym of three characters or more, with a capital (``ANCT``, ``Anah``)."""
-    return " " not in acronym and len(acronym) >= 3 and acronym.isalnum() and any(
-        c.isupper() for c in acronym
+    return (
+        " " not in acronym
+        and len(acronym) >= 3
+        and acronym.isalnum()
+        and any(c.isupper() for c in acronym)
     )
 
 

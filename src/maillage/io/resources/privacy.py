@@ -14,10 +14,40 @@ from typing import Any
 MASK = "[adresse masquée]"
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 FUNCTIONAL = frozenset(
-    "contact contacts support info infos information accueil bonjour hello equipe team "
-    "incubateur donnees data secretariat communication presse admin webmaster assistance "
-    "service services mission contribuer aide help direction annonces noreply no reply "
-    "nepasrepondre".split()
+    [
+        "contact",
+        "contacts",
+        "support",
+        "info",
+        "infos",
+        "information",
+        "accueil",
+        "bonjour",
+        "hello",
+        "equipe",
+        "team",
+        "incubateur",
+        "donnees",
+        "data",
+        "secretariat",
+        "communication",
+        "presse",
+        "admin",
+        "webmaster",
+        "assistance",
+        "service",
+        "services",
+        "mission",
+        "contribuer",
+        "aide",
+        "help",
+        "direction",
+        "annonces",
+        "noreply",
+        "no",
+        "reply",
+        "nepasrepondre",
+    ]
 )
 
 

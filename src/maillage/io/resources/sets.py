@@ -67,8 +67,11 @@ def service_public(path: Path) -> Iterator[ResourceRecord]:
             licence="MIT",  # the package's licence (see the data set's SOURCE.md)
             url=row.get("url"),
             themes=[row["subject"]] if row.get("subject") else [],
-            organisations=[c.strip() for c in re.split(r",(?![^(]*\))", row.get("contributor") or "")
-                           if c.strip()],  # fmt: skip
+            organisations=[
+                c.strip()
+                for c in re.split(r",(?![^(]*\))", row.get("contributor") or "")
+                if c.strip()
+            ],  # fmt: skip
             source="service-public.fr",
             source_ref=_need(row, "id", path, number),
             extra={"fiche_type": kind, "rights": row.get("rights")},
