@@ -10,7 +10,8 @@ from maillage.io.resources.model import ResourceFileError, ResourceRecord, Turn
 from maillage.io.resources.privacy import mask_emails, mask_value
 
 SKIPPED_NAMES = ("license", "licence", "source.md", "readme", "index.csv", "manifest.csv")
-SKIPPED_SUFFIXES = (".gz", ".zip", ".xsd", ".qdpx", ".qdc", ".csv", ".conllu")
+READ_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".jsonl", ".txt")
+"""The files a folder walk reads; others there (archives, schemas, indexes) are passed by."""
 # A beta.gouv.fr copy: its startup fiches are the resources; its organisations and
 # incubators are the organisations those fiches name.
 SKIPPED_FOLDERS = ("organisations", "incubators")
@@ -39,7 +40,7 @@ def read_path(path: Path, *, default_type: str = "study") -> Iterator[ResourceRe
 
 def _skipped(path: Path) -> bool:
     name = path.name.lower()
-    return name.startswith(SKIPPED_NAMES) or name.endswith(SKIPPED_SUFFIXES)
+    return name.startswith(SKIPPED_NAMES) or not name.endswith(READ_SUFFIXES)
 
 
 def _read_file(path: Path, default_type: str) -> Iterator[ResourceRecord]:
