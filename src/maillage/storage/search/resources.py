@@ -117,8 +117,9 @@ def _add(conn: sa.Connection, docs: list[tuple[int, str]]) -> None:
             conn.exec_driver_sql("INSERT INTO resource_title_fts(rowid, tokens) VALUES (?, ?)",
                                  titles)  # fmt: skip
         else:
-            conn.execute(sa.text("INSERT INTO resource_search (resource_id, tokens, title_tokens) "
-                                 "VALUES (:i, :t, :title)"),
+            conn.execute(sa.text("INSERT INTO resource_search (resource_id, title_tokens, tsv, "
+                                 "title_tsv) VALUES (:i, :title, to_tsvector('simple', :t), "
+                                 "to_tsvector('simple', :title))"),
                          [{"i": i, "t": t, "title": title}
                           for (i, t), (_, title) in zip(docs, titles, strict=True)])  # fmt: skip
     bump(conn)
