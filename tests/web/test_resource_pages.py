@@ -42,9 +42,11 @@ def test_list_search_facets_and_a_transcript_page(
     detail = client.get(f"/resources/{interview}")
     assert detail.status_code == 200
     assert '<span class="speaker">L1</span> est-ce que vous pourriez décrire' in detail.text
-    english = client.get(f"/resources/{interview}", headers={"Accept-Language": "en"},
-                         params={"lang": "en"})  # fmt: skip
-    assert "Transcript" in english.text or "Transcription" in english.text
+    assert '<h2 id="transcript-heading">Transcription</h2>' in detail.text
+    english = client.get(f"/resources/{interview}", params={"lang": "en"})
+    assert '<h2 id="transcript-heading">Transcript</h2>' in english.text
+    assert "Back to the resource centre" in english.text
+    assert "1 resource" in client.get("/resources", params={"q": "Palais Royal"}).text
     webinar = service.search_resources(db=db, query="", filters={"type": ["webinar"]}).hits[0]
     shown = client.get(f"/resources/{webinar.id}").text
     assert "https://example.org/replay/odd17-5" in shown and "Claire Martin" in shown
