@@ -20,6 +20,7 @@ from maillage.cli.records import (
     territory_group,
     undo_command,
 )
+from maillage.cli.resources import import_resources_command, resources_group
 from maillage.cli.review import review_group
 from maillage.cli.solutions import solution_group
 from maillage.cli.users import token_group, user_group
@@ -59,6 +60,8 @@ cli.add_command(token_group)
 cli.add_command(evaluate_group)
 cli.add_command(coding_group)
 cli.add_command(solution_group)
+cli.add_command(resources_group)
+import_group.add_command(import_resources_command)
 
 
 def main() -> None:

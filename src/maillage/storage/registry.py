@@ -6,6 +6,7 @@ from maillage.storage import search
 from maillage.storage import tables as t
 from maillage.storage.evaluations import evaluations
 from maillage.storage.repository import Collection, Repository
+from maillage.storage.search import resources as resource_search
 
 actors = Repository(
     "actor",
@@ -43,7 +44,12 @@ resources = Repository(
         "themes": Collection(t.resource_theme, "resource_id", "theme"),
         "territories": Collection(t.resource_territory, "resource_id", "territory_code"),
         "actors": Collection(t.resource_actor, "resource_id", "actor_id"),
+        "sdgs": Collection(t.resource_sdg, "resource_id", "sdg"),
+        "links": Collection(t.resource_link, "resource_id", "link_id"),
     },
+    on_write=resource_search.index_resources,
+    bulk_index=resource_search.RESOURCE_BULK_INDEX,
+    on_remove=resource_search.remove_resources,
 )
 excerpts = Repository(
     "excerpt", t.excerpt, collections={"themes": Collection(t.excerpt_theme, "excerpt_id", "theme")}

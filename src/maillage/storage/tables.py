@@ -319,9 +319,40 @@ resource = sa.Table(
     sa.Column("authors", sa.JSON, nullable=False, default=list),
     sa.Column("licence", sa.String(100)),
     sa.Column("url", sa.String(1000)),
+    # A webinar's replay, its speakers; a transcript's speaker turns [{speaker, text}].
+    sa.Column("replay_url", sa.String(1000)),
+    sa.Column("speakers", sa.JSON, nullable=False, default=list),
+    sa.Column("transcript", sa.JSON, nullable=False, default=list),
+    sa.Column("extra", sa.JSON, nullable=False, default=dict),  # the file's other metadata
     *_provenance(),
     *_bookkeeping(),
     sqlite_autoincrement=True,  # an undone creation leaves its id unused (0010)
+)
+
+resource_sdg = sa.Table(
+    "resource_sdg",
+    metadata,
+    sa.Column("resource_id", sa.Integer, sa.ForeignKey("resource.id"), primary_key=True),
+    sa.Column("sdg", sa.Integer, primary_key=True),
+)
+
+resource_link = sa.Table(
+    "resource_link",
+    metadata,
+    sa.Column("resource_id", sa.Integer, sa.ForeignKey("resource.id"), primary_key=True),
+    sa.Column("link_id", sa.Integer, sa.ForeignKey("link.id"), primary_key=True),
+)
+
+# Actors found named in a resource's text, proposed as resource_actor rows.
+resource_mention = sa.Table(
+    "resource_mention",
+    metadata,
+    sa.Column("resource_id", sa.Integer, sa.ForeignKey("resource.id"), primary_key=True),
+    sa.Column("actor_id", sa.Integer, sa.ForeignKey("actor.id"), primary_key=True),
+    sa.Column("surface", sa.String(500), nullable=False),  # the words as written
+    sa.Column("start", sa.Integer, nullable=False),  # first occurrence in the searchable text
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # proposed | accepted | rejected
 )
 
 resource_theme = sa.Table(

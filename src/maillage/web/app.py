@@ -47,6 +47,7 @@ from maillage.web.routes import (
     surveys,
     widgets,
 )
+from maillage.web.routes import resources as resource_routes
 from maillage.web.templating import Templates
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,8 @@ def create_app(
         evaluation.api_router,
     ):
         app.include_router(router)  # solutions and their evaluation (issue 23): own permissions
+    app.include_router(resource_routes.router)  # resource centre (issue 22 items 1-3)
+    app.include_router(resource_routes.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     if app.state.providers.analysis is not None:
         app.add_middleware(AnalysisDeadline, seconds=app.state.providers.analysis.wait)
