@@ -79,13 +79,18 @@ def test_an_editor_links_a_named_actor_in_one_click_a_visitor_cannot(
             resource_id=rid, actor_id=actor["id"], surface="Légion d'Honneur", start=0,
             score=1.0, status="proposed"))  # fmt: skip
     client = portal(db)
-    assert "Lier à cette ressource" not in client.get(f"/resources/{rid}").text
+    visitor_page = client.get(f"/resources/{rid}").text
+    assert "Lier à cette ressource" not in visitor_page
+    assert "Coder cette ressource" not in visitor_page  # coding is for editors (researchers)
     refused = post(client, f"/resources/{rid}/mentions/{actor['id']}/accept")
     assert refused.status_code in (302, 303, 401, 403)
     assert service.get_resource(db=db, resource_id=rid)["actors"] == []
     signed_in(db, client, "editor")
     page = client.get(f"/resources/{rid}").text
     assert "Lier à cette ressource" in page and "« Légion d&#39;Honneur »" in page
+    assert f'href="/resources/{rid}/coding">Coder cette ressource</a>' in page
+    listing = client.get("/resources").text
+    assert 'href="/hypotheses">Les sept hypothèses</a>' in listing and 'href="/codebook"' in listing
     done = post(client, f"/resources/{rid}/mentions/{actor['id']}/accept")
     assert done.status_code == 303
     after = client.get(f"/resources/{rid}").text
