@@ -29,7 +29,7 @@ from maillage.web.routes.solutions import (
     render,
     solution_context,
 )
-from maillage.web.security import IdentityDep, identity_of, require
+from maillage.web.security import IdentityDep, identity_of, require, throttle
 from maillage.web.templating import Templates, request_lang, url_for
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -134,14 +134,13 @@ async def solution_evaluate_post(request: Request, db: Db, identity: IdentityDep
 
 
 @router.post("/solutions/{solution_id}/ecoindex", name="solution_ecoindex_post",
-             dependencies=EVALUATE)  # fmt: skip
+             dependencies=[*EVALUATE, throttle("ecoindex")])  # fmt: skip
 async def solution_ecoindex_post(request: Request, db: Db, identity: IdentityDep,
                                  solution_id: SolutionId) -> Response:  # fmt: skip
     """Measure the EcoIndex of the solution's pages (those given, one per line, else its
     website) in Chromium under the network policy of the settings, and record it as the
-    evaluator's ``ecoindex`` answer; then back to the grid, showing it. Counted as a
-    public export (a browser for up to a minute per page: rate limited per client)."""
-    admit_export(request)
+    evaluator's ``ecoindex`` answer; then back to the grid, showing it. A browser for up
+    to a minute per page: ``ecoindex_rate_limit`` measurements per account."""
     form = await request.form()
     given = form.get("pages")
     pages = given.splitlines() if isinstance(given, str) else []
