@@ -55,6 +55,9 @@ def test_an_evaluator_measures_the_ecoindex_from_the_grid_form(db: sa.Engine, si
     panel = shown.split('id="ecoindex-measure"', 1)[1].split("</section>", 1)[0]
     assert f"{score:.2f} / 100" in panel
     assert f"- {url} : {score} ({grade}) · DOM {page.dom_nodes} · {page.requests} req." in panel
+    # The grid shows it again, its lines kept (a textarea): saving the grid keeps them.
+    evidence = shown.split('<textarea name="ecoindex.evidence"', 1)[1].split("</textarea>")[0]
+    assert evidence.split(">", 1)[1] == answer["evidence"]
     report = unescape(client.get(f"/solutions/{sid}/report").text)
     assert f"EcoIndex {score:.2f} ({grade})" in report and f"DOM {page.dom_nodes}" in report
 
