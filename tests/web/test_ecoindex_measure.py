@@ -74,8 +74,9 @@ def test_refusals_give_their_message_and_write_nothing(
     refused = default.post(path, data={"csrf_token": csrf(default)})
     assert refused.status_code == 422
     assert "adresse non publique 127.0.0.1" in refused.text and 'role="alert"' in refused.text
-    english = default.post(path + "?lang=en", data={"csrf_token": csrf(default)})
+    english = default.post(path + "?lang=en", data={"csrf_token": csrf(default), "pages": url})
     assert english.status_code == 422 and "non-public address 127.0.0.1" in english.text
+    assert f'name="pages" rows="3">{url}</textarea>' in english.text  # kept to correct
     limited = default.post(path, data={"csrf_token": csrf(default)})
     assert limited.status_code == 429 and "Too many EcoIndex measurements" in limited.text
     # Chromium missing: the install message, not a 500.

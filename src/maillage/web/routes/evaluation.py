@@ -72,7 +72,7 @@ def answers_as_values(e: Mapping[str, Any] | None) -> dict[str, str]:
 
 def _form(request: Request, db: sa.Engine, subject_type: str, subject_id: int, *,
           values: Mapping[str, Any] | None = None, error: MaillageError | None = None,
-          status: int | None = None) -> Response:  # fmt: skip
+          status: int | None = None, pages: str = "") -> Response:  # fmt: skip
     lang = request_lang(request)
     me = identity_of(request)
     latest = (evaluation.latest_by(db=db, subject_type=subject_type, subject_id=subject_id,
@@ -92,6 +92,7 @@ def _form(request: Request, db: sa.Engine, subject_type: str, subject_id: int, *
         "grid": grid, "name": name, "subject_type": subject_type, "subject_id": subject_id,
         "facts": facts, "values": answers_as_values(latest) if values is None else values,
         "action": action, "measured": measured, "max_pages": evaluation.MAX_PAGES,
+        "pages": pages,
         "error": (error.message_en if lang == "en" else error.message_fr) if error else None,
         "error_field": getattr(error, "field", None),
     }  # fmt: skip
@@ -157,7 +158,8 @@ async def solution_ecoindex_post(request: Request, db: Db, identity: IdentityDep
         # The page could not be measured (refused address, time or size limit, browser
         # missing): the grid again with the message, nothing written.
         status = 503 if getattr(error, "reason", None) == "browser" else 422
-        page = partial(_form, request, db, "solution", solution_id, error=error, status=status)
+        page = partial(_form, request, db, "solution", solution_id, error=error, status=status,
+                       pages="\n".join(pages))  # fmt: skip
         return await run_in_threadpool(page)
     done = url_for(request, "solution_evaluate", solution_id=solution_id)
     return RedirectResponse(f"{done}#ecoindex-measure", status_code=303)
