@@ -81,6 +81,7 @@ class Settings:
     login_rate_limit: str = "10/minute;100/hour"  # sign-in attempts per client address
     contribution_rate_limit: str = "60/hour;500/day"  # writes per account (or address)
     mail_rate_limit: str = "5/hour;20/day"  # e-mailed links asked for per client address
+    ecoindex_rate_limit: str = "10/hour;30/day"  # EcoIndex measurements per account
     login_max_failures: int = 5  # wrong passwords in a row before the account is locked
     login_lockout_minutes: int = 15
     # E-mail (verification, password reset, notifications); no host: nothing is sent.

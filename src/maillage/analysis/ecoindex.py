@@ -81,6 +81,12 @@ def _conversion(base_slope: tuple[float, float], score: int) -> float:
     return round(100 * (base + slope * (50 - score) / 100)) / 100
 
 
+def grade_of(score: float) -> str:
+    """The grade (A..G) of an EcoIndex ``score``: the first of A..F whose threshold it
+    exceeds, else G (a page's score, or a mean of several pages' scores)."""
+    return next(name for name, above in reference().grades if above is None or score > above)
+
+
 def compute_ecoindex(*, dom_nodes: int, requests: int, size_kb: float) -> EcoIndex:
     """The EcoIndex of a page with ``dom_nodes`` elements, ``requests`` HTTP requests and
     ``size_kb`` transferred kilobytes (1000 bytes). Raises ``ValueError`` on a negative
@@ -94,10 +100,9 @@ def compute_ecoindex(*, dom_nodes: int, requests: int, size_kb: float) -> EcoInd
     steps = len(ref.quantiles["dom"]) - 1  # 20: a position step is worth 100 / 20 points
     weighted = sum(ref.weights[name] * positions[name] for name in METRICS)
     score = round(100 - (100 / steps) * weighted / sum(ref.weights.values()))
-    grade = next(name for name, above in ref.grades if above is None or score > above)
     return EcoIndex(
         score=score,
-        grade=grade,
+        grade=grade_of(score),
         ges=_conversion(ref.ges, score),
         water=_conversion(ref.water, score),
     )

@@ -1,11 +1,22 @@
 """``maillage evaluate``: evaluating digital solutions; ``evaluate ecoindex URL`` measures
-the EcoIndex of a page."""
+the EcoIndex of a page, and with ``--solution`` records the mean of a solution's pages as
+an evaluator's answer."""
 
 from __future__ import annotations
 
 import click
 
-from maillage.cli.common import console, emit_json, handle_errors, json_option, print_record
+from maillage.cli.common import (
+    console,
+    db_option,
+    emit_json,
+    engine_for,
+    handle_errors,
+    json_option,
+    print_record,
+)
+from maillage.model.errors import InvalidInput
+from maillage.services import accounts, evaluation
 from maillage.services import ecoindex as service
 from maillage.settings import Settings
 
@@ -17,9 +28,26 @@ def evaluate_group() -> None:
 
 @evaluate_group.command(
     "ecoindex",
-    epilog="\b\nExemple : maillage evaluate ecoindex https://www.example.org/ --json",
+    epilog="\b\nExemples :\n  maillage evaluate ecoindex https://www.example.org/ --json\n"
+    "  maillage evaluate ecoindex --solution 12 --evaluator camille@example.org\n"
+    "  maillage evaluate ecoindex https://a.example/ https://a.example/aide --solution 12 "
+    "--evaluator camille@example.org",
 )
-@click.argument("url")
+@click.argument("urls", nargs=-1, metavar="[URL]...")
+@click.option(
+    "--solution",
+    "solution_id",
+    type=click.IntRange(1, None),
+    default=None,
+    help="Enregistrer la moyenne des pages comme réponse EcoIndex de cette solution (pages : "
+    "les URL données, sinon son site) / record the pages' mean as this solution's answer.",
+)
+@click.option(
+    "--evaluator",
+    default=None,
+    metavar="EMAIL",
+    help="Compte de l'évaluateur (avec --solution) / the evaluator's account.",
+)
 @click.option(
     "--allow-network",
     "allowed",
@@ -49,15 +77,28 @@ def evaluate_group() -> None:
     show_default=True,
     help="Pause avant et après le défilement, en secondes / pause around the scroll.",
 )
+@db_option
 @json_option
 @handle_errors
 def ecoindex_command(
-    url: str, allowed: tuple[str, ...], timeout: float, max_kb: int, wait: float, as_json: bool
+    urls: tuple[str, ...],
+    solution_id: int | None,
+    evaluator: str | None,
+    allowed: tuple[str, ...],
+    timeout: float,
+    max_kb: int,
+    wait: float,
+    db_url: str,
+    as_json: bool,
 ) -> None:
     """Mesurer l'EcoIndex d'une page chargée dans Chromium : éléments du DOM, requêtes,
     octets transférés, note et classe (A à G). Adresses http(s) publiques seulement, sauf
-    réseaux autorisés. / Measure the EcoIndex of a page loaded in Chromium (public http(s)
-    addresses only, unless allowed).
+    réseaux autorisés. Avec --solution et --evaluator : les pages de la solution (au plus
+    5) mesurées dans un même Chromium, la moyenne de leurs notes enregistrée comme
+    réponse EcoIndex dans l'évaluation de l'évaluateur (auditée). / Measure the EcoIndex
+    of a page loaded in Chromium (public http(s) addresses only, unless allowed); with
+    --solution and --evaluator, record the mean of the solution's pages as the
+    evaluator's EcoIndex answer.
     """
     networks = service.parse_networks(
         Settings().ecoindex_allowed_networks + allowed,
@@ -69,7 +110,16 @@ def ecoindex_command(
         max_bytes=max_kb * 1000,
         wait_s=wait,
     )
-    found = service.measure_ecoindex(url, policy=policy)
+    if solution_id is not None:
+        _record(urls, solution_id, evaluator, policy, db_url, as_json)
+        return
+    if evaluator is not None:
+        raise InvalidInput("--evaluator", evaluator, "avec --solution seulement",
+                           "with --solution only")  # fmt: skip
+    if len(urls) != 1:
+        raise InvalidInput("URL", len(urls), "une adresse (plusieurs : avec --solution)",
+                           "one address (several: with --solution)")  # fmt: skip
+    found = service.measure_ecoindex(urls[0], policy=policy)
     if as_json:
         emit_json(found.to_dict())
         return
@@ -91,3 +141,37 @@ def ecoindex_command(
     )
     for refused in found.refused:
         console.print(f"Requête refusée / refused request : {refused.url} — {refused.reason_fr}")
+
+
+def _record(
+    urls: tuple[str, ...],
+    solution_id: int,
+    evaluator: str | None,
+    policy: service.NetworkPolicy,
+    db_url: str,
+    as_json: bool,
+) -> None:
+    """Measure a solution's pages and record the mean as the evaluator's answer."""
+    if not evaluator:
+        raise InvalidInput("--evaluator", None, "l'adresse du compte de l'évaluateur",
+                           "the evaluator's account address")  # fmt: skip
+    db = engine_for(db_url)
+    account = accounts.find_account(db=db, email=evaluator)
+    site, made = evaluation.measure_solution_ecoindex(
+        db=db, solution_id=solution_id, policy=policy, pages=urls,
+        evaluator_id=account.id, evaluator=account.display_name or account.email,
+    )  # fmt: skip
+    if as_json:
+        emit_json({
+            "evaluation": made["id"], "solution": solution_id, "score": site.score,
+            "grade": site.grade, "measured_at": site.measured_at.isoformat(),
+            "pages": [p.to_dict() for p in site.pages],
+        })  # fmt: skip
+        return
+    for p in site.pages:
+        console.print(f"{p.url} : {p.score} ({p.grade}) — DOM {p.dom_nodes}, "
+                      f"{p.requests} requêtes / requests, {p.size_kb:.1f} Ko")  # fmt: skip
+    console.print(
+        f"EcoIndex {site.score:.2f} ({site.grade}) enregistré dans l'évaluation {made['id']} "
+        f"de {made['evaluator']} / recorded in evaluation {made['id']}"
+    )

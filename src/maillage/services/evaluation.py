@@ -21,16 +21,23 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from maillage.analysis.ecoindex import grade_of
 from maillage.io.grid import Grid as Grid
 from maillage.io.grid import load_grid
 from maillage.model.errors import InvalidInput, NotFound
+from maillage.services.ecoindex import (
+    EcoIndexMeasurement,
+    NetworkPolicy,
+    check_url,
+    ecoindex_browser,
+)
 from maillage.services.validation import clean_text
 from maillage.storage.audit import Context
 from maillage.storage.engine import transaction
@@ -360,3 +367,139 @@ def solution_summaries(
                     "evaluators": len(s["current"]),
                     "disagreements": len(s["disagreements"])}  # fmt: skip
     return out
+
+
+# --- the EcoIndex measured into an evaluation ------------------------------------------
+
+MAX_PAGES = 5  # pages of one measurement (each up to the policy's time limit)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteEcoIndex:
+    """The EcoIndex of a solution's pages: ``score`` the mean of the pages' scores (to the
+    hundredth, not rounded to an integer), ``grade`` the grade of that mean by the
+    reference's thresholds, ``pages`` each page's measurement (an
+    :class:`~maillage.services.ecoindex.EcoIndexMeasurement`), ``measured_at`` when the
+    first page was loaded (UTC)."""
+
+    score: float
+    grade: str
+    pages: tuple[EcoIndexMeasurement, ...]
+    measured_at: dt.datetime
+
+
+def site_ecoindex(pages: Sequence[EcoIndexMeasurement]) -> SiteEcoIndex:
+    """The EcoIndex of several measured pages: the mean of their scores and its grade
+    (one page: its own score and grade). Pure."""
+    if not pages:
+        raise InvalidInput("pages", None, "au moins une page mesurée", "at least one measured page")
+    score = round(sum(p.score for p in pages) / len(pages), 2)
+    return SiteEcoIndex(score=score, grade=grade_of(score), pages=tuple(pages),
+                        measured_at=min(p.measured_at for p in pages))  # fmt: skip
+
+
+def pages_to_measure(*, db: sa.Engine, solution_id: int, pages: Sequence[str] = ()) -> list[str]:
+    """The addresses to measure for a solution: ``pages`` if given (blank ones left out,
+    duplicates once), else its website. Raises InvalidInput (none, too many), NotFound."""
+    wanted = list(dict.fromkeys(p.strip() for p in pages if p and p.strip()))
+    if not wanted:
+        with db.connect() as conn:
+            website = solutions.get(conn, solution_id).get("website")  # NotFound
+        if not website:
+            raise InvalidInput("pages", None,
+                               "la solution n'a pas de site : donnez les pages à mesurer",
+                               "the solution has no website: give the pages to measure")  # fmt: skip
+        wanted = [str(website)]
+    if len(wanted) > MAX_PAGES:
+        raise InvalidInput("pages", len(wanted), f"au plus {MAX_PAGES} pages par mesure",
+                           f"at most {MAX_PAGES} pages per measurement")  # fmt: skip
+    return wanted
+
+
+def measure_site(
+    urls: Sequence[str], *, policy: NetworkPolicy, chromium: str | None = None
+) -> SiteEcoIndex:
+    """Measure the pages ``urls`` under ``policy`` with one Chromium (each page in a fresh
+    context), every address checked before the browser starts. Not from inside a
+    running event loop (call it from a thread there). Raises InvalidInput (an address the
+    policy refuses), EcoIndexError (time or size limit, status, browser missing)."""
+    for url in urls:
+        check_url(url, policy)
+    with ecoindex_browser(policy=policy, chromium=chromium) as browser:
+        return site_ecoindex([browser.measure(url) for url in urls])
+
+
+def measured_answer(site: SiteEcoIndex, *, confidence: str = "high") -> Answer:
+    """The answer to the ``ecoindex`` criterion from a measurement of several pages: the
+    mean score, and as evidence the grade, the date and each page's DOM elements,
+    requests, transferred kilobytes, score and grade (one line each)."""
+    urls = [p.url for p in site.pages]
+    when = site.measured_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    head = f"EcoIndex {site.score:.2f} ({site.grade}), " + (
+        f"{len(urls)} pages, mean / moyenne, {when}" if len(urls) > 1 else when
+    )
+    lines = [head]
+    for p in site.pages:
+        refused = f" · {len(p.refused)} refused / refusées" if p.refused else ""
+        lines.append(f"- {p.url} : {p.score} ({p.grade}) · DOM {p.dom_nodes} · "
+                     f"{p.requests} req. · {p.size_kb:.1f} kB{refused}")  # fmt: skip
+    base = ecoindex_answer(site, pages=urls, confidence=confidence)
+    return replace(base, evidence="\n".join(lines)[:2000])
+
+
+def latest_by(
+    *, db: sa.Engine, subject_type: str, subject_id: int, evaluator_id: int | None,
+    evaluator: str | None,
+) -> dict[str, Any] | None:  # fmt: skip
+    """The evaluator's latest live evaluation of a subject (by account, else by name)."""
+    me = _who({"evaluator_id": evaluator_id, "evaluator": evaluator})
+    every = evaluations_of(db=db, subject_type=subject_type, subject_id=subject_id)
+    mine = [e for e in every if _who(e) == me]
+    return max(mine, key=lambda e: (e["date"] or dt.date.min, e["id"])) if mine else None
+
+
+def record_answer(
+    *, db: sa.Engine, subject_type: str, subject_id: int, code: str, answer: Answer,
+    evaluator_id: int | None, evaluator: str | None, user: str = "cli", grids: GridDir = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Answer one criterion in the evaluator's evaluation: a new evaluation (evaluations
+    are kept as written) holding the evaluator's latest answers on the criteria of the
+    current grid, its note, and ``code`` answered anew. Audited as any evaluation.
+    Raises InvalidInput, NotFound."""
+    grid = grid_of(subject_type, grids=grids)
+    latest = latest_by(db=db, subject_type=subject_type, subject_id=subject_id,
+                       evaluator_id=evaluator_id, evaluator=evaluator)  # fmt: skip
+    answers = {}
+    for a in latest["answers"] if latest else ():
+        if a["criterion"] in grid.by_code and a["value"] not in (None, ""):
+            answers[a["criterion"]] = Answer(
+                value=a["value"], evidence_kind=a["evidence_kind"], evidence=a["evidence"],
+                evidence_url=a["evidence_url"],
+                confidence=confidence_code(a["confidence"]) or "medium",
+            )  # fmt: skip
+    answers[code] = answer
+    return submit_evaluation(
+        db=db, subject_type=subject_type, subject_id=subject_id, answers=answers,
+        evaluator_id=evaluator_id, evaluator=evaluator,
+        note=latest["note"] if latest else None, user=user, grids=grids,
+    )  # fmt: skip
+
+
+def measure_solution_ecoindex(
+    *, db: sa.Engine, solution_id: int, policy: NetworkPolicy, evaluator_id: int | None,
+    evaluator: str | None, pages: Sequence[str] = (), user: str = "cli",
+    chromium: str | None = None, grids: GridDir = None,
+) -> tuple[SiteEcoIndex, dict[str, Any]]:  # fmt: skip
+    """Measure a solution's pages (``pages``, else its website) under ``policy`` with one
+    Chromium and record the mean as the ``ecoindex`` answer of the evaluator's
+    evaluation (:func:`record_answer`); returns the measurement and the evaluation.
+    Nothing is written when a page cannot be measured. Not from inside a running event
+    loop. Raises InvalidInput (refused address, no page), EcoIndexError, NotFound."""
+    urls = pages_to_measure(db=db, solution_id=solution_id, pages=pages)
+    site = measure_site(urls, policy=policy, chromium=chromium)
+    made = record_answer(
+        db=db, subject_type="solution", subject_id=solution_id, code="ecoindex",
+        answer=measured_answer(site), evaluator_id=evaluator_id, evaluator=evaluator,
+        user=user, grids=grids,
+    )  # fmt: skip
+    return site, made

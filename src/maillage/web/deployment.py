@@ -44,6 +44,7 @@ ENVIRONMENT: dict[str, str] = {
     "login_rate_limit": "MAILLAGE_LOGIN_RATE_LIMIT",
     "contribution_rate_limit": "MAILLAGE_CONTRIBUTION_RATE_LIMIT",
     "mail_rate_limit": "MAILLAGE_MAIL_RATE_LIMIT",
+    "ecoindex_rate_limit": "MAILLAGE_ECOINDEX_RATE_LIMIT",
     "login_max_failures": "MAILLAGE_LOGIN_MAX_FAILURES",
     "login_lockout_minutes": "MAILLAGE_LOGIN_LOCKOUT_MINUTES",
     "smtp_host": "MAILLAGE_SMTP_HOST",
@@ -105,6 +106,7 @@ RATES = (
     "login_rate_limit",
     "contribution_rate_limit",
     "mail_rate_limit",
+    "ecoindex_rate_limit",
 )  # "" : no limit
 SMTP_SECURITY = ("starttls", "ssl", "none")
 # The machine's own names: a container's health probe, a local check (never reflected:

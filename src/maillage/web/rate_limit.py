@@ -1,4 +1,5 @@
-"""Rate limits of the portal, one mechanism for all: exports, sign-in, contributions.
+"""Rate limits of the portal, one mechanism for all: exports, sign-in, contributions,
+EcoIndex measurements.
 
 A :class:`RateLimit` holds rates in the notation of the ``limits`` library
 (``"10/minute;100/hour"``) and counts hits per key (a client address, an account) in
@@ -25,6 +26,7 @@ WHAT = {
     "login": ("Trop de tentatives de connexion", "Too many sign-in attempts"),
     "contribution": ("Trop de contributions", "Too many contributions"),
     "mail": ("Trop de courriels demandés", "Too many e-mails asked for"),
+    "ecoindex": ("Trop de mesures EcoIndex", "Too many EcoIndex measurements"),
 }
 
 

@@ -79,7 +79,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         name: RateLimit(
             name, getattr(settings, f"{name}_rate_limit"), f"{name}_rate_limit", storage
         )
-        for name in ("login", "contribution", "mail")
+        for name in ("login", "contribution", "mail", "ecoindex")
     }
     app.add_exception_handler(SignInRequired, on_sign_in_required)
     app.state.templates.env.globals["csrf_field"] = csrf_field
@@ -269,7 +269,7 @@ def require(permission: str) -> Any:
 
 class Throttle:
     """The dependency of a rate-limited route: ``login`` and ``mail`` count per client
-    address, ``contribution`` per account (per address for a visitor)."""
+    address, ``contribution`` and ``ecoindex`` per account (per address for a visitor)."""
 
     def __init__(self, namespace: str) -> None:
         self.namespace = namespace
@@ -278,7 +278,7 @@ class Throttle:
         limit: RateLimit = request.app.state.rate_limits[self.namespace]
         identity = identity_of(request)
         key = None
-        if self.namespace == "contribution" and identity.signed_in:
+        if self.namespace in ("contribution", "ecoindex") and identity.signed_in:
             key = permissions.author(identity.account_id or 0)
         limit.admit(request, key)
 

@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from maillage.model.errors import MaillageError
+from maillage.model.errors import MaillageError, NotFound
 from maillage.services import evaluation
+from maillage.services.ecoindex import NetworkPolicy
 from maillage.services.evaluation import Answer, Grid
 from maillage.web.errors import status_of
 from maillage.web.i18n import Gettext, Lang
@@ -28,7 +29,7 @@ from maillage.web.routes.solutions import (
     render,
     solution_context,
 )
-from maillage.web.security import IdentityDep, require
+from maillage.web.security import IdentityDep, identity_of, require, throttle
 from maillage.web.templating import Templates, request_lang, url_for
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -58,9 +59,27 @@ def answers_from_form(grid: Grid, form: Mapping[str, Any]) -> dict[str, Answer]:
     return out
 
 
+def answers_as_values(e: Mapping[str, Any] | None) -> dict[str, str]:
+    """The form fields of an evaluation's answers (the evaluator's latest, shown again)."""
+    out: dict[str, str] = {}
+    for a in e["answers"] if e else ():
+        code = a["criterion"]
+        out |= {f"{code}.value": a["value"] or "", f"{code}.evidence_kind": a["evidence_kind"] or "",
+                f"{code}.evidence": a["evidence"] or "", f"{code}.evidence_url": a["evidence_url"] or "",
+                f"{code}.confidence": evaluation.confidence_code(a["confidence"]) or "medium"}  # fmt: skip
+    return out
+
+
 def _form(request: Request, db: sa.Engine, subject_type: str, subject_id: int, *,
-          values: Mapping[str, Any] | None = None, error: MaillageError | None = None) -> Response:  # fmt: skip
+          values: Mapping[str, Any] | None = None, error: MaillageError | None = None,
+          status: int | None = None, pages: str = "") -> Response:  # fmt: skip
     lang = request_lang(request)
+    me = identity_of(request)
+    latest = (evaluation.latest_by(db=db, subject_type=subject_type, subject_id=subject_id,
+                                   evaluator_id=me.account_id, evaluator=me.name or me.email)
+              if me.signed_in else None)  # fmt: skip
+    measured = next((a for a in latest["answers"] if a["criterion"] == "ecoindex"), None) \
+        if latest else None  # fmt: skip
     grid = evaluation.grid_of(subject_type)
     name = evaluation.subject_name(db=db, subject_type=subject_type, subject_id=subject_id)
     facts = (evaluation.map_facts(db=db, solution_id=subject_id)
@@ -71,11 +90,14 @@ def _form(request: Request, db: sa.Engine, subject_type: str, subject_id: int, *
                       subject_id=subject_id))  # fmt: skip
     context = {
         "grid": grid, "name": name, "subject_type": subject_type, "subject_id": subject_id,
-        "facts": facts, "values": values or {}, "action": action,
+        "facts": facts, "values": answers_as_values(latest) if values is None else values,
+        "action": action, "measured": measured, "max_pages": evaluation.MAX_PAGES,
+        "pages": pages,
         "error": (error.message_en if lang == "en" else error.message_fr) if error else None,
         "error_field": getattr(error, "field", None),
     }  # fmt: skip
-    return render(request, "evaluate.html", context, status_of(error) if error else 200)
+    return render(request, "evaluate.html", context,
+                  status or (status_of(error) if error else 200))  # fmt: skip
 
 
 async def _submit(request: Request, db: sa.Engine, identity: Any, subject_type: str,
@@ -110,6 +132,37 @@ async def solution_evaluate_post(request: Request, db: Db, identity: IdentityDep
                                  solution_id: SolutionId) -> Response:  # fmt: skip
     done = url_for(request, "solution", solution_id=solution_id)
     return await _submit(request, db, identity, "solution", solution_id, done)
+
+
+@router.post("/solutions/{solution_id}/ecoindex", name="solution_ecoindex_post",
+             dependencies=[*EVALUATE, throttle("ecoindex")])  # fmt: skip
+async def solution_ecoindex_post(request: Request, db: Db, identity: IdentityDep,
+                                 solution_id: SolutionId) -> Response:  # fmt: skip
+    """Measure the EcoIndex of the solution's pages (those given, one per line, else its
+    website) in Chromium under the network policy of the settings, and record it as the
+    evaluator's ``ecoindex`` answer; then back to the grid, showing it. A browser for up
+    to a minute per page: ``ecoindex_rate_limit`` measurements per account."""
+    form = await request.form()
+    given = form.get("pages")
+    pages = given.splitlines() if isinstance(given, str) else []
+    policy = NetworkPolicy.from_settings(request.app.state.settings)
+    try:
+        await run_in_threadpool(lambda: evaluation.measure_solution_ecoindex(
+            db=db, solution_id=solution_id, policy=policy, pages=pages,
+            evaluator_id=identity.account_id, evaluator=identity.name or identity.email,
+            user=identity.audit_user,
+        ))  # fmt: skip
+    except NotFound:
+        raise
+    except MaillageError as error:
+        # The page could not be measured (refused address, time or size limit, browser
+        # missing): the grid again with the message, nothing written.
+        status = 503 if getattr(error, "reason", None) == "browser" else 422
+        page = partial(_form, request, db, "solution", solution_id, error=error, status=status,
+                       pages="\n".join(pages))  # fmt: skip
+        return await run_in_threadpool(page)
+    done = url_for(request, "solution_evaluate", solution_id=solution_id)
+    return RedirectResponse(f"{done}#ecoindex-measure", status_code=303)
 
 
 def _report_context(request: Request, db: sa.Engine, solution_id: int) -> dict[str, Any]:
