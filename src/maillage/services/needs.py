@@ -289,10 +289,11 @@ def _communes(conn: sa.Connection) -> list[tuple[str, str, int, float, float]]:
 
 
 @functools.lru_cache(maxsize=65536)
-def _number(value: float, digits: int, lang: str) -> str:
+def _number(value: float, digits: int, lang: str, trailing_zeros: bool = True) -> str:
     """:func:`number` in ``lang``, cached: a commune's population and distance repeat
-    often, and Babel's formatting was most of the time spent computing the needs."""
-    return number(value, lang, digits)
+    often, the threshold always, and Babel's formatting was most of the time spent
+    computing the needs."""
+    return number(value, lang, digits, trailing_zeros=trailing_zeros)
 
 
 _SENTENCE = {
@@ -321,7 +322,7 @@ def need_description(values: Mapping[str, Any], lang: str = "fr") -> str | None:
         population=_number(population, 0, lang),
         people=_PEOPLE[lang][0 if one else 1],
         distance=_number(measured["distance_km"], 1, lang),
-        threshold=number(round(threshold, 1), lang, 1, trailing_zeros=False),
+        threshold=_number(round(threshold, 1), 1, lang, trailing_zeros=False),
     )
 
 
