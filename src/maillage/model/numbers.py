@@ -63,11 +63,14 @@ def number(
     zero unless ``trailing_zeros``), in ``lang`` (``fr`` or ``en``)."""
     if value is None:
         return NOTHING
-    return _formatted(value, lang, digits, trailing_zeros)
+    negative = math.copysign(1.0, value) < 0  # -0.0 equals 0.0 but reads "-0"
+    return _formatted(value, negative, lang, digits, trailing_zeros)
 
 
 @functools.lru_cache(maxsize=65536)
-def _formatted(value: float | int, lang: str, digits: int, trailing_zeros: bool) -> str:
+def _formatted(
+    value: float | int, negative: bool, lang: str, digits: int, trailing_zeros: bool
+) -> str:
     """:func:`number`, kept for the values that come back: small counts (a table of a
     hundred rows formats near a thousand numbers), populations and rounded distances (the
     thirty thousand needs the distance rule computes)."""
