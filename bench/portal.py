@@ -366,7 +366,8 @@ def bench_start(path: Path, workers: int, keep_cache: bool) -> None:
     print(
         f"\nbackground analysis ({workers} worker processes; recommendations of {code}, {count} actors)"
     )
-    for label in ("cold start (no model, no answers)", "restart (answers on disk)"):
+    first = "start (cache kept)" if keep_cache else "cold start (no model, no answers)"
+    for label in (first, "restart (answers on disk)"):
         port = free_port()
         started = time.perf_counter()
         server = start_server(path, port, workers)

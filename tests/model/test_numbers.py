@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from babel.numbers import format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,3 +81,20 @@ def test_grouped_thousands_read_as_integers(value: int) -> None:
         assert parse_number(grouped) == value
     if value >= 1_000_000:  # two dots or two commas can only be thousands
         assert parse_number(f"{value:,}") == parse_number(f"{value:,}".replace(",", ".")) == value
+
+
+@given(
+    st.one_of(st.integers(-(10**9), 10**9), st.floats(-1e9, 1e9, allow_nan=False)),
+    st.sampled_from(["fr", "en"]),
+    st.integers(0, 2),
+    st.booleans(),
+)
+def test_a_number_is_written_as_babel_writes_it_every_time(
+    value: float, lang: str, digits: int, trailing_zeros: bool
+) -> None:
+    """The formats and values kept between calls change nothing: the value, then an equal
+    one of another type or sign (0.0 and -0.0 read "0" and "-0"), each as Babel writes it."""
+    pattern = "#,##0" + ("." + ("0" if trailing_zeros else "#") * digits if digits else "")
+    for v in (value, float(value), -value, value):
+        expected = format_decimal(v, format=pattern, locale=lang)
+        assert number(v, lang, digits, trailing_zeros=trailing_zeros) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -137,7 +138,7 @@ def test_computed_needs_follow_the_places(db: sa.Engine, distance: float) -> Non
             "SELECT rule, source, status, theme FROM need WHERE territory_code = 'COM:29019'"
         ).one()
     assert near == 0  # Lille and Roubaix are within 25 km of the place
-    rule_json = stored[0] if isinstance(stored[0], dict) else __import__("json").loads(stored[0])
+    rule_json = stored[0] if isinstance(stored[0], dict) else json.loads(stored[0])
     assert rule_json["parameters"]["distance_km"] == distance
     assert tuple(stored[1:]) == ("computed", "observed", "inclusion-numerique")
     # Brest's need, written from the facts measured, in the page's language
@@ -164,12 +165,22 @@ def test_computed_needs_follow_the_places(db: sa.Engine, distance: float) -> Non
         0,
         None,
     )
-    mende = [ActorRecord(name="France services Mende", key="mende", latitude=44.52,
-                         longitude=3.50)]  # fmt: skip
-    importing.import_records(db=db, kind="lieux", source="france-services", actor_records=mende)
+    # A place in Corsica (its communes' nearest place changes, few others'): the needs
+    # within reach of it go, the others of the island are measured from it
+    ajaccio = [ActorRecord(name="France services Ajaccio", key="ajaccio", latitude=41.93,
+                           longitude=8.74)]  # fmt: skip
+    importing.import_records(db=db, kind="lieux", source="france-services", actor_records=ajaccio)
     third = compute_distance_needs(db=db, rule=rule)
     assert third["places"] == 10 and third["created"] == 0
-    assert 20 < third["deleted"] < 300 and third["updated"] < 2500  # communes near Mende
+    assert 20 < third["deleted"] < 300 and 0 < third["updated"] < 2500
+    with db.connect() as conn:
+        corsica = dict(conn.exec_driver_sql(
+            "SELECT territory_code, rule FROM need WHERE deleted_at IS NULL"
+            " AND territory_code IN ('COM:2A004', 'COM:2B033')").all())  # fmt: skip
+    assert list(corsica) == ["COM:2B033"]  # Ajaccio covered; Bastia, 100 km away, not
+    bastia = corsica["COM:2B033"]
+    bastia = bastia if isinstance(bastia, dict) else json.loads(bastia)
+    assert 50 < bastia["measured"]["distance_km"] < 150  # from Ajaccio, not Marseille
     history.undo_batch(db=db, batch_id=third["batch_id"])
     with db.connect() as conn:
         assert (

@@ -7,10 +7,12 @@ form and command line uses for number text.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
-from babel.numbers import format_decimal, format_percent
+from babel import Locale
+from babel.numbers import NumberPattern, format_percent, parse_pattern
 
 NOTHING = "—"  # what an absent value reads as
 
@@ -61,9 +63,27 @@ def number(
     zero unless ``trailing_zeros``), in ``lang`` (``fr`` or ``en``)."""
     if value is None:
         return NOTHING
+    negative = math.copysign(1.0, value) < 0  # -0.0 equals 0.0 but reads "-0"
+    return _formatted(value, negative, lang, digits, trailing_zeros)
+
+
+@functools.lru_cache(maxsize=65536)
+def _formatted(
+    value: float | int, negative: bool, lang: str, digits: int, trailing_zeros: bool
+) -> str:
+    """:func:`number`, kept for the values that come back: small counts (a table of a
+    hundred rows formats near a thousand numbers), populations and rounded distances (the
+    thirty thousand needs the distance rule computes)."""
+    locale, pattern = _decimal_format(lang, digits, trailing_zeros)
+    return str(pattern.apply(value, locale))
+
+
+@functools.cache
+def _decimal_format(lang: str, digits: int, trailing_zeros: bool) -> tuple[Locale, NumberPattern]:
+    """The locale and the parsed pattern of :func:`number`, read once (Babel's
+    ``format_decimal`` reads them again for every number: two thirds of its time)."""
     places = ("0" if trailing_zeros else "#") * digits
-    pattern = "#,##0" + ("." + places if digits else "")
-    return format_decimal(value, format=pattern, locale=lang)
+    return Locale.parse(lang), parse_pattern("#,##0" + ("." + places if digits else ""))
 
 
 def percent(value: float | None, lang: str) -> str:

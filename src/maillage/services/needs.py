@@ -17,7 +17,6 @@ its parameters.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -288,13 +287,6 @@ def _communes(conn: sa.Connection) -> list[tuple[str, str, int, float, float]]:
     return [(r[0], r[1], r[2], r[3], r[4]) for r in conn.execute(query)]
 
 
-@functools.lru_cache(maxsize=65536)
-def _number(value: float, digits: int, lang: str) -> str:
-    """:func:`number` in ``lang``, cached: a commune's population and distance repeat
-    often, and Babel's formatting was most of the time spent computing the needs."""
-    return number(value, lang, digits)
-
-
 _SENTENCE = {
     "fr": "{commune} : {population} {people} à {distance} km du lieu de médiation numérique "
           "ou France Services le plus proche (seuil {threshold} km).",
@@ -318,9 +310,9 @@ def need_description(values: Mapping[str, Any], lang: str = "fr") -> str | None:
     one = population == 1 if lang == "en" else population < 2  # CLDR: French 0 and 1 are one
     return _SENTENCE[lang].format(
         commune=measured["commune"],
-        population=_number(population, 0, lang),
+        population=number(population, lang),
         people=_PEOPLE[lang][0 if one else 1],
-        distance=_number(measured["distance_km"], 1, lang),
+        distance=number(measured["distance_km"], lang, 1),
         threshold=number(round(threshold, 1), lang, 1, trailing_zeros=False),
     )
 

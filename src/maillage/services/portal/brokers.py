@@ -284,9 +284,11 @@ def white_zone_proposals(
     """
     shown = list(white_zones[:limit])
     themes = sorted({n["theme"] for n in shown})
-    with db.connect() as conn:
-        communes = commune_codes(conn, code)
-        carriers = {t: _carriers(conn, code, communes, t, lang, per_zone) for t in themes}
+    carriers: dict[str, list[Carrier]] = {}
+    if themes:  # no white zone: nothing to read
+        with db.connect() as conn:
+            communes = commune_codes(conn, code)
+            carriers = {t: _carriers(conn, code, communes, t, lang, per_zone) for t in themes}
     status: Status = "unavailable" if analysis is None else "ready"
     alliances: dict[str, list[Alliance]] = {}
     served: list[Served[list[Alliance]]] = []

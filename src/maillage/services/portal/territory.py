@@ -141,6 +141,17 @@ class TerritoryPage(TypedDict):
     white_zones: list[TerritoryNeed]
 
 
+class TerritoryNeeds(TypedDict):
+    """A territory's needs and white zones without the rest of its page (see
+    :func:`territory_needs`)."""
+
+    code: str
+    name: str
+    level: str
+    needs: list[TerritoryNeed]
+    white_zones: list[TerritoryNeed]
+
+
 @dataclass(frozen=True, slots=True)
 class _Arrays:
     """Live actors counted per commune and world, and the live links between live actors
@@ -525,9 +536,7 @@ def territory_page(
             worlds = _by_world(conn, where)
             mixed = mixing(conn, filters, scope, research=research, unplaced=True)
             per_commune = _per_commune(conn, where)
-        # needs may be filed on the territory, its parts and its communes
-        places = sorted({*parts, *(f"COM:{c}" for c in communes)})
-        needs = _needs(conn, code, places, lang)
+        needs = _needs(conn, code, _need_places(parts, communes), lang)
         return {
             "code": code,
             "name": found["name"],
@@ -550,6 +559,29 @@ def territory_page(
             "sub_territories": _sub_territories(conn, found, per_commune),
             "white_zones": [n for n in needs if n["white_zone"]],
         }
+
+
+def territory_needs(*, db: sa.Engine, key: str, lang: Lang = "fr") -> TerritoryNeeds:
+    """The needs of a territory and its white zones as :func:`territory_page` gives them,
+    without its counts (the brokers page: no mixing nor sub-territories to read).
+    ``key`` is a code, postcode or name. Raises NotFound."""
+    with db.connect() as conn:
+        found = resolve_territory(conn, key, READING_COLUMNS)
+        code = found["code"]
+        places = _need_places(territory_parts(conn, code), commune_codes(conn, code))
+        needs = _needs(conn, code, places, lang)
+    return {
+        "code": code,
+        "name": found["name"],
+        "level": found["level"],
+        "needs": needs,
+        "white_zones": [n for n in needs if n["white_zone"]],
+    }
+
+
+def _need_places(parts: list[str], communes: list[str]) -> list[str]:
+    """Where the needs of a territory may be filed: itself, its parts and its communes."""
+    return sorted({*parts, *(f"COM:{c}" for c in communes)})
 
 
 def _declared(conn: sa.Connection, parts: list[str]) -> bool:

@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse
 
 from maillage.services import portal
 from maillage.services.portal import brokers as portal_brokers
+from maillage.services.portal import territory as portal_territory
 from maillage.web.i18n import Lang
 from maillage.web.params import SAFE_TEXT, Db, LangDep
 from maillage.web.providers import Providers
-from maillage.web.routes.pages import templates, territory_context
+from maillage.web.routes.pages import pages_cache, templates
 from maillage.web.schemas import error_answers
 from maillage.web.templating import url_for
 
@@ -30,8 +31,13 @@ Theme = Annotated[
 def brokers_context(
     request: Request, db: Any, lang: Lang, code: str, theme: str | None
 ) -> dict[str, Any]:
-    """The territory, its brokers (of ``theme``) and the proposals for its white zones."""
-    page = territory_context(request, db, code, lang)
+    """The territory, its brokers (of ``theme``) and the proposals for its white zones
+    (its needs cached until the data change, apart from its page: the brokers need
+    none of the page's counts)."""
+    page = pages_cache(request).get(
+        ("territory-needs", code, lang, portal.data_version(db=db)),
+        lambda: portal_territory.territory_needs(db=db, key=code, lang=lang),
+    )
     hooks: Providers = request.app.state.providers
     theme = theme or None
     return {
