@@ -39,29 +39,33 @@ ACTORS = [
      "commune_code": "62041", "themes": [THEME]},
 ]  # fmt: skip
 
-RESOURCES = [
-    ResourceRecord(type="guide", title="Guide de l'inclusion numérique en Avesnois",
-                   date=dt.date(2024, 3, 1), themes=[THEME], territories=["DEP:59"],
-                   source="first-km-test", source_ref="guide"),
-    ResourceRecord(type="study", title="Étude nationale sur la médiation numérique",
-                   date=dt.date(2025, 5, 1), themes=[THEME], source="first-km-test",
-                   source_ref="study"),
-    ResourceRecord(type="guide", title="Guide des saisons culturelles", date=dt.date(2025, 1, 1),
-                   themes=["culture"], source="first-km-test", source_ref="culture"),
-    ResourceRecord(type="webinar", title="Webinaire : l'aidant numérique en milieu rural",
-                   date=TODAY + dt.timedelta(days=30), themes=[THEME],
-                   speakers=["Claire Martin"], source="first-km-test", source_ref="w-next"),
-    ResourceRecord(type="webinar", title="Webinaire : culture et ruralité",
-                   date=TODAY + dt.timedelta(days=10), themes=["culture"],
-                   source="first-km-test", source_ref="w-culture"),
-    ResourceRecord(type="webinar", title="Webinaire passé sur l'inclusion numérique",
-                   date=TODAY - dt.timedelta(days=30), themes=[THEME], source="first-km-test",
-                   source_ref="w-past"),
-]  # fmt: skip
+
+def resources(today: dt.date) -> list[ResourceRecord]:
+    """The resources, the webinars dated from ``today``."""
+    return [
+        ResourceRecord(type="guide", title="Guide de l'inclusion numérique en Avesnois",
+                       date=dt.date(2024, 3, 1), themes=[THEME], territories=["DEP:59"],
+                       source="first-km-test", source_ref="guide"),
+        ResourceRecord(type="study", title="Étude nationale sur la médiation numérique",
+                       date=dt.date(2025, 5, 1), themes=[THEME], source="first-km-test",
+                       source_ref="study"),
+        ResourceRecord(type="guide", title="Guide des saisons culturelles", date=dt.date(2025, 1, 1),
+                       themes=["culture"], source="first-km-test", source_ref="culture"),
+        ResourceRecord(type="webinar", title="Webinaire : l'aidant numérique en milieu rural",
+                       date=today + dt.timedelta(days=30), themes=[THEME],
+                       speakers=["Claire Martin"], source="first-km-test", source_ref="w-next"),
+        ResourceRecord(type="webinar", title="Webinaire : culture et ruralité",
+                       date=today + dt.timedelta(days=10), themes=["culture"],
+                       source="first-km-test", source_ref="w-culture"),
+        ResourceRecord(type="webinar", title="Webinaire passé sur l'inclusion numérique",
+                       date=today - dt.timedelta(days=30), themes=[THEME], source="first-km-test",
+                       source_ref="w-past"),
+    ]  # fmt: skip
 
 
-def build(db: sa.Engine) -> dict[str, int]:
-    """Create the actors and the resources; the actors' ids by name."""
+def build(db: sa.Engine, today: dt.date = TODAY) -> dict[str, int]:
+    """Create the actors and the resources (the webinars dated from ``today``); the
+    actors' ids by name."""
     _, ids = actors.create_actors(db=db, rows=[dict(a) for a in ACTORS], user="demo")
-    store_records(db=db, records=RESOURCES, user="demo", source="first-km-test")
+    store_records(db=db, records=resources(today), user="demo", source="first-km-test")
     return {a["name"]: i for a, i in zip(ACTORS, ids, strict=True)}
