@@ -121,3 +121,12 @@ def test_consented_needs_are_anonymous_and_shown_from_five_answers(avesnois: sa.
             sa.select(change.c.user, change.c.source).where(change.c.entity == "first_km_answer")
         ).all()
     assert audited == [("visitor", "first kilometre")] * 5
+
+
+def test_the_four_maturity_levels_are_defined_once_in_french_and_english() -> None:
+    french, english = first_km.levels("fr"), first_km.levels("en")
+    assert [x["level"] for x in french] == [1, 2, 3, 4]
+    assert [x["label"] for x in french] == [
+        "Je découvre", "Je me lance", "J'agis avec d'autres", "J'évalue et j'essaime",
+    ]  # fmt: skip
+    assert english[0]["label"] == "Discovering" and all(x["description"] for x in english)
