@@ -323,6 +323,7 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
         "solutions", "solution_evaluate_post",
         "solution_report_pdf", "partnership_evaluate_post", "api_evaluation_submit",
         "solution_ecoindex_post",
+        "first_km", "first_km_needs",
     }  # fmt: skip
     tokens_ = {role: csrf(client) for role, client in clients.items()}
     wrong = []

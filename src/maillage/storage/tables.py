@@ -645,6 +645,22 @@ survey_respondent = sa.Table(
     sa.UniqueConstraint("survey_id", "actor_id", name="uq_survey_respondent_survey_id"),
 )
 
+# The first kilometre (migration 0014): needs declared with consent by a visitor, kept
+# anonymised (no account, no address, no free text, the month only), read only in groups
+# of at least five answers: see maillage.services.first_km.
+first_km_answer = sa.Table(
+    "first_km_answer",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("territory_code", sa.String(20), nullable=False, index=True),  # COM:...
+    sa.Column("world", sa.String(20), nullable=False),
+    sa.Column("themes", sa.JSON, nullable=False, default=list),
+    sa.Column("maturity", sa.SmallInteger, nullable=False),  # 1..4: maturity_levels
+    sa.Column("month", sa.String(7), nullable=False),  # YYYY-MM
+    sa.CheckConstraint("maturity BETWEEN 1 AND 4", name="maturity_range"),
+    sqlite_autoincrement=True,  # audited: an undone answer's id is never given again
+)
+
 # One partner declared by a respondent: an actor of the map, or a new one (name, commune).
 survey_answer = sa.Table(
     "survey_answer",

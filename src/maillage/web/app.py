@@ -40,6 +40,7 @@ from maillage.web.routes import (
     comments,
     contributions,
     evaluation,
+    first_km,
     health,
     moderation,
     pages,
@@ -213,6 +214,7 @@ def create_app(
     ):
         app.include_router(router)  # solutions and their evaluation (issue 23): own permissions
     app.include_router(resource_routes.router)  # resource centre (issue 22 items 1-3)
+    app.include_router(first_km.router)  # the first kilometre (issue 22 item 6): own permissions
     app.include_router(resource_routes.api_router)
     security.install(app, settings)  # sessions, rate limits: inside the middlewares below
     if app.state.providers.analysis is not None:

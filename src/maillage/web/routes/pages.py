@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from maillage.services import geography, portal
+from maillage.services import first_km, geography, portal
 from maillage.services.actors import get_actor
 from maillage.services.filters import Filters
 from maillage.services.geocoding import Geocoder
@@ -260,7 +260,9 @@ def territory(
     data = territory_context(request, db, code, lang, research)
     more = analysis_url(request, "territory", "territory_analysis", code=data["code"])
     answering = solution_routes.for_uncovered_needs(db, data["needs"], data["code"], lang)
-    context = {"territory": data, "analysis_url": more, "answering": answering}
+    observed = first_km.observed_needs(db=db, code=data["code"], lang=lang)
+    context = {"territory": data, "analysis_url": more, "answering": answering,
+               "observed": observed}  # fmt: skip
     return templates(request).render(request, "territory.html", context)
 
 

@@ -1,0 +1,132 @@
+"""The first kilometre (issue 22 item 6): what a volunteer of an association in a rural
+commune is offered and why; the needs kept only with consent, anonymised, and shown on
+the territory only for groups of at least five answers."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+import first_km as corner
+from maillage.model.errors import InvalidInput
+from maillage.services import first_km
+from maillage.storage.tables import change, first_km_answer
+
+ASKED = {"world": "associative", "themes": [corner.THEME], "maturity": 1}
+
+
+@pytest.fixture
+def avesnois(db: sa.Engine) -> sa.Engine:
+    corner.build(db)
+    return db
+
+
+def test_a_rural_association_gets_resources_places_allies_and_webinars_with_reasons(
+    avesnois: sa.Engine,
+) -> None:
+    found = first_km.guide(db=avesnois, where="59740", role="volunteer", today=corner.TODAY,
+                           **ASKED)  # fmt: skip
+    # 59740 is shared by thirteen communes: the most populated first, the others offered
+    assert found["territory"]["name"] == "Solre-le-Château"
+    assert len(found["readings"]) == 13
+    assert [s["code"] for s in found["scope"]] == ["COM:59572", "DEP:59", "REG:32"]
+    # resources on the theme, the one about Nord first; none on culture, no webinar
+    assert [(r["title"], r["reason"]) for r in found["resources"]] == [
+        ("Guide de l'inclusion numérique en Avesnois",
+         "Sur « Inclusion numérique » ; concerne Nord ; guide, utile à votre niveau"),
+        ("Étude nationale sur la médiation numérique", "Sur « Inclusion numérique »"),
+    ]  # fmt: skip
+    # places within reach, the one offering the theme first, with its distance
+    first = found["places"][0]
+    assert first["name"] == "France Services Solre-le-Château"
+    assert first["reason"].startswith("À 0,")
+    assert "propose « Inclusion numérique »" in first["reason"]
+    assert "Médiathèque d'Avesnes" in [p["name"] for p in found["places"]]
+    # allies: other worlds on the theme (or a theme under it) in Nord, nearest first;
+    # not the association next door, not the brewery, not Arras
+    assert [(a["name"], a["reason"]) for a in found["allies"]] == [
+        ("France Services Solre-le-Château",
+         "Acteur du monde public, actif sur « Inclusion numérique », à Solre-le-Château (0,6 km)"),
+        ("Imprimerie Sambre Avenir",
+         "Acteur du monde économique, actif sur « Inclusion numérique », à Maubeuge (15,6 km)"),
+        ("Laboratoire des usages numériques",
+         "Acteur du monde académique, actif sur « Inclusion numérique », à Lille (90,2 km)"),
+    ]  # fmt: skip
+    # the next webinars, the one on the theme first; the past one left out
+    assert [(w["title"], w["reason"]) for w in found["webinars"]] == [
+        ("Webinaire : l'aidant numérique en milieu rural",
+         "Prochain webinaire sur « Inclusion numérique », le 2027-01-06"),
+        ("Webinaire : culture et ruralité", "Prochain webinaire de l'observatoire, le 2026-12-17"),
+    ]  # fmt: skip
+    english = first_km.guide(db=avesnois, where="59740", lang="en", today=corner.TODAY, **ASKED)
+    assert english["allies"][1]["reason"] == (
+        "An actor of the economic world, active on 'Digital inclusion', in Maubeuge (15.6 km)"
+    )
+
+
+def test_answers_outside_the_lists_are_refused(avesnois: sa.Engine) -> None:
+    with pytest.raises(InvalidInput, match="world"):
+        first_km.guide(db=avesnois, where="59740", **{**ASKED, "world": "martian"})
+    with pytest.raises(InvalidInput, match="maturity"):
+        first_km.guide(db=avesnois, where="59740", **{**ASKED, "maturity": 5})
+    with pytest.raises(InvalidInput, match="themes"):
+        first_km.guide(db=avesnois, where="59740", **{**ASKED, "themes": []})
+
+
+def _answers(db: sa.Engine) -> list[dict[str, object]]:
+    with db.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(first_km_answer))]
+
+
+def test_nothing_is_kept_without_consent(avesnois: sa.Engine) -> None:
+    kept = first_km.record_needs(db=avesnois, consent=False, where="59740", **ASKED)
+    assert kept is None
+    assert _answers(avesnois) == []
+
+
+def test_consented_needs_are_anonymous_and_shown_from_five_answers(avesnois: sa.Engine) -> None:
+    for world in ("associative", "associative", "public", "associative"):
+        first_km.record_needs(db=avesnois, consent=True, where="59740", today=corner.TODAY,
+                              **{**ASKED, "world": world})  # fmt: skip
+    stored = _answers(avesnois)
+    assert {k for k in stored[0]} == {
+        "id",
+        "territory_code",
+        "world",
+        "themes",
+        "maturity",
+        "month",
+    }
+    assert (stored[0]["territory_code"], stored[0]["month"]) == ("COM:59572", "2026-12")
+    # four answers: nothing shown, on the commune nor on its département
+    assert first_km.observed_needs(db=avesnois, code="COM:59572") is None
+    assert first_km.observed_needs(db=avesnois, code="DEP:59") is None
+    first_km.record_needs(db=avesnois, consent=True, where="Felleries", today=corner.TODAY,
+                          **{**ASKED, "themes": [corner.THEME, "mobilite"]})  # fmt: skip
+    # five in Nord (four in Solre-le-Château, one in Felleries): the groups of five shown,
+    # the smaller ones (the public world, mobility, one commune) never
+    assert first_km.observed_needs(db=avesnois, code="DEP:59") == {
+        "answers": 5,
+        "themes": [("Inclusion numérique", 5)],
+        "worlds": [],
+        "levels": [("Je découvre", 5)],
+    }
+    assert first_km.observed_needs(db=avesnois, code="COM:59572") is None
+    assert first_km.observed_needs(db=avesnois, code="REG:32", lang="en") == {
+        "answers": 5, "themes": [("Digital inclusion", 5)], "worlds": [],
+        "levels": [("Discovering", 5)],
+    }  # fmt: skip
+    with avesnois.connect() as conn:
+        audited = conn.execute(
+            sa.select(change.c.user, change.c.source).where(change.c.entity == "first_km_answer")
+        ).all()
+    assert audited == [("visitor", "first kilometre")] * 5
+
+
+def test_the_four_maturity_levels_are_defined_once_in_french_and_english() -> None:
+    french, english = first_km.levels("fr"), first_km.levels("en")
+    assert [x["level"] for x in french] == [1, 2, 3, 4]
+    assert [x["label"] for x in french] == [
+        "Je découvre", "Je me lance", "J'agis avec d'autres", "J'évalue et j'essaime",
+    ]  # fmt: skip
+    assert english[0]["label"] == "Discovering" and all(x["description"] for x in english)
