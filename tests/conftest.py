@@ -107,6 +107,11 @@ def _pg_engine(server: object, template: str) -> sa.Engine:
 # marked `extended` and run in `make test-extended`, which CI leaves out to stay under its
 # ten minutes (README, "Test budget").
 WEB_POSTGRES_IN_CI = frozenset({"test_accounts.py", "test_pages.py", "test_contributions.py"})
+# ... except the route x role matrix (half a minute on PostgreSQL): who may call a route is
+# decided above the engine; its SQLite run stays in CI.
+WEB_POSTGRES_EXTENDED = frozenset(
+    {"test_every_route_answers_each_role_as_the_permission_table_says"}
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -114,7 +119,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if (
             item.path.parent.name == "web"
             and item.get_closest_marker("postgres") is not None
-            and item.path.name not in WEB_POSTGRES_IN_CI
+            and (
+                item.path.name not in WEB_POSTGRES_IN_CI
+                or getattr(item, "originalname", "") in WEB_POSTGRES_EXTENDED
+            )
         ):
             item.add_marker(pytest.mark.extended)
 

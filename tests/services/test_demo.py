@@ -1,11 +1,14 @@
-"""The demo database from the shipped open data only (built once, on SQLite)."""
+"""The demo database from the shipped open data only (built once, on SQLite); building it
+again changes nothing (a second build: in make test-extended)."""
 
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -15,13 +18,19 @@ from maillage.storage.engine import make_engine
 from maillage.web.app import create_app
 
 
-def test_demo_builds_from_shipped_data_and_runs_again(
-    sqlite_template: Path, tmp_path: Path
-) -> None:
-    target = tmp_path / "demo.sqlite"
+@pytest.fixture(scope="module")
+def demo(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[sa.Engine, dict[str, Any]]:
+    """The demo built once for the module: its database and the build's summary."""
+    target = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     shutil.copy(sqlite_template, target)
     db = make_engine(f"sqlite:///{target}")
-    summary = build_demo(db=db)
+    return db, build_demo(db=db)
+
+
+def test_demo_builds_from_shipped_data(demo: tuple[sa.Engine, dict[str, Any]]) -> None:
+    db, summary = demo
     by_file = {r["file"]: r for r in summary["imports"]}
     assert by_file["actors.csv + links.csv"]["created"] == 20427 + 121675
     assert by_file["liste-fs-20240801.csv"]["created"] == 2845
@@ -56,6 +65,12 @@ def test_demo_builds_from_shipped_data_and_runs_again(
     assert needs["needs"] == levels["commune"]["besoins"] == 3313
     assert needs["rule"]["parameters"]["distance_km"] == 10.0
     _research_layer_off_on_the_nord_page(db)
+
+
+@pytest.mark.extended  # a second build of a minute: make test-extended (README, "Test budget")
+def test_the_demo_built_again_changes_nothing(demo: tuple[sa.Engine, dict[str, Any]]) -> None:
+    db, summary = demo
+    counts = summary["counts"]
     again = build_demo(db=db)
     assert sum(r["created"] for r in again["imports"]) == 0
     assert again["resolution"]["merged"] == 0 and again["relations"]["created"] == {}
