@@ -25,7 +25,7 @@ from browser import (
 )
 from demo import Demo, build
 
-from maillage.services import actors
+from maillage.services import actors, resources, solutions
 from maillage.services.portal.providers import Analysis
 from maillage.storage.engine import make_engine
 from maillage.web.providers import analysis_providers
@@ -50,8 +50,21 @@ def portal_db(
 def portal(portal_db: sa.Engine) -> Iterator[tuple[str, Demo]]:
     """The demo map (40 actors in Nord and Pas-de-Calais) served on a free loopback port."""
     demo = build(portal_db)
+    _resources_and_a_solution(portal_db, demo)
     with live_server(portal_db, analysis_providers(Analysis(wait=5))) as url:
         yield url, demo
+
+
+def _resources_and_a_solution(db: sa.Engine, demo: Demo) -> None:
+    """The shipped resource samples and one solution carried by Emmaüs, for the pages of
+    the resource centre and of the solutions."""
+    shipped = Path(__file__).parents[1] / "data" / "resources"
+    resources.import_resources(db=db, paths=[shipped / "rhapsodie", shipped / "service-public"])
+    demo.named["resource"] = resources.search_resources(db=db, query="association").hits[0].id
+    demo.named["solution"] = solutions.create_solution(db=db, values={
+        "name": "Pass numérique Nord", "kind": "service", "territories": ["DEP:59"],
+        "themes": ["inclusion-numerique"], "carriers": [demo.named["emmaus"]],
+        "website": "https://example.org/pass"})["id"]  # fmt: skip
 
 
 @pytest.fixture
@@ -307,6 +320,17 @@ PAGES = [
     ("developers", "/developers"),
     ("embed-map", "/embed/map?territory=59"),
     ("embed-network", "/embed/network?territory=59"),
+    ("resources", "/resources?q=association"),
+    ("resource", "/resources/{resource}"),
+    ("hypotheses", "/hypotheses"),
+    ("first-kilometre", "/first-kilometre"),
+    (
+        "first-kilometre-answers",
+        "/first-kilometre?world=associative&role=volunteer"
+        "&where=59350&theme=inclusion-numerique&maturity=1",
+    ),
+    ("solutions", "/solutions"),
+    ("solution", "/solutions/{solution}"),
     ("not-found", "/nowhere"),
     ("home-en", "/?lang=en"),
 ]
@@ -346,7 +370,7 @@ def test_every_page_passes_axe_on_a_desktop_and_a_phone(
         watch.attach(context)
         page = context.new_page()
         for name, path in PAGES:
-            page.goto(origin + path.format(emmaus=demo.named["emmaus"], link=demo.link_ids[0]))
+            page.goto(origin + path.format(link=demo.link_ids[0], **demo.named))
             for widget in ("map", "network"):
                 if page.locator(f"#{widget}").count():
                     page.wait_for_selector(f"#{widget}[data-state=ready]", timeout=20_000)
