@@ -314,3 +314,35 @@ def test_the_other_actor_of_a_link_is_found_by_its_name_without_script(
     chosen = contributor.get(html.unescape(choices[0][0]))
     assert f'name="v_target_id" type="number" step="any" value="{pair[1]}"' in chosen.text
     assert "Asso B" in chosen.text and "Atelier A" in chosen.text  # both ends named
+
+
+def test_amending_a_new_link_keeps_its_evidence_and_the_form_can_change_it(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """User trial (issue 20): "Amender, puis accepter" wrote the link without its evidence
+    (the amend form had no evidence field); the proposed one is kept, and editable."""
+    contributor, moderator = portal(db), portal(db)
+    signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    evidence = "https://example.org/convention-2025"
+    for source, target in (pair, pair[::-1]):
+        ends = {"v_source_id": str(source), "v_target_id": str(target), "v_kind": "partnership",
+                "proof_url": evidence}  # fmt: skip
+        assert followed(contributor, send(contributor, "/contribute/link", ends)).status_code == 200
+    form = moderator.get("/moderation/1")
+    assert 'name="v_evidence_url" type="url" value="https://example.org/convention-2025"' in (
+        form.text
+    )
+    kept = {"amend": "1", "v_source_id": str(pair[0]), "v_target_id": str(pair[1]),
+            "v_kind": "partnership", "v_purpose": "Ateliers partagés"}  # fmt: skip
+    decided = followed(moderator, send(moderator, "/moderation/1/accept", kept))
+    (link,) = links.list_links(db=db, actor_id=pair[1])
+    assert (link["purpose"], link["evidence_url"]) == ("Ateliers partagés", evidence)
+    row = re.search(r'<th scope="row">Adresse de la preuve</th>(.*?)</tr>', decided.text, re.S)
+    assert row is not None and row.group(1).count(evidence) == 2  # proposed and accepted
+    assert evidence in moderator.get(f"/links/{link['id']}").text
+    changed = {"amend": "1", "v_source_id": str(pair[1]), "v_target_id": str(pair[0]),
+               "v_kind": "funding", "v_evidence_url": "https://example.org/arrete"}  # fmt: skip
+    followed(moderator, send(moderator, "/moderation/2/accept", changed))
+    funding = [x for x in links.list_links(db=db, actor_id=pair[1]) if x["kind"] == "funding"]
+    assert [x["evidence_url"] for x in funding] == ["https://example.org/arrete"]

@@ -556,7 +556,8 @@ def accept(
     go through the services that write, in a batch of their own; returns the proposal.
 
     As proposed, the record must still be at the version it was proposed against;
-    amended, at ``seen_version`` (the version the moderator read). Else Conflict:
+    amended, at ``seen_version`` (the version the moderator read); a new record's field
+    the amended values leave out keeps its proposed value. Else Conflict:
     nothing is overwritten silently. ``moderator_id`` None: accepted by the votes.
     Raises NotFound, Conflict (already decided, record changed), InvalidInput.
     """
@@ -570,7 +571,10 @@ def accept(
         if values is not None:
             _known_fields(row["entity"], values)
             if row["action"] == "create":
-                chosen = {k: v for k, v in values.items() if v not in (None, [], "")}
+                # A field the amended values leave out keeps its proposed value (the
+                # evidence of a new link, absent from the amend form); given blank, cleared.
+                merged = {**(payload.get("values") or {}), **values}
+                chosen = {k: v for k, v in merged.items() if v not in (None, [], "")}
             else:
                 entity_id = int(row["entity_ref"])
                 current = _repository(row["entity"]).get(conn, entity_id)

@@ -87,6 +87,9 @@ FORM_FIELDS = {
     "link": ("source_id", "target_id", "kind", "form", "start_date", "end_date", "amount",
              "purpose"),  # the link's evidence: the proposal's (services.proposals)
 }  # fmt: skip
+# The moderator's amend form: the proposer's fields, and a link's evidence (kept as
+# proposed unless changed here).
+AMEND_FIELDS = {"actor": FORM_FIELDS["actor"], "link": (*FORM_FIELDS["link"], "evidence_url")}
 CHOICES = {"world": "worlds", "category": "categories", "kind": "link_kinds",
            "form": "partnership_forms", "subtype": "mecenat_subtypes", "status": "link_statuses"}  # fmt: skip
 LONG = frozenset({"description", "purpose", "evidence"})
@@ -215,9 +218,11 @@ def _record(db: Any, entity: str, entity_id: int) -> dict[str, Any]:
     return found
 
 
-def _current_values(record: Mapping[str, Any], entity: str) -> dict[str, Any]:
+def _current_values(
+    record: Mapping[str, Any], entity: str, names: Mapping[str, tuple[str, ...]] = FORM_FIELDS
+) -> dict[str, Any]:
     out = {}
-    for name in FORM_FIELDS[entity]:
+    for name in names[entity]:
         value = record.get(name)
         out[name] = ", ".join(value) if isinstance(value, list) else value
     return out
@@ -451,10 +456,10 @@ def _proposal_page(
             record = _record(db, view["entity"], view["entity_id"])
         except MaillageError:
             record = None
-    fields = FORM_FIELDS[view["entity"]]
+    fields = AMEND_FIELDS[view["entity"]]
     amend = dict(view["payload"].get("values") or {})
     if record is not None:
-        amend = {**_current_values(record, view["entity"]), **amend}
+        amend = {**_current_values(record, view["entity"], AMEND_FIELDS), **amend}
     amend = {k: ", ".join(v) if isinstance(v, list) else v for k, v in amend.items()}
     context = {
         "p": view, "fields": fields, "values": amend, "notice": notice,
