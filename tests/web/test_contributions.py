@@ -346,3 +346,44 @@ def test_amending_a_new_link_keeps_its_evidence_and_the_form_can_change_it(
     followed(moderator, send(moderator, "/moderation/2/accept", changed))
     funding = [x for x in links.list_links(db=db, actor_id=pair[1]) if x["kind"] == "funding"]
     assert [x["evidence_url"] for x in funding] == ["https://example.org/arrete"]
+
+
+def test_a_link_already_on_the_map_is_never_proposed_nor_accepted_twice(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """User trial (issue 20): proposing a link that exists went to the queue, "Valeur
+    actuelle —", and accepting it made a second copy. Now the proposer is pointed at the
+    existing link, and a copy proposed before it was accepted is shown and refused."""
+    contributor, moderator = portal(db), portal(db)
+    signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    proof = {"v_kind": "partnership", "v_purpose": "Ateliers", "proof_url": "example.org/c"}
+    there = {"v_source_id": str(pair[0]), "v_target_id": str(pair[1]), **proof}
+    back = {"v_source_id": str(pair[1]), "v_target_id": str(pair[0]), **proof}
+    for values in (there, back):  # both wait before either is decided
+        assert followed(contributor, send(contributor, "/contribute/link", values)).is_success
+    followed(moderator, send(moderator, "/moderation/1/accept", {}))
+    (link,) = links.list_links(db=db, actor_id=pair[0])
+    # A partnership has no direction: the other way round is the same link.
+    again = send(contributor, "/contribute/link", back)
+    text = html.unescape(again.text)
+    assert again.status_code == 409 and f"ce lien existe déjà (lien n° {link['id']})" in text
+    assert f'href="/links/{link["id"]}"' in text and f"/links/{link['id']}/propose" in text
+    assert len(service.list_proposals(db=db, status=None)) == 2  # nothing queued
+    shown = moderator.get("/moderation/2")
+    assert "Ce lien existe déjà" in html.unescape(shown.text)
+    row = re.search(r'<th scope="row">Objet</th>\s*<td>(.*?)</td>', shown.text, re.S)
+    assert row is not None and row.group(1) == "Ateliers"  # the current value: not "—"
+    refused = send(moderator, "/moderation/2/accept", {})
+    assert refused.status_code == 409 and "ce lien existe déjà" in html.unescape(refused.text)
+    assert len(links.list_links(db=db, actor_id=pair[0])) == 1
+    # A directed kind the other way round, or another year's funding, is another link.
+    funding = {"v_kind": "funding", "v_start_date": "2024-01-01", "proof_url": "example.org/f"}
+    for ends, start in ((there, "2024-01-01"), (back, "2024-01-01"), (there, "2025-01-01")):
+        values = {**funding, "v_source_id": ends["v_source_id"],
+                  "v_target_id": ends["v_target_id"], "v_start_date": start}  # fmt: skip
+        made = followed(contributor, send(contributor, "/contribute/link", values))
+        proposal_id = re.search(r"proposition n° (\d+)", made.text)
+        assert proposal_id is not None, made.text
+        followed(moderator, send(moderator, f"/moderation/{proposal_id[1]}/accept", {}))
+    assert len(links.list_links(db=db, actor_id=pair[0])) == 4

@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.model import fields, permissions
+from maillage.model import fields, permissions, taxonomy
 from maillage.model.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from maillage.services import actors as actor_service
 from maillage.services import links as link_service
@@ -182,6 +182,53 @@ def _changes(values: Mapping[str, Any], current: Snapshot) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in values.items() if _jsonable(v) != _jsonable(current.get(k))}
 
 
+class DuplicateLink(Conflict):
+    """A new link that is already on the map: ``link_id`` is the live link with the same
+    ends and kind (either way round for a kind without direction); propose an edit of
+    it instead."""
+
+    def __init__(self, link_id: int) -> None:
+        self._init_args = (link_id,)  # type: ignore[assignment]
+        self.link_id = link_id
+        super().__init__(
+            f"ce lien existe déjà (lien n° {link_id}) : proposez plutôt une modification de "
+            "celui-ci",
+            f"this link already exists (link no. {link_id}): propose an edit of it instead",
+        )
+
+
+def _same_link(values: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
+    """Whether the link ``found`` is the one ``values`` describe: the same kind and ends
+    (either way round when the kind has no direction), and no other start date (two
+    fundings of different years are two links)."""
+    if found["kind"] != values.get("kind") or found.get("deleted_at") is not None:
+        return False
+    ends = (_int(values.get("source_id")), _int(values.get("target_id")))
+    there = (_int(found["source_id"]), _int(found["target_id"]))
+    directed = values.get("directed")
+    if directed is None and values.get("kind"):
+        directed = taxonomy.term("link_kinds", values["kind"]).data.get("directed", False)
+    if there != ends and (directed or there != ends[::-1]):
+        return False
+    start, other = _jsonable(values.get("start_date")), _jsonable(found.get("start_date"))
+    return not (start and other and start != other)
+
+
+def _existing_links(conn: sa.Connection, described: list[Mapping[str, Any]]) -> list[Snapshot]:
+    """The live links between the actors the new links ``described`` join (one query)."""
+    ids = {_int(v.get(k)) for v in described for k in ("source_id", "target_id")} - {None}
+    if not ids:
+        return []
+    table = links.table
+    where = [table.c.source_id.in_(ids), table.c.target_id.in_(ids)]
+    return list(links.list(conn, where=where, limit=None))
+
+
+def existing_link(conn: sa.Connection, values: Mapping[str, Any]) -> Snapshot | None:
+    """The live link a new link's ``values`` duplicate (:func:`_same_link`), else None."""
+    return next((f for f in _existing_links(conn, [values]) if _same_link(values, f)), None)
+
+
 # --- proposing ----------------------------------------------------------------------
 
 
@@ -227,6 +274,9 @@ def propose(
         payload: dict[str, Any] = {"values": {}, "base": {}}
         if action == "create":
             cleaned = _checked_values(conn, action, entity, None, given)
+            found = existing_link(conn, cleaned) if entity == "link" else None
+            if found is not None and declared_by is None:
+                raise DuplicateLink(int(found["id"]))  # a survey's declaration: the queue says
             payload["values"] = {
                 k: _jsonable(v) for k, v in cleaned.items() if v not in (None, [], "")
             }
@@ -308,9 +358,23 @@ class _Records:
             if r["entity"] == "link":
                 for values in (r["payload"].get("values"), r["payload"].get("amended")):
                     actor_ids |= {_int((values or {}).get(k)) for k in ("source_id", "target_id")}
+        # The live links that pending new links would duplicate (DuplicateLink).
+        described = [r["payload"].get("values") or {} for r in rows
+                     if r["entity"] == "link" and r["action"] == "create"
+                     and r["status"] == "pending"]  # fmt: skip
+        self.existing = _existing_links(conn, described)
+        for found in self.existing:
+            self.links.setdefault(int(found["id"]), found)
         for found in self.links.values():
             actor_ids |= {_int(found["source_id"]), _int(found["target_id"])}
         self.actors = self._read(conn, actors, actor_ids)
+
+    def duplicated(self, row: Mapping[str, Any]) -> Snapshot | None:
+        """The live link a pending new link ``row`` would duplicate, else None."""
+        if row["entity"] != "link" or row["action"] != "create" or row["status"] != "pending":
+            return None
+        values = row["payload"].get("values") or {}
+        return next((f for f in self.existing if _same_link(values, f)), None)
 
     @staticmethod
     def _read(conn: sa.Connection, repository: Any, ids: set[int | None]) -> dict[int, Snapshot]:
@@ -382,6 +446,12 @@ def _view(records: _Records, row: Mapping[str, Any], names: Mapping[str, str]) -
     out = dict(row)
     entity_id = _int(row["entity_ref"])
     current = records.current(row["entity"], entity_id)
+    duplicated = records.duplicated(row)
+    out["existing"] = None
+    if duplicated is not None:  # shown as the current value; accepting it is refused
+        current = duplicated
+        out["existing"] = {"id": int(duplicated["id"]),
+                           "label": records.label("link", duplicated["id"])}  # fmt: skip
     out["entity_id"] = entity_id
     out["label"] = records.label(row["entity"], entity_id)
     if row["action"] == "create" and row["entity"] == "actor":
@@ -391,7 +461,9 @@ def _view(records: _Records, row: Mapping[str, Any], names: Mapping[str, str]) -
         out["label"] = " — ".join(records.label("actor", e) or f"#{e}" for e in ends)
     out["diff"] = _diff(records, row, current)
     out["amended"] = row["payload"].get("amended") is not None  # the diff's ``accepted``
-    out["current_version"] = current["version"] if current is not None else None
+    out["current_version"] = (
+        current["version"] if current is not None and duplicated is None else None
+    )
     pending = row["status"] == "pending" and row["action"] != "create"
     out["gone"] = pending and current is None
     out["conflict"] = pending and (current is None or current["version"] != row["base_version"])
@@ -584,6 +656,10 @@ def accept(
             expected = seen_version if seen_version is not None else expected
         if row["action"] == "create" and not chosen:
             raise InvalidInput("values", None, "rien à créer", "nothing to create")
+        if row["action"] == "create" and row["entity"] == "link":
+            found = existing_link(conn, link_service.checked_new_link(conn, chosen))
+            if found is not None:
+                raise DuplicateLink(int(found["id"]))  # never a second copy of a link
         batch_id = result_id = None
         if chosen or row["action"] == "create":
             label = f"proposition {proposal_id} acceptée par {decider}"

@@ -247,8 +247,9 @@ async def _proposal_post(
         )  # fmt: skip
     except MaillageError as error:
         shown = {**values, "message": _text(form, "message"), "proof_url": _text(form, "proof_url")}
+        existing = error.link_id if isinstance(error, service.DuplicateLink) else None
         return _form_page(request, action=action, entity=entity, record=record, values=shown,
-                          error=error, target=target)  # fmt: skip
+                          error=error, target=target, extra={"existing": existing})  # fmt: skip
     # Post/redirect/get: a reload of the answer shows it again, never sends the form twice.
     # The form's page answers at the same path as its post (``?sent=N``).
     page = url_for(request, request.scope["route"].name, {"sent": created["id"]},
