@@ -315,7 +315,7 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
         "home", "actor", "account", "signup_post", "comment_add", "comment_report",
         "comment_hide", "comment_reports", "account_block", "api_comment_add", "unsubscribe",
         "surveys", "survey_open", "survey", "survey_csv", "survey_respond", "survey_declare",
-        "api_survey_open", "api_survey_declare",
+        "api_survey_open", "api_survey_declare", "proposal_undo",
         "coding_resource", "coding_add", "coding_delete", "coding_memo", "codebook", "code_add",
         "codebook_import", "coding_import", "codebook_qdc", "coding_qdpx", "hypotheses",
         "hypotheses_csv", "api_hypotheses", "api_codebook", "api_coding_agreement",

@@ -387,3 +387,31 @@ def test_a_link_already_on_the_map_is_never_proposed_nor_accepted_twice(
         assert proposal_id is not None, made.text
         followed(moderator, send(moderator, f"/moderation/{proposal_id[1]}/accept", {}))
     assert len(links.list_links(db=db, actor_id=pair[0])) == 4
+
+
+def test_a_moderator_undoes_an_accepted_proposal_from_its_page(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """User trial (issue 20): the page only said « maillage undo --batch N »; a button
+    now undoes it, and the proposal then reads « annulée » with no dead link."""
+    contributor, moderator = portal(db), portal(db)
+    signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    values = {"v_source_id": str(pair[0]), "v_target_id": str(pair[1]), "v_kind": "funding",
+              "proof_url": "https://example.org/arrete"}  # fmt: skip
+    followed(contributor, send(contributor, "/contribute/link", values))
+    accepted = followed(moderator, send(moderator, "/moderation/1/accept", {}))
+    (link,) = links.list_links(db=db, actor_id=pair[0])
+    assert 'action="/moderation/1/undo"' in accepted.text
+    assert send(contributor, "/moderation/1/undo", {}).status_code == 403
+    undone = followed(moderator, send(moderator, "/moderation/1/undo", {}))
+    text = html.unescape(undone.text)
+    assert undone.status_code == 200 and "Annulée : la fiche est revenue" in text
+    assert 'status-undone">annulée</span>' in text and "puis annulée" in text
+    assert "/undo" not in text and f'href="/links/{link["id"]}"' not in text  # no 404 offered
+    assert links.list_links(db=db, actor_id=pair[0]) == []
+    assert "annulée" in contributor.get("/account/proposals").text  # the proposer sees it
+    trail = _history_rows(moderator, f"/links/{link['id']}/history")
+    assert "Annulation" in trail[-1] and "Moderator" in trail[-1]
+    again = send(moderator, "/moderation/1/undo", {})
+    assert again.status_code == 409 and "déjà annulée" in html.unescape(again.text)

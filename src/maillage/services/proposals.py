@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from maillage.model import fields, permissions, taxonomy
 from maillage.model.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from maillage.services import actors as actor_service
+from maillage.services import history
 from maillage.services import links as link_service
 from maillage.services.accounts import author_names, get_account
 from maillage.services.validation import clean_text
@@ -38,7 +39,7 @@ from maillage.storage.audit import Context, open_batch, utcnow
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors, links, proposals
 from maillage.storage.repository import Snapshot
-from maillage.storage.tables import proposal, proposal_document, proposal_vote
+from maillage.storage.tables import change, proposal, proposal_document, proposal_vote
 
 ENTITIES = ("actor", "link")
 ACTIONS = ("create", "update", "report")
@@ -497,10 +498,30 @@ def _views(conn: sa.Connection, db: sa.Engine, rows: list[Snapshot]) -> list[dic
         votes: dict[int, dict[str, int]] = {}
         for proposal_id, value, count in conn.execute(tallies):
             votes.setdefault(proposal_id, {})["for" if value > 0 else "against"] = count
+        undone = _undone_batches(conn, {v["batch_id"] for v in views if v["batch_id"]})
         for v in views:
             v["document"] = found.get(v["id"])
             v["votes"] = {"for": 0, "against": 0, **votes.get(v["id"], {})}
+            v["undone"] = v["batch_id"] in undone
     return views
+
+
+def _undone_batches(conn: sa.Connection, batch_ids: set[int]) -> set[int]:
+    """The batches of ``batch_ids`` whose every change is undone (by an undo that was
+    not itself undone): one query."""
+    if not batch_ids:
+        return set()
+    written, undo, redo = change.alias("written"), change.alias("undo"), change.alias("redo")
+    standing = sa.exists().where(
+        undo.c.undoes_id == written.c.id, ~sa.exists().where(redo.c.undoes_id == undo.c.id)
+    )
+    query = (
+        sa.select(written.c.batch_id)
+        .where(written.c.batch_id.in_(sorted(batch_ids)))
+        .group_by(written.c.batch_id)
+        .having(sa.func.count() == sa.func.sum(sa.case((standing, 1), else_=0)))
+    )
+    return set(conn.execute(query).scalars())
 
 
 def _kind_filter(kinds: tuple[str, ...]) -> sa.ColumnElement[bool]:
@@ -700,3 +721,23 @@ def refuse(
             ctx=Context(user=decider, source=f"proposal:{proposal_id}"),
             expected_version=row["version"],
         )  # fmt: skip
+
+
+def undo(*, db: sa.Engine, proposal_id: int, moderator_id: int) -> dict[str, Any]:
+    """Undo what accepting ``proposal_id`` wrote (its batch, through the undo of any
+    write), signed by the moderator; returns the proposal, then ``undone``. Raises
+    NotFound, Conflict (not accepted, nothing written, already undone, the record changed
+    since: undo the later changes first)."""
+    view = get_proposal(db=db, proposal_id=proposal_id)
+    if view["status"] != "accepted" or not view["batch_id"]:
+        raise Conflict(
+            f"la proposition {proposal_id} n'a rien écrit à annuler",
+            f"proposal {proposal_id} wrote nothing to undo",
+        )
+    if view["undone"]:
+        raise Conflict(
+            f"la proposition {proposal_id} est déjà annulée",
+            f"proposal {proposal_id} is already undone",
+        )
+    history.undo_batch(db=db, batch_id=int(view["batch_id"]), user=permissions.author(moderator_id))
+    return get_proposal(db=db, proposal_id=proposal_id)

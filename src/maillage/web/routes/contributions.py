@@ -489,9 +489,11 @@ def _decided(request: Request, db: Any, proposal_id: int) -> Response:
 def _decision_notice(request: Request) -> str | None:
     """What the proposal's page says after a decision (``?decided=mailed|silent``)."""
     decided = request.query_params.get("decided")
+    _ = _gettext(request).gettext
+    if request.query_params.get("undone") == "1":
+        return _(N_("Undone: the record is back as it was before this proposal."))
     if decided not in ("mailed", "silent"):
         return None
-    _ = _gettext(request).gettext
     told = _(N_("The proposer was told by e-mail.")) if decided == "mailed" else None
     return _(N_("Decision saved.")) + " " + (told or _(N_("No e-mail was sent.")))
 
@@ -532,6 +534,19 @@ async def proposal_refuse(
     except MaillageError as error:
         return await run_in_threadpool(_proposal_page, request, db, proposal_id, error)
     return await run_in_threadpool(_decided, request, db, proposal_id)
+
+
+@router.post("/moderation/{proposal_id}/undo", name="proposal_undo", dependencies=MODERATE)
+def proposal_undo(
+    request: Request, db: Db, identity: IdentityDep, proposal_id: ProposalId
+) -> Response:
+    """Undo what accepting the proposal wrote (its batch); the page then says so."""
+    try:
+        service.undo(db=db, proposal_id=proposal_id, moderator_id=identity.account_id or 0)
+    except MaillageError as error:
+        return _proposal_page(request, db, proposal_id, error)
+    target = url_for(request, "moderation_proposal", {"undone": "1"}, proposal_id=proposal_id)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/moderation/{proposal_id}/document", name="proposal_document", dependencies=MODERATE)
