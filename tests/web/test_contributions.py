@@ -74,7 +74,11 @@ def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
     values = {"v_source_id": str(pair[0]), "v_target_id": str(pair[1]), "v_kind": "partnership",
               "v_purpose": PAYLOAD, "message": PAYLOAD}  # fmt: skip
     missing = send(contributor, "/contribute/link", values)
-    assert missing.status_code == 422 and "evidence_url" in missing.text  # the field is named
+    assert missing.status_code == 422  # the field is named by its label, not its code
+    alert = re.search(r'<p class="form-error" role="alert">(.*?)</p>', missing.text, re.S)
+    assert alert is not None and html.unescape(alert.group(1)) == (
+        "Preuve (adresse) : donnez une preuve : une adresse web ou un document"
+    )
     sent = followed(contributor, send(contributor, "/contribute/link", values,
                                       proof_file=("convention.pdf", PDF)))  # fmt: skip
     assert sent.status_code == 200 and "proposition n° 1 attend" in sent.text

@@ -111,8 +111,28 @@ def _gettext(request: Request) -> Gettext:
     return Gettext(request_lang(request))
 
 
+# What a refused field is called in the messages of the forms, where its label differs
+# from the stored field's (the evidence is one of an address or a document).
+ERROR_LABELS = {
+    "evidence_url": N_("Evidence (address)"), "document": N_("Evidence (document)"),
+    "message": N_("Message"), "values": N_("Proposed values"),
+}  # fmt: skip
+
+
 def _say(request: Request, error: MaillageError) -> str:
-    return error.message_en if request_lang(request) == "en" else error.message_fr
+    """The message of ``error`` in the page's language; a refused field named by its
+    label (never its internal code), with the value given when there is one."""
+    english = request_lang(request) == "en"
+    if not isinstance(error, InvalidInput):
+        return error.message_en if english else error.message_fr
+    _ = _gettext(request).gettext
+    label = ERROR_LABELS.get(error.field) or LABELS.get(error.field)
+    field = _(label) if label else error.field
+    rule = error.rule_en if english else error.rule
+    if error.value in (None, "", [], {}):
+        return _(N_("%(field)s: %(rule)s"), field=field, rule=rule)
+    value = error.value if isinstance(error.value, str) else repr(error.value)
+    return _(N_("%(field)s: %(value)s — %(rule)s"), field=field, value=value[:80], rule=rule)
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
