@@ -315,6 +315,10 @@ def test_the_other_actor_of_a_link_is_found_by_its_name_without_script(
     found = contributor.get(f"/contribute/link?source_id={pair[0]}&q=asso")
     choices = re.findall(r'<a href="([^"]+)">Choisir ([^<]+)</a>', found.text)
     assert [name for _url, name in choices] == ["Asso B"]  # never the actor itself
+    assert "1 acteur trouvé" in found.text and "1 acteurs" not in found.text  # user trial
+    actors.create_actor(db=db, values={"name": "Atelier C", "world": "economic"})
+    several = contributor.get(f"/contribute/link?source_id={pair[1]}&q=atelier")
+    assert "2 acteurs trouvés" in several.text
     chosen = contributor.get(html.unescape(choices[0][0]))
     assert f'name="v_target_id" type="number" step="any" value="{pair[1]}"' in chosen.text
     assert "Asso B" in chosen.text and "Atelier A" in chosen.text  # both ends named
