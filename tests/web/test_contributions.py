@@ -295,6 +295,8 @@ def test_an_undone_link_keeps_its_id_and_its_own_history(
     visitor = portal(db)
     undone = _history_rows(visitor, f"/links/{first['id']}/history")
     assert len(undone) == 2 and "Création" in undone[0] and "Annulation" in undone[1]
+    assert "Type" in undone[1] and "De l'acteur" in undone[1]  # labels, never internal codes
+    assert not re.search(r"created at|\bid\b|_", undone[1]), undone[1]
     assert "ligne de commande" in undone[0]
     assert visitor.get(f"/links/{first['id']}").status_code == 404  # gone, not replaced
     (only,) = _history_rows(visitor, f"/links/{second['id']}/history")

@@ -72,6 +72,9 @@ LABELS = {
     "classification_rule": N_("Classification rule"), "holder_siret": N_("Holder's SIRET"),
     "holder_rna": N_("Holder's RNA"),
 }  # fmt: skip
+# Stored fields no person changes (the record's number and dates of writing): the
+# history leaves them out of a change's fields (an undone creation lists every field).
+BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
 # The history's actions (storage.audit), as a person reads them.
 HISTORY_ACTIONS = {
     "create": N_("Creation"), "update": N_("Update"), "delete": N_("Deletion"),
@@ -615,7 +618,7 @@ def _history(request: Request, db: Any, entity: str, entity_id: int) -> Response
     for row in rows:
         row["action_label"] = _(HISTORY_ACTIONS.get(row["action"], row["action"]))
         row["field_labels"] = [_(LABELS[f]) if f in LABELS else f.replace("_", " ")
-                               for f in row["fields"]]  # fmt: skip
+                               for f in row["fields"] if f not in BOOKKEEPING]  # fmt: skip
         row["source_label"] = _history_source(_, row["source"])
         if row["author"] in HISTORY_AUTHORS:
             row["author"] = _(HISTORY_AUTHORS[row["author"]])
