@@ -122,6 +122,7 @@ def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
     assert '<td class="history-author">Contributor</td>' in trail.text
     (created,) = _history_rows(contributor, f"/links/{link['id']}/history")
     assert "Création" in created and "proposition n° 1" in created  # no internal code
+    assert "proposition n° 1, acceptée par Moderator" in created  # the moderator signs too
     assert "create" not in created and "proposal:1" not in created
 
 
@@ -200,7 +201,10 @@ def test_votes_decide_when_the_portal_sets_a_threshold(
     assert own.status_code == 409 and "sa propre proposition" in own.text
     voted = send(voter, "/proposals/1/vote", {"vote": "for"})
     assert voted.status_code == 303
-    assert [link["kind"] for link in links.list_links(db=db, actor_id=pair[0])] == ["funding"]
+    (funding,) = links.list_links(db=db, actor_id=pair[0])
+    assert funding["kind"] == "funding"
+    (made,) = _history_rows(author, f"/links/{funding['id']}/history")
+    assert "acceptée par les votes de la communauté" in made
     assert "les votes de la communauté" in inbox.messages[-1].get_content()
 
 

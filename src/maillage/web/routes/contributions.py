@@ -619,7 +619,7 @@ def _history(request: Request, db: Any, entity: str, entity_id: int) -> Response
         row["action_label"] = _(HISTORY_ACTIONS.get(row["action"], row["action"]))
         row["field_labels"] = [_(LABELS[f]) if f in LABELS else f.replace("_", " ")
                                for f in row["fields"] if f not in BOOKKEEPING]  # fmt: skip
-        row["source_label"] = _history_source(_, row["source"])
+        row["source_label"] = _history_source(_, row["source"], row.get("decided_by"))
         if row["author"] in HISTORY_AUTHORS:
             row["author"] = _(HISTORY_AUTHORS[row["author"]])
     page = "actor" if entity == "actor" else "link"
@@ -628,9 +628,15 @@ def _history(request: Request, db: Any, entity: str, entity_id: int) -> Response
     return _render(request, "history.html", context)
 
 
-def _history_source(_: Callable[..., str], source: str | None) -> str | None:
-    """The source of a change as a person reads it (``proposal:12`` -> "proposal no. 12")."""
+def _history_source(
+    _: Callable[..., str], source: str | None, decided_by: str | None = None
+) -> str | None:
+    """The source of a change as a person reads it (``proposal:12`` -> "proposal no. 12",
+    with who accepted it: "accepted by Moderator", or by the community's votes)."""
     kind, _sep, ref = (source or "").partition(":")
+    if kind == "proposal" and ref.isdigit() and decided_by:
+        who = _(N_("the community's votes")) if decided_by == service.VOTES else decided_by
+        return _(N_("proposal no. %(id)s, accepted by %(name)s"), id=ref, name=who)
     if kind in HISTORY_SOURCES and ref.isdigit():
         return _(HISTORY_SOURCES[kind], id=ref)
     return _(HISTORY_AUTHORS[source]) if source in HISTORY_AUTHORS else source
