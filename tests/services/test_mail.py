@@ -53,3 +53,20 @@ def test_every_mail_is_dated_and_a_notification_offers_its_unsubscribe_link(
         assert parsedate_to_datetime(message["Date"]).utcoffset() is not None  # a full date
     assert notification["List-Unsubscribe"].strip() == f"<{page}>"  # folded or not
     assert account_link["List-Unsubscribe"] is None  # a one-time link is no mailing list
+
+
+def test_a_subject_keeps_every_space_whatever_its_length(smtp: tuple[Inbox, int]) -> None:
+    """User trial (issue 20): « a étéacceptée ». Python 3.11's folder lost the space at
+    an encoded word's end; the subjects of every length that triggered it now arrive
+    whole, read back from a real SMTP server."""
+    inbox, port = smtp
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none")
+    subjects = [f"Votre proposition n° {n} sur maillage a été acceptée" for n in (1, 10, 99999)]
+    subjects += ["x" * pad + " proposition a été acceptée par le modérateur"
+                 for pad in (34, 42, 60, 150)]  # fmt: skip
+    subjects += ["Nouveau commentaire sur « Atelier " + "é" * 40 + " »", "Votre lien"]
+    for subject in subjects:
+        assert mail.send(settings, mail.Mail("eve@example.org", subject, "…"))
+    assert [m["Subject"] for m in inbox.messages] == subjects
+    raw = mail.compose(settings, mail.Mail("eve@example.org", subjects[-2], "…")).as_bytes()
+    assert all(len(line) <= 78 for line in raw.split(b"\n"))  # still folded (RFC 5322)

@@ -109,7 +109,13 @@ def test_sign_up_verify_sign_in_export_delete(db: sa.Engine, smtp: tuple[Inbox, 
         client, "/account/signup?lang=en", email="Camille@Example.org", password=PASSWORD,
         name="Camille <b>D</b>",
     )  # fmt: skip
-    assert page.status_code == 200 and "We sent a link to camille@example.org" in page.text
+    # Post/redirect/get (user trial, issue 20): a reload shows the page again, no conflict.
+    assert page.status_code == 303 and page.headers["location"] == "/account/signup?sent=1"
+    for _reload in range(2):
+        shown = client.get("/account/signup?sent=1&lang=en")
+        assert "We sent a link to camille@example.org" in shown.text
+    assert len(inbox.messages) == 1
+    assert "Create an account" in portal(db).get("/account/signup?sent=1&lang=en").text
     # Not confirmed yet: signing in is refused, with a way to get the link again.
     refused = post(client, "/account/signin", email="camille@example.org", password=PASSWORD)
     assert refused.status_code == 403 and "Send the confirmation link again" in refused.text
@@ -120,7 +126,13 @@ def test_sign_up_verify_sign_in_export_delete(db: sa.Engine, smtp: tuple[Inbox, 
     # Opening the link spends nothing (a mail scanner may follow it); the button does.
     assert "Confirm my address" in client.get(link).text
     token = link.split("token=")[1]
-    assert post(client, "/account/verify", token=token).status_code == 200
+    confirmed = post(client, "/account/verify", token=token)
+    assert (
+        confirmed.status_code == 303 and confirmed.headers["location"] == "/account/verify?done=1"
+    )
+    for _reload in range(2):  # a reload says it again, not "this link is not valid"
+        shown = client.get("/account/verify?done=1&lang=en")
+        assert "Your address is confirmed." in shown.text and 'href="/account/signin"' in shown.text
     assert post(client, "/account/verify", token=token).status_code == 400  # once only
     signed = post(client, "/account/signin", email="camille@example.org", password=PASSWORD)
     assert signed.status_code == 303 and signed.headers["location"] == "/account"
@@ -315,7 +327,7 @@ def test_every_route_answers_each_role_as_the_permission_table_says(db: sa.Engin
         "home", "actor", "account", "signup_post", "comment_add", "comment_report",
         "comment_hide", "comment_reports", "account_block", "api_comment_add", "unsubscribe",
         "surveys", "survey_open", "survey", "survey_csv", "survey_respond", "survey_declare",
-        "api_survey_open", "api_survey_declare",
+        "api_survey_open", "api_survey_declare", "proposal_undo",
         "coding_resource", "coding_add", "coding_delete", "coding_memo", "codebook", "code_add",
         "codebook_import", "coding_import", "codebook_qdc", "coding_qdpx", "hypotheses",
         "hypotheses_csv", "api_hypotheses", "api_codebook", "api_coding_agreement",

@@ -74,7 +74,11 @@ def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
     values = {"v_source_id": str(pair[0]), "v_target_id": str(pair[1]), "v_kind": "partnership",
               "v_purpose": PAYLOAD, "message": PAYLOAD}  # fmt: skip
     missing = send(contributor, "/contribute/link", values)
-    assert missing.status_code == 422 and "evidence_url" in missing.text  # the field is named
+    assert missing.status_code == 422  # the field is named by its label, not its code
+    alert = re.search(r'<p class="form-error" role="alert">(.*?)</p>', missing.text, re.S)
+    assert alert is not None and html.unescape(alert.group(1)) == (
+        "Preuve (adresse) : donnez une preuve : une adresse web ou un document"
+    )
     sent = followed(contributor, send(contributor, "/contribute/link", values,
                                       proof_file=("convention.pdf", PDF)))  # fmt: skip
     assert sent.status_code == 200 and "proposition n° 1 attend" in sent.text
@@ -118,6 +122,7 @@ def test_link_proposed_with_evidence_accepted_and_the_proposer_told(
     assert '<td class="history-author">Contributor</td>' in trail.text
     (created,) = _history_rows(contributor, f"/links/{link['id']}/history")
     assert "Création" in created and "proposition n° 1" in created  # no internal code
+    assert "proposition n° 1, acceptée par Moderator" in created  # the moderator signs too
     assert "create" not in created and "proposal:1" not in created
 
 
@@ -196,7 +201,10 @@ def test_votes_decide_when_the_portal_sets_a_threshold(
     assert own.status_code == 409 and "sa propre proposition" in own.text
     voted = send(voter, "/proposals/1/vote", {"vote": "for"})
     assert voted.status_code == 303
-    assert [link["kind"] for link in links.list_links(db=db, actor_id=pair[0])] == ["funding"]
+    (funding,) = links.list_links(db=db, actor_id=pair[0])
+    assert funding["kind"] == "funding"
+    (made,) = _history_rows(author, f"/links/{funding['id']}/history")
+    assert "acceptée par les votes de la communauté" in made
     assert "les votes de la communauté" in inbox.messages[-1].get_content()
 
 
@@ -291,6 +299,8 @@ def test_an_undone_link_keeps_its_id_and_its_own_history(
     visitor = portal(db)
     undone = _history_rows(visitor, f"/links/{first['id']}/history")
     assert len(undone) == 2 and "Création" in undone[0] and "Annulation" in undone[1]
+    assert "Type" in undone[1] and "De l'acteur" in undone[1]  # labels, never internal codes
+    assert not re.search(r"created at|\bid\b|_", undone[1]), undone[1]
     assert "ligne de commande" in undone[0]
     assert visitor.get(f"/links/{first['id']}").status_code == 404  # gone, not replaced
     (only,) = _history_rows(visitor, f"/links/{second['id']}/history")
@@ -311,6 +321,111 @@ def test_the_other_actor_of_a_link_is_found_by_its_name_without_script(
     found = contributor.get(f"/contribute/link?source_id={pair[0]}&q=asso")
     choices = re.findall(r'<a href="([^"]+)">Choisir ([^<]+)</a>', found.text)
     assert [name for _url, name in choices] == ["Asso B"]  # never the actor itself
+    assert "1 acteur trouvé" in found.text and "1 acteurs" not in found.text  # user trial
+    actors.create_actor(db=db, values={"name": "Atelier C", "world": "economic"})
+    several = contributor.get(f"/contribute/link?source_id={pair[1]}&q=atelier")
+    assert "2 acteurs trouvés" in several.text
     chosen = contributor.get(html.unescape(choices[0][0]))
     assert f'name="v_target_id" type="number" step="any" value="{pair[1]}"' in chosen.text
     assert "Asso B" in chosen.text and "Atelier A" in chosen.text  # both ends named
+
+
+def test_amending_a_new_link_keeps_its_evidence_and_the_form_can_change_it(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """User trial (issue 20): "Amender, puis accepter" wrote the link without its evidence
+    (the amend form had no evidence field); the proposed one is kept, and editable."""
+    contributor, moderator = portal(db), portal(db)
+    signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    evidence = "https://example.org/convention-2025"
+    for source, target in (pair, pair[::-1]):
+        ends = {"v_source_id": str(source), "v_target_id": str(target), "v_kind": "partnership",
+                "proof_url": evidence}  # fmt: skip
+        assert followed(contributor, send(contributor, "/contribute/link", ends)).status_code == 200
+    form = moderator.get("/moderation/1")
+    assert 'name="v_evidence_url" type="url" value="https://example.org/convention-2025"' in (
+        form.text
+    )
+    kept = {"amend": "1", "v_source_id": str(pair[0]), "v_target_id": str(pair[1]),
+            "v_kind": "partnership", "v_purpose": "Ateliers partagés"}  # fmt: skip
+    decided = followed(moderator, send(moderator, "/moderation/1/accept", kept))
+    (link,) = links.list_links(db=db, actor_id=pair[1])
+    assert (link["purpose"], link["evidence_url"]) == ("Ateliers partagés", evidence)
+    row = re.search(r'<th scope="row">Adresse de la preuve</th>(.*?)</tr>', decided.text, re.S)
+    assert row is not None and row.group(1).count(evidence) == 2  # proposed and accepted
+    assert evidence in moderator.get(f"/links/{link['id']}").text
+    changed = {"amend": "1", "v_source_id": str(pair[1]), "v_target_id": str(pair[0]),
+               "v_kind": "funding", "v_evidence_url": "https://example.org/arrete"}  # fmt: skip
+    followed(moderator, send(moderator, "/moderation/2/accept", changed))
+    funding = [x for x in links.list_links(db=db, actor_id=pair[1]) if x["kind"] == "funding"]
+    assert [x["evidence_url"] for x in funding] == ["https://example.org/arrete"]
+
+
+def test_a_link_already_on_the_map_is_never_proposed_nor_accepted_twice(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """User trial (issue 20): proposing a link that exists went to the queue, "Valeur
+    actuelle —", and accepting it made a second copy. Now the proposer is pointed at the
+    existing link, and a copy proposed before it was accepted is shown and refused."""
+    contributor, moderator = portal(db), portal(db)
+    signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    proof = {"v_kind": "partnership", "v_purpose": "Ateliers", "proof_url": "example.org/c"}
+    there = {"v_source_id": str(pair[0]), "v_target_id": str(pair[1]), **proof}
+    back = {"v_source_id": str(pair[1]), "v_target_id": str(pair[0]), **proof}
+    for values in (there, back):  # both wait before either is decided
+        assert followed(contributor, send(contributor, "/contribute/link", values)).is_success
+    followed(moderator, send(moderator, "/moderation/1/accept", {}))
+    (link,) = links.list_links(db=db, actor_id=pair[0])
+    # A partnership has no direction: the other way round is the same link.
+    again = send(contributor, "/contribute/link", back)
+    text = html.unescape(again.text)
+    assert again.status_code == 409 and f"ce lien existe déjà (lien n° {link['id']})" in text
+    assert f'href="/links/{link["id"]}"' in text and f"/links/{link['id']}/propose" in text
+    assert len(service.list_proposals(db=db, status=None)) == 2  # nothing queued
+    shown = moderator.get("/moderation/2")
+    assert "Ce lien existe déjà" in html.unescape(shown.text)
+    row = re.search(r'<th scope="row">Objet</th>\s*<td>(.*?)</td>', shown.text, re.S)
+    assert row is not None and row.group(1) == "Ateliers"  # the current value: not "—"
+    refused = send(moderator, "/moderation/2/accept", {})
+    assert refused.status_code == 409 and "ce lien existe déjà" in html.unescape(refused.text)
+    assert len(links.list_links(db=db, actor_id=pair[0])) == 1
+    # A directed kind the other way round, or another year's funding, is another link.
+    funding = {"v_kind": "funding", "v_start_date": "2024-01-01", "proof_url": "example.org/f"}
+    for ends, start in ((there, "2024-01-01"), (back, "2024-01-01"), (there, "2025-01-01")):
+        values = {**funding, "v_source_id": ends["v_source_id"],
+                  "v_target_id": ends["v_target_id"], "v_start_date": start}  # fmt: skip
+        made = followed(contributor, send(contributor, "/contribute/link", values))
+        proposal_id = re.search(r"proposition n° (\d+)", made.text)
+        assert proposal_id is not None, made.text
+        followed(moderator, send(moderator, f"/moderation/{proposal_id[1]}/accept", {}))
+    assert len(links.list_links(db=db, actor_id=pair[0])) == 4
+
+
+def test_a_moderator_undoes_an_accepted_proposal_from_its_page(
+    db: sa.Engine, pair: tuple[int, int]
+) -> None:
+    """User trial (issue 20): the page only said « maillage undo --batch N »; a button
+    now undoes it, and the proposal then reads « annulée » with no dead link."""
+    contributor, moderator = portal(db), portal(db)
+    signed_in(db, contributor, "contributor")
+    signed_in(db, moderator, "moderator")
+    values = {"v_source_id": str(pair[0]), "v_target_id": str(pair[1]), "v_kind": "funding",
+              "proof_url": "https://example.org/arrete"}  # fmt: skip
+    followed(contributor, send(contributor, "/contribute/link", values))
+    accepted = followed(moderator, send(moderator, "/moderation/1/accept", {}))
+    (link,) = links.list_links(db=db, actor_id=pair[0])
+    assert 'action="/moderation/1/undo"' in accepted.text
+    assert send(contributor, "/moderation/1/undo", {}).status_code == 403
+    undone = followed(moderator, send(moderator, "/moderation/1/undo", {}))
+    text = html.unescape(undone.text)
+    assert undone.status_code == 200 and "Annulée : la fiche est revenue" in text
+    assert 'status-undone">annulée</span>' in text and "puis annulée" in text
+    assert "/undo" not in text and f'href="/links/{link["id"]}"' not in text  # no 404 offered
+    assert links.list_links(db=db, actor_id=pair[0]) == []
+    assert "annulée" in contributor.get("/account/proposals").text  # the proposer sees it
+    trail = _history_rows(moderator, f"/links/{link['id']}/history")
+    assert "Annulation" in trail[-1] and "Moderator" in trail[-1]
+    again = send(moderator, "/moderation/1/undo", {})
+    assert again.status_code == 409 and "déjà annulée" in html.unescape(again.text)

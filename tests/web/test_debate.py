@@ -168,12 +168,16 @@ def test_report_hide_with_a_trace_and_block(db: sa.Engine) -> None:
         assert "Masqué par la modération : Publicité déguisée" in seen
         assert "formations miracle" not in seen
     assert "Hidden by the moderators: Publicité déguisée" in thread(visitor, actor_id, "en")
-    assert visitor.get(f"/api/debate/actor/{actor_id}").json()["comments"][0]["body"] == ""
+    # Who hid it: moderators only, in the API as on the page (user trial, issue 20).
+    for reader in (visitor, dom):
+        (shown,) = reader.get(f"/api/debate/actor/{actor_id}").json()["comments"]
+        assert (shown["body"], shown["hidden_by"], shown["hidden_by_name"]) == ("", None, None)
+        assert shown["hidden_reason"] == "Publicité déguisée"
+        assert "Masqué par Mod" not in thread(reader, actor_id)
     as_mod = thread(mod, actor_id)
     assert "formations miracle" in as_mod and "Masqué par Mod le" in as_mod
-    assert (
-        mod.get(f"/api/debate/actor/{actor_id}").json()["comments"][0]["body"].startswith("Achetez")
-    )
+    (seen_by_mod,) = mod.get(f"/api/debate/actor/{actor_id}").json()["comments"]
+    assert seen_by_mod["body"].startswith("Achetez") and seen_by_mod["hidden_by_name"] == "Mod"
     # Blocking: Camille can no longer comment, through a form or the API.
     blocked = post(mod, f"/moderation/accounts/{camille_id}/block", reason="Spam répété")
     assert blocked.status_code == 303

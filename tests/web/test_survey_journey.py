@@ -106,7 +106,7 @@ def test_a_survey_answered_by_two_gives_a_link_on_both_sides_and_one_on_one(
     respondent.focus("#r-q")
     respondent.keyboard.type("Ressourcerie")
     respondent.keyboard.press("Enter")
-    respondent.wait_for_selector("text=acteurs trouvés")
+    respondent.wait_for_selector("text=/\\d+ acteurs? trouvés?/")  # 1 acteur trouvé
     respondent.focus(f"#r-p{ids[2]}")
     respondent.keyboard.press("Space")
     assert respondent.is_checked(f"#r-p{ids[2]}")

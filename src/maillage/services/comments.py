@@ -65,8 +65,9 @@ class Subject:
 
 @dataclass(frozen=True, slots=True)
 class Comment:
-    """One comment as a reader sees it: ``body`` is empty for a hidden comment unless
-    asked for by a moderator; ``author`` is None for a deleted account."""
+    """One comment as a reader sees it: ``body`` is empty for a hidden comment, and who
+    hid it (``hidden_by``, ``hidden_by_name``) None, unless asked for by a moderator;
+    ``author`` is None for a deleted account."""
 
     id: int
     entity: str
@@ -221,8 +222,9 @@ def _comment(row: Any, *, moderator: bool) -> Comment:
         user_id=m["user_id"], author=author_name(m["user_name"], m["user_id"], m["user_deleted_at"]),
         body="" if hidden and not moderator else m["body"], stance=m["stance"],
         created_at=aware(m["created_at"]), edited_at=aware(m["edited_at"]),  # type: ignore[arg-type]
-        hidden_at=aware(m["hidden_at"]), hidden_by=m["hidden_by"],
-        hidden_by_name=m["hider_name"] if hidden else None, hidden_reason=m["hidden_reason"],
+        hidden_at=aware(m["hidden_at"]), hidden_by=m["hidden_by"] if moderator else None,
+        hidden_by_name=m["hider_name"] if hidden and moderator else None,
+        hidden_reason=m["hidden_reason"],
     )  # fmt: skip
 
 

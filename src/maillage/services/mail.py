@@ -11,6 +11,7 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -44,12 +45,23 @@ class Mail:
     unsubscribe: str | None = None
 
 
+def _set_subject(message: EmailMessage, subject: str) -> None:
+    """The subject on one line; a non-ASCII one in RFC 2047 encoded words folded by
+    :class:`email.header.Header`: the folder of Python 3.11's default policy drops the
+    space between two words when a fold falls there ("a étéacceptée")."""
+    line = " ".join(subject.splitlines())
+    if line.isascii():
+        message["Subject"] = line
+    else:  # already encoded and folded: the policy keeps it as it is
+        message.set_raw("Subject", Header(line, "utf-8", header_name="Subject").encode())
+
+
 def compose(settings: Settings, mail: Mail) -> EmailMessage:
     """The MIME message of ``mail``, from ``settings.smtp_from``."""
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = mail.to
-    message["Subject"] = mail.subject
+    _set_subject(message, mail.subject)
     message["Date"] = formatdate(usegmt=True)  # RFC 5322: spam filters mark mail without it
     message["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2].strip(">"))
     if mail.unsubscribe:

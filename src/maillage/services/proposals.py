@@ -28,9 +28,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from maillage.model import fields, permissions
+from maillage.model import fields, permissions, taxonomy
 from maillage.model.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from maillage.services import actors as actor_service
+from maillage.services import history
 from maillage.services import links as link_service
 from maillage.services.accounts import author_names, get_account
 from maillage.services.validation import clean_text
@@ -38,7 +39,7 @@ from maillage.storage.audit import Context, open_batch, utcnow
 from maillage.storage.engine import transaction
 from maillage.storage.registry import actors, links, proposals
 from maillage.storage.repository import Snapshot
-from maillage.storage.tables import proposal, proposal_document, proposal_vote
+from maillage.storage.tables import change, proposal, proposal_document, proposal_vote
 
 ENTITIES = ("actor", "link")
 ACTIONS = ("create", "update", "report")
@@ -182,6 +183,53 @@ def _changes(values: Mapping[str, Any], current: Snapshot) -> dict[str, Any]:
     return {k: _jsonable(v) for k, v in values.items() if _jsonable(v) != _jsonable(current.get(k))}
 
 
+class DuplicateLink(Conflict):
+    """A new link that is already on the map: ``link_id`` is the live link with the same
+    ends and kind (either way round for a kind without direction); propose an edit of
+    it instead."""
+
+    def __init__(self, link_id: int) -> None:
+        self._init_args = (link_id,)  # type: ignore[assignment]
+        self.link_id = link_id
+        super().__init__(
+            f"ce lien existe déjà (lien n° {link_id}) : proposez plutôt une modification de "
+            "celui-ci",
+            f"this link already exists (link no. {link_id}): propose an edit of it instead",
+        )
+
+
+def _same_link(values: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
+    """Whether the link ``found`` is the one ``values`` describe: the same kind and ends
+    (either way round when the kind has no direction), and no other start date (two
+    fundings of different years are two links)."""
+    if found["kind"] != values.get("kind") or found.get("deleted_at") is not None:
+        return False
+    ends = (_int(values.get("source_id")), _int(values.get("target_id")))
+    there = (_int(found["source_id"]), _int(found["target_id"]))
+    directed = values.get("directed")
+    if directed is None and values.get("kind"):
+        directed = taxonomy.term("link_kinds", values["kind"]).data.get("directed", False)
+    if there != ends and (directed or there != ends[::-1]):
+        return False
+    start, other = _jsonable(values.get("start_date")), _jsonable(found.get("start_date"))
+    return not (start and other and start != other)
+
+
+def _existing_links(conn: sa.Connection, described: list[Mapping[str, Any]]) -> list[Snapshot]:
+    """The live links between the actors the new links ``described`` join (one query)."""
+    ids = {_int(v.get(k)) for v in described for k in ("source_id", "target_id")} - {None}
+    if not ids:
+        return []
+    table = links.table
+    where = [table.c.source_id.in_(ids), table.c.target_id.in_(ids)]
+    return list(links.list(conn, where=where, limit=None))
+
+
+def existing_link(conn: sa.Connection, values: Mapping[str, Any]) -> Snapshot | None:
+    """The live link a new link's ``values`` duplicate (:func:`_same_link`), else None."""
+    return next((f for f in _existing_links(conn, [values]) if _same_link(values, f)), None)
+
+
 # --- proposing ----------------------------------------------------------------------
 
 
@@ -227,6 +275,9 @@ def propose(
         payload: dict[str, Any] = {"values": {}, "base": {}}
         if action == "create":
             cleaned = _checked_values(conn, action, entity, None, given)
+            found = existing_link(conn, cleaned) if entity == "link" else None
+            if found is not None and declared_by is None:
+                raise DuplicateLink(int(found["id"]))  # a survey's declaration: the queue says
             payload["values"] = {
                 k: _jsonable(v) for k, v in cleaned.items() if v not in (None, [], "")
             }
@@ -308,9 +359,23 @@ class _Records:
             if r["entity"] == "link":
                 for values in (r["payload"].get("values"), r["payload"].get("amended")):
                     actor_ids |= {_int((values or {}).get(k)) for k in ("source_id", "target_id")}
+        # The live links that pending new links would duplicate (DuplicateLink).
+        described = [r["payload"].get("values") or {} for r in rows
+                     if r["entity"] == "link" and r["action"] == "create"
+                     and r["status"] == "pending"]  # fmt: skip
+        self.existing = _existing_links(conn, described)
+        for found in self.existing:
+            self.links.setdefault(int(found["id"]), found)
         for found in self.links.values():
             actor_ids |= {_int(found["source_id"]), _int(found["target_id"])}
         self.actors = self._read(conn, actors, actor_ids)
+
+    def duplicated(self, row: Mapping[str, Any]) -> Snapshot | None:
+        """The live link a pending new link ``row`` would duplicate, else None."""
+        if row["entity"] != "link" or row["action"] != "create" or row["status"] != "pending":
+            return None
+        values = row["payload"].get("values") or {}
+        return next((f for f in self.existing if _same_link(values, f)), None)
 
     @staticmethod
     def _read(conn: sa.Connection, repository: Any, ids: set[int | None]) -> dict[int, Snapshot]:
@@ -382,6 +447,12 @@ def _view(records: _Records, row: Mapping[str, Any], names: Mapping[str, str]) -
     out = dict(row)
     entity_id = _int(row["entity_ref"])
     current = records.current(row["entity"], entity_id)
+    duplicated = records.duplicated(row)
+    out["existing"] = None
+    if duplicated is not None:  # shown as the current value; accepting it is refused
+        current = duplicated
+        out["existing"] = {"id": int(duplicated["id"]),
+                           "label": records.label("link", duplicated["id"])}  # fmt: skip
     out["entity_id"] = entity_id
     out["label"] = records.label(row["entity"], entity_id)
     if row["action"] == "create" and row["entity"] == "actor":
@@ -391,7 +462,9 @@ def _view(records: _Records, row: Mapping[str, Any], names: Mapping[str, str]) -
         out["label"] = " — ".join(records.label("actor", e) or f"#{e}" for e in ends)
     out["diff"] = _diff(records, row, current)
     out["amended"] = row["payload"].get("amended") is not None  # the diff's ``accepted``
-    out["current_version"] = current["version"] if current is not None else None
+    out["current_version"] = (
+        current["version"] if current is not None and duplicated is None else None
+    )
     pending = row["status"] == "pending" and row["action"] != "create"
     out["gone"] = pending and current is None
     out["conflict"] = pending and (current is None or current["version"] != row["base_version"])
@@ -425,10 +498,30 @@ def _views(conn: sa.Connection, db: sa.Engine, rows: list[Snapshot]) -> list[dic
         votes: dict[int, dict[str, int]] = {}
         for proposal_id, value, count in conn.execute(tallies):
             votes.setdefault(proposal_id, {})["for" if value > 0 else "against"] = count
+        undone = _undone_batches(conn, {v["batch_id"] for v in views if v["batch_id"]})
         for v in views:
             v["document"] = found.get(v["id"])
             v["votes"] = {"for": 0, "against": 0, **votes.get(v["id"], {})}
+            v["undone"] = v["batch_id"] in undone
     return views
+
+
+def _undone_batches(conn: sa.Connection, batch_ids: set[int]) -> set[int]:
+    """The batches of ``batch_ids`` whose every change is undone (by an undo that was
+    not itself undone): one query."""
+    if not batch_ids:
+        return set()
+    written, undo, redo = change.alias("written"), change.alias("undo"), change.alias("redo")
+    standing = sa.exists().where(
+        undo.c.undoes_id == written.c.id, ~sa.exists().where(redo.c.undoes_id == undo.c.id)
+    )
+    query = (
+        sa.select(written.c.batch_id)
+        .where(written.c.batch_id.in_(sorted(batch_ids)))
+        .group_by(written.c.batch_id)
+        .having(sa.func.count() == sa.func.sum(sa.case((standing, 1), else_=0)))
+    )
+    return set(conn.execute(query).scalars())
 
 
 def _kind_filter(kinds: tuple[str, ...]) -> sa.ColumnElement[bool]:
@@ -556,7 +649,8 @@ def accept(
     go through the services that write, in a batch of their own; returns the proposal.
 
     As proposed, the record must still be at the version it was proposed against;
-    amended, at ``seen_version`` (the version the moderator read). Else Conflict:
+    amended, at ``seen_version`` (the version the moderator read); a new record's field
+    the amended values leave out keeps its proposed value. Else Conflict:
     nothing is overwritten silently. ``moderator_id`` None: accepted by the votes.
     Raises NotFound, Conflict (already decided, record changed), InvalidInput.
     """
@@ -570,7 +664,10 @@ def accept(
         if values is not None:
             _known_fields(row["entity"], values)
             if row["action"] == "create":
-                chosen = {k: v for k, v in values.items() if v not in (None, [], "")}
+                # A field the amended values leave out keeps its proposed value (the
+                # evidence of a new link, absent from the amend form); given blank, cleared.
+                merged = {**(payload.get("values") or {}), **values}
+                chosen = {k: v for k, v in merged.items() if v not in (None, [], "")}
             else:
                 entity_id = int(row["entity_ref"])
                 current = _repository(row["entity"]).get(conn, entity_id)
@@ -580,6 +677,10 @@ def accept(
             expected = seen_version if seen_version is not None else expected
         if row["action"] == "create" and not chosen:
             raise InvalidInput("values", None, "rien à créer", "nothing to create")
+        if row["action"] == "create" and row["entity"] == "link":
+            found = existing_link(conn, link_service.checked_new_link(conn, chosen))
+            if found is not None:
+                raise DuplicateLink(int(found["id"]))  # never a second copy of a link
         batch_id = result_id = None
         if chosen or row["action"] == "create":
             label = f"proposition {proposal_id} acceptée par {decider}"
@@ -620,3 +721,23 @@ def refuse(
             ctx=Context(user=decider, source=f"proposal:{proposal_id}"),
             expected_version=row["version"],
         )  # fmt: skip
+
+
+def undo(*, db: sa.Engine, proposal_id: int, moderator_id: int) -> dict[str, Any]:
+    """Undo what accepting ``proposal_id`` wrote (its batch, through the undo of any
+    write), signed by the moderator; returns the proposal, then ``undone``. Raises
+    NotFound, Conflict (not accepted, nothing written, already undone, the record changed
+    since: undo the later changes first)."""
+    view = get_proposal(db=db, proposal_id=proposal_id)
+    if view["status"] != "accepted" or not view["batch_id"]:
+        raise Conflict(
+            f"la proposition {proposal_id} n'a rien écrit à annuler",
+            f"proposal {proposal_id} wrote nothing to undo",
+        )
+    if view["undone"]:
+        raise Conflict(
+            f"la proposition {proposal_id} est déjà annulée",
+            f"proposal {proposal_id} is already undone",
+        )
+    history.undo_batch(db=db, batch_id=int(view["batch_id"]), user=permissions.author(moderator_id))
+    return get_proposal(db=db, proposal_id=proposal_id)

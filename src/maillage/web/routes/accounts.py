@@ -154,7 +154,13 @@ def send_link(request: Request, account: accounts.Account, purpose: str) -> Resp
 
 
 @router.get("/account/signup", name="signup", dependencies=READ)
-def signup_page(request: Request) -> Response:
+def signup_page(request: Request, sent: Annotated[str, Query(max_length=1)] = "") -> Response:
+    address = request.session.get("signed_up")
+    if sent and isinstance(address, str):  # after the form (post/redirect/get): a reload
+        return _message(  # shows this again, never sends the form twice
+            request, N_("Check your mailbox"),
+            _text(request, N_("We sent a link to %(email)s: open it to confirm your address, then sign in."), email=address),  # noqa: E501
+        )  # fmt: skip
     return _render(request, "signup.html", {"values": {}, "error": None})
 
 
@@ -166,10 +172,10 @@ def signup(request: Request, db: Db, email: Email, password: Password, name: Nam
         context = {"values": {"email": email, "name": name}, "error": _say(request, error)}
         return _render(request, "signup.html", context, status_of(error))
     failed = send_link(request, account, "verify")
-    return failed or _message(
-        request, N_("Check your mailbox"),
-        _text(request, N_("We sent a link to %(email)s: open it to confirm your address, then sign in."), email=account.email),  # noqa: E501
-    )  # fmt: skip
+    if failed:
+        return failed
+    request.session["signed_up"] = account.email  # the address the next page names
+    return RedirectResponse(url_for(request, "signup", {"sent": "1"}), status_code=303)
 
 
 @router.get("/account/signin", name="signin", dependencies=READ)
@@ -232,7 +238,16 @@ def resend_verification(request: Request, db: Db, email: Email) -> Response:
 
 
 @router.get("/account/verify", name="verify_email", dependencies=READ)
-def verify_page(request: Request, token: LinkSecret = "") -> Response:
+def verify_page(
+    request: Request, token: LinkSecret = "", done: Annotated[str, Query(max_length=1)] = ""
+) -> Response:
+    if done and request.session.get("verified"):  # after the button (post/redirect/get)
+        signed_in = identity_of(request).signed_in
+        return _message(
+            request, N_("Address confirmed"),
+            _text(request, N_("Your address is confirmed.")),
+            ("account", N_("My account")) if signed_in else ("signin", N_("Sign in")),
+        )  # fmt: skip
     return _render(request, "verify.html", {"token": token, "error": None})
 
 
@@ -242,12 +257,8 @@ def verify(request: Request, db: Db, token: Secret) -> Response:
         accounts.verify_email(db=db, secret=token)
     except accounts.AccountRefused as error:
         return _render(request, "verify.html", {"token": "", "error": _say(request, error)}, 400)
-    signed_in = identity_of(request).signed_in
-    return _message(
-        request, N_("Address confirmed"),
-        _text(request, N_("Your address is confirmed.")),
-        ("account", N_("My account")) if signed_in else ("signin", N_("Sign in")),
-    )  # fmt: skip
+    request.session["verified"] = True  # what the next page says; a reload says it again
+    return RedirectResponse(url_for(request, "verify_email", {"done": "1"}), status_code=303)
 
 
 @router.get("/account/forgot", name="forgot_password", dependencies=READ)

@@ -72,6 +72,9 @@ LABELS = {
     "classification_rule": N_("Classification rule"), "holder_siret": N_("Holder's SIRET"),
     "holder_rna": N_("Holder's RNA"),
 }  # fmt: skip
+# Stored fields no person changes (the record's number and dates of writing): the
+# history leaves them out of a change's fields (an undone creation lists every field).
+BOOKKEEPING = frozenset({"id", "created_at", "updated_at", "version"})
 # The history's actions (storage.audit), as a person reads them.
 HISTORY_ACTIONS = {
     "create": N_("Creation"), "update": N_("Update"), "delete": N_("Deletion"),
@@ -87,6 +90,9 @@ FORM_FIELDS = {
     "link": ("source_id", "target_id", "kind", "form", "start_date", "end_date", "amount",
              "purpose"),  # the link's evidence: the proposal's (services.proposals)
 }  # fmt: skip
+# The moderator's amend form: the proposer's fields, and a link's evidence (kept as
+# proposed unless changed here).
+AMEND_FIELDS = {"actor": FORM_FIELDS["actor"], "link": (*FORM_FIELDS["link"], "evidence_url")}
 CHOICES = {"world": "worlds", "category": "categories", "kind": "link_kinds",
            "form": "partnership_forms", "subtype": "mecenat_subtypes", "status": "link_statuses"}  # fmt: skip
 LONG = frozenset({"description", "purpose", "evidence"})
@@ -108,8 +114,28 @@ def _gettext(request: Request) -> Gettext:
     return Gettext(request_lang(request))
 
 
+# What a refused field is called in the messages of the forms, where its label differs
+# from the stored field's (the evidence is one of an address or a document).
+ERROR_LABELS = {
+    "evidence_url": N_("Evidence (address)"), "document": N_("Evidence (document)"),
+    "message": N_("Message"), "values": N_("Proposed values"),
+}  # fmt: skip
+
+
 def _say(request: Request, error: MaillageError) -> str:
-    return error.message_en if request_lang(request) == "en" else error.message_fr
+    """The message of ``error`` in the page's language; a refused field named by its
+    label (never its internal code), with the value given when there is one."""
+    english = request_lang(request) == "en"
+    if not isinstance(error, InvalidInput):
+        return error.message_en if english else error.message_fr
+    _ = _gettext(request).gettext
+    label = ERROR_LABELS.get(error.field) or LABELS.get(error.field)
+    field = _(label) if label else error.field
+    rule = error.rule_en if english else error.rule
+    if error.value in (None, "", [], {}):
+        return _(N_("%(field)s: %(rule)s"), field=field, rule=rule)
+    value = error.value if isinstance(error.value, str) else repr(error.value)
+    return _(N_("%(field)s: %(value)s — %(rule)s"), field=field, value=value[:80], rule=rule)
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -215,9 +241,11 @@ def _record(db: Any, entity: str, entity_id: int) -> dict[str, Any]:
     return found
 
 
-def _current_values(record: Mapping[str, Any], entity: str) -> dict[str, Any]:
+def _current_values(
+    record: Mapping[str, Any], entity: str, names: Mapping[str, tuple[str, ...]] = FORM_FIELDS
+) -> dict[str, Any]:
     out = {}
-    for name in FORM_FIELDS[entity]:
+    for name in names[entity]:
         value = record.get(name)
         out[name] = ", ".join(value) if isinstance(value, list) else value
     return out
@@ -242,8 +270,9 @@ async def _proposal_post(
         )  # fmt: skip
     except MaillageError as error:
         shown = {**values, "message": _text(form, "message"), "proof_url": _text(form, "proof_url")}
+        existing = error.link_id if isinstance(error, service.DuplicateLink) else None
         return _form_page(request, action=action, entity=entity, record=record, values=shown,
-                          error=error, target=target)  # fmt: skip
+                          error=error, target=target, extra={"existing": existing})  # fmt: skip
     # Post/redirect/get: a reload of the answer shows it again, never sends the form twice.
     # The form's page answers at the same path as its post (``?sent=N``).
     page = url_for(request, request.scope["route"].name, {"sent": created["id"]},
@@ -451,10 +480,10 @@ def _proposal_page(
             record = _record(db, view["entity"], view["entity_id"])
         except MaillageError:
             record = None
-    fields = FORM_FIELDS[view["entity"]]
+    fields = AMEND_FIELDS[view["entity"]]
     amend = dict(view["payload"].get("values") or {})
     if record is not None:
-        amend = {**_current_values(record, view["entity"]), **amend}
+        amend = {**_current_values(record, view["entity"], AMEND_FIELDS), **amend}
     amend = {k: ", ".join(v) if isinstance(v, list) else v for k, v in amend.items()}
     context = {
         "p": view, "fields": fields, "values": amend, "notice": notice,
@@ -483,9 +512,11 @@ def _decided(request: Request, db: Any, proposal_id: int) -> Response:
 def _decision_notice(request: Request) -> str | None:
     """What the proposal's page says after a decision (``?decided=mailed|silent``)."""
     decided = request.query_params.get("decided")
+    _ = _gettext(request).gettext
+    if request.query_params.get("undone") == "1":
+        return _(N_("Undone: the record is back as it was before this proposal."))
     if decided not in ("mailed", "silent"):
         return None
-    _ = _gettext(request).gettext
     told = _(N_("The proposer was told by e-mail.")) if decided == "mailed" else None
     return _(N_("Decision saved.")) + " " + (told or _(N_("No e-mail was sent.")))
 
@@ -526,6 +557,19 @@ async def proposal_refuse(
     except MaillageError as error:
         return await run_in_threadpool(_proposal_page, request, db, proposal_id, error)
     return await run_in_threadpool(_decided, request, db, proposal_id)
+
+
+@router.post("/moderation/{proposal_id}/undo", name="proposal_undo", dependencies=MODERATE)
+def proposal_undo(
+    request: Request, db: Db, identity: IdentityDep, proposal_id: ProposalId
+) -> Response:
+    """Undo what accepting the proposal wrote (its batch); the page then says so."""
+    try:
+        service.undo(db=db, proposal_id=proposal_id, moderator_id=identity.account_id or 0)
+    except MaillageError as error:
+        return _proposal_page(request, db, proposal_id, error)
+    target = url_for(request, "moderation_proposal", {"undone": "1"}, proposal_id=proposal_id)
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/moderation/{proposal_id}/document", name="proposal_document", dependencies=MODERATE)
@@ -574,8 +618,8 @@ def _history(request: Request, db: Any, entity: str, entity_id: int) -> Response
     for row in rows:
         row["action_label"] = _(HISTORY_ACTIONS.get(row["action"], row["action"]))
         row["field_labels"] = [_(LABELS[f]) if f in LABELS else f.replace("_", " ")
-                               for f in row["fields"]]  # fmt: skip
-        row["source_label"] = _history_source(_, row["source"])
+                               for f in row["fields"] if f not in BOOKKEEPING]  # fmt: skip
+        row["source_label"] = _history_source(_, row["source"], row.get("decided_by"))
         if row["author"] in HISTORY_AUTHORS:
             row["author"] = _(HISTORY_AUTHORS[row["author"]])
     page = "actor" if entity == "actor" else "link"
@@ -584,9 +628,15 @@ def _history(request: Request, db: Any, entity: str, entity_id: int) -> Response
     return _render(request, "history.html", context)
 
 
-def _history_source(_: Callable[..., str], source: str | None) -> str | None:
-    """The source of a change as a person reads it (``proposal:12`` -> "proposal no. 12")."""
+def _history_source(
+    _: Callable[..., str], source: str | None, decided_by: str | None = None
+) -> str | None:
+    """The source of a change as a person reads it (``proposal:12`` -> "proposal no. 12",
+    with who accepted it: "accepted by Moderator", or by the community's votes)."""
     kind, _sep, ref = (source or "").partition(":")
+    if kind == "proposal" and ref.isdigit() and decided_by:
+        who = _(N_("the community's votes")) if decided_by == service.VOTES else decided_by
+        return _(N_("proposal no. %(id)s, accepted by %(name)s"), id=ref, name=who)
     if kind in HISTORY_SOURCES and ref.isdigit():
         return _(HISTORY_SOURCES[kind], id=ref)
     return _(HISTORY_AUTHORS[source]) if source in HISTORY_AUTHORS else source
