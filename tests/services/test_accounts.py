@@ -90,8 +90,13 @@ def test_lockout_after_repeated_failures_then_released_by_time(db: sa.Engine) ->
     assert locked.value.reason == "locked"
     assert locked.value.until == T0 + dt.timedelta(minutes=15)
     # Locked: even the right password is refused, until the lock ends.
-    with pytest.raises(accounts.AccountRefused, match="bloqué jusqu'à 09:15 UTC"):
+    with pytest.raises(accounts.AccountRefused) as still:
         sign_in(db, now=T0 + dt.timedelta(minutes=14), **rules)
+    assert still.value.reason == "locked"
+    # ... in the words of a wrong password: nobody learns that the account exists.
+    with pytest.raises(accounts.AccountRefused) as unknown:
+        accounts.authenticate(db=db, email="nobody@example.org", password="wrong password!")
+    assert str(still.value) == str(locked.value) == str(unknown.value)
     account = sign_in(db, now=T0 + dt.timedelta(minutes=16), **rules)
     assert account.id == user_id and account.last_login_at == T0 + dt.timedelta(minutes=16)
     # The lock is in the account's history; the failures before it are not.
@@ -112,7 +117,7 @@ def test_unknown_address_and_wrong_password_are_refused_alike(db: sa.Engine) -> 
         with pytest.raises(accounts.AccountRefused) as refused:
             accounts.authenticate(db=db, email=email, password=password, hasher=FAST)
         messages.append(str(refused.value))
-    assert messages[0] == messages[1] == "Adresse ou mot de passe incorrect."
+    assert messages[0] == messages[1] == accounts.WRONG_CREDENTIALS[0]
 
 
 def test_reset_link_is_single_use_and_expires(db: sa.Engine) -> None:

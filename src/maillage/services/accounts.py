@@ -64,9 +64,13 @@ class AccountRefused(PermissionDenied):
         MaillageError.__init__(self, message_fr, message_en)
 
 
+# One message for a wrong password, an unknown address and a locked account: the
+# answer never tells whether an account exists (user trial of issue 20, item 18).
 WRONG_CREDENTIALS = (
-    "Adresse ou mot de passe incorrect.",
-    "Wrong e-mail address or password.",
+    "Adresse ou mot de passe incorrect, ou trop d'essais erronés : réessayez plus tard, "
+    "ou demandez un nouveau mot de passe.",
+    "Wrong e-mail address or password, or too many wrong tries: try again later, or ask "
+    "for a new password.",
 )
 
 
@@ -373,15 +377,9 @@ def _count_failure(
 
 
 def _locked(until: dt.datetime) -> AccountRefused:
-    when = until.strftime("%H:%M UTC")
-    return AccountRefused(
-        "locked",
-        f"Trop de mots de passe erronés : ce compte est bloqué jusqu'à {when}. Vous pouvez "
-        "aussi demander un nouveau mot de passe.",
-        f"Too many wrong passwords: this account is locked until {when}. You may also ask "
-        "for a new password.",
-        until,
-    )
+    """A locked account is refused with the words of a wrong password (``reason`` and
+    ``until`` say more to the caller, never to the person signing in)."""
+    return AccountRefused("locked", *WRONG_CREDENTIALS, until)
 
 
 def session_account(*, db: sa.Engine, user_id: int, issued_at: dt.datetime) -> Account | None:
