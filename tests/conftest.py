@@ -107,22 +107,23 @@ def _pg_engine(server: object, template: str) -> sa.Engine:
 # marked `extended` and run in `make test-extended`, which CI leaves out to stay under its
 # ten minutes (README, "Test budget").
 WEB_POSTGRES_IN_CI = frozenset({"test_accounts.py", "test_pages.py", "test_contributions.py"})
-# ... except the route x role matrix (half a minute on PostgreSQL): who may call a route is
-# decided above the engine; its SQLite run stays in CI.
-WEB_POSTGRES_EXTENDED = frozenset(
-    {"test_every_route_answers_each_role_as_the_permission_table_says"}
+# Tests whose PostgreSQL run checks nothing the engine decides, in any directory: the
+# route x role matrix (who may call a route is decided above the engine; half a minute on
+# PostgreSQL) and the background analysis's files on disk (their formats and repair).
+POSTGRES_EXTENDED = frozenset(
+    {
+        "test_every_route_answers_each_role_as_the_permission_table_says",
+        "test_answers_are_kept_in_safe_formats_and_a_damaged_file_is_computed_again",
+    }
 )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if (
-            item.path.parent.name == "web"
-            and item.get_closest_marker("postgres") is not None
-            and (
-                item.path.name not in WEB_POSTGRES_IN_CI
-                or getattr(item, "originalname", "") in WEB_POSTGRES_EXTENDED
-            )
+        if item.get_closest_marker("postgres") is None:
+            continue
+        if getattr(item, "originalname", "") in POSTGRES_EXTENDED or (
+            item.path.parent.name == "web" and item.path.name not in WEB_POSTGRES_IN_CI
         ):
             item.add_marker(pytest.mark.extended)
 
