@@ -221,6 +221,7 @@ def test_places_are_numbered_on_a_map_linked_to_their_rows(
         check_axe(page, origin)
 
 
+@pytest.mark.extended  # a tile setting and its credit: `make test-extended` (CI's margin)
 def test_with_ign_tiles_the_map_asks_plan_ign_and_credits_it(
     browse: Any, portal: tuple[str, Demo], map_db: sa.Engine
 ) -> None:
