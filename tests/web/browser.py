@@ -4,6 +4,7 @@ and the checks every page must pass (no console error, no outside request, axe-c
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -152,3 +153,23 @@ def screenshot(page: Any, name: str) -> Path:
 def wait_ready(page: Any, widget: str, loads: int = 1, timeout: float = 20_000) -> None:
     """Wait until the widget ``#map`` or ``#network`` has finished its ``loads``-th load."""
     page.wait_for_selector(f"#{widget}[data-state=ready][data-loads='{loads}']", timeout=timeout)
+
+
+def sign_in(page: Any, origin: str, email: str, password: str) -> None:
+    """Sign ``email`` in through the sign-in form; returns on the account page."""
+    page.goto(origin + "/account/signin")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("form.account-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/account$"))
+
+
+def signed_in_page(
+    browser: Any, watch: Watch, origin: str, email: str, password: str, viewport: dict[str, int]
+) -> Any:
+    """A browser context of its own for ``email``, watched and signed in; its page."""
+    context = browser.new_context(viewport=viewport, locale="fr-FR")
+    watch.attach(context)
+    page = context.new_page()
+    sign_in(page, origin, email, password)
+    return page

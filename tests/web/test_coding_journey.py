@@ -8,12 +8,12 @@ contradicts it. Screenshots go to ``test-artifacts/``; axe-core checks the codin
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import browser
 import pytest
 import sqlalchemy as sa
 from browser import Watch, check_axe, live_server, screenshot
@@ -48,11 +48,7 @@ def coding_portal(
 
 
 def sign_in(page: Any, origin: str, who: str) -> None:
-    page.goto(origin + "/account/signin")
-    page.fill("#f-email", f"{who}@example.org")
-    page.fill("#f-password", PASSWORD)
-    page.click("form.account-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/account$"))
+    browser.sign_in(page, origin, f"{who}@example.org", PASSWORD)
 
 
 def h4_value(page: Any) -> str:

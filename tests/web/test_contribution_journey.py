@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import browser
 import pytest
 import sqlalchemy as sa
 from browser import Watch, check_axe, live_server, screenshot, wait_ready
@@ -49,11 +50,7 @@ def contribution_portal(
 
 
 def sign_in(page: Any, origin: str, role: str) -> None:
-    page.goto(origin + "/account/signin")
-    page.fill("#f-email", f"{role}@example.org")
-    page.fill("#f-password", PASSWORD)
-    page.click("form.account-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/account$"))
+    browser.sign_in(page, origin, f"{role}@example.org", PASSWORD)
 
 
 def network_status(page: Any, origin: str, loads: int = 1) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from browser import Watch, check_axe, live_server, screenshot
+from browser import Watch, check_axe, live_server, screenshot, signed_in_page
 
 from maillage.services import accounts, actors
 from maillage.storage.engine import make_engine
@@ -43,15 +43,7 @@ def debate_portal(
 
 def person(browser: Any, watch: Watch, origin: str, name: str) -> Any:
     """A browser context of its own for ``name``, signed in; its page."""
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    watch.attach(context)
-    page = context.new_page()
-    page.goto(f"{origin}/account/signin")
-    page.fill("#f-email", f"{name.lower()}@example.org")
-    page.fill("#f-password", PASSWORD)
-    page.click("form.account-form button[type=submit]")
-    page.wait_for_url(f"{origin}/account")
-    return page
+    return signed_in_page(browser, watch, origin, f"{name.lower()}@example.org", PASSWORD, DESKTOP)
 
 
 def open_thread(page: Any, origin: str, actor_id: int) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from browser import ARTIFACTS, Watch, check_axe, live_server, screenshot
+from browser import ARTIFACTS, Watch, check_axe, live_server, screenshot, signed_in_page
 
 from maillage.services import accounts, actors, solutions
 from maillage.storage.engine import make_engine
@@ -48,15 +48,8 @@ def evaluation_portal(
 
 
 def person(browser: Any, watch: Watch, origin: str, name: str) -> Any:
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    watch.attach(context)
-    page = context.new_page()
-    page.goto(f"{origin}/account/signin")
-    page.fill("#f-email", f"{name.lower()}@example.org")
-    page.fill("#f-password", PASSWORD)
-    page.click("form.account-form button[type=submit]")
-    page.wait_for_url(f"{origin}/account")
-    return page
+    """A browser context of its own for ``name``, signed in; its page."""
+    return signed_in_page(browser, watch, origin, f"{name.lower()}@example.org", PASSWORD, DESKTOP)
 
 
 def answer(page: Any, code: str, value: str, evidence: str) -> None:

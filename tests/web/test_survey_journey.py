@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import browser
 import pytest
 import sqlalchemy as sa
 from browser import Watch, check_axe, live_server, screenshot
@@ -48,11 +49,7 @@ def survey_portal(
 
 
 def sign_in(page: Any, origin: str) -> None:
-    page.goto(origin + "/account/signin")
-    page.fill("#f-email", "editor@example.org")
-    page.fill("#f-password", PASSWORD)
-    page.click("form.account-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/account$"))
+    browser.sign_in(page, origin, "editor@example.org", PASSWORD)
 
 
 def answer(page: Any, origin: str, link: str, *, axe: bool) -> None:
