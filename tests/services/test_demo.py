@@ -18,6 +18,9 @@ from maillage.settings import Settings
 from maillage.storage.engine import make_engine
 from maillage.web.app import create_app
 
+# A minute per build, most of it identity resolution's merges: make test-extended.
+pytestmark = pytest.mark.extended
+
 
 @pytest.fixture(scope="module")
 def demo(
@@ -30,7 +33,6 @@ def demo(
     return db, build_demo(db=db)
 
 
-@pytest.mark.extended  # a minute of build, most of it identity resolution's merges
 def test_demo_builds_from_shipped_data(demo: tuple[sa.Engine, dict[str, Any]]) -> None:
     db, summary = demo
     by_file = {r["file"]: r for r in summary["imports"]}
@@ -69,7 +71,6 @@ def test_demo_builds_from_shipped_data(demo: tuple[sa.Engine, dict[str, Any]]) -
     _research_layer_off_on_the_nord_page(db)
 
 
-@pytest.mark.extended  # a second build of a minute: make test-extended (README, "Test budget")
 def test_the_demo_built_again_changes_nothing(demo: tuple[sa.Engine, dict[str, Any]]) -> None:
     db, summary = demo
     counts = summary["counts"]

@@ -82,7 +82,7 @@ def downgrade() -> None:
     if sqlite:
         op.execute("INSERT INTO evaluation_score SELECT * FROM _0013_score")
         op.execute("DROP TABLE _0013_score")
-    if sqlite:  # in place: a rebuild would lose 0010's AUTOINCREMENT and its references
+        # solution in place: a rebuild would lose 0010's AUTOINCREMENT and its references
         for column in ("resources", "open_data", "open_source", "licence", "kind"):
             op.execute(f"ALTER TABLE solution DROP COLUMN {column}")
         return
