@@ -128,3 +128,30 @@ def test_a_territory_lists_the_solutions_answering_its_uncovered_needs(db: sa.En
     section = page.text.split('id="territory-solutions-title"', 1)[1].split("</section>", 1)[0]
     assert "Pass droits" in section
     assert f'/solutions/{made["id"]}"' in section
+
+
+def test_the_list_filters_by_a_theme_chosen_by_its_name_and_pages_every_solution(
+    db: sa.Engine,
+) -> None:
+    """A funder picks « Inclusion numérique » in a list of theme names (she does not
+    know the codes); the list shows every solution, a hundred a page with the count and
+    the next page (it stopped at 500 without a word); the API gives every one; an
+    unknown territory is said beside the filter, on the list page, not an error page."""
+    rows = [{"name": f"Service {n:03d}", "themes": ["inclusion-numerique"] if n % 2 else []}
+            for n in range(130)]  # fmt: skip
+    solutions.create_solutions(db=db, rows=rows)
+    client = portal(db)
+    page = client.get("/solutions")
+    assert '<option value="inclusion-numerique">Inclusion numérique</option>' in page.text
+    assert "Solutions 1 à 100 sur 130" in page.text and "Service 099" in page.text
+    assert "Service 100" not in page.text and "page=2" in page.text
+    second = client.get("/solutions?page=2")
+    assert "Solutions 101 à 130 sur 130" in second.text and "Service 129" in second.text
+    assert "Service 099" not in second.text
+    on_theme = client.get("/solutions?theme=inclusion-numerique")
+    assert "sur 65" in on_theme.text and "Service 001" in on_theme.text
+    assert "Service 000" not in on_theme.text.split("solutions-caption", 1)[1].split("</table>")[0]
+    assert len(client.get("/api/solutions").json()) == 130
+    unknown = client.get("/solutions?territory=Atlantide")
+    assert unknown.status_code == 404 and 'id="f-territory-error"' in unknown.text
+    assert "Atlantide" in unknown.text and 'id="f-theme"' in unknown.text
