@@ -314,8 +314,8 @@ def for_uncovered_needs(
     found = solutions.list_solutions(db=db, limit=200, themes=sorted(themes),
                                      needs=sorted(i for i in need_ids if i))  # fmt: skip
     summaries = evaluation.solution_summaries(db=db, solution_ids=[s["id"] for s in found])
-    out: list[dict[str, Any]] = [{"s": s, "csr": summaries[s["id"]], "here": bool(here & set(s["territories"])),
+    out: list[dict[str, Any]] = [{"s": s, "csr": summaries[s["id"]], "here": bool(here & set(s["territories"])) if s["territories"] else None,
             "answers": sorted(solutions.theme_label(t, lang) for t in themes & set(s["themes"]))}
            for s in found]  # fmt: skip
-    rows = sorted(out, key=lambda r: (not r["here"], r["s"]["name"]))
+    rows = sorted(out, key=lambda r: (r["here"] is not True, r["s"]["name"]))
     return {"rows": rows, "dimensions": dimensions}
