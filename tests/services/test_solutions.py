@@ -132,3 +132,15 @@ def test_the_demo_startups_become_solutions_with_their_sponsors(db: sa.Engine) -
     assert len(found["Vélo-école"]["carriers"]) == 2 and found["Vélo-école"]["stage"] is None
     again = solution_demo.load_startups(db=db, directory=DATA / "startups")
     assert again["solutions"] == 0  # already there
+
+
+def test_a_theme_given_by_its_label_is_stored_as_its_code(db: sa.Engine) -> None:
+    """A spreadsheet says « Inclusion numérique », as its readers do: the solution is on
+    the theme inclusion-numerique (found by the theme filter and the territory pages);
+    a theme the taxonomy lacks (a need's own) is kept as written."""
+    made = service.create_solution(db=db, values={
+        "name": "Bus numérique 23", "themes": ["Inclusion numérique", "ACCÈS AUX SERVICES PUBLICS", "fablab"]})  # fmt: skip
+    assert service.get_solution(db=db, solution_id=made["id"])["themes"] == [
+        "acces-aux-services-publics", "fablab", "inclusion-numerique"]  # fmt: skip
+    on_theme = service.list_solutions(db=db, theme="inclusion-numerique")
+    assert [s["name"] for s in on_theme] == ["Bus numérique 23"]

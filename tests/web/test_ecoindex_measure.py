@@ -74,6 +74,7 @@ def test_refusals_give_their_message_and_write_nothing(
     refused = default.post(path, data={"csrf_token": csrf(default)})
     assert refused.status_code == 422
     assert "adresse non publique 127.0.0.1" in refused.text and 'role="alert"' in refused.text
+    assert "MAILLAGE_ECOINDEX_ALLOWED_NETWORKS" in refused.text  # how to allow it, said
     english = default.post(path + "?lang=en", data={"csrf_token": csrf(default), "pages": url})
     assert english.status_code == 422 and "non-public address 127.0.0.1" in english.text
     assert f'name="pages" rows="3">{url}</textarea>' in english.text  # kept to correct

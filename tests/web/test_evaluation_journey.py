@@ -47,6 +47,12 @@ def evaluation_portal(
     engine.dispose()
 
 
+# Tables whose right edge is past the screen and that no scrolling region holds.
+CUT_TABLES = """() => [...document.querySelectorAll("table")].filter(t =>
+    t.getBoundingClientRect().right > window.innerWidth + 1 && !t.closest(".table-scroll"))
+  .map(t => (t.caption ? t.caption.textContent : t.className).trim())"""
+
+
 def person(browser: Any, watch: Watch, origin: str, name: str) -> Any:
     """A browser context of its own for ``name``, signed in; its page."""
     return signed_in_page(browser, watch, origin, f"{name.lower()}@example.org", PASSWORD, DESKTOP)
@@ -139,11 +145,15 @@ def test_two_evaluators_radar_disagreement_and_pdf_report(
     assert expected["economic"] == "67"  # (3/3 + 1/3) / 2: the two evaluators' mean
     assert (ARTIFACTS / "evaluation-report-page-1.png").stat().st_size > 10_000
 
-    # On a phone, the solution's page and the grid stay within the screen.
+    # On a phone, the pages stay within the screen, and a table wider than it scrolls
+    # in its own region instead of being cut (its last columns were out of reach).
     dominique.set_viewport_size({"width": 390, "height": 844})
-    for path in (f"/solutions/{solution_id}", f"/solutions/{solution_id}/evaluate", "/solutions"):
+    for path in (f"/solutions/{solution_id}", f"/solutions/{solution_id}/evaluate", "/solutions",
+                 f"/solutions/compare?ids={solution_id}", f"/solutions/{solution_id}/report",
+                 f"/partnerships/alliance/{solution_id}"):  # fmt: skip
         dominique.goto(origin + path)
         assert dominique.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+        assert dominique.evaluate(CUT_TABLES) == [], path
     screenshot(dominique, "evaluation-grid-phone")
     for page in (camille, dominique):
         page.context.close()

@@ -128,3 +128,85 @@ def test_a_territory_lists_the_solutions_answering_its_uncovered_needs(db: sa.En
     section = page.text.split('id="territory-solutions-title"', 1)[1].split("</section>", 1)[0]
     assert "Pass droits" in section
     assert f'/solutions/{made["id"]}"' in section
+
+
+def test_the_list_filters_by_a_theme_chosen_by_its_name_and_pages_every_solution(
+    db: sa.Engine,
+) -> None:
+    """A funder picks « Inclusion numérique » in a list of theme names (she does not
+    know the codes); the list shows every solution, a hundred a page with the count and
+    the next page (it stopped at 500 without a word); the API gives every one; an
+    unknown territory is said beside the filter, on the list page, not an error page."""
+    rows = [{"name": f"Service {n:03d}", "themes": ["inclusion-numerique"] if n % 2 else []}
+            for n in range(130)]  # fmt: skip
+    solutions.create_solutions(db=db, rows=rows)
+    client = portal(db)
+    page = client.get("/solutions")
+    assert '<option value="inclusion-numerique">Inclusion numérique</option>' in page.text
+    assert "Solutions 1 à 100 sur 130" in page.text and "Service 099" in page.text
+    assert "Service 100" not in page.text and "page=2" in page.text
+    second = client.get("/solutions?page=2")
+    assert "Solutions 101 à 130 sur 130" in second.text and "Service 129" in second.text
+    assert "Service 099" not in second.text
+    on_theme = client.get("/solutions?theme=inclusion-numerique")
+    assert "sur 65" in on_theme.text and "Service 001" in on_theme.text
+    assert "Service 000" not in on_theme.text.split("solutions-caption", 1)[1].split("</table>")[0]
+    assert len(client.get("/api/solutions").json()) == 130
+    unknown = client.get("/solutions?territory=Atlantide")
+    assert unknown.status_code == 404 and 'id="f-territory-error"' in unknown.text
+    assert "Atlantide" in unknown.text and 'id="f-theme"' in unknown.text
+
+
+def test_what_the_user_trial_found_on_the_solution_and_partnership_pages(
+    db: sa.Engine, carrier: int
+) -> None:
+    """The trial's evaluators and funder: one evaluator is « 1 évaluateur », not « 1
+    évaluateurs »; the note an evaluator writes is shown with the evaluation (it was
+    kept and never shown), on the page and in the report, itself dated; a disagreement
+    shows each side's address beside its evidence text; the map's suggestion of commons
+    is in words; an alliance's evaluation is named as the alliance of the solution's
+    carriers, over time by object; a link's evaluation leads back to the link; on a
+    territory page a solution stating no territory (a national service) is « non
+    précisé », not « non »."""
+    made = solutions.create_solution(db=db, values={
+        "name": "Pass numérique", "open_source": True, "carriers": [carrier]})  # fmt: skip
+    sid = made["id"]
+    client = portal(db)
+    signed_in(db, client, "editor")
+    form = client.get(f"/solutions/{sid}/evaluate")
+    assert "La carte suggère 1\u00a0: Code ouvert" in unescape(form.text)
+    data = {"csrf_token": csrf(client), "note": "Revue du comité de juillet",
+            "economic.value_sharing.value": "3", "economic.value_sharing.evidence_kind": "url",
+            "economic.value_sharing.evidence": "Statuts",
+            "economic.value_sharing.evidence_url": "https://pass.example.org/statuts",
+            "economic.value_sharing.confidence": "high"}  # fmt: skip
+    assert client.post(f"/solutions/{sid}/evaluate", data=data).status_code == 200
+    page = unescape(client.get(f"/solutions/{sid}").text)
+    assert "sur 100, pour 1 évaluateur" in page and "1 évaluateurs" not in page
+    assert "Revue du comité de juillet" in page
+    other = portal(db)
+    signed_in(db, other, "admin", "second@example.org")
+    _grid(other, f"/solutions/{sid}/evaluate", {"economic.value_sharing": ("0", "CGU")})
+    page = unescape(client.get(f"/solutions/{sid}").text)
+    disagreement = page.split('id="disagree-title"', 1)[1].split("</section>", 1)[0]
+    assert "Statuts" in disagreement and "https://pass.example.org/statuts" in disagreement
+    report = unescape(client.get(f"/solutions/{sid}/report").text)
+    assert "Revue du comité de juillet" in report and "Produit le " in report
+
+    alliance = unescape(client.get(f"/partnerships/alliance/{sid}").text)
+    assert "Évaluation partenariale : l’alliance des porteurs de « Pass numérique »" in alliance
+    done = _grid(client, f"/partnerships/alliance/{sid}/evaluate",
+                 {"product.performance": ("3", "Bilan"), "balance.clarity": ("1", "Convention")})  # fmt: skip
+    assert done.status_code == 303
+    alliance = unescape(client.get(f"/partnerships/alliance/{sid}").text)
+    assert "Les trois objets dans le temps, sur 100" in alliance
+    b = actors.create_actor(db=db, values=make_actor(name="Fondation"))["id"]
+    link_id = links.create_link(db=db, values=make_link(carrier, b))["id"]
+    assert f'href="/links/{link_id}"' in client.get(f"/partnerships/link/{link_id}").text
+
+    file_needs(db, ("DEP:59", "acces-aux-droits", 3))
+    solutions.create_solution(db=db, values={"name": "Service national",
+                                             "themes": ["acces-aux-droits"]})  # fmt: skip
+    section = client.get("/territories/DEP:59").text.split(
+        'id="territory-solutions-title"', 1)[1].split("</section>", 1)[0]  # fmt: skip
+    assert "Service national" in section and "non précisé" in section

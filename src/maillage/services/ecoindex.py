@@ -166,8 +166,12 @@ def _address_refusal(address: Address, policy: NetworkPolicy) -> RefusedRequest 
         return None
     return RefusedRequest(
         "",
-        f"adresse non publique {address} (privée, locale ou réservée) non autorisée",
-        f"non-public address {address} (private, loopback or reserved) not allowed",
+        f"adresse non publique {address} (privée, locale ou réservée) non autorisée ; "
+        "l'administrateur peut autoriser son réseau (MAILLAGE_ECOINDEX_ALLOWED_NETWORKS, "
+        "ou --allow-network en ligne de commande)",
+        f"non-public address {address} (private, loopback or reserved) not allowed; "
+        "the administrator may allow its network (MAILLAGE_ECOINDEX_ALLOWED_NETWORKS, or "
+        "--allow-network on the command line)",
     )
 
 

@@ -122,7 +122,9 @@ def clean_solution(values: Mapping[str, Any], *, partial: bool = False) -> dict[
             out[key] = value
         elif key == "resources":
             out[key] = _resources(value)
-        elif key in ("territories", "themes"):
+        elif key == "themes":
+            out[key] = sorted({_theme(clean_text(key, v, 100)) for v in value})
+        elif key == "territories":
             out[key] = sorted({clean_text(key, v, 100) for v in value})
         elif key in ("carriers", "needs"):
             out[key] = _references(key, value)
@@ -131,6 +133,16 @@ def clean_solution(values: Mapping[str, Any], *, partial: bool = False) -> dict[
     if not partial and not out.get("name"):
         raise InvalidInput("name", out.get("name"), "champ obligatoire", "required field")
     return out
+
+
+def _theme(text: str) -> str:
+    """The code of a theme given by its code or its French or English label (as a
+    spreadsheet's readers write it, any case, accents or not); a theme the taxonomy
+    lacks (a need's own) is kept as written."""
+    try:
+        return taxonomy.resolve("themes", text)
+    except InvalidInput:
+        return text
 
 
 def _carrier_ids(conn: sa.Connection, wanted: Sequence[int | str]) -> list[int]:

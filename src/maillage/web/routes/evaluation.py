@@ -5,6 +5,7 @@ and as PDF (WeasyPrint), in French or English; and their ``/api`` twins."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -81,7 +82,9 @@ def _form(request: Request, db: sa.Engine, subject_type: str, subject_id: int, *
     measured = next((a for a in latest["answers"] if a["criterion"] == "ecoindex"), None) \
         if latest else None  # fmt: skip
     grid = evaluation.grid_of(subject_type)
-    name = evaluation.subject_name(db=db, subject_type=subject_type, subject_id=subject_id)
+    name = (evaluation.subject_name(db=db, subject_type=subject_type, subject_id=subject_id)
+            if subject_type == "solution" else
+            partnership_name(db, subject_type, subject_id, lang))  # fmt: skip
     facts = (evaluation.map_facts(db=db, solution_id=subject_id)
              if subject_type == "solution" else {})  # fmt: skip
     action = (url_for(request, "solution_evaluate_post", solution_id=subject_id)
@@ -167,7 +170,7 @@ async def solution_ecoindex_post(request: Request, db: Db, identity: IdentityDep
 
 def _report_context(request: Request, db: sa.Engine, solution_id: int) -> dict[str, Any]:
     context = solution_context(db, solution_id, request_lang(request))
-    return {**context, "report": True}
+    return {**context, "report": True, "today": dt.date.today().isoformat()}
 
 
 @router.get("/solutions/{solution_id}/report", name="solution_report", dependencies=READ)
@@ -208,14 +211,23 @@ async def solution_report_pdf(request: Request, db: Db, solution_id: SolutionId)
 # --- partnerships: a link, an alliance --------------------------------------------------
 
 
+def partnership_name(db: sa.Engine, subject_type: str, subject_id: int, lang: Lang) -> str:
+    """How a partnership is named: a link by its two actors, an alliance as the
+    alliance of the carriers of its solution (not the solution itself)."""
+    name = evaluation.subject_name(db=db, subject_type=subject_type, subject_id=subject_id)
+    if subject_type == "alliance":
+        return Gettext(lang).gettext("the alliance of the carriers of “%(name)s”", name=name)
+    return name
+
+
 def partnership_context(db: sa.Engine, subject_type: str, subject_id: int,
                         lang: Lang) -> dict[str, Any]:  # fmt: skip
     summary = evaluation.summary(db=db, subject_type=subject_type, subject_id=subject_id)
     grid = summary["grid"]
     series = [(d.label(lang), summary["cells"].get(d.code, {})) for d in grid.dimensions]
     _ = Gettext(lang).gettext
-    name = evaluation.subject_name(db=db, subject_type=subject_type, subject_id=subject_id)
-    title = _("Partnership evaluation of %(name)s", name=name)
+    name = partnership_name(db, subject_type, subject_id, lang)
+    title = _("Partnership evaluation: %(name)s", name=name)
     radar = radar_of(grid, series, title, lang) if summary["current"] else None
     return {"summary": summary, "grid": grid, "radar": radar, "name": name, "title": title,
             "subject_type": subject_type, "subject_id": subject_id}  # fmt: skip

@@ -16,7 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from maillage.model.errors import MaillageError
+from maillage.model import taxonomy
+from maillage.model.errors import MaillageError, NotFound
 from maillage.services import evaluation, geography, solutions
 from maillage.services.evaluation import Grid
 from maillage.services.portal.export import generate_csv
@@ -35,6 +36,8 @@ api_router = APIRouter(prefix="/api", tags=["solutions"])
 SolutionId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TerritoryQ = Annotated[str | None, Query(max_length=60, pattern=SAFE_TEXT)]
 ThemeQ = Annotated[str | None, Query(max_length=100, pattern=SAFE_TEXT)]
+PageQ = Annotated[int, Query(ge=1, le=100_000)]
+PAGE_SIZE = 100  # solutions a page of the list (a keyboard crosses two controls a row)
 READ = [require("read")]
 EDIT = [require("edit")]
 KIND_LABELS = {"platform": N_("platform"), "application": N_("application"),
@@ -92,13 +95,14 @@ def _theme_means(
 
 
 def listing(db: sa.Engine, territory: str | None, theme: str | None, lang: str) -> dict[str, Any]:
-    """The solutions of a territory (its parts included) and theme, with their CSR
-    summaries and the means per theme."""
+    """The solutions of a territory (its parts included) and theme, every one, with
+    their CSR summaries and the means per theme. Raises NotFound for an unknown
+    territory."""
     codes = None
     if territory:
         code = geography.territory_code(db=db, key=territory)
         codes = solutions.territory_family(db=db, code=code)
-    found = solutions.list_solutions(db=db, territories=codes, theme=theme)
+    found = solutions.list_solutions(db=db, territories=codes, theme=theme, limit=None)
     summaries = evaluation.solution_summaries(db=db, solution_ids=[s["id"] for s in found])
     grid = evaluation.grid_of("solution")
     return {"solutions": found, "summaries": summaries, "grid": grid,
@@ -106,12 +110,39 @@ def listing(db: sa.Engine, territory: str | None, theme: str | None, lang: str) 
             "theme": theme}  # fmt: skip
 
 
+def theme_choices(lang: str) -> list[tuple[str, str]]:
+    """The themes a solution may answer, (code, label) by label: the theme filter."""
+    return sorted(((t.code, t.label("en" if lang == "en" else "fr"))
+                   for t in taxonomy.load("themes")), key=lambda c: c[1].casefold())  # fmt: skip
+
+
+def _list_page(request: Request, db: sa.Engine, territory: str | None, theme: str | None,
+               page: int, extra: Mapping[str, Any], status: int = 200) -> Response:  # fmt: skip
+    """The list of solutions, ``PAGE_SIZE`` a page, with its filters; an unknown
+    territory answers 404 on the same page, its message beside the filter."""
+    lang = request_lang(request)
+    try:
+        data = listing(db, territory, theme, lang)
+        territory_error = None
+    except NotFound as error:
+        data = {**listing(db, None, theme, lang), "territory": territory, "solutions": []}
+        territory_error = error.message_en if lang == "en" else error.message_fr
+        status = status_of(error)
+    found = data["solutions"]
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    page = min(page, pages)
+    first = (page - 1) * PAGE_SIZE
+    context = {**data, "shown": found[first:first + PAGE_SIZE], "total": len(found),
+               "first": first + 1, "last": min(first + PAGE_SIZE, len(found)), "page": page,
+               "pages": pages, "theme_choices": theme_choices(lang),
+               "territory_error": territory_error, "kinds": KINDS, "values": {}, **extra}  # fmt: skip
+    return render(request, "solutions.html", context, status)
+
+
 @router.get("/solutions", name="solutions", dependencies=READ)
 def solutions_page(request: Request, db: Db, territory: TerritoryQ = None,
-                   theme: ThemeQ = None) -> Response:  # fmt: skip
-    lang = request_lang(request)
-    return render(request, "solutions.html", {**listing(db, territory, theme, lang),
-                                              "kinds": KINDS, "values": {}})  # fmt: skip
+                   theme: ThemeQ = None, page: PageQ = 1) -> Response:  # fmt: skip
+    return _list_page(request, db, territory or None, theme or None, page, {})
 
 
 def _form_values(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -141,9 +172,8 @@ async def solution_create(request: Request, db: Db, identity: IdentityDep) -> Re
             db=db, values=values, user=identity.audit_user))  # fmt: skip
     except MaillageError as error:
         lang = request_lang(request)
-        context = {**listing(db, None, None, lang), "kinds": KINDS, "values": values,
-                   "error": error.message_en if lang == "en" else error.message_fr}  # fmt: skip
-        return render(request, "solutions.html", context, status_of(error))
+        said = {"values": values, "error": error.message_en if lang == "en" else error.message_fr}
+        return _list_page(request, db, None, None, 1, said, status_of(error))
     return RedirectResponse(url_for(request, "solution", solution_id=made["id"]), status_code=303)
 
 
@@ -236,7 +266,7 @@ def _public(s: Mapping[str, Any], summary: Mapping[str, Any] | None = None) -> d
 def api_solutions(db: Db, territory: TerritoryQ = None, theme: ThemeQ = None) -> Any:
     """The solutions (of a territory, a theme), each with its CSR summary: mean score
     per dimension (0..1) across its evaluators' latest evaluations."""
-    data = listing(db, territory, theme, "fr")
+    data = listing(db, territory, theme, "fr")  # every one: no silent cut at 500
     return [_public(s, data["summaries"][s["id"]]) for s in data["solutions"]]
 
 
@@ -284,8 +314,8 @@ def for_uncovered_needs(
     found = solutions.list_solutions(db=db, limit=200, themes=sorted(themes),
                                      needs=sorted(i for i in need_ids if i))  # fmt: skip
     summaries = evaluation.solution_summaries(db=db, solution_ids=[s["id"] for s in found])
-    out: list[dict[str, Any]] = [{"s": s, "csr": summaries[s["id"]], "here": bool(here & set(s["territories"])),
+    out: list[dict[str, Any]] = [{"s": s, "csr": summaries[s["id"]], "here": bool(here & set(s["territories"])) if s["territories"] else None,
             "answers": sorted(solutions.theme_label(t, lang) for t in themes & set(s["themes"]))}
            for s in found]  # fmt: skip
-    rows = sorted(out, key=lambda r: (not r["here"], r["s"]["name"]))
+    rows = sorted(out, key=lambda r: (r["here"] is not True, r["s"]["name"]))
     return {"rows": rows, "dimensions": dimensions}
