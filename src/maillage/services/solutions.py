@@ -269,19 +269,19 @@ def theme_label(code: str, lang: str = "fr") -> str:
 
 def list_solutions(
     *, db: sa.Engine, territories: Sequence[str] | None = None, theme: str | None = None,
-    ids: Sequence[int] | None = None, limit: int | None = 500,
+    ids: Sequence[int] | None = None, limit: int | None = None,
     themes: Sequence[str] | None = None, needs: Sequence[int] = (),
 ) -> list[Snapshot]:  # fmt: skip
-    """Live solutions, by id: running in one of ``territories`` (when given), on
-    ``theme``, those of ``ids``; with ``themes``, those on one of them or answering one
+    """Live solutions, by id (every one unless ``limit``): running in one of
+    ``territories`` (when given), on ``theme``, those of ``ids``; with ``themes``, those on one of them or answering one
     of ``needs``."""
     where: list[sa.ColumnElement[bool]] = []
     if territories is not None:
         inside = sa.select(solution_territory.c.solution_id).where(
             solution_territory.c.territory_code.in_(list(territories)))  # fmt: skip
         where.append(solution.c.id.in_(inside))
-    if theme:
-        on = sa.select(solution_theme.c.solution_id).where(solution_theme.c.theme == theme)
+    if theme:  # by its code or its label, as stored
+        on = sa.select(solution_theme.c.solution_id).where(solution_theme.c.theme == _theme(theme))
         where.append(solution.c.id.in_(on))
     if ids is not None:
         where.append(solution.c.id.in_(list(ids)))
@@ -297,7 +297,7 @@ def list_solutions(
 
 def solution_rows(*, db: sa.Engine) -> list[dict[str, Any]]:
     """Every live solution as export rows (:data:`maillage.io.solutions.COLUMNS`)."""
-    return list(generate_solution_rows(list_solutions(db=db, limit=None)))
+    return list(generate_solution_rows(list_solutions(db=db)))
 
 
 def territory_family(*, db: sa.Engine, code: str) -> list[str]:

@@ -102,7 +102,7 @@ def listing(db: sa.Engine, territory: str | None, theme: str | None, lang: str) 
     if territory:
         code = geography.territory_code(db=db, key=territory)
         codes = solutions.territory_family(db=db, code=code)
-    found = solutions.list_solutions(db=db, territories=codes, theme=theme, limit=None)
+    found = solutions.list_solutions(db=db, territories=codes, theme=theme)
     summaries = evaluation.solution_summaries(db=db, solution_ids=[s["id"] for s in found])
     grid = evaluation.grid_of("solution")
     return {"solutions": found, "summaries": summaries, "grid": grid,
