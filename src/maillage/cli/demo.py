@@ -94,6 +94,10 @@ def _print(summary: dict[str, Any], db_url: str) -> None:
                   f"({needs['population']} habitants) à plus de "
                   f"{needs['rule']['parameters']['distance_km']:g} km des {needs['places']} "
                   "lieux de médiation numérique et France Services")  # fmt: skip
+    if "solutions" in summary:  # the local demo's beta.gouv.fr services (never shipped)
+        made = summary["solutions"]
+        console.print(f"[bold]Solutions de démonstration[/bold] (Startups d'État, beta.gouv.fr) : "
+                      f"{made['solutions']} solutions, {made['carriers']} porteurs ajoutés")  # fmt: skip
     for title, key in (("Acteurs par monde", "actors_by_world"),
                        ("Acteurs par région", "actors_by_region")):  # fmt: skip
         console.print(f"[bold]{title}[/bold]")
