@@ -410,9 +410,19 @@ def _rows(conn: sa.Connection, ids: list[int]) -> dict[int, Any]:
     return {r.id: r for r in conn.execute(sa.select(*columns).where(resource.c.id.in_(ids)))}
 
 
+def turn_lines(transcript: Iterable[Mapping[str, Any]] | None) -> list[str]:
+    """A transcript's turns as lines, ``speaker : words`` (``—`` for a speaker not said)."""
+    return [f"{t.get('speaker') or '—'} : {t.get('text') or ''}" for t in transcript or []]
+
+
+def text_of(body: str | None, transcript: Iterable[Mapping[str, Any]] | None) -> str:
+    """The text of a resource as it is read and coded: its body, or for a transcript
+    without one its turns, one a line (:func:`turn_lines`)."""
+    return body if body else "\n".join(turn_lines(transcript))
+
+
 def _hit(row: Any, score: float, words: list[str]) -> Hit:
-    texts = [row.summary or "", row.body or ""]
-    texts += [f"{t.get('speaker') or '—'} : {t.get('text') or ''}" for t in row.transcript or []]
+    texts = [row.summary or "", row.body or "", *turn_lines(row.transcript)]
     return Hit(row.id, row.title, row.type, row.date.isoformat() if row.date else None,
                row.licence, row.source, score, passages(texts, words))  # fmt: skip
 
