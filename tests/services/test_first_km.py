@@ -4,12 +4,15 @@ the territory only for groups of at least five answers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 import first_km as corner
 from maillage.model.errors import InvalidInput
 from maillage.services import first_km
+from maillage.services.resources import import_resources
 from maillage.storage.tables import change, first_km_answer
 
 ASKED = {"world": "associative", "themes": [corner.THEME], "maturity": 1}
@@ -130,3 +133,28 @@ def test_the_four_maturity_levels_are_defined_once_in_french_and_english() -> No
         "Je découvre", "Je me lance", "J'agis avec d'autres", "J'évalue et j'essaime",
     ]  # fmt: skip
     assert english[0]["label"] == "Discovering" and all(x["description"] for x in english)
+
+
+def test_resources_whose_text_names_the_theme_are_offered_when_none_is_tagged_with_it(
+    avesnois: sa.Engine, data_dir: Path
+) -> None:
+    """The fiches of service-public.fr and of the Ministère du Travail carry their own
+    subjects, not the themes of the list: a visitor asking for « Emploi et insertion »
+    still gets those that name it, saying so; those tagged with a theme come first."""
+    import_resources(db=avesnois, paths=[data_dir / "resources" / "service-public",
+                                         data_dir / "resources" / "travail"])  # fmt: skip
+    found = first_km.guide(db=avesnois, where="59740", world="associative",
+                           themes=["emploi-insertion"], maturity=1, today=corner.TODAY)  # fmt: skip
+    assert found["resources"], "no resource offered"
+    for offered in found["resources"]:
+        assert offered["reason"].startswith("Son texte nomme « Emploi et insertion »")
+    assert sorted(r["title"] for r in found["resources"]) == [
+        "L'accompagnement des personnes sans emploi pour la création et la reprise d’entreprise",
+        "L'aide à l’embauche d’un jeune en Contrat Initiative Emploi (CIE Jeunes)"]  # fmt: skip
+    english = first_km.guide(db=avesnois, where="59740", world="associative", lang="en",
+                             themes=["emploi-insertion"], maturity=1, today=corner.TODAY)  # fmt: skip
+    assert english["resources"][0]["reason"].startswith(
+        "Its text names 'Employment and integration'"
+    )
+    tagged = first_km.guide(db=avesnois, where="59740", today=corner.TODAY, **ASKED)
+    assert [r["reason"].startswith("Sur ") for r in tagged["resources"]][:2] == [True, True]

@@ -5,6 +5,7 @@ named in a resource linked in one click."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,37 @@ def test_search_finds_french_words_in_titles_bodies_and_transcripts_with_facets(
     assert everything.total == 23
     assert dict(everything.facets["licence"]) == {"MIT": 12, "Apache-2.0": 5, "CC-BY-SA-4.0": 5,
                                                   "CC-BY-4.0": 1}  # fmt: skip
+
+
+def test_a_passage_is_shown_once_and_without_markdown_marks(db: sa.Engine, data_dir: Path) -> None:
+    """A fiche whose summary opens its body shows that sentence once, not twice; the
+    Ministère du Travail fiches' section titles (``## …``) show without their marks."""
+    service.import_resources(db=db, paths=_samples(data_dir))
+    for query in ("entreprise", "emploi", "association", "apprentis", "bénéficier"):
+        for hit in service.search_resources(db=db, query=query).hits:
+            shown = [" ".join("".join(t for t, _ in p).split()) for p in hit.passages]
+            assert len(set(shown)) == len(shown), (query, hit.title, shown)
+            assert not any(p.startswith("#") for p in shown), (query, hit.title, shown)
+    page = service.search_resources(db=db, query="qui peut en bénéficier")
+    headings = [
+        p for h in page.hits for p in h.passages if "".join(t for t, _ in p).startswith("Qui peut")
+    ]
+    assert headings, "the section title « Qui peut en bénéficier ? » is a passage"
+
+
+def test_a_fiche_of_several_subjects_has_each_as_a_theme(
+    db: sa.Engine, data_dir: Path, tmp_path: Path
+) -> None:
+    """service-public.fr gives « Fonctionnement d'une association, Secteurs d'activité »
+    (34 of its 241 fiches): two themes, each a facet value, not one joined value."""
+    shipped = data_dir / "resources" / "service-public" / "fiches_associations.jsonl"
+    row = json.loads(shipped.read_text(encoding="utf-8").splitlines()[1])
+    row["subject"] = "Fonctionnement d'une association, Secteurs d'activité"
+    fiches = tmp_path / "fiches_associations.jsonl"
+    fiches.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    service.import_resources(db=db, paths=[fiches])
+    themes = dict(service.search_resources(db=db).facets["theme"])
+    assert themes == {"Fonctionnement d'une association": 1, "Secteurs d'activité": 1}
 
 
 def test_the_world_of_the_actors_concerned_is_a_facet_and_a_mention_is_accepted_in_one_click(

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from maillage.io import refiqda
 from maillage.model import permissions, taxonomy
 from maillage.model.errors import InvalidInput, NotFound, PermissionDenied
+from maillage.services.resources import text_of
 from maillage.services.validation import clean_text
 from maillage.storage import audit
 from maillage.storage.audit import Context, utcnow
@@ -335,7 +336,7 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int],
     _ensure(db)
     with transaction(db) as conn:
         res = _resource(conn, resource_id)
-        body = res.body or ""
+        body = text_of(res.body, res.transcript)
         lo, hi = locate(body, clean_text("quote", quote, MAX_QUOTE) if quote else "", start, end)
         rows = _codes(conn)
         known = {r.id for r in rows}
@@ -457,8 +458,9 @@ def resource_view(*, db: sa.Engine, resource_id: int) -> dict[str, Any]:
                 "code": paths[r.code_id]["name"],
                 "path": paths[r.code_id]["path"], "color": paths[r.code_id]["color"],
                 "hypothesis": paths[r.code_id]["hypothesis"]} for r in rows]  # fmt: skip
-    return {"resource": dict(res._mapping), "segments": _segments(res.body or "", codings),
-            "codings": codings,
+    text = text_of(res.body, res.transcript)
+    return {"resource": dict(res._mapping), "segments": _segments(text, codings),
+            "text_length": len(text), "codings": codings,
             "memos": [{**dict(m._mapping), "author_name": names[m.author]} for m in memos],
             "codebook": book}  # fmt: skip
 
@@ -475,7 +477,9 @@ def resources_to_code(*, db: sa.Engine, limit: int = 200) -> list[dict[str, Any]
                   sa.func.coalesce(counts.c.codings, 0).label("codings"),
                   sa.func.coalesce(counts.c.coders, 0).label("coders"))
         .outerjoin(counts, counts.c.resource_id == resource.c.id)
-        .where(resource.c.deleted_at.is_(None), resource.c.body.is_not(None))
+        .where(resource.c.deleted_at.is_(None),
+               sa.or_(resource.c.body.is_not(None),
+                      sa.cast(resource.c.transcript, sa.Text) != "[]"))
         .order_by(sa.desc("codings"), resource.c.id.desc()).limit(limit)
     )  # fmt: skip
     with db.connect() as conn:
@@ -545,9 +549,9 @@ def agreement(*, db: sa.Engine) -> dict[str, Any]:
         for r in rows:
             coders_of[r.resource_id].add(r.coder)
         shared = sorted(k for k, v in coders_of.items() if len(v) >= 2)
-        lengths = dict(conn.execute(
-            sa.select(resource.c.id, sa.func.length(resource.c.body))
-            .where(resource.c.id.in_(shared))).all()) if shared else {}  # fmt: skip
+        lengths = {r.id: len(text_of(r.body, r.transcript)) for r in conn.execute(
+            sa.select(resource.c.id, resource.c.body, resource.c.transcript)
+            .where(resource.c.id.in_(shared)))} if shared else {}  # fmt: skip
         names = _names(conn, {r.coder for r in rows})
     book = {c["id"]: c for c in codebook(db=db)}
     coders = sorted({c for k in shared for c in coders_of[k]})
@@ -652,7 +656,7 @@ def export_project(*, db: sa.Engine, resource_ids: Sequence[int] | None = None) 
         by_resource[c.resource_id].append(c)
     for res in resources:
         source = refiqda.Source(
-            guid=_source_guid(res), name=res.title, text=res.body or "",
+            guid=_source_guid(res), name=res.title, text=text_of(res.body, res.transcript),
             note_guids=memo_refs.get(("resource", res.id), []),
         )  # fmt: skip
         selections: dict[str, refiqda.Selection] = {}

@@ -198,9 +198,20 @@ def _resources(
     names: dict[str, str], lang: Lang, limit: int,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Resources on the themes (webinars apart): the territory's first, then the kinds
-    that suit the level, then the newest."""
+    that suit the level, then the newest; when too few are tagged with the themes, the
+    resources whose text names a theme (its French name, searched in full text) follow."""
     page = search_resources(db=db, filters={"theme": list(_matching(themes))}, limit=200)
     hits = [h for h in page.hits if h.type != "webinar"]
+    tagged = {h.id for h in hits}
+    named: dict[int, list[str]] = {}  # resources found by their text: the themes named
+    for theme in themes if len(hits) < limit else ():
+        found = search_resources(db=db, query=taxonomy.label("themes", theme, "fr"), limit=limit)
+        for hit in found.hits:
+            if hit.type == "webinar" or hit.id in tagged:
+                continue
+            if hit.id not in named:
+                hits.append(hit)
+            named.setdefault(hit.id, []).append(names[theme])
     if not hits:
         return []
     ids = [h.id for h in hits]
@@ -222,13 +233,18 @@ def _resources(
     for order, hit in enumerate(hits):
         local = next((s for s in scope if s["code"] in territories.get(hit.id, set())), None)
         kind_rank = suited.index(hit.type) if hit.type in suited else len(suited)
-        ranked.append((local is None, kind_rank, order, hit, local))
-    ranked.sort(key=lambda r: r[:3])
+        ranked.append((hit.id in named, local is None, kind_rank, order, hit, local))
+    ranked.sort(key=lambda r: r[:4])
     out = []
-    for _, kind_rank, _, hit, local in ranked[:limit]:
-        about = [names[t] for t in themes if _matching([t]) & set(on.get(hit.id, []))]
+    for _, _, kind_rank, _, hit, local in ranked[:limit]:
         kind = label("resource_types", hit.type, lang) or hit.type
-        parts = [_say(lang, f"Sur {_quoted(lang, about)}", f"On {_quoted(lang, about)}")]
+        if hit.id in named:
+            about = _quoted(lang, named[hit.id])
+            parts = [_say(lang, f"Son texte nomme {about}", f"Its text names {about}")]
+        else:
+            about = _quoted(lang, [names[t] for t in themes
+                                   if _matching([t]) & set(on.get(hit.id, []))])  # fmt: skip
+            parts = [_say(lang, f"Sur {about}", f"On {about}")]
         if local is not None:
             parts.append(_say(lang, f"concerne {local['name']}", f"about {local['name']}"))
         if kind_rank < len(suited):

@@ -410,9 +410,19 @@ def _rows(conn: sa.Connection, ids: list[int]) -> dict[int, Any]:
     return {r.id: r for r in conn.execute(sa.select(*columns).where(resource.c.id.in_(ids)))}
 
 
+def turn_lines(transcript: Iterable[Mapping[str, Any]] | None) -> list[str]:
+    """A transcript's turns as lines, ``speaker : words`` (``—`` for a speaker not said)."""
+    return [f"{t.get('speaker') or '—'} : {t.get('text') or ''}" for t in transcript or []]
+
+
+def text_of(body: str | None, transcript: Iterable[Mapping[str, Any]] | None) -> str:
+    """The text of a resource as it is read and coded: its body, or for a transcript
+    without one its turns, one a line (:func:`turn_lines`)."""
+    return body if body else "\n".join(turn_lines(transcript))
+
+
 def _hit(row: Any, score: float, words: list[str]) -> Hit:
-    texts = [row.summary or "", row.body or ""]
-    texts += [f"{t.get('speaker') or '—'} : {t.get('text') or ''}" for t in row.transcript or []]
+    texts = [row.summary or "", row.body or "", *turn_lines(row.transcript)]
     return Hit(row.id, row.title, row.type, row.date.isoformat() if row.date else None,
                row.licence, row.source, score, passages(texts, words))  # fmt: skip
 
@@ -454,6 +464,7 @@ def passages(texts: Sequence[str], words: Sequence[str], *, most: int = 2,
         return [_marked(_sentence_at(first, 0), frozenset())] if first else []
     pattern = _pattern(tuple(sorted(wanted)))
     sentences: dict[tuple[int, int], tuple[str, set[str]]] = {}
+    said: dict[str, tuple[int, int]] = {}  # a sentence's words -> where it was first found
     for number, text in enumerate(texts):
         if not text:
             continue
@@ -463,7 +474,9 @@ def passages(texts: Sequence[str], words: Sequence[str], *, most: int = 2,
             if word_stem not in wanted:
                 continue
             start, end = _bounds(text, match.start())
-            found = sentences.setdefault((number, start), (text[start:end], set()))
+            # the same sentence twice (a summary that opens the body) is one passage
+            where = said.setdefault(" ".join(text[start:end].split()), (number, start))
+            found = sentences.setdefault(where, (text[start:end], set()))
             found[1].add(word_stem)
             seen += 1
             if seen == _SCAN:
@@ -487,8 +500,11 @@ def _sentence_at(text: str, position: int) -> str:
     return text[start:end]
 
 
+_HEADING = re.compile(r"^#{1,6}\s+")  # a Markdown heading's marks (the Travail fiches' sections)
+
+
 def _marked(sentence: str, wanted: frozenset[str]) -> list[tuple[str, bool]]:
-    sentence = sentence.strip()
+    sentence = _HEADING.sub("", sentence.strip())
     spans = []
     if wanted:
         pattern = _pattern(tuple(sorted(wanted)))

@@ -66,7 +66,8 @@ def service_public(path: Path) -> Iterator[ResourceRecord]:
             authors=[row["creator"]] if row.get("creator") else [],
             licence="MIT",  # the package's licence (see the data set's SOURCE.md)
             url=row.get("url"),
-            themes=[row["subject"]] if row.get("subject") else [],
+            # several subjects come joined: « Fonctionnement d'une association, Fiscalité »
+            themes=[t.strip() for t in (row.get("subject") or "").split(", ") if t.strip()],
             organisations=[
                 c.strip()
                 for c in re.split(r",(?![^(]*\))", row.get("contributor") or "")
