@@ -70,10 +70,13 @@ class MentionFinder:
         self._by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for phrase in self._phrases:
             self._by_first[phrase[0]].append(phrase)
-        self._fuzzy_by_len: dict[int, list[tuple[str, ...]]] = defaultdict(list)
+        # fuzzy candidates by length and by the first three letters of their first word
+        # (a changed word is never the first one's start): a text's word meets only its own
+        self._near: dict[tuple[int, str], list[tuple[str, ...]]] = defaultdict(list)
         for phrase in self._phrases:
             if len(phrase) >= 3:
-                self._fuzzy_by_len[len(phrase)].append(phrase)
+                self._near[len(phrase), phrase[0][:3]].append(phrase)
+        self._sizes = sorted({size for size, _ in self._near})
 
     def find(self, text: str) -> list[Mention]:
         """Every mention in ``text``, in text order (overlaps: the longest kept)."""
@@ -114,13 +117,11 @@ class MentionFinder:
         if words[i] in stop_words():
             return None
         best: tuple[tuple[str, ...], float, str] | None = None
-        for size, phrases in self._fuzzy_by_len.items():
-            window = " ".join(words[i : i + size])
+        for size in self._sizes:
             if len(words) - i < size:
-                continue
-            for phrase in phrases:
-                if phrase[0][:3] != words[i][:3]:
-                    continue
+                break
+            window = " ".join(words[i : i + size])
+            for phrase in self._near.get((size, words[i][:3]), ()):
                 score = fuzz.ratio(window, " ".join(phrase), score_cutoff=FUZZY)
                 if score and (best is None or score > best[1] * 100):
                     best = (phrase, score / 100, "fuzzy")
