@@ -21,9 +21,13 @@ install: $(STAMP)
 # The local demo adds beta.gouv.fr's Startups d'État as solutions when a copy sits beside
 # the repository (non-commercial licence: never shipped).
 STARTUPS ?= ../shared/data/resources/betagouv-startups
+# Its resource centre: the freely licensed sets of a copy beside the repository, else their
+# trimmed copies shipped for the tests (tests/data/resources/SOURCE.md).
+SHARED_RESOURCES := $(wildcard $(addprefix ../shared/data/resources/,service-public-associations travail-emploi-fiches rhapsodie-oral-transcripts parisstories-oral-transcripts))
+RESOURCES ?= $(or $(SHARED_RESOURCES),$(addprefix tests/data/resources/,service-public travail rhapsodie parisstories documents))
 demo: $(STAMP)
 	mkdir -p var
-	$(VENV)/bin/maillage demo --db $(DEMO_DB) $(if $(wildcard $(STARTUPS)/manifest.csv),--startups $(STARTUPS))
+	$(VENV)/bin/maillage demo --db $(DEMO_DB) $(if $(wildcard $(STARTUPS)/manifest.csv),--startups $(STARTUPS)) $(addprefix --resources ,$(RESOURCES))
 
 # `make test`: every test but the slow quality checks (CI's budget, with test-quality: 10 minutes);
 # `make test-quality`: those checks (marker `quality`; see README, "Test budget"). It hands

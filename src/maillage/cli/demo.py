@@ -20,6 +20,7 @@ from maillage.cli.common import (
     json_option,
 )
 from maillage.services.demo import build_demo
+from maillage.services.resources import find_mentions, import_resources
 from maillage.services.solution_demo import load_startups
 
 
@@ -40,12 +41,19 @@ from maillage.services.solution_demo import load_startups
     default=None,
     help="Solutions de démo : copie locale des Startups d'État de beta.gouv.fr (jamais livrée).",
 )
+@click.option(
+    "--resources",
+    "resource_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Centre de ressources : fichiers ou dossiers à importer, puis les acteurs qu'ils citent.",
+)
 @db_option
 @json_option
 @handle_errors
 def demo_command(
-    serve: bool, port: int, distance_km: float, startups_dir: Path | None, db_url: str,
-    as_json: bool,
+    serve: bool, port: int, distance_km: float, startups_dir: Path | None,
+    resource_paths: tuple[Path, ...], db_url: str, as_json: bool,
 ) -> None:  # fmt: skip
     """Construire la base de démonstration (données ouvertes livrées) et la servir.
 
@@ -62,6 +70,10 @@ def demo_command(
         )
     if startups_dir is not None:  # local demo only: their licence is non-commercial
         summary["solutions"] = load_startups(db=engine, directory=startups_dir)
+    if resource_paths:
+        with console.status("Démo : centre de ressources…", spinner="dots"):
+            stored = import_resources(db=engine, paths=resource_paths, user="demo")
+            summary["resources"] = {**stored.as_dict(), "mentions": find_mentions(db=engine)}
     summary["seconds"] = round(time.perf_counter() - started, 1)
     if as_json:
         emit_json(summary)
@@ -98,6 +110,11 @@ def _print(summary: dict[str, Any], db_url: str) -> None:
         made = summary["solutions"]
         console.print(f"[bold]Solutions de démonstration[/bold] (Startups d'État, beta.gouv.fr) : "
                       f"{made['solutions']} solutions, {made['carriers']} porteurs ajoutés")  # fmt: skip
+    if "resources" in summary:
+        stored = summary["resources"]
+        console.print(f"[bold]Centre de ressources[/bold] : {stored['created']} ressources "
+                      f"importées ; {stored['mentions']['proposed']} acteurs cités proposés "
+                      "(maillage resources mentions)", highlight=False)  # fmt: skip
     for title, key in (("Acteurs par monde", "actors_by_world"),
                        ("Acteurs par région", "actors_by_region")):  # fmt: skip
         console.print(f"[bold]{title}[/bold]")

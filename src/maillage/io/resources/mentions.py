@@ -12,7 +12,8 @@ A mention is one of three forms of an actor's name found in the text:
   "CE"), not in a web or e-mail address.
 
 A form that names several known actors is ambiguous and is not proposed; names made of
-one common word are not looked for (they would name everything).
+one common word are not looked for (they would name everything), and a short name is
+found only where it is written as a name, with a capital (see :func:`_written_as_name`).
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ class MentionFinder:
             if _inside(tokens[i][0], addresses):
                 continue
             best = self._exact(words, i) or self._fuzzy(words, i)
-            if best:
+            if best and _written_as_name(text, tokens[i : i + len(best[0])], best[2]):
                 phrase, score, via = best
                 end = tokens[i + len(phrase) - 1][1]
                 start = tokens[i][0]
@@ -126,6 +127,19 @@ class MentionFinder:
                 if score and (best is None or score > best[1] * 100):
                     best = (phrase, score / 100, "fuzzy")
         return best
+
+
+def _written_as_name(text: str, tokens: list[tuple[int, int, str]], via: str) -> bool:
+    """Words written as a name: one of their meaningful words starts with a capital
+    (« Pôle emploi », « ministère de l'Intérieur »), or, in lower case, the exact name of
+    three meaningful words or more (« agence nationale des données de voyage »). Shorter
+    names in lower case are common nouns (« l'ouverture », « collectivité territoriale »,
+    « conseil départemental »), whatever actor bears them as its name; a close name in
+    lower case is a common phrase (« chambre de commerce et d'industrie »)."""
+    meaningful = [start for start, _, word in tokens if word not in stop_words()]
+    if any(text[start].isupper() for start in meaningful):
+        return True
+    return via == "name" and len(meaningful) >= 3
 
 
 def _distinctive(words: tuple[str, ...]) -> bool:
