@@ -5,6 +5,7 @@ exports valid against the REFI-QDA schemas, the hypotheses as JSON and CSV."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 from test_accounts import csrf, portal, signed_in
 
 from maillage.io import refiqda
+from maillage.services import coding
+from maillage.storage.engine import transaction
 
 TEXT = "Premier entretien.\nLe numérique relie les lieux et les gens du village.\n"
 
@@ -72,3 +75,34 @@ def test_import_code_export_and_the_hypotheses_over_http(db: sa.Engine) -> None:
         ("H6", "nuances", "Entretien 1")]  # fmt: skip
     page = visitor.get("/hypotheses").text
     assert "relie les lieux" in page and "preuves minces" in page
+
+
+def _error_of(page: str) -> str:
+    found = re.search(r'<p class="form-error" role="alert">(.*?)</p>', page, re.S)
+    assert found is not None, page
+    return html.unescape(found.group(1))
+
+
+def test_a_passage_not_in_the_text_is_said_in_plain_words(db: sa.Engine) -> None:
+    """The coder learns that the passage is not in the text and how to select it; no
+    internal field name (« quote ») reaches the page, in French or in English."""
+    with transaction(db) as conn:
+        rid = coding.create_resource(conn, title="Entretien 2", body=TEXT, by="test")
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    page = editor.get(f"/resources/{rid}/coding").text
+    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
+    assert theme is not None
+    form = {"quote": "des mots absents", "code_id": theme.group(1), "csrf_token": csrf(editor)}
+    answer = editor.post(f"/resources/{rid}/codings", data=form)
+    assert answer.status_code == 422
+    said = _error_of(answer.text)
+    assert "Ce passage n'est pas dans le texte : « des mots absents »" in said
+    assert "Sélectionnez-le dans le texte à la souris" in said
+    assert "quote" not in said and "champ" not in said
+    assert re.search(r'id="c-quote"[^>]*aria-invalid="true"', answer.text)
+    assert "des mots absents</textarea>" in answer.text  # the words typed are kept
+    english = editor.post(f"/resources/{rid}/codings?lang=en", data=form)
+    said = _error_of(english.text)
+    assert "This passage is not in the text" in said and "Select it in the text" in said
+    assert "quote" not in said and "field" not in said

@@ -43,10 +43,28 @@ MAX_IMPORT = 50 * 1024 * 1024
 STANCE_LABELS = {"supports": N_("supports"), "nuances": N_("nuances"),
                  "contradicts": N_("contradicts")}  # fmt: skip
 PRIVATE = {"Cache-Control": "no-store"}
+# What a refused field is called on the coding and codebook forms (by its label).
+FIELD_LABELS = {"quote": N_("Passage"), "code_ids": N_("Code"), "stance": N_("Stance"),
+                "memo": N_("Memo"), "text": N_("Memo"), "name": N_("Name"),
+                "parent_id": N_("Under"), "description": N_("Description")}  # fmt: skip
 
 
 def _say(request: Request, error: MaillageError) -> str:
-    return error.message_en if request_lang(request) == "en" else error.message_fr
+    """The message of ``error`` in the page's language. The coding service says its own
+    refusals in plain words; any other refused value is named by its form label,
+    never by the internal field's name."""
+    english = request_lang(request) == "en"
+    if type(error) is not InvalidInput:  # noqa: E721 - its subclasses say their own messages
+        return error.message_en if english else error.message_fr
+    _ = Gettext(request_lang(request)).gettext
+    rule = error.rule_en if english else error.rule
+    label = FIELD_LABELS.get(error.field)
+    if label is None:
+        return rule[:1].upper() + rule[1:]
+    if error.value in (None, "", [], {}):
+        return _(N_("%(field)s: %(rule)s"), field=_(label), rule=rule)
+    value = error.value if isinstance(error.value, str) else repr(error.value)
+    return _(N_("%(field)s: %(value)s — %(rule)s"), field=_(label), value=value[:80], rule=rule)
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
