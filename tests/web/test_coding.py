@@ -106,3 +106,34 @@ def test_a_passage_not_in_the_text_is_said_in_plain_words(db: sa.Engine) -> None
     said = _error_of(english.text)
     assert "This passage is not in the text" in said and "Select it in the text" in said
     assert "quote" not in said and "field" not in said
+
+
+def test_a_stance_given_with_a_theme_is_announced_before_and_said_after(db: sa.Engine) -> None:
+    """A stance is towards a hypothesis: with a theme the coding is saved (as Taguette or
+    NVivo would tag the passage), the stance is not kept, and the coder is told so on
+    the form before saving and in the message after."""
+    with transaction(db) as conn:
+        rid = coding.create_resource(conn, title="Entretien 3", body=TEXT, by="test")
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    page = editor.get(f"/resources/{rid}/coding").text
+    assert "avec un thème ou tout autre code, elle n'est pas gardée" in html.unescape(page)
+    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
+    assert theme is not None
+    form = {"quote": "relie les lieux", "code_id": theme.group(1), "stance": "supports",
+            "csrf_token": csrf(editor)}  # fmt: skip
+    done = editor.post(f"/resources/{rid}/codings", data=form)
+    assert done.status_code == 200
+    said = html.unescape(done.text)
+    assert "Codage enregistré. La position « conforte » n'a pas été gardée" in said
+    [row] = re.findall(r'<tr id="coding-\d+">(.*?)</tr>', done.text, re.S)
+    assert "<td>Thèmes</td><td></td>" in row  # saved, with no stance
+    # The API says which codes the stance was not kept for.
+    h2 = re.search(r'<option value="(\d+)" data-hypothesis="H2">', page)
+    assert h2 is not None
+    body = {"code_ids": [int(h2.group(1)), int(theme.group(1))], "quote": "Premier entretien",
+            "stance": "nuances"}  # fmt: skip
+    answer = editor.post(f"/api/resources/{rid}/codings", json=body,
+                         headers={"X-CSRF-Token": csrf(editor)})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["stance_not_kept_for"] == [int(theme.group(1))]

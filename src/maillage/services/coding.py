@@ -345,7 +345,9 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int],
                end: int | None = None, stance: str | None = None,
                memo: str | None = None) -> list[int]:  # fmt: skip
     """Code a passage of a resource with ``code_ids`` (one coding each, one selection);
-    returns the new codings' ids. The stance is required under a hypothesis code.
+    returns the new codings' ids. The stance is required under a hypothesis code and
+    kept only there: a stance is towards a hypothesis, a theme has none (the codes a
+    given stance was not kept for: :func:`without_hypothesis`).
     Raises NotFound (the resource), InvalidInput (no code, unknown code, passage not
     in the text, a missing or unknown stance)."""
     if not code_ids:
@@ -406,6 +408,14 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int],
             )  # fmt: skip
             for code_id in dict.fromkeys(code_ids)
         ]
+
+
+def without_hypothesis(*, db: sa.Engine, code_ids: Sequence[int]) -> list[int]:
+    """The codes among ``code_ids`` that are under no hypothesis (themes, codes of an
+    imported codebook): a stance given with them is not kept by :func:`add_coding`."""
+    with db.connect() as conn:
+        of = _hypothesis_of(_codes(conn))
+    return [c for c in dict.fromkeys(code_ids) if c in of and of[c] is None]
 
 
 def delete_coding(*, db: sa.Engine, coding_id: int, account_id: int | None,

@@ -97,8 +97,10 @@ def _resource_page(request: Request, db: Any, resource_id: int, *, values: Mappi
                    | None = None, error: MaillageError | None = None) -> Response:  # fmt: skip
     view = service.resource_view(db=db, resource_id=resource_id)
     identity: Identity = request.state.identity
+    dropped = request.query_params.get("dropped")
     context = {"v": view, "values": values or {}, "me_id": identity.account_id,
                "can_any": identity.can("admin"), "saved": request.query_params.get("saved"),
+               "dropped": dropped if dropped in STANCE_LABELS else None,
                "error": _say(request, error) if error else None,
                "error_field": getattr(error, "field", None)}  # fmt: skip
     return _render(request, "coding.html", context, status_of(error) if error else 200)
@@ -119,14 +121,18 @@ async def coding_add(request: Request, db: Db, identity: IdentityDep,
     def work() -> Response:
         try:
             code_id = _int(form, "code_id")
+            code_ids = [code_id] if code_id else []
             service.add_coding(
-                db=db, resource_id=resource_id, code_ids=[code_id] if code_id else [],
+                db=db, resource_id=resource_id, code_ids=code_ids,
                 account_id=identity.account_id, quote=values["quote"] or "", start=_int(form, "start"), end=_int(form, "end"),
                 stance=values["stance"], memo=values["memo"],
             )  # fmt: skip
         except InvalidInput as error:
             return _resource_page(request, db, resource_id, values=values, error=error)
-        target = url_for(request, "coding_resource", {"saved": "1"}, resource_id=resource_id)
+        query = {"saved": "1"}
+        if values["stance"] and service.without_hypothesis(db=db, code_ids=code_ids):
+            query["dropped"] = values["stance"]  # said after saving: not kept for a theme
+        target = url_for(request, "coding_resource", query, resource_id=resource_id)
         return RedirectResponse(target + "#codings", status_code=303)
 
     return await run_in_threadpool(work)
@@ -307,9 +313,11 @@ class CodingIn(BaseModel):
 @api_router.post("/resources/{resource_id}/codings", name="api_coding_add", status_code=201,
                  dependencies=CODE)  # fmt: skip
 def api_coding_add(db: Db, identity: IdentityDep, resource_id: ResourceId, body: CodingIn) -> Any:
-    """Code a passage (given by offsets and/or words) with one or more codes."""
+    """Code a passage (given by offsets and/or words) with one or more codes; a stance
+    is kept only for the codes under a hypothesis (``stance_not_kept_for``: the others)."""
     ids = service.add_coding(
         db=db, resource_id=resource_id, code_ids=body.code_ids, account_id=identity.account_id, quote=body.quote, start=body.start, end=body.end,
         stance=body.stance, memo=body.memo,
     )  # fmt: skip
-    return {"codings": ids}
+    unkept = service.without_hypothesis(db=db, code_ids=body.code_ids) if body.stance else []
+    return {"codings": ids, "stance_not_kept_for": unkept}
