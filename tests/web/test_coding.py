@@ -137,3 +137,33 @@ def test_a_stance_given_with_a_theme_is_announced_before_and_said_after(db: sa.E
                          headers={"X-CSRF-Token": csrf(editor)})  # fmt: skip
     assert answer.status_code == 201, answer.text
     assert answer.json()["stance_not_kept_for"] == [int(theme.group(1))]
+
+
+def test_agreement_counts_and_offsets_are_written_the_french_way(db: sa.Engine) -> None:
+    """Kappa and alpha with a decimal comma on French pages (a point in English), the
+    offsets of a passage with French thousands separators."""
+    body = "Avant-propos. " * 80 + TEXT  # the coded passages lie beyond the 1,000th character
+    with transaction(db) as conn:
+        rid = coding.create_resource(conn, title="Entretien 4", body=body, by="test")
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    h6 = next(c["id"] for c in coding.codebook(db=db) if c["hypothesis"] == "H6")
+    coding.add_coding(db=db, resource_id=rid, code_ids=[h6], coder="Ana",
+                      quote="relie les lieux et les gens", stance="supports")  # fmt: skip
+    coding.add_coding(db=db, resource_id=rid, code_ids=[h6], coder="Ben",
+                      quote="les lieux et les gens du village", stance="supports")  # fmt: skip
+    [code] = [a for a in coding.agreement(db=db)["codes"] if a["code_id"] == h6]
+    kappa, alpha = code["pairs"][0]["kappa"], code["alpha"]
+    assert 0 < kappa < 1 and 0 < alpha < 1
+    row = re.search(r'<tr><th scope="row"[^>]*>[^<]*H6[^<]*</th>(.*?)</tr>',
+                    editor.get("/codebook").text, re.S)  # fmt: skip
+    assert row is not None
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row.group(1))
+    assert cells == [f"{kappa:.2f}".replace(".", ","), f"{alpha:.2f}".replace(".", ",")]
+    english = re.search(r'<tr><th scope="row"[^>]*>[^<]*H6[^<]*</th>(.*?)</tr>',
+                        editor.get("/codebook?lang=en").text, re.S)  # fmt: skip
+    assert english is not None and f"{kappa:.2f}" in english.group(1)
+    page = editor.get(f"/resources/{rid}/coding?lang=fr").text
+    start = body.index("relie les lieux")
+    shown = f"({start:,}–{start + len('relie les lieux et les gens'):,})".replace(",", "\u202f")
+    assert shown in page

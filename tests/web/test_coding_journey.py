@@ -1,7 +1,7 @@
 """The coding journey in a real browser (one server, one browser): a researcher codes a
 passage of an interview by selecting it with the mouse; a second researcher codes the
 same passage with the keyboard only (typed words, code list and stance by keys); the
-codebook shows their agreement (Cohen's kappa 1.00 on that code); the public hypotheses
+codebook shows their agreement (Cohen's kappa « 1,00 » on that code); the public hypotheses
 page shows the passage under its hypothesis, updated after a third coding that
 contradicts it. Screenshots go to ``test-artifacts/``; axe-core checks the coding page.
 """
@@ -141,7 +141,7 @@ def test_two_coders_code_by_mouse_and_keyboard_and_the_hypotheses_follow(
     # Their agreement on H4: both coded the same characters.
     ben.goto(origin + "/codebook")
     row = ben.locator("table.agreement-table tr", has_text="Ana / Ben")
-    assert "1.00" in (row.text_content() or "")
+    assert "1,00" in (row.text_content() or "")  # French decimal comma
     check_axe(ben, origin)
     screenshot(ben, "coding-agreement")
 
