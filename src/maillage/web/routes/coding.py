@@ -132,8 +132,10 @@ async def coding_add(request: Request, db: Db, identity: IdentityDep,
         query = {"saved": "1"}
         if values["stance"] and service.without_hypothesis(db=db, code_ids=code_ids):
             query["dropped"] = values["stance"]  # said after saving: not kept for a theme
+        # No fragment: the page gives the focus back to the passage field (a fragment's
+        # target would keep the browser from it).
         target = url_for(request, "coding_resource", query, resource_id=resource_id)
-        return RedirectResponse(target + "#codings", status_code=303)
+        return RedirectResponse(target, status_code=303)
 
     return await run_in_threadpool(work)
 
