@@ -34,7 +34,7 @@ def test_import_search_and_export_resources(db_url: str, data_dir: Path, tmp_pat
         code == 0 and page["total"] == 1 and "<mark>métro</mark>" in page["hits"][0]["passages"][0]
     )
     code, out, _ = run("resources", "search", "contrat", "--db", db_url)
-    assert code == 0 and "ressources / resources" in out
+    assert code == 0 and "2 ressources / 2 resources" in out
     target = tmp_path / "ressources.csv"
     code, _, _ = run("resources", "export", "--format", "csv", "-o", str(target), "--db", db_url)
     rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
@@ -52,3 +52,17 @@ def test_bad_input_is_one_clear_line(db_url: str, tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM resource").scalar() == 0
     engine.dispose()
+
+
+def test_counts_agree_with_their_number(db_url: str, data_dir: Path) -> None:
+    """« 1 ressource », « 0 ressource » (French: 0 and 1 singular), "0 resources" in
+    English; never « 1 ressources »."""
+    folder = data_dir / "resources"
+    code, out, _ = run("import", "resources", str(folder / "rhapsodie"), "--db", db_url)
+    assert code == 0 and "ressources lues" in out and "déjà présentes" not in out
+    code, out, _ = run("import", "resources", str(folder / "rhapsodie"), "--db", db_url)
+    assert code == 0 and "0 créée, " in out
+    code, out, _ = run("resources", "search", "métro", "--facet", "type=interview", "--db", db_url)
+    assert code == 0 and "1 ressource / 1 resource\n" in out
+    code, out, _ = run("resources", "search", "introuvablezz", "--db", db_url)
+    assert code == 0 and "0 ressource / 0 resources\n" in out

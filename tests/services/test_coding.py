@@ -86,9 +86,9 @@ def test_a_passage_coded_by_offsets_or_by_its_words_and_audited(db: sa.Engine) -
     assert by_id[second]["quote"] == "lieu de proximité, les démarches"
     # The text's pieces rebuild it, CR LF shown as one line break.
     assert "".join(s["text"] for s in view["segments"]) == TEXT.replace("\r\n", "\n")
-    with pytest.raises(InvalidInput, match="position"):
+    with pytest.raises(InvalidInput, match="dites si le passage la conforte"):
         coding.add_coding(db=db, resource_id=rid, code_ids=[h4], coder="Ana", quote="numérique")
-    with pytest.raises(InvalidInput, match="introuvable"):
+    with pytest.raises(InvalidInput, match="Ce passage n.est pas dans le texte"):
         coding.add_coding(db=db, resource_id=rid, code_ids=[h4], coder="Ana",
                           quote="absent du texte", stance="supports")  # fmt: skip
     with db.connect() as conn:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 import first_km as corner
 from maillage.model.errors import InvalidInput
-from maillage.services import first_km
+from maillage.services import actors, first_km
 from maillage.services.resources import import_resources
 from maillage.storage.tables import change, first_km_answer
 
@@ -46,10 +46,9 @@ def test_a_rural_association_gets_resources_places_allies_and_webinars_with_reas
     assert "propose « Inclusion numérique »" in first["reason"]
     assert "Médiathèque d'Avesnes" in [p["name"] for p in found["places"]]
     # allies: other worlds on the theme (or a theme under it) in Nord, nearest first;
-    # not the association next door, not the brewery, not Arras
+    # not the association next door, not the brewery, not Arras; not the France Services
+    # already offered as a place within reach
     assert [(a["name"], a["reason"]) for a in found["allies"]] == [
-        ("France Services Solre-le-Château",
-         "Acteur du monde public, actif sur « Inclusion numérique », à Solre-le-Château (0,6 km)"),
         ("Imprimerie Sambre Avenir",
          "Acteur du monde économique, actif sur « Inclusion numérique », à Maubeuge (15,6 km)"),
         ("Laboratoire des usages numériques",
@@ -62,9 +61,34 @@ def test_a_rural_association_gets_resources_places_allies_and_webinars_with_reas
         ("Webinaire : culture et ruralité", "Prochain webinaire de l'observatoire, le 2026-12-17"),
     ]  # fmt: skip
     english = first_km.guide(db=avesnois, where="59740", lang="en", today=corner.TODAY, **ASKED)
-    assert english["allies"][1]["reason"] == (
+    assert english["allies"][0]["reason"] == (
         "An actor of the economic world, active on 'Digital inclusion', in Maubeuge (15.6 km)"
     )
+
+
+def test_a_place_within_reach_is_not_offered_again_as_an_ally(avesnois: sa.Engine) -> None:
+    """What the trial saw in the Creuse and the Lozère: the same France Services under
+    « Lieux à votre portée » and « Alliés possibles ». Neither it nor its twin from another
+    source (same name, same commune) is an ally; an ally that is itself a place to go to
+    comes after the carriers and companies."""
+    actors.create_actors(db=avesnois, rows=[
+        {"name": "FRANCE SERVICES Solre-le-Château", "world": "public",
+         "category": "service_de_l_etat", "commune_code": "59572", "themes": [corner.THEME]},
+        {"name": "France Services d'Avesnes", "world": "public", "category": "service_de_l_etat",
+         "commune_code": "59036", "latitude": 50.1250, "longitude": 3.9280,
+         "themes": [corner.THEME], "extra": {"horaires": "Mo-Fr 09:00-17:00"}},
+    ], user="test")  # fmt: skip
+    found = first_km.guide(db=avesnois, where="59740", today=corner.TODAY, **ASKED)
+    places = [p["name"] for p in found["places"]]
+    assert "France Services Solre-le-Château" in places and "France Services d'Avesnes" in places
+    assert not {p["id"] for p in found["places"]} & {a["id"] for a in found["allies"]}
+    assert [a["name"] for a in found["allies"]] == [
+        "Imprimerie Sambre Avenir", "Laboratoire des usages numériques"]  # fmt: skip
+    # One place offered: the France Services of Avesnes, 12 km away, is not offered as a
+    # place; as an ally it comes after the printer, 15.6 km away, not a place to go to.
+    one = first_km.guide(db=avesnois, where="59740", today=corner.TODAY, limit=1, **ASKED)
+    assert [p["name"] for p in one["places"]] == ["France Services Solre-le-Château"]
+    assert [a["name"] for a in one["allies"]] == ["Imprimerie Sambre Avenir"]
 
 
 def test_answers_outside_the_lists_are_refused(avesnois: sa.Engine) -> None:

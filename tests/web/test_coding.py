@@ -5,6 +5,7 @@ exports valid against the REFI-QDA schemas, the hypotheses as JSON and CSV."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import zipfile
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 from test_accounts import csrf, portal, signed_in
 
 from maillage.io import refiqda
+from maillage.services import coding
+from maillage.storage.engine import transaction
 
 TEXT = "Premier entretien.\nLe numérique relie les lieux et les gens du village.\n"
 
@@ -72,3 +75,95 @@ def test_import_code_export_and_the_hypotheses_over_http(db: sa.Engine) -> None:
         ("H6", "nuances", "Entretien 1")]  # fmt: skip
     page = visitor.get("/hypotheses").text
     assert "relie les lieux" in page and "preuves minces" in page
+
+
+def _error_of(page: str) -> str:
+    found = re.search(r'<p class="form-error" role="alert">(.*?)</p>', page, re.S)
+    assert found is not None, page
+    return html.unescape(found.group(1))
+
+
+def test_a_passage_not_in_the_text_is_said_in_plain_words(db: sa.Engine) -> None:
+    """The coder learns that the passage is not in the text and how to select it; no
+    internal field name (« quote ») reaches the page, in French or in English."""
+    with transaction(db) as conn:
+        rid = coding.create_resource(conn, title="Entretien 2", body=TEXT, by="test")
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    page = editor.get(f"/resources/{rid}/coding").text
+    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
+    assert theme is not None
+    form = {"quote": "des mots absents", "code_id": theme.group(1), "csrf_token": csrf(editor)}
+    answer = editor.post(f"/resources/{rid}/codings", data=form)
+    assert answer.status_code == 422
+    said = _error_of(answer.text)
+    assert "Ce passage n'est pas dans le texte : « des mots absents »" in said
+    assert "Sélectionnez-le dans le texte à la souris" in said
+    assert "quote" not in said and "champ" not in said
+    assert re.search(r'id="c-quote"[^>]*aria-invalid="true"', answer.text)
+    assert "des mots absents</textarea>" in answer.text  # the words typed are kept
+    english = editor.post(f"/resources/{rid}/codings?lang=en", data=form)
+    said = _error_of(english.text)
+    assert "This passage is not in the text" in said and "Select it in the text" in said
+    assert "quote" not in said and "field" not in said
+
+
+def test_a_stance_given_with_a_theme_is_announced_before_and_said_after(db: sa.Engine) -> None:
+    """A stance is towards a hypothesis: with a theme the coding is saved (as Taguette or
+    NVivo would tag the passage), the stance is not kept, and the coder is told so on
+    the form before saving and in the message after."""
+    with transaction(db) as conn:
+        rid = coding.create_resource(conn, title="Entretien 3", body=TEXT, by="test")
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    page = editor.get(f"/resources/{rid}/coding").text
+    assert "avec un thème ou tout autre code, elle n'est pas gardée" in html.unescape(page)
+    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
+    assert theme is not None
+    form = {"quote": "relie les lieux", "code_id": theme.group(1), "stance": "supports",
+            "csrf_token": csrf(editor)}  # fmt: skip
+    done = editor.post(f"/resources/{rid}/codings", data=form)
+    assert done.status_code == 200
+    said = html.unescape(done.text)
+    assert "Codage enregistré. La position « conforte » n'a pas été gardée" in said
+    [row] = re.findall(r'<tr id="coding-\d+">(.*?)</tr>', done.text, re.S)
+    assert "<td>Thèmes</td><td></td>" in row  # saved, with no stance
+    # The API says which codes the stance was not kept for.
+    h2 = re.search(r'<option value="(\d+)" data-hypothesis="H2">', page)
+    assert h2 is not None
+    body = {"code_ids": [int(h2.group(1)), int(theme.group(1))], "quote": "Premier entretien",
+            "stance": "nuances"}  # fmt: skip
+    answer = editor.post(f"/api/resources/{rid}/codings", json=body,
+                         headers={"X-CSRF-Token": csrf(editor)})  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["stance_not_kept_for"] == [int(theme.group(1))]
+
+
+def test_agreement_counts_and_offsets_are_written_the_french_way(db: sa.Engine) -> None:
+    """Kappa and alpha with a decimal comma on French pages (a point in English), the
+    offsets of a passage with French thousands separators."""
+    body = "Avant-propos. " * 80 + TEXT  # the coded passages lie beyond the 1,000th character
+    with transaction(db) as conn:
+        rid = coding.create_resource(conn, title="Entretien 4", body=body, by="test")
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    h6 = next(c["id"] for c in coding.codebook(db=db) if c["hypothesis"] == "H6")
+    coding.add_coding(db=db, resource_id=rid, code_ids=[h6], coder="Ana",
+                      quote="relie les lieux et les gens", stance="supports")  # fmt: skip
+    coding.add_coding(db=db, resource_id=rid, code_ids=[h6], coder="Ben",
+                      quote="les lieux et les gens du village", stance="supports")  # fmt: skip
+    [code] = [a for a in coding.agreement(db=db)["codes"] if a["code_id"] == h6]
+    kappa, alpha = code["pairs"][0]["kappa"], code["alpha"]
+    assert 0 < kappa < 1 and 0 < alpha < 1
+    row = re.search(r'<tr><th scope="row"[^>]*>[^<]*H6[^<]*</th>(.*?)</tr>',
+                    editor.get("/codebook").text, re.S)  # fmt: skip
+    assert row is not None
+    cells = re.findall(r'<td class="num"[^>]*>([^<]*)</td>', row.group(1))
+    assert cells == [f"{kappa:.2f}".replace(".", ","), f"{alpha:.2f}".replace(".", ",")]
+    english = re.search(r'<tr><th scope="row"[^>]*>[^<]*H6[^<]*</th>(.*?)</tr>',
+                        editor.get("/codebook?lang=en").text, re.S)  # fmt: skip
+    assert english is not None and f"{kappa:.2f}" in english.group(1)
+    page = editor.get(f"/resources/{rid}/coding?lang=fr").text
+    start = body.index("relie les lieux")
+    shown = f"({start:,}–{start + len('relie les lieux et les gens'):,})".replace(",", "\u202f")
+    assert shown in page

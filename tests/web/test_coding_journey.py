@@ -1,7 +1,7 @@
 """The coding journey in a real browser (one server, one browser): a researcher codes a
 passage of an interview by selecting it with the mouse; a second researcher codes the
 same passage with the keyboard only (typed words, code list and stance by keys); the
-codebook shows their agreement (Cohen's kappa 1.00 on that code); the public hypotheses
+codebook shows their agreement (Cohen's kappa « 1,00 » on that code); the public hypotheses
 page shows the passage under its hypothesis, updated after a third coding that
 contradicts it. Screenshots go to ``test-artifacts/``; axe-core checks the coding page.
 """
@@ -141,7 +141,7 @@ def test_two_coders_code_by_mouse_and_keyboard_and_the_hypotheses_follow(
     # Their agreement on H4: both coded the same characters.
     ben.goto(origin + "/codebook")
     row = ben.locator("table.agreement-table tr", has_text="Ana / Ben")
-    assert "1.00" in (row.text_content() or "")
+    assert "1,00" in (row.text_content() or "")  # French decimal comma
     check_axe(ben, origin)
     screenshot(ben, "coding-agreement")
 
@@ -161,3 +161,55 @@ def test_two_coders_code_by_mouse_and_keyboard_and_the_hypotheses_follow(
     assert watch.errors == [] and watch.outside == []
     for c in (context, visitor, other):
         c.close()
+
+
+@pytest.mark.quality
+def test_after_saving_by_keyboard_the_focus_is_back_on_the_passage(
+    chromium: Any, coding_portal: tuple[str, sa.Engine, int]
+) -> None:
+    """A keyboard user codes a passage with a theme and a stance: the form says before
+    saving that the stance will not be kept, the message says so after; the focus is
+    back on the passage field, ready for the next passage (not at the top of the page,
+    19 Tabs away)."""
+    origin, _engine, rid = coding_portal
+    watch = Watch(origin)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    watch.attach(context)
+    page = context.new_page()
+    sign_in(page, origin, "ana")
+    page.goto(f"{origin}/resources/{rid}/coding")
+    page.focus("#c-quote")
+    page.keyboard.type("Le réseau social local")
+    page.keyboard.press("Tab")  # the code list
+    themes = str(page.eval_on_selector("#c-code option:not([data-hypothesis]):not([value=''])",
+                                       "o => o.value"))  # fmt: skip
+    for _ in range(60):
+        if page.input_value("#c-code") == themes:
+            break
+        page.keyboard.press("ArrowDown")
+    assert page.input_value("#c-code") == themes
+    assert page.text_content("#c-stance-note") == ""
+    page.keyboard.press("Tab")  # the stances
+    page.keyboard.press("Space")
+    assert page.is_checked("#c-stance-supports")
+    note = "Ce code n'est pas une hypothèse : la position choisie ne sera pas gardée."
+    assert page.text_content("#c-stance-note") == note
+    page.keyboard.press("ArrowUp")  # « Sans position », the last of the group
+    assert page.is_checked("#c-stance-none") and page.text_content("#c-stance-note") == ""
+    page.keyboard.press("ArrowDown")  # back to « conforte »
+    assert page.is_checked("#c-stance-supports")
+    page.keyboard.press("Tab")  # the memo
+    page.keyboard.press("Tab")  # the button
+    assert page.evaluate("document.activeElement.type") == "submit"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Codage enregistré")
+    assert "La position « conforte » n'a pas été gardée" in (
+        page.text_content("#coding-done") or ""
+    )
+    assert page.evaluate("document.activeElement.id") == "c-quote"
+    page.keyboard.type("Entretien avec une association")
+    assert page.input_value("#c-quote") == "Entretien avec une association"
+    check_axe(page, origin)
+    screenshot(page, "coding-keyboard-focus")
+    assert watch.errors == [] and watch.outside == []
+    context.close()

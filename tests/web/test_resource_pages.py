@@ -96,3 +96,22 @@ def test_an_editor_links_a_named_actor_in_one_click_a_visitor_cannot(
     after = client.get(f"/resources/{rid}").text
     assert f'href="/actors/{actor["id"]}">Légion d&#39;Honneur</a>' in after
     assert service.get_resource(db=db, resource_id=rid)["actors"] == [actor["id"]]
+
+
+def test_the_territory_facet_and_a_resource_name_their_territories(
+    db: sa.Engine, data_dir: Path, tmp_path: Path
+) -> None:
+    """« Nord (59) » where the code was shown (« DEP:59 »); the code stays the filter."""
+    _imported(db, data_dir, tmp_path)
+    client = portal(db)
+    page = client.get("/resources").text
+    facet = re.search(r"<h2>Territoire</h2>(.*?)</section>", page, re.S)
+    assert facet is not None
+    assert re.search(r'<a href="[^"]*territory=DEP%3A59[^"]*">Nord \(59\)</a>', facet.group(1))
+    assert "DEP:59" not in re.sub(r'href="[^"]*"', "", facet.group(1))
+    chosen = client.get("/resources", params={"territory": "DEP:59"}).text
+    assert 'class="facet-chosen">Nord (59)</a>' in chosen
+    assert '<input type="hidden" name="territory" value="DEP:59">' in chosen
+    webinar = service.search_resources(db=db, filters={"territory": ["DEP:59"]}).hits[0]
+    detail = client.get(f"/resources/{webinar.id}").text
+    assert "<dt>Territoires</dt><dd>Nord (59)</dd>" in detail

@@ -15,6 +15,7 @@ from maillage.cli.common import (
     handle_errors,
     json_option,
 )
+from maillage.cli.resources import counted
 from maillage.model.errors import InvalidInput
 from maillage.services import coding
 
@@ -46,9 +47,12 @@ def coding_import(file: Path, db_url: str, as_json: bool) -> None:
         emit_json(report)
         return
     console.print(
-        f"{file.name} : {report['codes']} codes ({report['codes_added']} nouveaux), "
-        f"{report.get('codings', 0)} codages, {report.get('resources', 0)} ressources, "
-        f"{len(report['warnings'])} avertissements.", highlight=False,
+        f"{file.name} : {counted(report['codes'], 'code', 'codes')} "
+        f"({counted(report['codes_added'], 'nouveau', 'nouveaux')}), "
+        f"{counted(report.get('codings', 0), 'codage', 'codages')}, "
+        f"{counted(report.get('resources', 0), 'ressource', 'ressources')}, "
+        f"{counted(len(report['warnings']), 'avertissement', 'avertissements')}.",
+        highlight=False,
     )  # fmt: skip
     for warning in report["warnings"][:50]:
         console.print(f"  {warning['where']} : {warning['message_fr']}", highlight=False)

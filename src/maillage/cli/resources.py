@@ -16,10 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+from babel import Locale
 
 from maillage.cli.common import console, db_option, emit_json, engine_for, handle_errors
 from maillage.model.errors import InvalidInput
 from maillage.services import resources as service
+
+
+def counted(n: int, one: str, other: str, lang: str = "fr") -> str:
+    """``n`` and the word that goes with it by ``lang``'s plural rule (CLDR, through
+    Babel): « 0 ressource », « 1 ressource », « 2 ressources »; "1 resource", "0 resources"."""
+    return f"{n} {one if Locale.parse(lang).plural_form(n) == 'one' else other}"
 
 
 @click.command("resources")
@@ -47,10 +54,14 @@ def import_resources_command(paths: tuple[Path, ...], default_type: str, source:
     if as_json:
         emit_json(summary.as_dict())
         return
-    verb = "à créer" if dry_run else "créées"
-    console.print(f"{summary.read} ressources lues, {summary.created if not dry_run else summary.read - summary.already} {verb}, "
-                  f"{summary.already} déjà présentes / {summary.read} read, "
-                  f"{summary.already} already stored")  # fmt: skip
+    made = summary.read - summary.already if dry_run else summary.created
+    console.print(
+        f"{counted(summary.read, 'ressource lue', 'ressources lues')}, "
+        f"{f'{made} à créer' if dry_run else counted(made, 'créée', 'créées')}, "
+        f"{counted(summary.already, 'déjà présente', 'déjà présentes')} / "
+        f"{counted(summary.read, 'resource', 'resources', 'en')} read, "
+        f"{summary.already} already stored"
+    )  # fmt: skip
     for name, count in sorted(summary.by_source.items()):
         console.print(f"  {name or '—'} : {count}")
     if summary.batch_id:
@@ -92,7 +103,8 @@ def search_command(query: str, facets: tuple[str, ...], limit: int, as_json: boo
     if as_json:
         emit_json(page.as_dict())
         return
-    console.print(f"{page.total} ressources / resources")
+    console.print(f"{counted(page.total, 'ressource', 'ressources')} / "
+                  f"{counted(page.total, 'resource', 'resources', 'en')}")  # fmt: skip
     for hit in page.hits:
         console.print(f"[bold]{hit.id}[/bold] {hit.title} ({hit.type}, {hit.date or '—'})",
                       highlight=False)  # fmt: skip
@@ -145,5 +157,8 @@ def mentions_command(as_json: bool, db_url: str) -> None:
     if as_json:
         emit_json(counts)
         return
-    console.print(f"{counts['proposed']} propositions dans {counts['resources']} ressources / "
-                  f"{counts['proposed']} proposals in {counts['resources']} resources")  # fmt: skip
+    proposed, read = counts["proposed"], counts["resources"]
+    console.print(f"{counted(proposed, 'proposition', 'propositions')} dans "
+                  f"{counted(read, 'ressource', 'ressources')} / "
+                  f"{counted(proposed, 'proposal', 'proposals', 'en')} in "
+                  f"{counted(read, 'resource', 'resources', 'en')}")  # fmt: skip

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from maillage.io import refiqda
 from maillage.model import permissions, taxonomy
-from maillage.model.errors import InvalidInput, NotFound, PermissionDenied
+from maillage.model.errors import InvalidInput, MaillageError, NotFound, PermissionDenied
 from maillage.services.resources import text_of
 from maillage.services.validation import clean_text
 from maillage.storage import audit
@@ -63,6 +63,24 @@ HYPOTHESES_ROOT = ("Les sept enseignements", "The seven lessons")
 THEMES_ROOT = ("Thèmes", "Themes")
 MAX_QUOTE = 20_000
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+
+
+class CodingRefused(InvalidInput):
+    """A passage, a code or a stance refused, said in plain words: what happened and
+    what to do. ``field`` is the form's field to mark (``quote``, ``code_ids``,
+    ``stance``), never shown in the message."""
+
+    def __init__(self, field: str, value: object, message_fr: str, message_en: str) -> None:
+        super().__init__(field, value, message_fr, message_en)
+        MaillageError.__init__(self, message_fr, message_en)
+
+
+HOW_TO_SELECT = (
+    "Sélectionnez-le dans le texte à la souris (le formulaire se remplit), ou tapez-en "
+    "les mots exacts : seuls les espaces et les retours à la ligne peuvent différer.",
+    "Select it in the text with the mouse (the form fills itself), or type its exact "
+    "words: only spaces and line breaks may differ.",
+)
 
 
 def _guid(key: str) -> str:
@@ -299,11 +317,17 @@ def locate(body: str, quote: str, start: int | None = None,
         return start, end  # type: ignore[return-value]
     words = quote.split()
     if not words:
-        raise InvalidInput("quote", quote, "le passage à coder", "the passage to code")
+        raise CodingRefused("quote", quote, f"Aucun passage n'est choisi. {HOW_TO_SELECT[0]}",
+                            f"No passage is chosen. {HOW_TO_SELECT[1]}")  # fmt: skip
     found = re.search(r"\s+".join(map(re.escape, words)), body)
     if found is None:
-        raise InvalidInput("quote", quote[:80], "un passage du texte (introuvable tel quel)",
-                           "a passage of the text (not found as typed)")  # fmt: skip
+        shown = _squash(quote)
+        shown = shown if len(shown) <= 80 else shown[:79] + "…"
+        raise CodingRefused(
+            "quote", quote[:80],
+            f"Ce passage n'est pas dans le texte : « {shown} ». {HOW_TO_SELECT[0]}",
+            f"This passage is not in the text: “{shown}”. {HOW_TO_SELECT[1]}",
+        )  # fmt: skip
     return found.start(), found.end()
 
 
@@ -321,14 +345,20 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int],
                end: int | None = None, stance: str | None = None,
                memo: str | None = None) -> list[int]:  # fmt: skip
     """Code a passage of a resource with ``code_ids`` (one coding each, one selection);
-    returns the new codings' ids. The stance is required under a hypothesis code.
+    returns the new codings' ids. The stance is required under a hypothesis code and
+    kept only there: a stance is towards a hypothesis, a theme has none (the codes a
+    given stance was not kept for: :func:`without_hypothesis`).
     Raises NotFound (the resource), InvalidInput (no code, unknown code, passage not
     in the text, a missing or unknown stance)."""
     if not code_ids:
-        raise InvalidInput("code_ids", None, "au moins un code", "at least one code")
+        raise CodingRefused("code_ids", None, "Choisissez un code dans la liste.",
+                            "Choose a code from the list.")  # fmt: skip
     if stance is not None and stance not in STANCES:
-        raise InvalidInput("stance", stance, "soutient, nuance ou contredit",
-                           "supports, nuances or contradicts")  # fmt: skip
+        raise CodingRefused("stance", stance,
+                            f"Position inconnue « {stance} » : le passage conforte, nuance ou "
+                            "contredit l'hypothèse.",
+                            f"Unknown stance '{stance}': the passage supports, nuances or "
+                            "contradicts the hypothesis.")  # fmt: skip
     note = _memo_text("memo", memo, 5000) if memo else None
     who = permissions.author(account_id) if account_id else clean_text("coder", coder or "", 200)
     if not who:
@@ -343,12 +373,17 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int],
         hyp = _hypothesis_of(rows)
         for code_id in code_ids:
             if code_id not in known:
-                raise InvalidInput("code_ids", code_id, "un code du livre de codes",
-                                   "a code of the codebook")  # fmt: skip
+                raise CodingRefused("code_ids", code_id,
+                                    "Ce code n'est pas (ou plus) dans le livre de codes : "
+                                    "choisissez-en un dans la liste.",
+                                    "This code is not (or no longer) in the codebook: choose "
+                                    "one from the list.")  # fmt: skip
             if hyp[code_id] and stance is None:
-                raise InvalidInput("stance", None,
-                                   "la position du passage envers l'hypothèse",
-                                   "the passage's stance towards the hypothesis")  # fmt: skip
+                raise CodingRefused("stance", None,
+                                    "Ce code est une hypothèse : dites si le passage la "
+                                    "conforte, la nuance ou la contredit.",
+                                    "This code is a hypothesis: say whether the passage "
+                                    "supports, nuances or contradicts it.")  # fmt: skip
         selection = str(uuid.uuid4())
         by = who
         return [
@@ -373,6 +408,14 @@ def add_coding(*, db: sa.Engine, resource_id: int, code_ids: Sequence[int],
             )  # fmt: skip
             for code_id in dict.fromkeys(code_ids)
         ]
+
+
+def without_hypothesis(*, db: sa.Engine, code_ids: Sequence[int]) -> list[int]:
+    """The codes among ``code_ids`` that are under no hypothesis (themes, codes of an
+    imported codebook): a stance given with them is not kept by :func:`add_coding`."""
+    with db.connect() as conn:
+        of = _hypothesis_of(_codes(conn))
+    return [c for c in dict.fromkeys(code_ids) if c in of and of[c] is None]
 
 
 def delete_coding(*, db: sa.Engine, coding_id: int, account_id: int | None,

@@ -11,8 +11,11 @@ answers with
   those of the visitor's territory first, then the kinds that suit their level;
 - **places** within reach (:func:`~maillage.services.portal.nearby.nearest_places`, the
   "around me" of the citizen page), those offering the themes first;
-- **allies**: live actors of the *other* worlds active on the themes, nearest first,
-  in the visitor's département;
+- **allies**: live actors of the *other* worlds active on the themes, in the visitor's
+  département: what the places list does not already offer (an actor offered as a
+  place within reach, or its twin of the same name in the same commune, is not offered
+  again), those that are not themselves places to go to (no opening hours: carriers,
+  companies, funders, laboratories) first, then the nearest;
 - the **next webinars** recorded by the observatory (resources of type ``webinar``
   dated from today), those on the themes first;
 
@@ -37,9 +40,15 @@ import sqlalchemy as sa
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
 from maillage.model.permissions import VISITOR
+from maillage.model.text import fold
 from maillage.services.places import COMMUNE, place_columns, placed_from
 from maillage.services.portal import label
-from maillage.services.portal.nearby import distance_km, nearest_places, territory_centres
+from maillage.services.portal.nearby import (
+    HOURS_FIELDS,
+    distance_km,
+    nearest_places,
+    territory_centres,
+)
 from maillage.services.resources import search_resources
 from maillage.storage import audit
 from maillage.storage.audit import Context
@@ -172,7 +181,8 @@ def guide(
     }
     if place.get("latitude") is not None:
         found["places"] = _places(db, place, chosen, lang, today, limit)
-        found["allies"] = _allies(db, place, scope, world, chosen, lang, limit)
+        found["allies"] = _allies(db, place, scope, world, chosen, lang, limit,
+                                  offered=found["places"])  # fmt: skip
     return found
 
 
@@ -279,12 +289,21 @@ def _places(
     return out
 
 
+def _key(name: str | None, commune: str | None) -> tuple[str, str]:
+    return fold(name or ""), fold(commune or "")
+
+
 def _allies(
     db: sa.Engine, place: dict[str, Any], scope: list[dict[str, Any]], world: str,
-    themes: Sequence[str], lang: Lang, limit: int,
+    themes: Sequence[str], lang: Lang, limit: int, offered: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Live actors of the other worlds active on the themes, in the visitor's
-    département (or their territory when it has none), nearest first."""
+    département (or their territory when it has none): none of the ``offered`` places
+    (nor an actor of the same name in the same commune, its twin from another source);
+    the actors that are not places to go to first (no opening hours), then those sharing
+    more themes, then the nearest."""
+    offered_ids = {p["id"] for p in offered}
+    offered_keys = {_key(p["name"], p.get("commune")) for p in offered}
     area = next((s["code"] for s in scope if s["code"].startswith("DEP:")), scope[0]["code"])
     values = _matching(themes)
     in_area = sa.or_(COMMUNE.c.parent_code == area, COMMUNE.c.code == area)
@@ -294,6 +313,7 @@ def _allies(
             actor.c.name,
             actor.c.world,
             COMMUNE.c.name.label("commune"),
+            actor.c.extra,
             *place_columns(),
         )  # fmt: skip
         .select_from(placed_from())
@@ -309,7 +329,10 @@ def _allies(
         )  # fmt: skip
     )
     with db.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = [
+            dict(r._mapping) for r in conn.execute(query)
+            if r.id not in offered_ids and _key(r.name, r.commune) not in offered_keys
+        ]  # fmt: skip
         ids = [r["id"] for r in rows]
         on: dict[int, set[str]] = {}
         for aid, theme in conn.execute(
@@ -322,8 +345,9 @@ def _allies(
             if r["latitude"] is not None else None
         )  # fmt: skip
         r["shared"] = [t for t in themes if _matching([t]) & on.get(r["id"], set())]
-    rows.sort(key=lambda r: (-len(r["shared"]), r["distance_km"] is None, r["distance_km"] or 0,
-                             r["id"]))  # fmt: skip
+        r["place"] = any((r["extra"] or {}).get(name) for name in HOURS_FIELDS)
+    rows.sort(key=lambda r: (r["place"], -len(r["shared"]), r["distance_km"] is None,
+                             r["distance_km"] or 0, r["id"]))  # fmt: skip
     out = []
     for r in rows[:limit]:
         world_short = taxonomy.term("worlds", r["world"]).short(lang)

@@ -36,7 +36,7 @@ from maillage.storage.engine import transaction
 from maillage.storage.registry import resources
 from maillage.storage.repository import Snapshot
 from maillage.storage.search import resources as index
-from maillage.storage.tables import actor, resource, resource_mention
+from maillage.storage.tables import actor, resource, resource_mention, territory
 
 FACETS = index.FACETS
 PAGE = 20
@@ -170,6 +170,16 @@ def get_resource(*, db: sa.Engine, resource_id: int) -> Snapshot:
         )
         snap["mentions"] = [dict(r._mapping) for r in conn.execute(query)]
     return snap
+
+
+def territory_labels(*, db: sa.Engine, codes: Iterable[str]) -> dict[str, str]:
+    """How territories are shown: by name with their short code (``DEP:59`` -> « Nord
+    (59) »); a code not in the reference data as it is."""
+    wanted = sorted(set(codes))
+    with db.connect() as conn:
+        names = dict(conn.execute(sa.select(territory.c.code, territory.c.name)
+                                  .where(territory.c.code.in_(wanted))).all()) if wanted else {}  # fmt: skip
+    return {c: f"{names[c]} ({c.partition(':')[2] or c})" if c in names else c for c in wanted}
 
 
 EXPORT_COLUMNS = ["id", "type", "title", "date", "authors", "licence", "url", "replay_url",

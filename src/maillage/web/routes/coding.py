@@ -43,10 +43,28 @@ MAX_IMPORT = 50 * 1024 * 1024
 STANCE_LABELS = {"supports": N_("supports"), "nuances": N_("nuances"),
                  "contradicts": N_("contradicts")}  # fmt: skip
 PRIVATE = {"Cache-Control": "no-store"}
+# What a refused field is called on the coding and codebook forms (by its label).
+FIELD_LABELS = {"quote": N_("Passage"), "code_ids": N_("Code"), "stance": N_("Stance"),
+                "memo": N_("Memo"), "text": N_("Memo"), "name": N_("Name"),
+                "parent_id": N_("Under"), "description": N_("Description")}  # fmt: skip
 
 
 def _say(request: Request, error: MaillageError) -> str:
-    return error.message_en if request_lang(request) == "en" else error.message_fr
+    """The message of ``error`` in the page's language. The coding service says its own
+    refusals in plain words; any other refused value is named by its form label,
+    never by the internal field's name."""
+    english = request_lang(request) == "en"
+    if type(error) is not InvalidInput:  # noqa: E721 - its subclasses say their own messages
+        return error.message_en if english else error.message_fr
+    _ = Gettext(request_lang(request)).gettext
+    rule = error.rule_en if english else error.rule
+    label = FIELD_LABELS.get(error.field)
+    if label is None:
+        return rule[:1].upper() + rule[1:]
+    if error.value in (None, "", [], {}):
+        return _(N_("%(field)s: %(rule)s"), field=_(label), rule=rule)
+    value = error.value if isinstance(error.value, str) else repr(error.value)
+    return _(N_("%(field)s: %(value)s — %(rule)s"), field=_(label), value=value[:80], rule=rule)
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -79,8 +97,10 @@ def _resource_page(request: Request, db: Any, resource_id: int, *, values: Mappi
                    | None = None, error: MaillageError | None = None) -> Response:  # fmt: skip
     view = service.resource_view(db=db, resource_id=resource_id)
     identity: Identity = request.state.identity
+    dropped = request.query_params.get("dropped")
     context = {"v": view, "values": values or {}, "me_id": identity.account_id,
                "can_any": identity.can("admin"), "saved": request.query_params.get("saved"),
+               "dropped": dropped if dropped in STANCE_LABELS else None,
                "error": _say(request, error) if error else None,
                "error_field": getattr(error, "field", None)}  # fmt: skip
     return _render(request, "coding.html", context, status_of(error) if error else 200)
@@ -101,15 +121,21 @@ async def coding_add(request: Request, db: Db, identity: IdentityDep,
     def work() -> Response:
         try:
             code_id = _int(form, "code_id")
+            code_ids = [code_id] if code_id else []
             service.add_coding(
-                db=db, resource_id=resource_id, code_ids=[code_id] if code_id else [],
+                db=db, resource_id=resource_id, code_ids=code_ids,
                 account_id=identity.account_id, quote=values["quote"] or "", start=_int(form, "start"), end=_int(form, "end"),
                 stance=values["stance"], memo=values["memo"],
             )  # fmt: skip
         except InvalidInput as error:
             return _resource_page(request, db, resource_id, values=values, error=error)
-        target = url_for(request, "coding_resource", {"saved": "1"}, resource_id=resource_id)
-        return RedirectResponse(target + "#codings", status_code=303)
+        query = {"saved": "1"}
+        if values["stance"] and service.without_hypothesis(db=db, code_ids=code_ids):
+            query["dropped"] = values["stance"]  # said after saving: not kept for a theme
+        # No fragment: the page gives the focus back to the passage field (a fragment's
+        # target would keep the browser from it).
+        target = url_for(request, "coding_resource", query, resource_id=resource_id)
+        return RedirectResponse(target, status_code=303)
 
     return await run_in_threadpool(work)
 
@@ -289,9 +315,11 @@ class CodingIn(BaseModel):
 @api_router.post("/resources/{resource_id}/codings", name="api_coding_add", status_code=201,
                  dependencies=CODE)  # fmt: skip
 def api_coding_add(db: Db, identity: IdentityDep, resource_id: ResourceId, body: CodingIn) -> Any:
-    """Code a passage (given by offsets and/or words) with one or more codes."""
+    """Code a passage (given by offsets and/or words) with one or more codes; a stance
+    is kept only for the codes under a hypothesis (``stance_not_kept_for``: the others)."""
     ids = service.add_coding(
         db=db, resource_id=resource_id, code_ids=body.code_ids, account_id=identity.account_id, quote=body.quote, start=body.start, end=body.end,
         stance=body.stance, memo=body.memo,
     )  # fmt: skip
-    return {"codings": ids}
+    unkept = service.without_hypothesis(db=db, code_ids=body.code_ids) if body.stance else []
+    return {"codings": ids, "stance_not_kept_for": unkept}

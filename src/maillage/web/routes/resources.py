@@ -33,6 +33,7 @@ EDIT = [require("edit")]
 FACET_LABELS = {"type": N_("Type"), "theme": N_("Theme"), "territory": N_("Territory"),
                 "world": N_("World of the actors concerned"), "year": N_("Year"),
                 "licence": N_("Licence")}  # fmt: skip
+FACET_SHOWN = 12  # values shown per facet, the most frequent first
 
 
 def _filters(type: Values, theme: Values, territory: Values, world: Values, year: Values,
@@ -56,10 +57,14 @@ def resources_page(request: Request, db: Db, q: Text = "", type: Values = None,
                    ) -> Response:  # fmt: skip
     filters = _filters(type, theme, territory, world, year, licence)
     page = service.search_resources(db=db, query=q, filters=filters, offset=offset)
+    labels = _labels(request_lang(request))
+    shown = [v for v, _n in page.facets.get("territory", [])[:FACET_SHOWN]]
+    labels["territory"] = service.territory_labels(
+        db=db, codes=[*shown, *page.filters.get("territory", [])])  # fmt: skip
     templates = request.app.state.templates
     return templates.render(request, "resources.html", {  # type: ignore[no-any-return]
         "page": page, "q": q, "offset": offset, "page_size": service.PAGE,
-        "facet_labels": FACET_LABELS, "value_labels": _labels(request_lang(request)),
+        "facet_labels": FACET_LABELS, "value_labels": labels, "facet_shown": FACET_SHOWN,
     })  # fmt: skip
 
 
@@ -68,9 +73,11 @@ def resource_page(request: Request, db: Db, identity: IdentityDep,
                   resource_id: ResourceId) -> Response:  # fmt: skip
     snap = service.get_resource(db=db, resource_id=resource_id)
     can_edit = identity is not None and permissions.allowed(identity.role, "edit")
+    labels = _labels(request_lang(request))
+    labels["territory"] = service.territory_labels(db=db, codes=snap["territories"] or [])
     templates = request.app.state.templates
     return templates.render(request, "resource.html", {  # type: ignore[no-any-return]
-        "r": snap, "can_edit": can_edit, "value_labels": _labels(request_lang(request)),
+        "r": snap, "can_edit": can_edit, "value_labels": labels,
     })  # fmt: skip
 
 

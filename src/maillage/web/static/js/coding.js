@@ -43,6 +43,24 @@
     quote.value = range.toString();
   }
 
+  // A stance is kept only under a hypothesis: say so as soon as one is chosen with
+  // a code that is not a hypothesis (a theme), before saving.
+  var code = document.getElementById("c-code");
+  var note = document.getElementById("c-stance-note");
+  function onStance() {
+    if (!code || !note) return;
+    var option = code.options[code.selectedIndex];
+    var stance = document.querySelector("#coding-form input[name=stance]:checked");
+    var unkept = option && option.value && !option.hasAttribute("data-hypothesis") &&
+      stance && stance.value;
+    var said = unkept ? note.getAttribute("data-text") : "";
+    if (note.textContent !== said) note.textContent = said;
+  }
+  if (code && note) {
+    document.getElementById("coding-form").addEventListener("change", onStance);
+    onStance();
+  }
+
   text.addEventListener("mouseup", onSelect);
   text.addEventListener("keyup", onSelect);  // caret browsing (F7): Shift + arrows
   quote.addEventListener("input", function () { start.value = ""; end.value = ""; });
