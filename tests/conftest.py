@@ -8,6 +8,7 @@ With ``CI=true`` a missing server fails the run instead of skipping.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import shutil
@@ -27,6 +28,13 @@ from maillage.storage.engine import make_engine  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _counter = itertools.count()
+
+
+# Python's full collections walk every object a test process holds (a million, with the
+# geography and the fitted models): in the portal tests, 82 of them took 40 s of the two
+# workers' time. Rarer young collections leave none to run (the suite's objects are
+# freed by reference counting; a process lives one run).
+gc.set_threshold(50_000, 20, 20)
 
 
 @pytest.fixture(autouse=True)
