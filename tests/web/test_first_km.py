@@ -90,3 +90,19 @@ def test_the_territory_page_shows_no_observed_needs_under_five_answers(db: sa.En
              "maturity": 2, "month": "2026-12"}] * 4)  # fmt: skip
     with make_client(db) as client:
         assert "Besoins déclarés" not in client.get("/territories/DEP:59").text
+
+
+def test_a_territory_without_recorded_needs_points_to_its_visitors_needs(db: sa.Engine) -> None:
+    """The Creuse has no need recorded by the observatory but five visitors' answers: the
+    needs section says so and points to them, instead of « no need » above their needs."""
+    with db.begin() as conn:
+        conn.execute(sa.insert(first_km_answer), [
+            {"territory_code": "COM:23079", "world": "associative", "themes": [corner.THEME],
+             "maturity": 1, "month": "2026-12"}] * 5)  # fmt: skip
+    with make_client(db) as client:
+        page = Page(client.get("/territories/DEP:23").text)
+    text = page.text
+    assert "5 visiteurs ont déclaré leurs besoins" in text
+    assert "Aucun besoin n'est encore enregistré" not in text
+    assert "L'observatoire n'a encore enregistré aucun besoin" in text
+    assert page.find("a", href="#observed-title")
