@@ -47,8 +47,12 @@ def coding_portal(
     engine.dispose()
 
 
-def sign_in(page: Any, origin: str, who: str) -> None:
-    browser.sign_in(page, origin, f"{who}@example.org", PASSWORD)
+def coding_page(chromium: Any, watch: Watch, origin: str, who: str, rid: int) -> Any:
+    """``who``'s own signed-in browser context, on the coding page of ``rid``."""
+    page = browser.signed_in_page(chromium, watch, origin, f"{who}@example.org", PASSWORD,
+                                  {"width": 1280, "height": 900})  # fmt: skip
+    page.goto(f"{origin}/resources/{rid}/coding")
+    return page
 
 
 def h4_value(page: Any) -> str:
@@ -62,13 +66,10 @@ def test_two_coders_code_by_mouse_and_keyboard_and_the_hypotheses_follow(
 ) -> None:
     origin, engine, rid = coding_portal
     watch = Watch(origin)
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    watch.attach(context)
-    page = context.new_page()
 
     # Ana selects the passage with the mouse: the form gets its words and offsets.
-    sign_in(page, origin, "ana")
-    page.goto(f"{origin}/resources/{rid}/coding")
+    page = coding_page(chromium, watch, origin, "ana", rid)
+    context = page.context
     check_axe(page, origin)
     page.evaluate(
         """passage => {
@@ -114,11 +115,8 @@ def test_two_coders_code_by_mouse_and_keyboard_and_the_hypotheses_follow(
     assert PASSAGE in (public.text_content("#H4 .evidence-supports") or "")
 
     # Ben codes the same passage with the keyboard only.
-    other = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    watch.attach(other)
-    ben = other.new_page()
-    sign_in(ben, origin, "ben")
-    ben.goto(f"{origin}/resources/{rid}/coding")
+    ben = coding_page(chromium, watch, origin, "ben", rid)
+    other = ben.context
     ben.focus("#c-quote")
     ben.keyboard.type(PASSAGE)
     ben.keyboard.press("Tab")  # the code list
@@ -173,11 +171,7 @@ def test_after_saving_by_keyboard_the_focus_is_back_on_the_passage(
     19 Tabs away)."""
     origin, _engine, rid = coding_portal
     watch = Watch(origin)
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
-    watch.attach(context)
-    page = context.new_page()
-    sign_in(page, origin, "ana")
-    page.goto(f"{origin}/resources/{rid}/coding")
+    page = coding_page(chromium, watch, origin, "ana", rid)
     page.focus("#c-quote")
     page.keyboard.type("Le réseau social local")
     page.keyboard.press("Tab")  # the code list
@@ -212,4 +206,4 @@ def test_after_saving_by_keyboard_the_focus_is_back_on_the_passage(
     check_axe(page, origin)
     screenshot(page, "coding-keyboard-focus")
     assert watch.errors == [] and watch.outside == []
-    context.close()
+    page.context.close()
