@@ -115,3 +115,18 @@ def test_the_territory_facet_and_a_resource_name_their_territories(
     webinar = service.search_resources(db=db, filters={"territory": ["DEP:59"]}).hits[0]
     detail = client.get(f"/resources/{webinar.id}").text
     assert "<dt>Territoires</dt><dd>Nord (59)</dd>" in detail
+
+
+def test_a_fiche_s_sections_are_headings_without_their_markdown_marks(
+    db: sa.Engine, data_dir: Path
+) -> None:
+    """A Ministère du Travail fiche's sections (« ## … » in its text) read as headings."""
+    service.import_resources(db=db, paths=[data_dir / "resources" / "travail"])
+    title = "Guide technique relatif aux opérations de modification des machines"
+    fiche = service.search_resources(db=db, query="modification des machines").hits[0]
+    page = portal(db).get(f"/resources/{fiche.id}").text
+    body = re.search(r'<section class="resource-body"[^>]*>(.*?)</section>', page, re.S)
+    assert body is not None
+    assert re.search(rf"<h2>{title}[^<]*</h2>", body.group(1))
+    assert "##" not in body.group(1)
+    assert "<p>Cette version enrichie permet de clarifier" in body.group(1)
