@@ -9,13 +9,13 @@ import click
 
 from maillage.cli.common import (
     console,
+    counted,
     db_option,
     emit_json,
     engine_for,
     handle_errors,
     json_option,
 )
-from maillage.cli.resources import counted
 from maillage.model.errors import InvalidInput
 from maillage.services import coding
 

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from maillage.model.errors import InvalidInput, MaillageError
+from maillage.model.numbers import plural_is_one
 from maillage.settings import default_database_url, normalise_url
 from maillage.storage.engine import make_engine
 
@@ -76,6 +77,12 @@ def shown_value(value: Any, limit: int = DISPLAY_LIMIT) -> str:
         return f"{value[:limit]!r}… ({len(value)} caractères)"
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def counted(n: int, one: str, other: str, lang: str = "fr") -> str:
+    """``n`` and the word that goes with it by ``lang``'s plural rule (:func:`plural_is_one`):
+    « 0 ressource », « 1 ressource », « 2 ressources »; "1 resource", "0 resources"."""
+    return f"{n} {one if plural_is_one(n, lang) else other}"
 
 
 def display_url(url: str) -> str:

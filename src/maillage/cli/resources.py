@@ -16,17 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import click
-from babel import Locale
 
-from maillage.cli.common import console, db_option, emit_json, engine_for, handle_errors
+from maillage.cli.common import (
+    console,
+    counted,
+    db_option,
+    emit_json,
+    engine_for,
+    handle_errors,
+)
 from maillage.model.errors import InvalidInput
 from maillage.services import resources as service
-
-
-def counted(n: int, one: str, other: str, lang: str = "fr") -> str:
-    """``n`` and the word that goes with it by ``lang``'s plural rule (CLDR, through
-    Babel): « 0 ressource », « 1 ressource », « 2 ressources »; "1 resource", "0 resources"."""
-    return f"{n} {one if Locale.parse(lang).plural_form(n) == 'one' else other}"
 
 
 @click.command("resources")

@@ -86,6 +86,17 @@ def _decimal_format(lang: str, digits: int, trailing_zeros: bool) -> tuple[Local
     return Locale.parse(lang), parse_pattern("#,##0" + ("." + places if digits else ""))
 
 
+def plural_is_one(n: float, lang: str) -> bool:
+    """Whether ``n`` takes the singular in ``lang`` by its CLDR plural rule: in French
+    0 and 1 do (« 0 ressource », « 1 ressource »), in English only 1 ("0 resources")."""
+    return bool(_locale(lang).plural_form(n) == "one")
+
+
+@functools.cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
 def percent(value: float | None, lang: str) -> str:
     """A share as a percentage in ``lang`` (``34 %`` in French, ``34%`` in English)."""
     return NOTHING if value is None else format_percent(value, locale=lang)

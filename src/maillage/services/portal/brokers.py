@@ -31,14 +31,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
-from babel import Locale
 
 from maillage.analysis.brokers import ROLES, BrokerRow, broker_measures, broker_rows
 from maillage.analysis.coverage import NearPlace
 from maillage.analysis.explanations import explain
 from maillage.analysis.filter import theme_mask
 from maillage.model import taxonomy
-from maillage.model.numbers import number
+from maillage.model.numbers import number, plural_is_one
 from maillage.recommend import recommend_for_territory
 from maillage.services import portal
 from maillage.services.analysis import territory_name, territory_prefixes_of
@@ -386,8 +385,7 @@ def _carriers(
 def _plural(forms: tuple[str, str], n: int, lang: Lang, **values: str) -> str:
     """``forms`` (one, other) by the CLDR plural rule of ``lang`` (French: 0 and 1 are
     one), the number written in ``lang``."""
-    one = Locale.parse(lang).plural_form(n) == "one"
-    return (forms[0] if one else forms[1]) % {"n": number(n, lang, 0), **values}
+    return (forms[0] if plural_is_one(n, lang) else forms[1]) % {"n": number(n, lang, 0), **values}
 
 
 def _alliances_key(code: str, theme: str, lang: str, top: int) -> tuple[Any, ...]:
