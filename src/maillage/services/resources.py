@@ -31,12 +31,13 @@ from maillage.io.resources import ResourceFileError, ResourceRecord, read_paths
 from maillage.io.resources.model import TYPES as TYPES
 from maillage.model.errors import InvalidInput
 from maillage.model.text import fold, search_tokens, stem, stop_words
+from maillage.services.portal.pages import territory_names_of
 from maillage.storage.audit import Context, open_batch
 from maillage.storage.engine import transaction
 from maillage.storage.registry import resources
 from maillage.storage.repository import Snapshot
 from maillage.storage.search import resources as index
-from maillage.storage.tables import actor, resource, resource_mention, territory
+from maillage.storage.tables import actor, resource, resource_mention
 
 FACETS = index.FACETS
 PAGE = 20
@@ -176,9 +177,7 @@ def territory_labels(*, db: sa.Engine, codes: Iterable[str]) -> dict[str, str]:
     """How territories are shown: by name with their short code (``DEP:59`` -> « Nord
     (59) »); a code not in the reference data as it is."""
     wanted = sorted(set(codes))
-    with db.connect() as conn:
-        names = dict(conn.execute(sa.select(territory.c.code, territory.c.name)
-                                  .where(territory.c.code.in_(wanted))).all()) if wanted else {}  # fmt: skip
+    names = territory_names_of(db=db, codes=wanted)
     return {c: f"{names[c]} ({c.partition(':')[2] or c})" if c in names else c for c in wanted}
 
 

@@ -273,14 +273,14 @@ def list_solutions(
     themes: Sequence[str] | None = None, needs: Sequence[int] = (),
 ) -> list[Snapshot]:  # fmt: skip
     """Live solutions, by id (every one unless ``limit``): running in one of
-    ``territories`` (when given), on ``theme``, those of ``ids``; with ``themes``, those on one of them or answering one
-    of ``needs``."""
+    ``territories`` (when given), on ``theme`` (its code or its label), those of ``ids``;
+    with ``themes``, those on one of them or answering one of ``needs``."""
     where: list[sa.ColumnElement[bool]] = []
     if territories is not None:
         inside = sa.select(solution_territory.c.solution_id).where(
             solution_territory.c.territory_code.in_(list(territories)))  # fmt: skip
         where.append(solution.c.id.in_(inside))
-    if theme:  # by its code or its label, as stored
+    if theme:
         on = sa.select(solution_theme.c.solution_id).where(solution_theme.c.theme == _theme(theme))
         where.append(solution.c.id.in_(on))
     if ids is not None:
