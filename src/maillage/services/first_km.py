@@ -44,8 +44,8 @@ from maillage.model.text import fold
 from maillage.services.places import COMMUNE, place_columns, placed_from
 from maillage.services.portal import label
 from maillage.services.portal.nearby import (
-    HOURS_FIELDS,
     distance_km,
+    has_hours,
     nearest_places,
     territory_centres,
 )
@@ -345,7 +345,7 @@ def _allies(
             if r["latitude"] is not None else None
         )  # fmt: skip
         r["shared"] = [t for t in themes if _matching([t]) & on.get(r["id"], set())]
-        r["place"] = any((r["extra"] or {}).get(name) for name in HOURS_FIELDS)
+        r["place"] = has_hours(r)
     rows.sort(key=lambda r: (r["place"], -len(r["shared"]), r["distance_km"] is None,
                              r["distance_km"] or 0, r["id"]))  # fmt: skip
     out = []

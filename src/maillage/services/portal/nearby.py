@@ -111,7 +111,7 @@ def nearest_places(
             rows = _within(conn, latitude, longitude, radius)
             if len(rows) >= limit:
                 break
-        rows.sort(key=lambda p: (round(p[0], 1), not _has_hours(p[1]), p[0], p[1]["id"]))
+        rows.sort(key=lambda p: (round(p[0], 1), not has_hours(p[1]), p[0], p[1]["id"]))
         chosen = rows[:limit]
         themes = _themes(conn, [row["id"] for _, row in chosen])
     return [
@@ -156,7 +156,8 @@ def _within(
     return found
 
 
-def _has_hours(row: Mapping[str, Any]) -> bool:
+def has_hours(row: Mapping[str, Any]) -> bool:
+    """Whether the actor ``row`` (with its ``extra``) says its opening hours: a place to go to."""
     extra = row.get("extra") or {}
     return any(extra.get(name) for name in HOURS_FIELDS)
 
