@@ -8,17 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from click.testing import CliRunner
 from pytest import MonkeyPatch
 
 from builders import valid_siret
+from cli.invoke import run
 from maillage.cli import demo as cli_demo
-from maillage.cli.main import cli
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_actor_lifecycle_history_and_undo(db_url: str) -> None:

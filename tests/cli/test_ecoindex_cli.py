@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from click.testing import CliRunner
 
-from ecoindex_pages import Site, build_page, reference_ecoindex, require_chromium, serve
-from maillage.cli.main import cli
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    monkeypatch.delenv("MAILLAGE_ECOINDEX_ALLOWED_NETWORKS", raising=False)
-    with serve(Site()) as served:
-        yield served
+from cli.invoke import run
+from ecoindex_pages import Site, build_page, reference_ecoindex, require_chromium
 
 
 def test_a_local_page_is_measured_when_its_network_is_allowed(site: Site) -> None:

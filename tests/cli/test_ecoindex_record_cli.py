@@ -5,27 +5,12 @@ the evaluator's answer; the mistakes named in one line, nothing written."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from ecoindex_pages import Site, build_page, reference_ecoindex, require_chromium, serve
-from maillage.cli.main import cli
+from cli.invoke import run
+from ecoindex_pages import Site, build_page, reference_ecoindex, require_chromium
 from maillage.services import accounts, evaluation, solutions
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def site(monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    monkeypatch.delenv("MAILLAGE_ECOINDEX_ALLOWED_NETWORKS", raising=False)
-    with serve(Site()) as served:
-        yield served
 
 
 def test_a_solutions_website_is_measured_and_recorded(

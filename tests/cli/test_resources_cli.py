@@ -8,14 +8,8 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-from maillage.cli.main import cli
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+from cli.invoke import run
 
 
 def test_import_search_and_export_resources(db_url: str, data_dir: Path, tmp_path: Path) -> None:
