@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 import datafiles  # noqa: E402
-from maillage.services import database  # noqa: E402
+from maillage.services import accounts, database  # noqa: E402
 from maillage.storage.engine import make_engine  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -35,6 +36,12 @@ _counter = itertools.count()
 # workers' time. Rarer young collections leave none to run (the suite's objects are
 # freed by reference counting; a process lives one run).
 gc.set_threshold(50_000, 20, 20)
+
+# Passwords are hashed with argon2id at the library's parameters (64 MiB, three passes):
+# 0.16 s a hash or a sign-in, a few hundred times a run through the portal's forms.
+# The tests keep argon2id at its cheapest memory and one pass; those about the
+# parameters themselves (tests/services/test_accounts.py) give their own hasher.
+accounts.HASHER = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
 
 @pytest.fixture(autouse=True)

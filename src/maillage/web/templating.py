@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import BytecodeCache, Environment, PackageLoader, select_autoescape
+from jinja2.bccache import Bucket
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount
@@ -132,6 +133,27 @@ def world_names(lang: Lang) -> dict[str, str]:
     return {**names, "unknown": taxonomy.unknown("worlds").label(lang)}
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates kept in memory for every environment of the process: each
+    application compiles all its templates at start (:meth:`Templates.compile_all`), and
+    a process that makes several (the tests make hundreds) compiles each template once.
+    Jinja keys a template by its name and checks its source's checksum on load."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 class Templates:
     """The application's Jinja2 environment and its ``render`` function."""
 
@@ -140,6 +162,7 @@ class Templates:
             loader=PackageLoader("maillage.web", "templates"),
             autoescape=select_autoescape(["html"]),
             auto_reload=False,  # packaged templates: no file check on every render
+            bytecode_cache=_COMPILED,
             trim_blocks=True,
             lstrip_blocks=True,
         )
