@@ -34,7 +34,7 @@ def _check_territory(conn: sa.Connection, values: Mapping[str, Any]) -> None:
 def _check_ends(conn: sa.Connection, values: Mapping[str, Any]) -> None:
     """Both ends are live actors."""
     for field in ("source_id", "target_id"):
-        if values.get(field) is not None and actors.get_or_none(conn, values[field]) is None:
+        if values.get(field) is not None and not actors.is_live(conn, values[field]):
             raise InvalidInput(
                 field,
                 values[field],

@@ -128,6 +128,14 @@ class Repository:
             return None
         return snap
 
+    def is_live(self, conn: sa.Connection, entity_id: int) -> bool:
+        """Whether entity ``entity_id`` exists and is not deleted (one read of its row,
+        none of its collections)."""
+        query = sa.select(self.table.c.id).where(
+            self.table.c.id == entity_id, self.table.c.deleted_at.is_(None)
+        )
+        return conn.execute(query).first() is not None
+
     def get(
         self, conn: sa.Connection, entity_id: int, *, include_deleted: bool = False
     ) -> Snapshot:
