@@ -356,32 +356,32 @@ def test_actor_and_territory_pages_load_their_analysis_after_the_page(
     screenshot(page, "territory-analysis")
 
 
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_every_page_passes_axe_on_a_desktop_and_a_phone(
-    chromium: Any, portal: tuple[str, Demo]
+    chromium: Any, portal: tuple[str, Demo], viewport: str
 ) -> None:
     """No serious or critical axe-core violation on any page of :data:`PAGES`, on a
-    desktop and on a 390x844 phone (one context per viewport); on the phone, no page is
-    wider than the screen."""
+    desktop and on a 390x844 phone (one context per viewport, one test each so that
+    both run at once); on the phone, no page is wider than the screen."""
     origin, demo = portal
     found, wide = {}, {}
-    for viewport, size in VIEWPORTS.items():
-        watch = Watch(origin, expected_404={origin + "/nowhere"})
-        context = chromium.new_context(viewport=size, locale="fr-FR")
-        watch.attach(context)
-        page = context.new_page()
-        for name, path in PAGES:
-            page.goto(origin + path.format(link=demo.link_ids[0], **demo.named))
-            for widget in ("map", "network"):
-                if page.locator(f"#{widget}").count():
-                    page.wait_for_selector(f"#{widget}[data-state=ready]", timeout=20_000)
-            if page.locator("#analysis[hx-get]").count():
-                page.wait_for_selector("#analysis[data-state]", timeout=20_000)
-            found[viewport, name] = axe_violations(page, origin)
-            if viewport == "phone":
-                wide[name] = page.evaluate("() => document.documentElement.scrollWidth")
-            screenshot(page, f"{name}-{viewport}")
-        context.close()
-        assert watch.errors == [] and watch.outside == [], viewport
+    watch = Watch(origin, expected_404={origin + "/nowhere"})
+    context = chromium.new_context(viewport=VIEWPORTS[viewport], locale="fr-FR")
+    watch.attach(context)
+    page = context.new_page()
+    for name, path in PAGES:
+        page.goto(origin + path.format(link=demo.link_ids[0], **demo.named))
+        for widget in ("map", "network"):
+            if page.locator(f"#{widget}").count():
+                page.wait_for_selector(f"#{widget}[data-state=ready]", timeout=20_000)
+        if page.locator("#analysis[hx-get]").count():
+            page.wait_for_selector("#analysis[data-state]", timeout=20_000)
+        found[name] = axe_violations(page, origin)
+        if viewport == "phone":
+            wide[name] = page.evaluate("() => document.documentElement.scrollWidth")
+        screenshot(page, f"{name}-{viewport}")
+    context.close()
+    assert watch.errors == [] and watch.outside == []
     assert {k: v for k, v in found.items() if v} == {}
     assert {k: v for k, v in wide.items() if v > 390} == {}
 
