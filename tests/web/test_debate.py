@@ -178,7 +178,10 @@ def test_report_hide_with_a_trace_and_block(db: sa.Engine) -> None:
     assert "formations miracle" in as_mod and "Masqué par Mod le" in as_mod
     (seen_by_mod,) = mod.get(f"/api/debate/actor/{actor_id}").json()["comments"]
     assert seen_by_mod["body"].startswith("Achetez") and seen_by_mod["hidden_by_name"] == "Mod"
-    # Blocking: Camille can no longer comment, through a form or the API.
+    # Blocking: Camille can no longer comment, through a form or the API, nor is she
+    # offered to correct her comment of a minute ago (user trial, issue 20).
+    comment_on(camille, actor_id, "Une remarque utile.")
+    assert "<summary>Corriger</summary>" in thread(camille, actor_id)
     blocked = post(mod, f"/moderation/accounts/{camille_id}/block", reason="Spam répété")
     assert blocked.status_code == 303
     assert "bloqué le" in mod.get("/moderation/comments").text
@@ -188,6 +191,7 @@ def test_report_hide_with_a_trace_and_block(db: sa.Engine) -> None:
                        headers={"X-CSRF-Token": csrf(camille)})  # fmt: skip
     assert api.status_code == 403 and api.json()["error"] == "AccountBlocked"
     assert "Votre compte est bloqué" in thread(camille, actor_id)
+    assert "Corriger" not in thread(camille, actor_id)
     assert camille.get("/account").status_code == 200  # the account itself stays hers
     assert post(mod, f"/moderation/accounts/{camille_id}/unblock").status_code == 303
     comment_on(camille, actor_id, "Je ne recommencerai pas.")
