@@ -125,6 +125,14 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
     # A wrong or missing link is "not found", never an error page of the server.
     assert first.get("/survey?token=enq_nothing").status_code == 404
     assert first.get("/survey").status_code == 404
+    # Revoking a link and closing the survey each ask a second click that says what
+    # follows (user trial, issue 20); the page says when the survey is closed.
+    revoke = page.text.split('<details class="confirm"><summary>Révoquer')[1].split("</details>")[0]
+    assert "Le lien envoyé à" in revoke and "cessera aussitôt de fonctionner" in revoke
+    assert ">Révoquer le lien</button>" in revoke
+    close = page.text.split("<summary>Clore l&#39;enquête</summary>")[1].split("</details>")[0]
+    assert "aucun lien personnel ne prend plus de réponse" in close
+    assert ">La clore maintenant</button>" in close
     # Closed: the link shows the answers but refuses changes.
     facilitator.post(f"/surveys/{survey_id}/close", data={"csrf_token": csrf(facilitator)})
     closed = second.get(links[b])
