@@ -65,6 +65,7 @@ def test_comment_reply_report_and_hide_with_a_trace(
     camille.click("form.comment-form button[type=submit]")
     camille.wait_for_selector("#debate article.comment")
     assert "#comment-" in camille.url
+    link = camille.url  # the address a notification e-mail gives for this comment
 
     dom = person(chromium, watch, origin, "Dom")
     open_thread(dom, origin, actor_id)
@@ -123,7 +124,17 @@ def test_comment_reply_report_and_hide_with_a_trace(
     assert page.text_content("[data-stance-count=against]") == "0"
     page.locator("#debate ol.replies").scroll_into_view_if_needed()
     screenshot(page, "debate-hidden-trace")
-    for context in (camille.context, dom.context, mod.context, visitor):
+    # A link to a comment (a notification e-mail) reaches it on a phone, although the
+    # thread comes after the page: in view, with the focus on it.
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    watch.attach(phone)
+    reader = phone.new_page()
+    reader.goto(link)
+    anchor = link.split("#")[1]
+    reader.wait_for_selector(f"#{anchor}:focus")
+    top = reader.evaluate(f"() => document.getElementById('{anchor}').getBoundingClientRect().top")
+    assert 0 <= top < 844 / 2 and reader.evaluate("() => window.scrollY") > 0
+    for context in (camille.context, dom.context, mod.context, visitor, phone):
         context.close()
     assert watch.errors == []
     assert watch.outside == []
