@@ -78,7 +78,11 @@ def test_the_chosen_form_is_never_below_the_best_classic_on_the_inner_split(
     chosen = precision[model.form.name]
     best = max(measured[name]["precision_at_l"] for name in CLASSICS)
     assert chosen >= best, (model.form.name, chosen, best)
-    assert chosen == max(precision.values())
+    top = max(precision.values())
+    if chosen < top:  # only a blend at half the weight of the best one is taken instead
+        first = next(name for name, p in precision.items() if p == top)
+        assert first.startswith("trees+") and model.form.classic in first
+        assert float(first.split("*")[0][len("trees+") :]) == 2 * model.form.weight
 
 
 def test_the_forms_compared_are_few_and_fixed_in_advance(nl: ActorGraph) -> None:

@@ -46,36 +46,42 @@ How it is trained (no constant is fitted to a particular data set):
    (:func:`~maillage.recommend.ranking.pool_blocks`): the trees alone, each classic
    predictor alone (the trees breaking its ties) and the blends
    ``trees + w log(ra + eps)`` of the trees with resource allocation (:data:`BLENDED`)
-   for ``w`` in :data:`BLEND_WEIGHTS` (stacking on the log scale): eleven forms, fixed in
-   advance. The inner split is small on a map of a few thousand actors (480 to 1,900
-   test ties on the CORDIS networks), where most forms lie within a few per cent of
-   each other and the one found best is mostly best by chance (winner's curse): the
+   for ``w`` in :data:`BLEND_WEIGHTS` (stacking on the log scale): eleven forms, fixed
+   in advance. The inner split is small on a map of a few thousand actors (480 to
+   1,900 test ties on the CORDIS networks), where most forms lie within a few per cent
+   of each other and the one found best is mostly best by chance (winner's curse): the
    more forms compared, the more its inner figure overstates its outer one. So the
    blends are made with one classic only, chosen in advance as the most precise of the
-   common-neighbour indices over many real networks (Zhou, Lü & Zhang 2009). Measured at split 2019 over eight seeds: with blends of all
-   five (31 forms, a blend's weight halved when the half-weight one held too) the form
-   chosen lost up to 16 % of the best classic's precision@L at the outer split on
-   CORDIS NL and 11 % on UK; with these eleven at most 12 % and 7 %, and the geometric
-   mean of the ratios over the five CORDIS networks rose from 1.02x to 1.04x. The form
-   with the best figure there is taken, so it is never below the best classic on the
-   inner split. Three rankings,
-   three forms, each chosen on the figure that measures it
-   (:mod:`~maillage.recommend.ranking` ranks them as the evaluation does): the ranking
-   of all pairs (territories) by precision@L (:attr:`LinkModel.form`); the ranking of
-   one actor's candidates by the hits@10 of up to :data:`INNER_ACTORS` actors with a
-   tie in ``[Y - k, Y)``, then their reciprocal rank (:attr:`LinkModel.actor_form`: on
-   maps of large consortia the actors with most partners lead each actor's list while
-   Adamic-Adar leads the list of all pairs, so one form cannot serve both); the
-   bridging mode's ranking of cross-world pairs (:attr:`LinkModel.bridging_form`):
-   Adamic-Adar, the trees breaking its ties, unless a form beats it on the cross-world
-   ties beyond chance (:func:`_bridging_chosen`: they are too few to choose among many
-   forms). ``eps`` is half the smallest positive value the classic can take on the map
-   (scale-free). Measured and not kept: choosing on two or three inner windows pooled
-   (cuts ``Y - k - j``, each with trees fitted before it): the older windows' trees
-   learn from a sliver of history (on CORDIS, whose ties start in 2015, the trees cut
-   at 2016 fall back, in one stratum or both, on the formula below), so the pooled
-   figure favoured forms that lose at the outer split (geometric mean over CORDIS 0.90
-   to 0.98x); keeping the best classic unless a form beats it beyond chance (McNemar,
+   common-neighbour indices over many real networks (Zhou, Lü & Zhang 2009). Measured
+   at split 2019 over eight seeds, against blends with each of the five classics (31
+   forms): on CORDIS UK the form chosen lost at worst 5 % of the best classic's
+   precision@L at the outer split instead of 11 %, the geometric mean of the ratios
+   over the five CORDIS networks rose from 1.02x to 1.03x, ANR's did not move. The
+   form with the best figure there is taken, so it is never below the best classic on
+   the inner split; when it is a blend, half its weight is applied if the half-weight
+   blend also holds the best classic's figure there. The inner trees learn from less
+   history than the final ones, so the weight that best corrects them overstates what
+   the final trees need (measured on ANR at 2019: the inner split prefers ``w = 0.5``
+   or ``1``, while at the outer split the trees alone are best and ``w = 0.25`` is
+   within 2 % of them; without the halving ANR's ratio to the best classic fell from
+   1.63-1.68x to 1.57-1.66x over three seeds). Three rankings, three forms, each chosen
+   on the figure that measures it (:mod:`~maillage.recommend.ranking` ranks them as
+   the evaluation does): the ranking of all pairs (territories) by precision@L
+   (:attr:`LinkModel.form`); the ranking of one actor's candidates by the hits@10 of
+   up to :data:`INNER_ACTORS` actors with a tie in ``[Y - k, Y)``, then their
+   reciprocal rank (:attr:`LinkModel.actor_form`: on maps of large consortia the
+   actors with most partners lead each actor's list while Adamic-Adar leads the list
+   of all pairs, so one form cannot serve both); the bridging mode's ranking of
+   cross-world pairs (:attr:`LinkModel.bridging_form`): Adamic-Adar, the trees breaking
+   its ties, unless a form beats it on the cross-world ties beyond chance
+   (:func:`_bridging_chosen`: they are too few to choose among many forms). ``eps`` is
+   half the smallest positive value the classic can take on the map (scale-free).
+   Measured and not kept: choosing on two or three inner windows pooled (cuts
+   ``Y - k - j``, each with trees fitted before it): the older windows' trees learn
+   from a sliver of history (on CORDIS, whose ties start in 2015, the trees cut at 2016
+   fall back, in one stratum or both, on the formula below), so the pooled figure
+   favoured forms that lose at the outer split (geometric mean over CORDIS 0.90 to
+   0.98x); keeping the best classic unless a form beats it beyond chance (McNemar,
    Bonferroni over the forms compared) held every network near 1.0x but gave up the
    trees' real gain on Italy (1.16x), whose 569 inner test ties cannot show it.
 
@@ -458,8 +464,9 @@ def inner_precision(
 
 
 def _halved(forms: list[Form], chosen: Form, holds: list[bool]) -> Form:
-    """``chosen``, or its half-weight blend when that one ``holds`` too: the form the
-    bridging mode tests against Adamic-Adar (:func:`_bridging_chosen`)."""
+    """``chosen``, or its half-weight blend when that one ``holds`` too (the inner trees
+    learn from less history than the final ones, so the weight that best corrects them
+    overstates what the final trees need; module docstring, step 6)."""
     if chosen.classic is None or chosen.pure:
         return chosen
     for form, ok in zip(forms, holds, strict=True):
@@ -471,29 +478,32 @@ def _halved(forms: list[Form], chosen: Form, holds: list[bool]) -> Form:
 
 def _chosen(split: InnerSplit, least: int) -> Form:
     """The form ranking all pairs (module docstring, step 6): the first with the best
-    precision@L on the inner split."""
+    precision@L on the inner split, its weight halved as :func:`_halved` says."""
     forms, precision = split.forms, split.all
     if split.ties < least:
         return Form()
-    return forms[max(range(len(forms)), key=lambda i: (precision[i], -i))]
+    best = max(range(len(forms)), key=lambda i: (precision[i], -i))
+    classic = max(p for f, p in zip(forms, precision, strict=True) if f.pure)
+    return _halved(forms, forms[best], [p >= classic for p in precision])
 
 
 def _actor_chosen(split: InnerSplit, least: int) -> Form:
     """The form ranking one actor's candidates (module docstring, step 6): the first
-    with the best hits@10 of the inner split's actors, then the best reciprocal rank."""
+    with the best hits@10 of the inner split's actors, then the best reciprocal rank,
+    its weight halved as :func:`_halved` says."""
     forms, hits, rr = split.forms, split.hits, split.rr
     if split.actors < least:
         return Form()
-    return forms[max(range(len(forms)), key=lambda i: (hits[i], rr[i], -i))]
+    best = max(range(len(forms)), key=lambda i: (hits[i], rr[i], -i))
+    classic = max(h for f, h in zip(forms, hits, strict=True) if f.pure)
+    return _halved(forms, forms[best], [h >= classic for h in hits])
 
 
 def _bridging_chosen(split: InnerSplit, least: int) -> tuple[Form, dict[str, object]]:
     """The bridging mode's form (module docstring, step 6): Adamic-Adar, the trees
     breaking its ties, unless the form with the best cross-world precision@L on the
-    inner split (its weight halved as :func:`_halved` says: on ANR the full-weight blend
-    passed the test below and lost 6 to 11 % of Adamic-Adar's cross-world precision@L
-    at the outer split, the half-weight one did not pass) beats it there beyond chance;
-    and the test made. A bridging proposal is among a small share of the ties (a
+    inner split (its weight halved as :func:`_halved` says) beats it there beyond
+    chance; and the test made. A bridging proposal is among a small share of the ties (a
     few dozen found on a map of 20,000 actors), so the form found best among
     :func:`candidate_forms` is mostly found best by chance: the form to apply replaces
     Adamic-Adar when the cross-world test ties it finds and Adamic-Adar misses
