@@ -18,7 +18,7 @@ from maillage.analysis.graph import ActorGraph, build_graph
 from maillage.model.records import ActorRecord, LinkRecord
 from maillage.recommend import evaluate_graph, fit_model, recommend_for_actor
 from maillage.recommend.features import pair_context
-from maillage.recommend.model import CLASSICS
+from maillage.recommend.model import BLEND_WEIGHTS, BLENDED, CLASSICS
 from maillage.recommend.projects import attach_projects
 
 NL = "networks/cordis-h2020-nl"
@@ -83,6 +83,17 @@ def test_the_chosen_form_is_never_below_the_best_classic_on_the_inner_split(
         first = next(name for name, p in precision.items() if p == top)
         assert first.startswith("trees+") and model.form.classic in first
         assert float(first.split("*")[0][len("trees+") :]) == 2 * model.form.weight
+
+
+def test_the_forms_compared_are_few_and_fixed_in_advance(nl: ActorGraph) -> None:
+    """The trees, each classic alone and the blends with one classic only: the fewer
+    the forms compared on a small inner split, the less the best of them is best by
+    chance."""
+    table = fit_model(nl, 2019, seed=0).info["selection"]
+    assert isinstance(table, dict)
+    blends = {f"trees+{w:g}*log({BLENDED})" for w in BLEND_WEIGHTS}
+    assert set(table["precision_at_l"]) == {"trees", *CLASSICS, *blends}
+    assert len(table["precision_at_l"]) == 11
 
 
 def test_the_bridging_mode_keeps_adamic_adar_unless_a_form_beats_it_beyond_chance(
