@@ -99,3 +99,16 @@ def test_roles_table() -> None:
     rows = {row["permission"]: row for row in json.loads(result.stdout)}
     assert rows["moderate"]["moderator"] == "✓" and rows["moderate"]["contributor"] == ""
     assert rows["read"]["visitor"] == "✓" and rows["account"]["visitor"] == ""
+
+
+def test_the_list_shows_every_address_whole_on_80_columns(db: sa.Engine, db_url: str) -> None:
+    """An administrator reads the addresses off the table: a long one is folded onto the
+    next lines of its cell, never cut with « … » (user trial, issue 20)."""
+    address = "camille.dupont-lefebvre@centres-sociaux-du-nord.example.org"
+    accounts.create_account(db=db, email=address, password=None, role="moderator",
+                            name="Camille Dupont-Lefebvre", verified=True)  # fmt: skip
+    code, out, _ = run(db_url, "user", "list")
+    assert code == 0 and "…" not in out and "1 compte" in out
+    cells = [line.split("│")[2].strip() for line in out.splitlines() if line.startswith("│")]
+    assert "".join(cells) == address
+    assert max(len(line) for line in out.splitlines()) <= 80

@@ -123,10 +123,12 @@ def print_rows(
     title: str | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> None:
-    """A table of ``rows``; ``headers`` names the columns for the reader (default: keys)."""
+    """A table of ``rows``; ``headers`` names the columns for the reader (default: keys).
+    A value too wide for its column is folded onto the next line, never cut: an address
+    or an identifier read from the table is whole."""
     table = Table(title=title)
     for col in columns:
-        table.add_column((headers or {}).get(col, col))
+        table.add_column((headers or {}).get(col, col), overflow="fold")
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     console.print(table)

@@ -9,6 +9,7 @@ import click
 
 from maillage.cli.common import (
     console,
+    counted,
     db_option,
     emit_json,
     engine_for,
@@ -108,7 +109,10 @@ def user_list(role: str | None, db_url: str, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    print_rows(rows, COLUMNS, title=f"{len(rows)} compte(s)")
+    shown = [{**r, "created_at": r["created_at"][:10],  # the day: the table fits 80 columns
+              "last_login_at": (r["last_login_at"] or "")[:10]} for r in rows]  # fmt: skip
+    print_rows(shown, COLUMNS, title=counted(len(rows), "compte", "comptes"),
+               headers={"created_at": "created", "last_login_at": "last sign-in"})  # fmt: skip
 
 
 @user_group.command("role")
