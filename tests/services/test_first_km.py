@@ -4,15 +4,17 @@ the territory only for groups of at least five answers."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 import first_km as corner
+from maillage.io.resources import ResourceRecord
 from maillage.model.errors import InvalidInput
 from maillage.services import actors, first_km
-from maillage.services.resources import import_resources
+from maillage.services.resources import import_resources, store_records
 from maillage.storage.tables import change, first_km_answer
 
 ASKED = {"world": "associative", "themes": [corner.THEME], "maturity": 1}
@@ -182,3 +184,23 @@ def test_resources_whose_text_names_the_theme_are_offered_when_none_is_tagged_wi
     )
     tagged = first_km.guide(db=avesnois, where="59740", today=corner.TODAY, **ASKED)
     assert [r["reason"].startswith("Sur ") for r in tagged["resources"]][:2] == [True, True]
+
+
+def test_two_themes_asked_take_turns_in_the_resources(avesnois: sa.Engine) -> None:
+    """Asked for two themes, the visitor gets resources on both: six guides on « Inclusion
+    numérique » do not fill the five places before the one on « Culture » (user trial,
+    issue 22)."""
+    store_records(db=avesnois, records=[
+        ResourceRecord(type="guide", title=f"Fiche pratique numérique n° {n}", themes=[corner.THEME],
+                       date=dt.date(2026, 1, n), source_ref=f"num-{n}")
+        for n in range(1, 7)
+    ], user="test", source="turns-test")  # fmt: skip
+    found = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
+                           themes=[corner.THEME, "culture"], today=corner.TODAY)  # fmt: skip
+    titles = [r["title"] for r in found["resources"]]
+    assert len(titles) == 5
+    assert titles[1] == "Guide des saisons culturelles"  # the second place: culture's turn
+    assert "Guide de l'inclusion numérique en Avesnois" in titles  # still first on its theme
+    alone = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
+                           themes=[corner.THEME], today=corner.TODAY)  # fmt: skip
+    assert "Guide des saisons culturelles" not in [r["title"] for r in alone["resources"]]

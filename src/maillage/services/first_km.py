@@ -209,7 +209,9 @@ def _resources(
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Resources on the themes (webinars apart): the territory's first, then the kinds
     that suit the level, then the newest; when too few are tagged with the themes, the
-    resources whose text names a theme (its French name, searched in full text) follow."""
+    resources whose text names a theme (its French name, searched in full text) follow.
+    With several themes asked, the themes take turns (the best of each, then the second
+    of each...): one theme with many resources does not fill every place."""
     page = search_resources(db=db, filters={"theme": list(_matching(themes))}, limit=200)
     hits = [h for h in page.hits if h.type != "webinar"]
     tagged = {h.id for h in hits}
@@ -245,8 +247,22 @@ def _resources(
         kind_rank = suited.index(hit.type) if hit.type in suited else len(suited)
         ranked.append((hit.id in named, local is None, kind_rank, order, hit, local))
     ranked.sort(key=lambda r: r[:4])
+
+    def theme_of(hit_id: int) -> str:
+        """The first theme asked that the resource is on (by its tags, else by its text)."""
+        tags = set(on.get(hit_id, []))
+        return next((t for t in themes if _matching([t]) & tags),
+                    next((t for t in themes if names[t] in named.get(hit_id, [])), ""))  # fmt: skip
+
+    turns: dict[str, int] = {}
+    taking = []
+    for position, row in enumerate(ranked):
+        theme = theme_of(row[4].id)
+        turns[theme] = turns.get(theme, 0) + 1
+        taking.append((turns[theme], position, row))
+    taking.sort(key=lambda t: t[:2])
     out = []
-    for _, _, kind_rank, _, hit, local in ranked[:limit]:
+    for _, _, (_, _, kind_rank, _, hit, local) in taking[:limit]:
         kind = label("resource_types", hit.type, lang) or hit.type
         if hit.id in named:
             about = _quoted(lang, named[hit.id])
