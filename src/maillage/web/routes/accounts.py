@@ -466,7 +466,9 @@ def account_token_revoke(
     token = tokens.revoke_token(
         db=db, token_id=token_id, user_id=identity.account_id or 0, by=identity.audit_user
     )
-    done = _text(request, N_("Token “%(name)s” revoked: it no longer opens the API."), name=token.name)
+    done = _text(
+        request, N_("Token “%(name)s” revoked: it no longer opens the API."), name=token.name
+    )
     return _tokens_page(request, db, identity, done=done)
 
 
