@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -17,9 +18,8 @@ from maillage.storage import audit
 SECRET = re.compile(r'<code id="token-secret" class="token-value">(mlg_[A-Za-z0-9_-]+)</code>')
 
 
-def _create(client: TestClient, **form: str) -> tuple[int, str]:
-    answer = post(client, "/account/tokens?lang=en", **form)
-    return answer.status_code, answer.text
+def _create(client: TestClient, **form: str) -> Any:
+    return post(client, "/account/tokens?lang=en", **form)
 
 
 def _secret(page: str) -> str:
@@ -39,8 +39,10 @@ def test_create_use_and_revoke_a_token_from_the_account_page(db: sa.Engine) -> N
     assert 'href="/account/tokens"' in account and "API access tokens" in account
     assert "You have no token yet." in client.get("/account/tokens?lang=en").text
 
-    status, page = _create(client, name="nightly export", scope="contribute", days="30")
-    assert status == 201
+    created = _create(client, name="nightly export", scope="contribute", days="30")
+    assert created.status_code == 201
+    assert created.headers["cache-control"] == "no-store"  # the secret kept in no cache
+    page = created.text
     secret = _secret(page)
     assert "Copy it now: it will not be shown again." in page
     assert f'curl -H "Authorization: Bearer {secret}"' in page
@@ -83,8 +85,7 @@ def test_a_token_of_one_person_is_out_of_reach_of_another(db: sa.Engine) -> None
     owner, other = portal(db), portal(db)
     owner_id = signed_in(db, owner, "editor")
     signed_in(db, other, "admin", "admin@example.org")  # even an admin: the CLI is theirs
-    _, page = _create(owner, name="owner's script", scope="edit", days="90")
-    secret = _secret(page)
+    secret = _secret(_create(owner, name="owner's script", scope="edit", days="90").text)
     (token,) = tokens.list_tokens(db=db, user_id=owner_id)
     theirs = other.get("/account/tokens?lang=en").text
     assert "owner's script" not in html.unescape(theirs) and secret[:10] not in theirs
@@ -110,8 +111,9 @@ def test_a_token_never_gets_a_scope_above_its_owner_s_role(db: sa.Engine) -> Non
     page = client.get("/account/tokens?lang=en").text
     offered = re.findall(r'name="scope" value="([a-z]+)"', page)
     assert offered == ["read", "contribute"]
-    status, refused = _create(client, name="too much", scope="edit", days="90")
-    assert status == 403 and "Your role does not allow a token of this scope." in refused
+    refused = _create(client, name="too much", scope="edit", days="90")
+    assert refused.status_code == 403
+    assert "Your role does not allow a token of this scope." in refused.text
     assert tokens.list_tokens(db=db, user_id=user_id) == []
     # An editor may give one the edit scope, not the admin one.
     editor = portal(db)
@@ -124,8 +126,9 @@ def test_the_label_is_escaped_and_csrf_is_required(db: sa.Engine) -> None:
     client = portal(db)
     user_id = signed_in(db, client, "contributor")
     label = '<script>alert("x")</script>'
-    status, page = _create(client, name=label, scope="read", days="0")
-    assert status == 201
+    created = _create(client, name=label, scope="read", days="0")
+    assert created.status_code == 201
+    page = created.text
     for shown in (page, client.get("/account/tokens?lang=en").text):
         assert label not in shown and "&lt;script&gt;" in shown
     assert "until revoked" in page
@@ -142,7 +145,7 @@ def test_the_label_is_escaped_and_csrf_is_required(db: sa.Engine) -> None:
         client.post("/account/tokens", data={**form, "csrf_token": csrf(stranger)}).status_code
         == 403
     )
-    _, second = _create(client, name="kept", scope="read", days="90")
+    second = _create(client, name="kept", scope="read", days="90").text
     (kept,) = [t for t in tokens.list_tokens(db=db, user_id=user_id) if t.revoked_at is None]
     assert client.post("/account/tokens/revoke", data={"token_id": str(kept.id)}).status_code == 403
     assert [t.name for t in tokens.list_tokens(db=db, user_id=user_id)] == [label, "kept"]

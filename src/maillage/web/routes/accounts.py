@@ -415,11 +415,11 @@ def _tokens_page(
 ) -> Response:  # fmt: skip
     lang = request_lang(request)
     described = {
-        scope: "; ".join(
+        scope: [
             line.description_en if lang == "en" else line.description_fr
             for line in permissions.table().values()
             if line.scope == scope
-        )
+        ]
         for scope in token_scopes(identity.role)
     }
     context = {
