@@ -1,5 +1,5 @@
 """Account pages: sign up, sign in and out, confirm the address, reset the password,
-my account (profile, password, export, deletion), privacy; ``/api/account``.
+my account (profile, password, export, deletion, API tokens), privacy; ``/api/account``.
 
 Each route declares its permission (:class:`maillage.web.security.Require`); the forms
 carry the CSRF token (checked for every unsafe request by ``security.identify``);
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from maillage.model import permissions, taxonomy
 from maillage.model.errors import MaillageError, NotFound
-from maillage.services import accounts, mail, notifications
+from maillage.services import accounts, mail, notifications, tokens
 from maillage.settings import Settings
 from maillage.web.errors import status_of
 from maillage.web.i18n import N_, Gettext
@@ -115,9 +115,12 @@ MAILS = {
 def absolute_url(request: Request, name: str, query: dict[str, str]) -> str:
     """The address of route ``name`` for an e-mail: under the public URL, else the
     server's own address (never the request's ``Host``, which the client chooses)."""
+    return _public_base(request) + url_path(request, name, {}) + "?" + urlencode(query)
+
+
+def _public_base(request: Request) -> str:
     settings = _settings(request)
-    base = settings.public_url or f"http://{settings.host}:{settings.port}{settings.root_path}"
-    return base + url_path(request, name, {}) + "?" + urlencode(query)
+    return settings.public_url or f"http://{settings.host}:{settings.port}{settings.root_path}"
 
 
 def send_link(request: Request, account: accounts.Account, purpose: str) -> Response | None:
@@ -383,6 +386,90 @@ def account_delete(request: Request, db: Db, identity: IdentityDep, password: Pa
         _text(request, N_("Your account is deleted: your address, name and password are erased.")),
         ("home", N_("Back to the home page")),
     )  # fmt: skip
+
+
+# --- my API tokens -----------------------------------------------------------------
+
+TokenName = Annotated[str, Form(max_length=200)]
+TokenScope = Annotated[str, Form(max_length=20)]
+TokenDays = Annotated[int, Form(ge=0, le=3650)]  # 0: until revoked
+TokenId = Annotated[int, Form(ge=1)]
+TOKEN_DAYS = (30, 90, 365, 0)  # the choices of the form; 90 as the command line
+
+
+def token_scopes(role: str) -> list[str]:
+    """The scopes a token of ``role`` may be given: those whose every permission the
+    role holds (a token never does more than its account)."""
+    lines = permissions.table().values()
+    return [
+        scope
+        for scope in permissions.SCOPES
+        if all(permissions.allowed(role, line.code) for line in lines if line.scope == scope)
+    ]
+
+
+def _tokens_page(
+    request: Request, db: Any, identity: permissions.Identity, *, error: str | None = None,
+    done: str | None = None, created: tuple[tokens.Token, str] | None = None,
+    values: dict[str, Any] | None = None, status: int = 200,
+) -> Response:  # fmt: skip
+    lang = request_lang(request)
+    described = {
+        scope: [
+            line.description_en if lang == "en" else line.description_fr
+            for line in permissions.table().values()
+            if line.scope == scope
+        ]
+        for scope in token_scopes(identity.role)
+    }
+    context = {
+        "tokens": list(reversed(tokens.list_tokens(db=db, user_id=identity.account_id or 0))),
+        "now": dt.datetime.now(dt.UTC), "scopes": described, "days": TOKEN_DAYS,
+        "created": created[0] if created else None, "secret": created[1] if created else None,
+        "values": values or {"scope": "read", "days": 90}, "error": error, "done": done,
+        "example_url": _public_base(request) + url_path(request, "api_account", {}),
+    }  # fmt: skip
+    return _render(request, "account_tokens.html", context, status)
+
+
+@router.get("/account/tokens", name="account_tokens", dependencies=ACCOUNT)
+def account_tokens(request: Request, db: Db, identity: IdentityDep) -> Response:
+    return _tokens_page(request, db, identity)
+
+
+@router.post("/account/tokens", name="account_token_create", dependencies=ACCOUNT)
+def account_token_create(
+    request: Request, db: Db, identity: IdentityDep, name: TokenName, scope: TokenScope = "read",
+    days: TokenDays = 90,
+) -> Response:  # fmt: skip
+    values = {"name": name, "scope": scope, "days": days}
+    if scope not in token_scopes(identity.role):
+        error = _text(request, N_("Your role does not allow a token of this scope."))
+        return _tokens_page(request, db, identity, error=error, values=values, status=403)
+    try:
+        created = tokens.create_token(
+            db=db, user_id=identity.account_id or 0, name=name, scope=scope, days=days or None,
+            by=identity.audit_user,
+        )  # fmt: skip
+    except MaillageError as error:
+        return _tokens_page(request, db, identity, error=_say(request, error), values=values,
+                            status=status_of(error))  # fmt: skip
+    # The secret is in this answer only (not stored, not in the session): never again.
+    return _tokens_page(request, db, identity, created=created, status=201)
+
+
+@router.post("/account/tokens/revoke", name="account_token_revoke", dependencies=ACCOUNT)
+def account_token_revoke(
+    request: Request, db: Db, identity: IdentityDep, token_id: TokenId
+) -> Response:
+    # Only a token of this account: another's is NotFound (404), as one that does not exist.
+    token = tokens.revoke_token(
+        db=db, token_id=token_id, user_id=identity.account_id or 0, by=identity.audit_user
+    )
+    done = _text(
+        request, N_("Token “%(name)s” revoked: it no longer opens the API."), name=token.name
+    )
+    return _tokens_page(request, db, identity, done=done)
 
 
 @router.get("/privacy", name="privacy", dependencies=READ)
