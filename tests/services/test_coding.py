@@ -84,8 +84,10 @@ def test_a_passage_coded_by_offsets_or_by_its_words_and_audited(db: sa.Engine) -
     by_id = {c["id"]: c for c in view["codings"]}
     assert (by_id[first]["start"], by_id[first]["end"]) == (start, end)
     assert by_id[second]["quote"] == "lieu de proximité, les démarches"
-    # The text's pieces rebuild it, CR LF shown as one line break.
-    assert "".join(s["text"] for s in view["segments"]) == TEXT.replace("\r\n", "\n")
+    # The text's pieces rebuild it as stored, CR LF included (the page counts a
+    # selection's offsets on it), cut only where the codings covering it change.
+    pieces = view["segments"]
+    assert "".join(s["text"] for s in pieces) == TEXT and len(pieces) <= 5
     with pytest.raises(InvalidInput, match="dites si le passage la conforte"):
         coding.add_coding(db=db, resource_id=rid, code_ids=[h4], coder="Ana", quote="numérique")
     with pytest.raises(InvalidInput, match="Ce passage n.est pas dans le texte"):

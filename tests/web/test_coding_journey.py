@@ -207,3 +207,63 @@ def test_after_saving_by_keyboard_the_focus_is_back_on_the_passage(
     screenshot(page, "coding-keyboard-focus")
     assert watch.errors == [] and watch.outside == []
     page.context.close()
+
+
+@pytest.mark.quality
+def test_a_mouse_selection_across_a_line_break_gives_the_stored_passage(
+    chromium: Any, coding_portal: tuple[str, sa.Engine, int]
+) -> None:
+    """The interview has Windows line ends (CR LF, two characters in the stored text,
+    one line break on screen): a passage dragged with the mouse from one line into the
+    next, into a passage already coded, is saved with its offsets in the stored text
+    and shown highlighted, line break included."""
+    origin, engine, rid = coding_portal
+    watch = Watch(origin)
+    page = coding_page(chromium, watch, origin, "ana", rid)
+    start = TEXT.index("l'Aveyron")
+    end = TEXT.index("Ici, sans") + len("Ici, sans")
+    # The screen positions of the first and last characters of the passage.
+    first, last = page.evaluate(
+        """([a, b]) => {
+            const text = document.getElementById('coding-text');
+            const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+            const nodes = [];
+            let node, at = 0;
+            while ((node = walker.nextNode())) { nodes.push([node, at]); at += node.data.length; }
+            const box = i => {
+                const [n, from] = nodes.filter(([, from]) => from <= i).pop();
+                const range = document.createRange();
+                range.setStart(n, i - from);
+                range.setEnd(n, i - from + 1);
+                const r = range.getBoundingClientRect();
+                return {x: r.left, y: r.top + r.height / 2, w: r.width};
+            };
+            return [box(a), box(b - 1)];
+        }""",
+        [start, end],  # no astral character before the passage: code points = UTF-16 units
+    )
+    page.mouse.move(first["x"] + 1, first["y"])
+    page.mouse.down()
+    page.mouse.move(last["x"] + last["w"] - 1, last["y"], steps=5)
+    page.mouse.up()
+    assert (page.input_value("#c-start"), page.input_value("#c-end")) == (str(start), str(end))
+    assert page.input_value("#c-quote").split() == TEXT[start:end].split()
+    themes = str(page.eval_on_selector("#c-code option:not([data-hypothesis]):not([value=''])",
+                                       "o => o.value"))  # fmt: skip
+    page.select_option("#c-code", themes)
+    page.click("text=Coder ce passage")
+    page.wait_for_selector("text=Codage enregistré")
+    newest = max(coding.resource_view(db=engine, resource_id=rid)["codings"],
+                 key=lambda c: c["id"])  # fmt: skip
+    assert (newest["code_id"], newest["start"], newest["end"], newest["quote"]) == (
+        int(themes), start, end, TEXT[start:end])  # fmt: skip
+    shown = page.evaluate(
+        """id => Array.from(document.querySelectorAll('#coding-text .coded'))
+            .filter(s => s.dataset.codings.split(' ').includes(String(id)))
+            .map(s => s.textContent).join('')""",
+        newest["id"],
+    )
+    assert shown == TEXT[start:end] and "\r\n" in shown
+    screenshot(page, "coding-across-lines")
+    assert watch.errors == [] and watch.outside == []
+    page.context.close()

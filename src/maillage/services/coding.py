@@ -460,27 +460,29 @@ def add_memo(*, db: sa.Engine, target: str, target_id: int | None, text: str,
 
 
 def _segments(body: str, codings: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The body cut where a coding starts or ends and around each CR LF (which a
-    browser reads as one character): each piece with its offsets and codings."""
-    cuts = {0, len(body)}
-    for c in codings:
-        cuts.update((c["start"], c["end"]))
-    for found in re.finditer("\r\n", body):
-        cuts.update((found.start(), found.end()))
-    points = sorted(p for p in cuts if 0 <= p <= len(body))
+    """The body cut where the set of codings covering it changes, and nowhere else (not
+    at line ends): each piece with its offsets, its text as stored (CR LF included) and
+    its codings, in the order they start. The pieces rebuild the body exactly."""
     starts: dict[int, list[int]] = defaultdict(list)
     ends: dict[int, list[int]] = defaultdict(list)
     for c in codings:
-        starts[c["start"]].append(c["id"])
-        ends[c["end"]].append(c["id"])
+        lo, hi = max(0, c["start"]), min(len(body), c["end"])
+        if lo < hi:
+            starts[lo].append(c["id"])
+            ends[hi].append(c["id"])
+    points = sorted({0, len(body), *starts, *ends})
     open_ids: dict[int, None] = {}  # the codings covering the piece, in order
-    out = []
+    out: list[dict[str, Any]] = []
     for lo, hi in zip(points, points[1:], strict=False):
         for done in ends.get(lo, ()):
             open_ids.pop(done, None)
         open_ids.update(dict.fromkeys(starts.get(lo, ())))
-        out.append({"start": lo, "end": hi, "text": body[lo:hi].replace("\r\n", "\n"),
-                    "codings": list(open_ids)})  # fmt: skip
+        if out and out[-1]["codings"] == list(open_ids):
+            out[-1]["end"] = hi  # the same codings on both sides of a cut: one piece
+            continue
+        out.append({"start": lo, "end": hi, "codings": list(open_ids)})
+    for piece in out:
+        piece["text"] = body[piece["start"] : piece["end"]]
     return out
 
 

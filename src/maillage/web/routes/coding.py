@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -93,12 +94,25 @@ def _int(form: Mapping[str, Any], name: str) -> int | None:
 # --- a resource to code -----------------------------------------------------------------
 
 
+def _as_stored(text: str) -> Markup:
+    """A piece of the text to code as HTML whose text content, in the browser, is
+    ``text`` character for character, so that ``coding.js`` counts a selection's offsets
+    in the stored text. An HTML parser reads a CR LF as one LF and a lone CR as a LF: a
+    CR is written as a character reference, which it keeps (shown as a space; a lone CR
+    gets a ``<br>`` for its line break, which adds no character)."""
+    escaped = str(escape(text))
+    if "\r" in escaped:
+        escaped = escaped.replace("\r\n", "&#13;\n").replace("\r", "&#13;<br>")
+    return Markup(escaped)  # noqa: S704 - escaped above
+
+
 def _resource_page(request: Request, db: Any, resource_id: int, *, values: Mapping[str, Any]
                    | None = None, error: MaillageError | None = None) -> Response:  # fmt: skip
     view = service.resource_view(db=db, resource_id=resource_id)
     identity: Identity = request.state.identity
     dropped = request.query_params.get("dropped")
-    context = {"v": view, "values": values or {}, "me_id": identity.account_id,
+    pieces = [(_as_stored(s["text"]), s["codings"]) for s in view["segments"]]
+    context = {"v": view, "pieces": pieces, "values": values or {}, "me_id": identity.account_id,
                "can_any": identity.can("admin"), "saved": request.query_params.get("saved"),
                "dropped": dropped if dropped in STANCE_LABELS else None,
                "error": _say(request, error) if error else None,

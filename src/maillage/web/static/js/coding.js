@@ -1,8 +1,9 @@
 /* Coding a passage with the mouse: a selection inside #coding-text fills the form's
-   passage (its words) and its offsets, counted in code points on the stored text. Each
-   span of the text carries its stored offsets (data-s, data-e): a CR LF, one character
-   for the browser, is its own span. Typing in the passage field clears the offsets:
-   the server then finds the typed words. */
+   passage (its words) and its offsets, counted in code points on the stored text. The
+   text's content in the page is the stored text character for character (a CR is
+   written as &#13;, which the HTML parser keeps; spans mark only the coded passages),
+   so an offset is the number of code points before the selection's boundary. Typing
+   in the passage field clears the offsets: the server then finds the typed words. */
 (function () {
   "use strict";
   var text = document.getElementById("coding-text");
@@ -11,23 +12,19 @@
   var end = document.getElementById("c-end");
   if (!text || !quote || !start || !end) return;
 
-  function points(s) { return Array.from(s).length; }
+  var ASTRAL = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+  function points(s) {
+    var pairs = s.match(ASTRAL);
+    return s.length - (pairs ? pairs.length : 0);
+  }
 
-  // The stored offset of (node, offset) of a DOM range boundary.
+  // The stored offset of (node, offset), a DOM range boundary inside the text: the code
+  // points of the text before it.
   function offsetOf(node, offset) {
-    var span = node.nodeType === 1 ? node : node.parentNode;
-    if (span === text) {
-      // A boundary between spans: the start of the child at ``offset``, or the end.
-      var child = text.childNodes[offset];
-      if (child) return parseInt(child.getAttribute("data-s"), 10);
-      return parseInt(text.getAttribute("data-length"), 10);
-    }
-    while (span && span.parentNode !== text) span = span.parentNode;
-    if (!span) return null;
-    var s = parseInt(span.getAttribute("data-s"), 10);
-    var e = parseInt(span.getAttribute("data-e"), 10);
-    var before = node.nodeType === 3 ? node.data.slice(0, offset) : "";
-    return Math.min(s + points(before), e);
+    var before = document.createRange();
+    before.setStart(text, 0);
+    before.setEnd(node, offset);
+    return points(before.toString());
   }
 
   function onSelect() {
@@ -37,7 +34,7 @@
     if (!text.contains(range.startContainer) || !text.contains(range.endContainer)) return;
     var a = offsetOf(range.startContainer, range.startOffset);
     var b = offsetOf(range.endContainer, range.endOffset);
-    if (a === null || b === null || b <= a) return;
+    if (b <= a) return;
     start.value = String(a);
     end.value = String(b);
     quote.value = range.toString();
