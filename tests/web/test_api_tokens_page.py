@@ -150,3 +150,30 @@ def test_the_label_is_escaped_and_csrf_is_required(db: sa.Engine) -> None:
     assert client.post("/account/tokens/revoke", data={"token_id": str(kept.id)}).status_code == 403
     assert [t.name for t in tokens.list_tokens(db=db, user_id=user_id)] == [label, "kept"]
     assert client.get("/api/account", headers=_bearer(_secret(second))).status_code == 200
+
+
+def test_the_answer_sent_again_creates_no_second_token_and_names_say_what_scopes_are(
+    db: sa.Engine,
+) -> None:
+    """What the user trial saw: a reload of the creation's answer (the browser offers to
+    send the form again) made a second token of the same name; the scopes were raw codes
+    on a French page; the API page did not say how to use a token."""
+    client = portal(db)
+    user_id = signed_in(db, client, "contributor")
+    page = client.get("/account/tokens").text
+    key = re.search(r'name="form_key" value="([^"]+)"', page)
+    assert key is not None
+    assert "<strong>Lecture</strong> (<code>read</code>)" in page
+    assert "<strong>Contribution</strong> (<code>contribute</code>)" in page
+    first = post(client, "/account/tokens", name="Export nocturne", form_key=key.group(1))
+    assert first.status_code == 201 and _secret(first.text)
+    assert 'href="/developers"' in first.text
+    again = post(client, "/account/tokens", name="Export nocturne", form_key=key.group(1))
+    assert again.status_code == 409 and "a déjà créé son jeton" in again.text
+    assert SECRET.search(again.text) is None
+    assert [t.name for t in tokens.list_tokens(db=db, user_id=user_id)] == ["Export nocturne"]
+    fresh = re.search(r'name="form_key" value="([^"]+)"', again.text)
+    assert fresh is not None and fresh.group(1) != key.group(1)
+    assert post(client, "/account/tokens", name="Autre", form_key=fresh.group(1)).status_code == 201
+    developers = client.get("/developers").text
+    assert "Authorization: Bearer" in developers and 'href="/account/tokens"' in developers

@@ -133,6 +133,12 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
     close = page.text.split("<summary>Clore l&#39;enquête</summary>")[1].split("</details>")[0]
     assert "aucun lien personnel ne prend plus de réponse" in close
     assert ">La clore maintenant</button>" in close
+    # A new link cuts the one already sent: it asks too, and says so.
+    reissue = page.text.split('<details class="confirm"><summary>Nouveau lien')[1].split(
+        "</details>"
+    )[0]
+    assert "cesse de fonctionner ; un nouveau le remplace." in reissue
+    assert ">Donner le nouveau lien</button>" in reissue
     # Closed: the link shows the answers but refuses changes.
     facilitator.post(f"/surveys/{survey_id}/close", data={"csrf_token": csrf(facilitator)})
     closed = second.get(links[b])

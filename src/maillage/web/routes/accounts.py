@@ -11,6 +11,7 @@ never by a GET that a mail scanner could follow.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -394,7 +395,19 @@ TokenName = Annotated[str, Form(max_length=200)]
 TokenScope = Annotated[str, Form(max_length=20)]
 TokenDays = Annotated[int, Form(ge=0, le=3650)]  # 0: until revoked
 TokenId = Annotated[int, Form(ge=1)]
+FormKey = Annotated[str, Form(max_length=64)]
+# The create form's one-time keys this session has used (the last few): a reload of the
+# answer, which the browser offers to send again, creates no second token.
+USED_FORMS = "token_forms"
 TOKEN_DAYS = (30, 90, 365, 0)  # the choices of the form; 90 as the command line
+
+
+# What each token scope is called on the page (its code stays beside it, as the command
+# line and the API name it).
+SCOPE_NAMES = {
+    "read": N_("Reading"), "contribute": N_("Contribution"), "moderate": N_("Moderation"),
+    "edit": N_("Editing"), "admin": N_("Administration"),
+}  # fmt: skip
 
 
 def token_scopes(role: str) -> list[str]:
@@ -428,6 +441,7 @@ def _tokens_page(
         "created": created[0] if created else None, "secret": created[1] if created else None,
         "values": values or {"scope": "read", "days": 90}, "error": error, "done": done,
         "example_url": _public_base(request) + url_path(request, "api_account", {}),
+        "form_key": secrets.token_urlsafe(16), "scope_names": SCOPE_NAMES,
     }  # fmt: skip
     return _render(request, "account_tokens.html", context, status)
 
@@ -440,9 +454,19 @@ def account_tokens(request: Request, db: Db, identity: IdentityDep) -> Response:
 @router.post("/account/tokens", name="account_token_create", dependencies=ACCOUNT)
 def account_token_create(
     request: Request, db: Db, identity: IdentityDep, name: TokenName, scope: TokenScope = "read",
-    days: TokenDays = 90,
+    days: TokenDays = 90, form_key: FormKey = "",
 ) -> Response:  # fmt: skip
     values = {"name": name, "scope": scope, "days": days}
+    used: list[str] = list(request.session.get(USED_FORMS, []))
+    if form_key and form_key in used:
+        error = _text(
+            request,
+            N_(
+                "This form has already created its token, whose secret is "
+                "shown only once: to create another, fill in the form again."
+            ),
+        )
+        return _tokens_page(request, db, identity, error=error, values=values, status=409)
     if scope not in token_scopes(identity.role):
         error = _text(request, N_("Your role does not allow a token of this scope."))
         return _tokens_page(request, db, identity, error=error, values=values, status=403)
@@ -454,6 +478,8 @@ def account_token_create(
     except MaillageError as error:
         return _tokens_page(request, db, identity, error=_say(request, error), values=values,
                             status=status_of(error))  # fmt: skip
+    if form_key:
+        request.session[USED_FORMS] = [*used, form_key][-10:]
     # The secret is in this answer only (not stored, not in the session): never again.
     return _tokens_page(request, db, identity, created=created, status=201)
 
