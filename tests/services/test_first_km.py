@@ -204,3 +204,25 @@ def test_two_themes_asked_take_turns_in_the_resources(avesnois: sa.Engine) -> No
     alone = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
                            themes=[corner.THEME], today=corner.TODAY)  # fmt: skip
     assert "Guide des saisons culturelles" not in [r["title"] for r in alone["resources"]]
+
+
+def test_a_resource_offered_for_naming_a_theme_names_its_words_not_their_stems(
+    avesnois: sa.Engine,
+) -> None:
+    """The search matches stems: « la forme des statuts » matched « Se former », and the
+    first kilometre said « Son texte nomme « Se former » » (user trial, issue 22). Only a
+    text naming the theme's words is offered that way."""
+    store_records(db=avesnois, records=[
+        ResourceRecord(type="guide", title="Rédaction des statuts d'une association",
+                       body="La forme des statuts est libre ; ils sont rédigés par écrit.",
+                       source_ref="statuts"),
+        ResourceRecord(type="guide", title="Bénévoles : se former au numérique",
+                       body="Des ateliers pour se former, gratuits, chaque mois.",
+                       source_ref="former"),
+    ], user="test", source="names-test")  # fmt: skip
+    found = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
+                           themes=["se-former"], today=corner.TODAY)  # fmt: skip
+    assert [(r["title"], r["reason"]) for r in found["resources"]] == [
+        ("Bénévoles : se former au numérique",
+         "Son texte nomme « Se former » ; guide, utile à votre niveau"),
+    ]  # fmt: skip

@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from maillage.model import taxonomy
 from maillage.model.errors import InvalidInput
 from maillage.model.permissions import VISITOR
-from maillage.model.text import fold
+from maillage.model.text import fold, stop_words
 from maillage.services.places import COMMUNE, place_columns, placed_from
 from maillage.services.portal import label
 from maillage.services.portal.nearby import (
@@ -49,7 +49,7 @@ from maillage.services.portal.nearby import (
     nearest_places,
     territory_centres,
 )
-from maillage.services.resources import search_resources
+from maillage.services.resources import get_resource, search_resources, text_of
 from maillage.storage import audit
 from maillage.storage.audit import Context
 from maillage.storage.engine import transaction
@@ -203,6 +203,17 @@ def _scope(conn: sa.Connection, place: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
+def _names(db: sa.Engine, resource_id: int, theme: str) -> bool:
+    """Whether the resource's title or text names every word of ``theme`` that is not a
+    stop word, as a word (or its plural in -s, -x): the search matches stems, and « la
+    forme des statuts » does not name « Se former » (user trial, issue 22)."""
+    found = get_resource(db=db, resource_id=resource_id)
+    text = f"{found.get('title') or ''} {text_of(found.get('body'), found.get('transcript'))}"
+    words = set(fold(text).split())
+    wanted = [w for w in fold(theme).split() if w not in stop_words()]
+    return all(w in words or f"{w}s" in words or f"{w}x" in words for w in wanted)
+
+
 def _resources(
     db: sa.Engine, themes: Sequence[str], scope: list[dict[str, Any]], maturity: int,
     names: dict[str, str], lang: Lang, limit: int,
@@ -217,9 +228,10 @@ def _resources(
     tagged = {h.id for h in hits}
     named: dict[int, list[str]] = {}  # resources found by their text: the themes named
     for theme in themes if len(hits) < limit else ():
-        found = search_resources(db=db, query=taxonomy.label("themes", theme, "fr"), limit=limit)
+        said = taxonomy.label("themes", theme, "fr")
+        found = search_resources(db=db, query=said, limit=limit)
         for hit in found.hits:
-            if hit.type == "webinar" or hit.id in tagged:
+            if hit.type == "webinar" or hit.id in tagged or not _names(db, hit.id, said):
                 continue
             if hit.id not in named:
                 hits.append(hit)
