@@ -95,6 +95,11 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
     survey_id, links = open_survey(facilitator, trio, send="1")
     a, b, c = trio
     assert set(links) == {a, b, c}
+    # Nobody has answered yet: French agrees with the number (« 0 acteur … a répondu »).
+    assert (
+        "Taux de réponse : 0 acteur sur 3 a répondu"
+        in facilitator.get(f"/surveys/{survey_id}").text
+    )
     # The actor with an address got its personal link by e-mail.
     assert inbox.link("atelier@example.org") == links[a]
     # Two respondents, no account: A declares B and C, B declares A.
@@ -140,7 +145,9 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
     assert "cesse de fonctionner ; un nouveau le remplace." in reissue
     assert ">Donner le nouveau lien</button>" in reissue
     # Closed: the link shows the answers but refuses changes.
-    facilitator.post(f"/surveys/{survey_id}/close", data={"csrf_token": csrf(facilitator)})
+    closing = facilitator.post(f"/surveys/{survey_id}/close", data={"csrf_token": csrf(facilitator)},
+                               follow_redirects=False)  # fmt: skip
+    assert closing.headers["location"].endswith("#survey-state")  # lands on « Close »
     closed = second.get(links[b])
     assert closed.status_code == 200 and 'action="/survey/partners"' not in closed.text
     token = links[b].split("token=")[1]

@@ -293,7 +293,8 @@ def survey_csv(db: Db, survey_id: SurveyId) -> Response:
 @router.post("/surveys/{survey_id}/close", name="survey_close", dependencies=FACILITATE)
 def survey_close(request: Request, db: Db, identity: IdentityDep, survey_id: SurveyId) -> Response:
     service.close_survey(db=db, survey_id=survey_id, user_id=identity.account_id or 0)
-    return RedirectResponse(url_for(request, "survey", survey_id=survey_id), status_code=303)
+    target = url_for(request, "survey", survey_id=survey_id) + "#survey-state"  # « Close »
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/surveys/{survey_id}/respondents/{respondent_id}/link", name="survey_reissue",
@@ -326,7 +327,9 @@ def survey_revoke(
 ) -> Response:  # fmt: skip
     service.revoke_link(db=db, survey_id=survey_id, respondent_id=respondent_id,
                         user_id=identity.account_id or 0)  # fmt: skip
-    return RedirectResponse(url_for(request, "survey", survey_id=survey_id), status_code=303)
+    # back on the respondent's row, which now says « révoqué »
+    target = url_for(request, "survey", survey_id=survey_id) + f"#respondent-{respondent_id}"
+    return RedirectResponse(target, status_code=303)
 
 
 # --- the respondent's page -----------------------------------------------------------------
