@@ -54,8 +54,11 @@ def test_counts_agree_with_their_number(db_url: str, data_dir: Path) -> None:
     folder = data_dir / "resources"
     code, out, _ = run("import", "resources", str(folder / "rhapsodie"), "--db", db_url)
     assert code == 0 and "ressources lues" in out and "déjà présentes" not in out
+    read = int(out.split(" ressources lues")[0].split()[-1])
+    said = " ".join(out.split())  # as read, whatever the terminal's width
+    assert f"{read} resources read, {read} created, 0 already stored" in said  # both halves
     code, out, _ = run("import", "resources", str(folder / "rhapsodie"), "--db", db_url)
-    assert code == 0 and "0 créée, " in out
+    assert code == 0 and "0 créée, " in out and ", 0 created, " in " ".join(out.split())
     code, out, _ = run("resources", "search", "métro", "--facet", "type=interview", "--db", db_url)
     assert code == 0 and "1 ressource / 1 resource\n" in out
     code, out, _ = run("resources", "search", "introuvablezz", "--db", db_url)

@@ -147,6 +147,8 @@ def test_report_hide_with_a_trace_and_block(db: sa.Engine) -> None:
     member(db, dom, "Dom")
     member(db, mod, "Mod", "moderator")
     spam = comment_on(camille, actor_id, "Achetez nos formations miracle !")
+    # each comment carries its own link (its date), to copy or to send
+    assert f'<a href="#comment-{spam}" class="comment-link"' in thread(dom, actor_id)
     assert post(dom, f"/comments/{spam}/report", reason="spam").status_code == 303
     assert "Vous avez signalé ce commentaire." in thread(dom, actor_id)
     assert [r["reason"] for r in dom.get("/account/export").json()["comment_reports"]] == ["spam"]

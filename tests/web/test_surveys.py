@@ -128,7 +128,8 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
         in card
     )
     # A wrong or missing link is "not found", never an error page of the server.
-    assert first.get("/survey?token=enq_nothing").status_code == 404
+    wrong = first.get("/survey?token=enq_nothing")
+    assert wrong.status_code == 404 and "Demandez un nouveau lien à la personne" in wrong.text
     assert first.get("/survey").status_code == 404
     # Revoking a link and closing the survey each ask a second click that says what
     # follows (user trial, issue 20); the page says when the survey is closed.

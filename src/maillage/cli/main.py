@@ -66,3 +66,7 @@ import_group.add_command(import_resources_command)
 
 def main() -> None:
     cli(prog_name="maillage")
+
+
+if __name__ == "__main__":  # python -m maillage.cli.main, as python -m maillage
+    main()

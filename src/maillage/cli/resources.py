@@ -60,7 +60,7 @@ def import_resources_command(paths: tuple[Path, ...], default_type: str, source:
         f"{f'{made} à créer' if dry_run else counted(made, 'créée', 'créées')}, "
         f"{counted(summary.already, 'déjà présente', 'déjà présentes')} / "
         f"{counted(summary.read, 'resource', 'resources', 'en')} read, "
-        f"{summary.already} already stored"
+        f"{made} {'to create' if dry_run else 'created'}, {summary.already} already stored"
     )  # fmt: skip
     for name, count in sorted(summary.by_source.items()):
         console.print(f"  {name or '—'} : {count}")

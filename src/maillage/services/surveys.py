@@ -79,8 +79,10 @@ class SurveyNotFound(NotFound):
         self.entity, self.key = "survey", key
         MaillageError.__init__(
             self,
-            "Introuvable : cette enquête, ou ce lien personnel (révoqué ou erroné)",
-            "Not found: this survey, or this personal link (revoked or mistyped)",
+            "Introuvable : cette enquête, ou ce lien personnel (révoqué ou erroné). Demandez "
+            "un nouveau lien à la personne qui vous l'a envoyé.",
+            "Not found: this survey, or this personal link (revoked or mistyped). Ask the "
+            "person who sent it to you for a new link.",
         )
 
 
