@@ -267,3 +267,141 @@ def test_a_mouse_selection_across_a_line_break_gives_the_stored_passage(
     screenshot(page, "coding-across-lines")
     assert watch.errors == [] and watch.outside == []
     page.context.close()
+
+
+# A long interview with Windows line ends: two passages far down, near character 60,000
+# and 75,000 (some 20,000 px down the text box).
+FAR = "la maison France services ne reçoit plus que le mardi matin"
+FARTHER = "le car pour Rodez ne passe plus qu'une fois par semaine"
+LONG_TEXT = "".join(
+    f"Réponse {i} : on parle du quartier, des voisins, de l'école et du marché.\r\n"
+    + (f"Et puis {FAR}.\r\n" if i == 830 else "")
+    + (f"Alors {FARTHER}.\r\n" if i == 1000 else "")
+    for i in range(1200)
+)
+
+# The screen rectangle of the characters [a, b) of the text box, its text nodes counted
+# as the stored text (no astral character in LONG_TEXT: code points = UTF-16 units).
+RANGE_RECT = """([a, b]) => {
+    const text = document.getElementById('coding-text');
+    const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    let node, at = 0;
+    while ((node = walker.nextNode())) { nodes.push([node, at]); at += node.data.length; }
+    const point = i => {
+        const [n, from] = nodes.filter(([, from]) => from <= i).pop();
+        return [n, i - from];
+    };
+    const range = document.createRange();
+    range.setStart(...point(a));
+    range.setEnd(...point(b));
+    const r = range.getBoundingClientRect();
+    return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};
+}"""
+# The part of the text box on screen (inside its borders, above the bottom of the
+# window: the box, 70 % of the window's height, starts below the heading) and how far
+# the box is scrolled.
+BOX = """() => {
+    const text = document.getElementById('coding-text');
+    const r = text.getBoundingClientRect();
+    const bottom = r.top + text.clientTop + text.clientHeight;
+    return {top: Math.max(r.top + text.clientTop, 0), bottom: Math.min(bottom, innerHeight),
+            scrollTop: text.scrollTop};
+}"""
+# Resolves once the text box has stopped scrolling (a wheel scrolls smoothly, frame by frame).
+SETTLED = """() => new Promise(done => {
+    const text = document.getElementById('coding-text');
+    let last = -1, still = 0;
+    const look = () => {
+        still = text.scrollTop === last ? still + 1 : 0;
+        last = text.scrollTop;
+        if (still >= 5) done(); else requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+})"""
+
+
+def select_far_down(page: Any, passage: str) -> tuple[int, int]:
+    """Scroll the text box down to ``passage`` with the mouse wheel and drag over it;
+    its offsets in the stored text."""
+    start = LONG_TEXT.index(passage)
+    end = start + len(passage)
+    box = page.locator("#coding-text").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    for _ in range(200):  # the wheel, as a coder scrolls: until the passage is in the box
+        rect, shown = page.evaluate(RANGE_RECT, [start, end]), page.evaluate(BOX)
+        if shown["top"] + 20 < rect["top"] and rect["bottom"] < shown["bottom"] - 20:
+            break
+        page.mouse.wheel(0, 400)
+        page.evaluate(SETTLED)
+    else:
+        pytest.fail(f"« {passage} » never came into the text box")
+    rect = page.evaluate(RANGE_RECT, [start, end])
+    middle = (rect["top"] + rect["bottom"]) / 2
+    page.mouse.move(rect["left"] + 1, middle)
+    page.mouse.down()
+    page.mouse.move(rect["right"] - 1, middle, steps=5)
+    page.mouse.up()
+    assert (page.input_value("#c-start"), page.input_value("#c-end")) == (str(start), str(end))
+    return start, end
+
+
+def assert_in_the_box(page: Any, rect: dict[str, float]) -> None:
+    shown = page.evaluate(BOX)
+    assert shown["scrollTop"] > 0
+    assert shown["top"] <= rect["top"] and rect["bottom"] <= shown["bottom"], (rect, shown)
+
+
+@pytest.mark.quality
+def test_after_saving_or_a_refusal_the_text_box_shows_the_passage_far_down(
+    chromium: Any, coding_portal: tuple[str, sa.Engine, int]
+) -> None:
+    """A coder scrolls a long interview's text box down to a passage near character
+    60,000, selects it with the mouse and saves: the page comes back with the text box
+    showing the passage just coded, highlighted (not back at the top, the highlight
+    20,000 px down). A refused coding (a hypothesis without a stance) keeps the passage
+    in view too. The page itself stays on the form's message."""
+    origin, engine, _rid = coding_portal
+    with transaction(engine) as conn:
+        rid = coding.create_resource(conn, title="Entretien long", body=LONG_TEXT, by="test")
+    watch = Watch(origin)
+    watch.expected_refusals[f"{origin}/resources/{rid}/codings"] = 422  # the refused form
+    page = coding_page(chromium, watch, origin, "ana", rid)
+
+    start, end = select_far_down(page, FAR)
+    assert start > 60_000
+    themes = str(page.eval_on_selector("#c-code option:not([data-hypothesis]):not([value=''])",
+                                       "o => o.value"))  # fmt: skip
+    page.select_option("#c-code", themes)
+    page.click("text=Coder ce passage")
+    page.wait_for_selector("text=Codage enregistré")
+    [saved] = coding.resource_view(db=engine, resource_id=rid)["codings"]
+    assert (saved["start"], saved["end"]) == (start, end)
+    highlight = page.evaluate(
+        """id => {
+            const spans = Array.from(document.querySelectorAll('#coding-text .coded'))
+                .filter(s => s.dataset.codings.split(' ').includes(String(id)));
+            const r = spans[0].getBoundingClientRect();
+            return {top: r.top, bottom: r.bottom};
+        }""",
+        saved["id"],
+    )
+    assert_in_the_box(page, highlight)
+    assert page.locator("#coding-done").is_visible()
+    done = page.eval_on_selector("#coding-done", "e => e.getBoundingClientRect().top")
+    assert 0 <= done <= 900  # the message is on screen: the page did not jump away
+    screenshot(page, "coding-far-down-saved")
+
+    # Refused: a hypothesis chosen without a stance; the passage is kept, and shown.
+    start, end = select_far_down(page, FARTHER)
+    page.select_option("#c-code", h4_value(page))
+    page.click("text=Coder ce passage")
+    page.wait_for_selector(".form-error")
+    assert (page.input_value("#c-start"), page.input_value("#c-end")) == (str(start), str(end))
+    assert_in_the_box(page, page.evaluate(RANGE_RECT, [start, end]))
+    error = page.eval_on_selector(".form-error", "e => e.getBoundingClientRect().top")
+    assert 0 <= error <= 900
+    assert len(coding.resource_view(db=engine, resource_id=rid)["codings"]) == 1
+    screenshot(page, "coding-far-down-refused")
+    assert watch.errors == [] and watch.outside == []
+    page.context.close()

@@ -112,11 +112,20 @@ def _resource_page(request: Request, db: Any, resource_id: int, *, values: Mappi
     identity: Identity = request.state.identity
     dropped = request.query_params.get("dropped")
     pieces = [(_as_stored(s["text"]), s["codings"]) for s in view["segments"]]
+    # Where the text box opens (coding.js scrolls it there, not the page): at the passage
+    # of a refused form, or at the coding just saved; the coder keeps her place in a long
+    # text. None: at the top.
+    kept = (values or {}).get("start") if error else None
+    saved_id = request.query_params.get("coding")
+    if isinstance(kept, str) and kept.isascii() and kept.isdigit() and len(kept) <= 10:
+        show_start: int | None = int(kept)
+    else:
+        show_start = next((c["start"] for c in view["codings"] if str(c["id"]) == saved_id), None)
     context = {"v": view, "pieces": pieces, "values": values or {}, "me_id": identity.account_id,
                "can_any": identity.can("admin"), "saved": request.query_params.get("saved"),
                "dropped": dropped if dropped in STANCE_LABELS else None,
                "error": _say(request, error) if error else None,
-               "error_field": getattr(error, "field", None)}  # fmt: skip
+               "error_field": getattr(error, "field", None), "show_start": show_start}  # fmt: skip
     return _render(request, "coding.html", context, status_of(error) if error else 200)
 
 
@@ -136,14 +145,14 @@ async def coding_add(request: Request, db: Db, identity: IdentityDep,
         try:
             code_id = _int(form, "code_id")
             code_ids = [code_id] if code_id else []
-            service.add_coding(
+            ids = service.add_coding(
                 db=db, resource_id=resource_id, code_ids=code_ids,
                 account_id=identity.account_id, quote=values["quote"] or "", start=_int(form, "start"), end=_int(form, "end"),
                 stance=values["stance"], memo=values["memo"],
             )  # fmt: skip
         except InvalidInput as error:
             return _resource_page(request, db, resource_id, values=values, error=error)
-        query = {"saved": "1"}
+        query = {"saved": "1", "coding": str(ids[0])}  # the text box opens on it
         if values["stance"] and service.without_hypothesis(db=db, code_ids=code_ids):
             query["dropped"] = values["stance"]  # said after saving: not kept for a theme
         # No fragment: the page gives the focus back to the passage field (a fragment's

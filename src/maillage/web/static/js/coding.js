@@ -27,6 +27,42 @@
     return points(before.toString());
   }
 
+  // The DOM point of the stored offset ``at`` (code points from the start of the text):
+  // the same count as offsetOf, walked the other way, text node by text node.
+  function pointAt(at) {
+    var walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+    var node;
+    while ((node = walker.nextNode())) {
+      var n = points(node.data);
+      if (at <= n) {
+        var i = 0;
+        for (; at > 0 && i < node.data.length; at--) {
+          var c = node.data.charCodeAt(i);
+          i += c >= 0xD800 && c <= 0xDBFF && i + 1 < node.data.length ? 2 : 1;
+        }
+        return [node, i];
+      }
+      at -= n;
+    }
+    return null;
+  }
+
+  // Open the text box (not the page) at the offset the server names: the passage just
+  // coded, or the one of a refused form, about a third of the way down the box; the
+  // coder keeps her place in a long text.
+  function showOffset() {
+    var raw = text.getAttribute("data-show-start");
+    if (!raw || !/^[0-9]+$/.test(raw)) return;
+    var point = pointAt(parseInt(raw, 10));
+    if (!point) return;
+    var range = document.createRange();
+    range.setStart(point[0], point[1]);
+    range.setEnd(point[0], Math.min(point[1] + 1, point[0].data.length));
+    var at = range.getBoundingClientRect();
+    var box = text.getBoundingClientRect();
+    text.scrollTop += at.top - box.top - text.clientTop - text.clientHeight / 3;
+  }
+
   function onSelect() {
     var sel = window.getSelection();
     if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return;
@@ -58,6 +94,7 @@
     onStance();
   }
 
+  showOffset();
   text.addEventListener("mouseup", onSelect);
   text.addEventListener("keyup", onSelect);  // caret browsing (F7): Shift + arrows
   quote.addEventListener("input", function () { start.value = ""; end.value = ""; });
