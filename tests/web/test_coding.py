@@ -209,3 +209,19 @@ def test_a_long_text_with_cr_lf_is_coded_across_lines_on_a_light_page(db: sa.Eng
     [coded] = re.findall(r'<span class="coded"[^>]*>(.*?)</span>', text.group(1), re.S)
     assert _as_read(coded) == passage
     assert len(page.encode()) < 1.5 * len(body.encode())
+
+
+def test_a_position_in_unicode_digits_is_refused_plainly_not_an_error_page(db: sa.Engine) -> None:
+    """« ² » is a digit to Python's ``str.isdigit`` but not a number ``int`` reads: a
+    position written so was a server error (found in review); it is a plain refusal."""
+    with transaction(db) as conn:
+        rid = coding.create_resource(conn, title="Entretien 3", body=TEXT, by="test")
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    page = editor.get(f"/resources/{rid}/coding").text
+    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
+    assert theme is not None
+    form = {"quote": "Premier entretien.", "start": "²", "end": "18", "code_id": theme.group(1),
+            "csrf_token": csrf(editor)}  # fmt: skip
+    answer = editor.post(f"/resources/{rid}/codings", data=form)
+    assert answer.status_code == 422 and "un nombre entier" in _error_of(answer.text).lower()

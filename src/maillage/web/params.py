@@ -19,6 +19,15 @@ SAFE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
 MAX_ID = 2**31 - 1
 
 
+def whole_number(text: str | None, digits: int = 10) -> int | None:
+    """``text`` as a whole number when it is written in ASCII digits only, at most
+    ``digits`` of them; else None (``str.isdigit`` also accepts « ² », which ``int``
+    refuses: a form field holding it gave the server's error page)."""
+    if text and len(text) <= digits and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 

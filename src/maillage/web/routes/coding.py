@@ -29,7 +29,7 @@ from maillage.services import coding as service
 from maillage.services.portal.export import generate_csv
 from maillage.web.errors import status_of
 from maillage.web.i18n import N_, Gettext
-from maillage.web.params import MAX_ID, Db
+from maillage.web.params import MAX_ID, Db, whole_number
 from maillage.web.security import IdentityDep, require
 from maillage.web.templating import Templates, request_lang, url_for
 
@@ -86,9 +86,10 @@ def _int(form: Mapping[str, Any], name: str) -> int | None:
     raw = _text(form, name)
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 10:
+    number = whole_number(raw)
+    if number is None:
         raise InvalidInput(name, raw, "un nombre entier", "a whole number")
-    return int(raw)
+    return number
 
 
 # --- a resource to code -----------------------------------------------------------------
@@ -117,9 +118,8 @@ def _resource_page(request: Request, db: Any, resource_id: int, *, values: Mappi
     # text. None: at the top.
     kept = (values or {}).get("start") if error else None
     saved_id = request.query_params.get("coding")
-    if isinstance(kept, str) and kept.isascii() and kept.isdigit() and len(kept) <= 10:
-        show_start: int | None = int(kept)
-    else:
+    show_start = whole_number(kept) if isinstance(kept, str) else None
+    if show_start is None:
         show_start = next((c["start"] for c in view["codings"] if str(c["id"]) == saved_id), None)
     context = {"v": view, "pieces": pieces, "values": values or {}, "me_id": identity.account_id,
                "can_any": identity.can("admin"), "saved": request.query_params.get("saved"),

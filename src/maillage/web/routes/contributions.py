@@ -34,7 +34,7 @@ from maillage.services.links import get_link
 from maillage.settings import Settings
 from maillage.web.errors import status_of
 from maillage.web.i18n import N_, Gettext
-from maillage.web.params import MAX_ID, Db
+from maillage.web.params import MAX_ID, Db, whole_number
 from maillage.web.routes.accounts import absolute_url
 from maillage.web.security import IdentityDep, require, throttle
 from maillage.web.templating import Templates, request_lang, url_for
@@ -223,8 +223,8 @@ def _form_page(
     extra: Mapping[str, Any] | None = None,
 ) -> Response:  # fmt: skip
     sent = request.query_params.get("sent", "")
-    if error is None and sent.isdigit() and len(sent) < 12:
-        return _sent_page(request, int(sent), action)
+    if error is None and (number := whole_number(sent, 11)) is not None:
+        return _sent_page(request, number, action)
     context = {
         "action": action, "entity": entity, "record": record, "values": values,
         "fields": FORM_FIELDS[entity] if action != "report" else (), "target": target,
@@ -535,7 +535,7 @@ async def proposal_accept(
         await run_in_threadpool(
             lambda: service.accept(
                 db=db, proposal_id=proposal_id, moderator_id=identity.account_id,
-                values=amended, seen_version=int(seen) if seen and seen.isdigit() else None,
+                values=amended, seen_version=whole_number(seen),
                 reason=_text(form, "reason"),
             )
         )  # fmt: skip

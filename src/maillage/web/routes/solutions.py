@@ -25,7 +25,7 @@ from maillage.services.solutions import COLUMNS, KINDS
 from maillage.web.errors import status_of
 from maillage.web.export_guard import ExportGuard
 from maillage.web.i18n import N_, Gettext, Lang
-from maillage.web.params import MAX_ID, SAFE_TEXT, Db
+from maillage.web.params import MAX_ID, SAFE_TEXT, Db, whole_number
 from maillage.web.radar import radar_svg
 from maillage.web.security import IdentityDep, identity_of, require
 from maillage.web.templating import Templates, request_lang, url_for
@@ -157,7 +157,7 @@ def _form_values(form: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("territories", "themes"):
         values[key] = [p.strip() for p in (text(key) or "").split(",") if p.strip()]
     carriers = (text("carriers") or "").replace(",", " ").split()
-    values["carriers"] = [int(c) if c.isdigit() and len(c) < 10 else c for c in carriers]
+    values["carriers"] = [n if (n := whole_number(c, 9)) is not None else c for c in carriers]
     url = text("resource_url")
     values["resources"] = [{"title": text("resource_title") or url, "url": url}] if url else []
     return values

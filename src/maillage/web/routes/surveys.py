@@ -34,7 +34,7 @@ from maillage.services.portal.export import generate_csv
 from maillage.settings import Settings
 from maillage.web.errors import status_of
 from maillage.web.i18n import N_, Gettext
-from maillage.web.params import MAX_ID, Db
+from maillage.web.params import MAX_ID, Db, whole_number
 from maillage.web.routes.accounts import absolute_url
 from maillage.web.security import IdentityDep, require, throttle
 from maillage.web.templating import Templates, request_lang, url_for
@@ -117,9 +117,10 @@ def _ids(raw: str | None) -> list[int]:
     """Actor numbers separated by commas or spaces."""
     out = []
     for part in (raw or "").replace(",", " ").split():
-        if not part.isdigit() or len(part) > 10:
+        number = whole_number(part)
+        if number is None:
             raise InvalidInput("actor_ids", part, "des numéros d'acteurs", "actor numbers")
-        out.append(int(part))
+        out.append(number)
     return out
 
 
