@@ -9,6 +9,7 @@ import html
 import io
 import re
 import zipfile
+from typing import Any
 
 import sqlalchemy as sa
 from test_accounts import csrf, portal, signed_in
@@ -77,6 +78,19 @@ def test_import_code_export_and_the_hypotheses_over_http(db: sa.Engine) -> None:
     assert "relie les lieux" in page and "preuves minces" in page
 
 
+def _coding_page(db: sa.Engine, body: str, title: str) -> tuple[Any, int, str, str]:
+    """An editor on the coding page of a new resource: the client, the resource's id, the
+    page and the id of the code « Thèmes »."""
+    with transaction(db) as conn:
+        rid = coding.create_resource(conn, title=title, body=body, by="test")
+    editor = portal(db)
+    signed_in(db, editor, "editor")
+    page = editor.get(f"/resources/{rid}/coding").text
+    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
+    assert theme is not None
+    return editor, rid, page, theme.group(1)
+
+
 def _error_of(page: str) -> str:
     found = re.search(r'<p class="form-error" role="alert">(.*?)</p>', page, re.S)
     assert found is not None, page
@@ -86,14 +100,8 @@ def _error_of(page: str) -> str:
 def test_a_passage_not_in_the_text_is_said_in_plain_words(db: sa.Engine) -> None:
     """The coder learns that the passage is not in the text and how to select it; no
     internal field name (« quote ») reaches the page, in French or in English."""
-    with transaction(db) as conn:
-        rid = coding.create_resource(conn, title="Entretien 2", body=TEXT, by="test")
-    editor = portal(db)
-    signed_in(db, editor, "editor")
-    page = editor.get(f"/resources/{rid}/coding").text
-    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
-    assert theme is not None
-    form = {"quote": "des mots absents", "code_id": theme.group(1), "csrf_token": csrf(editor)}
+    editor, rid, _, theme = _coding_page(db, TEXT, "Entretien 2")
+    form = {"quote": "des mots absents", "code_id": theme, "csrf_token": csrf(editor)}
     answer = editor.post(f"/resources/{rid}/codings", data=form)
     assert answer.status_code == 422
     said = _error_of(answer.text)
@@ -186,19 +194,13 @@ def test_a_long_text_with_cr_lf_is_coded_across_lines_on_a_light_page(db: sa.Eng
     lines = [f"L{i % 2 + 1}: alors, euh, le tiers-lieu du village, on y va le mardi ({i})."
              for i in range(1500)]  # fmt: skip
     body = "\r\n".join(lines)
-    with transaction(db) as conn:
-        rid = coding.create_resource(conn, title="Entretien CR LF", body=body, by="test")
-    editor = portal(db)
-    signed_in(db, editor, "editor")
-    page = editor.get(f"/resources/{rid}/coding").text
-    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
-    assert theme is not None
+    editor, rid, page, theme_id = _coding_page(db, body, "Entretien CR LF")
     start = body.index("le mardi (700).")
     end = body.index("tiers-lieu", start)
     passage = body[start:end]
     assert "\r\n" in passage
     form = {"quote": passage.replace("\r\n", "\n"), "start": str(start), "end": str(end),
-            "code_id": theme.group(1), "csrf_token": csrf(editor)}  # fmt: skip
+            "code_id": theme_id, "csrf_token": csrf(editor)}  # fmt: skip
     done = editor.post(f"/resources/{rid}/codings", data=form, follow_redirects=False)
     assert done.status_code == 303, done.text
     [saved] = coding.resource_view(db=db, resource_id=rid)["codings"]
@@ -214,14 +216,8 @@ def test_a_long_text_with_cr_lf_is_coded_across_lines_on_a_light_page(db: sa.Eng
 def test_a_position_in_unicode_digits_is_refused_plainly_not_an_error_page(db: sa.Engine) -> None:
     """« ² » is a digit to Python's ``str.isdigit`` but not a number ``int`` reads: a
     position written so was a server error (found in review); it is a plain refusal."""
-    with transaction(db) as conn:
-        rid = coding.create_resource(conn, title="Entretien 3", body=TEXT, by="test")
-    editor = portal(db)
-    signed_in(db, editor, "editor")
-    page = editor.get(f"/resources/{rid}/coding").text
-    theme = re.search(r'<option value="(\d+)">Thèmes</option>', page)
-    assert theme is not None
-    form = {"quote": "Premier entretien.", "start": "²", "end": "18", "code_id": theme.group(1),
+    editor, rid, _, theme = _coding_page(db, TEXT, "Entretien 3")
+    form = {"quote": "Premier entretien.", "start": "²", "end": "18", "code_id": theme,
             "csrf_token": csrf(editor)}  # fmt: skip
     answer = editor.post(f"/resources/{rid}/codings", data=form)
     assert answer.status_code == 422 and "un nombre entier" in _error_of(answer.text).lower()
