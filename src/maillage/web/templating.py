@@ -134,10 +134,13 @@ def world_names(lang: Lang) -> dict[str, str]:
 
 
 class _CompiledTemplates(BytecodeCache):
-    """Compiled templates kept in memory for every environment of the process: each
-    application compiles all its templates at start (:meth:`Templates.compile_all`), and
-    a process that makes several (the tests make hundreds) compiles each template once.
-    Jinja keys a template by its name and checks its source's checksum on load."""
+    """Compiled templates kept in memory for the :class:`Templates` environments of the
+    process: each application compiles all its templates at start
+    (:meth:`Templates.compile_all`), and a process that makes several (the tests make
+    hundreds) compiles each template once. Jinja keys a template by its name and checks
+    its source's checksum on load; the options that shape the compiled code (autoescape,
+    trim_blocks, lstrip_blocks) are those of :class:`Templates`, the same for all, which
+    alone uses this cache."""
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
