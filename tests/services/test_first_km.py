@@ -226,3 +226,17 @@ def test_a_resource_offered_for_naming_a_theme_names_its_words_not_their_stems(
         ("Bénévoles : se former au numérique",
          "Son texte nomme « Se former » ; guide, utile à votre niveau"),
     ]  # fmt: skip
+
+
+def test_a_text_names_a_theme_in_the_singular_or_the_plural(avesnois: sa.Engine) -> None:
+    """« une démarche en ligne » names the theme « Démarches en ligne » (the review of the
+    rule above: a plural theme word was sought as written)."""
+    store_records(db=avesnois, records=[
+        ResourceRecord(type="guide", title="Pas à pas : une démarche en ligne",
+                       body="Faire une démarche en ligne depuis la médiathèque.",
+                       source_ref="demarche"),
+    ], user="test", source="singular-test")  # fmt: skip
+    found = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
+                           themes=["demarches-en-ligne"], today=corner.TODAY)  # fmt: skip
+    assert [r["title"] for r in found["resources"]] == ["Pas à pas : une démarche en ligne"]
+    assert found["resources"][0]["reason"].startswith("Son texte nomme « Démarches en ligne »")

@@ -135,7 +135,7 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
     # follows (user trial, issue 20); the page says when the survey is closed.
     revoke = page.text.split('<details class="confirm"><summary>Révoquer')[1].split("</details>")[0]
     assert "Le lien envoyé à" in revoke and "cessera aussitôt de fonctionner" in revoke
-    assert ">Révoquer le lien</button>" in revoke
+    assert '>Révoquer le lien<span class="visually-hidden"> — ' in revoke  # names whose link
     close = page.text.split("<summary>Clore l&#39;enquête</summary>")[1].split("</details>")[0]
     assert "aucun lien personnel ne prend plus de réponse" in close
     assert ">La clore maintenant</button>" in close
@@ -144,7 +144,7 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
         "</details>"
     )[0]
     assert "cesse de fonctionner ; un nouveau le remplace." in reissue
-    assert ">Donner le nouveau lien</button>" in reissue
+    assert '>Donner le nouveau lien<span class="visually-hidden"> — ' in reissue
     # Closed: the link shows the answers but refuses changes.
     closing = facilitator.post(f"/surveys/{survey_id}/close", data={"csrf_token": csrf(facilitator)},
                                follow_redirects=False)  # fmt: skip

@@ -205,13 +205,20 @@ def _scope(conn: sa.Connection, place: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _names(db: sa.Engine, resource_id: int, theme: str) -> bool:
     """Whether the resource's title or text names every word of ``theme`` that is not a
-    stop word, as a word (or its plural in -s, -x): the search matches stems, and « la
-    forme des statuts » does not name « Se former » (user trial, issue 22)."""
+    stop word, as a word, singular or plural (« démarche » names « Démarches », « locaux »
+    names « local »): the search matches stems, and « la forme des statuts » does not
+    name « Se former » (user trial, issue 22)."""
     found = get_resource(db=db, resource_id=resource_id)
     text = f"{found.get('title') or ''} {text_of(found.get('body'), found.get('transcript'))}"
-    words = set(fold(text).split())
-    wanted = [w for w in fold(theme).split() if w not in stop_words()]
-    return all(w in words or f"{w}s" in words or f"{w}x" in words for w in wanted)
+    words = {_singular(w) for w in fold(text).split()}
+    return all(_singular(w) in words for w in fold(theme).split() if w not in stop_words())
+
+
+def _singular(word: str) -> str:
+    """A folded French word without its plural mark: -aux -> -al, a final -s or -x off."""
+    if len(word) > 4 and word.endswith("aux"):
+        return word[:-3] + "al"
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
 
 
 def _resources(

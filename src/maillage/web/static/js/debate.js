@@ -7,7 +7,8 @@ document.addEventListener("htmx:after:settle", function reach() {
   const id = decodeURIComponent(window.location.hash.slice(1));
   if (!id.startsWith("comment-") && id !== "debate") return;
   const target = document.getElementById(id);
-  if (!target || !target.closest("#debate")) return;
+  // not the placeholder that the thread replaces (#debate before it is loaded)
+  if (!target || !target.closest("#debate") || target.hasAttribute("hx-get")) return;
   document.removeEventListener("htmx:after:settle", reach);
   if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
   target.scrollIntoView({ block: "start" });
