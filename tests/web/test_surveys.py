@@ -145,10 +145,21 @@ def test_survey_answered_by_two_with_one_link_on_both_sides(
     )[0]
     assert "cesse de fonctionner ; un nouveau le remplace." in reissue
     assert '>Donner le nouveau lien<span class="visually-hidden"> — ' in reissue
+    # Café C never answered: its link is revoked; the page says so on its row.
+    row = re.search(r'<tr id="respondent-(\d+)"><td>Café C', page.text)
+    assert row is not None
+    revoking = facilitator.post(f"/surveys/{survey_id}/respondents/{row.group(1)}/revoke",
+                                data={"csrf_token": csrf(facilitator)}, follow_redirects=False)  # fmt: skip
+    assert revoking.headers["location"].endswith(f"?done=revoked#respondent-{row.group(1)}")
+    said = facilitator.get(revoking.headers["location"]).text
+    assert '<p class="form-done" role="status">Lien révoqué : il n&#39;ouvre plus' in said
+    assert f'<tr id="respondent-{row.group(1)}"><td>Café C' in said and "révoqué" in said
     # Closed: the link shows the answers but refuses changes.
     closing = facilitator.post(f"/surveys/{survey_id}/close", data={"csrf_token": csrf(facilitator)},
                                follow_redirects=False)  # fmt: skip
-    assert closing.headers["location"].endswith("#survey-state")  # lands on « Close »
+    assert closing.headers["location"].endswith("?done=closed#survey-state")  # on « Close »
+    said = facilitator.get(closing.headers["location"]).text
+    assert '<p class="form-done" role="status">Enquête close : ses liens ne prennent plus' in said
     closed = second.get(links[b])
     assert closed.status_code == 200 and 'action="/survey/partners"' not in closed.text
     token = links[b].split("token=")[1]

@@ -61,6 +61,11 @@ SAVED = {
     "withdrawn": N_("Declaration withdrawn."),
     "done": N_("Thank you: your answer is recorded."),
 }
+# What the facilitator's last action did, said on the survey's page after its redirect.
+DONE = {
+    "revoked": N_("Link revoked: it no longer opens the survey."),
+    "closed": N_("Survey closed: its links take no more answers."),
+}
 MAIL_SUBJECT = N_("Survey: %(title)s")
 MAIL_BODY = N_(
     'Hello,\n\n%(who)s asks %(actor)s to take part in the survey "%(title)s": name '
@@ -269,8 +274,14 @@ def _survey_page(
 
 
 @router.get("/surveys/{survey_id}", name="survey", dependencies=FACILITATE)
-def survey_page(request: Request, db: Db, survey_id: SurveyId) -> Response:
-    return _survey_page(request, db, survey_id, links=_kept_links(request, db, "survey", survey_id))
+def survey_page(
+    request: Request, db: Db, survey_id: SurveyId,
+    done: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:  # fmt: skip
+    """A survey's answers (``done``: what the facilitator's last action did)."""
+    notice = Gettext(request_lang(request)).gettext(DONE[done]) if done in DONE else None
+    links = _kept_links(request, db, "survey", survey_id)
+    return _survey_page(request, db, survey_id, links=links, notice=notice)
 
 
 def _csv(db: Any, survey_id: int) -> Response:
@@ -294,7 +305,7 @@ def survey_csv(db: Db, survey_id: SurveyId) -> Response:
 @router.post("/surveys/{survey_id}/close", name="survey_close", dependencies=FACILITATE)
 def survey_close(request: Request, db: Db, identity: IdentityDep, survey_id: SurveyId) -> Response:
     service.close_survey(db=db, survey_id=survey_id, user_id=identity.account_id or 0)
-    target = url_for(request, "survey", survey_id=survey_id) + "#survey-state"  # « Close »
+    target = url_for(request, "survey", {"done": "closed"}, survey_id=survey_id) + "#survey-state"
     return RedirectResponse(target, status_code=303)
 
 
@@ -329,7 +340,8 @@ def survey_revoke(
     service.revoke_link(db=db, survey_id=survey_id, respondent_id=respondent_id,
                         user_id=identity.account_id or 0)  # fmt: skip
     # back on the respondent's row, which now says « révoqué »
-    target = url_for(request, "survey", survey_id=survey_id) + f"#respondent-{respondent_id}"
+    target = url_for(request, "survey", {"done": "revoked"}, survey_id=survey_id)
+    target += f"#respondent-{respondent_id}"
     return RedirectResponse(target, status_code=303)
 
 
