@@ -187,6 +187,14 @@ def public_url_of(value: str) -> str:
     return value.strip().rstrip("/")
 
 
+def public_base(settings: Settings) -> str:
+    """Where absolute links start (e-mails, the token page's example): the public URL,
+    else the server's own address; never the request's ``Host``, which the client
+    chooses."""
+    base = settings.public_url or f"http://{settings.host}:{settings.port}{settings.root_path}"
+    return base.rstrip("/")
+
+
 def rate_limits_of(value: str, field: str = "export_rate_limit") -> list[RateLimitItem]:
     """``"30/minute"`` (or ``"5/second;100/hour"``) as rate limit items; ``""``: none."""
     if not value.strip():

@@ -22,6 +22,7 @@ from maillage.model import permissions, taxonomy
 from maillage.model.errors import MaillageError, NotFound
 from maillage.services import accounts, mail, notifications, tokens
 from maillage.settings import Settings
+from maillage.web.deployment import public_base
 from maillage.web.errors import status_of
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import Db
@@ -116,12 +117,7 @@ MAILS = {
 def absolute_url(request: Request, name: str, query: dict[str, str]) -> str:
     """The address of route ``name`` for an e-mail: under the public URL, else the
     server's own address (never the request's ``Host``, which the client chooses)."""
-    return _public_base(request) + url_path(request, name, {}) + "?" + urlencode(query)
-
-
-def _public_base(request: Request) -> str:
-    settings = _settings(request)
-    return settings.public_url or f"http://{settings.host}:{settings.port}{settings.root_path}"
+    return public_base(_settings(request)) + url_path(request, name, {}) + "?" + urlencode(query)
 
 
 def send_link(request: Request, account: accounts.Account, purpose: str) -> Response | None:
@@ -440,7 +436,7 @@ def _tokens_page(
         "now": dt.datetime.now(dt.UTC), "scopes": described, "days": TOKEN_DAYS,
         "created": created[0] if created else None, "secret": created[1] if created else None,
         "values": values or {"scope": "read", "days": 90}, "error": error, "done": done,
-        "example_url": _public_base(request) + url_path(request, "api_account", {}),
+        "example_url": public_base(_settings(request)) + url_path(request, "api_account", {}),
         "form_key": secrets.token_urlsafe(16), "scope_names": SCOPE_NAMES,
     }  # fmt: skip
     return _render(request, "account_tokens.html", context, status)

@@ -27,6 +27,7 @@ from maillage.model.permissions import Identity
 from maillage.services import comments, mail, moderation, notifications
 from maillage.services.comments import Comment, Thread
 from maillage.settings import Settings
+from maillage.web.deployment import public_base
 from maillage.web.errors import status_of
 from maillage.web.i18n import N_, Gettext
 from maillage.web.params import MAX_ID, SAFE_TEXT, Db
@@ -273,11 +274,9 @@ QUOTE = 600
 
 
 def _absolute(request: Request, path: str) -> str:
-    """An address for an e-mail: under the public URL, else the server's own address
-    (never the request's ``Host``, which the client chooses)."""
+    """An address for an e-mail (:func:`~maillage.web.deployment.public_base`)."""
     settings: Settings = request.app.state.settings
-    base = settings.public_url or f"http://{settings.host}:{settings.port}{settings.root_path}"
-    return base.rstrip("/") + path
+    return public_base(settings) + path
 
 
 def _links(request: Request, item: Comment) -> dict[str, str]:
