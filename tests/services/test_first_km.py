@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -186,6 +187,14 @@ def test_resources_whose_text_names_the_theme_are_offered_when_none_is_tagged_wi
     assert [r["reason"].startswith("Sur ") for r in tagged["resources"]][:2] == [True, True]
 
 
+def _resources_for(db: sa.Engine, *themes: str) -> list[dict[str, Any]]:
+    """The resources offered to an association of Solre-le-Château (level 1) asking
+    ``themes``."""
+    found = first_km.guide(db=db, where="59740", world="associative", maturity=1,
+                           themes=list(themes), today=corner.TODAY)  # fmt: skip
+    return list(found["resources"])
+
+
 def test_two_themes_asked_take_turns_in_the_resources(avesnois: sa.Engine) -> None:
     """Asked for two themes, the visitor gets resources on both: six guides on « Inclusion
     numérique » do not fill the five places before the one on « Culture » (user trial,
@@ -195,15 +204,12 @@ def test_two_themes_asked_take_turns_in_the_resources(avesnois: sa.Engine) -> No
                        date=dt.date(2026, 1, n), source_ref=f"num-{n}")
         for n in range(1, 7)
     ], user="test", source="turns-test")  # fmt: skip
-    found = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
-                           themes=[corner.THEME, "culture"], today=corner.TODAY)  # fmt: skip
-    titles = [r["title"] for r in found["resources"]]
+    titles = [r["title"] for r in _resources_for(avesnois, corner.THEME, "culture")]
     assert len(titles) == 5
     assert titles[1] == "Guide des saisons culturelles"  # the second place: culture's turn
     assert "Guide de l'inclusion numérique en Avesnois" in titles  # still first on its theme
-    alone = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
-                           themes=[corner.THEME], today=corner.TODAY)  # fmt: skip
-    assert "Guide des saisons culturelles" not in [r["title"] for r in alone["resources"]]
+    alone = _resources_for(avesnois, corner.THEME)
+    assert "Guide des saisons culturelles" not in [r["title"] for r in alone]
 
 
 def test_a_resource_offered_for_naming_a_theme_names_its_words_not_their_stems(
@@ -220,9 +226,7 @@ def test_a_resource_offered_for_naming_a_theme_names_its_words_not_their_stems(
                        body="Des ateliers pour se former, gratuits, chaque mois.",
                        source_ref="former"),
     ], user="test", source="names-test")  # fmt: skip
-    found = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
-                           themes=["se-former"], today=corner.TODAY)  # fmt: skip
-    assert [(r["title"], r["reason"]) for r in found["resources"]] == [
+    assert [(r["title"], r["reason"]) for r in _resources_for(avesnois, "se-former")] == [
         ("Bénévoles : se former au numérique",
          "Son texte nomme « Se former » ; guide, utile à votre niveau"),
     ]  # fmt: skip
@@ -236,7 +240,6 @@ def test_a_text_names_a_theme_in_the_singular_or_the_plural(avesnois: sa.Engine)
                        body="Faire une démarche en ligne depuis la médiathèque.",
                        source_ref="demarche"),
     ], user="test", source="singular-test")  # fmt: skip
-    found = first_km.guide(db=avesnois, where="59740", world="associative", maturity=1,
-                           themes=["demarches-en-ligne"], today=corner.TODAY)  # fmt: skip
-    assert [r["title"] for r in found["resources"]] == ["Pas à pas : une démarche en ligne"]
-    assert found["resources"][0]["reason"].startswith("Son texte nomme « Démarches en ligne »")
+    found = _resources_for(avesnois, "demarches-en-ligne")
+    assert [r["title"] for r in found] == ["Pas à pas : une démarche en ligne"]
+    assert found[0]["reason"].startswith("Son texte nomme « Démarches en ligne »")
